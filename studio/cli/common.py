@@ -1,0 +1,55 @@
+"""Helpers shared by CLI commands: logging, the engine context, running one spec in-process."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from studio.core.paths import StudioPaths
+from studio.core.progress import CancelToken, ConsoleReporter
+from studio.core.settings import load_settings
+from studio.core.specs import JobResult, Spec
+
+if TYPE_CHECKING:
+    from studio.engines.context import EngineContext
+
+
+def setup_logging() -> None:
+    """Log everything to the studio log file; only warnings reach stderr (through the reporter)."""
+    paths = StudioPaths.from_env()
+    root = logging.getLogger()
+    if any(getattr(h, "_studio", False) for h in root.handlers):
+        return
+    handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._studio = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def engine_context() -> "EngineContext":
+    from studio.engines.context import EngineContext
+
+    paths = StudioPaths.from_env()
+    return EngineContext.create(paths, load_settings(paths.settings_file))
+
+
+def run_in_process(spec: Spec, ctx: "EngineContext | None" = None) -> JobResult:
+    """Run one spec with a console progress bar; Ctrl+C cancels cooperatively."""
+    from studio.engines.dispatch import run_spec
+
+    cancel = CancelToken()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame):  # first Ctrl+C cancels cleanly, the second one aborts
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        print("\ncancelling... (Ctrl+C again to abort)", file=sys.stderr)
+        cancel.cancel()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        return run_spec(spec, ConsoleReporter(), cancel, ctx or engine_context())
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,1 @@
+"""Pure-Python core: job specs, settings, paths, stores. Imports neither Qt nor torch."""

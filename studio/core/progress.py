@@ -1,0 +1,169 @@
+"""How engines talk back while they run: a reporter for progress and a token for cancelling.
+
+Engines receive both as plain arguments (see ``studio.engines``); the worker pool in
+``studio.jobs`` supplies a reporter that turns these calls into Qt signals, the CLI one that
+prints a progress bar. Cancelling is cooperative: engines poll ``cancel.cancelled`` at safe
+points (each diffusion step, each token, each training step) and stop cleanly.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any, Mapping, Protocol, runtime_checkable
+
+from studio.core.errors import JobCancelled
+
+
+@runtime_checkable
+class Reporter(Protocol):
+    """What an engine may tell the outside world while a job runs. All methods are cheap."""
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        """``done`` of ``total`` units (steps, tokens, bytes) are finished."""
+
+    def wants_preview(self) -> bool:
+        """False while the consumer still has not shown the last preview: skip decoding one."""
+
+    def preview(self, image: Any) -> None:
+        """An intermediate image (PIL.Image) to show while the job runs."""
+
+    def text(self, chunk: str) -> None:
+        """A piece of streamed text (LLM tokens)."""
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        """Training figures (losses, steps/s) at ``step``."""
+
+    def log(self, message: str) -> None:
+        """A line for the job's log (warnings such as a truncated prompt)."""
+
+
+class NullReporter:
+    """A reporter that ignores everything; records warnings so callers can inspect them."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        pass
+
+    def wants_preview(self) -> bool:
+        return False
+
+    def preview(self, image: Any) -> None:
+        pass
+
+    def text(self, chunk: str) -> None:
+        pass
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        self.messages.append(message)
+
+
+class CancelToken:
+    """A thread-safe flag that the UI sets and the engine polls."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """For deep loops where returning is awkward: raises JobCancelled (never a failure)."""
+        if self._event.is_set():
+            raise JobCancelled()
+
+
+class Eta:
+    """Rate and time-left estimate from progress calls (exponential smoothing of the rate)."""
+
+    def __init__(self, smoothing: float = 0.3, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._start = clock()
+        self._last_t = self._start
+        self._last_done = 0
+        self._rate: float | None = None
+        self._alpha = smoothing
+
+    def update(self, done: int) -> None:
+        now = self._clock()
+        dt, dd = now - self._last_t, done - self._last_done
+        if dt > 0 and dd > 0:
+            r = dd / dt
+            self._rate = r if self._rate is None else self._alpha * r + (1 - self._alpha) * self._rate
+            self._last_t, self._last_done = now, done
+
+    @property
+    def rate(self) -> float | None:
+        """Units per second, or None before the second update."""
+        return self._rate
+
+    def remaining(self, done: int, total: int) -> float | None:
+        """Seconds left, or None while unknown."""
+        if not self._rate or total <= 0:
+            return None
+        return max(0.0, (total - done) / self._rate)
+
+    def elapsed(self) -> float:
+        return self._clock() - self._start
+
+
+def format_seconds(seconds: float | None) -> str:
+    """'1:05', '12 s', or '?' for unknown."""
+    if seconds is None:
+        return "?"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class ConsoleReporter(NullReporter):
+    """Progress bar with rate and ETA on stderr, streamed text on stdout (the CLI's reporter)."""
+
+    def __init__(self, stream=None, text_stream=None, min_interval: float = 0.1) -> None:
+        super().__init__()
+        self._stream = stream or sys.stderr
+        self._text_stream = text_stream or sys.stdout
+        self._eta = Eta()
+        self._last_print = 0.0
+        self._min_interval = min_interval
+        self._tty = hasattr(self._stream, "isatty") and self._stream.isatty()
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._eta.update(done)
+        now = time.monotonic()
+        final = total > 0 and done >= total
+        if not final and now - self._last_print < self._min_interval:
+            return
+        self._last_print = now
+        width = 24
+        filled = int(width * done / total) if total else 0
+        bar = "#" * filled + "-" * (width - filled)
+        rate = self._eta.rate
+        rate_s = f"{rate:.2f}/s" if rate else ""
+        line = (f"[{bar}] {done}/{total} {rate_s} ETA {format_seconds(self._eta.remaining(done, total))}"
+                f" {message}").rstrip()
+        end = "\n" if final or not self._tty else ""
+        print(("\r" if self._tty else "") + line, end=end, file=self._stream, flush=True)
+
+    def text(self, chunk: str) -> None:
+        print(chunk, end="", file=self._text_stream, flush=True)
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        figures = " ".join(f"{k}={v:.4g}" for k, v in values.items())
+        print(f"step {step}: {figures}", file=self._stream, flush=True)
+
+    def log(self, message: str) -> None:
+        super().log(message)
+        print(f"note: {message}", file=self._stream, flush=True)

@@ -1,0 +1,116 @@
+"""The model registry: which models the studio knows, and how a name resolves to files.
+
+Models are identified by inspecting their files (``studio.core.identify``), never by name.
+Sources, in resolution order: the built-in models shipped in ``resources/models``, the user's
+models folder under the studio home, extra folders from the settings, and the Hugging Face
+hub cache (read-only).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Collection, Mapping
+
+from studio.core.errors import ModelError
+from studio.core.paths import StudioPaths, resources_dir
+from studio.core.settings import Settings
+
+# Model types (what the files are) and the task each one serves.
+IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan")
+TEXT_TYPES = ("causal_lm", "gguf")
+UPSCALE_TYPES = ("upscaler",)
+TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES}
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    path: str
+    type: str
+    family: str = ""
+    source: str = "user"
+    status: str = "ok"
+    """ok, broken (recognised but unusable), unknown (not recognised), unsafe (pickle)."""
+    reason: str = ""
+    size: int = 0
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def usable(self) -> bool:
+        return self.status == "ok"
+
+
+def builtin_models_dir() -> Path:
+    return resources_dir() / "models"
+
+
+def hf_hub_cache() -> Path:
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    hf_home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
+    return Path(hf_home) / "hub"
+
+
+class ModelRegistry:
+    """Scans the model sources and resolves names. Cheap to create; ``scan()`` reads the disk."""
+
+    def __init__(self, paths: StudioPaths, settings: Settings) -> None:
+        self.paths = paths
+        self.settings = settings
+
+    def sources(self) -> list[tuple[str, Path]]:
+        out = [("builtin", builtin_models_dir()), ("user", self.paths.models)]
+        out += [("extra", Path(p).expanduser()) for p in self.settings.model_dirs]
+        if self.settings.scan_hf_cache:
+            out.append(("hf-cache", hf_hub_cache()))
+        return out
+
+    def scan(self) -> list[ModelEntry]:
+        """Every model found, usable or not, in source order."""
+        from studio.core.identify import scan_folder
+
+        entries: list[ModelEntry] = []
+        for source, folder in self.sources():
+            if folder.is_dir():
+                entries.extend(scan_folder(folder, source))
+        return entries
+
+    def resolve(self, name_or_path: str, task: str | None = None) -> ModelEntry:
+        """The model called ``name_or_path`` (or at that path); the task's default when empty.
+
+        Raises ModelError with a user-facing message when it is missing or unusable.
+        """
+        from studio.core.identify import identify_path
+
+        types: Collection[str] | None = TASK_TYPES.get(task) if task else None
+        if not name_or_path:
+            entry = self.default(task or "image")
+            if entry is None:
+                raise ModelError(f"No {task or 'image'} model is installed. Open the model manager to add one.")
+            return entry
+        p = Path(name_or_path).expanduser()
+        if p.exists():
+            entry = identify_path(p, "path")
+        else:
+            if os.sep in name_or_path or name_or_path.startswith("."):
+                raise ModelError(f"Model not found: {name_or_path} does not exist.")
+            matches = [e for e in self.scan() if e.name == name_or_path and (types is None or e.type in types)]
+            if not matches:
+                raise ModelError(f"No model named {name_or_path!r}. `python main.py models list` shows what is installed.")
+            entry = matches[0]
+        if entry.status != "ok":
+            raise ModelError(f"Model {entry.name!r} cannot be used: {entry.reason}")
+        if types is not None and entry.type not in types:
+            raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a {task} model.")
+        return entry
+
+    def default(self, task: str) -> ModelEntry | None:
+        """The user's default for the task if set and usable, else the first usable one found."""
+        wanted = {"image": self.settings.default_image_model, "text": self.settings.default_text_model}.get(task, "")
+        types = TASK_TYPES.get(task, ())
+        candidates = [e for e in self.scan() if e.usable and e.type in types]
+        for e in candidates:
+            if wanted and e.name == wanted:
+                return e
+        return candidates[0] if candidates else None

@@ -1,0 +1,241 @@
+"""Job specs: frozen, JSON-serialisable descriptions of one unit of work.
+
+A spec says *what* to do; engines in ``studio.engines`` do it. Every spec has a ``kind``
+(used to route it to its engine and to (de)serialise it) and a ``validate()`` that raises
+``SpecError`` with a user-facing message, or returns warnings for values it adjusted.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+from studio.core.errors import SpecError
+
+MAX_PROMPT_CHARS = 4000
+MIN_SIDE, MAX_SIDE = 64, 2048
+MAX_STEPS = 500
+MAX_SEED = 2**32 - 1
+
+SCHEDULERS = ("euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc", "pndm", "lms", "heun", "ddpm")
+SCHEDULER_LABELS = {
+    "euler": "Euler", "euler_a": "Euler a", "dpmpp_2m": "DPM++ 2M", "dpmpp_2m_karras": "DPM++ 2M Karras",
+    "ddim": "DDIM", "unipc": "UniPC", "pndm": "PNDM", "lms": "LMS", "heun": "Heun", "ddpm": "DDPM",
+}
+
+
+def random_seed() -> int:
+    return random.SystemRandom().randint(0, MAX_SEED)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Base of all specs."""
+
+    kind: ClassVar[str] = ""
+
+    def validate(self) -> list[str]:
+        """Raise SpecError on invalid values; return warnings (empty when all is fine)."""
+        return []
+
+    def title(self) -> str:
+        """A short label for queue and history rows."""
+        return self.kind
+
+    def replace(self, **changes: Any) -> "Spec":
+        return dataclasses.replace(self, **changes)
+
+
+def _check_range(name: str, value: float, lo: float, hi: float) -> None:
+    if not (lo <= value <= hi):
+        raise SpecError(f"{name} must be between {lo:g} and {hi:g} (got {value:g}).")
+
+
+def _truncate_prompt(text: str, label: str, warnings: list[str]) -> str:
+    if len(text) > MAX_PROMPT_CHARS:
+        warnings.append(f"{label} was {len(text)} characters long; only the first {MAX_PROMPT_CHARS} are used "
+                        f"(the model reads at most 77 tokens per chunk anyway).")
+        return text[:MAX_PROMPT_CHARS]
+    return text
+
+
+@dataclass(frozen=True)
+class ImageSpec(Spec):
+    """Text-to-image (and, with ``init_image``/``mask``, img2img / inpaint)."""
+
+    kind: ClassVar[str] = "image"
+    prompt: str = ""
+    negative_prompt: str = ""
+    model: str = ""
+    seed: int = 0
+    steps: int = 20
+    guidance: float = 7.5
+    width: int = 512
+    height: int = 512
+    scheduler: str = "euler"
+    init_image: str | None = None
+    mask: str | None = None
+    strength: float = 0.75
+    loras: tuple[tuple[str, float], ...] = ()
+
+    def validate(self) -> list[str]:
+        warnings: list[str] = []
+        for name, v in (("Width", self.width), ("Height", self.height)):
+            if not isinstance(v, int):
+                raise SpecError(f"{name} must be a whole number of pixels (got {v!r}).")
+            if v % 8:
+                raise SpecError(f"{name} must be a multiple of 8 (got {v}); try {max(MIN_SIDE, v // 8 * 8)}.")
+            _check_range(name, v, MIN_SIDE if self.init_image is None else 8, MAX_SIDE)
+        _check_range("Steps", self.steps, 1, MAX_STEPS)
+        _check_range("Guidance", self.guidance, 0.0, 50.0)
+        _check_range("Seed", self.seed, 0, MAX_SEED)
+        _check_range("Strength", self.strength, 0.0, 1.0)
+        if self.scheduler not in SCHEDULERS:
+            raise SpecError(f"Unknown scheduler {self.scheduler!r}; choose one of: {', '.join(SCHEDULERS)}.")
+        _truncate_prompt(self.prompt, "The prompt", warnings)
+        _truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
+        return warnings
+
+    def clean(self) -> "ImageSpec":
+        """The spec with over-long prompts truncated (what the engine actually runs)."""
+        return dataclasses.replace(self, prompt=self.prompt[:MAX_PROMPT_CHARS],
+                                   negative_prompt=self.negative_prompt[:MAX_PROMPT_CHARS])
+
+    def title(self) -> str:
+        p = self.prompt.strip().replace("\n", " ") or "(empty prompt)"
+        return p if len(p) <= 60 else p[:57] + "..."
+
+
+@dataclass(frozen=True)
+class TextSpec(Spec):
+    """LLM completion or chat. ``messages`` is a tuple of (role, content) for chat mode."""
+
+    kind: ClassVar[str] = "text"
+    prompt: str = ""
+    model: str = ""
+    system: str = ""
+    messages: tuple[tuple[str, str], ...] = ()
+    chat: bool = False
+    max_new_tokens: int = 256
+    temperature: float = 0.7
+    top_k: int = 50
+    top_p: float = 0.95
+    min_p: float = 0.0
+    repetition_penalty: float = 1.1
+    seed: int = 0
+    stop: tuple[str, ...] = ()
+
+    def validate(self) -> list[str]:
+        _check_range("Max new tokens", self.max_new_tokens, 1, 32768)
+        _check_range("Temperature", self.temperature, 0.0, 5.0)
+        _check_range("Top-p", self.top_p, 0.0, 1.0)
+        _check_range("Min-p", self.min_p, 0.0, 1.0)
+        _check_range("Top-k", self.top_k, 0, 100000)
+        _check_range("Repetition penalty", self.repetition_penalty, 0.5, 3.0)
+        _check_range("Seed", self.seed, 0, MAX_SEED)
+        return []
+
+    def title(self) -> str:
+        src = self.messages[-1][1] if self.messages else self.prompt
+        p = src.strip().replace("\n", " ") or "(empty prompt)"
+        return ("Chat: " if self.chat else "Text: ") + (p if len(p) <= 50 else p[:47] + "...")
+
+
+@dataclass(frozen=True)
+class UpscaleSpec(Spec):
+    """Upscale an image file with an upscaler model."""
+
+    kind: ClassVar[str] = "upscale"
+    image: str = ""
+    model: str = ""
+    tile: int = 256
+
+    def validate(self) -> list[str]:
+        if not self.image:
+            raise SpecError("No image to upscale.")
+        _check_range("Tile size", self.tile, 32, 2048)
+        return []
+
+    def title(self) -> str:
+        return f"Upscale {self.image.rsplit('/', 1)[-1]}"
+
+
+@dataclass(frozen=True)
+class TrainSpec(Spec):
+    """Train a model from scratch or fine-tune one (family: gan, vae, ddpm, text2img, lora, text_lora)."""
+
+    kind: ClassVar[str] = "train"
+    family: str = ""
+    data: str = ""
+    out: str = ""
+    steps: int = 1000
+    batch: int = 32
+    lr: float = 2e-4
+    size: int = 32
+    base: str = ""
+    resume: str = ""
+    seed: int = 0
+    sample_every: int = 100
+    checkpoint_every: int = 500
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> list[str]:
+        if not self.family:
+            raise SpecError("Choose what to train (gan, vae, ddpm, text2img, lora, text_lora).")
+        if not self.out:
+            raise SpecError("Give the trained model a name.")
+        _check_range("Steps", self.steps, 1, 10_000_000)
+        _check_range("Batch size", self.batch, 1, 4096)
+        return []
+
+    def title(self) -> str:
+        return f"Train {self.family} → {self.out}"
+
+
+SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec)}
+
+
+def spec_to_dict(spec: Spec) -> dict[str, Any]:
+    """A JSON-ready dict with the spec's kind and all fields."""
+    d = {"kind": spec.kind}
+    for f in dataclasses.fields(spec):
+        v = getattr(spec, f.name)
+        d[f.name] = dict(v) if isinstance(v, Mapping) else v
+    return d
+
+
+def _tuplify(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuplify(v) for v in value)
+    return value
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> Spec:
+    """Inverse of spec_to_dict. Unknown keys are ignored so older/newer files still load."""
+    kind = data.get("kind")
+    if kind not in SPEC_TYPES:
+        raise SpecError(f"Unknown job kind {kind!r}.")
+    cls = SPEC_TYPES[kind]
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {k: _tuplify(v) if k != "params" else dict(v) for k, v in data.items() if k in names}
+    return cls(**kwargs)
+
+
+def spec_to_json(spec: Spec) -> str:
+    return json.dumps(spec_to_dict(spec), ensure_ascii=False, sort_keys=True)
+
+
+def spec_from_json(text: str) -> Spec:
+    return spec_from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What an engine returns: files written, text produced, and facts for the history."""
+
+    outputs: tuple[str, ...] = ()
+    text: str = ""
+    info: Mapping[str, Any] = field(default_factory=dict)
+    cancelled: bool = False

@@ -1,0 +1,85 @@
+"""The loaded-model cache: keeps models in memory under a byte budget, evicting the least recently used."""
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Hashable
+
+log = logging.getLogger(__name__)
+
+
+def model_bytes(obj: Any) -> int:
+    """Bytes of parameters and buffers of a torch module or a diffusers/transformers pipeline."""
+    import torch
+
+    modules: list[torch.nn.Module] = []
+    if isinstance(obj, torch.nn.Module):
+        modules.append(obj)
+    elif hasattr(obj, "components"):
+        modules += [m for m in obj.components.values() if isinstance(m, torch.nn.Module)]
+    elif isinstance(obj, (tuple, list)):
+        return sum(model_bytes(o) for o in obj)
+    seen: set[int] = set()
+    total = 0
+    for m in modules:
+        for t in list(m.parameters()) + list(m.buffers()):
+            if id(t) not in seen:
+                seen.add(id(t))
+                total += t.numel() * t.element_size()
+    return total
+
+
+def _default_budget() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().available * 0.5)
+
+
+class ModelCache:
+    """Thread-safe LRU of loaded models keyed by (kind, path, device, dtype, ...)."""
+
+    def __init__(self, budget_bytes: int = 0) -> None:
+        self._budget = budget_bytes or _default_budget()
+        self._items: "OrderedDict[Hashable, tuple[Any, int]]" = OrderedDict()
+        self._lock = threading.RLock()
+
+    def get_or_load(self, key: Hashable, loader: Callable[[], Any]) -> Any:
+        """The cached model for ``key``; otherwise ``loader()``'s result, cached (evicting others)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+        obj = loader()
+        size = model_bytes(obj)
+        with self._lock:
+            self._items[key] = (obj, size)
+            self._items.move_to_end(key)
+            self._evict(keep=key)
+        return obj
+
+    def _evict(self, keep: Hashable) -> None:
+        while self.total_bytes() > self._budget and len(self._items) > 1:
+            old = next(k for k in self._items if k != keep)
+            log.info("unloading %s to stay under the memory budget", old)
+            del self._items[old]
+        gc.collect()
+
+    def total_bytes(self) -> int:
+        with self._lock:
+            return sum(s for _, s in self._items.values())
+
+    def loaded(self) -> list[tuple[Hashable, int]]:
+        """(key, bytes) of every loaded model, least recently used first."""
+        with self._lock:
+            return [(k, s) for k, (_, s) in self._items.items()]
+
+    def unload(self, key: Hashable | None = None) -> None:
+        """Drop one model, or all with ``key=None``."""
+        with self._lock:
+            if key is None:
+                self._items.clear()
+            else:
+                self._items.pop(key, None)
+        gc.collect()

@@ -1,0 +1,25 @@
+"""The per-process state engines share: paths, settings, registry and the loaded-model cache."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from studio.core.paths import StudioPaths
+from studio.core.registry import ModelRegistry
+from studio.core.settings import Settings
+from studio.engines.cache import ModelCache
+from studio.engines.devices import pick_device
+
+
+@dataclass
+class EngineContext:
+    paths: StudioPaths
+    settings: Settings
+    registry: ModelRegistry
+    cache: ModelCache
+    device: str = "cpu"
+
+    @classmethod
+    def create(cls, paths: StudioPaths, settings: Settings, device: str | None = None) -> "EngineContext":
+        dev = device or pick_device(settings.device)
+        return cls(paths=paths, settings=settings, registry=ModelRegistry(paths, settings),
+                   cache=ModelCache(budget_bytes=int(settings.memory_budget_gb * 2**30)), device=dev)

@@ -1,0 +1,39 @@
+"""Route a spec to its engine function by kind. Engines are imported on first use."""
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+from studio.core.errors import StudioError
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import JobResult, Spec
+from studio.engines.context import EngineContext
+
+ENGINES: dict[str, str] = {
+    "image": "studio.engines.diffusion.generate:run",
+    "text": "studio.engines.text.generate:run",
+    "upscale": "studio.engines.upscale.run:run",
+    "train": "studio.engines.training.run:run",
+}
+
+EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]
+
+
+def engine_for(kind: str) -> EngineFn:
+    target = ENGINES.get(kind)
+    if target is None:
+        raise StudioError(f"No engine for jobs of kind {kind!r}.")
+    module, _, name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("studio"):
+            raise StudioError(f"The {kind} engine is not available in this build.") from exc
+        raise
+
+
+def run_spec(spec: Spec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+    """Validate ``spec`` and run it on its engine."""
+    for warning in spec.validate():
+        reporter.log(warning)
+    return engine_for(spec.kind)(spec, reporter, cancel, ctx)

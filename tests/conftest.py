@@ -1,0 +1,34 @@
+"""Shared fixtures: a fresh studio home per test, offscreen Qt, and one torch thread per process."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+pytest_plugins = ["tests.fixtures.tiny_models"] if (ROOT / "tests" / "fixtures" / "tiny_models.py").exists() else []
+
+
+@pytest.fixture(autouse=True)
+def studio_home(tmp_path, monkeypatch) -> Path:
+    """Every test runs against a fresh, empty studio home (and an empty HF cache)."""
+    home = tmp_path / "studio-home"
+    home.mkdir()
+    monkeypatch.setenv("AIGC_STUDIO_HOME", str(home))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    return home
+
+
+@pytest.fixture()
+def paths(studio_home):
+    from studio.core.paths import StudioPaths
+
+    return StudioPaths(studio_home)
