@@ -1,0 +1,1 @@
+"""Widgets only: never imports torch, diffusers or transformers (a test enforces it)."""
