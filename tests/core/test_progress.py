@@ -1,0 +1,46 @@
+"""Progress: ETA estimates, the cancel token, and the CLI progress bar."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from studio.core.errors import JobCancelled
+from studio.core.progress import CancelToken, ConsoleReporter, Eta, format_seconds
+
+
+def test_eta_from_a_steady_rate():
+    t = [0.0]
+    eta = Eta(clock=lambda: t[0])
+    for done in range(1, 6):
+        t[0] += 0.5
+        eta.update(done)
+    assert eta.rate == pytest.approx(2.0)
+    assert eta.remaining(5, 25) == pytest.approx(10.0)
+
+
+def test_eta_unknown_before_any_progress():
+    assert Eta().remaining(0, 10) is None
+    assert format_seconds(None) == "?"
+    assert format_seconds(75) == "1:15"
+    assert format_seconds(3725) == "1:02:05"
+
+
+def test_cancel_token_is_cooperative():
+    token = CancelToken()
+    token.raise_if_cancelled()  # nothing happens before cancel
+    token.cancel()
+    assert token.cancelled
+    with pytest.raises(JobCancelled):
+        token.raise_if_cancelled()
+
+
+def test_console_reporter_prints_final_progress_and_text():
+    err, out = io.StringIO(), io.StringIO()
+    r = ConsoleReporter(stream=err, text_stream=out, min_interval=0)
+    for i in range(1, 5):
+        r.progress(i, 4)
+    r.text("Hello")
+    r.log("prompt truncated")
+    assert "4/4" in err.getvalue() and "note: prompt truncated" in err.getvalue()
+    assert out.getvalue() == "Hello"
