@@ -70,10 +70,14 @@ class ModelRegistry:
         """Every model found, usable or not, in source order."""
         from studio.core.identify import scan_folder
 
+        from studio.core.builtin_models import builtin_entries
+
         entries: list[ModelEntry] = []
         for source, folder in self.sources():
             if folder.is_dir():
                 entries.extend(scan_folder(folder, source))
+            if source == "builtin":  # models shipped inside Python packages (DCGAN, Real-ESRGAN, ...)
+                entries.extend(builtin_entries())
         return entries
 
     def resolve(self, name_or_path: str, task: str | None = None) -> ModelEntry:
