@@ -1,0 +1,62 @@
+"""`demo`: what `dev.py run` does without a display — an image and a short text from the default models."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from studio.core.atomic import atomic_write_text
+from studio.core.errors import StudioError, user_message
+from studio.core.specs import ImageSpec, TextSpec
+
+DEMO_IMAGE_PROMPT = "a red sneaker"
+DEMO_TEXT_PROMPT = "Write one sentence describing a red sneaker for an online shop."
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="headless demo: one image and one short text from the default models")
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--max-new-tokens", type=int, default=48)
+    p.set_defaults(func=run_demo)
+
+
+def run_demo(args) -> int:
+    from studio.cli.common import engine_context, run_in_process
+
+    ctx = engine_context()
+    failures = 0
+    image_model = ctx.registry.default("image")
+    if image_model is None:
+        print("demo: no image model installed (see `python main.py models list`)", file=sys.stderr)
+        failures += 1
+    else:
+        print(f"Generating an image with {image_model.name!r}: {DEMO_IMAGE_PROMPT!r}", file=sys.stderr)
+        try:
+            res = run_in_process(ImageSpec(prompt=DEMO_IMAGE_PROMPT, model=image_model.name, seed=1,
+                                           steps=args.steps, width=_side(image_model), height=_side(image_model)),
+                                 ctx)
+            for path in res.outputs:
+                print(f"image written: {path}")
+        except StudioError as exc:
+            print(f"demo: image failed: {user_message(exc)}", file=sys.stderr)
+            failures += 1
+    text_model = ctx.registry.default("text")
+    if text_model is None:
+        print("demo: no text model installed", file=sys.stderr)
+        return 1
+    print(f"\nGenerating text with {text_model.name!r}: {DEMO_TEXT_PROMPT!r}", file=sys.stderr)
+    try:
+        res = run_in_process(TextSpec(prompt=DEMO_TEXT_PROMPT, model=text_model.name, chat=True,
+                                      messages=(("user", DEMO_TEXT_PROMPT),), max_new_tokens=args.max_new_tokens,
+                                      temperature=0.0, seed=1), ctx)
+        out = Path(ctx.paths.outputs) / "demo-text.txt"
+        atomic_write_text(out, res.text)
+        print(f"\ntext written: {out}")
+    except StudioError as exc:
+        print(f"demo: text failed: {user_message(exc)}", file=sys.stderr)
+        failures += 1
+    return 1 if failures else 0
+
+
+def _side(entry) -> int:
+    """The model's native size when the registry knows it, else 512."""
+    return int(entry.details.get("sample_size_px", 512)) if entry.details else 512
