@@ -194,7 +194,44 @@ class TrainSpec(Spec):
         return f"Train {self.family} → {self.out}"
 
 
-SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec)}
+@dataclass(frozen=True)
+class GanSpec(Spec):
+    """Images from a GAN generator: one per seed (a grid when several), or a latent walk between two seeds."""
+
+    kind: ClassVar[str] = "gan"
+    model: str = ""
+    seeds: tuple[int, ...] = (0,)
+    columns: int = 0
+    """Grid columns; 0 picks a square-ish grid."""
+    walk_to_seed: int | None = None
+    """When set: a walk from ``seeds[0]`` to this seed (GIF + strip) instead of a grid."""
+    frames: int = 24
+    scale: int = 1
+    """Saved images are enlarged this many times (Lanczos) for viewing; 1 keeps the model's size."""
+
+    def validate(self) -> list[str]:
+        if not self.seeds:
+            raise SpecError("Give at least one seed.")
+        if len(self.seeds) > 1024:
+            raise SpecError(f"At most 1024 images at once (got {len(self.seeds)}).")
+        for s in self.seeds:
+            _check_range("Seed", s, 0, MAX_SEED)
+        if self.walk_to_seed is not None:
+            _check_range("Walk target seed", self.walk_to_seed, 0, MAX_SEED)
+            _check_range("Frames", self.frames, 2, 600)
+        _check_range("Grid columns", self.columns, 0, 64)
+        _check_range("Scale", self.scale, 1, 8)
+        return []
+
+    def title(self) -> str:
+        if self.walk_to_seed is not None:
+            return f"Latent walk {self.seeds[0]} → {self.walk_to_seed}"
+        if len(self.seeds) == 1:
+            return f"GAN seed {self.seeds[0]}"
+        return f"GAN grid of {len(self.seeds)} (seed {self.seeds[0]}…)"
+
+
+SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

@@ -14,6 +14,7 @@ ENGINES: dict[str, str] = {
     "text": "studio.engines.text.generate:run",
     "upscale": "studio.engines.upscale.run:run",
     "train": "studio.engines.training.run:run",
+    "gan": "studio.engines.gan.run:run",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]
