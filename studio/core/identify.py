@@ -1,75 +1,387 @@
-"""Identify a model by inspecting its files (never by its name).
+"""Identify a model by inspecting its files (never by its name), in pure Python.
 
-This first version knows diffusers pipeline folders, transformers causal-LM folders and GGUF
-files; anything else is listed as unknown with the reason. The model-manager work extends it.
+Folders: the studio's own models (``studio_model.json``), diffusers pipelines
+(``model_index.json``), transformers causal LMs, standalone diffusers VAE/TAESD folders and
+peft adapters. Files: ``.safetensors`` (header keys, ``studio.core.keypatterns``), GGUF
+(metadata), and pickles (``.ckpt``/``.pt``/``.pth``/``.bin``: keys read from the opcodes,
+never unpickled, always marked ``unsafe``). Anything else is listed as unknown with the
+reason; nothing read here can raise out of ``identify_path``.
 """
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
+from studio.core.gguf_header import GGUF_MAGIC, GGUFError, read_gguf
+from studio.core.keypatterns import classify, family_for_dim, summarise_keys
+from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
 from studio.core.registry import ModelEntry
+from studio.core.safetensors_header import SafetensorsError, read_header
 
-GGUF_MAGIC = b"GGUF"
+MAX_DEPTH = 4
+PICKLE_RISK = ("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
+               "(`python main.py models convert NAME`), which reads only the tensors.")
+STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline"}
+META_KEEP = 2000  # characters kept per metadata value (kohya tag lists can be huge)
 
 
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    total = 0
+    for root, _dirs, files in os.walk(path, followlinks=False):
+        for f in files:
+            try:
+                total += os.stat(os.path.join(root, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _entry(base: dict, **kw: Any) -> ModelEntry:
+    return ModelEntry(**{**base, **kw})
 
 
 def identify_path(path: Path, source: str) -> ModelEntry:
     """A ModelEntry for one file or folder; status 'unknown' or 'broken' with a reason when unusable."""
-    name = path.stem if path.is_file() else path.name
-    base = dict(name=name, path=str(path), source=source)
+    path = Path(path)
+    name = path.name if path.is_dir() else path.stem
+    base: dict[str, Any] = dict(name=name, path=str(path), source=source)
     try:
         if path.is_dir():
             return _identify_folder(path, base)
+        if not path.exists():
+            return _entry(base, type="unknown", status="broken", reason="the file does not exist (broken link?)")
         return _identify_file(path, base)
+    except PermissionError:
+        return _entry(base, type="unknown", status="broken", reason="cannot be read: permission denied")
+    except FileNotFoundError:
+        return _entry(base, type="unknown", status="broken", reason="it disappeared while being read")
     except OSError as exc:
-        return ModelEntry(type="unknown", status="broken", reason=f"cannot read: {exc.strerror or exc}", **base)
+        return _entry(base, type="unknown", status="broken", reason=f"cannot read: {exc.strerror or exc}")
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeError, RecursionError) as exc:
+        return _entry(base, type="unknown", status="broken", reason=f"unreadable: {exc}")
+
+
+# ----------------------------------------------------------------------------------------- files
+
+def _identify_file(path: Path, base: dict) -> ModelEntry:
+    size = path.stat().st_size
+    suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head[:4] == GGUF_MAGIC or suffix == ".gguf":
+        return _gguf(path, base, size)
+    if suffix == ".safetensors":
+        return _safetensors(path, base, size)
+    if suffix in PICKLE_SUFFIXES:
+        return _pickle(path, base, size)
+    if size == 0:
+        return _entry(base, type="unknown", status="unknown", reason="empty file", size=0)
+    return _entry(base, type="unknown", status="unknown", reason=f"not a model file ({suffix or 'no extension'})", size=size)
+
+
+def _gguf(path: Path, base: dict, size: int) -> ModelEntry:
+    try:
+        info = read_gguf(path)
+    except GGUFError as exc:
+        return _entry(base, type="gguf", status="broken", reason=str(exc), size=size)
+    details = {"architecture": info.architecture, "gguf_version": info.version, "tensors": info.tensor_count}
+    for key, label in (("general.name", "title"), ("general.license", "license"), ("general.file_type", "quantization"),
+                       ("general.size_label", "size_label"), ("general.basename", "basename")):
+        if key in info.metadata:
+            details[label] = info.file_type if label == "quantization" else info.metadata[key]
+    if info.context_length:
+        details["context_length"] = info.context_length
+    details["format"] = "gguf"
+    return _entry(base, type="gguf", family=info.architecture, size=size, details=details)
+
+
+def _kohya_details(meta: dict[str, str]) -> dict[str, Any]:
+    """Training metadata written by kohya/sd-scripts and modelspec, in readable form."""
+    out: dict[str, Any] = {}
+    for key, label in (("ss_sd_model_name", "base_model"), ("ss_base_model_version", "base_model_version"),
+                       ("ss_output_name", "output_name"), ("modelspec.title", "title"),
+                       ("modelspec.architecture", "architecture"), ("modelspec.license", "license"),
+                       ("modelspec.trigger_phrase", "trigger_words"), ("ss_network_dim", "network_dim"),
+                       ("ss_network_alpha", "network_alpha")):
+        if meta.get(key):
+            out[label] = meta[key]
+    freq = meta.get("ss_tag_frequency")
+    if freq:
+        try:
+            counts: dict[str, int] = {}
+            for tags in json.loads(freq).values():
+                for tag, n in tags.items():
+                    counts[tag.strip()] = counts.get(tag.strip(), 0) + int(n)
+            top = sorted(counts.items(), key=lambda kv: -kv[1])[:15]
+            out["dataset_tags"] = [t for t, _ in top]
+            if "trigger_words" not in out and top:
+                out["trigger_words"] = top[0][0]
+        except (ValueError, AttributeError, TypeError):
+            pass
+    return out
+
+
+def _safetensors(path: Path, base: dict, size: int) -> ModelEntry:
+    try:
+        header = read_header(path)
+    except SafetensorsError as exc:
+        return _entry(base, type="unknown", status="broken", reason=f"corrupt safetensors: {exc}", size=size)
+    details: dict[str, Any] = {"format": "safetensors", "tensors": len(header.tensors),
+                               "parameters": header.parameter_count(), "dtype": header.main_dtype()}
+    if header.metadata:
+        details["metadata"] = {k: (v if len(v) <= META_KEEP else v[:META_KEEP] + "…") for k, v in header.metadata.items()}
+        details.update(_kohya_details(header.metadata))
+    shapes = {k: t.shape for k, t in header.tensors.items()}
+    kc = classify(shapes)
+    if kc is None:
+        return _entry(base, type="unknown", status="unknown", size=size, details=details,
+                      reason=_unknown_reason(list(shapes)))
+    details.update(kc.details)
+    return _entry(base, type=kc.type, family=kc.family, size=size, details=details,
+                  status="broken" if kc.problem else "ok", reason=kc.problem)
+
+
+def _unknown_reason(keys: list[str]) -> str:
+    if any(k.startswith(("down_blocks.", "mid_block.", "conv_in.")) for k in keys):
+        return "a single diffusers component (weights without its pipeline folder); import the whole folder"
+    if any(k.startswith(("model.layers.", "transformer.h.", "model.embed_tokens.")) for k in keys):
+        return "transformers weights without their config.json; import the whole model folder"
+    return f"no known key pattern ({summarise_keys(keys)})"
+
+
+def _pickle(path: Path, base: dict, size: int) -> ModelEntry:
+    scan = scan_pickle(path)
+    details: dict[str, Any] = {"format": "pickle", "pickle_globals": list(scan.globals[:50])}
+    if scan.dangerous:
+        return _entry(base, type="unknown", status="unsafe", size=size, details=details,
+                      reason=f"DANGEROUS: loading it would run code ({', '.join(scan.dangerous[:3])}). Delete it.")
+    kc = classify(dict.fromkeys(scan.keys)) if scan.keys else None
+    if scan.unusual:
+        details["unusual_globals"] = list(scan.unusual[:20])
+    typ, family = (kc.type, kc.family) if kc else ("unknown", "")
+    if kc:
+        details.update(kc.details)
+    why = PICKLE_RISK if kc else f"{PICKLE_RISK} Its contents are not recognised ({scan.error or summarise_keys(scan.keys)})."
+    return _entry(base, type=typ, family=family, status="unsafe", reason=why, size=size, details=details)
+
+
+# --------------------------------------------------------------------------------------- folders
+
+def _read_json(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} is not a JSON object")
+    return data
+
+
+def _readme_license(folder: Path) -> str:
+    readme = folder / "README.md"
+    try:
+        head = readme.read_text(encoding="utf-8", errors="replace")[:4000] if readme.is_file() else ""
+    except OSError:
+        return ""
+    m = re.search(r"^license:\s*(\S+)", head, re.M) if head.startswith("---") else None
+    return m.group(1) if m else ""
+
+
+def _weights_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(safetensors files, pickle files) directly in ``folder``."""
+    files = [p for p in folder.iterdir() if p.is_file()]
+    safe = [p for p in files if p.suffix == ".safetensors" or p.name.endswith(".safetensors.index.json")]
+    pick = [p for p in files if p.suffix in (".bin", ".pt", ".pth", ".ckpt")]
+    return safe, pick
 
 
 def _identify_folder(path: Path, base: dict) -> ModelEntry:
-    index = path / "model_index.json"
-    if index.exists():
+    studio = path / "studio_model.json"
+    if studio.is_file():
+        return _studio_folder(path, base, studio)
+    if (path / "model_index.json").is_file():
+        return _diffusers_folder(path, base)
+    if (path / "adapter_config.json").is_file():
+        return _peft_folder(path, base)
+    if (path / "config.json").is_file():
+        return _config_folder(path, base)
+    try:
+        has_any = any(True for _ in path.iterdir())
+    except OSError as exc:
+        return _entry(base, type="unknown", status="broken", reason=f"cannot list the folder: {exc.strerror or exc}")
+    if not has_any:
+        return _entry(base, type="unknown", status="unknown", reason="empty folder", size=0)
+    return _entry(base, type="folder", status="unknown", reason="a folder without a model description (scanned inside)",
+                  size=0)
+
+
+def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
+    try:
+        meta = _read_json(studio)
+    except ValueError as exc:
+        return _entry(base, type="unknown", status="broken", reason=f"studio_model.json is not valid JSON ({exc})")
+    kind = str(meta.get("type", ""))
+    typ = STUDIO_TYPES.get(kind)
+    details = {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
+    if meta.get("name"):
+        details["title"] = str(meta["name"])
+    if typ is None:
+        return _entry(base, type="unknown", status="unknown", details=details,
+                      reason=f"studio_model.json names an unknown type {kind!r}")
+    if (path / "model_index.json").is_file():
+        inner = _diffusers_folder(path, base)
+        if inner.status != "ok":
+            return _entry(base, type=typ, family="studio", status=inner.status, reason=inner.reason,
+                          size=inner.size, details={**inner.details, **details})
+        details = {**inner.details, **details}
+    safe, pick = _weights_in(path)
+    nested = list(path.rglob("*.safetensors"))
+    if not safe and not nested:
+        status, reason = ("unsafe", PICKLE_RISK) if pick else ("broken", "no weights file (.safetensors) in the folder")
+        return _entry(base, type=typ, family="studio", status=status, reason=reason, size=_size(path), details=details)
+    return _entry(base, type=typ, family="studio", size=_size(path), details=details)
+
+
+def _component_problem(folder: Path, lib: str) -> str:
+    """Why a pipeline component folder cannot be loaded ('' when fine)."""
+    if not folder.is_dir():
+        return "missing"
+    names = [p.name for p in folder.iterdir()]
+    if not names:
+        return "empty"
+    configs = [n for n in names if n.endswith(".json") or n.endswith(".txt") or n.endswith(".model")]
+    if not configs:
+        return "no config"
+    if lib in ("diffusers", "transformers") and "config.json" in names:
+        safe, pick = _weights_in(folder)
+        if not safe and pick:
+            return "pickle weights only"
+        if not safe and not pick:
+            return "no weights"
+    return ""
+
+
+def _diffusers_folder(path: Path, base: dict) -> ModelEntry:
+    try:
+        data = _read_json(path / "model_index.json")
+    except ValueError as exc:
+        return _entry(base, type="diffusers", status="broken", reason=f"model_index.json is not valid JSON ({exc})")
+    cls = str(data.get("_class_name", ""))
+    details: dict[str, Any] = {"class": cls}
+    family, cross = "other", None
+    unet_cfg = path / "unet" / "config.json"
+    if unet_cfg.is_file():
         try:
-            data = json.loads(index.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            return ModelEntry(type="diffusers", status="broken", reason=f"model_index.json is not valid JSON ({exc})", **base)
-        cls = str(data.get("_class_name", ""))
-        family = "sdxl" if "XL" in cls else ("studio" if cls.startswith("Studio") else "sd")
-        missing = [k for k, v in data.items() if not k.startswith("_") and isinstance(v, list) and v[0]
-                   and not (path / k).is_dir()]
-        typ = "studio_pipeline" if family == "studio" else "diffusers"
-        if missing:
-            return ModelEntry(type=typ, family=family, status="broken",
-                              reason=f"components missing: {', '.join(missing)}", size=_size(path), **base)
-        return ModelEntry(type=typ, family=family, size=_size(path), details={"class": cls}, **base)
-    config = path / "config.json"
-    if config.exists():
+            cross = _read_json(unet_cfg).get("cross_attention_dim")
+            cross = cross[0] if isinstance(cross, list) else cross
+            details["cross_attention_dim"] = cross
+        except ValueError:
+            pass
+    if "XL" in cls and "Refiner" not in cls:
+        family = "sdxl"
+    elif cls.startswith("StableDiffusion") and isinstance(cross, int):
+        family = family_for_dim(cross)
+    elif cls.startswith("Studio"):
+        family = "studio"
+    problems: dict[str, list[str]] = {}
+    params = 0
+    for comp, spec in data.items():
+        if comp.startswith("_") or not isinstance(spec, list) or len(spec) != 2 or spec[0] is None:
+            continue
+        problem = _component_problem(path / comp, str(spec[0]))
+        if problem:
+            problems.setdefault(problem, []).append(comp)
+        else:
+            params += _folder_params(path / comp)
+    if params:
+        details["parameters"] = params
+    lic = _readme_license(path)
+    if lic:
+        details["license"] = lic
+    typ = "studio_pipeline" if family == "studio" else "diffusers"
+    size = _size(path)
+    if problems:
+        pickles = problems.pop("pickle weights only", None)
+        if problems:
+            reason = "; ".join(f"components {kind}: {', '.join(c)}" for kind, c in problems.items())
+            return _entry(base, type=typ, family=family, status="broken", reason=reason, size=size, details=details)
+        if pickles:
+            return _entry(base, type=typ, family=family, status="unsafe", size=size, details=details,
+                          reason=f"{', '.join(pickles)}: {PICKLE_RISK}")
+    return _entry(base, type=typ, family=family, size=size, details=details)
+
+
+def _folder_params(folder: Path) -> int:
+    """Parameter count from the safetensors headers in ``folder`` (cheap: headers only)."""
+    total = 0
+    for f in folder.glob("*.safetensors"):
         try:
-            data = json.loads(config.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            return ModelEntry(type="unknown", status="broken", reason=f"config.json is not valid JSON ({exc})", **base)
-        archs = data.get("architectures") or []
-        if any(a.endswith("ForCausalLM") or a.endswith("LMHeadModel") for a in archs):
-            return ModelEntry(type="causal_lm", family=str(data.get("model_type", "")), size=_size(path), **base)
-    return ModelEntry(type="unknown", status="unknown", reason="not a diffusers pipeline or transformers model folder", **base)
+            total += read_header(f, validate=False).parameter_count()
+        except (SafetensorsError, OSError):
+            pass
+    return total
 
 
-def _identify_file(path: Path, base: dict) -> ModelEntry:
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head[:4] == GGUF_MAGIC:
-        return ModelEntry(type="gguf", size=path.stat().st_size, **base)
-    if path.suffix.lower() == ".gguf":
-        return ModelEntry(type="gguf", status="broken", reason="not a GGUF file (bad magic)", size=path.stat().st_size, **base)
-    return ModelEntry(type="unknown", status="unknown", reason=f"unrecognised file type {path.suffix or '(none)'}",
-                      size=path.stat().st_size, **base)
+def _config_folder(path: Path, base: dict) -> ModelEntry:
+    try:
+        data = _read_json(path / "config.json")
+    except ValueError as exc:
+        return _entry(base, type="unknown", status="broken", reason=f"config.json is not valid JSON ({exc})")
+    size = _size(path)
+    safe, pick = _weights_in(path)
+    cls = str(data.get("_class_name", ""))
+    archs = [str(a) for a in data.get("architectures") or []]
+    details: dict[str, Any] = {}
+    lic = _readme_license(path)
+    if lic:
+        details["license"] = lic
+    if cls in ("AutoencoderKL", "AutoencoderTiny"):
+        typ = "vae" if cls == "AutoencoderKL" else "taesd"
+        details.update({"class": cls, "latent_channels": data.get("latent_channels")})
+        family = "sd" if data.get("latent_channels", 4) == 4 else "other"
+    elif any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in archs):
+        typ, family = "causal_lm", str(data.get("model_type", ""))
+        details.update({"architectures": archs})
+        for k in ("max_position_embeddings", "vocab_size", "num_hidden_layers", "hidden_size"):
+            if k in data:
+                details[k] = data[k]
+        tok = [n for n in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json") if (path / n).exists()]
+        details["has_tokenizer"] = bool(tok)
+        if not tok:
+            details["warning"] = "no tokenizer files in the folder"
+    elif cls:
+        return _entry(base, type="unknown", status="unknown", size=size, details={"class": cls},
+                      reason=f"a diffusers {cls} on its own (not a pipeline)")
+    else:
+        return _entry(base, type="unknown", status="unknown", size=size,
+                      reason=f"config.json of an unsupported model ({', '.join(archs) or data.get('model_type', '?')})")
+    params = _folder_params(path)
+    if params:
+        details["parameters"] = params
+    if not safe and pick:
+        return _entry(base, type=typ, family=family, status="unsafe", reason=PICKLE_RISK, size=size, details=details)
+    if not safe:
+        return _entry(base, type=typ, family=family, status="broken", reason="no weights file in the folder",
+                      size=size, details=details)
+    return _entry(base, type=typ, family=family, size=size, details=details)
 
+
+def _peft_folder(path: Path, base: dict) -> ModelEntry:
+    try:
+        cfg = _read_json(path / "adapter_config.json")
+    except ValueError as exc:
+        return _entry(base, type="lora", status="broken", reason=f"adapter_config.json is not valid JSON ({exc})")
+    details = {"style": "peft", "base_model": cfg.get("base_model_name_or_path", ""), "rank": cfg.get("r")}
+    safe, pick = _weights_in(path)
+    if not safe:
+        status, reason = ("unsafe", PICKLE_RISK) if pick else ("broken", "no adapter weights in the folder")
+        return _entry(base, type="lora", family="other", status=status, reason=reason, details=details, size=_size(path))
+    return _entry(base, type="lora", family="other", details=details, size=_size(path))
+
+
+# ------------------------------------------------------------------------------------------ scan
 
 def _children(folder: Path) -> Iterator[Path]:
     try:
@@ -82,28 +394,75 @@ def _hf_snapshot(repo_dir: Path) -> Path | None:
     """The snapshot folder that refs/main points to, else the newest one."""
     ref = repo_dir / "refs" / "main"
     snaps = repo_dir / "snapshots"
-    if ref.is_file():
-        cand = snaps / ref.read_text(encoding="utf-8").strip()
-        if cand.is_dir():
-            return cand
-    found = sorted(_children(snaps), key=lambda p: p.stat().st_mtime) if snaps.is_dir() else []
+    try:
+        if ref.is_file():
+            cand = snaps / ref.read_text(encoding="utf-8").strip()
+            if cand.is_dir():
+                return cand
+        found = sorted(_children(snaps), key=lambda p: p.stat().st_mtime) if snaps.is_dir() else []
+    except OSError:
+        return None
     return found[-1] if found else None
 
 
-def scan_folder(folder: Path, source: str) -> list[ModelEntry]:
-    """One entry per model directly inside ``folder`` (a model folder counts as one).
+def _walk(folder: Path, source: str, prefix: str, depth: int, seen: set[str]) -> list[ModelEntry]:
+    out: list[ModelEntry] = []
+    for p in _children(folder):
+        try:
+            real = os.path.realpath(p)
+        except (OSError, RuntimeError):
+            real = str(p)
+        if p.is_dir() and real in seen:
+            out.append(ModelEntry(name=prefix + p.name, path=str(p), type="unknown", source=source, status="broken",
+                                  reason="symlink loop (this folder is already scanned)"))
+            continue
+        if p.is_symlink() and not p.exists():
+            out.append(ModelEntry(name=prefix + p.stem, path=str(p), type="unknown", source=source, status="broken",
+                                  reason="broken symbolic link"))
+            continue
+        e = identify_path(p, source)
+        if e.type == "folder":
+            if depth >= MAX_DEPTH:
+                out.append(_entry(e.__dict__, type="unknown", reason="folder nested too deep (not scanned)"))
+                continue
+            inner = _walk(p, source, f"{prefix}{p.name}/", depth + 1, seen | {real})
+            if inner:
+                out.extend(inner)
+            else:
+                out.append(_entry(e.__dict__, name=prefix + e.name, type="unknown", reason="no files inside"))
+            continue
+        if prefix:
+            e = _entry(e.__dict__, name=prefix + e.name)
+        out.append(e)
+    return out
 
-    A Hugging Face hub cache is read in place: each ``models--org--name`` repo is one entry,
-    named ``org/name``, pointing at its current snapshot.
+
+def scan_folder(folder: Path, source: str) -> list[ModelEntry]:
+    """Every model inside ``folder``: a model folder counts as one; plain folders are walked
+    (depth ≤ 4, symlink loops reported). Nothing is skipped: unusable items come with a reason.
+
+    A Hugging Face hub cache is read in place: each ``models--org--name`` repo is one entry
+    named ``org/name`` (its current snapshot), or one entry per file (``org/name/file``) when the
+    snapshot is a plain collection of files such as GGUF quantisations.
     """
+    folder = Path(folder)
     if source == "hf-cache":
-        out = []
+        out: list[ModelEntry] = []
         for repo in _children(folder):
             if not repo.name.startswith("models--"):
                 continue
+            repo_id = repo.name[len("models--"):].replace("--", "/")
             snap = _hf_snapshot(repo)
-            if snap is not None:
-                e = identify_path(snap, source)
-                out.append(type(e)(**{**e.__dict__, "name": repo.name[len("models--"):].replace("--", "/")}))
+            if snap is None:
+                out.append(ModelEntry(name=repo_id, path=str(repo), type="unknown", source=source, status="broken",
+                                      reason="no downloaded snapshot"))
+                continue
+            e = identify_path(snap, source)
+            extra = {"repo_id": repo_id, "revision": snap.name}
+            if e.type == "folder":
+                for inner in _walk(snap, source, f"{repo_id}/", 1, {os.path.realpath(snap)}):
+                    out.append(_entry(inner.__dict__, details={**inner.details, **extra}))
+            else:
+                out.append(_entry(e.__dict__, name=repo_id, details={**e.details, **extra}))
         return out
-    return [identify_path(p, source) for p in _children(folder)]
+    return _walk(folder, source, "", 0, {os.path.realpath(folder)})

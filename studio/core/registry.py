@@ -17,10 +17,19 @@ from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import Settings
 
 # Model types (what the files are) and the task each one serves.
-IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan")
+IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan", "studio_vae", "studio_ddpm")
 TEXT_TYPES = ("causal_lm", "gguf")
 UPSCALE_TYPES = ("upscaler",)
-TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES}
+ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd")
+"""Add-ons applied to a pipeline (not generators on their own)."""
+TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES, "addon": ADDON_TYPES}
+TYPE_LABELS = {
+    "diffusers": "Diffusers pipeline", "sd_single_file": "Checkpoint (single file)",
+    "studio_pipeline": "Studio pipeline", "gan": "GAN", "studio_vae": "Studio VAE", "studio_ddpm": "Studio DDPM",
+    "causal_lm": "Language model", "gguf": "Language model (GGUF)", "upscaler": "Upscaler", "lora": "LoRA",
+    "textual_inversion": "Embedding", "vae": "VAE", "taesd": "TAESD (preview VAE)", "unknown": "Unknown",
+}
+STATUSES = ("ok", "broken", "unknown", "unsafe")
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,27 @@ class ModelEntry:
     @property
     def usable(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def task(self) -> str:
+        """image, text, upscale, addon, or '' for unknown items."""
+        return next((t for t, types in TASK_TYPES.items() if self.type in types), "")
+
+    @property
+    def title(self) -> str:
+        """A display name (from the model's own metadata when it has one)."""
+        return str(self.details.get("title") or self.name)
+
+    def matches(self, name: str) -> bool:
+        """True when ``name`` names this entry (name, title or file stem; case-insensitive)."""
+        low = name.strip().lower()
+        return low in (self.name.lower(), self.title.lower(), Path(self.path).stem.lower() if self.path else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (CLI ``--json``, UI)."""
+        return {"name": self.name, "path": self.path, "type": self.type, "family": self.family,
+                "source": self.source, "status": self.status, "reason": self.reason, "size": self.size,
+                "task": self.task, "details": dict(self.details)}
 
 
 def builtin_models_dir() -> Path:
@@ -80,6 +110,26 @@ class ModelRegistry:
                 entries.extend(builtin_entries())
         return entries
 
+    def scan_with_hashes(self) -> list[ModelEntry]:
+        """``scan()`` with each entry's SHA-256 (``details["sha256"]``, ``["autov2"]``) where it is
+        already in the hash cache; never hashes anything (cheap)."""
+        from dataclasses import replace
+
+        from studio.core.hashing import HashCache, autov2
+
+        cache = HashCache.for_paths(self.paths)
+        out = []
+        for e in self.scan():
+            sha = cache.cached_model_hash(Path(e.path)) if e.path and e.type != "unknown" else None
+            out.append(replace(e, details={**e.details, "sha256": sha, "autov2": autov2(sha)}) if sha else e)
+        return out
+
+    def find(self, name: str, types: Collection[str] | None = None) -> list[ModelEntry]:
+        """Entries that ``name`` names (exact name first, then title or file stem, case-insensitive)."""
+        entries = [e for e in self.scan() if types is None or e.type in types]
+        exact = [e for e in entries if e.name == name]
+        return exact or [e for e in entries if e.matches(name)]
+
     def resolve(self, name_or_path: str, task: str | None = None) -> ModelEntry:
         """The model called ``name_or_path`` (or at that path); the task's default when empty.
 
@@ -99,7 +149,9 @@ class ModelRegistry:
         else:
             if os.sep in name_or_path or name_or_path.startswith("."):
                 raise ModelError(f"Model not found: {name_or_path} does not exist.")
-            matches = [e for e in self.scan() if e.name == name_or_path and (types is None or e.type in types)]
+            matches = self.find(name_or_path, types)
+            usable = [e for e in matches if e.usable]
+            matches = usable or matches
             if not matches:
                 raise ModelError(f"No model named {name_or_path!r}. `python main.py models list` shows what is installed.")
             entry = matches[0]
