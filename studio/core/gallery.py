@@ -1,0 +1,244 @@
+"""The history/gallery: one entry per output (image file, text, or other file) of a finished job.
+
+Entries live in the queue's SQLite file (``paths.queue_db``) so a job's ``done`` state and its
+history entries are written in one transaction. Listing is newest first with paging; search
+matches prompt text (substring, case-insensitive, indexed by an FTS5 trigram table), model and seed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from studio.core.db import Database
+from studio.core.paths import StudioPaths
+from studio.core.specs import JobResult, Spec, spec_from_json, spec_to_json
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
+MEDIA = ("image", "text", "file")
+_MIN_FTS_TERM = 3  # the trigram index answers terms of three characters or more
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS gallery (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id INTEGER,
+    kind TEXT NOT NULL,
+    media TEXT NOT NULL,
+    created REAL NOT NULL,
+    spec_json TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    prompt TEXT NOT NULL DEFAULT '',
+    negative_prompt TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT '',
+    seed INTEGER,
+    info_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS gallery_newest ON gallery(created DESC, id DESC);
+CREATE INDEX IF NOT EXISTS gallery_model ON gallery(model);
+CREATE INDEX IF NOT EXISTS gallery_seed ON gallery(seed);
+CREATE INDEX IF NOT EXISTS gallery_job ON gallery(job_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS gallery_fts USING fts5(
+    prompt, negative_prompt, text, content='gallery', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS gallery_ai AFTER INSERT ON gallery BEGIN
+    INSERT INTO gallery_fts(rowid, prompt, negative_prompt, text)
+    VALUES (new.id, new.prompt, new.negative_prompt, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS gallery_ad AFTER DELETE ON gallery BEGIN
+    INSERT INTO gallery_fts(gallery_fts, rowid, prompt, negative_prompt, text)
+    VALUES ('delete', old.id, old.prompt, old.negative_prompt, old.text);
+END;
+"""
+
+
+@dataclass(frozen=True)
+class GalleryEntry:
+    """One output in the history."""
+
+    id: int
+    job_id: int | None
+    kind: str
+    media: str
+    """'image' (path is an image file), 'text' (text holds it) or 'file' (a model folder, ...)."""
+    created: float
+    spec_json: str
+    path: str = ""
+    text: str = ""
+    prompt: str = ""
+    negative_prompt: str = ""
+    model: str = ""
+    seed: int | None = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> Spec:
+        """The job spec that produced this output ("reuse parameters")."""
+        return spec_from_json(self.spec_json)
+
+    @property
+    def exists(self) -> bool:
+        """False when the output file was deleted or moved outside the studio."""
+        return not self.path or os.path.exists(self.path)
+
+
+def ensure_schema(db: Database) -> None:
+    """Create the gallery tables if missing (idempotent)."""
+    db.executescript(_SCHEMA)
+
+
+def _row_to_entry(row: sqlite3.Row) -> GalleryEntry:
+    return GalleryEntry(id=row["id"], job_id=row["job_id"], kind=row["kind"], media=row["media"],
+                        created=row["created"], spec_json=row["spec_json"], path=row["path"], text=row["text"],
+                        prompt=row["prompt"], negative_prompt=row["negative_prompt"], model=row["model"],
+                        seed=row["seed"], info=json.loads(row["info_json"] or "{}"))
+
+
+def _spec_prompt(spec: Spec) -> tuple[str, str]:
+    """(prompt, negative prompt) of any spec kind, for search."""
+    prompt = getattr(spec, "prompt", "") or ""
+    messages = getattr(spec, "messages", ())
+    if not prompt and messages:
+        prompt = messages[-1][1]
+    return str(prompt), str(getattr(spec, "negative_prompt", "") or "")
+
+
+def _seed_for(info: Mapping[str, Any], spec: Spec, index: int) -> int | None:
+    seeds = info.get("seeds")
+    if isinstance(seeds, (list, tuple)) and index < len(seeds):
+        return int(seeds[index])
+    if info.get("seed") is not None:
+        return int(info["seed"])
+    seed = getattr(spec, "seed", None)
+    return int(seed) if isinstance(seed, int) else None
+
+
+def insert_entries(conn: sqlite3.Connection, job_id: int | None, spec: Spec, result: JobResult,
+                   created: float | None = None) -> list[int]:
+    """Add one entry per output file and one for the result's text, inside the caller's transaction."""
+    created = time.time() if created is None else created
+    info = dict(result.info)
+    info_json = json.dumps(info, ensure_ascii=False, default=str)
+    prompt, negative = _spec_prompt(spec)
+    model = str(info.get("model") or getattr(spec, "model", "") or "")
+    spec_json = spec_to_json(spec)
+    rows: list[tuple[str, str, str, int | None]] = []
+    for i, out in enumerate(result.outputs):
+        media = "image" if Path(out).suffix.lower() in IMAGE_SUFFIXES else "file"
+        rows.append((media, str(out), "", _seed_for(info, spec, i)))
+    if result.text:
+        rows.append(("text", "", result.text, _seed_for(info, spec, 0)))
+    ids = []
+    for media, path, text, seed in rows:
+        cur = conn.execute(
+            "INSERT INTO gallery(job_id, kind, media, created, spec_json, path, text, prompt, negative_prompt,"
+            " model, seed, info_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (job_id, spec.kind, media, created, spec_json, path, text, prompt, negative, model, seed, info_json))
+        ids.append(int(cur.lastrowid))
+    return ids
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class GalleryStore:
+    """Read, search and delete history entries. Thread-safe; shares the queue's database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        ensure_schema(db)
+
+    @classmethod
+    def open(cls, paths: StudioPaths) -> "GalleryStore":
+        """A store on the studio's queue database (its own connection)."""
+        return cls(Database(paths.queue_db))
+
+    def add(self, spec: Spec, result: JobResult, job_id: int | None = None) -> list[int]:
+        """Record outputs made outside the queue (e.g. by the CLI). Returns the new entry ids."""
+        with self.db.transaction() as conn:
+            return insert_entries(conn, job_id, spec, result)
+
+    def _where(self, query: str, model: str | None, seed: int | None, kind: str | None,
+               media: str | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        terms = query.split()
+        long_terms = [t for t in terms if len(t) >= _MIN_FTS_TERM]
+        if long_terms:
+            # Each term quoted: the trigram index then matches it as a substring, case-insensitively.
+            match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+            clauses.append("g.id IN (SELECT rowid FROM gallery_fts WHERE gallery_fts MATCH ?)")
+            params.append(match)
+        for t in terms:
+            if len(t) < _MIN_FTS_TERM:
+                clauses.append("(g.prompt LIKE ? ESCAPE '\\' OR g.negative_prompt LIKE ? ESCAPE '\\'"
+                               " OR g.text LIKE ? ESCAPE '\\')")
+                params += [f"%{_like_escape(t)}%"] * 3
+        if model:
+            clauses.append("(g.model = ? OR g.model LIKE ? ESCAPE '\\')")
+            params += [model, f"%{_like_escape(model)}%"]
+        if seed is not None:
+            clauses.append("g.seed = ?")
+            params.append(int(seed))
+        if kind:
+            clauses.append("g.kind = ?")
+            params.append(kind)
+        if media:
+            clauses.append("g.media = ?")
+            params.append(media)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def search(self, query: str = "", *, model: str | None = None, seed: int | None = None,
+               kind: str | None = None, media: str | None = None, limit: int = 100,
+               offset: int = 0) -> list[GalleryEntry]:
+        """Entries newest first whose prompt/negative/text contain every word of ``query``,
+        optionally of one model (exact name or substring), seed, job kind or media type."""
+        where, params = self._where(query, model, seed, kind, media)
+        rows = self.db.query(f"SELECT g.* FROM gallery g{where} ORDER BY g.created DESC, g.id DESC"
+                             " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)])
+        return [_row_to_entry(r) for r in rows]
+
+    def list(self, limit: int = 100, offset: int = 0, *, kind: str | None = None,
+             media: str | None = None) -> list[GalleryEntry]:
+        """Entries newest first, one page."""
+        return self.search("", kind=kind, media=media, limit=limit, offset=offset)
+
+    def count(self, query: str = "", *, model: str | None = None, seed: int | None = None,
+              kind: str | None = None, media: str | None = None) -> int:
+        """How many entries ``search`` with the same filters would page through."""
+        where, params = self._where(query, model, seed, kind, media)
+        return int(self.db.query(f"SELECT COUNT(*) FROM gallery g{where}", params)[0][0])
+
+    def get(self, entry_id: int) -> GalleryEntry:
+        """One entry; KeyError when it does not exist."""
+        rows = self.db.query("SELECT * FROM gallery WHERE id = ?", (entry_id,))
+        if not rows:
+            raise KeyError(entry_id)
+        return _row_to_entry(rows[0])
+
+    def for_job(self, job_id: int) -> list[GalleryEntry]:
+        """The entries a job produced, in output order."""
+        return [_row_to_entry(r) for r in self.db.query("SELECT * FROM gallery WHERE job_id = ? ORDER BY id",
+                                                        (job_id,))]
+
+    def models(self) -> list[str]:
+        """Distinct model names in the history (for a filter list), most used first."""
+        rows = self.db.query("SELECT model, COUNT(*) n FROM gallery WHERE model != '' GROUP BY model"
+                             " ORDER BY n DESC, model")
+        return [r["model"] for r in rows]
+
+    def delete(self, entry_id: int, delete_file: bool = False) -> bool:
+        """Remove an entry (and, if asked, its output file). False when it did not exist."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT path FROM gallery WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM gallery WHERE id = ?", (entry_id,))
+        if delete_file and row["path"] and os.path.isfile(row["path"]):
+            # After the commit: a crash in between leaves a file without an entry, never the reverse.
+            os.unlink(row["path"])
+        return True

@@ -1,0 +1,253 @@
+"""The persistent job queue: one SQLite table under the studio home.
+
+Every state change is committed at once, so a crash or ``kill -9`` loses nothing: on the next
+start :meth:`QueueStore.recover` marks jobs left ``running`` as ``interrupted`` (retryable) and
+queued jobs keep their order. Workers claim jobs atomically (``queued`` → ``running`` in one
+statement), so two workers never run the same job.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Collection, Mapping
+
+from studio.core.db import Database
+from studio.core.gallery import ensure_schema as ensure_gallery_schema
+from studio.core.gallery import insert_entries
+from studio.core.specs import JobResult, Spec, spec_from_json, spec_to_json
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED = (
+    "queued", "running", "done", "failed", "cancelled", "interrupted")
+STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED)
+FINAL_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
+RETRYABLE_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    spec_json TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL,
+    progress_done INTEGER NOT NULL DEFAULT 0,
+    progress_total INTEGER NOT NULL DEFAULT 0,
+    error TEXT NOT NULL DEFAULT '',
+    traceback TEXT NOT NULL DEFAULT '',
+    outputs_json TEXT NOT NULL DEFAULT '[]',
+    info_json TEXT NOT NULL DEFAULT '{}',
+    result_text TEXT NOT NULL DEFAULT '',
+    retry_of INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, position, id);
+"""
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One row of the queue, as stored."""
+
+    id: int
+    position: int
+    kind: str
+    title: str
+    spec_json: str
+    state: str
+    created: float
+    started: float | None = None
+    finished: float | None = None
+    progress_done: int = 0
+    progress_total: int = 0
+    error: str = ""
+    """The user-facing failure message (one line)."""
+    traceback: str = ""
+    """The full traceback of a failure, for a details view and bug reports."""
+    outputs: tuple[str, ...] = ()
+    info: Mapping[str, Any] = field(default_factory=dict)
+    text: str = ""
+    """Text the job produced (LLM jobs)."""
+    retry_of: int | None = None
+
+    @property
+    def spec(self) -> Spec:
+        return spec_from_json(self.spec_json)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def retryable(self) -> bool:
+        return self.state in RETRYABLE_STATES
+
+    def result(self) -> JobResult:
+        """The stored result of a finished job."""
+        return JobResult(outputs=self.outputs, text=self.text, info=dict(self.info),
+                         cancelled=self.state == CANCELLED)
+
+
+def _row_to_record(row: Any) -> JobRecord:
+    return JobRecord(id=row["id"], position=row["position"], kind=row["kind"], title=row["title"],
+                     spec_json=row["spec_json"], state=row["state"], created=row["created"],
+                     started=row["started"], finished=row["finished"], progress_done=row["progress_done"],
+                     progress_total=row["progress_total"], error=row["error"], traceback=row["traceback"],
+                     outputs=tuple(json.loads(row["outputs_json"] or "[]")),
+                     info=json.loads(row["info_json"] or "{}"), text=row["result_text"], retry_of=row["retry_of"])
+
+
+class QueueStore:
+    """The job queue on disk. Thread-safe; every method commits before it returns."""
+
+    def __init__(self, path: Path | str | Database) -> None:
+        self.db = path if isinstance(path, Database) else Database(path)
+        self.db.executescript(_SCHEMA)
+        # The gallery lives in the same file so a job's `done` state and its history entries
+        # commit together.
+        ensure_gallery_schema(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- adding and claiming -------------------------------------------------------------------
+
+    def add(self, spec: Spec, *, front: bool = False, retry_of: int | None = None) -> int:
+        """Queue ``spec`` at the end (or before every queued job with ``front``); returns its id."""
+        with self.db.transaction() as conn:
+            if front:
+                pos = conn.execute("SELECT COALESCE(MIN(position), 1) - 1 FROM jobs WHERE state = ?",
+                                   (QUEUED,)).fetchone()[0]
+            else:
+                pos = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM jobs").fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO jobs(position, kind, title, spec_json, state, created, retry_of)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (pos, spec.kind, spec.title(), spec_to_json(spec), QUEUED, time.time(), retry_of))
+            return int(cur.lastrowid)
+
+    def next_queued(self, kinds: Collection[str] | None = None) -> JobRecord | None:
+        """Claim the first queued job (``queued`` → ``running``) and return it; None when none waits."""
+        kind_sql, params = "", []
+        if kinds:
+            kind_sql = f" AND kind IN ({','.join('?' * len(kinds))})"
+            params = list(kinds)
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                f"UPDATE jobs SET state = ?, started = ?, progress_done = 0, progress_total = 0"
+                f" WHERE id = (SELECT id FROM jobs WHERE state = ?{kind_sql} ORDER BY position, id LIMIT 1)"
+                f" RETURNING *", [RUNNING, time.time(), QUEUED, *params]).fetchone()
+        return _row_to_record(row) if row is not None else None
+
+    # -- state changes -------------------------------------------------------------------------
+
+    def set_state(self, job_id: int, state: str, error: str = "", traceback: str = "") -> None:
+        """Move a job to ``state`` (stamping start/finish times); ``error`` for failures."""
+        if state not in STATES:
+            raise ValueError(f"unknown job state {state!r}")
+        now = time.time()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET state = ?, error = ?, traceback = ?,"
+                " started = CASE WHEN ? = 'running' THEN ? ELSE started END,"
+                " finished = CASE WHEN ? IN ('done','failed','cancelled','interrupted') THEN ? ELSE NULL END"
+                " WHERE id = ?", (state, error, traceback, state, now, state, now, job_id))
+
+    def set_progress(self, job_id: int, done: int, total: int) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE jobs SET progress_done = ?, progress_total = ? WHERE id = ?",
+                         (int(done), int(total), job_id))
+
+    def set_result(self, job_id: int, result: JobResult, spec: Spec | None = None) -> list[int]:
+        """Store a finished job's result: state ``done`` (``cancelled`` if the result says so) and one
+        history entry per output, all in one transaction. Returns the new gallery entry ids."""
+        state = CANCELLED if result.cancelled else DONE
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT spec_json, progress_total FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise KeyError(job_id)
+            spec = spec or spec_from_json(row["spec_json"])
+            conn.execute(
+                "UPDATE jobs SET state = ?, finished = ?, outputs_json = ?, info_json = ?, result_text = ?,"
+                " error = '', progress_done = CASE WHEN ? = 'done' THEN progress_total ELSE progress_done END"
+                " WHERE id = ?",
+                (state, time.time(), json.dumps(list(result.outputs)),
+                 json.dumps(dict(result.info), ensure_ascii=False, default=str), result.text, state, job_id))
+            return insert_entries(conn, job_id, spec, result)
+
+    def cancel_queued(self, job_id: int) -> bool:
+        """``queued`` → ``cancelled`` if the job has not been claimed yet; True when it was."""
+        with self.db.transaction() as conn:
+            cur = conn.execute("UPDATE jobs SET state = ?, finished = ? WHERE id = ? AND state = ?",
+                               (CANCELLED, time.time(), job_id, QUEUED))
+            return cur.rowcount > 0
+
+    def recover(self) -> list[int]:
+        """At start-up: jobs left ``running`` by a dead process become ``interrupted``. Returns their ids."""
+        with self.db.transaction() as conn:
+            rows = conn.execute("UPDATE jobs SET state = ?, finished = ?,"
+                                " error = 'Interrupted: the studio closed while this job ran.'"
+                                " WHERE state = ? RETURNING id", (INTERRUPTED, time.time(), RUNNING)).fetchall()
+        return sorted(int(r["id"]) for r in rows)
+
+    # -- queue editing -------------------------------------------------------------------------
+
+    def retry(self, job_id: int, *, front: bool = False) -> int:
+        """A new queued job with the same spec as ``job_id`` (which stays as it was); its id."""
+        rec = self.get(job_id)
+        return self.add(rec.spec, front=front, retry_of=job_id)
+
+    def remove(self, job_id: int) -> bool:
+        """Delete a job row (its outputs and history entries stay). False when it did not exist."""
+        with self.db.transaction() as conn:
+            return conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount > 0
+
+    def clear_finished(self) -> list[int]:
+        """Delete every finished job row (done, failed, cancelled, interrupted); their ids."""
+        with self.db.transaction() as conn:
+            rows = conn.execute("DELETE FROM jobs WHERE state IN (?,?,?,?) RETURNING id", FINAL_STATES).fetchall()
+        return sorted(int(r["id"]) for r in rows)
+
+    def move(self, job_id: int, new_position: int) -> None:
+        """Put a queued job at index ``new_position`` among the queued jobs (0 runs next).
+
+        Only queued jobs are reordered; their set of position numbers is reused, so finished
+        and running rows keep their place in the list.
+        """
+        with self.db.transaction() as conn:
+            rows = conn.execute("SELECT id, position FROM jobs WHERE state = ? ORDER BY position, id",
+                                (QUEUED,)).fetchall()
+            ids = [int(r["id"]) for r in rows]
+            if job_id not in ids:
+                raise KeyError(job_id)
+            slots = sorted(int(r["position"]) for r in rows)
+            ids.remove(job_id)
+            ids.insert(max(0, min(int(new_position), len(ids))), job_id)
+            for pos, jid in zip(slots, ids):
+                conn.execute("UPDATE jobs SET position = ? WHERE id = ?", (pos, jid))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, job_id: int) -> JobRecord:
+        """One job; KeyError when it does not exist."""
+        rows = self.db.query("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        if not rows:
+            raise KeyError(job_id)
+        return _row_to_record(rows[0])
+
+    def list(self, states: Collection[str] | None = None) -> list[JobRecord]:
+        """Jobs in queue order (position, then id), optionally only some states."""
+        if states:
+            rows = self.db.query(f"SELECT * FROM jobs WHERE state IN ({','.join('?' * len(states))})"
+                                 " ORDER BY position, id", list(states))
+        else:
+            rows = self.db.query("SELECT * FROM jobs ORDER BY position, id")
+        return [_row_to_record(r) for r in rows]
+
+    def queued_ids(self) -> list[int]:
+        """Ids of queued jobs in the order they will run."""
+        return [int(r["id"]) for r in self.db.query("SELECT id FROM jobs WHERE state = ? ORDER BY position, id",
+                                                    (QUEUED,))]

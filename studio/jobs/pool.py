@@ -1,0 +1,252 @@
+"""JobPool: the one object the UI talks to. It owns the persistent queue, the gallery and the workers.
+
+Signals from worker threads arrive in the GUI thread through queued connections, after the
+store has been written, so a slot that calls :meth:`JobPool.job` sees the new state.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from studio.core.gallery import GalleryStore
+from studio.core.paths import StudioPaths
+from studio.core.queue_store import QUEUED, RUNNING, JobRecord, QueueStore
+from studio.core.settings import Settings
+from studio.core.specs import JobResult, Spec
+from studio.jobs.reporter import QtReporter
+from studio.jobs.worker import CancelRequests, EngineHost, Worker
+
+log = logging.getLogger(__name__)
+
+
+class JobPool(QObject):
+    """Queue jobs, run them on background workers, and tell the UI what happens."""
+
+    job_added = Signal(int)
+    job_changed = Signal(int)  # state changed (queued/running/done/failed/cancelled/interrupted/removed)
+    job_progress = Signal(int, int, int, float)  # id, done, total, eta seconds (-1 unknown)
+    job_preview = Signal(int, QImage)
+    job_text = Signal(int, str)
+    job_metrics = Signal(int, int, dict)
+    job_finished = Signal(int, object)  # id, JobResult
+    job_failed = Signal(int, str)  # id, user-facing message
+    job_cancelled = Signal(int)
+    job_log = Signal(int, str)
+    engine_ready = Signal(str)  # device name once torch is imported and the context is made
+    engine_status = Signal(dict)  # {"device", "memory_bytes", "loaded": [names], "loaded_bytes"}
+    # Additions to the agreed API:
+    engine_failed = Signal(str)  # the engines could not start (broken install): user-facing message
+    paused_changed = Signal(bool)
+
+    def __init__(self, paths: StudioPaths, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.settings = settings
+        self._store = QueueStore(paths.queue_db)
+        self._gallery = GalleryStore(self._store.db)
+        self._host = EngineHost(paths, settings)
+        self._workers: list[Worker] = []
+        self._cancel_requests = CancelRequests()
+        self._remove_when_done: set[int] = set()
+        self._paused = False
+        self._device = ""
+        self._started = False
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Mark jobs a previous run left running as interrupted, then start the workers."""
+        if self._started:
+            return
+        self._started = True
+        for job_id in self._store.recover():
+            log.info("job %d was interrupted by the previous run", job_id)
+            self.job_changed.emit(job_id)
+        for i in range(max(1, int(self.settings.workers_per_device))):
+            self._workers.append(self._make_worker(i))
+        for w in self._workers:
+            w.set_paused(self._paused)
+            w.start()
+
+    def _make_worker(self, index: int) -> Worker:
+        w = Worker(self._store, self._host, name=f"studio-worker-{index}", reporter=QtReporter(),
+                   cancel_requests=self._cancel_requests, parent=self)
+        r = w.reporter
+        r.progress_changed.connect(self.job_progress)
+        r.preview_ready.connect(self.job_preview)
+        r.text_ready.connect(self.job_text)
+        r.metrics_ready.connect(self.job_metrics)
+        r.log_message.connect(self.job_log)
+        w.engine_ready.connect(self._on_engine_ready)
+        w.engine_failed.connect(self.engine_failed)
+        w.engine_status.connect(self.engine_status)
+        w.job_started.connect(self.job_changed)
+        w.job_finished.connect(self._on_finished)
+        w.job_failed.connect(self._on_failed)
+        w.job_cancelled.connect(self._on_cancelled)
+        w.job_interrupted.connect(self._on_interrupted)
+        return w
+
+    def shutdown(self, wait: bool = True, timeout: float | None = None) -> None:
+        """Stop the workers; a running job is cancelled and marked interrupted (retryable).
+
+        With ``wait`` this returns once the threads ended (or after ``timeout`` seconds).
+        """
+        for w in self._workers:
+            w.stop()
+        if wait:
+            for w in self._workers:
+                if timeout is None:
+                    w.wait()
+                else:
+                    w.wait(max(0, int(timeout * 1000)))
+        self._started = False
+
+    # -- the queue -----------------------------------------------------------------------------
+
+    def submit(self, spec: Spec) -> int:
+        """Validate ``spec`` (SpecError with a user message if invalid), queue it, return its id."""
+        spec.validate()
+        job_id = self._store.add(spec)
+        self.job_added.emit(job_id)
+        self._wake()
+        return job_id
+
+    def cancel(self, job_id: int) -> None:
+        """A queued job is cancelled at once; a running one stops at the engine's next safe point."""
+        if self._store.cancel_queued(job_id):
+            self.job_changed.emit(job_id)
+            self.job_cancelled.emit(job_id)
+            return
+        # Running (or claimed a moment ago and not yet started: the worker checks the request).
+        self._cancel_requests.add(job_id)
+        for w in self._workers:
+            w.cancel(job_id)
+
+    def cancel_current(self) -> None:
+        """Cancel every running job (one per worker)."""
+        for w in self._workers:
+            w.cancel_current()
+
+    def retry(self, job_id: int) -> int:
+        """Queue a new job with the same spec as ``job_id``; returns the new id."""
+        new_id = self._store.retry(job_id)
+        self.job_added.emit(new_id)
+        self._wake()
+        return new_id
+
+    def remove(self, job_id: int) -> None:
+        """Delete a job from the list (a running one is cancelled first). Outputs and history stay."""
+        try:
+            rec = self._store.get(job_id)
+        except KeyError:
+            return
+        if rec.state == RUNNING:
+            self._remove_when_done.add(job_id)
+            self.cancel(job_id)
+            return
+        if rec.state == QUEUED:
+            self._store.cancel_queued(job_id)  # a worker may claim it meanwhile: then it is running
+            if self._store.get(job_id).state == RUNNING:
+                self._remove_when_done.add(job_id)
+                self.cancel(job_id)
+                return
+        self._store.remove(job_id)
+        self.job_changed.emit(job_id)
+
+    def move(self, job_id: int, new_position: int) -> None:
+        """Reorder a queued job: ``new_position`` 0 runs next."""
+        self._store.move(job_id, new_position)
+        self.job_changed.emit(job_id)
+
+    def clear_finished(self) -> list[int]:
+        """Remove every finished row (done, failed, cancelled, interrupted) from the list."""
+        ids = self._store.clear_finished()
+        for job_id in ids:
+            self.job_changed.emit(job_id)
+        return ids
+
+    def jobs(self) -> list[JobRecord]:
+        """All jobs in queue order."""
+        return self._store.list()
+
+    def job(self, job_id: int) -> JobRecord:
+        """One job; KeyError once it has been removed."""
+        return self._store.get(job_id)
+
+    def running_jobs(self) -> list[int]:
+        return [j for j in (w.current_job() for w in self._workers) if j is not None]
+
+    # -- workers and engines -------------------------------------------------------------------
+
+    def preview_consumed(self, job_id: int) -> None:
+        """Call after painting a preview of ``job_id``: the engine may send the next one."""
+        for w in self._workers:
+            w.reporter.consumed(job_id)
+
+    def unload_models(self) -> None:
+        """Free the loaded models (done by a worker as soon as it is idle; status follows)."""
+        if self._workers:
+            self._workers[0].request_unload()
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: running jobs finish, queued ones wait (and survive restarts) until resumed."""
+        self._paused = bool(paused)
+        for w in self._workers:
+            w.set_paused(self._paused)
+        self.paused_changed.emit(self._paused)
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def device(self) -> str:
+        """The engines' device once ready, else ''."""
+        return self._device
+
+    @property
+    def gallery(self) -> GalleryStore:
+        return self._gallery
+
+    @property
+    def store(self) -> QueueStore:
+        return self._store
+
+    # -- slots (GUI thread) --------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        for w in self._workers:
+            w.wake()
+
+    def _on_engine_ready(self, device: str) -> None:
+        if not self._device:
+            self._device = device
+            self.engine_ready.emit(device)
+
+    def _on_finished(self, job_id: int, result: JobResult) -> None:
+        self.job_changed.emit(job_id)
+        self.job_finished.emit(job_id, result)
+        self._on_ended(job_id)
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        self.job_changed.emit(job_id)
+        self.job_failed.emit(job_id, message)
+        self._on_ended(job_id)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        self.job_changed.emit(job_id)
+        self.job_cancelled.emit(job_id)
+        self._on_ended(job_id)
+
+    def _on_interrupted(self, job_id: int) -> None:
+        self.job_changed.emit(job_id)
+        self._on_ended(job_id)
+
+    def _on_ended(self, job_id: int) -> None:
+        if job_id in self._remove_when_done:
+            self._remove_when_done.discard(job_id)
+            self._store.remove(job_id)
+            self.job_changed.emit(job_id)  # now "removed": job(job_id) raises KeyError

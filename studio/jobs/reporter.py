@@ -1,0 +1,168 @@
+"""QtReporter: the engine's Reporter inside a worker thread, turned into Qt signals.
+
+Everything here runs in the worker thread; the signals reach the GUI thread through queued
+connections. Two throttles keep the GUI responsive whatever the engine does:
+
+* previews: ``wants_preview()`` is False until the GUI has called ``consumed()`` for the last
+  preview (so at most one preview image is ever waiting for the GUI), and previews are at least
+  ``min_preview_interval`` apart. PIL → QImage conversion happens here, off the GUI thread.
+* progress and streamed text are coalesced to at most one signal per ``min_progress_interval``;
+  the first and the last progress call (``done >= total``) always go out, and :meth:`flush`
+  sends any text still buffered when the job ends.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Mapping
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from studio.core.progress import Eta
+
+DEFAULT_PREVIEW_INTERVAL = 0.05
+DEFAULT_PROGRESS_INTERVAL = 0.05
+# A GUI that never acknowledges previews still gets one this often (a safety net, not the norm).
+DEFAULT_PREVIEW_TIMEOUT = 2.0
+
+
+def pil_to_qimage(image: Any) -> QImage:
+    """A deep-copied QImage of a PIL image (RGB or RGBA), safe to hand to another thread."""
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    fmt = QImage.Format.Format_RGBA8888 if image.mode == "RGBA" else QImage.Format.Format_RGB888
+    data = image.tobytes()
+    width, height = image.size
+    # QImage does not own `data`: copy() detaches it before the bytes object is freed.
+    return QImage(data, width, height, width * len(image.mode), fmt).copy()
+
+
+class QtReporter(QObject):
+    """A studio.core.progress.Reporter for one worker; :meth:`begin` binds it to each new job."""
+
+    progress_changed = Signal(int, int, int, float)  # job id, done, total, eta seconds (-1 unknown)
+    preview_ready = Signal(int, QImage)
+    text_ready = Signal(int, str)
+    metrics_ready = Signal(int, int, dict)
+    log_message = Signal(int, str)
+
+    def __init__(self, min_preview_interval: float = DEFAULT_PREVIEW_INTERVAL,
+                 min_progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+                 preview_timeout: float = DEFAULT_PREVIEW_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self.min_preview_interval = min_preview_interval
+        self.min_progress_interval = min_progress_interval
+        self.preview_timeout = preview_timeout
+        self._lock = threading.Lock()
+        self.job_id = -1
+        self._eta = Eta(clock=clock)
+        self._awaiting_consume = False
+        self._last_preview = float("-inf")
+        self._last_progress = float("-inf")
+        self._last_progress_value: tuple[int, int] | None = None
+        self._progress_pending = False
+        self._text_buffer: list[str] = []
+        self._last_text = float("-inf")
+        self.on_progress: Callable[[int, int], None] | None = None
+        """Called (in the worker thread) with every progress value that went out: the worker persists it."""
+        self.on_tick: Callable[[], None] | None = None
+        """Called on every engine call: the worker sends its periodic status from there."""
+
+    def begin(self, job_id: int) -> None:
+        """Start reporting for ``job_id`` (resets the throttles and the ETA)."""
+        with self._lock:
+            self.job_id = job_id
+            self._eta = Eta(clock=self._clock)
+            self._awaiting_consume = False
+            self._last_preview = float("-inf")
+            self._last_progress = float("-inf")
+            self._last_progress_value = None
+            self._progress_pending = False
+            self._text_buffer = []
+            self._last_text = float("-inf")
+
+    def consumed(self, job_id: int) -> None:
+        """The GUI has shown the last preview of ``job_id``: the engine may send another one."""
+        with self._lock:
+            if job_id == self.job_id:
+                self._awaiting_consume = False
+
+    # -- Reporter protocol ---------------------------------------------------------------------
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._eta.update(done)
+        now = self._clock()
+        first = self._last_progress_value is None
+        last = total > 0 and done >= total
+        if first or last or now - self._last_progress >= self.min_progress_interval:
+            self._send_progress(done, total, now)
+        else:
+            self._last_progress_value = (done, total)  # held back: flush() sends it at the end
+            self._progress_pending = True
+        self._tick()
+
+    def _send_progress(self, done: int, total: int, now: float) -> None:
+        self._last_progress = now
+        self._last_progress_value = (done, total)
+        self._progress_pending = False
+        remaining = self._eta.remaining(done, total)
+        self.progress_changed.emit(self.job_id, int(done), int(total), -1.0 if remaining is None else remaining)
+        if self.on_progress is not None:
+            self.on_progress(int(done), int(total))
+
+    def wants_preview(self) -> bool:
+        now = self._clock()
+        with self._lock:
+            if now - self._last_preview < self.min_preview_interval:
+                return False
+            return not self._awaiting_consume or now - self._last_preview >= self.preview_timeout
+
+    def preview(self, image: Any) -> None:
+        # Engines should ask wants_preview() first (to skip decoding); drop the image if they did not.
+        if not self.wants_preview():
+            return
+        qimage = pil_to_qimage(image)
+        with self._lock:
+            self._awaiting_consume = True
+            self._last_preview = self._clock()
+        self.preview_ready.emit(self.job_id, qimage)
+        self._tick()
+
+    def text(self, chunk: str) -> None:
+        if not chunk:
+            return
+        self._text_buffer.append(chunk)
+        now = self._clock()
+        if now - self._last_text >= self.min_progress_interval:
+            self._flush_text(now)
+        self._tick()
+
+    def _flush_text(self, now: float) -> None:
+        if self._text_buffer:
+            text, self._text_buffer = "".join(self._text_buffer), []
+            self._last_text = now
+            self.text_ready.emit(self.job_id, text)
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        self.metrics_ready.emit(self.job_id, int(step), {str(k): float(v) for k, v in values.items()})
+        self._tick()
+
+    def log(self, message: str) -> None:
+        self.log_message.emit(self.job_id, str(message))
+
+    # -- end of job ----------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Send buffered text and the latest progress value that was held back by the throttle."""
+        now = self._clock()
+        self._flush_text(now)
+        if self._progress_pending and self._last_progress_value is not None:
+            done, total = self._last_progress_value
+            self._send_progress(done, total, now)
+
+    def _tick(self) -> None:
+        if self.on_tick is not None:
+            self.on_tick()

@@ -1,0 +1,63 @@
+"""Small real engines for testing the queue mechanics (registered in dispatch.ENGINES by tests).
+
+They follow the engine contract (``run(spec, reporter, cancel, ctx) -> JobResult``): report
+progress, honour cancelling, write real PNG files atomically. Behaviour is chosen by the
+spec's prompt so a test can queue a mix of jobs:
+
+* ``count``: ``spec.steps`` steps of ``STEP_S`` seconds, writes one PNG.
+* ``block``: runs until cancelled (for cancel and kill tests); touches ``<outputs>/running-<n>``.
+* ``boom``: raises a RuntimeError on its second step.
+* ``previews``: ``spec.steps`` steps as fast as possible, each offering a preview.
+* ``raise-cancel``: stops through ``cancel.raise_if_cancelled()`` instead of returning.
+"""
+from __future__ import annotations
+
+import time
+
+from studio.core.atomic import atomic_save
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import ImageSpec, JobResult
+
+STEP_S = 0.01
+PREVIEW_SIZE = (32, 32)
+
+
+def _png(path, color):
+    from PIL import Image
+
+    atomic_save(path, lambda fh: Image.new("RGB", (16, 16), color).save(fh, format="PNG"))
+
+
+def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobResult:
+    mode = spec.prompt.split()[0] if spec.prompt.split() else "count"
+    if mode == "boom":
+        reporter.progress(1, spec.steps)
+        raise RuntimeError("the test engine exploded on purpose")
+    if mode == "block":
+        (ctx.paths.outputs / f"running-{spec.seed}").write_text("x")
+        n = 0
+        while not cancel.cancelled:
+            n += 1
+            reporter.progress(n % spec.steps, spec.steps)
+            time.sleep(STEP_S)
+        return JobResult(cancelled=True)
+    if mode == "previews":
+        from PIL import Image
+
+        offered = 0
+        for i in range(spec.steps):
+            if reporter.wants_preview():
+                offered += 1
+                reporter.preview(Image.new("RGB", PREVIEW_SIZE, (i % 256, 0, 0)))
+            reporter.progress(i + 1, spec.steps)
+        return JobResult(info={"seed": spec.seed, "previews_sent": offered})
+    for i in range(spec.steps):
+        if mode == "raise-cancel":
+            cancel.raise_if_cancelled()
+        elif cancel.cancelled:
+            return JobResult(cancelled=True)
+        time.sleep(STEP_S)
+        reporter.progress(i + 1, spec.steps)
+    out = ctx.paths.outputs / f"job-seed{spec.seed}-{time.time_ns()}.png"
+    _png(out, (spec.seed % 256, 10, 20))
+    return JobResult(outputs=(str(out),), info={"seed": spec.seed, "model": spec.model or "test-engine"})
