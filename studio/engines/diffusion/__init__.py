@@ -1,0 +1,1 @@
+"""Text-to-image with diffusers pipelines: loading, schedulers, step previews, weighted prompts."""

@@ -1,0 +1,165 @@
+"""The image engine: ``run(ImageSpec, reporter, cancel, ctx) -> JobResult`` (text-to-image)."""
+from __future__ import annotations
+
+import datetime as _dt
+import errno
+import inspect
+import logging
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from studio.core.errors import JobCancelled, SpecError, StudioError
+from studio.core.pngmeta import write_image_png
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import ImageSpec, JobResult
+from studio.engines.context import EngineContext
+from studio.engines.diffusion import embeddings
+from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
+from studio.engines.diffusion.previews import Previewer, X0Tap, find_taesd, load_taesd
+from studio.engines.diffusion.schedulers import make_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def output_path(ctx: EngineContext, seed: int, now: _dt.datetime | None = None) -> Path:
+    """A new, unique PNG path: ``outputs/<YYYY-MM-DD>/<HHMMSS>-<seed>-<random>.png``."""
+    now = now or _dt.datetime.now()
+    return ctx.paths.outputs / now.strftime("%Y-%m-%d") / f"{now:%H%M%S}-{seed}-{secrets.token_hex(3)}.png"
+
+
+def _previewer(ctx: EngineContext, facts: dict[str, Any], spec: ImageSpec) -> Previewer:
+    taesd = None
+    if ctx.settings.taesd_previews and facts["channels"] == 4 and facts["family"] in ("sd", "sdxl"):
+        folders = [ctx.paths.models] + [Path(p).expanduser() for p in ctx.settings.model_dirs]
+        found = find_taesd(folders, facts["family"])
+        if found is not None:
+            dtype = facts.get("dtype", torch.float32)
+            try:
+                taesd = ctx.cache.get_or_load(("taesd", str(found), ctx.device, str(dtype)),
+                                              lambda: load_taesd(found, ctx.device, dtype))
+            except (OSError, ValueError, RuntimeError) as exc:  # previews are optional: fall back, say why
+                log.warning("TAESD at %s unusable (%s); using the linear preview", found, exc)
+    return Previewer(facts["family"], facts["channels"], (spec.width, spec.height), taesd)
+
+
+def _accepted(pipe: Any) -> set[str] | None:
+    """Keyword arguments the pipeline's __call__ takes (None: it takes **kwargs)."""
+    params = inspect.signature(pipe.__call__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return set(params)
+
+
+def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+    """Generate one image for ``spec``, save it as PNG with its parameters, and return its path."""
+    started = time.monotonic()
+    warnings = list(spec.validate())  # raises SpecError for bad sizes, steps, scheduler...
+    spec = spec.clean()
+    if spec.init_image or spec.mask:
+        raise SpecError("Image-to-image and inpainting are not available yet; clear the init image and mask.")
+    entry = resolve(ctx, spec.model)
+    if cancel.cancelled:
+        return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+    reporter.progress(0, spec.steps, "loading model")
+    pipe, facts = load_pipeline(ctx, entry)
+    if cancel.cancelled:
+        return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        reporter.log(message)
+
+    if spec.loras:
+        warn("LoRAs are not applied by this version of the image engine; generating without them.")
+    with facts["lock"]:  # the cached pipeline is shared: one job at a time sets its scheduler
+        result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
+    if isinstance(result, JobResult):  # cancelled mid-run
+        return result
+    image = result
+    hash_ = model_hash(ctx, entry)
+    path = output_path(ctx, spec.seed)
+    spec_saved = spec.replace(model=spec.model or entry.name)
+    try:
+        write_image_png(image, path, spec_saved, model_name=entry.name, model_hash=hash_)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
+        raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
+    info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
+            "seconds": round(time.monotonic() - started, 3), "width": image.width, "height": image.height,
+            "steps": spec.steps, "scheduler": spec.scheduler}
+    return JobResult(outputs=(str(path),), info=info)
+
+
+def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
+              pipe: Any, facts: dict[str, Any], warn) -> Any:
+    """Run the pipeline; the PIL image, or a cancelled JobResult."""
+    if facts.get("scheduler_config"):
+        pipe.scheduler = make_scheduler(spec.scheduler, facts["scheduler_config"])
+        tap: X0Tap | None = X0Tap(pipe.scheduler)
+    else:
+        tap = None
+    every = max(0, int(ctx.settings.preview_every))
+    previewer = _previewer(ctx, facts, spec) if every else None
+    steps = spec.steps
+
+    def on_step_end(p: Any, i: int, t: Any, kw: dict[str, Any]) -> dict[str, Any]:
+        done = i + 1
+        reporter.progress(done, getattr(p, "num_timesteps", None) or steps)
+        if cancel.cancelled:
+            p._interrupt = True  # diffusers' cooperative stop; raising also skips the final VAE decode
+            raise JobCancelled()
+        if previewer is not None and done % every == 0 and "latents" in kw and reporter.wants_preview():
+            reporter.preview(previewer.render(kw["latents"], tap.x0 if tap else None))
+        return kw
+
+    kwargs: dict[str, Any] = dict(prompt=spec.prompt, negative_prompt=spec.negative_prompt,
+                                  num_inference_steps=spec.steps, guidance_scale=spec.guidance,
+                                  width=spec.width, height=spec.height,
+                                  generator=torch.Generator("cpu").manual_seed(spec.seed),
+                                  callback_on_step_end=on_step_end, output_type="pil")
+    family = facts["family"]
+    try:
+        with torch.inference_mode():
+            if embeddings.supports_weights(pipe, family):
+                if embeddings.needs_custom_encoding(pipe, family, spec.prompt, spec.negative_prompt):
+                    kwargs.update(embeddings.encode(pipe, family, spec.prompt, spec.negative_prompt))
+                    del kwargs["prompt"], kwargs["negative_prompt"]
+            elif not all(_plain(p) for p in (spec.prompt, spec.negative_prompt)):
+                warn("This model does not support prompt weights; the prompt is used as written.")
+            accepted = _accepted(pipe)
+            if accepted is not None:
+                dropped = sorted(k for k in kwargs if k not in accepted)
+                for k in dropped:
+                    del kwargs[k]
+                if dropped:
+                    log.info("%s ignores %s", type(pipe).__name__, ", ".join(dropped))
+            out = pipe(**kwargs)
+    except JobCancelled:
+        return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+    except (StudioError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any pipeline failure becomes one clear job failure
+        if "out of memory" in str(exc).lower():
+            raise
+        log.exception("image pipeline failed")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise StudioError(f"Image generation failed in {type(pipe).__name__}: "
+                          f"{type(exc).__name__}{': ' + first if first else ''}") from exc
+    finally:
+        if tap is not None:
+            pipe.scheduler.__dict__.pop("step", None)
+    images = getattr(out, "images", None)
+    if not images:
+        raise StudioError(f"{type(pipe).__name__} returned no image.")
+    return images[0]
+
+
+def _plain(text: str) -> bool:
+    from studio.core.prompt_weights import is_plain
+
+    return is_plain(text)

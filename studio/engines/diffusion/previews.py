@@ -1,0 +1,111 @@
+"""Step previews: the current clean-image estimate as a small RGB picture, cheaply.
+
+Latent models: a fixed linear map latent→RGB per model family (the factors ComfyUI publishes,
+~1 ms), or TAESD (a tiny VAE decoder, diffusers ``AutoencoderTiny``) when its weights are in
+the models folder. Pixel-space models (3 channels): the clamped prediction itself.
+The estimate is the scheduler's x0 prediction when it exposes one (sharp from the first step),
+else the noisy latents.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from studio.engines.diffusion.schedulers import x0_source
+
+log = logging.getLogger(__name__)
+
+# Rows: latent channels; columns: R, G, B. Applied to the scaled latents the UNet works on.
+LATENT_RGB: dict[str, tuple[list[list[float]], list[float]]] = {
+    "sd": ([[0.3512, 0.2297, 0.3227], [0.3250, 0.4974, 0.2350],
+            [-0.2829, 0.1762, 0.2721], [-0.2120, -0.2616, -0.7177]], [0.0, 0.0, 0.0]),
+    "sdxl": ([[0.3651, 0.4232, 0.4341], [-0.2533, -0.0042, 0.1068],
+              [0.1076, 0.1111, -0.0362], [-0.3165, -0.2492, -0.2188]], [0.1084, -0.0175, -0.0011]),
+}
+TAESD_FOLDERS = {"sd": ("taesd",), "sdxl": ("taesdxl",)}
+
+
+class X0Tap:
+    """Wraps a scheduler's ``step`` to keep its latest clean-image (x0) prediction."""
+
+    def __init__(self, scheduler: Any) -> None:
+        self.x0: torch.Tensor | None = None
+        self._scheduler = scheduler
+        self._source = x0_source(scheduler)
+        self._step = scheduler.step
+        scheduler.step = self  # an instance attribute shadows the method for this job only
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        out = self._step(*args, **kwargs)
+        x0 = None
+        if self._source == "output":
+            x0 = out[1] if isinstance(out, tuple) and len(out) > 1 else getattr(out, "pred_original_sample", None)
+        elif self._source == "model_outputs":
+            outputs = getattr(self._scheduler, "model_outputs", None)
+            x0 = outputs[-1] if outputs else None
+        self.x0 = x0
+        return out
+
+
+def find_taesd(folders: list[Path], family: str) -> Path | None:
+    """A TAESD folder for the family (named taesd/taesdxl, config ``_class_name`` AutoencoderTiny)."""
+    for folder in folders:
+        for name in TAESD_FOLDERS.get(family, ()):
+            cand = folder / name
+            try:
+                config = json.loads((cand / "config.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if config.get("_class_name") == "AutoencoderTiny":
+                return cand
+    return None
+
+
+def load_taesd(path: Path, device: str, dtype: torch.dtype):
+    from diffusers import AutoencoderTiny
+
+    return AutoencoderTiny.from_pretrained(str(path), local_files_only=True, dtype=dtype).to(device).eval()
+
+
+def _to_image(rgb01: torch.Tensor, size: tuple[int, int]):
+    """(3,h,w) in [0,1] → PIL image resized to ``size`` (width, height)."""
+    from PIL import Image
+
+    arr = (rgb01.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+    img = Image.fromarray(arr, "RGB")
+    return img if img.size == size else img.resize(size, Image.BILINEAR)
+
+
+class Previewer:
+    """Turns the state after a step into a preview image (first image of the batch)."""
+
+    def __init__(self, family: str, channels: int, size: tuple[int, int], taesd: Any = None) -> None:
+        self.size = size
+        self.channels = channels
+        self.taesd = taesd
+        self.kind = "taesd" if taesd is not None else ("pixels" if channels == 3 else "linear")
+        factors, bias = LATENT_RGB.get(family, LATENT_RGB["sd"])
+        self._factors = torch.tensor(factors) if channels == 4 else None
+        self._bias = torch.tensor(bias)
+
+    @torch.no_grad()
+    def render(self, latents: torch.Tensor, x0: torch.Tensor | None = None):
+        """A PIL preview of x0 (preferred) or of the latents."""
+        z = (x0 if x0 is not None and x0.shape == latents.shape else latents)[:1]
+        if self.kind == "taesd":
+            img = self.taesd.decode(z.to(self.taesd.dtype)).sample[0]
+            return _to_image((img.float() + 1) / 2, self.size)
+        z = z[0].float().cpu()
+        if self.kind == "pixels":
+            return _to_image((z + 1) / 2, self.size)
+        if self._factors is not None:
+            rgb = torch.einsum("chw,cr->rhw", z, self._factors) + self._bias[:, None, None]
+            return _to_image((rgb + 1) / 2, self.size)
+        # Unknown latent layout: show the first three channels, normalised, so something moves.
+        rgb = z[:3] if z.shape[0] >= 3 else z[:1].expand(3, -1, -1)
+        lo, hi = rgb.amin(), rgb.amax()
+        return _to_image((rgb - lo) / (hi - lo + 1e-6), self.size)

@@ -1,0 +1,51 @@
+"""Studio scheduler names → diffusers scheduler classes, built from the pipeline's own config."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import diffusers
+
+from studio.core.errors import SpecError
+from studio.core.specs import SCHEDULERS
+
+# name → (diffusers class name, overrides). Overrides are explicit both ways (e.g. Karras on/off)
+# because the config handed in may come from a scheduler a previous job set.
+SCHEDULER_CLASSES: dict[str, tuple[str, dict[str, Any]]] = {
+    "euler": ("EulerDiscreteScheduler", {"use_karras_sigmas": False}),
+    "euler_a": ("EulerAncestralDiscreteScheduler", {}),
+    "dpmpp_2m": ("DPMSolverMultistepScheduler",
+                 {"algorithm_type": "dpmsolver++", "solver_order": 2, "use_karras_sigmas": False}),
+    "dpmpp_2m_karras": ("DPMSolverMultistepScheduler",
+                        {"algorithm_type": "dpmsolver++", "solver_order": 2, "use_karras_sigmas": True}),
+    "ddim": ("DDIMScheduler", {}),
+    "unipc": ("UniPCMultistepScheduler", {"use_karras_sigmas": False}),
+    "pndm": ("PNDMScheduler", {"skip_prk_steps": True}),  # PLMS, as A1111 and the SD pipelines use it
+    "lms": ("LMSDiscreteScheduler", {"use_karras_sigmas": False}),
+    "heun": ("HeunDiscreteScheduler", {"use_karras_sigmas": False}),
+    "ddpm": ("DDPMScheduler", {}),
+}
+
+
+def make_scheduler(name: str, base_config: Mapping[str, Any]):
+    """A fresh scheduler ``name`` configured like the model's own (betas, prediction type, spacing)."""
+    if name not in SCHEDULER_CLASSES:
+        raise SpecError(f"Unknown scheduler {name!r}; choose one of: {', '.join(SCHEDULERS)}.")
+    cls_name, overrides = SCHEDULER_CLASSES[name]
+    cls = getattr(diffusers, cls_name)
+    return cls.from_config(dict(base_config), **overrides)
+
+
+def x0_source(scheduler) -> str:
+    """Where the scheduler exposes its clean-image prediction after a step.
+
+    'output': the step's second return value (``pred_original_sample``); 'model_outputs': the last
+    converted model output of multistep solvers predicting x0; 'none': only the noisy latents.
+    """
+    name = type(scheduler).__name__
+    if name in ("DPMSolverMultistepScheduler",):
+        return "model_outputs" if "++" in str(scheduler.config.get("algorithm_type", "")) else "none"
+    if name == "UniPCMultistepScheduler":
+        return "model_outputs" if scheduler.config.get("predict_x0", True) else "none"
+    if name in ("PNDMScheduler",):
+        return "none"
+    return "output"
