@@ -52,7 +52,20 @@ def load_pipeline(ctx: EngineContext, entry: ModelEntry) -> tuple[Any, dict[str,
     return ctx.cache.get_or_load(key, lambda: _load(entry, ctx.device, dtype))
 
 
+def _quiet_library_progress_bars() -> None:
+    """The studio reports loading itself; the libraries' own tqdm bars would only clutter stderr."""
+    import diffusers.utils.logging as dlog
+    import transformers.utils.logging as tlog
+
+    dlog.disable_progress_bar()
+    tlog.disable_progress_bar()
+    # transformers warns about torchvision (kept out of the studio on purpose) on every pipeline import.
+    if tlog.get_verbosity() < tlog.ERROR:
+        tlog.set_verbosity_error()
+
+
 def _load(entry: ModelEntry, device: str, dtype: torch.dtype) -> tuple[Any, dict[str, Any]]:
+    _quiet_library_progress_bars()
     if entry.type == "sd_single_file":
         try:
             single_file = importlib.import_module(SINGLE_FILE_MODULE)

@@ -1,0 +1,69 @@
+"""`generate image`: text-to-image headless; prints the path of each PNG written."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from studio.core.atomic import atomic_open
+from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
+
+
+def register(kinds) -> None:
+    p = kinds.add_parser("image", help="generate an image from a prompt",
+                         description="Generate images with a local diffusion model and print the PNG paths.")
+    p.add_argument("--prompt", default="", help="what to draw; (word:1.2) weights work as in A1111")
+    p.add_argument("--negative", default="", help="what to avoid")
+    p.add_argument("--model", default="", help="model name (see `models list`) or folder; default: the default model")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: random); batch images use seed+1, +2, ...")
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--guidance", type=float, default=7.5, help="CFG scale")
+    p.add_argument("--width", type=int, default=512)
+    p.add_argument("--height", type=int, default=512)
+    p.add_argument("--scheduler", default="euler", choices=SCHEDULERS)
+    p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
+    p.add_argument("--batch", type=int, default=1, help="how many images (default 1)")
+    p.set_defaults(func=main)
+
+
+def _out_target(out: str, produced: Path, index: int, batch: int) -> Path:
+    target = Path(out).expanduser()
+    if target.is_dir() or out.endswith(("/", "\\")):
+        return target / produced.name
+    if batch > 1:
+        return target.with_name(f"{target.stem}-{index + 1}{target.suffix or '.png'}")
+    return target
+
+
+def _copy(src: Path, dst: Path) -> None:
+    with src.open("rb") as fin, atomic_open(dst, "wb") as fout:
+        shutil.copyfileobj(fin, fout)
+
+
+def main(args: argparse.Namespace) -> int:
+    from studio.cli.common import engine_context, run_in_process
+
+    if not 1 <= args.batch <= 1000:
+        raise ValueError(f"--batch must be between 1 and 1000 (got {args.batch}).")
+    seed = random_seed() if args.seed is None else args.seed
+    base = ImageSpec(prompt=args.prompt, negative_prompt=args.negative, model=args.model, seed=seed,
+                     steps=args.steps, guidance=args.guidance, width=args.width, height=args.height,
+                     scheduler=args.scheduler)
+    base.validate()  # bad sizes etc. fail here, before torch is even imported
+    ctx = engine_context()  # one context: the model loads once for the whole batch
+    for i in range(args.batch):
+        spec = base.replace(seed=(seed + i) % (MAX_SEED + 1))
+        result = run_in_process(spec, ctx)
+        if result.cancelled:
+            print("cancelled", file=sys.stderr)
+            return 130
+        for path in result.outputs:
+            if args.out:
+                target = _out_target(args.out, Path(path), i, args.batch)
+                _copy(Path(path), target)
+                print(target)
+            else:
+                print(path)
+            sys.stdout.flush()
+    return 0
