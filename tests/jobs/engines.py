@@ -7,7 +7,8 @@ spec's prompt so a test can queue a mix of jobs:
 * ``count``: ``spec.steps`` steps of ``STEP_S`` seconds, writes one PNG.
 * ``block``: runs until cancelled (for cancel and kill tests); touches ``<outputs>/running-<n>``.
 * ``boom``: raises a RuntimeError on its second step.
-* ``previews``: ``spec.steps`` steps as fast as possible, each offering a preview.
+* ``previews``: ``spec.steps`` steps of ``FAST_STEP_S``, each offering a preview.
+* ``stream``: streams ``spec.steps`` text chunks (for text specs too) as fast as possible.
 * ``raise-cancel``: stops through ``cancel.raise_if_cancelled()`` instead of returning.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from studio.core.progress import CancelToken, Reporter
 from studio.core.specs import ImageSpec, JobResult
 
 STEP_S = 0.01
+FAST_STEP_S = 0.002
 PREVIEW_SIZE = (32, 32)
 
 
@@ -26,6 +28,17 @@ def _png(path, color):
     from PIL import Image
 
     atomic_save(path, lambda fh: Image.new("RGB", (16, 16), color).save(fh, format="PNG"))
+
+
+def stream(spec, reporter: Reporter, cancel: CancelToken, ctx) -> JobResult:
+    """A text engine: streams ``max_new_tokens`` numbered chunks, returns their concatenation."""
+    chunks = [f"t{i} " for i in range(spec.max_new_tokens)]
+    for i, c in enumerate(chunks):
+        if cancel.cancelled:
+            return JobResult(text="".join(chunks[:i]), cancelled=True)
+        reporter.text(c)
+        reporter.progress(i + 1, len(chunks))
+    return JobResult(text="".join(chunks), info={"seed": spec.seed, "model": "test-llm"})
 
 
 def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobResult:
@@ -50,6 +63,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobRes
                 offered += 1
                 reporter.preview(Image.new("RGB", PREVIEW_SIZE, (i % 256, 0, 0)))
             reporter.progress(i + 1, spec.steps)
+            time.sleep(FAST_STEP_S)
         return JobResult(info={"seed": spec.seed, "previews_sent": offered})
     for i in range(spec.steps):
         if mode == "raise-cancel":

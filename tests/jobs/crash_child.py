@@ -1,0 +1,36 @@
+"""Child process for the kill -9 test: a real JobPool whose second job blocks until killed.
+
+Run as ``python -m tests.jobs.crash_child`` with ``AIGC_STUDIO_HOME`` set. It queues four
+image jobs for the test engines: a quick one (finishes, writes a PNG and a history entry),
+one that blocks, and two quick ones that stay queued behind it.
+"""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QCoreApplication
+
+import studio.engines.dispatch as dispatch
+from studio.core.paths import StudioPaths
+from studio.core.settings import Settings
+from studio.core.specs import ImageSpec
+from studio.jobs.pool import JobPool
+
+SPECS = [ImageSpec(prompt="count quick first", steps=2, seed=1),
+         ImageSpec(prompt="block until killed", seed=2),
+         ImageSpec(prompt="count third", steps=2, seed=3),
+         ImageSpec(prompt="count fourth", steps=2, seed=4)]
+
+
+def main() -> int:
+    dispatch.ENGINES["image"] = "tests.jobs.engines:run"
+    app = QCoreApplication(sys.argv)
+    pool = JobPool(StudioPaths.from_env(), Settings(device="cpu"))
+    pool.start()
+    ids = [pool.submit(s) for s in SPECS]
+    print("submitted", *ids, flush=True)
+    return app.exec()  # runs until the parent kills us
+
+
+if __name__ == "__main__":
+    sys.exit(main())
