@@ -1,0 +1,218 @@
+"""`self-test`: offline end-to-end checks of an install (source checkout or the bundled app).
+
+Each check runs one real job through ``studio.engines.dispatch.run_spec`` with the registry's
+default model for its task, in a temporary studio home that is deleted afterwards, and prints
+one PASS/FAIL line. The exit code is non-zero when any check fails (a missing default model is a
+failure: the installed app is meant to work on first launch with its built-in models).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from studio.core.about import format_version_info, version_info
+from studio.core.errors import StudioError, user_message
+from studio.core.paths import HOME_ENV
+from studio.core.progress import CancelToken, NullReporter
+from studio.core.specs import ImageSpec, JobResult, Spec, TextSpec, UpscaleSpec
+
+if TYPE_CHECKING:
+    from studio.core.registry import ModelEntry
+    from studio.engines.context import EngineContext
+
+log = logging.getLogger(__name__)
+
+IMAGE_PROMPT = "a red sneaker"
+TEXT_PROMPT = "Say hello in one short sentence."
+UPSCALE_INPUT_SIDE = 32
+CHECKS = ("image", "text", "upscale")
+# Hub libraries must not even try the network; the self-test proves the app works without it.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+class CheckFailed(Exception):
+    """A check ran but its result is wrong (message says what a user would see)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+
+    def line(self) -> str:
+        return f"{'PASS' if self.ok else 'FAIL'} {self.name:<8} {self.seconds:6.1f} s  {self.detail}"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("self-test", help="offline end-to-end checks: image, text and upscale with the built-in models",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("--steps", type=int, default=4, help="diffusion steps for the image check (default 4)")
+    p.add_argument("--max-new-tokens", type=int, default=8, help="tokens for the text check (default 8)")
+    p.add_argument("--device", default="", help="cpu, cuda or mps (default: the best available)")
+    p.add_argument("--only", default="", metavar="CHECKS",
+                   help=f"comma-separated subset of the checks to run ({', '.join(CHECKS)}; default: all)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary studio home and print where it is")
+    p.set_defaults(func=run_selftest)
+
+
+def run_selftest(args) -> int:
+    wanted = [c.strip() for c in args.only.split(",") if c.strip()] or list(CHECKS)
+    unknown = sorted(set(wanted) - set(CHECKS))
+    if unknown:
+        raise StudioError(f"Unknown check {', '.join(unknown)}; choose from {', '.join(CHECKS)}.")
+    info = version_info()
+    print(format_version_info(info), flush=True)
+    started = time.monotonic()
+    with _temporary_home(keep=args.keep) as home:
+        print(f"temporary studio home: {home}\n", flush=True)
+        ctx = _engine_context(home, args.device)
+        checks: dict[str, Callable[[], str]] = {
+            "image": lambda: check_image(ctx, home, args.steps),
+            "text": lambda: check_text(ctx, args.max_new_tokens),
+            "upscale": lambda: check_upscale(ctx, home),
+        }
+        results = [_run_check(name, checks[name]) for name in CHECKS if name in wanted]
+    failed = [r for r in results if not r.ok]
+    total = time.monotonic() - started
+    print(f"\nself-test: {len(results) - len(failed)} passed, {len(failed)} failed "
+          f"on {ctx.device} in {total:.1f} s", flush=True)
+    return 1 if failed else 0
+
+
+@contextmanager
+def _temporary_home(keep: bool) -> Iterator[Path]:
+    """A fresh studio home (and offline hub settings) for the duration of the checks."""
+    root = Path(tempfile.mkdtemp(prefix="aigc-selftest-"))
+    home = root / "home"
+    home.mkdir()
+    overrides = {HOME_ENV: str(home), "HF_HOME": str(root / "hf-home"), **OFFLINE_ENV}
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
+    try:
+        yield home
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if keep:
+            print(f"kept: {root}")
+        else:
+            import shutil
+
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _engine_context(home: Path, device: str) -> "EngineContext":
+    from studio.core.paths import StudioPaths
+    from studio.core.settings import Settings
+    from studio.engines.context import EngineContext
+
+    return EngineContext.create(StudioPaths(home), Settings(), device=device or None)
+
+
+def _run_check(name: str, fn: Callable[[], str]) -> CheckResult:
+    t0 = time.monotonic()
+    try:
+        ok, detail = True, fn()
+    except (StudioError, CheckFailed) as exc:
+        ok, detail = False, user_message(exc) if isinstance(exc, StudioError) else str(exc)
+    except Exception as exc:  # any crash is a failed check, not a crashed self-test
+        log.exception("self-test check %s crashed", name)
+        ok, detail = False, user_message(exc)
+    result = CheckResult(name, ok, detail, time.monotonic() - t0)
+    print(result.line(), flush=True)
+    return result
+
+
+def _default_model(ctx: "EngineContext", task: str) -> "ModelEntry":
+    entry = ctx.registry.default(task)
+    if entry is None:
+        raise CheckFailed(f"no default {task} model installed (`models list` shows what the registry finds)")
+    return entry
+
+
+def _run(ctx: "EngineContext", spec: Spec) -> JobResult:
+    from studio.engines.dispatch import run_spec
+
+    result = run_spec(spec, NullReporter(), CancelToken(), ctx)
+    if result.cancelled:
+        raise CheckFailed("the job stopped as cancelled although nobody cancelled it")
+    return result
+
+
+def _output_image(result: JobResult, home: Path):
+    """The job's first output, checked to be a readable image written under the studio home."""
+    from PIL import Image
+
+    if not result.outputs:
+        raise CheckFailed("the job finished without writing an image")
+    path = Path(result.outputs[0])
+    if not path.is_file():
+        raise CheckFailed(f"the reported output {path} does not exist")
+    if home.resolve() not in path.resolve().parents:
+        raise CheckFailed(f"the output {path} was written outside the studio home {home}")
+    with Image.open(path) as im:
+        im.load()
+        return path, im.copy()
+
+
+def _is_blank(image) -> bool:
+    """True for a single-colour image (what NaNs or a broken decoder produce)."""
+    extrema = image.convert("RGB").getextrema()
+    return all(lo == hi for lo, hi in extrema)
+
+
+def check_image(ctx: "EngineContext", home: Path, steps: int) -> str:
+    from studio.cli.demo import _side as native_side  # the demo's rule for a model's native size
+
+    entry = _default_model(ctx, "image")
+    side = native_side(entry)
+    result = _run(ctx, ImageSpec(prompt=IMAGE_PROMPT, model=entry.name, seed=1, steps=steps,
+                                 width=side, height=side))
+    path, image = _output_image(result, home)
+    if _is_blank(image):
+        raise CheckFailed(f"{entry.name}: the image is a single flat colour")
+    return f"{entry.name}: {image.width}x{image.height} image -> {path.name}"
+
+
+def check_text(ctx: "EngineContext", max_new_tokens: int) -> str:
+    entry = _default_model(ctx, "text")
+    result = _run(ctx, TextSpec(prompt=TEXT_PROMPT, model=entry.name, chat=True,
+                                messages=(("user", TEXT_PROMPT),), max_new_tokens=max_new_tokens,
+                                temperature=0.0, seed=1))
+    text = result.text.strip()
+    if not text:
+        raise CheckFailed(f"{entry.name}: no text was generated")
+    shown = text.replace("\n", " ")
+    return f"{entry.name}: {shown[:60]!r}"
+
+
+def check_upscale(ctx: "EngineContext", home: Path) -> str:
+    from PIL import Image, ImageDraw
+
+    entry = _default_model(ctx, "upscale")
+    side = UPSCALE_INPUT_SIDE
+    source = home / "selftest-input.png"
+    im = Image.linear_gradient("L").resize((side, side)).convert("RGB")
+    ImageDraw.Draw(im).ellipse((6, 6, side - 6, side - 6), outline=(220, 40, 40), width=3)
+    im.save(source)
+    result = _run(ctx, UpscaleSpec(image=str(source), model=entry.name))
+    path, image = _output_image(result, home)
+    scale = int(entry.details.get("scale", 0)) if entry.details else 0
+    if scale and image.size != (side * scale, side * scale):
+        raise CheckFailed(f"{entry.name}: expected {side * scale}x{side * scale}, got {image.width}x{image.height}")
+    if image.width <= side:
+        raise CheckFailed(f"{entry.name}: the output ({image.width}x{image.height}) is not larger than the input")
+    if _is_blank(image):
+        raise CheckFailed(f"{entry.name}: the upscaled image is a single flat colour")
+    return f"{entry.name}: {side}x{side} -> {image.width}x{image.height} -> {path.name}"
