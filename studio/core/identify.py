@@ -282,7 +282,8 @@ def _diffusers_folder(path: Path, base: dict) -> ModelEntry:
     if "XL" in cls and "Refiner" not in cls:
         family = "sdxl"
     elif cls.startswith("StableDiffusion") and isinstance(cross, int):
-        family = family_for_dim(cross)
+        # a known width names the family; other widths (small custom/test models) are SD-shaped
+        family = family_for_dim(cross) if family_for_dim(cross) != "other" else "sd"
     elif cls.startswith("Studio"):
         family = "studio"
     problems: dict[str, list[str]] = {}

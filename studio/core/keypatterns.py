@@ -15,7 +15,7 @@ Shape = Sequence[int] | None
 
 # Cross-attention (text embedding) width of each Stable Diffusion family.
 FAMILY_BY_CROSS_DIM = {768: "sd1", 1024: "sd2", 2048: "sdxl"}
-FAMILY_LABELS = {"sd1": "SD 1.x", "sd2": "SD 2.x", "sdxl": "SDXL", "sdxl_refiner": "SDXL refiner",
+FAMILY_LABELS = {"sd": "SD", "sd1": "SD 1.x", "sd2": "SD 2.x", "sdxl": "SDXL", "sdxl_refiner": "SDXL refiner",
                  "other": "other", "": ""}
 
 

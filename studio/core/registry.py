@@ -120,7 +120,10 @@ class ModelRegistry:
         cache = HashCache.for_paths(self.paths)
         out = []
         for e in self.scan():
-            sha = cache.cached_model_hash(Path(e.path)) if e.path and e.type != "unknown" else None
+            try:
+                sha = cache.cached_model_hash(Path(e.path)) if e.path and e.type != "unknown" else None
+            except OSError:
+                sha = None
             out.append(replace(e, details={**e.details, "sha256": sha, "autov2": autov2(sha)}) if sha else e)
         return out
 
@@ -159,7 +162,21 @@ class ModelRegistry:
             raise ModelError(f"Model {entry.name!r} cannot be used: {entry.reason}")
         if types is not None and entry.type not in types:
             raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a {task} model.")
-        return entry
+        return self.with_cached_hash(entry)
+
+    def with_cached_hash(self, entry: ModelEntry) -> ModelEntry:
+        """``entry`` with ``details["sha256"/"autov2"]`` when its hash is cached (never hashes)."""
+        from dataclasses import replace
+
+        from studio.core.hashing import HashCache, autov2
+
+        if not entry.path or entry.details.get("sha256"):
+            return entry
+        try:
+            sha = HashCache.for_paths(self.paths).cached_model_hash(Path(entry.path))
+        except OSError:
+            sha = None
+        return replace(entry, details={**entry.details, "sha256": sha, "autov2": autov2(sha)}) if sha else entry
 
     def default(self, task: str) -> ModelEntry | None:
         """The user's default for the task if set and usable, else the first usable one found."""

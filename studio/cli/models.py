@@ -1,0 +1,198 @@
+"""`models list|info|import|hash|convert|export|download`: the model manager, headless."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from studio.core.errors import ModelError, StudioError
+from studio.core.paths import StudioPaths
+from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
+from studio.core.settings import load_settings
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("models", help="list, inspect, import, hash, convert and download models")
+    cmds = parser.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+
+    p = cmds.add_parser("list", help="every model found, usable or not (with the reason)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--type", help="only this type (diffusers, sd_single_file, gguf, lora, ...)")
+    p.set_defaults(func=cmd_list)
+
+    p = cmds.add_parser("info", help="details of one model (type, family, size, metadata, hash if known)")
+    p.add_argument("name", help="model name or path")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    p = cmds.add_parser("import", help="copy (default), move or link a model into the library")
+    p.add_argument("path")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--move", action="store_const", const="move", dest="mode")
+    mode.add_argument("--link", action="store_const", const="link", dest="mode")
+    p.add_argument("--name", help="name in the library")
+    p.set_defaults(func=cmd_import, mode="copy")
+
+    p = cmds.add_parser("hash", help="SHA-256 and the short AutoV2 hash (cached by path, size and mtime)")
+    p.add_argument("name", help="model name or path")
+    p.set_defaults(func=cmd_hash)
+
+    p = cmds.add_parser("convert", help="convert a pickle checkpoint (.ckpt/.pt/.bin) to safetensors, safely")
+    p.add_argument("name", help="model name or path")
+    p.set_defaults(func=cmd_convert)
+
+    p = cmds.add_parser("export", help="write an SD 1.x diffusers folder as one original-format .safetensors")
+    p.add_argument("name", help="model name or path")
+    p.add_argument("out", help="output .safetensors file")
+    p.set_defaults(func=cmd_export)
+
+    p = cmds.add_parser("download", help="download from a Hugging Face repo (or a URL) after confirming the size")
+    p.add_argument("repo_id", help="org/name, or an https:// URL")
+    p.add_argument("--revision", help="branch, tag or commit (default: main)")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB", help="only files matching (repeatable)")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--online", action="store_true", help="allow network access for this command despite offline mode")
+    p.set_defaults(func=cmd_download)
+
+
+def _registry() -> ModelRegistry:
+    paths = StudioPaths.from_env()
+    return ModelRegistry(paths, load_settings(paths.settings_file))
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def find_entry(reg: ModelRegistry, name: str) -> ModelEntry:
+    """A model by name (any type or status) or by path."""
+    from studio.core.identify import identify_path
+
+    p = Path(name).expanduser()
+    if p.exists():
+        return reg.with_cached_hash(identify_path(p, "path"))
+    found = reg.find(name)
+    if not found:
+        raise ModelError(f"No model named {name!r}. `python main.py models list` shows what is installed.")
+    return reg.with_cached_hash(found[0])
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    entries = _registry().scan_with_hashes()
+    if args.type:
+        entries = [e for e in entries if e.type == args.type]
+    if args.json:
+        print(json.dumps([e.to_dict() for e in entries], indent=2, default=str))
+        return 0
+    if not entries:
+        print("No models found. Import one with `python main.py models import PATH`.")
+        return 0
+    width = max(len(e.name) for e in entries)
+    for e in entries:
+        label = TYPE_LABELS.get(e.type, e.type)
+        status = "" if e.status == "ok" else f"  [{e.status}] {e.reason}"
+        fam = f" {e.family}" if e.family else ""
+        print(f"{e.name:<{width}}  {label}{fam}  {_human(e.size)}  ({e.source}){status}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    e = find_entry(_registry(), args.name)
+    if args.json:
+        print(json.dumps(e.to_dict(), indent=2, default=str))
+        return 0
+    print(f"{'name:':<21}{e.name}")
+    print(f"{'type:':<21}{TYPE_LABELS.get(e.type, e.type)} ({e.type})")
+    for label, value in (("family", e.family), ("status", e.status + (f": {e.reason}" if e.reason else "")),
+                         ("source", e.source), ("path", e.path), ("size", _human(e.size))):
+        if value:
+            print(f"{label + ':':<21}{value}")
+    for k, v in e.details.items():
+        if k == "metadata":
+            continue
+        if k == "parameters" and isinstance(v, int):
+            v = f"{v:,}"
+        print(f"{k + ':':<21}{', '.join(map(str, v)) if isinstance(v, list) else v}")
+    meta = e.details.get("metadata") or {}
+    if meta:
+        print("metadata:")
+        for k, v in meta.items():
+            print(f"  {k}: {v if len(str(v)) < 120 else str(v)[:117] + '...'}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from studio.core.identify import identify_path
+    from studio.core.library import import_model
+
+    src = Path(args.path).expanduser()
+    before = identify_path(src, "path")
+    if before.status == "unsafe" and "DANGEROUS" in before.reason:
+        raise ModelError(f"{src.name} was not imported: {before.reason}")
+    reg = _registry()
+    target = import_model(reg.paths, src, args.mode, args.name)
+    e = identify_path(target, "user")
+    state = "" if e.status == "ok" else f" [{e.status}: {e.reason}]"
+    print(f"imported {e.name} as {TYPE_LABELS.get(e.type, e.type)} {e.family}{state}".rstrip())
+    print(target)
+    return 0
+
+
+def cmd_hash(args: argparse.Namespace) -> int:
+    from studio.core.hashing import HashCache, autov2
+    from studio.core.progress import ConsoleReporter
+
+    reg = _registry()
+    e = find_entry(reg, args.name)
+    if not e.path:
+        raise ModelError(f"{e.name} has no file to hash ({e.reason}).")
+    rep = ConsoleReporter()
+    sha = HashCache.for_paths(reg.paths).model_hash(Path(e.path), progress=lambda d, t: rep.progress(d, t, "hashing"))
+    print(f"{sha}  AutoV2 {autov2(sha)}  {e.name}")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from studio.engines.models.convert import convert
+
+    reg = _registry()
+    e = find_entry(reg, args.name)
+    for out in convert(Path(e.path), fallback_dir=reg.paths.models):
+        print(out)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from studio.engines.models.sd_keys import export_single_file
+
+    e = find_entry(_registry(), args.name)
+    if e.type != "diffusers":
+        raise ModelError(f"{e.name} is not a diffusers pipeline folder.")
+    print(export_single_file(Path(e.path), Path(args.out)))
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from studio.core.progress import CancelToken, ConsoleReporter
+    from studio.engines.downloads import human_size, plan_download, run_download
+
+    reg = _registry()
+    settings = reg.settings.replace(offline=False) if args.online else reg.settings
+    plan = plan_download(args.repo_id, settings, args.revision, args.include)
+    print(plan.describe())
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise StudioError(f"Not downloading {human_size(plan.total_size)} without confirmation: pass --yes.")
+        answer = input(f"Download {human_size(plan.total_size)}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("nothing downloaded")
+            return 1
+    dest = run_download(plan, reg.paths, settings, ConsoleReporter(), CancelToken())
+    print(dest)
+    return 0

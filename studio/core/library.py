@@ -1,0 +1,95 @@
+"""Changes to the user's model library: import (copy, move or link), rename, delete to the trash.
+
+Only the studio's own models folder is ever written; built-in models and the Hugging Face cache
+are read-only sources. Imports are identified first, so an unsafe or unknown file is reported
+before anything is copied.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from studio.core.errors import ModelError
+from studio.core.paths import StudioPaths
+from studio.core.registry import ModelEntry
+
+IMPORT_MODES = ("copy", "move", "link")
+
+
+def _unique(target: Path) -> Path:
+    if not target.exists() and not target.is_symlink():
+        return target
+    stem, suffix = (target.stem, target.suffix) if target.suffix else (target.name, "")
+    for i in range(2, 1000):
+        cand = target.with_name(f"{stem}-{i}{suffix}")
+        if not cand.exists() and not cand.is_symlink():
+            return cand
+    raise ModelError(f"Too many models named {target.name} in the library.")
+
+
+def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | None = None) -> Path:
+    """Put ``src`` (a file or folder) into the models folder; the new path (renamed ``-2`` on clashes)."""
+    src = Path(src).expanduser()
+    if mode not in IMPORT_MODES:
+        raise ModelError(f"Unknown import mode {mode!r} (use {', '.join(IMPORT_MODES)}).")
+    if not src.exists():
+        raise ModelError(f"{src} does not exist.")
+    lib = paths.models.resolve()
+    if src.resolve().is_relative_to(lib):
+        raise ModelError(f"{src.name} is already in the model library.")
+    target_name = (name + (src.suffix if src.is_file() and not Path(name).suffix else "")) if name else src.name
+    target = _unique(paths.models / target_name)
+    try:
+        if mode == "link":
+            os.symlink(src.resolve(), target, target_is_directory=src.is_dir())
+        elif mode == "move":
+            shutil.move(str(src), str(target))
+        elif src.is_dir():
+            shutil.copytree(src, target, symlinks=False)
+        else:
+            tmp = target.with_name(f".{target.name}.importing")
+            shutil.copy2(src, tmp)  # copy under a hidden name so a half copy is never listed as a model
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise ModelError(f"Cannot import {src.name}: {exc.strerror or exc}") from exc
+    return target
+
+
+def _own(paths: StudioPaths, entry: ModelEntry) -> Path:
+    p = Path(entry.path)
+    try:
+        inside = p.absolute().is_relative_to(paths.models.absolute()) or p.resolve().is_relative_to(paths.models.resolve())
+    except OSError:
+        inside = False
+    if entry.source not in ("user", "path") or not inside:
+        raise ModelError(f"{entry.name} is not in your models folder ({entry.source}); it is read-only here.")
+    return p
+
+
+def rename_model(paths: StudioPaths, entry: ModelEntry, new_name: str) -> Path:
+    """Rename a model of the user's library (the file keeps its extension)."""
+    p = _own(paths, entry)
+    if not new_name or "/" in new_name or "\\" in new_name or new_name.startswith("."):
+        raise ModelError("A model name cannot be empty, start with a dot or contain slashes.")
+    target = p.with_name(new_name + (p.suffix if p.is_file() and not Path(new_name).suffix else ""))
+    if target.exists():
+        raise ModelError(f"A model named {target.name} already exists.")
+    p.rename(target)
+    return target
+
+
+def trash_model(paths: StudioPaths, entry: ModelEntry) -> None:
+    """Move a model of the user's library to the system trash (recoverable); links are just removed."""
+    p = _own(paths, entry)
+    if p.is_symlink():
+        p.unlink()
+        return
+    try:
+        from send2trash import send2trash
+    except ImportError as exc:
+        raise ModelError("Moving to the trash needs the Send2Trash package.") from exc
+    try:
+        send2trash(str(p))
+    except OSError as exc:
+        raise ModelError(f"Cannot move {p.name} to the trash: {exc}") from exc

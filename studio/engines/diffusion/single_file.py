@@ -1,0 +1,89 @@
+"""Load a single-file SD 1.x / 2.x / SDXL checkpoint offline (owned by the model manager).
+
+diffusers' ``from_single_file`` needs a diffusers config folder for the architecture; it would
+fetch one from the hub otherwise. We always pass one: a folder named ``<checkpoint stem>.config``
+beside the file when the user provides it (custom architectures), else the configs shipped in
+``resources/configs/<family>``, plus the studio's own CLIP tokenizer, with
+``local_files_only=True``. Only ``.safetensors`` files are loaded: pickles must be converted first.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from studio.core.errors import ModelError
+from studio.core.paths import resources_dir
+from studio.core.registry import ModelEntry
+
+log = logging.getLogger(__name__)
+
+CONFIG_FOR_FAMILY = {"sd1": "sd1", "sd2": "sd2", "sdxl": "sdxl"}
+
+
+def configs_dir() -> Path:
+    return resources_dir() / "configs"
+
+
+def tokenizer_dir() -> Path:
+    return resources_dir() / "tokenizers" / "clip"
+
+
+def config_for(entry: ModelEntry) -> Path:
+    """The diffusers config folder used to build ``entry``'s pipeline."""
+    path = Path(entry.path)
+    sidecar = path.with_name(path.stem + ".config")
+    if (sidecar / "model_index.json").is_file():
+        return sidecar
+    name = CONFIG_FOR_FAMILY.get(entry.family)
+    if name == "sd2" and entry.details.get("prediction") == "epsilon":
+        name = "sd2_base"
+    if name is None:
+        raise ModelError(f"{path.name}: {entry.family or 'this'} checkpoints cannot be loaded as a single file; "
+                         "convert it to a diffusers folder or add a '<name>.config' folder beside it.")
+    return configs_dir() / name
+
+
+def _tokenizers(config: Path, index: dict[str, Any]) -> dict[str, Any]:
+    """Tokenizers to pass in (those the config folder does not hold itself)."""
+    from transformers import CLIPTokenizer
+
+    out: dict[str, Any] = {}
+    for comp in ("tokenizer", "tokenizer_2"):
+        if comp not in index or (config / comp).is_dir():
+            continue
+        te = config / ("text_encoder" if comp == "tokenizer" else "text_encoder_2") / "config.json"
+        openclip = te.is_file() and json.loads(te.read_text(encoding="utf-8")).get("hidden_act") == "gelu"
+        # OpenCLIP (SD 2.x, SDXL's second encoder) pads with "!" where OpenAI's CLIP pads with <|endoftext|>
+        kwargs = {"pad_token": "!"} if openclip else {}
+        out[comp] = CLIPTokenizer.from_pretrained(str(tokenizer_dir()), local_files_only=True, **kwargs)
+    return out
+
+
+def load(entry: ModelEntry, device: str, dtype: torch.dtype, config: Path | None = None) -> Any:
+    """A diffusers pipeline for the single-file checkpoint ``entry`` (on the CPU; the caller moves it)."""
+    import diffusers
+
+    path = Path(entry.path)
+    if path.suffix.lower() != ".safetensors":
+        raise ModelError(f"{path.name} is not a .safetensors file; convert it first (`python main.py models convert`).")
+    if entry.status != "ok":
+        raise ModelError(f"{path.name} cannot be used: {entry.reason}")
+    config = Path(config) if config else config_for(entry)
+    index = json.loads((config / "model_index.json").read_text(encoding="utf-8"))
+    cls = getattr(diffusers, str(index.get("_class_name", "StableDiffusionPipeline")), None)
+    if cls is None or not hasattr(cls, "from_single_file"):
+        raise ModelError(f"{config.name}: pipeline class {index.get('_class_name')} cannot load single files.")
+    kwargs: dict[str, Any] = _tokenizers(config, index)
+    if "safety_checker" in index:
+        kwargs.update(safety_checker=None, requires_safety_checker=False)
+    try:
+        pipe = cls.from_single_file(str(path), config=str(config), local_files_only=True, torch_dtype=dtype, **kwargs)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        log.exception("single-file load of %s failed", path)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"Cannot load {path.name} as a {entry.family or 'SD'} checkpoint: {first[:200]}") from exc
+    return pipe

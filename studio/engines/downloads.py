@@ -1,0 +1,263 @@
+"""Downloads from a Hugging Face repo (or a direct URL), only with consent, verified, resumable.
+
+Two steps so the user decides with the facts: ``plan_download`` asks the hub what would be
+fetched (files, total size, the exact commit), the caller shows it and asks; ``run_download``
+then streams each file into ``paths.cache/downloads`` (``.part`` files are resumed with HTTP
+Range requests), checks its SHA-256 against the hub's LFS hash (or the git blob id for small
+files: huggingface_hub does not verify by default), and moves it into the models folder. The
+repo, the requested revision and the commit actually downloaded are recorded beside the files.
+With offline mode on (the default) nothing here opens a connection.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+from urllib.parse import urlparse
+
+from studio.core.atomic import atomic_write_text
+from studio.core.errors import JobCancelled, StudioError
+from studio.core.paths import StudioPaths
+from studio.core.progress import CancelToken, NullReporter, Reporter
+from studio.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+SOURCE_FILE = ".studio_source.json"
+OFFLINE_MESSAGE = ("Offline mode is on, so the studio opens no network connection and downloads are disabled. "
+                   "Turn it off in Settings (Offline mode), or set \"offline\": false in settings.json, "
+                   "or pass --online to this one command.")
+
+
+class DownloadError(StudioError):
+    """A download that could not be planned, completed or verified."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    name: str
+    size: int | None
+    sha256: str | None = None
+    """The hub's LFS SHA-256 (large files)."""
+    git_sha1: str | None = None
+    """The git blob id (small, non-LFS files): SHA-1 of 'blob <size>\\0' + content."""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class DownloadPlan:
+    repo_id: str
+    revision: str
+    """The exact commit that will be downloaded (resolved before consent)."""
+    requested_revision: str
+    files: tuple[RemoteFile, ...]
+    endpoint: str = ""
+    target_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_size(self) -> int:
+        return sum(f.size or 0 for f in self.files)
+
+    def describe(self) -> str:
+        """What will be downloaded, for the consent question."""
+        lines = [f"{self.repo_id} @ {self.revision[:12] or self.requested_revision}: {len(self.files)} file(s), "
+                 f"{human_size(self.total_size)} in total"]
+        lines += [f"  {f.name}  {human_size(f.size) if f.size is not None else 'size unknown'}" for f in self.files]
+        return "\n".join(lines)
+
+
+def human_size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def _check_online(settings: Settings) -> None:
+    if settings.offline:
+        raise DownloadError(OFFLINE_MESSAGE)
+
+
+def _endpoint() -> str:
+    from huggingface_hub import constants
+
+    # read at call time: huggingface_hub freezes HF_ENDPOINT when it is imported
+    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+
+
+def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
+                  include: Sequence[str] = ()) -> DownloadPlan:
+    """Ask the hub which files ``repo_id`` has at ``revision`` (filtered by ``include`` globs) and their sizes."""
+    _check_online(settings)
+    if repo_id.startswith(("http://", "https://")):
+        return _plan_url(repo_id)
+    from huggingface_hub import HfApi, hf_hub_url
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    endpoint = _endpoint()
+    try:
+        info = HfApi(endpoint=endpoint).model_info(repo_id, revision=revision, files_metadata=True)
+    except OfflineModeIsEnabled as exc:
+        raise DownloadError("HF_HUB_OFFLINE is set in the environment; unset it to download.") from exc
+    except HfHubHTTPError as exc:
+        code = getattr(getattr(exc, "response", None), "status_code", None)
+        if code in (401, 403, 404):
+            raise DownloadError(f"{repo_id} was not found on the hub (or it is private/gated): HTTP {code}.") from exc
+        raise DownloadError(f"The hub refused the request for {repo_id}: {str(exc).splitlines()[0]}") from exc
+    except (OSError, ValueError) as exc:
+        raise DownloadError(f"Cannot reach the hub at {endpoint}: {exc}") from exc
+    commit = info.sha or revision or "main"
+    files = []
+    for s in info.siblings or []:
+        if include and not any(fnmatch.fnmatch(s.rfilename, pat) for pat in include):
+            continue
+        lfs = s.lfs
+        files.append(RemoteFile(name=s.rfilename, size=s.size if s.size is not None else (lfs.size if lfs else None),
+                                sha256=lfs.sha256 if lfs else None, git_sha1=None if lfs else s.blob_id,
+                                url=hf_hub_url(repo_id, s.rfilename, revision=commit, endpoint=endpoint)))
+    if not files:
+        raise DownloadError(f"No file of {repo_id} matches {', '.join(include)}." if include else f"{repo_id} has no files.")
+    return DownloadPlan(repo_id=repo_id, revision=commit, requested_revision=revision or "main",
+                        files=tuple(files), endpoint=endpoint, target_name=repo_id.replace("/", "--"))
+
+
+def _plan_url(url: str) -> DownloadPlan:
+    from huggingface_hub import get_session
+
+    name = Path(urlparse(url).path).name or "download"
+    try:
+        r = get_session().head(url, follow_redirects=True, timeout=30)
+        size = int(r.headers["content-length"]) if r.status_code < 400 and "content-length" in r.headers else None
+    except (OSError, ValueError) as exc:
+        raise DownloadError(f"Cannot reach {url}: {exc}") from exc
+    return DownloadPlan(repo_id=url, revision="", requested_revision="", endpoint="",
+                        files=(RemoteFile(name=name, size=size, url=url),), target_name="downloads")
+
+
+def _git_blob_sha1(path: Path) -> str:
+    h = hashlib.sha1()
+    h.update(f"blob {path.stat().st_size}\0".encode())
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fetch(f: RemoteFile, part: Path, reporter: Reporter, cancel: CancelToken, done_before: int, total: int,
+           hub: bool) -> str:
+    """Stream ``f`` into ``part`` (resuming it), return its SHA-256."""
+    from huggingface_hub import get_session
+    from huggingface_hub.utils import build_hf_headers
+
+    h = hashlib.sha256()
+    have = part.stat().st_size if part.exists() else 0
+    if have:
+        with part.open("rb") as fh:  # the hash covers the resumed prefix too
+            for block in iter(lambda: fh.read(CHUNK), b""):
+                h.update(block)
+    if f.size is not None and have > f.size:
+        part.unlink()
+        have, h = 0, hashlib.sha256()
+    headers = dict(build_hf_headers()) if hub else {}  # never send a hub token to another server
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    last = 0.0
+    try:
+        with get_session().stream("GET", f.url, headers=headers, follow_redirects=True, timeout=60) as r:
+            if r.status_code == 416 and f.size == have:
+                return h.hexdigest()
+            if r.status_code >= 400:
+                raise DownloadError(f"{f.name}: the server answered HTTP {r.status_code}.")
+            if have and r.status_code != 206:  # the server ignored Range: start over
+                have, h = 0, hashlib.sha256()
+            with part.open("ab" if have else "wb") as out:
+                done = have
+                for block in r.iter_bytes(CHUNK):
+                    out.write(block)
+                    h.update(block)
+                    done += len(block)
+                    now = time.monotonic()
+                    if now - last > 0.1:
+                        last = now
+                        reporter.progress(done_before + done, total, f"{f.name}")
+                    if cancel.cancelled:
+                        raise JobCancelled()
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, StudioError):
+            raise
+        raise DownloadError(f"{f.name}: the connection failed ({exc}); run the download again to resume.") from exc
+    return h.hexdigest()
+
+
+def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, reporter: Reporter | None = None,
+                 cancel: CancelToken | None = None) -> Path:
+    """Download every file of ``plan`` (after consent), verify, move into the models folder; the folder (or file)."""
+    _check_online(settings)
+    reporter = reporter or NullReporter()
+    cancel = cancel or CancelToken()
+    staging = paths.cache / "downloads" / f"{plan.target_name}--{plan.revision[:12] or 'url'}"
+    dest = paths.models / plan.target_name
+    total, done = plan.total_size, 0
+    hashes: dict[str, str] = {}
+    for f in plan.files:
+        final = dest / f.name
+        if final.exists() and f.size is not None and final.stat().st_size == f.size and f.sha256:
+            from studio.core.hashing import HashCache
+
+            if HashCache.for_paths(paths).file_hash(final) == f.sha256:  # already there and intact
+                hashes[f.name] = f.sha256
+                done += f.size
+                continue
+        part = staging / (f.name + ".part")
+        part.parent.mkdir(parents=True, exist_ok=True)
+        sha = _fetch(f, part, reporter, cancel, done, total, hub=bool(plan.revision))
+        size = part.stat().st_size
+        bad = ""
+        if f.size is not None and size != f.size:
+            bad = f"{size} bytes arrived instead of {f.size}"
+        elif f.sha256 and sha != f.sha256:
+            bad = f"SHA-256 {sha[:12]}… does not match the hub's {f.sha256[:12]}…"
+        elif f.git_sha1 and _git_blob_sha1(part) != f.git_sha1:
+            bad = "its git blob id does not match the hub's"
+        if bad:
+            part.unlink(missing_ok=True)
+            raise DownloadError(f"{f.name} is corrupt ({bad}); the bad file was removed. Try again.")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, final)
+        hashes[f.name] = sha
+        done += size
+        reporter.progress(done, total, f.name)
+    if plan.revision:
+        record = {"repo_id": plan.repo_id, "requested_revision": plan.requested_revision, "revision": plan.revision,
+                  "endpoint": plan.endpoint, "files": hashes, "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        atomic_write_text(dest / SOURCE_FILE, json.dumps(record, indent=2))
+    _record_hashes(paths, dest, hashes)
+    return dest if len(plan.files) > 1 or plan.revision else dest / plan.files[0].name
+
+
+def _record_hashes(paths: StudioPaths, dest: Path, hashes: dict[str, str]) -> None:
+    """The verified hashes go into the hash cache so the manager never re-hashes these files."""
+    from studio.core.hashing import HashCache
+
+    cache = HashCache.for_paths(paths)
+    for name, sha in hashes.items():
+        p = dest / name
+        if p.is_file():
+            st = p.stat()
+            cache.store(p, sha, st.st_size, st.st_mtime_ns)
+
+
+def plan_as_dict(plan: DownloadPlan) -> dict[str, Any]:
+    return {**asdict(plan), "total_size": plan.total_size}

@@ -1,0 +1,1 @@
+"""Model-manager engines: safe conversions (pickle → safetensors, diffusers → single file) and downloads."""
