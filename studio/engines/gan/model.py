@@ -1,0 +1,170 @@
+"""The studio's DCGAN: a configurable generator and discriminator (Radford et al. 2015).
+
+One class pair serves the built-in "Faces (DCGAN)" weights (latent 100, 64×64 RGB, 64 features,
+state-dict keys ``main.N...`` as in the PyTorch DCGAN tutorial) and the GAN trainer, which may pick
+any square size that is a power of two from 16 to 128. A trained or converted generator is stored
+as a folder: ``studio_model.json`` (type "gan" + the config) and ``generator.safetensors``.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from studio.core.atomic import atomic_save, atomic_write_text
+from studio.core.errors import ModelError, SpecError
+
+GENERATOR_FILE = "generator.safetensors"
+DISCRIMINATOR_FILE = "discriminator.safetensors"
+MODEL_CARD = "studio_model.json"
+
+
+@dataclass(frozen=True)
+class DCGANConfig:
+    """Shape of a DCGAN: latent size, square image side (power of two, 16–128), channels, feature width."""
+
+    latent_dim: int = 100
+    image_size: int = 64
+    channels: int = 3
+    features: int = 64
+
+    def validate(self) -> None:
+        s = self.image_size
+        if s < 16 or s > 128 or s & (s - 1):
+            raise SpecError(f"GAN image size must be a power of two from 16 to 128 (got {s}).")
+        for name, v in (("Latent size", self.latent_dim), ("Channels", self.channels), ("Features", self.features)):
+            if not isinstance(v, int) or v < 1:
+                raise SpecError(f"{name} must be a positive whole number (got {v!r}).")
+
+    @property
+    def levels(self) -> int:
+        """Up/down-sampling stages between 4×4 and the image side (64 px → 4)."""
+        return int(math.log2(self.image_size)) - 2
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "DCGANConfig":
+        keys = {"latent_dim", "image_size", "channels", "features"}
+        return cls(**{k: int(v) for k, v in data.items() if k in keys})
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class Generator(nn.Module):
+    """z (N, latent, 1, 1) → image (N, channels, size, size) in [-1, 1]."""
+
+    def __init__(self, config: DCGANConfig = DCGANConfig()) -> None:
+        super().__init__()
+        config.validate()
+        self.config = config
+        mult = 2 ** (config.levels - 1)  # 64 px: 512 → 256 → 128 → 64 channels
+        f = config.features
+        layers: list[nn.Module] = [nn.ConvTranspose2d(config.latent_dim, f * mult, 4, 1, 0, bias=False),
+                                   nn.BatchNorm2d(f * mult), nn.ReLU(True)]
+        while mult > 1:
+            layers += [nn.ConvTranspose2d(f * mult, f * mult // 2, 4, 2, 1, bias=False),
+                       nn.BatchNorm2d(f * mult // 2), nn.ReLU(True)]
+            mult //= 2
+        layers += [nn.ConvTranspose2d(f, config.channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.main = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.dim() == 2:
+            z = z[:, :, None, None]
+        return self.main(z)
+
+
+class Discriminator(nn.Module):
+    """image (N, channels, size, size) → one logit per image (use BCEWithLogits; no sigmoid here)."""
+
+    def __init__(self, config: DCGANConfig = DCGANConfig()) -> None:
+        super().__init__()
+        config.validate()
+        self.config = config
+        f = config.features
+        layers: list[nn.Module] = [nn.Conv2d(config.channels, f, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+        mult = 1
+        for _ in range(config.levels - 1):
+            layers += [nn.Conv2d(f * mult, f * mult * 2, 4, 2, 1, bias=False),
+                       nn.BatchNorm2d(f * mult * 2), nn.LeakyReLU(0.2, True)]
+            mult *= 2
+        layers.append(nn.Conv2d(f * mult, 1, 4, 1, 0, bias=False))
+        self.main = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.main(x).flatten(1).squeeze(1)
+
+
+def init_weights(module: nn.Module) -> None:
+    """DCGAN initialisation: conv weights N(0, 0.02), batch-norm scale N(1, 0.02) and bias 0."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def _save_module(path: Path, module: nn.Module, metadata: dict[str, str]) -> None:
+    from safetensors.torch import save
+
+    tensors = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    data = save(tensors, metadata=metadata)
+    atomic_save(path, lambda fh: fh.write(data))
+
+
+def save_gan_folder(folder: Path, generator: Generator, name: str = "",
+                    discriminator: Discriminator | None = None, extra: Mapping[str, Any] | None = None) -> Path:
+    """Write a GAN model folder the studio lists and generates with (atomic per file)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {"arch": "dcgan", **{k: str(v) for k, v in generator.config.to_dict().items()}}
+    _save_module(folder / GENERATOR_FILE, generator, meta)
+    if discriminator is not None:
+        _save_module(folder / DISCRIMINATOR_FILE, discriminator, meta)
+    card = {"type": "gan", "arch": "dcgan", "name": name or folder.name, **generator.config.to_dict(),
+            **dict(extra or {})}
+    atomic_write_text(folder / MODEL_CARD, json.dumps(card, indent=2, ensure_ascii=False))
+    return folder
+
+
+def load_generator_file(path: Path, config: DCGANConfig | None = None) -> Generator:
+    """A generator from a safetensors file (config from its metadata unless given), in eval mode."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    try:
+        if config is None:
+            with safe_open(str(path), framework="pt") as fh:
+                config = DCGANConfig.from_dict(fh.metadata() or {})
+        state = load_file(str(path))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"Cannot read the GAN weights {Path(path).name}: {exc}") from exc
+    return generator_from_state(state, config, str(path))
+
+
+def generator_from_state(state: Mapping[str, torch.Tensor], config: DCGANConfig, label: str) -> Generator:
+    gen = Generator(config)
+    try:
+        gen.load_state_dict(dict(state))
+    except RuntimeError as exc:
+        raise ModelError(f"The GAN weights in {label} do not fit a {config.image_size}px DCGAN "
+                         f"(latent {config.latent_dim}, {config.features} features).") from exc
+    return gen.eval()
+
+
+def load_gan_folder(folder: Path) -> Generator:
+    """The generator of a GAN model folder written by ``save_gan_folder``."""
+    folder = Path(folder)
+    card_path = folder / MODEL_CARD
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{folder.name} is not a GAN model folder ({MODEL_CARD} unreadable).") from exc
+    if card.get("type") != "gan":
+        raise ModelError(f"{folder.name} is a {card.get('type')!r} model, not a GAN.")
+    return load_generator_file(folder / GENERATOR_FILE, DCGANConfig.from_dict(card))

@@ -1,0 +1,93 @@
+"""The GAN engine: a seed grid, or a latent walk between two seeds exported as GIF and strip."""
+from __future__ import annotations
+
+import time
+
+import torch
+from PIL import Image
+
+from studio.core.builtin_models import FACES_NAME
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import GanSpec, JobResult
+from studio.engines.context import EngineContext
+from studio.engines.gan.faces import load_gan
+from studio.engines.gan.model import Generator
+from studio.engines.gan.sampling import enlarge, generate, latent_for_seed, make_grid, walk_latents
+from studio.engines.output_files import output_path, safe_stem, save_gif, save_png
+
+CHUNK = 16  # images per forward pass between progress reports / cancel checks
+
+
+def _generator(spec: GanSpec, ctx: EngineContext) -> tuple[Generator, str]:
+    entry = ctx.registry.resolve(spec.model or FACES_NAME, task="image")
+    if entry.type != "gan":
+        from studio.core.errors import ModelError
+
+        raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a GAN.")
+    gen = ctx.cache.get_or_load(("gan", entry.path, ctx.device),
+                                lambda: load_gan(entry, ctx.paths).to(ctx.device))
+    return gen, entry.name
+
+
+def _sample(gen: Generator, latents: torch.Tensor, reporter: Reporter, cancel: CancelToken) -> list | None:
+    """Images for the latents in chunks; None when cancelled."""
+    images = []
+    total = len(latents)
+    for i in range(0, total, CHUNK):
+        if cancel.cancelled:
+            return None
+        images += generate(gen, latents[i:i + CHUNK])
+        reporter.progress(min(i + CHUNK, total), total)
+        if reporter.wants_preview():
+            reporter.preview(images[-1])
+    return images
+
+
+def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+    """Generate the spec's images; outputs are PNGs (and a GIF for a walk) under the outputs folder."""
+    t0 = time.perf_counter()
+    gen, model_name = _generator(spec, ctx)
+    dim = gen.config.latent_dim
+    stem = safe_model_stem(model_name)
+    info = {"model": model_name, "seeds": list(spec.seeds), "size": gen.config.image_size}
+
+    if spec.walk_to_seed is not None:
+        a, b = latent_for_seed(spec.seeds[0], dim), latent_for_seed(spec.walk_to_seed, dim)
+        frames = _sample(gen, walk_latents(a, b, spec.frames), reporter, cancel)
+        if frames is None:
+            return JobResult(cancelled=True, info=info)
+        frames = [enlarge(f, spec.scale) for f in frames]
+        desc = f"Latent walk, seed {spec.seeds[0]} to {spec.walk_to_seed}, {len(frames)} frames, Model: {model_name}"
+        gif = save_gif(frames, output_path(ctx.paths, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".gif"))
+        strip = walk_strip(frames)
+        png = save_png(strip, output_path(ctx.paths, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".png"),
+                       spec, desc)
+        info.update(frames=len(frames), seconds=round(time.perf_counter() - t0, 3))
+        return JobResult(outputs=(str(png), str(gif)), info=info)
+
+    z = torch.stack([latent_for_seed(s, dim) for s in spec.seeds])
+    images = _sample(gen, z, reporter, cancel)
+    if images is None:
+        return JobResult(cancelled=True, info=info)
+    images = [enlarge(im, spec.scale) for im in images]
+    if len(images) == 1:
+        out = images[0]
+        name, desc = f"{stem}-{spec.seeds[0]}", f"Seed: {spec.seeds[0]}, Model: {model_name}"
+    else:
+        out = make_grid(images, spec.columns)
+        name = f"{stem}-grid-{spec.seeds[0]}"
+        desc = f"Grid of {len(images)}, Seeds: {', '.join(map(str, spec.seeds))}, Model: {model_name}"
+    png = save_png(out, output_path(ctx.paths, name, ".png"), spec, desc)
+    info.update(count=len(images), seconds=round(time.perf_counter() - t0, 3))
+    return JobResult(outputs=(str(png),), info=info)
+
+
+def walk_strip(frames: list, most: int = 12) -> Image.Image:
+    """One row of at most ``most`` evenly spaced frames, first and last included."""
+    n = len(frames)
+    picks = [frames[round(i * (n - 1) / (most - 1))] for i in range(most)] if n > most else frames
+    return make_grid(picks, columns=len(picks))
+
+
+def safe_model_stem(name: str) -> str:
+    return safe_stem(name.replace("(", "").replace(")", "").lower().replace(" ", "-"), 24)

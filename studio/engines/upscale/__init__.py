@@ -1,0 +1,1 @@
+"""Super-resolution: RRDBNet / SRVGGNetCompact, the ncnn weight reader and tiled upscaling."""

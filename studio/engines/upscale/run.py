@@ -1,0 +1,109 @@
+"""The upscale engine: read an image, upscale it tile by tile, write a PNG atomically under outputs."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from studio.core.builtin_models import DEFAULT_UPSCALER, UPSCALERS
+from studio.core.errors import ModelError, StudioError
+from studio.core.progress import CancelToken, Reporter
+from studio.core.registry import ModelEntry
+from studio.core.specs import JobResult, UpscaleSpec, spec_to_json
+from studio.engines.context import EngineContext
+from studio.engines.output_files import SPEC_CHUNK, output_path, save_png
+from studio.engines.upscale.arch import Upscaler
+from studio.engines.upscale.tiling import tile_count, upscale_array
+from studio.engines.upscale.weights import load_upscaler
+
+MAX_OUTPUT_PIXELS = 16384 * 16384  # 768 MB of RGB output; beyond that the PNG itself is impractical
+TILE_PAD = 16
+PREVIEW_SIDE = 768
+UPSCALE_CHUNK = "aigc_studio_upscale"
+
+
+def canonical_name(name: str) -> str:
+    """Built-in upscalers by short name too: "x4plus", "x4plus-anime", "animevideov3-x2", ..."""
+    key = name.strip().lower().replace("_", "-").replace(" ", "-")
+    for info in UPSCALERS:
+        full = info.name.lower().replace(" ", "-")
+        if key in (full, full.removeprefix("realesrgan-"), info.stem.lower().replace("_", "-")):
+            return info.name
+    return name
+
+
+def resolve_upscaler(spec: UpscaleSpec, ctx: EngineContext) -> ModelEntry:
+    """The spec's upscaler, else the user's default (settings extra "default_upscaler"), else x4plus."""
+    name = spec.model or str(ctx.settings.extra.get("default_upscaler", "")) or DEFAULT_UPSCALER
+    return ctx.registry.resolve(canonical_name(name), task="upscale")
+
+
+def read_image(path: Path) -> tuple[np.ndarray, Image.Image | None, dict[str, str]]:
+    """RGB uint8 array, the alpha channel (or None) and the PNG text chunks of an image file."""
+    if not path.is_file():
+        raise StudioError(f"Image not found: {path}")
+    try:
+        with Image.open(path) as im:
+            im.load()
+            text = {k: v for k, v in getattr(im, "text", {}).items() if isinstance(v, str)}
+            has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey: scale to 8 bits, not clip
+                im = Image.fromarray((np.asarray(im, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
+            rgba = im.convert("RGBA") if has_alpha else im.convert("RGB")
+    except Image.DecompressionBombError as exc:
+        raise StudioError(f"{path.name} is too large to open safely ({exc}).") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise StudioError(f"{path.name} is not an image the studio can read (PNG, JPEG, WebP, BMP, TIFF, GIF).") \
+            from exc
+    alpha = rgba.getchannel("A") if has_alpha else None
+    return np.asarray(rgba.convert("RGB")), alpha, text
+
+
+def _model(entry: ModelEntry, ctx: EngineContext) -> Upscaler:
+    return ctx.cache.get_or_load(("upscaler", entry.path, ctx.device),
+                                 lambda: load_upscaler(entry, ctx.paths).to(ctx.device))
+
+
+def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+    """Upscale ``spec.image``; the result is a PNG in the outputs folder (source metadata kept)."""
+    t0 = time.perf_counter()
+    src = Path(spec.image).expanduser()
+    rgb, alpha, text = read_image(src)
+    entry = resolve_upscaler(spec, ctx)
+    if entry.type != "upscaler":
+        raise ModelError(f"Model {entry.name!r} is not an upscaler.")
+    model = _model(entry, ctx)
+    s = model.scale
+    h, w = rgb.shape[:2]
+    if h * s * w * s > MAX_OUTPUT_PIXELS:
+        raise StudioError(f"The result would be {w * s}×{h * s} pixels, more than the studio can write; "
+                          f"upscale a smaller image or pick a ×2 model.")
+    total = tile_count(w, h, spec.tile)
+    reporter.progress(0, total, f"{entry.name} ×{s}")
+
+    def on_tile(done: int, n: int, out: np.ndarray) -> None:
+        reporter.progress(done, n, f"tile {done}/{n}")
+        if done < n and reporter.wants_preview():
+            preview = Image.fromarray(out)
+            preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+            reporter.preview(preview)
+
+    out = upscale_array(model, rgb, spec.tile, TILE_PAD, ctx.device, cancel, on_tile)
+    if out is None:
+        return JobResult(cancelled=True, info={"model": entry.name})
+    image = Image.fromarray(out, "RGB")
+    if alpha is not None:
+        image.putalpha(alpha.resize(image.size, Image.BICUBIC))
+    # Keep the source's generation parameters (so "reuse parameters" still finds the prompt) and add ours.
+    extra = {UPSCALE_CHUNK: spec_to_json(spec)}
+    if SPEC_CHUNK in text:
+        extra[SPEC_CHUNK] = text[SPEC_CHUNK]
+    params = text.get("parameters", "")
+    params = (params + "\n" if params else "") + f"Upscaled: {entry.name} ×{s}, from {w}×{h}"
+    dest = output_path(ctx.paths, f"{src.stem}-x{s}", ".png")
+    save_png(image, dest, None if SPEC_CHUNK in text else spec, params, extra)
+    info = {"model": entry.name, "scale": s, "size": [w * s, h * s], "source": str(src), "tiles": total,
+            "seconds": round(time.perf_counter() - t0, 3)}
+    return JobResult(outputs=(str(dest),), info=info)
