@@ -91,7 +91,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
     info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
             "seconds": round(time.monotonic() - started, 3), "width": image.width, "height": image.height,
-            "steps": spec.steps, "scheduler": spec.scheduler}
+            "steps": spec.steps, "scheduler": spec.scheduler, "preview": facts.get("preview_kind", "")}
     return JobResult(outputs=(str(path),), info=info)
 
 
@@ -105,6 +105,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
         tap = None
     every = max(0, int(ctx.settings.preview_every))
     previewer = _previewer(ctx, facts, spec) if every else None
+    facts["preview_kind"] = previewer.kind if previewer else ""
     steps = spec.steps
 
     def on_step_end(p: Any, i: int, t: Any, kw: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """Load image pipelines from local folders (through the model cache) with clear errors for broken models."""
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import logging
@@ -12,7 +11,6 @@ from typing import Any
 
 import torch
 
-from studio.core.atomic import atomic_write_text
 from studio.core.errors import ModelError
 from studio.core.registry import ModelEntry
 from studio.engines.context import EngineContext
@@ -26,9 +24,23 @@ HASH_MAX_BYTES = 256 * 2**20
 """Weights files larger than this are not hashed inline (the model manager's hash cache does it)."""
 
 
+DIFFUSION_TYPES = ("diffusers", "sd_single_file", "studio_pipeline")
+"""Model types this engine runs (other image types, e.g. GANs, have their own engines)."""
+
+
 def resolve(ctx: EngineContext, name_or_path: str) -> ModelEntry:
-    """The registry entry for an image model (ModelError when missing or unusable)."""
-    return ctx.registry.resolve(name_or_path, task="image")
+    """The registry entry for a diffusion model; the default one when empty (ModelError if none)."""
+    if name_or_path:
+        entry = ctx.registry.resolve(name_or_path, task="image")
+        if entry.type not in DIFFUSION_TYPES:
+            raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a diffusion pipeline.")
+        return entry
+    usable = [e for e in ctx.registry.scan() if e.usable and e.type in DIFFUSION_TYPES]
+    if not usable:
+        raise ModelError("No diffusion image model is installed. Open the model manager to add one.")
+    wanted = ctx.settings.default_image_model
+    entry = next((e for e in usable if wanted and e.name == wanted), usable[0])
+    return ctx.registry.with_cached_hash(entry)
 
 
 def family_of(entry: ModelEntry, pipe: Any) -> str:
@@ -163,49 +175,25 @@ def find_broken_safetensors(folder: Path) -> Path | None:
     return None
 
 
-def _weights_file(entry: ModelEntry) -> Path | None:
-    p = Path(entry.path)
-    if p.is_file():
-        return p
-    for rel in ("unet/diffusion_pytorch_model.safetensors", "transformer/diffusion_pytorch_model.safetensors"):
-        if (p / rel).is_file():
-            return p / rel
-    return None
-
-
 def model_hash(ctx: EngineContext, entry: ModelEntry) -> str:
-    """The short AutoV2 hash (first 10 hex of SHA-256) of the model's main weights file, or "".
+    """The short AutoV2 hash (first 10 hex of SHA-256) of the model, or "" when not cheaply known.
 
-    Uses a hash the model manager recorded in the entry when there is one; otherwise hashes
-    files up to HASH_MAX_BYTES, remembered in ``cache/image-model-hashes.json`` by path, size and
-    mtime; bigger files are omitted rather than blocking the job.
+    Uses the hash the model manager cached (the registry puts it in ``entry.details``); models
+    up to HASH_MAX_BYTES are hashed now through the same hash cache; bigger ones are omitted
+    rather than blocking the job (the model manager hashes them in the background).
     """
+    from studio.core.hashing import HashCache, autov2, weight_files
+
     for key in ("autov2", "sha256"):
         value = str(entry.details.get(key, "") or "")
         if value:
             return value[:10].lower()
-    f = _weights_file(entry)
-    if f is None:
-        return ""
-    st = f.stat()
-    if st.st_size > HASH_MAX_BYTES:
-        return ""
-    memo_file = ctx.paths.cache / "image-model-hashes.json"
-    memo_key = f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    path = Path(entry.path)
     try:
-        memo = json.loads(memo_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        memo = {}
-    if not isinstance(memo, dict):
-        memo = {}
-    if memo_key not in memo:
-        h = hashlib.sha256()
-        with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(2**20), b""):
-                h.update(block)
-        memo[memo_key] = h.hexdigest()[:10]
-        try:
-            atomic_write_text(memo_file, json.dumps(memo, indent=0, sort_keys=True))
-        except OSError as exc:  # a memo that cannot be saved only costs a re-hash next time
-            log.warning("cannot save %s: %s", memo_file, exc)
-    return str(memo[memo_key])
+        files = [path] if path.is_file() else weight_files(path)
+        if not files or sum(f.stat().st_size for f in files) > HASH_MAX_BYTES:
+            return ""
+        return autov2(HashCache.for_paths(ctx.paths).model_hash(path))
+    except (OSError, ModelError) as exc:  # a missing hash never fails the job
+        log.warning("cannot hash %s: %s", path, exc)
+        return ""
