@@ -8,6 +8,7 @@ statement), so two workers never run the same job.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED = (
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED)
 FINAL_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
 RETRYABLE_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
+INTERRUPTED_MESSAGE = "Interrupted: the studio closed while this job ran."
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -42,10 +44,37 @@ CREATE TABLE IF NOT EXISTS jobs (
     outputs_json TEXT NOT NULL DEFAULT '[]',
     info_json TEXT NOT NULL DEFAULT '{}',
     result_text TEXT NOT NULL DEFAULT '',
-    retry_of INTEGER
+    retry_of INTEGER,
+    owner TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, position, id);
 """
+
+
+def process_tag(pid: int | None = None) -> str:
+    """``"pid:start-time"`` of a process: unique even when the OS reuses the pid later."""
+    pid = os.getpid() if pid is None else pid
+    try:
+        import psutil
+
+        return f"{pid}:{psutil.Process(pid).create_time():.3f}"
+    except Exception:  # no psutil, or the process is gone
+        return f"{pid}:?"
+
+
+def _owner_alive(owner: str) -> bool:
+    """True when the process that claimed a job still runs (and is not this one)."""
+    pid_text, _, _ = owner.partition(":")
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        import psutil
+
+        if not psutil.pid_exists(int(pid_text)):
+            return False
+    except ImportError:
+        return False
+    return process_tag(int(pid_text)) == owner
 
 
 @dataclass(frozen=True)
@@ -106,9 +135,18 @@ class QueueStore:
     def __init__(self, path: Path | str | Database) -> None:
         self.db = path if isinstance(path, Database) else Database(path)
         self.db.executescript(_SCHEMA)
+        self._migrate()
+        self._owner = process_tag()
         # The gallery lives in the same file so a job's `done` state and its history entries
         # commit together.
         ensure_gallery_schema(self.db)
+
+    def _migrate(self) -> None:
+        """Add columns that newer versions introduced to a queue file made by an older one."""
+        have = {r["name"] for r in self.db.query("PRAGMA table_info(jobs)")}
+        if "owner" not in have:
+            with self.db.transaction() as conn:
+                conn.execute("ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self.db.close()
@@ -137,9 +175,9 @@ class QueueStore:
             params = list(kinds)
         with self.db.transaction() as conn:
             row = conn.execute(
-                f"UPDATE jobs SET state = ?, started = ?, progress_done = 0, progress_total = 0"
+                f"UPDATE jobs SET state = ?, started = ?, progress_done = 0, progress_total = 0, owner = ?"
                 f" WHERE id = (SELECT id FROM jobs WHERE state = ?{kind_sql} ORDER BY position, id LIMIT 1)"
-                f" RETURNING *", [RUNNING, time.time(), QUEUED, *params]).fetchone()
+                f" RETURNING *", [RUNNING, time.time(), self._owner, QUEUED, *params]).fetchone()
         return _row_to_record(row) if row is not None else None
 
     # -- state changes -------------------------------------------------------------------------
@@ -186,12 +224,18 @@ class QueueStore:
             return cur.rowcount > 0
 
     def recover(self) -> list[int]:
-        """At start-up: jobs left ``running`` by a dead process become ``interrupted``. Returns their ids."""
+        """At start-up: jobs left ``running`` by a dead process become ``interrupted``. Returns their ids.
+
+        Jobs running in another studio process that is still alive (a second window on the same
+        home) are left alone.
+        """
         with self.db.transaction() as conn:
-            rows = conn.execute("UPDATE jobs SET state = ?, finished = ?,"
-                                " error = 'Interrupted: the studio closed while this job ran.'"
-                                " WHERE state = ? RETURNING id", (INTERRUPTED, time.time(), RUNNING)).fetchall()
-        return sorted(int(r["id"]) for r in rows)
+            rows = conn.execute("SELECT id, owner FROM jobs WHERE state = ?", (RUNNING,)).fetchall()
+            dead = sorted(int(r["id"]) for r in rows if not _owner_alive(r["owner"]))
+            for job_id in dead:
+                conn.execute("UPDATE jobs SET state = ?, finished = ?, error = ? WHERE id = ?",
+                             (INTERRUPTED, time.time(), INTERRUPTED_MESSAGE, job_id))
+        return dead
 
     # -- queue editing -------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from studio.core.errors import JobCancelled, user_message
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
-from studio.core.queue_store import FAILED, INTERRUPTED, JobRecord, QueueStore
+from studio.core.queue_store import FAILED, INTERRUPTED, INTERRUPTED_MESSAGE, JobRecord, QueueStore
 from studio.core.settings import Settings
 from studio.jobs.reporter import QtReporter
 
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 STATUS_INTERVAL_S = 2.0
 PROGRESS_SAVE_INTERVAL_S = 0.5
-INTERRUPTED_MESSAGE = "Interrupted: the studio closed while this job ran."
 
 
 def model_label(key: Hashable) -> str:

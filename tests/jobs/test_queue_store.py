@@ -118,3 +118,44 @@ def test_cancel_queued_remove_and_clear_finished(store):
     assert store.remove(c) and not store.remove(c)
     with pytest.raises(KeyError):
         store.get(c)
+
+
+def test_recover_leaves_jobs_of_a_live_second_studio_process_alone(store, paths):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    job = store.add(ImageSpec(seed=1))
+    child_code = ("import sys, time; from studio.core.queue_store import QueueStore\n"
+                  "s = QueueStore(sys.argv[1]); print(s.next_queued().id, flush=True); time.sleep(120)")
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen([sys.executable, "-c", child_code, str(paths.queue_db)], cwd=root,
+                             stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(root)))
+    try:
+        assert child.stdout.readline().strip() == str(job)
+        assert store.recover() == []  # the other studio still runs it
+        assert store.get(job).state == "running"
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    assert store.recover() == [job]
+    assert store.get(job).state == "interrupted"
+
+
+def test_a_queue_file_from_before_the_owner_column_still_opens(paths):
+    import sqlite3
+
+    from studio.core.queue_store import _SCHEMA
+
+    old = _SCHEMA.replace(",\n    owner TEXT NOT NULL DEFAULT ''", "")
+    assert "owner" not in old
+    conn = sqlite3.connect(paths.queue_db)
+    conn.executescript(old)
+    conn.execute("INSERT INTO jobs(position, kind, spec_json, state, created) VALUES (1, 'image', ?, 'running', 0)",
+                 ('{"kind": "image", "prompt": "old"}',))
+    conn.commit()
+    conn.close()
+    store = QueueStore(paths.queue_db)
+    assert store.recover() == [1]
+    assert store.get(1).spec.prompt == "old"
