@@ -35,7 +35,7 @@ def engine_context() -> "EngineContext":
     return EngineContext.create(paths, load_settings(paths.settings_file))
 
 
-def run_in_process(spec: Spec, ctx: "EngineContext | None" = None) -> JobResult:
+def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: ConsoleReporter | None = None) -> JobResult:
     """Run one spec with a console progress bar; Ctrl+C cancels cooperatively."""
     from studio.engines.dispatch import run_spec
 
@@ -50,6 +50,6 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None) -> JobResult:
 
     signal.signal(signal.SIGINT, on_sigint)
     try:
-        return run_spec(spec, ConsoleReporter(), cancel, ctx or engine_context())
+        return run_spec(spec, reporter or ConsoleReporter(), cancel, ctx or engine_context())
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -99,7 +99,9 @@ def upscaler_entries() -> list[ModelEntry]:
 
 def builtin_entries() -> list[ModelEntry]:
     """Every model that ships inside a Python package, usable or ``broken`` with the reason."""
-    return [faces_entry(), *upscaler_entries()]
+    from studio.core.builtin_text import builtin_text_entries  # the text helper's embedded LLM
+
+    return [faces_entry(), *upscaler_entries(), *builtin_text_entries()]
 
 
 def upscaler_info(name: str) -> UpscalerInfo | None:

@@ -1,0 +1,74 @@
+"""`generate text`: complete a prompt or answer a chat message with a local LLM, streamed to stdout."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from studio.core.progress import ConsoleReporter
+from studio.core.specs import TextSpec, random_seed
+
+
+class TextConsoleReporter(ConsoleReporter):
+    """Shows the loading/conversion bar, then only the streamed text (a bar would garble it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.streaming = False
+        self._bar_shown = False
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        if message == "generating":  # the engine's signal that loading is over
+            self.streaming = True
+        if not self.streaming:
+            self._bar_shown = True
+            super().progress(done, total, message)
+
+    def text(self, chunk: str) -> None:
+        if self._bar_shown and self._tty:
+            print(file=self._stream, flush=True)  # leave the bar's line before the text starts
+        self._bar_shown = False
+        super().text(chunk)
+
+
+def register(kinds) -> None:
+    p = kinds.add_parser("text", help="generate text with a local language model (streams to stdout)",
+                         description="Continue --prompt (completion) or answer it as a chat message (--chat). "
+                                     "Without --model the built-in SmolLM2-135M-Instruct is used.")
+    p.add_argument("--prompt", required=True, help="the text to continue, or the chat message with --chat")
+    p.add_argument("--model", default="", help="model name (see `models list`), folder or .gguf file")
+    p.add_argument("--system", default="", help="system prompt (chat mode)")
+    p.add_argument("--chat", action="store_true", help="use the model's chat template (instruction models)")
+    p.add_argument("--max-new-tokens", type=int, default=256, metavar="N", help="most tokens to generate (256)")
+    p.add_argument("--temperature", type=float, default=0.7, metavar="F", help="0 = greedy, deterministic (0.7)")
+    p.add_argument("--top-p", type=float, default=0.95, metavar="F", help="nucleus sampling (0.95)")
+    p.add_argument("--top-k", type=int, default=50, metavar="N", help="sample among the N likeliest tokens; 0 = all (50)")
+    p.add_argument("--min-p", type=float, default=0.0, metavar="F", help="drop tokens below F × the top probability (0)")
+    p.add_argument("--repetition-penalty", type=float, default=1.1, metavar="F", help="1 = none (1.1)")
+    p.add_argument("--seed", type=int, default=None, metavar="N", help="random seed (default: random, printed)")
+    p.add_argument("--stop", action="append", default=[], metavar="TEXT", help="stop at this text (repeatable)")
+    p.set_defaults(func=run_command)
+
+
+def spec_from_args(args: argparse.Namespace) -> TextSpec:
+    seed = random_seed() if args.seed is None else args.seed
+    return TextSpec(prompt=args.prompt, model=args.model, system=args.system, chat=bool(args.chat or args.system),
+                    max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
+                    top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty, seed=seed,
+                    stop=tuple(args.stop))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from studio.cli.common import run_in_process
+
+    spec = spec_from_args(args)
+    spec.validate()
+    result = run_in_process(spec, reporter=TextConsoleReporter())
+    print(file=sys.stdout, flush=True)  # the streamed text has no final newline
+    info = result.info
+    if result.cancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    print(f"{info.get('model', '')}: {info.get('new_tokens', 0)} tokens, {info.get('tokens_per_s', 0)} tokens/s, "
+          f"{info.get('tokens_used', 0)}/{info.get('context_length', 0)} context, seed {spec.seed}",
+          file=sys.stderr)
+    return 0

@@ -1,0 +1,84 @@
+"""The text engine: ``run(TextSpec, reporter, cancel, ctx) -> JobResult``.
+
+Loads the model (a job step with progress; converted and cached on first use), renders the prompt
+(chat template or raw completion), then streams tokens to ``reporter.text`` while reporting
+progress in tokens. Temperature 0 means greedy decoding; otherwise the seed makes sampling
+repeatable (same seed + settings + prompt = same text).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from studio.core.errors import SpecError
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import JobResult, TextSpec
+from studio.engines.context import EngineContext
+from studio.engines.text.loader import LoadedLM, get_text_model
+from studio.engines.text.prompting import encode
+from studio.engines.text.streaming import StreamResult, stream_generate
+
+log = logging.getLogger(__name__)
+
+
+def generation_kwargs(spec: TextSpec, max_new_tokens: int) -> dict[str, Any]:
+    """``generate`` arguments for the spec's sampling settings (greedy when temperature is 0)."""
+    kw: dict[str, Any] = {"max_new_tokens": max_new_tokens}
+    if spec.repetition_penalty and spec.repetition_penalty != 1.0:
+        kw["repetition_penalty"] = float(spec.repetition_penalty)
+    if spec.temperature <= 0.0:
+        # Sampling settings are meaningless for greedy decoding; passing them only makes generate warn.
+        kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        return kw
+    kw.update(do_sample=True, temperature=float(spec.temperature), top_p=float(spec.top_p) if spec.top_p < 1 else None,
+              top_k=int(spec.top_k) if spec.top_k > 0 else None)
+    if spec.min_p > 0:
+        kw["min_p"] = float(spec.min_p)
+    return kw
+
+
+def plan_tokens(spec: TextSpec, prompt_tokens: int, context_length: int, reporter: Reporter) -> int:
+    """max_new_tokens clamped to what fits in the context, with a warning when clamped."""
+    room = context_length - prompt_tokens
+    if room <= 0:
+        raise SpecError(f"The prompt fills the whole context ({context_length} tokens); shorten it.")
+    if spec.max_new_tokens > room:
+        reporter.log(f"Only {room} of the {spec.max_new_tokens} tokens asked for fit in the model's context "
+                     f"({prompt_tokens} used by the prompt of {context_length}); the answer stops there.")
+        return room
+    return spec.max_new_tokens
+
+
+def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+    """Generate text for ``spec``, streaming it to ``reporter.text``."""
+    if not isinstance(spec, TextSpec):
+        raise SpecError("The text engine runs text jobs only.")
+    spec.validate()
+    if not spec.chat and not spec.prompt.strip():
+        raise SpecError("The prompt is empty: type the beginning of the text to continue.")
+    if spec.chat and not any(c.strip() for r, c in spec.messages if r != "system") and not spec.prompt.strip():
+        raise SpecError("Type a message first.")
+    entry = ctx.registry.resolve(spec.model, task="text")
+    lm: LoadedLM = get_text_model(entry, ctx, reporter)
+    if cancel.cancelled:
+        return JobResult(cancelled=True, info={"model": entry.name})
+    enc = encode(spec, lm.tokenizer, lm.context_length, entry.name)
+    if enc.dropped:
+        reporter.log(f"The conversation is longer than the model's context: the {enc.dropped} oldest "
+                     f"message(s) were left out.")
+    max_new = plan_tokens(spec, len(enc.ids), lm.context_length, reporter)
+    reporter.progress(0, max_new, "generating")
+
+    def on_token(n: int) -> None:
+        reporter.progress(min(n, max_new), max_new, "")
+
+    res: StreamResult = stream_generate(
+        lm.model, lm.tokenizer, enc.ids, generation_kwargs(spec, max_new), cancel=cancel, on_text=reporter.text,
+        on_token=on_token, stop=spec.stop, seed=spec.seed if spec.temperature > 0 else None)
+    info = {"model": entry.name, "prompt_tokens": len(enc.ids), "new_tokens": res.new_tokens,
+            "context_length": lm.context_length, "tokens_used": len(enc.ids) + res.new_tokens,
+            "tokens_per_s": round(res.tokens_per_second, 2), "seconds": round(res.seconds, 3),
+            "first_token_s": None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
+            "finish": res.finish, "seed": spec.seed, "dropped_messages": enc.dropped}
+    log.info("text job: %s", info)
+    return JobResult(text=res.text, info=info, cancelled=res.finish == "cancelled")

@@ -1,0 +1,158 @@
+"""GGUF → safetensors, once: check the file, de-quantize it with transformers, save a plain copy.
+
+The copy lives in ``<cache>/converted/<stem>-<fingerprint>``; a ``studio-converted.json`` marker,
+written last, tells a complete copy from one interrupted half-way (which is redone). The folder is
+built under a temporary name and renamed into place, so a crash never leaves a broken copy in use.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+from studio.core.errors import ModelError
+from studio.core.paths import StudioPaths
+from studio.core.progress import CancelToken, Reporter
+
+log = logging.getLogger(__name__)
+
+MARKER = "studio-converted.json"
+_FINGERPRINT_CHUNK = 4 * 2**20
+# Architectures transformers' GGUF reader maps to a model, besides these pseudo-sections.
+_NOT_ARCHS = {"general", "tokenizer"}
+# GGUF architectures that are not causal LMs even though transformers reads them.
+_NOT_CAUSAL = {"t5", "umt5"}
+
+
+def fingerprint(path: Path) -> str:
+    """A short hash of a (possibly multi-GB) file: its size plus its first and last 4 MiB.
+
+    Cheap enough to run on every load, and changes when the file is replaced by another model.
+    """
+    h = hashlib.sha256()
+    size = path.stat().st_size
+    h.update(str(size).encode())
+    with path.open("rb") as fh:
+        h.update(fh.read(_FINGERPRINT_CHUNK))
+        if size > _FINGERPRINT_CHUNK:
+            fh.seek(max(_FINGERPRINT_CHUNK, size - _FINGERPRINT_CHUNK))
+            h.update(fh.read(_FINGERPRINT_CHUNK))
+    return h.hexdigest()[:16]
+
+
+def converted_folder(paths: StudioPaths, gguf_path: Path) -> Path:
+    """Where the safetensors copy of ``gguf_path`` lives (whether or not it exists yet)."""
+    gguf_path = Path(gguf_path)
+    return paths.cache / "converted" / f"{gguf_path.stem}-{fingerprint(gguf_path)}"
+
+
+def supported_architectures() -> set[str]:
+    """GGUF architectures this transformers build can load."""
+    archs: set[str] = set()
+    try:
+        from transformers.modeling_gguf_pytorch_utils import GGUF_SUPPORTED_ARCHITECTURES
+
+        archs |= set(GGUF_SUPPORTED_ARCHITECTURES) - _NOT_ARCHS
+    except ImportError:  # internal module moved: let from_pretrained decide
+        pass
+    try:
+        from transformers.integrations.gguf.utils import GGUF_ARCHS
+
+        archs |= set(GGUF_ARCHS)
+    except ImportError:
+        pass
+    return archs
+
+
+def check_gguf(path: Path) -> str:
+    """The file's architecture; ModelError when it is not a GGUF, is corrupt or is unsupported."""
+    path = Path(path)
+    name = path.name
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise ModelError(f"Cannot read {name}: {exc.strerror or exc}.") from exc
+    if magic != b"GGUF":
+        raise ModelError(f"{name} is not a GGUF file (it does not start with the GGUF signature).")
+    try:
+        from transformers.integrations.gguf.reader import read_gguf_metadata
+
+        metadata, tensors = read_gguf_metadata(str(path))
+    except Exception as exc:  # the reader raises anything from struct errors to IndexError on bad files
+        raise ModelError(f"{name} is corrupt or truncated: its header cannot be read ({exc}).") from exc
+    arch = str(metadata.get("general.architecture", ""))
+    if not arch:
+        raise ModelError(f"{name} does not say which architecture it is (general.architecture is missing).")
+    supported = supported_architectures()
+    if arch in _NOT_CAUSAL or (supported and arch not in supported):
+        choices = ", ".join(sorted(supported - _NOT_CAUSAL))
+        raise ModelError(f"{name} is a {arch!r} model, which the studio cannot load as a text model "
+                         f"(supported GGUF architectures: {choices}).")
+    if not tensors:
+        raise ModelError(f"{name} contains no weights.")
+    return arch
+
+
+def ensure_converted(gguf_path: Path, paths: StudioPaths, reporter: Reporter, display_name: str = "",
+                     cancel: CancelToken | None = None) -> Path:
+    """The converted folder for ``gguf_path``, converting it first when there is no complete copy."""
+    gguf_path = Path(gguf_path)
+    folder = converted_folder(paths, gguf_path)
+    if (folder / MARKER).is_file():
+        return folder
+    label = display_name or gguf_path.stem
+    arch = check_gguf(gguf_path)
+    started = time.monotonic()
+    tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _convert(gguf_path, tmp, reporter, label, cancel)
+        (tmp / MARKER).write_text(json.dumps({"source": str(gguf_path), "architecture": arch,
+                                              "fingerprint": folder.name.rsplit("-", 1)[-1],
+                                              "seconds": round(time.monotonic() - started, 2)}), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)  # an interrupted earlier copy
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    reporter.progress(4, 4, f"{label} converted")
+    log.info("converted %s into %s in %.1f s", gguf_path, folder, time.monotonic() - started)
+    return folder
+
+
+def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel: CancelToken | None) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the studio reports its own progress; tqdm bars garble the CLI
+
+    src, fname = str(gguf_path.parent), gguf_path.name
+    reporter.progress(0, 4, f"{label}: reading the tokenizer")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(src, gguf_file=fname, local_files_only=True)
+    except Exception as exc:  # transformers raises many types for an unusable GGUF tokenizer
+        raise ModelError(f"{gguf_path.name} has no usable tokenizer: {str(exc).strip()[:200]}") from exc
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    reporter.progress(1, 4, f"{label}: de-quantizing the weights (first use only)")
+    try:
+        model = AutoModelForCausalLM.from_pretrained(src, gguf_file=fname, local_files_only=True,
+                                                     dtype=torch.float32)
+    except Exception as exc:
+        raise ModelError(f"{gguf_path.name} could not be converted: {str(exc).strip()[:200]}") from exc
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    reporter.progress(2, 4, f"{label}: saving a safetensors copy")
+    # The weights are plain tensors now; drop the GGUF quantizer so save_pretrained accepts the model.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    reporter.progress(3, 4, f"{label}: saved")

@@ -1,0 +1,129 @@
+"""Load a causal language model and its tokenizer for the text engine.
+
+Two kinds of model: a transformers folder (``config.json`` + weights + tokenizer files), and a GGUF
+file. transformers de-quantizes a GGUF on every load (~15 s for SmolLM2), so the first load
+converts it once into a safetensors folder under ``<cache>/converted/<stem>-<fingerprint>`` and
+later loads read that copy (well under a second).
+"""
+from __future__ import annotations
+
+import os
+
+# Tokenizer worker threads starve torch on small CPUs; must be set before `tokenizers` loads.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from studio.core.errors import ModelError
+from studio.core.progress import NullReporter, Reporter
+from studio.core.registry import ModelEntry
+from studio.engines.context import EngineContext
+from studio.engines.devices import default_dtype
+from studio.engines.text.gguf_convert import converted_folder, ensure_converted
+
+log = logging.getLogger(__name__)
+DEFAULT_CONTEXT = 2048
+
+
+@dataclass
+class LoadedLM:
+    """A model ready to generate: the torch module, its tokenizer and its context length."""
+
+    model: Any
+    tokenizer: Any
+    name: str
+    path: str
+    context_length: int
+    device: str
+
+    @property
+    def components(self) -> dict[str, Any]:
+        """What the model cache measures to keep its memory budget (same shape as a diffusers pipeline)."""
+        return {"model": self.model}
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(getattr(self.tokenizer, "chat_template", None))
+
+
+def context_length_of(model: Any, tokenizer: Any) -> int:
+    """The longest sequence the model reads: from the config, else the tokenizer, else a default."""
+    cfg = getattr(model, "config", None)
+    for attr in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx"):
+        v = getattr(cfg, attr, None)
+        if isinstance(v, int) and v > 0:
+            return v
+    v = getattr(tokenizer, "model_max_length", None)
+    if isinstance(v, int) and 0 < v < 10**7:
+        return v
+    return DEFAULT_CONTEXT
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
+    """A transformers causal-LM folder; ModelError when it is not one or cannot be read."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the studio reports its own progress; tqdm bars garble the CLI
+
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise ModelError(f"{name} is not a transformers model folder (config.json is missing).")
+    try:
+        config = AutoConfig.from_pretrained(folder, local_files_only=True)
+    except (ValueError, OSError, KeyError) as exc:
+        raise ModelError(f"{name} has an unreadable config.json: {_first_line(exc)}") from exc
+    archs = getattr(config, "architectures", None) or []
+    if archs and not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
+        raise ModelError(f"{name} is not a causal language model (it is a {archs[0]}).")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    except (ValueError, OSError, KeyError, TypeError) as exc:
+        raise ModelError(f"{name} has no usable tokenizer: {_first_line(exc)}") from exc
+    try:
+        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=default_dtype(device))
+    except (ValueError, OSError, KeyError, RuntimeError) as exc:
+        raise ModelError(f"{name} could not be loaded as a text model: {_first_line(exc)}") from exc
+    model.to(device)
+    model.eval()
+    if model.generation_config.pad_token_id is None:
+        # Without one, generate() warns on every call and picks eos itself.
+        eos = model.generation_config.eos_token_id
+        model.generation_config.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (
+            eos[0] if isinstance(eos, list) else eos)
+    return LoadedLM(model=model, tokenizer=tokenizer, name=name, path=str(folder),
+                    context_length=context_length_of(model, tokenizer), device=device)
+
+
+def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None) -> LoadedLM:
+    """Load a registry entry of type ``causal_lm`` or ``gguf`` (converting a GGUF once)."""
+    reporter = reporter or NullReporter()
+    path = Path(entry.path)
+    if entry.type == "gguf":
+        folder = ensure_converted(path, ctx.paths, reporter, display_name=entry.name)
+        lm = load_folder(folder, entry.name, ctx.device)
+        lm.path = str(path)
+        return lm
+    if entry.type == "causal_lm":
+        reporter.progress(0, 1, f"loading {entry.name}")
+        lm = load_folder(path, entry.name, ctx.device)
+        reporter.progress(1, 1, f"loaded {entry.name}")
+        return lm
+    raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a text model.")
+
+
+def get_text_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None) -> LoadedLM:
+    """The loaded model for ``entry`` from the context's cache (loading it on first use)."""
+    key = ("text", entry.path, ctx.device)
+    return ctx.cache.get_or_load(key, lambda: load_entry(entry, ctx, reporter))
+
+
+__all__ = ["LoadedLM", "load_folder", "load_entry", "get_text_model", "context_length_of", "converted_folder"]

@@ -1,0 +1,90 @@
+"""Loading text models: folders that are not causal LMs, bad/corrupt/unsupported GGUF files, the built-in."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from studio.core.errors import ModelError
+from studio.core.progress import CancelToken
+from studio.core.specs import TextSpec
+from studio.engines.text.generate import run
+from studio.engines.text.gguf_convert import check_gguf, converted_folder, fingerprint
+from tests.text.conftest import Recorder
+from tests.text.tiny_lm import write_gguf
+
+
+def test_builtin_smollm2_is_the_default_text_model(text_ctx):
+    entry = text_ctx.registry.default("text")
+    assert entry is not None and entry.name == "SmolLM2-135M-Instruct"
+    assert entry.type == "gguf" and entry.source == "builtin" and entry.usable
+    assert entry.path.endswith("SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert text_ctx.registry.resolve("SmolLM2-135M-Instruct", task="text").path == entry.path
+    assert check_gguf(entry.path) == "llama"
+
+
+def test_a_folder_that_is_not_a_causal_lm_is_refused(tmp_path, text_ctx):
+    folder = tmp_path / "bert-like"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"architectures": ["BertModel"], "model_type": "bert"}))
+    with pytest.raises(ModelError, match="bert-like"):
+        run(TextSpec(prompt="hi", model=str(folder)), Recorder(), CancelToken(), text_ctx)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelError, match="empty"):
+        run(TextSpec(prompt="hi", model=str(empty)), Recorder(), CancelToken(), text_ctx)
+
+
+def test_causal_lm_folder_without_weights_gives_a_clear_error(tmp_path, text_ctx, smol_tokenizer_dir):
+    import shutil
+
+    folder = tmp_path / "no-weights"
+    shutil.copytree(smol_tokenizer_dir, folder)
+    (folder / "config.json").write_text(json.dumps({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+                                                    "hidden_size": 32, "num_hidden_layers": 1,
+                                                    "num_attention_heads": 4, "intermediate_size": 64}))
+    with pytest.raises(ModelError, match="no-weights.*weights"):
+        run(TextSpec(prompt="hi", model=str(folder)), Recorder(), CancelToken(), text_ctx)
+    from studio.engines.text.loader import load_folder
+
+    with pytest.raises(ModelError, match="no-weights could not be loaded as a text model"):
+        load_folder(folder, "no-weights", "cpu")  # the loader's own check, past the registry
+
+
+def test_gguf_with_bad_magic(tmp_path, text_ctx):
+    bad = tmp_path / "junk.gguf"
+    bad.write_bytes(b"NOPE" + b"\0" * 100)
+    with pytest.raises(ModelError, match="not a GGUF file"):
+        check_gguf(bad)
+    with pytest.raises(ModelError, match="not a GGUF file"):
+        run(TextSpec(prompt="hi", model=str(bad)), Recorder(), CancelToken(), text_ctx)
+
+
+def test_gguf_of_an_unsupported_architecture(tmp_path, text_ctx):
+    g = write_gguf(tmp_path / "odd.gguf", arch="rwkv6")
+    with pytest.raises(ModelError, match="'rwkv6' model, which the studio cannot load.*llama"):
+        run(TextSpec(prompt="hi", model=str(g)), Recorder(), CancelToken(), text_ctx)
+    assert not converted_folder(text_ctx.paths, g).exists()
+
+
+def test_truncated_gguf_is_reported_as_corrupt(tmp_path, text_ctx):
+    g = write_gguf(tmp_path / "whole.gguf")
+    data = g.read_bytes()
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(data[:200])  # ends inside the metadata
+    with pytest.raises(ModelError, match="cut.*cannot be used"):  # the registry already sees it
+        run(TextSpec(prompt="hi", model=str(cut)), Recorder(), CancelToken(), text_ctx)
+    with pytest.raises(ModelError, match="cut.gguf is corrupt or truncated"):
+        check_gguf(cut)
+    tail_cut = tmp_path / "tail.gguf"
+    tail_cut.write_bytes(data[: len(data) - 1000])  # header intact, weights cut short
+    with pytest.raises(ModelError, match="tail.gguf"):
+        run(TextSpec(prompt="hi", model=str(tail_cut)), Recorder(), CancelToken(), text_ctx)
+    assert not converted_folder(text_ctx.paths, tail_cut).exists()  # no half copy left to be reused
+
+
+def test_fingerprint_changes_with_content(tmp_path):
+    a = write_gguf(tmp_path / "a.gguf", layers=1)
+    b = write_gguf(tmp_path / "b.gguf", layers=2)
+    assert fingerprint(a) == fingerprint(a)
+    assert fingerprint(a) != fingerprint(b)
