@@ -102,6 +102,9 @@ class JobPool(QObject):
                     w.wait()
                 else:
                     w.wait(max(0, int(timeout * 1000)))
+            self._workers = [w for w in self._workers if w.isRunning()]
+            if self._workers:
+                log.warning("%d worker(s) still busy after the shutdown timeout", len(self._workers))
         self._started = False
 
     # -- the queue -----------------------------------------------------------------------------
@@ -120,10 +123,15 @@ class JobPool(QObject):
             self.job_changed.emit(job_id)
             self.job_cancelled.emit(job_id)
             return
-        # Running (or claimed a moment ago and not yet started: the worker checks the request).
-        self._cancel_requests.add(job_id)
-        for w in self._workers:
-            w.cancel(job_id)
+        try:
+            state = self._store.get(job_id).state
+        except KeyError:
+            return
+        if state == RUNNING:
+            # Running, or claimed a moment ago and not started yet: the claiming worker checks the request.
+            self._cancel_requests.add(job_id)
+            for w in self._workers:
+                w.cancel(job_id)
 
     def cancel_current(self) -> None:
         """Cancel every running job (one per worker)."""

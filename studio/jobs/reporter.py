@@ -12,6 +12,7 @@ connections. Two throttles keep the GUI responsive whatever the engine does:
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any, Callable, Mapping
@@ -21,6 +22,8 @@ from PySide6.QtGui import QImage
 
 from studio.core.progress import Eta
 
+log = logging.getLogger(__name__)
+
 DEFAULT_PREVIEW_INTERVAL = 0.05
 DEFAULT_PROGRESS_INTERVAL = 0.05
 # A GUI that never acknowledges previews still gets one this often (a safety net, not the norm).
@@ -28,7 +31,9 @@ DEFAULT_PREVIEW_TIMEOUT = 2.0
 
 
 def pil_to_qimage(image: Any) -> QImage:
-    """A deep-copied QImage of a PIL image (RGB or RGBA), safe to hand to another thread."""
+    """A deep-copied QImage of a PIL image (any mode) or QImage, safe to hand to another thread."""
+    if isinstance(image, QImage):
+        return image.copy()
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
     fmt = QImage.Format.Format_RGBA8888 if image.mode == "RGBA" else QImage.Format.Format_RGB888
@@ -151,6 +156,7 @@ class QtReporter(QObject):
         self._tick()
 
     def log(self, message: str) -> None:
+        log.warning("job %d: %s", self.job_id, message)
         self.log_message.emit(self.job_id, str(message))
 
     # -- end of job ----------------------------------------------------------------------------

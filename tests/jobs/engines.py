@@ -20,7 +20,7 @@ from studio.core.progress import CancelToken, Reporter
 from studio.core.specs import ImageSpec, JobResult
 
 STEP_S = 0.01
-FAST_STEP_S = 0.002
+FAST_STEP_S = 0.004
 PREVIEW_SIZE = (32, 32)
 
 

@@ -78,3 +78,17 @@ def test_pil_to_qimage_keeps_pixels_and_owns_its_memory():
     assert rgba.pixelColor(1, 1).alpha() == 128
     grey = pil_to_qimage(Image.new("L", (2, 2), 77))
     assert grey.pixelColor(0, 1) == QColor(77, 77, 77)
+
+
+def test_engine_warnings_reach_the_gui_and_the_log(qtbot, pool, caplog):
+    import logging
+
+    caplog.set_level(logging.WARNING, logger="studio.jobs")
+    rec = Recorder(pool)
+    job = pool.submit(ImageSpec(prompt="count " + "x" * 5000, steps=2))
+    wait_final(qtbot, pool, job)
+    qtbot.waitUntil(lambda: len(rec.of("job_log")) > 0)
+    [(job_id, message)] = rec.of("job_log")
+    assert job_id == job and "only the first 4000" in message
+    assert any("only the first 4000" in r.getMessage() for r in caplog.records)
+    assert pool.job(job).state == "done"
