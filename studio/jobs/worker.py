@@ -1,9 +1,8 @@
 """Worker threads: each claims queued jobs from the store and runs them on the engines.
 
 Torch and the engines are imported inside the worker thread (the GUI thread never pays for
-it). A job ends in exactly one of: done, cancelled (JobCancelled or ``result.cancelled``),
-failed (any exception: a short message for the user, the traceback to the log and the store),
-or interrupted (the pool shut down while it ran). The worker then serves the next job.
+it). How a job ends is decided by :func:`studio.jobs.runner.run_record` (done, cancelled,
+failed, or interrupted when the pool shuts down); the worker then serves the next job.
 """
 from __future__ import annotations
 
@@ -11,17 +10,17 @@ import logging
 import os
 import threading
 import time
-import traceback
 from typing import TYPE_CHECKING, Any, Hashable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from studio.core.errors import JobCancelled, user_message
+from studio.core.errors import user_message
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
-from studio.core.queue_store import FAILED, INTERRUPTED, INTERRUPTED_MESSAGE, JobRecord, QueueStore
+from studio.core.queue_store import CANCELLED, DONE, FAILED, JobRecord, QueueStore
 from studio.core.settings import Settings
 from studio.jobs.reporter import QtReporter
+from studio.jobs.runner import run_record
 
 if TYPE_CHECKING:
     from studio.engines.context import EngineContext
@@ -183,9 +182,9 @@ class Worker(QThread):
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         try:
+            # The first call imports torch and the engines, here in the worker thread.
             ctx = self.host.context()
-            # Imported here, in the worker thread: this is what pulls in torch and the engines.
-            from studio.engines.dispatch import run_spec
+            import studio.engines.dispatch  # noqa: F401 (import errors show now, not per job)
         except Exception as exc:  # a broken install must not kill the GUI: report and stop serving
             log.exception("the engine could not start")
             self.engine_failed.emit(user_message(exc))
@@ -203,7 +202,7 @@ class Worker(QThread):
                 self._wake.clear()
                 self._maybe_status()
                 continue
-            self._run_job(rec, run_spec, ctx)
+            self._run_job(rec, ctx)
             self._emit_status()
 
     def _claim(self) -> JobRecord | None:
@@ -213,7 +212,7 @@ class Worker(QThread):
             log.exception("could not read the queue")
             return None
 
-    def _run_job(self, rec: JobRecord, run_spec: Any, ctx: "EngineContext") -> None:
+    def _run_job(self, rec: JobRecord, ctx: "EngineContext") -> None:
         token = CancelToken()
         with self._lock:
             self._current = (rec.id, token)
@@ -222,48 +221,20 @@ class Worker(QThread):
         self._last_saved = 0.0
         self.reporter.begin(rec.id)
         self.job_started.emit(rec.id)
-        started = time.monotonic()
         try:
-            spec = rec.spec
-            result = run_spec(spec, self.reporter, token, ctx)
-            self.reporter.flush()
-            if result.cancelled and self._stop.is_set():
-                self._end_interrupted(rec.id)
-            elif result.cancelled:
-                self.store.set_result(rec.id, result, spec)
-                self.job_cancelled.emit(rec.id)
-            else:
-                self.store.set_result(rec.id, result, spec)
-                log.info("job %d (%s) done in %.2f s", rec.id, rec.kind, time.monotonic() - started)
-                self.job_finished.emit(rec.id, result)
-        except JobCancelled:
-            self.reporter.flush()
-            if self._stop.is_set():
-                self._end_interrupted(rec.id)
-            else:
-                self._safe_set_state(rec.id, "cancelled")
-                self.job_cancelled.emit(rec.id)
-        except Exception as exc:
-            self.reporter.flush()
-            message = user_message(exc)
-            tb = traceback.format_exc()
-            log.error("job %d (%s) failed: %s\n%s", rec.id, rec.kind, message, tb)
-            self._safe_set_state(rec.id, FAILED, message, tb)
-            self.job_failed.emit(rec.id, message)
+            outcome = run_record(self.store, rec, self.reporter, token, ctx, closing=self._stop.is_set)
         finally:
             with self._lock:
                 self._current = None
             self.cancel_requests.discard(rec.id)
-
-    def _end_interrupted(self, job_id: int) -> None:
-        self._safe_set_state(job_id, INTERRUPTED, INTERRUPTED_MESSAGE)
-        self.job_interrupted.emit(job_id)
-
-    def _safe_set_state(self, job_id: int, state: str, error: str = "", tb: str = "") -> None:
-        try:
-            self.store.set_state(job_id, state, error, tb)
-        except Exception:  # the row stays `running`; recover() marks it interrupted next start
-            log.exception("could not store state %s of job %d", state, job_id)
+        if outcome.state == DONE:
+            self.job_finished.emit(rec.id, outcome.result)
+        elif outcome.state == CANCELLED:
+            self.job_cancelled.emit(rec.id)
+        elif outcome.state == FAILED:
+            self.job_failed.emit(rec.id, outcome.message)
+        else:
+            self.job_interrupted.emit(rec.id)
 
     def _save_progress(self, done: int, total: int) -> None:
         """Persist progress now and then (the GUI gets every throttled value by signal)."""
