@@ -122,8 +122,7 @@ def encode(pipe: Any, family: str, prompt: str, negative: str) -> dict[str, torc
     kwargs: dict[str, torch.Tensor] = {"prompt_embeds": pos_embeds, "negative_prompt_embeds": neg_embeds}
     if family == "sdxl":
         kwargs["pooled_prompt_embeds"] = pooled["pos"]
+        # An empty negative prompt is encoded like any other text, as the pipeline does when it
+        # is handed "" (its zeroing applies only to a missing negative prompt).
         kwargs["negative_pooled_prompt_embeds"] = pooled["neg"]
-        if not negative and getattr(pipe.config, "force_zeros_for_empty_prompt", False):
-            kwargs["negative_prompt_embeds"] = torch.zeros_like(pos_embeds)
-            kwargs["negative_pooled_prompt_embeds"] = torch.zeros_like(pooled["pos"])
     return kwargs

@@ -8,6 +8,7 @@ else the noisy latents.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from pathlib import Path
@@ -37,6 +38,9 @@ class X0Tap:
         self._scheduler = scheduler
         self._source = x0_source(scheduler)
         self._step = scheduler.step
+        # Pipelines inspect step()'s signature to decide whether to pass `generator` and `eta`;
+        # without this, ancestral samplers would silently draw from the global RNG.
+        self.__signature__ = inspect.signature(scheduler.step)
         scheduler.step = self  # an instance attribute shadows the method for this job only
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
