@@ -6,7 +6,9 @@ built under a temporary name and renamed into place, so a crash never leaves a b
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -140,11 +142,17 @@ def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel:
     if cancel is not None:
         cancel.raise_if_cancelled()
     reporter.progress(1, 4, f"{label}: de-quantizing the weights (first use only)")
+    # transformers' GGUF reader draws its own tqdm bar on stderr (it ignores disable_progress_bar);
+    # our reporter already shows this step, so the bar is captured and logged instead.
+    captured = io.StringIO()
     try:
-        model = AutoModelForCausalLM.from_pretrained(src, gguf_file=fname, local_files_only=True,
-                                                     dtype=torch.float32)
+        with contextlib.redirect_stderr(captured):
+            model = AutoModelForCausalLM.from_pretrained(src, gguf_file=fname, local_files_only=True,
+                                                         dtype=torch.float32)
     except Exception as exc:
         raise ModelError(f"{gguf_path.name} could not be converted: {str(exc).strip()[:200]}") from exc
+    finally:
+        log.debug("GGUF loader output: %s", captured.getvalue()[-2000:])
     if cancel is not None:
         cancel.raise_if_cancelled()
     reporter.progress(2, 4, f"{label}: saving a safetensors copy")
