@@ -1,0 +1,68 @@
+"""`history list|delete`: the gallery of outputs, searchable by prompt text, model and seed."""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+
+from studio.core.gallery import MEDIA, GalleryEntry, GalleryStore
+from studio.core.paths import StudioPaths
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("history", help="search and manage the history of outputs")
+    cmds = parser.add_subparsers(dest="history_command", metavar="ACTION", required=True)
+
+    p = cmds.add_parser("list", help="outputs newest first; filter by words of the prompt, model, seed")
+    p.add_argument("words", nargs="*", help="every word must appear in the prompt, negative prompt or text")
+    p.add_argument("--model", help="model name (exact or part of it)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--kind", help="job kind: image, text, upscale, train, ...")
+    p.add_argument("--media", choices=MEDIA)
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = cmds.add_parser("delete", help="remove entries from the history")
+    p.add_argument("entry_id", type=int, nargs="+")
+    p.add_argument("--files", action="store_true", help="also delete the output files")
+    p.set_defaults(func=cmd_delete)
+
+
+def _entry_dict(e: GalleryEntry) -> dict:
+    return {"id": e.id, "job_id": e.job_id, "kind": e.kind, "media": e.media, "created": e.created,
+            "path": e.path, "text": e.text, "prompt": e.prompt, "negative_prompt": e.negative_prompt,
+            "model": e.model, "seed": e.seed, "info": dict(e.info), "spec": json.loads(e.spec_json)}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    gallery = GalleryStore.open(StudioPaths.from_env())
+    filters = dict(model=args.model, seed=args.seed, kind=args.kind, media=args.media)
+    query = " ".join(args.words)
+    entries = gallery.search(query, limit=args.limit, offset=args.offset, **filters)
+    if args.json:
+        print(json.dumps([_entry_dict(e) for e in entries], indent=2, ensure_ascii=False))
+        return 0
+    total = gallery.count(query, **filters)
+    for e in entries:
+        when = _dt.datetime.fromtimestamp(e.created).strftime("%Y-%m-%d %H:%M")
+        what = e.path or e.text.replace("\n", " ")[:60]
+        prompt = e.prompt.replace("\n", " ")
+        print(f"{e.id:>6}  {when}  {e.kind:<7} seed {e.seed if e.seed is not None else '-':<10} {e.model or '-'}  "
+              f"{prompt[:50] + ('...' if len(prompt) > 50 else '')!r}  {what}")
+    print(f"{len(entries)} of {total} shown" if total > len(entries) else f"{total} entries", file=sys.stderr)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    gallery = GalleryStore.open(StudioPaths.from_env())
+    code = 0
+    for entry_id in args.entry_id:
+        if gallery.delete(entry_id, delete_file=args.files):
+            print(f"entry {entry_id} deleted" + (" with its file" if args.files else ""))
+        else:
+            print(f"error: there is no history entry {entry_id}", file=sys.stderr)
+            code = 1
+    return code

@@ -1,0 +1,164 @@
+"""`queue list|run|retry|cancel|remove|clear`: the studio's persistent job queue, headless.
+
+``queue run`` serves queued jobs in this process (the same engines and store as the GUI's
+workers), so jobs queued in the window can run on a machine without a display. Ctrl+C stops it:
+the running job becomes interrupted (retryable) and the others stay queued.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+
+from studio.core.paths import StudioPaths
+from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
+from studio.core.queue_store import QUEUED, STATES, JobRecord, QueueStore
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("queue", help="list, run, retry, cancel or remove queued jobs")
+    cmds = parser.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+
+    p = cmds.add_parser("list", help="every job in queue order with its state")
+    p.add_argument("--state", choices=STATES, action="append", help="only jobs in this state (repeatable)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = cmds.add_parser("run", help="run the queued jobs in this process until none is left")
+    p.add_argument("--once", action="store_true", help="run only the next queued job")
+    p.set_defaults(func=cmd_run)
+
+    for name, func, text in (("retry", cmd_retry, "queue a job again (a new job with the same parameters)"),
+                             ("cancel", cmd_cancel, "cancel a queued job"),
+                             ("remove", cmd_remove, "remove a job that is not running from the list")):
+        p = cmds.add_parser(name, help=text)
+        p.add_argument("job_id", type=int, nargs="+")
+        p.set_defaults(func=func)
+
+    p = cmds.add_parser("clear", help="remove every finished job (done, failed, cancelled, interrupted)")
+    p.set_defaults(func=cmd_clear)
+
+
+def _store() -> QueueStore:
+    return QueueStore(StudioPaths.from_env().queue_db)
+
+
+def _job_dict(j: JobRecord) -> dict:
+    return {"id": j.id, "state": j.state, "kind": j.kind, "title": j.title, "created": j.created,
+            "started": j.started, "finished": j.finished, "progress": [j.progress_done, j.progress_total],
+            "error": j.error, "outputs": list(j.outputs), "spec": json.loads(j.spec_json)}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    jobs = _store().list(args.state)
+    if args.json:
+        print(json.dumps([_job_dict(j) for j in jobs], indent=2, ensure_ascii=False))
+        return 0
+    if not jobs:
+        print("the queue is empty")
+    for j in jobs:
+        extra = j.error or (j.outputs[0] if j.outputs else "")
+        progress = f"{j.progress_done}/{j.progress_total}" if j.progress_total else ""
+        print(f"{j.id:>5}  {j.state:<11} {j.kind:<7} {progress:>9}  {j.title}" + (f"  [{extra}]" if extra else ""))
+    return 0
+
+
+def _missing(store: QueueStore, job_id: int) -> bool:
+    try:
+        store.get(job_id)
+        return False
+    except KeyError:
+        print(f"error: there is no job {job_id}", file=sys.stderr)
+        return True
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    store, code = _store(), 0
+    for job_id in args.job_id:
+        if _missing(store, job_id):
+            code = 1
+            continue
+        print(f"job {job_id} queued again as job {store.retry(job_id)}")
+    return code
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    store, code = _store(), 0
+    for job_id in args.job_id:
+        if _missing(store, job_id):
+            code = 1
+        elif store.cancel_queued(job_id):
+            print(f"job {job_id} cancelled")
+        else:
+            print(f"error: job {job_id} is {store.get(job_id).state}, not queued"
+                  " (cancel a running job where it runs)", file=sys.stderr)
+            code = 1
+    return code
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store, code = _store(), 0
+    for job_id in args.job_id:
+        if _missing(store, job_id):
+            code = 1
+        elif store.get(job_id).state == "running":
+            print(f"error: job {job_id} is running; cancel it first", file=sys.stderr)
+            code = 1
+        else:
+            store.remove(job_id)
+            print(f"job {job_id} removed")
+    return code
+
+
+def cmd_clear(args: argparse.Namespace) -> int:
+    print(f"{len(_store().clear_finished())} finished job(s) removed")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from studio.cli.common import engine_context
+    from studio.jobs.runner import run_record
+
+    store = _store()
+    for job_id in store.recover():
+        print(f"job {job_id} was interrupted by a previous run (retry it with: queue retry {job_id})",
+              file=sys.stderr)
+    if not store.queued_ids():
+        print("no queued jobs")
+        return 0
+    ctx = engine_context()
+    stopping = CancelToken()
+    current: list[CancelToken] = []
+
+    def on_sigint(signum, frame):  # first Ctrl+C: interrupt the running job and stop; second: abort
+        if stopping.cancelled:
+            raise KeyboardInterrupt
+        print("\nstopping: the running job will be marked interrupted (Ctrl+C again to abort)", file=sys.stderr)
+        stopping.cancel()
+        for token in current:
+            token.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    failures = 0
+    try:
+        while not stopping.cancelled and (rec := store.next_queued()) is not None:
+            print(f"job {rec.id}: {rec.title}", file=sys.stderr)
+            token = CancelToken()
+            current[:] = [token]
+            t0 = time.monotonic()
+            outcome = run_record(store, rec, ConsoleReporter(), token, ctx, closing=lambda: stopping.cancelled)
+            current.clear()
+            detail = outcome.message or ", ".join(outcome.result.outputs if outcome.result else ())
+            print(f"job {rec.id} {outcome.state} in {format_seconds(time.monotonic() - t0)}"
+                  + (f": {detail}" if detail else ""))
+            failures += outcome.state == "failed"
+            if args.once:
+                break
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    left = len(store.list([QUEUED]))
+    if left:
+        print(f"{left} job(s) still queued", file=sys.stderr)
+    return 130 if stopping.cancelled else (1 if failures else 0)
