@@ -39,6 +39,7 @@ class JobPool(QObject):
     # Additions to the agreed API:
     engine_failed = Signal(str)  # the engines could not start (broken install): user-facing message
     paused_changed = Signal(bool)
+    jobs_reordered = Signal()  # queued jobs changed order (move): re-read jobs()
 
     def __init__(self, paths: StudioPaths, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -168,6 +169,7 @@ class JobPool(QObject):
         """Reorder a queued job: ``new_position`` 0 runs next."""
         self._store.move(job_id, new_position)
         self.job_changed.emit(job_id)
+        self.jobs_reordered.emit()
 
     def clear_finished(self) -> list[int]:
         """Remove every finished row (done, failed, cancelled, interrupted) from the list."""

@@ -164,3 +164,16 @@ def test_two_workers_share_the_queue(qtbot, make_pool, test_engines):
     pool.cancel(blocker)
     wait_final(qtbot, pool, blocker)
     assert pool.job(blocker).state == "cancelled"
+
+
+def test_moving_a_queued_job_changes_the_run_order(qtbot, make_pool, test_engines):
+    pool = make_pool()
+    pool.set_paused(True)
+    a, b, c = (pool.submit(ImageSpec(prompt="count", steps=1, seed=s)) for s in (1, 2, 3))
+    with qtbot.waitSignal(pool.jobs_reordered):
+        pool.move(c, 0)
+    assert [j.id for j in pool.jobs()] == [c, a, b]
+    pool.set_paused(False)
+    wait_final(qtbot, pool, a, b, c)
+    order = sorted((a, b, c), key=lambda j: pool.job(j).started)
+    assert order == [c, a, b]
