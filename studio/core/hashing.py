@@ -43,8 +43,8 @@ def sha256_file(path: Path, progress: ProgressFn | None = None, cancel: _Cancel 
         done = 0
         total = total if total is not None else st.st_size
         with path.open("rb", buffering=0) as fh:
-            while True:
-                n = fh.readinto(buf)
+            while done < st.st_size:  # never past the size we started with: a growing file must not hang us
+                n = fh.readinto(view[:min(CHUNK, st.st_size - done)])
                 if not n:
                     break
                 h.update(view[:n])

@@ -152,7 +152,8 @@ class ModelRegistry:
         else:
             if os.sep in name_or_path or name_or_path.startswith("."):
                 raise ModelError(f"Model not found: {name_or_path} does not exist.")
-            matches = self.find(name_or_path, types)
+            every = self.find(name_or_path)
+            matches = [e for e in every if types is None or e.type in types] or every
             usable = [e for e in matches if e.usable]
             matches = usable or matches
             if not matches:
