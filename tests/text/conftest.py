@@ -72,3 +72,21 @@ class Recorder:
 @pytest.fixture()
 def recorder():
     return Recorder()
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_long_dir(tmp_path_factory, smol_tokenizer_dir) -> Path:
+    """Like tiny_llama_dir with a 4096-token context, so an answer runs long enough to be stopped."""
+    return build_tiny_llama(tmp_path_factory.mktemp("models") / "tiny-llama-long", smol_tokenizer_dir, context=4096)
+
+
+@pytest.fixture()
+def text_pool(qtbot, paths):
+    """A real, started JobPool on the test's studio home (the real text engine behind it)."""
+    from studio.core.settings import Settings
+    from studio.jobs.pool import JobPool
+
+    pool = JobPool(paths, Settings(device="cpu", scan_hf_cache=False))
+    pool.start()
+    yield pool
+    pool.shutdown(wait=True, timeout=30)

@@ -1,0 +1,174 @@
+"""The chat transcript: one bubble per message, streamed text appended in place, edit & copy per message."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+
+
+class MessageWidget(QFrame):
+    """One message: a role header with copy/edit buttons and the text (editable on request)."""
+
+    copy_requested = Signal(object)
+    edit_finished = Signal(object, str)  # self, new text
+
+    def __init__(self, role: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.setObjectName(f"message_{role}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setProperty("role", role)
+        self._text = text
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 6)
+        head = QHBoxLayout()
+        labels = {"user": self.tr("You"), "assistant": self.tr("Assistant"), "system": self.tr("System")}
+        self.header = QLabel(f"<b>{labels.get(role, role)}</b>")
+        head.addWidget(self.header)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: gray;")
+        head.addWidget(self.status)
+        head.addStretch(1)
+        self.copy_button = QToolButton()
+        self.copy_button.setText(self.tr("Copy"))
+        self.copy_button.setToolTip(self.tr("Copy this message to the clipboard"))
+        self.copy_button.clicked.connect(self.copy)
+        self.edit_button = QToolButton()
+        self.edit_button.setText(self.tr("Edit"))
+        self.edit_button.setToolTip(self.tr(
+            "Edit this message; the conversation continues from it (later messages are replaced)"))
+        self.edit_button.clicked.connect(self.start_edit)
+        head.addWidget(self.copy_button)
+        head.addWidget(self.edit_button)
+        lay.addLayout(head)
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        lay.addWidget(self.label)
+        self.editor = QPlainTextEdit()
+        self.editor.hide()
+        lay.addWidget(self.editor)
+        self.edit_bar = QWidget()
+        bar = QHBoxLayout(self.edit_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addStretch(1)
+        self.cancel_edit_button = QPushButton(self.tr("Cancel"))
+        self.cancel_edit_button.clicked.connect(self.cancel_edit)
+        self.save_edit_button = QPushButton(self.tr("Save && continue"))
+        self.save_edit_button.setToolTip(self.tr(
+            "Keep the edit: after your message the model answers again; after an answer it continues it"))
+        self.save_edit_button.clicked.connect(self._finish_edit)
+        bar.addWidget(self.cancel_edit_button)
+        bar.addWidget(self.save_edit_button)
+        self.edit_bar.hide()
+        lay.addWidget(self.edit_bar)
+        self._refresh()
+
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str) -> None:
+        self._text = text
+        self._refresh()
+
+    def append(self, chunk: str) -> None:
+        self._text += chunk
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.label.setText(self._text if self._text else "…")
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self._text)
+        self.copy_requested.emit(self)
+
+    def start_edit(self) -> None:
+        self.editor.setPlainText(self._text)
+        self.label.hide()
+        self.editor.show()
+        self.edit_bar.show()
+        self.editor.setFocus()
+
+    def cancel_edit(self) -> None:
+        self.editor.hide()
+        self.edit_bar.hide()
+        self.label.show()
+
+    def _finish_edit(self) -> None:
+        new = self.editor.toPlainText()
+        self.cancel_edit()
+        self.set_text(new)
+        self.edit_finished.emit(self, new)
+
+    def set_editable(self, on: bool) -> None:
+        self.edit_button.setEnabled(on)
+
+
+class ChatView(QScrollArea):
+    """A scrolling column of MessageWidgets; follows the bottom while text streams in."""
+
+    edit_finished = Signal(int, str)  # message index, new text
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChatView")
+        self.setWidgetResizable(True)
+        self._inner = QWidget()
+        self._col = QVBoxLayout(self._inner)
+        self._col.setContentsMargins(6, 6, 6, 6)
+        self._col.addStretch(1)
+        self.setWidget(self._inner)
+        self._messages: list[MessageWidget] = []
+        self._follow = True
+        self.verticalScrollBar().rangeChanged.connect(self._on_range)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+    def messages(self) -> list[tuple[str, str]]:
+        return [(m.role, m.text()) for m in self._messages]
+
+    def widgets(self) -> list[MessageWidget]:
+        return list(self._messages)
+
+    def clear(self) -> None:
+        for m in self._messages:
+            m.setParent(None)
+            m.deleteLater()
+        self._messages = []
+
+    def set_messages(self, messages: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> None:
+        self.clear()
+        for role, text in messages:
+            self.add_message(role, text)
+
+    def add_message(self, role: str, text: str = "") -> MessageWidget:
+        m = MessageWidget(role, text, self._inner)
+        m.edit_finished.connect(lambda w, t: self.edit_finished.emit(self._messages.index(w), t))
+        self._col.insertWidget(self._col.count() - 1, m)
+        self._messages.append(m)
+        self._follow = True
+        return m
+
+    def last(self) -> MessageWidget | None:
+        return self._messages[-1] if self._messages else None
+
+    def truncate(self, count: int) -> None:
+        """Keep only the first ``count`` messages."""
+        for m in self._messages[count:]:
+            m.setParent(None)
+            m.deleteLater()
+        self._messages = self._messages[:count]
+
+    def set_busy(self, busy: bool) -> None:
+        for m in self._messages:
+            m.set_editable(not busy)
+
+    def _on_scrolled(self, value: int) -> None:
+        # Follow new text only while the user is at the bottom (reading older messages stays put).
+        self._follow = value >= self.verticalScrollBar().maximum() - 4
+
+    def _on_range(self, lo: int, hi: int) -> None:
+        if self._follow:
+            QTimer.singleShot(0, lambda: self.verticalScrollBar().setValue(self.verticalScrollBar().maximum()))

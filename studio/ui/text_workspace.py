@@ -1,0 +1,513 @@
+"""The Text workspace: chat and completion with a local LLM, streamed live through the job queue.
+
+Construct ``TextWorkspace(pool, paths, models)`` (all optional: the main window builds it with no
+arguments and calls ``bind(pool)`` once the job pool runs; ``set_models(entries)`` refreshes the
+model list). Every answer is a TextSpec job in the shared queue; its ``job_text`` chunks are
+appended to the view as they arrive. Chats are saved under the studio home after every answer.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
+                               QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from studio.core.conversations import Conversation, ConversationStore, new_conversation
+from studio.core.errors import StudioError
+from studio.core.paths import StudioPaths
+from studio.core.registry import TEXT_TYPES
+from studio.core.specs import TextSpec
+from studio.core.text_templates import TemplateStore
+from studio.ui.text_chat import ChatView
+from studio.ui.text_completion import CompletionEditor
+from studio.ui.text_controls import SamplingControls
+
+CONTEXT_WARNING = 0.9  # warn when this share of the context is used
+
+
+class ChatInput(QPlainTextEdit):
+    """The message box: Enter sends, Shift+Enter starts a new line."""
+
+    send_requested = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            self.send_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class TextWorkspace(QWidget):
+    """Chat and Completion modes, sampling controls, live figures and the saved conversations."""
+
+    conversation_saved = Signal(str)  # conversation id
+    answer_finished = Signal(int, object)  # job id, JobResult (after the view and the file are updated)
+
+    def __init__(self, pool: Any = None, paths: StudioPaths | None = None,
+                 models: Callable[[], Iterable[Any]] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TextWorkspace")
+        self.paths = paths or StudioPaths.from_env()
+        self.pool: Any = None
+        self.store = ConversationStore.for_paths(self.paths)
+        self.templates = TemplateStore.for_paths(self.paths)
+        self._models_fn = models
+        self._scanner: Any = None
+        self.conversation: Conversation = new_conversation()
+        self.job_id: int | None = None
+        self._job_mode = ""
+        self._answer_prefix = ""
+        self._job_started = 0.0
+        self._first_text_at: float | None = None
+        self._tokens_done = 0
+        self._last_used = 0
+        self._context = 0
+        self._build()
+        self.refresh_conversations()
+        if models is not None:
+            self.set_models(models())
+        if pool is not None:
+            self.bind(pool)
+
+    # -- layout --------------------------------------------------------------------------------
+    def _build(self) -> None:
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        QVBoxLayout(self).addWidget(split)
+        self.layout().setContentsMargins(0, 0, 0, 0)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(QLabel(self.tr("Conversations")))
+        self.conversation_list = QListWidget()
+        self.conversation_list.setObjectName("conversation_list")
+        self.conversation_list.itemActivated.connect(self._on_conversation_chosen)
+        self.conversation_list.itemClicked.connect(self._on_conversation_chosen)
+        lv.addWidget(self.conversation_list, 1)
+        row = QHBoxLayout()
+        self.new_button = QPushButton(self.tr("New chat"))
+        self.new_button.clicked.connect(self.new_chat)
+        self.delete_button = QPushButton(self.tr("Delete"))
+        self.delete_button.clicked.connect(self.delete_conversation)
+        row.addWidget(self.new_button)
+        row.addWidget(self.delete_button)
+        lv.addLayout(row)
+
+        self.modes = QTabWidget()
+        self.modes.setObjectName("text_modes")
+        chat = QWidget()
+        cv = QVBoxLayout(chat)
+        self.system_edit = QPlainTextEdit()
+        self.system_edit.setPlaceholderText(self.tr("System prompt (optional): how the assistant should behave"))
+        self.system_edit.setFixedHeight(52)
+        cv.addWidget(self.system_edit)
+        self.chat_view = ChatView()
+        self.chat_view.edit_finished.connect(self._on_message_edited)
+        cv.addWidget(self.chat_view, 1)
+        self.chat_input = ChatInput()
+        self.chat_input.setObjectName("chat_input")
+        self.chat_input.setPlaceholderText(self.tr("Type a message; Enter sends, Shift+Enter for a new line"))
+        self.chat_input.setFixedHeight(70)
+        self.chat_input.send_requested.connect(self.send)
+        cv.addWidget(self.chat_input)
+        bar = QHBoxLayout()
+        self.send_button = QPushButton(self.tr("Send"))
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the answer being written (what was written is kept)"))
+        self.stop_button.clicked.connect(self.stop)
+        self.regenerate_button = QPushButton(self.tr("Regenerate"))
+        self.regenerate_button.setToolTip(self.tr("Write the last answer again (with a new seed unless it is fixed)"))
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.templates_button = QPushButton(self.tr("Templates…"))
+        self.templates_button.setToolTip(self.tr("Marketing copy, product description, story, poem, ..."))
+        self.templates_button.clicked.connect(self.open_templates)
+        for b in (self.templates_button, self.regenerate_button, self.stop_button, self.send_button):
+            bar.addWidget(b)
+        bar.insertStretch(1, 1)
+        cv.addLayout(bar)
+        self.modes.addTab(chat, self.tr("Chat"))
+
+        comp = QWidget()
+        pv = QVBoxLayout(comp)
+        self.completion = CompletionEditor()
+        self.completion.continue_requested.connect(self.continue_completion)
+        pv.addWidget(self.completion, 1)
+        cbar = QHBoxLayout()
+        cbar.addStretch(1)
+        self.completion_stop_button = QPushButton(self.tr("Stop"))
+        self.completion_stop_button.clicked.connect(self.stop)
+        self.continue_button = QPushButton(self.tr("Continue"))
+        self.continue_button.setToolTip(self.tr("The model continues the text at the cursor (Ctrl+Enter)"))
+        self.continue_button.clicked.connect(self.continue_completion)
+        cbar.addWidget(self.completion_stop_button)
+        cbar.addWidget(self.continue_button)
+        pv.addLayout(cbar)
+        self.modes.addTab(comp, self.tr("Completion"))
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.addWidget(QLabel(self.tr("Model")))
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("text_model")
+        self.model_combo.setToolTip(self.tr("Any transformers causal-LM folder or GGUF file in your models folder"))
+        self.model_combo.addItem(self.tr("Default (built-in SmolLM2-135M-Instruct)"), "")
+        rv.addWidget(self.model_combo)
+        self.controls = SamplingControls()
+        rv.addWidget(self.controls)
+        self.speed_label = QLabel(self.tr("– tokens/s"))
+        self.speed_label.setObjectName("speed_label")
+        rv.addWidget(self.speed_label)
+        self.context_bar = QProgressBar()
+        self.context_bar.setObjectName("context_bar")
+        self.context_bar.setFormat(self.tr("%v / %m tokens of context"))
+        self.context_bar.setRange(0, 1)
+        self.context_bar.setValue(0)
+        self.context_bar.setToolTip(self.tr("Tokens used by this conversation / the most the model can read"))
+        rv.addWidget(self.context_bar)
+        self.context_warning = QLabel()
+        self.context_warning.setWordWrap(True)
+        self.context_warning.setStyleSheet("color: #b9770e;")
+        rv.addWidget(self.context_warning)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("text_status")
+        self.status_label.setWordWrap(True)
+        rv.addWidget(self.status_label)
+        rv.addStretch(1)
+
+        split.addWidget(left)
+        split.addWidget(self.modes)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([200, 640, 260])
+        self._set_busy(False)
+
+    # -- pool and models -------------------------------------------------------------------------
+    def bind(self, pool: Any) -> None:
+        """Connect to a JobPool (submit/cancel and its job_* signals)."""
+        if self.pool is pool:
+            return
+        self.pool = pool
+        pool.job_text.connect(self._on_text)
+        pool.job_progress.connect(self._on_progress)
+        pool.job_finished.connect(self._on_finished)
+        pool.job_failed.connect(self._on_failed)
+        pool.job_cancelled.connect(self._on_cancelled)
+        if self._models_fn is None and self._scanner is None:
+            self._scan_models()
+
+    def _scan_models(self) -> None:
+        from studio.core.settings import load_settings
+        from studio.ui.model_scan import ModelScanner
+
+        self._scanner = ModelScanner(self.paths, load_settings(self.paths.settings_file), self)
+        self._scanner.scanned.connect(self.set_models)
+        self._scanner.scan()
+
+    def set_models(self, models: Iterable[Any]) -> None:
+        """Fill the model list from ModelEntry objects (text models only) or plain names."""
+        current = self.model_combo.currentData()
+        names = []
+        for m in models:
+            if isinstance(m, str):
+                names.append(m)
+            elif getattr(m, "type", "") in TEXT_TYPES and getattr(m, "usable", True):
+                names.append(m.name)
+        self.model_combo.blockSignals(True)
+        while self.model_combo.count() > 1:
+            self.model_combo.removeItem(1)
+        for n in dict.fromkeys(names):
+            self.model_combo.addItem(n, n)
+        self.model_combo.blockSignals(False)
+        i = self.model_combo.findData(current)
+        self.model_combo.setCurrentIndex(max(0, i))
+
+    def model_name(self) -> str:
+        return str(self.model_combo.currentData() or "")
+
+    # -- chat actions ----------------------------------------------------------------------------
+    def send(self) -> None:
+        text = self.chat_input.toPlainText().strip()
+        if not text:
+            self._status(self.tr("Type a message first."), error=True)
+            return
+        if self.job_id is not None:
+            self._status(self.tr("Wait for the answer to finish, or press Stop."), error=True)
+            return
+        self.chat_view.add_message("user", text)
+        self.chat_input.clear()
+        self._ask()
+
+    def _ask(self, continue_last: bool = False) -> None:
+        """Queue an answer to the conversation in the view (continuing the last answer if asked)."""
+        messages = tuple(self.chat_view.messages())
+        if not continue_last:
+            self.chat_view.add_message("assistant", "")
+        spec = TextSpec(model=self.model_name(), system=self.system_edit.toPlainText().strip(), messages=messages,
+                        chat=True, **self.controls.spec_kwargs(self.controls.next_seed()))
+        self._submit(spec, "chat")
+
+    def regenerate(self) -> None:
+        if self.job_id is not None:
+            return
+        msgs = self.chat_view.messages()
+        if not msgs:
+            return
+        if msgs[-1][0] == "assistant":
+            self.chat_view.truncate(len(msgs) - 1)
+        if not self.chat_view.messages():
+            return
+        self._ask()
+
+    def _on_message_edited(self, index: int, text: str) -> None:
+        if self.job_id is not None:
+            return
+        self.chat_view.truncate(index + 1)
+        role = self.chat_view.messages()[index][0]
+        self._save()
+        self._ask(continue_last=(role == "assistant"))
+
+    def stop(self) -> None:
+        if self.job_id is not None and self.pool is not None:
+            self.pool.cancel(self.job_id)
+            self._status(self.tr("Stopping…"))
+
+    # -- completion ------------------------------------------------------------------------------
+    def continue_completion(self) -> None:
+        if self.job_id is not None:
+            return
+        prompt = self.completion.prompt_before_cursor()
+        if not prompt.strip():
+            self._status(self.tr("Write the beginning of the text first."), error=True)
+            return
+        spec = TextSpec(model=self.model_name(), prompt=prompt, chat=False,
+                        **self.controls.spec_kwargs(self.controls.next_seed()))
+        if self._submit(spec, "completion"):
+            self.completion.begin_insert()
+
+    # -- templates -------------------------------------------------------------------------------
+    def open_templates(self) -> None:
+        from studio.ui.text_templates_dialog import TemplatesDialog
+
+        dlg = TemplatesDialog(self.templates, self)
+        if dlg.exec() and dlg.result_template is not None:
+            self.apply_template(dlg.result_template, dlg.result_prompt, dlg.target)
+
+    def apply_template(self, template: Any, prompt: str, target: str) -> None:
+        """Use a rendered template: as a chat message (sent), or as the start of a completion document."""
+        values = self.controls.values()
+        values.update(temperature=template.temperature, max_new_tokens=template.max_new_tokens)
+        self.controls.set_values(values)
+        if target == "completion":
+            self.modes.setCurrentIndex(1)
+            self.completion.setPlainText(prompt + "\n\n")
+            self.completion.moveCursor(self.completion.textCursor().MoveOperation.End)
+            return
+        self.modes.setCurrentIndex(0)
+        if template.system and not self.system_edit.toPlainText().strip():
+            self.system_edit.setPlainText(template.system)
+        self.chat_input.setPlainText(prompt)
+        self.send()
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def _submit(self, spec: TextSpec, mode: str) -> bool:
+        if self.pool is None:
+            self._status(self.tr("The engine is still starting; try again in a moment."), error=True)
+            self._drop_empty_answer()
+            return False
+        try:
+            self.job_id = self.pool.submit(spec)
+        except StudioError as exc:
+            self._status(str(exc), error=True)
+            self._drop_empty_answer()
+            return False
+        self._job_mode = mode
+        last = self.chat_view.last()
+        self._answer_prefix = last.text() if mode == "chat" and last is not None else ""
+        self._job_started = time.monotonic()
+        self._first_text_at = None
+        self._tokens_done = 0
+        self._status(self.tr("Queued… the model loads on first use."))
+        self._set_busy(True)
+        return True
+
+    def _on_text(self, job_id: int, chunk: str) -> None:
+        if job_id != self.job_id:
+            return
+        if self._first_text_at is None:
+            self._first_text_at = time.monotonic()
+            self._status(self.tr("Writing…"))
+        if self._job_mode == "chat":
+            last = self.chat_view.last()
+            if last is not None:
+                last.append(chunk)
+        else:
+            self.completion.insert_streamed(chunk)
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        if job_id != self.job_id:
+            return
+        if self._first_text_at is None:
+            # Before the first token the progress is the model load (steps), not tokens.
+            self._status(self.tr("Loading the model / reading the prompt… ({0}/{1})").format(done, total))
+            return
+        self._tokens_done = done
+        dt = time.monotonic() - self._first_text_at
+        if dt > 0.2 and done > 1:
+            self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(done / (dt + 1e-9)))
+        if self._context:
+            self._show_context(self._last_used + done, self._context)
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        if job_id != self.job_id:
+            return
+        info = dict(getattr(result, "info", {}) or {})
+        if info.get("tokens_per_s"):
+            self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(float(info["tokens_per_s"])))
+        if info.get("context_length"):
+            self._context = int(info["context_length"])
+            self._last_used = int(info.get("tokens_used", 0))
+            self._show_context(self._last_used, self._context)
+        last = self.chat_view.last()
+        if self._job_mode == "chat" and last is not None and last.role == "assistant":
+            # The view already holds the streamed text; this makes it exactly the engine's answer.
+            final = self._answer_prefix + str(getattr(result, "text", ""))
+            if last.text() != final:
+                last.set_text(final)
+        finish = info.get("finish", "")
+        note = {"length": self.tr("Stopped at the token limit."), "stop": self.tr("Stopped at a stop text.")}
+        self._status(note.get(finish, self.tr("Done.")))
+        self._end_job()
+        self.answer_finished.emit(job_id, result)
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id != self.job_id:
+            return
+        self._status(message, error=True)
+        self._drop_empty_answer()
+        self._end_job()
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if job_id != self.job_id:
+            return
+        last = self.chat_view.last()
+        if self._job_mode == "chat" and last is not None and last.role == "assistant":
+            last.status.setText(self.tr("(stopped)"))
+        self._drop_empty_answer()
+        self._status(self.tr("Stopped."))
+        self._end_job()
+
+    def _end_job(self) -> None:
+        mode = self._job_mode
+        self.job_id = None
+        self._job_mode = ""
+        self.completion.end_insert()
+        self._set_busy(False)
+        if mode == "chat":
+            self._save()
+
+    def _drop_empty_answer(self) -> None:
+        last = self.chat_view.last()
+        if self._job_mode == "chat" and last is not None and last.role == "assistant" and not last.text():
+            self.chat_view.truncate(len(self.chat_view.messages()) - 1)
+
+    def _set_busy(self, busy: bool) -> None:
+        for b in (self.send_button, self.regenerate_button, self.continue_button, self.templates_button,
+                  self.new_button, self.delete_button):
+            b.setEnabled(not busy)
+        self.stop_button.setEnabled(busy)
+        self.completion_stop_button.setEnabled(busy)
+        self.conversation_list.setEnabled(not busy)
+        self.chat_view.set_busy(busy)
+
+    def _show_context(self, used: int, context: int) -> None:
+        self.context_bar.setRange(0, max(1, context))
+        self.context_bar.setValue(min(used, context))
+        if used >= CONTEXT_WARNING * context:
+            self.context_warning.setText(self.tr(
+                "This conversation uses {0} of the model's {1} tokens of context: the oldest messages will "
+                "be left out of the next answers. Start a new chat to keep everything in view.").format(used, context))
+        else:
+            self.context_warning.clear()
+
+    def _status(self, text: str, error: bool = False) -> None:
+        self.status_label.setStyleSheet("color: #c0392b;" if error else "")
+        self.status_label.setText(text)
+
+    # -- conversations ---------------------------------------------------------------------------
+    def _save(self) -> None:
+        messages = tuple(self.chat_view.messages())
+        if not messages:
+            return
+        self.conversation = self.store.save(Conversation(
+            id=self.conversation.id, title=self.conversation.title, model=self.model_name(),
+            system=self.system_edit.toPlainText(), messages=messages, settings=self.controls.values(),
+            mode="chat", created=self.conversation.created, updated=self.conversation.updated))
+        self.refresh_conversations()
+        self.conversation_saved.emit(self.conversation.id)
+
+    def refresh_conversations(self) -> None:
+        self.conversation_list.blockSignals(True)
+        self.conversation_list.clear()
+        for conv in self.store.list():
+            item = QListWidgetItem(conv.display_title())
+            item.setData(Qt.ItemDataRole.UserRole, conv.id)
+            item.setToolTip(time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.updated)))
+            self.conversation_list.addItem(item)
+            if conv.id == self.conversation.id:
+                item.setSelected(True)
+        self.conversation_list.blockSignals(False)
+
+    def _on_conversation_chosen(self, item: QListWidgetItem) -> None:
+        cid = item.data(Qt.ItemDataRole.UserRole)
+        if self.job_id is None and cid != self.conversation.id:
+            self.open_conversation(cid)
+
+    def open_conversation(self, cid: str) -> None:
+        """Restore a saved chat exactly: messages, system prompt, model and settings."""
+        try:
+            conv = self.store.load(cid)
+        except StudioError as exc:
+            self._status(str(exc), error=True)
+            return
+        self.conversation = conv
+        self.system_edit.setPlainText(conv.system)
+        self.chat_view.set_messages(conv.messages)
+        self.controls.set_values(conv.settings)
+        i = self.model_combo.findData(conv.model)
+        if i < 0 and conv.model:
+            self.model_combo.addItem(conv.model, conv.model)
+            i = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(max(0, i))
+        self.modes.setCurrentIndex(0)
+        self._context = self._last_used = 0
+        self.context_bar.setValue(0)
+        self.context_warning.clear()
+        self._status("")
+
+    def new_chat(self) -> None:
+        self.conversation = new_conversation()
+        self.chat_view.clear()
+        self.chat_input.clear()
+        self._context = self._last_used = 0
+        self.context_bar.setRange(0, 1)
+        self.context_bar.setValue(0)
+        self.context_warning.clear()
+        self.refresh_conversations()
+        self.chat_input.setFocus()
+
+    def delete_conversation(self) -> None:
+        item = self.conversation_list.currentItem()
+        if item is None:
+            return
+        cid = item.data(Qt.ItemDataRole.UserRole)
+        if QMessageBox.question(self, self.tr("Delete conversation"),
+                                self.tr("Delete “{0}”?").format(item.text())) != QMessageBox.StandardButton.Yes:
+            return
+        self.store.delete(cid)
+        if cid == self.conversation.id:
+            self.new_chat()
+        self.refresh_conversations()
