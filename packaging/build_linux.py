@@ -58,7 +58,7 @@ def folder_size(folder: Path) -> int:
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """(size, mtime) of every file: compared before and after running the app."""
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+    return {str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime_ns)
             for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
 
 

@@ -6,6 +6,7 @@ choices without running a build. The spec (``aigc_studio.spec``) turns them into
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 from pathlib import Path
 
@@ -50,6 +51,7 @@ EXCLUDES = [
     "torchvision", "torchaudio", "torchtext", "tensorboard", "torch.utils.tensorboard", "tensorflow",
     "jax", "flax", "onnx", "onnxruntime", "triton", "wandb", "deepspeed", "bitsandbytes", "xformers",
     "open_clip", "open_clip_train", "mlxtend", "llm", "llama_cpp", "ncnn",
+    "hf_xet",  # huggingface_hub's download back-end: the app never downloads from a hub
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebEngineQuick",
     "PySide6.QtWebChannel", "PySide6.QtWebSockets", "PySide6.QtWebView", "PySide6.QtHttpServer",
     "PySide6.Qt3DCore", "PySide6.Qt3DRender", "PySide6.Qt3DInput", "PySide6.Qt3DLogic",
@@ -66,7 +68,8 @@ EXCLUDES = [
 # Collected files dropped after analysis (matched against the path inside the bundle).
 # torch ships C++ test binaries, headers and CMake files; nobody needs them to run a model.
 DROP_PATTERNS = [
-    "torch/test/*", "torch/include/*", "torch/share/cmake/*", "torch/bin/*",
+    "torch/test/*", "torch/include/*", "torch/share/cmake/*", "torch/bin/protoc*", "torch/bin/test_*",
+    "torch/bin/*StoreTest",  # torch/bin/torch_shm_manager stays: torch looks for it at import
     "torch/lib/libtorchbind_test.so", "torch/lib/libjitbackend_test.so",
     "torch/lib/libbackend_with_compiler.so", "torch/lib/libaoti_custom_ops.so",
     "torch/lib/*test*.dll", "*/__pycache__/*", "*.pyc.*", "*.pyi",
@@ -79,6 +82,8 @@ DROP_PATTERNS = [
     "PySide6/Qt/plugins/assetimporters/*", "PySide6/Qt/plugins/multimedia/*",
     "PySide6/Qt/plugins/position/*", "PySide6/Qt/plugins/sensors/*", "PySide6/Qt/plugins/texttospeech/*",
     "PySide6/Qt/plugins/sqldrivers/*", "PySide6/Qt/plugins/designer/*",
+    # The on-screen keyboard input plugin is written in QML: it alone would pull in Qt Quick.
+    "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", "PySide6/Qt/lib/libQt6VirtualKeyboard*",
 ]
 
 
@@ -101,6 +106,25 @@ def should_drop(dest: str) -> bool:
     """True for a collected file (its path inside the bundle) that the app does not need."""
     dest = dest.replace("\\", "/")
     return any(fnmatch.fnmatch(dest, pattern) for pattern in DROP_PATTERNS)
+
+
+def filter_toc(toc: list[tuple]) -> list[tuple]:
+    """The TOC without dropped files, nor the symbolic links PyInstaller made to them.
+
+    PyInstaller adds ``(link, target, "SYMLINK")`` entries (e.g. ``libQt6Qml.so.6`` at the top of
+    the bundle pointing into ``PySide6/Qt/lib``); one left behind would dangle.
+    """
+    kept = [entry for entry in toc if not should_drop(entry[0])]
+    dropped = {entry[0].replace("\\", "/") for entry in toc if should_drop(entry[0])}
+
+    def dangles(entry: tuple) -> bool:
+        if entry[2] != "SYMLINK":
+            return False
+        link = entry[0].replace("\\", "/")
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(link), entry[1].replace("\\", "/")))
+        return target in dropped or should_drop(target)
+
+    return [entry for entry in kept if not dangles(entry)]
 
 
 def make_icons(out_dir: Path) -> dict[str, Path]:

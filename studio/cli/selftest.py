@@ -20,7 +20,7 @@ from studio.core.about import format_version_info, version_info
 from studio.core.errors import StudioError, user_message
 from studio.core.paths import HOME_ENV
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import ImageSpec, JobResult, Spec, TextSpec, UpscaleSpec
+from studio.core.specs import GanSpec, ImageSpec, JobResult, Spec, TextSpec, UpscaleSpec
 
 if TYPE_CHECKING:
     from studio.core.registry import ModelEntry
@@ -93,7 +93,9 @@ def _temporary_home(keep: bool) -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="aigc-selftest-"))
     home = root / "home"
     home.mkdir()
-    overrides = {HOME_ENV: str(home), "HF_HOME": str(root / "hf-home"), **OFFLINE_ENV}
+    # Only the built-in models count: the user's hub cache is hidden along with their studio home.
+    overrides = {HOME_ENV: str(home), "HF_HOME": str(root / "hf-home"), "HF_HUB_CACHE": str(root / "hf-home" / "hub"),
+                 **OFFLINE_ENV}
     saved = {k: os.environ.get(k) for k in overrides}
     os.environ.update(overrides)
     try:
@@ -176,9 +178,12 @@ def check_image(ctx: "EngineContext", home: Path, steps: int) -> str:
     from studio.cli.demo import _side as native_side  # the demo's rule for a model's native size
 
     entry = _default_model(ctx, "image")
-    side = native_side(entry)
-    result = _run(ctx, ImageSpec(prompt=IMAGE_PROMPT, model=entry.name, seed=1, steps=steps,
-                                 width=side, height=side))
+    if entry.type == "gan":  # unconditional: a seed instead of a prompt, on its own engine
+        spec: Spec = GanSpec(model=entry.name, seeds=(1,))
+    else:
+        side = native_side(entry)
+        spec = ImageSpec(prompt=IMAGE_PROMPT, model=entry.name, seed=1, steps=steps, width=side, height=side)
+    result = _run(ctx, spec)
     path, image = _output_image(result, home)
     if _is_blank(image):
         raise CheckFailed(f"{entry.name}: the image is a single flat colour")

