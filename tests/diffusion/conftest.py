@@ -32,3 +32,32 @@ class RecordingReporter(NullReporter):
 @pytest.fixture()
 def recorder() -> RecordingReporter:
     return RecordingReporter()
+
+
+@pytest.fixture(scope="session")
+def _shared_model_cache():
+    from studio.engines.cache import ModelCache
+
+    return ModelCache(budget_bytes=2 * 2**30)
+
+
+@pytest.fixture()
+def engine_ctx(paths, _shared_model_cache):
+    """Like the shared fixture, but loaded pipelines are kept across this folder's tests (loading
+    each tiny pipeline again per test would dominate the run time). Tests that break a loaded model
+    use ``fresh_ctx`` instead."""
+    from studio.core.registry import ModelRegistry
+    from studio.core.settings import Settings
+    from studio.engines.context import EngineContext
+
+    settings = Settings()
+    return EngineContext(paths=paths, settings=settings, registry=ModelRegistry(paths, settings),
+                         cache=_shared_model_cache, device="cpu")
+
+
+@pytest.fixture()
+def fresh_ctx(paths):
+    from studio.core.settings import Settings
+    from studio.engines.context import EngineContext
+
+    return EngineContext.create(paths, Settings(), device="cpu")

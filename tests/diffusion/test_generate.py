@@ -226,7 +226,8 @@ def test_disk_full_while_saving_leaves_no_file(tiny_sd_dir, engine_ctx, paths, m
     assert [p for p in paths.outputs.rglob("*") if p.is_file()] == []
 
 
-def test_exception_inside_the_pipeline_is_a_clear_error(tiny_sd_dir, engine_ctx):
+def test_exception_inside_the_pipeline_is_a_clear_error(tiny_sd_dir, fresh_ctx):
+    engine_ctx = fresh_ctx
     pipe, _ = load_pipeline(engine_ctx, resolve(engine_ctx, str(tiny_sd_dir)))
 
     def broken_forward(*args, **kwargs):

@@ -1,0 +1,52 @@
+"""`python main.py generate image` in a real subprocess."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from studio.core.pngmeta import read_png_parameters
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(args, home: Path, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = dict(os.environ, AIGC_STUDIO_HOME=str(home), OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", "image", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_cli_writes_pngs_and_prints_their_paths(tiny_sd_dir, studio_home, tmp_path):
+    out = tmp_path / "wanted.png"
+    proc = cli(["--prompt", "a (red:1.2) cat", "--negative", "blurry", "--model", str(tiny_sd_dir), "--seed", "42",
+                "--steps", "2", "--width", "64", "--height", "64", "--scheduler", "euler_a", "--guidance", "4",
+                "--batch", "2", "--out", str(out)], studio_home)
+    assert proc.returncode == 0, proc.stderr
+    printed = proc.stdout.split()
+    assert printed == [str(tmp_path / "wanted-1.png"), str(tmp_path / "wanted-2.png")]
+    seeds = [read_png_parameters(p).seed for p in printed]
+    assert seeds == [42, 43]
+    spec = read_png_parameters(printed[0])
+    assert (spec.prompt, spec.negative_prompt, spec.scheduler, spec.guidance) == ("a (red:1.2) cat", "blurry", "euler_a", 4.0)
+    assert Image.open(printed[0]).size == (64, 64)
+    # The originals are in the studio's outputs folder as well.
+    assert len(list((studio_home / "outputs").rglob("*.png"))) == 2
+
+
+def test_cli_bad_width_is_one_line_on_stderr(tiny_sd_dir, studio_home):
+    proc = cli(["--prompt", "x", "--model", str(tiny_sd_dir), "--width", "100"], studio_home, timeout=60)
+    assert proc.returncode != 0
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert lines == ["error: Width must be a multiple of 8 (got 100); try 96."]
+
+
+def test_cli_missing_model_is_one_line_on_stderr(studio_home, tmp_path):
+    proc = cli(["--prompt", "x", "--model", str(tmp_path / "no" / "such"), "--width", "64", "--height", "64"],
+               studio_home, timeout=120)
+    assert proc.returncode != 0
+    errors = [l for l in proc.stderr.splitlines() if l.startswith("error:")]
+    assert len(errors) == 1 and "does not exist" in errors[0]
