@@ -23,7 +23,11 @@ VENV = ROOT / ".venv"
 REQ = ROOT / "requirements"
 # torch goes first, alone, pinned: a bare "torch" or a newer range pulls a multi-GB CUDA build.
 TORCH = "torch==2.13.0"
-APT_PACKAGES = {"test": ["xvfb", "dataset-fashion-mnist"]}
+APT_PACKAGES = {"test": ["xvfb", "dataset-fashion-mnist"],
+                # Qt's xcb plugin needs these at build time so that the bundle carries them; the rest
+                # opens the bundled window on a virtual screen and takes its screenshot.
+                "package": ["libxcb-icccm4", "libxcb-keysyms1", "libxcb-cursor0", "libxkbcommon-x11-0",
+                            "xvfb", "xdotool", "imagemagick"]}
 
 
 def venv_python() -> Path:
