@@ -421,7 +421,11 @@ def _walk(folder: Path, source: str, prefix: str, depth: int, seen: set[str]) ->
             out.append(ModelEntry(name=prefix + p.stem, path=str(p), type="unknown", source=source, status="broken",
                                   reason="broken symbolic link"))
             continue
+        if p.suffix == ".config" and p.with_suffix(".safetensors").is_file():
+            continue  # the config folder of the checkpoint beside it: listed in that entry's details
         e = identify_path(p, source)
+        if e.type == "sd_single_file" and p.with_suffix(".config").is_dir():
+            e = _entry(e.__dict__, details={**e.details, "config": str(p.with_suffix(".config"))})
         if e.type == "folder":
             if depth >= MAX_DEPTH:
                 out.append(_entry(e.__dict__, type="unknown", reason="folder nested too deep (not scanned)"))
