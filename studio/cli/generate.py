@@ -1,4 +1,4 @@
-"""`generate image|text`: the two generation command groups, each in its own module."""
+"""`generate image|text|faces`: the generation command groups, each in its own module."""
 from __future__ import annotations
 
 import importlib
@@ -7,7 +7,7 @@ import importlib
 def register(sub) -> None:
     parser = sub.add_parser("generate", help="generate an image or text headless")
     kinds = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
-    for name in ("gen_image", "gen_text"):
+    for name in ("gen_image", "gen_text", "gen_faces"):
         try:
             importlib.import_module(f"studio.cli.{name}").register(kinds)
         except ModuleNotFoundError as exc:

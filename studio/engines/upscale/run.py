@@ -15,7 +15,7 @@ from studio.core.specs import JobResult, UpscaleSpec, spec_to_json
 from studio.engines.context import EngineContext
 from studio.engines.output_files import SPEC_CHUNK, output_path, save_png
 from studio.engines.upscale.arch import Upscaler
-from studio.engines.upscale.tiling import tile_count, upscale_array
+from studio.engines.upscale.tiling import pick_compute_dtype, tile_count, upscale_array
 from studio.engines.upscale.weights import load_upscaler
 
 MAX_OUTPUT_PIXELS = 16384 * 16384  # 768 MB of RGB output; beyond that the PNG itself is impractical
@@ -90,7 +90,8 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
             preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
             reporter.preview(preview)
 
-    out = upscale_array(model, rgb, spec.tile, TILE_PAD, ctx.device, cancel, on_tile)
+    dtype = pick_compute_dtype(ctx.device, str(ctx.settings.extra.get("upscale_precision", "auto")))
+    out = upscale_array(model, rgb, spec.tile, TILE_PAD, ctx.device, cancel, on_tile, dtype)
     if out is None:
         return JobResult(cancelled=True, info={"model": entry.name})
     image = Image.fromarray(out, "RGB")
@@ -104,6 +105,6 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
     params = (params + "\n" if params else "") + f"Upscaled: {entry.name} ×{s}, from {w}×{h}"
     dest = output_path(ctx.paths, f"{src.stem}-x{s}", ".png")
     save_png(image, dest, None if SPEC_CHUNK in text else spec, params, extra)
-    info = {"model": entry.name, "scale": s, "size": [w * s, h * s], "source": str(src), "tiles": total,
+    info = {"model": entry.name, "scale": s, "precision": str(dtype or "torch.float32").removeprefix("torch."), "size": [w * s, h * s], "source": str(src), "tiles": total,
             "seconds": round(time.perf_counter() - t0, 3)}
     return JobResult(outputs=(str(dest),), info=info)

@@ -1,0 +1,57 @@
+"""`generate faces`: DCGAN faces headless — a grid by seed, or a latent walk between two seeds (GIF)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from studio.core.builtin_models import FACES_NAME
+from studio.core.specs import MAX_SEED, GanSpec, random_seed
+
+
+def register(kinds) -> None:
+    p = kinds.add_parser("faces", help="generate faces with the built-in DCGAN (or another GAN model)",
+                         description="Generate a grid of GAN images by seed, or a latent walk between two seeds "
+                                     "saved as an animated GIF; prints the paths written.")
+    p.add_argument("--seed", type=int, default=None, help="first seed (default: random); the grid uses seed, seed+1, ...")
+    p.add_argument("--count", type=int, default=16, help="how many images in the grid (default 16)")
+    p.add_argument("--columns", type=int, default=0, help="grid columns (default: square-ish)")
+    p.add_argument("--walk-to", type=int, default=None, metavar="SEED",
+                   help="make a latent walk from --seed to this seed instead of a grid")
+    p.add_argument("--frames", type=int, default=24, help="frames of the walk (default 24)")
+    p.add_argument("--scale", type=int, default=1, help="enlarge the saved images 1-8 times for viewing")
+    p.add_argument("--model", default="", help=f"GAN model name or folder (default: {FACES_NAME})")
+    p.add_argument("--out", default="", help="also write the result here (a file, or an existing folder)")
+    p.set_defaults(func=main)
+
+
+def _copy_to(out: str, produced: Path) -> Path:
+    from studio.core.atomic import atomic_write_bytes
+
+    target = Path(out).expanduser()
+    if target.is_dir() or out.endswith(("/", "\\")):
+        target = target / produced.name
+    elif target.suffix.lower() != produced.suffix.lower():  # a walk writes a .png strip and a .gif
+        target = target.with_name(target.name + produced.suffix) if not target.suffix else \
+            target.with_suffix(produced.suffix)
+    atomic_write_bytes(target, produced.read_bytes())
+    return target
+
+
+def main(args: argparse.Namespace) -> int:
+    from studio.cli.common import run_in_process
+
+    seed = random_seed() if args.seed is None else args.seed
+    if not 1 <= args.count <= 1024:
+        raise ValueError(f"--count must be between 1 and 1024 (got {args.count}).")
+    seeds = (seed,) if args.walk_to is not None else tuple((seed + i) % (MAX_SEED + 1) for i in range(args.count))
+    spec = GanSpec(model=args.model, seeds=seeds, columns=args.columns, walk_to_seed=args.walk_to,
+                   frames=args.frames, scale=args.scale)
+    spec.validate()  # bad values fail here, before torch is imported
+    result = run_in_process(spec)
+    if result.cancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    for path in result.outputs:
+        print(_copy_to(args.out, Path(path)) if args.out else path)
+    return 0

@@ -1,0 +1,70 @@
+"""`upscale IMAGE...`: Real-ESRGAN super-resolution headless; prints the path of each result."""
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+from studio.core.atomic import atomic_write_bytes
+from studio.core.builtin_models import DEFAULT_UPSCALER, UPSCALERS
+from studio.core.specs import UpscaleSpec
+
+
+def register(sub) -> None:
+    names = ", ".join(i.name.removeprefix("RealESRGAN ").replace(" ", "-") for i in UPSCALERS)
+    p = sub.add_parser("upscale", help="upscale images with Real-ESRGAN (×2/×3/×4)",
+                       description="Upscale images tile by tile (memory stays bounded) and print the output paths.")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image file(s): PNG, JPEG, WebP, BMP, TIFF, GIF")
+    p.add_argument("--model", default="", help=f"upscaler name or file (built-in: {names}); default: {DEFAULT_UPSCALER}")
+    p.add_argument("--out", default="", help="write the result here (a file, or a folder for several images); "
+                                             "the suffix picks the format (.png, .jpg, .webp)")
+    p.add_argument("--tile", type=int, default=256, help="tile side in input pixels (smaller: less memory)")
+    p.set_defaults(func=main)
+
+
+def _target(out: str, produced: Path, several: bool) -> Path:
+    target = Path(out).expanduser()
+    if several or target.is_dir() or out.endswith(("/", "\\")):
+        target.mkdir(parents=True, exist_ok=True)
+        return target / produced.name
+    return target
+
+
+def _write(src: Path, dst: Path) -> None:
+    """Copy a PNG, or re-encode it when ``dst`` asks for another format (atomic either way)."""
+    if dst.suffix.lower() in ("", ".png"):
+        atomic_write_bytes(dst if dst.suffix else dst.with_suffix(".png"), src.read_bytes())
+        return
+    from PIL import Image
+
+    with Image.open(src) as im:
+        buf = io.BytesIO()
+        fmt = Image.registered_extensions().get(dst.suffix.lower())
+        if fmt is None:
+            raise ValueError(f"Unknown image format {dst.suffix}; use .png, .jpg or .webp.")
+        (im.convert("RGB") if fmt == "JPEG" else im).save(buf, format=fmt, quality=95)
+    atomic_write_bytes(dst, buf.getvalue())
+
+
+def main(args: argparse.Namespace) -> int:
+    from studio.cli.common import engine_context, run_in_process
+
+    specs = [UpscaleSpec(image=str(Path(i).expanduser()), model=args.model, tile=args.tile) for i in args.images]
+    for spec in specs:
+        spec.validate()
+    ctx = engine_context()  # one context: the model loads once for all images
+    for spec in specs:
+        result = run_in_process(spec, ctx)
+        if result.cancelled:
+            print("cancelled", file=sys.stderr)
+            return 130
+        produced = Path(result.outputs[0])
+        if args.out:
+            target = _target(args.out, produced, len(specs) > 1)
+            _write(produced, target)
+            print(target)
+        else:
+            print(produced)
+        sys.stdout.flush()
+    return 0
