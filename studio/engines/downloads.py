@@ -103,6 +103,7 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
     _check_online(settings)
     if repo_id.startswith(("http://", "https://")):
         return _plan_url(repo_id)
+    import httpx2
     from huggingface_hub import HfApi, hf_hub_url
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
@@ -116,8 +117,8 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
         if code in (401, 403, 404):
             raise DownloadError(f"{repo_id} was not found on the hub (or it is private/gated): HTTP {code}.") from exc
         raise DownloadError(f"The hub refused the request for {repo_id}: {str(exc).splitlines()[0]}") from exc
-    except (OSError, ValueError) as exc:
-        raise DownloadError(f"Cannot reach the hub at {endpoint}: {exc}") from exc
+    except (OSError, ValueError, httpx2.HTTPError) as exc:
+        raise DownloadError(f"Cannot reach the hub at {endpoint}: {exc or type(exc).__name__}") from exc
     commit = info.sha or revision or "main"
     files = []
     for s in info.siblings or []:
@@ -134,14 +135,15 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
 
 
 def _plan_url(url: str) -> DownloadPlan:
+    import httpx2
     from huggingface_hub import get_session
 
     name = Path(urlparse(url).path).name or "download"
     try:
         r = get_session().head(url, follow_redirects=True, timeout=30)
         size = int(r.headers["content-length"]) if r.status_code < 400 and "content-length" in r.headers else None
-    except (OSError, ValueError) as exc:
-        raise DownloadError(f"Cannot reach {url}: {exc}") from exc
+    except (OSError, ValueError, httpx2.HTTPError) as exc:
+        raise DownloadError(f"Cannot reach {url}: {exc or type(exc).__name__}") from exc
     return DownloadPlan(repo_id=url, revision="", requested_revision="", endpoint="",
                         files=(RemoteFile(name=name, size=size, url=url),), target_name="downloads")
 
@@ -158,6 +160,7 @@ def _git_blob_sha1(path: Path) -> str:
 def _fetch(f: RemoteFile, part: Path, reporter: Reporter, cancel: CancelToken, done_before: int, total: int,
            hub: bool) -> str:
     """Stream ``f`` into ``part`` (resuming it), return its SHA-256."""
+    import httpx2
     from huggingface_hub import get_session
     from huggingface_hub.utils import build_hf_headers
 
@@ -194,10 +197,11 @@ def _fetch(f: RemoteFile, part: Path, reporter: Reporter, cancel: CancelToken, d
                         reporter.progress(done_before + done, total, f"{f.name}")
                     if cancel.cancelled:
                         raise JobCancelled()
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, StudioError):
-            raise
-        raise DownloadError(f"{f.name}: the connection failed ({exc}); run the download again to resume.") from exc
+    except StudioError:
+        raise
+    except (OSError, ValueError, httpx2.HTTPError) as exc:
+        raise DownloadError(f"{f.name}: the connection failed ({exc or type(exc).__name__}); "
+                            "run the download again to resume.") from exc
     return h.hexdigest()
 
 
