@@ -46,7 +46,10 @@ def convert_faces_weights(weights_tar: Path, out: Path) -> Path:
     state = checkpoint.get("netG_state_dict") if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         raise _damaged("not the expected ones (no netG_state_dict in weights.tar)")
-    gen = generator_from_state(state, FACES_CONFIG, "weights.tar")  # raises ModelError if shapes differ
+    try:
+        gen = generator_from_state(state, FACES_CONFIG, "weights.tar")
+    except ModelError as exc:
+        raise _damaged("not the expected ones (they do not fit a 64px DCGAN generator)") from exc
     if not all(torch.isfinite(t).all() for t in gen.state_dict().values() if t.is_floating_point()):
         raise _damaged("damaged (they contain NaN or infinite values)")
     meta = {"arch": "dcgan", "source": str(weights_tar), "source_fingerprint": _fingerprint(weights_tar),
