@@ -1,0 +1,27 @@
+"""The training engine entry point: ``run(spec, reporter, cancel, ctx)`` dispatching on ``spec.family``."""
+from __future__ import annotations
+
+import importlib
+
+from studio.core.errors import StudioError
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import JobResult, TrainSpec
+
+FAMILIES: dict[str, str] = {
+    "text2img": "studio.engines.training.text2img:Text2ImgTrainer",
+}
+
+
+def trainer_class(family: str):
+    target = FAMILIES.get(family)
+    if target is None:
+        raise StudioError(f"Unknown training family {family!r}; choose one of: {', '.join(sorted(FAMILIES))}.")
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run(spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobResult:
+    """Train ``spec.family`` on ``spec.data``; the model lands in the studio's models folder as ``spec.out``."""
+    if not isinstance(spec, TrainSpec):
+        raise StudioError("The training engine was given a job that is not a training job.")
+    return trainer_class(spec.family)(spec, reporter, cancel, ctx).fit()
