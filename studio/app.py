@@ -1,1 +1,126 @@
-"""GUI entry: show the window first, warm up torch in the background (filled in by the UI work)."""
+"""GUI entry: show the window first, then start the job pool (whose workers import torch).
+
+Order matters for start-up time: QApplication → MainWindow → show → (event loop running)
+→ model scan in a thread + JobPool start. Torch is imported by the pool's worker thread, so
+the window is on screen ~0.5 s after launch instead of after the multi-second torch import.
+
+``AIGC_STUDIO_STARTUP_PROBE=1`` prints ``STARTUP <event> <unix time>`` lines (window_shown,
+engine_ready) and quits once the engine is ready: ``benchmarks/startup.py`` reads them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from studio import APP_NAME, __version__
+from studio.core.paths import StudioPaths, resources_dir
+from studio.core.settings import load_settings
+from studio.ui.icons import app_icon
+from studio.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+PROBE_ENV = "AIGC_STUDIO_STARTUP_PROBE"
+LANG_ENV = "AIGC_STUDIO_LANG"
+
+
+def _probe(event: str) -> None:
+    if os.environ.get(PROBE_ENV):
+        print(f"STARTUP {event} {time.time():.4f} torch_loaded={'torch' in sys.modules}", flush=True)
+
+
+def install_translators(app: QCoreApplication, locale_name: str | None = None) -> list[QTranslator]:
+    """Load ``resources/i18n/studio_<locale>.qm`` and Qt's own translations when present."""
+    name = locale_name or os.environ.get(LANG_ENV) or QLocale.system().name()
+    installed: list[QTranslator] = []
+    candidates = [(resources_dir() / "i18n", f"studio_{name}"),
+                  (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), f"qtbase_{name}")]
+    for folder, base in candidates:
+        translator = QTranslator(app)
+        if translator.load(base, str(folder)):
+            app.installTranslator(translator)
+            installed.append(translator)
+    return installed
+
+
+class _FirstPaint(QObject):
+    """Reports the first time the window is painted (what "shown" means to a person)."""
+
+    def __init__(self, callback) -> None:
+        super().__init__()
+        self._callback = callback
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint and self._callback is not None:
+            callback, self._callback = self._callback, None
+            QTimer.singleShot(0, callback)  # after this paint has completed
+        return False
+
+
+def make_app(argv: list[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("aigc-studio")
+    app.setWindowIcon(app_icon())
+    return app  # type: ignore[return-value]
+
+
+def start_backend(window: MainWindow) -> Any:
+    """Scan models (thread) and start the job pool (its workers import torch). Returns the pool."""
+    window.rescan_models()
+    from studio.jobs.pool import JobPool  # Qt + core only at import; torch comes in the workers
+
+    pool = JobPool(window.paths, window.settings, parent=window)
+    window.attach_pool(pool)
+    pool.start()
+    return pool
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Open the studio window and run the event loop; returns the exit code."""
+    argv = list(sys.argv if argv is None else argv)
+    app = make_app(argv)
+    translators = install_translators(app)  # noqa: F841 (kept alive for the app's lifetime)
+    paths = StudioPaths.from_env()
+    settings = load_settings(paths.settings_file)
+    window = MainWindow(paths, settings)
+    probing = bool(os.environ.get(PROBE_ENV))
+    holder: dict[str, Any] = {}
+
+    def backend() -> None:
+        if "pool" in holder:
+            return
+        pool = holder["pool"] = start_backend(window)
+        if probing:
+            pool.engine_ready.connect(lambda _device: (_probe("engine_ready"), app.quit()))
+            pool.engine_failed.connect(lambda msg: (print(f"STARTUP engine_failed {msg}", flush=True),
+                                                    app.quit()))
+
+    def on_first_paint() -> None:
+        _probe("window_shown")
+        backend()
+
+    # The torch import in the worker competes for the GIL: start it once the window is painted
+    # (or after a moment, should the window not be painted at all, e.g. started minimised).
+    first_paint = _FirstPaint(on_first_paint)
+    window.installEventFilter(first_paint)
+    window.show()
+    QTimer.singleShot(1500, backend)
+
+    def shutdown() -> None:
+        pool = holder.get("pool")
+        if pool is not None:
+            pool.shutdown(wait=True, timeout=10.0)
+
+    app.aboutToQuit.connect(shutdown)
+    code = app.exec()
+    window.removeEventFilter(first_paint)
+    return int(code)

@@ -1,0 +1,425 @@
+"""The studio's main window: workspaces in the centre, dockable panels around them.
+
+The Image workspace is the canvas, with the prompt editor (left), queue (right) and history
+(bottom) as docks that can be moved, floated or hidden; their layout is saved in
+``<studio home>/ui.ini`` between runs. Other workspaces (Text, Training) are tabs added with
+:meth:`MainWindow.add_workspace`; a workspace widget may define ``bind(pool)`` to receive the
+job pool once it runs. Modules listed in ``OPTIONAL_WORKSPACES`` are added when they exist.
+
+The window never imports torch: the job pool is attached after the window is shown
+(:meth:`attach_pool`), and until its engine is ready the status bar says "Loading engine…".
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from studio import APP_NAME, __version__
+from studio.core.errors import SpecError
+from studio.core.paths import StudioPaths
+from studio.core.settings import Settings
+from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
+from studio.ui.canvas import ImageCanvas
+from studio.ui.history_strip import HistoryStrip
+from studio.ui.icons import app_icon
+from studio.ui.image_loader import ImageLoader
+from studio.ui.model_scan import ModelScanner
+from studio.ui.prompt_editor import PromptEditor
+from studio.ui.queue_view import QueueView
+from studio.ui.status_bar import StudioStatusBar
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+# (key, module, class, title): workspaces other helpers provide; skipped while they do not exist.
+OPTIONAL_WORKSPACES = (
+    ("text", "studio.ui.text_workspace", "TextWorkspace", "Text"),
+    ("training", "studio.ui.training_workspace", "TrainingWorkspace", "Training"),
+)
+
+
+def ui_settings(paths: StudioPaths) -> QSettings:
+    """The window's own settings file (layout, last parameters) under the studio home."""
+    return QSettings(str(paths.root / "ui.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """Workspaces + docks + menus + status bar. The pool is attached later (see module doc)."""
+
+    models_scanned = Signal(list)
+
+    def __init__(self, paths: StudioPaths, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.paths, self.settings = paths, settings
+        self.pool: Any = None
+        self.model_manager_factory: Callable[[QWidget], QWidget] | None = None
+        """Set by the model manager's module: builds its window (else a hint is shown)."""
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+        self._job_sizes: dict[int, QSize] = {}
+        self._canvas_request: object = None
+        self._workspace_keys: list[str] = []
+        self._workspace_docks: dict[str, tuple[QDockWidget, ...]] = {}
+        self._hidden_docks: list[QDockWidget] = []
+
+        self.canvas = ImageCanvas()
+        self.workspaces = QTabWidget()
+        self.workspaces.setObjectName("workspaces")
+        self.workspaces.setDocumentMode(True)
+        self.setCentralWidget(self.workspaces)
+
+        self.prompt_editor = PromptEditor()
+        self.queue_view = QueueView()
+        self.history = HistoryStrip()
+        self.prompt_dock = self._dock("prompt_dock", self.tr("Prompt"), self.prompt_editor,
+                                      Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.queue_dock = self._dock("queue_dock", self.tr("Queue"), self.queue_view,
+                                     Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_dock = self._dock("history_dock", self.tr("History"), self.history,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.prompt_dock, self.queue_dock], [380, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.history_dock], [150], Qt.Orientation.Vertical)
+        self.add_workspace("image", self.canvas, self.tr("Image"), (self.prompt_dock, self.history_dock))
+
+        self.status = StudioStatusBar()
+        self.setStatusBar(self.status)
+        self._loader = ImageLoader(threads=1, parent=self)
+        self._loader.loaded.connect(self._on_image_loaded)
+        self.scanner = ModelScanner(paths, settings, self)
+        self.scanner.scanned.connect(self._on_models_scanned)
+
+        self._build_actions()
+        self._build_menus()
+        self.prompt_editor.generate_requested.connect(self.submit_specs)
+        self.prompt_editor.cancel_requested.connect(self.cancel_current)
+        self.prompt_editor.open_model_manager_requested.connect(self.open_model_manager)
+        self.history.show_requested.connect(self.show_file)
+        self.history.reuse_requested.connect(self.reuse_parameters)
+        self.queue_view.show_output_requested.connect(self._show_job_output)
+        self.workspaces.currentChanged.connect(self._on_workspace_changed)
+        self._load_optional_workspaces()
+
+        self.resize(1280, 820)
+        self._default_state = self.saveState(STATE_VERSION)
+        self._restore()
+
+    # -- construction -------------------------------------------------------------------------
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState key
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_actions(self) -> None:
+        self.generate_action = QAction(self.tr("&Generate"), self)
+        self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.generate_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.generate_action.triggered.connect(self.prompt_editor.queue)
+        self.cancel_action = QAction(self.tr("&Cancel running job"), self)
+        self.cancel_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_action.triggered.connect(self.cancel_current)
+        self.open_png_action = QAction(self.tr("&Open image / PNG parameters…"), self)
+        self.open_png_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_png_action.triggered.connect(lambda: self.history.open_png())
+        self.save_as_action = QAction(self.tr("&Save image as…"), self)
+        self.save_as_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.save_as_action.triggered.connect(lambda: self.canvas.save_as())
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.reset_layout_action = QAction(self.tr("&Reset layout"), self)
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+        self.rescan_action = QAction(self.tr("&Rescan model folders"), self)
+        self.rescan_action.setShortcut(QKeySequence("F5"))
+        self.rescan_action.triggered.connect(self.rescan_models)
+        self.model_manager_action = QAction(self.tr("&Model manager…"), self)
+        self.model_manager_action.triggered.connect(self.open_model_manager)
+        self.unload_action = QAction(self.tr("&Unload models (free memory)"), self)
+        self.unload_action.triggered.connect(lambda: self.pool is not None and self.pool.unload_models())
+        self.about_action = QAction(self.tr("&About {0}").format(APP_NAME), self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        for a in (self.generate_action, self.cancel_action):
+            self.addAction(a)  # shortcuts work even when the menus are hidden
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addAction(self.open_png_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        gen_menu = bar.addMenu(self.tr("&Generate"))
+        gen_menu.addAction(self.generate_action)
+        gen_menu.addAction(self.cancel_action)
+        gen_menu.addSeparator()
+        gen_menu.addAction(self.unload_action)
+        self.view_menu = bar.addMenu(self.tr("&View"))
+        for dock in (self.prompt_dock, self.queue_dock, self.history_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+        self.workspace_menu = bar.addMenu(self.tr("&Workspace"))
+        self._workspace_actions: list[QAction] = []
+        models_menu = bar.addMenu(self.tr("&Models"))
+        models_menu.addAction(self.model_manager_action)
+        models_menu.addAction(self.rescan_action)
+        help_menu = bar.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about_action)
+        self._refresh_workspace_menu()
+
+    # -- workspaces ---------------------------------------------------------------------------
+    def add_workspace(self, key: str, widget: QWidget, title: str, docks: tuple[QDockWidget, ...] = ()) -> int:
+        """Add a central tab; ``docks`` are shown only while it is the current workspace."""
+        self._workspace_keys.append(key)
+        self._workspace_docks[key] = docks
+        index = self.workspaces.addTab(widget, title)
+        if hasattr(self, "workspace_menu"):
+            self._refresh_workspace_menu()
+        if self.pool is not None and hasattr(widget, "bind"):
+            widget.bind(self.pool)
+        return index
+
+    def workspace(self, key: str) -> QWidget | None:
+        return self.workspaces.widget(self._workspace_keys.index(key)) if key in self._workspace_keys else None
+
+    def show_workspace(self, key: str) -> None:
+        if key in self._workspace_keys:
+            self.workspaces.setCurrentIndex(self._workspace_keys.index(key))
+
+    def current_workspace(self) -> str:
+        i = self.workspaces.currentIndex()
+        return self._workspace_keys[i] if 0 <= i < len(self._workspace_keys) else ""
+
+    def _refresh_workspace_menu(self) -> None:
+        self.workspace_menu.clear()
+        for i, key in enumerate(self._workspace_keys):
+            action = self.workspace_menu.addAction(self.workspaces.tabText(i))
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, k=key: self.show_workspace(k))
+        self.workspaces.tabBar().setVisible(len(self._workspace_keys) > 1)
+
+    def _load_optional_workspaces(self) -> None:
+        for key, module_name, class_name, title in OPTIONAL_WORKSPACES:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    continue
+                raise
+            cls = getattr(module, class_name)
+            self.add_workspace(key, cls(), self.tr(title))
+
+    def _on_workspace_changed(self, index: int) -> None:
+        key = self.current_workspace()
+        # Ctrl+Enter belongs to the image workspace; other workspaces use it for their own input.
+        self.generate_action.setEnabled(key == "image")
+        own = set(self._workspace_docks.get(key, ()))
+        others = {d for k, ds in self._workspace_docks.items() if k != key for d in ds} - own
+        for dock in self._hidden_docks:
+            if dock in own:
+                dock.show()
+        self._hidden_docks = [d for d in self._hidden_docks if d not in own]
+        for dock in others:
+            if dock.isVisible():
+                dock.hide()
+                self._hidden_docks.append(dock)
+
+    # -- pool ---------------------------------------------------------------------------------
+    def attach_pool(self, pool: Any) -> None:
+        """Connect a running JobPool: queue, history, canvas previews, status bar."""
+        self.pool = pool
+        self.queue_view.bind(pool)
+        self.history.bind(pool.gallery)
+        pool.job_preview.connect(self._on_preview)
+        self.canvas.preview_shown.connect(pool.preview_consumed)
+        pool.job_progress.connect(self._on_progress)
+        pool.job_finished.connect(self._on_finished)
+        pool.job_failed.connect(self._on_failed)
+        pool.job_cancelled.connect(self._on_cancelled)
+        pool.job_log.connect(lambda job_id, msg: self.status.showMessage(f"#{job_id}: {msg}", 8000))
+        pool.engine_ready.connect(self.status.on_engine_ready)
+        pool.engine_status.connect(self.status.on_engine_status)
+        for i in range(self.workspaces.count()):
+            widget = self.workspaces.widget(i)
+            if widget is not self.canvas and hasattr(widget, "bind"):
+                widget.bind(pool)
+
+    def submit_specs(self, specs: list) -> list[int]:
+        """Queue the prompt editor's specs; returns the job ids."""
+        if self.pool is None:
+            self.status.showMessage(self.tr("The engine is still starting; try again in a moment."), 5000)
+            return []
+        ids = []
+        for spec in specs:
+            try:
+                ids.append(self.pool.submit(spec))
+            except SpecError as exc:
+                self.prompt_editor.show_message(str(exc), error=True)
+                break
+        if ids:
+            self.status.showMessage(self.tr("Queued {0} job(s)").format(len(ids)), 3000)
+        return ids
+
+    def cancel_current(self) -> None:
+        if self.pool is not None:
+            self.pool.cancel_current()
+
+    def _target_size(self, job_id: int) -> QSize | None:
+        size = self._job_sizes.get(job_id)
+        if size is None and self.pool is not None:
+            try:
+                spec = self.pool.job(job_id).spec
+            except (KeyError, ValueError, SpecError):
+                return None
+            if isinstance(spec, ImageSpec):
+                size = QSize(spec.width, spec.height)
+                self._job_sizes[job_id] = size
+        return size
+
+    def _on_preview(self, job_id: int, image: QImage) -> None:
+        record = self.queue_view.model.record_for(job_id)
+        if record is not None and record.kind != "image":
+            self.pool.preview_consumed(job_id)
+            return
+        self._canvas_request = None  # a running job takes the canvas back from a history click
+        row = self.queue_view.model.row_of(job_id)
+        step = self.queue_view.model.progress_text(row) if row >= 0 else ""
+        self.canvas.show_preview(job_id, image, self._target_size(job_id), step)
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        pass  # the queue view shows progress; kept as a hook for a canvas overlay
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        self._job_sizes.pop(job_id, None)
+        self.history.refresh()
+        outputs = [o for o in getattr(result, "outputs", ()) if str(o).lower().endswith((".png", ".jpg", ".webp"))]
+        record = self.queue_view.model.record_for(job_id)
+        if outputs and (record is None or record.kind in ("image", "upscale")):
+            self.show_file(outputs[-1])
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        self._job_sizes.pop(job_id, None)
+        self.status.showMessage(self.tr("Job #{0} failed: {1}").format(job_id, message), 15000)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        self._job_sizes.pop(job_id, None)
+        self.status.showMessage(self.tr("Job #{0} cancelled").format(job_id), 5000)
+
+    def _show_job_output(self, job_id: int) -> None:
+        record = self.queue_view.model.record_for(job_id)
+        if record is not None and record.outputs:
+            self.show_file(record.outputs[-1])
+
+    # -- canvas -------------------------------------------------------------------------------
+    def show_file(self, path: str) -> None:
+        """Show an image file on the canvas (decoded off the GUI thread)."""
+        self._canvas_request = object()
+        self._loader.request((self._canvas_request, path), path)
+
+    def _on_image_loaded(self, key: tuple, image: QImage) -> None:
+        token, path = key
+        if token is not self._canvas_request:
+            return  # a newer request (or a live preview) took the canvas meanwhile
+        if image.isNull():
+            self.status.showMessage(self.tr("Cannot open {0}").format(path), 8000)
+            return
+        self.canvas.show_image(image, path)
+
+    def reuse_parameters(self, spec: ImageSpec) -> None:
+        self.prompt_editor.apply_spec(spec)
+        self.show_workspace("image")
+        self.prompt_dock.show()
+        self.prompt_dock.raise_()
+        self.status.showMessage(self.tr("Parameters loaded into the prompt editor"), 4000)
+
+    # -- models -------------------------------------------------------------------------------
+    def rescan_models(self) -> None:
+        self.scanner.scan()
+
+    def _on_models_scanned(self, entries: list) -> None:
+        self.prompt_editor.set_models(entries)
+        self.models_scanned.emit(entries)
+
+    def open_model_manager(self) -> None:
+        if self.model_manager_factory is not None:
+            window = self.model_manager_factory(self)
+            window.show()
+            return
+        QMessageBox.information(
+            self, self.tr("Models"),
+            self.tr("Put a diffusers model folder (with model_index.json) into\n{0}\nand choose "
+                    "Models → Rescan model folders (F5).").format(self.paths.models))
+
+    # -- help ---------------------------------------------------------------------------------
+    def show_about(self) -> None:
+        from studio.core.about import version_info
+
+        device = self.status.device_label.text() if self.status.ready else None
+        info = version_info(device)
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in info.items()
+                       if k not in ("app", "version"))
+        QMessageBox.about(self, self.tr("About {0}").format(APP_NAME),
+                          f"<h3>{APP_NAME} {__version__}</h3><p>"
+                          + self.tr("Create images and text with generative models on your own computer, "
+                                    "offline.") + f"</p><table cellspacing='4'>{rows}</table>")
+
+    # -- state --------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = ui_settings(self.paths)
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state, STATE_VERSION)
+        spec_json = s.value("editor/last_spec")
+        if isinstance(spec_json, str) and spec_json:
+            try:
+                spec = spec_from_json(spec_json)
+                if isinstance(spec, ImageSpec):
+                    self.prompt_editor.apply_spec(spec)
+            except (ValueError, TypeError, SpecError):
+                log.warning("ignoring unreadable saved editor parameters")
+        self.prompt_editor.lock_button.setChecked(s.value("editor/seed_locked", False, type=bool))
+        self.prompt_editor.batch_spin.setValue(int(s.value("editor/batch", 1, type=int)))
+        self.show_workspace(str(s.value("window/workspace", "image")))
+
+    def save_ui_state(self) -> None:
+        self.show_workspace("image")  # so the image docks are saved as the user left them there
+        s = ui_settings(self.paths)
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState(STATE_VERSION))
+        s.setValue("window/workspace", self.current_workspace())
+        s.setValue("editor/last_spec", spec_to_json(self.prompt_editor.spec()))
+        s.setValue("editor/seed_locked", self.prompt_editor.seed_locked())
+        s.setValue("editor/batch", self.prompt_editor.batch_spin.value())
+        s.sync()
+
+    def reset_layout(self) -> None:
+        self.show_workspace("image")
+        self.restoreState(self._default_state, STATE_VERSION)
+        for dock in (self.prompt_dock, self.queue_dock, self.history_dock):
+            dock.setFloating(False)
+            dock.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        workspace = self.current_workspace()
+        self.save_ui_state()
+        ui_settings(self.paths).setValue("window/workspace", workspace)
+        self._loader.wait(2000)
+        self.scanner.wait(2000)
+        super().closeEvent(event)

@@ -1,0 +1,47 @@
+"""Scanning the model folders off the GUI thread (a large Hugging Face cache can take a while)."""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from studio.core.paths import StudioPaths
+from studio.core.registry import ModelRegistry
+from studio.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _Scan(QRunnable):
+    def __init__(self, scanner: "ModelScanner") -> None:
+        super().__init__()
+        self.scanner = scanner
+
+    def run(self) -> None:
+        try:
+            entries = ModelRegistry(self.scanner.paths, self.scanner.settings).scan()
+        except Exception:  # a broken folder must not leave the picker waiting forever
+            log.exception("model scan failed")
+            entries = []
+        try:
+            self.scanner.scanned.emit(entries)
+        except RuntimeError:  # scanner deleted (window closed) while scanning
+            pass
+
+
+class ModelScanner(QObject):
+    """``scan()`` lists the models in a worker thread; ``scanned(list[ModelEntry])`` follows."""
+
+    scanned = Signal(list)
+
+    def __init__(self, paths: StudioPaths, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths, self.settings = paths, settings
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+
+    def scan(self) -> None:
+        self._pool.start(_Scan(self))
+
+    def wait(self, msecs: int = 10000) -> bool:
+        return self._pool.waitForDone(msecs)

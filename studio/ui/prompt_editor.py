@@ -1,0 +1,315 @@
+"""The prompt editor: everything that makes an ImageSpec, and the buttons that queue it.
+
+``generate_requested`` carries the list of specs to queue (one per batch item, seeds
+seed, seed+1, ...). After queueing, an unlocked seed rolls a new random value so the next
+press makes something new; a locked seed stays put for variations of other parameters.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout,
+                               QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QSpinBox, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from studio.core.errors import SpecError
+from studio.core.registry import ModelEntry
+from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
+from studio.ui.icons import icon
+from studio.ui.prompt_highlighter import PromptHighlighter
+from studio.ui.spin_boxes import SeedSpinBox, SizeSpinBox
+
+MAX_BATCH = 64
+# Model types the text-to-image engine runs (GANs and unconditional models have their own tools).
+PROMPT_MODEL_TYPES = ("diffusers", "sd_single_file", "studio_pipeline")
+
+
+class PromptEdit(QPlainTextEdit):
+    """A multi-line prompt box with weight highlighting; Tab moves focus instead of inserting."""
+
+    def __init__(self, lines: int, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.highlighter = PromptHighlighter(self.document())
+        self._lines = lines
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        line = QFontMetrics(self.font()).lineSpacing()
+        return QSize(super().sizeHint().width(), line * self._lines + 12)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(80, QFontMetrics(self.font()).lineSpacing() * 2 + 12)
+
+
+class PromptEditor(QWidget):
+    """Prompt, negative prompt, model, seed, steps, guidance, size, scheduler and batch count."""
+
+    generate_requested = Signal(list)  # list[ImageSpec]
+    cancel_requested = Signal()
+    open_model_manager_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PromptEditor")
+        self._models_known = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+
+        # Model picker, and what to do when there is none.
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("model_combo")
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(12)
+        self.browse_model_button = QToolButton()
+        self.browse_model_button.setText("…")
+        self.browse_model_button.setToolTip(self.tr("Use a diffusers model folder from disk"))
+        self.browse_model_button.clicked.connect(self._browse_model)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_combo, 1)
+        model_row.addWidget(self.browse_model_button)
+
+        self.no_model_box = QFrame()
+        self.no_model_box.setObjectName("no_model_box")
+        self.no_model_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.no_model_box.setStyleSheet("#no_model_box { background: #fff4e5; border: 1px solid #f0b45c; "
+                                        "border-radius: 4px; }")
+        box = QVBoxLayout(self.no_model_box)
+        self.no_model_label = QLabel(self.tr("No image model installed — open the model manager"))
+        self.no_model_label.setWordWrap(True)
+        self.no_model_label.setStyleSheet("color: #7a4a00;")
+        self.open_manager_button = QPushButton(self.tr("Open model manager…"))
+        self.open_manager_button.clicked.connect(self.open_model_manager_requested)
+        box.addWidget(self.no_model_label)
+        box.addWidget(self.open_manager_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.no_model_box.hide()
+        self.scanning_label = QLabel(self.tr("Looking for models…"))
+        self.scanning_label.setStyleSheet("color: gray;")
+
+        self.prompt_edit = PromptEdit(5, self.tr("Describe the image… e.g. a lighthouse at dusk, (oil painting:1.2)"))
+        self.prompt_edit.setObjectName("prompt_edit")
+        self.negative_edit = PromptEdit(2, self.tr("What to avoid… e.g. blurry, [text]"))
+        self.negative_edit.setObjectName("negative_edit")
+
+        self.width_spin = SizeSpinBox()
+        self.width_spin.setObjectName("width_spin")
+        self.height_spin = SizeSpinBox()
+        self.height_spin.setObjectName("height_spin")
+        self.swap_button = QToolButton()
+        self.swap_button.setText("⇄")
+        self.swap_button.setToolTip(self.tr("Swap width and height"))
+        self.swap_button.clicked.connect(self._swap_size)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.width_spin, 1)
+        size_row.addWidget(QLabel("×"))
+        size_row.addWidget(self.height_spin, 1)
+        size_row.addWidget(self.swap_button)
+
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setObjectName("steps_spin")
+        self.steps_spin.setRange(1, MAX_STEPS)
+        self.guidance_spin = QDoubleSpinBox()
+        self.guidance_spin.setObjectName("guidance_spin")
+        self.guidance_spin.setRange(0.0, 50.0)
+        self.guidance_spin.setSingleStep(0.5)
+        self.guidance_spin.setDecimals(1)
+        steps_row = QHBoxLayout()
+        steps_row.addWidget(self.steps_spin, 1)
+        steps_row.addWidget(QLabel(self.tr("CFG")))
+        steps_row.addWidget(self.guidance_spin, 1)
+
+        self.scheduler_combo = QComboBox()
+        self.scheduler_combo.setObjectName("scheduler_combo")
+        for key in SCHEDULERS:
+            self.scheduler_combo.addItem(SCHEDULER_LABELS.get(key, key), key)
+
+        self.seed_spin = SeedSpinBox()
+        self.seed_spin.setObjectName("seed_spin")
+        self.dice_button = QToolButton()
+        self.dice_button.setIcon(icon("dice"))
+        self.dice_button.setToolTip(self.tr("New random seed"))
+        self.dice_button.clicked.connect(self.roll_seed)
+        self.lock_button = QToolButton()
+        self.lock_button.setCheckable(True)
+        self.lock_button.toggled.connect(self._update_lock_icon)
+        self._update_lock_icon(False)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.dice_button)
+        seed_row.addWidget(self.lock_button)
+
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setObjectName("batch_spin")
+        self.batch_spin.setRange(1, MAX_BATCH)
+        self.batch_spin.setToolTip(self.tr("How many images to queue; each gets the next seed"))
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.addRow(self.tr("Model"), model_row)
+        form.addRow(self.scanning_label)
+        form.addRow(self.no_model_box)
+        form.addRow(self.tr("Prompt"), self.prompt_edit)
+        form.addRow(self.tr("Negative"), self.negative_edit)
+        form.addRow(self.tr("Size"), size_row)
+        form.addRow(self.tr("Steps"), steps_row)
+        form.addRow(self.tr("Sampler"), self.scheduler_combo)
+        form.addRow(self.tr("Seed"), seed_row)
+        form.addRow(self.tr("Batch"), self.batch_spin)
+        outer.addLayout(form, 1)
+
+        self.message_label = QLabel()
+        self.message_label.setObjectName("message_label")
+        self.message_label.setWordWrap(True)
+        self.message_label.hide()
+        outer.addWidget(self.message_label)
+
+        self.generate_button = QPushButton(self.tr("Generate"))
+        self.generate_button.setObjectName("generate_button")
+        self.generate_button.setToolTip(self.tr("Queue the image (Ctrl+Enter)"))
+        self.generate_button.setDefault(True)
+        self.generate_button.setMinimumHeight(32)
+        self.generate_button.setStyleSheet("QPushButton#generate_button { font-weight: bold; }")
+        self.generate_button.clicked.connect(self.queue)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setObjectName("cancel_button")
+        self.cancel_button.setToolTip(self.tr("Cancel the running job (Esc)"))
+        self.cancel_button.setMinimumHeight(32)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 2)
+        buttons.addWidget(self.cancel_button, 1)
+        outer.addLayout(buttons)
+
+        self.apply_spec(ImageSpec(seed=random_seed()))
+        self._update_model_state()
+
+    # -- models ---------------------------------------------------------------------------
+    def set_models(self, entries: Iterable[ModelEntry]) -> None:
+        """Fill the picker with the usable text-to-image models; keep the current choice when possible."""
+        current = self.model()
+        self.model_combo.clear()
+        for e in entries:
+            if e.usable and e.type in PROMPT_MODEL_TYPES:
+                self.model_combo.addItem(e.name, e.name)
+                self.model_combo.setItemData(self.model_combo.count() - 1, e.path, Qt.ItemDataRole.ToolTipRole)
+        self._models_known = True
+        # Keep the choice if it is still listed, or is a folder picked from disk that still exists.
+        if current and (self.model_combo.findData(current) >= 0 or Path(current).is_absolute()
+                        and Path(current).exists()):
+            self.set_model(current)
+        self._update_model_state()
+
+    def model(self) -> str:
+        """The chosen model's name (or folder path for one picked from disk); '' when none."""
+        data = self.model_combo.currentData()
+        return str(data) if data else ""
+
+    def set_model(self, name_or_path: str) -> None:
+        """Select ``name_or_path``; a model not in the list is added (reuse of an older image)."""
+        if not name_or_path:
+            return
+        index = self.model_combo.findData(name_or_path)
+        if index < 0:  # the same model may be listed under its name while the spec has its path
+            for i in range(self.model_combo.count()):
+                if self.model_combo.itemData(i, Qt.ItemDataRole.ToolTipRole) == name_or_path:
+                    index = i
+                    break
+        if index < 0:
+            label = Path(name_or_path).name if ("/" in name_or_path or "\\" in name_or_path) else name_or_path
+            self.model_combo.addItem(label, name_or_path)
+            self.model_combo.setItemData(self.model_combo.count() - 1, name_or_path, Qt.ItemDataRole.ToolTipRole)
+            index = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(index)
+        self._update_model_state()
+
+    def _update_model_state(self) -> None:
+        has = self.model_combo.count() > 0
+        self.scanning_label.setVisible(not self._models_known and not has)
+        self.model_combo.setVisible(has)
+        self.no_model_box.setVisible(self._models_known and not has)
+        self.generate_button.setEnabled(has)
+
+    def _browse_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a diffusers model folder"))
+        if folder:
+            self.set_model(folder)
+
+    # -- seed -------------------------------------------------------------------------------
+    def roll_seed(self) -> None:
+        self.seed_spin.set_seed(random_seed())
+
+    def seed_locked(self) -> bool:
+        return self.lock_button.isChecked()
+
+    def _update_lock_icon(self, locked: bool) -> None:
+        self.lock_button.setIcon(icon("lock" if locked else "unlock"))
+        self.lock_button.setToolTip(self.tr("Seed locked: kept after queueing (click to unlock)") if locked
+                                    else self.tr("Seed unlocked: a new random seed after each queueing "
+                                                 "(click to lock)"))
+
+    def _swap_size(self) -> None:
+        w, h = self.width_spin.value(), self.height_spin.value()
+        self.width_spin.setValue(h)
+        self.height_spin.setValue(w)
+
+    # -- specs ------------------------------------------------------------------------------
+    def spec(self) -> ImageSpec:
+        """The ImageSpec the fields describe (not validated)."""
+        # Commit a value still being typed in a spin box (e.g. "100" before Enter) first.
+        for spin in (self.width_spin, self.height_spin, self.steps_spin, self.guidance_spin, self.seed_spin,
+                     self.batch_spin):
+            spin.interpretText()
+        return ImageSpec(
+            prompt=self.prompt_edit.toPlainText(), negative_prompt=self.negative_edit.toPlainText(),
+            model=self.model(), seed=self.seed_spin.seed(), steps=self.steps_spin.value(),
+            guidance=round(self.guidance_spin.value(), 2), width=self.width_spin.value(),
+            height=self.height_spin.value(), scheduler=str(self.scheduler_combo.currentData()))
+
+    def batch_specs(self) -> list[ImageSpec]:
+        """One spec per batch item, seeds seed, seed+1, ... (wrapping at 2**32)."""
+        base = self.spec()
+        return [base.replace(seed=(base.seed + i) % 2**32) for i in range(self.batch_spin.value())]
+
+    def apply_spec(self, spec: ImageSpec) -> None:
+        """Fill every field from ``spec`` (reuse parameters)."""
+        self.prompt_edit.setPlainText(spec.prompt)
+        self.negative_edit.setPlainText(spec.negative_prompt)
+        if spec.model:
+            self.set_model(spec.model)
+        self.seed_spin.set_seed(spec.seed)
+        self.steps_spin.setValue(spec.steps)
+        self.guidance_spin.setValue(spec.guidance)
+        self.width_spin.setValue(spec.width)
+        self.height_spin.setValue(spec.height)
+        index = self.scheduler_combo.findData(spec.scheduler)
+        if index >= 0:
+            self.scheduler_combo.setCurrentIndex(index)
+        self.show_message("")
+
+    def queue(self) -> bool:
+        """Validate and emit ``generate_requested``; False (with a message shown) when invalid."""
+        if self.model_combo.count() == 0:
+            self.show_message(self.tr("No image model installed — open the model manager"), error=True)
+            return False
+        specs = self.batch_specs()
+        try:
+            warnings = specs[0].validate()
+        except SpecError as exc:
+            self.show_message(str(exc), error=True)
+            return False
+        self.show_message(" ".join(warnings))
+        self.generate_requested.emit(specs)
+        if not self.seed_locked():
+            self.roll_seed()
+        return True
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet("color: #c0392b;" if error else "color: #9a6700;")
+        self.message_label.setVisible(bool(text))

@@ -1,0 +1,343 @@
+"""The queue dock: every job with its state, a progress bar "step n/N · ETA 0:12", and the
+cancel / retry / remove buttons. Failed rows show their message; the tooltip has the details.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QPushButton,
+                               QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem,
+                               QTableView, QVBoxLayout, QWidget)
+
+from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
+                                     JobRecord)
+
+COL_ID, COL_JOB, COL_STATE, COL_PROGRESS = range(4)
+MAX_ROWS = 500  # older jobs stay in the database; the dock shows the recent ones
+STATE_COLOURS = {QUEUED: "#6c757d", RUNNING: "#1c7ed6", DONE: "#2f9e44", FAILED: "#e03131",
+                 CANCELLED: "#e8590c", INTERRUPTED: "#9c36b5"}
+ProgressRole = Qt.ItemDataRole.UserRole + 1  # (fraction 0..1 or -1, text) for the delegate
+JobIdRole = Qt.ItemDataRole.UserRole + 2
+
+
+def format_eta(seconds: float | None) -> str:
+    """'0:12', '1:05:00' or '?' (negative or None: unknown)."""
+    if seconds is None or seconds < 0:
+        return "?"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@dataclass
+class _Row:
+    record: JobRecord
+    done: int = 0
+    total: int = 0
+    eta: float = -1.0
+    log: str = ""
+
+
+class JobTableModel(QAbstractTableModel):
+    """Jobs in queue order; fed by the pool's signals through upsert/set_progress/remove_job."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[_Row] = []
+        self._index: dict[int, int] = {}
+        self._state_names = {QUEUED: self.tr("queued"), RUNNING: self.tr("running"), DONE: self.tr("done"),
+                             FAILED: self.tr("failed"), CANCELLED: self.tr("cancelled"),
+                             INTERRUPTED: self.tr("interrupted")}
+
+    # -- feeding ----------------------------------------------------------------------------
+    def set_records(self, records: list[JobRecord]) -> None:
+        self.beginResetModel()
+        self._rows = [_Row(r, r.progress_done, r.progress_total) for r in records[-MAX_ROWS:]]
+        self._reindex()
+        self.endResetModel()
+
+    def upsert(self, record: JobRecord) -> None:
+        """Add a new job at the end or refresh a known one (keeping its live progress)."""
+        row = self._index.get(record.id)
+        if row is None:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+            self._rows.append(_Row(record, record.progress_done, record.progress_total))
+            self._index[record.id] = len(self._rows) - 1
+            self.endInsertRows()
+            if len(self._rows) > MAX_ROWS:
+                self._drop_oldest_final()
+            return
+        r = self._rows[row]
+        r.record = record
+        if record.progress_total:
+            # The store is written less often than progress signals arrive: never step back.
+            r.total = record.progress_total
+            r.done = max(r.done, record.progress_done) if record.state == RUNNING else record.progress_done
+        self._changed(row)
+
+    def set_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        row = self._index.get(job_id)
+        if row is None:
+            return
+        r = self._rows[row]
+        r.done, r.total, r.eta = done, total, eta
+        idx = self.index(row, COL_PROGRESS)
+        self.dataChanged.emit(idx, idx)
+
+    def add_log(self, job_id: int, message: str) -> None:
+        row = self._index.get(job_id)
+        if row is not None:
+            r = self._rows[row]
+            r.log = (r.log + "\n" + message).strip()[-4000:]
+            self._changed(row)
+
+    def remove_job(self, job_id: int) -> None:
+        row = self._index.get(job_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self._reindex()
+        self.endRemoveRows()
+
+    def _drop_oldest_final(self) -> None:
+        for i, r in enumerate(self._rows):
+            if r.record.is_final:
+                self.remove_job(r.record.id)
+                return
+
+    def _reindex(self) -> None:
+        self._index = {r.record.id: i for i, r in enumerate(self._rows)}
+
+    def _changed(self, row: int) -> None:
+        self.dataChanged.emit(self.index(row, 0), self.index(row, COL_PROGRESS))
+
+    # -- reading ----------------------------------------------------------------------------
+    def record(self, row: int) -> JobRecord:
+        return self._rows[row].record
+
+    def record_for(self, job_id: int) -> JobRecord | None:
+        row = self._index.get(job_id)
+        return None if row is None else self._rows[row].record
+
+    def row_of(self, job_id: int) -> int:
+        return self._index.get(job_id, -1)
+
+    def job_ids(self) -> list[int]:
+        return [r.record.id for r in self._rows]
+
+    def progress_text(self, row: int) -> str:
+        return self._progress(self._rows[row])[1]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else 4
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return (self.tr("#"), self.tr("Job"), self.tr("State"), self.tr("Progress"))[section]
+        return None
+
+    def _progress(self, r: _Row) -> tuple[float, str]:
+        rec = r.record
+        if rec.state == RUNNING:
+            if r.total <= 0:
+                return -1.0, self.tr("starting…")
+            return r.done / r.total, self.tr("step {0}/{1} · ETA {2}").format(r.done, r.total, format_eta(r.eta))
+        if rec.state == QUEUED:
+            return 0.0, self.tr("waiting")
+        if rec.state == DONE:
+            took = (rec.finished - rec.started) if rec.finished and rec.started else None
+            return 1.0, self.tr("done in {0}").format(format_eta(took)) if took is not None else self.tr("done")
+        if rec.state == FAILED:
+            return -2.0, rec.error or self.tr("failed")
+        if rec.state == CANCELLED:
+            where = self.tr(" at step {0}/{1}").format(r.done, r.total) if r.total else ""
+            return -2.0, self.tr("cancelled") + where
+        return -2.0, self.tr("interrupted — retry to run it again")
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self._rows[index.row()]
+        rec, col = r.record, index.column()
+        if role == JobIdRole:
+            return rec.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_ID:
+                return str(rec.id)
+            if col == COL_JOB:
+                return rec.title or rec.kind
+            if col == COL_STATE:
+                return self._state_names.get(rec.state, rec.state)
+            if col == COL_PROGRESS:
+                return self._progress(r)[1]
+        if role == ProgressRole and col == COL_PROGRESS:
+            return self._progress(r)
+        if role == Qt.ItemDataRole.ForegroundRole and col in (COL_STATE, COL_PROGRESS):
+            if col == COL_STATE or rec.state in (FAILED, CANCELLED, INTERRUPTED):
+                return QBrush(QColor(STATE_COLOURS.get(rec.state, "#000")))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(r)
+        return None
+
+    def _tooltip(self, r: _Row) -> str:
+        rec = r.record
+        lines = [f"#{rec.id} {rec.title}", self.tr("State: {0}").format(self._state_names.get(rec.state, rec.state)),
+                 self.tr("Queued: {0}").format(time.strftime("%H:%M:%S", time.localtime(rec.created)))]
+        if rec.error:
+            lines += ["", rec.error]
+        if rec.traceback:
+            tb = rec.traceback.strip().splitlines()
+            lines += ["", self.tr("Details:")] + tb[-15:]
+        if r.log:
+            lines += ["", r.log]
+        if rec.outputs:
+            lines += [""] + list(rec.outputs)
+        return "\n".join(lines)
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Draws the progress column as a bar with its text; failures as coloured text."""
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        value = index.data(ProgressRole)
+        if not value or value[0] <= -2.0:
+            super().paint(painter, option, index)
+            return
+        fraction, text = value
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        bar = QStyleOptionProgressBar()
+        bar.rect = QRect(option.rect.adjusted(2, 2, -2, -2))
+        bar.minimum, bar.maximum = 0, 0 if fraction < 0 else 1000
+        bar.progress = 0 if fraction < 0 else int(fraction * 1000)
+        bar.text = text
+        bar.textVisible = True
+        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
+        bar.state = option.state | QStyle.StateFlag.State_Enabled
+        bar.palette = QPalette(option.palette)
+        bar.fontMetrics = option.fontMetrics
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+
+
+class QueueView(QWidget):
+    """The queue dock's contents: the job table and its buttons. ``bind(pool)`` connects a JobPool."""
+
+    show_output_requested = Signal(int)  # job id: show its output on the canvas
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("QueueView")
+        self.pool: Any = None
+        self.model = JobTableModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("queue_table")
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_ID, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_JOB, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_PROGRESS, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_PROGRESS, 190)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.doubleClicked.connect(self._on_double_click)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.model.dataChanged.connect(self._update_buttons)
+
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Cancel the selected queued or running jobs"))
+        self.retry_button = QPushButton(self.tr("Retry"))
+        self.retry_button.setToolTip(self.tr("Queue the selected jobs again"))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setToolTip(self.tr("Remove the selected finished jobs from the list "
+                                              "(their images stay in the history)"))
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.retry_button.clicked.connect(self.retry_selected)
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for b in (self.cancel_button, self.retry_button, self.remove_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    def bind(self, pool: Any) -> None:
+        """Show ``pool``'s jobs and follow its signals."""
+        self.pool = pool
+        self.model.set_records(list(pool.jobs()))
+        pool.job_added.connect(self._refresh)
+        pool.job_changed.connect(self._refresh)
+        pool.job_failed.connect(lambda job_id, _msg: self._refresh(job_id))
+        pool.job_cancelled.connect(self._refresh)
+        pool.job_finished.connect(lambda job_id, _result: self._refresh(job_id))
+        pool.job_progress.connect(self.model.set_progress)
+        pool.job_log.connect(self.model.add_log)
+        self._update_buttons()
+
+    def _refresh(self, job_id: int) -> None:
+        try:
+            record = self.pool.job(job_id) if self.pool is not None else None
+        except KeyError:  # removed from the queue
+            record = None
+        if record is None:
+            self.model.remove_job(job_id)
+        else:
+            was_new = self.model.row_of(job_id) < 0
+            self.model.upsert(record)
+            if was_new:
+                self.table.scrollToBottom()
+        self._update_buttons()
+
+    def selected_records(self) -> list[JobRecord]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.record(r) for r in rows]
+
+    def _update_buttons(self, *args: Any) -> None:
+        recs = self.selected_records()
+        bound = self.pool is not None
+        self.cancel_button.setEnabled(bound and any(r.state in (QUEUED, RUNNING) for r in recs))
+        self.retry_button.setEnabled(bound and any(r.state in RETRYABLE_STATES for r in recs))
+        self.remove_button.setEnabled(bound and any(r.state != RUNNING for r in recs))
+
+    def cancel_selected(self) -> None:
+        for r in self.selected_records():
+            if r.state in (QUEUED, RUNNING):
+                self.pool.cancel(r.id)
+
+    def retry_selected(self) -> None:
+        for r in self.selected_records():
+            if r.state in RETRYABLE_STATES:
+                self.pool.retry(r.id)
+
+    def remove_selected(self) -> None:
+        for r in self.selected_records():
+            if r.state != RUNNING:
+                self.pool.remove(r.id)
+                self._refresh(r.id)
+
+    def _on_double_click(self, index: QModelIndex) -> None:
+        rec = self.model.record(index.row())
+        if rec.state == DONE and rec.outputs:
+            self.show_output_requested.emit(rec.id)

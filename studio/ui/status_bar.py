@@ -1,0 +1,64 @@
+"""The status bar: engine state, device, memory in use and the loaded model(s)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+
+def format_bytes(n: float) -> str:
+    """'512 MB', '1.4 GB' (binary units, short)."""
+    units = ("B", "KB", "MB", "GB", "TB")
+    i = 0
+    while n >= 1024 and i < len(units) - 1:
+        n /= 1024.0
+        i += 1
+    return f"{n:.0f} {units[i]}" if i < 3 or n >= 100 else f"{n:.1f} {units[i]}"
+
+
+DEVICE_LABELS = {"cpu": "CPU", "cuda": "CUDA", "mps": "MPS"}
+
+
+class StudioStatusBar(QStatusBar):
+    """Permanent labels on the right; transient messages (job failed, saved…) on the left."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.engine_label = QLabel(self.tr("Loading engine…"))
+        self.engine_label.setObjectName("engine_label")
+        self.device_label = QLabel()
+        self.device_label.setObjectName("device_label")
+        self.memory_label = QLabel()
+        self.memory_label.setObjectName("memory_label")
+        self.model_label = QLabel(self.tr("No model loaded"))
+        self.model_label.setObjectName("model_label")
+        for w in (self.engine_label, self.model_label, self.memory_label, self.device_label):
+            w.setContentsMargins(6, 0, 6, 0)
+            self.addPermanentWidget(w)
+        self.device_label.hide()
+        self.memory_label.hide()
+        self.ready = False
+
+    def on_engine_ready(self, device: str) -> None:
+        self.ready = True
+        self.engine_label.hide()
+        self._set_device(device)
+
+    def _set_device(self, device: str) -> None:
+        kind = device.split(":")[0].lower()
+        label = DEVICE_LABELS.get(kind, device.upper())
+        self.device_label.setText(self.tr("Device: {0}").format(label + device[len(kind):]))
+        self.device_label.show()
+
+    def on_engine_status(self, status: Mapping[str, Any]) -> None:
+        """``{"device", "memory_bytes", "loaded": [...]}`` from the pool."""
+        if status.get("device"):
+            self._set_device(str(status["device"]))
+        mem = status.get("memory_bytes")
+        if isinstance(mem, (int, float)) and mem > 0:
+            self.memory_label.setText(self.tr("Memory: {0}").format(format_bytes(mem)))
+            self.memory_label.show()
+        loaded = [str(x) for x in status.get("loaded") or []]
+        names = ", ".join(n.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] for n in loaded)
+        self.model_label.setText(self.tr("Loaded: {0}").format(names) if names else self.tr("No model loaded"))
+        self.model_label.setToolTip("\n".join(loaded))
