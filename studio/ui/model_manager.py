@@ -1,0 +1,530 @@
+"""The model manager dock: every model on disk, identified, hashed in the background, importable.
+
+Pure core code runs here (registry scan, identification, hashing, import/rename/trash) on a
+QThreadPool so the window never freezes; nothing imports torch. Conversion of pickles runs the
+CLI (``models convert``) in a QProcess for the same reason. Mount it on the main window with
+``install_model_manager(window)``: Models → Model manager… then opens (and docks) it.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import (QObject, QProcess, QRunnable, QSortFilterProxyModel, Qt, QThreadPool, QUrl,
+                            Signal)
+from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
+                               QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QMainWindow,
+                               QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+from studio.core.errors import JobCancelled, StudioError, user_message
+from studio.core.paths import StudioPaths
+from studio.core.registry import TASK_TYPES, TYPE_LABELS, ModelEntry, ModelRegistry
+from studio.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("name", "type", "family", "size", "source", "status", "hash")
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+class _Signals(QObject):
+    scanned = Signal(list)
+    hash_progress = Signal(str, int, int)  # path, done, total
+    hashed = Signal(str, str)  # path, sha256
+    failed = Signal(str, str)  # path, message
+
+
+class _ScanTask(QRunnable):
+    def __init__(self, registry: ModelRegistry, signals: _Signals) -> None:
+        super().__init__()
+        self.registry, self.signals = registry, signals
+
+    def run(self) -> None:
+        try:
+            entries = self.registry.scan_with_hashes()
+        except Exception:  # never leave the table waiting
+            log.exception("model scan failed")
+            entries = []
+        self.signals.scanned.emit(entries)
+
+
+class _HashTask(QRunnable):
+    def __init__(self, paths: StudioPaths, path: str, signals: _Signals, cancelled: Callable[[], bool]) -> None:
+        super().__init__()
+        self.paths, self.path, self.signals, self._cancelled = paths, path, signals, cancelled
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled()
+
+    def run(self) -> None:
+        from studio.core.hashing import HashCache
+
+        try:
+            sha = HashCache.for_paths(self.paths).model_hash(
+                Path(self.path), progress=lambda d, t: self.signals.hash_progress.emit(self.path, d, t), cancel=self)
+            self.signals.hashed.emit(self.path, sha)
+        except JobCancelled:
+            self.signals.failed.emit(self.path, "cancelled")
+        except (StudioError, OSError) as exc:
+            self.signals.failed.emit(self.path, user_message(exc))
+
+
+class ModelManagerDock(QDockWidget):
+    """Library table with filter/search, details, import (drop or dialog), hashing, unload.
+
+    ``pool`` is a callable returning the JobPool (or None before it starts); ``on_changed`` is
+    called after the library changed (the main window rescans its model pickers)."""
+
+    library_changed = Signal()
+    scan_finished = Signal()
+
+    def __init__(self, paths: StudioPaths, settings: Settings, pool: Callable[[], Any] | None = None,
+                 on_changed: Callable[[], None] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ModelManagerDock")
+        self.setWindowTitle(self.tr("Model manager"))
+        self.paths, self.settings = paths, settings
+        self.registry = ModelRegistry(paths, settings)
+        self._pool_getter = pool or (lambda: None)
+        self._bound_pool: Any = None
+        self._on_changed = on_changed
+        self._threads = QThreadPool(self)
+        self._threads.setMaxThreadCount(2)
+        self._signals = _Signals(self)
+        self._signals.scanned.connect(self._on_scanned)
+        self._signals.hash_progress.connect(self._on_hash_progress)
+        self._signals.hashed.connect(self._on_hashed)
+        self._signals.failed.connect(self._on_hash_failed)
+        self._closing = False
+        self._pending_hash: list[str] = []
+        self.entries: list[ModelEntry] = []
+        self._build()
+        self.setAcceptDrops(True)
+        self.rescan()
+
+    # -- layout -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        body = QWidget(self)
+        lay = QVBoxLayout(body)
+        self.offline_label = QLabel(body)
+        self.offline_label.setWordWrap(True)
+        if self.settings.offline:
+            self.offline_label.setText(self.tr(
+                "Offline mode is on: the studio opens no network connection, so downloads are disabled. "
+                "Turn offline mode off in Settings to download from the Hugging Face hub."))
+        self.offline_label.setVisible(self.settings.offline)
+        lay.addWidget(self.offline_label)
+
+        bar = QHBoxLayout()
+        self.search = QLineEdit(body)
+        self.search.setPlaceholderText(self.tr("Search name, type, family…"))
+        self.search.setClearButtonEnabled(True)
+        self.kind = QComboBox(body)
+        for label, key in ((self.tr("All"), ""), (self.tr("Image"), "image"), (self.tr("Text"), "text"),
+                           (self.tr("Upscale"), "upscale"), (self.tr("Add-ons"), "addon"),
+                           (self.tr("Problems"), "problems")):
+            self.kind.addItem(label, key)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.kind)
+        lay.addLayout(bar)
+
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Type"), self.tr("Family"), self.tr("Size"),
+                                              self.tr("Source"), self.tr("Status"), self.tr("AutoV2")])
+        self.proxy = _Filter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(body)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.details = QTextBrowser(body)
+        self.details.setOpenExternalLinks(False)
+        split = QSplitter(Qt.Orientation.Vertical, body)
+        split.addWidget(self.table)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay.addWidget(split, 1)
+
+        self.progress = QProgressBar(body)
+        self.progress.setVisible(False)
+        self.progress_label = QLabel(body)
+        lay.addWidget(self.progress_label)
+        lay.addWidget(self.progress)
+
+        buttons = QHBoxLayout()
+        self.import_button = QPushButton(self.tr("Import…"), body)
+        self.import_folder_button = QPushButton(self.tr("Import folder…"), body)
+        self.hash_button = QPushButton(self.tr("Hash"), body)
+        self.rename_button = QPushButton(self.tr("Rename…"), body)
+        self.delete_button = QPushButton(self.tr("Move to trash"), body)
+        self.reveal_button = QPushButton(self.tr("Show in folder"), body)
+        self.convert_button = QPushButton(self.tr("Convert to safetensors"), body)
+        self.rescan_button = QPushButton(self.tr("Rescan"), body)
+        for b in (self.import_button, self.import_folder_button, self.hash_button, self.rename_button,
+                  self.delete_button, self.reveal_button, self.convert_button, self.rescan_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+
+        lay.addWidget(QLabel(self.tr("Loaded in memory:"), body))
+        loaded_row = QHBoxLayout()
+        self.loaded_list = QListWidget(body)
+        self.loaded_list.setMaximumHeight(70)
+        self.unload_button = QPushButton(self.tr("Unload all"), body)
+        loaded_row.addWidget(self.loaded_list, 1)
+        loaded_row.addWidget(self.unload_button)
+        lay.addLayout(loaded_row)
+        self.setWidget(body)
+
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.kind.currentIndexChanged.connect(lambda _i: self.proxy.set_kind(self.kind.currentData()))
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
+        self.import_button.clicked.connect(self._import_files_dialog)
+        self.import_folder_button.clicked.connect(self._import_folder_dialog)
+        self.hash_button.clicked.connect(lambda: self.hash_entry(self.current_entry()))
+        self.rename_button.clicked.connect(self._rename)
+        self.delete_button.clicked.connect(self._trash)
+        self.reveal_button.clicked.connect(self._reveal)
+        self.convert_button.clicked.connect(self._convert)
+        self.rescan_button.clicked.connect(self.rescan)
+        self.unload_button.clicked.connect(self.unload_all)
+        self._update_buttons()
+
+    # -- data -------------------------------------------------------------------------------
+    def rescan(self) -> None:
+        """Re-read every model source in the background (``scan_finished`` follows)."""
+        self._bind_pool()
+        self._threads.start(_ScanTask(self.registry, self._signals))
+
+    def _on_scanned(self, entries: list) -> None:
+        if self._closing:
+            return
+        current = self.current_entry()
+        self.entries = list(entries)
+        self.model.setRowCount(0)
+        for e in self.entries:
+            self.model.appendRow(self._row(e))
+        if current is not None:
+            self.select(current.path)
+        self._update_buttons()
+        self.scan_finished.emit()
+        waiting = []
+        for path in self._pending_hash:  # a scan started before the import may not list it yet
+            entry = next((e for e in self.entries if e.path == path), None)
+            if entry is not None:
+                self.select(path)
+                self.hash_entry(entry)
+            else:
+                waiting.append(path)
+        self._pending_hash = waiting
+
+    def _row(self, e: ModelEntry) -> list[QStandardItem]:
+        status = e.status if e.status == "ok" else f"{e.status}: {e.reason}"
+        values = (e.name, TYPE_LABELS.get(e.type, e.type), e.family, human_size(e.size), e.source, status,
+                  str(e.details.get("autov2") or ""))
+        items = []
+        for col, v in zip(COLUMNS, values):
+            it = QStandardItem(v)
+            it.setEditable(False)
+            it.setData(e, ENTRY_ROLE)
+            if col == "size":
+                it.setData(e.size, Qt.ItemDataRole.UserRole + 2)
+            if col == "status" and e.status != "ok":
+                it.setToolTip(e.reason)
+            items.append(it)
+        return items
+
+    def row_of(self, path: str) -> int:
+        for r in range(self.model.rowCount()):
+            if self.model.item(r, 0).data(ENTRY_ROLE).path == path:
+                return r
+        return -1
+
+    def entry_for(self, path: str) -> ModelEntry | None:
+        r = self.row_of(path)
+        return self.model.item(r, 0).data(ENTRY_ROLE) if r >= 0 else None
+
+    def select(self, path: str) -> None:
+        r = self.row_of(path)
+        if r >= 0:
+            idx = self.proxy.mapFromSource(self.model.index(r, 0))
+            if idx.isValid():
+                self.table.setCurrentIndex(idx)
+                self.table.selectRow(idx.row())
+        self._show_details()
+
+    def current_entry(self) -> ModelEntry | None:
+        idx = self.table.currentIndex()
+        if not idx.isValid():
+            return None
+        return self.proxy.data(idx, ENTRY_ROLE)
+
+    def _show_details(self) -> None:
+        e = self.current_entry()
+        self._update_buttons()
+        if e is None:
+            self.details.setHtml(self.tr("<i>Select a model to see its details. Drop model files here to import them.</i>"))
+            return
+        esc = html.escape
+        rows = [(self.tr("Type"), TYPE_LABELS.get(e.type, e.type)), (self.tr("Family"), e.family),
+                (self.tr("Status"), e.status + (f" — {e.reason}" if e.reason else "")),
+                (self.tr("Size"), human_size(e.size)), (self.tr("Source"), e.source), (self.tr("Path"), e.path)]
+        for k, v in e.details.items():
+            if k == "metadata" or v in (None, ""):
+                continue
+            if isinstance(v, int) and k == "parameters":
+                v = f"{v:,}"
+            rows.append((k.replace("_", " "), ", ".join(map(str, v)) if isinstance(v, list) else str(v)))
+        body = "".join(f"<tr><td><b>{esc(str(k))}</b></td><td>{esc(str(v))}</td></tr>" for k, v in rows)
+        meta = e.details.get("metadata") or {}
+        if meta:
+            body += f"<tr><td colspan=2><b>{esc(self.tr('Metadata'))}</b></td></tr>"
+            body += "".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v)[:300])}</td></tr>" for k, v in meta.items())
+        self.details.setHtml(f"<h3>{esc(e.title)}</h3><table cellspacing='3'>{body}</table>")
+
+    def _update_buttons(self) -> None:
+        e = self.current_entry()
+        own = e is not None and e.source == "user"
+        self.hash_button.setEnabled(e is not None and bool(e.path) and e.type != "unknown")
+        self.rename_button.setEnabled(own)
+        self.delete_button.setEnabled(own)
+        self.reveal_button.setEnabled(e is not None and bool(e.path))
+        self.convert_button.setEnabled(own and e.status == "unsafe" and "DANGEROUS" not in e.reason)
+
+    # -- hashing ----------------------------------------------------------------------------
+    def hash_entry(self, entry: ModelEntry | None) -> None:
+        """Hash ``entry`` in the background with a progress bar (cached afterwards)."""
+        if entry is None or not entry.path:
+            return
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.progress_label.setText(self.tr("Hashing {0}…").format(entry.name))
+        self._threads.start(_HashTask(self.paths, entry.path, self._signals, lambda: self._closing))
+
+    def _on_hash_progress(self, path: str, done: int, total: int) -> None:
+        self.progress.setValue(int(1000 * done / total) if total else 1000)
+
+    def _on_hashed(self, path: str, sha: str) -> None:
+        self.progress.setValue(1000)
+        self.progress_label.setText(self.tr("SHA-256 {0} (AutoV2 {1})").format(sha, sha[:10]))
+        r = self.row_of(path)
+        if r >= 0:
+            from dataclasses import replace
+
+            old = self.model.item(r, 0).data(ENTRY_ROLE)
+            new = replace(old, details={**old.details, "sha256": sha, "autov2": sha[:10]})
+            for c in range(len(COLUMNS)):
+                self.model.item(r, c).setData(new, ENTRY_ROLE)
+            self.model.item(r, COLUMNS.index("hash")).setText(sha[:10])
+            self.entries = [new if e.path == path else e for e in self.entries]
+        self._show_details()
+
+    def _on_hash_failed(self, path: str, message: str) -> None:
+        self.progress.setVisible(False)
+        self.progress_label.setText(self.tr("Hashing failed: {0}").format(message))
+
+    # -- import / library edits -------------------------------------------------------------
+    def import_paths(self, sources: list[Path], mode: str = "copy") -> list[Path]:
+        """Import files/folders into the library, then rescan and hash them in the background."""
+        from studio.core.identify import identify_path
+        from studio.core.library import import_model
+
+        done, errors = [], []
+        for src in sources:
+            pre = identify_path(Path(src), "path")
+            if pre.status == "unsafe" and "DANGEROUS" in pre.reason:
+                errors.append(f"{Path(src).name}: {pre.reason}")
+                continue
+            try:
+                done.append(import_model(self.paths, Path(src), mode))
+            except StudioError as exc:
+                errors.append(str(exc))
+        if errors:
+            self.progress_label.setText("; ".join(errors))
+        if done:
+            self._pending_hash.extend(str(p) for p in done)
+            self._changed()
+        return done
+
+    def _changed(self) -> None:
+        self.rescan()
+        self.library_changed.emit()
+        if self._on_changed is not None:
+            self._on_changed()
+
+    def _import_files_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Import models"), "",
+                                                self.tr("Models (*.safetensors *.gguf *.ckpt *.pt *.pth *.bin);;All files (*)"))
+        if files:
+            self.import_paths([Path(f) for f in files])
+
+    def _import_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Import a model folder"))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def _rename(self) -> None:
+        from studio.core.library import rename_model
+
+        e = self.current_entry()
+        if e is None:
+            return
+        name, ok = QInputDialog.getText(self, self.tr("Rename model"), self.tr("New name:"), text=e.name)
+        if ok and name and name != e.name:
+            try:
+                rename_model(self.paths, e, name)
+            except StudioError as exc:
+                QMessageBox.warning(self, self.tr("Rename model"), str(exc))
+                return
+            self._changed()
+
+    def _trash(self) -> None:
+        from studio.core.library import trash_model
+
+        e = self.current_entry()
+        if e is None:
+            return
+        if QMessageBox.question(self, self.tr("Move to trash"),
+                                self.tr("Move {0} to the trash?").format(e.name)) != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            trash_model(self.paths, e)
+        except StudioError as exc:
+            QMessageBox.warning(self, self.tr("Move to trash"), str(exc))
+            return
+        self._changed()
+
+    def _reveal(self) -> None:
+        e = self.current_entry()
+        if e is not None and e.path:
+            p = Path(e.path)
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(p if p.is_dir() else p.parent)))
+
+    def _convert(self) -> None:
+        """Run ``models convert`` in a separate process (torch stays out of the GUI process)."""
+        e = self.current_entry()
+        if e is None:
+            return
+        proc = QProcess(self)
+        script = [] if getattr(sys, "frozen", False) else [str(Path(__file__).resolve().parents[2] / "main.py")]
+        proc.finished.connect(lambda code, _status: self._converted(proc, code))
+        self.progress_label.setText(self.tr("Converting {0} to safetensors…").format(e.name))
+        proc.start(sys.executable, [*script, "models", "convert", e.path])
+
+    def _converted(self, proc: QProcess, code: int) -> None:
+        err = bytes(proc.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
+        self.progress_label.setText(self.tr("Converted.") if code == 0 else (err[-1] if err else self.tr("Conversion failed.")))
+        self._changed()
+
+    # -- loaded models ----------------------------------------------------------------------
+    def _bind_pool(self) -> None:
+        pool = self._pool_getter()
+        if pool is not None and pool is not self._bound_pool and hasattr(pool, "engine_status"):
+            pool.engine_status.connect(self.on_engine_status)
+            self._bound_pool = pool
+
+    def on_engine_status(self, status: dict) -> None:
+        self.loaded_list.clear()
+        for name in status.get("loaded", []):
+            self.loaded_list.addItem(str(name))
+        if not status.get("loaded"):
+            self.loaded_list.addItem(self.tr("(nothing loaded)"))
+
+    def unload_all(self) -> None:
+        self._bind_pool()
+        pool = self._pool_getter()
+        if pool is not None:
+            pool.unload_models()
+        self.loaded_list.clear()
+        self.loaded_list.addItem(self.tr("(nothing loaded)"))
+
+    # -- drag and drop ----------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._closing = True  # running hashes stop at their next chunk
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        self._closing = True
+        self._threads.waitForDone(10000)
+
+
+class _Filter(QSortFilterProxyModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._kind = ""
+        self.setSortRole(Qt.ItemDataRole.DisplayRole)
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().lower()
+        self.invalidateFilter()
+
+    def set_kind(self, kind: str) -> None:
+        self._kind = kind or ""
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        e: ModelEntry = self.sourceModel().index(row, 0, parent).data(ENTRY_ROLE)
+        if e is None:
+            return False
+        if self._kind == "problems" and e.status == "ok":
+            return False
+        if self._kind and self._kind != "problems" and e.type not in TASK_TYPES.get(self._kind, ()):
+            return False
+        if self._text:
+            hay = " ".join((e.name, e.type, TYPE_LABELS.get(e.type, ""), e.family, e.source, e.status)).lower()
+            return all(word in hay for word in self._text.split())
+        return True
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802
+        if left.column() == COLUMNS.index("size"):
+            return (left.data(Qt.ItemDataRole.UserRole + 2) or 0) < (right.data(Qt.ItemDataRole.UserRole + 2) or 0)
+        return super().lessThan(left, right)
+
+
+def install_model_manager(window: QMainWindow) -> None:
+    """Make the main window's Models → Model manager… open this dock (created once, docked right)."""
+    holder: dict[str, ModelManagerDock] = {}
+
+    def factory(parent: QWidget) -> ModelManagerDock:
+        dock = holder.get("dock")
+        if dock is None:
+            dock = ModelManagerDock(window.paths, window.settings, pool=lambda: getattr(window, "pool", None),
+                                    on_changed=getattr(window, "rescan_models", None), parent=window)
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            holder["dock"] = dock
+        dock.rescan()
+        dock.raise_()
+        return dock
+
+    window.model_manager_factory = factory

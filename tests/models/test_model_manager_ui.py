@@ -1,0 +1,115 @@
+"""pytest-qt: the model manager dock identifies, hashes (with progress), filters, feeds the picker, unloads."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from studio.core.settings import Settings
+from studio.ui.model_manager import ModelManagerDock, install_model_manager
+from tests.models.conftest import sd_checkpoint_shapes, write_st
+
+
+@pytest.fixture()
+def dock(qtbot, paths):
+    d = ModelManagerDock(paths, Settings())
+    qtbot.addWidget(d)
+    d.show()
+    with qtbot.waitSignal(d.scan_finished, timeout=20000):
+        pass
+    yield d
+    d.shutdown()
+
+
+def _drop(widget, files):
+    """What a file manager does: drag enter (accepted), then drop."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    assert QApplication.sendEvent(widget, enter) and enter.isAccepted()
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def test_drop_identifies_and_hashes_with_progress(qtbot, dock, tmp_path, paths):
+    f = write_st(tmp_path / "incoming" / "my-checkpoint.safetensors", sd_checkpoint_shapes("sd2"))
+    seen = []
+    dock._signals.hash_progress.connect(lambda p, d, t: seen.append((d, t)))
+    with qtbot.waitSignal(dock._signals.hashed, timeout=20000) as hashed:
+        _drop(dock, [f])
+    sha = hashlib.sha256(f.read_bytes()).hexdigest()
+    assert hashed.args[1] == sha and (paths.models / "my-checkpoint.safetensors").is_file()
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert dock.progress.value() == dock.progress.maximum()
+    e = dock.entry_for(str(paths.models / "my-checkpoint.safetensors"))
+    assert (e.type, e.family, e.details["autov2"]) == ("sd_single_file", "sd2", sha[:10])
+    row = dock.row_of(e.path)
+    assert dock.model.item(row, 6).text() == sha[:10]
+    dock.select(e.path)
+    assert sha in dock.details.toPlainText() and "1024" in dock.details.toPlainText()
+
+
+def test_filter_search_and_problems(qtbot, dock, paths):
+    write_st(paths.models / "style.safetensors", {"emb_params": (1, 768)})
+    (paths.models / "broken.safetensors").write_bytes(b"\xff" * 20)
+    with qtbot.waitSignal(dock.scan_finished, timeout=20000):
+        dock.rescan()
+    names = lambda: {dock.proxy.index(r, 0).data() for r in range(dock.proxy.rowCount())}  # noqa: E731
+    dock.kind.setCurrentIndex(dock.kind.findData("addon"))
+    assert names() == {"style"}
+    dock.kind.setCurrentIndex(dock.kind.findData("problems"))
+    assert "broken" in names() and "style" not in names()
+    dock.kind.setCurrentIndex(0)
+    dock.search.setText("esrgan x4plus")
+    assert names() == {"RealESRGAN x4plus", "RealESRGAN x4plus-anime"}
+    assert dock.offline_label.isVisible() and "downloads are disabled" in dock.offline_label.text()
+
+
+def test_imported_model_appears_in_the_prompt_editor_picker(qtbot, paths, tiny_sd_dir, tmp_path):
+    from studio.ui.main_window import MainWindow
+
+    w = MainWindow(paths, Settings())
+    qtbot.addWidget(w)
+    w.show()
+    install_model_manager(w)
+    w.open_model_manager()
+    d = w.findChild(ModelManagerDock)
+    assert d is not None and d.isVisible()
+    src = tmp_path / "my-pipeline"
+    shutil.copytree(tiny_sd_dir, src)
+    combo = w.prompt_editor.model_combo
+    with qtbot.waitSignal(d._signals.hashed, timeout=30000):
+        d.import_paths([src])
+    qtbot.waitUntil(lambda: combo.findData("my-pipeline") >= 0, timeout=20000)
+    d.shutdown()
+    w.scanner.wait()
+
+
+def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir):
+    """A real pool generates with the tiny pipeline; the dock lists it as loaded; Unload all frees it."""
+    from studio.core.specs import ImageSpec
+    from studio.jobs.pool import JobPool
+
+    shutil.copytree(tiny_sd_dir, paths.models / "tiny")
+    pool = JobPool(paths, Settings())
+    pool.start()
+    try:
+        d = ModelManagerDock(paths, Settings(), pool=lambda: pool)
+        qtbot.addWidget(d)
+        with qtbot.waitSignal(pool.job_finished, timeout=120000):
+            pool.submit(ImageSpec(prompt="a shoe", model="tiny", steps=2, width=64, height=64, seed=1))
+        items = lambda: [d.loaded_list.item(i).text() for i in range(d.loaded_list.count())]  # noqa: E731
+        qtbot.waitUntil(lambda: any("tiny" in t for t in items()), timeout=20000)
+        with qtbot.waitSignal(pool.engine_status, timeout=20000,
+                              check_params_cb=lambda s: not s.get("loaded")):
+            d.unload_button.click()
+        qtbot.waitUntil(lambda: items() == ["(nothing loaded)"], timeout=5000)
+        d.shutdown()
+    finally:
+        pool.shutdown(wait=True, timeout=30)
