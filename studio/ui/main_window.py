@@ -12,6 +12,7 @@ The window never imports torch: the job pool is attached after the window is sho
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from typing import Any, Callable
 
@@ -41,6 +42,19 @@ OPTIONAL_WORKSPACES = (
     ("text", "studio.ui.text_workspace", "TextWorkspace", "Text"),
     ("training", "studio.ui.training_workspace", "TrainingWorkspace", "Training"),
 )
+# (module, function): installers other helpers provide, called with the window (e.g. the model
+# manager sets ``window.model_manager_factory``).
+OPTIONAL_INSTALLERS = (("studio.ui.model_manager", "install_model_manager"),)
+
+
+def _optional_module(name: str) -> Any:
+    """The module ``name``, or None while it does not exist (a part another helper has not built)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
 
 
 def ui_settings(paths: StudioPaths) -> QSettings:
@@ -105,7 +119,7 @@ class MainWindow(QMainWindow):
         self.history.reuse_requested.connect(self.reuse_parameters)
         self.queue_view.show_output_requested.connect(self._show_job_output)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
-        self._load_optional_workspaces()
+        self._load_optional_parts()
 
         self.resize(1280, 820)
         self._default_state = self.saveState(STATE_VERSION)
@@ -212,16 +226,19 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, k=key: self.show_workspace(k))
         self.workspaces.tabBar().setVisible(len(self._workspace_keys) > 1)
 
-    def _load_optional_workspaces(self) -> None:
+    def _load_optional_parts(self) -> None:
         for key, module_name, class_name, title in OPTIONAL_WORKSPACES:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name == module_name:
-                    continue
-                raise
+            module = _optional_module(module_name)
+            if module is None:
+                continue
             cls = getattr(module, class_name)
-            self.add_workspace(key, cls(), self.tr(title))
+            params = inspect.signature(cls).parameters
+            kwargs = {k: v for k, v in (("paths", self.paths), ("settings", self.settings)) if k in params}
+            self.add_workspace(key, cls(**kwargs), self.tr(title))
+        for module_name, function in OPTIONAL_INSTALLERS:
+            module = _optional_module(module_name)
+            if module is not None and hasattr(module, function):
+                getattr(module, function)(self)
 
     def _on_workspace_changed(self, index: int) -> None:
         key = self.current_workspace()
