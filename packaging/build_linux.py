@@ -105,7 +105,7 @@ def time_version() -> float:
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:
     read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
                             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as fh:
@@ -122,17 +122,25 @@ def find_window(display: str) -> bool:
     return found.returncode == 0 and bool(found.stdout.strip())
 
 
-def screenshot_gui(home: Path, shot: Path) -> float | None:
-    """Open the bundled app on a virtual screen; seconds until its window shows, and a screenshot."""
-    xvfb, display = start_xvfb()
-    log = home / "gui-stdout.txt"
+def _stop(app: subprocess.Popen) -> None:
+    if app.poll() is None:
+        os.killpg(app.pid, signal.SIGTERM)
+        try:
+            app.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(app.pid, signal.SIGKILL)
+            app.wait()
+
+
+def screenshot_gui(home: Path, display: str, shot: Path) -> float | None:
+    """Open the bundled app as a user does; seconds until its window is visible, and a screenshot."""
+    log = home / "gui-output.txt"
     env = dict(app_env(home), DISPLAY=display, QT_QPA_PLATFORM="xcb")
-    try:
-        with open(log, "w") as out:
-            t0 = time.monotonic()
-            app = subprocess.Popen([str(EXE)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-            shown = None
+    with open(log, "w") as out:
+        t0 = time.monotonic()
+        app = subprocess.Popen([str(EXE)], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        shown = None
+        try:
             while time.monotonic() - t0 < WINDOW_TIMEOUT_S and app.poll() is None:
                 if find_window(display):
                     shown = time.monotonic() - t0
@@ -141,16 +149,45 @@ def screenshot_gui(home: Path, shot: Path) -> float | None:
             if shown is not None:
                 time.sleep(4.0)  # let it paint and settle before the screenshot
                 subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
-            if app.poll() is None:
-                os.killpg(app.pid, signal.SIGTERM)
-                try:
-                    app.wait(15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(app.pid, signal.SIGKILL)
-                    app.wait()
+        finally:
+            _stop(app)
+    if shown is None:
+        say(f"the window did not show within {WINDOW_TIMEOUT_S} s; app output:\n{log.read_text()[-3000:]}")
+    return shown
+
+
+def probe_startup(home: Path, display: str) -> dict[str, float]:
+    """Second launch with the app's start-up probe: seconds to the first paint and to the engine being ready."""
+    env = dict(app_env(home), DISPLAY=display, QT_QPA_PLATFORM="xcb", AIGC_STUDIO_STARTUP_PROBE="1")
+    t0 = time.time()
+    app = subprocess.Popen([str(EXE)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    try:
+        out, _ = app.communicate(timeout=WINDOW_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _stop(app)
+        out = ""
+    times = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0] == "STARTUP":
+            times[parts[1]] = round(float(parts[2]) - t0, 2)
+    return times
+
+
+def check_gui(home: Path, report: dict[str, object]) -> bool:
+    xvfb, display = start_xvfb()
+    try:
+        shot = OUT / "screenshot.png"
+        shown = screenshot_gui(home, display, shot)
+        report["window_shown_s"] = None if shown is None else round(shown, 2)
         if shown is None:
-            say(f"the window did not show within {WINDOW_TIMEOUT_S} s; app output:\n{log.read_text()[-3000:]}")
-        return shown
+            return False
+        say(f"screenshot: {shot}")
+        probe = probe_startup(home, display)
+        report["probe_window_shown_s"] = probe.get("window_shown")
+        report["probe_engine_ready_s"] = probe.get("engine_ready")
+        return True
     finally:
         xvfb.terminate()
         xvfb.wait()
@@ -198,14 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             pass
         elif not (shutil.which("Xvfb") and shutil.which("xdotool") and shutil.which("import")):
             say("skipping the window check: Xvfb, xdotool or ImageMagick's import is not installed")
-        else:
-            shot = OUT / "screenshot.png"
-            shown = screenshot_gui(home, shot)
-            report["window_shown_s"] = None if shown is None else round(shown, 2)
-            if shown is None:
-                failures.append("the bundled app's window did not open")
-            else:
-                say(f"screenshot: {shot}")
+        elif not check_gui(home, report):
+            failures.append("the bundled app's window did not open")
     changed = written_inside(BUNDLE, before)
     if changed:
         failures.append(f"the app wrote inside its install folder: {', '.join(changed[:10])}")
@@ -217,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     say(f"bundle: {BUNDLE} = {size / 1e6:.0f} MB (goal <= {SIZE_GOAL / 1e6:.0f} MB)"
         + ("" if size <= SIZE_GOAL else "  ** over the goal **"))
     for key, label in (("build_s", "build"), ("version_cmd_s", "`--version`"), ("selftest_s", "self-test"),
-                       ("window_shown_s", "cold start to window")):
+                       ("window_shown_s", "first launch to visible window"),
+                       ("probe_window_shown_s", "second launch to first paint"),
+                       ("probe_engine_ready_s", "second launch to engine ready (torch loaded)")):
         if report.get(key) is not None:
             say(f"{label}: {report[key]} s")
     for failure in failures:
