@@ -198,6 +198,19 @@ def _weights_in(folder: Path) -> tuple[list[Path], list[Path]]:
 
 
 def _identify_folder(path: Path, base: dict) -> ModelEntry:
+    entry = _identify_folder_kind(path, base)
+    record = path / ".studio_source.json"  # written by the downloader: where the files came from
+    if record.is_file():
+        try:
+            src = _read_json(record)
+            extra = {k: src[k] for k in ("repo_id", "revision", "requested_revision") if src.get(k)}
+            entry = _entry(entry.__dict__, details={**entry.details, **extra})
+        except ValueError:
+            pass
+    return entry
+
+
+def _identify_folder_kind(path: Path, base: dict) -> ModelEntry:
     studio = path / "studio_model.json"
     if studio.is_file():
         return _studio_folder(path, base, studio)

@@ -121,7 +121,8 @@ def test_download_verifies_records_revision_and_is_identified(hub, paths):
     assert record["files"]["model.safetensors"] == hashlib.sha256(WEIGHTS).hexdigest()
     # the verified hash is in the cache already: the manager will not hash it again
     assert HashCache.for_paths(paths).lookup(dest / "model.safetensors") == hashlib.sha256(WEIGHTS).hexdigest()
-    assert identify_path(dest, "user").type == "causal_lm"
+    e = identify_path(dest, "user")
+    assert e.type == "causal_lm" and (e.details["repo_id"], e.details["revision"]) == ("acme/tiny", COMMIT)
 
 
 def test_include_filter_and_unknown_repo(hub):
