@@ -240,15 +240,39 @@ def test_exception_inside_the_pipeline_is_a_clear_error(tiny_sd_dir, fresh_ctx):
     assert run(spec_for(tiny_sd_dir), RecordingReporter(), CancelToken(), engine_ctx).outputs
 
 
-def test_no_model_installed_is_a_clear_error(engine_ctx):
+@pytest.fixture()
+def no_builtin_models(monkeypatch, tmp_path):
+    """A studio whose built-in models folder is empty (only what the test installs)."""
+    empty = tmp_path / "no-builtins"
+    empty.mkdir()
+    monkeypatch.setattr("studio.core.registry.builtin_models_dir", lambda: empty)
+
+
+def test_no_model_installed_is_a_clear_error(engine_ctx, no_builtin_models):
     with pytest.raises(ModelError, match="No diffusion image model is installed"):
         run(ImageSpec(prompt="x", width=64, height=64, steps=1), RecordingReporter(), CancelToken(), engine_ctx)
 
 
-def test_default_model_and_name_lookup_from_the_models_folder(tiny_sd_dir, engine_ctx, paths):
+def test_default_model_and_name_lookup_from_the_models_folder(tiny_sd_dir, engine_ctx, paths, no_builtin_models):
     shutil.copytree(tiny_sd_dir, paths.models / "my-tiny")
     by_default = run(ImageSpec(prompt="x", width=64, height=64, steps=1), RecordingReporter(), CancelToken(), engine_ctx)
     by_name = run(ImageSpec(prompt="x", model="my-tiny", width=64, height=64, steps=1), RecordingReporter(),
                   CancelToken(), engine_ctx)
     assert by_default.info["model"] == by_name.info["model"] == "my-tiny"
     assert read_png_parameters(by_default.outputs[0]).model == "my-tiny"
+
+
+def test_default_image_model_setting_is_honoured(tiny_sd_dir, engine_ctx, paths):
+    shutil.copytree(tiny_sd_dir, paths.models / "zz-mine")
+    engine_ctx.settings = engine_ctx.settings.replace(default_image_model="zz-mine")
+    result = run(ImageSpec(prompt="x", width=64, height=64, steps=1), RecordingReporter(), CancelToken(), engine_ctx)
+    assert result.info["model"] == "zz-mine"
+
+
+def test_a_gan_model_is_refused_with_a_clear_message(engine_ctx):
+    gans = [e for e in engine_ctx.registry.scan() if e.type == "gan" and e.usable]
+    if not gans:
+        pytest.skip("no GAN model installed in this build")
+    with pytest.raises(ModelError, match="not a diffusion pipeline"):
+        run(ImageSpec(prompt="x", model=gans[0].name, width=64, height=64, steps=1), RecordingReporter(),
+            CancelToken(), engine_ctx)
