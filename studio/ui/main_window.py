@@ -44,7 +44,8 @@ OPTIONAL_WORKSPACES = (
 )
 # (module, function): installers other helpers provide, called with the window (e.g. the model
 # manager sets ``window.model_manager_factory``).
-OPTIONAL_INSTALLERS = (("studio.ui.model_manager", "install_model_manager"),)
+OPTIONAL_INSTALLERS = (("studio.ui.model_manager", "install_model_manager"),
+                       ("studio.ui.builtin_tools", "install_builtin_tools"))
 
 
 def _optional_module(name: str) -> Any:

@@ -147,3 +147,14 @@ def test_cli_upscale_and_faces(studio_home, tmp_path, photo_png):
     assert r.returncode == 0, r.stderr
     with Image.open(r.stdout.strip()) as im:
         assert im.size == (3 * 64 + 4 * 2, 2 * 64 + 3 * 2)
+
+
+def test_upscale_image_in_process(ctx):
+    from studio.engines.upscale.run import upscale_image
+
+    img = Image.fromarray(astronaut(16)).convert("RGBA")
+    out = upscale_image(img, ctx, model="animevideov3-x3", tile=8)
+    assert out.size == (48, 48) and out.mode == "RGBA"
+    cancel = CancelToken()
+    cancel.cancel()
+    assert upscale_image(img, ctx, model="animevideov3-x3", cancel=cancel) is None

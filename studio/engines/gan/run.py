@@ -7,6 +7,7 @@ import torch
 from PIL import Image
 
 from studio.core.builtin_models import FACES_NAME
+from studio.core.errors import ModelError
 from studio.core.progress import CancelToken, Reporter
 from studio.core.specs import GanSpec, JobResult
 from studio.engines.context import EngineContext
@@ -21,16 +22,15 @@ CHUNK = 16  # images per forward pass between progress reports / cancel checks
 def _generator(spec: GanSpec, ctx: EngineContext) -> tuple[Generator, str]:
     entry = ctx.registry.resolve(spec.model or FACES_NAME, task="image")
     if entry.type != "gan":
-        from studio.core.errors import ModelError
-
         raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a GAN.")
     gen = ctx.cache.get_or_load(("gan", entry.path, ctx.device),
                                 lambda: load_gan(entry, ctx.paths).to(ctx.device))
     return gen, entry.name
 
 
-def _sample(gen: Generator, latents: torch.Tensor, reporter: Reporter, cancel: CancelToken) -> list | None:
-    """Images for the latents in chunks; None when cancelled."""
+def _sample(gen: Generator, latents: torch.Tensor, reporter: Reporter, cancel: CancelToken,
+            grid_columns: int | None = None) -> list | None:
+    """Images for the latents in chunks; None when cancelled. Previews: the grid so far, or the last frame."""
     images = []
     total = len(latents)
     for i in range(0, total, CHUNK):
@@ -39,7 +39,7 @@ def _sample(gen: Generator, latents: torch.Tensor, reporter: Reporter, cancel: C
         images += generate(gen, latents[i:i + CHUNK])
         reporter.progress(min(i + CHUNK, total), total)
         if reporter.wants_preview():
-            reporter.preview(images[-1])
+            reporter.preview(images[-1] if grid_columns is None else make_grid(images, grid_columns))
     return images
 
 
@@ -66,7 +66,7 @@ def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineConte
         return JobResult(outputs=(str(png), str(gif)), info=info)
 
     z = torch.stack([latent_for_seed(s, dim) for s in spec.seeds])
-    images = _sample(gen, z, reporter, cancel)
+    images = _sample(gen, z, reporter, cancel, spec.columns)
     if images is None:
         return JobResult(cancelled=True, info=info)
     images = [enlarge(im, spec.scale) for im in images]

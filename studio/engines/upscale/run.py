@@ -66,6 +66,29 @@ def _model(entry: ModelEntry, ctx: EngineContext) -> Upscaler:
                                  lambda: load_upscaler(entry, ctx.paths).to(ctx.device))
 
 
+def _precision(ctx: EngineContext):
+    return pick_compute_dtype(ctx.device, str(ctx.settings.extra.get("upscale_precision", "auto")))
+
+
+def upscale_image(image: Image.Image, ctx: EngineContext, model: str = "", tile: int = 256,
+                  cancel: CancelToken | None = None) -> Image.Image | None:
+    """Upscale a PIL image in-process (e.g. a small generated image shown on the canvas); None if cancelled.
+
+    For other engines; the UI queues an ``UpscaleSpec`` instead.
+    """
+    entry = resolve_upscaler(UpscaleSpec(image="(in memory)", model=model, tile=tile), ctx)
+    net = _model(entry, ctx)
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+    out = upscale_array(net, np.array(image.convert("RGB")), tile, TILE_PAD, ctx.device, cancel, None,
+                        _precision(ctx))
+    if out is None:
+        return None
+    result = Image.fromarray(out, "RGB")
+    if alpha is not None:
+        result.putalpha(alpha.resize(result.size, Image.BICUBIC))
+    return result
+
+
 def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
     """Upscale ``spec.image``; the result is a PNG in the outputs folder (source metadata kept)."""
     t0 = time.perf_counter()
@@ -90,7 +113,7 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
             preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
             reporter.preview(preview)
 
-    dtype = pick_compute_dtype(ctx.device, str(ctx.settings.extra.get("upscale_precision", "auto")))
+    dtype = _precision(ctx)
     out = upscale_array(model, rgb, spec.tile, TILE_PAD, ctx.device, cancel, on_tile, dtype)
     if out is None:
         return JobResult(cancelled=True, info={"model": entry.name})
@@ -105,6 +128,7 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
     params = (params + "\n" if params else "") + f"Upscaled: {entry.name} ×{s}, from {w}×{h}"
     dest = output_path(ctx.paths, f"{src.stem}-x{s}", ".png")
     save_png(image, dest, None if SPEC_CHUNK in text else spec, params, extra)
-    info = {"model": entry.name, "scale": s, "precision": str(dtype or "torch.float32").removeprefix("torch."), "size": [w * s, h * s], "source": str(src), "tiles": total,
-            "seconds": round(time.perf_counter() - t0, 3)}
+    precision = str(dtype or "torch.float32").removeprefix("torch.")
+    info = {"model": entry.name, "scale": s, "precision": precision, "size": [w * s, h * s], "source": str(src),
+            "tiles": total, "seconds": round(time.perf_counter() - t0, 3)}
     return JobResult(outputs=(str(dest),), info=info)

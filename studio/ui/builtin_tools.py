@@ -1,0 +1,109 @@
+"""Built-in model tools in the main window: the Faces workspace and the Upscale actions.
+
+``install_builtin_tools(window)`` is one of the main window's optional installers. It adds:
+- the "Faces" workspace (DCGAN grid by seed, latent walk with GIF export);
+- an "Upscale" menu: upscale the image on the canvas (Ctrl+U) with the chosen Real-ESRGAN model, and
+  an option to upscale every newly generated image automatically.
+The upscaled image is an ordinary upscale job: it shows in the queue and, when done, on the canvas.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from studio.core.builtin_models import DEFAULT_UPSCALER, UPSCALERS
+from studio.core.errors import SpecError
+from studio.core.specs import UpscaleSpec
+from studio.ui.faces_workspace import FacesWorkspace
+
+
+class UpscaleTools(QMenu):
+    """The Upscale menu and its logic; needs the window's canvas, status bar and pool."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window.tr("&Upscale"), window)
+        self.setObjectName("upscale_menu")
+        self.window_ = window
+        self.upscale_action = QAction(self.tr("&Upscale the image on the canvas"), self)
+        self.upscale_action.setShortcut(QKeySequence("Ctrl+U"))
+        self.upscale_action.triggered.connect(lambda: self.upscale_canvas())
+        self.addAction(self.upscale_action)
+        window.addAction(self.upscale_action)  # the shortcut works with hidden menus too
+        self.auto_action = QAction(self.tr("Upscale &every new image"), self)
+        self.auto_action.setCheckable(True)
+        self.auto_action.setToolTip(self.tr("Queue an upscale after each finished text-to-image job"))
+        self.auto_action.toggled.connect(lambda on: on and window.pool is not None and self.bind(window.pool))
+        self.addAction(self.auto_action)
+        self.addSeparator()
+        self.model_group = QActionGroup(self)
+        default = str(window.settings.extra.get("default_upscaler", "")) or DEFAULT_UPSCALER
+        for info in UPSCALERS:
+            a = QAction(info.name, self, checkable=True)
+            a.setData(info.name)
+            a.setChecked(info.name == default)
+            self.model_group.addAction(a)
+            self.addAction(a)
+        self._bound: Any = None
+
+    def model(self) -> str:
+        checked = self.model_group.checkedAction()
+        return str(checked.data()) if checked is not None else DEFAULT_UPSCALER
+
+    def set_model(self, name: str) -> None:
+        for a in self.model_group.actions():
+            a.setChecked(a.data() == name)
+
+    def bind(self, pool: Any) -> None:
+        if self._bound is pool:
+            return
+        self._bound = pool
+        pool.job_finished.connect(self._on_finished)
+
+    def upscale_file(self, path: str) -> int | None:
+        """Queue an upscale of ``path`` with the chosen model; the job id, or None."""
+        pool = self.window_.pool
+        if pool is None:
+            self.window_.status.showMessage(self.tr("The engine is still starting; try again in a moment."), 5000)
+            return None
+        try:
+            job_id = pool.submit(UpscaleSpec(image=path, model=self.model()))
+        except SpecError as exc:
+            self.window_.status.showMessage(str(exc), 8000)
+            return None
+        self.bind(pool)
+        self.window_.status.showMessage(self.tr("Upscaling with {0}…").format(self.model()), 4000)
+        return job_id
+
+    def upscale_canvas(self) -> int | None:
+        path = self.window_.canvas.path()
+        if not path:
+            self.window_.status.showMessage(
+                self.tr("Nothing to upscale: show a finished image on the canvas first (generate or open one)."), 6000)
+            return None
+        return self.upscale_file(path)
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        if not self.auto_action.isChecked():
+            return
+        try:
+            kind = self.window_.pool.job(job_id).spec.kind
+        except (KeyError, ValueError, AttributeError):
+            return
+        if kind == "image":
+            for out in getattr(result, "outputs", ()):
+                self.upscale_file(str(out))
+
+
+def install_builtin_tools(window: Any) -> None:
+    """Add the Faces workspace and the Upscale menu to the main window."""
+    window.faces_workspace = FacesWorkspace()
+    window.add_workspace("faces", window.faces_workspace, window.tr("Faces"))
+    window.upscale_tools = UpscaleTools(window)
+    bar = window.menuBar()
+    actions = bar.actions()
+    if actions:  # before Help, which stays last
+        bar.insertMenu(actions[-1], window.upscale_tools)
+    else:
+        bar.addMenu(window.upscale_tools)

@@ -1,0 +1,211 @@
+"""The Faces workspace: GAN images by seed (a grid) or a latent walk between two seeds (animated, GIF export).
+
+Jobs go through the shared queue as ``GanSpec``; the result (grid PNG, or the walk's GIF) is shown here.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QMovie, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from studio.core.builtin_models import FACES_NAME
+from studio.core.errors import SpecError
+from studio.core.specs import MAX_SEED, GanSpec, random_seed
+from studio.ui.spin_boxes import SeedSpinBox
+
+
+class FacesWorkspace(QWidget):
+    """Controls on the left, the grid or the animated walk on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("FacesWorkspace")
+        self.pool: Any = None
+        self.job_id: int | None = None
+        self.outputs: tuple[str, ...] = ()
+        self._movie: QMovie | None = None
+
+        self.model_edit = QLineEdit(FACES_NAME)
+        self.model_edit.setToolTip(self.tr("A GAN model: the built-in faces, or one you trained"))
+        self.seed_box = SeedSpinBox()
+        self.seed_box.set_seed(1)
+        self.random_button = QPushButton(self.tr("Random"))
+        self.random_button.clicked.connect(lambda: self.seed_box.set_seed(random_seed()))
+        self.count_box = self._spin(1, 256, 16, self.tr("How many faces (seeds seed, seed+1, …)"))
+        self.columns_box = self._spin(0, 64, 0, self.tr("Grid columns (0: as square as possible)"))
+        self.walk_check = QCheckBox(self.tr("Latent walk to seed"))
+        self.walk_check.setToolTip(self.tr("Morph smoothly from the first seed's face to another seed's"))
+        self.walk_seed_box = SeedSpinBox()
+        self.walk_seed_box.set_seed(2)
+        self.frames_box = self._spin(2, 240, 24, self.tr("Frames of the walk"))
+        self.scale_box = self._spin(1, 8, 3, self.tr("Enlarge the saved images for viewing (the model makes 64 px)"))
+        self.walk_check.toggled.connect(self._update_enabled)
+
+        self.generate_button = QPushButton(self.tr("Generate"))
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.save_gif_button = QPushButton(self.tr("Save GIF as…"))
+        self.save_gif_button.clicked.connect(lambda: self.save_gif())
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Model"), self.model_edit)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_box, 1)
+        seed_row.addWidget(self.random_button)
+        form.addRow(self.tr("Seed"), seed_row)
+        form.addRow(self.tr("Count"), self.count_box)
+        form.addRow(self.tr("Columns"), self.columns_box)
+        form.addRow(self.walk_check, self.walk_seed_box)
+        form.addRow(self.tr("Frames"), self.frames_box)
+        form.addRow(self.tr("Enlarge ×"), self.scale_box)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button)
+        buttons.addWidget(self.cancel_button)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addLayout(buttons)
+        left.addWidget(self.save_gif_button)
+        left.addWidget(self.message)
+        left.addStretch(1)
+        panel = QWidget()
+        panel.setLayout(left)
+        panel.setMaximumWidth(320)
+
+        self.view = QLabel(self.tr("Faces appear here. Pick a seed and press Generate."))
+        self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll = QScrollArea()
+        scroll.setWidget(self.view)
+        scroll.setWidgetResizable(True)
+        layout = QHBoxLayout(self)
+        layout.addWidget(panel)
+        layout.addWidget(scroll, 1)
+        self._update_enabled()
+
+    def _spin(self, lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(lo, hi)
+        box.setValue(value)
+        box.setToolTip(tip)
+        return box
+
+    def _update_enabled(self) -> None:
+        walk = self.walk_check.isChecked()
+        self.walk_seed_box.setEnabled(walk)
+        self.frames_box.setEnabled(walk)
+        self.count_box.setEnabled(not walk)
+        self.columns_box.setEnabled(not walk)
+        running = self.job_id is not None
+        self.generate_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.save_gif_button.setEnabled(any(o.endswith(".gif") for o in self.outputs))
+
+    def spec(self) -> GanSpec:
+        """The job the controls describe (validated)."""
+        seed = self.seed_box.seed()
+        walk = self.walk_check.isChecked()
+        seeds = (seed,) if walk else tuple((seed + i) % (MAX_SEED + 1) for i in range(self.count_box.value()))
+        spec = GanSpec(model=self.model_edit.text().strip(), seeds=seeds, columns=self.columns_box.value(),
+                       walk_to_seed=self.walk_seed_box.seed() if walk else None, frames=self.frames_box.value(),
+                       scale=self.scale_box.value())
+        spec.validate()
+        return spec
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def bind(self, pool: Any) -> None:
+        """Connect to a JobPool (submit/cancel and its job_* signals)."""
+        if self.pool is pool:
+            return
+        self.pool = pool
+        pool.job_finished.connect(self._on_finished)
+        pool.job_failed.connect(self._on_failed)
+        pool.job_cancelled.connect(self._on_cancelled)
+        pool.job_progress.connect(self._on_progress)
+
+    def generate(self) -> int | None:
+        if self.pool is None:
+            self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
+            return None
+        try:
+            self.job_id = self.pool.submit(self.spec())
+        except SpecError as exc:
+            self._say(str(exc), error=True)
+            return None
+        self._say(self.tr("Queued…"))
+        self._update_enabled()
+        return self.job_id
+
+    def cancel(self) -> None:
+        if self.pool is not None and self.job_id is not None:
+            self.pool.cancel(self.job_id)
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        if job_id == self.job_id:
+            self._say(self.tr("Generating {0}/{1}").format(done, total))
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self.show_outputs(tuple(getattr(result, "outputs", ())))
+        self._say(self.tr("Done in {0} s").format(result.info.get("seconds", "?")) if result.info else "")
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._say(message, error=True)
+            self._update_enabled()
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._say(self.tr("Cancelled"))
+            self._update_enabled()
+
+    # -- showing -----------------------------------------------------------------------------------
+    def show_outputs(self, outputs: tuple[str, ...]) -> None:
+        """Show a walk's GIF animated, else the (grid) PNG."""
+        self.outputs = outputs
+        if self._movie is not None:
+            self._movie.stop()
+            self._movie = None
+        gif = next((o for o in outputs if o.endswith(".gif")), None)
+        if gif:
+            self._movie = QMovie(gif)
+            self.view.setMovie(self._movie)
+            self._movie.start()
+        elif outputs:
+            self.view.setPixmap(QPixmap(outputs[0]))
+        self._update_enabled()
+
+    def shown_size(self) -> QSize:
+        if self._movie is not None:
+            return self._movie.currentPixmap().size()
+        pm = self.view.pixmap()
+        return pm.size() if pm is not None else QSize()
+
+    def save_gif(self, target: str | None = None) -> str | None:
+        """Copy the walk's GIF to ``target`` (asks for a file when None); returns the path written."""
+        gif = next((o for o in self.outputs if o.endswith(".gif")), None)
+        if gif is None:
+            return None
+        if target is None:
+            target, _ = QFileDialog.getSaveFileName(self, self.tr("Save the latent walk"), Path(gif).name,
+                                                    self.tr("GIF animation (*.gif)"))
+            if not target:
+                return None
+        shutil.copyfile(gif, target)
+        self._say(self.tr("Saved {0}").format(target))
+        return target
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.message.setText(text)
