@@ -151,8 +151,12 @@ def screenshot_gui(home: Path, display: str, shot: Path) -> float | None:
                 subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True)
         finally:
             _stop(app)
+    output = log.read_text(errors="replace")
     if shown is None:
-        say(f"the window did not show within {WINDOW_TIMEOUT_S} s; app output:\n{log.read_text()[-3000:]}")
+        say(f"the window did not show within {WINDOW_TIMEOUT_S} s; app output:\n{output[-3000:]}")
+    if "network blocked" in output:
+        say("warning: the window tried to open a network connection:\n"
+            + "\n".join(line for line in output.splitlines() if "network blocked" in line))
     return shown
 
 
