@@ -158,3 +158,12 @@ def test_upscale_image_in_process(ctx):
     cancel = CancelToken()
     cancel.cancel()
     assert upscale_image(img, ctx, model="animevideov3-x3", cancel=cancel) is None
+
+
+def test_result_too_large_is_refused_before_any_work(ctx, photo_png, monkeypatch):
+    import studio.engines.upscale.run as up_run
+
+    monkeypatch.setattr(up_run, "MAX_OUTPUT_PIXELS", 100 * 100)
+    with pytest.raises(StudioError, match="The result would be 128×128 pixels"):
+        run_spec(UpscaleSpec(image=str(photo_png), model="animevideov3-x4"), NullReporter(), CancelToken(), ctx)
+    assert not any(ctx.paths.outputs.rglob("*.png"))
