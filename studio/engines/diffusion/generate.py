@@ -73,10 +73,17 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         warnings.append(message)
         reporter.log(message)
 
-    if spec.loras:
-        warn("LoRAs are not applied by this version of the image engine; generating without them.")
-    with facts["lock"]:  # the cached pipeline is shared: one job at a time sets its scheduler
-        result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
+    loras = [(_resolve_lora(ctx, name), weight) for name, weight in spec.loras]
+    with facts["lock"]:  # the cached pipeline is shared: one job at a time sets scheduler and LoRAs
+        if loras:
+            from studio.engines.models.lora import apply_loras, remove_loras
+
+            apply_loras(pipe, loras)
+        try:
+            result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
+        finally:
+            if loras:
+                remove_loras(pipe)  # the cached pipeline must be clean for the next job
     if isinstance(result, JobResult):  # cancelled mid-run
         return result
     image = result
@@ -158,6 +165,15 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     if not images:
         raise StudioError(f"{type(pipe).__name__} returned no image.")
     return images[0]
+
+
+def _resolve_lora(ctx: EngineContext, name: str) -> Any:
+    """The LoRA entry called ``name`` (names of LoRAs in sub-folders contain '/'), else by path."""
+    matches = ctx.registry.find(name, ("lora",))
+    usable = [e for e in matches if e.usable]
+    if usable or matches:
+        return (usable or matches)[0]
+    return ctx.registry.resolve(name, task="addon")
 
 
 def _plain(text: str) -> bool:
