@@ -203,7 +203,7 @@ def make_archive() -> tuple[Path, float]:
     t0 = time.monotonic()
     compressor = "pigz" if shutil.which("pigz") else "gzip"
     subprocess.run(["tar", "-I", compressor, "-cf", str(archive), "-C", str(DIST),
-                    f"--transform=s,^{cfg.EXE_NAME},{name},", cfg.EXE_NAME], check=True)
+                    f"--transform=flags=rh;s,^{cfg.EXE_NAME},{name},", cfg.EXE_NAME], check=True)
     return archive, time.monotonic() - t0
 
 
