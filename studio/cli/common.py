@@ -35,8 +35,12 @@ def engine_context() -> "EngineContext":
     return EngineContext.create(paths, load_settings(paths.settings_file))
 
 
-def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: ConsoleReporter | None = None) -> JobResult:
-    """Run one spec with a console progress bar; Ctrl+C cancels cooperatively."""
+def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: ConsoleReporter | None = None,
+                   record: bool = True) -> JobResult:
+    """Run one spec with a console progress bar; Ctrl+C cancels cooperatively.
+
+    With ``record`` the result is added to the studio's history (as a GUI job's would be).
+    """
     from studio.engines.dispatch import run_spec
 
     cancel = CancelToken()
@@ -49,7 +53,21 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: Con
         cancel.cancel()
 
     signal.signal(signal.SIGINT, on_sigint)
+    ctx = ctx or engine_context()
     try:
-        return run_spec(spec, reporter or ConsoleReporter(), cancel, ctx or engine_context())
+        result = run_spec(spec, reporter or ConsoleReporter(), cancel, ctx)
     finally:
         signal.signal(signal.SIGINT, previous)
+    if record and not result.cancelled and (result.outputs or result.text):
+        _record_in_gallery(ctx.paths, spec, result)
+    return result
+
+
+def _record_in_gallery(paths: StudioPaths, spec: Spec, result: JobResult) -> None:
+    """CLI results join the same history as the GUI's, so they can be found and reproduced there."""
+    from studio.core.gallery import GalleryStore
+
+    try:
+        GalleryStore.open(paths).add(spec, result)
+    except Exception:  # the output file is written already; a history hiccup must not fail the command
+        logging.getLogger(__name__).exception("could not record the result in the history")

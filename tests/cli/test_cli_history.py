@@ -1,0 +1,16 @@
+"""Results made with the CLI land in the same history as the GUI's, with their full parameters."""
+from __future__ import annotations
+
+from studio.core.gallery import GalleryStore
+from tests.diffusion.test_cli_image import cli
+
+
+def test_cli_image_is_recorded_in_history(tiny_sd_dir, studio_home, paths):
+    proc = cli(["--prompt", "a lighthouse at dusk", "--model", str(tiny_sd_dir), "--seed", "7", "--steps", "2",
+                "--width", "64", "--height", "64"], studio_home)
+    assert proc.returncode == 0, proc.stderr
+    entries = GalleryStore.open(paths).search("lighthouse")
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry.path == proc.stdout.strip()
+    assert entry.seed == 7 and entry.spec.prompt == "a lighthouse at dusk"
