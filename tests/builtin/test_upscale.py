@@ -143,10 +143,6 @@ def test_cli_upscale_and_faces(studio_home, tmp_path, photo_png):
     assert r.stdout.split() == [str(tmp_path / "walk.png"), str(tmp_path / "walk.gif")]
     with Image.open(tmp_path / "walk.gif") as im:
         assert im.n_frames == 5
-    r = _cli("generate", "faces", "--seed", "4", "--count", "6", "--columns", "3", home=studio_home)
-    assert r.returncode == 0, r.stderr
-    with Image.open(r.stdout.strip()) as im:
-        assert im.size == (3 * 64 + 4 * 2, 2 * 64 + 3 * 2)
 
 
 def test_upscale_image_in_process(ctx):
