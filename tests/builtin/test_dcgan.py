@@ -144,3 +144,16 @@ def test_altered_weights_name_the_package(paths, tmp_path):
     entry = faces_entry().__class__(**{**faces_entry().__dict__, "path": str(bad)})
     with pytest.raises(ModelError, match="not the expected ones.*gan-face-generate"):
         load_gan(entry, paths)
+
+
+def test_trained_gan_folder_generates_through_the_engine(ctx):
+    torch.manual_seed(1)
+    g = Generator(DCGANConfig(latent_dim=12, image_size=16, channels=1, features=4))
+    g.apply(init_weights)
+    save_gan_folder(ctx.paths.models / "tiny-digits", g, "Tiny digits")
+    entry = ctx.registry.resolve("tiny-digits", task="image")
+    assert entry.type == "gan" and entry.usable
+    res = run_spec(GanSpec(model="tiny-digits", seeds=(1, 2, 3), columns=3), NullReporter(), CancelToken(), ctx)
+    with Image.open(res.outputs[0]) as im:
+        assert im.size == (3 * 16 + 4 * 2, 16 + 2 * 2)
+    assert res.info["model"] == "tiny-digits" and res.info["size"] == 16
