@@ -23,7 +23,7 @@ def _generator(spec: GanSpec, ctx: EngineContext) -> tuple[Generator, str]:
     entry = ctx.registry.resolve(spec.model or FACES_NAME, task="image")
     if entry.type != "gan":
         raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a GAN.")
-    gen = ctx.cache.get_or_load(("gan", entry.path, ctx.device),
+    gen = ctx.cache.get_or_load(("gan", f"{entry.path}/{entry.name}", ctx.device),
                                 lambda: load_gan(entry, ctx.paths).to(ctx.device))
     return gen, entry.name
 

@@ -62,7 +62,7 @@ def read_image(path: Path) -> tuple[np.ndarray, Image.Image | None, dict[str, st
 
 
 def _model(entry: ModelEntry, ctx: EngineContext) -> Upscaler:
-    return ctx.cache.get_or_load(("upscaler", entry.path, ctx.device),
+    return ctx.cache.get_or_load(("upscaler", f"{entry.path}/{entry.name}", ctx.device),
                                  lambda: load_upscaler(entry, ctx.paths).to(ctx.device))
 
 
