@@ -21,24 +21,11 @@ from studio.core.paths import StudioPaths
 from studio.core.registry import TEXT_TYPES
 from studio.core.specs import TextSpec
 from studio.core.text_templates import TemplateStore
-from studio.ui.text_chat import ChatView
+from studio.ui.text_chat import ChatInput, ChatView
 from studio.ui.text_completion import CompletionEditor
 from studio.ui.text_controls import SamplingControls
 
 CONTEXT_WARNING = 0.9  # warn when this share of the context is used
-
-
-class ChatInput(QPlainTextEdit):
-    """The message box: Enter sends, Shift+Enter starts a new line."""
-
-    send_requested = Signal()
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
-                event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
-            self.send_requested.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class TextWorkspace(QWidget):

@@ -60,6 +60,10 @@ def test_answer_finishes_with_figures_and_the_chat_restores_exactly(qtbot, text_
         ws.send()
     result = sig.args[1]
     assert ws.chat_view.last().text() == result.text and result.text
+    from PySide6.QtGui import QGuiApplication
+
+    qtbot.mouseClick(ws.chat_view.last().copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == result.text
     assert "tokens/s" in ws.speed_label.text() and ws.speed_label.text()[0].isdigit()
     assert ws.context_bar.maximum() == 256 and ws.context_bar.value() == result.info["tokens_used"]
 
@@ -140,3 +144,13 @@ def test_templates_dialog_renders_and_user_templates_save(qtbot, paths):
     dlg.set_field("mood", "calm")
     dlg.completion_button.click()
     assert dlg.result_prompt == "Write a haiku about rain. Mood: calm." and dlg.target == "completion"
+
+
+def test_main_window_mounts_the_text_workspace(qtbot, paths):
+    from studio.core.settings import Settings
+    from studio.ui.main_window import MainWindow
+
+    window = MainWindow(paths, Settings(device="cpu", scan_hf_cache=False))
+    qtbot.addWidget(window)
+    ws = window.workspace("text")
+    assert isinstance(ws, TextWorkspace) and ws.paths == paths
