@@ -50,6 +50,11 @@ def add_desktop_files() -> None:
     for name in ("aigc-studio.desktop", "install.sh", "uninstall.sh"):
         shutil.copy2(linux / name, BUNDLE / name)
     shutil.copy2(cfg.ICON_PNG, BUNDLE / "aigc-studio.png")
+    # Installed system-wide (e.g. unpacked by root into /opt), every user must be able to read every file:
+    # some sources are private to their owner (0600), and copies keep that mode.
+    for path in [BUNDLE, *BUNDLE.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | (0o555 if path.is_dir() else 0o444))
 
 
 def folder_size(folder: Path) -> int:

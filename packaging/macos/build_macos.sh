@@ -15,6 +15,7 @@ python3 dev.py setup
 .venv/bin/python -m PyInstaller packaging/aigc_studio.spec --noconfirm \
     --distpath build/package/dist --workpath build/package/work
 app="build/package/dist/AIGC Studio.app"
+chmod -R a+rX "$app"  # every user of the Mac may read it once it is in /Applications
 
 # 3. The bundle's own offline self-test.
 AIGC_STUDIO_BLOCK_NETWORK=1 "$app/Contents/MacOS/AIGC-Studio" self-test
