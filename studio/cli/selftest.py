@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -36,7 +37,7 @@ CHECKS = ("image", "text", "upscale")
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
 
-class CheckFailed(Exception):
+class CheckFailed(StudioError):
     """A check ran but its result is wrong (message says what a user would see)."""
 
 
@@ -109,8 +110,6 @@ def _temporary_home(keep: bool) -> Iterator[Path]:
         if keep:
             print(f"kept: {root}")
         else:
-            import shutil
-
             shutil.rmtree(root, ignore_errors=True)
 
 
@@ -126,8 +125,8 @@ def _run_check(name: str, fn: Callable[[], str]) -> CheckResult:
     t0 = time.monotonic()
     try:
         ok, detail = True, fn()
-    except (StudioError, CheckFailed) as exc:
-        ok, detail = False, user_message(exc) if isinstance(exc, StudioError) else str(exc)
+    except StudioError as exc:  # CheckFailed included
+        ok, detail = False, user_message(exc)
     except Exception as exc:  # any crash is a failed check, not a crashed self-test
         log.exception("self-test check %s crashed", name)
         ok, detail = False, user_message(exc)
