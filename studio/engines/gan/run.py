@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import torch
 from PIL import Image
@@ -21,6 +22,12 @@ CHUNK = 16  # images per forward pass between progress reports / cancel checks
 
 def _generator(spec: GanSpec, ctx: EngineContext) -> tuple[Generator, str]:
     entry = ctx.registry.resolve(spec.model or FACES_NAME, task="image")
+    if entry.type == "studio_vae":  # a VAE decoder samples the prior exactly like a generator
+        from studio.engines.vae.model import load_vae_folder
+
+        dec = ctx.cache.get_or_load(("studio_vae", entry.path, ctx.device),
+                                    lambda: load_vae_folder(Path(entry.path)).to(ctx.device))
+        return dec, entry.name
     if entry.type != "gan":
         raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a GAN.")
     gen = ctx.cache.get_or_load(("gan", f"{entry.path}/{entry.name}", ctx.device),

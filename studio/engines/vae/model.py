@@ -1,0 +1,151 @@
+"""The studio's convolutional VAE: encoder → (mu, log-variance) → decoder, any power-of-two size 16–128.
+
+A trained VAE is stored as a folder: ``studio_model.json`` (type "vae" + the config) and
+``vae.safetensors`` (encoder and decoder). Generating decodes latents from the prior N(0, I), one per
+seed, exactly like a GAN generator, so the GAN engine (seed grids, latent walks) runs it unchanged.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from studio.core.errors import ModelError, SpecError
+
+WEIGHTS_FILE = "vae.safetensors"
+MODEL_CARD = "studio_model.json"
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """Latent size, square image side (power of two, 16–128), image channels and base feature width."""
+
+    latent_dim: int = 32
+    image_size: int = 32
+    channels: int = 1
+    features: int = 32
+
+    def validate(self) -> None:
+        s = self.image_size
+        if s < 16 or s > 128 or s & (s - 1):
+            raise SpecError(f"VAE image size must be a power of two from 16 to 128 (got {s}).")
+        for name, v in (("Latent size", self.latent_dim), ("Channels", self.channels), ("Features", self.features)):
+            if not isinstance(v, int) or v < 1:
+                raise SpecError(f"{name} must be a positive whole number (got {v!r}).")
+
+    @property
+    def levels(self) -> int:
+        """Stride-2 stages between the image side and 4×4."""
+        return int(math.log2(self.image_size)) - 2
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "VAEConfig":
+        keys = {"latent_dim", "image_size", "channels", "features"}
+        return cls(**{k: int(v) for k, v in data.items() if k in keys})
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _widths(config: VAEConfig) -> list[int]:
+    # features at the full resolution, doubling per stage, capped so 128 px stays small
+    return [min(config.features * 2 ** i, config.features * 8) for i in range(config.levels)]
+
+
+class Encoder(nn.Module):
+    """image (N, C, S, S) in [-1, 1] → (mu, logvar), each (N, latent_dim)."""
+
+    def __init__(self, config: VAEConfig) -> None:
+        super().__init__()
+        widths = _widths(config)
+        layers: list[nn.Module] = []
+        cin = config.channels
+        for w in widths:
+            layers += [nn.Conv2d(cin, w, 4, 2, 1), nn.BatchNorm2d(w), nn.LeakyReLU(0.2, True)]
+            cin = w
+        self.conv = nn.Sequential(*layers)
+        self.head = nn.Linear(cin * 16, 2 * config.latent_dim)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.head(self.conv(x).flatten(1)).chunk(2, dim=1)
+        return mu, logvar.clamp(-30.0, 20.0)
+
+
+class Decoder(nn.Module):
+    """z (N, latent_dim) → logits (N, C, S, S); ``forward`` gives images in [-1, 1] (like a GAN generator)."""
+
+    def __init__(self, config: VAEConfig) -> None:
+        super().__init__()
+        config.validate()
+        self.config = config
+        widths = _widths(config)[::-1]
+        self.fc = nn.Linear(config.latent_dim, widths[0] * 16)
+        layers: list[nn.Module] = [nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+        for a, b in zip(widths, widths[1:]):
+            layers += [nn.ConvTranspose2d(a, b, 4, 2, 1), nn.BatchNorm2d(b), nn.ReLU(True)]
+        layers.append(nn.ConvTranspose2d(widths[-1], config.channels, 4, 2, 1))
+        self.conv = nn.Sequential(*layers)
+        self._first = widths[0]
+
+    def logits(self, z: torch.Tensor) -> torch.Tensor:
+        z = z.flatten(1)
+        return self.conv(self.fc(z).view(z.shape[0], self._first, 4, 4))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        # Pixels are modelled as Bernoulli means in [0, 1]; the studio's image tensors live in [-1, 1].
+        return torch.sigmoid(self.logits(z)) * 2.0 - 1.0
+
+
+class VAE(nn.Module):
+    """Encoder + decoder with the reparameterisation trick."""
+
+    def __init__(self, config: VAEConfig) -> None:
+        super().__init__()
+        config.validate()
+        self.config = config
+        self.encoder = Encoder(config)
+        self.decoder = Decoder(config)
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(reconstruction logits, mu, logvar) with z = mu + sigma * noise."""
+        mu, logvar = self.encoder(x)
+        z = mu + torch.exp(0.5 * logvar) * noise
+        return self.decoder.logits(z), mu, logvar
+
+
+def save_vae_weights(path: Path, vae: VAE) -> None:
+    """Encoder and decoder weights as one safetensors file (config in its metadata)."""
+    from safetensors.torch import save_file
+
+    tensors = {k: v.detach().cpu().contiguous() for k, v in vae.state_dict().items()}
+    save_file(tensors, str(path), metadata={"arch": "studio-vae", **{k: str(v) for k, v in vae.config.to_dict().items()}})
+
+
+def load_vae_folder(folder: Path) -> Decoder:
+    """The decoder of a VAE folder written by the VAE trainer, in eval mode on the CPU."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    try:
+        card = json.loads((folder / MODEL_CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{folder.name} is not a VAE model folder ({MODEL_CARD} unreadable).") from exc
+    if card.get("type") != "vae":
+        raise ModelError(f"{folder.name} is a {card.get('type')!r} model, not a VAE.")
+    config = VAEConfig.from_dict(card)
+    try:
+        state = load_file(str(folder / WEIGHTS_FILE))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"Cannot read the VAE weights in {folder.name}: {exc}") from exc
+    decoder = Decoder(config)
+    prefix = "decoder."
+    try:
+        decoder.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+    except RuntimeError as exc:
+        raise ModelError(f"The VAE weights in {folder.name} do not fit its studio_model.json.") from exc
+    return decoder.eval()
