@@ -229,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     if not EXE.is_file():
         say(f"no bundle at {BUNDLE}")
         return 1
+    dangling = sorted(str(p.relative_to(BUNDLE)) for p in BUNDLE.rglob("*") if p.is_symlink() and not p.exists())
+    if dangling:
+        failures.append(f"links to files left out of the bundle: {', '.join(dangling[:10])}")
     size = folder_size(BUNDLE)
     report["bundle_bytes"] = size
     before = snapshot(BUNDLE)
