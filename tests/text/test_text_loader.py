@@ -88,3 +88,26 @@ def test_fingerprint_changes_with_content(tmp_path):
     b = write_gguf(tmp_path / "b.gguf", layers=2)
     assert fingerprint(a) == fingerprint(a)
     assert fingerprint(a) != fingerprint(b)
+
+
+def test_cancelling_a_conversion_stops_the_converter(paths):
+    import multiprocessing
+    import threading
+    import time
+
+    from studio.core.errors import JobCancelled
+    from studio.core.progress import CancelToken
+    from studio.engines.text.gguf_convert import ensure_converted
+    from tests.text.tiny_lm import smollm2_gguf
+
+    cancel = CancelToken()
+    rec = Recorder()
+    threading.Timer(1.0, cancel.cancel).start()
+    t0 = time.monotonic()
+    with pytest.raises(JobCancelled):
+        ensure_converted(smollm2_gguf(), paths, rec, cancel=cancel)
+    assert time.monotonic() - t0 < 15
+    assert not multiprocessing.active_children()  # the converter process was ended
+    assert not converted_folder(paths, smollm2_gguf()).exists()
+    conv = paths.cache / "converted"
+    assert not conv.exists() or not any(conv.iterdir())  # no temporary folder left behind

@@ -59,7 +59,7 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     if spec.chat and not any(c.strip() for r, c in spec.messages if r != "system") and not spec.prompt.strip():
         raise SpecError("Type a message first.")
     entry = ctx.registry.resolve(spec.model, task="text")
-    lm: LoadedLM = get_text_model(entry, ctx, reporter)
+    lm: LoadedLM = get_text_model(entry, ctx, reporter, cancel)
     if cancel.cancelled:
         return JobResult(cancelled=True, info={"model": entry.name})
     enc = encode(spec, lm.tokenizer, lm.context_length, entry.name)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import ModelError
-from studio.core.progress import NullReporter, Reporter
+from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.registry import ModelEntry
 from studio.engines.context import EngineContext
 from studio.engines.devices import default_dtype
@@ -103,12 +103,13 @@ def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
                     context_length=context_length_of(model, tokenizer), device=device)
 
 
-def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None) -> LoadedLM:
-    """Load a registry entry of type ``causal_lm`` or ``gguf`` (converting a GGUF once)."""
+def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None,
+               cancel: CancelToken | None = None) -> LoadedLM:
+    """Load a registry entry of type ``causal_lm`` or ``gguf`` (converting a GGUF once; cancellable then)."""
     reporter = reporter or NullReporter()
     path = Path(entry.path)
     if entry.type == "gguf":
-        folder = ensure_converted(path, ctx.paths, reporter, display_name=entry.name)
+        folder = ensure_converted(path, ctx.paths, reporter, display_name=entry.name, cancel=cancel)
         lm = load_folder(folder, entry.name, ctx.device)
         lm.path = str(path)
         return lm
@@ -120,10 +121,11 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
     raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a text model.")
 
 
-def get_text_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None) -> LoadedLM:
+def get_text_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None,
+                   cancel: CancelToken | None = None) -> LoadedLM:
     """The loaded model for ``entry`` from the context's cache (loading it on first use)."""
     key = ("text", entry.path, ctx.device)
-    return ctx.cache.get_or_load(key, lambda: load_entry(entry, ctx, reporter))
+    return ctx.cache.get_or_load(key, lambda: load_entry(entry, ctx, reporter, cancel))
 
 
 __all__ = ["LoadedLM", "load_folder", "load_entry", "get_text_model", "context_length_of", "converted_folder"]
