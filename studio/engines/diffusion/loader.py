@@ -19,12 +19,14 @@ from studio.engines.devices import default_dtype
 log = logging.getLogger(__name__)
 
 STUDIO_PIPELINE_MODULE = "studio.engines.pipelines.studio_pipeline"
+UNCONDITIONAL_PIPELINE = "studio.engines.pipelines.unconditional:StudioDDPMPipeline"
+"""Runs the studio's DDPM folders (plain DDPMPipeline on disk) with any scheduler and step callbacks."""
 SINGLE_FILE_MODULE = "studio.engines.diffusion.single_file"
 HASH_MAX_BYTES = 256 * 2**20
 """Weights files larger than this are not hashed inline (the model manager's hash cache does it)."""
 
 
-DIFFUSION_TYPES = ("diffusers", "sd_single_file", "studio_pipeline")
+DIFFUSION_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "studio_ddpm")
 """Model types this engine runs (other image types, e.g. GANs, have their own engines)."""
 
 
@@ -86,7 +88,7 @@ def _load(entry: ModelEntry, device: str, dtype: torch.dtype) -> tuple[Any, dict
                 raise ModelError("Single-file checkpoints are not supported yet; use a diffusers folder.") from exc
             raise
         pipe = single_file.load(entry, device, dtype)
-    elif entry.type in ("diffusers", "studio_pipeline"):
+    elif entry.type in ("diffusers", "studio_pipeline", "studio_ddpm"):
         pipe = _load_folder(Path(entry.path), entry, dtype)
     else:
         raise ModelError(f"Model {entry.name!r} is a {entry.type} model; the diffusion engine cannot run it.")
@@ -106,6 +108,9 @@ def _load(entry: ModelEntry, device: str, dtype: torch.dtype) -> tuple[Any, dict
 def _pipeline_class(folder: Path, entry: ModelEntry, index: dict[str, Any]):
     from diffusers import DiffusionPipeline
 
+    if entry.type == "studio_ddpm":
+        module, _, name = UNCONDITIONAL_PIPELINE.partition(":")
+        return getattr(importlib.import_module(module), name)
     if entry.type != "studio_pipeline":
         return DiffusionPipeline
     cls_name = str(index.get("_class_name", ""))

@@ -1,0 +1,101 @@
+"""DDPM family: a tiny UNet2DModel trained on a folder generates through the studio's image engine."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.core.progress import CancelToken
+from studio.core.specs import ImageSpec, TrainSpec
+from studio.engines.dispatch import run_spec
+from studio.engines.training.run import trainer_class
+from tests.families.conftest import Recorder
+
+PARAMS = {"channels_per_level": (16, 32), "layers_per_block": 1, "attention_levels": (False, True),
+          "log_every": 4, "sample_steps": 3, "samples": 4}
+
+
+def ddpm_spec(data, **kw) -> TrainSpec:
+    base = dict(family="ddpm", data=str(data), out="tiny-ddpm", steps=32, batch=16, size=16, lr=1e-3,
+                sample_every=16, checkpoint_every=0, params=PARAMS)
+    return TrainSpec(**{**base, **kw})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Trained once for the module in its own studio home: (recorder, result, model folder)."""
+    from studio.core.paths import StudioPaths
+    from studio.core.settings import Settings
+    from studio.engines.context import EngineContext
+    from tests.families.conftest import make_shapes_folder
+
+    root = tmp_path_factory.mktemp("ddpm-home")
+    own = EngineContext.create(StudioPaths(root), Settings(scan_hf_cache=False), device="cpu")
+    data = make_shapes_folder(root / "data")
+    rec = Recorder()
+    result = trainer_class("ddpm")(ddpm_spec(data), rec, CancelToken(), own).fit()
+    return rec, result, own.paths.models / "tiny-ddpm"
+
+
+@pytest.fixture()
+def trained_ddpm(trained, ctx):
+    """The trained model copied into this test's models folder."""
+    import shutil
+
+    rec, result, folder = trained
+    shutil.copytree(folder, ctx.paths.models / "tiny-ddpm")
+    return rec, result
+
+
+def test_ddpm_loss_goes_down_and_the_folder_is_a_diffusers_ddpm_pipeline(trained_ddpm, ctx):
+    rec, result = trained_ddpm
+    loss = rec.series("loss")
+    assert len(loss) == 8 and loss[-1] < 0.6 * loss[0]
+    assert len(rec.previews) == 2
+    folder = ctx.paths.models / "tiny-ddpm"
+    assert result.outputs[0].endswith("tiny-ddpm")
+    assert json.loads((folder / "studio_model.json").read_text())["type"] == "ddpm"
+    assert json.loads((folder / "model_index.json").read_text())["_class_name"] == "DDPMPipeline"
+    entry = next(e for e in ctx.registry.scan() if e.name == "tiny-ddpm")
+    assert (entry.type, entry.status) == ("studio_ddpm", "ok")
+
+    from diffusers import DDPMPipeline
+
+    pipe = DDPMPipeline.from_pretrained(str(folder), local_files_only=True)  # plain diffusers loads it
+    pipe.set_progress_bar_config(disable=True)
+    out = pipe(batch_size=1, num_inference_steps=3, generator=torch.Generator().manual_seed(0), output_type="np")
+    assert out.images.shape == (1, 16, 16, 3)
+
+
+@pytest.mark.parametrize("scheduler", ["euler", "ddim", "dpmpp_2m", "pndm"])
+def test_ddpm_generates_through_the_image_engine_with_any_scheduler(trained_ddpm, ctx, scheduler):
+    spec = ImageSpec(prompt="ignored: the model is unconditional", model="tiny-ddpm", seed=7, steps=4,
+                     scheduler=scheduler)
+    rec = Recorder()
+    first = run_spec(spec, rec, CancelToken(), ctx)
+    again = run_spec(spec, Recorder(), CancelToken(), ctx)
+    other = run_spec(spec.replace(seed=8), Recorder(), CancelToken(), ctx)
+    a, b, c = (np.asarray(Image.open(r.outputs[0]).convert("RGB"), dtype=np.int16) for r in (first, again, other))
+    assert a.shape == (16, 16, 3)
+    assert np.array_equal(a, b) and not np.array_equal(a, c), "the seed decides the image"
+    steps = [d for d, t in rec.progress_calls if d]
+    assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 4, "progress is reported per step"
+    assert first.info["scheduler"] == scheduler
+
+
+def test_cancel_mid_generation_and_mid_training(shapes_dir, trained_ddpm, ctx):
+    cancel = CancelToken()
+    stopped = run_spec(ImageSpec(model="tiny-ddpm", steps=10), Recorder(cancel=cancel, cancel_at=2), cancel, ctx)
+    assert stopped.cancelled and not stopped.outputs
+
+    cancel = CancelToken()
+    result = trainer_class("ddpm")(ddpm_spec(shapes_dir, out="ddpm-2", steps=10), Recorder(cancel=cancel, cancel_at=3),
+                                   cancel, ctx).fit()
+    assert result.cancelled
+    from studio.engines.training.checkpoint import load_checkpoint
+
+    state = load_checkpoint(result.info["checkpoint"])
+    assert state["step"] == 3 and {"unet", "ema_unet"} <= set(state["modules"])
