@@ -1,0 +1,441 @@
+"""The Training workspace's settings form: family, dataset, base model, hyper-parameters, output name.
+
+Each family has defaults that train something recognisable on the bundled datasets; choosing a
+family applies them. Family-specific options (LoRA rank, VAE β, …) go into ``TrainSpec.params``.
+The form never imports the engines: every family is listed, and a family whose trainer is not
+installed fails as a job with a clear message.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from studio.core import datasets_info
+from studio.core.errors import SpecError
+from studio.core.registry import TEXT_TYPES
+from studio.core.specs import TrainSpec
+from studio.ui.spin_boxes import SeedSpinBox
+
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
+FOLDER_ITEM = "__folder__"
+# Base models a LoRA can be trained on (the registry's types).
+DIFFUSION_BASE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline")
+LM_BASE_TYPES = tuple(t for t in TEXT_TYPES if t != "gguf")  # GGUF files are inference-only
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A family-specific option stored in ``TrainSpec.params[key]``."""
+
+    key: str
+    label: str
+    default: Any
+    tooltip: str
+    lo: float = 0
+    hi: float = 1_000_000
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    title: str
+    description: str
+    steps: int
+    batch: int
+    lr: float
+    size: int
+    dataset: str
+    needs_base: str = ""
+    """'' (trains from scratch), 'image' (a diffusion pipeline) or 'text' (a causal LM)."""
+    text_data: bool = False
+    sizes: tuple[int, ...] = (16, 32, 64, 128)
+    extras: tuple[Extra, ...] = ()
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("gan", "GAN (DCGAN)", "A generator and a discriminator trained against each other: sharp images, "
+           "no text control. Samples use fixed noise so you can watch them improve.", 3000, 64, 2e-4, 32,
+           "fashion-mnist", extras=(Extra("latent_dim", "Latent size", 100, "Length of the random vector the "
+                                          "generator turns into an image.", 8, 512),
+                                    Extra("beta1", "Adam β1", 0.5, "Adam's first momentum; 0.5 keeps GAN "
+                                          "training stable (DCGAN paper).", 0.0, 0.99))),
+    Family("vae", "VAE", "An encoder/decoder with a latent space: smooth but blurrier images; reconstruction "
+           "and KL losses are plotted.", 3000, 64, 1e-3, 32, "fashion-mnist",
+           extras=(Extra("beta", "KL weight β", 1.0, "Weight of the KL term: higher gives a smoother latent "
+                         "space and blurrier images.", 0.0, 100.0),
+                   Extra("latent_dim", "Latent size", 32, "Size of the latent vector.", 2, 512))),
+    Family("ddpm", "Diffusion (DDPM, unconditional)", "A UNet2DModel learning to denoise: slow to train, best "
+           "quality of the from-scratch families; no prompts.", 5000, 64, 2e-4, 32, "fashion-mnist"),
+    Family("text2img", "Text-to-image diffusion", "A small diffusion model with its own text encoder, trained "
+           "on captioned images; generates from prompts in the Image workspace.", 3000, 32, 5e-4, 32,
+           "fashion-colour", extras=(Extra("caption_dropout", "Caption dropout", 0.1, "Share of steps "
+                                           "trained without the caption, so guidance works.", 0.0, 1.0),)),
+    Family("lora", "LoRA for an image model", "Fine-tune a diffusion pipeline on your own images (a folder, "
+           "captions in same-name .txt files or one instance prompt).", 500, 1, 1e-4, 512, "",
+           needs_base="image", sizes=(256, 384, 512, 640, 768, 1024),
+           extras=(Extra("rank", "Rank", 8, "Size of the LoRA matrices: higher learns more detail and "
+                         "makes a bigger file.", 1, 256),
+                   Extra("alpha", "Alpha", 8, "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
+                   Extra("instance_prompt", "Instance prompt", "", "Caption for images without a .txt file, "
+                         "e.g. 'a photo of sks dog'."))),
+    Family("text_lora", "LoRA for a language model", "Fine-tune a causal LM on a text file or JSONL of "
+           "instruction/response pairs; use it in the Text workspace.", 200, 4, 2e-4, 0, "",
+           needs_base="text", text_data=True, sizes=(),
+           extras=(Extra("rank", "Rank", 8, "Size of the LoRA matrices.", 1, 256),
+                   Extra("alpha", "Alpha", 16, "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
+                   Extra("max_length", "Max tokens", 512, "Longer examples are cut to this many tokens.",
+                         32, 32768))),
+)
+
+
+def family(key: str) -> Family:
+    return next(f for f in FAMILIES if f.key == key)
+
+
+class TrainingForm(QWidget):
+    """Everything a TrainSpec needs; ``spec()`` builds it (SpecError with a message when incomplete)."""
+
+    changed = Signal()
+    preview_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._models: list[Any] = []
+        self._extra_widgets: dict[str, QWidget] = {}
+        self._folder = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        what = QGroupBox(self.tr("What to train"))
+        form = QFormLayout(what)
+        self.family_combo = QComboBox()
+        self.family_combo.setObjectName("family_combo")
+        for f in FAMILIES:
+            self.family_combo.addItem(self.tr(f.title), f.key)
+            self.family_combo.setItemData(self.family_combo.count() - 1, self.tr(f.description),
+                                          role=Qt.ItemDataRole.ToolTipRole)
+        self.family_combo.setToolTip(self.tr("The kind of model to train"))
+        form.addRow(self.tr("Family"), self.family_combo)
+        self.family_note = QLabel()
+        self.family_note.setWordWrap(True)
+        self.family_note.setObjectName("family_note")
+        form.addRow(self.family_note)
+
+        self.dataset_combo = QComboBox()
+        self.dataset_combo.setObjectName("dataset_combo")
+        self.dataset_combo.setToolTip(self.tr("A bundled dataset, or your own folder of images "
+                                              "(captions in same-name .txt files)"))
+        self.browse_button = QToolButton()
+        self.browse_button.setText("…")
+        self.browse_button.setToolTip(self.tr("Choose a folder of images (or a text file for a language-model LoRA)"))
+        self.browse_button.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.dataset_combo, 1)
+        row.addWidget(self.browse_button)
+        form.addRow(self.tr("Dataset"), row)
+        self.flip_check = QCheckBox(self.tr("Random horizontal flips"))
+        self.flip_check.setToolTip(self.tr("Also train on mirrored images (doubles a small folder; "
+                                           "avoid for text or asymmetric subjects)"))
+        form.addRow("", self.flip_check)
+        self.preview_button = QPushButton(self.tr("Preview dataset"))
+        self.preview_button.setObjectName("preview_button")
+        self.preview_button.setToolTip(self.tr("Show a grid of the dataset's images before training"))
+        self.preview_button.clicked.connect(self.preview_requested)
+        form.addRow("", self.preview_button)
+
+        self.base_label = QLabel(self.tr("Base model"))
+        self.base_combo = QComboBox()
+        self.base_combo.setObjectName("base_combo")
+        self.base_combo.setEditable(True)
+        self.base_combo.setToolTip(self.tr("The model the LoRA adapts (a name from the model list or a folder)"))
+        form.addRow(self.base_label, self.base_combo)
+        self.out_edit = QLineEdit()
+        self.out_edit.setObjectName("out_edit")
+        self.out_edit.setValidator(QRegularExpressionValidator(QRegularExpression(NAME_PATTERN), self))
+        self.out_edit.setPlaceholderText(self.tr("e.g. my-fashion-gan"))
+        self.out_edit.setToolTip(self.tr("Name of the trained model in your models folder; checkpoints go to "
+                                         "the training folder under the same name"))
+        form.addRow(self.tr("Output name"), self.out_edit)
+        layout.addWidget(what)
+
+        hyper = QGroupBox(self.tr("Hyper-parameters"))
+        hform = QFormLayout(hyper)
+        self.steps_spin = self._int(1, 10_000_000, self.tr("Optimisation steps in total (one batch each)"))
+        self.batch_spin = self._int(1, 4096, self.tr("Images per step: larger is smoother and uses more memory"))
+        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin.setDecimals(6)
+        self.lr_spin.setRange(1e-6, 1.0)
+        self.lr_spin.setSingleStep(1e-4)
+        self.lr_spin.setToolTip(self.tr("Learning rate: how far each step moves the weights; too high diverges"))
+        self.size_combo = QComboBox()
+        self.size_combo.setToolTip(self.tr("Training resolution in pixels (images are centre-cropped and resized)"))
+        self.seed_spin = SeedSpinBox()
+        self.seed_spin.setToolTip(self.tr("Seed for initial weights, batches and the fixed sample noise: the "
+                                          "same seed repeats a run exactly"))
+        self.sample_spin = self._int(0, 1_000_000, self.tr("Show a sample grid every N steps (0: never)"))
+        self.ckpt_spin = self._int(0, 1_000_000, self.tr("Save a checkpoint every N steps (0: only at the end "
+                                                         "or on cancel); Resume continues from it"))
+        self.log_spin = self._int(1, 100_000, self.tr("Average the losses over N steps for each point of the plot"))
+        for label, w in ((self.tr("Steps"), self.steps_spin), (self.tr("Batch size"), self.batch_spin),
+                         (self.tr("Learning rate"), self.lr_spin), (self.tr("Resolution"), self.size_combo),
+                         (self.tr("Seed"), self.seed_spin), (self.tr("Samples every"), self.sample_spin),
+                         (self.tr("Checkpoint every"), self.ckpt_spin), (self.tr("Plot every"), self.log_spin)):
+            hform.addRow(label, w)
+        self.size_label = hform.labelForField(self.size_combo)
+        layout.addWidget(hyper)
+
+        self.extras_box = QGroupBox(self.tr("Family options"))
+        self.extras_form = QFormLayout(self.extras_box)
+        layout.addWidget(self.extras_box)
+        self.params_edit = QLineEdit()
+        self.params_edit.setObjectName("params_edit")
+        self.params_edit.setPlaceholderText('{"channels": [32, 64]}')
+        self.params_edit.setToolTip(self.tr("Advanced: more trainer options as JSON (they override the fields above)"))
+        adv = QFormLayout()
+        adv.addRow(self.tr("Extra (JSON)"), self.params_edit)
+        layout.addLayout(adv)
+        layout.addStretch(1)
+
+        self.sample_spin.setValue(100)
+        self.ckpt_spin.setValue(500)
+        self.log_spin.setValue(10)
+        self.family_combo.currentIndexChanged.connect(self._on_family)
+        self.dataset_combo.activated.connect(self._on_dataset_activated)
+        for w in (self.dataset_combo, self.base_combo, self.size_combo):
+            w.currentIndexChanged.connect(self.changed)
+        self.out_edit.textChanged.connect(self.changed)
+        self.set_family("gan")
+        self._on_family()
+
+    def _int(self, lo: int, hi: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setToolTip(tip)
+        spin.setAccelerated(True)
+        return spin
+
+    # -- family --------------------------------------------------------------------------------
+    def family(self) -> Family:
+        return family(str(self.family_combo.currentData()))
+
+    def set_family(self, key: str) -> None:
+        self.family_combo.setCurrentIndex(max(0, self.family_combo.findData(key)))
+
+    def _on_family(self) -> None:
+        """Apply the family's defaults (dataset kind, hyper-parameters, options)."""
+        f = self.family()
+        self.family_note.setText(self.tr(f.description))
+        self.steps_spin.setValue(f.steps)
+        self.batch_spin.setValue(f.batch)
+        self.lr_spin.setValue(f.lr)
+        self.size_combo.clear()
+        for s in f.sizes:
+            self.size_combo.addItem(f"{s} px", s)
+        self.size_combo.setCurrentIndex(max(0, self.size_combo.findData(f.size)))
+        self.size_combo.setVisible(bool(f.sizes))
+        if self.size_label is not None:
+            self.size_label.setVisible(bool(f.sizes))
+        self.flip_check.setVisible(not f.text_data)
+        self.base_label.setVisible(bool(f.needs_base))
+        self.base_combo.setVisible(bool(f.needs_base))
+        self._fill_datasets(f)
+        self._fill_base()
+        self._fill_extras(f)
+        if not self.out_edit.text() or re.fullmatch(r"my-[a-z0-9_]+", self.out_edit.text()):
+            self.out_edit.setText(f"my-{f.key.replace('_', '-')}")
+        self.changed.emit()
+
+    def _fill_datasets(self, f: Family) -> None:
+        current = self.dataset()
+        self.dataset_combo.blockSignals(True)
+        self.dataset_combo.clear()
+        if not f.text_data:
+            model = self.dataset_combo.model()
+            for d in datasets_info.BUNDLED:
+                reason = datasets_info.unavailable_reason(d.name)
+                self.dataset_combo.addItem(self.tr(d.title), d.name)
+                i = self.dataset_combo.count() - 1
+                self.dataset_combo.setItemData(i, reason or self.tr(d.description), role=Qt.ItemDataRole.ToolTipRole)
+                if reason:  # listed, greyed out, with what to install in the tooltip
+                    model.item(i).setEnabled(False)
+        if self._folder:
+            self.dataset_combo.addItem(self._folder, self._folder)
+        self.dataset_combo.addItem(self.tr("Choose a folder…") if not f.text_data else self.tr("Choose a file…"),
+                                   FOLDER_ITEM)
+        keep = current if self.dataset_combo.findData(current) >= 0 and current != FOLDER_ITEM else f.dataset
+        i = self.dataset_combo.findData(keep)
+        if i < 0 or not self.dataset_combo.model().item(i).isEnabled():
+            i = next((j for j in range(self.dataset_combo.count())
+                      if self.dataset_combo.model().item(j).isEnabled()), 0)
+        self.dataset_combo.setCurrentIndex(i)
+        self.dataset_combo.blockSignals(False)
+
+    def _on_dataset_activated(self, index: int) -> None:
+        if self.dataset_combo.itemData(index) == FOLDER_ITEM:
+            self._browse()
+
+    def _browse(self) -> None:
+        if self.family().text_data:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Training text"), "",
+                                                  self.tr("Text or JSONL (*.txt *.jsonl *.json)"))
+        else:
+            path = QFileDialog.getExistingDirectory(self, self.tr("Folder of training images"))
+        if path:
+            self.set_dataset(path)
+        elif self.dataset() == FOLDER_ITEM:
+            self.dataset_combo.setCurrentIndex(0)
+
+    def set_dataset(self, name_or_path: str) -> None:
+        """Select a bundled dataset by name, or add and select a folder / file path."""
+        i = self.dataset_combo.findData(name_or_path)
+        if i < 0:
+            self._folder = name_or_path
+            self.dataset_combo.insertItem(self.dataset_combo.count() - 1, name_or_path, name_or_path)
+            i = self.dataset_combo.findData(name_or_path)
+        self.dataset_combo.setCurrentIndex(i)
+
+    def dataset(self) -> str:
+        return str(self.dataset_combo.currentData() or "")
+
+    # -- base models ---------------------------------------------------------------------------
+    def set_models(self, models: Iterable[Any]) -> None:
+        """ModelEntry objects (or names) from the registry scan; LoRA families pick their base from them."""
+        self._models = list(models)
+        self._fill_base()
+
+    def _fill_base(self) -> None:
+        need = self.family().needs_base
+        types = DIFFUSION_BASE_TYPES if need == "image" else LM_BASE_TYPES if need == "text" else ()
+        current = self.base_combo.currentText()
+        self.base_combo.blockSignals(True)
+        self.base_combo.clear()
+        for m in self._models:
+            if isinstance(m, str):
+                self.base_combo.addItem(m, m)
+            elif getattr(m, "type", "") in types and getattr(m, "usable", True):
+                self.base_combo.addItem(getattr(m, "title", m.name), m.name)
+        if current:
+            i = self.base_combo.findText(current)
+            if i >= 0:
+                self.base_combo.setCurrentIndex(i)
+            else:
+                self.base_combo.setEditText(current)
+        self.base_combo.blockSignals(False)
+
+    def base(self) -> str:
+        text = self.base_combo.currentText().strip()
+        i = self.base_combo.findText(text)
+        return str(self.base_combo.itemData(i)) if i >= 0 and self.base_combo.itemData(i) else text
+
+    # -- extras --------------------------------------------------------------------------------
+    def _fill_extras(self, f: Family) -> None:
+        while self.extras_form.rowCount():
+            self.extras_form.removeRow(0)
+        self._extra_widgets = {}
+        for e in f.extras:
+            w: QWidget
+            if isinstance(e.default, str):
+                w = QLineEdit(e.default)
+            elif isinstance(e.default, float):
+                w = QDoubleSpinBox()
+                w.setDecimals(3)
+                w.setRange(e.lo, e.hi)
+                w.setSingleStep(0.05)
+                w.setValue(e.default)
+            else:
+                w = QSpinBox()
+                w.setRange(int(e.lo), int(e.hi))
+                w.setValue(int(e.default))
+            w.setToolTip(self.tr(e.tooltip))
+            self._extra_widgets[e.key] = w
+            self.extras_form.addRow(self.tr(e.label), w)
+        self.extras_box.setVisible(bool(f.extras))
+
+    def extra(self, key: str) -> QWidget:
+        return self._extra_widgets[key]
+
+    # -- the spec ------------------------------------------------------------------------------
+    def out_name(self) -> str:
+        return self.out_edit.text().strip()
+
+    def params(self) -> dict[str, Any]:
+        """Family options + log interval + flips + the advanced JSON (which wins)."""
+        f = self.family()
+        params: dict[str, Any] = {"log_every": self.log_spin.value()}
+        if self.flip_check.isChecked() and not f.text_data:
+            params["flip"] = True
+        for key, w in self._extra_widgets.items():
+            if isinstance(w, QLineEdit):
+                if w.text().strip():
+                    params[key] = w.text().strip()
+            else:
+                params[key] = w.value()
+        raw = self.params_edit.text().strip()
+        if raw:
+            try:
+                extra = json.loads(raw)
+            except ValueError as exc:
+                raise SpecError(f"Extra parameters are not valid JSON ({exc.msg}).") from exc
+            if not isinstance(extra, dict):
+                raise SpecError('Extra parameters must be a JSON object, e.g. {"channels": [32, 64]}.')
+            params.update(extra)
+        return params
+
+    def spec(self, resume: str = "") -> TrainSpec:
+        """The TrainSpec the form describes (validated; SpecError says what is missing)."""
+        f = self.family()
+        data = self.dataset()
+        if not data or data == FOLDER_ITEM:
+            raise SpecError("Choose a dataset: a bundled one or a folder of images.")
+        if datasets_info.bundled(data) is None and not Path(data).expanduser().exists():
+            raise SpecError(f"The dataset {data} does not exist.")
+        out = self.out_name()
+        if not re.fullmatch(NAME_PATTERN, out):
+            raise SpecError("Give the trained model a name (letters, digits, '-', '_', '.').")
+        if f.needs_base and not self.base():
+            raise SpecError("Choose the base model the LoRA adapts.")
+        spec = TrainSpec(family=f.key, data=data, out=out, steps=self.steps_spin.value(),
+                         batch=self.batch_spin.value(), lr=float(self.lr_spin.value()),
+                         size=int(self.size_combo.currentData() or 0) or TrainSpec.size,
+                         base=self.base() if f.needs_base else "", resume=resume, seed=self.seed_spin.seed(),
+                         sample_every=self.sample_spin.value(), checkpoint_every=self.ckpt_spin.value(),
+                         params=self.params())
+        spec.validate()
+        return spec
+
+    def apply_spec(self, spec: TrainSpec) -> None:
+        """Fill the form from a spec (e.g. the job being resumed)."""
+        self.set_family(spec.family)
+        self.set_dataset(spec.data)
+        if spec.base:
+            self.base_combo.setEditText(spec.base)
+        self.out_edit.setText(spec.out)
+        self.steps_spin.setValue(spec.steps)
+        self.batch_spin.setValue(spec.batch)
+        self.lr_spin.setValue(spec.lr)
+        i = self.size_combo.findData(spec.size)
+        if i >= 0:
+            self.size_combo.setCurrentIndex(i)
+        self.seed_spin.set_seed(spec.seed)
+        self.sample_spin.setValue(spec.sample_every)
+        self.ckpt_spin.setValue(spec.checkpoint_every)
+        params = dict(spec.params or {})
+        self.log_spin.setValue(int(params.pop("log_every", self.log_spin.value())))
+        self.flip_check.setChecked(bool(params.pop("flip", False)))
+        for key, w in self._extra_widgets.items():
+            if key in params:
+                value = params.pop(key)
+                if isinstance(w, QLineEdit):
+                    w.setText(str(value))
+                else:
+                    w.setValue(value)
+        self.params_edit.setText(json.dumps(params) if params else "")
