@@ -15,6 +15,7 @@ import torch
 from studio.core.errors import JobCancelled, SpecError, StudioError
 from studio.core.pngmeta import write_image_png
 from studio.core.progress import CancelToken, Reporter
+from studio.core.prompt_weights import is_plain
 from studio.core.specs import ImageSpec, JobResult
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import embeddings
@@ -75,18 +76,18 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
 
     loras = [(_resolve_lora(ctx, name), weight) for name, weight in spec.loras]
     with facts["lock"]:  # the cached pipeline is shared: one job at a time sets scheduler and LoRAs
-        if loras:
-            from studio.engines.models.lora import apply_loras, remove_loras
+        from studio.engines.models.lora import apply_loras, remove_loras
 
-            apply_loras(pipe, loras)
         try:
+            if loras:
+                apply_loras(pipe, loras)
             result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
         finally:
             if loras:
                 remove_loras(pipe)  # the cached pipeline must be clean for the next job
     if isinstance(result, JobResult):  # cancelled mid-run
         return result
-    image = result
+    image, preview_kind = result
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)
     spec_saved = spec.replace(model=spec.model or entry.name)
@@ -98,13 +99,13 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
     info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
             "seconds": round(time.monotonic() - started, 3), "width": image.width, "height": image.height,
-            "steps": spec.steps, "scheduler": spec.scheduler, "preview": facts.get("preview_kind", "")}
+            "steps": spec.steps, "scheduler": spec.scheduler, "preview": preview_kind}
     return JobResult(outputs=(str(path),), info=info)
 
 
 def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
-              pipe: Any, facts: dict[str, Any], warn) -> Any:
-    """Run the pipeline; the PIL image, or a cancelled JobResult."""
+              pipe: Any, facts: dict[str, Any], warn) -> tuple[Any, str] | JobResult:
+    """Run the pipeline: (PIL image, preview kind), or a cancelled JobResult."""
     if facts.get("scheduler_config"):
         pipe.scheduler = make_scheduler(spec.scheduler, facts["scheduler_config"])
         tap: X0Tap | None = X0Tap(pipe.scheduler)
@@ -112,7 +113,6 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
         tap = None
     every = max(0, int(ctx.settings.preview_every))
     previewer = _previewer(ctx, facts, spec) if every else None
-    facts["preview_kind"] = previewer.kind if previewer else ""
     steps = spec.steps
 
     def on_step_end(p: Any, i: int, t: Any, kw: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
                 if embeddings.needs_custom_encoding(pipe, family, spec.prompt, spec.negative_prompt):
                     kwargs.update(embeddings.encode(pipe, family, spec.prompt, spec.negative_prompt))
                     del kwargs["prompt"], kwargs["negative_prompt"]
-            elif not all(_plain(p) for p in (spec.prompt, spec.negative_prompt)):
+            elif not (is_plain(spec.prompt) and is_plain(spec.negative_prompt)):
                 warn("This model does not support prompt weights; the prompt is used as written.")
             accepted = _accepted(pipe)
             if accepted is not None:
@@ -164,7 +164,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     images = getattr(out, "images", None)
     if not images:
         raise StudioError(f"{type(pipe).__name__} returned no image.")
-    return images[0]
+    return images[0], (previewer.kind if previewer else "")
 
 
 def _resolve_lora(ctx: EngineContext, name: str) -> Any:
@@ -174,9 +174,3 @@ def _resolve_lora(ctx: EngineContext, name: str) -> Any:
     if usable or matches:
         return (usable or matches)[0]
     return ctx.registry.resolve(name, task="addon")
-
-
-def _plain(text: str) -> bool:
-    from studio.core.prompt_weights import is_plain
-
-    return is_plain(text)
