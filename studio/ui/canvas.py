@@ -71,10 +71,8 @@ class CanvasView(QGraphicsView):
         self.fit_mode = True
         rect = self.sceneRect()
         if not rect.isEmpty():
+            # Fit scales small images up too (a 64 px preview is unreadable at 1:1); 1:1 shows pixels.
             self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-            # Never blow small images up past 1:1 when fitting: pixels stay honest.
-            if self.zoom() > 1.0:
-                self.setTransform(QTransform())
         self.zoom_changed.emit(self.zoom())
 
     def actual_size(self) -> None:

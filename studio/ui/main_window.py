@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QWidget
 
 from studio import APP_NAME, __version__
 from studio.core.errors import SpecError
@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self._canvas_request: object = None
         self._workspace_keys: list[str] = []
         self._workspace_docks: dict[str, tuple[QDockWidget, ...]] = {}
+        self._workspace_widgets: dict[str, QWidget] = {}
         self._hidden_docks: list[QDockWidget] = []
 
         self.canvas = ImageCanvas()
@@ -100,9 +101,8 @@ class MainWindow(QMainWindow):
                                      Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock = self._dock("history_dock", self.tr("History"), self.history,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.prompt_dock, self.queue_dock], [380, 340], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.history_dock], [150], Qt.Orientation.Vertical)
-        self.add_workspace("image", self.canvas, self.tr("Image"), (self.prompt_dock, self.history_dock))
+        self.add_workspace("image", self.canvas, self.tr("Image"), (self.prompt_dock, self.history_dock),
+                           scroll=False)
 
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -122,9 +122,22 @@ class MainWindow(QMainWindow):
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
         self._load_optional_parts()
 
-        self.resize(1280, 820)
-        self._default_state = self.saveState(STATE_VERSION)
-        self._restore()
+        self.resize(1360, 860)
+        self._sized = False
+        self._restored = self._restore()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._sized:  # dock sizes only take once the window has its real size
+            self._sized = True
+            self._default_sizes()
+            self._default_state = self.saveState(STATE_VERSION)
+            if self._restored:
+                self.restoreState(self._restored, STATE_VERSION)
+
+    def _default_sizes(self) -> None:
+        self.resizeDocks([self.prompt_dock, self.queue_dock], [360, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.history_dock], [150], Qt.Orientation.Vertical)
 
     # -- construction -------------------------------------------------------------------------
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -197,11 +210,25 @@ class MainWindow(QMainWindow):
         self._refresh_workspace_menu()
 
     # -- workspaces ---------------------------------------------------------------------------
-    def add_workspace(self, key: str, widget: QWidget, title: str, docks: tuple[QDockWidget, ...] = ()) -> int:
-        """Add a central tab; ``docks`` are shown only while it is the current workspace."""
+    def add_workspace(self, key: str, widget: QWidget, title: str, docks: tuple[QDockWidget, ...] = (),
+                      scroll: bool = True) -> int:
+        """Add a central tab; ``docks`` are shown only while it is the current workspace.
+
+        With ``scroll`` the workspace sits in a scroll area, so its minimum size never forces
+        the whole window (and every other workspace) wider than the screen.
+        """
         self._workspace_keys.append(key)
         self._workspace_docks[key] = docks
-        index = self.workspaces.addTab(widget, title)
+        self._workspace_widgets[key] = widget
+        page: QWidget = widget
+        if scroll:
+            area = QScrollArea()
+            area.setObjectName(f"{key}_scroll")
+            area.setWidgetResizable(True)
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            area.setWidget(widget)
+            page = area
+        index = self.workspaces.addTab(page, title)
         if hasattr(self, "workspace_menu"):
             self._refresh_workspace_menu()
         if self.pool is not None and hasattr(widget, "bind"):
@@ -209,7 +236,8 @@ class MainWindow(QMainWindow):
         return index
 
     def workspace(self, key: str) -> QWidget | None:
-        return self.workspaces.widget(self._workspace_keys.index(key)) if key in self._workspace_keys else None
+        """The widget of workspace ``key`` (not its scroll area), None when there is none."""
+        return self._workspace_widgets.get(key)
 
     def show_workspace(self, key: str) -> None:
         if key in self._workspace_keys:
@@ -271,8 +299,7 @@ class MainWindow(QMainWindow):
         pool.job_log.connect(lambda job_id, msg: self.status.showMessage(f"#{job_id}: {msg}", 8000))
         pool.engine_ready.connect(self.status.on_engine_ready)
         pool.engine_status.connect(self.status.on_engine_status)
-        for i in range(self.workspaces.count()):
-            widget = self.workspaces.widget(i)
+        for widget in self._workspace_widgets.values():
             if widget is not self.canvas and hasattr(widget, "bind"):
                 widget.bind(pool)
 
@@ -396,14 +423,14 @@ class MainWindow(QMainWindow):
                                     "offline.") + f"</p><table cellspacing='4'>{rows}</table>")
 
     # -- state --------------------------------------------------------------------------------
-    def _restore(self) -> None:
+    def _restore(self) -> QByteArray | None:
+        """Apply the saved geometry and editor values; returns the saved dock layout (or None)."""
         s = ui_settings(self.paths)
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        state = s.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state, STATE_VERSION)
+        state = s.value("window/state")  # applied on first show, after the default layout is known
+        restored = state if isinstance(state, QByteArray) and not state.isEmpty() else None
         spec_json = s.value("editor/last_spec")
         if isinstance(spec_json, str) and spec_json:
             try:
@@ -415,6 +442,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.lock_button.setChecked(s.value("editor/seed_locked", False, type=bool))
         self.prompt_editor.batch_spin.setValue(int(s.value("editor/batch", 1, type=int)))
         self.show_workspace(str(s.value("window/workspace", "image")))
+        return restored
 
     def save_ui_state(self) -> None:
         self.show_workspace("image")  # so the image docks are saved as the user left them there
@@ -429,10 +457,12 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.show_workspace("image")
-        self.restoreState(self._default_state, STATE_VERSION)
         for dock in (self.prompt_dock, self.queue_dock, self.history_dock):
             dock.setFloating(False)
             dock.show()
+        if self._sized:
+            self.restoreState(self._default_state, STATE_VERSION)
+        self._default_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         workspace = self.current_workspace()

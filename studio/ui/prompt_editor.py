@@ -37,7 +37,9 @@ class PromptEdit(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.highlighter = PromptHighlighter(self.document())
         self._lines = lines
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # The prompt takes the spare height; the negative prompt stays near its few lines.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding,
+                           QSizePolicy.Policy.Expanding if lines > 3 else QSizePolicy.Policy.Preferred)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         line = QFontMetrics(self.font()).lineSpacing()
@@ -66,6 +68,8 @@ class PromptEditor(QWidget):
         self.model_combo.setObjectName("model_combo")
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.setMinimumContentsLength(12)
+        self.model_combo.activated.connect(lambda _i: self._apply_recommended(self.model()))
+        self._entries: dict[str, ModelEntry] = {}
         self.browse_model_button = QToolButton()
         self.browse_model_button.setText("…")
         self.browse_model_button.setToolTip(self.tr("Use a diffusers model folder from disk"))
@@ -93,7 +97,7 @@ class PromptEditor(QWidget):
 
         self.prompt_edit = PromptEdit(5, self.tr("Describe the image… e.g. a lighthouse at dusk, (oil painting:1.2)"))
         self.prompt_edit.setObjectName("prompt_edit")
-        self.negative_edit = PromptEdit(2, self.tr("What to avoid… e.g. blurry, [text]"))
+        self.negative_edit = PromptEdit(3, self.tr("What to avoid… e.g. blurry, [text]"))
         self.negative_edit.setObjectName("negative_edit")
 
         self.width_spin = SizeSpinBox()
@@ -194,16 +198,41 @@ class PromptEditor(QWidget):
         """Fill the picker with the usable text-to-image models; keep the current choice when possible."""
         current = self.model()
         self.model_combo.clear()
+        self._entries = {}
         for e in entries:
             if e.usable and e.type in PROMPT_MODEL_TYPES:
-                self.model_combo.addItem(e.name, e.name)
+                self._entries[e.name] = e
+                self.model_combo.addItem(str(e.details.get("title") or e.name), e.name)
                 self.model_combo.setItemData(self.model_combo.count() - 1, e.path, Qt.ItemDataRole.ToolTipRole)
+        first_models = not self._models_known
         self._models_known = True
         # Keep the choice if it is still listed, or is a folder picked from disk that still exists.
         if current and (self.model_combo.findData(current) >= 0 or Path(current).is_absolute()
                         and Path(current).exists()):
             self.set_model(current)
+        elif first_models and self.model_combo.count():
+            self._apply_recommended(self.model())
         self._update_model_state()
+
+    def _apply_recommended(self, name: str) -> None:
+        """Use the settings a model recommends (studio models ship them in studio_model.json)."""
+        entry = self._entries.get(name)
+        details = entry.details if entry is not None else {}
+        rec = details.get("recommended") or {}
+        if not rec and not details.get("default_size"):
+            return
+        if isinstance(rec.get("steps"), int):
+            self.steps_spin.setValue(rec["steps"])
+        if isinstance(rec.get("guidance"), (int, float)):
+            self.guidance_spin.setValue(float(rec["guidance"]))
+        index = self.scheduler_combo.findData(rec.get("scheduler"))
+        if index >= 0:
+            self.scheduler_combo.setCurrentIndex(index)
+        size = details.get("default_size")
+        if isinstance(size, int) and size > 0:
+            self.width_spin.setValue(size)  # snapped into the allowed range
+            self.height_spin.setValue(size)
+        self.show_message(self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText()))
 
     def model(self) -> str:
         """The chosen model's name (or folder path for one picked from disk); '' when none."""

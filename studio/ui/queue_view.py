@@ -22,6 +22,7 @@ STATE_COLOURS = {QUEUED: "#6c757d", RUNNING: "#1c7ed6", DONE: "#2f9e44", FAILED:
                  CANCELLED: "#e8590c", INTERRUPTED: "#9c36b5"}
 ProgressRole = Qt.ItemDataRole.UserRole + 1  # (fraction 0..1 or -1, text) for the delegate
 JobIdRole = Qt.ItemDataRole.UserRole + 2
+StateRole = Qt.ItemDataRole.UserRole + 3
 
 
 def format_eta(seconds: float | None) -> str:
@@ -170,6 +171,8 @@ class JobTableModel(QAbstractTableModel):
         rec, col = r.record, index.column()
         if role == JobIdRole:
             return rec.id
+        if role == StateRole:
+            return rec.state
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_ID:
                 return str(rec.id)
@@ -182,8 +185,10 @@ class JobTableModel(QAbstractTableModel):
         if role == ProgressRole and col == COL_PROGRESS:
             return self._progress(r)
         if role == Qt.ItemDataRole.ForegroundRole and col in (COL_STATE, COL_PROGRESS):
-            if col == COL_STATE or rec.state in (FAILED, CANCELLED, INTERRUPTED):
+            if col == COL_STATE or rec.state != RUNNING:
                 return QBrush(QColor(STATE_COLOURS.get(rec.state, "#000")))
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_PROGRESS:
+            return int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(r)
         return None
@@ -209,7 +214,8 @@ class ProgressDelegate(QStyledItemDelegate):
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         value = index.data(ProgressRole)
-        if not value or value[0] <= -2.0:
+        record_state = index.siblingAtColumn(COL_STATE).data(StateRole)
+        if not value or value[0] <= -2.0 or record_state != RUNNING:  # only running jobs get a bar
             super().paint(painter, option, index)
             return
         fraction, text = value
@@ -256,7 +262,7 @@ class QueueView(QWidget):
         header.setSectionResizeMode(COL_JOB, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_PROGRESS, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(COL_PROGRESS, 190)
+        header.resizeSection(COL_PROGRESS, 170)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.doubleClicked.connect(self._on_double_click)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Take a screenshot of the studio window, optionally after a generation queued through the UI.
+
+    .venv/bin/python tools/screenshot.py --home /tmp/shot-home --out /tmp/studio.png \
+        [--prompt "a red t-shirt" [--model NAME_OR_FOLDER] [--steps 20] [--size 64] [--batch 2]] \
+        [--workspace image|text] [--root] [--timeout 300]
+
+Without $DISPLAY it starts ``Xvfb :99`` (and stops it at the end), so the real xcb platform
+draws the window as a person would see it. ``--root`` grabs the whole X screen with
+ImageMagick's ``import`` (floating docks and menus included) instead of ``QWidget.grab()``.
+Look at the PNG after every UI change.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def start_xvfb(display: str = ":99", size: str = "1600x1000x24") -> subprocess.Popen | None:
+    """Start Xvfb on ``display`` unless a server already runs there; returns the process we started."""
+    if Path(f"/tmp/.X11-unix/X{display.lstrip(':')}").exists():
+        os.environ["DISPLAY"] = display
+        return None
+    if not shutil.which("Xvfb"):
+        raise SystemExit("Xvfb is not installed (apt-get install xvfb), and $DISPLAY is unset.")
+    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", size, "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if Path(f"/tmp/.X11-unix/X{display.lstrip(':')}").exists():
+            break
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = display
+    return proc
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", required=True, help="studio home to run with (created if missing)")
+    ap.add_argument("--out", required=True, help="PNG to write")
+    ap.add_argument("--prompt", help="queue a generation with this prompt through the UI first")
+    ap.add_argument("--negative", default="")
+    ap.add_argument("--model", help="model name or folder (default: the picker's first)")
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--size", type=int, help="width and height in pixels")
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--workspace", default="image", help="workspace tab to show in the shot")
+    ap.add_argument("--window-size", default="1400x900")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the generation")
+    ap.add_argument("--root", action="store_true", help="grab the whole X screen with `import`")
+    args = ap.parse_args(argv)
+
+    os.environ["AIGC_STUDIO_HOME"] = str(Path(args.home).resolve())
+    Path(args.home).mkdir(parents=True, exist_ok=True)
+    xvfb = None
+    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        xvfb = start_xvfb()
+    try:
+        return _shoot(args)
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(10)
+
+
+def _shoot(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtTest import QTest
+
+    from studio.app import install_translators, make_app, start_backend
+    from studio.core.paths import StudioPaths
+    from studio.core.settings import load_settings
+    from studio.ui.main_window import MainWindow
+
+    app = make_app([sys.argv[0]])
+    translators = install_translators(app)  # noqa: F841
+    paths = StudioPaths.from_env()
+    window = MainWindow(paths, load_settings(paths.settings_file))
+    w, h = (int(v) for v in args.window_size.split("x"))
+    window.resize(w, h)
+    window.move(0, 0)
+    window.show()
+
+    def pump(seconds: float, until=lambda: False) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            if until():
+                return True
+            time.sleep(0.01)
+        return until()
+
+    # Without a window manager nothing activates the window, and window shortcuts (Ctrl+Enter)
+    # only fire in the active window.
+    window.raise_()
+    window.activateWindow()
+    pump(3.0, window.isActiveWindow)
+    scanned: list = []
+    window.models_scanned.connect(scanned.append)
+    pool = start_backend(window)
+    pump(30, lambda: bool(scanned))
+    status = "no generation"
+    if args.prompt is not None:
+        editor = window.prompt_editor
+        if args.model:
+            editor.set_model(args.model)
+        if args.steps:
+            editor.steps_spin.setValue(args.steps)
+        if args.size:
+            editor.width_spin.setValue(args.size)
+            editor.height_spin.setValue(args.size)
+        editor.seed_spin.set_seed(args.seed)
+        editor.batch_spin.setValue(args.batch)
+        editor.negative_edit.setPlainText(args.negative)
+        editor.prompt_edit.clear()
+        editor.prompt_edit.setFocus()
+        QTest.keyClicks(editor.prompt_edit, args.prompt)
+        ended: list[str] = []
+        pool.job_finished.connect(lambda i, r: ended.append("done"))
+        pool.job_failed.connect(lambda i, m: ended.append(f"failed: {m}"))
+        pool.job_cancelled.connect(lambda i: ended.append("cancelled"))
+        QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        queued = len(window.queue_view.model.job_ids())
+        if not queued:
+            print("warning: Ctrl+Enter queued nothing (window not active?); clicking Generate", file=sys.stderr)
+            editor.generate_button.click()
+            queued = len(window.queue_view.model.job_ids())
+        pump(args.timeout, lambda: len(ended) >= max(1, queued))
+        status = ", ".join(ended) or "timed out"
+        window.history.wait_for_thumbnails()
+    window.show_workspace(args.workspace)
+    pump(1.0)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.root and os.environ.get("DISPLAY"):
+        subprocess.run(["import", "-window", "root", str(out)], check=True)
+    else:
+        window.grab().save(str(out))
+    print(f"{out} ({status})")
+    QTimer.singleShot(0, window.close)
+    pump(0.5)
+    pool.shutdown(wait=True, timeout=30)
+    return 0 if not status.startswith(("failed", "timed out")) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
