@@ -169,16 +169,29 @@ class Trainer:
                 self.reporter.metrics(self.step, values)
                 sums, count = {}, 0
             every = self.spec.sample_every
-            if every and (self.step % every == 0 or self.step == total) and self.reporter.wants_preview():
-                grid = self.sample()
-                if grid is not None:
-                    self.reporter.preview(grid)
+            if every and (self.step % every == 0 or self.step == total):
+                self._samples()
             if self.spec.checkpoint_every and self.step % self.spec.checkpoint_every == 0 and self.step < total:
                 self.save_checkpoint()
         ckpt = self.save_checkpoint()
         folder = self.write_artifact()
         return JobResult(outputs=(str(folder),), info={"model": str(folder), "checkpoint": str(ckpt),
                                                         "steps": self.step, "steps_per_s": round(rate, 3)})
+
+    def _samples(self) -> None:
+        """Show (and with params save_samples, save under the run's samples/ folder) a sample grid."""
+        show, save = self.reporter.wants_preview(), bool(self.params.get("save_samples"))
+        if not (show or save):
+            return
+        grid = self.sample()
+        if grid is None:
+            return
+        if show:
+            self.reporter.preview(grid)
+        if save:
+            folder = self.work_dir / "samples"
+            folder.mkdir(parents=True, exist_ok=True)
+            grid.save(folder / f"step-{self.step:07d}.png")
 
     def write_artifact(self) -> Path:
         """Save into a temp folder beside the target, then swap it in (never a half-written model)."""
