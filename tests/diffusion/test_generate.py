@@ -146,6 +146,7 @@ def test_prompt_weights_change_the_image_and_weight_one_does_not(tiny_sd_dir, en
     # Our chunked encoder reproduces the pipeline's own encoding exactly when all weights are 1.
     assert np.abs(pixels(plain) - pixels(same)).max() <= 1
     assert not np.array_equal(pixels(plain), pixels(heavy))
+    assert pixels(heavy).std() > 2, "a weighted prompt still gives a real image (not NaN-black)"
 
 
 def test_sdxl_pipeline_with_weights(tiny_sdxl_dir, engine_ctx):
@@ -154,6 +155,7 @@ def test_sdxl_pipeline_with_weights(tiny_sdxl_dir, engine_ctx):
     heavy = run(spec_for(tiny_sdxl_dir, prompt="a photo of a ((cat))"), RecordingReporter(), CancelToken(), engine_ctx)
     assert np.abs(pixels(plain) - pixels(same)).max() <= 1
     assert not np.array_equal(pixels(plain), pixels(heavy))
+    assert pixels(heavy).std() > 2, "a weighted prompt still gives a real image (not NaN-black)"
 
 
 def test_empty_prompt_is_fine(tiny_sd_dir, engine_ctx):

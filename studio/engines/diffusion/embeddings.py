@@ -85,12 +85,24 @@ def _encode_chunk(tokenizer: Any, encoder: Any, chunk: list[tuple[int, float]], 
         mask = torch.ones_like(ids_t) if getattr(encoder.config, "use_attention_mask", False) else None
         z = encoder(ids_t, attention_mask=mask)[0]
         pooled = None
-    w = torch.tensor(weights, dtype=z.dtype, device=z.device)
-    if not torch.all(w == 1):
-        original_mean = z.mean()
-        z = z * w[None, :, None]
-        z = z * (original_mean / z.mean())
-    return z, pooled
+    return apply_weights(z, torch.tensor(weights, dtype=z.dtype, device=z.device)), pooled
+
+
+def apply_weights(z: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Scale token embeddings (1, L, D) by ``weights`` (L,), then restore the chunk's mean (A1111).
+
+    The mean is restored only when that is well defined: an encoder whose outputs average to
+    ~0 (e.g. untrained layer norms) would otherwise be divided by ~0 and give inf embeddings.
+    """
+    if bool(torch.all(weights == 1)):
+        return z
+    original_mean = z.float().mean()
+    out = z * weights[None, :, None]
+    new_mean = out.float().mean()
+    scale = original_mean / new_mean if new_mean.abs() > 1e-6 * out.float().abs().mean() else torch.tensor(0.0)
+    if torch.isfinite(scale) and 0.5 <= float(scale) <= 2.0:
+        out = out * scale.to(out.dtype)
+    return out
 
 
 @torch.no_grad()
