@@ -213,3 +213,12 @@ def test_loaded_model_is_cached_between_jobs(tiny_llama_dir, text_ctx):
     keys = [k for k, size in text_ctx.cache.loaded()]
     assert ("text", str(tiny_llama_dir), "cpu") in keys
     assert dict(text_ctx.cache.loaded())[("text", str(tiny_llama_dir), "cpu")] > 0  # measured for the budget
+
+
+def test_prompt_expansion_runs_as_a_text_job(tiny_llama_dir, text_ctx):
+    from studio.engines.text.expand import expand_prompt
+
+    rec = Recorder()
+    out = expand_prompt("a red fox in snow", text_ctx, model=str(tiny_llama_dir), seed=3, reporter=rec)
+    assert out and "\n" not in out
+    assert rec.chunks  # it streamed like any text job
