@@ -208,6 +208,10 @@ class TrainingForm(QWidget):
         self.sample_spin.setValue(100)
         self.ckpt_spin.setValue(500)
         self.log_spin.setValue(10)
+        for combo in (self.family_combo, self.dataset_combo, self.base_combo, self.size_combo):
+            # Long folder paths and model names must not widen the form beyond its panel.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.family_combo.currentIndexChanged.connect(self._on_family)
         self.dataset_combo.activated.connect(self._on_dataset_activated)
         for w in (self.dataset_combo, self.base_combo, self.size_combo):

@@ -171,7 +171,7 @@ class TrainingWorkspace(QWidget):
         vsplit.setSizes([420, 260, 90])
         rv.addWidget(vsplit, 1)
         split.addWidget(right)
-        split.setSizes([360, 900])
+        split.setSizes([380, 900])
         split.setStretchFactor(1, 1)
 
         self.form.preview_requested.connect(self.preview_dataset)
@@ -392,6 +392,7 @@ class TrainingWorkspace(QWidget):
 
     def _ended(self, state: str) -> None:
         self.job_state = state
+        self.eta_label.setText(self.tr("ETA") + " –")
         self.job_ended.emit(self.job_id, state)
         self._update_buttons()
 
