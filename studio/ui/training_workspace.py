@@ -194,6 +194,30 @@ class TrainingWorkspace(QWidget):
         pool.job_log.connect(self._on_log)
         if self._models_fn is None:
             self._scan_models()
+        self._adopt_latest()
+
+    def _adopt_latest(self) -> None:
+        """Show the newest training job in the queue (after a restart: Resume continues an interrupted one)."""
+        if self.job_id is not None:
+            return
+        try:
+            records = [r for r in self.pool.jobs() if r.kind == "train"]
+            rec = max(records, key=lambda r: r.id) if records else None
+            spec = rec.spec if rec is not None else None
+        except (ValueError, SpecError, TypeError):
+            return
+        if rec is None or not isinstance(spec, TrainSpec):
+            return
+        self.form.apply_spec(spec)
+        self._track(rec.id, spec, keep_plot=False)
+        self.progress.setValue(min(rec.progress_done, self.progress.maximum()))
+        if rec.state == DONE:
+            self.state_label.setText(self.tr("#{0} done: “{1}” is in your models folder.").format(rec.id, spec.out))
+        elif rec.state == FAILED:
+            self._show_failure(rec.id, rec.error)
+        elif rec.state == CANCELLED:
+            self._show_cancelled(rec.id)
+        self._update_buttons()
 
     def _scan_models(self) -> None:
         if self._models_fn is not None:
@@ -292,6 +316,13 @@ class TrainingWorkspace(QWidget):
         self.job_state = rec.state
         if rec.state == RUNNING:
             self.state_label.setText(self.tr("#{0} {1}: training").format(self.job_id, self.job_spec.title()))
+        elif rec.state == INTERRUPTED:
+            step = checkpoint_step(checkpoint_path(self.paths, self.job_spec.out))
+            self.state_label.setText(
+                self.tr("#{0} was interrupted (the studio closed); Resume continues from step {1}.").format(
+                    self.job_id, step) if step is not None else
+                self.tr("#{0} was interrupted (the studio closed) before its first checkpoint.").format(self.job_id))
+            self.eta_label.setText(self.tr("ETA") + " –")
         self._update_buttons()
 
     def _is_ours(self, job_id: int) -> bool:
@@ -374,14 +405,20 @@ class TrainingWorkspace(QWidget):
         if not self._is_ours(job_id):
             return
         self._ended(FAILED)
+        self._show_failure(job_id, message)
+        self.log_view.appendPlainText(message)
+
+    def _show_failure(self, job_id: int, message: str) -> None:
         self.state_label.setText(self.tr("#{0} failed: {1}").format(job_id, message))
         self.state_label.setStyleSheet("color: #d9534f;")
-        self.log_view.appendPlainText(message)
 
     def _on_cancelled(self, job_id: int) -> None:
         if not self._is_ours(job_id):
             return
         self._ended(CANCELLED)
+        self._show_cancelled(job_id)
+
+    def _show_cancelled(self, job_id: int) -> None:
         ckpt = checkpoint_path(self.paths, self.job_spec.out)
         step = checkpoint_step(ckpt)
         if step is not None:

@@ -1,0 +1,37 @@
+"""After a restart the workspace shows the last training job; an interrupted one resumes from its checkpoint."""
+from __future__ import annotations
+
+from studio.core.queue_store import INTERRUPTED, INTERRUPTED_MESSAGE
+from studio.core.settings import Settings
+from studio.core.specs import TrainSpec
+
+
+def test_interrupted_job_is_shown_with_resume(qtbot, paths, image_folder):
+    import torch
+
+    from studio.engines.training.checkpoint import save_checkpoint
+    from studio.jobs.pool import JobPool
+    from studio.ui.training_workspace import TrainingWorkspace, checkpoint_path
+
+    spec = TrainSpec(family="text2img", data=str(image_folder), out="crashed", steps=50, batch=2, size=16,
+                     sample_every=5, checkpoint_every=5, params={"log_every": 1})
+    pool = JobPool(paths, Settings())  # not started: nothing runs, the queue is read as a restart finds it
+    job_id = pool.store.add(spec)
+    pool.store.set_state(job_id, INTERRUPTED, INTERRUPTED_MESSAGE)
+    save_checkpoint(checkpoint_path(paths, "crashed"), {"step": 15, "family": "text2img",
+                                                         "modules": {"unet": {"w": torch.zeros(2)}}})
+
+    ws = TrainingWorkspace(pool, paths, models=lambda: [])
+    qtbot.addWidget(ws)
+    assert ws.job_id == job_id and ws.job_state == INTERRUPTED
+    assert ws.form.out_name() == "crashed" and ws.form.dataset() == str(image_folder)
+    assert ws.form.steps_spin.value() == 50 and ws.form.family().key == "text2img"
+    assert "interrupted" in ws.state_label.text() and "step 15" in ws.state_label.text()
+    assert ws.resume_button.isEnabled() and ws.resume_button.text() == "Resume from step 15"
+    assert not ws.cancel_button.isEnabled()
+    # Resume queues the same settings continuing from the checkpoint.
+    new_id = ws.resume()
+    queued = pool.job(new_id).spec
+    assert queued.resume == str(checkpoint_path(paths, "crashed")) and queued.out == "crashed" and queued.steps == 50
+    assert ws.cancel_button.isEnabled() and not ws.resume_button.isEnabled()
+    pool.cancel(new_id)  # queued, never started
