@@ -45,3 +45,4 @@ def test_studio_pipeline_runs_with_pixel_previews(tiny_pixel_dir, engine_ctx):
     img = Image.open(result.outputs[0])
     assert img.size == (64, 64)
     assert np.array_equal(np.asarray(img), np.asarray(Image.open(again.outputs[0])))
+
