@@ -60,11 +60,3 @@ def test_smollm2_chat_answers_with_its_template(smollm2_home):
     assert result.info["finish"] in ("stop", "eos", "length")
     assert "<|im_end|>" not in result.text and "assistant" not in result.text
 
-
-def test_smollm2_expands_an_image_prompt(smollm2_home):
-    from studio.engines.text.expand import expand_prompt
-
-    ctx = EngineContext.create(smollm2_home, Settings(scan_hf_cache=False), device="cpu")
-    out = expand_prompt("a lighthouse at night", ctx, seed=1)
-    print("expanded:", out)
-    assert "\n" not in out and len(out) > len("a lighthouse at night")
