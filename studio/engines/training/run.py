@@ -10,6 +10,8 @@ from studio.core.specs import JobResult, TrainSpec
 FAMILIES: dict[str, str] = {
     "text2img": "studio.engines.training.text2img:Text2ImgTrainer",
     "gan": "studio.engines.training.gan:GanTrainer",
+    "ddpm": "studio.engines.training.ddpm:DdpmTrainer",
+    "gan": "studio.engines.training.gan:GanTrainer",
     "vae": "studio.engines.training.vae:VaeTrainer",
     "ddpm": "studio.engines.training.ddpm:DdpmTrainer",
     "lora": "studio.engines.training.lora_diffusion:DiffusionLoraTrainer",
