@@ -91,13 +91,14 @@ def run_gui(argv: list[str] | None = None) -> int:
     translators = install_translators(app)  # noqa: F841 (kept alive for the app's lifetime)
     paths = StudioPaths.from_env()
     settings = load_settings(paths.settings_file)
-    window = MainWindow(paths, settings)
+    window = MainWindow(paths, settings, defer_optional=True)
     probing = bool(os.environ.get(PROBE_ENV))
     holder: dict[str, Any] = {}
 
     def backend() -> None:
         if "pool" in holder:
             return
+        window.ensure_optional_parts()  # the Text/Training/... tabs: built once the window is up
         pool = holder["pool"] = start_backend(window)
         if probing:
             pool.engine_ready.connect(lambda _device: (_probe("engine_ready"), app.quit()))

@@ -72,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _shoot(args: argparse.Namespace) -> int:
-    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
 
     from studio.app import install_translators, make_app, start_backend
     from studio.core.paths import StudioPaths
     from studio.core.settings import load_settings
+    from studio.ui.event_wait import wait_until
     from studio.ui.main_window import MainWindow
 
     app = make_app([sys.argv[0]])
@@ -90,13 +91,7 @@ def _shoot(args: argparse.Namespace) -> int:
     window.show()
 
     def pump(seconds: float, until=lambda: False) -> bool:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            if until():
-                return True
-            time.sleep(0.01)
-        return until()
+        return wait_until(until, seconds)
 
     # Without a window manager nothing activates the window, and window shortcuts (Ctrl+Enter)
     # only fire in the active window.

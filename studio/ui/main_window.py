@@ -68,7 +68,10 @@ class MainWindow(QMainWindow):
 
     models_scanned = Signal(list)
 
-    def __init__(self, paths: StudioPaths, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, paths: StudioPaths, settings: Settings, parent: QWidget | None = None,
+                 defer_optional: bool = False) -> None:
+        """``defer_optional``: build the other helpers' workspaces only on :meth:`ensure_optional_parts`
+        (the app calls it right after the first paint, to show the window sooner)."""
         super().__init__(parent)
         self.paths, self.settings = paths, settings
         self.pool: Any = None
@@ -120,11 +123,14 @@ class MainWindow(QMainWindow):
         self.history.reuse_requested.connect(self.reuse_parameters)
         self.queue_view.show_output_requested.connect(self._show_job_output)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
-        self._load_optional_parts()
+        self._optional_loaded = False
+        self._saved_workspace = "image"
 
         self.resize(1360, 860)
         self._sized = False
         self._restored = self._restore()
+        if not defer_optional:
+            self.ensure_optional_parts()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -237,9 +243,13 @@ class MainWindow(QMainWindow):
 
     def workspace(self, key: str) -> QWidget | None:
         """The widget of workspace ``key`` (not its scroll area), None when there is none."""
+        if key not in self._workspace_widgets:
+            self.ensure_optional_parts()
         return self._workspace_widgets.get(key)
 
     def show_workspace(self, key: str) -> None:
+        if key not in self._workspace_keys:
+            self.ensure_optional_parts()
         if key in self._workspace_keys:
             self.workspaces.setCurrentIndex(self._workspace_keys.index(key))
 
@@ -254,6 +264,15 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _=False, k=key: self.show_workspace(k))
         self.workspaces.tabBar().setVisible(len(self._workspace_keys) > 1)
+
+    def ensure_optional_parts(self) -> None:
+        """Add the workspaces and tools other parts of the studio provide (once)."""
+        if self._optional_loaded:
+            return
+        self._optional_loaded = True
+        self._load_optional_parts()
+        if self._saved_workspace != "image" and self.current_workspace() == "image":
+            self.show_workspace(self._saved_workspace)
 
     def _load_optional_parts(self) -> None:
         for key, module_name, class_name, title in OPTIONAL_WORKSPACES:
@@ -441,7 +460,7 @@ class MainWindow(QMainWindow):
                 log.warning("ignoring unreadable saved editor parameters")
         self.prompt_editor.lock_button.setChecked(s.value("editor/seed_locked", False, type=bool))
         self.prompt_editor.batch_spin.setValue(int(s.value("editor/batch", 1, type=int)))
-        self.show_workspace(str(s.value("window/workspace", "image")))
+        self._saved_workspace = str(s.value("window/workspace", "image"))
         return restored
 
     def save_ui_state(self) -> None:
