@@ -12,7 +12,7 @@ import sys
 from studio.core.errors import SpecError
 from studio.core.specs import TrainSpec
 
-FAMILY_HELP = "text2img (text-to-image diffusion), gan (DCGAN), ddpm (unconditional diffusion)"
+FAMILY_HELP = "text2img (text-to-image diffusion), gan (DCGAN), vae, ddpm (unconditional diffusion)"
 
 
 def _param(text: str) -> tuple[str, object]:

@@ -57,3 +57,23 @@ def test_ddpm_loss_falls_and_the_pipeline_samples_with_plain_diffusers(cpu_ctx):
     pipe.set_progress_bar_config(disable=True)
     out = pipe(batch_size=2, num_inference_steps=3, generator=torch.Generator().manual_seed(0), output_type="np")
     assert out.images.shape == (2, 16, 16, 1)
+
+
+def test_vae_elbo_falls_and_the_saved_model_decodes_prior_samples(cpu_ctx):
+    rep = Recorder(previews=True)
+    spec = TrainSpec(family="vae", data="digits", out="tiny-vae", steps=30, batch=16, lr=2e-3, size=16, seed=0,
+                     sample_every=30, checkpoint_every=0,
+                     params={"latent_dim": 4, "width": 8, "beta": 1.0, "log_every": 1, "limit": 200})
+    result = run_spec(spec, rep, CancelToken(), cpu_ctx)
+    values = [v for _, v in rep.metrics_seen]
+    assert {"reconstruction", "kl", "loss"} <= values[0].keys()
+    assert sum(v["loss"] for v in values[-5:]) < 0.8 * sum(v["loss"] for v in values[:5])
+    assert len(rep.previews) == 1
+    folder = Path(result.outputs[0])
+    assert cpu_ctx.registry.resolve("tiny-vae").type == "studio_vae"
+    from studio.engines.training.vae import load_vae_folder
+
+    vae = load_vae_folder(folder)
+    with torch.no_grad():
+        img = vae.decode(torch.randn(3, 4))
+    assert img.shape == (3, 1, 16, 16)
