@@ -271,19 +271,25 @@ class TrainingWorkspace(QWidget):
         except SpecError as exc:
             self._note(str(exc), error=True)
             return None
+        self.job_submitted.emit(job_id)
+        if self.job_id is not None and self.job_state not in FINAL_STATES:
+            # Keep watching the current run; the panel follows this one when it starts (see _on_changed).
+            self._note(self.tr("Queued training job #{0}; it starts when #{1} has finished.").format(
+                job_id, self.job_id))
+            return job_id
         same_run = bool(resume) and self.job_spec is not None and self.job_spec.out == spec.out
         self._track(job_id, spec, keep_plot=same_run)
         if same_run:  # the curve goes on from the checkpoint; steps after it are trained again
             self.plot.truncate(checkpoint_step(Path(resume)) or 0)
         self._note(self.tr("Queued training job #{0}.").format(job_id))
-        self.job_submitted.emit(job_id)
         return job_id
 
     def cancel(self) -> None:
         if self.pool is not None and self.job_id is not None and self.job_state not in FINAL_STATES:
-            self.pool.cancel(self.job_id)
+            # Before cancel(): a queued job is cancelled at once and its final text must win.
             self.state_label.setText(self.tr("Cancelling… (saving a checkpoint)"))
             self.cancel_button.setEnabled(False)
+            self.pool.cancel(self.job_id)
 
     def preview_dataset(self) -> None:
         """Show a grid of the chosen dataset's images (read off the GUI thread)."""
@@ -419,9 +425,14 @@ class TrainingWorkspace(QWidget):
         self._show_cancelled(job_id)
 
     def _show_cancelled(self, job_id: int) -> None:
-        ckpt = checkpoint_path(self.paths, self.job_spec.out)
-        step = checkpoint_step(ckpt)
-        if step is not None:
+        try:
+            started = self.pool.job(job_id).started is not None
+        except (KeyError, AttributeError):
+            started = True
+        step = checkpoint_step(checkpoint_path(self.paths, self.job_spec.out)) if started else None
+        if not started:
+            self.state_label.setText(self.tr("#{0} cancelled before it started.").format(job_id))
+        elif step is not None:
             self.state_label.setText(self.tr("#{0} cancelled at step {1}; the checkpoint is kept: Resume continues "
                                              "from it.").format(job_id, step))
         else:

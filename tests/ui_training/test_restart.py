@@ -35,3 +35,23 @@ def test_interrupted_job_is_shown_with_resume(qtbot, paths, image_folder):
     assert queued.resume == str(checkpoint_path(paths, "crashed")) and queued.out == "crashed" and queued.steps == 50
     assert ws.cancel_button.isEnabled() and not ws.resume_button.isEnabled()
     pool.cancel(new_id)  # queued, never started
+
+
+def test_a_second_job_waits_and_the_panel_keeps_the_first(qtbot, paths, image_folder):
+    from studio.jobs.pool import JobPool
+    from studio.ui.training_workspace import TrainingWorkspace
+
+    pool = JobPool(paths, Settings())  # not started: both jobs stay queued
+    ws = TrainingWorkspace(pool, paths, models=lambda: [])
+    qtbot.addWidget(ws)
+    ws.form.set_family("gan")
+    ws.form.set_dataset(str(image_folder))
+    first = ws.start()
+    ws.form.out_edit.setText("second")
+    second = ws.start()
+    assert first is not None and second is not None and second != first
+    assert ws.job_id == first and f"#{second}" in ws.note.text()
+    assert [j.spec.out for j in pool.jobs()] == ["my-gan", "second"]
+    ws.cancel()  # cancels the watched (first) job only
+    assert pool.job(first).state == "cancelled" and pool.job(second).state == "queued"
+    assert "cancelled before it started" in ws.state_label.text()
