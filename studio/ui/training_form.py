@@ -28,7 +28,7 @@ from studio.ui.spin_boxes import SeedSpinBox
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
 FOLDER_ITEM = "__folder__"
 # Base models a LoRA can be trained on (the registry's types).
-DIFFUSION_BASE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline")
+DIFFUSION_BASE_TYPES = ("diffusers", "sd_single_file")  # what the LoRA trainer accepts
 LM_BASE_TYPES = tuple(t for t in TEXT_TYPES if t != "gguf")  # GGUF files are inference-only
 
 
@@ -86,14 +86,18 @@ FAMILIES: tuple[Family, ...] = (
                          "makes a bigger file.", 1, 256),
                    Extra("alpha", "Alpha", 8, "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
                    Extra("instance_prompt", "Instance prompt", "", "Caption for images without a .txt file, "
-                         "e.g. 'a photo of sks dog'."))),
+                         "e.g. 'a photo of sks dog'."),
+                   Extra("train_text_encoder", "Train text encoder", False, "Also adapt the text encoder: learns "
+                         "new words better, uses more memory."))),
     Family("text_lora", "LoRA for a language model", "Fine-tune a causal LM on a text file or JSONL of "
            "instruction/response pairs; use it in the Text workspace.", 200, 4, 2e-4, 0, "",
            needs_base="text", text_data=True, sizes=(),
            extras=(Extra("rank", "Rank", 8, "Size of the LoRA matrices.", 1, 256),
                    Extra("alpha", "Alpha", 16, "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
                    Extra("max_length", "Max tokens", 512, "Longer examples are cut to this many tokens.",
-                         32, 32768))),
+                         32, 32768),
+                   Extra("merge", "Also save merged", False, "Besides the adapter, save a copy of the model with "
+                         "the LoRA merged in (as large as the base model)."))),
 )
 
 
@@ -347,7 +351,10 @@ class TrainingForm(QWidget):
         self._extra_widgets = {}
         for e in f.extras:
             w: QWidget
-            if isinstance(e.default, str):
+            if isinstance(e.default, bool):
+                w = QCheckBox()
+                w.setChecked(e.default)
+            elif isinstance(e.default, str):
                 w = QLineEdit(e.default)
             elif isinstance(e.default, float):
                 w = QDoubleSpinBox()
@@ -378,7 +385,9 @@ class TrainingForm(QWidget):
         if self.flip_check.isChecked() and not f.text_data:
             params["flip"] = True
         for key, w in self._extra_widgets.items():
-            if isinstance(w, QLineEdit):
+            if isinstance(w, QCheckBox):
+                params[key] = w.isChecked()
+            elif isinstance(w, QLineEdit):
                 if w.text().strip():
                     params[key] = w.text().strip()
             else:
@@ -438,7 +447,9 @@ class TrainingForm(QWidget):
         for key, w in self._extra_widgets.items():
             if key in params:
                 value = params.pop(key)
-                if isinstance(w, QLineEdit):
+                if isinstance(w, QCheckBox):
+                    w.setChecked(bool(value))
+                elif isinstance(w, QLineEdit):
                     w.setText(str(value))
                 else:
                     w.setValue(value)

@@ -46,6 +46,7 @@ def test_lora_needs_a_base_model_from_the_model_list(workspace, image_folder):
     form.extra("instance_prompt").setText("a photo of sks square")
     spec = form.spec()
     assert spec.base == "tiny-sd" and spec.params["instance_prompt"] == "a photo of sks square"
+    assert spec.params["train_text_encoder"] is False and spec.params["rank"] == 8
     form.base_combo.setEditText("")
     with pytest.raises(SpecError, match="base model"):
         form.spec()

@@ -100,3 +100,28 @@ def test_a_failing_job_says_why(live, qtbot, tmp_path):
     assert ended == [FAILED]
     assert "No readable images" in ws.state_label.text() and str(bad) in ws.state_label.text()
     assert not ws.cancel_button.isEnabled() and ws.start_button.isEnabled()
+
+
+def test_gan_from_the_form_plots_both_losses_and_saves_the_model(live, qtbot, paths, image_folder):
+    ws = live
+    form = ws.form
+    form.set_family("gan")
+    form.set_dataset(str(image_folder))
+    form.out_edit.setText("tiny-gan")
+    form.steps_spin.setValue(6)
+    form.batch_spin.setValue(4)
+    form.size_combo.setCurrentIndex(form.size_combo.findData(16))
+    form.sample_spin.setValue(3)
+    form.log_spin.setValue(1)
+    form.extra("latent_dim").setValue(16)
+    form.params_edit.setText(json.dumps({"features": 8, "samples": 8, "calibration_batches": 1}))
+    ended: list[str] = []
+    ws.job_ended.connect(lambda _id, state: ended.append(state))
+    QTest.mouseClick(ws.start_button, Qt.MouseButton.LeftButton)
+    assert ws.pool.job(ws.job_id).spec.params["latent_dim"] == 16
+    qtbot.waitUntil(lambda: bool(ended), timeout=180_000)
+    assert ended == [DONE], ws.state_label.text()
+    qtbot.waitUntil(lambda: ws.plot.point_count("g_loss") == 6, timeout=5_000)
+    assert {"g_loss", "d_loss"} <= set(ws.plot.keys())
+    assert len(ws.samples.history) >= 1 and not ws.samples.view.image().isNull()
+    assert (paths.models / "tiny-gan").is_dir() and "tiny-gan" in ws.state_label.text()
