@@ -18,7 +18,7 @@ from studio.core.settings import Settings
 
 # Model types (what the files are) and the task each one serves.
 IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan", "studio_vae", "studio_ddpm")
-TEXT_TYPES = ("causal_lm", "gguf")
+TEXT_TYPES = ("causal_lm", "gguf", "text_lora")
 UPSCALE_TYPES = ("upscaler",)
 ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd")
 """Add-ons applied to a pipeline (not generators on their own)."""
@@ -27,6 +27,7 @@ TYPE_LABELS = {
     "diffusers": "Diffusers pipeline", "sd_single_file": "Checkpoint (single file)",
     "studio_pipeline": "Studio pipeline", "gan": "GAN", "studio_vae": "Studio VAE", "studio_ddpm": "Studio DDPM",
     "causal_lm": "Language model", "gguf": "Language model (GGUF)", "upscaler": "Upscaler", "lora": "LoRA",
+    "text_lora": "Text LoRA",
     "textual_inversion": "Embedding", "vae": "VAE", "taesd": "TAESD (preview VAE)", "unknown": "Unknown",
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")

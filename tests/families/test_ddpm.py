@@ -14,7 +14,7 @@ from studio.engines.dispatch import run_spec
 from studio.engines.training.run import trainer_class
 from tests.families.conftest import Recorder
 
-PARAMS = {"channels_per_level": (16, 32), "layers_per_block": 1, "attention_levels": (False, True),
+PARAMS = {"channels": (16, 32), "layers_per_block": 1, "attention_levels": (False, True),
           "log_every": 4, "sample_steps": 3, "samples": 4}
 
 

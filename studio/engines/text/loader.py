@@ -118,6 +118,10 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
         lm = load_folder(path, entry.name, ctx.device)
         reporter.progress(1, 1, f"loaded {entry.name}")
         return lm
+    if entry.type == "text_lora":  # an adapter trained by the studio, applied to its base model
+        from studio.engines.text.adapters import load_text_lora
+
+        return load_text_lora(entry, ctx, reporter)
     raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a text model.")
 
 

@@ -1,7 +1,9 @@
-"""Family "ddpm": unconditional diffusion with diffusers' UNet2DModel and DDPMScheduler.
+"""Family "ddpm": an unconditional diffusers ``UNet2DModel`` trained with a ``DDPMScheduler``.
 
-Saved as a diffusers ``DDPMPipeline`` folder (plus studio_model.json type "ddpm"), so plain
-``DiffusionPipeline.from_pretrained`` loads it and any of the studio's schedulers can sample it.
+The standard ε-prediction objective (Ho et al. 2020) with an EMA of the weights, which is what the
+sample grid shows and what gets saved: a diffusers ``DDPMPipeline`` folder plus
+``studio_model.json`` (type "ddpm"). The image engine runs it through StudioDDPMPipeline with the
+studio's scheduler choice; plain ``DDPMPipeline.from_pretrained`` loads it too.
 """
 from __future__ import annotations
 
@@ -13,84 +15,113 @@ from typing import Any, Mapping
 import torch
 import torch.nn.functional as F
 
-from studio.engines.training.text2img import _WarmupCosine
+from studio.core.errors import StudioError
+from studio.engines.training.family_common import draw_batch, load_images, warmup_lambda
 from studio.engines.training.trainer import Trainer
+
+DEFAULTS: dict[str, Any] = {
+    "channels": (64, 128, 256), "layers_per_block": 2, "attention_levels": (False, True, True),
+    "train_timesteps": 1000, "beta_schedule": "linear", "ema_decay": 0.999, "warmup": 100,
+    "weight_decay": 0.0, "sample_steps": 25, "sample_scheduler": "ddim", "samples": 16, "grad_clip": 1.0,
+}
 
 
 class DdpmTrainer(Trainer):
     family = "ddpm"
     model_type = "ddpm"
 
+    def p(self, key: str) -> Any:
+        return self.params.get(key, DEFAULTS[key])
+
     def setup(self) -> None:
         from diffusers import DDPMScheduler, UNet2DModel
 
-        from studio.engines.datasets import load_dataset
-
-        ch = self.params.get("image_channels")
-        self.ds = load_dataset(self.spec.data, size=self.spec.size, channels=int(ch) if ch else None,
-                               reporter=self.reporter, limit=self.params.get("limit"))
-        self.ds.images = self.ds.images.to(self.device)
-        channels = 3 if self.ds.draw_fn is not None else self.ds.channels
-        blocks = tuple(int(c) for c in self.params.get("channels", (32, 64, 64)))
-        self.unet = UNet2DModel(sample_size=self.spec.size, in_channels=channels, out_channels=channels,
-                                layers_per_block=int(self.params.get("layers_per_block", 1)), block_out_channels=blocks,
-                                norm_num_groups=min(32, math.gcd(*blocks)),
-                                down_block_types=("DownBlock2D",) * (len(blocks) - 1) + ("AttnDownBlock2D",),
-                                up_block_types=("AttnUpBlock2D",) + ("UpBlock2D",) * (len(blocks) - 1)).to(self.device)
+        self.ds = load_images(self)
+        widths = tuple(int(c) for c in self.p("channels"))
+        attn = tuple(bool(a) for a in self.p("attention_levels"))[:len(widths)]
+        attn = attn + (False,) * (len(widths) - len(attn))
+        if self.spec.size % 2 ** (len(widths) - 1):
+            raise StudioError(f"Image size {self.spec.size} cannot be halved {len(widths) - 1} times; "
+                              f"use fewer UNet levels or a bigger size.")
+        self.unet = UNet2DModel(
+            sample_size=self.spec.size, in_channels=self.ds.channels, out_channels=self.ds.channels,
+            layers_per_block=int(self.p("layers_per_block")), block_out_channels=widths,
+            norm_num_groups=min(32, math.gcd(*widths)),
+            down_block_types=tuple("AttnDownBlock2D" if a else "DownBlock2D" for a in attn),
+            up_block_types=tuple("AttnUpBlock2D" if a else "UpBlock2D" for a in attn[::-1]),
+        ).to(self.device)
         self.ema = copy.deepcopy(self.unet).requires_grad_(False)
-        self.scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2")
-        self.alphas_cumprod = self.scheduler.alphas_cumprod.to(self.device)
-        self.optimizer = torch.optim.AdamW(self.unet.parameters(), lr=self.spec.lr, weight_decay=0.0)
-        self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, _WarmupCosine(int(self.params.get("warmup", 100)), max(1, self.spec.steps)))
+        self.noise_scheduler = DDPMScheduler(num_train_timesteps=int(self.p("train_timesteps")),
+                                             beta_schedule=str(self.p("beta_schedule")), prediction_type="epsilon")
+        self.alphas_cumprod = self.noise_scheduler.alphas_cumprod.to(self.device)
+        self.opt = torch.optim.AdamW(self.unet.parameters(), lr=self.spec.lr, weight_decay=float(self.p("weight_decay")))
+        warm = min(int(self.p("warmup")), max(1, self.spec.steps // 10))
+        self.lr_sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_lambda(warm))
         self.modules = {"unet": self.unet, "ema_unet": self.ema}
-        self.optimizers = {"adamw": self.optimizer}
-        self.lr_schedulers = {"lr": self.lr_scheduler}
-        self.channels = channels
+        self.optimizers = {"adamw": self.opt}
+        self.lr_schedulers = {"lr": self.lr_sched}
+        g = torch.Generator().manual_seed(self.spec.seed)
+        shape = (int(self.p("samples")), self.ds.channels, self.spec.size, self.spec.size)
+        self.fixed_noise = torch.randn(shape, generator=g)
 
     def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
-        gc, gd = self.cpu_generator(step), self.device_generator(step)
-        b = self.spec.batch
-        x0, _ = self.ds.batch(torch.randint(0, len(self.ds), (b,), generator=gc), gc)
-        x0 = x0.to(self.device)
-        t = torch.randint(0, 1000, (b,), generator=gd, device=self.device)
+        x0 = draw_batch(self, self.ds, step)
+        gd = self.device_generator(step)
+        b = x0.shape[0]
+        t = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (b,), generator=gd, device=self.device)
         noise = torch.randn(x0.shape, generator=gd, device=self.device)
         ac = self.alphas_cumprod[t].view(-1, 1, 1, 1)
         xt = ac.sqrt() * x0 + (1 - ac).sqrt() * noise
         with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
             pred = self.unet(xt, t).sample
         loss = F.mse_loss(pred.float(), noise)
-        self.optimizer.zero_grad(set_to_none=True)
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.unet.parameters(), 1.0)
-        self.optimizer.step()
-        self.lr_scheduler.step()
-        with torch.no_grad():
-            decay = min(float(self.params.get("ema_decay", 0.999)), (1 + step) / (10 + step))
-            torch._foreach_lerp_(list(self.ema.parameters()), [p.detach() for p in self.unet.parameters()], 1 - decay)
-        return {"loss": loss.detach()}
-
-    def pipeline(self):
-        from diffusers import DDPMPipeline
-
-        return DDPMPipeline(unet=self.ema, scheduler=self.scheduler)
+        gnorm = torch.nn.utils.clip_grad_norm_(self.unet.parameters(), float(self.p("grad_clip")))
+        self.opt.step()
+        self.lr_sched.step()
+        self._update_ema(step)
+        return {"loss": loss.detach(), "grad_norm": gnorm.detach()}
 
     @torch.no_grad()
-    def sample(self):
-        from diffusers import DDIMScheduler
+    def _update_ema(self, step: int) -> None:
+        # Warm-up of the decay so the EMA is useful after a few dozen steps already.
+        decay = min(float(self.p("ema_decay")), (1 + step) / (10 + step))
+        torch._foreach_lerp_(list(self.ema.parameters()), [p.detach() for p in self.unet.parameters()], 1.0 - decay)
 
+    def pipeline(self, scheduler_name: str | None = None):
+        """A StudioDDPMPipeline around the EMA weights (sharing them, not a copy)."""
+        from studio.engines.diffusion.schedulers import make_scheduler
+        from studio.engines.pipelines.unconditional import StudioDDPMPipeline
+
+        sched = make_scheduler(scheduler_name or str(self.p("sample_scheduler")), self.noise_scheduler.config)
+        pipe = StudioDDPMPipeline(unet=self.ema, scheduler=sched)
+        pipe.set_progress_bar_config(disable=True)
+        return pipe
+
+    @torch.no_grad()
+    def sample_tensor(self) -> torch.Tensor:
+        was = self.ema.training
+        self.ema.eval()
+        try:
+            out = self.pipeline()(batch_size=len(self.fixed_noise), latents=self.fixed_noise,
+                                  num_inference_steps=int(self.p("sample_steps")), output_type="pt").images
+        finally:
+            self.ema.train(was)
+        return out.float().cpu() * 2 - 1
+
+    def sample(self):
         from studio.engines.training.images import to_grid
 
-        g = torch.Generator().manual_seed(self.spec.seed)
-        x = torch.randn((16, self.channels, self.spec.size, self.spec.size), generator=g).to(self.device)
-        sched = DDIMScheduler.from_config(self.scheduler.config, timestep_spacing="trailing")
-        sched.set_timesteps(int(self.params.get("sample_steps", 20)))
-        for t in sched.timesteps:
-            x = sched.step(self.ema(x, t).sample, t, x).prev_sample
-        return to_grid(x, nrow=8, scale=2)
-
-    def save_artifact(self, folder: Path) -> None:
-        self.pipeline().save_pretrained(str(folder), safe_serialization=True)
+        return to_grid(self.sample_tensor(), nrow=8, scale=2 if self.spec.size <= 32 else 1)
 
     def model_card(self) -> dict[str, Any]:
-        return {**super().model_card(), "channels": self.channels, "image_size": self.spec.size}
+        return {**super().model_card(), "arch": "UNet2DModel", "size": self.spec.size,
+                "channels": self.ds.channels, "pipeline": "DDPMPipeline"}
+
+    def save_artifact(self, folder: Path) -> None:
+        from diffusers import DDPMPipeline, DDPMScheduler
+
+        unet = copy.deepcopy(self.ema).to("cpu", torch.float32)
+        pipe = DDPMPipeline(unet=unet, scheduler=DDPMScheduler.from_config(self.noise_scheduler.config))
+        pipe.save_pretrained(str(folder), safe_serialization=True)

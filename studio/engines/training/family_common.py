@@ -15,7 +15,7 @@ def load_images(trainer: Any, channels: int | None = None):
     size = trainer.spec.size
     if size < 16 or size > 128 or size & (size - 1):
         raise StudioError(f"Image size must be a power of two from 16 to 128 (got {size}).")
-    ch = trainer.params.get("channels") or channels
+    ch = trainer.params.get("image_channels") or channels
     ds = load_dataset(trainer.spec.data, size=size, channels=int(ch) if ch else None, reporter=trainer.reporter,
                       limit=trainer.params.get("limit"))
     if trainer.params.get("flip"):

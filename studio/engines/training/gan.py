@@ -1,7 +1,8 @@
-"""Family "gan": a DCGAN (the studio's own Generator/Discriminator classes) with the non-saturating loss.
+"""Family "gan": a DCGAN (studio.engines.gan.model) with the non-saturating BCE loss.
 
-Adam(lr, β1 0.5) as in Radford et al.; any power-of-two size from 16 to 128. The finished model is
-a GAN folder (generator.safetensors + studio_model.json) that the GAN engine samples by seed.
+Adam(lr, β1 0.5) for both nets, as Radford et al. The sample grid decodes the latents of seeds
+seed, seed+1, … exactly as the GAN engine does, so what the live preview shows is what generating
+those seeds will give. Saved as a GAN folder (``studio_model.json`` type "gan" + safetensors).
 """
 from __future__ import annotations
 
@@ -11,71 +12,85 @@ from typing import Any, Mapping
 import torch
 import torch.nn.functional as F
 
+from studio.engines.training.family_common import draw_batch, load_images, recalibrated
 from studio.engines.training.trainer import Trainer
+
+DEFAULTS: dict[str, Any] = {"latent_dim": 100, "features": 64, "beta1": 0.5, "beta2": 0.999, "samples": 64,
+                            "label_smoothing": 0.0, "calibration_batches": 8}
 
 
 class GanTrainer(Trainer):
     family = "gan"
     model_type = "gan"
 
-    def setup(self) -> None:
-        from studio.engines.datasets import load_dataset
-        from studio.engines.gan.model import DCGANConfig, Discriminator, Generator, init_weights
+    def p(self, key: str) -> Any:
+        return self.params.get(key, DEFAULTS[key])
 
-        ch = self.params.get("channels")
-        self.ds = load_dataset(self.spec.data, size=self.spec.size, channels=int(ch) if ch else None,
-                               reporter=self.reporter, limit=self.params.get("limit"))
-        self.ds.images = self.ds.images.to(self.device)
-        channels = 3 if self.ds.draw_fn is not None else self.ds.channels
-        self.config = DCGANConfig(latent_dim=int(self.params.get("latent_dim", 100)), image_size=self.spec.size,
-                                  channels=channels, features=int(self.params.get("features", 64)))
+    def setup(self) -> None:
+        from studio.engines.gan.model import DCGANConfig, Discriminator, Generator, init_weights
+        from studio.engines.gan.sampling import latent_for_seed
+
+        self.ds = load_images(self)
+        self.config = DCGANConfig(latent_dim=int(self.p("latent_dim")), image_size=self.spec.size,
+                                  channels=self.ds.channels, features=int(self.p("features")))
+        self.config.validate()
         self.gen = Generator(self.config).to(self.device)
         self.disc = Discriminator(self.config).to(self.device)
         self.gen.apply(init_weights)
         self.disc.apply(init_weights)
-        betas = (float(self.params.get("beta1", 0.5)), 0.999)
+        betas = (float(self.p("beta1")), float(self.p("beta2")))
         self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=self.spec.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=self.spec.lr, betas=betas)
         self.modules = {"generator": self.gen, "discriminator": self.disc}
         self.optimizers = {"generator": self.opt_g, "discriminator": self.opt_d}
-        g = torch.Generator().manual_seed(self.spec.seed)
-        self.fixed_z = torch.randn(16, self.config.latent_dim, generator=g).to(self.device)
+        n = int(self.p("samples"))
+        self.fixed_z = torch.stack([latent_for_seed(self.spec.seed + i, self.config.latent_dim) for i in range(n)])
 
     def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
-        gc, gd = self.cpu_generator(step), self.device_generator(step)
-        b = self.spec.batch
-        real, _ = self.ds.batch(torch.randint(0, len(self.ds), (b,), generator=gc), gc)
-        real = real.to(self.device)
-        z = torch.randn(b, self.config.latent_dim, generator=gd, device=self.device)
-        ones, zeros = torch.ones(b, device=self.device), torch.zeros(b, device=self.device)
+        real = draw_batch(self, self.ds, step)
+        b = real.shape[0]
+        z = torch.randn(b, self.config.latent_dim, 1, 1, generator=self.device_generator(step), device=self.device)
+        ones = torch.full((b,), 1.0 - float(self.p("label_smoothing")), device=self.device)
+        zeros = torch.zeros(b, device=self.device)
+        # Discriminator: real → 1, fake → 0 (fakes detached: no generator gradient here).
         fake = self.gen(z)
-        loss_d = (F.binary_cross_entropy_with_logits(self.disc(real), ones)
-                  + F.binary_cross_entropy_with_logits(self.disc(fake.detach()), zeros))
+        d_real = self.disc(real)
+        d_fake = self.disc(fake.detach())
+        loss_d = F.binary_cross_entropy_with_logits(d_real, ones) + F.binary_cross_entropy_with_logits(d_fake, zeros)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
-        loss_g = F.binary_cross_entropy_with_logits(self.disc(fake), ones)  # non-saturating
+        # Generator, non-saturating: maximise log D(G(z)) instead of minimising log(1 - D(G(z))).
+        d_fake_g = self.disc(fake)
+        loss_g = F.binary_cross_entropy_with_logits(d_fake_g, torch.ones(b, device=self.device))
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach()}
+        return {"g_loss": loss_g.detach(), "d_loss": loss_d.detach(),
+                "D(x)": torch.sigmoid(d_real).mean().detach(), "D(G(z))": torch.sigmoid(d_fake).mean().detach()}
+
+    def calibrated_generator(self) -> torch.nn.Module:
+        """An eval-mode copy of the generator with batch-norm statistics for its current weights."""
+        g = torch.Generator().manual_seed(self.spec.seed + 1)
+        batches = [torch.randn(64, self.config.latent_dim, generator=g).to(self.device)
+                   for _ in range(int(self.p("calibration_batches")))]
+        return recalibrated(self.gen, batches)
 
     @torch.no_grad()
+    def sample_tensor(self) -> torch.Tensor:
+        """The images for the fixed seeds, as the GAN engine will generate them from the saved model."""
+        return self.calibrated_generator()(self.fixed_z.to(self.device)).float().cpu()
+
     def sample(self):
         from studio.engines.training.images import to_grid
 
-        # Batch statistics, as in the DCGAN paper's samples; the running averages are put back untouched.
-        saved = {k: v.clone() for k, v in self.gen.state_dict().items() if "running" in k or "num_batches" in k}
-        try:
-            return to_grid(self.gen(self.fixed_z), nrow=8, scale=2)
-        finally:
-            self.gen.load_state_dict(saved, strict=False)
+        return to_grid(self.sample_tensor(), nrow=8, scale=2 if self.spec.size <= 32 else 1)
 
     def model_card(self) -> dict[str, Any]:
-        return {**super().model_card(), "arch": "dcgan", **self.config.to_dict()}
+        return {**super().model_card(), "arch": "dcgan", **self.config.to_dict(), "size": self.config.image_size,
+                "sample_seeds": [self.spec.seed, self.spec.seed + int(self.p("samples")) - 1]}
 
     def save_artifact(self, folder: Path) -> None:
         from studio.engines.gan.model import save_gan_folder
 
-        save_gan_folder(folder, self.gen.eval(), name=self.spec.out, discriminator=self.disc)
-        self.gen.train()
+        save_gan_folder(folder, self.calibrated_generator().cpu(), name=self.spec.out, discriminator=self.disc)

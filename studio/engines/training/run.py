@@ -10,12 +10,8 @@ from studio.core.specs import JobResult, TrainSpec
 FAMILIES: dict[str, str] = {
     "text2img": "studio.engines.training.text2img:Text2ImgTrainer",
     "gan": "studio.engines.training.gan:GanTrainer",
-    "ddpm": "studio.engines.training.ddpm:DdpmTrainer",
-    "vae": "studio.engines.training.vae:VaeTrainer",
-    "gan": "studio.engines.training.gan:GanTrainer",
     "vae": "studio.engines.training.vae:VaeTrainer",
     "ddpm": "studio.engines.training.ddpm:DdpmTrainer",
-    "vae": "studio.engines.training.vae:VaeTrainer",
     "lora": "studio.engines.training.lora_diffusion:DiffusionLoraTrainer",
     "text_lora": "studio.engines.training.lora_text:TextLoraTrainer",
 }

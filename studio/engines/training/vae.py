@@ -1,120 +1,105 @@
-"""Family "vae": a convolutional variational autoencoder; ELBO = reconstruction + β·KL.
+"""Family "vae": a convolutional VAE trained on the ELBO = reconstruction + β·KL.
 
-The model folder holds ``vae.safetensors`` (config in its metadata) and studio_model.json type
-"vae"; :func:`load_vae_folder` gives the model back, whose ``decode`` turns prior samples into images.
+Reconstruction is the Bernoulli negative log-likelihood of the pixels (BCE on logits, summed over
+the image), KL is that of N(mu, sigma²) from the prior N(0, I); both are reported per image. The
+sample grid shows 16 prior samples (the latents of seeds seed, seed+1, …: the same images the
+generation engine gives for those seeds), then a row of dataset images and a row of their
+reconstructions.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Mapping
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from studio.core.errors import ModelError
+from studio.engines.training.family_common import draw_batch, load_images, recalibrated
 from studio.engines.training.trainer import Trainer
+from studio.engines.vae.model import load_vae_folder
 
-WEIGHTS_FILE = "vae.safetensors"
+__all__ = ["VaeTrainer", "load_vae_folder"]
 
-
-class ConvVAE(nn.Module):
-    """size → size/8 feature map → latent vector; the decoder mirrors it. Output in [-1, 1]."""
-
-    def __init__(self, channels: int = 1, size: int = 32, latent_dim: int = 16, width: int = 32) -> None:
-        super().__init__()
-        if size % 8:
-            raise ModelError(f"VAE image size must be a multiple of 8 (got {size}).")
-        self.config = {"channels": channels, "size": size, "latent_dim": latent_dim, "width": width}
-        w, s = width, size // 8
-        self.enc = nn.Sequential(
-            nn.Conv2d(channels, w, 4, 2, 1), nn.SiLU(), nn.Conv2d(w, 2 * w, 4, 2, 1), nn.SiLU(),
-            nn.Conv2d(2 * w, 4 * w, 4, 2, 1), nn.SiLU(), nn.Flatten())
-        self.to_stats = nn.Linear(4 * w * s * s, 2 * latent_dim)
-        self.from_latent = nn.Linear(latent_dim, 4 * w * s * s)
-        self.dec = nn.Sequential(
-            nn.Unflatten(1, (4 * w, s, s)), nn.SiLU(), nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1), nn.SiLU(),
-            nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.SiLU(), nn.ConvTranspose2d(w, channels, 4, 2, 1), nn.Tanh())
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, logvar = self.to_stats(self.enc(x)).chunk(2, dim=1)
-        return mu, logvar.clamp(-10, 10)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.dec(self.from_latent(z))
-
-
-def load_vae_folder(folder: Path) -> ConvVAE:
-    """The VAE of a folder written by the VAE trainer, in eval mode."""
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    path = Path(folder) / WEIGHTS_FILE
-    try:
-        with safe_open(str(path), framework="pt") as fh:
-            cfg = json.loads((fh.metadata() or {})["config"])
-        model = ConvVAE(**cfg)
-        model.load_state_dict(load_file(str(path)))
-    except (OSError, KeyError, ValueError, RuntimeError) as exc:
-        raise ModelError(f"{Path(folder).name} is not a readable studio VAE ({type(exc).__name__}).") from exc
-    return model.eval()
+DEFAULTS: dict[str, Any] = {"latent_dim": 32, "features": 32, "beta": 1.0, "samples": 16, "recon_samples": 8,
+                            "weight_decay": 0.0, "calibration_batches": 8}
 
 
 class VaeTrainer(Trainer):
     family = "vae"
     model_type = "vae"
 
-    def setup(self) -> None:
-        from studio.engines.datasets import load_dataset
+    def p(self, key: str) -> Any:
+        if key == "features" and "width" in self.params:  # "width" is accepted as another name
+            return self.params["width"]
+        return self.params.get(key, DEFAULTS[key])
 
-        ch = self.params.get("channels")
-        self.ds = load_dataset(self.spec.data, size=self.spec.size, channels=int(ch) if ch else None,
-                               reporter=self.reporter, limit=self.params.get("limit"))
-        self.ds.images = self.ds.images.to(self.device)
-        channels = 3 if self.ds.draw_fn is not None else self.ds.channels
-        self.beta = float(self.params.get("beta", 1.0))
-        self.model = ConvVAE(channels, self.spec.size, int(self.params.get("latent_dim", 16)),
-                             int(self.params.get("width", 32))).to(self.device)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.spec.lr)
-        self.modules = {"vae": self.model}
-        self.optimizers = {"adam": self.optimizer}
+    def setup(self) -> None:
+        from studio.engines.gan.sampling import latent_for_seed
+        from studio.engines.vae.model import VAE, VAEConfig
+
+        self.ds = load_images(self)
+        self.config = VAEConfig(latent_dim=int(self.p("latent_dim")), image_size=self.spec.size,
+                                channels=self.ds.channels, features=int(self.p("features")))
+        self.vae = VAE(self.config).to(self.device)
+        self.opt = torch.optim.Adam(self.vae.parameters(), lr=self.spec.lr, weight_decay=float(self.p("weight_decay")))
+        self.modules = {"vae": self.vae}
+        self.optimizers = {"adam": self.opt}
+        self.fixed_z = torch.stack([latent_for_seed(self.spec.seed + i, self.config.latent_dim)
+                                    for i in range(int(self.p("samples")))])
         g = torch.Generator().manual_seed(self.spec.seed)
-        self.fixed_z = torch.randn(8, self.model.config["latent_dim"], generator=g).to(self.device)
-        self.fixed_x = self.ds.batch(torch.arange(min(8, len(self.ds))), g)[0].to(self.device)
+        idx = torch.randperm(len(self.ds), generator=g)[:int(self.p("recon_samples"))]
+        self.fixed_x, _ = self.ds.batch(idx, g)
+
+    def losses(self, x: torch.Tensor, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(reconstruction, KL), each summed over the image and averaged over the batch."""
+        logits, mu, logvar = self.vae(x, noise)
+        target = (x + 1.0) / 2.0
+        recon = F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / x.shape[0]
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.shape[0]
+        return recon, kl
 
     def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
-        gc, gd = self.cpu_generator(step), self.device_generator(step)
-        x, _ = self.ds.batch(torch.randint(0, len(self.ds), (self.spec.batch,), generator=gc), gc)
-        x = x.to(self.device)
-        mu, logvar = self.model.encode(x)
-        z = mu + (0.5 * logvar).exp() * torch.randn(mu.shape, generator=gd, device=self.device)
-        recon = self.model.decode(z)
-        # Per image: summed squared error (a Gaussian likelihood) and KL to N(0, I).
-        rec = F.mse_loss(recon, x, reduction="none").flatten(1).sum(1).mean()
-        kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
-        loss = rec + self.beta * kl
-        self.optimizer.zero_grad(set_to_none=True)
+        x = draw_batch(self, self.ds, step)
+        noise = torch.randn(x.shape[0], self.config.latent_dim, generator=self.device_generator(step),
+                            device=self.device)
+        recon, kl = self.losses(x, noise)
+        loss = recon + float(self.p("beta")) * kl
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        self.optimizer.step()
-        return {"loss": loss.detach(), "reconstruction": rec.detach(), "kl": kl.detach()}
+        self.opt.step()
+        return {"loss": loss.detach(), "recon": recon.detach(), "kl": kl.detach()}
+
+    def calibrated_vae(self) -> torch.nn.Module:
+        """An eval-mode copy with batch-norm statistics for the current weights: the encoder's over
+        dataset images, the decoder's over prior samples (what generating feeds it)."""
+        g = torch.Generator().manual_seed(self.spec.seed + 1)
+        batches = []
+        for _ in range(int(self.p("calibration_batches"))):
+            idx = torch.randint(0, len(self.ds), (min(64, len(self.ds)),), generator=g)
+            x, _ = self.ds.batch(idx, g)
+            z = torch.randn(len(idx), self.config.latent_dim, generator=g)
+            batches.append((x.to(self.device, torch.float32), z.to(self.device)))
+        return recalibrated(self.vae, batches, call=lambda m, xz: (m.encoder(xz[0]), m.decoder(xz[1])))
 
     @torch.no_grad()
+    def sample_tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(prior samples, originals, reconstructions from the posterior mean), as the saved model draws them."""
+        vae = self.calibrated_vae()
+        prior = vae.decoder(self.fixed_z.to(self.device)).float().cpu()
+        mu, _ = vae.encoder(self.fixed_x.to(self.device))
+        return prior, self.fixed_x.float().cpu(), vae.decoder(mu).float().cpu()
+
     def sample(self):
-        """Top row: samples from the prior; bottom rows: fixed images and their reconstructions."""
         from studio.engines.training.images import to_grid
 
-        prior = self.model.decode(self.fixed_z)
-        recon = self.model.decode(self.model.encode(self.fixed_x)[0])
-        return to_grid(torch.cat([prior, self.fixed_x, recon]), nrow=8, scale=2)
-
-    def save_artifact(self, folder: Path) -> None:
-        from safetensors.torch import save
-
-        from studio.core.atomic import atomic_write_bytes
-
-        tensors = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
-        atomic_write_bytes(folder / WEIGHTS_FILE, save(tensors, metadata={"config": json.dumps(self.model.config)}))
+        prior, orig, recon = self.sample_tensors()
+        return to_grid(torch.cat([prior, orig, recon]), nrow=8, scale=2 if self.spec.size <= 32 else 1)
 
     def model_card(self) -> dict[str, Any]:
-        return {**super().model_card(), **self.model.config, "beta": self.beta}
+        return {**super().model_card(), "arch": "studio-vae", **self.config.to_dict(), "size": self.config.image_size,
+                "beta": float(self.p("beta"))}
+
+    def save_artifact(self, folder: Path) -> None:
+        from studio.engines.vae.model import WEIGHTS_FILE, save_vae_weights
+
+        save_vae_weights(folder / WEIGHTS_FILE, self.calibrated_vae().cpu())

@@ -96,6 +96,10 @@ class Decoder(nn.Module):
         z = z.flatten(1)
         return self.conv(self.fc(z).view(z.shape[0], self._first, 4, 4))
 
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] for latents (N, latent_dim) (the same as calling the decoder)."""
+        return self(z)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         # Pixels are modelled as Bernoulli means in [0, 1]; the studio's image tensors live in [-1, 1].
         return torch.sigmoid(self.logits(z)) * 2.0 - 1.0
