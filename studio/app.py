@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
@@ -34,11 +35,16 @@ def _probe(event: str) -> None:
         print(f"STARTUP {event} {time.time():.4f} torch_loaded={'torch' in sys.modules}", flush=True)
 
 
-def install_translators(app: QCoreApplication, locale_name: str | None = None) -> list[QTranslator]:
-    """Load ``resources/i18n/studio_<locale>.qm`` and Qt's own translations when present."""
+def install_translators(app: QCoreApplication, locale_name: str | None = None,
+                        folder: Path | None = None) -> list[QTranslator]:
+    """Load ``resources/i18n/studio_<locale>.qm`` (or from ``folder``) and Qt's own translations.
+
+    The locale is ``locale_name``, else ``$AIGC_STUDIO_LANG``, else the system's (e.g. zh_CN).
+    Missing files are skipped: untranslated strings show in English.
+    """
     name = locale_name or os.environ.get(LANG_ENV) or QLocale.system().name()
     installed: list[QTranslator] = []
-    candidates = [(resources_dir() / "i18n", f"studio_{name}"),
+    candidates = [(folder or resources_dir() / "i18n", f"studio_{name}"),
                   (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), f"qtbase_{name}")]
     for folder, base in candidates:
         translator = QTranslator(app)

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--window-size", default="1400x900")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the generation")
     ap.add_argument("--root", action="store_true", help="grab the whole X screen with `import`")
+    ap.add_argument("--mid", help="also save a shot here mid-run (half the steps done, live preview)")
     args = ap.parse_args(argv)
 
     os.environ["AIGC_STUDIO_HOME"] = str(Path(args.home).resolve())
@@ -122,12 +123,20 @@ def _shoot(args: argparse.Namespace) -> int:
         pool.job_finished.connect(lambda i, r: ended.append("done"))
         pool.job_failed.connect(lambda i, m: ended.append(f"failed: {m}"))
         pool.job_cancelled.connect(lambda i: ended.append("cancelled"))
+        progress: list[tuple[int, int]] = []
+        pool.job_progress.connect(lambda i, done, total, eta: progress.append((done, total)))
         QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         queued = len(window.queue_view.model.job_ids())
         if not queued:
             print("warning: Ctrl+Enter queued nothing (window not active?); clicking Generate", file=sys.stderr)
             editor.generate_button.click()
             queued = len(window.queue_view.model.job_ids())
+        if args.mid:
+            pump(args.timeout, lambda: bool(ended) or any(t and d * 2 >= t for d, t in progress))
+            pump(0.2)
+            Path(args.mid).parent.mkdir(parents=True, exist_ok=True)
+            window.grab().save(args.mid)
+            print(f"{args.mid} (mid-run)")
         pump(args.timeout, lambda: len(ended) >= max(1, queued))
         status = ", ".join(ended) or "timed out"
         window.history.wait_for_thumbnails()

@@ -130,7 +130,7 @@ class HistoryStrip(QWidget):
     def _add_item(self, e: GalleryEntry) -> None:
         item = QListWidgetItem()
         item.setData(EntryRole, e)
-        seed = f" · seed {e.seed}" if e.seed is not None else ""
+        seed = self.tr(" · seed {0}").format(e.seed) if e.seed is not None else ""
         item.setToolTip(f"{e.prompt[:300] or self.tr('(empty prompt)')}\n{e.model}{seed}\n{e.path}")
         thumb = self._thumbs.get(e.path)
         if thumb is not None:

@@ -16,7 +16,7 @@ import inspect
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QWidget
 
@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 STATE_VERSION = 1
 # (key, module, class, title): workspaces other helpers provide; skipped while they do not exist.
 OPTIONAL_WORKSPACES = (
-    ("text", "studio.ui.text_workspace", "TextWorkspace", "Text"),
-    ("training", "studio.ui.training_workspace", "TrainingWorkspace", "Training"),
+    ("text", "studio.ui.text_workspace", "TextWorkspace", QT_TRANSLATE_NOOP("MainWindow", "Text")),
+    ("training", "studio.ui.training_workspace", "TrainingWorkspace", QT_TRANSLATE_NOOP("MainWindow", "Training")),
 )
 # (module, function): installers other helpers provide, called with the window (e.g. the model
 # manager sets ``window.model_manager_factory``).
@@ -317,6 +317,8 @@ class MainWindow(QMainWindow):
         pool.job_cancelled.connect(self._on_cancelled)
         pool.job_log.connect(lambda job_id, msg: self.status.showMessage(f"#{job_id}: {msg}", 8000))
         pool.engine_ready.connect(self.status.on_engine_ready)
+        if hasattr(pool, "engine_failed"):
+            pool.engine_failed.connect(self.status.on_engine_failed)
         pool.engine_status.connect(self.status.on_engine_status)
         for widget in self._workspace_widgets.values():
             if widget is not self.canvas and hasattr(widget, "bind"):

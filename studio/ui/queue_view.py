@@ -228,7 +228,8 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.text = text
         bar.textVisible = True
         bar.textAlignment = Qt.AlignmentFlag.AlignCenter
-        bar.state = option.state | QStyle.StateFlag.State_Enabled
+        # Qt 6 takes the orientation from the state: without State_Horizontal the bar is vertical.
+        bar.state = option.state | QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
         bar.palette = QPalette(option.palette)
         bar.fontMetrics = option.fontMetrics
         style = option.widget.style() if option.widget else QApplication.style()

@@ -44,6 +44,13 @@ class StudioStatusBar(QStatusBar):
         self.engine_label.hide()
         self._set_device(device)
 
+    def on_engine_failed(self, message: str) -> None:
+        """The engines could not start (a broken install): say so where "Loading engine…" was."""
+        self.engine_label.setText(self.tr("Engine failed: {0}").format(message))
+        self.engine_label.setStyleSheet("color: #c0392b;")
+        self.engine_label.setToolTip(message)
+        self.engine_label.show()
+
     def _set_device(self, device: str) -> None:
         kind = device.split(":")[0].lower()
         label = DEVICE_LABELS.get(kind, device.upper())
