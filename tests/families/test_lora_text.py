@@ -137,3 +137,19 @@ def test_text_lora_cancel_keeps_a_checkpoint_with_only_the_adapter(tiny_llama, p
     done = trainer_class("text_lora")(text_spec(pairs_file, tiny_llama, steps=10, resume="last"), Recorder(),
                                       CancelToken(), ctx).fit()
     assert done.info["steps"] == 10
+
+
+def test_text_lora_resume_gives_the_same_adapter_as_an_uninterrupted_run(tiny_llama, pairs_file, ctx):
+    from safetensors.torch import load_file
+
+    straight = trainer_class("text_lora")(text_spec(pairs_file, tiny_llama, steps=6, out="straight"), Recorder(),
+                                          CancelToken(), ctx)
+    straight.fit()
+    cancel = CancelToken()
+    trainer_class("text_lora")(text_spec(pairs_file, tiny_llama, steps=6, out="resumed"),
+                               Recorder(cancel, cancel_at=3), cancel, ctx).fit()
+    trainer_class("text_lora")(text_spec(pairs_file, tiny_llama, steps=6, out="resumed", resume="last"), Recorder(),
+                               CancelToken(), ctx).fit()
+    a = load_file(str(ctx.paths.models / "straight" / "adapter_model.safetensors"))
+    b = load_file(str(ctx.paths.models / "resumed" / "adapter_model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
