@@ -158,3 +158,13 @@ def test_cli_train_prints_progress_and_writes_the_model(caption_folder, capsys, 
     model = Path(out.strip().splitlines()[-1])
     assert model == studio_home / "models" / "cli-model" and (model / "model_index.json").is_file()
     assert (studio_home / "training" / "cli-model" / "samples" / "step-0000003.png").is_file()
+
+
+def test_fine_tuning_starts_from_the_base_models_weights(caption_folder, tiny_params, cpu_ctx):
+    base = run_spec(_spec(caption_folder, tiny_params, steps=3, out="base"), NullReporter(), CancelToken(), cpu_ctx)
+    rep = Recorder()
+    tuned = run_spec(_spec(caption_folder, tiny_params, steps=1, lr=1e-9, out="tuned", base="base", seed=99), rep,
+                     CancelToken(), cpu_ctx)
+    a, b = _weights(Path(base.outputs[0])), _weights(Path(tuned.outputs[0]))
+    # One step at a negligible learning rate: the tuned model is the base model, not a fresh random one.
+    assert all(torch.allclose(a[k], b[k], atol=1e-4) for k in a)

@@ -79,6 +79,8 @@ class Text2ImgTrainer(Trainer):
             down_block_types=("CrossAttnDownBlock2D",) * n, up_block_types=("CrossAttnUpBlock2D",) * n,
         ).to(self.device)
         self.text_encoder = CLIPTextModel(text_cfg).to(self.device)
+        if self.spec.base:
+            self._load_base(texts)
         self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
                                              prediction_type="v_prediction", timestep_spacing="trailing",
                                              clip_sample=False)
@@ -96,6 +98,24 @@ class Text2ImgTrainer(Trainer):
         self.lr_schedulers = {"lr": self.lr_scheduler}
         self._ema_pairs = [(e, p) for m, em in ((self.unet, self.ema_unet), (self.text_encoder, self.ema_text))
                            for e, p in zip(em.parameters(), m.parameters())]
+
+    def _load_base(self, texts: list[str]) -> None:
+        """Start from an existing StudioPixelPipeline (fine-tuning): its UNet, text encoder and tokenizer."""
+        from studio.engines.pipelines.studio_pipeline import load_studio_pipeline
+
+        entry = self.ctx.registry.resolve(self.spec.base, task="image")
+        if entry.type != "studio_pipeline":
+            raise StudioError(f"{entry.name!r} is a {entry.type} model; text2img can only continue a studio pipeline.")
+        base = load_studio_pipeline(entry.path, dtype=torch.float32)
+        if int(base.unet.config.sample_size) != self.spec.size:
+            raise StudioError(f"{entry.name!r} draws {base.unet.config.sample_size} px images; use --size "
+                              f"{base.unet.config.sample_size}.")
+        self.unet, self.text_encoder, self.tokenizer = base.unet.to(self.device), base.text_encoder.to(self.device), \
+            base.tokenizer
+        unknown = sorted({w for t in texts for w in t.split()
+                          if self.tokenizer.unk_token_id in self.tokenizer(w, add_special_tokens=False).input_ids})
+        if unknown:
+            self.reporter.log(f"Words unknown to {entry.name}'s vocabulary are ignored: {', '.join(unknown[:10])}")
 
     def tokenize(self, captions: list[str]) -> torch.Tensor:
         rows = []
