@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (QAction, QColor, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap, QTransform,
                            QWheelEvent)
 from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
@@ -36,7 +36,7 @@ class CanvasView(QGraphicsView):
         self.scene().addItem(self.item)
         self.setRenderHints(QPainter.RenderHint.SmoothPixmapTransform | QPainter.RenderHint.Antialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)  # zoom_by anchors itself
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setBackgroundBrush(QColor("#2b2d31"))
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
@@ -51,18 +51,26 @@ class CanvasView(QGraphicsView):
         self.setTransform(QTransform.fromScale(factor, factor))
         self.zoom_changed.emit(factor)
 
-    def zoom_by(self, steps: float) -> None:
-        """Zoom by ZOOM_STEP**steps around the cursor (or the centre when the cursor is outside)."""
+    def zoom_by(self, steps: float, anchor: QPoint | None = None) -> None:
+        """Zoom by ZOOM_STEP**steps keeping the image point under ``anchor`` (viewport pixels,
+        default: the centre) where it is."""
         self.fit_mode = False
+        anchor = anchor if anchor is not None else self.viewport().rect().center()
+        before = self.mapToScene(anchor)
         current = self.zoom()
         target = max(MIN_ZOOM, min(MAX_ZOOM, current * ZOOM_STEP ** steps))
         self.scale(target / current, target / current)
+        # Scroll so the same scene point is under the anchor again (when the image is larger
+        # than the view; a smaller image stays centred).
+        shift = self.mapFromScene(before) - anchor
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + shift.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + shift.y())
         self.zoom_changed.emit(self.zoom())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
         delta = event.angleDelta().y()
         if delta:
-            self.zoom_by(delta / 120.0)
+            self.zoom_by(delta / 120.0, event.position().toPoint())
             event.accept()
         else:
             super().wheelEvent(event)

@@ -245,3 +245,33 @@ def test_reuse_from_foreign_a1111_png(window, qtbot, tmp_path):
     assert editor.scheduler_combo.currentData() == "dpmpp_2m_karras"
     assert editor.model() == "other-model"
     qtbot.waitUntil(lambda: window.canvas.path() == str(path), timeout=5000)
+
+
+def test_wheel_zooms_around_the_cursor_and_drag_pans(window, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QGraphicsView
+
+    canvas = window.canvas
+    img = QImage(1024, 1024, QImage.Format.Format_RGB888)  # larger than the view: it can scroll
+    img.fill(QColor("white"))
+    canvas.show_image(img)
+    view = canvas.view
+    view.actual_size()
+    cursor = QPoint(view.viewport().width() // 2 + 40, view.viewport().height() // 2 + 30)
+    before = view.mapToScene(cursor)
+    event = QWheelEvent(QPointF(cursor), QPointF(view.viewport().mapToGlobal(cursor)), QPoint(0, 0),
+                        QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), event)
+    assert abs(view.zoom() - 1.25) < 1e-6
+    after = view.mapToScene(cursor)
+    assert abs(after.x() - before.x()) < 1.5 and abs(after.y() - before.y()) < 1.5  # the spot under the cursor stays
+    assert view.dragMode() == QGraphicsView.DragMode.ScrollHandDrag
+    h = view.horizontalScrollBar().value()
+    start = view.viewport().rect().center()
+    QTest.mousePress(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(view.viewport(), start + QPoint(-60, 0))
+    QTest.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       start + QPoint(-60, 0))
+    assert view.horizontalScrollBar().value() > h
