@@ -122,7 +122,8 @@ class LossPlot(QWidget):
         else:
             lo, hi = min(ys), max(ys)
             pad = (hi - lo) * 0.05 or abs(hi) * 0.05 or 0.1
-            self.y_axis.setRange(lo - pad, hi + pad)
+            # Losses and probabilities are never negative: do not let the padding show a negative range.
+            self.y_axis.setRange(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
             self.y_axis.applyNiceNumbers()
 
     def _rebuild_y_axis(self, log: bool) -> None:

@@ -322,6 +322,8 @@ class TrainingWorkspace(QWidget):
         self.job_state = rec.state
         if rec.state == RUNNING:
             self.state_label.setText(self.tr("#{0} {1}: training").format(self.job_id, self.job_spec.title()))
+            if self.note.text().startswith(self.tr("Queued training job #{0}.").format(self.job_id)):
+                self._note("")  # it has started: the queued note is stale
         elif rec.state == INTERRUPTED:
             step = checkpoint_step(checkpoint_path(self.paths, self.job_spec.out))
             self.state_label.setText(

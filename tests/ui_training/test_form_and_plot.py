@@ -118,6 +118,7 @@ def test_loss_plot_batches_redraws_and_keeps_losses_only(workspace, qtbot):
     assert plot.redraws == 1 and sorted(plot.keys()) == ["d_loss", "g_loss"]
     assert [plot.series[k].count() for k in ("g_loss", "d_loss")] == [500, 500]
     assert plot.x_axis.min() <= 1 and plot.x_axis.max() >= 500
+    assert 0 <= plot.y_axis.min() <= 0.002 and plot.y_axis.max() >= 1.0  # losses: no negative range
     plot.log_check.setChecked(True)  # the log axis keeps the series
     assert plot.y_axis.min() > 0 and plot.series["g_loss"].attachedAxes()[-1] is plot.y_axis
     plot.truncate(100)
