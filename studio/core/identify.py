@@ -239,6 +239,8 @@ def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
     kind = str(meta.get("type", ""))
     typ = STUDIO_TYPES.get(kind)
     details = {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
+    if isinstance(meta.get("recommended"), dict):  # generation settings the model ships (UI/selftest read them)
+        details["recommended"] = {k: v for k, v in meta["recommended"].items() if isinstance(v, (str, int, float))}
     if meta.get("name"):
         details["title"] = str(meta["name"])
     if typ is None:
