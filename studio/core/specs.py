@@ -79,6 +79,17 @@ class ImageSpec(Spec):
     mask: str | None = None
     strength: float = 0.75
     loras: tuple[tuple[str, float], ...] = ()
+    # Canvas edits (used with init_image; see studio.engines.diffusion.edit):
+    outpaint: tuple[int, int, int, int] = (0, 0, 0, 0)
+    """Pixels added left, top, right, bottom (multiples of 8) before inpainting the new area."""
+    outpaint_fill: str = "edge"
+    """How the new area starts: "edge" (stretched border pixels) or "noise"."""
+    mask_blur: int = 4
+    """Feather radius in pixels of the blend between the result and the original (inside the mask)."""
+    masked_only: bool = False
+    """Inpaint only a crop around the mask at the model's resolution, then paste it back."""
+    masked_padding: int = 32
+    """Context pixels around the mask's box in masked-only mode."""
 
     def validate(self) -> list[str]:
         warnings: list[str] = []

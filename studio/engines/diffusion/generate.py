@@ -60,8 +60,10 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     started = time.monotonic()
     warnings = list(spec.validate())  # raises SpecError for bad sizes, steps, scheduler...
     spec = spec.clean()
-    if spec.init_image or spec.mask:
-        raise SpecError("Image-to-image and inpainting are not available yet; clear the init image and mask.")
+    if spec.init_image or spec.mask:  # img2img / inpaint / outpaint: the canvas editing path
+        from studio.engines.diffusion.edit import run_edit
+
+        return run_edit(spec, reporter, cancel, ctx, warnings)
     entry = resolve(ctx, spec.model)
     if cancel.cancelled:
         return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
@@ -104,8 +106,11 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
 
 
 def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
-              pipe: Any, facts: dict[str, Any], warn) -> tuple[Any, str] | JobResult:
-    """Run the pipeline: (PIL image, preview kind), or a cancelled JobResult."""
+              pipe: Any, facts: dict[str, Any], warn, extra: dict[str, Any] | None = None) -> tuple[Any, str] | JobResult:
+    """Run the pipeline: (PIL image, preview kind), or a cancelled JobResult.
+
+    ``extra``: more pipeline arguments (init image, mask, strength for the editing pipelines).
+    """
     if facts.get("scheduler_config"):
         pipe.scheduler = make_scheduler(spec.scheduler, facts["scheduler_config"])
         tap: X0Tap | None = X0Tap(pipe.scheduler)
@@ -129,7 +134,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
                                   num_inference_steps=spec.steps, guidance_scale=spec.guidance,
                                   width=spec.width, height=spec.height,
                                   generator=torch.Generator("cpu").manual_seed(spec.seed),
-                                  callback_on_step_end=on_step_end, output_type="pil")
+                                  callback_on_step_end=on_step_end, output_type="pil", **(extra or {}))
     family = facts["family"]
     try:
         with torch.inference_mode():

@@ -1,0 +1,247 @@
+"""Canvas edits through diffusers pipelines: img2img, inpaint (whole image or only the masked area), outpaint.
+
+The editing pipelines are derived from the cached text-to-image pipeline with ``from_pipe`` (same
+modules, no reload). Inpainting uses the diffusers inpainting pipeline: with an inpainting UNet
+(9 input channels) it is the real thing; with a plain UNet (4 channels) that pipeline does masked
+img2img (it re-noises the original latents outside the mask at every step). Either way the decoded
+result is blended back with the mask, feathered *inwards* by ``mask_blur`` pixels, so every pixel
+outside the mask keeps its exact original value. Previews, cancelling, prompt weights and errors
+are the text-to-image ones (``generate._generate``).
+"""
+from __future__ import annotations
+
+import errno
+import time
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageChops, ImageFilter
+
+from studio.core.errors import ModelError, SpecError, StudioError
+from studio.core.image_io import binary, open_mask, open_rgb, require_painted
+from studio.core.outpaint import Extension
+from studio.core.pngmeta import write_image_png
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import MAX_SIDE, ImageSpec, JobResult
+from studio.engines.context import EngineContext
+from studio.engines.diffusion import generate
+from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
+
+FILLS = ("edge", "noise")
+MAX_MASK_BLUR = 256
+
+
+# -- pixels (pure PIL/numpy, unit-testable without a model) ---------------------------------------
+def feather(mask: Image.Image, radius: int) -> Image.Image:
+    """The binary mask softened inwards by ``radius`` px: 0 everywhere outside the mask, 255 deep inside."""
+    hard = binary(mask)
+    if radius <= 0:
+        return hard
+    blurred = hard.filter(ImageFilter.GaussianBlur(radius / 3))  # σ = r/3: the ramp is ~r px wide
+    # A blurred edge sits at ~128: map 128..255 → 0..255 so the soft ramp lies inside the mask only.
+    inner = blurred.point(lambda v: max(0, min(255, (v - 128) * 2 + 1)) if v > 128 else 0, "L")
+    return ImageChops.multiply(inner, hard)
+
+
+def blend_back(original: Image.Image, result: Image.Image, mask: Image.Image, radius: int) -> Image.Image:
+    """``result`` inside the (feathered) mask, ``original`` — exactly — outside it."""
+    if result.size != original.size:
+        result = result.resize(original.size, Image.LANCZOS)
+    return Image.composite(result.convert("RGB"), original, feather(mask, radius))
+
+
+def extend(image: Image.Image, mask: Image.Image | None, ext: Extension, fill: str,
+           seed: int) -> tuple[Image.Image, Image.Image]:
+    """The image on a larger canvas (new area filled) and the mask of what to paint (new area + ``mask``)."""
+    arr = np.asarray(image.convert("RGB"))
+    pad = ((ext.top, ext.bottom), (ext.left, ext.right), (0, 0))
+    out = np.pad(arr, pad, mode="edge")
+    new_area = np.ones(out.shape[:2], dtype=bool)
+    h, w = arr.shape[:2]
+    new_area[ext.top:ext.top + h, ext.left:ext.left + w] = False
+    if fill == "noise":
+        rng = np.random.default_rng(seed)
+        noise = rng.normal(arr.reshape(-1, 3).mean(0), 64.0, size=out.shape)
+        out = np.where(new_area[..., None], noise.clip(0, 255), out)
+    canvas = Image.fromarray(out.astype(np.uint8), "RGB")
+    painted = Image.fromarray((new_area * 255).astype(np.uint8), "L")
+    if mask is not None:
+        painted.paste(ImageChops.lighter(painted.crop(ext.original_box(w, h)), binary(mask)), ext.original_box(w, h))
+    return canvas, painted
+
+
+def _multiple_of_8(n: float) -> int:
+    return max(8, int(round(n / 8)) * 8)
+
+
+def crop_box(bbox: tuple[int, int, int, int], size: tuple[int, int], padding: int,
+             aspect: float = 1.0) -> tuple[int, int, int, int]:
+    """A box around ``bbox`` with ``padding``, widened towards ``aspect`` (w/h), kept inside ``size``."""
+    W, H = size
+    x0, y0, x1, y1 = bbox[0] - padding, bbox[1] - padding, bbox[2] + padding, bbox[3] + padding
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        grow = min(W, int(round(h * aspect))) - w
+        x0, x1 = x0 - grow // 2, x1 + grow - grow // 2
+    else:
+        grow = min(H, int(round(w / aspect))) - h
+        y0, y1 = y0 - grow // 2, y1 + grow - grow // 2
+    w, h = min(W, x1 - x0), min(H, y1 - y0)
+    x0 = max(0, min(x0, W - w))
+    y0 = max(0, min(y0, H - h))
+    return x0, y0, x0 + w, y0 + h
+
+
+def model_resolution(pipe: Any) -> int:
+    """The side the model was trained at (UNet sample size × VAE factor), e.g. 512 for SD 1.x."""
+    unet = getattr(pipe, "unet", None)
+    sample = int(getattr(getattr(unet, "config", None), "sample_size", 64) or 64)
+    return sample * int(getattr(pipe, "vae_scale_factor", 8) or 8)
+
+
+def _proc_size(w: int, h: int, longest: int | None = None) -> tuple[int, int]:
+    """Processing size: multiples of 8 (the VAE's factor), longest side scaled to ``longest`` if given."""
+    scale = (longest / max(w, h)) if longest else 1.0
+    return _multiple_of_8(w * scale), _multiple_of_8(h * scale)
+
+
+# -- the job ---------------------------------------------------------------------------------------
+def check(spec: ImageSpec) -> Extension:
+    """Validate the edit fields (SpecError with one sentence); returns the outpaint extension."""
+    ext = Extension(*spec.outpaint) if spec.outpaint else Extension()
+    if spec.outpaint_fill not in FILLS:
+        raise SpecError(f"Unknown outpaint fill {spec.outpaint_fill!r}; choose one of: {', '.join(FILLS)}.")
+    if not 0 <= spec.mask_blur <= MAX_MASK_BLUR:
+        raise SpecError(f"Mask blur must be between 0 and {MAX_MASK_BLUR} pixels (got {spec.mask_blur}).")
+    if not 0 <= spec.masked_padding <= 1024:
+        raise SpecError(f"Masked-area padding must be between 0 and 1024 pixels (got {spec.masked_padding}).")
+    if not spec.init_image:
+        raise SpecError("A mask needs an image to edit (the init image).")
+    if 0 < spec.strength and int(spec.steps * spec.strength) < 1:
+        raise SpecError(f"With {spec.steps} steps a strength of {spec.strength:g} runs no step; "
+                        f"raise the strength or the steps.")
+    return ext
+
+
+def operation(spec: ImageSpec) -> str:
+    """"outpaint", "inpaint" or "img2img" (shown in the history and the version strip)."""
+    if spec.outpaint and any(spec.outpaint):
+        return "outpaint"
+    return "inpaint" if spec.mask else "img2img"
+
+
+def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext,
+             warnings: list[str] | None = None) -> JobResult:
+    """Edit ``spec.init_image`` as the spec says; the result is a new PNG with the spec in its metadata."""
+    started = time.monotonic()
+    warnings = list(warnings or [])
+    ext = check(spec)
+    image = open_rgb(spec.init_image)
+    mask = open_mask(spec.mask, image.size) if spec.mask else None
+    if not ext.empty:
+        new_w, new_h = ext.new_size(*image.size)
+        if max(new_w, new_h) > MAX_SIDE:
+            raise SpecError(f"The outpainted image would be {new_w}×{new_h}; the limit is {MAX_SIDE}×{MAX_SIDE}.")
+        image, mask = extend(image, mask, ext, spec.outpaint_fill, spec.seed)
+    op = operation(spec)
+    if mask is not None:
+        bbox = require_painted(mask)
+    if cancel.cancelled:
+        return JobResult(cancelled=True, info={"seed": spec.seed})
+    entry = resolve(ctx, spec.model)
+    if spec.strength == 0:
+        result = image.copy()  # nothing to denoise: the input, bit for bit (no VAE round trip)
+    else:
+        reporter.progress(0, max(1, int(spec.steps * spec.strength)), "loading model")
+        pipe, facts = load_pipeline(ctx, entry)
+        if cancel.cancelled:
+            return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+
+        def warn(message: str) -> None:
+            warnings.append(message)
+            reporter.log(message)
+
+        loras = [(generate._resolve_lora(ctx, name), weight) for name, weight in spec.loras]
+        with facts["lock"]:  # the cached pipeline is shared: one job at a time
+            from studio.engines.models.lora import apply_loras, remove_loras
+
+            try:
+                if loras:
+                    apply_loras(pipe, loras)
+                if mask is None:
+                    out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
+                else:
+                    out = _inpaint(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image, mask, bbox)
+            finally:
+                if loras:
+                    remove_loras(pipe)
+        if isinstance(out, JobResult):
+            return out
+        result = out
+    hash_ = model_hash(ctx, entry)
+    path = generate.output_path(ctx, spec.seed)
+    saved = spec.replace(model=spec.model or entry.name, width=_multiple_of_8(result.width),
+                         height=_multiple_of_8(result.height))
+    try:
+        write_image_png(result, path, saved, model_name=entry.name, model_hash=hash_)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
+        raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
+    info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
+            "seconds": round(time.monotonic() - started, 3), "width": result.width, "height": result.height,
+            "steps": spec.steps, "scheduler": spec.scheduler, "operation": op, "strength": spec.strength,
+            "source": str(spec.init_image)}
+    return JobResult(outputs=(str(path),), info=info)
+
+
+def _derive(pipe: Any, inpaint: bool) -> Any:
+    """The img2img or inpainting pipeline on the same modules as ``pipe`` (no weights loaded or copied)."""
+    from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+
+    auto = AutoPipelineForInpainting if inpaint else AutoPipelineForImage2Image
+    try:
+        derived = auto.from_pipe(pipe)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        what = "inpaint" if inpaint else "edit images (img2img)"
+        raise ModelError(f"{type(pipe).__name__} models cannot {what}; use a Stable Diffusion style model.") \
+            from exc
+    if hasattr(derived, "set_progress_bar_config"):
+        derived.set_progress_bar_config(disable=True)
+    return derived
+
+
+def _img2img(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
+             pipe: Any, facts: dict[str, Any], warn, image: Image.Image) -> Image.Image | JobResult:
+    pw, ph = _proc_size(*image.size)
+    src = image if (pw, ph) == image.size else image.resize((pw, ph), Image.LANCZOS)
+    run_spec = spec.replace(width=pw, height=ph)
+    out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, False), facts, warn,
+                             extra={"image": src, "strength": spec.strength})
+    if isinstance(out, JobResult):
+        return out
+    result = out[0].convert("RGB")
+    return result if result.size == image.size else result.resize(image.size, Image.LANCZOS)
+
+
+def _inpaint(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
+             pipe: Any, facts: dict[str, Any], warn, image: Image.Image, mask: Image.Image,
+             bbox: tuple[int, int, int, int]) -> Image.Image | JobResult:
+    if spec.masked_only:
+        box = crop_box(bbox, image.size, spec.masked_padding)
+        region, region_mask = image.crop(box), mask.crop(box)
+        pw, ph = _proc_size(region.width, region.height, model_resolution(pipe))
+    else:
+        box, region, region_mask = (0, 0, *image.size), image, mask
+        pw, ph = _proc_size(*image.size)
+    src = region if (pw, ph) == region.size else region.resize((pw, ph), Image.LANCZOS)
+    src_mask = binary(region_mask if (pw, ph) == region.size else region_mask.resize((pw, ph), Image.BILINEAR))
+    run_spec = spec.replace(width=pw, height=ph)
+    out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, True), facts, warn,
+                             extra={"image": src, "mask_image": src_mask, "strength": spec.strength})
+    if isinstance(out, JobResult):
+        return out
+    patched = blend_back(region, out[0], region_mask, spec.mask_blur)
+    result = image.copy()
+    result.paste(patched, box[:2])
+    return result
