@@ -60,11 +60,14 @@ class ModelCache:
         return obj
 
     def _evict(self, keep: Hashable) -> None:
+        evicted = False
         while self.total_bytes() > self._budget and len(self._items) > 1:
             old = next(k for k in self._items if k != keep)
             log.info("unloading %s to stay under the memory budget", old)
             del self._items[old]
-        gc.collect()
+            evicted = True
+        if evicted:  # a full collection holds the GIL for long (the GUI stalls): only when it frees a model
+            gc.collect()
 
     def total_bytes(self) -> int:
         with self._lock:
