@@ -50,6 +50,8 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--images", type=int, default=2, help="images generated after the model is loaded")
+    ap.add_argument("--diagnose", metavar="FILE", help="write every thread's stack to FILE whenever the GUI "
+                    "thread is stalled > 150 ms (shows what holds the GIL)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="studio-resp-") as tmp:
@@ -77,6 +79,13 @@ def run(model: str, args: argparse.Namespace) -> int:
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    if args.diagnose:
+        import faulthandler
+
+        stalls = open(args.diagnose, "w")  # noqa: SIM115 (open for the whole run)
+        # Re-armed on every tick: it fires only when the GUI thread misses ticks for 150 ms, and
+        # it dumps without needing the GIL, so the stack shows who holds it.
+        timer.timeout.connect(lambda: faulthandler.dump_traceback_later(0.15, file=stalls))
     marks: dict[str, float] = {}
     previews: list[int] = []
 

@@ -9,6 +9,7 @@ engine_ready) and quits once the engine is ready: ``benchmarks/startup.py`` read
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -86,6 +87,9 @@ def start_backend(window: MainWindow) -> Any:
 
     pool = JobPool(window.paths, window.settings, parent=window)
     window.attach_pool(pool)
+    # Once torch is in, move its hundreds of thousands of long-lived objects out of the cyclic
+    # GC's sight: later full collections (which hold the GIL, so the window stalls) get short.
+    pool.engine_ready.connect(lambda _device: gc.freeze())
     pool.start()
     return pool
 
