@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QPushButton,
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QMenu, QPushButton,
                                QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem,
                                QTableView, QVBoxLayout, QWidget)
 
@@ -131,6 +131,11 @@ class JobTableModel(QAbstractTableModel):
 
     def job_ids(self) -> list[int]:
         return [r.record.id for r in self._rows]
+
+    def live_progress(self, job_id: int) -> tuple[int, int, float]:
+        """(done, total, eta) last reported for ``job_id``."""
+        r = self._rows[self._index[job_id]]
+        return r.done, r.total, r.eta
 
     def progress_text(self, row: int) -> str:
         return self._progress(self._rows[row])[1]
@@ -276,14 +281,26 @@ class QueueView(QWidget):
         self.remove_button = QPushButton(self.tr("Remove"))
         self.remove_button.setToolTip(self.tr("Remove the selected finished jobs from the list "
                                               "(their images stay in the history)"))
+        self.clear_button = QPushButton(self.tr("Clear finished"))
+        self.clear_button.setToolTip(self.tr("Remove every done, failed, cancelled or interrupted job from the list"))
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip(self.tr("Pause the queue: the running job finishes, queued jobs wait "
+                                             "(also across restarts) until you resume"))
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.retry_button.clicked.connect(self.retry_selected)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.clear_button.clicked.connect(self.clear_finished)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         for b in (self.cancel_button, self.retry_button, self.remove_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.pause_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table, 1)
@@ -301,6 +318,20 @@ class QueueView(QWidget):
         pool.job_finished.connect(lambda job_id, _result: self._refresh(job_id))
         pool.job_progress.connect(self.model.set_progress)
         pool.job_log.connect(self.model.add_log)
+        if hasattr(pool, "jobs_reordered"):
+            pool.jobs_reordered.connect(self._reload)
+        if hasattr(pool, "paused_changed"):
+            pool.paused_changed.connect(self._on_paused_changed)
+            self._on_paused_changed(bool(pool.paused))
+        self._update_buttons()
+
+    def _reload(self) -> None:
+        """Re-read every job (after a reorder), keeping the live progress of running ones."""
+        live = {jid: self.model.live_progress(jid) for jid in self.model.job_ids()}
+        self.model.set_records(list(self.pool.jobs()))
+        for jid, (done, total, eta) in live.items():
+            if total:
+                self.model.set_progress(jid, done, total, eta)
         self._update_buttons()
 
     def _refresh(self, job_id: int) -> None:
@@ -324,6 +355,8 @@ class QueueView(QWidget):
     def _update_buttons(self, *args: Any) -> None:
         recs = self.selected_records()
         bound = self.pool is not None
+        self.clear_button.setEnabled(bound)
+        self.pause_button.setEnabled(bound and hasattr(self.pool, "set_paused"))
         self.cancel_button.setEnabled(bound and any(r.state in (QUEUED, RUNNING) for r in recs))
         self.retry_button.setEnabled(bound and any(r.state in RETRYABLE_STATES for r in recs))
         self.remove_button.setEnabled(bound and any(r.state != RUNNING for r in recs))
@@ -343,6 +376,46 @@ class QueueView(QWidget):
             if r.state != RUNNING:
                 self.pool.remove(r.id)
                 self._refresh(r.id)
+
+    def clear_finished(self) -> None:
+        if self.pool is None:
+            return
+        for job_id in self.pool.clear_finished():
+            self.model.remove_job(job_id)
+        self._update_buttons()
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        if self.pool is not None and bool(self.pool.paused) != paused:
+            self.pool.set_paused(paused)
+
+    def _on_paused_changed(self, paused: bool) -> None:
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.blockSignals(False)
+        self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid() or self.pool is None:
+            return
+        rec = self.model.record(index.row())
+        if not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            self.table.selectRow(index.row())
+        menu = QMenu(self)
+        if rec.state == DONE and rec.outputs:
+            menu.addAction(self.tr("Show output"), lambda: self.show_output_requested.emit(rec.id))
+        if rec.state == QUEUED:
+            menu.addAction(self.tr("Run next"), lambda: self.pool.move(rec.id, 0))
+        if rec.state in (QUEUED, RUNNING):
+            menu.addAction(self.tr("Cancel"), self.cancel_selected)
+        if rec.state in RETRYABLE_STATES:
+            menu.addAction(self.tr("Retry"), self.retry_selected)
+        if rec.state != RUNNING:
+            menu.addAction(self.tr("Remove"), self.remove_selected)
+        if rec.error:
+            details = rec.error + ("\n\n" + rec.traceback if rec.traceback else "")
+            menu.addAction(self.tr("Copy error details"), lambda: QGuiApplication.clipboard().setText(details))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _on_double_click(self, index: QModelIndex) -> None:
         rec = self.model.record(index.row())

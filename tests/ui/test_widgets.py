@@ -275,3 +275,33 @@ def test_wheel_zooms_around_the_cursor_and_drag_pans(window, qtbot):
     QTest.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        start + QPoint(-60, 0))
     assert view.horizontalScrollBar().value() > h
+
+
+def test_queue_dock_buttons_drive_a_real_pool(qtbot, paths):
+    """Cancel, run-next, pause and clear-finished on a real (paused) pool: no engine runs."""
+    from studio.core.settings import Settings
+    from studio.jobs.pool import JobPool
+    from studio.ui.queue_view import QueueView
+
+    pool = JobPool(paths, Settings())
+    pool.set_paused(True)  # nothing starts: the queue order and states are the test's alone
+    view = QueueView()
+    qtbot.addWidget(view)
+    view.bind(pool)
+    assert view.pause_button.isChecked() and view.pause_button.text() == "Resume"
+    ids = [pool.submit(ImageSpec(prompt=f"job {i}", seed=i)) for i in range(3)]
+    assert view.model.job_ids() == ids
+    pool.move(ids[2], 0)  # "Run next"
+    qtbot.waitUntil(lambda: [r.id for r in pool.jobs()][:3] == [ids[2], ids[0], ids[1]], timeout=2000)
+    assert view.model.job_ids() == [ids[2], ids[0], ids[1]]
+    view.table.selectRow(view.model.row_of(ids[0]))
+    assert view.cancel_button.isEnabled() and not view.retry_button.isEnabled()
+    view.cancel_button.click()
+    assert pool.job(ids[0]).state == "cancelled"
+    assert view.model.progress_text(view.model.row_of(ids[0])) == "cancelled"
+    view.clear_button.click()
+    assert view.model.job_ids() == [ids[2], ids[1]]
+    view.pause_button.click()
+    assert not pool.paused and view.pause_button.text() == "Pause"
+    pool.set_paused(True)
+    pool.shutdown(wait=True)
