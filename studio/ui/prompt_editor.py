@@ -24,7 +24,7 @@ from studio.ui.spin_boxes import SeedSpinBox, SizeSpinBox
 
 MAX_BATCH = 64
 # Model types the text-to-image engine runs (GANs and unconditional models have their own tools).
-PROMPT_MODEL_TYPES = ("diffusers", "sd_single_file", "studio_pipeline")
+PROMPT_MODEL_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "studio_ddpm")
 
 
 class PromptEdit(QPlainTextEdit):
