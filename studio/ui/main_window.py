@@ -45,7 +45,8 @@ OPTIONAL_WORKSPACES = (
 # (module, function): installers other helpers provide, called with the window (e.g. the model
 # manager sets ``window.model_manager_factory``).
 OPTIONAL_INSTALLERS = (("studio.ui.model_manager", "install_model_manager"),
-                       ("studio.ui.builtin_tools", "install_builtin_tools"))
+                       ("studio.ui.builtin_tools", "install_builtin_tools"),
+                       ("studio.ui.edit_tools", "install_canvas_editing"))
 
 
 def _optional_module(name: str) -> Any:
