@@ -12,7 +12,8 @@ import sys
 from studio.core.errors import SpecError
 from studio.core.specs import TrainSpec
 
-FAMILY_HELP = "text2img (text-to-image diffusion), gan (DCGAN), vae, ddpm (unconditional diffusion)"
+FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN), vae, ddpm (unconditional diffusion), "
+               "lora (diffusion LoRA, needs --base), text_lora (language-model LoRA, needs --base)")
 
 
 def _param(text: str) -> tuple[str, object]:
