@@ -25,7 +25,7 @@ from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import SpecError, StudioError
 from studio.core.outpaint import Extension
 from studio.core.specs import UpscaleSpec
-from studio.ui.mask_layer import BrushCursor, MaskLayer
+from studio.ui.mask_layer import BrushCursor, MaskLayer, guard_none_refcount
 from studio.ui.versions import EditDocument, Version, VersionStrip
 
 MIN_BRUSH, MAX_BRUSH = 1, 512
@@ -56,6 +56,7 @@ class EditTools(QWidget):
             self.tool_group.addButton(b)
         self.size_slider = self._slider(MIN_BRUSH, MAX_BRUSH, 48, self.tr("Brush size in image pixels ([ and ])"))
         self.size_label = QLabel()
+        self.size_label.setMinimumWidth(48)
         self.hardness_slider = self._slider(0, 100, 80, self.tr("Brush hardness (0: soft edge, 100: hard)"))
         self.fill_button = self._button(self.tr("Fill"), self.tr("Mask the whole image"))
         self.clear_button = self._button(self.tr("Clear"), self.tr("Clear the mask"))
@@ -546,6 +547,7 @@ class CanvasEditor(QObject):
 
 def install_canvas_editing(window: Any) -> None:
     """Add the edit tools, mask layer and version strip to the window's canvas (an optional installer)."""
+    guard_none_refcount()  # painting calls void Qt methods thousands of times (see the function)
     window.canvas_editor = CanvasEditor(window)
     if window.pool is not None:
         window.canvas_editor.bind(window.pool)
