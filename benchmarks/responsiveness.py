@@ -69,6 +69,9 @@ def run(model: str, args: argparse.Namespace) -> int:
     from studio.ui.event_wait import wait_until
     from studio.ui.main_window import MainWindow
 
+    from studio.cli.common import setup_logging
+
+    setup_logging()  # engine logs go to the studio's log file, as in the app
     app = make_app([sys.argv[0]])
     paths = StudioPaths.from_env()
     window = MainWindow(paths, load_settings(paths.settings_file))

@@ -23,6 +23,7 @@ from studio.ui.image_loader import ImageLoader
 
 THUMB = 96
 MAX_ENTRIES = 200
+MAX_THUMBS = 3 * MAX_ENTRIES  # cached thumbnails (~37 KB each)
 EntryRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -147,6 +148,8 @@ class HistoryStrip(QWidget):
         if image.isNull():
             return
         self._thumbs[path] = image
+        while len(self._thumbs) > MAX_THUMBS:  # oldest first (dicts keep insertion order)
+            del self._thumbs[next(iter(self._thumbs))]
         icon = QIcon(QPixmap.fromImage(image))
         for i in range(self.list.count()):
             item = self.list.item(i)
