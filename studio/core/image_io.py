@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import SpecError, StudioError
+from studio.core.specs import MAX_SIDE
 
-MAX_EDIT_SIDE = 4096
-"""Longest side the canvas edits (diffusion cost and memory grow with the area)."""
-MAX_EDIT_PIXELS = 4096 * 4096
+MAX_EDIT_SIDE = MAX_SIDE
+"""Longest side the canvas edits: the image engine's own limit (cost and memory grow with the area)."""
+MAX_EDIT_PIXELS = MAX_EDIT_SIDE * MAX_EDIT_SIDE
 READABLE = "PNG, JPEG, WebP, BMP, TIFF or GIF"
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGraphicsView, QHBoxLayout,
-                               QLabel, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                               QLabel, QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import SpecError, StudioError
@@ -47,6 +47,8 @@ class EditTools(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("edit_tools")
+        # The rows may be clipped on a narrow window rather than force the whole window wider.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.open_button = self._button(self.tr("Open…"), self.tr("Open an image to edit (or drop / paste one)"))
         self.brush_button = self._button(self.tr("Brush"), self.tr("Paint the mask: the area to repaint"), True)
         self.eraser_button = self._button(self.tr("Eraser"), self.tr("Erase the mask"), True)

@@ -145,3 +145,40 @@ def test_outpaint_and_upscale_make_versions(studio, qtbot, tmp_path, tiny_sd_dir
     editor.upscale()
     qtbot.waitUntil(lambda: len(editor.doc.versions) == 3, timeout=120_000)
     assert (editor.doc.current.image.width(), editor.doc.current.image.height()) == (96, 64)
+
+
+def test_paste_eraser_invert_and_pan_while_painting(studio, qtbot, tmp_path):
+    from PySide6.QtGui import QGuiApplication
+
+    editor = studio.canvas_editor
+    img = QImage(256, 128, QImage.Format.Format_RGB888)
+    img.fill(Qt.GlobalColor.darkCyan)
+    QGuiApplication.clipboard().setImage(img)
+    editor.paste()
+    assert (editor.doc.current.image.width(), editor.mask.image.width()) == (256, 256 // 2 * 2)
+    editor.tools.fill_button.click()
+    assert _alpha(editor).min() == 255
+    editor.tools.eraser_button.setChecked(True)
+    assert not editor.tools.brush_button.isChecked()
+    editor.tools.size_slider.setValue(20)
+    editor.tools.hardness_slider.setValue(100)
+    _drag(qtbot, editor, [(40, 64), (200, 64)])
+    alpha = _alpha(editor)
+    assert alpha[64, 50:190].max() == 0 and alpha[5, 5] == 255
+    editor.tools.invert_button.click()
+    assert _alpha(editor)[64, 100] == 255 and _alpha(editor)[5, 5] == 0
+    assert editor.doc.undo_stack.count() == 4  # paste, fill, erase, invert
+
+    studio.canvas.view.set_zoom(12.0)  # zoomed in: the middle button pans, and does not paint
+    bar = studio.canvas.view.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 200, timeout=5000)
+    bar.setValue(100)
+    before_scroll, before_mask = bar.value(), _alpha(editor)
+    vp = studio.canvas.view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(300, 200))
+    QTest.mouseMove(vp, QPoint(200, 200))
+    QTest.mouseRelease(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(200, 200))
+    assert bar.value() == before_scroll + 100
+    assert np.array_equal(_alpha(editor), before_mask)
+    editor.tools.undo_button.click()
+    assert _alpha(editor)[5, 5] == 255  # invert undone
