@@ -18,8 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QMouseEvent
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGraphicsView, QHBoxLayout,
-                               QLabel, QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGraphicsView,
+                               QLabel, QSlider, QSpinBox, QToolBar, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import SpecError, StudioError
@@ -47,8 +47,6 @@ class EditTools(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("edit_tools")
-        # The rows may be clipped on a narrow window rather than force the whole window wider.
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.open_button = self._button(self.tr("Open…"), self.tr("Open an image to edit (or drop / paste one)"))
         self.brush_button = self._button(self.tr("Brush"), self.tr("Paint the mask: the area to repaint"), True)
         self.eraser_button = self._button(self.tr("Eraser"), self.tr("Erase the mask"), True)
@@ -93,36 +91,37 @@ class EditTools(QWidget):
         self.export_button = self._button(self.tr("Export…"), self.tr("Save the current version: PNG (with the "
                                                                       "edit chain), JPEG or WebP"))
 
-        row1 = QHBoxLayout()
-        row1.setContentsMargins(4, 0, 4, 0)
-        for w in (self.open_button, self.brush_button, self.eraser_button, QLabel(self.tr("Size")), self.size_slider,
-                  self.size_label, QLabel(self.tr("Hardness")), self.hardness_slider, self.fill_button,
-                  self.clear_button, self.invert_button):
-            row1.addWidget(w)
-        row1.addStretch(1)
-        for w in (self.undo_button, self.redo_button, self.export_button):
-            row1.addWidget(w)
-        row2 = QHBoxLayout()
-        row2.setContentsMargins(4, 0, 4, 2)
-        for w in (QLabel(self.tr("Strength")), self.strength_slider, self.strength_label, QLabel(self.tr("Feather")),
-                  self.blur_spin, self.only_masked_check, self.img2img_button, self.inpaint_button):
-            row2.addWidget(w)
-        row2.addSpacing(8)
-        row2.addWidget(QLabel(self.tr("Extend L/T/R/B")))
-        for spin in self.outpaint_spins:
-            row2.addWidget(spin)
-        for w in (self.fill_combo, self.outpaint_button, self.upscale_button):
-            row2.addWidget(w)
-        row2.addStretch(1)
+        # Tool bars, not plain rows: on a narrow canvas what does not fit goes behind a » button.
+        mask_bar = self._bar("mask_tools")
+        for w in (self.open_button, self.brush_button, self.eraser_button, QLabel(self.tr("Size ")), self.size_slider,
+                  self.size_label, QLabel(self.tr("Hardness ")), self.hardness_slider, self.fill_button,
+                  self.clear_button, self.invert_button, self.undo_button, self.redo_button, self.export_button):
+            mask_bar.addWidget(w)
+        edit_bar = self._bar("edit_actions")
+        for w in (QLabel(self.tr("Strength ")), self.strength_slider, self.strength_label, QLabel(self.tr(" Feather ")),
+                  self.blur_spin, self.only_masked_check, self.img2img_button, self.inpaint_button,
+                  self.upscale_button):
+            edit_bar.addWidget(w)
+        outpaint_bar = self._bar("outpaint_tools")
+        outpaint_bar.addWidget(QLabel(self.tr("Extend left/top/right/bottom ")))
+        for w in (*self.outpaint_spins, self.fill_combo, self.outpaint_button):
+            outpaint_bar.addWidget(w)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
+        for bar in (mask_bar, edit_bar, outpaint_bar):
+            layout.addWidget(bar)
         self.size_slider.valueChanged.connect(lambda v: self.size_label.setText(f"{v} px"))
         self.strength_slider.valueChanged.connect(lambda v: self.strength_label.setText(f"{v / 100:.2f}"))
         self.size_label.setText(f"{self.size_slider.value()} px")
         self.strength_label.setText(f"{self.strength_slider.value() / 100:.2f}")
+
+    def _bar(self, name: str) -> QToolBar:
+        bar = QToolBar(self)
+        bar.setObjectName(name)
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        return bar
 
     def _button(self, text: str, tip: str, checkable: bool = False) -> QToolButton:
         b = QToolButton(self)

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from studio.core.errors import JobCancelled, SpecError, StudioError
+from studio.core.errors import JobCancelled, StudioError
 from studio.core.pngmeta import write_image_png
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import is_plain
