@@ -20,7 +20,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QSettings, QSize, Qt, 
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QWidget
 
-from studio import APP_NAME, __version__
+from studio import APP_NAME
 from studio.core.errors import SpecError
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
@@ -312,7 +312,6 @@ class MainWindow(QMainWindow):
         self.history.bind(pool.gallery)
         pool.job_preview.connect(self._on_preview)
         self.canvas.preview_shown.connect(pool.preview_consumed)
-        pool.job_progress.connect(self._on_progress)
         pool.job_finished.connect(self._on_finished)
         pool.job_failed.connect(self._on_failed)
         pool.job_cancelled.connect(self._on_cancelled)
@@ -366,9 +365,6 @@ class MainWindow(QMainWindow):
         row = self.queue_view.model.row_of(job_id)
         step = self.queue_view.model.progress_text(row) if row >= 0 else ""
         self.canvas.show_preview(job_id, image, self._target_size(job_id), step)
-
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        pass  # the queue view shows progress; kept as a hook for a canvas overlay
 
     def _on_finished(self, job_id: int, result: Any) -> None:
         self._job_sizes.pop(job_id, None)
@@ -433,16 +429,9 @@ class MainWindow(QMainWindow):
 
     # -- help ---------------------------------------------------------------------------------
     def show_about(self) -> None:
-        from studio.core.about import version_info
+        from studio.ui.about_dialog import show_about
 
-        device = self.status.device_label.text() if self.status.ready else None
-        info = version_info(device)
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in info.items()
-                       if k not in ("app", "version"))
-        QMessageBox.about(self, self.tr("About {0}").format(APP_NAME),
-                          f"<h3>{APP_NAME} {__version__}</h3><p>"
-                          + self.tr("Create images and text with generative models on your own computer, "
-                                    "offline.") + f"</p><table cellspacing='4'>{rows}</table>")
+        show_about(self, self.status.device_label.text() if self.status.ready else None)
 
     # -- state --------------------------------------------------------------------------------
     def _restore(self) -> QByteArray | None:

@@ -305,3 +305,17 @@ def test_queue_dock_buttons_drive_a_real_pool(qtbot, paths):
     assert not pool.paused and view.pause_button.text() == "Pause"
     pool.set_paused(True)
     pool.shutdown(wait=True)
+
+
+def test_about_lists_versions_without_importing_torch():
+    import subprocess
+    import sys
+
+    code = ("from studio.ui.about_dialog import about_html; import sys; h = about_html('CPU');"
+            "print('torch' in sys.modules); print(h)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__('os').environ, "QT_QPA_PLATFORM": "offscreen"}).stdout
+    first, rest = out.split("\n", 1)
+    assert first == "False"
+    for label in ("torch", "diffusers", "transformers", "Qt (PySide6)", "device"):
+        assert f"<b>{label}</b>" in rest
