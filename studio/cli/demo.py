@@ -6,7 +6,8 @@ from pathlib import Path
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError, user_message
-from studio.core.specs import ImageSpec, TextSpec
+from studio.core.recommended import recommended_image_spec
+from studio.core.specs import TextSpec
 
 DEMO_IMAGE_PROMPT = "a red sneaker"
 DEMO_TEXT_PROMPT = "Write one sentence describing a red sneaker for an online shop."
@@ -14,7 +15,7 @@ DEMO_TEXT_PROMPT = "Write one sentence describing a red sneaker for an online sh
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="headless demo: one image and one short text from the default models")
-    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--steps", type=int, default=None, help="default: what the model recommends")
     p.add_argument("--max-new-tokens", type=int, default=48)
     p.set_defaults(func=run_demo)
 
@@ -31,8 +32,7 @@ def run_demo(args) -> int:
     else:
         print(f"Generating an image with {image_model.name!r}: {DEMO_IMAGE_PROMPT!r}", file=sys.stderr)
         try:
-            res = run_in_process(ImageSpec(prompt=DEMO_IMAGE_PROMPT, model=image_model.name, seed=1,
-                                           steps=args.steps, width=_side(image_model), height=_side(image_model)),
+            res = run_in_process(recommended_image_spec(image_model, DEMO_IMAGE_PROMPT, seed=1, steps=args.steps),
                                  ctx)
             for path in res.outputs:
                 print(f"image written: {path}")
@@ -55,8 +55,3 @@ def run_demo(args) -> int:
         print(f"demo: text failed: {user_message(exc)}", file=sys.stderr)
         failures += 1
     return 1 if failures else 0
-
-
-def _side(entry) -> int:
-    """The model's native size when the registry knows it, else 512."""
-    return int(entry.details.get("sample_size_px", 512)) if entry.details else 512

@@ -21,7 +21,8 @@ from studio.core.about import format_version_info, version_info
 from studio.core.errors import StudioError, user_message
 from studio.core.paths import HOME_ENV
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import MAX_SIDE, MIN_SIDE, GanSpec, ImageSpec, JobResult, Spec, TextSpec, UpscaleSpec
+from studio.core.recommended import recommended_image_spec
+from studio.core.specs import GanSpec, JobResult, Spec, TextSpec, UpscaleSpec
 
 if TYPE_CHECKING:
     from studio.core.registry import ModelEntry
@@ -173,23 +174,12 @@ def _is_blank(image) -> bool:
     return all(lo == hi for lo, hi in extrema)
 
 
-def image_side(entry: "ModelEntry") -> int:
-    """The model's own image size (studio models declare it), within what an ImageSpec allows; else 512."""
-    details = entry.details or {}
-    side = details.get("default_size") or details.get("sample_size_px") or 512
-    return max(MIN_SIDE, min(MAX_SIDE, int(side) // 8 * 8))
-
-
 def check_image(ctx: "EngineContext", home: Path, steps: int) -> str:
     entry = _default_model(ctx, "image")
     if entry.type == "gan":  # unconditional: a seed instead of a prompt, on its own engine
         spec: Spec = GanSpec(model=entry.name, seeds=(1,))
     else:
-        side = image_side(entry)
-        recommended = (entry.details or {}).get("recommended") or {}
-        spec = ImageSpec(prompt=IMAGE_PROMPT, model=entry.name, seed=1, steps=steps, width=side, height=side,
-                         guidance=float(recommended.get("guidance", 7.5)),
-                         scheduler=str(recommended.get("scheduler", "euler")))
+        spec = recommended_image_spec(entry, IMAGE_PROMPT, seed=1, steps=steps)
     result = _run(ctx, spec)
     path, image = _output_image(result, home)
     if _is_blank(image):
