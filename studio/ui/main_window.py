@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
                 self.restoreState(self._restored, STATE_VERSION)
 
     def _default_sizes(self) -> None:
-        self.resizeDocks([self.prompt_dock, self.queue_dock], [360, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.prompt_dock, self.queue_dock], [350, 360], Qt.Orientation.Horizontal)
         self.resizeDocks([self.history_dock], [150], Qt.Orientation.Vertical)
 
     # -- construction -------------------------------------------------------------------------
