@@ -25,7 +25,7 @@ from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import SpecError, StudioError
 from studio.core.outpaint import Extension
 from studio.core.specs import UpscaleSpec
-from studio.ui.mask_layer import BrushCursor, MaskLayer, guard_none_refcount
+from studio.ui.mask_layer import BrushCursor, MaskLayer
 from studio.ui.versions import EditDocument, Version, VersionStrip
 
 MIN_BRUSH, MAX_BRUSH = 1, 512
@@ -548,7 +548,6 @@ class CanvasEditor(QObject):
 
 def install_canvas_editing(window: Any) -> None:
     """Add the edit tools, mask layer and version strip to the window's canvas (an optional installer)."""
-    guard_none_refcount()  # painting calls void Qt methods thousands of times (see the function)
     window.canvas_editor = CanvasEditor(window)
     if window.pool is not None:
         window.canvas_editor.bind(window.pool)

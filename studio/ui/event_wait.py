@@ -1,9 +1,7 @@
 """Waiting for a condition while the Qt event loop runs (scripts, benchmarks, the screenshot tool).
 
-Runs a nested QEventLoop instead of calling ``QCoreApplication.processEvents()`` in a loop:
-with PySide6 6.12 on Python 3.11 every ``processEvents()`` or ``QTest.qWait()`` call drops one
-reference to ``None`` too many, and after a few thousand calls the interpreter aborts
-("deallocating None"). A nested event loop does not have that problem.
+Runs a nested QEventLoop instead of calling ``QCoreApplication.processEvents()`` in a busy loop,
+so timers and queued signals are delivered as in the running app, without spinning a core.
 """
 from __future__ import annotations
 

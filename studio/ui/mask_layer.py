@@ -8,9 +8,7 @@ stack (see ``studio.ui.versions.MaskEditCommand``), so undo memory grows with wh
 """
 from __future__ import annotations
 
-import ctypes
 import math
-import sys
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QRadialGradient
@@ -19,22 +17,6 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionG
 TINT = QColor(255, 48, 96)
 OVERLAY_OPACITY = 0.5
 FORMAT = QImage.Format.Format_ARGB32_Premultiplied
-
-
-def guard_none_refcount() -> None:
-    """Work around PySide6 6.12 on Python 3.11: each call of a void Qt method drops one reference to None.
-
-    (Measured: 100 ``QPainter.drawEllipse`` or ``QWidget.update`` calls lower ``sys.getrefcount(None)``
-    by 100.) Painting makes thousands of such calls a minute, and when None's count reaches zero the
-    interpreter aborts ("deallocating None"). Python 3.12 made None immortal; here its count is raised
-    by 2**40 instead (True/False too), which no session can use up. No-op on other Pythons.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    for singleton in (None, True, False):  # bools were seen dropping too (after long benchmark runs)
-        refcnt = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt: the first field of every object
-        if refcnt.value < 2**40:
-            refcnt.value += 2**40
 
 
 class MaskLayer(QGraphicsItem):
