@@ -141,6 +141,9 @@ class MainWindow(QMainWindow):
             self._default_state = self.saveState(STATE_VERSION)
             if self._restored:
                 self.restoreState(self._restored, STATE_VERSION)
+                # restoreState shows every dock it saved as visible; hide those of other workspaces again.
+                self._hidden_docks = []
+                self._on_workspace_changed(self.workspaces.currentIndex())
 
     def _default_sizes(self) -> None:
         self.resizeDocks([self.prompt_dock, self.queue_dock], [350, 360], Qt.Orientation.Horizontal)

@@ -174,6 +174,7 @@ class VersionStrip(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setToolTip(self.tr("Versions of the edited image: click one to go back to it (undoable)"))
         doc.versions_changed.connect(self.rebuild)
+        self.setVisible(False)
         doc.current_changed.connect(self._mark_current)
         self.itemClicked.connect(lambda item: self.doc.select(self.row(item)))
 
@@ -187,6 +188,8 @@ class VersionStrip(QListWidget):
             item.setToolTip(f"{v.label} · {v.image.width()}×{v.image.height()}" + (f"\n{v.path}" if v.path else ""))
             self.addItem(item)
         self.blockSignals(False)
+        # One version has nothing to compare with: no empty band under the canvas until there are two.
+        self.setVisible(len(self.doc.versions) > 1)
         self._mark_current()
 
     def _mark_current(self) -> None:

@@ -319,3 +319,25 @@ def test_about_lists_versions_without_importing_torch():
     assert first == "False"
     for label in ("torch", "diffusers", "transformers", "Qt (PySide6)", "device"):
         assert f"<b>{label}</b>" in rest
+
+
+def test_restart_on_another_workspace_hides_the_image_docks(qtbot, paths):
+    from studio.core.settings import Settings
+    from studio.ui.main_window import MainWindow
+
+    w = MainWindow(paths, Settings())
+    qtbot.addWidget(w)
+    w.show()
+    w.show_workspace("training")
+    assert not w.prompt_dock.isVisible() and not w.history_dock.isVisible()
+    w.close()
+    w2 = MainWindow(paths, Settings(), defer_optional=True)
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.ensure_optional_parts()
+    assert w2.current_workspace() == "training"
+    assert not w2.prompt_dock.isVisible() and not w2.history_dock.isVisible()
+    w2.show_workspace("image")
+    assert w2.prompt_dock.isVisible() and w2.history_dock.isVisible()
+    w2.scanner.wait()
+    w.scanner.wait()
