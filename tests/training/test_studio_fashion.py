@@ -1,0 +1,50 @@
+"""The shipped Studio Fashion model: identified as the default image model and draws the asked colour."""
+from __future__ import annotations
+
+import colorsys
+import json
+
+import numpy as np
+import pytest
+
+from studio.core.progress import CancelToken, NullReporter
+from studio.core.registry import builtin_models_dir
+from studio.core.specs import ImageSpec
+from studio.engines.datasets import fashion_captions as fc
+from studio.engines.dispatch import run_spec
+
+FOLDER = builtin_models_dir() / "studio-fashion"
+
+
+def _dominant_colour(path) -> str:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        rgb = np.asarray(im.convert("RGB").resize((32, 32), Image.Resampling.BOX), dtype=np.float32) / 255
+    px = rgb.reshape(-1, 3)
+    fg = px[px.max(1) > 0.35]
+    hues = [colorsys.rgb_to_hsv(*p)[0] * 360 for p in fg]
+    hist, _ = np.histogram(hues, bins=36, range=(0, 360))
+    return fc.COLOUR_NAMES[fc.hue_to_colour(float(np.argmax(hist) * 10 + 5))]
+
+
+def test_shipped_folder_is_small_safe_and_described():
+    card = json.loads((FOLDER / "studio_model.json").read_text())
+    assert card["type"] == "studio_pipeline" and card["name"] == "Studio Fashion" and card["license"]
+    assert not list(FOLDER.rglob("*.bin")) and not list(FOLDER.rglob("*.ckpt"))
+    assert sum(f.stat().st_size for f in FOLDER.rglob("*") if f.is_file()) < 16 * 2**20
+    assert "tools/train_fashion.py" in (FOLDER / "README.md").read_text()
+
+
+@pytest.mark.parametrize("prompt,colour", [("a red sneaker", "red"), ("a photo of a blue dress", "blue")])
+def test_default_model_draws_the_colour_in_the_prompt(prompt, colour, paths):
+    from studio.core.settings import Settings
+    from studio.engines.context import EngineContext
+
+    ctx = EngineContext.create(paths, Settings(), device="cpu")
+    entry = ctx.registry.default("image")
+    assert entry is not None and entry.name == "studio-fashion"
+    rec = entry.details["recommended"]
+    result = run_spec(ImageSpec(prompt=prompt, seed=3, steps=8, width=64, height=64, guidance=rec["guidance"],
+                                scheduler=rec["scheduler"]), NullReporter(), CancelToken(), ctx)
+    assert _dominant_colour(result.outputs[0]) == colour
