@@ -89,3 +89,11 @@ def test_trimmed_tokenizer_splits_like_the_full_clip_tokenizer():
         assert small.tokenize(c) == full.tokenize(c)
     ids = small("a red hat", padding="max_length", max_length=16).input_ids
     assert len(ids) == 16 and ids[0] == small.bos_token_id and small.unk_token_id in ids
+
+
+def test_flip_doubles_a_folder_and_the_preview_grid_shows_it(caption_folder):
+    ds = load_dataset(str(caption_folder), size=16, channels=3, flip=True)
+    assert len(ds) == 24 and ds.captions[12] == ds.captions[0]
+    assert torch.equal(ds.images[12], ds.images[0].flip(-1))
+    grid = ds.preview_grid(n=16)
+    assert grid.size == (4 * 18 + 2, 4 * 18 + 2) and grid.mode == "RGB"

@@ -59,8 +59,11 @@ BUNDLED = ("fashion-mnist", "fashion-colour", "mnist5k", "digits")
 
 
 def load_dataset(name_or_path: str, size: int = 32, channels: int | None = None,
-                 reporter: Reporter | None = None, limit: int | None = None) -> ImageDataset:
-    """A bundled dataset by name, or an image folder by path (see ``BUNDLED``)."""
+                 reporter: Reporter | None = None, limit: int | None = None, flip: bool = False) -> ImageDataset:
+    """A bundled dataset by name, or an image folder by path (see ``BUNDLED``).
+
+    Folders are centre-cropped to squares and resized to ``size``; ``flip`` adds mirrored copies.
+    """
     from studio.engines.datasets import bundled, folder
 
     reporter = reporter or NullReporter()
@@ -76,7 +79,7 @@ def load_dataset(name_or_path: str, size: int = 32, channels: int | None = None,
         p = Path(name_or_path).expanduser()
         if not p.is_dir():
             raise StudioError(f"Dataset not found: {name_or_path} is neither a folder nor one of {', '.join(BUNDLED)}.")
-        ds = folder.image_folder(p, size=size, channels=channels or 3, reporter=reporter, limit=limit)
+        ds = folder.image_folder(p, size=size, channels=channels or 3, reporter=reporter, limit=limit, flip=flip)
     if channels and ds.channels != channels and ds.draw_fn is None:
         ds.images = (ds.images.expand(-1, channels, -1, -1).contiguous() if ds.channels == 1
                      else ds.images.float().mean(1, keepdim=True).round().to(torch.uint8))

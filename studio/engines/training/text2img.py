@@ -48,7 +48,7 @@ class Text2ImgTrainer(Trainer):
         from studio.engines.training.vocab import trimmed_clip_tokenizer
 
         self.ds = load_dataset(self.spec.data, size=self.spec.size, channels=3, reporter=self.reporter,
-                               limit=self.params.get("limit"))
+                               limit=self.params.get("limit"), flip=bool(self.params.get("flip", False)))
         self.ds.images = self.ds.images.to(self.device)
         if self.ds.labels is not None:
             self.ds.labels = self.ds.labels.to(self.device)
