@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from studio.core.atomic import atomic_write_bytes
-from studio.core.builtin_models import DEFAULT_UPSCALER, UPSCALERS
+from studio.core.builtin_models import CPU_UPSCALER, DEFAULT_UPSCALER, UPSCALERS
 from studio.core.specs import UpscaleSpec
 
 
@@ -16,7 +16,7 @@ def register(sub) -> None:
     p = sub.add_parser("upscale", help="upscale images with Real-ESRGAN (×2/×3/×4)",
                        description="Upscale images tile by tile (memory stays bounded) and print the output paths.")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image file(s): PNG, JPEG, WebP, BMP, TIFF, GIF")
-    p.add_argument("--model", default="", help=f"upscaler name or file (built-in: {names}); default: {DEFAULT_UPSCALER}")
+    p.add_argument("--model", default="", help=f"upscaler name or file (built-in: {names}); default: {DEFAULT_UPSCALER} on a GPU, {CPU_UPSCALER} on the CPU")
     p.add_argument("--out", default="", help="write the result here (a file, or a folder for several images); "
                                              "the suffix picks the format (.png, .jpg, .webp)")
     p.add_argument("--tile", type=int, default=256, help="tile side in input pixels (smaller: less memory)")

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from studio.core.builtin_models import DEFAULT_UPSCALER, UPSCALERS
+from studio.core.builtin_models import UPSCALERS
 from studio.core.errors import SpecError
 from studio.core.specs import UpscaleSpec
 from studio.ui.faces_workspace import FacesWorkspace
@@ -38,7 +38,12 @@ class UpscaleTools(QMenu):
         self.addAction(self.auto_action)
         self.addSeparator()
         self.model_group = QActionGroup(self)
-        default = str(window.settings.extra.get("default_upscaler", "")) or DEFAULT_UPSCALER
+        default = str(window.settings.extra.get("default_upscaler", ""))
+        auto = QAction(self.tr("Automatic (x4plus on a GPU, animevideov3 x4 on the CPU)"), self, checkable=True)
+        auto.setData("")  # the engine picks by device
+        auto.setChecked(not default)
+        self.model_group.addAction(auto)
+        self.addAction(auto)
         for info in UPSCALERS:
             a = QAction(info.name, self, checkable=True)
             a.setData(info.name)
@@ -49,7 +54,7 @@ class UpscaleTools(QMenu):
 
     def model(self) -> str:
         checked = self.model_group.checkedAction()
-        return str(checked.data()) if checked is not None else DEFAULT_UPSCALER
+        return str(checked.data()) if checked is not None else ""
 
     def set_model(self, name: str) -> None:
         for a in self.model_group.actions():
@@ -73,7 +78,7 @@ class UpscaleTools(QMenu):
             self.window_.status.showMessage(str(exc), 8000)
             return None
         self.bind(pool)
-        self.window_.status.showMessage(self.tr("Upscaling with {0}…").format(self.model()), 4000)
+        self.window_.status.showMessage(self.tr("Upscaling with {0}…").format(self.model() or self.tr("the automatic choice")), 4000)
         return job_id
 
     def upscale_canvas(self) -> int | None:

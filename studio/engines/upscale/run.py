@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from studio.core.builtin_models import DEFAULT_UPSCALER, UPSCALERS
+from studio.core.builtin_models import UPSCALERS, default_upscaler
 from studio.core.errors import ModelError, StudioError
 from studio.core.progress import CancelToken, Reporter
 from studio.core.registry import ModelEntry
@@ -35,8 +35,8 @@ def canonical_name(name: str) -> str:
 
 
 def resolve_upscaler(spec: UpscaleSpec, ctx: EngineContext) -> ModelEntry:
-    """The spec's upscaler, else the user's default (settings extra "default_upscaler"), else x4plus."""
-    name = spec.model or str(ctx.settings.extra.get("default_upscaler", "")) or DEFAULT_UPSCALER
+    """The spec's upscaler, else the user's default (settings extra "default_upscaler"), else the device's."""
+    name = spec.model or str(ctx.settings.extra.get("default_upscaler", "")) or default_upscaler(ctx.device)
     return ctx.registry.resolve(canonical_name(name), task="upscale")
 
 
