@@ -150,9 +150,7 @@ class TextWorkspace(QWidget):
         rv.addWidget(self.speed_label)
         self.context_bar = QProgressBar()
         self.context_bar.setObjectName("context_bar")
-        self.context_bar.setFormat(self.tr("%v / %m tokens of context"))
-        self.context_bar.setRange(0, 1)
-        self.context_bar.setValue(0)
+        self._reset_context_bar()
         self.context_bar.setToolTip(self.tr("Tokens used by this conversation / the most the model can read"))
         rv.addWidget(self.context_bar)
         self.context_warning = QLabel()
@@ -410,7 +408,14 @@ class TextWorkspace(QWidget):
         self.conversation_list.setEnabled(not busy)
         self.chat_view.set_busy(busy)
 
+    def _reset_context_bar(self) -> None:
+        """Before the first answer the model's context length is not known yet: say so, not '0 / 1'."""
+        self.context_bar.setRange(0, 1)
+        self.context_bar.setValue(0)
+        self.context_bar.setFormat(self.tr("Context: known after the first answer"))
+
     def _show_context(self, used: int, context: int) -> None:
+        self.context_bar.setFormat(self.tr("%v / %m tokens of context"))
         self.context_bar.setRange(0, max(1, context))
         self.context_bar.setValue(min(used, context))
         if used >= CONTEXT_WARNING * context:
@@ -480,8 +485,7 @@ class TextWorkspace(QWidget):
         self.chat_view.clear()
         self.chat_input.clear()
         self._context = self._last_used = 0
-        self.context_bar.setRange(0, 1)
-        self.context_bar.setValue(0)
+        self._reset_context_bar()
         self.context_warning.clear()
         self.refresh_conversations()
         self.chat_input.setFocus()
