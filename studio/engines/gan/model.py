@@ -8,16 +8,16 @@ as a folder: ``studio_model.json`` (type "gan" + the config) and ``generator.saf
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import torch
 from torch import nn
 
 from studio.core.atomic import atomic_save, atomic_write_text
-from studio.core.errors import ModelError, SpecError
+from studio.core.errors import ModelError
+from studio.engines.conv_config import SquareConvConfig
 
 GENERATOR_FILE = "generator.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
@@ -25,34 +25,14 @@ MODEL_CARD = "studio_model.json"
 
 
 @dataclass(frozen=True)
-class DCGANConfig:
+class DCGANConfig(SquareConvConfig):
     """Shape of a DCGAN: latent size, square image side (power of two, 16–128), channels, feature width."""
 
+    label: ClassVar[str] = "GAN"
     latent_dim: int = 100
     image_size: int = 64
     channels: int = 3
     features: int = 64
-
-    def validate(self) -> None:
-        s = self.image_size
-        if s < 16 or s > 128 or s & (s - 1):
-            raise SpecError(f"GAN image size must be a power of two from 16 to 128 (got {s}).")
-        for name, v in (("Latent size", self.latent_dim), ("Channels", self.channels), ("Features", self.features)):
-            if not isinstance(v, int) or v < 1:
-                raise SpecError(f"{name} must be a positive whole number (got {v!r}).")
-
-    @property
-    def levels(self) -> int:
-        """Up/down-sampling stages between 4×4 and the image side (64 px → 4)."""
-        return int(math.log2(self.image_size)) - 2
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "DCGANConfig":
-        keys = {"latent_dim", "image_size", "channels", "features"}
-        return cls(**{k: int(v) for k, v in data.items() if k in keys})
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 class Generator(nn.Module):

@@ -7,49 +7,29 @@ seed, exactly like a GAN generator, so the GAN engine (seed grids, latent walks)
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import ClassVar
 
 import torch
 from torch import nn
 
-from studio.core.errors import ModelError, SpecError
+from studio.core.errors import ModelError
+from studio.engines.conv_config import SquareConvConfig
 
 WEIGHTS_FILE = "vae.safetensors"
 MODEL_CARD = "studio_model.json"
 
 
 @dataclass(frozen=True)
-class VAEConfig:
+class VAEConfig(SquareConvConfig):
     """Latent size, square image side (power of two, 16–128), image channels and base feature width."""
 
+    label: ClassVar[str] = "VAE"
     latent_dim: int = 32
     image_size: int = 32
     channels: int = 1
     features: int = 32
-
-    def validate(self) -> None:
-        s = self.image_size
-        if s < 16 or s > 128 or s & (s - 1):
-            raise SpecError(f"VAE image size must be a power of two from 16 to 128 (got {s}).")
-        for name, v in (("Latent size", self.latent_dim), ("Channels", self.channels), ("Features", self.features)):
-            if not isinstance(v, int) or v < 1:
-                raise SpecError(f"{name} must be a positive whole number (got {v!r}).")
-
-    @property
-    def levels(self) -> int:
-        """Stride-2 stages between the image side and 4×4."""
-        return int(math.log2(self.image_size)) - 2
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "VAEConfig":
-        keys = {"latent_dim", "image_size", "channels", "features"}
-        return cls(**{k: int(v) for k, v in data.items() if k in keys})
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 def _widths(config: VAEConfig) -> list[int]:
