@@ -24,6 +24,9 @@ def register(kinds) -> None:
     p.add_argument("--scheduler", default="euler", choices=SCHEDULERS)
     p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
     p.add_argument("--batch", type=int, default=1, help="how many images (default 1)")
+    p.add_argument("--upscale", default="", metavar="NAME",
+                   help="upscale the result with this upscaler (e.g. animevideov3-x4, x4plus; see `models list`); "
+                        "the native image is kept beside it as *-native.png")
     edit = p.add_argument_group("editing an image (img2img, inpaint, outpaint)")
     edit.add_argument("--init", default="", metavar="IMAGE", help="start from this image (its size is used)")
     edit.add_argument("--mask", default="", metavar="MASK", help="repaint only the white part (same size as IMAGE)")
@@ -43,6 +46,8 @@ def _edit_fields(args: argparse.Namespace) -> dict:
         if args.mask or args.outpaint:
             raise ValueError("--mask and --outpaint need --init IMAGE.")
         return {}
+    if args.upscale:
+        raise ValueError("--upscale is for new images; upscale an edited image with `upscale IMAGE`.")
     from studio.core.image_io import open_rgb
     from studio.core.outpaint import parse_extension
 
@@ -77,7 +82,7 @@ def main(args: argparse.Namespace) -> int:
     seed = random_seed() if args.seed is None else args.seed
     base = ImageSpec(prompt=args.prompt, negative_prompt=args.negative, model=args.model, seed=seed,
                      steps=args.steps, guidance=args.guidance, width=args.width, height=args.height,
-                     scheduler=args.scheduler)
+                     scheduler=args.scheduler, upscale=args.upscale.strip())
     base = base.replace(**_edit_fields(args))
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     ctx = engine_context()  # one context: the model loads once for the whole batch

@@ -45,6 +45,17 @@ DEFAULT_UPSCALER = "RealESRGAN x4plus"
 CPU_UPSCALER = "RealESRGAN animevideov3 x4"
 
 
+def canonical_upscaler(name: str) -> str:
+    """A built-in upscaler's full name from a short one ("x4plus", "animevideov3-x4", its ncnn stem...);
+    other names (the user's own upscaler files) come back unchanged."""
+    key = name.strip().lower().replace("_", "-").replace(" ", "-")
+    for info in UPSCALERS:
+        full = info.name.lower().replace(" ", "-")
+        if key in (full, full.removeprefix("realesrgan-"), info.stem.lower().replace("_", "-")):
+            return info.name
+    return name
+
+
 def default_upscaler(device: str) -> str:
     """x4plus where there is a GPU; on a CPU the compact model (about 20× faster: seconds, not minutes)."""
     return DEFAULT_UPSCALER if device in ("cuda", "mps") else CPU_UPSCALER

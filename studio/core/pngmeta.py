@@ -52,6 +52,8 @@ def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "") -> str
         fields.append(("Model", model_name))
     if spec.init_image:
         fields.append(("Denoising strength", _fmt_number(spec.strength)))
+    if spec.upscale:  # the saved image is larger than Size: it was upscaled after generating
+        fields.append(("Upscaler", spec.upscale))
     fields.append(("Version", f"{APP_NAME} {__version__}"))
     lines = [spec.prompt]
     if spec.negative_prompt:
@@ -123,6 +125,8 @@ def spec_from_infotext(text: str) -> ImageSpec:
         kwargs["scheduler"] = _scheduler_from_a1111(p["Sampler"], p.get("Schedule type", ""))
     if p.get("Model"):
         kwargs["model"] = p["Model"]
+    if p.get("Upscaler"):
+        kwargs["upscale"] = p["Upscaler"]
     return ImageSpec(**kwargs)
 
 

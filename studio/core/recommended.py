@@ -16,7 +16,7 @@ def image_side(entry: ModelEntry) -> int:
 
 def recommended_image_spec(entry: ModelEntry, prompt: str, seed: int, steps: int | None = None,
                            **overrides: Any) -> ImageSpec:
-    """An ImageSpec for ``entry`` at its own size, with the steps/guidance/scheduler it recommends."""
+    """An ImageSpec for ``entry`` at its own size, with the steps/guidance/scheduler/upscaler it recommends."""
     rec = (entry.details or {}).get("recommended") or {}
     side = image_side(entry)
     scheduler = str(rec.get("scheduler", "euler"))
@@ -24,6 +24,7 @@ def recommended_image_spec(entry: ModelEntry, prompt: str, seed: int, steps: int
         prompt=prompt, model=entry.name, seed=seed, width=side, height=side,
         steps=int(steps if steps is not None else rec.get("steps", 20)),
         guidance=float(rec.get("guidance", 7.5)),
-        scheduler=scheduler if scheduler in SCHEDULERS else "euler")
+        scheduler=scheduler if scheduler in SCHEDULERS else "euler",
+        upscale=str(rec.get("upscale") or ""))  # small models are shown upscaled (e.g. Studio Fashion)
     values.update(overrides)
     return ImageSpec(**values)

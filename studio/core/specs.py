@@ -61,6 +61,15 @@ def _truncate_prompt(text: str, label: str, warnings: list[str]) -> str:
     return text
 
 
+def _check_upscaler_name(name: object) -> None:
+    """An upscaler is named like a model (it is resolved, and reported if missing, by the engine)."""
+    if not isinstance(name, str):
+        raise SpecError(f"The upscaler must be a model name or empty (got {name!r}).")
+    if len(name) > 200 or any(ord(c) < 32 for c in name) or (name and not name.strip()):
+        raise SpecError(f"{name[:40]!r}… is not an upscaler name." if len(name) > 40
+                        else f"{name!r} is not an upscaler name.")
+
+
 @dataclass(frozen=True)
 class ImageSpec(Spec):
     """Text-to-image (and, with ``init_image``/``mask``, img2img / inpaint)."""
@@ -90,6 +99,8 @@ class ImageSpec(Spec):
     """Inpaint only a crop around the mask at the model's resolution, then paste it back."""
     masked_padding: int = 32
     """Context pixels around the mask's box in masked-only mode."""
+    upscale: str = ""
+    """Upscaler run on the result (text-to-image only; the native image is kept beside it); "" for none."""
 
     def validate(self) -> list[str]:
         warnings: list[str] = []
@@ -107,6 +118,7 @@ class ImageSpec(Spec):
             raise SpecError(f"Unknown scheduler {self.scheduler!r}; choose one of: {', '.join(SCHEDULERS)}.")
         _truncate_prompt(self.prompt, "The prompt", warnings)
         _truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
+        _check_upscaler_name(self.upscale)
         return warnings
 
     def clean(self) -> "ImageSpec":
@@ -242,7 +254,47 @@ class GanSpec(Spec):
         return f"GAN grid of {len(self.seeds)} (seed {self.seeds[0]}…)"
 
 
-SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec)}
+@dataclass(frozen=True)
+class DownloadSpec(Spec):
+    """Fetch a model from a Hugging Face repo id (or a direct URL) into the library.
+
+    Two steps, both jobs: ``check_only`` asks the hub what would be downloaded (files, sizes, the
+    exact commit) and downloads nothing; the download then names that commit and the files and
+    bytes the user agreed to, so the engine refuses if the repo answers with anything else.
+    """
+
+    kind: ClassVar[str] = "download"
+    source: str = ""
+    """org/name on the hub, or an http(s):// URL of one file."""
+    revision: str = ""
+    """Branch, tag or commit the user asked for ('' = main)."""
+    include: tuple[str, ...] = ()
+    """Only files matching one of these globs (all when empty)."""
+    check_only: bool = False
+    commit: str = ""
+    """The commit the check resolved (pins the download to what the user saw)."""
+    expect_files: tuple[str, ...] = ()
+    expect_bytes: int = 0
+
+    def validate(self) -> list[str]:
+        src = self.source.strip()
+        if not src:
+            raise SpecError("Enter a Hugging Face repo id (org/name) or an https:// URL.")
+        if not src.startswith(("http://", "https://")) and (src.count("/") != 1 or " " in src
+                                                            or src.startswith("/") or src.endswith("/")):
+            raise SpecError(f"{src!r} is not a repo id: write it as org/name (or give an https:// URL).")
+        if not self.check_only and not self.expect_files:
+            raise SpecError("Check the repo first: the download needs the list of files you agreed to.")
+        return []
+
+    def title(self) -> str:
+        if self.check_only:
+            return f"Check {self.source}"
+        return f"Download {self.source} ({len(self.expect_files)} files, {self.expect_bytes / 2**20:.1f} MB)"
+
+
+SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
+                                                          DownloadSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

@@ -449,7 +449,7 @@ class CanvasEditor(QObject):
             init_image=self._temp_png(cur.image, "image"), mask=mask_path, strength=strength,
             outpaint=ext.as_tuple(), outpaint_fill=t.fill_combo.currentData(), mask_blur=t.blur_spin.value(),
             masked_only=t.only_masked_check.isChecked() and op == "inpaint",
-            width=max(8, -(-w // 8) * 8), height=max(8, -(-h // 8) * 8))
+            width=max(8, -(-w // 8) * 8), height=max(8, -(-h // 8) * 8), upscale="")  # edits keep the size
         try:
             job_id = pool.submit(spec)
         except SpecError as exc:

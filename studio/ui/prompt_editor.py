@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
 
+from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
 from studio.core.registry import ModelEntry
 from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
@@ -50,7 +51,7 @@ class PromptEdit(QPlainTextEdit):
 
 
 class PromptEditor(QWidget):
-    """Prompt, negative prompt, model, seed, steps, guidance, size, scheduler and batch count."""
+    """Prompt, negative prompt, model, seed, steps, guidance, size, scheduler, upscaler and batch count."""
 
     generate_requested = Signal(list)  # list[ImageSpec]
     cancel_requested = Signal()
@@ -132,6 +133,18 @@ class PromptEditor(QWidget):
         for key in SCHEDULERS:
             self.scheduler_combo.addItem(SCHEDULER_LABELS.get(key, key), key)
 
+        # Small models (Studio Fashion draws 64 px) are pleasant on the canvas only when upscaled.
+        self.upscale_combo = QComboBox()
+        self.upscale_combo.setObjectName("upscale_combo")
+        self.upscale_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.upscale_combo.setMinimumContentsLength(12)
+        self.upscale_combo.setToolTip(self.tr("Upscale each new image after generating (the native image is "
+                                              "kept beside it as *-native.png)"))
+        self.upscale_combo.addItem(self.tr("None"), "")
+        for info in UPSCALERS:
+            self.upscale_combo.addItem(info.name.removeprefix("RealESRGAN "), info.name)
+            self.upscale_combo.setItemData(self.upscale_combo.count() - 1, info.name, Qt.ItemDataRole.ToolTipRole)
+
         self.seed_spin = SeedSpinBox()
         self.seed_spin.setObjectName("seed_spin")
         self.dice_button = QToolButton()
@@ -163,6 +176,7 @@ class PromptEditor(QWidget):
         form.addRow(self.tr("Size"), size_row)
         form.addRow(self.tr("Steps"), steps_row)
         form.addRow(self.tr("Sampler"), self.scheduler_combo)
+        form.addRow(self.tr("Upscale result"), self.upscale_combo)
         form.addRow(self.tr("Seed"), seed_row)
         form.addRow(self.tr("Batch"), self.batch_spin)
         outer.addLayout(form, 1)
@@ -219,6 +233,8 @@ class PromptEditor(QWidget):
         entry = self._entries.get(name)
         details = entry.details if entry is not None else {}
         rec = details.get("recommended") or {}
+        # The upscaler follows the model: a 512 px model chosen after Studio Fashion is not upscaled ×4.
+        self.set_upscaler(str(rec.get("upscale") or ""))
         if not rec and not details.get("default_size"):
             return
         if isinstance(rec.get("steps"), int):
@@ -233,6 +249,19 @@ class PromptEditor(QWidget):
             self.width_spin.setValue(size)  # snapped into the allowed range
             self.height_spin.setValue(size)
         self.show_message(self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText()))
+
+    def upscaler(self) -> str:
+        """The upscaler run on each new image ('' for none)."""
+        return str(self.upscale_combo.currentData() or "")
+
+    def set_upscaler(self, name: str) -> None:
+        """Choose ``name`` (built-ins by short name too, e.g. "animevideov3-x4"); '' for none."""
+        name = canonical_upscaler(name) if name else ""
+        index = self.upscale_combo.findData(name)
+        if index < 0:  # the user's own upscaler, from a reused image
+            self.upscale_combo.addItem(Path(name).name, name)
+            index = self.upscale_combo.count() - 1
+        self.upscale_combo.setCurrentIndex(index)
 
     def model(self) -> str:
         """The chosen model's name (or folder path for one picked from disk); '' when none."""
@@ -298,7 +327,8 @@ class PromptEditor(QWidget):
             prompt=self.prompt_edit.toPlainText(), negative_prompt=self.negative_edit.toPlainText(),
             model=self.model(), seed=self.seed_spin.seed(), steps=self.steps_spin.value(),
             guidance=round(self.guidance_spin.value(), 2), width=self.width_spin.value(),
-            height=self.height_spin.value(), scheduler=str(self.scheduler_combo.currentData()))
+            height=self.height_spin.value(), scheduler=str(self.scheduler_combo.currentData()),
+            upscale=self.upscaler())
 
     def batch_specs(self) -> list[ImageSpec]:
         """One spec per batch item, seeds seed, seed+1, ... (wrapping at 2**32)."""
@@ -319,6 +349,8 @@ class PromptEditor(QWidget):
         index = self.scheduler_combo.findData(spec.scheduler)
         if index >= 0:
             self.scheduler_combo.setCurrentIndex(index)
+        if not spec.init_image:  # an edit's spec never carries one; keep the editor's choice then
+            self.set_upscaler(spec.upscale)
         self.show_message("")
 
     def queue(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from studio.core.errors import JobCancelled, StudioError
+from studio.core.errors import JobCancelled, ModelError, StudioError
 from studio.core.pngmeta import write_image_png
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import is_plain
@@ -22,6 +22,7 @@ from studio.engines.diffusion import embeddings
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
 from studio.engines.diffusion.previews import Previewer, X0Tap, find_taesd, load_taesd
 from studio.engines.diffusion.schedulers import make_scheduler
+from studio.engines.upscale.run import canonical_name, upscale_image
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,12 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     if spec.init_image or spec.mask:  # img2img / inpaint / outpaint: the canvas editing path
         from studio.engines.diffusion.edit import run_edit
 
-        return run_edit(spec, reporter, cancel, ctx, warnings)
+        # An edit keeps the canvas image's size: "upscale result" is for new images only.
+        return run_edit(spec.replace(upscale=""), reporter, cancel, ctx, warnings)
     entry = resolve(ctx, spec.model)
+    upscaler = _upscaler(ctx, spec.upscale)  # a missing upscaler fails now, not after generating
+    if upscaler is not None:
+        spec = spec.replace(upscale=canonical_name(spec.upscale))  # "animevideov3-x4" → its full name
     if cancel.cancelled:
         return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
     reporter.progress(0, spec.steps, "loading model")
@@ -93,16 +98,49 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)
     spec_saved = spec.replace(model=spec.model or entry.name)
+    info: dict[str, Any] = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
+                            "width": image.width, "height": image.height, "steps": spec.steps,
+                            "scheduler": spec.scheduler, "preview": preview_kind}
+    if upscaler is not None:
+        big = _upscale(image, upscaler, spec, reporter, cancel, ctx)
+        if big is None:
+            return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+        native = path.with_name(f"{path.stem}-native.png")
+        _save(image, native, spec_saved, entry.name, hash_)
+        info.update(native=str(native), upscaler=upscaler.name, native_width=image.width,
+                    native_height=image.height, width=big.width, height=big.height)
+        image = big
+    _save(image, path, spec_saved, entry.name, hash_)
+    info["seconds"] = round(time.monotonic() - started, 3)
+    return JobResult(outputs=(str(path),), info=info)
+
+
+def _save(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str) -> None:
     try:
-        write_image_png(image, path, spec_saved, model_name=entry.name, model_hash=hash_)
+        write_image_png(image, path, spec, model_name=model_name, model_hash=hash_)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
         raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
-    info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
-            "seconds": round(time.monotonic() - started, 3), "width": image.width, "height": image.height,
-            "steps": spec.steps, "scheduler": spec.scheduler, "preview": preview_kind}
-    return JobResult(outputs=(str(path),), info=info)
+
+
+def _upscaler(ctx: EngineContext, name: str) -> Any:
+    """The upscaler entry for ``ImageSpec.upscale`` (built-ins by short name too); None for ""."""
+    if not name:
+        return None
+    entry = ctx.registry.resolve(canonical_name(name), task="upscale")
+    if entry.type != "upscaler":
+        raise ModelError(f"Model {entry.name!r} is not an upscaler.")
+    return entry
+
+
+def _upscale(image: Any, upscaler: Any, spec: ImageSpec, reporter: Reporter, cancel: CancelToken,
+             ctx: EngineContext) -> Any:
+    """The generated image run through ``upscaler`` in-process (None when cancelled)."""
+    reporter.progress(spec.steps, spec.steps, f"upscaling with {upscaler.name}")
+    if cancel.cancelled:
+        return None
+    return upscale_image(image, ctx, spec.upscale, cancel=cancel)
 
 
 def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from studio.core.builtin_models import UPSCALERS, default_upscaler
+from studio.core.builtin_models import canonical_upscaler, default_upscaler
 from studio.core.errors import ModelError, StudioError
 from studio.core.progress import CancelToken, Reporter
 from studio.core.registry import ModelEntry
@@ -26,12 +26,7 @@ UPSCALE_CHUNK = "aigc_studio_upscale"
 
 def canonical_name(name: str) -> str:
     """Built-in upscalers by short name too: "x4plus", "x4plus-anime", "animevideov3-x2", ..."""
-    key = name.strip().lower().replace("_", "-").replace(" ", "-")
-    for info in UPSCALERS:
-        full = info.name.lower().replace(" ", "-")
-        if key in (full, full.removeprefix("realesrgan-"), info.stem.lower().replace("_", "-")):
-            return info.name
-    return name
+    return canonical_upscaler(name)
 
 
 def resolve_upscaler(spec: UpscaleSpec, ctx: EngineContext) -> ModelEntry:
