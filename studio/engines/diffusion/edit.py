@@ -10,17 +10,15 @@ are the text-to-image ones (``generate._generate``).
 """
 from __future__ import annotations
 
-import errno
 import time
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
-from studio.core.errors import ModelError, SpecError, StudioError
+from studio.core.errors import ModelError, SpecError
 from studio.core.image_io import binary, open_mask, open_rgb, require_painted
 from studio.core.outpaint import Extension
-from studio.core.pngmeta import write_image_png
 from studio.core.progress import CancelToken, Reporter
 from studio.core.specs import MAX_SIDE, ImageSpec, JobResult
 from studio.engines.context import EngineContext
@@ -182,12 +180,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     path = generate.output_path(ctx, spec.seed)
     saved = spec.replace(model=spec.model or entry.name, width=_multiple_of_8(result.width),
                          height=_multiple_of_8(result.height))
-    try:
-        write_image_png(result, path, saved, model_name=entry.name, model_hash=hash_)
-    except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
-        raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
+    generate.save_png(result, path, saved, entry.name, hash_)
     info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
             "seconds": round(time.monotonic() - started, 3), "width": result.width, "height": result.height,
             "steps": spec.steps, "scheduler": spec.scheduler, "operation": op, "strength": spec.strength,

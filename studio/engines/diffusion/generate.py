@@ -106,16 +106,17 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         if big is None:
             return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
         native = path.with_name(f"{path.stem}-native.png")
-        _save(image, native, spec_saved, entry.name, hash_)
+        save_png(image, native, spec_saved, entry.name, hash_)
         info.update(native=str(native), upscaler=upscaler.name, native_width=image.width,
                     native_height=image.height, width=big.width, height=big.height)
         image = big
-    _save(image, path, spec_saved, entry.name, hash_)
+    save_png(image, path, spec_saved, entry.name, hash_)
     info["seconds"] = round(time.monotonic() - started, 3)
     return JobResult(outputs=(str(path),), info=info)
 
 
-def _save(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str) -> None:
+def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str) -> None:
+    """Write the PNG with its metadata atomically; a full disk or unwritable folder is a clear StudioError."""
     try:
         write_image_png(image, path, spec, model_name=model_name, model_hash=hash_)
     except OSError as exc:
