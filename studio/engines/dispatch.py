@@ -15,6 +15,7 @@ ENGINES: dict[str, str] = {
     "upscale": "studio.engines.upscale.run:run",
     "train": "studio.engines.training.run:run",
     "gan": "studio.engines.gan.run:run",
+    "download": "studio.engines.download_job:run",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]

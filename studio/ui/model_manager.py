@@ -2,8 +2,10 @@
 
 Pure core code runs here (registry scan, identification, hashing, import/rename/trash) on a
 QThreadPool so the window never freezes; nothing imports torch. Conversion of pickles runs the
-CLI (``models convert``) in a QProcess for the same reason. Mount it on the main window with
-``install_model_manager(window)``: Models → Model manager… then opens (and docks) it.
+CLI (``models convert``) in a QProcess for the same reason. Downloads open a dialog
+(``studio.ui.download_dialog``) that runs them as jobs; the offline toggle saves the settings.
+Mount it on the main window with ``install_model_manager(window)``: Models → Model manager… then
+opens (and docks) it.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any, Callable
 from PySide6.QtCore import (QObject, QProcess, QRunnable, QSortFilterProxyModel, Qt, QThreadPool, QUrl,
                             Signal)
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QMainWindow,
                                QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView, QTextBrowser,
                                QVBoxLayout, QWidget)
@@ -92,6 +94,7 @@ class ModelManagerDock(QDockWidget):
 
     library_changed = Signal()
     scan_finished = Signal()
+    offline_changed = Signal(bool)
 
     def __init__(self, paths: StudioPaths, settings: Settings, pool: Callable[[], Any] | None = None,
                  on_changed: Callable[[], None] | None = None, parent: QWidget | None = None) -> None:
@@ -121,14 +124,25 @@ class ModelManagerDock(QDockWidget):
     def _build(self) -> None:
         body = QWidget(self)
         lay = QVBoxLayout(body)
+        net = QHBoxLayout()
+        self.download_button = QPushButton(self.tr("Download…"), body)
+        self.download_button.setToolTip(self.tr("Download a model from the Hugging Face hub or a URL "
+                                                "(you see the files and size first)"))
+        self.offline_check = QCheckBox(self.tr("Offline mode (no network connections)"), body)
+        self.offline_check.setChecked(self.settings.offline)
+        net.addWidget(self.download_button)
+        net.addWidget(self.offline_check)
+        net.addStretch(1)
+        lay.addLayout(net)
         self.offline_label = QLabel(body)
         self.offline_label.setWordWrap(True)
-        if self.settings.offline:
-            self.offline_label.setText(self.tr(
-                "Offline mode is on: the studio opens no network connection, so downloads are disabled. "
-                "Turn offline mode off in Settings to download from the Hugging Face hub."))
+        self.offline_label.setText(self.tr(
+            "Offline mode is on: the studio opens no network connection, so downloads are disabled. "
+            "Untick \u201cOffline mode\u201d above to download from the Hugging Face hub."))
         self.offline_label.setVisible(self.settings.offline)
         lay.addWidget(self.offline_label)
+        self.download_dialog: Any = None
+        self._select_after_scan = ""
 
         bar = QHBoxLayout()
         self.search = QLineEdit(body)
@@ -207,6 +221,8 @@ class ModelManagerDock(QDockWidget):
         self.convert_button.clicked.connect(self._convert)
         self.rescan_button.clicked.connect(self.rescan)
         self.unload_button.clicked.connect(self.unload_all)
+        self.download_button.clicked.connect(self.open_download_dialog)
+        self.offline_check.toggled.connect(self.set_offline)
         self._update_buttons()
 
     # -- data -------------------------------------------------------------------------------
@@ -223,7 +239,10 @@ class ModelManagerDock(QDockWidget):
         self.model.setRowCount(0)
         for e in self.entries:
             self.model.appendRow(self._row(e))
-        if current is not None:
+        if self._select_after_scan and self.row_of(self._select_after_scan) >= 0:
+            self.select(self._select_after_scan)  # a download just finished: show the new model
+            self._select_after_scan = ""
+        elif current is not None:
             self.select(current.path)
         self._update_buttons()
         self.scan_finished.emit()
@@ -434,6 +453,41 @@ class ModelManagerDock(QDockWidget):
     def _converted(self, proc: QProcess, code: int) -> None:
         err = bytes(proc.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
         self.progress_label.setText(self.tr("Converted.") if code == 0 else (err[-1] if err else self.tr("Conversion failed.")))
+        self._changed()
+
+    # -- downloads ---------------------------------------------------------------------------
+    def set_offline(self, offline: bool) -> None:
+        """Switch offline mode and save it in the settings file (the download engine reads it there)."""
+        from studio.core.settings import load_settings, save_settings
+
+        offline = bool(offline)
+        f = self.paths.settings_file
+        saved = load_settings(f) if f.exists() else self.settings
+        self.settings = saved.replace(offline=offline)
+        try:
+            save_settings(f, self.settings)
+        except OSError as exc:
+            self.progress_label.setText(self.tr("Could not save the settings: {0}").format(exc))
+        if self.offline_check.isChecked() != offline:
+            self.offline_check.setChecked(offline)
+        self.offline_label.setVisible(offline)
+        if self.download_dialog is not None:
+            self.download_dialog.set_offline(offline)
+        self.offline_changed.emit(offline)
+
+    def open_download_dialog(self) -> Any:
+        """Show the Download dialog (one per dock; it keeps running downloads when closed)."""
+        from studio.ui.download_dialog import DownloadDialog
+
+        if self.download_dialog is None:
+            self.download_dialog = DownloadDialog(self._pool_getter, offline=self.settings.offline, parent=self)
+            self.download_dialog.downloaded.connect(self._on_downloaded)
+        self.download_dialog.show()
+        self.download_dialog.raise_()
+        return self.download_dialog
+
+    def _on_downloaded(self, path: str) -> None:
+        self._select_after_scan = path
         self._changed()
 
     # -- loaded models ----------------------------------------------------------------------
