@@ -8,6 +8,7 @@ from pathlib import Path
 
 from studio.core.errors import ModelError, StudioError
 from studio.core.paths import StudioPaths
+from studio.core.progress import format_bytes
 from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import load_settings
 
@@ -61,15 +62,6 @@ def _registry() -> ModelRegistry:
     return ModelRegistry(paths, load_settings(paths.settings_file))
 
 
-def _human(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
-
-
 def find_entry(reg: ModelRegistry, name: str) -> ModelEntry:
     """A model by name (any type or status) or by path."""
     from studio.core.identify import identify_path
@@ -98,7 +90,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         label = TYPE_LABELS.get(e.type, e.type)
         status = "" if e.status == "ok" else f"  [{e.status}] {e.reason}"
         fam = f" {e.family}" if e.family else ""
-        print(f"{e.name:<{width}}  {label}{fam}  {_human(e.size)}  ({e.source}){status}")
+        print(f"{e.name:<{width}}  {label}{fam}  {format_bytes(e.size)}  ({e.source}){status}")
     return 0
 
 
@@ -110,7 +102,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"{'name:':<21}{e.name}")
     print(f"{'type:':<21}{TYPE_LABELS.get(e.type, e.type)} ({e.type})")
     for label, value in (("family", e.family), ("status", e.status + (f": {e.reason}" if e.reason else "")),
-                         ("source", e.source), ("path", e.path), ("size", _human(e.size))):
+                         ("source", e.source), ("path", e.path), ("size", format_bytes(e.size))):
         if value:
             print(f"{label + ':':<21}{value}")
     for k, v in e.details.items():
@@ -180,7 +172,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_download(args: argparse.Namespace) -> int:
     from studio.core.progress import CancelToken, ConsoleReporter
-    from studio.engines.downloads import human_size, plan_download, run_download
+    from studio.engines.downloads import plan_download, run_download
 
     reg = _registry()
     settings = reg.settings.replace(offline=False) if args.online else reg.settings
@@ -188,8 +180,8 @@ def cmd_download(args: argparse.Namespace) -> int:
     print(plan.describe())
     if not args.yes:
         if not sys.stdin.isatty():
-            raise StudioError(f"Not downloading {human_size(plan.total_size)} without confirmation: pass --yes.")
-        answer = input(f"Download {human_size(plan.total_size)}? [y/N] ").strip().lower()
+            raise StudioError(f"Not downloading {format_bytes(plan.total_size)} without confirmation: pass --yes.")
+        answer = input(f"Download {format_bytes(plan.total_size)}? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             print("nothing downloaded")
             return 1

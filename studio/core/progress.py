@@ -128,6 +128,18 @@ def format_seconds(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def format_bytes(n: int | None) -> str:
+    """'512 B', '3.0 MB', or '?' for unknown (binary units, as file managers show them)."""
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
 class ConsoleReporter(NullReporter):
     """Progress bar with rate and ETA on stderr, streamed text on stdout (the CLI's reporter)."""
 

@@ -1,7 +1,7 @@
 """The per-process state engines share: paths, settings, registry and the loaded-model cache."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from studio.core.paths import StudioPaths
 from studio.core.registry import ModelRegistry

@@ -12,11 +12,16 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from studio.core.progress import CancelToken, Reporter
+from studio.core.progress import CancelToken, Reporter, format_bytes
 from studio.core.settings import Settings, load_settings
 from studio.core.specs import DownloadSpec, JobResult
 from studio.engines.context import EngineContext
-from studio.engines.downloads import DownloadError, human_size, plan_as_dict, plan_download, run_download
+from studio.engines.downloads import (
+    DownloadError,
+    plan_as_dict,
+    plan_download,
+    run_download,
+)
 
 PROGRESS_UNIT = 1024
 """Progress values of download jobs are KiB (the dialog multiplies back)."""
@@ -55,7 +60,7 @@ def run(spec: DownloadSpec, reporter: Reporter, cancel: CancelToken, ctx: Engine
     names = sorted(f.name for f in plan.files)
     if names != sorted(spec.expect_files) or plan.total_size != spec.expect_bytes:
         raise DownloadError(f"{source} changed since you checked it (now {len(names)} files, "
-                            f"{human_size(plan.total_size)}); check it again before downloading.")
+                            f"{format_bytes(plan.total_size)}); check it again before downloading.")
     if plan.revision:  # record the revision the user asked for, not the pinned commit we passed
         plan = dataclasses.replace(plan, requested_revision=spec.revision or "main")
     dest = run_download(plan, ctx.paths, settings, _KiBReporter(reporter), cancel)

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import JobCancelled, StudioError
 from studio.core.paths import StudioPaths
-from studio.core.progress import CancelToken, NullReporter, Reporter
+from studio.core.progress import CancelToken, NullReporter, Reporter, format_bytes
 from studio.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,20 +69,9 @@ class DownloadPlan:
     def describe(self) -> str:
         """What will be downloaded, for the consent question."""
         lines = [f"{self.repo_id} @ {self.revision[:12] or self.requested_revision}: {len(self.files)} file(s), "
-                 f"{human_size(self.total_size)} in total"]
-        lines += [f"  {f.name}  {human_size(f.size) if f.size is not None else 'size unknown'}" for f in self.files]
+                 f"{format_bytes(self.total_size)} in total"]
+        lines += [f"  {f.name}  {format_bytes(f.size) if f.size is not None else 'size unknown'}" for f in self.files]
         return "\n".join(lines)
-
-
-def human_size(n: int | None) -> str:
-    if n is None:
-        return "?"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _check_online(settings: Settings) -> None:

@@ -14,21 +14,29 @@ from collections import deque
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.core.errors import StudioError, user_message
-from studio.core.progress import format_seconds
+from studio.core.progress import format_bytes, format_seconds
 from studio.core.specs import DownloadSpec
-from studio.ui.model_manager import human_size
 
 PROGRESS_UNIT = 1024
 """Download jobs report progress in KiB (see studio.engines.download_job)."""
 SPEED_WINDOW_S = 3.0
 
-
-def _size(n: int | None) -> str:
-    return human_size(n) if n is not None else "?"
 
 
 def _files(n: int) -> str:
@@ -232,14 +240,14 @@ class DownloadDialog(QDialog):
         for r, f in enumerate(files):
             how = (self.tr("SHA-256 (hub LFS)") if f.get("sha256") else
                    self.tr("git blob id") if f.get("git_sha1") else self.tr("nothing (no hash published)"))
-            for c, text in enumerate((f["name"], _size(f.get("size")), how)):
+            for c, text in enumerate((f["name"], format_bytes(f.get("size")), how)):
                 item = QTableWidgetItem(text)
                 if c == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.files_table.setItem(r, c, item)
         total = int(plan.get("total_size") or 0)
         unknown = any(f.get("size") is None for f in files)
-        size_text = _size(total) + (self.tr(" + unknown") if unknown else "")
+        size_text = format_bytes(total) + (self.tr(" + unknown") if unknown else "")
         where = plan.get("revision", "")[:12] or plan.get("requested_revision") or ""
         self.summary_label.setText(self.tr("{0}{1}: {2}, {3} in total. Nothing has been downloaded yet.")
                                    .format(plan.get("repo_id", ""), f" @ {where}" if where else "", _files(len(files)),
@@ -289,8 +297,8 @@ class DownloadDialog(QDialog):
         speed = (done_b - d0) / (now - t0) if now > t0 and done_b > d0 else None
         left = (total_b - done_b) / speed if speed and total_b else None
         self.progress.setValue(int(1000 * done_b / total_b) if total_b else 0)
-        parts = [self.tr("{0} of {1}").format(human_size(done_b), _size(total_b or None))]
-        parts.append(self.tr("{0}/s").format(human_size(int(speed))) if speed else self.tr("measuring speed"))
+        parts = [self.tr("{0} of {1}").format(format_bytes(done_b), format_bytes(total_b or None))]
+        parts.append(self.tr("{0}/s").format(format_bytes(int(speed))) if speed else self.tr("measuring speed"))
         parts.append(self.tr("{0} left").format(format_seconds(left)) if left is not None else "")
         self.progress_label.setText(" · ".join(p for p in parts if p))
 
@@ -359,4 +367,4 @@ class DownloadDialog(QDialog):
         if self.plan is not None:
             files = self.plan.get("files") or []
             self.download_button.setText(self.tr("Resume download of {0} ({1})").format(
-                _files(len(files)), _size(int(self.plan.get("total_size") or 0))))
+                _files(len(files)), format_bytes(int(self.plan.get("total_size") or 0))))

@@ -15,16 +15,43 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import (QObject, QProcess, QRunnable, QSortFilterProxyModel, Qt, QThreadPool, QUrl,
-                            Signal)
+from PySide6.QtCore import (
+    QObject,
+    QProcess,
+    QRunnable,
+    QSortFilterProxyModel,
+    Qt,
+    QThreadPool,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
-                               QHeaderView, QInputDialog, QLabel, QLineEdit, QListWidget, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QSplitter, QTableView, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.core.errors import JobCancelled, StudioError, user_message
 from studio.core.paths import StudioPaths
+from studio.core.progress import format_bytes
 from studio.core.registry import TASK_TYPES, TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import Settings
 
@@ -32,15 +59,6 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ("name", "type", "family", "size", "source", "status", "hash")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 class _Signals(QObject):
@@ -258,7 +276,7 @@ class ModelManagerDock(QDockWidget):
 
     def _row(self, e: ModelEntry) -> list[QStandardItem]:
         status = e.status if e.status == "ok" else f"{e.status}: {e.reason}"
-        values = (e.name, TYPE_LABELS.get(e.type, e.type), e.family, human_size(e.size), e.source, status,
+        values = (e.name, TYPE_LABELS.get(e.type, e.type), e.family, format_bytes(e.size), e.source, status,
                   str(e.details.get("autov2") or ""))
         items = []
         for col, v in zip(COLUMNS, values):
@@ -306,7 +324,7 @@ class ModelManagerDock(QDockWidget):
         esc = html.escape
         rows = [(self.tr("Type"), TYPE_LABELS.get(e.type, e.type)), (self.tr("Family"), e.family),
                 (self.tr("Status"), e.status + (f" — {e.reason}" if e.reason else "")),
-                (self.tr("Size"), human_size(e.size)), (self.tr("Source"), e.source), (self.tr("Path"), e.path)]
+                (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), e.source), (self.tr("Path"), e.path)]
         for k, v in e.details.items():
             if k == "metadata" or v in (None, ""):
                 continue
