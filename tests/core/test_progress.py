@@ -44,3 +44,10 @@ def test_console_reporter_prints_final_progress_and_text():
     r.log("prompt truncated")
     assert "4/4" in err.getvalue() and "note: prompt truncated" in err.getvalue()
     assert out.getvalue() == "Hello"
+
+
+def test_byte_sizes_read_like_a_file_manager():
+    from studio.core.progress import format_bytes
+
+    assert [format_bytes(n) for n in (None, 0, 1023, 3 * 2**20, 5 * 2**40)] == ["?", "0 B", "1023 B", "3.0 MB",
+                                                                            "5.0 TB"]
