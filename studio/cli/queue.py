@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
@@ -74,42 +75,48 @@ def _missing(store: QueueStore, job_id: int) -> bool:
         return True
 
 
-def cmd_retry(args: argparse.Namespace) -> int:
+def _each_job(job_ids: list[int], act: Callable[[QueueStore, int], bool]) -> int:
+    """Apply ``act`` to every existing job id (it prints and says whether it succeeded); 1 if any failed."""
     store, code = _store(), 0
-    for job_id in args.job_id:
-        if _missing(store, job_id):
+    for job_id in job_ids:
+        if _missing(store, job_id) or not act(store, job_id):
             code = 1
-            continue
-        print(f"job {job_id} queued again as job {store.retry(job_id)}")
     return code
+
+
+def _retry(store: QueueStore, job_id: int) -> bool:
+    print(f"job {job_id} queued again as job {store.retry(job_id)}")
+    return True
+
+
+def _cancel(store: QueueStore, job_id: int) -> bool:
+    if store.cancel_queued(job_id):
+        print(f"job {job_id} cancelled")
+        return True
+    print(f"error: job {job_id} is {store.get(job_id).state}, not queued"
+          " (cancel a running job where it runs)", file=sys.stderr)
+    return False
+
+
+def _remove(store: QueueStore, job_id: int) -> bool:
+    if store.get(job_id).state == "running":
+        print(f"error: job {job_id} is running; cancel it first", file=sys.stderr)
+        return False
+    store.remove(job_id)
+    print(f"job {job_id} removed")
+    return True
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    return _each_job(args.job_id, _retry)
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    store, code = _store(), 0
-    for job_id in args.job_id:
-        if _missing(store, job_id):
-            code = 1
-        elif store.cancel_queued(job_id):
-            print(f"job {job_id} cancelled")
-        else:
-            print(f"error: job {job_id} is {store.get(job_id).state}, not queued"
-                  " (cancel a running job where it runs)", file=sys.stderr)
-            code = 1
-    return code
+    return _each_job(args.job_id, _cancel)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    store, code = _store(), 0
-    for job_id in args.job_id:
-        if _missing(store, job_id):
-            code = 1
-        elif store.get(job_id).state == "running":
-            print(f"error: job {job_id} is running; cancel it first", file=sys.stderr)
-            code = 1
-        else:
-            store.remove(job_id)
-            print(f"job {job_id} removed")
-    return code
+    return _each_job(args.job_id, _remove)
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
