@@ -22,10 +22,8 @@ def register(sub) -> None:
     p.add_argument("--type", help="only this type (diffusers, sd_single_file, gguf, lora, ...)")
     p.set_defaults(func=cmd_list)
 
-    p = cmds.add_parser("info", help="details of one model (type, family, size, metadata, hash if known)")
-    p.add_argument("name", help="model name or path")
+    p = _model_command(cmds, "info", "details of one model (type, family, size, metadata, hash if known)", cmd_info)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_info)
 
     p = cmds.add_parser("import", help="copy (default), move or link a model into the library")
     p.add_argument("path")
@@ -35,18 +33,11 @@ def register(sub) -> None:
     p.add_argument("--name", help="name in the library")
     p.set_defaults(func=cmd_import, mode="copy")
 
-    p = cmds.add_parser("hash", help="SHA-256 and the short AutoV2 hash (cached by path, size and mtime)")
-    p.add_argument("name", help="model name or path")
-    p.set_defaults(func=cmd_hash)
-
-    p = cmds.add_parser("convert", help="convert a pickle checkpoint (.ckpt/.pt/.bin) to safetensors, safely")
-    p.add_argument("name", help="model name or path")
-    p.set_defaults(func=cmd_convert)
-
-    p = cmds.add_parser("export", help="write an SD 1.x diffusers folder as one original-format .safetensors")
-    p.add_argument("name", help="model name or path")
+    _model_command(cmds, "hash", "SHA-256 and the short AutoV2 hash (cached by path, size and mtime)", cmd_hash)
+    _model_command(cmds, "convert", "convert a pickle checkpoint (.ckpt/.pt/.bin) to safetensors, safely", cmd_convert)
+    p = _model_command(cmds, "export", "write an SD 1.x diffusers folder as one original-format .safetensors",
+                       cmd_export)
     p.add_argument("out", help="output .safetensors file")
-    p.set_defaults(func=cmd_export)
 
     p = cmds.add_parser("download", help="download from a Hugging Face repo (or a URL) after confirming the size")
     p.add_argument("repo_id", help="org/name, or an https:// URL")
@@ -55,6 +46,14 @@ def register(sub) -> None:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p.add_argument("--online", action="store_true", help="allow network access for this command despite offline mode")
     p.set_defaults(func=cmd_download)
+
+
+def _model_command(cmds, name: str, text: str, func) -> argparse.ArgumentParser:
+    """An action that takes one model (by name or path) as its first argument."""
+    p = cmds.add_parser(name, help=text)
+    p.add_argument("name", help="model name or path")
+    p.set_defaults(func=func)
+    return p
 
 
 def _registry() -> ModelRegistry:
