@@ -1,35 +1,18 @@
 """The Faces workspace and the Upscale menu in the real main window, with a real JobPool and engines."""
 from __future__ import annotations
 
-import functools
-
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from studio.core.settings import Settings
-
 from tests.builtin.conftest import astronaut
+from tests.fixtures.studio_window import started_studio
 
 
 @pytest.fixture()
 def studio(qtbot, paths, monkeypatch):
     """The main window with a started JobPool (as the app wires them)."""
-    import studio.jobs.pool as pool_module
-    from studio.jobs.reporter import QtReporter
-    from studio.ui.main_window import MainWindow
-
-    monkeypatch.setattr(pool_module, "QtReporter", functools.partial(QtReporter, min_preview_interval=0.0))
-    w = MainWindow(paths, Settings())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    pool = pool_module.JobPool(paths, Settings(), parent=w)
-    w.attach_pool(pool)
-    pool.start()
-    yield w
-    pool.shutdown(wait=True, timeout=30)
-    w.scanner.wait()
+    yield from started_studio(qtbot, paths, monkeypatch)
 
 
 def test_faces_grid_and_walk_from_the_ui(studio, qtbot, tmp_path):

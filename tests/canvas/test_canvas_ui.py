@@ -1,7 +1,6 @@
 """The canvas editor in the real main window: paint a mask with the mouse, undo it, inpaint through the pool."""
 from __future__ import annotations
 
-import functools
 import json
 
 import numpy as np
@@ -12,29 +11,15 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
 from studio.core.pngmeta import read_png_text
-from studio.core.settings import Settings
 from studio.ui.edit_tools import EDIT_CHAIN_KEY
+
+from tests.fixtures.studio_window import started_studio
 
 
 @pytest.fixture()
 def studio(qtbot, paths, monkeypatch):
     """The main window with a started JobPool (as the app wires them)."""
-    import studio.jobs.pool as pool_module
-    from studio.jobs.reporter import QtReporter
-    from studio.ui.main_window import MainWindow
-
-    monkeypatch.setattr(pool_module, "QtReporter", functools.partial(QtReporter, min_preview_interval=0.0))
-    w = MainWindow(paths, Settings())
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    pool = pool_module.JobPool(paths, Settings(), parent=w)
-    w.attach_pool(pool)
-    pool.start()
-    yield w
-    pool.shutdown(wait=True, timeout=30)
-    w.scanner.wait()
+    yield from started_studio(qtbot, paths, monkeypatch, size=(1200, 800))
 
 
 def _alpha(editor) -> np.ndarray:

@@ -2,11 +2,11 @@
 real JobPool (whose worker thread runs the real engines)."""
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from studio.core.settings import Settings
+
+from tests.fixtures.studio_window import started_studio
 
 
 @pytest.fixture()
@@ -24,24 +24,5 @@ def window(qtbot, paths):
 
 @pytest.fixture()
 def studio(qtbot, paths, monkeypatch):
-    """The main window with a started JobPool, as the app wires them (torch loads in the worker).
-
-    Previews are throttled only by the paint handshake (no minimum interval), so a preview can
-    follow every step when the GUI keeps up.
-    """
-    import studio.jobs.pool as pool_module
-    from studio.jobs.reporter import QtReporter
-    from studio.ui.main_window import MainWindow
-
-    monkeypatch.setattr(pool_module, "QtReporter", functools.partial(QtReporter, min_preview_interval=0.0))
-    w = MainWindow(paths, Settings())
-    qtbot.addWidget(w)
-    w.resize(1100, 760)
-    w.show()
-    qtbot.waitExposed(w)
-    pool = pool_module.JobPool(paths, Settings(), parent=w)
-    w.attach_pool(pool)
-    pool.start()
-    yield w
-    pool.shutdown(wait=True, timeout=30)
-    w.scanner.wait()
+    """The main window with a started JobPool, as the app wires them (torch loads in the worker)."""
+    yield from started_studio(qtbot, paths, monkeypatch, size=(1100, 760))
