@@ -45,6 +45,9 @@ def load_settings(path: Path) -> Settings:
     except (OSError, ValueError) as exc:
         log.warning("settings file %s unreadable (%s); using defaults", path, exc)
         return Settings()
+    if not isinstance(data, dict):
+        log.warning("settings file %s holds no JSON object; using defaults", path)
+        return Settings()
     names = {f.name for f in dataclasses.fields(Settings)}
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
     try:

@@ -21,6 +21,11 @@ def test_corrupt_settings_fall_back_to_defaults(paths):
     assert load_settings(paths.settings_file) == Settings()
 
 
+def test_settings_that_are_not_an_object_fall_back_to_defaults(paths):
+    paths.settings_file.write_text('["offline", false]')
+    assert load_settings(paths.settings_file) == Settings()
+
+
 def test_atomic_write_leaves_old_file_when_disk_is_full(tmp_path, monkeypatch):
     tmp_path = tmp_path / "atomic"
     tmp_path.mkdir()
