@@ -216,7 +216,9 @@ class Worker(QThread):
         token = CancelToken()
         with self._lock:
             self._current = (rec.id, token)
-        if self.cancel_requests.take(rec.id):
+        # stop() may have come between the loop's check and this claim: the job is then
+        # interrupted at once rather than run to the end while shutdown() waits.
+        if self.cancel_requests.take(rec.id) or self._stop.is_set():
             token.cancel()
         self._last_saved = 0.0
         self.reporter.begin(rec.id)

@@ -177,3 +177,16 @@ def test_moving_a_queued_job_changes_the_run_order(qtbot, make_pool, test_engine
     wait_final(qtbot, pool, a, b, c)
     order = sorted((a, b, c), key=lambda j: pool.job(j).started)
     assert order == [c, a, b]
+
+
+def test_a_job_claimed_as_the_worker_stops_is_interrupted_not_run_to_the_end(qtbot, make_pool, test_engines, paths):
+    from types import SimpleNamespace
+
+    from studio.jobs.worker import EngineHost, Worker
+
+    pool = make_pool(start=False)
+    job = pool.submit(ImageSpec(prompt="count", seed=5, steps=50))
+    worker = Worker(pool.store, EngineHost(paths, pool.settings))
+    worker.stop()  # shutdown lands after the worker loop's stop check, before it claimed the job
+    worker._run_job(pool.store.next_queued(), SimpleNamespace(paths=paths))
+    assert pool.job(job).state == "interrupted" and pool.job(job).retryable
