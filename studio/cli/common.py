@@ -1,6 +1,7 @@
 """Helpers shared by CLI commands: logging, the engine context, running one spec in-process."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -68,6 +69,7 @@ def _record_in_gallery(paths: StudioPaths, spec: Spec, result: JobResult) -> Non
     from studio.core.gallery import GalleryStore
 
     try:
-        GalleryStore.open(paths).add(spec, result)
+        with contextlib.closing(GalleryStore.open(paths)) as gallery:  # one connection per call, not leaked
+            gallery.add(spec, result)
     except Exception:  # the output file is written already; a history hiccup must not fail the command
         logging.getLogger(__name__).exception("could not record the result in the history")

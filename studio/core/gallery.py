@@ -157,6 +157,10 @@ class GalleryStore:
         """A store on the studio's queue database (its own connection)."""
         return cls(Database(paths.queue_db))
 
+    def close(self) -> None:
+        """Close the database connection (only for a store made by :meth:`open`: it owns its connection)."""
+        self.db.close()
+
     def add(self, spec: Spec, result: JobResult, job_id: int | None = None) -> list[int]:
         """Record outputs made outside the queue (e.g. by the CLI). Returns the new entry ids."""
         with self.db.transaction() as conn:

@@ -14,3 +14,23 @@ def test_cli_image_is_recorded_in_history(tiny_sd_dir, studio_home, paths):
     entry = entries[0]
     assert entry.path == proc.stdout.strip()
     assert entry.seed == 7 and entry.spec.prompt == "a lighthouse at dusk"
+
+
+def test_recording_cli_results_leaves_no_database_connection_open(paths):
+    import os
+
+    from studio.cli.common import _record_in_gallery
+    from studio.core.specs import ImageSpec, JobResult
+
+    def open_files() -> int:
+        return len(os.listdir(f"/proc/{os.getpid()}/fd"))
+
+    spec = ImageSpec(prompt="a red square", seed=3)
+    _record_in_gallery(paths, spec, JobResult(outputs=(str(paths.outputs / "first.png"),)))  # creates the file
+    before = open_files()
+    for i in range(5):
+        _record_in_gallery(paths, spec, JobResult(outputs=(str(paths.outputs / f"{i}.png"),)))
+    assert open_files() == before
+    gallery = GalleryStore.open(paths)
+    assert len(gallery.search("red")) == 6
+    gallery.close()
