@@ -74,7 +74,7 @@ def from_dict(data: Mapping[str, Any]) -> Conversation:
                             system=str(data.get("system", "")), messages=messages,
                             settings=dict(data.get("settings") or {}), mode=str(data.get("mode", "chat")),
                             created=float(data.get("created", 0.0)), updated=float(data.get("updated", 0.0)))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # AttributeError: JSON that is not an object
         raise StudioError(f"Not a saved conversation ({exc}).") from exc
 
 

@@ -30,6 +30,10 @@ def test_conversations_are_listed_newest_first_and_can_be_deleted(paths):
     assert [c.id for c in store.list()] == [a.id, b.id]
     (paths.conversations / "broken.json").write_text("{not json")  # skipped, not fatal
     assert len(store.list()) == 2
+    (paths.conversations / "a-list.json").write_text('["not", "a", "conversation"]')  # valid JSON, wrong shape
+    assert len(store.list()) == 2
+    with pytest.raises(StudioError, match="Not a saved conversation"):
+        store.load("a-list")
     store.delete(b.id)
     assert [c.id for c in store.list()] == [a.id]
     with pytest.raises(StudioError, match="does not exist"):
