@@ -153,7 +153,7 @@ def template_from_dict(data: Mapping) -> ContentTemplate:
                             description=str(data.get("description", "")),
                             temperature=float(data.get("temperature", 0.7)),
                             max_new_tokens=int(data.get("max_new_tokens", 300)))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # AttributeError: JSON that is not an object
         raise StudioError(f"Not a text template ({exc}).") from exc
     return with_default_fields(t)
 

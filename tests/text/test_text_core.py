@@ -67,6 +67,8 @@ def test_user_templates_are_saved_listed_and_override_builtins(paths):
     store.save(ContentTemplate(name="poem", title="My poem", prompt="Rhyme about {thing}."))
     names = [t.name for t in again.all()]
     assert names.count("poem") == 1 and again.get("poem").title == "My poem"
+    (paths.root / "text_templates" / "odd.json").write_text('"not a template"')  # valid JSON, wrong shape: skipped
+    assert [t.name for t in again.all()] == names
     with pytest.raises(SpecError, match="template name"):
         store.save(ContentTemplate(name="Bad Name!", title="x", prompt="x"))
     with pytest.raises(SpecError, match="unbalanced brace"):
