@@ -314,6 +314,8 @@ def _tuplify(value: Any) -> Any:
 
 def spec_from_dict(data: Mapping[str, Any]) -> Spec:
     """Inverse of spec_to_dict. Unknown keys are ignored so older/newer files still load."""
+    if not isinstance(data, Mapping):  # e.g. a PNG's metadata chunk from another tool
+        raise SpecError("Not a job specification (expected a JSON object).")
     kind = data.get("kind")
     if kind not in SPEC_TYPES:
         raise SpecError(f"Unknown job kind {kind!r}.")

@@ -43,3 +43,9 @@ def test_empty_prompt_is_allowed_and_long_prompt_truncated_with_warning():
 def test_unknown_kind_is_a_clear_error():
     with pytest.raises(SpecError, match="Unknown job kind"):
         spec_from_json('{"kind": "video"}')
+
+
+@pytest.mark.parametrize("text", ['["image"]', '"image"', "42"])
+def test_json_that_is_not_an_object_is_a_clear_error(text):
+    with pytest.raises(SpecError, match="Not a job specification"):
+        spec_from_json(text)
