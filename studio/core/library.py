@@ -40,20 +40,34 @@ def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | 
         raise ModelError(f"{src.name} is already in the model library.")
     target_name = (name + (src.suffix if src.is_file() and not Path(name).suffix else "")) if name else src.name
     target = _unique(paths.models / target_name)
+    # Copies go under a hidden name first, so a half copy (disk full) is never listed as a model.
+    tmp = target.with_name(f".{target.name}.importing")
     try:
         if mode == "link":
             os.symlink(src.resolve(), target, target_is_directory=src.is_dir())
         elif mode == "move":
             shutil.move(str(src), str(target))
-        elif src.is_dir():
-            shutil.copytree(src, target, symlinks=False)
         else:
-            tmp = target.with_name(f".{target.name}.importing")
-            shutil.copy2(src, tmp)  # copy under a hidden name so a half copy is never listed as a model
+            if src.is_dir():
+                shutil.copytree(src, tmp, symlinks=False)
+            else:
+                shutil.copy2(src, tmp)
             os.replace(tmp, target)
     except OSError as exc:
+        _remove_partial(tmp)
         raise ModelError(f"Cannot import {src.name}: {exc.strerror or exc}") from exc
     return target
+
+
+def _remove_partial(path: Path) -> None:
+    """Delete what a failed copy left under its hidden name (best effort: the error that matters is raised)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def _own(paths: StudioPaths, entry: ModelEntry) -> Path:

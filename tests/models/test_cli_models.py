@@ -44,6 +44,29 @@ def test_import_copy_move_link(paths, tmp_path, capsys):
     assert not src.exists() and (paths.models / "emb-2.safetensors").is_file()
 
 
+def test_a_failed_folder_import_leaves_nothing_in_the_library(paths, tmp_path, monkeypatch, capsys):
+    import errno
+    import shutil
+
+    folder = tmp_path / "outside" / "pipe"
+    write_st(folder / "unet" / "a.safetensors", {"w": (2, 2)})
+    write_st(folder / "vae" / "b.safetensors", {"w": (2, 2)})
+    real_copytree = shutil.copytree
+
+    def disk_full_after_one_folder(src, dst, **kw):
+        real_copytree(Path(src) / "unet", Path(dst) / "unet", **kw)  # half the model is written...
+        raise OSError(errno.ENOSPC, "No space left on device")  # ...then the disk is full
+
+    monkeypatch.setattr(shutil, "copytree", disk_full_after_one_folder)
+    assert main(["models", "import", str(folder)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(paths.models.iterdir()) == []  # no half model listed, no hidden leftover
+    monkeypatch.setattr(shutil, "copytree", real_copytree)
+    assert main(["models", "import", str(folder)]) == 0
+    assert sorted(p.name for p in paths.models.iterdir()) == ["pipe"]
+    assert (paths.models / "pipe" / "vae" / "b.safetensors").is_file()
+
+
 def test_import_refuses_malicious_pickle_and_convert_makes_safetensors(paths, tmp_path, capsys):
     marker = tmp_path / "PWNED"
     evil = write_malicious(tmp_path / "evil.ckpt", marker)
