@@ -96,7 +96,9 @@ class Eta:
     def update(self, done: int) -> None:
         now = self._clock()
         dt, dd = now - self._last_t, done - self._last_done
-        if dt > 0 and dd > 0:
+        if dd < 0:  # a new phase counts from 0 again (model loaded, now tokens): its rate starts afresh
+            self._last_t, self._last_done, self._rate = now, done, None
+        elif dt > 0 and dd > 0:
             r = dd / dt
             self._rate = r if self._rate is None else self._alpha * r + (1 - self._alpha) * self._rate
             self._last_t, self._last_done = now, done

@@ -19,6 +19,19 @@ def test_eta_from_a_steady_rate():
     assert eta.remaining(5, 25) == pytest.approx(10.0)
 
 
+def test_eta_starts_afresh_when_a_new_phase_counts_from_zero():
+    t = [0.0]
+    eta = Eta(clock=lambda: t[0])
+    t[0] = 10.0
+    eta.update(1)  # "model loaded": 1 of 1 after 10 s
+    eta.update(0)  # tokens now, counted from 0
+    for done in range(1, 4):
+        t[0] += 0.1
+        eta.update(done)
+    assert eta.rate == pytest.approx(10.0)  # the tokens' rate, not blended with the slow load
+    assert eta.remaining(3, 13) == pytest.approx(1.0)
+
+
 def test_eta_unknown_before_any_progress():
     assert Eta().remaining(0, 10) is None
     assert format_seconds(None) == "?"
