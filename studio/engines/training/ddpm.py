@@ -29,9 +29,7 @@ DEFAULTS: dict[str, Any] = {
 class DdpmTrainer(Trainer):
     family = "ddpm"
     model_type = "ddpm"
-
-    def p(self, key: str) -> Any:
-        return self.params.get(key, DEFAULTS[key])
+    defaults = DEFAULTS
 
     def setup(self) -> None:
         from diffusers import DDPMScheduler, UNet2DModel

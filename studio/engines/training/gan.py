@@ -22,9 +22,7 @@ DEFAULTS: dict[str, Any] = {"latent_dim": 100, "features": 64, "beta1": 0.5, "be
 class GanTrainer(Trainer):
     family = "gan"
     model_type = "gan"
-
-    def p(self, key: str) -> Any:
-        return self.params.get(key, DEFAULTS[key])
+    defaults = DEFAULTS
 
     def setup(self) -> None:
         from studio.engines.gan.model import DCGANConfig, Discriminator, Generator, init_weights

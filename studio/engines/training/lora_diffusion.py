@@ -33,9 +33,7 @@ TRAINABLE_TYPES = ("diffusers", "sd_single_file")
 class DiffusionLoraTrainer(Trainer):
     family = "lora"
     model_type = "lora"
-
-    def p(self, key: str) -> Any:
-        return self.params.get(key, DEFAULTS[key])
+    defaults = DEFAULTS
 
     # ---- setup ---------------------------------------------------------------------------------
     def _load_base(self):

@@ -28,9 +28,7 @@ DEFAULTS: dict[str, Any] = {"rank": 8, "alpha": 16, "dropout": 0.0, "target_modu
 class TextLoraTrainer(Trainer):
     family = "text_lora"
     model_type = "text_lora"
-
-    def p(self, key: str) -> Any:
-        return self.params.get(key, DEFAULTS[key])
+    defaults = DEFAULTS
 
     def setup(self) -> None:
         from peft import LoraConfig, get_peft_model

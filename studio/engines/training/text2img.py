@@ -35,9 +35,7 @@ def _sample_prompts(data: str) -> list[str]:
 class Text2ImgTrainer(Trainer):
     family = "text2img"
     model_type = "studio_pipeline"
-
-    def p(self, key: str) -> Any:
-        return self.params.get(key, DEFAULTS[key])
+    defaults = DEFAULTS
 
     def setup(self) -> None:
         from diffusers import DDPMScheduler, UNet2DConditionModel

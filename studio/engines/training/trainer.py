@@ -39,6 +39,8 @@ class Trainer:
 
     family: str = ""
     model_type: str = ""  # studio_model.json "type": gan, vae, ddpm, studio_pipeline
+    defaults: Mapping[str, Any] = {}
+    """The family's hyper-parameters and their values when ``spec.params`` does not give them."""
 
     def __init__(self, spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx: Any,
                  device: str | None = None) -> None:
@@ -60,6 +62,10 @@ class Trainer:
         if self.device.type == "cuda":
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
+
+    def p(self, key: str) -> Any:
+        """Hyper-parameter ``key``: from ``spec.params``, else the family's default (KeyError if unknown)."""
+        return self.params.get(key, self.defaults[key])
 
     # ---- what a family provides -------------------------------------------------------------
     def setup(self) -> None:

@@ -27,11 +27,12 @@ DEFAULTS: dict[str, Any] = {"latent_dim": 32, "features": 32, "beta": 1.0, "samp
 class VaeTrainer(Trainer):
     family = "vae"
     model_type = "vae"
+    defaults = DEFAULTS
 
     def p(self, key: str) -> Any:
         if key == "features" and "width" in self.params:  # "width" is accepted as another name
             return self.params["width"]
-        return self.params.get(key, DEFAULTS[key])
+        return super().p(key)
 
     def setup(self) -> None:
         from studio.engines.gan.sampling import latent_for_seed
