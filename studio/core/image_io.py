@@ -25,12 +25,15 @@ def _open(path: Path) -> Any:
         raise StudioError(f"Image not found: {path}")
     try:
         im = Image.open(path)
-        w, h = im.size
-        if max(w, h) > MAX_EDIT_SIDE or w * h > MAX_EDIT_PIXELS:
-            im.close()
-            raise StudioError(f"{path.name} is {w}×{h} pixels; the canvas edits images up to "
-                              f"{MAX_EDIT_SIDE}×{MAX_EDIT_SIDE}. Scale it down first.")
-        im.load()  # decode now: a truncated file fails here, not in the middle of a job
+        try:
+            w, h = im.size
+            if max(w, h) > MAX_EDIT_SIDE or w * h > MAX_EDIT_PIXELS:
+                raise StudioError(f"{path.name} is {w}×{h} pixels; the canvas edits images up to "
+                                  f"{MAX_EDIT_SIDE}×{MAX_EDIT_SIDE}. Scale it down first.")
+            im.load()  # decode now: a truncated file fails here, not in the middle of a job
+        except BaseException:
+            im.close()  # the error (kept by a caller or a log) must not hold the file open
+            raise
         return im
     except StudioError:
         raise

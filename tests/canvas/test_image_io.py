@@ -45,6 +45,20 @@ def test_corrupt_missing_and_huge_files_are_clear_errors(tmp_path):
         open_rgb(tmp_path / "wide.png")
 
 
+def test_a_damaged_image_is_not_left_open_by_its_error(tmp_path):
+    import os
+
+    noise = Image.frombytes("RGB", (64, 64), os.urandom(64 * 64 * 3))  # incompressible: the cut lands in the pixels
+    noise.save(tmp_path / "full.png")
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes((tmp_path / "full.png").read_bytes()[:6000])
+    with pytest.raises(StudioError, match="not a readable image") as caught:
+        open_rgb(damaged)
+    fd_dir = f"/proc/{os.getpid()}/fd"
+    held = [f for f in os.listdir(fd_dir) if os.path.realpath(f"{fd_dir}/{f}") == str(damaged)]
+    assert caught.value and held == []  # the kept error does not keep the file open
+
+
 def test_mask_size_and_emptiness(tmp_path):
     Image.new("L", (32, 16), 0).save(tmp_path / "m.png")
     with pytest.raises(SpecError, match="mask is 32×16 but the image is 64×64"):
