@@ -11,6 +11,18 @@ from pathlib import Path
 from typing import Callable, IO, Iterator
 
 
+def _process_umask() -> int:
+    """The umask, read without changing it (os.umask() sets it, which races with other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO]:
     """Open a temp file in ``path``'s folder; on success it replaces ``path``, on error it is removed."""
@@ -18,6 +30,9 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); the result should get the mode any new file gets.
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~_process_umask())
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
             yield fh
             fh.flush()

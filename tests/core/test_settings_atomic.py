@@ -40,3 +40,16 @@ def test_atomic_write_leaves_old_file_when_disk_is_full(tmp_path, monkeypatch):
         atomic.atomic_save(target, full_disk)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "image.png"
+        atomic.atomic_write_bytes(target, b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
