@@ -8,6 +8,7 @@ hashing may run on any thread.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -19,6 +20,8 @@ CHUNK = 4 * 2**20
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".gguf", ".onnx", ".msgpack")
 ProgressFn = Callable[[int, int], None]
 
+
+log = logging.getLogger(__name__)
 
 class _Cancel(Protocol):
     @property
@@ -75,6 +78,14 @@ class HashCache:
     def __init__(self, db_path: Path) -> None:
         self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._create()
+        except sqlite3.DatabaseError as exc:  # a damaged cache is rebuilt, never a reason to fail a listing
+            log.warning("hash cache %s is damaged (%s); starting a new one", self.db_path, exc)
+            self.db_path.replace(self.db_path.with_name(self.db_path.name + ".damaged"))
+            self._create()
+
+    def _create(self) -> None:
         with closing(self._connect()) as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS hashes (path TEXT PRIMARY KEY, size INTEGER, "
                        "mtime_ns INTEGER, sha256 TEXT)")
