@@ -7,7 +7,7 @@ the package weights. Figures are printed (and written as JSON with ``--json``), 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/builtin_models.py [--size 512] [--repeats 5]
         [--models x4plus,animevideov3-x4] [--precision auto|fp32|bf16] [--json out.json] [--only fashion]
 
-Studio Fashion: seconds per image with its recommended settings (20 Euler steps at 64 px, then the
+Studio Fashion: seconds per image with its recommended settings (8 DPM++ 2M steps at 64 px, then the
 recommended upscaler to 256 px: what the canvas shows), warm median, with the upscale's share.
 """
 from __future__ import annotations

@@ -6,7 +6,9 @@
    prompts covering every item × colour, and judge each: item by the classifier (on the image's
    brightness), colour by the dominant hue of the foreground.
 
-    python benchmarks/fashion_quality.py [--model "Studio Fashion"] [--per-pair 3] [--steps 20]
+    python benchmarks/fashion_quality.py [--model "Studio Fashion"] [--per-pair 3] [--steps 20] [--device cpu]
+
+Quality does not depend on the device (a GPU only makes the run shorter; it draws in fp16 there).
 
 Goals (issue 6): item accuracy ≥ 0.80, colour accuracy ≥ 0.95.
 """
@@ -54,20 +56,22 @@ def normalise(gray: torch.Tensor) -> torch.Tensor:
     return gray / gray.amax(dim=(1, 2, 3), keepdim=True).clamp(min=1e-3)
 
 
-def train_judge(epochs: int, seed: int = 0) -> tuple[Judge, float]:
+def train_judge(epochs: int, seed: int = 0, device: str = "cpu") -> tuple[Judge, float]:
+    """The judge trained on real Fashion-MNIST (on ``device``, returned on the CPU) and its real test accuracy."""
     torch.manual_seed(seed)
     x, y = read_fashion_mnist("train")
     xt, yt = read_fashion_mnist("test")
     x = normalise(torch.from_numpy(x.copy()).float()[:, None] / 255)
     y = torch.from_numpy(y.astype(np.int64))
-    model = Judge()
+    x, y = x.to(device), y.to(device)
+    model = Judge().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     steps = epochs * (len(x) // 128)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
     g = torch.Generator().manual_seed(seed)
     model.train()
     for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=g)
+        perm = torch.randperm(len(x), generator=g).to(device)
         for i in range(len(x) // 128):
             idx = perm[i * 128:(i + 1) * 128]
             loss = F.cross_entropy(model(x[idx]), y[idx])
@@ -75,7 +79,7 @@ def train_judge(epochs: int, seed: int = 0) -> tuple[Judge, float]:
             loss.backward()
             opt.step()
             sched.step()
-    model.eval()
+    model = model.cpu().eval()
     return model, accuracy(model, normalise(torch.from_numpy(xt.copy()).float()[:, None] / 255), yt)
 
 
@@ -117,7 +121,8 @@ def colourised_test(n: int, seed: int = 0) -> tuple[torch.Tensor, np.ndarray, np
     return (x + 1) / 2, ds.labels[idx].numpy(), colours
 
 
-def generate(model: str, per_pair: int, steps: int, guidance: float, scheduler: str, out_dir: Path):
+def generate(model: str, per_pair: int, steps: int, guidance: float, scheduler: str, out_dir: Path,
+             device: str = "cpu"):
     """Images for every item × colour through the studio's own txt2img engine; (rgb, items, colours, s/img)."""
     os.environ["AIGC_STUDIO_HOME"] = str(out_dir)
     from PIL import Image
@@ -129,7 +134,7 @@ def generate(model: str, per_pair: int, steps: int, guidance: float, scheduler: 
     from studio.engines.context import EngineContext
     from studio.engines.dispatch import run_spec
 
-    ctx = EngineContext.create(StudioPaths(out_dir), Settings(), device="cpu")
+    ctx = EngineContext.create(StudioPaths(out_dir), Settings(), device=device)
     images, items, colours = [], [], []
     t0, n = time.perf_counter(), 0
     for item, name in enumerate(fc.ITEM_NAMES):
@@ -157,12 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--guidance", type=float, default=4.0)
     ap.add_argument("--scheduler", default="euler")
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (judge training and generation)")
     ap.add_argument("--json", default="", help="also write the figures to this file")
     args = ap.parse_args(argv)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or min(2, os.cpu_count() or 1)))
 
     t = time.perf_counter()
-    judge, real_acc = train_judge(args.epochs)
+    judge, real_acc = train_judge(args.epochs, device=args.device)
     print(f"judge trained in {time.perf_counter() - t:.0f} s; real test accuracy {real_acc:.3f}", flush=True)
     rgb, items, colours = colourised_test(2000)
     with torch.no_grad():
@@ -172,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as home:
         gen, g_items, g_colours, sec = generate(args.model, args.per_pair, args.steps, args.guidance, args.scheduler,
-                                                Path(home))
+                                                Path(home), args.device)
     with torch.no_grad():
         pred = judge(to_judge_input(gen)).argmax(1).numpy()
     item_acc = float((pred == g_items).mean())
@@ -181,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = {"judge_real_test": round(real_acc, 4), "ceiling_item": round(ceiling_item, 4),
                "ceiling_colour": round(ceiling_colour, 4), "images": len(gen), "item_accuracy": round(item_acc, 4),
                "colour_accuracy": round(colour_acc, 4), "seconds_per_image": round(sec, 3), "per_item": per_item,
-               "steps": args.steps, "guidance": args.guidance, "scheduler": args.scheduler}
+               "device": args.device, "steps": args.steps, "guidance": args.guidance, "scheduler": args.scheduler}
     print(f"generated {len(gen)} images ({sec:.2f} s each, {args.steps} steps {args.scheduler}, cfg {args.guidance})")
     print(f"judge on real test images : {real_acc:.3f}")
     print(f"item accuracy             : {item_acc:.3f}  (goal ≥ {ITEM_GOAL})")

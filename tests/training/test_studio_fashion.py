@@ -48,3 +48,17 @@ def test_default_model_draws_the_colour_in_the_prompt(prompt, colour, paths):
     result = run_spec(ImageSpec(prompt=prompt, seed=3, steps=8, width=64, height=64, guidance=rec["guidance"],
                                 scheduler=rec["scheduler"]), NullReporter(), CancelToken(), ctx)
     assert _dominant_colour(result.outputs[0]) == colour
+
+
+def test_retraining_script_writes_the_shipped_recommendation():
+    """tools/train_fashion.py must write the steps/scheduler/guidance the shipped card recommends."""
+    import ast
+    from pathlib import Path
+
+    card = json.loads((FOLDER / "studio_model.json").read_text())["recommended"]
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "tools" / "train_fashion.py").read_text())
+    written = [ast.literal_eval(node.values[node.keys.index(key)]) for node in ast.walk(tree)
+               if isinstance(node, ast.Dict)
+               for key in node.keys if isinstance(key, ast.Constant) and key.value == "recommended"]
+    assert written == [card]
+    assert card["steps"] <= 10 and card["scheduler"] in ("euler", "dpmpp_2m", "ddim", "unipc")
