@@ -61,7 +61,9 @@ def load_pipeline(ctx: EngineContext, entry: ModelEntry) -> tuple[Any, dict[str,
     facts: family, channels (latent channels of the denoiser), dtype, scheduler_config (the model's
     own), lock (held while a job uses the pipeline).
     """
-    dtype = default_dtype(ctx.device)
+    # The studio's own small pixel-space models stay in float32 on every device: they cost a few MB, and in
+    # float16 their v-prediction overflows under Euler-style sigma scaling (measured: garbage images on CUDA).
+    dtype = torch.float32 if entry.type in ("studio_pipeline", "studio_ddpm") else default_dtype(ctx.device)
     key = ("image-pipeline", entry.type, str(Path(entry.path).resolve()), ctx.device, str(dtype))
     return ctx.cache.get_or_load(key, lambda: _load(entry, ctx.device, dtype))
 
