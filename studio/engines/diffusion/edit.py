@@ -159,20 +159,11 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
             warnings.append(message)
             reporter.log(message)
 
-        loras = [(generate._resolve_lora(ctx, name), weight) for name, weight in spec.loras]
-        with facts["lock"]:  # the cached pipeline is shared: one job at a time
-            from studio.engines.models.lora import apply_loras, remove_loras
-
-            try:
-                if loras:
-                    apply_loras(pipe, loras)
-                if mask is None:
-                    out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
-                else:
-                    out = _inpaint(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image, mask, bbox)
-            finally:
-                if loras:
-                    remove_loras(pipe)
+        with generate.pipeline_for_job(ctx, pipe, facts, spec.loras):
+            if mask is None:
+                out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
+            else:
+                out = _inpaint(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image, mask, bbox)
         if isinstance(out, JobResult):
             return out
         result = out

@@ -1,6 +1,7 @@
 """The image engine: ``run(ImageSpec, reporter, cancel, ctx) -> JobResult`` (text-to-image)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import errno
 import inspect
@@ -8,7 +9,7 @@ import logging
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import torch
 
@@ -81,17 +82,8 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         warnings.append(message)
         reporter.log(message)
 
-    loras = [(_resolve_lora(ctx, name), weight) for name, weight in spec.loras]
-    with facts["lock"]:  # the cached pipeline is shared: one job at a time sets scheduler and LoRAs
-        from studio.engines.models.lora import apply_loras, remove_loras
-
-        try:
-            if loras:
-                apply_loras(pipe, loras)
-            result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
-        finally:
-            if loras:
-                remove_loras(pipe)  # the cached pipeline must be clean for the next job
+    with pipeline_for_job(ctx, pipe, facts, spec.loras):
+        result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
     if isinstance(result, JobResult):  # cancelled mid-run
         return result
     image, preview_kind = result
@@ -113,6 +105,27 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     save_png(image, path, spec_saved, entry.name, hash_)
     info["seconds"] = round(time.monotonic() - started, 3)
     return JobResult(outputs=(str(path),), info=info)
+
+
+@contextlib.contextmanager
+def pipeline_for_job(ctx: EngineContext, pipe: Any, facts: dict[str, Any],
+                     loras: Iterable[tuple[str, float]]) -> Iterator[None]:
+    """Hold the cached pipeline for one job, with the job's LoRAs applied and removed afterwards.
+
+    The pipeline is shared by every job on the model: one job at a time sets its scheduler and LoRAs,
+    and it must be clean again for the next one, whatever happened in between.
+    """
+    resolved = [(_resolve_lora(ctx, name), weight) for name, weight in loras]
+    with facts["lock"]:
+        from studio.engines.models.lora import apply_loras, remove_loras
+
+        try:
+            if resolved:
+                apply_loras(pipe, resolved)
+            yield
+        finally:
+            if resolved:
+                remove_loras(pipe)
 
 
 def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str) -> None:
