@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObj
 from PySide6.QtWidgets import QApplication
 
 from studio import APP_NAME, __version__
+from studio.core.errors import StudioError
 from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import load_settings
 from studio.ui.icons import app_icon
@@ -85,7 +86,12 @@ def start_backend(window: MainWindow) -> Any:
     window.rescan_models()
     from studio.jobs.pool import JobPool  # Qt + core only at import; torch comes in the workers
 
-    pool = JobPool(window.paths, window.settings, parent=window)
+    try:
+        pool = JobPool(window.paths, window.settings, parent=window)
+    except StudioError as exc:  # e.g. a queue database that cannot be opened nor moved aside
+        log.error("the job pool could not start: %s", exc)
+        window.status.on_engine_failed(str(exc))
+        return None
     window.attach_pool(pool)
     # Once torch is in, move its hundreds of thousands of long-lived objects out of the cyclic
     # GC's sight: later full collections (which hold the GIL, so the window stalls) get short.
@@ -110,7 +116,7 @@ def run_gui(argv: list[str] | None = None) -> int:
             return
         window.ensure_optional_parts()  # the Text/Training/... tabs: built once the window is up
         pool = holder["pool"] = start_backend(window)
-        if probing:
+        if probing and pool is not None:
             pool.engine_ready.connect(lambda _device: (_probe("engine_ready"), app.quit()))
             pool.engine_failed.connect(lambda msg: (print(f"STARTUP engine_failed {msg}", flush=True),
                                                     app.quit()))

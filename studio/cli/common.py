@@ -13,7 +13,33 @@ from studio.core.settings import load_settings
 from studio.core.specs import JobResult, Spec
 
 if TYPE_CHECKING:
+    from studio.core.gallery import GalleryStore
+    from studio.core.queue_store import QueueStore
     from studio.engines.context import EngineContext
+
+
+def say_notice(notice: str) -> None:
+    """Print a one-line notice (e.g. "the queue database was repaired") on stderr, if any."""
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
+
+
+def open_queue() -> "QueueStore":
+    """The studio's queue (a damaged database is moved aside and the CLI says so once)."""
+    from studio.core.queue_store import QueueStore
+
+    store = QueueStore.open(StudioPaths.from_env().queue_db)
+    say_notice(store.notice)
+    return store
+
+
+def open_gallery(paths: StudioPaths | None = None) -> "GalleryStore":
+    """The studio's history (same database as the queue; repaired on open like :func:`open_queue`)."""
+    from studio.core.gallery import GalleryStore
+
+    gallery = GalleryStore.open(paths or StudioPaths.from_env())
+    say_notice(gallery.notice)
+    return gallery
 
 
 def setup_logging() -> None:
@@ -66,10 +92,8 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: Con
 
 def _record_in_gallery(paths: StudioPaths, spec: Spec, result: JobResult) -> None:
     """CLI results join the same history as the GUI's, so they can be found and reproduced there."""
-    from studio.core.gallery import GalleryStore
-
     try:
-        with contextlib.closing(GalleryStore.open(paths)) as gallery:  # one connection per call, not leaked
+        with contextlib.closing(open_gallery(paths)) as gallery:  # one connection per call, not leaked
             gallery.add(spec, result)
     except Exception:  # the output file is written already; a history hiccup must not fail the command
         logging.getLogger(__name__).exception("could not record the result in the history")

@@ -6,8 +6,8 @@ import datetime as _dt
 import json
 import sys
 
-from studio.core.gallery import MEDIA, GalleryEntry, GalleryStore
-from studio.core.paths import StudioPaths
+from studio.cli.common import open_gallery
+from studio.core.gallery import MEDIA, GalleryEntry
 
 
 def register(sub) -> None:
@@ -38,7 +38,7 @@ def _entry_dict(e: GalleryEntry) -> dict:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    gallery = GalleryStore.open(StudioPaths.from_env())
+    gallery = open_gallery()
     filters = dict(model=args.model, seed=args.seed, kind=args.kind, media=args.media)
     query = " ".join(args.words)
     entries = gallery.search(query, limit=args.limit, offset=args.offset, **filters)
@@ -57,7 +57,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    gallery = GalleryStore.open(StudioPaths.from_env())
+    gallery = open_gallery()
     code = 0
     for entry_id in args.entry_id:
         if gallery.delete(entry_id, delete_file=args.files):

@@ -13,7 +13,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from studio.core.paths import StudioPaths
+from studio.cli.common import open_queue
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
 from studio.core.queue_store import QUEUED, STATES, JobRecord, QueueStore
 
@@ -43,17 +44,38 @@ def register(sub) -> None:
 
 
 def _store() -> QueueStore:
-    return QueueStore(StudioPaths.from_env().queue_db)
+    return open_queue()
+
+
+def _spec_dict(j: JobRecord) -> dict | None:
+    try:
+        spec = json.loads(j.spec_json)
+    except (ValueError, RecursionError):
+        return None
+    return spec if isinstance(spec, dict) else None
 
 
 def _job_dict(j: JobRecord) -> dict:
     return {"id": j.id, "state": j.state, "kind": j.kind, "title": j.title, "created": j.created,
             "started": j.started, "finished": j.finished, "progress": [j.progress_done, j.progress_total],
-            "error": j.error, "outputs": list(j.outputs), "spec": json.loads(j.spec_json)}
+            "error": j.error, "outputs": list(j.outputs), "spec": _spec_dict(j), "damaged": list(j.damaged)}
+
+
+def _report_bad_rows(store: QueueStore, jobs: list[JobRecord]) -> None:
+    """One line per damaged row: skipped entirely, or shown without its unreadable columns."""
+    if store.skipped_rows:
+        print(_("warning: job(s) {ids} could not be read and are not listed").format(
+            ids=", ".join(map(str, store.skipped_rows))), file=sys.stderr)
+    for j in jobs:
+        if j.damaged or _spec_dict(j) is None:
+            print(_("warning: job {id} has damaged stored data; it is shown without it").format(id=j.id),
+                  file=sys.stderr)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    jobs = _store().list(args.state)
+    store = _store()
+    jobs = store.list(args.state)
+    _report_bad_rows(store, jobs)
     if args.json:
         print(json.dumps([_job_dict(j) for j in jobs], indent=2, ensure_ascii=False))
         return 0

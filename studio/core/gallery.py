@@ -90,11 +90,20 @@ def ensure_schema(db: Database) -> None:
     db.executescript(_SCHEMA)
 
 
+def _info(text: object) -> dict:
+    """A row's ``info_json``; empty when damaged (one bad row must not break the whole history)."""
+    try:
+        value = json.loads(text or "{}")  # type: ignore[arg-type]
+    except (ValueError, TypeError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _row_to_entry(row: sqlite3.Row) -> GalleryEntry:
     return GalleryEntry(id=row["id"], job_id=row["job_id"], kind=row["kind"], media=row["media"],
                         created=row["created"], spec_json=row["spec_json"], path=row["path"], text=row["text"],
                         prompt=row["prompt"], negative_prompt=row["negative_prompt"], model=row["model"],
-                        seed=row["seed"], info=json.loads(row["info_json"] or "{}"))
+                        seed=row["seed"], info=_info(row["info_json"]))
 
 
 def _spec_prompt(spec: Spec) -> tuple[str, str]:
@@ -148,14 +157,19 @@ def _like_escape(term: str) -> str:
 class GalleryStore:
     """Read, search and delete history entries. Thread-safe; shares the queue's database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, notice: str = "") -> None:
         self.db = db
+        self.notice = notice
+        """One line saying the database was damaged and repaired on open ("" when it was fine)."""
         ensure_schema(db)
 
     @classmethod
     def open(cls, paths: StudioPaths) -> "GalleryStore":
-        """A store on the studio's queue database (its own connection)."""
-        return cls(Database(paths.queue_db))
+        """A store on the studio's queue database (its own connection; a damaged file is moved aside)."""
+        from studio.core.queue_db import open_queue_db  # it reads this module's schema
+
+        opened = open_queue_db(paths.queue_db)
+        return cls(opened.db, opened.notice)
 
     def close(self) -> None:
         """Close the database connection (only for a store made by :meth:`open`: it owns its connection)."""

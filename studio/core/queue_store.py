@@ -8,6 +8,7 @@ statement), so two workers never run the same job.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from studio.core.db import Database
 from studio.core.gallery import ensure_schema as ensure_gallery_schema
 from studio.core.gallery import insert_entries
 from studio.core.specs import JobResult, Spec, spec_from_json, spec_to_json
+
+log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED = (
     "queued", "running", "done", "failed", "cancelled", "interrupted")
@@ -101,6 +104,8 @@ class JobRecord:
     text: str = ""
     """Text the job produced (LLM jobs)."""
     retry_of: int | None = None
+    damaged: tuple[str, ...] = ()
+    """Stored columns that could not be read (shown empty); the rest of the row is intact."""
 
     @property
     def spec(self) -> Spec:
@@ -120,26 +125,55 @@ class JobRecord:
                          cancelled=self.state == CANCELLED)
 
 
+def _json_field(row: Any, column: str, kind: type, damaged: list[str]) -> Any:
+    """A JSON column's value; the empty ``kind()`` (and ``column`` noted in ``damaged``) when unreadable."""
+    try:
+        value = json.loads(row[column] or ("[]" if kind is list else "{}"))
+    except (ValueError, TypeError, RecursionError):
+        value = None
+    if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
+        damaged.append(column)
+        return kind()
+    return value
+
+
 def _row_to_record(row: Any) -> JobRecord:
-    return JobRecord(id=row["id"], position=row["position"], kind=row["kind"], title=row["title"],
-                     spec_json=row["spec_json"], state=row["state"], created=row["created"],
-                     started=row["started"], finished=row["finished"], progress_done=row["progress_done"],
-                     progress_total=row["progress_total"], error=row["error"], traceback=row["traceback"],
-                     outputs=tuple(json.loads(row["outputs_json"] or "[]")),
-                     info=json.loads(row["info_json"] or "{}"), text=row["result_text"], retry_of=row["retry_of"])
+    """The record of a row; a damaged JSON column reads as empty (and the record says which)."""
+    damaged: list[str] = []
+    outputs = tuple(_json_field(row, "outputs_json", list, damaged))
+    info = _json_field(row, "info_json", dict, damaged)
+    return JobRecord(id=int(row["id"]), position=int(row["position"]), kind=str(row["kind"]),
+                     title=str(row["title"]), spec_json=str(row["spec_json"]), state=str(row["state"]),
+                     created=float(row["created"]), started=row["started"], finished=row["finished"],
+                     progress_done=int(row["progress_done"] or 0), progress_total=int(row["progress_total"] or 0),
+                     error=str(row["error"] or ""), traceback=str(row["traceback"] or ""), outputs=outputs,
+                     info=info, text=str(row["result_text"] or ""), retry_of=row["retry_of"],
+                     damaged=tuple(damaged))
 
 
 class QueueStore:
     """The job queue on disk. Thread-safe; every method commits before it returns."""
 
-    def __init__(self, path: Path | str | Database) -> None:
+    def __init__(self, path: Path | str | Database, notice: str = "") -> None:
         self.db = path if isinstance(path, Database) else Database(path)
+        self.notice = notice
+        """One line saying the database was damaged and repaired on open ("" when it was fine)."""
+        self.skipped_rows: list[int] = []
+        """Ids of rows :meth:`list` left out because they could not be read at all."""
         self.db.executescript(_SCHEMA)
         self._migrate()
         self._owner = process_tag()
         # The gallery lives in the same file so a job's `done` state and its history entries
         # commit together.
         ensure_gallery_schema(self.db)
+
+    @classmethod
+    def open(cls, path: Path | str) -> "QueueStore":
+        """The store on the queue file at ``path``, moving a damaged file aside first (see queue_db)."""
+        from studio.core.queue_db import open_queue_db
+
+        opened = open_queue_db(Path(path))
+        return cls(opened.db, opened.notice)
 
     def _migrate(self) -> None:
         """Add columns that newer versions introduced to a queue file made by an older one."""
@@ -289,7 +323,16 @@ class QueueStore:
                                  " ORDER BY position, id", list(states))
         else:
             rows = self.db.query("SELECT * FROM jobs ORDER BY position, id")
-        return [_row_to_record(r) for r in rows]
+        records, skipped = [], []
+        for r in rows:
+            try:
+                records.append(_row_to_record(r))
+            except (TypeError, ValueError):  # a NULL or text where a number belongs: not a readable job
+                skipped.append(int(r["id"]))
+        if skipped:
+            log.warning("queue rows %s are unreadable and were skipped", skipped)
+        self.skipped_rows = skipped
+        return records
 
     def queued_ids(self) -> list[int]:
         """Ids of queued jobs in the order they will run."""

@@ -45,7 +45,7 @@ class JobPool(QObject):
         super().__init__(parent)
         self.paths = paths
         self.settings = settings
-        self._store = QueueStore(paths.queue_db)
+        self._store = QueueStore.open(paths.queue_db)  # a damaged file is moved aside: store.notice says so
         self._gallery = GalleryStore(self._store.db)
         self._host = EngineHost(paths, settings)
         self._workers: list[Worker] = []

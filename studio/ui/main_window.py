@@ -323,6 +323,8 @@ class MainWindow(QMainWindow):
         if hasattr(pool, "engine_failed"):
             pool.engine_failed.connect(self.status.on_engine_failed)
         pool.engine_status.connect(self.status.on_engine_status)
+        if pool.store.notice:  # the queue database was damaged and replaced: say so once
+            self.status.showMessage(pool.store.notice, 60000)
         for widget in self._workspace_widgets.values():
             if widget is not self.canvas and hasattr(widget, "bind"):
                 widget.bind(pool)
