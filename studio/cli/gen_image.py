@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from studio.core.atomic import atomic_open
+from studio.core.errors import SpecError
 from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
 
 
@@ -22,6 +23,9 @@ def register(kinds) -> None:
     p.add_argument("--width", type=int, default=512)
     p.add_argument("--height", type=int, default=512)
     p.add_argument("--scheduler", default="euler", choices=SCHEDULERS)
+    p.add_argument("--lora", action="append", type=_lora_arg, default=[], metavar="NAME[:WEIGHT]",
+                   help="apply this LoRA (see `models list`) at WEIGHT (default 1); repeatable. "
+                        "<lora:NAME:WEIGHT> in the prompt does the same, as in A1111")
     p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
     p.add_argument("--batch", type=int, default=1, help="how many images (default 1)")
     p.add_argument("--upscale", default="", metavar="NAME",
@@ -38,6 +42,19 @@ def register(kinds) -> None:
     edit.add_argument("--masked-only", action="store_true",
                       help="inpaint a crop around the mask at the model's resolution (sharp small edits)")
     p.set_defaults(func=main)
+
+
+def _lora_arg(text: str) -> tuple[str, float]:
+    """NAME or NAME:WEIGHT (the name may itself contain ':' only when a weight follows)."""
+    from studio.core.prompt_loras import parse_tag
+
+    name, sep, weight = text.rpartition(":")
+    if not sep:
+        name, weight = text, "1"
+    try:
+        return parse_tag(f"{name}:{weight}")
+    except SpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _edit_fields(args: argparse.Namespace) -> dict:
@@ -82,7 +99,7 @@ def main(args: argparse.Namespace) -> int:
     seed = random_seed() if args.seed is None else args.seed
     base = ImageSpec(prompt=args.prompt, negative_prompt=args.negative, model=args.model, seed=seed,
                      steps=args.steps, guidance=args.guidance, width=args.width, height=args.height,
-                     scheduler=args.scheduler, upscale=args.upscale.strip())
+                     scheduler=args.scheduler, upscale=args.upscale.strip(), loras=tuple(args.lora))
     base = base.replace(**_edit_fields(args))
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     ctx = engine_context()  # one context: the model loads once for the whole batch

@@ -33,6 +33,20 @@ def autov2(sha256: str) -> str:
     return sha256[:10]
 
 
+def addnet_hash(path: Path) -> str:
+    """The short hash A1111 writes for LoRAs ("Lora hashes", Civitai's AutoV3): the first 12 hex digits
+    of the SHA-256 of a safetensors file's tensor bytes (everything after its JSON header)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        header = fh.read(8)
+        if len(header) < 8:
+            raise ModelError(f"{Path(path).name} is not a safetensors file.")
+        fh.seek(8 + int.from_bytes(header, "little"))
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()[:12]
+
+
 def sha256_file(path: Path, progress: ProgressFn | None = None, cancel: _Cancel | None = None,
                 done_before: int = 0, total: int | None = None) -> str:
     """Hex SHA-256 of ``path``. Raises ModelError if the file vanishes or changes while hashed,

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from studio import APP_NAME, __version__
 from studio.core.atomic import atomic_open
 from studio.core.errors import SpecError
+from studio.core.prompt_loras import extract, hashes_field, with_tags
 from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
 
 PARAMETERS_KEY = "parameters"
@@ -39,8 +40,13 @@ def _fmt_number(x: float) -> str:
     return f"{x:g}"
 
 
-def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "") -> str:
-    """The A1111 ``parameters`` text for ``spec``: prompt, ``Negative prompt:`` line, then ``Key: value, ...``."""
+def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
+             lora_hashes: Sequence[tuple[str, str]] = ()) -> str:
+    """The A1111 ``parameters`` text for ``spec``: prompt, ``Negative prompt:`` line, then ``Key: value, ...``.
+
+    LoRAs are written as A1111 writes them: ``<lora:name:w>`` tags in the prompt and, when their
+    hashes are known, a ``Lora hashes`` field (``lora_hashes``: (name, short hash) pairs).
+    """
     sampler, schedule = A1111_SAMPLERS.get(spec.scheduler, (spec.scheduler, ""))
     fields: list[tuple[str, Any]] = [("Steps", spec.steps), ("Sampler", sampler)]
     if schedule:
@@ -52,10 +58,12 @@ def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "") -> str
         fields.append(("Model", model_name))
     if spec.init_image:
         fields.append(("Denoising strength", _fmt_number(spec.strength)))
+    if lora_hashes and hashes_field(lora_hashes):
+        fields.append(("Lora hashes", hashes_field(lora_hashes)))
     if spec.upscale:  # the saved image is larger than Size: it was upscaled after generating
         fields.append(("Upscaler", spec.upscale))
     fields.append(("Version", f"{APP_NAME} {__version__}"))
-    lines = [spec.prompt]
+    lines = [with_tags(spec.prompt, spec.loras)]
     if spec.negative_prompt:
         lines.append(f"Negative prompt: {spec.negative_prompt}")
     lines.append(", ".join(f"{k}: {_quote(v)}" for k, v in fields))
@@ -105,7 +113,11 @@ def _scheduler_from_a1111(sampler: str, schedule: str) -> str:
 def spec_from_infotext(text: str) -> ImageSpec:
     """An ImageSpec from A1111 ``parameters`` text; values it cannot read keep their defaults."""
     prompt, negative, p = parse_infotext(text)
-    kwargs: dict[str, Any] = {"prompt": prompt, "negative_prompt": negative}
+    try:
+        prompt, loras = extract(prompt)
+    except SpecError:  # a tag we cannot read stays in the prompt, where the editor shows it
+        loras = ()
+    kwargs: dict[str, Any] = {"prompt": prompt, "negative_prompt": negative, "loras": loras}
 
     def num(key: str, cast):
         try:
@@ -144,9 +156,10 @@ def write_png(image: Any, path: Path, parameters: str, spec_json: str = "") -> P
     return path
 
 
-def write_image_png(image: Any, path: Path, spec: ImageSpec, model_name: str = "", model_hash: str = "") -> Path:
+def write_image_png(image: Any, path: Path, spec: ImageSpec, model_name: str = "", model_hash: str = "",
+                    lora_hashes: Sequence[tuple[str, str]] = ()) -> Path:
     """:func:`write_png` with the infotext and JSON of ``spec``."""
-    return write_png(image, path, infotext(spec, model_name, model_hash), spec_to_json(spec))
+    return write_png(image, path, infotext(spec, model_name, model_hash, lora_hashes), spec_to_json(spec))
 
 
 def read_png_text(path: Path) -> Mapping[str, str]:

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
+from studio.core import prompt_loras
 from studio.core.errors import SpecError
 
 MAX_PROMPT_CHARS = 4000
@@ -119,12 +120,19 @@ class ImageSpec(Spec):
         _truncate_prompt(self.prompt, "The prompt", warnings)
         _truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
         _check_upscaler_name(self.upscale)
+        prompt_loras.check(self.all_loras())
         return warnings
 
+    def all_loras(self) -> tuple[tuple[str, float], ...]:
+        """``loras`` and the LoRAs named by ``<lora:name:w>`` tags in the prompt (SpecError for a bad tag)."""
+        return prompt_loras.merge(self.loras, prompt_loras.extract(self.prompt)[1])
+
     def clean(self) -> "ImageSpec":
-        """The spec with over-long prompts truncated (what the engine actually runs)."""
-        return dataclasses.replace(self, prompt=self.prompt[:MAX_PROMPT_CHARS],
-                                   negative_prompt=self.negative_prompt[:MAX_PROMPT_CHARS])
+        """What the engine actually runs: over-long prompts truncated, ``<lora:…>`` tags moved into ``loras``."""
+        prompt, tagged = prompt_loras.extract(self.prompt)
+        return dataclasses.replace(self, prompt=prompt[:MAX_PROMPT_CHARS],
+                                   negative_prompt=self.negative_prompt[:MAX_PROMPT_CHARS],
+                                   loras=prompt_loras.merge(self.loras, tagged))
 
     def title(self) -> str:
         p = self.prompt.strip().replace("\n", " ") or "(empty prompt)"

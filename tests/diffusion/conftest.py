@@ -61,3 +61,26 @@ def fresh_ctx(paths):
     from studio.engines.context import EngineContext
 
     return EngineContext.create(paths, Settings(), device="cpu")
+
+
+@pytest.fixture()
+def tiny_lora(tiny_sd_dir, paths):
+    """A random rank-4 LoRA on the tiny UNet's attention, saved the diffusers way into the models folder."""
+    import torch
+    from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+    from peft import LoraConfig, get_peft_model_state_dict
+    from diffusers.utils import convert_state_dict_to_diffusers
+
+    unet = UNet2DConditionModel.from_pretrained(str(tiny_sd_dir / "unet"))
+    unet.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"],
+                                init_lora_weights=False))
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for name, p in unet.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+    layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet))
+    out = paths.models / "loras"
+    StableDiffusionPipeline.save_lora_weights(str(out), unet_lora_layers=layers, safe_serialization=True,
+                                              weight_name="tiny-lora.safetensors")
+    return out / "tiny-lora.safetensors"

@@ -147,6 +147,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     if cancel.cancelled:
         return JobResult(cancelled=True, info={"seed": spec.seed})
     entry = resolve(ctx, spec.model)
+    applied: list = []
     if spec.strength == 0:
         result = image.copy()  # nothing to denoise: the input, bit for bit (no VAE round trip)
     else:
@@ -159,7 +160,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
             warnings.append(message)
             reporter.log(message)
 
-        with generate.pipeline_for_job(ctx, pipe, facts, spec.loras):
+        with generate.pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
             if mask is None:
                 out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
             else:
@@ -171,7 +172,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     path = generate.output_path(ctx, spec.seed)
     saved = spec.replace(model=spec.model or entry.name, width=_multiple_of_8(result.width),
                          height=_multiple_of_8(result.height))
-    generate.save_png(result, path, saved, entry.name, hash_)
+    generate.save_png(result, path, saved, entry.name, hash_, generate.lora_hashes(applied))
     info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
             "seconds": round(time.monotonic() - started, 3), "width": result.width, "height": result.height,
             "steps": spec.steps, "scheduler": spec.scheduler, "operation": op, "strength": spec.strength,

@@ -82,7 +82,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         warnings.append(message)
         reporter.log(message)
 
-    with pipeline_for_job(ctx, pipe, facts, spec.loras):
+    with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
         result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
     if isinstance(result, JobResult):  # cancelled mid-run
         return result
@@ -98,19 +98,21 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         if big is None:
             return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
         native = path.with_name(f"{path.stem}-native.png")
-        save_png(image, native, spec_saved, entry.name, hash_)
+        save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied))
         info.update(native=str(native), upscaler=upscaler.name, native_width=image.width,
                     native_height=image.height, width=big.width, height=big.height)
         image = big
-    save_png(image, path, spec_saved, entry.name, hash_)
+    save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied))
     info["seconds"] = round(time.monotonic() - started, 3)
     return JobResult(outputs=(str(path),), info=info)
 
 
 @contextlib.contextmanager
 def pipeline_for_job(ctx: EngineContext, pipe: Any, facts: dict[str, Any],
-                     loras: Iterable[tuple[str, float]]) -> Iterator[None]:
+                     loras: Iterable[tuple[str, float]]) -> Iterator[list[tuple[Any, float]]]:
     """Hold the cached pipeline for one job, with the job's LoRAs applied and removed afterwards.
+
+    Yields the LoRAs applied, as (registry entry, weight).
 
     The pipeline is shared by every job on the model: one job at a time sets its scheduler and LoRAs,
     and it must be clean again for the next one, whatever happened in between.
@@ -122,16 +124,30 @@ def pipeline_for_job(ctx: EngineContext, pipe: Any, facts: dict[str, Any],
         try:
             if resolved:
                 apply_loras(pipe, resolved)
-            yield
+            yield resolved
         finally:
             if resolved:
                 remove_loras(pipe)
 
 
-def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str) -> None:
+def lora_hashes(applied: Iterable[tuple[Any, float]]) -> list[tuple[str, str]]:
+    """(name as the prompt names it, A1111's short LoRA hash) for the infotext's ``Lora hashes``."""
+    from studio.core.hashing import addnet_hash
+
+    out = []
+    for entry, _weight in applied:
+        try:
+            out.append((Path(entry.path).stem, addnet_hash(Path(entry.path))))
+        except (OSError, ModelError, ValueError) as exc:  # a missing hash never fails the job
+            log.warning("cannot hash LoRA %s: %s", entry.path, exc)
+    return out
+
+
+def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str,
+             lora_hashes: Iterable[tuple[str, str]] = ()) -> None:
     """Write the PNG with its metadata atomically; a full disk or unwritable folder is a clear StudioError."""
     try:
-        write_image_png(image, path, spec, model_name=model_name, model_hash=hash_)
+        write_image_png(image, path, spec, model_name=model_name, model_hash=hash_, lora_hashes=list(lora_hashes))
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
