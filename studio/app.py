@@ -26,6 +26,7 @@ from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import load_settings
 from studio.ui.icons import app_icon
 from studio.ui.main_window import MainWindow
+from studio.ui.theme import apply_theme, follow_system
 
 log = logging.getLogger(__name__)
 PROBE_ENV = "AIGC_STUDIO_STARTUP_PROBE"
@@ -107,6 +108,8 @@ def run_gui(argv: list[str] | None = None) -> int:
     translators = install_translators(app)  # noqa: F841 (kept alive for the app's lifetime)
     paths = StudioPaths.from_env()
     settings = load_settings(paths.settings_file)
+    follow_system(app)
+    apply_theme(app, settings.theme)
     window = MainWindow(paths, settings, defer_optional=True)
     probing = bool(os.environ.get(PROBE_ENV))
     holder: dict[str, Any] = {}

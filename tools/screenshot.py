@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--window-size", default="1400x900")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the generation")
     ap.add_argument("--root", action="store_true", help="grab the whole X screen with `import`")
+    ap.add_argument("--open", choices=("settings", "models"),
+                    help="open the Settings dialog or the model manager before the shot (use with --root)")
     ap.add_argument("--mid", help="also save a shot here mid-run (half the steps done, live preview)")
     args = ap.parse_args(argv)
 
@@ -81,6 +83,7 @@ def _shoot(args: argparse.Namespace) -> int:
     from studio.core.settings import load_settings
     from studio.ui.event_wait import wait_until
     from studio.ui.main_window import MainWindow
+    from studio.ui.theme import apply_theme
 
     from studio.cli.common import setup_logging
 
@@ -88,7 +91,9 @@ def _shoot(args: argparse.Namespace) -> int:
     app = make_app([sys.argv[0]])
     translators = install_translators(app)  # noqa: F841
     paths = StudioPaths.from_env()
-    window = MainWindow(paths, load_settings(paths.settings_file))
+    settings = load_settings(paths.settings_file)
+    apply_theme(app, settings.theme)
+    window = MainWindow(paths, settings)
     w, h = (int(v) for v in args.window_size.split("x"))
     window.resize(w, h)
     window.move(0, 0)
@@ -144,18 +149,39 @@ def _shoot(args: argparse.Namespace) -> int:
         status = ", ".join(ended) or "timed out"
         window.history.wait_for_thumbnails()
     window.show_workspace(args.workspace)
+    opened = None
+    if args.open == "settings":
+        opened = window.open_settings()
+    elif args.open == "models":
+        window.open_model_manager()
+        opened = getattr(window, "model_manager", None)
     pump(1.0)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.root and os.environ.get("DISPLAY"):
         subprocess.run(["import", "-window", "root", str(out)], check=True)
     else:
-        window.grab().save(str(out))
+        _grab_with(window, opened).save(str(out))
     print(f"{out} ({status})")
     QTimer.singleShot(0, window.close)
     pump(0.5)
     pool.shutdown(wait=True, timeout=30)
     return 0 if not status.startswith(("failed", "timed out")) else 1
+
+
+def _grab_with(window, opened):
+    """The window's picture with a separate top-level window (dialog) painted where it is on screen,
+    so a dialog shows up without an X server (``QWidget.grab`` sees one window only)."""
+    from PySide6.QtGui import QPainter
+
+    shot = window.grab()
+    if opened is None or not opened.isVisible() or opened.window() is window:
+        return shot
+    pos = opened.frameGeometry().topLeft() - window.frameGeometry().topLeft()
+    painter = QPainter(shot)
+    painter.drawPixmap(pos, opened.grab())
+    painter.end()
+    return shot
 
 
 if __name__ == "__main__":

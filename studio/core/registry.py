@@ -76,7 +76,10 @@ def builtin_models_dir() -> Path:
     return resources_dir() / "models"
 
 
-def hf_hub_cache() -> Path:
+def hf_hub_cache(configured: str = "") -> Path:
+    """The hub cache: the settings' folder when set, else $HF_HUB_CACHE, else $HF_HOME/hub."""
+    if configured:
+        return Path(configured).expanduser()
     if os.environ.get("HF_HUB_CACHE"):
         return Path(os.environ["HF_HUB_CACHE"])
     hf_home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
@@ -94,7 +97,7 @@ class ModelRegistry:
         out = [("builtin", builtin_models_dir()), ("user", self.paths.models)]
         out += [("extra", Path(p).expanduser()) for p in self.settings.model_dirs]
         if self.settings.scan_hf_cache:
-            out.append(("hf-cache", hf_hub_cache()))
+            out.append(("hf-cache", hf_hub_cache(self.settings.hf_cache_dir)))
         return out
 
     def scan(self) -> list[ModelEntry]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from studio.core.atomic import atomic_write_text
+from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +33,81 @@ class Settings:
     memory_budget_gb: float = 0.0
     """RAM/VRAM the model cache may hold; 0 means automatic (half of what is available)."""
     device: str = "auto"
+    """"auto", "cpu", "cuda", "cuda:N" or "mps"."""
+    theme: str = "system"
+    """The window's colours: "system" (follow the desktop), "light" or "dark"."""
+    output_dir: str = ""
+    """Where results are written; "" means ``<studio home>/outputs``."""
+    default_upscaler: str = ""
+    """The upscaler used when a job names none; "" picks by device (x4plus on a GPU, animevideov3 x4 on a CPU)."""
+    hf_cache_dir: str = ""
+    """The Hugging Face hub cache scanned for models; "" means $HF_HUB_CACHE or ~/.cache/huggingface/hub."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+    def outputs_folder(self, default: Path) -> Path:
+        """The folder results go to: ``output_dir`` when set, else ``default`` (the home's outputs)."""
+        return Path(self.output_dir).expanduser() if self.output_dir else default
+
+
+THEMES = ("system", "light", "dark")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+MAX_MEMORY_BUDGET_GB = 4096.0
+
+
+def _folder_problem(value: str, must_exist: bool) -> str | None:
+    """Why ``value`` cannot be a folder the studio uses (None when it can)."""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        return _("Use a full path (starting with / or a drive letter).")
+    if path.exists() and not path.is_dir():
+        return _("{path} is a file, not a folder.").format(path=path)
+    if must_exist and not path.is_dir():
+        return _("{path} does not exist.").format(path=path)
+    if path == Path(path.anchor):
+        return _("The root of a disk is too broad; choose a folder.")
+    return None
+
+
+def validate_setting(name: str, value: Any) -> str | None:
+    """None when ``value`` is valid for the field ``name``; else one translated line saying why."""
+    if name in ("offline", "scan_hf_cache", "taesd_previews"):
+        return None if isinstance(value, bool) else _("Expected on or off.")
+    if name == "device":
+        ok = isinstance(value, str) and (value in DEVICES or re.fullmatch(r"cuda:\d+", value) is not None)
+        return None if ok else _("Unknown device {value!r}: use auto, cpu, cuda, cuda:N or mps.").format(value=value)
+    if name == "memory_budget_gb":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return _("Expected a number of GiB.")
+        if not 0 <= value <= MAX_MEMORY_BUDGET_GB:
+            return _("Between 0 (automatic) and {high:g} GiB.").format(high=MAX_MEMORY_BUDGET_GB)
+        return None
+    if name in ("workers_per_device", "preview_every"):
+        low = 1 if name == "workers_per_device" else 0
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 64:
+            return _("Expected a whole number from {low} to 64.").format(low=low)
+        return None
+    if name == "theme":
+        return None if value in THEMES else _("Use system, light or dark.")
+    if name in ("output_dir", "hf_cache_dir"):
+        if not isinstance(value, str):
+            return _("Expected a folder.")
+        return _folder_problem(value, must_exist=name == "hf_cache_dir") if value else None
+    if name == "model_dirs":
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            return _("Expected a list of folders.")
+        for folder in value:
+            problem = _folder_problem(folder, must_exist=True)
+            if problem:
+                return problem
+        return None
+    if name in ("default_upscaler", "default_image_model", "default_text_model"):
+        return None if isinstance(value, str) else _("Expected a model name.")
+    if name == "extra":
+        return None if isinstance(value, dict) else _("Expected an object.")
+    return _("Unknown setting {name!r}.").format(name=name)
 
 
 def load_settings(path: Path) -> Settings:
@@ -50,6 +124,9 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     names = {f.name for f in dataclasses.fields(Settings)}
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+    extra = kwargs.get("extra")
+    if isinstance(extra, dict) and "default_upscaler" in extra and "default_upscaler" not in kwargs:
+        kwargs["default_upscaler"] = str(extra["default_upscaler"])  # where older versions kept it
     try:
         return Settings(**kwargs)
     except TypeError as exc:

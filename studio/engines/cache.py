@@ -59,6 +59,13 @@ class ModelCache:
             self._evict(keep=key)
         return obj
 
+    def set_budget(self, budget_bytes: int) -> None:
+        """A new byte budget (0: automatic); models over it are unloaded now, least recently used first."""
+        with self._lock:
+            self._budget = budget_bytes or _default_budget()
+            if self._items:
+                self._evict(keep=next(reversed(self._items)))
+
     def _evict(self, keep: Hashable) -> None:
         evicted = False
         while self.total_bytes() > self._budget and len(self._items) > 1:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from studio.core.paths import StudioPaths
 from studio.core.registry import ModelRegistry
@@ -17,6 +18,21 @@ class EngineContext:
     registry: ModelRegistry
     cache: ModelCache
     device: str = "cpu"
+
+    def reconfigure(self, settings: Settings) -> bool:
+        """Take saved settings between jobs; True when the device changed (its models are then unloaded)."""
+        device = pick_device(settings.device)
+        moved = device != self.device
+        if moved:
+            self.cache.unload()
+        self.settings, self.registry, self.device = settings, ModelRegistry(self.paths, settings), device
+        self.cache.set_budget(int(settings.memory_budget_gb * 2**30))
+        return moved
+
+    @property
+    def outputs(self) -> Path:
+        """Where results are written: the settings' output folder, else the home's ``outputs/``."""
+        return self.settings.outputs_folder(self.paths.outputs)
 
     @classmethod
     def create(cls, paths: StudioPaths, settings: Settings, device: str | None = None) -> "EngineContext":

@@ -14,7 +14,6 @@ from typing import Mapping, Sequence
 from PIL import Image, PngImagePlugin
 
 from studio.core.atomic import atomic_write_bytes
-from studio.core.paths import StudioPaths
 from studio.core.specs import Spec, spec_to_json
 
 SPEC_CHUNK = "aigc_studio"
@@ -26,9 +25,9 @@ def safe_stem(text: str, limit: int = 40) -> str:
     return (slug[:limit] or "image").rstrip("-._") or "image"
 
 
-def output_path(paths: StudioPaths, stem: str, suffix: str) -> Path:
-    """A new, unused path ``outputs/<YYYY-MM-DD>/<HHMMSS>-<stem><suffix>``."""
-    folder = paths.outputs / time.strftime("%Y-%m-%d")
+def output_path(outputs: Path, stem: str, suffix: str) -> Path:
+    """A new, unused path ``<outputs>/<YYYY-MM-DD>/<HHMMSS>-<stem><suffix>`` (``outputs``: ``ctx.outputs``)."""
+    folder = outputs / time.strftime("%Y-%m-%d")
     folder.mkdir(parents=True, exist_ok=True)
     base = f"{time.strftime('%H%M%S')}-{safe_stem(stem)}"
     path, n = folder / f"{base}{suffix}", 1

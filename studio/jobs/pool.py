@@ -108,6 +108,12 @@ class JobPool(QObject):
                 log.warning("%d worker(s) still busy after the shutdown timeout", len(self._workers))
         self._started = False
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Saved settings take effect from the next job (device, memory budget, folders, upscaler)."""
+        self.settings = settings
+        self._host.apply_settings(settings)
+        self._wake()
+
     # -- the queue -----------------------------------------------------------------------------
 
     def submit(self, spec: Spec) -> int:
@@ -232,7 +238,7 @@ class JobPool(QObject):
             w.wake()
 
     def _on_engine_ready(self, device: str) -> None:
-        if not self._device:
+        if device != self._device:  # first start, or saved settings moved the engine to another device
             self._device = device
             self.engine_ready.emit(device)
 

@@ -51,6 +51,19 @@ class EngineHost:
         self.settings = settings
         self._lock = threading.Lock()
         self._ctx: EngineContext | None = None
+        self._pending: Settings | None = None
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Saved settings: used by the next job (a running job keeps the ones it started with)."""
+        with self._lock:
+            self.settings = settings
+            self._pending = settings if self._ctx is not None else None
+
+    def take_settings(self) -> bool:
+        """Apply settings saved since the last job (call between jobs); True when the device changed."""
+        with self._lock:
+            pending, self._pending = self._pending, None
+            return self._ctx is not None and pending is not None and self._ctx.reconfigure(pending)
 
     def context(self) -> "EngineContext":
         """The shared context; the first call imports torch (call it from a worker thread)."""
@@ -192,6 +205,9 @@ class Worker(QThread):
         self.engine_ready.emit(ctx.device)
         self._emit_status()
         while not self._stop.is_set():
+            if self.host.take_settings():
+                self.engine_ready.emit(ctx.device)  # the status bar shows the new device
+                self._emit_status()
             if self._unload.is_set():
                 self._unload.clear()
                 self.host.unload()

@@ -38,7 +38,7 @@ class UpscaleTools(QMenu):
         self.addAction(self.auto_action)
         self.addSeparator()
         self.model_group = QActionGroup(self)
-        default = str(window.settings.extra.get("default_upscaler", ""))
+        default = window.settings.default_upscaler
         auto = QAction(self.tr("Automatic (x4plus on a GPU, animevideov3 x4 on the CPU)"), self, checkable=True)
         auto.setData("")  # the engine picks by device
         auto.setChecked(not default)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (QAction, QColor, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap, QTransform,
                            QWheelEvent)
 from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
                                QLabel, QMessageBox, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
+from studio.ui import theme
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
@@ -38,7 +39,7 @@ class CanvasView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)  # zoom_by anchors itself
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self.setBackgroundBrush(QColor("#2b2d31"))
+        self.setBackgroundBrush(theme.colour("canvas", self))
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.fit_mode = True
         self.empty_text = ""
@@ -93,12 +94,17 @@ class CanvasView(QGraphicsView):
         if self.fit_mode:
             self.fit()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light/dark theme switched
+            self.setBackgroundBrush(theme.colour("canvas", self))
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 (Qt override)
         super().drawBackground(painter, rect)
         if self.item.pixmap().isNull() and self.empty_text:
             painter.save()
             painter.resetTransform()
-            painter.setPen(QColor("#9aa0a6"))
+            painter.setPen(theme.colour("canvas_text", self))
             painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              self.empty_text)
             painter.restore()

@@ -1,7 +1,8 @@
 """The studio's own icons, from ``resources/icons`` (SVG where Qt's SVG plugin is present, else PNG)."""
 from __future__ import annotations
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette, QPixmap
 
 from studio.core.paths import resources_dir
 
@@ -14,7 +15,16 @@ def icon(name: str) -> QIcon:
         result.addFile(str(png))
     svg = folder / f"{name}.svg"
     if svg.exists():
-        result.addFile(str(svg))
+        ink = QGuiApplication.palette().color(QPalette.ColorRole.WindowText)
+        if ink.lightness() < 128:
+            result.addFile(str(svg))
+        else:  # a dark theme: the icons' dark grey ink becomes the theme's light text colour
+            data = QByteArray(svg.read_bytes().replace(b"#444", ink.name().encode()))
+            pixmap = QPixmap()
+            if pixmap.loadFromData(data, "SVG"):
+                result.addPixmap(pixmap)
+            else:
+                result.addFile(str(svg))
     return result
 
 

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
     """Workspaces + docks + menus + status bar. The pool is attached later (see module doc)."""
 
     models_scanned = Signal(list)
+    settings_changed = Signal(object)  # Settings, after the Settings dialog saved them
 
     def __init__(self, paths: StudioPaths, settings: Settings, parent: QWidget | None = None,
                  defer_optional: bool = False) -> None:
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self._workspace_docks: dict[str, tuple[QDockWidget, ...]] = {}
         self._workspace_widgets: dict[str, QWidget] = {}
         self._hidden_docks: list[QDockWidget] = []
+        self._models: list = []  # the last scan's ModelEntry list (pickers of installed models)
 
         self.canvas = ImageCanvas()
         self.workspaces = QTabWidget()
@@ -187,10 +189,15 @@ class MainWindow(QMainWindow):
         self.model_manager_action.triggered.connect(self.open_model_manager)
         self.unload_action = QAction(self.tr("&Unload models (free memory)"), self)
         self.unload_action.triggered.connect(lambda: self.pool is not None and self.pool.unload_models())
+        self.settings_action = QAction(self.tr("&Settings…"), self)
+        self.settings_action.setObjectName("settings_action")
+        self.settings_action.setShortcuts([QKeySequence("Ctrl+,"), QKeySequence(QKeySequence.StandardKey.Preferences)])
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(lambda: self.open_settings())
         self.about_action = QAction(self.tr("&About {0}").format(APP_NAME), self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
-        for a in (self.generate_action, self.cancel_action):
+        for a in (self.generate_action, self.cancel_action, self.settings_action):
             self.addAction(a)  # shortcuts work even when the menus are hidden
 
     def _build_menus(self) -> None:
@@ -198,6 +205,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addAction(self.open_png_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         gen_menu = bar.addMenu(self.tr("&Generate"))
@@ -419,6 +428,7 @@ class MainWindow(QMainWindow):
         self.scanner.scan()
 
     def _on_models_scanned(self, entries: list) -> None:
+        self._models = list(entries)
         self.prompt_editor.set_models(entries)
         self.models_scanned.emit(entries)
 
@@ -431,6 +441,37 @@ class MainWindow(QMainWindow):
             self, self.tr("Models"),
             self.tr("Put a diffusers model folder (with model_index.json) into\n{0}\nand choose "
                     "Models → Rescan model folders (F5).").format(self.paths.models))
+
+    # -- settings -----------------------------------------------------------------------------
+    def open_settings(self, page: type | None = None) -> QWidget:
+        """Show the Settings dialog (optionally on ``page``'s class); returns it (it is modal)."""
+        from studio.ui.settings.dialog import SettingsDialog
+        from studio.ui.settings.page import SettingsContext
+
+        dialog = SettingsDialog(SettingsContext(self.paths, list(self._models)), self)
+        if page is not None:
+            dialog.show_page(page)
+        dialog.saved.connect(self.apply_settings)
+        dialog.open()
+        return dialog
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Saved settings take effect: colours now, model folders by a rescan, engine settings from the next job."""
+        old, self.settings = self.settings, settings
+        if settings.theme != old.theme:
+            from PySide6.QtWidgets import QApplication
+
+            from studio.ui.theme import apply_theme
+
+            apply_theme(QApplication.instance(), settings.theme)
+        self.scanner.settings = settings
+        if (settings.model_dirs, settings.scan_hf_cache, settings.hf_cache_dir) != (
+                old.model_dirs, old.scan_hf_cache, old.hf_cache_dir):
+            self.rescan_models()
+        if self.pool is not None:
+            self.pool.apply_settings(settings)
+        self.settings_changed.emit(settings)
+        self.status.showMessage(self.tr("Settings saved"), 4000)
 
     # -- help ---------------------------------------------------------------------------------
     def show_about(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout,
                                QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QSpinBox, QToolButton,
@@ -19,6 +19,7 @@ from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
 from studio.core.registry import ModelEntry
 from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
+from studio.ui import theme
 from studio.ui.icons import icon
 from studio.ui.prompt_highlighter import PromptHighlighter
 from studio.ui.spin_boxes import SeedSpinBox, SizeSpinBox
@@ -36,11 +37,16 @@ class PromptEdit(QPlainTextEdit):
         self.setPlaceholderText(placeholder)
         self.setTabChangesFocus(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.highlighter = PromptHighlighter(self.document())
+        self.highlighter = PromptHighlighter(self.document(), theme.is_dark(self))
         self._lines = lines
         # The prompt takes the spare height; the negative prompt stays near its few lines.
         self.setSizePolicy(QSizePolicy.Policy.Expanding,
                            QSizePolicy.Policy.Expanding if lines > 3 else QSizePolicy.Policy.Preferred)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light/dark theme switched
+            self.highlighter.set_dark(theme.is_dark(self))
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         line = QFontMetrics(self.font()).lineSpacing()
@@ -305,6 +311,12 @@ class PromptEditor(QWidget):
     def seed_locked(self) -> bool:
         return self.lock_button.isChecked()
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # icons are drawn in the theme's ink
+            self.dice_button.setIcon(icon("dice"))
+            self._update_lock_icon(self.lock_button.isChecked())
+
     def _update_lock_icon(self, locked: bool) -> None:
         self.lock_button.setIcon(icon("lock" if locked else "unlock"))
         self.lock_button.setToolTip(self.tr("Seed locked: kept after queueing (click to unlock)") if locked
@@ -372,5 +384,5 @@ class PromptEditor(QWidget):
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet("color: #c0392b;" if error else "color: #9a6700;")
+        self.message_label.setStyleSheet(theme.css("error" if error else "warning", self))
         self.message_label.setVisible(bool(text))

@@ -90,30 +90,45 @@ def prompt_spans(text: str, paren_depth: int = 0, square_depth: int = 0) -> tupl
     return spans, paren_depth, square_depth
 
 
+# kind: (on a light background, on a dark one)
+COLOURS = {"weight": ("#d08000", "#f0a830"), "bracket": ("#7f7f9f", "#a0a0c8"), "lora": ("#2a9d5c", "#4cc983"),
+           "keyword": ("#8a4fd0", "#c39bff"), "deemphasis": ("#7f8c99", "#8f9aa6"), "error": ("#d0021b", "#ff6b6b")}
+EMPHASIS_SHADES = (("#2f6fd6", "#1f55c0", "#1240a0", "#082c80"),  # light: deeper is darker
+                   ("#6fa8ff", "#8cbaff", "#a9ccff", "#c6ddff"))  # dark: deeper is brighter
+
+
 class PromptHighlighter(QSyntaxHighlighter):
     """Colours emphasis (deeper: stronger), de-emphasis, weights, LoRA tags and unmatched brackets."""
 
-    def __init__(self, document: QTextDocument) -> None:
+    def __init__(self, document: QTextDocument, dark: bool = False) -> None:
         super().__init__(document)
         self._formats: dict[str, QTextCharFormat] = {}
-        for kind, colour, bold in (("weight", "#d08000", True), ("bracket", "#7f7f9f", True),
-                                   ("lora", "#2a9d5c", False), ("keyword", "#8a4fd0", True),
-                                   ("deemphasis", "#7f8c99", False)):
+        self.dark = not dark
+        self.set_dark(dark)
+
+    def set_dark(self, dark: bool) -> None:
+        """Colours readable on a dark (or light) editor background; re-highlights when it changes."""
+        if dark == self.dark:
+            return
+        self.dark = dark
+        for kind, bold in (("weight", True), ("bracket", True), ("lora", False), ("keyword", True),
+                           ("deemphasis", False)):
             fmt = QTextCharFormat()
-            fmt.setForeground(QColor(colour))
+            fmt.setForeground(QColor(COLOURS[kind][dark]))
             if bold:
                 fmt.setFontWeight(QFont.Weight.Bold)
             self._formats[kind] = fmt
         err = QTextCharFormat()
-        err.setForeground(QColor("#d0021b"))
+        err.setForeground(QColor(COLOURS["error"][dark]))
         err.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        err.setUnderlineColor(QColor("#d0021b"))
+        err.setUnderlineColor(QColor(COLOURS["error"][dark]))
         self._formats["error"] = err
+        self.rehighlight()
 
     def _emphasis_format(self, depth: int) -> QTextCharFormat:
         fmt = QTextCharFormat()
         # Deeper nesting weighs more: a stronger blue and a heavier font.
-        shades = ("#2f6fd6", "#1f55c0", "#1240a0", "#082c80")
+        shades = EMPHASIS_SHADES[self.dark]
         fmt.setForeground(QColor(shades[min(depth, len(shades)) - 1]))
         if depth >= 2:
             fmt.setFontWeight(QFont.Weight.Bold)

@@ -15,11 +15,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
 
 from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
                                      JobRecord)
+from studio.ui import theme
 
 COL_ID, COL_JOB, COL_STATE, COL_PROGRESS = range(4)
 MAX_ROWS = 500  # older jobs stay in the database; the dock shows the recent ones
-STATE_COLOURS = {QUEUED: "#6c757d", RUNNING: "#1c7ed6", DONE: "#2f9e44", FAILED: "#e03131",
-                 CANCELLED: "#e8590c", INTERRUPTED: "#9c36b5"}
+# state: (on a light background, on a dark one)
+STATE_COLOURS = {QUEUED: ("#6c757d", "#a3acb5"), RUNNING: ("#1c7ed6", "#5aa9ff"), DONE: ("#2f9e44", "#51cf66"),
+                 FAILED: ("#e03131", "#ff6b6b"), CANCELLED: ("#e8590c", "#ff922b"),
+                 INTERRUPTED: ("#9c36b5", "#da77f2")}
 ProgressRole = Qt.ItemDataRole.UserRole + 1  # (fraction 0..1 or -1, text) for the delegate
 JobIdRole = Qt.ItemDataRole.UserRole + 2
 StateRole = Qt.ItemDataRole.UserRole + 3
@@ -169,6 +172,12 @@ class JobTableModel(QAbstractTableModel):
             return -2.0, self.tr("cancelled") + where
         return -2.0, self.tr("interrupted — retry to run it again")
 
+    @staticmethod
+    def state_colour(state: str) -> QColor:
+        """The state's colour, readable on the current (light or dark) theme."""
+        light, dark = STATE_COLOURS.get(state, ("#000000", "#e3e5e8"))
+        return QColor(dark if theme.is_dark() else light)
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -191,7 +200,7 @@ class JobTableModel(QAbstractTableModel):
             return self._progress(r)
         if role == Qt.ItemDataRole.ForegroundRole and col in (COL_STATE, COL_PROGRESS):
             if col == COL_STATE or rec.state != RUNNING:
-                return QBrush(QColor(STATE_COLOURS.get(rec.state, "#000")))
+                return QBrush(self.state_colour(rec.state))
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_PROGRESS:
             return int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QLogValueAxis, QValueAxis
-from PySide6.QtCore import QMargins, QPointF, Qt, QTimer
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QEvent, QMargins, QPointF, Qt, QTimer
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+
+from studio.ui import theme
 
 # Figures that are not losses: shown as text (steps/s) or not at all, never as lines.
 NOT_PLOTTED = frozenset({"steps_per_s", "lr", "grad_norm", "epoch", "images_per_s"})
@@ -51,6 +53,19 @@ class LossPlot(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self.redraw)
+        self._apply_theme()
+
+    def _apply_theme(self) -> None:
+        """The chart's own light or dark theme, so axes, labels and grid read on either background."""
+        dark = theme.is_dark(self)
+        self.chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight)
+        self.chart.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
+        self.chart.setTitleBrush(self.palette().color(QPalette.ColorRole.Text))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
 
     def add(self, step: int, values: dict) -> None:
         """Buffer one logged step; the chart catches up on the next redraw tick."""

@@ -15,7 +15,7 @@ def test_default_upscaler_by_device(paths):
 
 
 def test_users_choice_wins(paths):
-    ctx = EngineContext.create(paths, Settings(extra={"default_upscaler": "x4plus-anime"}), device="cpu")
+    ctx = EngineContext.create(paths, Settings(default_upscaler="x4plus-anime"), device="cpu")
     assert resolve_upscaler(UpscaleSpec(image="x.png"), ctx).name == "RealESRGAN x4plus-anime"
     assert resolve_upscaler(UpscaleSpec(image="x.png", model="animevideov3-x2"), ctx).name == \
         "RealESRGAN animevideov3 x2"

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 def output_path(ctx: EngineContext, seed: int, now: _dt.datetime | None = None) -> Path:
     """A new, unique PNG path: ``outputs/<YYYY-MM-DD>/<HHMMSS>-<seed>-<random>.png``."""
     now = now or _dt.datetime.now()
-    return ctx.paths.outputs / now.strftime("%Y-%m-%d") / f"{now:%H%M%S}-{seed}-{secrets.token_hex(3)}.png"
+    return ctx.outputs / now.strftime("%Y-%m-%d") / f"{now:%H%M%S}-{seed}-{secrets.token_hex(3)}.png"
 
 
 def _previewer(ctx: EngineContext, facts: dict[str, Any], spec: ImageSpec) -> Previewer:

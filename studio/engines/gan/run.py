@@ -65,9 +65,9 @@ def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineConte
             return JobResult(cancelled=True, info=info)
         frames = [enlarge(f, spec.scale) for f in frames]
         desc = f"Latent walk, seed {spec.seeds[0]} to {spec.walk_to_seed}, {len(frames)} frames, Model: {model_name}"
-        gif = save_gif(frames, output_path(ctx.paths, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".gif"))
+        gif = save_gif(frames, output_path(ctx.outputs, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".gif"))
         strip = walk_strip(frames)
-        png = save_png(strip, output_path(ctx.paths, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".png"),
+        png = save_png(strip, output_path(ctx.outputs, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".png"),
                        spec, desc)
         info.update(frames=len(frames), seconds=round(time.perf_counter() - t0, 3))
         return JobResult(outputs=(str(png), str(gif)), info=info)
@@ -84,7 +84,7 @@ def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineConte
         out = make_grid(images, spec.columns)
         name = f"{stem}-grid-{spec.seeds[0]}"
         desc = f"Grid of {len(images)}, Seeds: {', '.join(map(str, spec.seeds))}, Model: {model_name}"
-    png = save_png(out, output_path(ctx.paths, name, ".png"), spec, desc)
+    png = save_png(out, output_path(ctx.outputs, name, ".png"), spec, desc)
     info.update(count=len(images), seconds=round(time.perf_counter() - t0, 3))
     return JobResult(outputs=(str(png),), info=info)
 

@@ -30,8 +30,8 @@ def canonical_name(name: str) -> str:
 
 
 def resolve_upscaler(spec: UpscaleSpec, ctx: EngineContext) -> ModelEntry:
-    """The spec's upscaler, else the user's default (settings extra "default_upscaler"), else the device's."""
-    name = spec.model or str(ctx.settings.extra.get("default_upscaler", "")) or default_upscaler(ctx.device)
+    """The spec's upscaler, else the user's default (settings "default_upscaler"), else the device's."""
+    name = spec.model or ctx.settings.default_upscaler or default_upscaler(ctx.device)
     return ctx.registry.resolve(canonical_name(name), task="upscale")
 
 
@@ -121,7 +121,7 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
         extra[SPEC_CHUNK] = text[SPEC_CHUNK]
     params = text.get("parameters", "")
     params = (params + "\n" if params else "") + f"Upscaled: {entry.name} ×{s}, from {w}×{h}"
-    dest = output_path(ctx.paths, f"{src.stem}-x{s}", ".png")
+    dest = output_path(ctx.outputs, f"{src.stem}-x{s}", ".png")
     save_png(image, dest, None if SPEC_CHUNK in text else spec, params, extra)
     precision = str(dtype or "torch.float32").removeprefix("torch.")
     info = {"model": entry.name, "scale": s, "precision": precision, "size": [w * s, h * s], "source": str(src),
