@@ -15,7 +15,8 @@ from studio import APP_NAME, __version__
 from studio.core.errors import StudioError, user_message
 
 # Command modules under studio.cli, in the order they appear in --help.
-COMMAND_MODULES = ("gui", "generate", "upscale", "models", "train", "queue", "history", "demo", "selftest")
+COMMAND_MODULES = ("gui", "generate", "upscale", "models", "train", "queue", "history", "settings", "demo",
+                   "selftest")
 
 log = logging.getLogger("studio.cli")
 
