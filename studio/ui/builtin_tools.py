@@ -3,7 +3,7 @@
 ``install_builtin_tools(window)`` is one of the main window's optional installers. It adds:
 - the "Faces" workspace (DCGAN grid by seed, latent walk with GIF export);
 - an "Upscale" menu: upscale the image on the canvas (Ctrl+U) with the chosen Real-ESRGAN model, and
-  an option to upscale every newly generated image automatically.
+  "Upscale every new image", which is the prompt panel's "Upscale result" shown in the menu (one setting).
 The upscaled image is an ordinary upscale job: it shows in the queue and, when done, on the canvas.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from studio.core.builtin_models import UPSCALERS
+from studio.core.builtin_models import CPU_UPSCALER, UPSCALERS
 from studio.core.errors import SpecError
 from studio.core.specs import UpscaleSpec
 from studio.ui.faces_workspace import FacesWorkspace
@@ -31,10 +31,12 @@ class UpscaleTools(QMenu):
         self.upscale_action.triggered.connect(lambda: self.upscale_canvas())
         self.addAction(self.upscale_action)
         window.addAction(self.upscale_action)  # the shortcut works with hidden menus too
+        # One setting: this item shows and sets the prompt panel's "Upscale result" (the upscale runs
+        # inside each image job, so the spec, the PNG and the history all say it).
         self.auto_action = QAction(self.tr("Upscale &every new image"), self)
         self.auto_action.setCheckable(True)
-        self.auto_action.setToolTip(self.tr("Queue an upscale after each finished text-to-image job"))
-        self.auto_action.toggled.connect(lambda on: on and window.pool is not None and self.bind(window.pool))
+        self.auto_action.setToolTip(self.tr("The same setting as “Upscale result” in the prompt panel"))
+        self.auto_action.toggled.connect(self._on_auto_toggled)
         self.addAction(self.auto_action)
         self.addSeparator()
         self.model_group = QActionGroup(self)
@@ -50,7 +52,33 @@ class UpscaleTools(QMenu):
             a.setChecked(info.name == default)
             self.model_group.addAction(a)
             self.addAction(a)
-        self._bound: Any = None
+        self.model_group.triggered.connect(self._on_model_chosen)
+        editor = window.prompt_editor
+        editor.upscale_combo.currentIndexChanged.connect(self._sync_from_editor)
+        window.settings_changed.connect(self._on_settings_changed)
+        self._sync_from_editor()
+
+    def _sync_from_editor(self) -> None:
+        """Show the prompt panel's upscaler: the check mark, and the model when it is one of the menu's."""
+        name = self.window_.prompt_editor.upscaler()
+        self.auto_action.blockSignals(True)
+        self.auto_action.setChecked(bool(name))
+        self.auto_action.blockSignals(False)
+        if name and any(a.data() == name for a in self.model_group.actions()):
+            self.set_model(name)
+
+    def _on_auto_toggled(self, on: bool) -> None:
+        editor = self.window_.prompt_editor
+        editor.set_upscaler((self.model() or self.window_.settings.default_upscaler or CPU_UPSCALER) if on else "")
+
+    def _on_model_chosen(self, action: QAction) -> None:
+        if self.auto_action.isChecked():  # new images use the model chosen here too
+            self.window_.prompt_editor.set_upscaler(str(action.data()) or self.window_.settings.default_upscaler
+                                                    or CPU_UPSCALER)
+
+    def _on_settings_changed(self, settings: Any) -> None:
+        if not self.auto_action.isChecked() or not self.window_.prompt_editor.upscaler():
+            self.set_model(settings.default_upscaler)
 
     def model(self) -> str:
         checked = self.model_group.checkedAction()
@@ -59,12 +87,6 @@ class UpscaleTools(QMenu):
     def set_model(self, name: str) -> None:
         for a in self.model_group.actions():
             a.setChecked(a.data() == name)
-
-    def bind(self, pool: Any) -> None:
-        if self._bound is pool:
-            return
-        self._bound = pool
-        pool.job_finished.connect(self._on_finished)
 
     def upscale_file(self, path: str) -> int | None:
         """Queue an upscale of ``path`` with the chosen model; the job id, or None."""
@@ -77,7 +99,6 @@ class UpscaleTools(QMenu):
         except SpecError as exc:
             self.window_.status.showMessage(str(exc), 8000)
             return None
-        self.bind(pool)
         self.window_.status.showMessage(self.tr("Upscaling with {0}…").format(self.model() or self.tr("the automatic choice")), 4000)
         return job_id
 
@@ -88,17 +109,6 @@ class UpscaleTools(QMenu):
                 self.tr("Nothing to upscale: show a finished image on the canvas first (generate or open one)."), 6000)
             return None
         return self.upscale_file(path)
-
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if not self.auto_action.isChecked():
-            return
-        try:
-            kind = self.window_.pool.job(job_id).spec.kind
-        except (KeyError, ValueError, AttributeError):
-            return
-        if kind == "image":
-            for out in getattr(result, "outputs", ()):
-                self.upscale_file(str(out))
 
 
 def install_builtin_tools(window: Any) -> None:
