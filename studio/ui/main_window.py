@@ -494,6 +494,7 @@ class MainWindow(QMainWindow):
                 spec = spec_from_json(spec_json)
                 if isinstance(spec, ImageSpec):
                     self.prompt_editor.apply_spec(spec)
+                    self.prompt_editor.mark_seed_used()  # the last session's seed: shown, not reused unlocked
             except (ValueError, TypeError, SpecError):
                 log.warning("ignoring unreadable saved editor parameters")
         self.prompt_editor.lock_button.setChecked(s.value("editor/seed_locked", False, type=bool))

@@ -1,8 +1,9 @@
 """The prompt editor: everything that makes an ImageSpec, and the buttons that queue it.
 
 ``generate_requested`` carries the list of specs to queue (one per batch item, seeds
-seed, seed+1, ...). After queueing, an unlocked seed rolls a new random value so the next
-press makes something new; a locked seed stays put for variations of other parameters.
+seed, seed+1, ...). The seed field shows the seed last used, as A1111 does, so it can be copied or
+locked to make that image again. Unlocked, each Generate draws a new random seed first, unless the user
+chose one since (typed, the dice, reused parameters); locked, the field's seed is used every time.
 """
 from __future__ import annotations
 
@@ -153,10 +154,13 @@ class PromptEditor(QWidget):
 
         self.seed_spin = SeedSpinBox()
         self.seed_spin.setObjectName("seed_spin")
+        self.seed_spin.setToolTip(self.tr("The seed of the last image (copy it, or lock it to make that image again)"))
         self.dice_button = QToolButton()
         self.dice_button.setIcon(icon("dice"))
         self.dice_button.setToolTip(self.tr("New random seed"))
         self.dice_button.clicked.connect(self.roll_seed)
+        self._seed_used = False  # the shown seed was used by the last Generate (unlocked: draw anew next time)
+        self.seed_spin.valueChanged.connect(lambda _v: setattr(self, "_seed_used", False))
         self.lock_button = QToolButton()
         self.lock_button.setCheckable(True)
         self.lock_button.toggled.connect(self._update_lock_icon)
@@ -308,6 +312,10 @@ class PromptEditor(QWidget):
     def roll_seed(self) -> None:
         self.seed_spin.set_seed(random_seed())
 
+    def mark_seed_used(self) -> None:
+        """The shown seed has been used: an unlocked seed is drawn anew at the next Generate."""
+        self._seed_used = True
+
     def seed_locked(self) -> bool:
         return self.lock_button.isChecked()
 
@@ -319,9 +327,9 @@ class PromptEditor(QWidget):
 
     def _update_lock_icon(self, locked: bool) -> None:
         self.lock_button.setIcon(icon("lock" if locked else "unlock"))
-        self.lock_button.setToolTip(self.tr("Seed locked: kept after queueing (click to unlock)") if locked
-                                    else self.tr("Seed unlocked: a new random seed after each queueing "
-                                                 "(click to lock)"))
+        self.lock_button.setToolTip(self.tr("Seed locked: every Generate uses this seed (click to unlock)") if locked
+                                    else self.tr("Seed unlocked: each Generate draws a new random seed; the field "
+                                                 "shows the last one used (click to lock it)"))
 
     def _swap_size(self) -> None:
         w, h = self.width_spin.value(), self.height_spin.value()
@@ -370,6 +378,8 @@ class PromptEditor(QWidget):
         if self.model_combo.count() == 0:
             self.show_message(self.tr("No image model installed — open the model manager"), error=True)
             return False
+        if self._seed_used and not self.seed_locked():
+            self.roll_seed()  # a new image; the field then shows the seed this press uses
         specs = self.batch_specs()
         try:
             warnings = specs[0].validate()
@@ -378,8 +388,7 @@ class PromptEditor(QWidget):
             return False
         self.show_message(" ".join(warnings))
         self.generate_requested.emit(specs)
-        if not self.seed_locked():
-            self.roll_seed()
+        self.mark_seed_used()
         return True
 
     def show_message(self, text: str, error: bool = False) -> None:

@@ -41,7 +41,7 @@ def test_prompt_to_canvas_history_and_reuse(studio, qtbot, tiny_sd_dir):
     assert editor.prompt_edit.toPlainText() == "a red fox, (snow:1.2)"  # Ctrl+Enter queued, typed no newline
     ids = studio.queue_view.model.job_ids()
     assert len(ids) == 2  # batch count 2 → two jobs
-    assert editor.seed_spin.seed() != 1234  # the unlocked seed rolled for the next press
+    assert editor.seed_spin.seed() == 1234  # the field shows the seed used (the next press draws a new one)
     qtbot.waitUntil(lambda: len(finished) == 2, timeout=240_000)
 
     # Both ran, in order, with consecutive seeds.

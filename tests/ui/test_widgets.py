@@ -116,15 +116,19 @@ def test_prompt_spans_carry_depth_across_lines():
     assert [s for s in spans if s.kind == "emphasis"][0].start == 0
 
 
-def test_batch_gives_consecutive_seeds_and_unlocked_seed_rolls(window, qtbot):
+def test_batch_gives_consecutive_seeds_and_the_field_shows_the_last_used_seed(window, qtbot):
     editor = window.prompt_editor
     editor.set_models([ModelEntry("sd", "/m/sd", "diffusers")])
-    editor.seed_spin.set_seed(41)
+    editor.seed_spin.set_seed(41)  # a seed the user chose is used by the next press, locked or not
     editor.batch_spin.setValue(3)
     with qtbot.waitSignal(editor.generate_requested) as sig:
         assert editor.queue()
     assert [s.seed for s in sig.args[0]] == [41, 42, 43]
-    assert editor.seed_spin.seed() != 41  # unlocked: a new seed for the next press
+    assert editor.seed_spin.seed() == 41  # the field shows the seed used, as A1111 does
+    with qtbot.waitSignal(editor.generate_requested) as sig:
+        editor.queue()  # unlocked: a new random seed for the next press, and the field shows it
+    used = sig.args[0][0].seed
+    assert used != 41 and editor.seed_spin.seed() == used
     editor.lock_button.setChecked(True)
     editor.seed_spin.set_seed(7)
     editor.batch_spin.setValue(1)
@@ -132,7 +136,11 @@ def test_batch_gives_consecutive_seeds_and_unlocked_seed_rolls(window, qtbot):
         editor.queue()
     assert [s.seed for s in sig.args[0]] == [7] and editor.seed_spin.seed() == 7
     editor.dice_button.click()
-    assert editor.seed_spin.seed() != 7  # (1 in 2**32 to collide)
+    rolled = editor.seed_spin.seed()
+    assert rolled != 7  # (1 in 2**32 to collide)
+    with qtbot.waitSignal(editor.generate_requested) as sig:
+        editor.queue()
+    assert sig.args[0][0].seed == rolled == editor.seed_spin.seed()
 
 
 def test_invalid_spec_is_not_queued(window, qtbot):
