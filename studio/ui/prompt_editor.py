@@ -20,8 +20,10 @@ from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
 from studio.core.registry import ModelEntry
 from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
+from studio.core.prompt_loras import with_tags
 from studio.ui import theme
 from studio.ui.icons import icon
+from studio.ui.lora_picker import LoraPicker
 from studio.ui.prompt_highlighter import PromptHighlighter
 from studio.ui.spin_boxes import SeedSpinBox, SizeSpinBox
 
@@ -77,6 +79,7 @@ class PromptEditor(QWidget):
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.setMinimumContentsLength(12)
         self.model_combo.activated.connect(lambda _i: self._apply_recommended(self.model()))
+        self.model_combo.currentIndexChanged.connect(lambda _i: self._update_model_state())
         self._entries: dict[str, ModelEntry] = {}
         self.browse_model_button = QToolButton()
         self.browse_model_button.setText("…")
@@ -105,6 +108,7 @@ class PromptEditor(QWidget):
 
         self.prompt_edit = PromptEdit(5, self.tr("Describe the image… e.g. a lighthouse at dusk, (oil painting:1.2)"))
         self.prompt_edit.setObjectName("prompt_edit")
+        self.lora_picker = LoraPicker(self.prompt_edit)
         self.negative_edit = PromptEdit(3, self.tr("What to avoid… e.g. blurry, [text]"))
         self.negative_edit.setObjectName("negative_edit")
 
@@ -182,6 +186,7 @@ class PromptEditor(QWidget):
         form.addRow(self.scanning_label)
         form.addRow(self.no_model_box)
         form.addRow(self.tr("Prompt"), self.prompt_edit)
+        form.addRow(self.tr("LoRAs"), self.lora_picker)
         form.addRow(self.tr("Negative"), self.negative_edit)
         form.addRow(self.tr("Size"), size_row)
         form.addRow(self.tr("Steps"), steps_row)
@@ -220,6 +225,8 @@ class PromptEditor(QWidget):
     # -- models ---------------------------------------------------------------------------
     def set_models(self, entries: Iterable[ModelEntry]) -> None:
         """Fill the picker with the usable text-to-image models; keep the current choice when possible."""
+        entries = list(entries)
+        self.lora_picker.set_loras(entries)
         current = self.model()
         self.model_combo.clear()
         self._entries = {}
@@ -297,6 +304,7 @@ class PromptEditor(QWidget):
         self._update_model_state()
 
     def _update_model_state(self) -> None:
+        self.lora_picker.set_model(self._entries.get(self.model()))
         has = self.model_combo.count() > 0
         self.scanning_label.setVisible(not self._models_known and not has)
         self.model_combo.setVisible(has)
@@ -357,7 +365,7 @@ class PromptEditor(QWidget):
 
     def apply_spec(self, spec: ImageSpec) -> None:
         """Fill every field from ``spec`` (reuse parameters)."""
-        self.prompt_edit.setPlainText(spec.prompt)
+        self.prompt_edit.setPlainText(with_tags(spec.prompt, spec.loras))  # LoRAs as A1111 shows them
         self.negative_edit.setPlainText(spec.negative_prompt)
         if spec.model:
             self.set_model(spec.model)
