@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = EngineContext.create(paths, Settings(), device=args.device)
     spec = TrainSpec(family="text2img", data="fashion-colour", out="studio-fashion", steps=args.steps,
                      batch=args.batch, lr=args.lr, size=32, seed=args.seed, sample_every=args.sample_every,
-                     checkpoint_every=0, params=dict(PARAMS, out_dir=str(out)))
+                     checkpoint_every=0, params=dict(PARAMS), overwrite=True)
 
     class Reporter(ConsoleReporter):
         def __init__(self) -> None:
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     cancel = CancelToken()
     if args.minutes:
         threading.Timer(args.minutes * 60, cancel.cancel).start()
-    trainer = Text2ImgTrainer(spec, Reporter(), cancel, ctx)
+    trainer = Text2ImgTrainer(spec, Reporter(), cancel, ctx, out_dir=out)
     t0 = time.time()
     result = trainer.fit()
     if result.cancelled:  # the time limit: keep what was learnt

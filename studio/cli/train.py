@@ -10,6 +10,8 @@ import json
 import sys
 
 from studio.core.errors import SpecError
+from studio.core.model_swap import check_target, train_target
+from studio.core.paths import StudioPaths
 from studio.core.specs import TrainSpec
 
 FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN), vae, ddpm (unconditional diffusion), "
@@ -33,6 +35,8 @@ def register(sub) -> None:
     p.add_argument("family", help=FAMILY_HELP)
     p.add_argument("--data", required=True, metavar="PATH_OR_NAME", help="dataset folder or bundled name")
     p.add_argument("--out", required=True, metavar="NAME", help="name of the trained model (models folder)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing model of this name (only one the studio trained)")
     p.add_argument("--steps", type=int, default=1000, metavar="N", help="optimisation steps (1000)")
     p.add_argument("--batch", type=int, default=32, metavar="N", help="images per step (32)")
     p.add_argument("--lr", type=float, default=2e-4, metavar="F", help="peak learning rate (2e-4)")
@@ -54,9 +58,12 @@ def run_command(args: argparse.Namespace) -> int:
     params = dict(args.param)
     spec = TrainSpec(family=args.family, data=args.data, out=args.out, steps=args.steps, batch=args.batch,
                      lr=args.lr, size=args.size, base=args.base, resume=args.resume, seed=args.seed,
-                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, params=params)
+                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, params=params,
+                     overwrite=args.overwrite)
     if args.size < 8 or args.size % 8:
         raise SpecError(f"--size must be a multiple of 8 and at least 8 (got {args.size}).")
+    spec.validate()  # a bad --out or a taken name fails here, before torch is imported
+    check_target(train_target(StudioPaths.from_env().models, spec.family, spec.out.strip()), spec.overwrite)
     ctx = engine_context()
     if args.device:
         ctx.device = args.device

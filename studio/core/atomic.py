@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, IO, Iterator
 
 
-def _process_umask() -> int:
+def process_umask() -> int:
     """The umask, read without changing it (os.umask() sets it, which races with other threads)."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
@@ -32,7 +32,7 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO]:
     try:
         # mkstemp makes the file private (0600); the result should get the mode any new file gets.
         if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o666 & ~_process_umask())
+            os.fchmod(fd, 0o666 & ~process_umask())
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
             yield fh
             fh.flush()

@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
+from studio.core.names import check_model_name
 from studio.core.paths import StudioPaths
 from studio.core.registry import ModelEntry
 
@@ -38,6 +40,8 @@ def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | 
     lib = paths.models.resolve()
     if src.resolve().is_relative_to(lib):
         raise ModelError(f"{src.name} is already in the model library.")
+    if name is not None:
+        name = check_model_name(name, _("The name given with --name"))
     target_name = (name + (src.suffix if src.is_file() and not Path(name).suffix else "")) if name else src.name
     target = _unique(paths.models / target_name)
     # Copies go under a hidden name first, so a half copy (disk full) is never listed as a model.
@@ -84,8 +88,7 @@ def _own(paths: StudioPaths, entry: ModelEntry) -> Path:
 def rename_model(paths: StudioPaths, entry: ModelEntry, new_name: str) -> Path:
     """Rename a model of the user's library (the file keeps its extension)."""
     p = _own(paths, entry)
-    if not new_name or "/" in new_name or "\\" in new_name or new_name.startswith("."):
-        raise ModelError("A model name cannot be empty, start with a dot or contain slashes.")
+    new_name = check_model_name(new_name)
     target = p.with_name(new_name + (p.suffix if p.is_file() and not Path(new_name).suffix else ""))
     if target.exists():
         raise ModelError(f"A model named {target.name} already exists.")

@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Mapping
 
 from studio.core import prompt_loras
 from studio.core.errors import SpecError
+from studio.core.i18n import _
+from studio.core.names import check_model_name
 
 MAX_PROMPT_CHARS = 4000
 MIN_SIDE, MAX_SIDE = 64, 2048
@@ -211,12 +213,17 @@ class TrainSpec(Spec):
     sample_every: int = 100
     checkpoint_every: int = 500
     params: Mapping[str, Any] = field(default_factory=dict)
+    overwrite: bool = False
+    """Replace an existing model of this name (only one the studio made; the user was asked)."""
 
     def validate(self) -> list[str]:
         if not self.family:
             raise SpecError("Choose what to train (gan, vae, ddpm, text2img, lora, text_lora).")
         if not self.out:
             raise SpecError("Give the trained model a name.")
+        check_model_name(self.out, _("The trained model's name"))
+        if not isinstance(self.overwrite, bool):
+            raise SpecError(_("overwrite must be true or false (got {value!r}).").format(value=self.overwrite))
         _check_range("Steps", self.steps, 1, 10_000_000)
         _check_range("Batch size", self.batch, 1, 4096)
         return []

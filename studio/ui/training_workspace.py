@@ -16,10 +16,11 @@ from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
+from studio.core.model_swap import made_by_studio, train_target
 from studio.core.paths import StudioPaths
 from studio.core.queue_store import CANCELLED, DONE, FAILED, FINAL_STATES, INTERRUPTED, QUEUED, RUNNING
 from studio.core.safetensors_header import SafetensorsError, read_header
@@ -267,6 +268,9 @@ class TrainingWorkspace(QWidget):
             return None
         try:
             spec = self.form.spec(resume=resume)
+            spec = self._confirm_replace(spec)
+            if spec is None:
+                return None
             job_id = self.pool.submit(spec)
         except SpecError as exc:
             self._note(str(exc), error=True)
@@ -283,6 +287,26 @@ class TrainingWorkspace(QWidget):
             self.plot.truncate(checkpoint_step(Path(resume)) or 0)
         self._note(self.tr("Queued training job #{0}.").format(job_id))
         return job_id
+
+    def _confirm_replace(self, spec: TrainSpec) -> TrainSpec | None:
+        """``spec`` (with overwrite when the user agrees to replace the model it names); None to stop."""
+        spec.validate()  # the name is checked before it is used as a folder
+        target = train_target(self.paths.models, spec.family, spec.out.strip())
+        if not (target.exists() or target.is_symlink()):
+            return spec
+        if not made_by_studio(target):
+            self._note(self.tr("A model named “{0}” is already in your models folder and was not made by the "
+                               "studio's trainer; choose another name.").format(target.name), error=True)
+            return None
+        answer = QMessageBox.question(
+            self, self.tr("Replace model"),
+            self.tr("A model named “{0}” already exists. Replace it with the model this training makes?\n"
+                    "(It is replaced only when the training finishes.)").format(target.name),
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if answer != QMessageBox.Yes:
+            self._note(self.tr("Not queued: choose another name to keep “{0}”.").format(target.name))
+            return None
+        return spec.replace(overwrite=True)
 
     def cancel(self) -> None:
         if self.pool is not None and self.job_id is not None and self.job_state not in FINAL_STATES:

@@ -10,7 +10,6 @@ LoRA weights. The result is one ``.safetensors`` file in the diffusers LoRA form
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -18,6 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.model_swap import MARKER_KEY, discard, new_work_folder, swap_in, train_target
+from studio.core.names import check_model_name
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
 from studio.engines.training.trainer import Trainer
 
@@ -185,8 +186,13 @@ class DiffusionLoraTrainer(Trainer):
 
     # ---- the artifact --------------------------------------------------------------------------
     def artifact_path(self) -> Path:
-        folder = Path(self.params.get("out_dir") or (Path(self.ctx.paths.models) / "loras"))
-        return folder / f"{self.spec.out}.safetensors"
+        name = check_model_name(self.spec.out)
+        if self.custom_out_dir is not None:
+            return self.custom_out_dir / f"{name}.safetensors"
+        return train_target(Path(self.ctx.paths.models), self.family, name)
+
+    def targets(self) -> list[Path]:
+        return [self.artifact_path()]
 
     def metadata(self) -> dict[str, str]:
         """Training facts in the kohya/modelspec keys the model manager (and other tools) read."""
@@ -195,7 +201,7 @@ class DiffusionLoraTrainer(Trainer):
                 "ss_sd_model_name": self.base_entry.name, "ss_network_dim": str(rank),
                 "ss_network_alpha": str(float(self.p("alpha") or rank)), "ss_steps": str(self.step),
                 "ss_resolution": f"{self.spec.size},{self.spec.size}", "ss_learning_rate": str(self.spec.lr),
-                "aigc_studio.family": self.family}
+                MARKER_KEY: self.family}
         instance = str(self.p("instance_prompt")).strip()
         if instance:
             meta["modelspec.trigger_phrase"] = instance
@@ -210,9 +216,7 @@ class DiffusionLoraTrainer(Trainer):
         from safetensors.torch import save_file
 
         target = self.artifact_path()
-        tmp = target.with_name(f".{target.stem}.tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        tmp = new_work_folder(target)
         kwargs: dict[str, Any] = {
             "unet_lora_layers": convert_state_dict_to_diffusers(get_peft_model_state_dict(self.unet)),
             "unet_lora_adapter_metadata": self.unet.peft_config["default"].to_dict()}
@@ -227,8 +231,7 @@ class DiffusionLoraTrainer(Trainer):
             tensors = {k: fh.get_tensor(k).contiguous() for k in fh.keys()}
         meta.update(self.metadata())
         save_file(tensors, str(saved), metadata=meta)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        saved.replace(target)  # same folder: an atomic rename
-        shutil.rmtree(tmp, ignore_errors=True)
+        target = self.placed(swap_in(saved, target, self.spec.overwrite), target)  # same folder: renames only
+        discard(tmp)
         self.reporter.log(f"LoRA saved: {target}")
         return target

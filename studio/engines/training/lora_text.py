@@ -9,7 +9,6 @@ model), so the text engine lists it as a model of its own and applies it to its 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,6 +16,7 @@ import torch
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
+from studio.core.model_swap import new_work_folder, swap_in
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
 from studio.engines.training.text_data import IGNORE, load_examples
 from studio.engines.training.trainer import MODEL_CARD_FILE, Trainer
@@ -105,35 +105,24 @@ class TextLoraTrainer(Trainer):
         return {**super().model_card(), "base": self.base_entry.name, "base_path": self.base_path,
                 "rank": int(self.p("rank")), "alpha": float(self.p("alpha"))}
 
+    def targets(self) -> list[Path]:
+        merged = [self.out_dir.with_name(f"{self.out_dir.name}-merged")] if self.p("merge") else []
+        return [self.out_dir, *merged]
+
     def write_artifact(self) -> Path:
         """The adapter folder (peft files + studio_model.json), swapped into place; plus the merged model."""
         target = self.out_dir
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = new_work_folder(target)
         self.model.save_pretrained(str(tmp), safe_serialization=True)
         atomic_write_text(tmp / MODEL_CARD_FILE, json.dumps(self.model_card(), indent=2) + "\n")
-        _swap_in(tmp, target)
+        target = self.placed(swap_in(tmp, target, self.spec.overwrite), target)
         if self.p("merge"):
             merged = target.with_name(f"{target.name}-merged")
-            mtmp = merged.with_name(f".{merged.name}.tmp")
-            shutil.rmtree(mtmp, ignore_errors=True)
+            mtmp = new_work_folder(merged)
             # merge_and_unload changes the weights in place: training is over, so that is fine.
             full = self.model.merge_and_unload()
             full.save_pretrained(str(mtmp), safe_serialization=True)
             self.tokenizer.save_pretrained(str(mtmp))
-            _swap_in(mtmp, merged)
+            merged = self.placed(swap_in(mtmp, merged, self.spec.overwrite), merged)
             self.reporter.log(f"Merged model saved: {merged}")
         return target
-
-
-def _swap_in(tmp: Path, target: Path) -> None:
-    """Replace ``target`` by ``tmp`` (renames only, so a model is never half written)."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.rename(target)

@@ -13,7 +13,6 @@ same weights as an uninterrupted one (exactly, on the CPU).
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -22,6 +21,9 @@ import torch
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
+from studio.core.i18n import _
+from studio.core.model_swap import check_target, new_work_folder, swap_in
+from studio.core.names import check_model_name
 from studio.core.progress import CancelToken, Reporter
 from studio.core.specs import JobResult, TrainSpec, spec_to_dict
 from studio.engines.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
@@ -43,7 +45,7 @@ class Trainer:
     """The family's hyper-parameters and their values when ``spec.params`` does not give them."""
 
     def __init__(self, spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx: Any,
-                 device: str | None = None) -> None:
+                 device: str | None = None, out_dir: Path | None = None) -> None:
         self.spec = spec
         self.params: Mapping[str, Any] = dict(spec.params or {})
         self.reporter = reporter
@@ -51,7 +53,9 @@ class Trainer:
         self.ctx = ctx
         self.device = torch.device(device or self.params.get("device") or getattr(ctx, "device", "cpu") or "cpu")
         self.work_dir = Path(ctx.paths.training) / spec.out
-        self.out_dir = Path(self.params.get("out_dir") or (Path(ctx.paths.models) / spec.out))
+        # The model's place comes from its checked name; only tools in this repo pass another folder.
+        self.custom_out_dir = Path(out_dir) if out_dir is not None else None
+        self.out_dir = self.custom_out_dir if self.custom_out_dir is not None else Path(ctx.paths.models) / check_model_name(spec.out)
         self.step = 0
         self.modules: dict[str, torch.nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
@@ -143,8 +147,14 @@ class Trainer:
         return p
 
     # ---- the loop -----------------------------------------------------------------------------
+    def targets(self) -> list[Path]:
+        """Where the finished model will go (checked before training: an existing model needs overwrite)."""
+        return [self.out_dir]
+
     def fit(self) -> JobResult:
         """Train to ``spec.steps``; returns the artifact folder (or the checkpoint when cancelled)."""
+        for target in self.targets():
+            check_target(target, self.spec.overwrite)
         torch.manual_seed(self.spec.seed)
         self.setup()
         resume = self.resume_path()
@@ -200,21 +210,15 @@ class Trainer:
             grid.save(folder / f"step-{self.step:07d}.png")
 
     def write_artifact(self) -> Path:
-        """Save into a temp folder beside the target, then swap it in (never a half-written model)."""
-        target = self.out_dir
-        tmp = target.with_name(f".{target.name}.tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
+        """Save into a fresh hidden folder beside the target, then swap it in (never a half-written model)."""
+        tmp = new_work_folder(self.out_dir)
         self.save_artifact(tmp)
         atomic_write_text(tmp / MODEL_CARD_FILE, json.dumps(self.model_card(), indent=2) + "\n")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-        return target
+        return self.placed(swap_in(tmp, self.out_dir, self.spec.overwrite), self.out_dir)
+
+    def placed(self, path: Path, intended: Path) -> Path:
+        """``path``, after telling the user when a name taken meanwhile sent the model elsewhere."""
+        if path != intended:
+            self.reporter.log(_("A model named {name!r} appeared during training; this one was saved as "
+                                "{other!r}.").format(name=intended.name, other=path.name))
+        return path
