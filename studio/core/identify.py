@@ -23,7 +23,7 @@ from studio.core.safetensors_header import SafetensorsError, read_header
 
 MAX_DEPTH = 4
 PICKLE_RISK = ("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
-               "(`python main.py models convert NAME`), which reads only the tensors.")
+               "(the conversion reads only the tensors).")
 STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline",
                 "text_lora": "text_lora"}
 META_KEEP = 2000  # characters kept per metadata value (kohya tag lists can be huge)

@@ -7,12 +7,14 @@ hub cache (read-only).
 """
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Mapping
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import Settings
 
@@ -161,13 +163,22 @@ class ModelRegistry:
             usable = [e for e in matches if e.usable]
             matches = usable or matches
             if not matches:
-                raise ModelError(f"No model named {name_or_path!r}. `python main.py models list` shows what is installed.")
+                raise ModelError(self._not_installed(name_or_path, types))
             entry = matches[0]
         if entry.status != "ok":
             raise ModelError(f"Model {entry.name!r} cannot be used: {entry.reason}")
         if types is not None and entry.type not in types:
             raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a {task} model.")
         return self.with_cached_hash(entry)
+
+    def _not_installed(self, name: str, types: Collection[str] | None) -> str:
+        """One line for a name no installed model has, with the closest installed names (a typo)."""
+        names = [e.name for e in self.scan() if e.usable and (types is None or e.type in types)]
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        if close:
+            return _("No model named {name!r} is installed. Did you mean {close}?").format(
+                name=name, close=", ".join(repr(c) for c in close))
+        return _("No model named {name!r} is installed.").format(name=name)
 
     def with_cached_hash(self, entry: ModelEntry) -> ModelEntry:
         """``entry`` with ``details["sha256"/"autov2"]`` when its hash is cached (never hashes)."""

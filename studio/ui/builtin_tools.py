@@ -85,6 +85,12 @@ class UpscaleTools(QMenu):
         return str(checked.data()) if checked is not None else ""
 
     def set_model(self, name: str) -> None:
+        """Choose the upscaler ``name``; one of the user's own is added to the menu first."""
+        if name and not any(a.data() == name for a in self.model_group.actions()):
+            a = QAction(name, self, checkable=True)
+            a.setData(name)
+            self.model_group.addAction(a)
+            self.addAction(a)
         for a in self.model_group.actions():
             a.setChecked(a.data() == name)
 
@@ -114,6 +120,8 @@ class UpscaleTools(QMenu):
 def install_builtin_tools(window: Any) -> None:
     """Add the Faces workspace and the Upscale menu to the main window."""
     window.faces_workspace = FacesWorkspace()
+    window.faces_workspace.set_models(window.installed_models())
+    window.models_scanned.connect(window.faces_workspace.set_models)
     window.add_workspace("faces", window.faces_workspace, window.tr("Faces"))
     window.upscale_tools = UpscaleTools(window)
     bar = window.menuBar()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QMovie, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.builtin_models import FACES_NAME
@@ -30,8 +30,11 @@ class FacesWorkspace(QWidget):
         self.outputs: tuple[str, ...] = ()
         self._movie: QMovie | None = None
 
-        self.model_edit = QLineEdit(FACES_NAME)
-        self.model_edit.setToolTip(self.tr("A GAN model: the built-in faces, or one you trained"))
+        # A list of the installed GANs (the built-in faces and the ones you trained), never a name to type.
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("gan_model")
+        self.model_combo.setToolTip(self.tr("A GAN model: the built-in faces, or one you trained"))
+        self.model_combo.addItem(FACES_NAME, FACES_NAME)
         self.seed_box = SeedSpinBox()
         self.seed_box.set_seed(1)
         self.random_button = QPushButton(self.tr("Random"))
@@ -57,7 +60,7 @@ class FacesWorkspace(QWidget):
         self.message.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow(self.tr("Model"), self.model_edit)
+        form.addRow(self.tr("Model"), self.model_combo)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_box, 1)
         seed_row.addWidget(self.random_button)
@@ -90,6 +93,28 @@ class FacesWorkspace(QWidget):
         layout.addWidget(scroll, 1)
         self._update_enabled()
 
+    def model(self) -> str:
+        return str(self.model_combo.currentData() or FACES_NAME)
+
+    def set_models(self, entries: Iterable[Any]) -> None:
+        """List the usable GANs of a model scan (ModelEntry objects), keeping the current choice."""
+        current = self.model()
+        gans = [(e.title, e.name) for e in entries if e.type == "gan" and e.usable]
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for title, name in gans or [(FACES_NAME, FACES_NAME)]:
+            self.model_combo.addItem(title, name)
+        self.model_combo.blockSignals(False)
+        self.set_model(current)
+
+    def set_model(self, name: str) -> None:
+        """Select the GAN ``name`` (added when the last scan did not list it, e.g. one just trained)."""
+        i = self.model_combo.findData(name)
+        if i < 0:
+            self.model_combo.addItem(name, name)
+            i = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(i)
+
     def _spin(self, lo: int, hi: int, value: int, tip: str) -> QSpinBox:
         box = QSpinBox()
         box.setRange(lo, hi)
@@ -113,7 +138,7 @@ class FacesWorkspace(QWidget):
         seed = self.seed_box.seed()
         walk = self.walk_check.isChecked()
         seeds = (seed,) if walk else tuple((seed + i) % (MAX_SEED + 1) for i in range(self.count_box.value()))
-        spec = GanSpec(model=self.model_edit.text().strip(), seeds=seeds, columns=self.columns_box.value(),
+        spec = GanSpec(model=self.model(), seeds=seeds, columns=self.columns_box.value(),
                        walk_to_seed=self.walk_seed_box.seed() if walk else None, frames=self.frames_box.value(),
                        scale=self.scale_box.value())
         spec.validate()

@@ -44,9 +44,9 @@ OPTIONAL_WORKSPACES = (
 )
 # (module, function): installers other helpers provide, called with the window (e.g. the model
 # manager sets ``window.model_manager_factory``).
-OPTIONAL_INSTALLERS = (("studio.ui.model_manager", "install_model_manager"),
-                       ("studio.ui.builtin_tools", "install_builtin_tools"),
-                       ("studio.ui.edit_tools", "install_canvas_editing"))
+OPTIONAL_INSTALLERS = (("studio.ui.builtin_tools", "install_builtin_tools"),
+                       ("studio.ui.edit_tools", "install_canvas_editing"),
+                       ("studio.ui.model_manager", "install_model_manager"))
 
 
 def _optional_module(name: str) -> Any:
@@ -432,6 +432,10 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_models(entries)
         self.models_scanned.emit(entries)
 
+    def installed_models(self) -> list:
+        """The last scan's ModelEntry list (empty before the first scan ends)."""
+        return list(self._models)
+
     def open_model_manager(self) -> None:
         if self.model_manager_factory is not None:
             window = self.model_manager_factory(self)
@@ -448,7 +452,7 @@ class MainWindow(QMainWindow):
         from studio.ui.settings.dialog import SettingsDialog
         from studio.ui.settings.page import SettingsContext
 
-        dialog = SettingsDialog(SettingsContext(self.paths, list(self._models)), self)
+        dialog = SettingsDialog(SettingsContext(self.paths, self.installed_models()), self)
         if page is not None:
             dialog.show_page(page)
         dialog.saved.connect(self.apply_settings)

@@ -1,11 +1,12 @@
-"""The model manager dock: every model on disk, identified, hashed in the background, importable.
+"""The model manager (the "Models" workspace): every model on disk, identified, hashed in the background,
+importable, and one click (Use, double-click, context menu) from the workspace that uses it.
 
 Pure core code runs here (registry scan, identification, hashing, import/rename/trash) on a
 QThreadPool so the window never freezes; nothing imports torch. Conversion of pickles runs the
 CLI (``models convert``) in a QProcess for the same reason. Downloads open a dialog
 (``studio.ui.download_dialog``) that runs them as jobs; the offline toggle saves the settings.
-Mount it on the main window with ``install_model_manager(window)``: Models → Model manager… then
-opens (and docks) it.
+Mount it on the main window with ``install_model_manager(window)``: a "Models" workspace tab, which
+Models → Model manager… shows. A tab, not a dock: it never widens the window or squeezes the canvas.
 """
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -104,20 +106,25 @@ class _HashTask(QRunnable):
             self.signals.failed.emit(self.path, user_message(exc))
 
 
-class ModelManagerDock(QDockWidget):
+class ModelManager(QWidget):
     """Library table with filter/search, details, import (drop or dialog), hashing, unload.
 
     ``pool`` is a callable returning the JobPool (or None before it starts); ``on_changed`` is
-    called after the library changed (the main window rescans its model pickers)."""
+    called after the library changed (the main window rescans its model pickers). ``use`` opens a
+    model in the workspace that uses it and ``use_label`` names that action ('' when none does)."""
 
     library_changed = Signal()
     scan_finished = Signal()
     offline_changed = Signal(bool)
 
     def __init__(self, paths: StudioPaths, settings: Settings, pool: Callable[[], Any] | None = None,
-                 on_changed: Callable[[], None] | None = None, parent: QWidget | None = None) -> None:
+                 on_changed: Callable[[], None] | None = None, parent: QWidget | None = None,
+                 use: Callable[[ModelEntry], bool] | None = None,
+                 use_label: Callable[[ModelEntry], str] | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("ModelManagerDock")
+        self.setObjectName("ModelManager")
+        self._use = use
+        self._use_label = use_label or (lambda _e: "")
         self.setWindowTitle(self.tr("Model manager"))
         self.paths, self.settings = paths, settings
         self.registry = ModelRegistry(paths, settings)
@@ -134,13 +141,20 @@ class ModelManagerDock(QDockWidget):
         self._closing = False
         self._pending_hash: list[str] = []
         self.entries: list[ModelEntry] = []
+        self._scanned_once = False
         self._build()
         self.setAcceptDrops(True)
-        self.rescan()
+        self._bind_pool()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._scanned_once:  # the first look scans; later scans follow imports, downloads, Rescan
+            self._scanned_once = True
+            self.rescan()
 
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
-        body = QWidget(self)
+        body = self
         lay = QVBoxLayout(body)
         net = QHBoxLayout()
         self.download_button = QPushButton(self.tr("Download…"), body)
@@ -187,6 +201,10 @@ class ModelManagerDock(QDockWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self.table.setMinimumHeight(8 * self.table.verticalHeader().defaultSectionSize())  # rows, not 1.5
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(lambda _idx: self.use_current())
         self.details = QTextBrowser(body)
         self.details.setOpenExternalLinks(False)
         split = QSplitter(Qt.Orientation.Vertical, body)
@@ -203,6 +221,10 @@ class ModelManagerDock(QDockWidget):
         lay.addWidget(self.progress)
 
         buttons = QHBoxLayout()
+        self.use_button = QPushButton(self.tr("Use"), body)
+        self.use_button.setObjectName("use_button")
+        self.use_button.setDefault(True)
+        buttons.addWidget(self.use_button)
         self.import_button = QPushButton(self.tr("Import…"), body)
         self.import_folder_button = QPushButton(self.tr("Import folder…"), body)
         self.hash_button = QPushButton(self.tr("Hash"), body)
@@ -225,11 +247,11 @@ class ModelManagerDock(QDockWidget):
         loaded_row.addWidget(self.loaded_list, 1)
         loaded_row.addWidget(self.unload_button)
         lay.addLayout(loaded_row)
-        self.setWidget(body)
 
         self.search.textChanged.connect(self.proxy.set_text)
         self.kind.currentIndexChanged.connect(lambda _i: self.proxy.set_kind(self.kind.currentData()))
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
+        self.use_button.clicked.connect(self.use_current)
         self.import_button.clicked.connect(self._import_files_dialog)
         self.import_folder_button.clicked.connect(self._import_folder_dialog)
         self.hash_button.clicked.connect(lambda: self.hash_entry(self.current_entry()))
@@ -262,6 +284,8 @@ class ModelManagerDock(QDockWidget):
             self._select_after_scan = ""
         elif current is not None:
             self.select(current.path)
+        else:
+            self._show_details()  # the hint: select a model, or drop files to import
         self._update_buttons()
         self.scan_finished.emit()
         waiting = []
@@ -338,8 +362,49 @@ class ModelManagerDock(QDockWidget):
             body += "".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v)[:300])}</td></tr>" for k, v in meta.items())
         self.details.setHtml(f"<h3>{esc(e.title)}</h3><table cellspacing='3'>{body}</table>")
 
+    def use_current(self) -> bool:
+        """Open the selected model in the workspace that uses it (the Use button, double-click, Enter)."""
+        e = self.current_entry()
+        if e is None or not e.usable or not self._use_label(e) or self._use is None:
+            if e is not None and not e.usable:
+                self.progress_label.setText(self.tr("{0} cannot be used: {1}").format(e.name, e.reason or e.status))
+            return False
+        return bool(self._use(e))
+
+    def _context_menu(self, pos) -> None:
+        idx = self.table.indexAt(pos)
+        if not idx.isValid():
+            return
+        self.table.setCurrentIndex(idx)
+        self.table.selectRow(idx.row())
+        self.context_menu().popup(self.table.viewport().mapToGlobal(pos))
+
+    def context_menu(self) -> QMenu:
+        """The selected model's actions: Use first (bold), then the row of buttons' actions."""
+        e = self.current_entry()
+        menu = QMenu(self)
+        label = self._use_label(e) if e is not None else ""
+        use = menu.addAction(label or self.tr("Use"), self.use_current)
+        use.setEnabled(bool(label) and e is not None and e.usable)
+        font = use.font()
+        font.setBold(True)
+        use.setFont(font)
+        menu.setDefaultAction(use)
+        menu.addSeparator()
+        for button in (self.hash_button, self.rename_button, self.delete_button, self.reveal_button,
+                       self.convert_button):
+            action = menu.addAction(button.text(), button.click)
+            action.setEnabled(button.isEnabled())
+        copy = menu.addAction(self.tr("Copy path"), lambda: QApplication.clipboard().setText(e.path if e else ""))
+        copy.setEnabled(e is not None and bool(e.path))
+        return menu
+
     def _update_buttons(self) -> None:
         e = self.current_entry()
+        label = self._use_label(e) if e is not None else ""
+        self.use_button.setText(label or self.tr("Use"))
+        self.use_button.setEnabled(bool(label) and e is not None and e.usable)
+        self.use_button.setToolTip(self.tr("Open this model where it is used (or double-click it)"))
         own = e is not None and e.source == "user"
         self.hash_button.setEnabled(e is not None and bool(e.path) and e.type != "unknown")
         self.rename_button.setEnabled(own)
@@ -493,8 +558,23 @@ class ModelManagerDock(QDockWidget):
             self.download_dialog.set_offline(offline)
         self.offline_changed.emit(offline)
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Saved settings (model folders, the HF cache, offline mode): list what they make visible."""
+        folders_changed = (settings.model_dirs, settings.scan_hf_cache, settings.hf_cache_dir) != (
+            self.settings.model_dirs, self.settings.scan_hf_cache, self.settings.hf_cache_dir)
+        self.settings = settings
+        self.registry = ModelRegistry(self.paths, settings)
+        self.offline_check.blockSignals(True)
+        self.offline_check.setChecked(settings.offline)
+        self.offline_check.blockSignals(False)
+        self.offline_label.setVisible(settings.offline)
+        if self.download_dialog is not None:
+            self.download_dialog.set_offline(settings.offline)
+        if folders_changed and self._scanned_once:
+            self.rescan()
+
     def open_download_dialog(self) -> Any:
-        """Show the Download dialog (one per dock; it keeps running downloads when closed)."""
+        """Show the Download dialog (one per manager; it keeps running downloads when closed)."""
         from studio.ui.download_dialog import DownloadDialog
 
         if self.download_dialog is None:
@@ -585,18 +665,22 @@ class _Filter(QSortFilterProxyModel):
 
 
 def install_model_manager(window: QMainWindow) -> None:
-    """Make the main window's Models → Model manager… open this dock (created once, docked right)."""
-    holder: dict[str, ModelManagerDock] = {}
+    """Add the "Models" workspace; Models → Model manager… (and the prompt editor's button) show it."""
+    from studio.ui.model_use import use_label, use_model
 
-    def factory(parent: QWidget) -> ModelManagerDock:
-        dock = holder.get("dock")
-        if dock is None:
-            dock = ModelManagerDock(window.paths, window.settings, pool=lambda: getattr(window, "pool", None),
-                                    on_changed=getattr(window, "rescan_models", None), parent=window)
-            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            holder["dock"] = dock
-        dock.rescan()
-        dock.raise_()
-        return dock
+    manager = ModelManager(window.paths, window.settings, pool=lambda: getattr(window, "pool", None),
+                           on_changed=getattr(window, "rescan_models", None),
+                           use=lambda entry: use_model(window, entry), use_label=use_label)
+    window.model_manager = manager
+    window.add_workspace("models", manager, window.tr("Models"))
+    window.settings_changed.connect(manager.apply_settings)
+    # The manager's own offline switch saves the file; the window and the pool take the new value too.
+    manager.offline_changed.connect(lambda off: window.apply_settings(window.settings.replace(offline=off)))
+
+    def factory(parent: QWidget) -> ModelManager:
+        window.show_workspace("models")
+        if manager._scanned_once:
+            manager.rescan()
+        return manager
 
     window.model_manager_factory = factory

@@ -213,6 +213,14 @@ class TextWorkspace(QWidget):
     def model_name(self) -> str:
         return str(self.model_combo.currentData() or "")
 
+    def set_model(self, name: str) -> None:
+        """Select the text model ``name`` (added to the list when a scan has not listed it yet)."""
+        i = self.model_combo.findData(name)
+        if i < 0:
+            self.model_combo.addItem(name, name)
+            i = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(i)
+
     # -- chat actions ----------------------------------------------------------------------------
     def send(self) -> None:
         text = self.chat_input.toPlainText().strip()

@@ -39,13 +39,15 @@ def test_faces_grid_and_walk_from_the_ui(studio, qtbot, tmp_path):
         assert im.n_frames == 6 and im.size == (128, 128)
 
 
-def test_bad_gan_model_shows_the_error(studio, qtbot):
+def test_the_gan_picker_lists_the_installed_gans_only(studio, qtbot):
     ws = studio.faces_workspace
-    ws.model_edit.setText("RealESRGAN x4plus")
-    ws.generate()
-    qtbot.waitUntil(lambda: ws.job_id is None, timeout=60_000)
-    assert "RealESRGAN x4plus" in ws.message.text() and "upscaler model, not a" in ws.message.text()
-    assert ws.generate_button.isEnabled()
+    with qtbot.waitSignal(studio.models_scanned, timeout=30_000) as scanned:
+        studio.rescan_models()
+    gans = [e.name for e in scanned.args[0] if e.type == "gan" and e.usable]
+    listed = [ws.model_combo.itemData(i) for i in range(ws.model_combo.count())]
+    assert listed == gans and "Faces (DCGAN)" in listed
+    assert not any("ESRGAN" in name for name in listed)  # an upscaler cannot be picked as a GAN
+    assert not ws.model_combo.isEditable()
 
 
 def test_upscale_the_canvas_image(studio, qtbot, tmp_path):

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from studio.core.errors import SpecError
 from studio.core.settings import Settings, load_settings
 from studio.core.specs import DownloadSpec, spec_from_json, spec_to_json
-from studio.ui.model_manager import ModelManagerDock
+from studio.ui.model_manager import ModelManager
 from tests.models.conftest import no_network  # noqa: F401 (fixture)
 from tests.models.test_downloads import COMMIT, CONFIG, WEIGHTS, hub  # noqa: F401 (fixture)
 
@@ -32,7 +32,7 @@ def pool(qtbot, paths):
 
 @pytest.fixture()
 def dock(qtbot, paths, pool):
-    d = ModelManagerDock(paths, Settings(), pool=lambda: pool)
+    d = ModelManager(paths, Settings(), pool=lambda: pool)
     qtbot.addWidget(d)
     d.show()
     with qtbot.waitSignal(d.scan_finished, timeout=TIMEOUT):
@@ -128,7 +128,7 @@ def test_cancel_stops_the_download_job(qtbot, dock, pool, hub, paths):
 
 
 def test_offline_mode_blocks_every_network_action(qtbot, paths, pool, hub, no_network):  # noqa: F811
-    d = ModelManagerDock(paths, Settings(), pool=lambda: pool)  # offline: the default
+    d = ModelManager(paths, Settings(), pool=lambda: pool)  # offline: the default
     qtbot.addWidget(d)
     d.show()
     assert d.offline_check.isChecked() and d.offline_label.isVisible()

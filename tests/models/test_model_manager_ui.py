@@ -10,13 +10,13 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from studio.core.settings import Settings
-from studio.ui.model_manager import ModelManagerDock, install_model_manager
+from studio.ui.model_manager import ModelManager
 from tests.models.conftest import sd_checkpoint_shapes, write_st
 
 
 @pytest.fixture()
 def dock(qtbot, paths):
-    d = ModelManagerDock(paths, Settings())
+    d = ModelManager(paths, Settings())
     qtbot.addWidget(d)
     d.show()
     with qtbot.waitSignal(d.scan_finished, timeout=20000):
@@ -77,10 +77,9 @@ def test_imported_model_appears_in_the_prompt_editor_picker(qtbot, paths, tiny_s
     w = MainWindow(paths, Settings())
     qtbot.addWidget(w)
     w.show()
-    install_model_manager(w)
     w.open_model_manager()
-    d = w.findChild(ModelManagerDock)
-    assert d is not None and d.isVisible()
+    d = w.findChild(ModelManager)
+    assert d is not None and d.isVisible() and w.current_workspace() == "models"
     src = tmp_path / "my-pipeline"
     shutil.copytree(tiny_sd_dir, src)
     combo = w.prompt_editor.model_combo
@@ -100,7 +99,7 @@ def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir):
     pool = JobPool(paths, Settings())
     pool.start()
     try:
-        d = ModelManagerDock(paths, Settings(), pool=lambda: pool)
+        d = ModelManager(paths, Settings(), pool=lambda: pool)
         qtbot.addWidget(d)
         with qtbot.waitSignal(pool.job_finished, timeout=120000):
             pool.submit(ImageSpec(prompt="a shoe", model="tiny", steps=2, width=64, height=64, seed=1))

@@ -69,7 +69,7 @@ def load(entry: ModelEntry, device: str, dtype: torch.dtype, config: Path | None
 
     path = Path(entry.path)
     if path.suffix.lower() != ".safetensors":
-        raise ModelError(f"{path.name} is not a .safetensors file; convert it first (`python main.py models convert`).")
+        raise ModelError(f"{path.name} is not a .safetensors file; convert it to safetensors first.")
     if entry.status != "ok":
         raise ModelError(f"{path.name} cannot be used: {entry.reason}")
     config = Path(config) if config else config_for(entry)
