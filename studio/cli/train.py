@@ -14,7 +14,7 @@ from studio.core.model_swap import check_target, train_target
 from studio.core.paths import StudioPaths
 from studio.core.specs import TrainSpec
 
-FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN), vae, ddpm (unconditional diffusion), "
+FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN), vae, ddpm (unconditional diffusion), clip (image-text), "
                "lora (diffusion LoRA, needs --base), text_lora (language-model LoRA, needs --base)")
 
 

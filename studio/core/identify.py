@@ -25,7 +25,9 @@ MAX_DEPTH = 4
 PICKLE_RISK = ("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
                "(the conversion reads only the tensors).")
 STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline",
-                "text_lora": "text_lora"}
+                "text_lora": "text_lora", "clip": "clip"}
+CLIP_TOKENIZER_FILES = (("vocab.json", "merges.txt"), ("tokenizer.json",))
+"""A CLIP folder needs one of these sets of tokenizer files."""
 META_KEEP = 2000  # characters kept per metadata value (kohya tag lists can be huge)
 
 
@@ -252,6 +254,8 @@ def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
             return _entry(base, type=typ, family="studio", status=inner.status, reason=inner.reason,
                           size=inner.size, details={**inner.details, **details})
         details = {**inner.details, **details}
+    if typ == "clip":
+        return _clip_folder(path, base, details)
     safe, pick = _weights_in(path)
     nested = list(path.rglob("*.safetensors"))
     if not safe and not nested:
@@ -368,6 +372,15 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
         details["has_tokenizer"] = bool(tok)
         if not tok:
             details["warning"] = "no tokenizer files in the folder"
+    elif data.get("model_type") == "clip" or "CLIPModel" in archs:
+        return _clip_folder(path, base, details)
+    elif any(a in ("CLIPTextModel", "CLIPTextModelWithProjection", "CLIPVisionModel",
+                   "CLIPVisionModelWithProjection") for a in archs) or data.get("model_type") in ("clip_text_model",
+                                                                                                  "clip_vision_model"):
+        part = "text" if any("Text" in a for a in archs) or data.get("model_type") == "clip_text_model" else "image"
+        return _entry(base, type="unknown", status="unknown", size=size, details={"clip_part": part},
+                      reason=f"only CLIP's {part} tower ({', '.join(archs) or data.get('model_type')}): "
+                             f"scoring needs both towers (a CLIPModel)")
     elif cls:
         return _entry(base, type="unknown", status="unknown", size=size, details={"class": cls},
                       reason=f"a diffusers {cls} on its own (not a pipeline)")
@@ -383,6 +396,38 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
         return _entry(base, type=typ, family=family, status="broken", reason="no weights file in the folder",
                       size=size, details=details)
     return _entry(base, type=typ, family=family, size=size, details=details)
+
+
+def _clip_folder(path: Path, base: dict, details: dict[str, Any]) -> ModelEntry:
+    """A transformers CLIPModel folder: config, weights and tokenizer files must all be there."""
+    size = _size(path)
+    details = {**details, "class": "CLIPModel"}
+    try:
+        cfg = _read_json(path / "config.json")
+    except FileNotFoundError:
+        return _entry(base, type="clip", family="clip", status="broken", size=size, details=details,
+                      reason="config.json is missing from the CLIP folder")
+    except ValueError as exc:
+        return _entry(base, type="clip", family="clip", status="broken", size=size, details=details,
+                      reason=f"config.json is not valid JSON ({exc})")
+    vision = cfg.get("vision_config") if isinstance(cfg.get("vision_config"), dict) else {}
+    for key, label in (("image_size", "image_size"), ("patch_size", "patch_size")):
+        if key in vision:
+            details[label] = vision[key]
+    if "projection_dim" in cfg:
+        details["embed_dim"] = cfg["projection_dim"]
+    params = _folder_params(path)
+    if params:
+        details["parameters"] = params
+    safe, pick = _weights_in(path)
+    if not safe:
+        status, reason = ("unsafe", PICKLE_RISK) if pick else ("broken", "no weights file (model.safetensors) in the "
+                                                                         "CLIP folder")
+        return _entry(base, type="clip", family="clip", status=status, reason=reason, size=size, details=details)
+    if not any(all((path / f).is_file() for f in files) for files in CLIP_TOKENIZER_FILES):
+        return _entry(base, type="clip", family="clip", status="broken", size=size, details=details,
+                      reason="the CLIP folder has no tokenizer files (vocab.json and merges.txt, or tokenizer.json)")
+    return _entry(base, type="clip", family="clip", size=size, details=details)
 
 
 def _peft_folder(path: Path, base: dict) -> ModelEntry:

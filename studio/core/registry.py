@@ -23,14 +23,17 @@ IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan", "studio_
 TEXT_TYPES = ("causal_lm", "gguf", "text_lora")
 UPSCALE_TYPES = ("upscaler",)
 ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd")
+CLIP_TYPES = ("clip",)
+"""Image–text models that score and guide (transformers CLIPModel folders)."""
 """Add-ons applied to a pipeline (not generators on their own)."""
-TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES, "addon": ADDON_TYPES}
+TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES, "addon": ADDON_TYPES,
+              "clip": CLIP_TYPES}
 TYPE_LABELS = {
     "diffusers": "Diffusers pipeline", "sd_single_file": "Checkpoint (single file)",
     "studio_pipeline": "Studio pipeline", "gan": "GAN", "studio_vae": "Studio VAE", "studio_ddpm": "Studio DDPM",
     "causal_lm": "Language model", "gguf": "Language model (GGUF)", "upscaler": "Upscaler", "lora": "LoRA",
     "text_lora": "Text LoRA",
-    "textual_inversion": "Embedding", "vae": "VAE", "taesd": "TAESD (preview VAE)", "unknown": "Unknown",
+    "clip": "CLIP", "textual_inversion": "Embedding", "vae": "VAE", "taesd": "TAESD (preview VAE)", "unknown": "Unknown",
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")
 

@@ -182,7 +182,7 @@ class ModelManager(QWidget):
         self.search.setClearButtonEnabled(True)
         self.kind = QComboBox(body)
         for label, key in ((self.tr("All"), ""), (self.tr("Image"), "image"), (self.tr("Text"), "text"),
-                           (self.tr("Upscale"), "upscale"), (self.tr("Add-ons"), "addon"),
+                           (self.tr("Upscale"), "upscale"), (self.tr("Add-ons"), "addon"), (self.tr("CLIP"), "clip"),
                            (self.tr("Problems"), "problems")):
             self.kind.addItem(label, key)
         bar.addWidget(self.search, 1)

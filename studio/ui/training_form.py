@@ -79,6 +79,9 @@ FAMILIES: tuple[Family, ...] = (
            "on captioned images; generates from prompts in the Image workspace.", 3000, 32, 5e-4, 32,
            "fashion-colour", extras=(Extra("caption_dropout", "Caption dropout", 0.1, "Share of steps "
                                            "trained without the caption, so guidance works.", 0.0, 1.0),)),
+    Family("clip", "CLIP (image–text)", "A small CLIP trained contrastively on captioned images: it scores how "
+           "well an image matches a prompt and steers CLIP-guided generation.", 1600, 256, 1.5e-3, 32,
+           "fashion-colour", sizes=(32, 64)),
     Family("lora", "LoRA for an image model", "Fine-tune a diffusion pipeline on your own images (a folder, "
            "captions in same-name .txt files or one instance prompt).", 500, 1, 1e-4, 512, "",
            needs_base="image", sizes=(256, 384, 512, 640, 768, 1024),

@@ -17,7 +17,10 @@ from studio.ui.training_form import FAMILIES
 def test_every_family_is_listed_with_working_defaults(workspace):
     form = workspace.form
     keys = [form.family_combo.itemData(i) for i in range(form.family_combo.count())]
-    assert keys == ["gan", "vae", "ddpm", "text2img", "lora", "text_lora"]
+    assert keys == ["gan", "vae", "ddpm", "text2img", "clip", "lora", "text_lora"]
+    form.set_family("clip")
+    assert form.size_combo.currentData() == 32 and form.out_name() == "my-clip"
+    assert form.spec().family == "clip"
     form.set_family("gan")
     assert (form.steps_spin.value(), form.batch_spin.value(), form.lr_spin.value()) == (3000, 64, 2e-4)
     assert form.size_combo.currentData() == 32 and form.out_name() == "my-gan"

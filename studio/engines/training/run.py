@@ -14,6 +14,7 @@ FAMILIES: dict[str, str] = {
     "ddpm": "studio.engines.training.ddpm:DdpmTrainer",
     "lora": "studio.engines.training.lora_diffusion:DiffusionLoraTrainer",
     "text_lora": "studio.engines.training.lora_text:TextLoraTrainer",
+    "clip": "studio.engines.training.clip:ClipTrainer",
 }
 
 
