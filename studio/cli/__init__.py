@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 
 from studio import APP_NAME, __version__
 from studio.core.errors import StudioError, user_message
+from studio.core.i18n import _
 
 # Command modules under studio.cli, in the order they appear in --help.
 COMMAND_MODULES = ("gui", "generate", "upscale", "models", "train", "queue", "history", "settings", "demo",
@@ -36,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_failure(message: str) -> None:
+    """The traceback to the studio log; never to stderr (no log handler: logging's last resort would)."""
+    if logging.getLogger().handlers:
+        log.exception(message)
+
+
 def main(argv: list[str] | None = None) -> int:
     from studio.cli.common import setup_logging
 
@@ -45,13 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    setup_logging()
     try:
+        setup_logging()
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
-    except (StudioError, OSError, ValueError, MemoryError, RuntimeError) as exc:
-        log.exception("command failed")
+    except (StudioError, OSError, ValueError, MemoryError, RuntimeError, sqlite3.Error) as exc:
+        _log_failure("command failed")
         print(f"error: {user_message(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line for the user; the traceback is in the log
+        _log_failure("command failed unexpectedly")
+        print(_("error: internal error ({message}); the details are in the studio log.").format(
+            message=user_message(exc)), file=sys.stderr)
         return 1

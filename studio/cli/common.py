@@ -7,6 +7,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter
 from studio.core.settings import load_settings
@@ -42,13 +43,35 @@ def open_gallery(paths: StudioPaths | None = None) -> "GalleryStore":
     return gallery
 
 
+class _LogFile(logging.FileHandler):
+    """The studio log file; when it cannot be written (a full disk), it says so once on stderr and
+    goes quiet instead of printing a "Logging error" traceback for every later record."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        if not self.failed:
+            self.failed = True
+            print(_("warning: the log file {path} cannot be written (is the disk full?); logging stops.")
+                  .format(path=self.baseFilename), file=sys.stderr)
+
+
 def setup_logging() -> None:
-    """Log everything to the studio log file; only warnings reach stderr (through the reporter)."""
+    """Log everything to the studio log file; only warnings reach stderr (through the reporter).
+
+    StudioError (one line) when the studio home is unusable (a file, read-only, not writable).
+    """
     paths = StudioPaths.from_env()
     root = logging.getLogger()
     if any(getattr(h, "_studio", False) for h in root.handlers):
         return
-    handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+    paths.check_usable()
+    try:
+        handler: logging.Handler = _LogFile(paths.log_file, encoding="utf-8")
+    except OSError as exc:  # e.g. a full disk: the command can still run (and say what is wrong)
+        print(_("warning: the log file {path} cannot be opened ({reason}); nothing is logged.").format(
+            path=paths.log_file, reason=exc.strerror or exc), file=sys.stderr)
+        handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._studio = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -11,18 +11,30 @@ from studio.core.errors import SpecError
 from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
 
 
+# Option defaults: with --from-png, an option left at its default keeps the PNG's value.
+_DEFAULTS = dict(prompt="", negative="", model="", seed=None, steps=20, guidance=7.5, width=512, height=512,
+                 scheduler="euler")
+_SPEC_FIELDS = dict(prompt="prompt", negative="negative_prompt", model="model", seed="seed", steps="steps",
+                    guidance="guidance", width="width", height="height", scheduler="scheduler")
+
+
 def register(kinds) -> None:
     p = kinds.add_parser("image", help="generate an image from a prompt",
                          description="Generate images with a local diffusion model and print the PNG paths.")
-    p.add_argument("--prompt", default="", help="what to draw; (word:1.2) weights work as in A1111")
-    p.add_argument("--negative", default="", help="what to avoid")
-    p.add_argument("--model", default="", help="model name (see `models list`) or folder; default: the default model")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: random); batch images use seed+1, +2, ...")
-    p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--guidance", type=float, default=7.5, help="CFG scale")
-    p.add_argument("--width", type=int, default=512)
-    p.add_argument("--height", type=int, default=512)
-    p.add_argument("--scheduler", default="euler", choices=SCHEDULERS)
+    d = _DEFAULTS
+    p.add_argument("--prompt", default=d["prompt"], help="what to draw; (word:1.2) weights work as in A1111")
+    p.add_argument("--negative", default=d["negative"], help="what to avoid")
+    p.add_argument("--model", default=d["model"],
+                   help="model name (see `models list`) or folder; default: the default model")
+    p.add_argument("--seed", type=int, default=d["seed"],
+                   help="seed (default: random); batch images use seed+1, +2, ...")
+    p.add_argument("--steps", type=int, default=d["steps"])
+    p.add_argument("--guidance", type=float, default=d["guidance"], help="CFG scale")
+    p.add_argument("--width", type=int, default=d["width"])
+    p.add_argument("--height", type=int, default=d["height"])
+    p.add_argument("--scheduler", default=d["scheduler"], choices=SCHEDULERS)
+    p.add_argument("--from-png", default="", metavar="PNG",
+                   help="reuse the parameters a PNG carries (ours or A1111's); options given here override them")
     p.add_argument("--lora", action="append", type=_lora_arg, default=[], metavar="NAME[:WEIGHT]",
                    help="apply this LoRA (see `models list`) at WEIGHT (default 1); repeatable. "
                         "<lora:NAME:WEIGHT> in the prompt does the same, as in A1111")
@@ -96,10 +108,22 @@ def main(args: argparse.Namespace) -> int:
 
     if not 1 <= args.batch <= 1000:
         raise ValueError(f"--batch must be between 1 and 1000 (got {args.batch}).")
-    seed = random_seed() if args.seed is None else args.seed
-    base = ImageSpec(prompt=args.prompt, negative_prompt=args.negative, model=args.model, seed=seed,
-                     steps=args.steps, guidance=args.guidance, width=args.width, height=args.height,
-                     scheduler=args.scheduler, upscale=args.upscale.strip(), loras=tuple(args.lora))
+    if args.from_png:
+        from studio.core.pngmeta import read_png_parameters
+
+        base = read_png_parameters(Path(args.from_png)).replace(init_image=None, mask=None)
+        base = base.replace(**{_SPEC_FIELDS[k]: getattr(args, k) for k, d in _DEFAULTS.items()
+                               if getattr(args, k) != d})
+        seed = base.seed
+        if args.upscale.strip():
+            base = base.replace(upscale=args.upscale.strip())
+        if args.lora:
+            base = base.replace(loras=tuple(args.lora))
+    else:
+        seed = random_seed() if args.seed is None else args.seed
+        base = ImageSpec(prompt=args.prompt, negative_prompt=args.negative, model=args.model, seed=seed,
+                         steps=args.steps, guidance=args.guidance, width=args.width, height=args.height,
+                         scheduler=args.scheduler, upscale=args.upscale.strip(), loras=tuple(args.lora))
     base = base.replace(**_edit_fields(args))
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     ctx = engine_context()  # one context: the model loads once for the whole batch

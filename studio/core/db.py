@@ -6,6 +6,7 @@ process killed with SIGKILL loses at most the transaction in flight (WAL keeps t
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -17,12 +18,19 @@ BUSY_TIMEOUT_S = 30.0
 class Database:
     """A thread-safe wrapper around one ``sqlite3`` connection (autocommit; explicit transactions)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        """Opened as an unchanging snapshot (``immutable``): reads work where nothing can be written."""
         # RLock: a transaction may call helpers that query through the same object.
         self._lock = threading.RLock()
+        if read_only:
+            self._conn = sqlite3.connect(f"file:{self.path}?immutable=1", uri=True, isolation_level=None,
+                                         check_same_thread=False)
+            self._conn.row_factory = sqlite3.Row
+            return
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                      check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
@@ -53,6 +61,14 @@ class Database:
         """Run DDL such as ``CREATE TABLE IF NOT EXISTS`` (each statement commits on its own)."""
         with self._lock:
             self._conn.executescript(script)
+
+    def ensure_schema(self, script: str) -> None:
+        """Run idempotent DDL (``CREATE … IF NOT EXISTS``) only when an object it creates is missing:
+        opening an existing database then writes nothing, so reading works even on a full disk."""
+        names = set(re.findall(r"IF NOT EXISTS\s+(\w+)", script))
+        have = {r[0] for r in self.query("SELECT name FROM sqlite_master")}
+        if not names or names - have:
+            self.executescript(script)
 
     def close(self) -> None:
         with self._lock:

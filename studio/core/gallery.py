@@ -87,7 +87,7 @@ class GalleryEntry:
 
 def ensure_schema(db: Database) -> None:
     """Create the gallery tables if missing (idempotent)."""
-    db.executescript(_SCHEMA)
+    db.ensure_schema(_SCHEMA)
 
 
 def _info(text: object) -> dict:

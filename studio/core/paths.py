@@ -6,12 +6,15 @@ beside the code, or inside a PyInstaller bundle.
 """
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from studio import APP_ID
+from studio.core.errors import StudioError
+from studio.core.i18n import _
 
 HOME_ENV = "AIGC_STUDIO_HOME"
 
@@ -47,6 +50,23 @@ class StudioPaths:
         p = self.root.joinpath(*parts)
         p.mkdir(parents=True, exist_ok=True)
         return p
+
+    def check_usable(self) -> None:
+        """StudioError (one line) when the home cannot hold the studio's files: it is a file, on a
+        read-only file system, or not writable. Creates the home when it does not exist yet."""
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise StudioError(_("The studio home {home} is a file, not a folder: move it away, or set {env} "
+                                "to a folder.").format(home=root, env=HOME_ENV))
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            (root / "logs").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StudioError(_("The studio home {home} cannot be created: {reason}. Set {env} to a folder "
+                                "you can write.").format(home=root, reason=exc.strerror or exc, env=HOME_ENV)) from exc
+        if not os.access(root, os.W_OK | os.X_OK):
+            raise StudioError(_("The studio home {home} is not writable ({reason}). Set {env} to a folder you "
+                                "can write.").format(home=root, reason=os.strerror(errno.EACCES), env=HOME_ENV))
 
     @property
     def models(self) -> Path:

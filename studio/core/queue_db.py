@@ -237,21 +237,47 @@ def _copy_rows(source: Path, db: Database) -> tuple[int, int, int]:
     return counts["jobs"], counts["gallery"], lost
 
 
+def _disk_full(exc: BaseException | None) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.Error) and ("disk i/o" in text or "full" in text)
+
+
+def _read_only(path: Path) -> OpenedQueue:
+    """The queue as a read-only snapshot, for a disk too full for SQLite's shared-memory file."""
+    db = Database(path, read_only=True)
+    try:
+        db.query("SELECT name FROM sqlite_master LIMIT 1")
+    except sqlite3.Error as exc:
+        db.close()
+        raise QueueDatabaseError(_("Cannot open the queue database {path}: {reason}.").format(
+            path=path, reason=exc)) from exc
+    notice = _("The disk is full: the queue and history are shown read-only; nothing new can be saved.")
+    log.warning("%s", notice)
+    return OpenedQueue(db, notice)
+
+
 def open_queue_db(path: Path) -> OpenedQueue:
     """The queue database at ``path``, repaired first when damaged (see the module docstring)."""
     path = Path(path)
-    if path.exists() and not path.is_file():
-        problem = _("it is not a file")
-    elif path.is_file():
-        problem = _problem(path)
-    else:
-        problem = ""
-    if not problem:
-        try:
-            return OpenedQueue(Database(path))
-        except sqlite3.Error as exc:
-            raise QueueDatabaseError(_("Cannot open the queue database {path}: {reason}.").format(
-                path=path, reason=exc)) from exc
+    try:
+        if path.exists() and not path.is_file():
+            problem = _("it is not a file")
+        elif path.is_file():
+            problem = _problem(path)
+        else:
+            problem = ""
+        if not problem:
+            try:
+                db = Database(path)
+                db.query("SELECT name FROM sqlite_master LIMIT 1")
+                return OpenedQueue(db)
+            except sqlite3.Error as exc:
+                raise QueueDatabaseError(_("Cannot open the queue database {path}: {reason}.").format(
+                    path=path, reason=exc)) from exc
+    except QueueDatabaseError as exc:
+        if path.is_file() and _disk_full(exc.__cause__):
+            return _read_only(path)
+        raise
     aside = _move_aside(path)
     db = Database(path)
     db.executescript(_schemas())

@@ -160,7 +160,7 @@ class QueueStore:
         """One line saying the database was damaged and repaired on open ("" when it was fine)."""
         self.skipped_rows: list[int] = []
         """Ids of rows :meth:`list` left out because they could not be read at all."""
-        self.db.executescript(_SCHEMA)
+        self.db.ensure_schema(_SCHEMA)
         self._migrate()
         self._owner = process_tag()
         # The gallery lives in the same file so a job's `done` state and its history entries

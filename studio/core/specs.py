@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
@@ -52,8 +53,35 @@ class Spec:
 
 
 def _check_range(name: str, value: float, lo: float, hi: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(_("{name} must be a number (got {value!r}).").format(name=name, value=value))
+    if not math.isfinite(value):
+        raise SpecError(_("{name} must be a finite number (got {value}).").format(name=name, value=value))
     if not (lo <= value <= hi):
-        raise SpecError(f"{name} must be between {lo:g} and {hi:g} (got {value:g}).")
+        raise SpecError(_("{name} must be between {lo:g} and {hi:g} (got {value:g}).").format(
+            name=name, lo=lo, hi=hi, value=value))
+
+
+def _non_finite_path(value: Any, path: str) -> str:
+    """The first place inside ``value`` (nested tuples, lists, dicts) holding NaN or ±inf; "" if none."""
+    stack = [(value, path)]
+    while stack:
+        v, where = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            return where
+        if isinstance(v, (tuple, list)):
+            stack += [(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        elif isinstance(v, Mapping):
+            stack += [(x, f"{where}.{k}") for k, x in v.items()]
+    return ""
+
+
+def check_finite(spec: "Spec") -> None:
+    """SpecError (one line) when any number anywhere in ``spec`` is NaN or infinite."""
+    for f in dataclasses.fields(spec):
+        where = _non_finite_path(getattr(spec, f.name), f.name)
+        if where:
+            raise SpecError(_("{field} must be a finite number, not NaN or infinity.").format(field=where))
 
 
 def _truncate_prompt(text: str, label: str, warnings: list[str]) -> str:
@@ -106,6 +134,7 @@ class ImageSpec(Spec):
     """Upscaler run on the result (text-to-image only; the native image is kept beside it); "" for none."""
 
     def validate(self) -> list[str]:
+        check_finite(self)
         warnings: list[str] = []
         for name, v in (("Width", self.width), ("Height", self.height)):
             if not isinstance(v, int):
@@ -122,6 +151,13 @@ class ImageSpec(Spec):
         _truncate_prompt(self.prompt, "The prompt", warnings)
         _truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
         _check_upscaler_name(self.upscale)
+        for item in self.loras:
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+                    and isinstance(item[1], (int, float)) and not isinstance(item[1], bool)):
+                raise SpecError(_("A LoRA must be given as (name, weight) (got {item!r}).").format(item=item))
+        for name, text in (("prompt", self.prompt), ("negative_prompt", self.negative_prompt)):
+            if not isinstance(text, str):
+                raise SpecError(_("The {field} must be text (got {value!r}).").format(field=name, value=text))
         prompt_loras.check(self.all_loras())
         return warnings
 
@@ -161,6 +197,7 @@ class TextSpec(Spec):
     stop: tuple[str, ...] = ()
 
     def validate(self) -> list[str]:
+        check_finite(self)
         _check_range("Max new tokens", self.max_new_tokens, 1, 32768)
         _check_range("Temperature", self.temperature, 0.0, 5.0)
         _check_range("Top-p", self.top_p, 0.0, 1.0)
@@ -186,6 +223,7 @@ class UpscaleSpec(Spec):
     tile: int = 256
 
     def validate(self) -> list[str]:
+        check_finite(self)
         if not self.image:
             raise SpecError("No image to upscale.")
         _check_range("Tile size", self.tile, 32, 2048)
@@ -217,6 +255,7 @@ class TrainSpec(Spec):
     """Replace an existing model of this name (only one the studio made; the user was asked)."""
 
     def validate(self) -> list[str]:
+        check_finite(self)
         if not self.family:
             raise SpecError("Choose what to train (gan, vae, ddpm, text2img, lora, text_lora).")
         if not self.out:
@@ -226,6 +265,7 @@ class TrainSpec(Spec):
             raise SpecError(_("overwrite must be true or false (got {value!r}).").format(value=self.overwrite))
         _check_range("Steps", self.steps, 1, 10_000_000)
         _check_range("Batch size", self.batch, 1, 4096)
+        _check_range(_("Learning rate"), self.lr, 0.0, 10.0)
         return []
 
     def title(self) -> str:
@@ -248,6 +288,7 @@ class GanSpec(Spec):
     """Saved images are enlarged this many times (Lanczos) for viewing; 1 keeps the model's size."""
 
     def validate(self) -> list[str]:
+        check_finite(self)
         if not self.seeds:
             raise SpecError("Give at least one seed.")
         if len(self.seeds) > 1024:
@@ -292,6 +333,7 @@ class DownloadSpec(Spec):
     expect_bytes: int = 0
 
     def validate(self) -> list[str]:
+        check_finite(self)
         src = self.source.strip()
         if not src:
             raise SpecError("Enter a Hugging Face repo id (org/name) or an https:// URL.")
@@ -335,9 +377,51 @@ def spec_from_dict(data: Mapping[str, Any]) -> Spec:
     if kind not in SPEC_TYPES:
         raise SpecError(f"Unknown job kind {kind!r}.")
     cls = SPEC_TYPES[kind]
-    names = {f.name for f in dataclasses.fields(cls)}
-    kwargs = {k: _tuplify(v) if k != "params" else dict(v) for k, v in data.items() if k in names}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for k, v in data.items():
+        if k in fields:
+            kwargs[k] = _typed_value(kind, fields[k], v)
     return cls(**kwargs)
+
+
+def _field_default(f: dataclasses.Field) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+
+
+def _typed_value(kind: str, f: dataclasses.Field, value: Any) -> Any:
+    """``value`` for field ``f`` (lists → tuples); SpecError when its JSON type is not the field's.
+
+    Specs arrive as JSON from outside (a PNG, the queue file, a remote client): a string where a
+    number belongs, or NaN, must be one clear line, not a TypeError deep inside an engine.
+    """
+    default = _field_default(f)
+    ok = True
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    elif isinstance(default, tuple):
+        ok = isinstance(value, (list, tuple))
+    elif isinstance(default, Mapping):
+        ok = isinstance(value, Mapping)
+    elif default is None and value is not None:  # optional fields: a path (str) or a seed (int)
+        ok = isinstance(value, (str, int)) and not isinstance(value, bool)
+    if not ok:
+        raise SpecError(_("The {field} of a {kind} job has the wrong type ({value!r:.60}).").format(
+            field=f.name, kind=kind, value=value))
+    where = _non_finite_path(value, f.name)
+    if where:
+        raise SpecError(_("{field} must be a finite number, not NaN or infinity.").format(field=where))
+    if isinstance(default, Mapping):
+        return dict(value)
+    return _tuplify(value)
 
 
 def spec_to_json(spec: Spec) -> str:
@@ -345,7 +429,14 @@ def spec_to_json(spec: Spec) -> str:
 
 
 def spec_from_json(text: str) -> Spec:
-    return spec_from_dict(json.loads(text))
+    """The spec in ``text``; SpecError (one line) for text that is not a spec's JSON."""
+    try:
+        data = json.loads(text)
+    except RecursionError as exc:  # e.g. 200 000 nested brackets in a crafted PNG
+        raise SpecError(_("The job specification is nested too deeply to read.")) from exc
+    except (ValueError, TypeError) as exc:
+        raise SpecError(_("The job specification is not valid JSON ({reason}).").format(reason=exc)) from exc
+    return spec_from_dict(data)
 
 
 @dataclass(frozen=True)
