@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (QAction, QColor, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap, QTransform,
                            QWheelEvent)
-from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
-                               QLabel, QMessageBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
+                               QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
 from studio.ui import theme
@@ -151,10 +151,14 @@ class ImageCanvas(QWidget):
         self.zoom_label.setMinimumWidth(48)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
+        # The file name may be cut short; the buttons never are (the row must fit the first-launch canvas).
+        self.info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 2, 4, 2)
         for b in (self.fit_button, self.actual_button, self.copy_button, self.save_button):
             tools.addWidget(b)
+        self.tool_row = tools
+        """The top row; the canvas editor adds its document actions (Open, Undo, Redo, Export) here."""
         tools.addSpacing(8)
         tools.addWidget(self.info_label, 1)
         tools.addWidget(self.zoom_label)

@@ -19,12 +19,13 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGraphicsView,
-                               QLabel, QSlider, QSpinBox, QToolBar, QToolButton, QVBoxLayout, QWidget)
+                               QLabel, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import SpecError, StudioError
 from studio.core.outpaint import Extension
 from studio.core.specs import UpscaleSpec
+from studio.ui.flow_layout import FlowLayout
 from studio.ui.mask_layer import BrushCursor, MaskLayer
 from studio.ui.versions import EditDocument, Version, VersionStrip
 
@@ -91,37 +92,39 @@ class EditTools(QWidget):
         self.export_button = self._button(self.tr("Export…"), self.tr("Save the current version: PNG (with the "
                                                                       "edit chain), JPEG or WebP"))
 
-        # Tool bars, not plain rows: on a narrow canvas what does not fit goes behind a » button.
-        mask_bar = self._bar("mask_tools")
-        for w in (self.open_button, self.brush_button, self.eraser_button, QLabel(self.tr("Size ")), self.size_slider,
-                  self.size_label, QLabel(self.tr("Hardness ")), self.hardness_slider, self.fill_button,
-                  self.clear_button, self.invert_button, self.undo_button, self.redo_button, self.export_button):
-            mask_bar.addWidget(w)
-        edit_bar = self._bar("edit_actions")
-        for w in (QLabel(self.tr("Strength ")), self.strength_slider, self.strength_label, QLabel(self.tr(" Feather ")),
-                  self.blur_spin, self.only_masked_check, self.img2img_button, self.inpaint_button,
-                  self.upscale_button):
-            edit_bar.addWidget(w)
-        outpaint_bar = self._bar("outpaint_tools")
-        outpaint_bar.addWidget(QLabel(self.tr("Extend left/top/right/bottom ")))
-        for w in (*self.outpaint_spins, self.fill_combo, self.outpaint_button):
-            outpaint_bar.addWidget(w)
+        self.document_buttons = (self.open_button, self.undo_button, self.redo_button, self.export_button)
+        """Placed in the canvas's top row by the editor (beside Save as…), so every row fits the canvas."""
+        # Rows that wrap (never a » overflow button): every tool stays visible at any canvas width.
+        mask_row = self._row("mask_tools", (
+            self.brush_button, self.eraser_button, QLabel(self.tr("Size")), self.size_slider, self.size_label,
+            QLabel(self.tr("Hardness")), self.hardness_slider, self.fill_button, self.clear_button,
+            self.invert_button))
+        edit_row = self._row("edit_actions", (
+            QLabel(self.tr("Strength")), self.strength_slider, self.strength_label, QLabel(self.tr("Feather")),
+            self.blur_spin, self.only_masked_check, self.img2img_button, self.inpaint_button, self.upscale_button))
+        outpaint_row = self._row("outpaint_tools", (
+            QLabel(self.tr("Extend left/top/right/bottom")), *self.outpaint_spins, self.fill_combo,
+            self.outpaint_button))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        for bar in (mask_bar, edit_bar, outpaint_bar):
-            layout.addWidget(bar)
+        for row in (mask_row, edit_row, outpaint_row):
+            layout.addWidget(row)
         self.size_slider.valueChanged.connect(lambda v: self.size_label.setText(f"{v} px"))
         self.strength_slider.valueChanged.connect(lambda v: self.strength_label.setText(f"{v / 100:.2f}"))
         self.size_label.setText(f"{self.size_slider.value()} px")
         self.strength_label.setText(f"{self.strength_slider.value() / 100:.2f}")
 
-    def _bar(self, name: str) -> QToolBar:
-        bar = QToolBar(self)
-        bar.setObjectName(name)
-        bar.setMovable(False)
-        bar.setFloatable(False)
-        return bar
+    def _row(self, name: str, widgets: tuple[QWidget, ...]) -> QWidget:
+        row = QWidget(self)
+        row.setObjectName(name)
+        flow = FlowLayout(row)
+        for w in widgets:
+            flow.addWidget(w)
+        policy = row.sizePolicy()
+        policy.setHeightForWidth(True)
+        row.setSizePolicy(policy)
+        return row
 
     def _button(self, text: str, tip: str, checkable: bool = False) -> QToolButton:
         b = QToolButton(self)
@@ -167,6 +170,11 @@ class CanvasEditor(QObject):
         self.strip = VersionStrip(self.doc)
         layout = self.canvas.layout()
         layout.insertWidget(1, self.tools)
+        row = self.canvas.tool_row
+        row.insertWidget(0, self.tools.open_button)
+        at = row.indexOf(self.canvas.save_button) + 1
+        for i, button in enumerate(self.tools.document_buttons[1:]):
+            row.insertWidget(at + i, button)
         layout.addWidget(self.strip)
         self._jobs: dict[int, tuple[str, dict]] = {}
         self._bound: Any = None
@@ -175,6 +183,12 @@ class CanvasEditor(QObject):
         self._connect()
 
     # -- wiring ---------------------------------------------------------------------------------
+    def _enable_undo_shortcuts(self) -> None:
+        """Ctrl+Z/Ctrl+Shift+Z belong to the canvas only while the image workspace is shown."""
+        on = self.window.current_workspace() == "image"
+        for action in self.undo_actions:
+            action.setEnabled(on)
+
     def _connect(self) -> None:
         t = self.tools
         t.open_button.clicked.connect(lambda: self.open_dialog())
@@ -197,9 +211,20 @@ class CanvasEditor(QObject):
         t.undo_button.setEnabled(False)
         t.redo_button.setEnabled(False)
         self.doc.current_changed.connect(self._show_current)
+        # Undo/redo work from anywhere in the image workspace (queue, history, tool buttons…); a text box
+        # with focus keeps Ctrl+Z for its own text (Qt gives a focused editor's shortcut override priority).
+        self.undo_actions: list[QAction] = []
         for text, keys, slot in ((self.tr("Undo edit"), QKeySequence.StandardKey.Undo, self.doc.undo_stack.undo),
-                                 (self.tr("Redo edit"), QKeySequence.StandardKey.Redo, self.doc.undo_stack.redo),
-                                 (self.tr("Paste image"), QKeySequence.StandardKey.Paste, self.paste),
+                                 (self.tr("Redo edit"), QKeySequence.StandardKey.Redo, self.doc.undo_stack.redo)):
+            action = QAction(text, self.window)
+            action.setShortcuts(QKeySequence.keyBindings(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.window.addAction(action)
+            self.undo_actions.append(action)
+        self.window.workspaces.currentChanged.connect(lambda _i: self._enable_undo_shortcuts())
+        self._enable_undo_shortcuts()
+        for text, keys, slot in ((self.tr("Paste image"), QKeySequence.StandardKey.Paste, self.paste),
                                  (self.tr("Smaller brush"), QKeySequence("["), lambda: self.resize_brush(1 / 1.25)),
                                  (self.tr("Bigger brush"), QKeySequence("]"), lambda: self.resize_brush(1.25))):
             action = QAction(text, self.view)
