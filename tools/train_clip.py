@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = EngineContext.create(StudioPaths(home), Settings(), device=args.device)
     spec = TrainSpec(family="clip", data="fashion-colour", out="studio-clip", steps=args.steps, batch=args.batch,
                      lr=args.lr, size=32, seed=args.seed, sample_every=0, checkpoint_every=0,
-                     params=dict(PARAMS, out_dir=str(out)))
-    trainer = ClipTrainer(spec, ConsoleReporter(min_interval=20.0), CancelToken(), ctx)
+                     params=dict(PARAMS), overwrite=True)
+    trainer = ClipTrainer(spec, ConsoleReporter(min_interval=20.0), CancelToken(), ctx, out_dir=out)
     t0 = time.time()
     trainer.fit()
     minutes = (time.time() - t0) / 60
