@@ -249,6 +249,16 @@ class GalleryStore:
                              " ORDER BY n DESC, model")
         return [r["model"] for r in rows]
 
+    def restore(self, entry: GalleryEntry) -> None:
+        """Put a deleted entry back exactly as it was (same id, so its place in the history returns)."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO gallery(id, job_id, kind, media, created, spec_json, path, text, prompt,"
+                " negative_prompt, model, seed, info_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (entry.id, entry.job_id, entry.kind, entry.media, entry.created, entry.spec_json, entry.path,
+                 entry.text, entry.prompt, entry.negative_prompt, entry.model, entry.seed,
+                 json.dumps(dict(entry.info), ensure_ascii=False, default=str)))
+
     def delete(self, entry_id: int, delete_file: bool = False) -> bool:
         """Remove an entry (and, if asked, its output file). False when it did not exist."""
         with self.db.transaction() as conn:

@@ -3,24 +3,32 @@
 Click shows an image on the canvas; "Reuse parameters" (button, context menu or double
 click) fills the prompt editor from the job spec stored with the output, or from the PNG's
 own text chunks (any A1111-style PNG works through "Open PNG…"). Thumbnails are decoded off
-the GUI thread and cached small.
+the GUI thread and cached small. "Move to trash" (Delete key, button, context menu) removes the
+selected images from the history and holds their files for an Undo; then they go to the system trash.
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLineEdit, QListView, QListWidget, QListWidgetItem,
-                               QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QGuiApplication, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem,
+                               QMenu, QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
 from studio.core.gallery import GalleryEntry
+from studio.core.paths import StudioPaths
 from studio.core.specs import ImageSpec, Spec
+from studio.core.trash import HeldFile, hold, release, release_leftovers, restore
+from studio.ui import theme
 from studio.ui.image_loader import ImageLoader
 
+log = logging.getLogger(__name__)
+
+UNDO_SECONDS = 20  # how long a deletion can be undone before its files go to the system trash
 THUMB = 96
 MAX_ENTRIES = 200
 MAX_THUMBS = 3 * MAX_ENTRIES  # cached thumbnails (~37 KB each)
@@ -40,10 +48,14 @@ class HistoryStrip(QWidget):
     show_requested = Signal(str)  # image path to show on the canvas
     reuse_requested = Signal(object)  # ImageSpec for the prompt editor
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, paths: StudioPaths | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("HistoryStrip")
+        self.paths = paths
         self.gallery: Any = None
+        self._deleted: list[tuple[GalleryEntry, HeldFile | None]] = []  # the last deletion, until undone or released
+        self._release_timer = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000)
+        self._release_timer.timeout.connect(self.release_deleted)
         self._thumbs: dict[str, QImage] = {}
         self._loader = ImageLoader(threads=1, parent=self)
         self._loader.loaded.connect(self._on_thumb)
@@ -59,6 +71,7 @@ class HistoryStrip(QWidget):
         self.list.setIconSize(QSize(THUMB, THUMB))
         self.list.setGridSize(QSize(THUMB + 12, THUMB + 12))
         self.list.setUniformItemSizes(True)
+        self.list.setSelectionMode(QListView.SelectionMode.ExtendedSelection)  # a whole batch can go at once
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setMinimumHeight(THUMB + 30)
@@ -68,6 +81,7 @@ class HistoryStrip(QWidget):
         self.list.itemActivated.connect(self._on_click)
         self.list.itemDoubleClicked.connect(lambda item: self.reuse(item))
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.list.itemSelectionChanged.connect(self._update_buttons)
 
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("history_search")
@@ -83,20 +97,55 @@ class HistoryStrip(QWidget):
         self.open_png_button = QPushButton(self.tr("Open PNG…"))
         self.open_png_button.setToolTip(self.tr("Load the parameters of any PNG (also from other tools)"))
         self.open_png_button.clicked.connect(lambda: self.open_png())
+        self.delete_button = QPushButton(self.tr("Move to trash"))
+        self.delete_button.setObjectName("history_delete")
+        self.delete_button.setToolTip(self.tr("Remove the selected images from the history and move their files "
+                                              "to the trash (Delete); Undo brings them back"))
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        delete_action = QAction(self.tr("Move to trash"), self.list)
+        delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_action.triggered.connect(lambda: self.delete_selected())
+        self.list.addAction(delete_action)
+        self.undo_label = QLabel()
+        self.undo_label.setObjectName("history_undo_label")
+        self.undo_label.setWordWrap(True)
+        self.undo_button = QPushButton(self.tr("Undo"))
+        self.undo_button.setObjectName("history_undo")
+        self.undo_button.clicked.connect(lambda: self.undo_delete())
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("history_empty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setStyleSheet(theme.css("muted"))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.list)
+        self.stack.addWidget(self.empty_label)
 
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.search_edit)
         side.addWidget(self.reuse_button)
         side.addWidget(self.open_png_button)
+        side.addWidget(self.delete_button)
         side.addStretch(1)
         side_widget = QWidget()
         side_widget.setLayout(side)
         side_widget.setFixedWidth(170)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.list, 1)
+        undo_row = QHBoxLayout()  # "2 images moved to the trash. [Undo]" above the thumbnails, while it can be undone
+        undo_row.setContentsMargins(0, 0, 0, 0)
+        undo_row.addWidget(self.undo_label, 1)
+        undo_row.addWidget(self.undo_button)
+        main = QVBoxLayout()
+        main.setContentsMargins(0, 0, 0, 0)
+        main.setSpacing(2)
+        main.addLayout(undo_row)
+        main.addWidget(self.stack, 1)
+        layout.addLayout(main, 1)
         layout.addWidget(side_widget)
+        self._show_undo(0)
         self._update_buttons()
 
     def _make_placeholder(self) -> QIcon:
@@ -108,6 +157,10 @@ class HistoryStrip(QWidget):
     def bind(self, gallery: Any) -> None:
         """Show the image entries of a GalleryStore."""
         self.gallery = gallery
+        if self.paths is not None:
+            released = release_leftovers(self.paths)  # a deletion the last run could not finish
+            if released:
+                log.info("sent %d file(s) left from an earlier deletion to the trash", released)
         self.refresh()
 
     def refresh(self) -> None:
@@ -121,6 +174,12 @@ class HistoryStrip(QWidget):
         self.list.clear()
         for e in entries:
             self._add_item(e)
+        if entries:
+            self.stack.setCurrentWidget(self.list)
+        else:
+            self.empty_label.setText(self.tr("No images match “{0}”.").format(query) if query
+                                     else self.tr("No images yet: what you generate appears here."))
+            self.stack.setCurrentWidget(self.empty_label)
         if current is not None:
             for i in range(self.list.count()):
                 if self.entry(self.list.item(i)).id == current.id:
@@ -170,6 +229,75 @@ class HistoryStrip(QWidget):
 
     def _update_buttons(self) -> None:
         self.reuse_button.setEnabled(self.current_entry() is not None)
+        self.delete_button.setEnabled(bool(self.list.selectedItems()) and self.gallery is not None)
+
+    # -- deleting ---------------------------------------------------------------------------
+    def selected_entries(self) -> list[GalleryEntry]:
+        return [e for e in (self.entry(i) for i in self.list.selectedItems()) if e is not None]
+
+    def delete_selected(self) -> int:
+        """Remove the selected images from the history and hold their files for Undo; how many went."""
+        entries = self.selected_entries()
+        if not entries or self.gallery is None:
+            return 0
+        self.release_deleted()  # one deletion can be undone at a time: the previous one goes to the trash
+        deleted: list[tuple[GalleryEntry, HeldFile | None]] = []
+        problem = ""
+        for e in entries:
+            held = None
+            if self.paths is not None and e.path and os.path.isfile(e.path):
+                try:
+                    held = hold(self.paths, Path(e.path))
+                except StudioError as exc:
+                    problem = str(exc)
+                    continue  # the file stays, and so does its entry
+            self.gallery.delete(e.id)
+            deleted.append((e, held))
+        self._deleted = deleted
+        self.refresh()
+        self._show_undo(len(deleted), problem)
+        if deleted:
+            self._release_timer.start()
+        return len(deleted)
+
+    def undo_delete(self) -> int:
+        """Bring the last deleted images back (files and history entries); how many came back."""
+        self._release_timer.stop()
+        back, problem = 0, ""
+        for e, held in self._deleted:
+            try:
+                if held is not None:
+                    restore(held)
+            except StudioError as exc:
+                problem = str(exc)
+                continue
+            self.gallery.restore(e)
+            back += 1
+        self._deleted = []
+        self.refresh()
+        self._show_undo(0, problem)
+        return back
+
+    def release_deleted(self) -> None:
+        """End the undo window: the held files go to the system trash."""
+        self._release_timer.stop()
+        for _e, held in self._deleted:
+            if held is not None:
+                release(held)
+        self._deleted = []
+        self._show_undo(0)
+
+    def _show_undo(self, count: int, problem: str = "") -> None:
+        if problem:
+            self.undo_label.setText(problem)
+            self.undo_label.setStyleSheet(theme.css("error", self))
+        else:
+            text = (self.tr("1 image moved to the trash.") if count == 1
+                    else self.tr("{0} images moved to the trash.").format(count) if count else "")
+            self.undo_label.setText(text)
+            self.undo_label.setStyleSheet("")
+        self.undo_label.setVisible(bool(count or problem))
+        self.undo_button.setVisible(bool(count))
 
     # -- actions ----------------------------------------------------------------------------
     def _on_click(self, item: QListWidgetItem) -> None:
@@ -221,6 +349,10 @@ class HistoryStrip(QWidget):
         menu.addAction(self.tr("Show on canvas"), lambda: self._on_click(item))
         menu.addAction(self.tr("Reuse parameters"), lambda: self.reuse(item))
         menu.addSeparator()
+        if not item.isSelected():
+            self.list.clearSelection()
+            item.setSelected(True)
+        menu.addAction(self.tr("Move to trash"), lambda: self.delete_selected())
         menu.addAction(self.tr("Copy prompt"), lambda: QGuiApplication.clipboard().setText(e.prompt))
         menu.addAction(self.tr("Copy file path"), lambda: QGuiApplication.clipboard().setText(e.path))
         if e.path and os.path.exists(e.path):

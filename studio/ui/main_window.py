@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
 
         self.prompt_editor = PromptEditor()
         self.queue_view = QueueView()
-        self.history = HistoryStrip()
+        self.history = HistoryStrip(paths)
         self.prompt_dock = self._dock("prompt_dock", self.tr("Prompt"), self.prompt_editor,
                                       Qt.DockWidgetArea.LeftDockWidgetArea)
         self.queue_dock = self._dock("queue_dock", self.tr("Queue"), self.queue_view,
@@ -530,6 +530,7 @@ class MainWindow(QMainWindow):
         workspace = self.current_workspace()
         self.save_ui_state()
         ui_settings(self.paths).setValue("window/workspace", workspace)
+        self.history.release_deleted()  # the undo window ends with the session: deleted files go to the trash
         self._loader.wait(2000)
         self.scanner.wait(2000)
         super().closeEvent(event)
