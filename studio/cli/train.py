@@ -13,9 +13,12 @@ from studio.core.errors import SpecError
 from studio.core.model_swap import check_target, train_target
 from studio.core.paths import StudioPaths
 from studio.core.specs import TrainSpec
+from studio.core.training_families import FAMILY_KEYS, family
 
-FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN), vae, ddpm (unconditional diffusion), clip (image-text), "
-               "lora (diffusion LoRA, needs --base), text_lora (language-model LoRA, needs --base)")
+FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN, or the fully-connected GAN with --param arch=mlp), "
+               "vae, ddpm (unconditional diffusion), clip (image-text), lora (diffusion LoRA, needs --base), "
+               "text_lora (language-model LoRA, needs --base). Steps, batch, learning rate and size default "
+               "to the family's own values (as in the window's Training form)")
 
 
 def _param(text: str) -> tuple[str, object]:
@@ -32,15 +35,15 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train a model (text2img, ...) and save it to the models folder",
                        description="Train FAMILY on a dataset: a bundled name (fashion-colour, fashion-mnist, "
                                    "mnist5k, digits) or a folder of images with same-stem .txt captions.")
-    p.add_argument("family", help=FAMILY_HELP)
+    p.add_argument("family", choices=FAMILY_KEYS, metavar="FAMILY", help=FAMILY_HELP)
     p.add_argument("--data", required=True, metavar="PATH_OR_NAME", help="dataset folder or bundled name")
     p.add_argument("--out", required=True, metavar="NAME", help="name of the trained model (models folder)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing model of this name (only one the studio trained)")
-    p.add_argument("--steps", type=int, default=1000, metavar="N", help="optimisation steps (1000)")
-    p.add_argument("--batch", type=int, default=32, metavar="N", help="images per step (32)")
-    p.add_argument("--lr", type=float, default=2e-4, metavar="F", help="peak learning rate (2e-4)")
-    p.add_argument("--size", type=int, default=32, metavar="N", help="image side in pixels (32)")
+    p.add_argument("--steps", type=int, default=None, metavar="N", help="optimisation steps (family default)")
+    p.add_argument("--batch", type=int, default=None, metavar="N", help="images per step (family default)")
+    p.add_argument("--lr", type=float, default=None, metavar="F", help="peak learning rate (family default)")
+    p.add_argument("--size", type=int, default=None, metavar="N", help="image side in pixels (family default)")
     p.add_argument("--base", default="", metavar="MODEL", help="model to fine-tune (LoRA families)")
     p.add_argument("--resume", default="", metavar="CKPT", help="checkpoint file/folder, or 'last'")
     p.add_argument("--device", default="", choices=("", "cpu", "cuda", "mps"), help="default: the studio setting")
@@ -48,28 +51,39 @@ def register(sub) -> None:
     p.add_argument("--sample-every", type=int, default=0, metavar="N", help="save a sample grid every N steps")
     p.add_argument("--checkpoint-every", type=int, default=500, metavar="N", help="checkpoint every N steps (500)")
     p.add_argument("--param", action="append", type=_param, default=[], metavar="KEY=VALUE",
-                   help="family option, e.g. channels=[32,64] caption_dropout=0.1 (repeatable)")
+                   help="family option, e.g. arch=mlp channels=[32,64] caption_dropout=0.1 (repeatable); "
+                        "an option the family does not have is an error that lists the valid ones")
     p.set_defaults(func=run_command)
+
+
+def build_spec(args: argparse.Namespace) -> TrainSpec:
+    """The TrainSpec of the command line: flags given, else the family's defaults (validated)."""
+    fam = family(args.family)
+    params = dict(args.param)
+    if args.sample_every:
+        # Sample grids land beside the checkpoints: the console cannot show pictures.
+        params["save_samples"] = True
+    size = args.size if args.size is not None else (fam.size or TrainSpec.size)
+    spec = TrainSpec(family=fam.key, data=args.data, out=args.out,
+                     steps=args.steps if args.steps is not None else fam.steps,
+                     batch=args.batch if args.batch is not None else fam.batch,
+                     lr=args.lr if args.lr is not None else fam.lr, size=size, base=args.base,
+                     resume=args.resume, seed=args.seed, sample_every=args.sample_every,
+                     checkpoint_every=args.checkpoint_every, params=params, overwrite=args.overwrite)
+    if fam.sizes and (size < 8 or size % 8):
+        raise SpecError(f"--size must be a multiple of 8 and at least 8 (got {size}).")
+    spec.validate()  # a bad --out, a taken name or an unknown --param fails here, before torch is imported
+    return spec
 
 
 def run_command(args: argparse.Namespace) -> int:
     from studio.cli.common import engine_context, run_in_process
 
-    params = dict(args.param)
-    spec = TrainSpec(family=args.family, data=args.data, out=args.out, steps=args.steps, batch=args.batch,
-                     lr=args.lr, size=args.size, base=args.base, resume=args.resume, seed=args.seed,
-                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, params=params,
-                     overwrite=args.overwrite)
-    if args.size < 8 or args.size % 8:
-        raise SpecError(f"--size must be a multiple of 8 and at least 8 (got {args.size}).")
-    spec.validate()  # a bad --out or a taken name fails here, before torch is imported
+    spec = build_spec(args)
     check_target(train_target(StudioPaths.from_env().models, spec.family, spec.out.strip()), spec.overwrite)
     ctx = engine_context()
     if args.device:
         ctx.device = args.device
-    if args.sample_every:
-        # Sample grids land beside the checkpoints: the console cannot show pictures.
-        params["save_samples"] = True
     result = run_in_process(spec, ctx)
     if result.cancelled:
         print(f"cancelled; checkpoint kept: {result.info.get('checkpoint')} (resume with --resume last)",

@@ -266,6 +266,9 @@ class TrainSpec(Spec):
         _check_range("Steps", self.steps, 1, 10_000_000)
         _check_range("Batch size", self.batch, 1, 4096)
         _check_range(_("Learning rate"), self.lr, 0.0, 10.0)
+        from studio.core.training_families import check_params
+
+        check_params(self.family, self.params or {})  # a misspelt option is an error, never ignored
         return []
 
     def title(self) -> str:

@@ -1,7 +1,8 @@
 """The Training workspace's settings form: family, dataset, base model, hyper-parameters, output name.
 
-Each family has defaults that train something recognisable on the bundled datasets; choosing a
-family applies them. Family-specific options (LoRA rank, VAE β, …) go into ``TrainSpec.params``.
+Each family has defaults that train something recognisable on the bundled datasets
+(``studio.core.training_families``, which the trainers and the CLI read too); choosing a family
+applies them. Family-specific options (LoRA rank, VAE β, …) go into ``TrainSpec.params``.
 The form never imports the engines: every family is listed, and a family whose trainer is not
 installed fails as a job with a clear message.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,6 +23,7 @@ from studio.core import datasets_info
 from studio.core.errors import SpecError
 from studio.core.registry import TEXT_TYPES
 from studio.core.specs import TrainSpec
+from studio.core.training_families import FAMILIES, Family, family
 from studio.ui.spin_boxes import SeedSpinBox
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
@@ -30,82 +31,6 @@ FOLDER_ITEM = "__folder__"
 # Base models a LoRA can be trained on (the registry's types).
 DIFFUSION_BASE_TYPES = ("diffusers", "sd_single_file")  # what the LoRA trainer accepts
 LM_BASE_TYPES = tuple(t for t in TEXT_TYPES if t != "gguf")  # GGUF files are inference-only
-
-
-@dataclass(frozen=True)
-class Extra:
-    """A family-specific option stored in ``TrainSpec.params[key]``."""
-
-    key: str
-    label: str
-    default: Any
-    tooltip: str
-    lo: float = 0
-    hi: float = 1_000_000
-
-
-@dataclass(frozen=True)
-class Family:
-    key: str
-    title: str
-    description: str
-    steps: int
-    batch: int
-    lr: float
-    size: int
-    dataset: str
-    needs_base: str = ""
-    """'' (trains from scratch), 'image' (a diffusion pipeline) or 'text' (a causal LM)."""
-    text_data: bool = False
-    sizes: tuple[int, ...] = (16, 32, 64, 128)
-    extras: tuple[Extra, ...] = ()
-
-
-FAMILIES: tuple[Family, ...] = (
-    Family("gan", "GAN (DCGAN)", "A generator and a discriminator trained against each other: sharp images, "
-           "no text control. Samples use fixed noise so you can watch them improve.", 3000, 64, 2e-4, 32,
-           "fashion-mnist", extras=(Extra("latent_dim", "Latent size", 100, "Length of the random vector the "
-                                          "generator turns into an image.", 8, 512),
-                                    Extra("beta1", "Adam β1", 0.5, "Adam's first momentum; 0.5 keeps GAN "
-                                          "training stable (DCGAN paper).", 0.0, 0.99))),
-    Family("vae", "VAE", "An encoder/decoder with a latent space: smooth but blurrier images; reconstruction "
-           "and KL losses are plotted.", 3000, 64, 1e-3, 32, "fashion-mnist",
-           extras=(Extra("beta", "KL weight β", 1.0, "Weight of the KL term: higher gives a smoother latent "
-                         "space and blurrier images.", 0.0, 100.0),
-                   Extra("latent_dim", "Latent size", 32, "Size of the latent vector.", 2, 512))),
-    Family("ddpm", "Diffusion (DDPM, unconditional)", "A UNet2DModel learning to denoise: slow to train, best "
-           "quality of the from-scratch families; no prompts.", 5000, 64, 2e-4, 32, "fashion-mnist"),
-    Family("text2img", "Text-to-image diffusion", "A small diffusion model with its own text encoder, trained "
-           "on captioned images; generates from prompts in the Image workspace.", 3000, 32, 5e-4, 32,
-           "fashion-colour", extras=(Extra("caption_dropout", "Caption dropout", 0.1, "Share of steps "
-                                           "trained without the caption, so guidance works.", 0.0, 1.0),)),
-    Family("clip", "CLIP (image–text)", "A small CLIP trained contrastively on captioned images: it scores how "
-           "well an image matches a prompt and steers CLIP-guided generation.", 1600, 256, 1.5e-3, 32,
-           "fashion-colour", sizes=(32, 64)),
-    Family("lora", "LoRA for an image model", "Fine-tune a diffusion pipeline on your own images (a folder, "
-           "captions in same-name .txt files or one instance prompt).", 500, 1, 1e-4, 512, "",
-           needs_base="image", sizes=(256, 384, 512, 640, 768, 1024),
-           extras=(Extra("rank", "Rank", 8, "Size of the LoRA matrices: higher learns more detail and "
-                         "makes a bigger file.", 1, 256),
-                   Extra("alpha", "Alpha", 8, "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
-                   Extra("instance_prompt", "Instance prompt", "", "Caption for images without a .txt file, "
-                         "e.g. 'a photo of sks dog'."),
-                   Extra("train_text_encoder", "Train text encoder", False, "Also adapt the text encoder: learns "
-                         "new words better, uses more memory."))),
-    Family("text_lora", "LoRA for a language model", "Fine-tune a causal LM on a text file or JSONL of "
-           "instruction/response pairs; use it in the Text workspace.", 200, 4, 2e-4, 0, "",
-           needs_base="text", text_data=True, sizes=(),
-           extras=(Extra("rank", "Rank", 8, "Size of the LoRA matrices.", 1, 256),
-                   Extra("alpha", "Alpha", 16, "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
-                   Extra("max_length", "Max tokens", 512, "Longer examples are cut to this many tokens.",
-                         32, 32768),
-                   Extra("merge", "Also save merged", False, "Besides the adapter, save a copy of the model with "
-                         "the LoRA merged in (as large as the base model)."))),
-)
-
-
-def family(key: str) -> Family:
-    return next(f for f in FAMILIES if f.key == key)
 
 
 class TrainingForm(QWidget):
@@ -354,7 +279,11 @@ class TrainingForm(QWidget):
         self._extra_widgets = {}
         for e in f.extras:
             w: QWidget
-            if isinstance(e.default, bool):
+            if e.choices:
+                w = QComboBox()
+                w.addItems(list(e.choices))
+                w.setCurrentText(str(e.default))
+            elif isinstance(e.default, bool):
                 w = QCheckBox()
                 w.setChecked(e.default)
             elif isinstance(e.default, str):
@@ -390,6 +319,8 @@ class TrainingForm(QWidget):
         for key, w in self._extra_widgets.items():
             if isinstance(w, QCheckBox):
                 params[key] = w.isChecked()
+            elif isinstance(w, QComboBox):
+                params[key] = w.currentText()
             elif isinstance(w, QLineEdit):
                 if w.text().strip():
                     params[key] = w.text().strip()
@@ -452,6 +383,8 @@ class TrainingForm(QWidget):
                 value = params.pop(key)
                 if isinstance(w, QCheckBox):
                     w.setChecked(bool(value))
+                elif isinstance(w, QComboBox):
+                    w.setCurrentText(str(value))
                 elif isinstance(w, QLineEdit):
                     w.setText(str(value))
                 else:

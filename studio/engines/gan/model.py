@@ -38,6 +38,8 @@ class DCGANConfig(SquareConvConfig):
 class Generator(nn.Module):
     """z (N, latent, 1, 1) → image (N, channels, size, size) in [-1, 1]."""
 
+    arch = "dcgan"
+
     def __init__(self, config: DCGANConfig = DCGANConfig()) -> None:
         super().__init__()
         config.validate()
@@ -97,16 +99,19 @@ def _save_module(path: Path, module: nn.Module, metadata: dict[str, str]) -> Non
     atomic_save(path, lambda fh: fh.write(data))
 
 
-def save_gan_folder(folder: Path, generator: Generator, name: str = "",
-                    discriminator: Discriminator | None = None, extra: Mapping[str, Any] | None = None) -> Path:
-    """Write a GAN model folder the studio lists and generates with (atomic per file)."""
+def save_gan_folder(folder: Path, generator: nn.Module, name: str = "",
+                    discriminator: nn.Module | None = None, extra: Mapping[str, Any] | None = None) -> Path:
+    """Write a GAN model folder the studio lists and generates with (atomic per file).
+
+    ``generator`` is a DCGAN :class:`Generator` or a fully-connected ``MLPGenerator`` (its ``arch``)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"arch": "dcgan", **{k: str(v) for k, v in generator.config.to_dict().items()}}
+    arch = getattr(generator, "arch", "dcgan")
+    meta = {"arch": arch, **{k: str(v) for k, v in generator.config.to_dict().items()}}
     _save_module(folder / GENERATOR_FILE, generator, meta)
     if discriminator is not None:
         _save_module(folder / DISCRIMINATOR_FILE, discriminator, meta)
-    card = {"type": "gan", "arch": "dcgan", "name": name or folder.name, **generator.config.to_dict(),
+    card = {"type": "gan", "arch": arch, "name": name or folder.name, **generator.config.to_dict(),
             **dict(extra or {})}
     atomic_write_text(folder / MODEL_CARD, json.dumps(card, indent=2, ensure_ascii=False))
     return folder
@@ -137,7 +142,7 @@ def generator_from_state(state: Mapping[str, torch.Tensor], config: DCGANConfig,
     return gen.eval()
 
 
-def load_gan_folder(folder: Path) -> Generator:
+def load_gan_folder(folder: Path) -> nn.Module:
     """The generator of a GAN model folder written by ``save_gan_folder``."""
     folder = Path(folder)
     card_path = folder / MODEL_CARD
@@ -147,4 +152,22 @@ def load_gan_folder(folder: Path) -> Generator:
         raise ModelError(f"{folder.name} is not a GAN model folder ({MODEL_CARD} unreadable).") from exc
     if card.get("type") != "gan":
         raise ModelError(f"{folder.name} is a {card.get('type')!r} model, not a GAN.")
+    if card.get("arch") == "mlp":
+        return _load_mlp(folder / GENERATOR_FILE, card)
     return load_generator_file(folder / GENERATOR_FILE, DCGANConfig.from_dict(card))
+
+
+def _load_mlp(path: Path, card: Mapping[str, Any]) -> nn.Module:
+    """The fully-connected generator of an ``arch: mlp`` GAN folder, in eval mode."""
+    from safetensors.torch import load_file
+
+    from studio.engines.gan.mlp import MLPGANConfig, MLPGenerator
+
+    config = MLPGANConfig.from_dict(card)
+    gen = MLPGenerator(config)
+    try:
+        gen.load_state_dict(load_file(str(path)))
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"The GAN weights {path.name} do not fit a fully-connected GAN "
+                         f"(latent {config.latent_dim}, layers {list(config.hidden)}).") from exc
+    return gen.eval()

@@ -17,13 +17,10 @@ import torch.nn.functional as F
 
 from studio.core.errors import StudioError
 from studio.engines.training.family_common import draw_batch, load_images, warmup_lambda
+from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: dict[str, Any] = {
-    "channels": (64, 128, 256), "layers_per_block": 2, "attention_levels": (False, True, True),
-    "train_timesteps": 1000, "beta_schedule": "linear", "ema_decay": 0.999, "warmup": 100,
-    "weight_decay": 0.0, "sample_steps": 25, "sample_scheduler": "ddim", "samples": 16, "grad_clip": 1.0,
-}
+DEFAULTS: Mapping[str, Any] = training_family("ddpm").params  # one place: studio.core.training_families
 
 
 class DdpmTrainer(Trainer):

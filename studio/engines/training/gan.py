@@ -1,4 +1,5 @@
-"""Family "gan": a DCGAN (studio.engines.gan.model) with the non-saturating BCE loss.
+"""Family "gan": a DCGAN (studio.engines.gan.model), or with arch "mlp" the fully-connected GAN of the
+tutorials (studio.engines.gan.mlp); both with the non-saturating BCE loss.
 
 Adam(lr, β1 0.5) for both nets, as Radford et al. The sample grid decodes the latents of seeds
 seed, seed+1, … exactly as the GAN engine does, so what the live preview shows is what generating
@@ -13,10 +14,10 @@ import torch
 import torch.nn.functional as F
 
 from studio.engines.training.family_common import draw_batch, load_images, recalibrated
+from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: dict[str, Any] = {"latent_dim": 100, "features": 64, "beta1": 0.5, "beta2": 0.999, "samples": 64,
-                            "label_smoothing": 0.0, "calibration_batches": 8}
+DEFAULTS: Mapping[str, Any] = training_family("gan").params  # one place: studio.core.training_families
 
 
 class GanTrainer(Trainer):
@@ -29,13 +30,22 @@ class GanTrainer(Trainer):
         from studio.engines.gan.sampling import latent_for_seed
 
         self.ds = load_images(self)
-        self.config = DCGANConfig(latent_dim=int(self.p("latent_dim")), image_size=self.spec.size,
-                                  channels=self.ds.channels, features=int(self.p("features")))
-        self.config.validate()
-        self.gen = Generator(self.config).to(self.device)
-        self.disc = Discriminator(self.config).to(self.device)
-        self.gen.apply(init_weights)
-        self.disc.apply(init_weights)
+        self.arch = str(self.p("arch"))
+        if self.arch == "mlp":  # the tutorials' fully-connected GAN (PyTorch's default init, as they use)
+            from studio.engines.gan.mlp import MLPDiscriminator, MLPGANConfig, MLPGenerator
+
+            self.config = MLPGANConfig(latent_dim=int(self.p("latent_dim")), image_size=self.spec.size,
+                                       channels=self.ds.channels, hidden=tuple(int(h) for h in self.p("hidden")))
+            self.gen = MLPGenerator(self.config).to(self.device)
+            self.disc = MLPDiscriminator(self.config).to(self.device)
+        else:
+            self.config = DCGANConfig(latent_dim=int(self.p("latent_dim")), image_size=self.spec.size,
+                                      channels=self.ds.channels, features=int(self.p("features")))
+            self.config.validate()
+            self.gen = Generator(self.config).to(self.device)
+            self.disc = Discriminator(self.config).to(self.device)
+            self.gen.apply(init_weights)
+            self.disc.apply(init_weights)
         betas = (float(self.p("beta1")), float(self.p("beta2")))
         self.opt_g = torch.optim.Adam(self.gen.parameters(), lr=self.spec.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=self.spec.lr, betas=betas)
@@ -69,6 +79,10 @@ class GanTrainer(Trainer):
 
     def calibrated_generator(self) -> torch.nn.Module:
         """An eval-mode copy of the generator with batch-norm statistics for its current weights."""
+        if self.arch == "mlp":  # no batch norm: eval mode is train mode
+            import copy
+
+            return copy.deepcopy(self.gen).eval()
         g = torch.Generator().manual_seed(self.spec.seed + 1)
         batches = [torch.randn(64, self.config.latent_dim, generator=g).to(self.device)
                    for _ in range(int(self.p("calibration_batches")))]
@@ -85,7 +99,7 @@ class GanTrainer(Trainer):
         return to_grid(self.sample_tensor(), nrow=8, scale=2 if self.spec.size <= 32 else 1)
 
     def model_card(self) -> dict[str, Any]:
-        return {**super().model_card(), "arch": "dcgan", **self.config.to_dict(), "size": self.config.image_size,
+        return {**super().model_card(), "arch": self.arch, **self.config.to_dict(), "size": self.config.image_size,
                 "sample_seeds": [self.spec.seed, self.spec.seed + int(self.p("samples")) - 1]}
 
     def save_artifact(self, folder: Path) -> None:

@@ -20,14 +20,10 @@ from studio.core.errors import StudioError
 from studio.core.model_swap import MARKER_KEY, discard, new_work_folder, swap_in, train_target
 from studio.core.names import check_model_name
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
+from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: dict[str, Any] = {
-    "rank": 4, "alpha": None, "instance_prompt": "", "train_text_encoder": False,
-    "target_modules": ("to_q", "to_k", "to_v", "to_out.0"),
-    "text_target_modules": ("q_proj", "k_proj", "v_proj", "out_proj"),
-    "warmup": 0, "grad_clip": 1.0, "flip": False, "samples": 4, "sample_steps": 20, "guidance": 7.5,
-}
+DEFAULTS: Mapping[str, Any] = training_family("lora").params  # one place: studio.core.training_families
 TRAINABLE_TYPES = ("diffusers", "sd_single_file")
 
 

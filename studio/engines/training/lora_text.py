@@ -19,10 +19,10 @@ from studio.core.errors import StudioError
 from studio.core.model_swap import new_work_folder, swap_in
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
 from studio.engines.training.text_data import IGNORE, load_examples
+from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import MODEL_CARD_FILE, Trainer
 
-DEFAULTS: dict[str, Any] = {"rank": 8, "alpha": 16, "dropout": 0.0, "target_modules": "all-linear",
-                            "max_length": 512, "merge": False, "warmup": 10, "weight_decay": 0.0, "grad_clip": 1.0}
+DEFAULTS: Mapping[str, Any] = training_family("text_lora").params  # one place: studio.core.training_families
 
 
 class TextLoraTrainer(Trainer):

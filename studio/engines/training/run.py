@@ -30,4 +30,5 @@ def run(spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobRes
     """Train ``spec.family`` on ``spec.data``; the model lands in the studio's models folder as ``spec.out``."""
     if not isinstance(spec, TrainSpec):
         raise StudioError("The training engine was given a job that is not a training job.")
+    spec.validate()  # unknown parameters fail before anything loads
     return trainer_class(spec.family)(spec, reporter, cancel, ctx).fit()

@@ -15,13 +15,10 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: dict[str, Any] = {
-    "channels": (64, 128, 128), "layers_per_block": 1, "heads": 4, "text_dim": 128, "text_layers": 2,
-    "text_heads": 4, "max_tokens": 16, "caption_dropout": 0.1, "min_snr_gamma": 5.0, "ema_decay": 0.999,
-    "warmup": 200, "weight_decay": 0.01, "sample_steps": 20, "guidance": 4.0, "save_dtype": "float32",
-}
+DEFAULTS: Mapping[str, Any] = training_family("text2img").params  # one place: studio.core.training_families
 
 
 def _sample_prompts(data: str) -> list[str]:
