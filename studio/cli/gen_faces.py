@@ -38,6 +38,18 @@ def _copy_to(out: str, produced: Path) -> Path:
     return target
 
 
+def _check_out(out: str, walk: bool) -> None:
+    """Refuse an --out the images cannot go to (a device, a missing folder, /proc...) before any work."""
+    from studio.core.atomic import check_output_file, check_output_folder
+
+    target = Path(out).expanduser()
+    if target.is_dir() or out.endswith(("/", "\\")):
+        check_output_folder(target)
+        return
+    for suffix in (".png", ".gif") if walk else (".png",):
+        check_output_file(target.with_suffix(suffix) if target.suffix else target.with_name(target.name + suffix))
+
+
 def main(args: argparse.Namespace) -> int:
     from studio.cli.common import run_in_process
 
@@ -48,6 +60,8 @@ def main(args: argparse.Namespace) -> int:
     spec = GanSpec(model=args.model, seeds=seeds, columns=args.columns, walk_to_seed=args.walk_to,
                    frames=args.frames, scale=args.scale)
     spec.validate()  # bad values fail here, before torch is imported
+    if args.out:
+        _check_out(args.out, args.walk_to is not None)
     result = run_in_process(spec)
     if result.cancelled:
         print("cancelled", file=sys.stderr)

@@ -6,7 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from studio.core.atomic import atomic_open
+from studio.core.atomic import atomic_open, check_output_file, check_output_folder
 from studio.core.errors import SpecError
 from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
 
@@ -98,6 +98,16 @@ def _out_target(out: str, produced: Path, index: int, batch: int) -> Path:
     return target
 
 
+def _check_out(out: str, batch: int) -> None:
+    """Refuse an --out the PNGs cannot go to (a device, a missing folder, /proc...) before any work."""
+    target = Path(out).expanduser()
+    if target.is_dir() or out.endswith(("/", "\\")):
+        check_output_folder(target)
+        return
+    for i in range(batch):
+        check_output_file(_out_target(out, Path("image.png"), i, batch))
+
+
 def _copy(src: Path, dst: Path) -> None:
     with src.open("rb") as fin, atomic_open(dst, "wb") as fout:
         shutil.copyfileobj(fin, fout)
@@ -126,6 +136,8 @@ def main(args: argparse.Namespace) -> int:
                          scheduler=args.scheduler, upscale=args.upscale.strip(), loras=tuple(args.lora))
     base = base.replace(**_edit_fields(args))
     base.validate()  # bad sizes etc. fail here, before torch is even imported
+    if args.out:
+        _check_out(args.out, args.batch)
     ctx = engine_context()  # one context: the model loads once for the whole batch
     for i in range(args.batch):
         spec = base.replace(seed=(seed + i) % (MAX_SEED + 1))

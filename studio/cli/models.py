@@ -160,8 +160,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from studio.core.atomic import check_output_file
     from studio.engines.models.sd_keys import export_single_file
 
+    check_output_file(Path(args.out))  # a device, a missing folder, /proc...: refused before the export
     e = find_entry(_registry(), args.name)
     if e.type != "diffusers":
         raise ModelError(f"{e.name} is not a diffusers pipeline folder.")

@@ -6,7 +6,7 @@ import io
 import sys
 from pathlib import Path
 
-from studio.core.atomic import atomic_write_bytes
+from studio.core.atomic import atomic_write_bytes, check_output_file, check_output_folder
 from studio.core.builtin_models import CPU_UPSCALER, DEFAULT_UPSCALER, UPSCALERS
 from studio.core.specs import UpscaleSpec
 
@@ -31,6 +31,15 @@ def _target(out: str, produced: Path, several: bool) -> Path:
     return target
 
 
+def _check_out(out: str, several: bool) -> None:
+    """Refuse an --out the results cannot go to (a device, a missing folder, /proc...) before any work."""
+    target = Path(out).expanduser()
+    if several or target.is_dir() or out.endswith(("/", "\\")):
+        check_output_folder(target, create=True)
+        return
+    check_output_file(target if target.suffix else target.with_suffix(".png"))
+
+
 def _write(src: Path, dst: Path) -> None:
     """Copy a PNG, or re-encode it when ``dst`` asks for another format (atomic either way)."""
     if dst.suffix.lower() in ("", ".png"):
@@ -53,6 +62,8 @@ def main(args: argparse.Namespace) -> int:
     specs = [UpscaleSpec(image=str(Path(i).expanduser()), model=args.model, tile=args.tile) for i in args.images]
     for spec in specs:
         spec.validate()
+    if args.out:
+        _check_out(args.out, len(specs) > 1)
     ctx = engine_context()  # one context: the model loads once for all images
     for spec in specs:
         result = run_in_process(spec, ctx)

@@ -7,7 +7,6 @@ been painted: the job pool waits for it before decoding the next one (that is th
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
@@ -265,7 +264,8 @@ class ImageCanvas(QWidget):
             if self._path and Path(self._path).suffix.lower() == Path(target).suffix.lower() \
                     and Path(self._path).exists():
                 if Path(self._path).resolve() != Path(target).resolve():
-                    shutil.copyfile(self._path, target)
+                    # Not copyfile: it writes into whatever is there (a device); atomic saves refuse that.
+                    atomic_write_bytes(Path(target), Path(self._path).read_bytes())
             else:
                 data = QByteArray()
                 buf = QBuffer(data)
