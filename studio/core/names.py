@@ -7,7 +7,10 @@ may not be empty, hidden or a name the studio or the operating system keeps for 
 """
 from __future__ import annotations
 
-from studio.core.errors import SpecError
+import re
+from pathlib import Path
+
+from studio.core.errors import SpecError, StudioError
 from studio.core.i18n import _
 
 MAX_NAME_CHARS = 120
@@ -50,3 +53,47 @@ def check_model_name(name: object, what: str = "") -> str:
         raise ModelNameError(_("{name!r} is reserved by the studio or the system; choose another name.").format(
             name=text))
     return text
+
+
+class UnsafeFileName(StudioError):
+    """A file name from outside (a hub's listing, a URL) that would leave the folder it is meant for."""
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def check_relative_file_name(name: object) -> str:
+    """``name`` if it is a relative ``a/b/c`` path that stays inside any folder it is joined to; else UnsafeFileName.
+
+    Refused: empty names and segments, absolute paths, ``.``/``..`` segments, backslashes, drive letters,
+    control characters, ``~`` at the start, and names longer than 1000 characters.
+    """
+    if not isinstance(name, str) or not name:
+        raise UnsafeFileName(_("A file name is empty or not text ({value!r}).").format(value=name))
+    shown = name if len(name) <= 80 else name[:80] + "…"
+    problem = ""
+    if len(name) > 1000:
+        problem = _("it is too long")
+    elif name.startswith("/") or _DRIVE.match(name):
+        problem = _("it is an absolute path")
+    elif "\\" in name:
+        problem = _("it contains a backslash")
+    elif any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problem = _("it contains control characters")
+    elif name.startswith("~"):
+        problem = _("it starts with ~")
+    elif any(part in ("", ".", "..") for part in name.split("/")):
+        problem = _("it has an empty, '.' or '..' part")
+    if problem:
+        raise UnsafeFileName(_("Unsafe file name {name!r}: {problem}.").format(name=shown, problem=problem))
+    return name
+
+
+def path_inside(folder: Path, name: str) -> Path:
+    """``folder / name`` after checking ``name`` and that the result (links resolved) stays inside ``folder``."""
+    target = Path(folder) / check_relative_file_name(name)
+    root = Path(folder).resolve()
+    if not target.resolve().is_relative_to(root):
+        raise UnsafeFileName(_("Unsafe file name {name!r}: it leads outside {folder}.").format(
+            name=name, folder=folder))
+    return target

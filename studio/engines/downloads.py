@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from urllib.parse import urlparse
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import JobCancelled, StudioError
+from studio.core.i18n import _
+from studio.core.names import UnsafeFileName, check_model_name, check_relative_file_name, path_inside
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, NullReporter, Reporter, format_bytes
 from studio.core.settings import Settings
@@ -74,6 +77,26 @@ class DownloadPlan:
         return "\n".join(lines)
 
 
+_COMMIT = re.compile(r"[0-9a-f]{7,64}")
+
+
+def _checked_names(names: Sequence[str], source: str) -> None:
+    """Refuse the whole plan when one listed name would leave its folder (nothing is written yet)."""
+    for name in names:
+        try:
+            check_relative_file_name(name)
+        except UnsafeFileName as exc:
+            raise DownloadError(_("{source} lists a file the studio will not write: {problem} Nothing was "
+                                  "downloaded.").format(source=source, problem=exc)) from exc
+
+
+def _staging_name(plan: "DownloadPlan") -> str:
+    """The staging folder's name: the target and the commit (hashed when it is not a plain commit id)."""
+    rev = plan.revision
+    tag = rev[:12] if _COMMIT.fullmatch(rev) else (hashlib.sha256(rev.encode()).hexdigest()[:12] if rev else "url")
+    return f"{plan.target_name}--{tag}"
+
+
 def _check_online(settings: Settings) -> None:
     if settings.offline:
         raise DownloadError(OFFLINE_MESSAGE)
@@ -108,7 +131,11 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
         raise DownloadError(f"The hub refused the request for {repo_id}: {str(exc).splitlines()[0]}") from exc
     except (OSError, ValueError, httpx2.HTTPError) as exc:
         raise DownloadError(f"Cannot reach the hub at {endpoint}: {exc or type(exc).__name__}") from exc
+    if info.sha is not None and not (isinstance(info.sha, str) and _COMMIT.fullmatch(info.sha)):
+        raise DownloadError(_("The hub answered with an invalid commit id for {repo}; nothing was downloaded.").format(
+            repo=repo_id))
     commit = info.sha or revision or "main"
+    _checked_names([s.rfilename for s in info.siblings or []], repo_id)
     files = []
     for s in info.siblings or []:
         if include and not any(fnmatch.fnmatch(s.rfilename, pat) for pat in include):
@@ -120,7 +147,15 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
     if not files:
         raise DownloadError(f"No file of {repo_id} matches {', '.join(include)}." if include else f"{repo_id} has no files.")
     return DownloadPlan(repo_id=repo_id, revision=commit, requested_revision=revision or "main",
-                        files=tuple(files), endpoint=endpoint, target_name=repo_id.replace("/", "--"))
+                        files=tuple(files), endpoint=endpoint, target_name=_target_name(repo_id))
+
+
+def _target_name(repo_id: str) -> str:
+    """``org--name``: the models folder entry a repo goes to (checked like any model name)."""
+    try:
+        return check_model_name(repo_id.replace("/", "--"))
+    except StudioError as exc:
+        raise DownloadError(_("{repo!r} is not a repo id: write it as org/name.").format(repo=repo_id)) from exc
 
 
 def _plan_url(url: str) -> DownloadPlan:
@@ -128,6 +163,7 @@ def _plan_url(url: str) -> DownloadPlan:
     from huggingface_hub import get_session
 
     name = Path(urlparse(url).path).name or "download"
+    _checked_names([name], url)
     try:
         r = get_session().head(url, follow_redirects=True, timeout=30)
         size = int(r.headers["content-length"]) if r.status_code < 400 and "content-length" in r.headers else None
@@ -200,12 +236,19 @@ def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, rep
     _check_online(settings)
     reporter = reporter or NullReporter()
     cancel = cancel or CancelToken()
-    staging = paths.cache / "downloads" / f"{plan.target_name}--{plan.revision[:12] or 'url'}"
-    dest = paths.models / plan.target_name
+    staging = paths.cache / "downloads" / _staging_name(plan)
+    dest = paths.models / check_model_name(plan.target_name)
+    # Every name is checked before the first byte is written (a plan may come from anywhere).
+    _checked_names([f.name for f in plan.files], plan.repo_id)
+    try:
+        places = {f.name: (path_inside(dest, f.name), path_inside(staging, f.name + ".part")) for f in plan.files}
+    except UnsafeFileName as exc:
+        raise DownloadError(_("{source}: {problem} Nothing was downloaded.").format(
+            source=plan.repo_id, problem=exc)) from exc
     total, done = plan.total_size, 0
     hashes: dict[str, str] = {}
     for f in plan.files:
-        final = dest / f.name
+        final, part = places[f.name]
         if final.exists() and f.size is not None and final.stat().st_size == f.size and f.sha256:
             from studio.core.hashing import HashCache
 
@@ -213,7 +256,6 @@ def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, rep
                 hashes[f.name] = f.sha256
                 done += f.size
                 continue
-        part = staging / (f.name + ".part")
         part.parent.mkdir(parents=True, exist_ok=True)
         sha = _fetch(f, part, reporter, cancel, done, total, hub=bool(plan.revision))
         size = part.stat().st_size

@@ -30,6 +30,8 @@ class FakeHub(ThreadingHTTPServer):
         self.cut_after: int | None = None  # drop the connection after this many bytes (once)
         self.corrupt = False
         self.requests: list[tuple[str, str | None]] = []
+        self.extra_names: list[str] = []  # more files listed (served with CONFIG's bytes and its true hash)
+        self.sha = COMMIT
 
     @property
     def url(self) -> str:
@@ -50,10 +52,11 @@ class Handler(BaseHTTPRequestHandler):
             siblings = [{"rfilename": "model.safetensors", "size": len(WEIGHTS), "blobId": git_sha1(WEIGHTS),
                          "lfs": {"sha256": hashlib.sha256(WEIGHTS).hexdigest(), "size": len(WEIGHTS), "pointerSize": 134}},
                         {"rfilename": "config.json", "size": len(CONFIG), "blobId": git_sha1(CONFIG)}]
-            return self._send(200, json.dumps({"id": "acme/tiny", "sha": COMMIT, "siblings": siblings}).encode(),
+            siblings += [{"rfilename": n, "size": len(CONFIG), "blobId": git_sha1(CONFIG)} for n in hub.extra_names]
+            return self._send(200, json.dumps({"id": "acme/tiny", "sha": hub.sha, "siblings": siblings}).encode(),
                               "application/json")
         if path.startswith(f"/acme/tiny/resolve/{COMMIT}/"):
-            data = hub.files[path.rsplit("/", 1)[1]]
+            data = hub.files.get(path.rsplit("/", 1)[1], CONFIG)
             if hub.corrupt:
                 data = data[:-1] + bytes([data[-1] ^ 0xFF])
             start = 0
@@ -185,3 +188,49 @@ def test_cli_asks_with_the_size_and_downloads_with_yes(hub, paths, capsys, monke
     assert not any("/resolve/" in p for p, _ in hub.requests)
     assert main(["models", "download", "acme/tiny", "--online", "--yes"]) == 0
     assert (paths.models / "acme--tiny" / "model.safetensors").read_bytes() == WEIGHTS
+
+
+def _files(root):
+    return sorted(str(p) for p in root.rglob("*") if "logs" not in p.parts)
+
+
+def test_hub_names_that_leave_the_folder_are_refused_before_anything_is_written(hub, paths, tmp_path, capsys):
+    from studio.cli import main
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    evil = ["../../../../../../outside/x", f"{outside}/abs", "..\\..\\outside\\x", "C:/outside/x", "a//b", "./x",
+            "sub/../../../x", "~/x", "a/\x00b", "../x"]
+    before = _files(tmp_path)
+    for name in evil:
+        hub.extra_names = [name]
+        with pytest.raises(DownloadError, match="Nothing was downloaded"):
+            plan_download("acme/tiny", ONLINE)
+        assert main(["models", "download", "acme/tiny", "--online", "--yes"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and "\n" not in err and "Nothing was downloaded" in err, err
+    assert not any("/resolve/" in p for p, _ in hub.requests)
+    assert _files(tmp_path) == before
+
+
+def test_a_plan_with_a_bad_name_or_a_link_out_writes_nothing(hub, paths, tmp_path):
+    from studio.engines.downloads import DownloadPlan, RemoteFile
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    dest = paths.models / "acme--tiny"
+    dest.mkdir()
+    (dest / "sub").symlink_to(outside)  # a link inside the folder must not carry a file outside
+    url = f"{hub.url}/acme/tiny/resolve/{COMMIT}/config.json"
+    for name in ("../../../outside/y", "sub/x"):
+        plan = DownloadPlan("acme/tiny", COMMIT, "main", (RemoteFile(name, len(CONFIG), git_sha1=git_sha1(CONFIG),
+                                                                     url=url),), target_name="acme--tiny")
+        with pytest.raises(DownloadError, match="Nothing was downloaded"):
+            run_download(plan, paths, ONLINE)
+    assert list(outside.iterdir()) == [] and hub.requests == []
+
+
+def test_a_hub_commit_id_that_is_a_path_is_refused(hub, paths):
+    hub.sha = "../../../../x"
+    with pytest.raises(DownloadError, match="invalid commit id"):
+        plan_download("acme/tiny", ONLINE)
