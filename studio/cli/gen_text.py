@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from studio.core.progress import ConsoleReporter
-from studio.core.specs import TextSpec, random_seed
+from studio.core.specs import SAMPLING_REPETITION_PENALTY, TextSpec, random_seed
 
 
 class TextConsoleReporter(ConsoleReporter):
@@ -43,14 +43,17 @@ def register(kinds) -> None:
     p.add_argument("--top-p", type=float, default=0.95, metavar="F", help="nucleus sampling (0.95)")
     p.add_argument("--top-k", type=int, default=50, metavar="N", help="sample among the N likeliest tokens; 0 = all (50)")
     p.add_argument("--min-p", type=float, default=0.0, metavar="F", help="drop tokens below F × the top probability (0)")
-    p.add_argument("--repetition-penalty", type=float, default=1.1, metavar="F", help="1 = none (1.1)")
-    p.add_argument("--seed", type=int, default=None, metavar="N", help="random seed (default: random, printed)")
+    p.add_argument("--repetition-penalty", type=float, default=None, metavar="F",
+                   help=f"1 = none (default: {SAMPLING_REPETITION_PENALTY:g} when sampling, none when greedy)")
+    p.add_argument("--seed", type=int, default=None, metavar="N",
+                   help="random seed (default: random, printed; greedy decoding at temperature 0 needs none)")
     p.add_argument("--stop", action="append", default=[], metavar="TEXT", help="stop at this text (repeatable)")
     p.set_defaults(func=run_command)
 
 
 def spec_from_args(args: argparse.Namespace) -> TextSpec:
-    seed = random_seed() if args.seed is None else args.seed
+    greedy = args.temperature <= 0
+    seed = (0 if greedy else random_seed()) if args.seed is None else args.seed
     return TextSpec(prompt=args.prompt, model=args.model, system=args.system, chat=bool(args.chat or args.system),
                     max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
                     top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty, seed=seed,
@@ -68,7 +71,8 @@ def run_command(args: argparse.Namespace) -> int:
     if result.cancelled:
         print("cancelled", file=sys.stderr)
         return 130
+    how = "greedy" if spec.greedy else f"seed {spec.seed}"  # greedy text does not depend on a seed
     print(f"{info.get('model', '')}: {info.get('new_tokens', 0)} tokens, {info.get('tokens_per_s', 0)} tokens/s, "
-          f"{info.get('tokens_used', 0)}/{info.get('context_length', 0)} context, seed {spec.seed}",
+          f"{info.get('tokens_used', 0)}/{info.get('context_length', 0)} context, {how}",
           file=sys.stderr)
     return 0

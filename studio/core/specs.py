@@ -22,6 +22,8 @@ MAX_PROMPT_CHARS = 4000
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_STEPS = 500
 MAX_SEED = 2**32 - 1
+SAMPLING_REPETITION_PENALTY = 1.1
+"""The repetition penalty when sampling and the user has not chosen one (greedy decoding gets none)."""
 
 SCHEDULERS = ("euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc", "pndm", "lms", "heun", "ddpm")
 SCHEDULER_LABELS = {
@@ -192,9 +194,21 @@ class TextSpec(Spec):
     top_k: int = 50
     top_p: float = 0.95
     min_p: float = 0.0
-    repetition_penalty: float = 1.1
+    repetition_penalty: float | None = None
+    """None (the default): SAMPLING_REPETITION_PENALTY when sampling, none when greedy (temperature 0)."""
     seed: int = 0
     stop: tuple[str, ...] = ()
+
+    @property
+    def greedy(self) -> bool:
+        """Temperature 0: always the likeliest token (no seed, same text every time)."""
+        return self.temperature <= 0.0
+
+    def effective_repetition_penalty(self) -> float:
+        """The penalty the engine applies: the user's, else 1.1 when sampling and 1 (none) when greedy."""
+        if self.repetition_penalty is not None:
+            return float(self.repetition_penalty)
+        return 1.0 if self.greedy else SAMPLING_REPETITION_PENALTY
 
     def validate(self) -> list[str]:
         check_finite(self)
@@ -203,7 +217,8 @@ class TextSpec(Spec):
         _check_range("Top-p", self.top_p, 0.0, 1.0)
         _check_range("Min-p", self.min_p, 0.0, 1.0)
         _check_range("Top-k", self.top_k, 0, 100000)
-        _check_range("Repetition penalty", self.repetition_penalty, 0.5, 3.0)
+        if self.repetition_penalty is not None:
+            _check_range("Repetition penalty", self.repetition_penalty, 0.5, 3.0)
         _check_range("Seed", self.seed, 0, MAX_SEED)
         return []
 

@@ -7,11 +7,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QSpinBox,
                                QWidget)
 
-from studio.core.specs import random_seed
+from studio.core.specs import SAMPLING_REPETITION_PENALTY, random_seed
 from studio.ui.spin_boxes import SeedSpinBox
 
+PENALTY_AUTO = 0.45  # the spin box's lowest value, shown as "Auto"
 DEFAULTS: dict[str, Any] = {"temperature": 0.7, "top_k": 50, "top_p": 0.95, "min_p": 0.0,
-                            "repetition_penalty": 1.1, "max_new_tokens": 256, "seed": 0, "random_seed": True,
+                            "repetition_penalty": None, "max_new_tokens": 256, "seed": 0, "random_seed": True,
                             "stop": []}
 
 
@@ -62,9 +63,12 @@ class SamplingControls(QWidget):
         self.min_p.setToolTip(self.tr(
             "Drop tokens less likely than this fraction of the top token's probability (0.05–0.1 keeps "
             "high temperatures coherent). 0 = off."))
-        self.repetition_penalty = dspin(0.5, 3.0, 0.05)
+        # Its lowest step is "Auto": 1.1 when sampling, none when greedy (TextSpec's None).
+        self.repetition_penalty = dspin(PENALTY_AUTO, 3.0, 0.05)
+        self.repetition_penalty.setSpecialValueText(self.tr("Auto"))
         self.repetition_penalty.setToolTip(self.tr(
-            "Discourages repeating tokens already in the text. 1 = off; 1.1 is a gentle default."))
+            "Discourages repeating tokens already in the text. 1 = off. Auto: {0} when sampling, off at "
+            "temperature 0 (greedy means greedy).").format(SAMPLING_REPETITION_PENALTY))
         self.max_new_tokens = QSpinBox()
         self.max_new_tokens.setRange(1, 32768)
         self.max_new_tokens.valueChanged.connect(self.changed)
@@ -76,7 +80,7 @@ class SamplingControls(QWidget):
             "Same seed + same settings + same prompt = same text. Ignored at temperature 0."))
         self.random_seed = QCheckBox(self.tr("New each time"))
         self.random_seed.setToolTip(self.tr("Pick a new random seed for every answer."))
-        self.random_seed.toggled.connect(lambda on: self.seed.setEnabled(not on))
+        self.random_seed.toggled.connect(lambda _on: self._update_seed_state())
         seed_row = QWidget()
         row = QHBoxLayout(seed_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -95,13 +99,14 @@ class SamplingControls(QWidget):
         form.addRow(self.tr("Max new tokens"), self.max_new_tokens)
         form.addRow(self.tr("Seed"), seed_row)
         form.addRow(self.tr("Stop at"), self.stop)
+        self.temperature.valueChanged.connect(lambda _v: self._update_seed_state())
         self.set_values(DEFAULTS)
 
     def values(self) -> dict[str, Any]:
         """The settings as a plain dict (saved with conversations)."""
         return {"temperature": round(self.temperature.value(), 4), "top_k": self.top_k.value(),
                 "top_p": round(self.top_p.value(), 4), "min_p": round(self.min_p.value(), 4),
-                "repetition_penalty": round(self.repetition_penalty.value(), 4),
+                "repetition_penalty": self.penalty(),
                 "max_new_tokens": self.max_new_tokens.value(), "seed": self.seed.seed(),
                 "random_seed": self.random_seed.isChecked(), "stop": parse_stops(self.stop.text())}
 
@@ -111,15 +116,31 @@ class SamplingControls(QWidget):
         self.top_k.setValue(int(v["top_k"]))
         self.top_p.setValue(float(v["top_p"]))
         self.min_p.setValue(float(v["min_p"]))
-        self.repetition_penalty.setValue(float(v["repetition_penalty"]))
+        penalty = v["repetition_penalty"]
+        self.repetition_penalty.setValue(PENALTY_AUTO if penalty is None else float(penalty))
         self.max_new_tokens.setValue(int(v["max_new_tokens"]))
         self.seed.set_seed(int(v["seed"]))
         self.random_seed.setChecked(bool(v["random_seed"]))
-        self.seed.setEnabled(not bool(v["random_seed"]))
+        self._update_seed_state()
         self.stop.setText(format_stops(list(v["stop"])))
 
+    def penalty(self) -> float | None:
+        """The repetition penalty chosen (None: Auto)."""
+        value = round(self.repetition_penalty.value(), 4)
+        return None if value <= PENALTY_AUTO else value
+
+    def greedy(self) -> bool:
+        return self.temperature.value() <= 0.0
+
+    def _update_seed_state(self) -> None:
+        """At temperature 0 the seed plays no part: its row is disabled and says so."""
+        self.random_seed.setEnabled(not self.greedy())
+        self.seed.setEnabled(not self.greedy() and not self.random_seed.isChecked())
+
     def next_seed(self) -> int:
-        """The seed for the next job: a fresh random one (shown) unless the user fixed it."""
+        """The seed for the next job: a fresh random one (shown) unless the user fixed it; none when greedy."""
+        if self.greedy():
+            return 0
         if self.random_seed.isChecked():
             self.seed.set_seed(random_seed())
         return self.seed.seed()

@@ -10,11 +10,15 @@ def test_generate_text_streams_to_stdout(tiny_llama_dir, capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.strip() and "Once upon a time" not in out
-    assert "8 tokens" in err and "seed 3" in err and "/256 context" in err
+    assert "8 tokens" in err and "/256 context" in err
+    assert err.rstrip().endswith("context, greedy") and "seed" not in err  # greedy: no seed is printed
     code = main(["generate", "text", "--prompt", "Once upon a time", "--model", str(tiny_llama_dir),
                  "--temperature", "0", "--max-new-tokens", "8"])
     again, _ = capsys.readouterr()
     assert again == out  # greedy: same text whatever the seed
+    code = main(["generate", "text", "--prompt", "Once upon a time", "--model", str(tiny_llama_dir),
+                 "--temperature", "0.8", "--max-new-tokens", "4", "--seed", "3"])
+    assert code == 0 and capsys.readouterr().err.rstrip().endswith("seed 3")  # sampling: the seed is printed
 
 
 def test_generate_text_chat_mode(tiny_llama_dir, capsys):

@@ -21,7 +21,7 @@ def _spec(model_dir, **kw) -> TextSpec:
     return TextSpec(**base)
 
 
-def _plain_greedy(model_dir, prompt: str, n: int) -> str:
+def _plain_greedy(model_dir, prompt: str, n: int, repetition_penalty: float = 1.0) -> str:
     """What plain transformers greedy decoding gives for the new tokens only (the reference)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -30,7 +30,7 @@ def _plain_greedy(model_dir, prompt: str, n: int) -> str:
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     ids = tok(prompt, return_tensors="pt")
     with torch.inference_mode():
-        out = model.generate(**ids, max_new_tokens=n, do_sample=False, repetition_penalty=1.1,
+        out = model.generate(**ids, max_new_tokens=n, do_sample=False, repetition_penalty=repetition_penalty,
                              pad_token_id=2, min_new_tokens=n)
     return tok.decode(out[0, ids.input_ids.shape[1]:], skip_special_tokens=True)
 
@@ -43,7 +43,8 @@ def test_streams_only_new_tokens_and_matches_plain_greedy(tiny_llama_dir, text_c
     assert "".join(recorder.chunks) == result.text  # what streamed is exactly the answer
     assert len(recorder.chunks) >= 2  # it really streamed, not one block at the end
     assert result.info["finish"] == "length"
-    assert result.text == _plain_greedy(tiny_llama_dir, PROMPT, spec.max_new_tokens)
+    assert result.text == _plain_greedy(tiny_llama_dir, PROMPT, spec.max_new_tokens)  # greedy means greedy
+    assert result.info["seed"] is None  # no seed plays a part
     info = result.info
     assert info["new_tokens"] == 16 or info["finish"] == "eos"
     assert info["tokens_used"] == info["prompt_tokens"] + info["new_tokens"]
@@ -222,3 +223,14 @@ def test_prompt_expansion_runs_as_a_text_job(tiny_llama_dir, text_ctx):
     out = expand_prompt("a red fox in snow", text_ctx, model=str(tiny_llama_dir), seed=3, reporter=rec)
     assert out and "\n" not in out
     assert rec.chunks  # it streamed like any text job
+
+
+def test_greedy_applies_a_repetition_penalty_only_when_the_user_sets_one(tiny_llama_dir, text_ctx):
+    from studio.engines.text.generate import generation_kwargs
+
+    assert "repetition_penalty" not in generation_kwargs(_spec(tiny_llama_dir), 16)
+    assert generation_kwargs(_spec(tiny_llama_dir, temperature=0.7), 16)["repetition_penalty"] == 1.1
+    chosen = _spec(tiny_llama_dir, repetition_penalty=1.5)
+    assert generation_kwargs(chosen, 16)["repetition_penalty"] == 1.5
+    text = run(chosen, Recorder(), CancelToken(), text_ctx).text
+    assert text == _plain_greedy(tiny_llama_dir, PROMPT, 16, repetition_penalty=1.5)

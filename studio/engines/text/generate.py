@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 def generation_kwargs(spec: TextSpec, max_new_tokens: int) -> dict[str, Any]:
     """``generate`` arguments for the spec's sampling settings (greedy when temperature is 0)."""
     kw: dict[str, Any] = {"max_new_tokens": max_new_tokens}
-    if spec.repetition_penalty and spec.repetition_penalty != 1.0:
-        kw["repetition_penalty"] = float(spec.repetition_penalty)
+    penalty = spec.effective_repetition_penalty()
+    if penalty != 1.0:
+        kw["repetition_penalty"] = penalty
     if spec.temperature <= 0.0:
         # Sampling settings are meaningless for greedy decoding; passing them only makes generate warn.
         kw.update(do_sample=False, temperature=None, top_p=None, top_k=None)
@@ -79,6 +80,6 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
             "context_length": lm.context_length, "tokens_used": len(enc.ids) + res.new_tokens,
             "tokens_per_s": round(res.tokens_per_second, 2), "seconds": round(res.seconds, 3),
             "first_token_s": None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
-            "finish": res.finish, "seed": spec.seed, "dropped_messages": enc.dropped}
+            "finish": res.finish, "seed": None if spec.greedy else spec.seed, "dropped_messages": enc.dropped}
     log.info("text job: %s", info)
     return JobResult(text=res.text, info=info, cancelled=res.finish == "cancelled")
