@@ -27,7 +27,7 @@ def register(sub) -> None:
 
     p = cmds.add_parser("delete", help="remove entries from the history")
     p.add_argument("entry_id", type=int, nargs="+")
-    p.add_argument("--files", action="store_true", help="also delete the output files")
+    p.add_argument("--files", action="store_true", help="also move the output files to the system trash")
     p.set_defaults(func=cmd_delete)
 
 
@@ -57,11 +57,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from studio.core.paths import StudioPaths
+    from studio.core.trash import hold, release
+
     gallery = open_gallery()
+    paths = StudioPaths.from_env()
     code = 0
     for entry_id in args.entry_id:
-        if gallery.delete(entry_id, delete_file=args.files):
-            print(f"entry {entry_id} deleted" + (" with its file" if args.files else ""))
+        try:
+            path = gallery.get(entry_id).path
+        except KeyError:
+            path = ""
+        if gallery.delete(entry_id):
+            if args.files and path and Path(path).is_file():
+                release(hold(paths, Path(path)))  # the same way as the window: recoverable from the trash
+            print(f"entry {entry_id} deleted" + (" (its file moved to the trash)" if args.files else ""))
         else:
             print(f"error: there is no history entry {entry_id}", file=sys.stderr)
             code = 1

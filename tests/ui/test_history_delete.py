@@ -101,3 +101,12 @@ def test_a_search_without_results_says_so(strip, qtbot):
     strip.search_edit.setText("dress")
     qtbot.waitUntil(lambda: strip.stack.currentWidget() is strip.list, timeout=3000)
     assert _prompts(strip) == ["a red dress"]
+
+
+def test_cli_history_delete_files_go_to_the_trash(strip, paths):
+    from studio.cli import main
+
+    entry = strip.gallery.search("blue")[0]
+    assert main(["history", "delete", str(entry.id), "--files"]) == 0
+    assert strip.gallery.count("blue") == 0 and not strip.files[1].exists()
+    assert strip.trash.names() == ["img1.png"]
