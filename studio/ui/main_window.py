@@ -25,6 +25,7 @@ from studio.core.errors import SpecError
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
 from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
+from studio.ui.batch_grid import BatchGrid
 from studio.ui.canvas import ImageCanvas
 from studio.ui.history_strip import HistoryStrip
 from studio.ui.icons import app_icon
@@ -114,6 +115,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._loader = ImageLoader(threads=1, parent=self)
         self._loader.loaded.connect(self._on_image_loaded)
+        self.batch_grid = BatchGrid(self)
         self.scanner = ModelScanner(paths, settings, self)
         self.scanner.scanned.connect(self._on_models_scanned)
 
@@ -327,6 +329,7 @@ class MainWindow(QMainWindow):
         pool.job_finished.connect(self._on_finished)
         pool.job_failed.connect(self._on_failed)
         pool.job_cancelled.connect(self._on_cancelled)
+        self.batch_grid.bind(pool)
         pool.job_log.connect(lambda job_id, msg: self.status.showMessage(f"#{job_id}: {msg}", 8000))
         pool.engine_ready.connect(self.status.on_engine_ready)
         if hasattr(pool, "engine_failed"):
@@ -352,6 +355,7 @@ class MainWindow(QMainWindow):
                 break
         if ids:
             self.status.showMessage(self.tr("Queued {0} job(s)").format(len(ids)), 3000)
+            self.batch_grid.add(ids)
         return ids
 
     def cancel_current(self) -> None:
@@ -406,6 +410,16 @@ class MainWindow(QMainWindow):
         """Show an image file on the canvas (decoded off the GUI thread)."""
         self._canvas_request = object()
         self._loader.request((self._canvas_request, path), path)
+
+    def canvas_owner(self) -> object:
+        """A token for what was last asked onto the canvas (changes with every show request)."""
+        return self._canvas_request
+
+    def show_canvas_image(self, image: QImage, label: str) -> None:
+        """Show an image that has no file (a batch grid) and take the canvas from pending requests."""
+        self._canvas_request = object()
+        self.canvas.show_image(image, None)
+        self.canvas.info_label.setText(f"{label} · {image.width()}×{image.height()}")
 
     def _on_image_loaded(self, key: tuple, image: QImage) -> None:
         token, path = key
