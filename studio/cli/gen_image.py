@@ -12,8 +12,9 @@ from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
 
 
 # Option defaults: with --from-png, an option left at its default keeps the PNG's value.
-_DEFAULTS = dict(prompt="", negative="", model="", seed=None, steps=20, guidance=7.5, width=512, height=512,
-                 scheduler="euler")
+# None: the model's recommendation (studio.core.recommended), else the ImageSpec default.
+_DEFAULTS = dict(prompt="", negative="", model="", seed=None, steps=None, guidance=None, width=None, height=None,
+                 scheduler=None)
 _SPEC_FIELDS = dict(prompt="prompt", negative="negative_prompt", model="model", seed="seed", steps="steps",
                     guidance="guidance", width="width", height="height", scheduler="scheduler")
 
@@ -28,11 +29,14 @@ def register(kinds) -> None:
                    help="model name (see `models list`) or folder; default: the default model")
     p.add_argument("--seed", type=int, default=d["seed"],
                    help="seed (default: random); batch images use seed+1, +2, ...")
-    p.add_argument("--steps", type=int, default=d["steps"])
-    p.add_argument("--guidance", type=float, default=d["guidance"], help="CFG scale")
-    p.add_argument("--width", type=int, default=d["width"])
-    p.add_argument("--height", type=int, default=d["height"])
-    p.add_argument("--scheduler", default=d["scheduler"], choices=SCHEDULERS)
+    # Unset flags follow what the model recommends (studio.core.recommended), as the window does.
+    p.add_argument("--steps", type=int, default=d["steps"],
+                   help="denoising steps (default: the model's recommendation, else 20)")
+    p.add_argument("--guidance", type=float, default=d["guidance"], help="CFG scale (default: the model's, else 7.5)")
+    p.add_argument("--width", type=int, default=d["width"], help="default: the model's own size, else 512")
+    p.add_argument("--height", type=int, default=d["height"], help="default: the model's own size, else 512")
+    p.add_argument("--scheduler", default=d["scheduler"], choices=SCHEDULERS,
+                   help="sampler (default: the model's recommendation, else euler)")
     p.add_argument("--from-png", default="", metavar="PNG",
                    help="reuse the parameters a PNG carries (ours or A1111's); options given here override them")
     p.add_argument("--lora", action="append", type=_lora_arg, default=[], metavar="NAME[:WEIGHT]",
@@ -40,9 +44,10 @@ def register(kinds) -> None:
                         "<lora:NAME:WEIGHT> in the prompt does the same, as in A1111")
     p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
     p.add_argument("--batch", type=int, default=1, help="how many images (default 1)")
-    p.add_argument("--upscale", default="", metavar="NAME",
+    p.add_argument("--upscale", default=None, metavar="NAME",
                    help="upscale the result with this upscaler (e.g. animevideov3-x4, x4plus; see `models list`); "
-                        "the native image is kept beside it as *-native.png")
+                        "the native image is kept beside it as *-native.png (default: the model's "
+                        "recommendation; 'none' for none)")
     edit = p.add_argument_group("editing an image (img2img, inpaint, outpaint)")
     edit.add_argument("--init", default="", metavar="IMAGE", help="start from this image (its size is used)")
     edit.add_argument("--mask", default="", metavar="MASK", help="repaint only the white part (same size as IMAGE)")
@@ -69,13 +74,38 @@ def _lora_arg(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
+    """The spec the flags ask for; each flag left out takes the model's recommended value (one line if the
+    model is missing, or the sampler does not suit it)."""
+    from studio.core.model_caps import scheduler_refusal
+    from studio.core.paths import StudioPaths
+    from studio.core.recommended import recommended_image_spec
+    from studio.core.registry import ModelRegistry
+    from studio.core.settings import load_settings
+
+    paths = StudioPaths.from_env()
+    entry = ModelRegistry(paths, load_settings(paths.settings_file)).resolve(args.model, task="image")
+    given = {"steps": args.steps, "guidance": args.guidance, "width": args.width, "height": args.height,
+             "scheduler": args.scheduler}
+    upscale = args.upscale.strip() if args.upscale is not None else None
+    if upscale is not None:
+        given["upscale"] = "" if upscale.lower() == "none" else upscale
+    if args.init:
+        given["upscale"] = ""  # edits keep the canvas image's size
+    spec = recommended_image_spec(entry, args.prompt, seed, **{k: v for k, v in given.items() if v is not None})
+    refusal = scheduler_refusal(entry, spec.scheduler)
+    if refusal:
+        raise SpecError(refusal)
+    return spec.replace(negative_prompt=args.negative, model=args.model or entry.name)
+
+
 def _edit_fields(args: argparse.Namespace) -> dict:
     """ImageSpec fields for --init/--mask/--outpaint (width/height: the result's size, multiples of 8)."""
     if not args.init:
         if args.mask or args.outpaint:
             raise ValueError("--mask and --outpaint need --init IMAGE.")
         return {}
-    if args.upscale:
+    if args.upscale and args.upscale.strip().lower() != "none":
         raise ValueError("--upscale is for new images; upscale an edited image with `upscale IMAGE`.")
     from studio.core.image_io import open_rgb
     from studio.core.outpaint import parse_extension
@@ -125,15 +155,13 @@ def main(args: argparse.Namespace) -> int:
         base = base.replace(**{_SPEC_FIELDS[k]: getattr(args, k) for k, d in _DEFAULTS.items()
                                if getattr(args, k) != d})
         seed = base.seed
-        if args.upscale.strip():
-            base = base.replace(upscale=args.upscale.strip())
+        if args.upscale is not None:
+            base = base.replace(upscale="" if args.upscale.strip().lower() == "none" else args.upscale.strip())
         if args.lora:
             base = base.replace(loras=tuple(args.lora))
     else:
         seed = random_seed() if args.seed is None else args.seed
-        base = ImageSpec(prompt=args.prompt, negative_prompt=args.negative, model=args.model, seed=seed,
-                         steps=args.steps, guidance=args.guidance, width=args.width, height=args.height,
-                         scheduler=args.scheduler, upscale=args.upscale.strip(), loras=tuple(args.lora))
+        base = _base_spec(args, seed).replace(loras=tuple(args.lora))
     base = base.replace(**_edit_fields(args))
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     if args.out:

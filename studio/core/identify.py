@@ -299,6 +299,12 @@ def _diffusers_folder(path: Path, base: dict) -> ModelEntry:
             details["cross_attention_dim"] = cross
         except ValueError:
             pass
+    sched_cfg = path / "scheduler" / "scheduler_config.json"
+    if sched_cfg.is_file():  # decides which samplers suit the model (studio.core.model_caps)
+        try:
+            details["beta_schedule"] = str(_read_json(sched_cfg).get("beta_schedule", ""))
+        except ValueError:
+            pass
     if "XL" in cls and "Refiner" not in cls:
         family = "sdxl"
     elif cls.startswith("StableDiffusion") and isinstance(cross, int):

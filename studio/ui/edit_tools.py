@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import SpecError, StudioError
+from studio.core.model_caps import edit_refusal
 from studio.core.outpaint import Extension
+from studio.core.registry import ModelEntry
 from studio.core.specs import UpscaleSpec
 from studio.ui.flow_layout import FlowLayout
 from studio.ui.mask_layer import BrushCursor, MaskLayer
@@ -488,6 +490,17 @@ class CanvasEditor(QObject):
         self._message(self.tr("Queued {0} (job #{1})").format(op, job_id), 3000)
         return job_id
 
+    def follow_model(self, entry: ModelEntry | None) -> None:
+        """Enable the edits the chosen model can do; a disabled button's tooltip says why (before queueing)."""
+        t = self.tools
+        buttons = {"img2img": t.img2img_button, "inpaint": t.inpaint_button, "outpaint": t.outpaint_button}
+        for op, button in buttons.items():
+            refusal = edit_refusal(entry, op)
+            if not button.property("usable_tip"):
+                button.setProperty("usable_tip", button.toolTip())
+            button.setEnabled(not refusal)
+            button.setToolTip(refusal or button.property("usable_tip"))
+
     def upscale(self) -> int | None:
         """Queue an upscale of the current version (the Upscale menu's model when it exists)."""
         pool = self.window.pool
@@ -574,6 +587,9 @@ class CanvasEditor(QObject):
 def install_canvas_editing(window: Any) -> None:
     """Add the edit tools, mask layer and version strip to the window's canvas (an optional installer)."""
     window.canvas_editor = CanvasEditor(window)
+    editor = window.prompt_editor
+    editor.model_changed.connect(lambda _name: window.canvas_editor.follow_model(editor.model_entry()))
+    window.canvas_editor.follow_model(editor.model_entry())
     if window.pool is not None:
         window.canvas_editor.bind(window.pool)
     original = window.attach_pool

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 
 from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
+from studio.core.model_caps import schedulers_for
 from studio.core.registry import ModelEntry
 from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
 from studio.core.prompt_loras import with_tags
@@ -63,6 +64,7 @@ class PromptEditor(QWidget):
     """Prompt, negative prompt, model, seed, steps, guidance, size, scheduler, upscaler and batch count."""
 
     generate_requested = Signal(list)  # list[ImageSpec]
+    model_changed = Signal(str)  # the chosen model's name (or folder), e.g. for the canvas edit buttons
     cancel_requested = Signal()
     open_model_manager_requested = Signal()
 
@@ -80,6 +82,7 @@ class PromptEditor(QWidget):
         self.model_combo.setMinimumContentsLength(12)
         self.model_combo.activated.connect(lambda _i: self._apply_recommended(self.model()))
         self.model_combo.currentIndexChanged.connect(lambda _i: self._update_model_state())
+        self.model_combo.currentIndexChanged.connect(lambda _i: self._model_switched())
         self._entries: dict[str, ModelEntry] = {}
         self.browse_model_button = QToolButton()
         self.browse_model_button.setText("…")
@@ -243,6 +246,7 @@ class PromptEditor(QWidget):
             self.set_model(current)
         elif first_models and self.model_combo.count():
             self._apply_recommended(self.model())
+        self._model_switched()
         self._update_model_state()
 
     def _apply_recommended(self, name: str) -> None:
@@ -266,6 +270,31 @@ class PromptEditor(QWidget):
             self.width_spin.setValue(size)  # snapped into the allowed range
             self.height_spin.setValue(size)
         self.show_message(self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText()))
+
+    def model_entry(self) -> ModelEntry | None:
+        """The registry entry of the chosen model (None for a folder picked from disk)."""
+        return self._entries.get(self.model())
+
+    def _model_switched(self) -> None:
+        self._offer_samplers(self.model_entry())
+        self.model_changed.emit(self.model())
+
+    def _offer_samplers(self, entry: ModelEntry | None) -> None:
+        """Only the samplers that work with ``entry`` (no Karras sigmas on a cosine schedule)."""
+        current = self.scheduler_combo.currentData()
+        offered = schedulers_for(entry)
+        if [self.scheduler_combo.itemData(i) for i in range(self.scheduler_combo.count())] == list(offered):
+            return
+        self.scheduler_combo.blockSignals(True)
+        self.scheduler_combo.clear()
+        for key in offered:
+            self.scheduler_combo.addItem(SCHEDULER_LABELS.get(key, key), key)
+        self.scheduler_combo.blockSignals(False)
+        index = self.scheduler_combo.findData(current)
+        self.scheduler_combo.setCurrentIndex(max(0, index))
+        hidden = [SCHEDULER_LABELS.get(k, k) for k in SCHEDULERS if k not in offered]
+        self.scheduler_combo.setToolTip(self.tr("Not offered for this model: {0}").format(", ".join(hidden))
+                                        if hidden else "")
 
     def upscaler(self) -> str:
         """The upscaler run on each new image ('' for none)."""

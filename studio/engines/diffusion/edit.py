@@ -5,8 +5,10 @@ modules, no reload). Inpainting uses the diffusers inpainting pipeline: with an 
 (9 input channels) it is the real thing; with a plain UNet (4 channels) that pipeline does masked
 img2img (it re-noises the original latents outside the mask at every step). Either way the decoded
 result is blended back with the mask, feathered *inwards* by ``mask_blur`` pixels, so every pixel
-outside the mask keeps its exact original value. Previews, cancelling, prompt weights and errors
-are the text-to-image ones (``generate._generate``).
+outside the mask keeps its exact original value. The studio's own pixel-space models (no VAE) edit
+in their own call: SDEdit for img2img, RePaint-style re-imposition of the known pixels for inpaint
+and outpaint (``studio.engines.pipelines.pixel_edit``), with the same blend back. Previews,
+cancelling, prompt weights and errors are the text-to-image ones (``generate._generate``).
 """
 from __future__ import annotations
 
@@ -93,8 +95,17 @@ def crop_box(bbox: tuple[int, int, int, int], size: tuple[int, int], padding: in
 def model_resolution(pipe: Any) -> int:
     """The side the model was trained at (UNet sample size × VAE factor), e.g. 512 for SD 1.x."""
     unet = getattr(pipe, "unet", None)
-    sample = int(getattr(getattr(unet, "config", None), "sample_size", 64) or 64)
-    return sample * int(getattr(pipe, "vae_scale_factor", 8) or 8)
+    sample = getattr(getattr(unet, "config", None), "sample_size", 64) or 64
+    sample = int(sample[0] if isinstance(sample, (tuple, list)) else sample)
+    return sample if _pixel_space(pipe) else sample * int(getattr(pipe, "vae_scale_factor", 8) or 8)
+
+
+def _pixel_space(pipe: Any) -> bool:
+    """The studio's own pixel-space pipelines: they edit in their own call (SDEdit / RePaint-style)."""
+    from studio.engines.pipelines.studio_pipeline import StudioPixelPipeline
+    from studio.engines.pipelines.unconditional import StudioDDPMPipeline
+
+    return isinstance(pipe, (StudioPixelPipeline, StudioDDPMPipeline))
 
 
 def _proc_size(w: int, h: int, longest: int | None = None) -> tuple[int, int]:
@@ -181,7 +192,12 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
 
 
 def _derive(pipe: Any, inpaint: bool) -> Any:
-    """The img2img or inpainting pipeline on the same modules as ``pipe`` (no weights loaded or copied)."""
+    """The img2img or inpainting pipeline on the same modules as ``pipe`` (no weights loaded or copied).
+
+    Pixel-space pipelines take ``image``/``mask_image``/``strength`` themselves.
+    """
+    if _pixel_space(pipe):
+        return pipe
     from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
 
     auto = AutoPipelineForInpainting if inpaint else AutoPipelineForImage2Image
@@ -189,8 +205,8 @@ def _derive(pipe: Any, inpaint: bool) -> Any:
         derived = auto.from_pipe(pipe)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         what = "inpaint" if inpaint else "edit images (img2img)"
-        raise ModelError(f"{type(pipe).__name__} models cannot {what}; use a Stable Diffusion style model.") \
-            from exc
+        raise ModelError(f"{type(pipe).__name__} models cannot {what}; use a Stable Diffusion style model "
+                         f"or one of the studio's own.") from exc
     if hasattr(derived, "set_progress_bar_config"):
         derived.set_progress_bar_config(disable=True)
     return derived

@@ -6,7 +6,8 @@ from typing import Any, Mapping
 import diffusers
 
 from studio.core.errors import SpecError
-from studio.core.specs import SCHEDULER_LABELS, SCHEDULERS
+from studio.core.model_caps import karras_refusal
+from studio.core.specs import SCHEDULERS
 
 # name → (diffusers class name, overrides). Overrides are explicit both ways (e.g. Karras on/off)
 # because the config handed in may come from a scheduler a previous job set.
@@ -31,12 +32,9 @@ def make_scheduler(name: str, base_config: Mapping[str, Any]):
     if name not in SCHEDULER_CLASSES:
         raise SpecError(f"Unknown scheduler {name!r}; choose one of: {', '.join(SCHEDULERS)}.")
     cls_name, overrides = SCHEDULER_CLASSES[name]
-    if overrides.get("use_karras_sigmas") and base_config.get("beta_schedule") == "squaredcos_cap_v2":
-        # Karras sigmas on a cosine schedule bunch nearly every step at the noisiest end, and diffusers'
-        # DPM solver then indexes past its sigmas (huggingface/diffusers#12771): say so instead of crashing.
-        label = SCHEDULER_LABELS.get(name, name)
-        raise SpecError(f"{label} does not suit this model's cosine noise schedule; "
-                        f"choose {SCHEDULER_LABELS['dpmpp_2m']} or another sampler.")
+    refusal = karras_refusal(name, str(base_config.get("beta_schedule", "")))
+    if refusal:  # a clear error instead of diffusers' IndexError deep in the solver
+        raise SpecError(refusal)
     cls = getattr(diffusers, cls_name)
     return cls.from_config(dict(base_config), **overrides)
 

@@ -23,6 +23,8 @@ from diffusers import DiffusionPipeline, UNet2DConditionModel
 from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
 from diffusers.schedulers import KarrasDiffusionSchedulers  # noqa: F401  (documents the accepted family)
 
+from studio.engines.pipelines import pixel_edit
+
 
 class StudioPixelPipeline(DiffusionPipeline):
     """Pixel-space text-to-image with classifier-free guidance and step callbacks."""
@@ -39,6 +41,11 @@ class StudioPixelPipeline(DiffusionPipeline):
     def native_size(self) -> int:
         s = self.unet.config.sample_size
         return int(s[0] if isinstance(s, (tuple, list)) else s)
+
+    @property
+    def num_timesteps(self) -> int:
+        """Denoising steps of the last call (fewer than asked for an img2img below strength 1)."""
+        return getattr(self, "_num_timesteps", 0)
 
     @property
     def interrupt(self) -> bool:
@@ -75,9 +82,16 @@ class StudioPixelPipeline(DiffusionPipeline):
         return_dict: bool = True,
         callback_on_step_end: Callable[..., dict[str, Any]] | None = None,
         callback_on_step_end_tensor_inputs: list[str] | None = None,
+        image: Any = None,
+        mask_image: Any = None,
+        strength: float = 1.0,
         **_: Any,
     ):
-        """Generate images; ``output_type`` 'pil', 'np' (H, W, 3 floats in [0, 1]) or 'pt' ([-1, 1] tensors)."""
+        """Generate images; ``output_type`` 'pil', 'np' (H, W, 3 floats in [0, 1]) or 'pt' ([-1, 1] tensors).
+
+        With ``image`` (PIL): img2img from it at ``strength``; with ``mask_image`` too (white = repaint):
+        inpainting (see :mod:`studio.engines.pipelines.pixel_edit`).
+        """
         from diffusers.utils.torch_utils import randn_tensor
 
         self._interrupt = False
@@ -93,14 +107,16 @@ class StudioPixelPipeline(DiffusionPipeline):
             cond = torch.cat([self.encode_prompt(negs, device), cond])
 
         size = self.native_size
-        shape = (n, self.unet.config.in_channels, size, size)
+        channels = self.unet.config.in_channels
+        shape = (n, channels, size, size)
         if latents is None:
-            latents = randn_tensor(shape, generator=generator, device=device, dtype=self.unet.dtype)
+            noise = randn_tensor(shape, generator=generator, device=device, dtype=self.unet.dtype)
         else:
-            latents = latents.to(device=device, dtype=self.unet.dtype)
-        self.scheduler.set_timesteps(num_inference_steps, device=device)
-        timesteps = self.scheduler.timesteps
-        latents = latents * self.scheduler.init_noise_sigma
+            noise = latents.to(device=device, dtype=self.unet.dtype)
+        edit = pixel_edit.prepare(image, mask_image, strength, (size, size), channels, n, device, self.unet.dtype)
+        timesteps = pixel_edit.timesteps(self.scheduler, num_inference_steps, edit, device)
+        self._num_timesteps = len(timesteps)
+        latents = pixel_edit.start(self.scheduler, edit, noise, timesteps)
         names = callback_on_step_end_tensor_inputs or ["latents"]
         extra = {"generator": generator} if "generator" in _step_params(self.scheduler) else {}
 
@@ -114,6 +130,7 @@ class StudioPixelPipeline(DiffusionPipeline):
                 uncond, text = out.chunk(2)
                 out = uncond + guidance_scale * (text - uncond)
             latents = self.scheduler.step(out, t, latents, **extra).prev_sample
+            latents = pixel_edit.reimpose(self.scheduler, edit, noise, latents, timesteps, i)
             if callback_on_step_end is not None:
                 local = {"latents": latents}
                 result = callback_on_step_end(self, i, t, {k: local[k] for k in names if k in local}) or {}

@@ -1,0 +1,61 @@
+"""What a model can do, read from its registry entry: canvas edits and the samplers that work with it.
+
+The window and the CLI ask here before queueing, so a person never waits for a job that must fail;
+the engines keep their own refusals for specs that come from elsewhere (PNGs, the queue file).
+"""
+from __future__ import annotations
+
+from studio.core.i18n import _
+from studio.core.registry import ModelEntry
+from studio.core.specs import SCHEDULER_LABELS, SCHEDULERS
+
+EDIT_OPS = ("img2img", "inpaint", "outpaint")
+PIXEL_TYPES = ("studio_pipeline", "studio_ddpm")
+"""The studio's own pixel-space models: they edit by SDEdit / RePaint-style re-imposition."""
+LATENT_EDIT_FAMILIES = ("sd", "sd1", "sd2", "sdxl")
+"""Diffusers families whose pipelines have img2img and inpainting variants (``from_pipe``)."""
+COSINE_SCHEDULE = "squaredcos_cap_v2"
+KARRAS_SCHEDULERS = ("dpmpp_2m_karras",)
+"""Samplers that force Karras sigmas (the others run with the model's own spacing)."""
+
+
+def edit_refusal(entry: ModelEntry | None, op: str) -> str:
+    """Why ``entry`` cannot do the canvas edit ``op`` ("" when it can, or when it is not known).
+
+    A model picked from disk is not in the registry (None): the engine decides then.
+    """
+    if entry is None:
+        return ""
+    if entry.type in PIXEL_TYPES or entry.type == "sd_single_file":
+        return ""
+    if entry.type == "diffusers" and entry.family in LATENT_EDIT_FAMILIES:
+        return ""
+    title = str((entry.details or {}).get("title") or entry.name)
+    what = {"img2img": _("img2img"), "inpaint": _("inpaint"), "outpaint": _("outpaint")}.get(op, op)
+    return _("{model} cannot {what}: choose a Stable Diffusion style model or one of the studio's own.").format(
+        model=title, what=what)
+
+
+def karras_refusal(scheduler: str, beta_schedule: str) -> str:
+    """Why ``scheduler`` cannot run on a model trained with ``beta_schedule`` ("" when it can).
+
+    Karras sigmas on a cosine schedule bunch nearly every step at the noisiest end, and diffusers' DPM
+    solver then indexes past its sigmas (huggingface/diffusers#12771).
+    """
+    if scheduler in KARRAS_SCHEDULERS and beta_schedule == COSINE_SCHEDULE:
+        return _("{sampler} does not suit this model's cosine noise schedule; choose {other} or another "
+                 "sampler.").format(sampler=SCHEDULER_LABELS.get(scheduler, scheduler),
+                                    other=SCHEDULER_LABELS["dpmpp_2m"])
+    return ""
+
+
+def schedulers_for(entry: ModelEntry | None) -> tuple[str, ...]:
+    """The samplers that work with ``entry`` (all of them when it is not known)."""
+    beta = str((entry.details or {}).get("beta_schedule", "")) if entry is not None else ""
+    return tuple(s for s in SCHEDULERS if not karras_refusal(s, beta))
+
+
+def scheduler_refusal(entry: ModelEntry | None, scheduler: str) -> str:
+    """Why ``scheduler`` does not work with ``entry`` ("" when it does)."""
+    beta = str((entry.details or {}).get("beta_schedule", "")) if entry is not None else ""
+    return karras_refusal(scheduler, beta)
