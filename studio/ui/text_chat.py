@@ -1,10 +1,23 @@
-"""The chat transcript: one bubble per message, streamed text appended in place, edit & copy per message."""
+"""The chat transcript: one bubble per message, streamed text appended in place, edit & copy per message.
+
+Answers are shown as Markdown (bold, lists, code blocks, tables; raw HTML in a model's answer is shown as
+text, never interpreted). Regenerate keeps the earlier answers of the last turn: ‹ 1/2 › switches between
+them, and the one shown is the one the conversation continues from.
+"""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+
+
+def markdown_html(text: str) -> str:
+    """``text`` (Markdown) as HTML for a QLabel, with any raw HTML in it kept as text."""
+    doc = QTextDocument()
+    doc.setMarkdown(text, QTextDocument.MarkdownFeature(
+        QTextDocument.MarkdownFeature.MarkdownDialectGitHub.value | QTextDocument.MarkdownFeature.MarkdownNoHTML.value))
+    return doc.toHtml()
 
 
 class MessageWidget(QFrame):
@@ -12,6 +25,7 @@ class MessageWidget(QFrame):
 
     copy_requested = Signal(object)
     edit_finished = Signal(object, str)  # self, new text
+    alternative_changed = Signal(object)  # self, after ‹ or › showed another answer
 
     def __init__(self, role: str, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -19,7 +33,8 @@ class MessageWidget(QFrame):
         self.setObjectName(f"message_{role}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setProperty("role", role)
-        self._text = text
+        self._alternatives = [text]  # answers to the same turn (Regenerate); the shown one is _index
+        self._index = 0
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 6)
         head = QHBoxLayout()
@@ -30,6 +45,21 @@ class MessageWidget(QFrame):
         self.status.setStyleSheet("color: gray;")
         head.addWidget(self.status)
         head.addStretch(1)
+        self.prev_button = QToolButton()
+        self.prev_button.setObjectName("previous_answer")
+        self.prev_button.setText("‹")
+        self.prev_button.setToolTip(self.tr("The previous answer"))
+        self.prev_button.clicked.connect(lambda: self.show_alternative(self._index - 1))
+        self.alt_label = QLabel()
+        self.alt_label.setObjectName("answer_number")
+        self.next_button = QToolButton()
+        self.next_button.setObjectName("next_answer")
+        self.next_button.setText("›")
+        self.next_button.setToolTip(self.tr("The next answer"))
+        self.next_button.clicked.connect(lambda: self.show_alternative(self._index + 1))
+        for w in (self.prev_button, self.alt_label, self.next_button):
+            head.addWidget(w)
+        self._frozen = False
         self.copy_button = QToolButton()
         self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setToolTip(self.tr("Copy this message to the clipboard"))
@@ -43,7 +73,10 @@ class MessageWidget(QFrame):
         head.addWidget(self.edit_button)
         lay.addLayout(head)
         self.label = QLabel()
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setObjectName("message_text")
+        # Answers are Markdown; what a person typed is shown exactly as typed.
+        self.label.setTextFormat(Qt.TextFormat.RichText if role == "assistant" else Qt.TextFormat.PlainText)
+        self.label.setOpenExternalLinks(False)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -68,25 +101,73 @@ class MessageWidget(QFrame):
         self._refresh()
 
     def text(self) -> str:
-        return self._text
+        """The answer shown (the one the conversation continues from)."""
+        return self._alternatives[self._index]
 
     def set_text(self, text: str) -> None:
-        self._text = text
+        self._alternatives[self._index] = text
         self._refresh()
 
     def append(self, chunk: str) -> None:
-        self._text += chunk
+        self._alternatives[self._index] += chunk
+        self._refresh()
+
+    # -- alternatives (Regenerate) ------------------------------------------------------------
+    def alternatives(self) -> list[str]:
+        return list(self._alternatives)
+
+    def current_index(self) -> int:
+        return self._index
+
+    def begin_alternative(self) -> None:
+        """Start a new, empty answer to the same turn (the earlier ones stay, behind ‹)."""
+        self._alternatives.append("")
+        self._index = len(self._alternatives) - 1
+        self._refresh()
+
+    def drop_alternative(self) -> bool:
+        """Remove the shown answer (an empty one after a failure or Stop); False when it is the only one."""
+        if len(self._alternatives) < 2:
+            return False
+        del self._alternatives[self._index]
+        self._index = len(self._alternatives) - 1
+        self._refresh()
+        return True
+
+    def show_alternative(self, index: int) -> None:
+        if 0 <= index < len(self._alternatives) and index != self._index:
+            self._index = index
+            self._refresh()
+            self.alternative_changed.emit(self)
+
+    def freeze(self) -> None:
+        """A later turn builds on the answer shown: keep it and drop the switcher."""
+        self._alternatives = [self.text()]
+        self._index = 0
+        self._frozen = True
         self._refresh()
 
     def _refresh(self) -> None:
-        self.label.setText(self._text if self._text else "…")
+        text = self.text()
+        if not text:
+            self.label.setText("…")
+        elif self.label.textFormat() == Qt.TextFormat.RichText:
+            self.label.setText(markdown_html(text))
+        else:
+            self.label.setText(text)
+        many = len(self._alternatives) > 1
+        for w in (self.prev_button, self.alt_label, self.next_button):
+            w.setVisible(many)
+        self.alt_label.setText(f"{self._index + 1}/{len(self._alternatives)}")
+        self.prev_button.setEnabled(self._index > 0 and self.edit_button.isEnabled())
+        self.next_button.setEnabled(self._index < len(self._alternatives) - 1 and self.edit_button.isEnabled())
 
     def copy(self) -> None:
-        QGuiApplication.clipboard().setText(self._text)
+        QGuiApplication.clipboard().setText(self.text())
         self.copy_requested.emit(self)
 
     def start_edit(self) -> None:
-        self.editor.setPlainText(self._text)
+        self.editor.setPlainText(self.text())
         self.label.hide()
         self.editor.show()
         self.edit_bar.show()
@@ -105,12 +186,14 @@ class MessageWidget(QFrame):
 
     def set_editable(self, on: bool) -> None:
         self.edit_button.setEnabled(on)
+        self._refresh()  # ‹ › wait while an answer is being written
 
 
 class ChatView(QScrollArea):
     """A scrolling column of MessageWidgets; follows the bottom while text streams in."""
 
     edit_finished = Signal(int, str)  # message index, new text
+    alternative_changed = Signal(int)  # message index whose shown answer changed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,8 +227,11 @@ class ChatView(QScrollArea):
             self.add_message(role, text)
 
     def add_message(self, role: str, text: str = "") -> MessageWidget:
+        if self._messages:
+            self._messages[-1].freeze()  # the conversation goes on from the answer shown
         m = MessageWidget(role, text, self._inner)
         m.edit_finished.connect(lambda w, t: self.edit_finished.emit(self._messages.index(w), t))
+        m.alternative_changed.connect(lambda w: self.alternative_changed.emit(self._messages.index(w)))
         self._col.insertWidget(self._col.count() - 1, m)
         self._messages.append(m)
         self._follow = True

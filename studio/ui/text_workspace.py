@@ -7,6 +7,7 @@ appended to the view as they arrive. Chats are saved under the studio home after
 """
 from __future__ import annotations
 
+import html
 import time
 from typing import Any, Callable, Iterable
 
@@ -93,6 +94,7 @@ class TextWorkspace(QWidget):
         cv.addWidget(self.system_edit)
         self.chat_view = ChatView()
         self.chat_view.edit_finished.connect(self._on_message_edited)
+        self.chat_view.alternative_changed.connect(lambda _i: self._save())  # the answer shown is the one kept
         cv.addWidget(self.chat_view, 1)
         self.chat_input = ChatInput()
         self.chat_input.setObjectName("chat_input")
@@ -244,16 +246,22 @@ class TextWorkspace(QWidget):
         self._submit(spec, "chat")
 
     def regenerate(self) -> None:
+        """Answer the last turn again; the earlier answer stays one click away (‹ 1/2 ›)."""
         if self.job_id is not None:
             return
         msgs = self.chat_view.messages()
-        if not msgs:
+        last = self.chat_view.last()
+        if not msgs or last is None:
             return
-        if msgs[-1][0] == "assistant":
-            self.chat_view.truncate(len(msgs) - 1)
-        if not self.chat_view.messages():
+        if last.role != "assistant":
+            self._ask()
             return
-        self._ask()
+        if len(msgs) < 2:
+            return
+        last.begin_alternative()
+        spec = TextSpec(model=self.model_name(), system=self.system_edit.toPlainText().strip(),
+                        messages=tuple(msgs[:-1]), chat=True, **self.controls.spec_kwargs(self.controls.next_seed()))
+        self._submit(spec, "chat")
 
     def _on_message_edited(self, index: int, text: str) -> None:
         if self.job_id is not None:
@@ -289,35 +297,81 @@ class TextWorkspace(QWidget):
         if dlg.exec() and dlg.result_template is not None:
             self.apply_template(dlg.result_template, dlg.result_prompt, dlg.target)
 
-    def apply_template(self, template: Any, prompt: str, target: str) -> None:
-        """Use a rendered template: as a chat message (sent), or as the start of a completion document."""
+    def template_changes(self, template: Any, target: str) -> list[tuple[str, str, str]]:
+        """(setting, yours, the template's) for each setting the template would change."""
         values = self.controls.values()
-        values.update(temperature=template.temperature, max_new_tokens=template.max_new_tokens)
-        self.controls.set_values(values)
+        out = []
+        if round(float(template.temperature), 4) != values["temperature"]:
+            out.append((self.tr("Temperature"), f"{values['temperature']:g}", f"{template.temperature:g}"))
+        if int(template.max_new_tokens) != values["max_new_tokens"]:
+            out.append((self.tr("Max new tokens"), str(values["max_new_tokens"]), str(template.max_new_tokens)))
+        system = self.system_edit.toPlainText().strip()
+        if target == "chat" and template.system and template.system.strip() != system:
+            out.append((self.tr("System prompt"), system or self.tr("(none)"), template.system.strip()))
+        return out
+
+    def ask_template_settings(self, template: Any, changes: list[tuple[str, str, str]]) -> str:
+        """Ask before a template changes the user's settings: "template", "mine" or "cancel"."""
+        box = QMessageBox(self)
+        box.setObjectName("template_settings_question")
+        box.setWindowTitle(self.tr("Template settings"))
+        box.setText(self.tr("The template “{0}” comes with its own settings. Use them?").format(template.title))
+        rows = "".join(f"<tr><td><b>{html.escape(name)}</b></td><td>{html.escape(mine[:120])}</td>"
+                       f"<td>→ {html.escape(theirs[:120])}</td></tr>" for name, mine, theirs in changes)
+        box.setInformativeText(f"<table cellspacing='4'><tr><td></td><td>{html.escape(self.tr('yours'))}</td>"
+                               f"<td>{html.escape(self.tr('template'))}</td></tr>{rows}</table>")
+        use = box.addButton(self.tr("Use the template's"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.RejectRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(use)
+        box.exec()
+        return "template" if box.clickedButton() is use else "mine" if box.clickedButton() is keep else "cancel"
+
+    def apply_template(self, template: Any, prompt: str, target: str) -> bool:
+        """Use a rendered template: as a chat message (sent), or as the start of a completion document.
+
+        A template never changes the system prompt, temperature or Max new tokens silently: when it
+        would, the user chooses (the template's, theirs, or cancel) and the status line says what was used.
+        """
+        changes = self.template_changes(template, target)
+        choice = self.ask_template_settings(template, changes) if changes else "mine"
+        if choice == "cancel":
+            return False
+        if choice == "template":
+            values = self.controls.values()
+            values.update(temperature=template.temperature, max_new_tokens=template.max_new_tokens)
+            self.controls.set_values(values)
+            if target == "chat" and template.system:
+                self.system_edit.setPlainText(template.system)
         if target == "completion":
             self.modes.setCurrentIndex(1)
             self.completion.setPlainText(prompt + "\n\n")
             self.completion.moveCursor(self.completion.textCursor().MoveOperation.End)
-            return
-        self.modes.setCurrentIndex(0)
-        if template.system and not self.system_edit.toPlainText().strip():
-            self.system_edit.setPlainText(template.system)
-        self.chat_input.setPlainText(prompt)
-        self.send()
+        else:
+            self.modes.setCurrentIndex(0)
+            self.chat_input.setPlainText(prompt)
+            self.send()
+        if changes:
+            used = self.tr("the template's settings") if choice == "template" else self.tr("your settings")
+            self._status(self.tr("Template “{0}” with {1}: {2}").format(
+                template.title, used, ", ".join(name for name, _m, _t in changes)))
+        return True
 
     # -- jobs ------------------------------------------------------------------------------------
     def _submit(self, spec: TextSpec, mode: str) -> bool:
+        self._job_mode = mode  # so that a refused job drops its empty answer bubble
         if self.pool is None:
             self._status(self.tr("The engine is still starting; try again in a moment."), error=True)
             self._drop_empty_answer()
+            self._job_mode = ""
             return False
         try:
             self.job_id = self.pool.submit(spec)
         except StudioError as exc:
             self._status(str(exc), error=True)
             self._drop_empty_answer()
+            self._job_mode = ""
             return False
-        self._job_mode = mode
         last = self.chat_view.last()
         self._answer_prefix = last.text() if mode == "chat" and last is not None else ""
         self._job_started = time.monotonic()
@@ -405,7 +459,8 @@ class TextWorkspace(QWidget):
     def _drop_empty_answer(self) -> None:
         last = self.chat_view.last()
         if self._job_mode == "chat" and last is not None and last.role == "assistant" and not last.text():
-            self.chat_view.truncate(len(self.chat_view.messages()) - 1)
+            if not last.drop_alternative():  # a failed Regenerate leaves the earlier answer shown
+                self.chat_view.truncate(len(self.chat_view.messages()) - 1)
 
     def _set_busy(self, busy: bool) -> None:
         for b in (self.send_button, self.regenerate_button, self.continue_button, self.templates_button,

@@ -67,11 +67,12 @@ def test_answer_finishes_with_figures_and_the_chat_restores_exactly(qtbot, text_
     assert "tokens/s" in ws.speed_label.text() and ws.speed_label.text()[0].isdigit()
     assert ws.context_bar.maximum() == 256 and ws.context_bar.value() == result.info["tokens_used"]
 
-    # Regenerate replaces the last answer (same fixed seed, temperature 0: the same text).
+    # Regenerate answers again and keeps the first answer behind ‹ (same fixed seed, temperature 0: same text).
     with qtbot.waitSignal(ws.answer_finished, timeout=WAIT_MS):
         ws.regenerate()
     assert [r for r, _ in ws.chat_view.messages()] == ["user", "assistant"]
-    assert ws.chat_view.last().text() == result.text
+    assert ws.chat_view.last().alternatives() == [result.text, result.text]
+    assert ws.chat_view.last().alt_label.text() == "2/2" and ws.chat_view.last().prev_button.isEnabled()
 
     # Edit & continue: edit the answer; the model continues from the edited text.
     bubble = ws.chat_view.last()
