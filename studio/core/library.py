@@ -14,6 +14,7 @@ from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.names import check_model_name
 from studio.core.paths import StudioPaths
+from studio.core.pickle_scan import dangerous_pickles
 from studio.core.registry import ModelEntry
 
 IMPORT_MODES = ("copy", "move", "link")
@@ -42,6 +43,12 @@ def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | 
         raise ModelError(f"{src.name} is already in the model library.")
     if name is not None:
         name = check_model_name(name, _("The name given with --name"))
+    danger = dangerous_pickles(src)
+    if danger:  # a folder is refused like the same pickle on its own; nothing is copied
+        bad, imports = danger[0]
+        where = bad.name if bad == src else str(bad.relative_to(src))
+        raise ModelError(_("{name} was not imported: DANGEROUS: loading {file} would run code ({imports}). "
+                           "Delete it.").format(name=src.name, file=where, imports=", ".join(imports[:3])))
     target_name = (name + (src.suffix if src.is_file() and not Path(name).suffix else "")) if name else src.name
     target = _unique(paths.models / target_name)
     # Copies go under a hidden name first, so a half copy (disk full) is never listed as a model.

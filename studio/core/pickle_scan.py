@@ -7,6 +7,7 @@ and the string keys of its state dict (to identify the model type).
 from __future__ import annotations
 
 import io
+import os
 import pickletools
 import zipfile
 from dataclasses import dataclass
@@ -97,3 +98,34 @@ def scan_pickle(path: Path) -> PickleScan:
     seen: dict[str, None] = dict.fromkeys(globals_)
     keys = [s for s in strings if "." in s or "_" in s]
     return PickleScan(globals=tuple(seen), keys=tuple(dict.fromkeys(keys)), error=error)
+
+
+MAX_SCANNED_FILES = 10_000
+"""A folder with more pickle files than this is refused rather than half checked."""
+
+
+def dangerous_pickles(path: Path) -> list[tuple[Path, tuple[str, ...]]]:
+    """(file, imports that run code) for every pickle in ``path`` (a file, or a folder at any depth).
+
+    Used before anything is imported, so a folder holding a code-running pickle is refused exactly
+    like the same file on its own. Links are not followed out of the folder.
+    """
+    path = Path(path)
+    if path.is_file():
+        files = [path] if path.suffix.lower() in PICKLE_SUFFIXES else []
+    elif path.is_dir():
+        files = []
+        for dirpath, _dirs, names in os.walk(path):  # followlinks=False: a linked folder is not entered
+            files += [Path(dirpath) / n for n in names if Path(n).suffix.lower() in PICKLE_SUFFIXES]
+            if len(files) > MAX_SCANNED_FILES:
+                return [(path, (f"more than {MAX_SCANNED_FILES} pickle files",))]
+    else:
+        return []
+    found = []
+    for f in files:
+        if f.is_symlink() or not f.is_file():
+            continue
+        scan = scan_pickle(f)
+        if scan.dangerous:
+            found.append((f, scan.dangerous))
+    return found

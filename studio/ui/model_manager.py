@@ -448,16 +448,11 @@ class ModelManager(QWidget):
     # -- import / library edits -------------------------------------------------------------
     def import_paths(self, sources: list[Path], mode: str = "copy") -> list[Path]:
         """Import files/folders into the library, then rescan and hash them in the background."""
-        from studio.core.identify import identify_path
         from studio.core.library import import_model
 
         done, errors = [], []
         for src in sources:
-            pre = identify_path(Path(src), "path")
-            if pre.status == "unsafe" and "DANGEROUS" in pre.reason:
-                errors.append(f"{Path(src).name}: {pre.reason}")
-                continue
-            try:
+            try:  # import_model refuses a code-running pickle, alone or anywhere in a folder
                 done.append(import_model(self.paths, Path(src), mode))
             except StudioError as exc:
                 errors.append(str(exc))

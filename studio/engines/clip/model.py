@@ -150,7 +150,7 @@ def load_clip_folder(folder: Path | str, device: str = "cpu", name: str = "") ->
     folder = Path(folder)
     label = name or folder.name
     try:
-        model = CLIPModel.from_pretrained(str(folder), local_files_only=True)
+        model = CLIPModel.from_pretrained(str(folder), local_files_only=True, use_safetensors=True)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(_("The CLIP {name} cannot be loaded: {error}").format(
             name=label, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)) from exc

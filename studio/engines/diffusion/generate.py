@@ -34,7 +34,7 @@ def output_path(ctx: EngineContext, seed: int, now: _dt.datetime | None = None) 
     return ctx.outputs / now.strftime("%Y-%m-%d") / f"{now:%H%M%S}-{seed}-{secrets.token_hex(3)}.png"
 
 
-def _previewer(ctx: EngineContext, facts: dict[str, Any], spec: ImageSpec) -> Previewer:
+def _previewer(ctx: EngineContext, facts: dict[str, Any], spec: ImageSpec, reporter: Reporter) -> Previewer:
     taesd = None
     if ctx.settings.taesd_previews and facts["channels"] == 4 and facts["family"] in ("sd", "sdxl"):
         folders = [ctx.paths.models] + [Path(p).expanduser() for p in ctx.settings.model_dirs]
@@ -44,6 +44,9 @@ def _previewer(ctx: EngineContext, facts: dict[str, Any], spec: ImageSpec) -> Pr
             try:
                 taesd = ctx.cache.get_or_load(("taesd", str(found), ctx.device, str(dtype)),
                                               lambda: load_taesd(found, ctx.device, dtype))
+            except ModelError as exc:  # an unsafe or broken TAESD: never loaded, and the user is told why
+                log.warning("TAESD at %s refused: %s", found, exc)
+                reporter.log(str(exc))
             except (OSError, ValueError, RuntimeError) as exc:  # previews are optional: fall back, say why
                 log.warning("TAESD at %s unusable (%s); using the linear preview", found, exc)
     return Previewer(facts["family"], facts["channels"], (spec.width, spec.height), taesd)
@@ -185,7 +188,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     else:
         tap = None
     every = max(0, int(ctx.settings.preview_every))
-    previewer = _previewer(ctx, facts, spec) if every else None
+    previewer = _previewer(ctx, facts, spec, reporter) if every else None
     steps = spec.steps
 
     def on_step_end(p: Any, i: int, t: Any, kw: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.engines.diffusion.schedulers import x0_source
 
 log = logging.getLogger(__name__)
@@ -70,9 +72,21 @@ def find_taesd(folders: list[Path], family: str) -> Path | None:
 
 
 def load_taesd(path: Path, device: str, dtype: torch.dtype):
+    """The TAESD decoder at ``path`` after the same check as every model (ModelError when unusable).
+
+    Only ``.safetensors`` weights are read: a pickle (``.bin``) beside them, or instead of them, is never
+    passed to ``torch.load``.
+    """
     from diffusers import AutoencoderTiny
 
-    return AutoencoderTiny.from_pretrained(str(path), local_files_only=True, dtype=dtype).to(device).eval()
+    from studio.core.identify import identify_path
+
+    entry = identify_path(Path(path), "path")
+    if entry.type != "taesd" or entry.status != "ok":
+        raise ModelError(_("The TAESD preview model in {folder} cannot be used ({reason}); the quick preview is "
+                           "shown instead.").format(folder=path, reason=entry.reason or entry.type))
+    return AutoencoderTiny.from_pretrained(str(path), local_files_only=True, use_safetensors=True,
+                                           dtype=dtype).to(device).eval()
 
 
 def _to_image(rgb01: torch.Tensor, size: tuple[int, int]):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.progress import NullReporter, Reporter
 from studio.core.registry import ModelEntry
 
@@ -35,7 +36,12 @@ def load_text_lora(entry: ModelEntry, ctx: Any, reporter: Reporter | None = None
 
     from studio.engines.text.loader import load_entry
 
+    from peft.utils import SAFETENSORS_WEIGHTS_NAME as ADAPTER_WEIGHTS
+
     reporter = reporter or NullReporter()
+    if not (Path(entry.path) / ADAPTER_WEIGHTS).is_file():  # peft would fall back to a pickled adapter_model.bin
+        raise ModelError(_("The LoRA {name} has no {file}; pickled adapters are never loaded.").format(
+            name=entry.name, file=ADAPTER_WEIGHTS))
     lm = load_entry(base_entry(entry, ctx), ctx, reporter)
     try:
         model = PeftModel.from_pretrained(lm.model, entry.path, is_trainable=False)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.registry import ModelEntry
 from studio.engines.context import EngineContext
@@ -89,7 +90,9 @@ def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
     except (ValueError, OSError, KeyError, TypeError) as exc:
         raise ModelError(f"{name} has no usable tokenizer: {_first_line(exc)}") from exc
     try:
-        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=default_dtype(device))
+        # use_safetensors: a pickle (.bin) in the folder is never unpickled, even with weights_only.
+        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, use_safetensors=True,
+                                                     dtype=default_dtype(device))
     except (ValueError, OSError, KeyError, RuntimeError) as exc:
         raise ModelError(f"{name} could not be loaded as a text model: {_first_line(exc)}") from exc
     model.to(device)
@@ -108,6 +111,8 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
     """Load a registry entry of type ``causal_lm`` or ``gguf`` (converting a GGUF once; cancellable then)."""
     reporter = reporter or NullReporter()
     path = Path(entry.path)
+    if not entry.usable:  # the registry's safety check (pickles, broken files) holds for every load
+        raise ModelError(_("Model {name!r} cannot be used: {reason}").format(name=entry.name, reason=entry.reason))
     if entry.type == "gguf":
         folder = ensure_converted(path, ctx.paths, reporter, display_name=entry.name, cancel=cancel)
         lm = load_folder(folder, entry.name, ctx.device)
