@@ -4,10 +4,12 @@ A trainer writes into a fresh hidden folder beside its target and swaps it in by
 target is replaced only when the user said so (``overwrite``: ``--overwrite`` on the CLI, a question
 in the window) AND the studio made it: a folder holding :data:`MARKER` (written by this module) or a
 ``.safetensors`` file whose metadata carries :data:`MARKER_KEY`. Anything else (a user's model, a
-link, a file, a device) is refused with one line before the work starts.
+link, a file, a device) is refused with one line before the work starts. A replaced model goes to
+the system trash, where the user can still recover it.
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -17,6 +19,8 @@ from pathlib import Path
 from studio.core.atomic import process_umask
 from studio.core.errors import StudioError
 from studio.core.i18n import _
+
+log = logging.getLogger(__name__)
 
 MARKER = ".aigc-studio-made"
 """A file the studio writes into every model folder it creates (and nothing else writes)."""
@@ -115,11 +119,18 @@ def swap_in(work: Path, target: Path, overwrite: bool) -> Path:
     old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.old")
     os.rename(target, old)
     os.rename(work, target)
-    if old.is_dir():  # the studio's own previous model (check_target saw its marker)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        old.unlink(missing_ok=True)
+    _to_trash(old)
     return target
+
+
+def _to_trash(old: Path) -> None:
+    """Send the replaced model to the system trash (recoverable); without a trash it stays, hidden, beside."""
+    try:
+        from send2trash import send2trash
+
+        send2trash(str(old))
+    except (ImportError, OSError) as exc:
+        log.warning("could not send the replaced model %s to the trash (%s); it is kept there", old, exc)
 
 
 def discard(work: Path) -> None:

@@ -301,7 +301,7 @@ class TrainingWorkspace(QWidget):
         answer = QMessageBox.question(
             self, self.tr("Replace model"),
             self.tr("A model named “{0}” already exists. Replace it with the model this training makes?\n"
-                    "(It is replaced only when the training finishes.)").format(target.name),
+                    "(When the training finishes; the current one goes to the trash.)").format(target.name),
             QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         if answer != QMessageBox.Yes:
             self._note(self.tr("Not queued: choose another name to keep “{0}”.").format(target.name))

@@ -65,8 +65,16 @@ def test_out_paths_never_remove_anything(caption_folder, studio_home, tmp_path, 
     assert {"home": _tree(studio_home), "elsewhere": _tree(elsewhere)} == before
 
 
-def test_a_reused_name_needs_overwrite_and_only_replaces_the_studios_own_model(caption_folder, studio_home, capsys):
+def test_a_reused_name_needs_overwrite_and_only_replaces_the_studios_own_model(caption_folder, studio_home, capsys,
+                                                                             tmp_path, monkeypatch):
+    import send2trash.plat_other as plat  # reads $XDG_DATA_HOME once, at import: point it at this test's folder
+
     from studio.cli import main
+
+    xdg = tmp_path / "xdg"
+    monkeypatch.setattr(plat, "XDG_DATA_HOME", str(xdg).encode())
+    monkeypatch.setattr(plat, "HOMETRASH_B", str(xdg).encode() + b"/Trash")
+    monkeypatch.setattr(plat, "HOMETRASH", str(xdg / "Trash"))
 
     models = studio_home / "models"
     (models / "mine").mkdir(parents=True)
@@ -87,11 +95,13 @@ def test_a_reused_name_needs_overwrite_and_only_replaces_the_studios_own_model(c
     assert main(_train(caption_folder, "trained", "--seed", "5")) == 1
     assert "--overwrite" in capsys.readouterr().err
     assert json.loads((first / "studio_model.json").read_text()) == card
-    # ...and replaced with it; no temp or old folders are left behind.
+    # ...and replaced with it; no temp or old folders are left behind, the replaced model is in the trash.
     assert main(_train(caption_folder, "trained", "--seed", "5", "--steps", "2", "--overwrite")) == 0
     capsys.readouterr()
     assert json.loads((first / "studio_model.json").read_text())["trained_steps"] == 2
     assert sorted(p.name for p in models.iterdir()) == ["mine", "trained"]
+    trashed = list((xdg / "Trash" / "files").iterdir())
+    assert len(trashed) == 1 and json.loads((trashed[0] / "studio_model.json").read_text()) == card
 
 
 def test_models_import_name_is_a_name_too(studio_home, tmp_path, capsys):
