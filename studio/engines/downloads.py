@@ -119,6 +119,7 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
     from huggingface_hub import HfApi, hf_hub_url
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
+    target_name = _target_name(repo_id)  # a repo id that could name a path is refused before any request
     endpoint = _endpoint()
     try:
         info = HfApi(endpoint=endpoint).model_info(repo_id, revision=revision, files_metadata=True)
@@ -147,12 +148,14 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
     if not files:
         raise DownloadError(f"No file of {repo_id} matches {', '.join(include)}." if include else f"{repo_id} has no files.")
     return DownloadPlan(repo_id=repo_id, revision=commit, requested_revision=revision or "main",
-                        files=tuple(files), endpoint=endpoint, target_name=_target_name(repo_id))
+                        files=tuple(files), endpoint=endpoint, target_name=target_name)
 
 
 def _target_name(repo_id: str) -> str:
     """``org--name``: the models folder entry a repo goes to (checked like any model name)."""
     try:
+        if repo_id.count("/") != 1 or not all(repo_id.split("/")):
+            raise DownloadError(repo_id)
         return check_model_name(repo_id.replace("/", "--"))
     except StudioError as exc:
         raise DownloadError(_("{repo!r} is not a repo id: write it as org/name.").format(repo=repo_id)) from exc

@@ -234,3 +234,10 @@ def test_a_hub_commit_id_that_is_a_path_is_refused(hub, paths):
     hub.sha = "../../../../x"
     with pytest.raises(DownloadError, match="invalid commit id"):
         plan_download("acme/tiny", ONLINE)
+
+
+def test_a_repo_id_that_could_name_a_path_is_refused_before_any_request(hub):
+    for repo in ("../x", "a/..", "/x", "x/", "a/b/c", "acme/.."):
+        with pytest.raises(DownloadError, match="not a repo id"):
+            plan_download(repo, ONLINE)
+    assert hub.requests == []
