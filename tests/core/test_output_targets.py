@@ -142,3 +142,26 @@ def test_real_process_out_dev_null_style_node_is_refused_and_intact(tmp_path, st
     assert proc.stderr.strip().splitlines() == [
         f"error: {node} is a device; the studio only replaces regular files. Choose a file name."]
     assert stat.S_ISCHR(os.lstat(node).st_mode) and os.lstat(node).st_rdev == os.makedev(1, 3)
+
+
+@as_root
+def test_out_on_a_read_only_file_system_is_one_line(tmp_path, studio_home):
+    """A read-only tmpfs in a private mount namespace (gone when the process ends)."""
+    import shlex
+    import shutil
+
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-m", "true"]).returncode != 0:
+        pytest.skip("needs a private mount namespace (unshare -m)")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    cli = shlex.join([sys.executable, str(ROOT / "main.py"), "generate", "image", "--prompt", "x",
+                      "--out", str(ro / "x.png")])
+    script = f"mount -t tmpfs -o ro,size=1m tmpfs {shlex.quote(str(ro))} || exit 77; exec {cli}"
+    env = dict(os.environ, AIGC_STUDIO_HOME=str(studio_home), OMP_NUM_THREADS="1")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    if proc.returncode == 77:
+        pytest.skip("cannot mount here")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [f"error: Cannot write into {ro}: Read-only file system."]
+    assert not any((studio_home / "outputs").rglob("*.png")) if (studio_home / "outputs").exists() else True
