@@ -4,7 +4,6 @@ Jobs go through the shared queue as ``GanSpec``; the result (grid PNG, or the wa
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -13,6 +12,7 @@ from PySide6.QtGui import QMovie, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from studio.core.atomic import atomic_write_bytes
 from studio.core.builtin_models import FACES_NAME
 from studio.core.errors import SpecError
 from studio.core.specs import MAX_SEED, GanSpec, random_seed
@@ -227,7 +227,11 @@ class FacesWorkspace(QWidget):
                                                     self.tr("GIF animation (*.gif)"))
             if not target:
                 return None
-        shutil.copyfile(gif, target)
+        try:  # atomic: a device, FIFO or folder at the target is refused, never written into
+            atomic_write_bytes(Path(target), Path(gif).read_bytes())
+        except OSError as exc:
+            self._say(self.tr("Could not save the animation: {0}").format(exc), error=True)
+            return None
         self._say(self.tr("Saved {0}").format(target))
         return target
 

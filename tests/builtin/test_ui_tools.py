@@ -1,6 +1,9 @@
 """The Faces workspace and the Upscale menu in the real main window, with a real JobPool and engines."""
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
@@ -37,6 +40,10 @@ def test_faces_grid_and_walk_from_the_ui(studio, qtbot, tmp_path):
     saved = ws.save_gif(str(tmp_path / "walk.gif"))
     with Image.open(saved) as im:
         assert im.n_frames == 6 and im.size == (128, 128)
+    fifo = tmp_path / "pipe.gif"  # a FIFO (or a device) is refused with a message, never written into
+    os.mkfifo(fifo)
+    assert ws.save_gif(str(fifo)) is None and "FIFO" in ws.message.text()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 def test_the_gan_picker_lists_the_installed_gans_only(studio, qtbot):
