@@ -82,7 +82,9 @@ def free_name(target: Path) -> Path:
     target = Path(target)
     if not _exists(target):
         return target
-    stem, suffix = (target.stem, target.suffix) if target.suffix == ".safetensors" else (target.name, "")
+    # A file keeps its extension (model-2.safetensors); a folder is numbered as a whole (my.model-2).
+    split = bool(target.suffix) and (target.is_file() or target.suffix == ".safetensors")
+    stem, suffix = (target.stem, target.suffix) if split else (target.name, "")
     for i in range(2, 10_000):
         cand = target.with_name(f"{stem}-{i}{suffix}")
         if not _exists(cand):

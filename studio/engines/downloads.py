@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urlparse
 
-from studio.core.atomic import atomic_write_text
+from studio.core.atomic import atomic_write_text, refuse_non_regular
 from studio.core.errors import JobCancelled, StudioError
 from studio.core.i18n import _
+from studio.core.model_swap import free_name
 from studio.core.names import UnsafeFileName, check_model_name, check_relative_file_name, path_inside
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, NullReporter, Reporter, format_bytes
@@ -248,10 +249,16 @@ def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, rep
     except UnsafeFileName as exc:
         raise DownloadError(_("{source}: {problem} Nothing was downloaded.").format(
             source=plan.repo_id, problem=exc)) from exc
+    if plan.revision:
+        _check_repo_folder(dest, plan.repo_id)
     total, done = plan.total_size, 0
     hashes: dict[str, str] = {}
+    written: list[Path] = []
     for f in plan.files:
         final, part = places[f.name]
+        if not plan.revision and (final.exists() or final.is_symlink()):
+            final = free_name(final)  # a URL download never replaces a file already in models/downloads
+        refuse_non_regular(final)
         if final.exists() and f.size is not None and final.stat().st_size == f.size and f.sha256:
             from studio.core.hashing import HashCache
 
@@ -273,16 +280,42 @@ def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, rep
             part.unlink(missing_ok=True)
             raise DownloadError(f"{f.name} is corrupt ({bad}); the bad file was removed. Try again.")
         final.parent.mkdir(parents=True, exist_ok=True)
+        if plan.revision and not written:
+            _write_record(dest, plan, {})  # from its first file on, the folder says which repo it holds
         os.replace(part, final)
+        written.append(final)
         hashes[f.name] = sha
         done += size
         reporter.progress(done, total, f.name)
     if plan.revision:
-        record = {"repo_id": plan.repo_id, "requested_revision": plan.requested_revision, "revision": plan.revision,
-                  "endpoint": plan.endpoint, "files": hashes, "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        atomic_write_text(dest / SOURCE_FILE, json.dumps(record, indent=2))
+        _write_record(dest, plan, hashes)
     _record_hashes(paths, dest, hashes)
-    return dest if len(plan.files) > 1 or plan.revision else dest / plan.files[0].name
+    return dest if len(plan.files) > 1 or plan.revision else (written[0] if written else dest / plan.files[0].name)
+
+
+def _write_record(dest: Path, plan: DownloadPlan, hashes: dict[str, str]) -> None:
+    record = {"repo_id": plan.repo_id, "requested_revision": plan.requested_revision, "revision": plan.revision,
+              "endpoint": plan.endpoint, "files": hashes, "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    dest.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(dest / SOURCE_FILE, json.dumps(record, indent=2))
+
+
+def _check_repo_folder(dest: Path, repo_id: str) -> None:
+    """A repo downloads into its own folder only: one the user made (or another repo's) is never written into."""
+    if not (dest.exists() or dest.is_symlink()):
+        return
+    record = dest / SOURCE_FILE
+    ours = False
+    if dest.is_dir() and not dest.is_symlink():
+        if not any(dest.iterdir()):
+            return
+        try:
+            ours = json.loads(record.read_text(encoding="utf-8")).get("repo_id") == repo_id
+        except (OSError, ValueError, AttributeError):
+            ours = False
+    if not ours:
+        raise DownloadError(_("{folder} already holds a model that was not downloaded from {repo}; it is never "
+                              "replaced. Rename or move it, then download again.").format(folder=dest, repo=repo_id))
 
 
 def _record_hashes(paths: StudioPaths, dest: Path, hashes: dict[str, str]) -> None:

@@ -241,3 +241,27 @@ def test_a_repo_id_that_could_name_a_path_is_refused_before_any_request(hub):
         with pytest.raises(DownloadError, match="not a repo id"):
             plan_download(repo, ONLINE)
     assert hub.requests == []
+
+
+def test_a_folder_the_user_made_is_never_written_into(hub, paths):
+    mine = paths.models / "acme--tiny"
+    mine.mkdir()
+    (mine / "config.json").write_text("my own")
+    with pytest.raises(DownloadError, match="not downloaded from acme/tiny"):
+        run_download(plan_download("acme/tiny", ONLINE), paths, ONLINE)
+    assert [p.name for p in mine.iterdir()] == ["config.json"] and (mine / "config.json").read_text() == "my own"
+    assert not any("/resolve/" in p for p, _ in hub.requests)
+    mine.rename(paths.models / "mine")  # moved away: the download goes ahead, and again as an update
+    dest = run_download(plan_download("acme/tiny", ONLINE), paths, ONLINE)
+    assert (dest / "model.safetensors").read_bytes() == WEIGHTS
+    assert run_download(plan_download("acme/tiny", ONLINE), paths, ONLINE) == dest
+
+
+def test_a_url_download_never_replaces_a_file_of_the_same_name(hub, paths):
+    url = f"{hub.url}/acme/tiny/resolve/{COMMIT}/config.json"
+    mine = paths.models / "downloads" / "config.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("my own")
+    got = run_download(plan_download(url, ONLINE), paths, ONLINE)
+    assert got == paths.models / "downloads" / "config-2.json" and got.read_bytes() == CONFIG
+    assert mine.read_text() == "my own"
