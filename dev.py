@@ -23,11 +23,13 @@ VENV = ROOT / ".venv"
 REQ = ROOT / "requirements"
 # torch goes first, alone, pinned: a bare "torch" or a newer range pulls a multi-GB CUDA build.
 TORCH = "torch==2.13.0"
+# What Qt's xcb platform plugin links to beyond a bare X11 desktop (Debian/Ubuntu names).
+QT_XCB_PACKAGES = ["libxcb-icccm4", "libxcb-keysyms1", "libxcb-cursor0", "libxkbcommon-x11-0", "libxcb-image0",
+                   "libxcb-render-util0", "libxcb-randr0", "libxcb-shape0", "libxcb-xkb1"]
 APT_PACKAGES = {"test": ["xvfb", "dataset-fashion-mnist"],
                 # Qt's xcb plugin needs these at build time so that the bundle carries them; the rest
                 # opens the bundled window on a virtual screen and takes its screenshot.
-                "package": ["libxcb-icccm4", "libxcb-keysyms1", "libxcb-cursor0", "libxkbcommon-x11-0",
-                            "xvfb", "xdotool", "imagemagick"]}
+                "package": [*QT_XCB_PACKAGES, "xvfb", "xdotool", "imagemagick"]}
 
 
 def venv_python() -> Path:
@@ -94,6 +96,71 @@ def ensure_apt(groups: list[str]) -> None:
         "tests that need them are skipped with that reason")
 
 
+def debian_package(soname: str) -> str:
+    """The Debian package that ships ``soname`` by Debian's library naming policy
+    (libxcb-icccm.so.4 → libxcb-icccm4, libxkbcommon-x11.so.0 → libxkbcommon-x11-0)."""
+    name, _, version = soname.partition(".so.")
+    major = version.split(".")[0]
+    name = name.lower()
+    return f"{name}{'-' if name[-1:].isdigit() else ''}{major}" if major else name
+
+
+def unresolved_libraries(ldd_output: str) -> list[str]:
+    """The sonames ``ldd`` reports as "not found", each once, in order."""
+    out: list[str] = []
+    for line in ldd_output.splitlines():
+        name, sep, where = line.strip().partition("=>")
+        if sep and where.strip() == "not found" and name.strip() not in out:
+            out.append(name.strip())
+    return out
+
+
+def qt_xcb_plugin() -> Path | None:
+    """Qt's xcb platform plugin inside the venv's PySide6 (None when PySide6 is not installed)."""
+    found = sorted(VENV.glob("lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so"))
+    return found[0] if found else None
+
+
+def missing_qt_xcb_packages(plugin: Path | None = None) -> list[str]:
+    """Packages to install so that Qt's xcb plugin loads: what ``ldd`` cannot resolve for the plugin and
+    the Qt library it wraps (the fixed list, less what dpkg knows, when ldd or the plugin is missing)."""
+    plugin = plugin or qt_xcb_plugin()
+    if plugin is None or not shutil.which("ldd"):
+        if not shutil.which("dpkg"):
+            return []
+        return [p for p in QT_XCB_PACKAGES if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode]
+    qt_lib = plugin.parents[2] / "lib" / "libQt6XcbQpa.so.6"
+    sonames: list[str] = []
+    for lib in (plugin, qt_lib):
+        if lib.exists():
+            r = subprocess.run(["ldd", str(lib)], capture_output=True, text=True, check=False)
+            sonames += [n for n in unresolved_libraries(r.stdout) if n not in sonames]
+    return [debian_package(n) for n in sonames]
+
+
+def ensure_qt_xcb(is_root: bool | None = None) -> bool:
+    """Make sure Qt can open a window on X11: install what is missing (as root, with apt), else print the
+    exact command. True when nothing is missing any more."""
+    missing = missing_qt_xcb_packages()
+    if not missing:
+        return True
+    is_root = (hasattr(os, "geteuid") and os.geteuid() == 0) if is_root is None else is_root
+    command = f"apt-get install -y {' '.join(missing)}"
+    if is_root and shutil.which("apt-get"):
+        say(f"Qt's xcb plugin needs {', '.join(missing)}: {command}")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, check=False)
+        missing = missing_qt_xcb_packages()
+        if not missing:
+            return True
+        command = f"apt-get install -y {' '.join(missing)}"
+    say(f"Qt cannot open a window: its xcb plugin needs {', '.join(missing)}. Install them with:\n\n"
+        f"    sudo {command}\n\n(other distributions: the packages providing {', '.join(missing)}), "
+        f"then run `python3 dev.py run` again.")
+    return False
+
+
 def has_display() -> bool:
     if sys.platform in ("win32", "darwin"):
         return True
@@ -109,6 +176,8 @@ def cmd_run(extra: list[str]) -> int:
     if not has_display():
         say("no display found ($DISPLAY/$WAYLAND_DISPLAY unset): running the headless demo instead")
         return run_py(["main.py", "demo", *extra])
+    if sys.platform.startswith("linux") and os.environ.get("DISPLAY") and not ensure_qt_xcb():
+        return 1
     return run_py(["main.py", "gui", *extra])
 
 
