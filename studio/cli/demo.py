@@ -22,6 +22,7 @@ def register(sub) -> None:
 
 def run_demo(args) -> int:
     from studio.cli.common import engine_context, run_in_process
+    from studio.cli.gen_text import TextConsoleReporter
 
     ctx = engine_context()
     failures = 0
@@ -47,7 +48,8 @@ def run_demo(args) -> int:
     try:
         res = run_in_process(TextSpec(prompt=DEMO_TEXT_PROMPT, model=text_model.name, chat=True,
                                       messages=(("user", DEMO_TEXT_PROMPT),), max_new_tokens=args.max_new_tokens,
-                                      temperature=0.0, seed=1), ctx)
+                                      temperature=0.0, seed=1), ctx,
+                             reporter=TextConsoleReporter())  # the text alone on stdout, progress on stderr
         out = Path(ctx.paths.outputs) / "demo-text.txt"
         atomic_write_text(out, res.text)
         print(f"\ntext written: {out}")
