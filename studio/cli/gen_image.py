@@ -99,6 +99,30 @@ def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
     return spec.replace(negative_prompt=args.negative, model=args.model or entry.name)
 
 
+def _installed_model(png: Path, name: str) -> str:
+    """The installed model a PNG was made with: the one with its model hash (AutoV2), else its name;
+    ModelError (one line) when neither is installed."""
+    from studio.core.errors import ModelError
+    from studio.core.model_caps import DIFFUSION_TYPES
+    from studio.core.model_match import ModelRef, find_installed, missing_message
+    from studio.core.paths import StudioPaths
+    from studio.core.pngmeta import read_png_model_ref
+    from studio.core.registry import ModelRegistry
+    from studio.core.settings import load_settings
+
+    if Path(name).is_absolute() and Path(name).exists():
+        return name
+    ref = read_png_model_ref(png)
+    ref = ref if ref.name or ref.hash else ModelRef(name=name)
+    paths = StudioPaths.from_env()
+    entries = [e for e in ModelRegistry(paths, load_settings(paths.settings_file)).scan_with_hashes()
+               if e.type in DIFFUSION_TYPES]
+    found = find_installed(ref, entries)
+    if found is None:
+        raise ModelError(missing_message(ref))
+    return found.name
+
+
 def _edit_fields(args: argparse.Namespace) -> dict:
     """ImageSpec fields for --init/--mask/--outpaint (width/height: the result's size, multiples of 8)."""
     if not args.init:
@@ -152,6 +176,8 @@ def main(args: argparse.Namespace) -> int:
         from studio.core.pngmeta import read_png_parameters
 
         base = read_png_parameters(Path(args.from_png)).replace(init_image=None, mask=None)
+        if not args.model and base.model:
+            base = base.replace(model=_installed_model(Path(args.from_png), base.model))
         base = base.replace(**{_SPEC_FIELDS[k]: getattr(args, k) for k, d in _DEFAULTS.items()
                                if getattr(args, k) != d})
         seed = base.seed

@@ -20,7 +20,7 @@ class TextConsoleReporter(ConsoleReporter):
         if message == "generating":  # the engine's signal that loading is over
             self.streaming = True
         if not self.streaming:
-            self._bar_shown = True
+            self._bar_shown = not (total > 0 and done >= total)  # a finished bar has ended its line itself
             super().progress(done, total, message)
 
     def text(self, chunk: str) -> None:

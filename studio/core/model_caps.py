@@ -9,6 +9,8 @@ from studio.core.i18n import _
 from studio.core.registry import ModelEntry
 from studio.core.specs import SCHEDULER_LABELS, SCHEDULERS
 
+DIFFUSION_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "studio_ddpm")
+"""Model types the diffusion engine runs from a prompt (GANs and VAEs have their own tools)."""
 EDIT_OPS = ("img2img", "inpaint", "outpaint")
 PIXEL_TYPES = ("studio_pipeline", "studio_ddpm")
 """The studio's own pixel-space models: they edit by SDEdit / RePaint-style re-imposition."""

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from studio import APP_NAME, __version__
 from studio.core.atomic import atomic_open
@@ -20,6 +20,9 @@ from studio.core.prompt_loras import extract, hashes_field, with_tags
 from studio.core.i18n import _
 from studio.core.png_chunks import read_text_chunks
 from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
+
+if TYPE_CHECKING:
+    from studio.core.model_match import ModelRef
 
 PARAMETERS_KEY = "parameters"
 SPEC_KEY = "aigc_studio"
@@ -256,3 +259,15 @@ def read_png_parameters(path: Path) -> ImageSpec:
         raise SpecError(_("{name}: its parameters cannot be used: {problem}").format(name=name, problem=problem))
     raise SpecError(_("{name} carries no generation parameters.").format(name=name))
 
+
+
+def read_png_model_ref(path: Path) -> "ModelRef":
+    """How the PNG names its model (``Model`` and ``Model hash`` of its parameters); empty when it does not."""
+    from studio.core.model_match import ModelRef
+
+    try:
+        text = read_png_text(Path(path)).get(PARAMETERS_KEY, "")
+        _prompt, _negative, params = parse_infotext(text) if text else ("", "", {})
+    except (SpecError, OSError):
+        return ModelRef()
+    return ModelRef(name=params.get("Model", "").strip(), hash=params.get("Model hash", "").strip())

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QLis
 
 from studio.core.errors import StudioError
 from studio.core.gallery import GalleryEntry
+from studio.core.model_match import ModelRef
 from studio.core.paths import StudioPaths
 from studio.core.specs import ImageSpec, Spec
 from studio.core.trash import HeldFile, hold, release, release_leftovers, restore
@@ -42,11 +43,18 @@ def spec_from_png(path: str) -> ImageSpec:
     return read_png_parameters(Path(path))
 
 
+def model_ref(path: str | None) -> ModelRef:
+    """How the PNG at ``path`` names its model (name and AutoV2 hash), for finding the installed match."""
+    from studio.core.pngmeta import read_png_model_ref  # imports Pillow: only when asked
+
+    return read_png_model_ref(Path(path)) if path else ModelRef()
+
+
 class HistoryStrip(QWidget):
     """A horizontal strip of thumbnails with search, "Reuse parameters" and "Open PNG…"."""
 
     show_requested = Signal(str)  # image path to show on the canvas
-    reuse_requested = Signal(object)  # ImageSpec for the prompt editor
+    reuse_requested = Signal(object, object)  # ImageSpec for the prompt editor, ModelRef its PNG names
 
     def __init__(self, paths: StudioPaths | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -322,7 +330,7 @@ class HistoryStrip(QWidget):
                 QMessageBox.information(self, self.tr("Reuse parameters"), str(exc))
                 return
         if isinstance(spec, ImageSpec):
-            self.reuse_requested.emit(spec)
+            self.reuse_requested.emit(spec, model_ref(e.path))
 
     def open_png(self, path: str | None = None) -> ImageSpec | None:
         """Load the parameters of a PNG file (ours or another tool's) into the prompt editor."""
@@ -336,7 +344,7 @@ class HistoryStrip(QWidget):
         except StudioError as exc:
             QMessageBox.information(self, self.tr("Open PNG"), str(exc))
             return None
-        self.reuse_requested.emit(spec)
+        self.reuse_requested.emit(spec, model_ref(path))
         self.show_requested.emit(path)
         return spec
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QSc
 
 from studio import APP_NAME
 from studio.core.errors import SpecError
+from studio.core.model_match import ModelRef
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
 from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
@@ -430,8 +431,9 @@ class MainWindow(QMainWindow):
             return
         self.canvas.show_image(image, path)
 
-    def reuse_parameters(self, spec: ImageSpec) -> None:
-        self.prompt_editor.apply_spec(spec)
+    def reuse_parameters(self, spec: ImageSpec, ref: object = None) -> None:
+        """Fill the prompt editor from a reused image (``ref``: the ModelRef its PNG names, if any)."""
+        self.prompt_editor.apply_spec(spec, ref if isinstance(ref, ModelRef) else None)
         self.show_workspace("image")
         self.prompt_dock.show()
         self.prompt_dock.raise_()

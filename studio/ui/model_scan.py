@@ -19,7 +19,8 @@ class _Scan(QRunnable):
 
     def run(self) -> None:
         try:
-            entries = ModelRegistry(self.scanner.paths, self.scanner.settings).scan()
+            # With the hashes already cached (never computed here): reused A1111 PNGs name models by hash.
+            entries = ModelRegistry(self.scanner.paths, self.scanner.settings).scan_with_hashes()
         except Exception:  # a broken folder must not leave the picker waiting forever
             log.exception("model scan failed")
             entries = []

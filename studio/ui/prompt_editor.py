@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 
 from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
-from studio.core.model_caps import schedulers_for
+from studio.core.model_caps import DIFFUSION_TYPES, schedulers_for
+from studio.core.model_match import ModelRef, find_installed, missing_message
 from studio.core.registry import ModelEntry
 from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
 from studio.core.prompt_loras import with_tags
@@ -29,8 +30,7 @@ from studio.ui.prompt_highlighter import PromptHighlighter
 from studio.ui.spin_boxes import SeedSpinBox, SizeSpinBox
 
 MAX_BATCH = 64
-# Model types the text-to-image engine runs (GANs and unconditional models have their own tools).
-PROMPT_MODEL_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "studio_ddpm")
+PROMPT_MODEL_TYPES = DIFFUSION_TYPES  # what the text-to-image engine runs
 
 
 class PromptEdit(QPlainTextEdit):
@@ -392,12 +392,15 @@ class PromptEditor(QWidget):
         base = self.spec()
         return [base.replace(seed=(base.seed + i) % 2**32) for i in range(self.batch_spin.value())]
 
-    def apply_spec(self, spec: ImageSpec) -> None:
-        """Fill every field from ``spec`` (reuse parameters)."""
+    def apply_spec(self, spec: ImageSpec, ref: ModelRef | None = None) -> None:
+        """Fill every field from ``spec`` (reuse parameters). ``ref``: how the image names its model (an
+        A1111 PNG's name and hash); the installed model with that hash, else that name, is chosen."""
         self.prompt_edit.setPlainText(with_tags(spec.prompt, spec.loras))  # LoRAs as A1111 shows them
         self.negative_edit.setPlainText(spec.negative_prompt)
+        missing = ""
         if spec.model:
-            self.set_model(spec.model)
+            model, missing = self._installed_model(spec.model, ref)
+            self.set_model(model)
         self.seed_spin.set_seed(spec.seed)
         self.steps_spin.setValue(spec.steps)
         self.guidance_spin.setValue(spec.guidance)
@@ -408,12 +411,35 @@ class PromptEditor(QWidget):
             self.scheduler_combo.setCurrentIndex(index)
         if not spec.init_image:  # an edit's spec never carries one; keep the editor's choice then
             self.set_upscaler(spec.upscale)
-        self.show_message("")
+        self.show_message(missing, error=bool(missing))
+
+    def _installed_model(self, name: str, ref: ModelRef | None) -> tuple[str, str]:
+        """(the model to select for an image's ``name``, "" or why it is missing)."""
+        if name in self._entries or (Path(name).is_absolute() and Path(name).exists()) or not self._models_known:
+            return name, ""
+        ref = ref if ref is not None and (ref.name or ref.hash) else ModelRef(name=name)
+        found = find_installed(ref, self._entries.values())
+        if found is not None:
+            return found.name, ""
+        return name, missing_message(ref)
+
+    def missing_model(self) -> str:
+        """Why the chosen model cannot be used ("" when it is installed or a folder picked from disk)."""
+        name = self.model()
+        if not name or not self._models_known or name in self._entries:
+            return ""
+        if Path(name).is_absolute() and Path(name).exists():
+            return ""
+        return missing_message(ModelRef(name=name))
 
     def queue(self) -> bool:
         """Validate and emit ``generate_requested``; False (with a message shown) when invalid."""
         if self.model_combo.count() == 0:
             self.show_message(self.tr("No image model installed — open the model manager"), error=True)
+            return False
+        missing = self.missing_model()
+        if missing:  # say so now, not after the job fails
+            self.show_message(missing, error=True)
             return False
         if self._seed_used and not self.seed_locked():
             self.roll_seed()  # a new image; the field then shows the seed this press uses

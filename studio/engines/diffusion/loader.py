@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from studio.core.errors import ModelError
+from studio.core.model_caps import DIFFUSION_TYPES
 from studio.core.registry import ModelEntry
 from studio.engines.context import EngineContext
 from studio.engines.devices import default_dtype
@@ -26,8 +27,6 @@ HASH_MAX_BYTES = 256 * 2**20
 """Weights files larger than this are not hashed inline (the model manager's hash cache does it)."""
 
 
-DIFFUSION_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "studio_ddpm")
-"""Model types this engine runs (other image types, e.g. GANs, have their own engines)."""
 
 
 def resolve(ctx: EngineContext, name_or_path: str) -> ModelEntry:
