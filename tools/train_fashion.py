@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     card_path = out / "studio_model.json"
     card = json.loads(card_path.read_text())
     card.update({"name": "Studio Fashion", "license": LICENSE, "default_size": 32,
+                 "clip": "Studio CLIP",  # its paired CLIP scores every image it makes
                  # 8 DPM++ 2M steps: the quality bar holds (benchmarks/fashion_sweep.py) and an image
                  # with its upscale takes < 1 s on a 2-core CPU; 64 px is shown 256 px on the canvas.
                  "recommended": {"steps": 8, "guidance": 4.0, "scheduler": "dpmpp_2m",

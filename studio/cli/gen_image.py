@@ -42,6 +42,9 @@ def register(kinds) -> None:
     p.add_argument("--lora", action="append", type=_lora_arg, default=[], metavar="NAME[:WEIGHT]",
                    help="apply this LoRA (see `models list`) at WEIGHT (default 1); repeatable. "
                         "<lora:NAME:WEIGHT> in the prompt does the same, as in A1111")
+    p.add_argument("--clip", default="", metavar="NAME",
+                   help="CLIP that scores the image against the prompt ('none': no score; default: the model's "
+                        "paired CLIP, else the settings' choice)")
     p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
     p.add_argument("--batch", type=int, default=1, help="how many images (default 1)")
     p.add_argument("--upscale", default=None, metavar="NAME",
@@ -185,9 +188,11 @@ def main(args: argparse.Namespace) -> int:
             base = base.replace(upscale="" if args.upscale.strip().lower() == "none" else args.upscale.strip())
         if args.lora:
             base = base.replace(loras=tuple(args.lora))
+        if args.clip.strip():
+            base = base.replace(clip=args.clip.strip())
     else:
         seed = random_seed() if args.seed is None else args.seed
-        base = _base_spec(args, seed).replace(loras=tuple(args.lora))
+        base = _base_spec(args, seed).replace(loras=tuple(args.lora), clip=args.clip.strip())
     base = base.replace(**_edit_fields(args))
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     if args.out:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from studio.cli.common import open_gallery
-from studio.core.gallery import MEDIA, GalleryEntry
+from studio.core.gallery import MEDIA, SORTS, GalleryEntry
 
 
 def register(sub) -> None:
@@ -15,11 +15,13 @@ def register(sub) -> None:
     cmds = parser.add_subparsers(dest="history_command", metavar="ACTION", required=True)
 
     p = cmds.add_parser("list", help="outputs newest first; filter by words of the prompt, model, seed")
-    p.add_argument("words", nargs="*", help="every word must appear in the prompt, negative prompt or text")
+    p.add_argument("words", nargs="*", help="every word must appear in the prompt, negative prompt or text; "
+                                            "'score>30' keeps images whose CLIP score passes")
     p.add_argument("--model", help="model name (exact or part of it)")
     p.add_argument("--seed", type=int)
     p.add_argument("--kind", help="job kind: image, text, upscale, train, ...")
     p.add_argument("--media", choices=MEDIA)
+    p.add_argument("--sort", choices=SORTS, default="newest", help="newest first, or best CLIP score first")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -34,14 +36,14 @@ def register(sub) -> None:
 def _entry_dict(e: GalleryEntry) -> dict:
     return {"id": e.id, "job_id": e.job_id, "kind": e.kind, "media": e.media, "created": e.created,
             "path": e.path, "text": e.text, "prompt": e.prompt, "negative_prompt": e.negative_prompt,
-            "model": e.model, "seed": e.seed, "info": dict(e.info), "spec": json.loads(e.spec_json)}
+            "model": e.model, "seed": e.seed, "score": e.score, "score_clip": e.score_clip, "info": dict(e.info), "spec": json.loads(e.spec_json)}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     gallery = open_gallery()
     filters = dict(model=args.model, seed=args.seed, kind=args.kind, media=args.media)
     query = " ".join(args.words)
-    entries = gallery.search(query, limit=args.limit, offset=args.offset, **filters)
+    entries = gallery.search(query, limit=args.limit, offset=args.offset, order=args.sort, **filters)
     if args.json:
         print(json.dumps([_entry_dict(e) for e in entries], indent=2, ensure_ascii=False))
         return 0
@@ -50,7 +52,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         when = _dt.datetime.fromtimestamp(e.created).strftime("%Y-%m-%d %H:%M")
         what = e.path or e.text.replace("\n", " ")[:60]
         prompt = e.prompt.replace("\n", " ")
-        print(f"{e.id:>6}  {when}  {e.kind:<7} seed {e.seed if e.seed is not None else '-':<10} {e.model or '-'}  "
+        score = f"{e.score:5.1f}" if e.score is not None else "    -"
+        print(f"{e.id:>6}  {when}  {e.kind:<7} seed {e.seed if e.seed is not None else '-':<10} score {score} "
+              f"{e.model or '-'}  "
               f"{prompt[:50] + ('...' if len(prompt) > 50 else '')!r}  {what}")
     print(f"{len(entries)} of {total} shown" if total > len(entries) else f"{total} entries", file=sys.stderr)
     return 0

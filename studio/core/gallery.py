@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -73,6 +74,10 @@ class GalleryEntry:
     model: str = ""
     seed: int | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
+    score: float | None = None
+    """CLIP score of the image against its prompt (None when not scored)."""
+    score_clip: str = ""
+    """The CLIP that gave ``score``."""
 
     @property
     def spec(self) -> Spec:
@@ -86,8 +91,28 @@ class GalleryEntry:
 
 
 def ensure_schema(db: Database) -> None:
-    """Create the gallery tables if missing (idempotent)."""
+    """Create the gallery tables if missing (idempotent); add the score columns to older databases."""
     db.ensure_schema(_SCHEMA)
+    columns = {r["name"] for r in db.query("PRAGMA table_info(gallery)")}
+    if "score" not in columns:  # written only when missing: opening a current database writes nothing
+        db.executescript("ALTER TABLE gallery ADD COLUMN score REAL;"
+                         "ALTER TABLE gallery ADD COLUMN score_clip TEXT NOT NULL DEFAULT '';"
+                         "CREATE INDEX IF NOT EXISTS gallery_score ON gallery(score);")
+
+
+SCORE_INFO_KEY, SCORE_CLIP_INFO_KEY = "clip_score", "clip"
+"""Keys of a job result's info holding its image's CLIP score and the CLIP's name."""
+SORTS = ("newest", "score")
+"""Orders of ``GalleryStore.search``: newest first, or best CLIP score first (unscored last)."""
+_ORDER = {"newest": "g.created DESC, g.id DESC",
+          "score": "g.score IS NULL, g.score DESC, g.created DESC, g.id DESC"}
+_SCORE_TERM = re.compile(r"\bscore\s*(>=|<=|>|<|=)\s*(-?\d+(?:\.\d*)?)", re.IGNORECASE)
+
+
+def split_score_terms(query: str) -> tuple[str, list[tuple[str, float]]]:
+    """(the query without its score conditions, [(operator, value)]): "sneaker score > 30" → ("sneaker", [(">", 30)])."""
+    terms = [(m.group(1), float(m.group(2))) for m in _SCORE_TERM.finditer(query)]
+    return _SCORE_TERM.sub(" ", query).strip(), terms
 
 
 def _info(text: object) -> dict:
@@ -103,7 +128,8 @@ def _row_to_entry(row: sqlite3.Row) -> GalleryEntry:
     return GalleryEntry(id=row["id"], job_id=row["job_id"], kind=row["kind"], media=row["media"],
                         created=row["created"], spec_json=row["spec_json"], path=row["path"], text=row["text"],
                         prompt=row["prompt"], negative_prompt=row["negative_prompt"], model=row["model"],
-                        seed=row["seed"], info=_info(row["info_json"]))
+                        seed=row["seed"], info=_info(row["info_json"]), score=row["score"],
+                        score_clip=row["score_clip"] or "")
 
 
 def _spec_prompt(spec: Spec) -> tuple[str, str]:
@@ -140,12 +166,17 @@ def insert_entries(conn: sqlite3.Connection, job_id: int | None, spec: Spec, res
         rows.append((media, str(out), "", _seed_for(info, spec, i)))
     if result.text:
         rows.append(("text", "", result.text, _seed_for(info, spec, 0)))
+    score = info.get(SCORE_INFO_KEY)
+    score = float(score) if isinstance(score, (int, float)) else None
+    score_clip = str(info.get(SCORE_CLIP_INFO_KEY) or "") if score is not None else ""
     ids = []
     for media, path, text, seed in rows:
+        scored = media == "image" and score is not None
         cur = conn.execute(
             "INSERT INTO gallery(job_id, kind, media, created, spec_json, path, text, prompt, negative_prompt,"
-            " model, seed, info_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (job_id, spec.kind, media, created, spec_json, path, text, prompt, negative, model, seed, info_json))
+            " model, seed, info_json, score, score_clip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (job_id, spec.kind, media, created, spec_json, path, text, prompt, negative, model, seed, info_json,
+             score if scored else None, score_clip if scored else ""))
         ids.append(int(cur.lastrowid))
     return ids
 
@@ -184,6 +215,10 @@ class GalleryStore:
                media: str | None) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        query, score_terms = split_score_terms(query)
+        for op, value in score_terms:  # "score > 30": scored entries only
+            clauses.append(f"g.score {op} ?")
+            params.append(value)
         terms = query.split()
         long_terms = [t for t in terms if len(t) >= _MIN_FTS_TERM]
         if long_terms:
@@ -212,11 +247,14 @@ class GalleryStore:
 
     def search(self, query: str = "", *, model: str | None = None, seed: int | None = None,
                kind: str | None = None, media: str | None = None, limit: int = 100,
-               offset: int = 0) -> list[GalleryEntry]:
-        """Entries newest first whose prompt/negative/text contain every word of ``query``,
-        optionally of one model (exact name or substring), seed, job kind or media type."""
+               offset: int = 0, order: str = "newest") -> list[GalleryEntry]:
+        """Entries (newest first, or best ``order="score"`` first) whose prompt/negative/text contain every
+        word of ``query``, optionally of one model (exact name or substring), seed, job kind or media type.
+        Conditions like ``score > 30`` in ``query`` keep the entries whose CLIP score passes them."""
         where, params = self._where(query, model, seed, kind, media)
-        rows = self.db.query(f"SELECT g.* FROM gallery g{where} ORDER BY g.created DESC, g.id DESC"
+        if order not in _ORDER:
+            raise ValueError(f"order must be one of {', '.join(SORTS)}")
+        rows = self.db.query(f"SELECT g.* FROM gallery g{where} ORDER BY {_ORDER[order]}"
                              " LIMIT ? OFFSET ?", [*params, int(limit), int(offset)])
         return [_row_to_entry(r) for r in rows]
 

@@ -10,6 +10,7 @@ import bisect
 import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
@@ -25,7 +26,17 @@ if TYPE_CHECKING:
     from studio.core.model_match import ModelRef
 
 PARAMETERS_KEY = "parameters"
+SCORE_FIELD, SCORE_CLIP_FIELD = "CLIP score", "CLIP"
+"""Infotext fields of the CLIP score (100 × cosine of image and prompt) and of the CLIP that gave it."""
 SPEC_KEY = "aigc_studio"
+
+
+@dataclass(frozen=True)
+class ClipScore:
+    """How well an image matches its prompt according to one CLIP (100 × max(cosine, 0))."""
+
+    score: float
+    clip: str
 
 # Studio scheduler → (A1111 sampler name, A1111 schedule type or "").
 A1111_SAMPLERS: dict[str, tuple[str, str]] = {
@@ -50,7 +61,7 @@ def _fmt_number(x: float) -> str:
 
 
 def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
-             lora_hashes: Sequence[tuple[str, str]] = ()) -> str:
+             lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None) -> str:
     """The A1111 ``parameters`` text for ``spec``: prompt, ``Negative prompt:`` line, then ``Key: value, ...``.
 
     LoRAs are written as A1111 writes them: ``<lora:name:w>`` tags in the prompt and, when their
@@ -71,6 +82,8 @@ def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
         fields.append(("Lora hashes", hashes_field(lora_hashes)))
     if spec.upscale:  # the saved image is larger than Size: it was upscaled after generating
         fields.append(("Upscaler", spec.upscale))
+    if score is not None:
+        fields += [(SCORE_FIELD, f"{score.score:.2f}"), (SCORE_CLIP_FIELD, score.clip)]
     fields.append(("Version", f"{APP_NAME} {__version__}"))
     lines = [with_tags(spec.prompt, spec.loras)]
     if spec.negative_prompt:
@@ -220,9 +233,22 @@ def write_png(image: Any, path: Path, parameters: str, spec_json: str = "") -> P
 
 
 def write_image_png(image: Any, path: Path, spec: ImageSpec, model_name: str = "", model_hash: str = "",
-                    lora_hashes: Sequence[tuple[str, str]] = ()) -> Path:
+                    lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None) -> Path:
     """:func:`write_png` with the infotext and JSON of ``spec``."""
-    return write_png(image, path, infotext(spec, model_name, model_hash, lora_hashes), spec_to_json(spec))
+    return write_png(image, path, infotext(spec, model_name, model_hash, lora_hashes, score), spec_to_json(spec))
+
+
+def read_png_score(path: Path) -> ClipScore | None:
+    """The CLIP score a PNG carries in its ``parameters`` text (None when it has none)."""
+    try:
+        chunks = read_png_text(Path(path))
+    except OSError:
+        return None
+    _, _, params = parse_infotext(chunks.get(PARAMETERS_KEY, ""))
+    try:
+        return ClipScore(score=float(params[SCORE_FIELD]), clip=params.get(SCORE_CLIP_FIELD, ""))
+    except (KeyError, ValueError):
+        return None
 
 
 def read_png_text(path: Path) -> Mapping[str, str]:

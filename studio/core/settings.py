@@ -42,6 +42,9 @@ class Settings:
     """The upscaler used when a job names none; "" picks by device (x4plus on a GPU, animevideov3 x4 on a CPU)."""
     hf_cache_dir: str = ""
     """The Hugging Face hub cache scanned for models; "" means $HF_HUB_CACHE or ~/.cache/huggingface/hub."""
+    score_clip: str = ""
+    """The CLIP that scores generated images against their prompts ("" : only models with a paired CLIP are
+    scored, by it; "none": never)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":

@@ -24,6 +24,8 @@ MAX_STEPS = 500
 MAX_SEED = 2**32 - 1
 SAMPLING_REPETITION_PENALTY = 1.1
 """The repetition penalty when sampling and the user has not chosen one (greedy decoding gets none)."""
+NO_CLIP = "none"
+"""``ImageSpec.clip`` value that turns CLIP scoring off."""
 
 SCHEDULERS = ("euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc", "pndm", "lms", "heun", "ddpm")
 SCHEDULER_LABELS = {
@@ -134,6 +136,9 @@ class ImageSpec(Spec):
     """Context pixels around the mask's box in masked-only mode."""
     upscale: str = ""
     """Upscaler run on the result (text-to-image only; the native image is kept beside it); "" for none."""
+    clip: str = ""
+    """CLIP that scores the image against its prompt: "" automatic (the model's paired CLIP, else the
+    settings' choice), a model name, or NO_CLIP for no score."""
 
     def validate(self) -> list[str]:
         check_finite(self)

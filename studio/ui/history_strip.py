@@ -15,7 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QColor, QDesktopServices, QGuiApplication, QIcon, QImage, QKeySequence, QPixmap
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget,
+                               QListWidgetItem,
                                QMenu, QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
@@ -77,12 +78,12 @@ class HistoryStrip(QWidget):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setIconSize(QSize(THUMB, THUMB))
-        self.list.setGridSize(QSize(THUMB + 12, THUMB + 12))
+        self.list.setGridSize(QSize(THUMB + 12, THUMB + 28))  # room for the CLIP score under a thumbnail
         self.list.setUniformItemSizes(True)
         self.list.setSelectionMode(QListView.SelectionMode.ExtendedSelection)  # a whole batch can go at once
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setMinimumHeight(THUMB + 30)
+        self.list.setMinimumHeight(THUMB + 46)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.itemClicked.connect(self._on_click)
@@ -93,11 +94,19 @@ class HistoryStrip(QWidget):
 
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("history_search")
-        self.search_edit.setPlaceholderText(self.tr("Search prompts…"))
+        self.search_edit.setPlaceholderText(self.tr("Search prompts… (score > 30)"))
+        self.search_edit.setToolTip(self.tr("Words of the prompt; add e.g. \"score > 30\" to keep images whose "
+                                            "CLIP score (how well the image matches its prompt) passes"))
         self.search_edit.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=250)
         self._search_timer.timeout.connect(self.refresh)
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
+        self.sort_combo = QComboBox()
+        self.sort_combo.setObjectName("history_sort")
+        self.sort_combo.addItem(self.tr("Newest first"), "newest")
+        self.sort_combo.addItem(self.tr("Best CLIP score first"), "score")
+        self.sort_combo.setToolTip(self.tr("Order of the history"))
+        self.sort_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.reuse_button = QPushButton(self.tr("Reuse parameters"))
         self.reuse_button.setObjectName("reuse_button")
         self.reuse_button.setToolTip(self.tr("Fill the prompt editor with the selected image's parameters"))
@@ -133,6 +142,7 @@ class HistoryStrip(QWidget):
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.search_edit)
+        side.addWidget(self.sort_combo)
         side.addWidget(self.reuse_button)
         side.addWidget(self.open_png_button)
         side.addWidget(self.delete_button)
@@ -176,8 +186,7 @@ class HistoryStrip(QWidget):
         if self.gallery is None:
             return
         query = self.search_edit.text().strip()
-        entries = (self.gallery.search(query, media="image", limit=MAX_ENTRIES) if query
-                   else self.gallery.list(MAX_ENTRIES, media="image"))
+        entries = self.gallery.search(query, media="image", limit=MAX_ENTRIES, order=self.sort_combo.currentData())
         current = self.current_entry()
         self.list.clear()
         for e in entries:
@@ -199,7 +208,11 @@ class HistoryStrip(QWidget):
         item = QListWidgetItem()
         item.setData(EntryRole, e)
         seed = self.tr(" · seed {0}").format(e.seed) if e.seed is not None else ""
-        item.setToolTip(f"{e.prompt[:300] or self.tr('(empty prompt)')}\n{e.model}{seed}\n{e.path}")
+        score = ""
+        if e.score is not None:
+            item.setText(f"{e.score:.1f}")
+            score = "\n" + self.tr("CLIP score {0:.1f} ({1})").format(e.score, e.score_clip)
+        item.setToolTip(f"{e.prompt[:300] or self.tr('(empty prompt)')}\n{e.model}{seed}{score}\n{e.path}")
         thumb = self._thumbs.get(e.path)
         if thumb is not None:
             item.setIcon(QIcon(QPixmap.fromImage(thumb)))

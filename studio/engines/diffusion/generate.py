@@ -14,10 +14,12 @@ from typing import Any, Iterable, Iterator
 import torch
 
 from studio.core.errors import JobCancelled, ModelError, StudioError
-from studio.core.pngmeta import write_image_png
+from studio.core.gallery import SCORE_CLIP_INFO_KEY, SCORE_INFO_KEY
+from studio.core.pngmeta import ClipScore, write_image_png
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import is_plain
 from studio.core.specs import ImageSpec, JobResult
+from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import embeddings
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
@@ -71,6 +73,8 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         # An edit keeps the canvas image's size: "upscale result" is for new images only.
         return run_edit(spec.replace(upscale=""), reporter, cancel, ctx, warnings)
     entry = resolve(ctx, spec.model)
+    clip_name, clip_explicit = chosen_clip(ctx, spec.clip, entry)
+    check_chosen(ctx, spec.clip)  # a CLIP the user named but cannot be used fails now, not after generating
     upscaler = _upscaler(ctx, spec.upscale)  # a missing upscaler fails now, not after generating
     if upscaler is not None:
         spec = spec.replace(upscale=canonical_name(spec.upscale))  # "animevideov3-x4" → its full name
@@ -90,22 +94,25 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     if isinstance(result, JobResult):  # cancelled mid-run
         return result
     image, preview_kind = result
+    score = score_image(ctx, image, spec.prompt, clip_name, clip_explicit, reporter)
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)
     spec_saved = spec.replace(model=spec.model or entry.name)
     info: dict[str, Any] = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
                             "width": image.width, "height": image.height, "steps": spec.steps,
                             "scheduler": spec.scheduler, "preview": preview_kind}
+    if score is not None:
+        info.update({SCORE_INFO_KEY: score.score, SCORE_CLIP_INFO_KEY: score.clip})
     if upscaler is not None:
         big = _upscale(image, upscaler, spec, reporter, cancel, ctx)
         if big is None:
             return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
         native = path.with_name(f"{path.stem}-native.png")
-        save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied))
+        save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied), score)
         info.update(native=str(native), upscaler=upscaler.name, native_width=image.width,
                     native_height=image.height, width=big.width, height=big.height)
         image = big
-    save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied))
+    save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied), score)
     info["seconds"] = round(time.monotonic() - started, 3)
     return JobResult(outputs=(str(path),), info=info)
 
@@ -147,10 +154,11 @@ def lora_hashes(applied: Iterable[tuple[Any, float]]) -> list[tuple[str, str]]:
 
 
 def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str,
-             lora_hashes: Iterable[tuple[str, str]] = ()) -> None:
+             lora_hashes: Iterable[tuple[str, str]] = (), score: ClipScore | None = None) -> None:
     """Write the PNG with its metadata atomically; a full disk or unwritable folder is a clear StudioError."""
     try:
-        write_image_png(image, path, spec, model_name=model_name, model_hash=hash_, lora_hashes=list(lora_hashes))
+        write_image_png(image, path, spec, model_name=model_name, model_hash=hash_, lora_hashes=list(lora_hashes),
+                        score=score)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
