@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--window-size", default="1400x900")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the generation")
     ap.add_argument("--root", action="store_true", help="grab the whole X screen with `import`")
+    ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
+                                   "(greedy, at most 120 new tokens, so the shot is repeatable)")
     ap.add_argument("--open", choices=("settings", "models"),
                     help="open the Settings dialog or the model manager before the shot (use with --root)")
     ap.add_argument("--mid", help="also save a shot here mid-run (half the steps done, live preview)")
@@ -148,6 +150,17 @@ def _shoot(args: argparse.Namespace) -> int:
         pump(args.timeout, lambda: len(ended) >= max(1, queued))
         status = ", ".join(ended) or "timed out"
         window.history.wait_for_thumbnails()
+    if args.chat:
+        text = window.workspace("text")
+        window.show_workspace("text")
+        answered: list = []
+        text.answer_finished.connect(lambda *a: answered.append(a))
+        text.controls.temperature.setValue(0.0)
+        text.controls.max_new_tokens.setValue(120)
+        text.chat_input.setPlainText(args.chat)
+        text.send()
+        pump(args.timeout, lambda: bool(answered))
+        status = "answered" if answered else "timed out"
     window.show_workspace(args.workspace)
     opened = None
     if args.open == "settings":

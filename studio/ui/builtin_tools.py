@@ -56,7 +56,23 @@ class UpscaleTools(QMenu):
         editor = window.prompt_editor
         editor.upscale_combo.currentIndexChanged.connect(self._sync_from_editor)
         window.settings_changed.connect(self._on_settings_changed)
+        window.models_scanned.connect(self.set_installed)
+        self.set_installed(window.installed_models())
         self._sync_from_editor()
+
+    def set_installed(self, entries: list) -> None:
+        """Offer the user's own upscalers (found by the model scan) beside the built-in ones."""
+        known = {a.data() for a in self.model_group.actions()}
+        for e in entries:
+            if e.type == "upscaler" and e.usable and e.name not in known:
+                self._add_model_action(e.name)
+
+    def _add_model_action(self, name: str) -> QAction:
+        a = QAction(name, self, checkable=True)
+        a.setData(name)
+        self.model_group.addAction(a)
+        self.addAction(a)
+        return a
 
     def _sync_from_editor(self) -> None:
         """Show the prompt panel's upscaler: the check mark, and the model when it is one of the menu's."""
@@ -87,10 +103,7 @@ class UpscaleTools(QMenu):
     def set_model(self, name: str) -> None:
         """Choose the upscaler ``name``; one of the user's own is added to the menu first."""
         if name and not any(a.data() == name for a in self.model_group.actions()):
-            a = QAction(name, self, checkable=True)
-            a.setData(name)
-            self.model_group.addAction(a)
-            self.addAction(a)
+            self._add_model_action(name)
         for a in self.model_group.actions():
             a.setChecked(a.data() == name)
 

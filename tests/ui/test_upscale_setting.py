@@ -24,3 +24,16 @@ def test_menu_and_prompt_panel_show_the_same_state(window):
     editor.set_upscaler("")  # the panel turns it off: the menu's check mark goes
     assert not tools.auto_action.isChecked()
 
+
+
+def test_the_upscale_menu_lists_installed_upscalers(window):
+    from studio.core.registry import ModelEntry
+
+    tools = window.upscale_tools
+    mine = ModelEntry("my-4x", "/m/my-4x.safetensors", "upscaler")
+    broken = ModelEntry("bad-4x", "/m/bad.safetensors", "upscaler", status="broken", reason="x")
+    window.models_scanned.emit([mine, broken, ModelEntry("sd", "/m/sd", "diffusers")])
+    names = [a.data() for a in tools.model_group.actions()]
+    assert "my-4x" in names and "bad-4x" not in names and "sd" not in names
+    window.models_scanned.emit([mine])
+    assert [a.data() for a in tools.model_group.actions()].count("my-4x") == 1

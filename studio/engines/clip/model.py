@@ -188,8 +188,7 @@ def resolve_clip(ctx, name: str) -> ModelEntry:
 
             entries = [identify_path(p, "path")]
         if not entries:
-            raise ModelError(_("No model named {name!r}. `python main.py models list` shows what is installed.").format(
-                name=name))
+            raise ModelError(_("No model named {name!r} is installed.").format(name=name))
         entry = next((e for e in entries if e.type == "clip" and e.usable), None) or \
             next((e for e in entries if e.type == "clip"), entries[0])
     else:
