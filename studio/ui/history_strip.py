@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QGuiApplication, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QImage, QKeySequence, QPalette, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget,
                                QListWidgetItem,
                                QMenu, QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
@@ -168,7 +168,7 @@ class HistoryStrip(QWidget):
 
     def _make_placeholder(self) -> QIcon:
         pm = QPixmap(THUMB, THUMB)
-        pm.fill(QColor("#d9dce1"))
+        pm.fill(self.palette().color(QPalette.ColorRole.Mid))  # a grey that suits the light and the dark theme
         return QIcon(pm)
 
     # -- content ----------------------------------------------------------------------------
