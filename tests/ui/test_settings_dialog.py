@@ -184,3 +184,16 @@ def test_a_saved_change_takes_effect_from_the_next_job(studio, qtbot, tmp_path):
     assert outputs and all(o.startswith(str(target)) for o in outputs), outputs
     ctx = studio.pool._host.context()
     assert ctx.cache._budget == 2 * 2**30 and ctx.device == "cpu"
+
+
+def test_a_saved_model_folder_is_scanned_at_once(window, qtbot, tmp_path):
+    from tests.models.conftest import write_st
+
+    folder = tmp_path / "my-embeddings"
+    write_st(folder / "my-style.safetensors", {"emb_params": (1, 768)})
+    dialog = open_dialog(window, qtbot)
+    dialog.page(ModelsPage).folders.add_folder(str(folder))
+    with qtbot.waitSignal(window.models_scanned, timeout=30_000,
+                          check_params_cb=lambda entries: any(e.name == "my-style" for e in entries)):
+        dialog.accept()
+    assert window.settings.model_dirs == (str(folder),)
