@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.settings import Settings
     from studio.core.specs import TrainSpec
     from studio.engines.context import EngineContext
+    from studio.engines.datasets import fashion_captions
     from studio.engines.training.text2img import Text2ImgTrainer
 
     out = Path(args.out).resolve()
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                  # with its upscale takes < 1 s on a 2-core CPU; 64 px is shown 256 px on the canvas.
                  "recommended": {"steps": 8, "guidance": 4.0, "scheduler": "dpmpp_2m",
                                  "upscale": "animevideov3-x4"},
+                 "vocabulary": fashion_captions.vocabulary(),  # what its captions teach (shown where prompts are written)
                  "training": {"steps": trainer.step, "batch": args.batch, "lr": args.lr, "seed": args.seed,
                               "device": args.device, "minutes": round(minutes, 1),
                               "command": "python tools/train_fashion.py " + " ".join(argv or sys.argv[1:])}})

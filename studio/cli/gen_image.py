@@ -8,6 +8,7 @@ from pathlib import Path
 
 from studio.core.atomic import atomic_open, check_output_file, check_output_folder
 from studio.core.errors import SpecError
+from studio.core.i18n import _
 from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
 
 
@@ -37,6 +38,8 @@ def register(kinds) -> None:
     p.add_argument("--height", type=int, default=d["height"], help="default: the model's own size, else 512")
     p.add_argument("--scheduler", default=d["scheduler"], choices=SCHEDULERS,
                    help="sampler (default: the model's recommendation, else euler)")
+    p.add_argument("--expand", action="store_true",
+                   help="first let the default text model expand --prompt into a detailed prompt (shown on stderr)")
     p.add_argument("--from-png", default="", metavar="PNG",
                    help="reuse the parameters a PNG carries (ours or A1111's); options given here override them")
     p.add_argument("--lora", action="append", type=_lora_arg, default=[], metavar="NAME[:WEIGHT]",
@@ -126,6 +129,35 @@ def _installed_model(png: Path, name: str) -> str:
     return found.name
 
 
+def _expand(prompt: str, ctx, seed: int) -> str:
+    """``prompt`` expanded by the default text model; its progress and streamed text go to stderr (stdout
+    carries only the PNG paths), then the prompt used."""
+    from studio.cli.common import run_in_process
+    from studio.core.progress import ConsoleReporter
+    from studio.core.prompt_expansion import clean_expansion, expansion_spec
+
+    print(_("Expanding the prompt with the default text model…"), file=sys.stderr, flush=True)
+    result = run_in_process(expansion_spec(prompt, seed=seed), ctx, reporter=ConsoleReporter(text_stream=sys.stderr),
+                            record=False)
+    expanded = clean_expansion(result.text) or " ".join(prompt.split())
+    print("\n" + _("prompt: {prompt}").format(prompt=expanded), file=sys.stderr, flush=True)
+    return expanded
+
+
+def _warn_outside_vocabulary(ctx, spec: ImageSpec) -> None:
+    """A note on stderr when the prompt asks for what the model has not learnt (e.g. black for Studio Fashion)."""
+    from studio.core.errors import ModelError
+    from studio.core.vocabulary import prompt_warning, vocabulary_of
+
+    try:
+        entry = ctx.registry.resolve(spec.model, task="image")
+    except ModelError:
+        return  # the job says so itself
+    note = prompt_warning(vocabulary_of(entry), spec.prompt, str(entry.details.get("title") or entry.name))
+    if note:
+        print(_("note: {message}").format(message=note), file=sys.stderr, flush=True)
+
+
 def _edit_fields(args: argparse.Namespace) -> dict:
     """ImageSpec fields for --init/--mask/--outpaint (width/height: the result's size, multiples of 8)."""
     if not args.init:
@@ -197,7 +229,15 @@ def main(args: argparse.Namespace) -> int:
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     if args.out:
         _check_out(args.out, args.batch)
+    if args.expand:
+        from studio.core.prompt_expansion import expansion_spec
+
+        expansion_spec(base.prompt)  # an empty prompt fails here, before any model loads
     ctx = engine_context()  # one context: the model loads once for the whole batch
+    if args.expand:
+        base = base.replace(prompt=_expand(base.prompt, ctx, seed))
+        base.validate()
+    _warn_outside_vocabulary(ctx, base)
     for i in range(args.batch):
         spec = base.replace(seed=(seed + i) % (MAX_SEED + 1))
         result = run_in_process(spec, ctx)

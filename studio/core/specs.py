@@ -434,8 +434,8 @@ def _typed_value(kind: str, f: dataclasses.Field, value: Any) -> Any:
         ok = isinstance(value, (list, tuple))
     elif isinstance(default, Mapping):
         ok = isinstance(value, Mapping)
-    elif default is None and value is not None:  # optional fields: a path (str) or a seed (int)
-        ok = isinstance(value, (str, int)) and not isinstance(value, bool)
+    elif default is None and value is not None:  # optional fields: a path (str), a seed (int), a penalty (float)
+        ok = isinstance(value, (str, int, float)) and not isinstance(value, bool)
     if not ok:
         raise SpecError(_("The {field} of a {kind} job has the wrong type ({value!r:.60}).").format(
             field=f.name, kind=kind, value=value))

@@ -48,7 +48,8 @@ OPTIONAL_WORKSPACES = (
 # manager sets ``window.model_manager_factory``).
 OPTIONAL_INSTALLERS = (("studio.ui.builtin_tools", "install_builtin_tools"),
                        ("studio.ui.edit_tools", "install_canvas_editing"),
-                       ("studio.ui.model_manager", "install_model_manager"))
+                       ("studio.ui.model_manager", "install_model_manager"),
+                       ("studio.ui.prompt_expand", "install_prompt_expansion"))
 
 
 def _optional_module(name: str) -> Any:

@@ -26,6 +26,7 @@ from studio.core.prompt_loras import with_tags
 from studio.ui import theme
 from studio.ui.icons import icon
 from studio.ui.lora_picker import LoraPicker
+from studio.ui.prompt_assist import PromptAssist
 from studio.ui.prompt_highlighter import PromptHighlighter
 from studio.ui.spin_boxes import SeedSpinBox, SizeSpinBox
 
@@ -112,6 +113,7 @@ class PromptEditor(QWidget):
         self.prompt_edit = PromptEdit(5, self.tr("Describe the image… e.g. a lighthouse at dusk, (oil painting:1.2)"))
         self.prompt_edit.setObjectName("prompt_edit")
         self.lora_picker = LoraPicker(self.prompt_edit)
+        self.assist = PromptAssist(self.prompt_edit)  # vocabulary chips, warnings, "Expand prompt"
         self.negative_edit = PromptEdit(3, self.tr("What to avoid… e.g. blurry, [text]"))
         self.negative_edit.setObjectName("negative_edit")
 
@@ -189,6 +191,7 @@ class PromptEditor(QWidget):
         form.addRow(self.scanning_label)
         form.addRow(self.no_model_box)
         form.addRow(self.tr("Prompt"), self.prompt_edit)
+        form.addRow("", self.assist)
         form.addRow(self.tr("LoRAs"), self.lora_picker)
         form.addRow(self.tr("Negative"), self.negative_edit)
         form.addRow(self.tr("Size"), size_row)
@@ -277,6 +280,8 @@ class PromptEditor(QWidget):
 
     def _model_switched(self) -> None:
         self._offer_samplers(self.model_entry())
+        self.assist.set_model(self.model_entry())
+        self.prompt_edit.setPlaceholderText(self.assist.placeholder())
         self.model_changed.emit(self.model())
 
     def _offer_samplers(self, entry: ModelEntry | None) -> None:

@@ -49,3 +49,10 @@ def test_unknown_kind_is_a_clear_error():
 def test_json_that_is_not_an_object_is_a_clear_error(text):
     with pytest.raises(SpecError, match="Not a job specification"):
         spec_from_json(text)
+
+
+def test_a_text_job_with_a_repetition_penalty_survives_the_queue_file():
+    from studio.core.specs import TextSpec, spec_from_json, spec_to_json
+
+    spec = TextSpec(prompt="x", repetition_penalty=1.1)
+    assert spec_from_json(spec_to_json(spec)) == spec

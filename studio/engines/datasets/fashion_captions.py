@@ -93,3 +93,12 @@ def hue_to_colour(hue_deg: float) -> int:
         d = abs(h - hue_deg) % 360.0
         return min(d, 360.0 - d)
     return min(range(len(COLOURS)), key=lambda i: dist(COLOURS[i][1]))
+
+
+def vocabulary() -> dict:
+    """What the captions teach, for the model card (``studio_model.json`` "vocabulary"; the prompt editor
+    shows it and warns about prompts outside it): the garments, the colours, and the synonyms also known."""
+    return {"garments": list(ITEM_NAMES), "colours": list(COLOUR_NAMES),
+            "also": sorted(s for _, syn in ITEMS for s in syn),
+            "example": "a red sneaker"}
+

@@ -1,0 +1,182 @@
+"""Help where the prompt is written: the model's vocabulary as chips, a warning for prompts outside it,
+and "Expand prompt" (an LLM writes a detailed prompt, streamed into the box, undoable in one step).
+
+The expansion job itself is queued by :mod:`studio.ui.prompt_expand` (it needs the pool); this
+widget only asks for it and edits the prompt box as the text arrives.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+
+from studio.core.registry import ModelEntry
+from studio.core.vocabulary import Vocabulary, prompt_warning, vocabulary_of
+from studio.ui import theme
+from studio.ui.flow_layout import FlowLayout
+
+EXPAND_SHORTCUT = "Ctrl+E"
+
+
+class PromptAssist(QWidget):
+    """Under the prompt box: vocabulary chips, a warning line, the Expand button."""
+
+    expand_requested = Signal(str)  # the short prompt to expand
+    stop_requested = Signal()
+
+    def __init__(self, prompt: QPlainTextEdit, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("prompt_assist")
+        self.prompt = prompt
+        self._vocab: Vocabulary | None = None
+        self._title = ""
+        self._expanding = False
+        self.knows_label = QLabel()
+        self.knows_label.setObjectName("knows_label")
+        self.knows_label.setStyleSheet(theme.css("muted", self))
+        self.expand_button = QToolButton()
+        self.expand_button.setObjectName("expand_button")
+        self.expand_button.setText(self.tr("Expand prompt"))
+        self.expand_button.setToolTip(self.tr("A language model writes a detailed prompt from yours, into the box "
+                                              "(Ctrl+Z undoes it) ({0})").format(EXPAND_SHORTCUT))
+        self.expand_button.clicked.connect(self._clicked)
+        self.shortcut = QShortcut(QKeySequence(EXPAND_SHORTCUT), prompt)
+        self.shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.shortcut.activated.connect(self._clicked)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.knows_label, 1)
+        top.addWidget(self.expand_button)
+        self.chips = QWidget()
+        self.chips.setObjectName("vocabulary_chips")
+        self.chip_layout = FlowLayout(self.chips, spacing=2)
+        self.chip_layout.setContentsMargins(0, 0, 0, 0)
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("vocabulary_warning")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(theme.css("warning", self))
+        self.warning_label.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.chips)
+        layout.addWidget(self.warning_label)
+        prompt.textChanged.connect(self._check)
+        self.set_model(None)
+
+    # -- vocabulary ---------------------------------------------------------------------------------
+    def set_model(self, entry: ModelEntry | None) -> None:
+        """Show what ``entry`` knows (chips for a model with a vocabulary; nothing for open-ended models)."""
+        self._vocab = vocabulary_of(entry)
+        self._title = str((entry.details or {}).get("title") or entry.name) if entry is not None else ""
+        while self.chip_layout.count():
+            item = self.chip_layout.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        vocab = self._vocab
+        if vocab is None:
+            self.knows_label.setText("")
+            self.chips.hide()
+        else:
+            self.knows_label.setText(self.tr("{0} knows {1}:").format(self._title, vocab.summary()))
+            for label, words in vocab.groups:
+                for word in words:
+                    self.chip_layout.addWidget(self._chip(word, label))
+            self.chips.show()
+        self._check()
+
+    def vocabulary(self) -> Vocabulary | None:
+        return self._vocab
+
+    def placeholder(self) -> str:
+        """The prompt box's placeholder for this model (its own example when it has a vocabulary)."""
+        if self._vocab is not None:
+            return self.tr("Describe the garment… e.g. {0}").format(self._vocab.example or self._vocab.words()[0])
+        return self.tr("Describe the image… e.g. a lighthouse at dusk, (oil painting:1.2)")
+
+    def _chip(self, word: str, group: str) -> QToolButton:
+        chip = QToolButton()
+        chip.setText(word)
+        chip.setObjectName(f"chip_{word}")
+        chip.setAutoRaise(False)
+        chip.setToolTip(self.tr("Insert “{0}” ({1})").format(word, group))
+        chip.setStyleSheet("QToolButton { padding: 0px 4px; }")
+        chip.clicked.connect(lambda: self.insert_word(word))
+        return chip
+
+    def insert_word(self, word: str) -> None:
+        """Put ``word`` at the cursor, with a space on either side where needed."""
+        cursor = self.prompt.textCursor()
+        text = self.prompt.toPlainText()
+        pos = cursor.position()
+        before = " " if pos > 0 and not text[pos - 1].isspace() else ""
+        after = " " if pos < len(text) and not text[pos].isspace() else ""
+        cursor.insertText(f"{before}{word}{after}")
+        self.prompt.setTextCursor(cursor)
+        self.prompt.setFocus()
+
+    def warning(self) -> str:
+        return self.warning_label.text() if self.warning_label.isVisible() else ""
+
+    def _check(self) -> None:
+        if self._expanding:
+            return
+        text = prompt_warning(self._vocab, self.prompt.toPlainText(), self._title)
+        self.warning_label.setText(text)
+        self.warning_label.setVisible(bool(text))
+
+    # -- expand prompt ------------------------------------------------------------------------------
+    def _clicked(self) -> None:
+        if self._expanding:
+            self.stop_requested.emit()
+        else:
+            self.expand_requested.emit(self.prompt.toPlainText())
+
+    def expanding(self) -> bool:
+        return self._expanding
+
+    def begin_stream(self) -> None:
+        """The job started: the box is emptied (one undo step with what follows) and read-only until done."""
+        self._expanding = True
+        self.expand_button.setText(self.tr("Stop expanding"))
+        self.prompt.setReadOnly(True)
+        cursor = QTextCursor(self.prompt.document())
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.removeSelectedText()
+        cursor.endEditBlock()
+
+    def add_chunk(self, chunk: str) -> None:
+        """Streamed text, appended inside the same undo step."""
+        if not self._expanding:
+            return
+        cursor = QTextCursor(self.prompt.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.joinPreviousEditBlock()
+        cursor.insertText(chunk)
+        cursor.endEditBlock()
+
+    def finish(self, text: str) -> None:
+        """The job ended with ``text`` (the tidied prompt): it replaces the stream, still one undo step."""
+        if not self._expanding:
+            return
+        cursor = QTextCursor(self.prompt.document())
+        cursor.joinPreviousEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+        self._end()
+
+    def abort(self) -> None:
+        """Cancelled or failed: the prompt as it was before."""
+        if not self._expanding:
+            return
+        self._end()
+        self.prompt.undo()
+
+    def _end(self) -> None:
+        self._expanding = False
+        self.prompt.setReadOnly(False)
+        self.expand_button.setText(self.tr("Expand prompt"))
+        self._check()
