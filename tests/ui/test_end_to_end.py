@@ -12,6 +12,7 @@ from PySide6.QtTest import QTest
 
 from studio.core.pngmeta import PARAMETERS_KEY, SPEC_KEY, read_png_text
 from studio.core.queue_store import CANCELLED, DONE
+from studio.ui.batch_grid import GAP
 
 STEPS = 4
 
@@ -56,10 +57,10 @@ def test_prompt_to_canvas_history_and_reuse(studio, qtbot, tiny_sd_dir):
     assert STEPS in per_job, per_job  # (a loaded CI machine may drop one preview, not a whole job's)
     assert {size for _, size in shown} == {QSize(64, 64)}
 
-    # The final image of the last job is on the canvas, read from the PNG on disk.
+    # The batch ends as one grid of both images on the canvas (as A1111 shows a batch).
     out = second.outputs[0]
-    qtbot.waitUntil(lambda: canvas.path() == out, timeout=10_000)
-    assert canvas.image().size() == QSize(64, 64) and canvas.preview_count == 0
+    qtbot.waitUntil(lambda: studio.batch_grid.shown == 1, timeout=10_000)
+    assert canvas.image().size() == QSize(2 * 64 + GAP, 64) and canvas.preview_count == 0
     chunks = read_png_text(out)
     assert chunks[PARAMETERS_KEY].startswith("a red fox, (snow:1.2)")
     assert "Steps: 4" in chunks[PARAMETERS_KEY] and "Seed: 1235" in chunks[PARAMETERS_KEY]
