@@ -9,6 +9,7 @@ from pathlib import Path
 from studio.core.errors import ModelError, StudioError
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
+from studio.core.i18n import _
 from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import load_settings
 
@@ -74,8 +75,14 @@ def find_entry(reg: ModelRegistry, name: str) -> ModelEntry:
     return reg.with_cached_hash(found[0])
 
 
+def _scan_progress(items: int, folder: str) -> None:
+    """A line on stderr while a large models folder is read (a scan never runs silently for long)."""
+    print(_("scanning models: {items} files and folders so far (now in {folder})").format(
+        items=items, folder=folder), file=sys.stderr, flush=True)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    entries = _registry().scan_with_hashes()
+    entries = _registry().scan_with_hashes(_scan_progress)
     if args.type:
         entries = [e for e in entries if e.type == args.type]
     if args.json:

@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
+import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
+from studio.core.i18n import _
 from studio.core.gguf_header import GGUF_MAGIC, GGUFError, read_gguf
 from studio.core.keypatterns import classify, family_for_dim, summarise_keys
 from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
@@ -22,6 +25,10 @@ from studio.core.registry import ModelEntry
 from studio.core.safetensors_header import SafetensorsError, read_header
 
 MAX_DEPTH = 4
+MAX_SCAN_ITEMS = 20_000
+"""Files and folders looked at per models folder (a real library has hundreds)."""
+MAX_SIZE_FILES = 10_000
+"""Files summed for one folder's size (beyond: the size shown is a lower bound)."""
 PICKLE_RISK = ("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
                "(the conversion reads only the tensors).")
 STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline",
@@ -34,8 +41,11 @@ META_KEEP = 2000  # characters kept per metadata value (kohya tag lists can be h
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
-    total = 0
+    total = counted = 0
     for root, _dirs, files in os.walk(path, followlinks=False):
+        counted += len(files)
+        if counted > MAX_SIZE_FILES:  # a huge folder that is no model: stop adding up
+            break
         for f in files:
             try:
                 total += os.stat(os.path.join(root, f)).st_size
@@ -72,7 +82,10 @@ def identify_path(path: Path, source: str) -> ModelEntry:
 # ----------------------------------------------------------------------------------------- files
 
 def _identify_file(path: Path, base: dict) -> ModelEntry:
-    size = path.stat().st_size
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # a device, FIFO or socket: opening it could block forever
+        return _entry(base, type="unknown", status="unknown", reason=_("not a regular file (device, pipe or socket)"))
+    size = st.st_size
     suffix = path.suffix.lower()
     with path.open("rb") as fh:
         head = fh.read(8)
@@ -476,43 +489,86 @@ def _hf_snapshot(repo_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def _walk(folder: Path, source: str, prefix: str, depth: int, seen: set[str]) -> list[ModelEntry]:
+class ScanBudget:
+    """Bounds one scan of a folder (a model folder set to ``/`` must not hang the studio) and reports
+    its progress: at most ``max_items`` files and folders are looked at; ``progress(items, folder)``
+    is called every ``every_s`` seconds while the scan runs."""
+
+    def __init__(self, max_items: int = MAX_SCAN_ITEMS, progress: Callable[[int, str], None] | None = None,
+                 every_s: float = 0.5) -> None:
+        self.max_items = max_items
+        self.items = 0
+        self.exhausted = False
+        self._progress = progress
+        self._every = every_s
+        self._next = time.monotonic() + every_s
+
+    def visit(self, path: Path) -> bool:
+        """Count one item; False once the budget is spent (the caller stops there)."""
+        if self.exhausted:
+            return False
+        self.items += 1
+        if self.items > self.max_items:
+            self.exhausted = True
+            return False
+        if self._progress is not None and time.monotonic() >= self._next:
+            self._next = time.monotonic() + self._every
+            self._progress(self.items, str(path.parent))
+        return True
+
+
+def _walk(folder: Path, source: str, prefix: str, depth: int, seen: set[str],
+          budget: ScanBudget | None = None) -> list[ModelEntry]:
+    budget = budget or ScanBudget()
     out: list[ModelEntry] = []
     for p in _children(folder):
+        if not budget.visit(p):
+            break
         try:
-            real = os.path.realpath(p)
-        except (OSError, RuntimeError):
-            real = str(p)
-        if p.is_dir() and real in seen:
+            out.extend(_walk_one(p, source, prefix, depth, seen, budget))
+        except OSError as exc:  # e.g. /proc/1/cwd: permission denied on the item itself
             out.append(ModelEntry(name=prefix + p.name, path=str(p), type="unknown", source=source, status="broken",
-                                  reason="symlink loop (this folder is already scanned)"))
-            continue
-        if p.is_symlink() and not p.exists():
-            out.append(ModelEntry(name=prefix + p.stem, path=str(p), type="unknown", source=source, status="broken",
-                                  reason="broken symbolic link"))
-            continue
-        if p.suffix == ".config" and p.with_suffix(".safetensors").is_file():
-            continue  # the config folder of the checkpoint beside it: listed in that entry's details
-        e = identify_path(p, source)
-        if e.type == "sd_single_file" and p.with_suffix(".config").is_dir():
-            e = _entry(e.__dict__, details={**e.details, "config": str(p.with_suffix(".config"))})
-        if e.type == "folder":
-            if depth >= MAX_DEPTH:
-                out.append(_entry(e.__dict__, type="unknown", reason="folder nested too deep (not scanned)"))
-                continue
-            inner = _walk(p, source, f"{prefix}{p.name}/", depth + 1, seen | {real})
-            if inner:
-                out.extend(inner)
-            else:
-                out.append(_entry(e.__dict__, name=prefix + e.name, type="unknown", reason="no files inside"))
-            continue
-        if prefix:
-            e = _entry(e.__dict__, name=prefix + e.name)
-        out.append(e)
+                                  reason=f"cannot read: {exc.strerror or exc}"))
     return out
 
 
-def scan_folder(folder: Path, source: str) -> list[ModelEntry]:
+def _walk_one(p: Path, source: str, prefix: str, depth: int, seen: set[str], budget: ScanBudget) -> list[ModelEntry]:
+    """The entries of one item of a walked folder (itself, or what a plain folder holds)."""
+    out: list[ModelEntry] = []
+    try:
+        real = os.path.realpath(p)
+    except (OSError, RuntimeError):
+        real = str(p)
+    if p.is_dir() and real in seen:
+        out.append(ModelEntry(name=prefix + p.name, path=str(p), type="unknown", source=source, status="broken",
+                              reason="symlink loop (this folder is already scanned)"))
+        return out
+    if p.is_symlink() and not p.exists():
+        out.append(ModelEntry(name=prefix + p.stem, path=str(p), type="unknown", source=source, status="broken",
+                              reason="broken symbolic link"))
+        return out
+    if p.suffix == ".config" and p.with_suffix(".safetensors").is_file():
+        return out  # the config folder of the checkpoint beside it: listed in that entry's details
+    e = identify_path(p, source)
+    if e.type == "sd_single_file" and p.with_suffix(".config").is_dir():
+        e = _entry(e.__dict__, details={**e.details, "config": str(p.with_suffix(".config"))})
+    if e.type == "folder":
+        if depth >= MAX_DEPTH:
+            out.append(_entry(e.__dict__, type="unknown", reason="folder nested too deep (not scanned)"))
+            return out
+        inner = _walk(p, source, f"{prefix}{p.name}/", depth + 1, seen | {real}, budget)
+        if inner:
+            out.extend(inner)
+        else:
+            out.append(_entry(e.__dict__, name=prefix + e.name, type="unknown", reason="no files inside"))
+        return out
+    if prefix:
+        e = _entry(e.__dict__, name=prefix + e.name)
+    out.append(e)
+    return out
+
+
+def scan_folder(folder: Path, source: str, budget: ScanBudget | None = None) -> list[ModelEntry]:
     """Every model inside ``folder``: a model folder counts as one; plain folders are walked
     (depth ≤ 4, symlink loops reported). Nothing is skipped: unusable items come with a reason.
 
@@ -521,6 +577,16 @@ def scan_folder(folder: Path, source: str) -> list[ModelEntry]:
     snapshot is a plain collection of files such as GGUF quantisations.
     """
     folder = Path(folder)
+    budget = budget or ScanBudget()
+    out = _scan_folder(folder, source, budget)
+    if budget.exhausted:
+        out.append(ModelEntry(name=folder.name or str(folder), path=str(folder), type="unknown", source=source,
+                              status="broken", reason=_("scan stopped after {n} items: this folder is too large; "
+                                                        "choose a narrower models folder").format(n=budget.max_items)))
+    return out
+
+
+def _scan_folder(folder: Path, source: str, budget: ScanBudget) -> list[ModelEntry]:
     if source == "hf-cache":
         out: list[ModelEntry] = []
         for repo in _children(folder):
@@ -535,9 +601,9 @@ def scan_folder(folder: Path, source: str) -> list[ModelEntry]:
             e = identify_path(snap, source)
             extra = {"repo_id": repo_id, "revision": snap.name}
             if e.type == "folder":
-                for inner in _walk(snap, source, f"{repo_id}/", 1, {os.path.realpath(snap)}):
+                for inner in _walk(snap, source, f"{repo_id}/", 1, {os.path.realpath(snap)}, budget):
                     out.append(_entry(inner.__dict__, details={**inner.details, **extra}))
             else:
                 out.append(_entry(e.__dict__, name=repo_id, details={**e.details, **extra}))
         return out
-    return _walk(folder, source, "", 0, {os.path.realpath(folder)})
+    return _walk(folder, source, "", 0, {os.path.realpath(folder)}, budget)

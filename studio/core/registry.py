@@ -11,7 +11,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
@@ -105,21 +105,25 @@ class ModelRegistry:
             out.append(("hf-cache", hf_hub_cache(self.settings.hf_cache_dir)))
         return out
 
-    def scan(self) -> list[ModelEntry]:
-        """Every model found, usable or not, in source order."""
-        from studio.core.identify import scan_folder
+    def scan(self, progress: Callable[[int, str], None] | None = None) -> list[ModelEntry]:
+        """Every model found, usable or not, in source order.
+
+        Each folder's scan is bounded (see ``identify.ScanBudget``); ``progress(items, folder)`` is
+        called every half second while a large folder is read.
+        """
+        from studio.core.identify import ScanBudget, scan_folder
 
         from studio.core.builtin_models import builtin_entries
 
         entries: list[ModelEntry] = []
         for source, folder in self.sources():
             if folder.is_dir():
-                entries.extend(scan_folder(folder, source))
+                entries.extend(scan_folder(folder, source, ScanBudget(progress=progress)))
             if source == "builtin":  # models shipped inside Python packages (DCGAN, Real-ESRGAN, ...)
                 entries.extend(builtin_entries())
         return entries
 
-    def scan_with_hashes(self) -> list[ModelEntry]:
+    def scan_with_hashes(self, progress: Callable[[int, str], None] | None = None) -> list[ModelEntry]:
         """``scan()`` with each entry's SHA-256 (``details["sha256"]``, ``["autov2"]``) where it is
         already in the hash cache; never hashes anything (cheap)."""
         from dataclasses import replace
@@ -128,7 +132,7 @@ class ModelRegistry:
 
         cache = HashCache.for_paths(self.paths)
         out = []
-        for e in self.scan():
+        for e in self.scan(progress):
             try:
                 sha = cache.cached_model_hash(Path(e.path)) if e.path and e.type != "unknown" else None
             except OSError:

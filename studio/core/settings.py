@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.atomic import atomic_write_text
+from studio.core.errors import StudioError
 from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class Settings:
 THEMES = ("system", "light", "dark")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_MEMORY_BUDGET_GB = 4096.0
+MAX_SETTINGS_BYTES = 1 << 20
+"""A settings file is a few hundred bytes; a larger one is not read (defaults are used)."""
 
 
 def _folder_problem(value: str, must_exist: bool) -> str | None:
@@ -74,8 +77,14 @@ def _folder_problem(value: str, must_exist: bool) -> str | None:
     return None
 
 
-def validate_setting(name: str, value: Any) -> str | None:
-    """None when ``value`` is valid for the field ``name``; else one translated line saying why."""
+def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | None:
+    """None when ``value`` is valid for the field ``name``; else one translated line saying why.
+
+    The one schema of the settings (type and range per field): the Settings dialog checks each field
+    with it as the user types, and :func:`settings_from_dict` checks a loaded file with it. With
+    ``check_disk`` False, folders are checked for their type only (a folder on an unplugged disk
+    stays in the file; the scan skips it).
+    """
     if name in ("offline", "scan_hf_cache", "taesd_previews"):
         return None if isinstance(value, bool) else _("Expected on or off.")
     if name == "device":
@@ -97,11 +106,11 @@ def validate_setting(name: str, value: Any) -> str | None:
     if name in ("output_dir", "hf_cache_dir"):
         if not isinstance(value, str):
             return _("Expected a folder.")
-        return _folder_problem(value, must_exist=name == "hf_cache_dir") if value else None
+        return _folder_problem(value, must_exist=name == "hf_cache_dir") if value and check_disk else None
     if name == "model_dirs":
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             return _("Expected a list of folders.")
-        for folder in value:
+        for folder in value if check_disk else ():
             problem = _folder_problem(folder, must_exist=True)
             if problem:
                 return problem
@@ -113,28 +122,53 @@ def validate_setting(name: str, value: Any) -> str | None:
     return _("Unknown setting {name!r}.").format(name=name)
 
 
-def load_settings(path: Path) -> Settings:
-    """Settings from ``path``; defaults for anything missing or unreadable (with a log line)."""
-    if not path.exists():
-        return Settings()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        log.warning("settings file %s unreadable (%s); using defaults", path, exc)
-        return Settings()
+class SettingsError(StudioError):
+    """A settings value that is not valid for its field (the message names the field)."""
+
+
+def settings_from_dict(data: Any, strict: bool = False) -> Settings:
+    """Settings from a JSON object, each field checked by :func:`validate_setting` (the one schema).
+
+    A field with a wrong type or range falls back to its default with one log line (``strict``:
+    SettingsError naming the field instead, and folders must exist). Unknown keys are ignored (a
+    newer version's file still loads).
+    """
     if not isinstance(data, dict):
-        log.warning("settings file %s holds no JSON object; using defaults", path)
+        if strict:
+            raise SettingsError(_("The settings must be a JSON object."))
+        log.warning("the settings hold no JSON object; using defaults")
         return Settings()
     names = {f.name for f in dataclasses.fields(Settings)}
-    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
-    extra = kwargs.get("extra")
-    if isinstance(extra, dict) and "default_upscaler" in extra and "default_upscaler" not in kwargs:
-        kwargs["default_upscaler"] = str(extra["default_upscaler"])  # where older versions kept it
+    kwargs: dict[str, Any] = {}
+    extra = data.get("extra")
+    if isinstance(extra, dict) and "default_upscaler" in extra and "default_upscaler" not in data:
+        data = {**data, "default_upscaler": str(extra["default_upscaler"])}  # where older versions kept it
+    for name, value in data.items():
+        if name not in names:
+            continue
+        problem = validate_setting(name, value, check_disk=strict)
+        if problem:
+            if strict:
+                raise SettingsError(_("Setting {name}: {problem}").format(name=name, problem=problem))
+            log.warning("setting %s = %.80r is not valid (%s); using the default", name, value, problem)
+            continue
+        kwargs[name] = tuple(value) if isinstance(value, list) else value
+    return Settings(**kwargs)
+
+
+def load_settings(path: Path) -> Settings:
+    """Settings from ``path``; defaults for anything missing, unreadable or invalid (one log line each)."""
     try:
-        return Settings(**kwargs)
-    except TypeError as exc:
-        log.warning("settings file %s invalid (%s); using defaults", path, exc)
+        if not path.is_file():
+            return Settings()
+        if path.stat().st_size > MAX_SETTINGS_BYTES:
+            log.warning("settings file %s is larger than %d bytes; using defaults", path, MAX_SETTINGS_BYTES)
+            return Settings()
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        log.warning("settings file %s unreadable (%s); using defaults", path, exc)
         return Settings()
+    return settings_from_dict(data)
 
 
 def save_settings(path: Path, settings: Settings) -> None:

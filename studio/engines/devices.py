@@ -1,13 +1,34 @@
 """Which torch device to run on, and how much memory it has in use."""
 from __future__ import annotations
 
+import logging
+
 import torch
+
+log = logging.getLogger(__name__)
+
+
+def _available(device: str) -> bool:
+    kind, _, index = device.partition(":")
+    if kind == "cpu":
+        return not index
+    if kind == "cuda":
+        if not torch.cuda.is_available():
+            return False
+        return not index or (index.isdigit() and int(index) < torch.cuda.device_count())
+    if kind == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        return not index and mps is not None and mps.is_available()
+    return False
 
 
 def pick_device(preference: str = "auto") -> str:
-    """'cuda', 'mps' or 'cpu': the preference when available, else the best available."""
+    """'cuda', 'mps' or 'cpu': the preference when available, else the best available (with a log line:
+    a setting naming a GPU this machine lacks must not fail every job)."""
     if preference not in ("", "auto"):
-        return preference
+        if _available(preference):
+            return preference
+        log.warning("device %r from the settings is not available here; using the best available", preference)
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)

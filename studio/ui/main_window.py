@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         self.batch_grid = BatchGrid(self)
         self.scanner = ModelScanner(paths, settings, self)
         self.scanner.scanned.connect(self._on_models_scanned)
+        self.scanner.progress.connect(lambda items, folder: self.status.showMessage(
+            self.tr("Scanning models: {0} files and folders so far ({1})").format(items, folder), 3000))
 
         self._build_actions()
         self._build_menus()

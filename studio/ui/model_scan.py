@@ -17,10 +17,16 @@ class _Scan(QRunnable):
         super().__init__()
         self.scanner = scanner
 
+    def _progress(self, items: int, folder: str) -> None:
+        try:
+            self.scanner.progress.emit(items, folder)
+        except RuntimeError:  # scanner deleted (window closed) while scanning
+            pass
+
     def run(self) -> None:
         try:
             # With the hashes already cached (never computed here): reused A1111 PNGs name models by hash.
-            entries = ModelRegistry(self.scanner.paths, self.scanner.settings).scan_with_hashes()
+            entries = ModelRegistry(self.scanner.paths, self.scanner.settings).scan_with_hashes(self._progress)
         except Exception:  # a broken folder must not leave the picker waiting forever
             log.exception("model scan failed")
             entries = []
@@ -34,6 +40,7 @@ class ModelScanner(QObject):
     """``scan()`` lists the models in a worker thread; ``scanned(list[ModelEntry])`` follows."""
 
     scanned = Signal(list)
+    progress = Signal(int, str)  # items looked at so far, the folder being read (large folders only)
 
     def __init__(self, paths: StudioPaths, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
