@@ -115,7 +115,7 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
             if problem:
                 return problem
         return None
-    if name in ("default_upscaler", "default_image_model", "default_text_model"):
+    if name in ("default_upscaler", "default_image_model", "default_text_model", "score_clip"):
         return None if isinstance(value, str) else _("Expected a model name.")
     if name == "extra":
         return None if isinstance(value, dict) else _("Expected an object.")
