@@ -1,4 +1,5 @@
-"""What a model can do, read from its registry entry: canvas edits and the samplers that work with it.
+"""What a model can do, read from its registry entry: canvas edits, the samplers that work with it, and
+the prompt-editor inputs it ignores.
 
 The window and the CLI ask here before queueing, so a person never waits for a job that must fail;
 the engines keep their own refusals for specs that come from elsewhere (PNGs, the queue file).
@@ -61,3 +62,15 @@ def scheduler_refusal(entry: ModelEntry | None, scheduler: str) -> str:
     """Why ``scheduler`` does not work with ``entry`` ("" when it does)."""
     beta = str((entry.details or {}).get("beta_schedule", "")) if entry is not None else ""
     return karras_refusal(scheduler, beta)
+
+
+IGNORED_INPUTS: dict[str, frozenset[str]] = {
+    "studio_ddpm": frozenset({"prompt", "negative_prompt", "guidance", "size", "loras"}),
+}
+"""Prompt-editor inputs a model type takes no notice of (an unconditional DDPM draws at its own size,
+without a prompt): the editor does not offer them and the image's metadata does not claim them."""
+
+
+def ignored_inputs(model_type: str) -> frozenset[str]:
+    """The ImageSpec inputs (prompt, negative_prompt, guidance, size, loras) a model of this type ignores."""
+    return IGNORED_INPUTS.get(model_type, frozenset())

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Collection, Mapping, Sequence
 
 from studio import APP_NAME, __version__
 from studio.core.atomic import atomic_open
@@ -61,17 +61,21 @@ def _fmt_number(x: float) -> str:
 
 
 def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
-             lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None) -> str:
+             lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None,
+             unused: Collection[str] = ()) -> str:
     """The A1111 ``parameters`` text for ``spec``: prompt, ``Negative prompt:`` line, then ``Key: value, ...``.
 
     LoRAs are written as A1111 writes them: ``<lora:name:w>`` tags in the prompt and, when their
     hashes are known, a ``Lora hashes`` field (``lora_hashes``: (name, short hash) pairs).
+    ``unused``: inputs the model ignored (see ``model_caps.IGNORED_INPUTS``); they are not claimed.
     """
     sampler, schedule = A1111_SAMPLERS.get(spec.scheduler, (spec.scheduler, ""))
     fields: list[tuple[str, Any]] = [("Steps", spec.steps), ("Sampler", sampler)]
     if schedule:
         fields.append(("Schedule type", schedule))
-    fields += [("CFG scale", _fmt_number(spec.guidance)), ("Seed", spec.seed), ("Size", f"{spec.width}x{spec.height}")]
+    if "guidance" not in unused:
+        fields.append(("CFG scale", _fmt_number(spec.guidance)))
+    fields += [("Seed", spec.seed), ("Size", f"{spec.width}x{spec.height}")]
     if model_hash:
         fields.append(("Model hash", model_hash))
     if model_name:
@@ -233,9 +237,11 @@ def write_png(image: Any, path: Path, parameters: str, spec_json: str = "") -> P
 
 
 def write_image_png(image: Any, path: Path, spec: ImageSpec, model_name: str = "", model_hash: str = "",
-                    lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None) -> Path:
-    """:func:`write_png` with the infotext and JSON of ``spec``."""
-    return write_png(image, path, infotext(spec, model_name, model_hash, lora_hashes, score), spec_to_json(spec))
+                    lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None,
+                    unused: Collection[str] = (), shown: ImageSpec | None = None) -> Path:
+    """:func:`write_png` with the infotext (of ``shown`` when given) and the JSON of ``spec``."""
+    text = infotext(shown or spec, model_name, model_hash, lora_hashes, score, unused)
+    return write_png(image, path, text, spec_to_json(spec))
 
 
 def read_png_score(path: Path) -> ClipScore | None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 
 from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
-from studio.core.model_caps import DIFFUSION_TYPES, schedulers_for
+from studio.core.model_caps import DIFFUSION_TYPES, ignored_inputs, schedulers_for
 from studio.core.model_match import ModelRef, find_installed, missing_message
 from studio.core.registry import ModelEntry
 from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
@@ -338,12 +338,33 @@ class PromptEditor(QWidget):
         self._update_model_state()
 
     def _update_model_state(self) -> None:
-        self.lora_picker.set_model(self._entries.get(self.model()))
+        entry = self._entries.get(self.model())
+        self.lora_picker.set_model(entry)
+        self._offer_inputs(ignored_inputs(entry.type) if entry is not None else frozenset())
         has = self.model_combo.count() > 0
         self.scanning_label.setVisible(not self._models_known and not has)
         self.model_combo.setVisible(has)
         self.no_model_box.setVisible(self._models_known and not has)
         self.generate_button.setEnabled(has)
+
+    def _offer_inputs(self, ignored: frozenset[str]) -> None:
+        """Disable the inputs the chosen model takes no notice of (an unconditional DDPM), saying why."""
+        why = self.tr("This model draws without a prompt, at its own size (unconditional): only the seed, "
+                      "steps and sampler change its images")
+        for name, widgets in (("prompt", (self.prompt_edit,)), ("negative_prompt", (self.negative_edit,)),
+                              ("guidance", (self.guidance_spin,)), ("loras", (self.lora_picker,)),
+                              ("size", (self.width_spin, self.height_spin, self.swap_button))):
+            for w in widgets:
+                if w.property("offered_tip") is None:
+                    w.setProperty("offered_tip", w.toolTip())
+                w.setEnabled(name not in ignored)
+                w.setToolTip(why if name in ignored else str(w.property("offered_tip")))
+        placeholder = self.prompt_edit.placeholderText()
+        if "prompt" in ignored and placeholder != why:
+            self.prompt_edit.setProperty("offered_placeholder", placeholder)
+            self.prompt_edit.setPlaceholderText(why)
+        elif "prompt" not in ignored and placeholder == why:  # put back what was there (set by others)
+            self.prompt_edit.setPlaceholderText(str(self.prompt_edit.property("offered_placeholder") or ""))
 
     def _browse_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a diffusers model folder"))

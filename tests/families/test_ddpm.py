@@ -99,3 +99,40 @@ def test_cancel_mid_generation_and_mid_training(shapes_dir, trained_ddpm, ctx):
 
     state = load_checkpoint(result.info["checkpoint"])
     assert state["step"] == 3 and {"unet", "ema_unet"} <= set(state["modules"])
+
+
+def test_an_unconditional_image_records_what_was_used_and_the_editor_offers_only_that(trained_ddpm, ctx, qtbot):
+    """16×16 without prompt or CFG: the PNG says so (not Size 512x512, CFG scale 7.5), and the editor agrees."""
+    from studio.core.pngmeta import read_png_parameters, read_png_text
+    from studio.core.model_caps import ignored_inputs
+    from studio.engines.diffusion.generate import ignored_inputs as pipeline_ignores
+    from studio.engines.diffusion.loader import load_pipeline, resolve
+
+    spec = ImageSpec(prompt="a cat", negative_prompt="blurry", model="tiny-ddpm", seed=7, steps=3, guidance=7.5,
+                     width=512, height=512)
+    result = run_spec(spec, Recorder(), CancelToken(), ctx)
+    text = read_png_text(result.outputs[0])["parameters"]
+    assert text.splitlines()[0] == "" and "Negative prompt" not in text
+    assert "Size: 16x16" in text and "CFG scale" not in text and "Steps: 3" in text and "Seed: 7" in text
+    saved = read_png_parameters(result.outputs[0])  # the job spec: runs again to the same image
+    assert (saved.prompt, saved.negative_prompt, saved.seed, saved.steps) == ("", "", 7, 3)
+
+    entry = resolve(ctx, "tiny-ddpm")
+    pipe, _facts = load_pipeline(ctx, entry)
+    assert pipeline_ignores(pipe) | {"loras"} == ignored_inputs(entry.type)  # the editor's table is the truth
+
+    from studio.core.registry import ModelEntry
+    from studio.ui.prompt_editor import PromptEditor
+
+    editor = PromptEditor()
+    qtbot.addWidget(editor)
+    editor.set_models([entry, ModelEntry("tiny-sd", "/m/tiny-sd", "diffusers", family="sd1")])
+    editor.set_model("tiny-ddpm")
+    off = [w for w in (editor.prompt_edit, editor.negative_edit, editor.guidance_spin, editor.width_spin,
+                       editor.height_spin, editor.lora_picker) if not w.isEnabled()]
+    assert len(off) == 6 and "without a prompt" in editor.prompt_edit.placeholderText()
+    assert editor.steps_spin.isEnabled() and editor.seed_spin.isEnabled() and editor.scheduler_combo.isEnabled()
+    editor.set_model("tiny-sd")
+    assert editor.prompt_edit.isEnabled() and editor.guidance_spin.isEnabled()
+    assert "without a prompt" not in editor.prompt_edit.placeholderText()
+    assert editor.swap_button.toolTip() == "Swap width and height"

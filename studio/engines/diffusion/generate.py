@@ -54,6 +54,35 @@ def _previewer(ctx: EngineContext, facts: dict[str, Any], spec: ImageSpec, repor
     return Previewer(facts["family"], facts["channels"], (spec.width, spec.height), taesd)
 
 
+# The pipeline argument that carries each prompt-editor input (see model_caps.IGNORED_INPUTS).
+_INPUT_ARGS = {"prompt": "prompt", "negative_prompt": "negative_prompt", "guidance": "guidance_scale",
+               "size": "width"}
+
+
+def ignored_inputs(pipe: Any) -> frozenset[str]:
+    """The ImageSpec inputs ``pipe`` takes no argument for (an unconditional DDPM: prompt, CFG, size)."""
+    accepted = _accepted(pipe)
+    if accepted is None:
+        return frozenset()
+    return frozenset(name for name, arg in _INPUT_ARGS.items() if arg not in accepted)
+
+
+def as_used(spec: ImageSpec, unused: frozenset[str], image: Any) -> tuple[ImageSpec, ImageSpec]:
+    """``spec`` as the model actually ran it, for the PNG: (job spec, spec the infotext describes).
+
+    A prompt the model ignored is dropped from both; the size it drew at (not the size asked for)
+    goes into the infotext only, since the job spec must stay a valid request to repeat the image.
+    """
+    changes: dict[str, Any] = {}
+    if "prompt" in unused:
+        changes["prompt"] = ""
+    if "negative_prompt" in unused:
+        changes["negative_prompt"] = ""
+    job = spec.replace(**changes) if changes else spec
+    shown = job.replace(width=image.width, height=image.height) if "size" in unused else job
+    return job, shown
+
+
 def _accepted(pipe: Any) -> set[str] | None:
     """Keyword arguments the pipeline's __call__ takes (None: it takes **kwargs)."""
     params = inspect.signature(pipe.__call__).parameters
@@ -97,7 +126,8 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     score = score_image(ctx, image, spec.prompt, clip_name, clip_explicit, reporter)
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)
-    spec_saved = spec.replace(model=spec.model or entry.name)
+    unused = ignored_inputs(pipe)
+    spec_saved, spec_shown = as_used(spec.replace(model=spec.model or entry.name), unused, image)
     info: dict[str, Any] = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
                             "width": image.width, "height": image.height, "steps": spec.steps,
                             "scheduler": spec.scheduler, "preview": preview_kind}
@@ -108,11 +138,11 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         if big is None:
             return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
         native = path.with_name(f"{path.stem}-native.png")
-        save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied), score)
+        save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown)
         info.update(native=str(native), upscaler=upscaler.name, native_width=image.width,
                     native_height=image.height, width=big.width, height=big.height)
         image = big
-    save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied), score)
+    save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown)
     info["seconds"] = round(time.monotonic() - started, 3)
     return JobResult(outputs=(str(path),), info=info)
 
@@ -154,11 +184,14 @@ def lora_hashes(applied: Iterable[tuple[Any, float]]) -> list[tuple[str, str]]:
 
 
 def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str,
-             lora_hashes: Iterable[tuple[str, str]] = (), score: ClipScore | None = None) -> None:
-    """Write the PNG with its metadata atomically; a full disk or unwritable folder is a clear StudioError."""
+             lora_hashes: Iterable[tuple[str, str]] = (), score: ClipScore | None = None,
+             unused: Iterable[str] = (), shown: ImageSpec | None = None) -> None:
+    """Write the PNG with its metadata atomically; a full disk or unwritable folder is a clear StudioError.
+
+    ``shown``: the spec the infotext describes when it differs from the job spec (see :func:`as_used`)."""
     try:
         write_image_png(image, path, spec, model_name=model_name, model_hash=hash_, lora_hashes=list(lora_hashes),
-                        score=score)
+                        score=score, unused=frozenset(unused), shown=shown)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
