@@ -8,6 +8,7 @@ from pathlib import Path
 
 from studio.core.atomic import atomic_open, check_output_file, check_output_folder
 from studio.core.errors import SpecError
+from studio.core.estimate import long_job_warning
 from studio.core.i18n import _
 from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
 
@@ -234,6 +235,9 @@ def main(args: argparse.Namespace) -> int:
 
         expansion_spec(base.prompt)  # an empty prompt fails here, before any model loads
     ctx = engine_context()  # one context: the model loads once for the whole batch
+    warning = long_job_warning(base, ctx.device)
+    if warning:  # said before the work starts; Ctrl+C cancels
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     if args.expand:
         base = base.replace(prompt=_expand(base.prompt, ctx, seed))
         base.validate()

@@ -420,6 +420,9 @@ def _typed_value(kind: str, f: dataclasses.Field, value: Any) -> Any:
     Specs arrive as JSON from outside (a PNG, the queue file, a remote client): a string where a
     number belongs, or NaN, must be one clear line, not a TypeError deep inside an engine.
     """
+    where = _non_finite_path(value, f.name)
+    if where:
+        raise SpecError(_("{field} must be a finite number, not NaN or infinity.").format(field=where))
     default = _field_default(f)
     ok = True
     if isinstance(default, bool):
@@ -439,9 +442,6 @@ def _typed_value(kind: str, f: dataclasses.Field, value: Any) -> Any:
     if not ok:
         raise SpecError(_("The {field} of a {kind} job has the wrong type ({value!r:.60}).").format(
             field=f.name, kind=kind, value=value))
-    where = _non_finite_path(value, f.name)
-    if where:
-        raise SpecError(_("{field} must be a finite number, not NaN or infinity.").format(field=where))
     if isinstance(default, Mapping):
         return dict(value)
     return _tuplify(value)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QSc
 
 from studio import APP_NAME
 from studio.core.errors import SpecError
+from studio.core.estimate import long_job_warning
 from studio.core.model_match import ModelRef
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
@@ -350,6 +351,8 @@ class MainWindow(QMainWindow):
         if self.pool is None:
             self.status.showMessage(self.tr("The engine is still starting; try again in a moment."), 5000)
             return []
+        if not self._confirm_long_jobs(specs):
+            return []
         ids = []
         for spec in specs:
             try:
@@ -361,6 +364,17 @@ class MainWindow(QMainWindow):
             self.status.showMessage(self.tr("Queued {0} job(s)").format(len(ids)), 3000)
             self.batch_grid.add(ids)
         return ids
+
+    def _confirm_long_jobs(self, specs: list) -> bool:
+        """Ask before queueing a job estimated to run very long on this device (e.g. 2048² on a CPU)."""
+        device = self.pool.device or "cpu"
+        warning = next((w for w in (long_job_warning(s, device) for s in specs) if w), "")
+        if not warning:
+            return True
+        self.status.showMessage(warning, 15000)
+        answer = QMessageBox.question(self, self.tr("A very long job"),
+                                      self.tr("{0}\n\nQueue it anyway?").format(warning))
+        return answer == QMessageBox.StandardButton.Yes
 
     def cancel_current(self) -> None:
         if self.pool is not None:
