@@ -147,7 +147,8 @@ def cmd_clear(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from studio.cli.common import engine_context
+    from studio.core.settings import load_settings
+    from studio.jobs.host_client import HostClient
     from studio.jobs.runner import run_record
 
     store = _store()
@@ -157,7 +158,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not store.queued_ids():
         print("no queued jobs")
         return 0
-    ctx = engine_context()
+    paths = StudioPaths.from_env()
+    settings = load_settings(paths.settings_file)
+    # The same engine host process and protocol as the window's workers (hard cancel, crash isolation).
+    host = HostClient(paths, settings, name="queue-run")
     stopping = CancelToken()
     current: list[CancelToken] = []
 
@@ -177,7 +181,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             token = CancelToken()
             current[:] = [token]
             t0 = time.monotonic()
-            outcome = run_record(store, rec, ConsoleReporter(), token, ctx, closing=lambda: stopping.cancelled)
+            reporter = ConsoleReporter()
+            outcome = run_record(store, rec, reporter, token, host, closing=lambda: stopping.cancelled,
+                                 grace_s=float(settings.cancel_grace_s))
             current.clear()
             detail = outcome.message or ", ".join(outcome.result.outputs if outcome.result else ())
             print(f"job {rec.id} {outcome.state} in {format_seconds(time.monotonic() - t0)}"
@@ -187,6 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 break
     finally:
         signal.signal(signal.SIGINT, previous)
+        host.close()
     left = len(store.list([QUEUED]))
     if left:
         print(f"{left} job(s) still queued", file=sys.stderr)

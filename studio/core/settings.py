@@ -46,6 +46,12 @@ class Settings:
     score_clip: str = ""
     """The CLIP that scores generated images against their prompts ("" : only models with a paired CLIP are
     scored, by it; "none": never)."""
+    engine_prewarm: bool = True
+    """Engine processes load torch as soon as they start (the first job starts sooner)."""
+    shared_lane: bool = False
+    """One lane for everything (small GPUs); else training runs in a lane of its own beside the others."""
+    cancel_grace_s: float = 5.0
+    """Seconds a cancelled job may take to stop by itself before its engine process is ended."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -59,6 +65,7 @@ class Settings:
 THEMES = ("system", "light", "dark")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_MEMORY_BUDGET_GB = 4096.0
+MAX_CANCEL_GRACE_S = 600.0
 MAX_SETTINGS_BYTES = 1 << 20
 """A settings file is a few hundred bytes; a larger one is not read (defaults are used)."""
 
@@ -85,7 +92,11 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
     ``check_disk`` False, folders are checked for their type only (a folder on an unplugged disk
     stays in the file; the scan skips it).
     """
-    if name in ("offline", "scan_hf_cache", "taesd_previews"):
+    if name == "cancel_grace_s":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_CANCEL_GRACE_S:
+            return _("Expected seconds from 0 to {high:g}.").format(high=MAX_CANCEL_GRACE_S)
+        return None
+    if name in ("offline", "scan_hf_cache", "taesd_previews", "engine_prewarm", "shared_lane"):
         return None if isinstance(value, bool) else _("Expected on or off.")
     if name == "device":
         ok = isinstance(value, str) and (value in DEVICES or re.fullmatch(r"cuda:\d+", value) is not None)
@@ -171,5 +182,10 @@ def load_settings(path: Path) -> Settings:
     return settings_from_dict(data)
 
 
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    """A JSON object for ``settings`` (the file, and what an engine host is started with)."""
+    return dataclasses.asdict(settings)
+
+
 def save_settings(path: Path, settings: Settings) -> None:
-    atomic_write_text(path, json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True))
+    atomic_write_text(path, json.dumps(settings_to_dict(settings), indent=2, sort_keys=True))

@@ -1,5 +1,9 @@
 """JobPool: the one object the UI talks to. It owns the persistent queue, the gallery and the workers.
 
+Each worker owns one engine host process (the GUI process never imports torch). Workers form
+lanes: ``workers_per_device`` general workers, and (unless ``shared_lane``) one training worker
+whose host starts with a training job and ends when no training is left.
+
 Signals from worker threads arrive in the GUI thread through queued connections, after the
 store has been written, so a slot that calls :meth:`JobPool.job` sees the new state.
 """
@@ -14,9 +18,12 @@ from studio.core.gallery import GalleryStore
 from studio.core.paths import StudioPaths
 from studio.core.queue_store import QUEUED, RUNNING, JobRecord, QueueStore
 from studio.core.settings import Settings
-from studio.core.specs import JobResult, Spec
+from studio.core.specs import SPEC_TYPES, JobResult, Spec
 from studio.jobs.reporter import QtReporter
-from studio.jobs.worker import CancelRequests, EngineHost, Worker
+from studio.jobs.worker import CancelRequests, Worker, merge_status
+
+TRAINING_KINDS = ("train",)
+"""Jobs that get a lane of their own (unless Settings.shared_lane): hours long, they must not block the rest."""
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +54,7 @@ class JobPool(QObject):
         self.settings = settings
         self._store = QueueStore.open(paths.queue_db)  # a damaged file is moved aside: store.notice says so
         self._gallery = GalleryStore(self._store.db)
-        self._host = EngineHost(paths, settings)
+        self._lane_status: dict[str, dict] = {}
         self._workers: list[Worker] = []
         self._cancel_requests = CancelRequests()
         self._remove_when_done: set[int] = set()
@@ -65,15 +72,22 @@ class JobPool(QObject):
         for job_id in self._store.recover():
             log.info("job %d was interrupted by the previous run", job_id)
             self.job_changed.emit(job_id)
+        shared = bool(self.settings.shared_lane)
+        general = None if shared else tuple(k for k in SPEC_TYPES if k not in TRAINING_KINDS)
         for i in range(max(1, int(self.settings.workers_per_device))):
-            self._workers.append(self._make_worker(i))
+            self._workers.append(self._make_worker(f"studio-worker-{i}", general, eager=i == 0))
+        if not shared:
+            self._workers.append(self._make_worker("studio-training", TRAINING_KINDS, eager=False,
+                                                   close_when_idle=True))
         for w in self._workers:
             w.set_paused(self._paused)
             w.start()
 
-    def _make_worker(self, index: int) -> Worker:
-        w = Worker(self._store, self._host, name=f"studio-worker-{index}", reporter=QtReporter(),
-                   cancel_requests=self._cancel_requests, parent=self)
+    def _make_worker(self, name: str, kinds: tuple[str, ...] | None, eager: bool,
+                     close_when_idle: bool = False) -> Worker:
+        w = Worker(self._store, self.paths, self.settings, name=name, kinds=kinds, eager=eager,
+                   close_when_idle=close_when_idle, reporter=QtReporter(), cancel_requests=self._cancel_requests,
+                   parent=self)
         r = w.reporter
         r.progress_changed.connect(self.job_progress)
         r.preview_ready.connect(self.job_preview)
@@ -82,7 +96,7 @@ class JobPool(QObject):
         r.log_message.connect(self.job_log)
         w.engine_ready.connect(self._on_engine_ready)
         w.engine_failed.connect(self.engine_failed)
-        w.engine_status.connect(self.engine_status)
+        w.engine_status.connect(self._on_lane_status)
         w.job_started.connect(self.job_changed)
         w.job_finished.connect(self._on_finished)
         w.job_failed.connect(self._on_failed)
@@ -111,7 +125,8 @@ class JobPool(QObject):
     def apply_settings(self, settings: Settings) -> None:
         """Saved settings take effect from the next job (device, memory budget, folders, upscaler)."""
         self.settings = settings
-        self._host.apply_settings(settings)
+        for w in self._workers:
+            w.apply_settings(settings)
         self._wake()
 
     # -- the queue -----------------------------------------------------------------------------
@@ -200,12 +215,16 @@ class JobPool(QObject):
     def preview_consumed(self, job_id: int) -> None:
         """Call after painting a preview of ``job_id``: the engine may send the next one."""
         for w in self._workers:
-            w.reporter.consumed(job_id)
+            w.preview_consumed(job_id)
 
     def unload_models(self) -> None:
-        """Free the loaded models (done by a worker as soon as it is idle; status follows)."""
-        if self._workers:
-            self._workers[0].request_unload()
+        """Free the loaded models (each host does it as soon as it is idle; status follows)."""
+        for w in self._workers:
+            w.request_unload()
+
+    def lanes(self) -> dict[str, int | None]:
+        """Each worker's name and the process id of its engine host (None while it has none)."""
+        return {w.objectName(): w.client.pid if w.client.running else None for w in self._workers}
 
     def set_paused(self, paused: bool) -> None:
         """Paused: running jobs finish, queued ones wait (and survive restarts) until resumed."""
@@ -241,6 +260,10 @@ class JobPool(QObject):
         if device != self._device:  # first start, or saved settings moved the engine to another device
             self._device = device
             self.engine_ready.emit(device)
+
+    def _on_lane_status(self, lane: str, status: dict) -> None:
+        self._lane_status[lane] = status
+        self.engine_status.emit(merge_status(self._lane_status))
 
     def _on_finished(self, job_id: int, result: JobResult) -> None:
         self.job_changed.emit(job_id)

@@ -30,6 +30,11 @@ DEFAULT_PROGRESS_INTERVAL = 0.05
 DEFAULT_PREVIEW_TIMEOUT = 2.0
 
 
+def rgb_to_qimage(width: int, height: int, rgb: bytes) -> QImage:
+    """A QImage owning a copy of ``width*height*3`` bytes of RGB (a host's preview)."""
+    return QImage(rgb, width, height, width * 3, QImage.Format.Format_RGB888).copy()
+
+
 def pil_to_qimage(image: Any) -> QImage:
     """A deep-copied QImage of a PIL image (any mode) or QImage, safe to hand to another thread."""
     if isinstance(image, QImage):
@@ -135,6 +140,13 @@ class QtReporter(QObject):
             self._last_preview = self._clock()
         self.preview_ready.emit(self.job_id, qimage)
         self._tick()
+
+    def show_preview(self, image: QImage) -> None:
+        """A preview an engine host already decided to send (its own gate applied): emit it."""
+        with self._lock:
+            self._awaiting_consume = True
+            self._last_preview = self._clock()
+        self.preview_ready.emit(self.job_id, image)
 
     def text(self, chunk: str) -> None:
         if not chunk:

@@ -1,24 +1,22 @@
-"""Run one claimed job and store how it ended; shared by the Qt workers and ``queue run`` (no Qt here).
+"""Run one claimed job on an engine host and store how it ended; shared by the Qt workers and ``queue run``.
 
-A job ends in exactly one state: done, cancelled (JobCancelled or ``result.cancelled``), failed
-(any exception: a one-line message for the user, the traceback to the log and the store), or
-interrupted (cancelled because the studio is closing: the user can retry it later).
+A job ends in exactly one state: done, cancelled (by the engine or by ending its host after the
+grace period), failed (an engine exception, or the host dying or breaking the protocol: a one-line
+message for the user, the traceback to the log and the store), or interrupted (cancelled because
+the studio is closing: the user can retry it later). No Qt and no torch here.
 """
 from __future__ import annotations
 
 import logging
 import time
-import traceback
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-from studio.core.errors import JobCancelled, user_message
+from studio.core.errors import user_message
 from studio.core.progress import CancelToken, Reporter
 from studio.core.queue_store import CANCELLED, DONE, FAILED, INTERRUPTED, INTERRUPTED_MESSAGE, JobRecord, QueueStore
 from studio.core.specs import JobResult
-
-if TYPE_CHECKING:
-    from studio.engines.context import EngineContext
+from studio.jobs.host_client import HostClient, PreviewSink
 
 log = logging.getLogger(__name__)
 
@@ -32,38 +30,38 @@ class Outcome:
     message: str = ""
 
 
-def run_record(store: QueueStore, rec: JobRecord, reporter: Reporter, cancel: CancelToken,
-               ctx: "EngineContext", closing: Callable[[], bool] = lambda: False) -> Outcome:
-    """Run ``rec`` (already claimed, state running) on its engine and store the outcome.
+def run_record(store: QueueStore, rec: JobRecord, reporter: Reporter, cancel: CancelToken, host: HostClient,
+               closing: Callable[[], bool] = lambda: False, *, flush: Callable[[], None] = lambda: None,
+               grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_max: int = 0,
+               preview_interval: float = 0.05) -> Outcome:
+    """Run ``rec`` (already claimed, state running) on ``host`` and store the outcome.
 
     ``closing()`` tells whether a cancel came from the studio shutting down (→ interrupted).
-    Never raises for engine errors; the store write of the final state is attempted even then.
+    Never raises for engine or host errors (HostStartError, when no host can start, excepted);
+    the store write of the final state is attempted even then.
     """
-    from studio.engines.dispatch import run_spec  # here, in the worker thread: imports the engines
-
-    flush = getattr(reporter, "flush", None) or (lambda: None)
     started = time.monotonic()
     try:
         spec = rec.spec
-        result = run_spec(spec, reporter, cancel, ctx)
-        flush()
-        if result.cancelled and closing():
-            return _store_state(store, rec.id, Outcome(INTERRUPTED, result, INTERRUPTED_MESSAGE))
-        store.set_result(rec.id, result, spec)  # done or cancelled, with its history entries
-        log.info("job %d (%s) %s in %.2f s", rec.id, rec.kind, "cancelled" if result.cancelled else "done",
-                 time.monotonic() - started)
-        return Outcome(CANCELLED if result.cancelled else DONE, result)
-    except JobCancelled:
-        flush()
-        if closing():
-            return _store_state(store, rec.id, Outcome(INTERRUPTED, None, INTERRUPTED_MESSAGE))
+    except Exception as exc:  # a row written by another version, or edited by hand
+        return _store_state(store, rec.id, Outcome(FAILED, None, user_message(exc)))
+    end = host.run_job(rec.id, spec, reporter, cancel, title=rec.title, grace_s=grace_s,
+                       on_preview=on_preview, preview_max=preview_max, preview_interval=preview_interval)
+    flush()
+    if end.state == FAILED:
+        log.error("job %d (%s) failed: %s\n%s", rec.id, rec.kind, end.message, end.traceback)
+        return _store_state(store, rec.id, Outcome(FAILED, None, end.message), end.traceback)
+    if end.state == CANCELLED and closing():
+        return _store_state(store, rec.id, Outcome(INTERRUPTED, end.result, INTERRUPTED_MESSAGE))
+    if end.result is None:
         return _store_state(store, rec.id, Outcome(CANCELLED))
+    try:
+        store.set_result(rec.id, end.result, spec)  # done or cancelled, with its history entries
     except Exception as exc:
-        flush()
-        message = user_message(exc)
-        tb = traceback.format_exc()
-        log.error("job %d (%s) failed: %s\n%s", rec.id, rec.kind, message, tb)
-        return _store_state(store, rec.id, Outcome(FAILED, None, message), tb)
+        log.exception("could not store the result of job %d", rec.id)
+        return _store_state(store, rec.id, Outcome(FAILED, None, user_message(exc)))
+    log.info("job %d (%s) %s in %.2f s", rec.id, rec.kind, end.state, time.monotonic() - started)
+    return Outcome(CANCELLED if end.result.cancelled else DONE, end.result)
 
 
 def _store_state(store: QueueStore, job_id: int, outcome: Outcome, tb: str = "") -> Outcome:

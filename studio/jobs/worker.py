@@ -1,97 +1,32 @@
-"""Worker threads: each claims queued jobs from the store and runs them on the engines.
+"""Worker threads: each claims queued jobs of its lane and runs them on its own engine host process.
 
-Torch and the engines are imported inside the worker thread (the GUI thread never pays for
-it). How a job ends is decided by :func:`studio.jobs.runner.run_record` (done, cancelled,
-failed, or interrupted when the pool shuts down); the worker then serves the next job.
+The GUI process never imports torch: a worker's :class:`~studio.jobs.host_client.HostClient` runs the
+engines in a child process and its messages become the reporter's Qt signals here. How a job ends
+is decided by :func:`studio.jobs.runner.run_record`; the worker then serves the next job. A host
+that dies is started afresh; one that cannot start stops the lane with a message (engine_failed).
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Hashable
+from typing import Any, Collection
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from studio.core.errors import user_message
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
 from studio.core.queue_store import CANCELLED, DONE, FAILED, JobRecord, QueueStore
 from studio.core.settings import Settings
-from studio.jobs.reporter import QtReporter
+from studio.jobs.host_client import HostClient, HostStartError
+from studio.jobs.reporter import QtReporter, rgb_to_qimage
 from studio.jobs.runner import run_record
-
-if TYPE_CHECKING:
-    from studio.engines.context import EngineContext
 
 log = logging.getLogger(__name__)
 
 STATUS_INTERVAL_S = 2.0
 PROGRESS_SAVE_INTERVAL_S = 0.5
-
-
-def model_label(key: Hashable) -> str:
-    """A short readable name for a model-cache key such as ``("sd", "/models/tiny-sd", "cpu")``."""
-    parts = key if isinstance(key, tuple) else (key,)
-    for p in parts:
-        if isinstance(p, str) and (os.sep in p or "/" in p):
-            return os.path.basename(p.rstrip("/\\")) or p
-    return str(parts[0]) if len(parts) == 1 else " ".join(str(p) for p in parts[:2])
-
-
-class EngineHost:
-    """Creates the EngineContext once, in the first worker thread that needs it, and shares it.
-
-    All workers use one model cache, so two workers never hold two copies of a model.
-    """
-
-    def __init__(self, paths: StudioPaths, settings: Settings) -> None:
-        self.paths = paths
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._ctx: EngineContext | None = None
-        self._pending: Settings | None = None
-
-    def apply_settings(self, settings: Settings) -> None:
-        """Saved settings: used by the next job (a running job keeps the ones it started with)."""
-        with self._lock:
-            self.settings = settings
-            self._pending = settings if self._ctx is not None else None
-
-    def take_settings(self) -> bool:
-        """Apply settings saved since the last job (call between jobs); True when the device changed."""
-        with self._lock:
-            pending, self._pending = self._pending, None
-            return self._ctx is not None and pending is not None and self._ctx.reconfigure(pending)
-
-    def context(self) -> "EngineContext":
-        """The shared context; the first call imports torch (call it from a worker thread)."""
-        with self._lock:
-            if self._ctx is None:
-                from studio.engines.context import EngineContext
-
-                self._ctx = EngineContext.create(self.paths, self.settings)
-            return self._ctx
-
-    @property
-    def ready(self) -> bool:
-        return self._ctx is not None
-
-    def status(self) -> dict[str, Any]:
-        """{"device", "memory_bytes", "loaded": [names], "loaded_bytes"}; empty before the context exists."""
-        ctx = self._ctx
-        if ctx is None:
-            return {}
-        from studio.engines.devices import memory_in_use
-
-        loaded = ctx.cache.loaded()
-        return {"device": ctx.device, "memory_bytes": memory_in_use(ctx.device),
-                "loaded": [model_label(k) for k, _ in loaded], "loaded_bytes": sum(s for _, s in loaded)}
-
-    def unload(self) -> None:
-        if self._ctx is not None:
-            self._ctx.cache.unload()
+DEFAULT_PREVIEW_MAX = 1024
 
 
 class CancelRequests:
@@ -119,36 +54,47 @@ class CancelRequests:
 
 
 class Worker(QThread):
-    """One thread serving the queue. Signals are emitted from the thread (queued to the GUI)."""
+    """One thread and one engine host serving the jobs of a lane (``kinds``; None: every kind).
+
+    ``eager`` starts the host with the thread (the first job then finds torch loaded); otherwise the
+    host starts with the lane's first job, and ``close_when_idle`` ends it when the lane has no more
+    work, so its memory goes back to the system (training: models that are not needed afterwards).
+    """
 
     engine_ready = Signal(str)
     engine_failed = Signal(str)
-    engine_status = Signal(dict)
+    engine_status = Signal(str, dict)  # lane name, status ({} once the lane's host has ended)
     job_started = Signal(int)
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
     job_cancelled = Signal(int)
     job_interrupted = Signal(int)
 
-    def __init__(self, store: QueueStore, host: EngineHost, name: str = "worker",
+    def __init__(self, store: QueueStore, paths: StudioPaths, settings: Settings, name: str = "worker",
+                 kinds: Collection[str] | None = None, eager: bool = True, close_when_idle: bool = False,
                  reporter: QtReporter | None = None, cancel_requests: CancelRequests | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.store = store
-        self.host = host
+        self.settings = settings
+        self.kinds = tuple(kinds) if kinds is not None else None
+        self.eager = eager
+        self.close_when_idle = close_when_idle
+        self.preview_max = DEFAULT_PREVIEW_MAX
+        self.client = HostClient(paths, settings, name=name)
+        self.client.on_status = self._on_status
         self.reporter = reporter or QtReporter()
         self.cancel_requests = cancel_requests or CancelRequests()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._unload = threading.Event()
+        self._settings_changed = threading.Event()
         self._paused = threading.Event()
         self._lock = threading.Lock()
         self._current: tuple[int, CancelToken] | None = None
-        self._last_status = 0.0
         self._last_saved = 0.0
         self.reporter.on_progress = self._save_progress
-        self.reporter.on_tick = self._maybe_status
 
     # -- called from the GUI thread ------------------------------------------------------------
 
@@ -157,7 +103,7 @@ class Worker(QThread):
         self._wake.set()
 
     def stop(self) -> None:
-        """Cancel the running job (it becomes interrupted) and end the thread after it."""
+        """Cancel the running job (it becomes interrupted), end the thread after it and close the host."""
         self._stop.set()
         self.cancel_current()
         self._wake.set()
@@ -167,17 +113,29 @@ class Worker(QThread):
         (self._paused.set if paused else self._paused.clear)()
         self._wake.set()
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Saved settings: the host takes them before the next job (a running job keeps its own)."""
+        self.settings = settings
+        self._settings_changed.set()
+        self._wake.set()
+
     def request_unload(self) -> None:
         """Drop the loaded models as soon as no job is running on this worker."""
         self._unload.set()
         self._wake.set()
+
+    def preview_consumed(self, job_id: int) -> None:
+        """The GUI painted the last preview of ``job_id``: the host may send the next one."""
+        self.reporter.consumed(job_id)
+        if self.current_job() == job_id:
+            self.client.consumed(job_id)
 
     def current_job(self) -> int | None:
         with self._lock:
             return self._current[0] if self._current else None
 
     def cancel(self, job_id: int) -> bool:
-        """Cooperatively cancel ``job_id`` if this worker runs it."""
+        """Cancel ``job_id`` if this worker runs it (its host is ended after the grace period)."""
         with self._lock:
             if self._current and self._current[0] == job_id:
                 self._current[1].cancel()
@@ -195,40 +153,58 @@ class Worker(QThread):
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         try:
-            # The first call imports torch and the engines, here in the worker thread.
-            ctx = self.host.context()
-            import studio.engines.dispatch  # noqa: F401 (import errors show now, not per job)
-        except Exception as exc:  # a broken install must not kill the GUI: report and stop serving
-            log.exception("the engine could not start")
-            self.engine_failed.emit(user_message(exc))
-            return
-        self.engine_ready.emit(ctx.device)
-        self._emit_status()
-        while not self._stop.is_set():
-            if self.host.take_settings():
-                self.engine_ready.emit(ctx.device)  # the status bar shows the new device
-                self._emit_status()
-            if self._unload.is_set():
-                self._unload.clear()
-                self.host.unload()
-                self._emit_status()
-            rec = None if self._paused.is_set() else self._claim()
-            if rec is None:
-                self._wake.wait(STATUS_INTERVAL_S)
-                self._wake.clear()
-                self._maybe_status()
-                continue
-            self._run_job(rec, ctx)
-            self._emit_status()
+            while not self._stop.is_set():
+                if self.client.running and not self.client.poll_idle():
+                    self.engine_status.emit(self.objectName(), {})  # it died while idle
+                if self.eager and not self.client.running:
+                    self._start_host()
+                    continue
+                if self._settings_changed.is_set():
+                    self._settings_changed.clear()
+                    self.client.apply_settings(self.settings)
+                if self._unload.is_set():
+                    self._unload.clear()
+                    self.client.unload()
+                rec = None if self._paused.is_set() else self._claim()
+                if rec is None:
+                    if self.close_when_idle and self.client.running:
+                        self.client.close()  # nothing left for this lane: its memory goes back to the OS
+                        self.engine_status.emit(self.objectName(), {})
+                    self._wake.wait(STATUS_INTERVAL_S)
+                    self._wake.clear()
+                    continue
+                self._run_job(rec)
+        except HostStartError as exc:  # the lane stops; its queued jobs wait for a restart of the studio
+            if not self._stop.is_set():
+                log.error("lane %s stopped: %s", self.objectName(), exc)
+                self.engine_failed.emit(str(exc))
+        finally:
+            self.client.close()
+            self.engine_status.emit(self.objectName(), {})
+
+    def _start_host(self) -> None:
+        was_running = bool(self.client.device)
+        device = self.client.ensure_started(self._stop.is_set)
+        if not self._stop.is_set():
+            if was_running:
+                log.info("engine host %s restarted", self.objectName())
+            self.engine_ready.emit(device)
+
+    def _on_status(self, status: dict[str, Any]) -> None:
+        device = str(status.get("device", ""))
+        if device and self.client.device and device != self.client.device:
+            self.client.device = device  # saved settings moved the engine: the status bar follows
+            self.engine_ready.emit(device)
+        self.engine_status.emit(self.objectName(), status)
 
     def _claim(self) -> JobRecord | None:
         try:
-            return self.store.next_queued()
+            return self.store.next_queued(self.kinds)
         except Exception:  # e.g. the database is locked for too long: try again later
             log.exception("could not read the queue")
             return None
 
-    def _run_job(self, rec: JobRecord, ctx: "EngineContext") -> None:
+    def _run_job(self, rec: JobRecord) -> None:
         token = CancelToken()
         with self._lock:
             self._current = (rec.id, token)
@@ -239,8 +215,18 @@ class Worker(QThread):
         self._last_saved = 0.0
         self.reporter.begin(rec.id)
         self.job_started.emit(rec.id)
+        started_host = not self.client.running
         try:
-            outcome = run_record(self.store, rec, self.reporter, token, ctx, closing=self._stop.is_set)
+            if started_host and not token.cancelled:
+                self._start_host()
+            outcome = run_record(self.store, rec, self.reporter, token, self.client, closing=self._stop.is_set,
+                                 flush=self.reporter.flush, grace_s=float(self.settings.cancel_grace_s),
+                                 on_preview=self._preview, preview_max=self.preview_max,
+                                 preview_interval=self.reporter.min_preview_interval)
+        except HostStartError as exc:
+            self.store.set_state(rec.id, FAILED, str(exc))
+            self.job_failed.emit(rec.id, str(exc))
+            raise
         finally:
             with self._lock:
                 self._current = None
@@ -254,6 +240,9 @@ class Worker(QThread):
         else:
             self.job_interrupted.emit(rec.id)
 
+    def _preview(self, width: int, height: int, rgb: bytes) -> None:
+        self.reporter.show_preview(rgb_to_qimage(width, height, rgb))
+
     def _save_progress(self, done: int, total: int) -> None:
         """Persist progress now and then (the GUI gets every throttled value by signal)."""
         now = time.monotonic()
@@ -265,16 +254,12 @@ class Worker(QThread):
             except Exception:
                 log.exception("could not store progress of job %d", job_id)
 
-    def _maybe_status(self) -> None:
-        if time.monotonic() - self._last_status >= STATUS_INTERVAL_S:
-            self._emit_status()
 
-    def _emit_status(self) -> None:
-        self._last_status = time.monotonic()
-        try:
-            status = self.host.status()
-        except Exception:
-            log.exception("could not read the engine status")
-            return
-        if status:
-            self.engine_status.emit(status)
+def merge_status(lanes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One status for the window from every lane's host: loaded models and memory added up."""
+    live = [s for s in lanes.values() if s]
+    return {"device": next((s.get("device", "") for s in live), ""),
+            "memory_bytes": sum(int(s.get("memory_bytes", 0)) for s in live),
+            "loaded": [name for s in live for name in s.get("loaded", [])],
+            "loaded_bytes": sum(int(s.get("loaded_bytes", 0)) for s in live),
+            "hosts": len(live)}

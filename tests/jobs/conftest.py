@@ -4,13 +4,28 @@ from __future__ import annotations
 import pytest
 
 
+TEST_ENGINES = {"image": "tests.jobs.engines:run", "text": "tests.jobs.engines:stream"}
+
+
+def use_engines(monkeypatch, engines: dict[str, str]) -> None:
+    """Route jobs to other engines: in this process (CLI in-process runs) and in every engine host
+    started from now on (they read AIGC_STUDIO_ENGINES)."""
+    import studio.engines.dispatch as dispatch
+    from studio.engines.host import ENGINES_ENV
+
+    for kind, target in engines.items():
+        monkeypatch.setitem(dispatch.ENGINES, kind, target)
+    import os
+
+    current = dict(i.split("=", 1) for i in os.environ.get(ENGINES_ENV, "").split(",") if "=" in i)
+    current.update(engines)
+    monkeypatch.setenv(ENGINES_ENV, ",".join(f"{k}={v}" for k, v in current.items()))
+
+
 @pytest.fixture()
 def test_engines(monkeypatch):
     """Route image and text jobs to the small engines of tests/jobs/engines.py."""
-    import studio.engines.dispatch as dispatch
-
-    monkeypatch.setitem(dispatch.ENGINES, "image", "tests.jobs.engines:run")
-    monkeypatch.setitem(dispatch.ENGINES, "text", "tests.jobs.engines:stream")
+    use_engines(monkeypatch, TEST_ENGINES)
 
 
 @pytest.fixture()
@@ -22,7 +37,8 @@ def make_pool(qtbot, paths):
     pools = []
 
     def make(settings: Settings | None = None, start: bool = True) -> JobPool:
-        pool = JobPool(paths, settings or Settings(device="cpu"))
+        # The test engines need no torch: hosts start in a fraction of a second without the prewarm.
+        pool = JobPool(paths, settings or Settings(device="cpu", engine_prewarm=False))
         pools.append(pool)
         if start:
             pool.start()

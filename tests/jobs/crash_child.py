@@ -25,7 +25,7 @@ SPECS = [ImageSpec(prompt="count quick first", steps=2, seed=1),
 def main() -> int:
     dispatch.ENGINES["image"] = "tests.jobs.engines:run"
     app = QCoreApplication(sys.argv)
-    pool = JobPool(StudioPaths.from_env(), Settings(device="cpu"))
+    pool = JobPool(StudioPaths.from_env(), Settings(device="cpu", engine_prewarm=False))
     pool.start()
     ids = [pool.submit(s) for s in SPECS]
     print("submitted", *ids, flush=True)

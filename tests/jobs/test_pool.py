@@ -91,12 +91,12 @@ def test_engine_exception_fails_the_job_logs_the_traceback_and_the_next_job_runs
     assert pool.job(retried).state == "failed" and pool.job(retried).retry_of == bad
 
 
-def test_unknown_engine_is_a_failure_with_a_message(qtbot, pool, monkeypatch):
-    import studio.engines.dispatch as dispatch
-
-    monkeypatch.setitem(dispatch.ENGINES, "upscale", "studio.engines.no_such_engine:run")
+def test_unknown_engine_is_a_failure_with_a_message(qtbot, make_pool, test_engines, monkeypatch):
     from studio.core.specs import UpscaleSpec
+    from tests.jobs.conftest import use_engines
 
+    use_engines(monkeypatch, {"upscale": "studio.engines.no_such_engine:run"})  # read by the hosts at start
+    pool = make_pool()
     job = pool.submit(UpscaleSpec(image="x.png"))
     wait_final(qtbot, pool, job)
     assert pool.job(job).error == "The upscale engine is not available in this build."
@@ -156,7 +156,7 @@ def test_paused_pool_keeps_jobs_queued_until_resumed(qtbot, make_pool, test_engi
 def test_two_workers_share_the_queue(qtbot, make_pool, test_engines):
     from studio.core.settings import Settings
 
-    pool = make_pool(Settings(device="cpu", workers_per_device=2))
+    pool = make_pool(Settings(device="cpu", engine_prewarm=False, workers_per_device=2))
     blocker = pool.submit(ImageSpec(prompt="block", seed=1))
     quick = pool.submit(ImageSpec(prompt="count", steps=2, seed=2))
     wait_final(qtbot, pool, quick)  # ran on the second worker while the first is busy
@@ -180,13 +180,12 @@ def test_moving_a_queued_job_changes_the_run_order(qtbot, make_pool, test_engine
 
 
 def test_a_job_claimed_as_the_worker_stops_is_interrupted_not_run_to_the_end(qtbot, make_pool, test_engines, paths):
-    from types import SimpleNamespace
-
-    from studio.jobs.worker import EngineHost, Worker
+    from studio.jobs.worker import Worker
 
     pool = make_pool(start=False)
     job = pool.submit(ImageSpec(prompt="count", seed=5, steps=50))
-    worker = Worker(pool.store, EngineHost(paths, pool.settings))
+    worker = Worker(pool.store, paths, pool.settings)
     worker.stop()  # shutdown lands after the worker loop's stop check, before it claimed the job
-    worker._run_job(pool.store.next_queued(), SimpleNamespace(paths=paths))
+    worker._run_job(pool.store.next_queued())
     assert pool.job(job).state == "interrupted" and pool.job(job).retryable
+    assert not worker.client.running  # no engine was started for a job that cannot run

@@ -13,17 +13,17 @@ from studio.core.queue_store import QueueStore
 from studio.core.specs import ImageSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-WITH_TEST_ENGINE = ("import sys, studio.engines.dispatch as d; d.ENGINES['image'] = 'tests.jobs.engines:run'\n"
-                    "from studio.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
-def _env(paths) -> dict:
-    return dict(os.environ, AIGC_STUDIO_HOME=str(paths.root), OMP_NUM_THREADS="1")
+def _env(paths, test_engine: bool = False) -> dict:
+    # `queue run` runs jobs in an engine host process: it reads the test engine from the environment.
+    extra = {"AIGC_STUDIO_ENGINES": "image=tests.jobs.engines:run"} if test_engine else {}
+    return dict(os.environ, AIGC_STUDIO_HOME=str(paths.root), OMP_NUM_THREADS="1", **extra)
 
 
 def cli(paths, *args: str, test_engine: bool = False) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-c", WITH_TEST_ENGINE, *args] if test_engine else [sys.executable, "main.py", *args]
-    return subprocess.run(cmd, cwd=ROOT, env=_env(paths), capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=_env(paths, test_engine),
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_queue_run_serves_jobs_queued_elsewhere_and_history_finds_them(paths):
@@ -73,7 +73,7 @@ def test_ctrl_c_interrupts_the_running_job_and_keeps_the_rest_queued(paths):
     store = QueueStore(paths.queue_db)
     blocked = store.add(ImageSpec(prompt="block", seed=1))
     waiting = store.add(ImageSpec(prompt="count", seed=2))
-    proc = subprocess.Popen([sys.executable, "-c", WITH_TEST_ENGINE, "queue", "run"], cwd=ROOT, env=_env(paths),
+    proc = subprocess.Popen([sys.executable, "main.py", "queue", "run"], cwd=ROOT, env=_env(paths, True),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (paths.outputs / "running-1").exists():

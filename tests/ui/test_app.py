@@ -18,7 +18,7 @@ def test_window_is_shown_before_torch_and_engine_becomes_ready(studio_home):
     marks = {line.split()[1]: line for line in proc.stdout.splitlines() if line.startswith("STARTUP ")}
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "torch_loaded=False" in marks["window_shown"]  # `main.py` with no command opens the window
-    assert "torch_loaded=True" in marks["engine_ready"]
+    assert "torch_loaded=False" in marks["engine_ready"]  # torch loaded in the engine process, not here
     assert float(marks["engine_ready"].split()[2]) > float(marks["window_shown"].split()[2])
 
 

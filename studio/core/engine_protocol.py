@@ -1,0 +1,184 @@
+"""The engine host protocol: typed, versioned, length-prefixed frames (no pickle).
+
+The studio (client) and an engine host exchange frames over any pair of binary streams: the
+child's stdin/stdout pipes, or a socket's ``makefile("rwb")``. One frame is::
+
+    4 bytes  header length H (big endian)
+    4 bytes  payload length P (big endian)
+    H bytes  UTF-8 JSON object: {"type": ..., "v": PROTOCOL_VERSION, ...fields}
+    P bytes  raw payload (preview pixels); empty for most messages
+
+Every frame is checked on arrival: sizes within the limits, a JSON object, this protocol version,
+a known type, and the type's fields of the right JSON types. Anything else is a ProtocolError,
+after which the stream cannot be trusted: the client ends that host and starts a fresh one.
+"""
+from __future__ import annotations
+
+import json
+import struct
+import threading
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, Mapping
+
+from studio.core.errors import StudioError
+from studio.core.i18n import _
+from studio.core.specs import JobResult
+
+PROTOCOL_VERSION = 1
+MAX_HEADER_BYTES = 1 << 20
+MAX_PAYLOAD_BYTES = 256 << 20
+_PREFIX = struct.Struct(">II")
+
+_NUM = (int, float)
+# Message type -> required fields and their JSON types. Extra fields are allowed (newer peers).
+MESSAGES: dict[str, dict[str, type | tuple[type, ...]]] = {
+    # both directions
+    "hello": {"version": int},
+    "bye": {},
+    # client -> host
+    "job": {"job": int, "spec": dict, "previews": bool, "preview_max": int},
+    "cancel": {"job": int},
+    "consumed": {"job": int},  # the client showed the last preview: the host may send another
+    "unload": {},
+    "settings": {"settings": dict},  # saved settings, applied by the host between jobs
+    "status": {},  # host -> client too: {"status": {...}}
+    # host -> client
+    "ready": {"device": str},
+    "progress": {"job": int, "done": int, "total": int, "message": str},
+    "preview": {"job": int, "width": int, "height": int},  # payload: width*height*3 bytes of RGB
+    "text": {"job": int, "chunk": str},
+    "metrics": {"job": int, "step": int, "values": dict},
+    "log": {"job": int, "message": str},
+    "result": {"job": int, "result": dict},
+    "cancelled": {"job": int},
+    "error": {"job": int, "message": str, "traceback": str},  # job -1: the host itself failed
+}
+
+
+class ProtocolError(StudioError):
+    """A frame that breaks the protocol (size, encoding, version, type or fields)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One message: its type, its JSON fields and its raw payload."""
+
+    type: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    payload: bytes = b""
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+
+def encode(frame: Frame) -> bytes:
+    """The bytes of ``frame`` on the wire (raises ProtocolError for what a peer would refuse)."""
+    check(frame.type, frame.fields)
+    header = json.dumps({**frame.fields, "type": frame.type, "v": PROTOCOL_VERSION},
+                        ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    if len(header) > MAX_HEADER_BYTES or len(frame.payload) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(_("A {type} message is too large to send.").format(type=frame.type))
+    return _PREFIX.pack(len(header), len(frame.payload)) + header + bytes(frame.payload)
+
+
+def check(kind: str, fields: Mapping[str, Any]) -> None:
+    """Raise ProtocolError unless ``kind`` is a known type whose required fields have the right types."""
+    schema = MESSAGES.get(kind)
+    if schema is None:
+        raise ProtocolError(_("Unknown message type {type!r}.").format(type=kind))
+    for name, types in schema.items():
+        value = fields.get(name)
+        ok = isinstance(value, types) and not (types is int and isinstance(value, bool))
+        if not ok:
+            raise ProtocolError(_("A {type} message has no valid {field!r} field.").format(type=kind, field=name))
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
+    """``n`` bytes, or None at a clean end of stream before the first byte."""
+    chunks, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            if got == 0:
+                return None
+            raise ProtocolError(_("The stream ended in the middle of a message."))
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO) -> Frame | None:
+    """The next frame, or None when the peer closed the stream between frames."""
+    prefix = _read_exactly(stream, _PREFIX.size)
+    if prefix is None:
+        return None
+    header_len, payload_len = _PREFIX.unpack(prefix)
+    if header_len > MAX_HEADER_BYTES or payload_len > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(_("An oversized message ({size} bytes) was refused.").format(
+            size=header_len + payload_len))
+    raw = _read_exactly(stream, header_len) or b""
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(_("A malformed message was refused ({reason}).").format(reason=exc)) from None
+    if not isinstance(header, dict):
+        raise ProtocolError(_("A malformed message was refused (not a JSON object)."))
+    payload = (_read_exactly(stream, payload_len) or b"") if payload_len else b""
+    version = header.pop("v", None)
+    kind = header.pop("type", None)
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(_("Protocol version mismatch: expected {expected}, got {got}.").format(
+            expected=PROTOCOL_VERSION, got=version))
+    if not isinstance(kind, str):
+        raise ProtocolError(_("A malformed message was refused (no type)."))
+    check(kind, header)
+    if kind == "preview" and len(payload) != header["width"] * header["height"] * 3:
+        raise ProtocolError(_("A preview's pixels do not match its size."))
+    return Frame(kind, header, payload)
+
+
+class FrameWriter:
+    """Writes whole frames to a stream; safe to call from several threads."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
+        """Send one message (OSError when the peer is gone)."""
+        data = encode(Frame(kind, fields, payload))
+        with self._lock:
+            self._stream.write(data)
+            self._stream.flush()
+
+    def send_raw(self, data: bytes) -> None:
+        """Bytes as they are (tests of a peer's error handling)."""
+        with self._lock:
+            self._stream.write(data)
+            self._stream.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._stream.close()
+            except OSError:
+                pass
+
+
+def result_to_wire(result: JobResult) -> dict[str, Any]:
+    """A JSON object for ``result`` (the typed results' one place to change on the wire)."""
+    return {"outputs": [str(o) for o in result.outputs], "text": result.text,
+            "info": json.loads(json.dumps(dict(result.info), ensure_ascii=False, default=str)),
+            "cancelled": bool(result.cancelled)}
+
+
+def result_from_wire(data: Mapping[str, Any]) -> JobResult:
+    """Inverse of :func:`result_to_wire`; ProtocolError for a result of the wrong shape."""
+    outputs, text, info = data.get("outputs", []), data.get("text", ""), data.get("info", {})
+    if not (isinstance(outputs, list) and all(isinstance(o, str) for o in outputs)
+            and isinstance(text, str) and isinstance(info, dict)):
+        raise ProtocolError(_("A job result of the wrong shape was refused."))
+    return JobResult(outputs=tuple(outputs), text=text, info=info, cancelled=bool(data.get("cancelled")))
