@@ -18,7 +18,7 @@ from studio.core.i18n import _
 
 # Command modules under studio.cli, in the order they appear in --help.
 COMMAND_MODULES = ("gui", "generate", "upscale", "models", "train", "queue", "history", "settings", "demo",
-                   "selftest")
+                   "selftest", "engine")
 
 log = logging.getLogger("studio.cli")
 

@@ -373,8 +373,24 @@ class DownloadSpec(Spec):
         return f"Download {self.source} ({len(self.expect_files)} files, {self.expect_bytes / 2**20:.1f} MB)"
 
 
+@dataclass(frozen=True)
+class ConvertSpec(Spec):
+    """Convert a pickle checkpoint (file or folder of ``.bin``) to safetensors, beside it (safely unpickled)."""
+
+    kind: ClassVar[str] = "convert"
+    path: str = ""
+
+    def validate(self) -> list[str]:
+        if not self.path.strip():
+            raise SpecError("Choose the model to convert.")
+        return []
+
+    def title(self) -> str:
+        return f"Convert {self.path.rstrip('/').rsplit('/', 1)[-1]} to safetensors"
+
+
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
-                                                          DownloadSpec)}
+                                                          DownloadSpec, ConvertSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

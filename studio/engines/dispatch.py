@@ -16,6 +16,7 @@ ENGINES: dict[str, str] = {
     "train": "studio.engines.training.run:run",
     "gan": "studio.engines.gan.run:run",
     "download": "studio.engines.download_job:run",
+    "convert": "studio.engines.models.convert:run",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]

@@ -39,7 +39,7 @@ from studio.core.progress import CancelToken
 from studio.core.settings import Settings, settings_from_dict
 from studio.core.specs import spec_from_dict
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("studio.engines.host")  # also when run as __main__
 
 ENGINES_ENV = "AIGC_STUDIO_ENGINES"
 """``kind=module:function,...``: engines that replace the built-in ones in this host (plug-ins, tests)."""
@@ -111,7 +111,7 @@ class HostReporter:
         with self._lock:
             self._awaiting, self._last_preview = True, time.monotonic()
         width, height = image.size
-        self.channel.send("preview", image.tobytes(), job=self.job_id, width=width, height=height)
+        self.channel.send("preview", image.tobytes(), job=self.job_id, width=width, height=height, sent=time.time())
         self._on_tick()
 
     def text(self, chunk: str) -> None:
@@ -279,7 +279,7 @@ class Host:
     def _send_error(self, job_id: int, reporter: HostReporter, exc: BaseException) -> None:
         reporter.flush()
         tb = traceback.format_exc()
-        log.error("job %d failed: %s\n%s", job_id, user_message(exc), tb)
+        log.info("job %d failed: %s\n%s", job_id, user_message(exc), tb)  # the studio logs it as an error
         self.channel.send("error", job=job_id, message=user_message(exc), traceback=tb)
 
     def _reconfigure(self, data: dict[str, Any]) -> None:
@@ -326,6 +326,8 @@ def _setup_logging() -> None:
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter(f"engine host {os.getpid()}: %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
+    if any(isinstance(h, logging.FileHandler) for h in root.handlers):
+        return  # started as `main.py engine host`: the CLI's log file is already set up
     try:
         file_handler = logging.FileHandler(StudioPaths.from_env().log_file, encoding="utf-8")
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"))

@@ -39,8 +39,8 @@ CLOSE_TIMEOUT_S = 5.0
 POLL_S = 0.02
 
 DONE, CANCELLED, FAILED = "done", "cancelled", "failed"
-PreviewSink = Callable[[int, int, bytes], None]
-"""Receives one preview: width, height and width*height*3 bytes of RGB."""
+PreviewSink = Callable[[int, int, bytes, float], None]
+"""Receives one preview: width, height, width*height*3 bytes of RGB, and when the host sent it (time.time())."""
 
 
 class HostStartError(StudioError):
@@ -314,7 +314,7 @@ class HostClient:
             if what == "protocol":
                 self._discard()
                 return JobEnd(FAILED, host_ended=True, message=_(
-                    "The engine sent a message the studio cannot read ({reason}); it was restarted.").format(
+                    "The engine sent a message the studio cannot read: {reason}. It was restarted.").format(
                     reason=str(item).rstrip(".")))
             end = self._handle(job_id, item, reporter, on_preview)
             if end is not None:
@@ -334,7 +334,9 @@ class HostClient:
             reporter.progress(frame["done"], frame["total"], frame["message"])
         elif kind == "preview":
             if on_preview is not None:
-                on_preview(frame["width"], frame["height"], frame.payload)
+                sent = frame.get("sent")
+                on_preview(frame["width"], frame["height"], frame.payload,
+                           float(sent) if isinstance(sent, (int, float)) else time.time())
         elif kind == "text":
             reporter.text(frame["chunk"])
         elif kind == "metrics":

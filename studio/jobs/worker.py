@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 STATUS_INTERVAL_S = 2.0
 PROGRESS_SAVE_INTERVAL_S = 0.5
 DEFAULT_PREVIEW_MAX = 1024
+SENT_AT_KEY = "studio.sent_at"
+"""A preview QImage's text key: when its engine host sent it (time.time())."""
 
 
 class CancelRequests:
@@ -240,8 +242,10 @@ class Worker(QThread):
         else:
             self.job_interrupted.emit(rec.id)
 
-    def _preview(self, width: int, height: int, rgb: bytes) -> None:
-        self.reporter.show_preview(rgb_to_qimage(width, height, rgb))
+    def _preview(self, width: int, height: int, rgb: bytes, sent_at: float) -> None:
+        image = rgb_to_qimage(width, height, rgb)
+        image.setText(SENT_AT_KEY, repr(sent_at))  # for latency figures (benchmarks/engine_host.py)
+        self.reporter.show_preview(image)
 
     def _save_progress(self, done: int, total: int) -> None:
         """Persist progress now and then (the GUI gets every throttled value by signal)."""

@@ -2,8 +2,8 @@
 importable, and one click (Use, double-click, context menu) from the workspace that uses it.
 
 Pure core code runs here (registry scan, identification, hashing, import/rename/trash) on a
-QThreadPool so the window never freezes; nothing imports torch. Conversion of pickles runs the
-CLI (``models convert``) in a QProcess for the same reason. Downloads open a dialog
+QThreadPool so the window never freezes; nothing imports torch. Conversion of pickles runs as
+a ``convert`` job in an engine process for the same reason. Downloads open a dialog
 (``studio.ui.download_dialog``) that runs them as jobs; the offline toggle saves the settings.
 Mount it on the main window with ``install_model_manager(window)``: a "Models" workspace tab, which
 Models → Model manager… shows. A tab, not a dock: it never widens the window or squeezes the canvas.
@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import html
 import logging
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import (
     QObject,
-    QProcess,
     QRunnable,
     QSortFilterProxyModel,
     Qt,
@@ -129,6 +127,7 @@ class ModelManager(QWidget):
         self.paths, self.settings = paths, settings
         self.registry = ModelRegistry(paths, settings)
         self._pool_getter = pool or (lambda: None)
+        self._converting: dict[int, str] = {}  # conversion job id -> model name
         self._bound_pool: Any = None
         self._on_changed = on_changed
         self._threads = QThreadPool(self)
@@ -518,19 +517,40 @@ class ModelManager(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(p if p.is_dir() else p.parent)))
 
     def _convert(self) -> None:
-        """Run ``models convert`` in a separate process (torch stays out of the GUI process)."""
+        """Queue a ``convert`` job: it runs in an engine process like every job (torch stays out of here)."""
+        from studio.core.specs import ConvertSpec
+
         e = self.current_entry()
+        pool = self._pool_getter()
         if e is None:
             return
-        proc = QProcess(self)
-        script = [] if getattr(sys, "frozen", False) else [str(Path(__file__).resolve().parents[2] / "main.py")]
-        proc.finished.connect(lambda code, _status: self._converted(proc, code))
+        if pool is None:
+            self.progress_label.setText(self.tr("The engines are not running: convert with `models convert`."))
+            return
+        self._bind_pool()
+        job_id = pool.submit(ConvertSpec(path=e.path))
+        self._converting[job_id] = e.name
         self.progress_label.setText(self.tr("Converting {0} to safetensors…").format(e.name))
-        proc.start(sys.executable, [*script, "models", "convert", e.path])
 
-    def _converted(self, proc: QProcess, code: int) -> None:
-        err = bytes(proc.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
-        self.progress_label.setText(self.tr("Converted.") if code == 0 else (err[-1] if err else self.tr("Conversion failed.")))
+    def _on_job_changed(self, job_id: int) -> None:
+        name = self._converting.get(job_id)
+        pool = self._pool_getter()
+        if name is None or pool is None:
+            return
+        try:
+            rec = pool.job(job_id)
+        except KeyError:
+            self._converting.pop(job_id, None)
+            return
+        if not rec.is_final:
+            return
+        del self._converting[job_id]
+        if rec.state == "done":
+            self.progress_label.setText(self.tr("Converted {0}.").format(name))
+        elif rec.state == "failed":
+            self.progress_label.setText(self.tr("Conversion failed: {0}").format(rec.error))
+        else:
+            self.progress_label.setText(self.tr("Conversion of {0} stopped.").format(name))
         self._changed()
 
     # -- downloads ---------------------------------------------------------------------------
@@ -588,6 +608,7 @@ class ModelManager(QWidget):
         pool = self._pool_getter()
         if pool is not None and pool is not self._bound_pool and hasattr(pool, "engine_status"):
             pool.engine_status.connect(self.on_engine_status)
+            pool.job_changed.connect(self._on_job_changed)
             self._bound_pool = pool
 
     def on_engine_status(self, status: dict) -> None:

@@ -10,9 +10,13 @@ spec's prompt so a test can queue a mix of jobs:
 * ``previews``: ``spec.steps`` steps of ``FAST_STEP_S``, each offering a preview.
 * ``stream``: streams ``spec.steps`` text chunks (for text specs too) as fast as possible.
 * ``raise-cancel``: stops through ``cancel.raise_if_cancelled()`` instead of returning.
+* ``stubborn``: like ``block`` but ignores cancelling (a stuck load or decode): only ending its host stops it.
+* ``garble-<how>``: the host sends the studio a frame that breaks the protocol (``GARBLED`` lists them).
 """
 from __future__ import annotations
 
+import json
+import struct
 import time
 
 from studio.core.atomic import atomic_save
@@ -22,6 +26,19 @@ from studio.core.specs import ImageSpec, JobResult
 STEP_S = 0.01
 FAST_STEP_S = 0.004
 PREVIEW_SIZE = (32, 32)
+
+
+def _frame(header: dict | bytes, payload_len: int = 0) -> bytes:
+    data = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return struct.pack(">II", len(data), payload_len) + data
+
+
+GARBLED = {
+    "malformed": _frame(b"{this is not json"),
+    "oversized": struct.pack(">II", 64, 0xFFFF_FFFF),
+    "unknown": _frame({"type": "format_disk", "v": 1}),
+    "version": _frame({"type": "progress", "v": 99, "job": 1, "done": 1, "total": 2, "message": ""}),
+}
 
 
 def _png(path, color):
@@ -46,6 +63,15 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobRes
     if mode == "boom":
         reporter.progress(1, spec.steps)
         raise RuntimeError("the test engine exploded on purpose")
+    if mode.startswith("garble-"):
+        reporter.progress(1, spec.steps)
+        reporter.channel.send_raw(GARBLED[mode.removeprefix("garble-")])  # the host's own stream
+        time.sleep(60)  # the studio ends this host long before
+    if mode == "stubborn":
+        (ctx.paths.outputs / f"running-{spec.seed}").write_text("x")
+        while True:  # never looks at `cancel`
+            reporter.progress(1, spec.steps)
+            time.sleep(STEP_S)
     if mode == "block":
         (ctx.paths.outputs / f"running-{spec.seed}").write_text("x")
         n = 0

@@ -11,7 +11,7 @@ import json
 import logging
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import save
@@ -19,6 +19,11 @@ from safetensors.torch import save
 from studio.core.atomic import atomic_open, atomic_write_text
 from studio.core.errors import ModelError
 from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import ConvertSpec, JobResult
+
+if TYPE_CHECKING:
+    from studio.engines.context import EngineContext
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +147,14 @@ def convert(path: Path, fallback_dir: Path | None = None) -> list[Path]:
         if fallback_dir is None or path.is_dir():
             raise ModelError(f"Cannot write beside {path.name} (read-only folder).") from None
         return [convert_file(path, Path(fallback_dir) / (path.stem + ".safetensors"))]
+
+
+def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "EngineContext") -> JobResult:
+    """The ``convert`` job: a pickle checkpoint to safetensors (the model manager's Convert button)."""
+    path = Path(spec.path)
+    if not path.exists():
+        raise ModelError(f"{path.name} does not exist any more.")
+    reporter.progress(0, 1, f"converting {path.name}")
+    written = convert(path, fallback_dir=ctx.paths.models)
+    reporter.progress(1, 1, "converted")
+    return JobResult(outputs=tuple(str(p) for p in written))

@@ -13,13 +13,12 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
-from studio.core.errors import JobCancelled, ModelError, user_message
+from studio.core.errors import ModelError
 from studio.core.paths import StudioPaths
-from studio.core.progress import CancelToken, NullReporter, Reporter
+from studio.core.progress import CancelToken, Reporter
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +100,26 @@ def check_gguf(path: Path) -> str:
     return arch
 
 
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete half-built copies of ``folder`` left by converters that were ended (their process is gone)."""
+    import psutil
+
+    removed = []
+    for tmp in folder.parent.glob(f".{folder.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
 def ensure_converted(gguf_path: Path, paths: StudioPaths, reporter: Reporter, display_name: str = "",
-                     cancel: CancelToken | None = None, in_subprocess: bool | None = None) -> Path:
+                     cancel: CancelToken | None = None) -> Path:
     """The converted folder for ``gguf_path``, converting it first when there is no complete copy.
 
-    The conversion runs in a child process by default: de-quantizing holds the GIL for up to a second
-    at a time, which would freeze the GUI thread of the process running the job. A frozen (PyInstaller)
-    build converts in-process, since spawning there needs ``multiprocessing.freeze_support()`` at start.
+    It runs in the job's engine host (never in the window's process: de-quantizing holds the GIL for
+    up to a second at a time). A cancel is honoured between steps; a stuck step ends with its host
+    after the cancel grace period, and the next conversion removes the half-built copy it left.
     """
     gguf_path = Path(gguf_path)
     folder = converted_folder(paths, gguf_path)
@@ -117,14 +129,11 @@ def ensure_converted(gguf_path: Path, paths: StudioPaths, reporter: Reporter, di
     arch = check_gguf(gguf_path)
     started = time.monotonic()
     tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder)
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        if in_subprocess is None:
-            in_subprocess = not getattr(sys, "frozen", False)
-        if in_subprocess:
-            _convert_in_child(gguf_path, tmp, reporter, label, cancel)
-        else:
-            _convert(gguf_path, tmp, reporter, label, cancel)
+        _convert(gguf_path, tmp, reporter, label, cancel)
         (tmp / MARKER).write_text(json.dumps({"source": str(gguf_path), "architecture": arch,
                                               "fingerprint": folder.name.rsplit("-", 1)[-1],
                                               "seconds": round(time.monotonic() - started, 2)}), encoding="utf-8")
@@ -175,70 +184,3 @@ def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel:
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     reporter.progress(3, 4, f"{label}: saved")
-
-
-class _PipeReporter(NullReporter):
-    """The child's reporter: forwards progress to the parent through a pipe."""
-
-    def __init__(self, conn) -> None:
-        super().__init__()
-        self.conn = conn
-
-    def progress(self, done: int, total: int, message: str = "") -> None:
-        self.conn.send(("progress", done, total, message))
-
-
-def _child_main(gguf: str, out: str, label: str, conn) -> None:
-    """Entry point of the converter process."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        _convert(Path(gguf), Path(out), _PipeReporter(conn), label, None)
-        conn.send(("done",))
-    except ModelError as exc:
-        conn.send(("error", str(exc)))
-    except BaseException as exc:  # reported to the parent as the job's failure
-        conn.send(("error", f"{Path(gguf).name} could not be converted: {user_message(exc)}"))
-    finally:
-        conn.close()
-
-
-def _convert_in_child(gguf_path: Path, out: Path, reporter: Reporter, label: str,
-                      cancel: CancelToken | None) -> None:
-    """Run ``_convert`` in a spawned process, relaying its progress; cancelling terminates it."""
-    import multiprocessing as mp
-
-    mpctx = mp.get_context("spawn")
-    recv, send = mpctx.Pipe(duplex=False)
-    proc = mpctx.Process(target=_child_main, args=(str(gguf_path), str(out), label, send),
-                         name="studio-gguf-convert", daemon=True)
-    reporter.progress(0, 4, f"{label}: starting the converter")
-    proc.start()
-    send.close()  # only the child writes; EOF then means the child is gone
-    done = False
-    try:
-        while not done:
-            if cancel is not None and cancel.cancelled:
-                raise JobCancelled()
-            if not recv.poll(0.1):
-                if not proc.is_alive() and not recv.poll(0):
-                    break
-                continue
-            try:
-                msg = recv.recv()
-            except EOFError:
-                break
-            if msg[0] == "progress":
-                reporter.progress(*msg[1:])
-            elif msg[0] == "error":
-                raise ModelError(msg[1])
-            elif msg[0] == "done":
-                done = True
-        proc.join(timeout=60)
-        if not done:
-            raise ModelError(f"Converting {gguf_path.name} stopped unexpectedly (exit code {proc.exitcode}); "
-                             f"is there enough memory and disk space?")
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(timeout=10)
-        recv.close()

@@ -9,5 +9,6 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("studio.ui.settings.general", "GeneralPage"),
     ("studio.ui.settings.models", "ModelsPage"),
     ("studio.ui.settings.appearance", "AppearancePage"),
+    ("studio.ui.settings.engine", "EnginePage"),
 )
 """(module, class) of each page."""

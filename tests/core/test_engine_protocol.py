@@ -1,0 +1,72 @@
+"""The engine host protocol: frames round-trip; anything malformed is one clear ProtocolError."""
+from __future__ import annotations
+
+import io
+import json
+import struct
+
+import pytest
+
+from studio.core.engine_protocol import (
+    MAX_PAYLOAD_BYTES,
+    PROTOCOL_VERSION,
+    Frame,
+    FrameWriter,
+    ProtocolError,
+    encode,
+    read_frame,
+    result_from_wire,
+    result_to_wire,
+)
+from studio.core.specs import JobResult
+
+
+def _raw(header: dict | bytes, payload: bytes = b"") -> io.BytesIO:
+    data = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return io.BytesIO(struct.pack(">II", len(data), len(payload)) + data + payload)
+
+
+def test_frames_round_trip_with_raw_payloads_and_end_cleanly():
+    buf = io.BytesIO()
+    w = FrameWriter(buf)
+    w.send("progress", job=3, done=1, total=20, message="step 1")
+    w.send("preview", bytes(range(12)), job=3, width=2, height=2)
+    w.send("text", job=3, chunk="héllo ✓")
+    buf.seek(0)
+    a, b, c = read_frame(buf), read_frame(buf), read_frame(buf)
+    assert a == Frame("progress", {"job": 3, "done": 1, "total": 20, "message": "step 1"})
+    assert b.type == "preview" and b.payload == bytes(range(12)) and (b["width"], b["height"]) == (2, 2)
+    assert c["chunk"] == "héllo ✓"
+    assert read_frame(buf) is None  # the peer closed between frames
+
+
+@pytest.mark.parametrize("stream, message", [
+    (_raw(b"{not json"), "malformed"),
+    (_raw(b"[1, 2]"), "not a JSON object"),
+    (_raw({"type": "progress", "v": 99, "job": 1, "done": 0, "total": 1, "message": ""}), "version mismatch"),
+    (_raw({"type": "launch_missiles", "v": PROTOCOL_VERSION}), "Unknown message type 'launch_missiles'"),
+    (_raw({"type": "progress", "v": PROTOCOL_VERSION, "job": "1", "done": 0, "total": 1, "message": ""}),
+     "no valid 'job' field"),
+    (_raw({"type": "preview", "v": PROTOCOL_VERSION, "job": 1, "width": 4, "height": 4}, b"\0" * 5),
+     "do not match its size"),
+    (io.BytesIO(struct.pack(">II", 10, MAX_PAYLOAD_BYTES + 1)), "oversized"),
+    (io.BytesIO(struct.pack(">II", 50, 0) + b'{"type"'), "ended in the middle"),
+])
+def test_bad_frames_are_protocol_errors(stream, message):
+    with pytest.raises(ProtocolError, match=message):
+        read_frame(stream)
+
+
+def test_a_sender_cannot_build_a_frame_the_peer_would_refuse():
+    with pytest.raises(ProtocolError, match="Unknown message type"):
+        encode(Frame("shell", {"cmd": "rm -rf /"}))
+    with pytest.raises(ProtocolError, match="no valid 'done' field"):
+        encode(Frame("progress", {"job": 1, "done": True, "total": 2, "message": ""}))  # a bool is no count
+
+
+def test_results_travel_as_json_only():
+    r = JobResult(outputs=("/out/a.png",), text="hi", info={"seed": 5, "size": (64, 64)}, cancelled=False)
+    back = result_from_wire(json.loads(json.dumps(result_to_wire(r))))
+    assert back.outputs == ("/out/a.png",) and back.text == "hi" and back.info["seed"] == 5
+    with pytest.raises(ProtocolError, match="wrong shape"):
+        result_from_wire({"outputs": "/etc/passwd"})
