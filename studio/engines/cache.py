@@ -59,6 +59,10 @@ class ModelCache:
             self._evict(keep=key)
         return obj
 
+    @property
+    def budget_bytes(self) -> int:
+        return self._budget
+
     def set_budget(self, budget_bytes: int) -> None:
         """A new byte budget (0: automatic); models over it are unloaded now, least recently used first."""
         with self._lock:

@@ -303,12 +303,13 @@ class Host:
         self.channel.send("status", status=self.status())
 
     def status(self) -> dict[str, Any]:
-        """{"device", "memory_bytes", "loaded": [names], "loaded_bytes", "pid"}."""
+        """{"device", "memory_bytes", "loaded": [names], "loaded_bytes", "budget_bytes", "pid"}."""
         from studio.engines.devices import memory_in_use
 
         loaded = self.ctx.cache.loaded()
         return {"device": self.ctx.device, "memory_bytes": memory_in_use(self.ctx.device), "pid": os.getpid(),
-                "loaded": [model_label(k) for k, _ in loaded], "loaded_bytes": sum(s for _, s in loaded)}
+                "loaded": [model_label(k) for k, _ in loaded], "loaded_bytes": sum(s for _, s in loaded),
+                "budget_bytes": self.ctx.cache.budget_bytes}
 
 
 def _apply_engine_overrides() -> None:

@@ -112,10 +112,12 @@ class HostClient:
             try:
                 return self._start(stopping)
             except HostStartError as exc:
+                if stopping():
+                    raise
                 self._start_failures += 1
                 log.error("engine host %s did not start (%d in a row): %s", self.name, self._start_failures, exc)
-                if exc.permanent or self._start_failures >= MAX_START_FAILURES or stopping():
-                    if not exc.permanent and not stopping():
+                if exc.permanent or self._start_failures >= MAX_START_FAILURES:
+                    if not exc.permanent:
                         raise HostStartError(_("The engine stopped {count} times in a row while starting; "
                                                "this lane is stopped ({reason}).").format(
                             count=self._start_failures, reason=str(exc)), permanent=True) from None

@@ -266,4 +266,5 @@ def merge_status(lanes: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "memory_bytes": sum(int(s.get("memory_bytes", 0)) for s in live),
             "loaded": [name for s in live for name in s.get("loaded", [])],
             "loaded_bytes": sum(int(s.get("loaded_bytes", 0)) for s in live),
+            "budget_bytes": max((int(s.get("budget_bytes", 0)) for s in live), default=0),
             "hosts": len(live)}

@@ -91,9 +91,9 @@ def test_a_job_that_ignores_cancel_is_stopped_by_ending_its_host_after_the_grace
     ("version", "Protocol version mismatch: expected 1, got 99"),
 ])
 def test_a_host_that_breaks_the_protocol_is_restarted_and_its_job_fails_clearly(qtbot, pool, how, reason):
-    bad = pool.submit(ImageSpec(prompt=f"garble-{how}", steps=2, seed=1))
-    qtbot.waitUntil(lambda: pool.job(bad).state == "running", timeout=20000)
+    qtbot.waitUntil(lambda: pool.lanes()[LANE] is not None, timeout=20000)
     pid = pool.lanes()[LANE]
+    bad = pool.submit(ImageSpec(prompt=f"garble-{how}", steps=2, seed=1))
     good = pool.submit(ImageSpec(prompt="count", steps=2, seed=2))
     wait_final(qtbot, pool, bad, good)
     error = pool.job(bad).error
@@ -114,7 +114,7 @@ def test_a_host_dying_at_every_start_stops_its_lane_with_a_message(qtbot, make_p
     rec = Recorder(pool)
     job = pool.submit(ImageSpec(prompt="count", steps=2))
     pool.start()
-    qtbot.waitUntil(lambda: rec.of("engine_failed"), timeout=60000)
+    qtbot.waitUntil(lambda: bool(rec.of("engine_failed")), timeout=60000)
     [(message,)] = rec.of("engine_failed")
     assert message.startswith("The engine stopped 3 times in a row while starting; this lane is stopped")
     assert "signal 11" in message

@@ -177,13 +177,16 @@ def test_a_saved_change_takes_effect_from_the_next_job(studio, qtbot, tmp_path):
     dialog.page(GeneralPage).output_dir.setText(str(target))
     dialog.page(GeneralPage).memory.setValue(2.0)
     dialog.page(GeneralPage).device.setCurrentText("cpu")
+    statuses: list[dict] = []
+    studio.pool.engine_status.connect(statuses.append)
     dialog.accept()
     with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000) as done:
         studio.pool.submit(GanSpec(seeds=(1,)))
     outputs = [str(o) for o in done.args[1].outputs]
     assert outputs and all(o.startswith(str(target)) for o in outputs), outputs
-    ctx = studio.pool._host.context()
-    assert ctx.cache._budget == 2 * 2**30 and ctx.device == "cpu"
+    # The engine process took the new budget and device (its status says so).
+    qtbot.waitUntil(lambda: any(s.get("budget_bytes") == 2 * 2**30 for s in statuses), timeout=10_000)
+    assert statuses[-1]["device"] == "cpu"
 
 
 def test_a_saved_model_folder_is_scanned_at_once(window, qtbot, tmp_path):
