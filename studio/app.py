@@ -1,8 +1,9 @@
-"""GUI entry: show the window first, then start the job pool (whose workers import torch).
+"""GUI entry: show the window first, then start the job pool (whose engine processes import torch).
 
 Order matters for start-up time: QApplication → MainWindow → show → (event loop running)
-→ model scan in a thread + JobPool start. Torch is imported by the pool's worker thread, so
-the window is on screen ~0.5 s after launch instead of after the multi-second torch import.
+→ model scan in a thread + JobPool start. Torch is imported only by the pool's engine host
+processes, never by this one, so the window is on screen ~0.5 s after launch and never stalls
+while an engine starts or loads a model.
 
 ``AIGC_STUDIO_STARTUP_PROBE=1`` prints ``STARTUP <event> <unix time>`` lines (window_shown,
 engine_ready) and quits once the engine is ready: ``benchmarks/startup.py`` reads them.
@@ -83,9 +84,9 @@ def make_app(argv: list[str]) -> QApplication:
 
 
 def start_backend(window: MainWindow) -> Any:
-    """Scan models (thread) and start the job pool (its workers import torch). Returns the pool."""
+    """Scan models (thread) and start the job pool (its engine processes import torch). Returns the pool."""
     window.rescan_models()
-    from studio.jobs.pool import JobPool  # Qt + core only at import; torch comes in the workers
+    from studio.jobs.pool import JobPool  # Qt + core only: torch lives in the engine host processes
 
     try:
         pool = JobPool(window.paths, window.settings, parent=window)
@@ -94,8 +95,8 @@ def start_backend(window: MainWindow) -> Any:
         window.status.on_engine_failed(str(exc))
         return None
     window.attach_pool(pool)
-    # Once torch is in, move its hundreds of thousands of long-lived objects out of the cyclic
-    # GC's sight: later full collections (which hold the GIL, so the window stalls) get short.
+    # Once the window and its models list are built, move their long-lived objects out of the cyclic
+    # GC's sight: later full collections (which stall the GUI thread) get short.
     pool.engine_ready.connect(lambda _device: gc.freeze())
     pool.start()
     return pool
@@ -128,7 +129,7 @@ def run_gui(argv: list[str] | None = None) -> int:
         _probe("window_shown")
         backend()
 
-    # The torch import in the worker competes for the GIL: start it once the window is painted
+    # The engine process competes for the CPU while it imports torch: start it once the window is painted
     # (or after a moment, should the window not be painted at all, e.g. started minimised).
     first_paint = _FirstPaint(on_first_paint)
     window.installEventFilter(first_paint)

@@ -9,8 +9,6 @@ import json
 import sys
 import time
 
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from studio.core.paths import StudioPaths
@@ -40,20 +38,28 @@ def main(sd_dir: str, llm_dir: str) -> int:
     pool = JobPool(paths, settings, parent=window)
     window.attach_pool(pool)
     pool.start()
+
+    pump_until(app, lambda: window.isVisible() and pool.lanes()["studio-worker-0"] is not None, 120)
+    try:
+        return _run(app, window, pool, sd_dir, llm_dir)
+    finally:
+        pool.shutdown(wait=True, timeout=60)
+
+
+def _run(app: QApplication, window: MainWindow, pool: JobPool, sd_dir: str, llm_dir: str) -> int:
     ended: dict[int, str] = {}
     pool.job_changed.connect(lambda j: pool.job(j).is_final and ended.setdefault(j, pool.job(j).state))
     previews: list[int] = []
     pool.job_preview.connect(lambda j, _img: previews.append(j))
-
-    # An image from the prompt editor (Ctrl+Enter), as a person makes one.
+    # An image from the prompt editor (its Generate action), as a person makes one.
     editor = window.prompt_editor
     editor.set_model(sd_dir)
     editor.steps_spin.setValue(3)
     editor.width_spin.setValue(64)
     editor.height_spin.setValue(64)
     editor.batch_spin.setValue(1)
-    QTest.keyClicks(editor.prompt_edit, "a lighthouse at dusk")
-    QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    editor.prompt_edit.setPlainText("a lighthouse at dusk")
+    window.generate_action.trigger()
     image_job = window.queue_view.model.job_ids()[-1]
     # A training run in its own lane, text from a tiny LLM, at the same time.
     train_job = pool.submit(TrainSpec(family="gan", data="digits", out="torchless-gan", steps=6, batch=8, size=16,
@@ -75,7 +81,6 @@ def main(sd_dir: str, llm_dir: str) -> int:
     report = {"states": states, "canvas": canvas_ok, "upscaled_on_canvas": upscaled,
               "image_previews": previews.count(image_job), "hosts": sorted(p for p in pool.lanes().values() if p),
               "loaded_here": [m for m in HEAVY if m in sys.modules]}
-    pool.shutdown(wait=True, timeout=60)
     print("REPORT " + json.dumps(report), flush=True)
     return 0
 
