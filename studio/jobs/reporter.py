@@ -1,11 +1,12 @@
-"""QtReporter: the engine's Reporter inside a worker thread, turned into Qt signals.
+"""QtReporter: an engine host's messages, in its worker thread, turned into Qt signals.
 
 Everything here runs in the worker thread; the signals reach the GUI thread through queued
 connections. Two throttles keep the GUI responsive whatever the engine does:
 
-* previews: ``wants_preview()`` is False until the GUI has called ``consumed()`` for the last
-  preview (so at most one preview image is ever waiting for the GUI), and previews are at least
-  ``min_preview_interval`` apart. PIL → QImage conversion happens here, off the GUI thread.
+* previews: one in flight. The engine host sends a preview only after the GUI has called
+  ``consumed()`` for the last one (the worker forwards it), at least ``min_preview_interval``
+  apart; :meth:`show_preview` emits what arrives. ``wants_preview()``/``preview()`` apply the same
+  gate to an engine run in this process. Raw RGB → QImage happens here, off the GUI thread.
 * progress and streamed text are coalesced to at most one signal per ``min_progress_interval``;
   the first and the last progress call (``done >= total``) always go out, and :meth:`flush`
   sends any text still buffered when the job ends.

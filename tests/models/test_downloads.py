@@ -96,6 +96,7 @@ def hub(monkeypatch):
     thread.start()
     monkeypatch.setenv("HF_ENDPOINT", server.url)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # the test suite sets it; the user turned offline off
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # ... also for the engine processes started from now on
     yield server
     server.shutdown()
     server.server_close()
