@@ -46,6 +46,8 @@ class JobPool(QObject):
     # Additions to the agreed API:
     engine_failed = Signal(str)  # the engines could not start (broken install): user-facing message
     paused_changed = Signal(bool)
+    training_idle_close_s = 30.0
+    """The training lane's engine process ends after this long without training (a quick Resume reuses it)."""
     jobs_reordered = Signal()  # queued jobs changed order (move): re-read jobs()
 
     def __init__(self, paths: StudioPaths, settings: Settings, parent: QObject | None = None) -> None:
@@ -78,13 +80,13 @@ class JobPool(QObject):
             self._workers.append(self._make_worker(f"studio-worker-{i}", general, eager=i == 0))
         if not shared:
             self._workers.append(self._make_worker("studio-training", TRAINING_KINDS, eager=False,
-                                                   close_when_idle=True))
+                                                   close_when_idle=self.training_idle_close_s))
         for w in self._workers:
             w.set_paused(self._paused)
             w.start()
 
     def _make_worker(self, name: str, kinds: tuple[str, ...] | None, eager: bool,
-                     close_when_idle: bool = False) -> Worker:
+                     close_when_idle: float | None = None) -> Worker:
         w = Worker(self._store, self.paths, self.settings, name=name, kinds=kinds, eager=eager,
                    close_when_idle=close_when_idle, reporter=QtReporter(), cancel_requests=self._cancel_requests,
                    parent=self)

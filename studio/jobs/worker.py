@@ -59,8 +59,8 @@ class Worker(QThread):
     """One thread and one engine host serving the jobs of a lane (``kinds``; None: every kind).
 
     ``eager`` starts the host with the thread (the first job then finds torch loaded); otherwise the
-    host starts with the lane's first job, and ``close_when_idle`` ends it when the lane has no more
-    work, so its memory goes back to the system (training: models that are not needed afterwards).
+    host starts with the lane's first job, and ``close_when_idle`` (seconds) ends it once the lane has had
+    no work for that long, so its memory goes back to the system (training: models not needed afterwards).
     """
 
     engine_ready = Signal(str)
@@ -73,7 +73,7 @@ class Worker(QThread):
     job_interrupted = Signal(int)
 
     def __init__(self, store: QueueStore, paths: StudioPaths, settings: Settings, name: str = "worker",
-                 kinds: Collection[str] | None = None, eager: bool = True, close_when_idle: bool = False,
+                 kinds: Collection[str] | None = None, eager: bool = True, close_when_idle: float | None = None,
                  reporter: QtReporter | None = None, cancel_requests: CancelRequests | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +96,7 @@ class Worker(QThread):
         self._lock = threading.Lock()
         self._current: tuple[int, CancelToken] | None = None
         self._last_saved = 0.0
+        self._idle_since = time.monotonic()
         self.reporter.on_progress = self._save_progress
 
     # -- called from the GUI thread ------------------------------------------------------------
@@ -169,13 +170,11 @@ class Worker(QThread):
                     self.client.unload()
                 rec = None if self._paused.is_set() else self._claim()
                 if rec is None:
-                    if self.close_when_idle and self.client.running:
-                        self.client.close()  # nothing left for this lane: its memory goes back to the OS
-                        self.engine_status.emit(self.objectName(), {})
-                    self._wake.wait(STATUS_INTERVAL_S)
+                    self._wake.wait(self._idle_wait())
                     self._wake.clear()
                     continue
                 self._run_job(rec)
+                self._idle_since = time.monotonic()
         except HostStartError as exc:  # the lane stops; its queued jobs wait for a restart of the studio
             if not self._stop.is_set():
                 log.error("lane %s stopped: %s", self.objectName(), exc)
@@ -183,6 +182,17 @@ class Worker(QThread):
         finally:
             self.client.close()
             self.engine_status.emit(self.objectName(), {})
+
+    def _idle_wait(self) -> float:
+        """End the host of a lane idle for ``close_when_idle`` s; how long to sleep before looking again."""
+        if self.close_when_idle is None or not self.client.running:
+            return STATUS_INTERVAL_S
+        left = self.close_when_idle - (time.monotonic() - self._idle_since)
+        if left > 0:
+            return min(STATUS_INTERVAL_S, max(0.05, left))
+        self.client.close()  # nothing left for this lane: its memory goes back to the OS
+        self.engine_status.emit(self.objectName(), {})
+        return STATUS_INTERVAL_S
 
     def _start_host(self) -> None:
         was_running = bool(self.client.device)

@@ -124,7 +124,11 @@ def test_a_host_dying_at_every_start_stops_its_lane_with_a_message(qtbot, make_p
 
 
 @pytest.mark.slow
-def test_a_gan_trains_in_its_own_lane_while_image_jobs_come_and_go(qtbot, pool):
+def test_a_gan_trains_in_its_own_lane_while_image_jobs_come_and_go(qtbot, make_pool, test_engines, monkeypatch):
+    from studio.jobs.pool import JobPool
+
+    monkeypatch.setattr(JobPool, "training_idle_close_s", 1.0)
+    pool = make_pool()
     rec = Recorder(pool)
     train = pool.submit(TrainSpec(family="gan", data="digits", out="lane-gan", steps=1_000_000, batch=16, size=16,
                                   seed=1, sample_every=1000, checkpoint_every=0,
@@ -135,14 +139,15 @@ def test_a_gan_trains_in_its_own_lane_while_image_jobs_come_and_go(qtbot, pool):
     wait_final(qtbot, pool, *images, timeout=30000)
     assert [pool.job(i).state for i in images] == ["done"] * 3
     assert pool.job(train).state == "running"  # the training went on meanwhile ...
-    assert len(rec.of("job_metrics")) > steps_before  # ... and kept reporting
+    assert pool.job(train).started < pool.job(images[0]).started  # (the images ran inside its run)
+    qtbot.waitUntil(lambda: len(rec.of("job_metrics")) > steps_before, timeout=30000)  # ... and goes on
     lanes = pool.lanes()
     assert lanes["studio-training"] not in (None, lanes[LANE])  # two engine processes
     training_host = lanes["studio-training"]
     pool.cancel(train)
     wait_final(qtbot, pool, train, timeout=30000)
     assert pool.job(train).state == "cancelled"
-    # With no training left, the training lane ends its host: its memory goes back to the system.
+    # A second after the last training, the training lane ends its host: its memory goes back to the system.
     qtbot.waitUntil(lambda: pool.lanes()["studio-training"] is None, timeout=10000)
     qtbot.waitUntil(lambda: not _alive(training_host), timeout=10000)
     assert pool.lanes()[LANE] is not None
