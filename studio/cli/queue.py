@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from studio.cli.common import open_queue
 from studio.core.i18n import _
+from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
 from studio.core.queue_store import QUEUED, STATES, JobRecord, QueueStore
 
