@@ -30,7 +30,7 @@ MAX_SCAN_ITEMS = 20_000
 MAX_SIZE_FILES = 10_000
 """Files summed for one folder's size (beyond: the size shown is a lower bound)."""
 PICKLE_RISK = ("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
-               "(the conversion reads only the tensors).")
+               "(converting reads only the tensors, never runs code).")
 STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline",
                 "text_lora": "text_lora", "clip": "clip"}
 CLIP_TOKENIZER_FILES = (("vocab.json", "merges.txt"), ("tokenizer.json",))
