@@ -18,7 +18,7 @@ from typing import Any, Collection, Mapping
 from studio.core.db import Database
 from studio.core.gallery import ensure_schema as ensure_gallery_schema
 from studio.core.gallery import insert_entries
-from studio.core.specs import JobResult, Spec, spec_from_json, spec_to_json
+from studio.core.specs import JobResult, Spec, TrainSpec, spec_from_json, spec_to_json
 
 log = logging.getLogger(__name__)
 
@@ -274,9 +274,16 @@ class QueueStore:
     # -- queue editing -------------------------------------------------------------------------
 
     def retry(self, job_id: int, *, front: bool = False) -> int:
-        """A new queued job with the same spec as ``job_id`` (which stays as it was); its id."""
+        """A new queued job with the same spec as ``job_id`` (which stays as it was); its id.
+
+        A training that did not finish (interrupted, cancelled, failed) continues from its last
+        checkpoint (``resume="last"``, as ``train --resume last``) instead of starting over.
+        """
         rec = self.get(job_id)
-        return self.add(rec.spec, front=front, retry_of=job_id)
+        spec = rec.spec
+        if isinstance(spec, TrainSpec) and rec.state != DONE and not spec.resume:
+            spec = spec.replace(resume="last")
+        return self.add(spec, front=front, retry_of=job_id)
 
     def remove(self, job_id: int) -> bool:
         """Delete a job row (its outputs and history entries stay). False when it did not exist."""

@@ -135,6 +135,20 @@ class Trainer:
             torch.cuda.set_rng_state(st["rng_cuda"], self.device)
         self.step = int(st["step"])
 
+    def _keep_earlier_checkpoint(self) -> Path:
+        """A new run of a name whose earlier run left a checkpoint: rename that checkpoint (never
+        overwrite another run's progress) to ``checkpoint-step<N>-<time>.safetensors`` beside it."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.checkpoint_path.with_name(f"{self.checkpoint_path.stem}-earlier-{stamp}{self.checkpoint_path.suffix}")
+        n = 1
+        while kept.exists():
+            n += 1
+            kept = kept.with_name(f"{self.checkpoint_path.stem}-earlier-{stamp}-{n}{self.checkpoint_path.suffix}")
+        self.checkpoint_path.rename(kept)
+        self.reporter.log(_("A new run of {name}: the earlier run's checkpoint was kept as {kept}.").format(
+            name=self.spec.out, kept=kept.name))
+        return kept
+
     def resume_path(self) -> Path | None:
         r = self.spec.resume
         if not r:
@@ -161,6 +175,8 @@ class Trainer:
         if resume is not None:
             self.load_state(load_checkpoint(resume))
             self.reporter.log(f"Resumed from {resume} at step {self.step}.")
+        elif self.checkpoint_path.is_file():
+            self._keep_earlier_checkpoint()
         total = self.spec.steps
         sums: dict[str, torch.Tensor] = {}
         count = 0
