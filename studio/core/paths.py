@@ -95,6 +95,11 @@ class StudioPaths:
         return self._dir("training")
 
     @property
+    def datasets(self) -> Path:
+        """Datasets the studio made (generated images with captions, for training)."""
+        return self._dir("datasets")
+
+    @property
     def queue_db(self) -> Path:
         return self._dir() / "queue.sqlite3"
 

@@ -389,8 +389,67 @@ class ConvertSpec(Spec):
         return f"Convert {self.path.rstrip('/').rsplit('/', 1)[-1]} to safetensors"
 
 
+@dataclass(frozen=True)
+class VaeSpec(Spec):
+    """A VAE on your own images: one image is encoded and reconstructed; two are interpolated in latent space."""
+
+    kind: ClassVar[str] = "vae"
+    model: str = ""
+    images: tuple[str, ...] = ()
+    frames: int = 12
+    """Images of the interpolation (both ends included)."""
+    scale: int = 4
+    """Saved images are enlarged this many times for viewing (the model works at 16–128 px)."""
+
+    def validate(self) -> list[str]:
+        check_finite(self)
+        if not self.model:
+            raise SpecError(_("Choose a VAE model."))
+        if len(self.images) not in (1, 2):
+            raise SpecError(_("Give one image to reconstruct, or two to interpolate between (got {n}).").format(
+                n=len(self.images)))
+        _check_range("Frames", self.frames, 2, 240)
+        _check_range("Scale", self.scale, 1, 8)
+        return []
+
+    def title(self) -> str:
+        names = [p.replace("\\", "/").rsplit("/", 1)[-1] for p in self.images]
+        return f"VAE: {' → '.join(names)}" if len(names) == 2 else f"VAE reconstruct {''.join(names)}"
+
+
+@dataclass(frozen=True)
+class DatasetSpec(Spec):
+    """Data augmentation: ``count`` generated images per prompt (or label) from a model, written as a
+    folder of images with same-stem .txt captions that the trainers read (``<home>/datasets/<out>``)."""
+
+    kind: ClassVar[str] = "dataset"
+    model: str = ""
+    out: str = ""
+    prompts: tuple[str, ...] = ()
+    """One caption per label; empty for an unconditional model (GAN, VAE, DDPM): captions are the model's name."""
+    count: int = 8
+    seed: int = 0
+    steps: int = 0
+    """Sampling steps for diffusion models (0: the model's recommendation, else 20)."""
+
+    def validate(self) -> list[str]:
+        check_finite(self)
+        if not self.model:
+            raise SpecError(_("Choose the model that makes the images."))
+        check_model_name(self.out, _("The dataset's name"))
+        _check_range("Images per prompt", self.count, 1, 10_000)
+        _check_range("Seed", self.seed, 0, MAX_SEED)
+        _check_range("Steps", self.steps, 0, MAX_STEPS)
+        if len(self.prompts) > 1000 or any(not p.strip() for p in self.prompts):
+            raise SpecError(_("Give one non-empty prompt per line (at most 1000)."))
+        return []
+
+    def title(self) -> str:
+        return f"Dataset {self.out}: {self.count} × {max(1, len(self.prompts))} from {self.model}"
+
+
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
-                                                          DownloadSpec, ConvertSpec)}
+                                                          DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

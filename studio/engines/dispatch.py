@@ -17,6 +17,8 @@ ENGINES: dict[str, str] = {
     "gan": "studio.engines.gan.run:run",
     "download": "studio.engines.download_job:run",
     "convert": "studio.engines.models.convert:run",
+    "vae": "studio.engines.vae.run:run",
+    "dataset": "studio.engines.datasets.export:run",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]

@@ -112,6 +112,15 @@ def save_vae_weights(path: Path, vae: VAE) -> None:
 
 def load_vae_folder(folder: Path) -> Decoder:
     """The decoder of a VAE folder written by the VAE trainer, in eval mode on the CPU."""
+    return _load(folder, whole=False)
+
+
+def load_vae(folder: Path) -> VAE:
+    """Encoder and decoder of a VAE folder (to encode your own images), in eval mode on the CPU."""
+    return _load(folder, whole=True)
+
+
+def _load(folder: Path, whole: bool):
     from safetensors.torch import load_file
 
     folder = Path(folder)
@@ -126,10 +135,10 @@ def load_vae_folder(folder: Path) -> Decoder:
         state = load_file(str(folder / WEIGHTS_FILE))
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelError(f"Cannot read the VAE weights in {folder.name}: {exc}") from exc
-    decoder = Decoder(config)
-    prefix = "decoder."
+    model: nn.Module = VAE(config) if whole else Decoder(config)
+    prefix = "" if whole else "decoder."
     try:
-        decoder.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        model.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
     except RuntimeError as exc:
         raise ModelError(f"The VAE weights in {folder.name} do not fit its studio_model.json.") from exc
-    return decoder.eval()
+    return model.eval()
