@@ -14,7 +14,7 @@ from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.names import check_model_name
 from studio.core.paths import StudioPaths
-from studio.core.pickle_scan import dangerous_pickles
+from studio.core.pickle_scan import MAX_WALKED_FILES, TooManyFiles, dangerous_pickles
 from studio.core.registry import ModelEntry
 
 IMPORT_MODES = ("copy", "move", "link")
@@ -43,7 +43,12 @@ def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | 
         raise ModelError(f"{src.name} is already in the model library.")
     if name is not None:
         name = check_model_name(name, _("The name given with --name"))
-    danger = dangerous_pickles(src)
+    try:
+        danger = dangerous_pickles(src)
+    except TooManyFiles as exc:
+        raise ModelError(_("{name} was not imported: it holds more than {count} files (a model folder has far "
+                           "fewer), so it cannot be checked for unsafe pickles.").format(
+            name=src.name, count=MAX_WALKED_FILES)) from exc
     if danger:  # a folder is refused like the same pickle on its own; nothing is copied
         bad, imports = danger[0]
         where = bad.name if bad == src else str(bad.relative_to(src))

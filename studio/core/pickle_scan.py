@@ -102,6 +102,12 @@ def scan_pickle(path: Path) -> PickleScan:
 
 MAX_SCANNED_FILES = 10_000
 """A folder with more pickle files than this is refused rather than half checked."""
+MAX_WALKED_FILES = 200_000
+"""Nor is a folder with more files than this (no model has that many; the scan stays bounded)."""
+
+
+class TooManyFiles(ValueError):
+    """A folder too big to check every pickle in it."""
 
 
 def dangerous_pickles(path: Path) -> list[tuple[Path, tuple[str, ...]]]:
@@ -114,11 +120,12 @@ def dangerous_pickles(path: Path) -> list[tuple[Path, tuple[str, ...]]]:
     if path.is_file():
         files = [path] if path.suffix.lower() in PICKLE_SUFFIXES else []
     elif path.is_dir():
-        files = []
+        files, seen = [], 0
         for dirpath, _dirs, names in os.walk(path):  # followlinks=False: a linked folder is not entered
+            seen += len(names)
             files += [Path(dirpath) / n for n in names if Path(n).suffix.lower() in PICKLE_SUFFIXES]
-            if len(files) > MAX_SCANNED_FILES:
-                return [(path, (f"more than {MAX_SCANNED_FILES} pickle files",))]
+            if len(files) > MAX_SCANNED_FILES or seen > MAX_WALKED_FILES:
+                raise TooManyFiles(path)  # not a model folder; refused rather than half checked
     else:
         return []
     found = []
