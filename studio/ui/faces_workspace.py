@@ -17,6 +17,7 @@ from studio.core.builtin_models import FACES_NAME
 from studio.core.errors import SpecError
 from studio.core.specs import MAX_SEED, GanSpec, random_seed
 from studio.ui.spin_boxes import SeedSpinBox
+from studio.ui.vae_tools import VaeTools
 
 
 class FacesWorkspace(QWidget):
@@ -29,6 +30,7 @@ class FacesWorkspace(QWidget):
         self.job_id: int | None = None
         self.outputs: tuple[str, ...] = ()
         self._movie: QMovie | None = None
+        self._vaes: set[str] = set()
 
         # A list of the installed GANs (the built-in faces and the ones you trained), never a name to type.
         self.model_combo = QComboBox()
@@ -77,6 +79,12 @@ class FacesWorkspace(QWidget):
         left.addLayout(form)
         left.addLayout(buttons)
         left.addWidget(self.save_gif_button)
+        self.vae_tools = VaeTools()
+        self.vae_tools.spec_requested.connect(self.submit)
+        for signal in (self.model_combo.currentIndexChanged, self.frames_box.valueChanged,
+                       self.scale_box.valueChanged):
+            signal.connect(lambda *_a: self._update_enabled())
+        left.addWidget(self.vae_tools)
         left.addWidget(self.message)
         left.addStretch(1)
         panel = QWidget()
@@ -99,7 +107,10 @@ class FacesWorkspace(QWidget):
     def set_models(self, entries: Iterable[Any]) -> None:
         """List the usable GANs of a model scan (ModelEntry objects), keeping the current choice."""
         current = self.model()
-        gans = [(e.title, e.name) for e in entries if e.type == "gan" and e.usable]
+        # GANs, and VAEs (their prior samples like a GAN; their tools below take your own images).
+        entries = [e for e in entries if e.type in ("gan", "studio_vae") and e.usable]
+        self._vaes = {e.name for e in entries if e.type == "studio_vae"}
+        gans = [(e.title, e.name) for e in entries]
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         for title, name in gans or [(FACES_NAME, FACES_NAME)]:
@@ -123,6 +134,10 @@ class FacesWorkspace(QWidget):
         return box
 
     def _update_enabled(self) -> None:
+        self.vae_tools.setVisible(self.model() in self._vaes)
+        self.vae_tools.model = self.model()
+        self.vae_tools.frames, self.vae_tools.scale = self.frames_box.value(), self.scale_box.value()
+        self.vae_tools.setEnabled(self.job_id is None)
         walk = self.walk_check.isChecked()
         self.walk_seed_box.setEnabled(walk)
         self.frames_box.setEnabled(walk)
@@ -156,11 +171,19 @@ class FacesWorkspace(QWidget):
         pool.job_progress.connect(self._on_progress)
 
     def generate(self) -> int | None:
+        try:
+            return self.submit(self.spec())
+        except SpecError as exc:
+            self._say(str(exc), error=True)
+            return None
+
+    def submit(self, spec: Any) -> int | None:
+        """Queue ``spec`` (a GanSpec, or a VaeSpec from the VAE tools) and show its result here."""
         if self.pool is None:
             self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
             return None
         try:
-            self.job_id = self.pool.submit(self.spec())
+            self.job_id = self.pool.submit(spec)
         except SpecError as exc:
             self._say(str(exc), error=True)
             return None

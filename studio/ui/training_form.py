@@ -38,6 +38,7 @@ class TrainingForm(QWidget):
 
     changed = Signal()
     preview_requested = Signal()
+    make_dataset_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,7 +83,15 @@ class TrainingForm(QWidget):
         self.preview_button.setObjectName("preview_button")
         self.preview_button.setToolTip(self.tr("Show a grid of the dataset's images before training"))
         self.preview_button.clicked.connect(self.preview_requested)
-        form.addRow("", self.preview_button)
+        self.make_dataset_button = QPushButton(self.tr("Make one from a model…"))
+        self.make_dataset_button.setObjectName("make_dataset_button")
+        self.make_dataset_button.setToolTip(self.tr("Data augmentation: generate captioned images with a model "
+                                                    "you have into a new dataset folder, then train on it"))
+        self.make_dataset_button.clicked.connect(self.make_dataset_requested)
+        data_buttons = QHBoxLayout()
+        data_buttons.addWidget(self.preview_button)
+        data_buttons.addWidget(self.make_dataset_button)
+        form.addRow("", data_buttons)
 
         self.base_label = QLabel(self.tr("Base model"))
         self.base_combo = QComboBox()
@@ -247,6 +256,10 @@ class TrainingForm(QWidget):
         """ModelEntry objects (or names) from the registry scan; LoRA families pick their base from them."""
         self._models = list(models)
         self._fill_base()
+
+    def models(self) -> list[Any]:
+        """The models of the last scan (ModelEntry objects, or names)."""
+        return list(self._models)
 
     def _fill_base(self) -> None:
         need = self.family().needs_base

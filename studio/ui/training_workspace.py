@@ -176,6 +176,7 @@ class TrainingWorkspace(QWidget):
         split.setStretchFactor(1, 1)
 
         self.form.preview_requested.connect(self.preview_dataset)
+        self.form.make_dataset_requested.connect(lambda: self.make_dataset())
         self.form.changed.connect(self._update_buttons)
         self.samples.shown.connect(self._on_sample_shown)
 
@@ -314,6 +315,19 @@ class TrainingWorkspace(QWidget):
             self.state_label.setText(self.tr("Cancelling… (saving a checkpoint)"))
             self.cancel_button.setEnabled(False)
             self.pool.cancel(self.job_id)
+
+    def make_dataset(self) -> Any:
+        """Open the data augmentation dialog; the dataset it makes becomes the form's dataset."""
+        from studio.ui.dataset_dialog import DatasetDialog
+
+        dialog = DatasetDialog(self.pool, self.form.models(), self)
+        dialog.made.connect(self._dataset_made)
+        dialog.open()
+        return dialog
+
+    def _dataset_made(self, folder: str) -> None:
+        self.form.set_dataset(folder)
+        self._note(self.tr("Dataset ready: {0}").format(folder))
 
     def preview_dataset(self) -> None:
         """Show a grid of the chosen dataset's images (read off the GUI thread)."""

@@ -1,0 +1,128 @@
+"""Data augmentation from the window: make a captioned dataset folder from a model's images.
+
+N images per prompt (or, for a GAN/VAE/DDPM, N images) are queued as one ``DatasetSpec`` job; the
+dialog shows its progress and, when done, hands the folder to the training form (``made``).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QProgressBar, QSpinBox, QVBoxLayout, QWidget)
+
+from studio.core.errors import SpecError
+from studio.core.registry import IMAGE_TYPES
+from studio.core.specs import DatasetSpec, random_seed
+from studio.ui import theme
+
+UNCONDITIONAL_TYPES = ("gan", "studio_vae", "studio_ddpm")
+
+
+class DatasetDialog(QDialog):
+    made = Signal(str)  # the dataset folder
+
+    def __init__(self, pool: Any, models: Iterable[Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Make a dataset from a model"))
+        self.pool = pool
+        self.job_id: int | None = None
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("dataset_model")
+        self._types: dict[str, str] = {}
+        for m in models:
+            if getattr(m, "type", "") in IMAGE_TYPES and getattr(m, "usable", False):
+                self.model_combo.addItem(m.title, m.name)
+                self._types[m.name] = m.type
+        self.model_combo.currentIndexChanged.connect(self._update)
+        self.prompts_edit = QPlainTextEdit()
+        self.prompts_edit.setObjectName("dataset_prompts")
+        self.prompts_edit.setPlaceholderText(self.tr("One prompt (label) per line, e.g.\na red dress\na blue coat"))
+        self.count_spin = QSpinBox()
+        self.count_spin.setRange(1, 10_000)
+        self.count_spin.setValue(16)
+        self.count_spin.setToolTip(self.tr("Images per prompt (each with the next seed)"))
+        self.name_edit = QLineEdit("augmented")
+        self.name_edit.setToolTip(self.tr("The dataset's folder name under datasets/ in the studio home"))
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        form = QFormLayout()
+        form.addRow(self.tr("Model"), self.model_combo)
+        form.addRow(self.tr("Prompts"), self.prompts_edit)
+        form.addRow(self.tr("Images per prompt"), self.count_spin)
+        form.addRow(self.tr("Name"), self.name_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.make_button = self.buttons.addButton(self.tr("Make dataset"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.make)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.note)
+        layout.addWidget(self.buttons)
+        if pool is not None:
+            pool.job_progress.connect(self._on_progress)
+            pool.job_finished.connect(self._on_finished)
+            pool.job_failed.connect(self._on_failed)
+        self._update()
+
+    def _unconditional(self) -> bool:
+        return self._types.get(str(self.model_combo.currentData())) in UNCONDITIONAL_TYPES
+
+    def _update(self) -> None:
+        uncond = self._unconditional()
+        self.prompts_edit.setEnabled(not uncond)
+        self.note.setText(self.tr("This model draws without a prompt: its images are captioned with its name.")
+                          if uncond else "")
+
+    def spec(self) -> DatasetSpec:
+        prompts = () if self._unconditional() else tuple(
+            line.strip() for line in self.prompts_edit.toPlainText().splitlines() if line.strip())
+        spec = DatasetSpec(model=str(self.model_combo.currentData() or ""), out=self.name_edit.text().strip(),
+                           prompts=prompts, count=self.count_spin.value(), seed=random_seed())
+        spec.validate()
+        if not prompts and not self._unconditional():
+            raise SpecError(self.tr("Write at least one prompt (one per line)."))
+        return spec
+
+    def make(self) -> int | None:
+        """Queue the job (the dialog stays open with its progress until it is done)."""
+        try:
+            spec = self.spec()
+            self.job_id = self.pool.submit(spec)
+        except SpecError as exc:
+            self._say(str(exc), error=True)
+            return None
+        self.make_button.setEnabled(False)
+        self.progress.setRange(0, spec.count * max(1, len(spec.prompts)))
+        self.progress.setValue(0)
+        self.progress.show()
+        self._say(self.tr("Queued…"))
+        return self.job_id
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        if job_id == self.job_id:
+            self.progress.setRange(0, max(1, total))
+            self.progress.setValue(done)
+            self._say(self.tr("Image {0} of {1}").format(done, total))
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        if job_id != self.job_id:
+            return
+        folder = str(result.outputs[0]) if getattr(result, "outputs", ()) else ""
+        self.job_id = None
+        if folder:
+            self.made.emit(folder)
+        self.accept()
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self.make_button.setEnabled(True)
+            self._say(message, error=True)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.note.setStyleSheet(theme.css("error", self) if error else "")
+        self.note.setText(text)
