@@ -88,3 +88,33 @@ def test_transformers_folder_with_bin_weights(tmp_path):
     assert (e.type, e.status) == ("causal_lm", "ok")
     again = LlamaForCausalLM.from_pretrained(d, local_files_only=True, use_safetensors=True)
     assert torch.equal(again.model.embed_tokens.weight, model.model.embed_tokens.weight)
+
+
+def test_folder_conversion_never_replaces_a_safetensors_file(tmp_path):
+    d = tmp_path / "pipe" / "unet"
+    d.mkdir(parents=True)
+    torch.save({"w": torch.ones(2)}, d / "extra.bin")
+    (d / "extra.safetensors").write_bytes(b"the user's own file")
+    torch.save({"w": torch.ones(3)}, d / "other.bin")
+    written = convert_folder(tmp_path / "pipe")
+    assert written == [d / "other.safetensors"]
+    assert (d / "extra.safetensors").read_bytes() == b"the user's own file"
+
+
+def test_a_convert_job_only_converts_inside_the_studios_model_folders(paths, tmp_path):
+    from studio.core.progress import CancelToken, NullReporter
+    from studio.core.settings import Settings
+    from studio.core.specs import ConvertSpec
+    from studio.engines.context import EngineContext
+    from studio.engines.models.convert import run
+
+    ctx = EngineContext.create(paths, Settings(), device="cpu")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    torch.save({"w": torch.ones(2)}, outside / "x.pt")
+    with pytest.raises(ModelError, match="not in one of the studio's model folders"):
+        run(ConvertSpec(path=str(outside / "x.pt")), NullReporter(), CancelToken(), ctx)
+    assert sorted(p.name for p in outside.iterdir()) == ["x.pt"]
+    torch.save({"w": torch.ones(2)}, paths.models / "mine.pt")
+    result = run(ConvertSpec(path=str(paths.models / "mine.pt")), NullReporter(), CancelToken(), ctx)
+    assert result.outputs == (str(paths.models / "mine.safetensors"),)

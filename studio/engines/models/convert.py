@@ -20,6 +20,7 @@ from studio.core.atomic import atomic_open, atomic_write_text
 from studio.core.errors import ModelError
 from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
 from studio.core.progress import CancelToken, Reporter
+from studio.core.i18n import _
 from studio.core.specs import ConvertSpec, JobResult
 
 if TYPE_CHECKING:
@@ -125,12 +126,16 @@ def convert_folder(folder: Path) -> list[Path]:
             dst = src.with_name(src.stem.replace("pytorch_model", "model") + ".safetensors")
         else:
             dst = src.with_name(FOLDER_NAMES.get(src.name, src.stem + ".safetensors"))
-        written.append(convert_file(src, dst, overwrite=True))
+        if dst.exists() or dst.is_symlink():
+            continue  # a safetensors file of that name is already there: never replaced
+        written.append(convert_file(src, dst))
     for index in folder.rglob("*.bin.index.json"):
         data = json.loads(index.read_text(encoding="utf-8"))
         wm = {k: v.replace("pytorch_model", "model").replace(".bin", ".safetensors")
               for k, v in data.get("weight_map", {}).items()}
         out = index.with_name(index.name.replace("pytorch_model", "model").replace(".bin.", ".safetensors."))
+        if out.exists():
+            continue
         atomic_write_text(out, json.dumps({**data, "weight_map": wm}, indent=2))
         written.append(out)
     if not written:
@@ -154,6 +159,11 @@ def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "Engine
     path = Path(spec.path)
     if not path.exists():
         raise ModelError(f"{path.name} does not exist any more.")
+    # A job converts a model the studio lists, never a path a spec names elsewhere (files go beside it).
+    roots = [Path(root).resolve() for _kind, root in ctx.registry.sources()]
+    if not any(path.resolve().is_relative_to(root) for root in roots):
+        raise ModelError(_("{name} is not in one of the studio's model folders; convert it with "
+                           "`main.py models convert PATH`.").format(name=path.name))
     reporter.progress(0, 1, f"converting {path.name}")
     written = convert(path, fallback_dir=ctx.paths.models)
     reporter.progress(1, 1, "converted")
