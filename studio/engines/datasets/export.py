@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 
 from studio.core.errors import SpecError
 from studio.core.i18n import _
+from studio.core.model_swap import new_work_folder
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.specs import MAX_SEED, DatasetSpec, GanSpec, ImageSpec, JobResult
 from studio.engines.context import EngineContext
@@ -70,9 +71,7 @@ def run(spec: DatasetSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
     if not unconditional and not spec.prompts:
         raise SpecError(_("Give the prompts (one per line) whose images the dataset should hold."))
     total = spec.count * len(labels)
-    tmp = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = new_work_folder(target)  # a fresh hidden folder: nothing already there is removed
     done = 0
     try:
         for li, label in enumerate(labels):
