@@ -12,6 +12,7 @@ from pathlib import Path
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
+from studio.core.model_swap import discard, new_work_folder
 from studio.core.names import check_model_name
 from studio.core.paths import StudioPaths
 from studio.core.pickle_scan import MAX_WALKED_FILES, TooManyFiles, dangerous_pickles
@@ -56,34 +57,28 @@ def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | 
                            "Delete it.").format(name=src.name, file=where, imports=", ".join(imports[:3])))
     target_name = (name + (src.suffix if src.is_file() and not Path(name).suffix else "")) if name else src.name
     target = _unique(paths.models / target_name)
-    # Copies go under a hidden name first, so a half copy (disk full) is never listed as a model.
-    tmp = target.with_name(f".{target.name}.importing")
+    # Copies go into a fresh hidden folder first, so a half copy (disk full) is never listed as a model,
+    # and a failure removes only that folder (never something that was there before).
+    work = None
     try:
         if mode == "link":
             os.symlink(src.resolve(), target, target_is_directory=src.is_dir())
         elif mode == "move":
             shutil.move(str(src), str(target))
         else:
+            work = new_work_folder(target)
+            staged = work / target.name
             if src.is_dir():
-                shutil.copytree(src, tmp, symlinks=False)
+                shutil.copytree(src, staged, symlinks=False)
             else:
-                shutil.copy2(src, tmp)
-            os.replace(tmp, target)
+                shutil.copy2(src, staged)
+            os.replace(staged, target)
     except OSError as exc:
-        _remove_partial(tmp)
         raise ModelError(f"Cannot import {src.name}: {exc.strerror or exc}") from exc
+    finally:
+        if work is not None:
+            discard(work)
     return target
-
-
-def _remove_partial(path: Path) -> None:
-    """Delete what a failed copy left under its hidden name (best effort: the error that matters is raised)."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        try:
-            path.unlink()
-        except OSError:
-            pass
 
 
 def _own(paths: StudioPaths, entry: ModelEntry) -> Path:
