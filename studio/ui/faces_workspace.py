@@ -140,7 +140,7 @@ class FacesWorkspace(QWidget):
         self.vae_tools.setEnabled(self.job_id is None)
         walk = self.walk_check.isChecked()
         self.walk_seed_box.setEnabled(walk)
-        self.frames_box.setEnabled(walk)
+        self.frames_box.setEnabled(walk or self.model() in self._vaes)  # a VAE interpolation has frames too
         self.count_box.setEnabled(not walk)
         self.columns_box.setEnabled(not walk)
         running = self.job_id is not None

@@ -83,15 +83,13 @@ class TrainingForm(QWidget):
         self.preview_button.setObjectName("preview_button")
         self.preview_button.setToolTip(self.tr("Show a grid of the dataset's images before training"))
         self.preview_button.clicked.connect(self.preview_requested)
-        self.make_dataset_button = QPushButton(self.tr("Make one from a model…"))
+        self.make_dataset_button = QPushButton(self.tr("Make a dataset with a model…"))
         self.make_dataset_button.setObjectName("make_dataset_button")
         self.make_dataset_button.setToolTip(self.tr("Data augmentation: generate captioned images with a model "
                                                     "you have into a new dataset folder, then train on it"))
         self.make_dataset_button.clicked.connect(self.make_dataset_requested)
-        data_buttons = QHBoxLayout()
-        data_buttons.addWidget(self.preview_button)
-        data_buttons.addWidget(self.make_dataset_button)
-        form.addRow("", data_buttons)
+        form.addRow("", self.preview_button)
+        form.addRow("", self.make_dataset_button)  # its own row: the panel stays narrow
 
         self.base_label = QLabel(self.tr("Base model"))
         self.base_combo = QComboBox()
