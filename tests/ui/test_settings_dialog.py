@@ -200,3 +200,15 @@ def test_a_saved_model_folder_is_scanned_at_once(window, qtbot, tmp_path):
                           check_params_cb=lambda entries: any(e.name == "my-style" for e in entries)):
         dialog.accept()
     assert window.settings.model_dirs == (str(folder),)
+
+
+def test_restore_defaults_fills_the_fields_and_saves_only_on_ok(window, qtbot):
+    window.paths.settings_file.write_text(json.dumps({"device": "cpu", "memory_budget_gb": 5, "theme": "light"}))
+    dialog = open_dialog(window, qtbot)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).click()
+    general = dialog.page(GeneralPage)
+    assert general.device.currentText() == "auto" and general.memory.value() == 0
+    assert dialog.page(AppearancePage).theme.value() == "system"
+    assert json.loads(window.paths.settings_file.read_text())["device"] == "cpu"  # not saved yet
+    dialog.accept()
+    assert load_settings(window.paths.settings_file) == Settings()

@@ -49,9 +49,13 @@ class SettingsDialog(QDialog):
         self.summary = QLabel()
         self.summary.setObjectName("settings_summary")
         self.summary.setWordWrap(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                        | QDialogButtonBox.StandardButton.RestoreDefaults)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        defaults = self.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        defaults.setToolTip(self.tr("Show the default of every field (saved only when you press OK)"))
+        defaults.clicked.connect(self.restore_defaults)
         body = QHBoxLayout()
         body.addWidget(self.nav)
         body.addWidget(self.stack, 1)
@@ -60,6 +64,12 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.summary)
         lay.addWidget(self.buttons)
         self.resize(720, 480)
+        self._update_ok()
+
+    def restore_defaults(self) -> None:
+        """Fill every page with the defaults; nothing is saved until OK."""
+        for page in self.pages:
+            page.load(Settings())
         self._update_ok()
 
     def page(self, cls: type) -> Any:
