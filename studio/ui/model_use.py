@@ -14,6 +14,9 @@ from studio.core.registry import ModelEntry
 from studio.ui.lora_picker import tag_name
 from studio.ui.prompt_editor import PROMPT_MODEL_TYPES
 
+FACES_TYPES = ("gan", "studio_vae")  # the Faces workspace samples both (and runs a VAE on your images)
+
+
 def _tr(text: str) -> str:
     return QCoreApplication.translate("ModelUse", text)
 
@@ -22,7 +25,7 @@ def use_label(entry: ModelEntry) -> str:
     """What Use does for ``entry``, as its button/menu text; '' when nothing uses it."""
     if entry.type in PROMPT_MODEL_TYPES:
         return _tr("Use in Image")
-    if entry.type == "gan":
+    if entry.type in FACES_TYPES:
         return _tr("Use in Faces")
     if entry.type in ("causal_lm", "gguf"):
         return _tr("Use in Text")
@@ -38,7 +41,7 @@ def use_model(window: Any, entry: ModelEntry) -> bool:
     if entry.type in PROMPT_MODEL_TYPES:
         window.prompt_editor.set_model(entry.name)
         window.show_workspace("image")
-    elif entry.type == "gan":
+    elif entry.type in FACES_TYPES:
         window.faces_workspace.set_model(entry.name)
         window.show_workspace("faces")
     elif entry.type in ("causal_lm", "gguf"):

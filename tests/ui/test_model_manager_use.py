@@ -85,6 +85,9 @@ def test_use_button_for_text_upscalers_and_loras(window, manager, qtbot):
     assert window.prompt_editor.prompt_edit.toPlainText().startswith("a red dress")
     assert window.prompt_editor.lora_picker.loras() == [("my-style", 1.0)]
     assert use_label(ModelEntry("taesd", "/m/taesd", "taesd")) == ""
+    vae = ModelEntry("my-vae", "/m/my-vae", "studio_vae")
+    assert use_label(vae) == "Use in Faces" and use_model(window, vae)
+    assert window.current_workspace() == "faces" and window.faces_workspace.model() == "my-vae"
 
 
 def test_a_broken_model_says_why_instead_of_use(window, manager, paths, qtbot):
