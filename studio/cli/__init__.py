@@ -17,7 +17,7 @@ from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _
 
 # Command modules under studio.cli, in the order they appear in --help.
-COMMAND_MODULES = ("gui", "generate", "upscale", "models", "train", "queue", "history", "settings", "demo",
+COMMAND_MODULES = ("gui", "generate", "evaluate", "upscale", "models", "train", "queue", "history", "settings", "demo",
                    "selftest", "engine")
 
 log = logging.getLogger("studio.cli")

@@ -448,8 +448,39 @@ class DatasetSpec(Spec):
         return f"Dataset {self.out}: {self.count} × {max(1, len(self.prompts))} from {self.model}"
 
 
+@dataclass(frozen=True)
+class EvaluateSpec(Spec):
+    """Score a set of images (CLIP score, diversity, FID/KID against a reference) or texts (perplexity under a
+    reference language model, distinct-1/2, repetition rate, length). See ``studio.core.evaluation``."""
+
+    kind: ClassVar[str] = "evaluate"
+    inputs: tuple[str, ...] = ()
+    """Image or text files, or folders of them."""
+    prompt: str = ""
+    """The prompt every image is scored against; "" uses each studio PNG's own prompt."""
+    reference: str = ""
+    """Images for FID/KID: a folder, a bundled dataset, or a studio-trained model (its training data); "" none."""
+    clip: str = ""
+    """The CLIP that embeds images ("" the first usable one)."""
+    language_model: str = ""
+    """The reference LM for perplexity ("" the built-in SmolLM2; "none" skips perplexity)."""
+
+    def validate(self) -> list[str]:
+        check_finite(self)
+        if not self.inputs or any(not isinstance(p, str) or not p.strip() for p in self.inputs):
+            raise SpecError(_("Nothing to evaluate: give images, texts or a folder of them."))
+        _truncate_prompt(self.prompt, "The prompt", [])
+        return []
+
+    def title(self) -> str:
+        first = self.inputs[0].replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if self.inputs else ""
+        more = f" +{len(self.inputs) - 1}" if len(self.inputs) > 1 else ""
+        return f"Evaluate {first}{more}"
+
+
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
-                                                          DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec)}
+                                                          DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec,
+                                                          EvaluateSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

@@ -19,6 +19,7 @@ ENGINES: dict[str, str] = {
     "convert": "studio.engines.models.convert:run",
     "vae": "studio.engines.vae.run:run",
     "dataset": "studio.engines.datasets.export:run",
+    "evaluate": "studio.engines.evaluate.run:run",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]

@@ -1,0 +1,53 @@
+"""`evaluate`: score images (CLIP score, diversity, FID/KID) or texts (perplexity, distinct-1/2, repetition)."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from studio.core.evaluation import EvaluationReport, format_figure
+from studio.core.i18n import _
+from studio.core.specs import EvaluateSpec
+
+
+def register(sub) -> None:
+    p = sub.add_parser("evaluate", help="score images or texts (CLIP score, diversity, FID/KID, perplexity…)",
+                       description="Images: the CLIP score against --prompt (else each studio PNG's own prompt), "
+                                   "diversity (mean pairwise CLIP distance) and, with --reference, FID and KID in "
+                                   "CLIP feature space. Texts (.txt): perplexity under a reference language model "
+                                   "(built-in SmolLM2 by default), distinct-1/2, repetition rate and length.")
+    p.add_argument("inputs", nargs="+", metavar="IMAGES_OR_TEXTS", help="image or .txt files, or folders of them")
+    p.add_argument("--prompt", default="", help="score every image against this prompt")
+    p.add_argument("--reference", default="", metavar="FOLDER_OR_MODEL",
+                   help="reference images for FID/KID: a folder, a bundled dataset (fashion-colour…) or a model "
+                        "the studio trained (its training data)")
+    p.add_argument("--clip", default="", help="the CLIP that embeds images (default: the first installed)")
+    p.add_argument("--lm", default="", metavar="MODEL",
+                   help="reference language model for perplexity (default: the built-in SmolLM2; 'none' skips it)")
+    p.add_argument("--json", action="store_true", help="print every figure by name as JSON")
+    p.set_defaults(func=run_evaluate)
+
+
+def print_report(report: EvaluationReport) -> None:
+    for name, value in report.figures().items():
+        if value is not None:
+            print(f"{name:16} {format_figure(value)}")
+    for note in report.notes:
+        print(_("note: {note}").format(note=note))
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from studio.cli.common import run_in_process
+
+    spec = EvaluateSpec(inputs=tuple(str(Path(p).expanduser().resolve()) for p in args.inputs), prompt=args.prompt,
+                        reference=args.reference, clip=args.clip, language_model=args.lm)
+    spec.validate()
+    result = run_in_process(spec, record=False)
+    if result.cancelled:
+        return 130
+    report = EvaluationReport.from_dict(result.info)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_report(report)
+    return 0

@@ -1,0 +1,215 @@
+"""The ``evaluate`` job: figures for a set of images or texts (see ``studio.core.evaluation``).
+
+Images: each is embedded once with CLIP; its score is against ``spec.prompt``, else the prompt in
+its own studio/A1111 metadata; diversity and FID/KID come from the same embeddings. Texts: the
+model-free metrics, and perplexity under the reference LM. The report is the job's info, and a
+JSON file among its outputs (so the history keeps it).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+from studio.core.atomic import atomic_write_text
+from studio.core.builtin_text import SMOLLM2_NAME
+from studio.core.errors import JobCancelled, SpecError
+from studio.core.evaluation import EvaluationError, EvaluationReport, Inputs, collect_inputs, text_figures
+from studio.core.i18n import _
+from studio.core.image_io import open_rgb
+from studio.core.pngmeta import read_png_parameters
+from studio.core.progress import CancelToken, Reporter
+from studio.core.prompt_weights import strip_weights
+from studio.core.specs import EvaluateSpec, JobResult
+from studio.engines.clip.model import Clip, load_clip
+from studio.engines.context import EngineContext
+from studio.engines.evaluate import metrics
+from studio.engines.output_files import output_path
+
+MAX_REFERENCE = 2000
+NO_LM = "none"
+
+
+def _own_prompt(path: Path) -> str:
+    """The prompt a PNG's metadata carries ("" when none)."""
+    if path.suffix.lower() != ".png":
+        return ""
+    try:
+        return read_png_parameters(path).prompt
+    except (SpecError, OSError):
+        return ""
+
+
+def embed_files(clip: Clip, files: list[Path], reporter: Reporter, cancel: CancelToken,
+                label: str) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """CLIP embeddings (N, D) of image files and their sizes; progress per image."""
+    feats, sizes = [], []
+    for i, f in enumerate(files):
+        cancel.raise_if_cancelled()
+        image = open_rgb(f)
+        sizes.append(image.size)
+        feats.append(clip.encode_images([image]))
+        reporter.progress(i + 1, len(files), label)
+    return torch.cat(feats), sizes
+
+
+def _reference_source(ctx: EngineContext, reference: str) -> tuple[str, int]:
+    """(folder or bundled dataset name, image size) for ``reference``: as given, or a studio model's data."""
+    from studio.engines.datasets.base import BUNDLED
+
+    if Path(reference).expanduser().is_dir() or reference.strip().lower() in BUNDLED + ("fashion", "mnist"):
+        return reference, 32
+    entry = ctx.registry.resolve(reference)
+    card_path = Path(entry.path) / "studio_model.json"
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
+    except (OSError, ValueError):
+        card = {}
+    data = str(card.get("dataset") or "") if isinstance(card, dict) else ""
+    if not data:
+        raise EvaluationError(_("{name} was not trained by the studio, so it has no training data to compare with; "
+                                "give a folder of reference images instead.").format(name=entry.name))
+    size = card.get("size") if isinstance(card.get("size"), int) else 32
+    return data, int(size)
+
+
+def reference_features(ctx: EngineContext, clip: Clip, reference: str, reporter: Reporter,
+                       cancel: CancelToken) -> tuple[torch.Tensor, str]:
+    """CLIP embeddings of the reference images (at most MAX_REFERENCE) and what they are."""
+    from studio.engines.datasets.base import load_dataset
+
+    source, size = _reference_source(ctx, reference)
+    folder = Path(source).expanduser()
+    if folder.is_dir():
+        inputs = collect_inputs([folder])
+        if inputs.media != "image":
+            raise EvaluationError(_("{folder} holds no images to compare with.").format(folder=folder))
+        feats, _sizes = embed_files(clip, list(inputs.files[:MAX_REFERENCE]), reporter, cancel,
+                                    _("embedding reference images"))
+        return feats, str(folder)
+    ds = load_dataset(source, size=size, limit=MAX_REFERENCE)
+    n = min(len(ds), MAX_REFERENCE)
+    g = torch.Generator().manual_seed(0)
+    feats = []
+    with torch.no_grad():
+        for start in range(0, n, 64):
+            cancel.raise_if_cancelled()
+            x, _caps = ds.batch(torch.arange(start, min(n, start + 64)), g)
+            feats.append(clip.image_features(x))
+            reporter.progress(min(n, start + 64), n, _("embedding reference images"))
+    return torch.cat(feats), source
+
+
+def evaluate_images(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cancel: CancelToken,
+                    ctx: EngineContext) -> EvaluationReport:
+    clip = load_clip(ctx, spec.clip)
+    files = list(inputs.files)
+    feats, sizes = embed_files(clip, files, reporter, cancel, _("embedding images"))
+    notes: list[str] = []
+    if len(set(sizes)) > 1:
+        notes.append(_("The images have {n} different sizes: each was resized and centre-cropped to CLIP's {size} px "
+                       "square.").format(n=len(set(sizes)), size=clip.size))
+    prompts = [strip_weights(spec.prompt) if spec.prompt else strip_weights(_own_prompt(f)) for f in files]
+    scores: list[float | None] = [None] * len(files)
+    wanted = sorted({p for p in prompts if p.strip()})
+    if wanted:
+        text_feats = dict(zip(wanted, clip.encode_texts(wanted)))
+        for i, p in enumerate(prompts):
+            if p.strip():
+                scores[i] = round(100.0 * max(float(feats[i] @ text_feats[p]), 0.0), 3)
+    unscored = sum(s is None for s in scores)
+    if unscored:
+        notes.append(_("{n} of {total} images have no prompt to score against (give one with --prompt).").format(
+            n=unscored, total=len(files)))
+    valid = [s for s in scores if s is not None]
+    diversity = None
+    if len(files) >= 2:
+        diversity = metrics.diversity(feats)
+    else:
+        notes.append(_("Diversity needs at least two images (got one)."))
+    fid = kid = None
+    ref_name, ref_count = "", 0
+    if spec.reference:
+        ref, ref_name = reference_features(ctx, clip, spec.reference, reporter, cancel)
+        ref_count = int(ref.shape[0])
+        if len(files) < 2 or ref_count < 2:
+            raise EvaluationError(_("FID and KID need at least two images on each side (got {n} and {m}).").format(
+                n=len(files), m=ref_count))
+        fid, kid = metrics.fid(feats, ref), metrics.kid(feats, ref)
+    items = tuple({"path": str(f), "prompt": p, "clip_score": s, "width": w, "height": h}
+                  for f, p, s, (w, h) in zip(files, prompts, scores, sizes))
+    return EvaluationReport(media="image", count=len(files), clip_score=sum(valid) / len(valid) if valid else None,
+                            diversity=diversity, fid=fid, kid=kid, clip=clip.name, reference=ref_name,
+                            reference_count=ref_count, notes=tuple(notes), items=items)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise EvaluationError(_("{path} cannot be read ({reason}).").format(path=path, reason=exc.strerror)) from exc
+
+
+def perplexities(ctx: EngineContext, name: str, texts: list[str], reporter: Reporter,
+                 cancel: CancelToken) -> tuple[list[float | None], float | None, str]:
+    """Per-text perplexity, the set's (token-weighted) perplexity, and the LM's name."""
+    from studio.engines.text.loader import get_text_model
+
+    entry = ctx.registry.resolve(name or SMOLLM2_NAME, task="text")
+    lm = get_text_model(entry, ctx, reporter, cancel)
+    per: list[float | None] = []
+    total_nll, total_tokens = 0.0, 0
+    for i, text in enumerate(texts):
+        cancel.raise_if_cancelled()
+        ids = lm.tokenizer(text, return_tensors="pt", truncation=True, max_length=lm.context_length).input_ids
+        if lm.tokenizer.bos_token_id is not None and (ids.shape[1] == 0 or ids[0, 0] != lm.tokenizer.bos_token_id):
+            ids = torch.cat([torch.tensor([[lm.tokenizer.bos_token_id]]), ids], 1)  # the first word is scored too
+        n = ids.shape[1] - 1
+        if n < 1:
+            per.append(None)
+        else:
+            with torch.inference_mode():
+                loss = float(lm.model(input_ids=ids.to(lm.model.device), labels=ids.to(lm.model.device)).loss)
+            per.append(math.exp(loss))
+            total_nll, total_tokens = total_nll + loss * n, total_tokens + n
+        reporter.progress(i + 1, len(texts), _("perplexity under {name}").format(name=lm.name))
+    return per, (math.exp(total_nll / total_tokens) if total_tokens else None), lm.name
+
+
+def evaluate_texts(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cancel: CancelToken,
+                   ctx: EngineContext) -> EvaluationReport:
+    from studio.core.evaluation import words
+
+    files = list(inputs.files)
+    texts = [_read_text(f) for f in files]
+    figures = text_figures(texts)
+    notes: list[str] = []
+    per: list[float | None] = [None] * len(texts)
+    ppl, lm_name = None, ""
+    if spec.language_model.strip().lower() != NO_LM:
+        per, ppl, lm_name = perplexities(ctx, spec.language_model, texts, reporter, cancel)
+    if not any(t.strip() for t in texts):
+        notes.append(_("Every text is empty."))
+    items = tuple({"path": str(f), "perplexity": p, "length": len(words(t))} for f, p, t in zip(files, per, texts))
+    return EvaluationReport(media="text", count=len(files), perplexity=ppl, language_model=lm_name,
+                            notes=tuple(notes), items=items, **figures)
+
+
+def run(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+    t0 = time.perf_counter()
+    spec.validate()
+    inputs = collect_inputs(spec.inputs)
+    try:
+        evaluate = evaluate_images if inputs.media == "image" else evaluate_texts
+        report = evaluate(spec, inputs, reporter, cancel, ctx)
+    except JobCancelled:
+        return JobResult(cancelled=True)
+    report = EvaluationReport.from_dict({**report.to_dict(), "seconds": round(time.perf_counter() - t0, 3)})
+    for note in report.notes:
+        reporter.log(note)
+    out = output_path(ctx.outputs, "evaluation", ".json")
+    atomic_write_text(out, json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    return JobResult(outputs=(str(out),), info=report.to_dict())

@@ -1,0 +1,131 @@
+"""Evaluate: text metrics by hand, FID/KID sanity, the CLI on studio PNGs and texts, bad input."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from studio.core.evaluation import (EvaluationError, EvaluationReport, collect_inputs, distinct_n, mean_length,
+                                    repetition_rate)
+from tests.clip.conftest import draw_shape, save_tiny_clip
+
+
+def test_text_metrics_match_hand_computed_values():
+    texts = ["the cat sat on the mat", "the cat the cat the cat"]
+    # unigrams: 6 + 6 = 12, unique {the, cat, sat, on, mat} = 5
+    assert distinct_n(texts, 1) == pytest.approx(5 / 12)
+    # bigrams: 5 + 5 = 10; unique: the-cat, cat-sat, sat-on, on-the, the-mat, cat-the = 6
+    assert distinct_n(texts, 2) == pytest.approx(6 / 10)
+    # trigrams: text 1 has 4 all distinct (0); text 2 has 4 of which 2 unique (the cat the, cat the cat) → 0.5
+    assert repetition_rate(texts) == pytest.approx(0.25)
+    assert mean_length(texts) == 6
+    assert distinct_n(["", "  "], 2) is None and repetition_rate(["a b"]) is None
+
+
+def test_fid_of_a_set_against_itself_is_zero_and_against_noise_large():
+    import torch
+
+    from studio.engines.evaluate import metrics
+
+    g = torch.Generator().manual_seed(0)
+    base = torch.nn.functional.normalize(torch.randn(1, 16, generator=g), dim=-1)
+    a = torch.nn.functional.normalize(base + 0.1 * torch.randn(200, 16, generator=g), dim=-1)
+    b = torch.nn.functional.normalize(base + 0.1 * torch.randn(200, 16, generator=g), dim=-1)
+    noise = torch.nn.functional.normalize(torch.randn(200, 16, generator=g), dim=-1)
+    assert metrics.fid(a, a) == pytest.approx(0.0, abs=1e-6)
+    assert metrics.fid(a, b) < 0.05 < 0.5 < metrics.fid(a, noise)
+    assert abs(metrics.kid(a, a)) < 1e-3 and metrics.kid(a, noise) > 10 * abs(metrics.kid(a, b))
+    assert metrics.diversity(a) < 0.2 < 0.8 < metrics.diversity(noise)
+
+
+def _studio_png(path, caption, size=32, seed=0):
+    from studio.core.pngmeta import write_image_png
+    from studio.core.specs import ImageSpec
+
+    write_image_png(draw_shape(caption, size, seed), path, ImageSpec(prompt=caption))
+    return path
+
+
+def test_cli_json_scores_each_png_against_its_own_prompt(paths, tmp_path, capsys):
+    from studio.cli import main
+
+    save_tiny_clip(paths.models / "tiny-clip")
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for i, cap in enumerate(("a red square", "a blue disc", "a red disc")):
+        _studio_png(shots / f"{i}.png", cap, seed=i)
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    for i in range(4):
+        draw_shape("a blue square", 32, seed=10 + i).save(ref / f"r{i}.png")
+    assert main(["evaluate", str(shots), "--reference", str(ref), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for name in ("clip_score", "diversity", "fid", "kid", "perplexity", "distinct_1", "distinct_2",
+                 "repetition_rate", "length"):
+        assert name in report
+    assert report["count"] == 3 and report["reference_count"] == 4
+    assert [i["prompt"] for i in report["items"]] == ["a red square", "a blue disc", "a red disc"]
+    assert all(0 <= i["clip_score"] <= 100 for i in report["items"])
+    assert report["clip_score"] == pytest.approx(sum(i["clip_score"] for i in report["items"]) / 3, abs=1e-3)
+    assert report["diversity"] > 0 and report["fid"] > 0 and report["perplexity"] is None
+    # --prompt overrides each PNG's own prompt
+    assert main(["evaluate", str(shots / "0.png"), str(shots / "1.png"), "--prompt", "a red square", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["items"][0]["clip_score"] == report["items"][0]["clip_score"]
+    assert again["items"][1]["prompt"] == "a red square"
+
+
+def test_one_image_and_mixed_sizes_give_clear_notes(paths, tmp_path, capsys):
+    from studio.cli import main
+
+    save_tiny_clip(paths.models / "tiny-clip")
+    one = _studio_png(tmp_path / "one.png", "a red square")
+    assert main(["evaluate", str(one)]) == 0
+    out = capsys.readouterr().out
+    assert "clip_score" in out and "Diversity needs at least two images" in out
+    big = _studio_png(tmp_path / "big.png", "a blue disc", size=96)
+    assert main(["evaluate", str(one), str(big), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["diversity"] is not None and any("different sizes" in n for n in report["notes"])
+
+
+def test_empty_folder_and_mixed_kinds_are_one_line_errors(paths, tmp_path, capsys):
+    from studio.cli import main
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["evaluate", str(empty)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "holds no images or texts" in err
+    (tmp_path / "a.txt").write_text("hello", encoding="utf-8")
+    draw_shape("a red disc").save(tmp_path / "b.png")
+    with pytest.raises(EvaluationError, match="not both"):
+        collect_inputs([tmp_path / "a.txt", tmp_path / "b.png"])
+
+
+def test_text_perplexity_under_a_reference_lm(paths, tmp_path, capsys):
+    import torch
+
+    from studio.cli import main
+    from studio.engines.text.loader import load_folder
+    from tests.text.tiny_lm import build_tiny_llama, save_smol_tokenizer
+
+    lm_dir = build_tiny_llama(tmp_path / "lm", save_smol_tokenizer(tmp_path / "tok"))
+    texts = tmp_path / "answers"
+    texts.mkdir()
+    (texts / "a.txt").write_text("the cat sat on the mat", encoding="utf-8")
+    (texts / "b.txt").write_text("the cat the cat the cat", encoding="utf-8")
+    assert main(["evaluate", str(texts), "--lm", str(lm_dir), "--json"]) == 0
+    report = EvaluationReport.from_dict(json.loads(capsys.readouterr().out))
+    assert report.media == "text" and report.count == 2
+    assert report.distinct_1 == pytest.approx(5 / 12) and report.repetition_rate == pytest.approx(0.25)
+    # the same figure computed independently for one text: exp(mean next-token NLL), BOS first
+    lm = load_folder(lm_dir, "lm", "cpu")
+    ids = lm.tokenizer("the cat sat on the mat", return_tensors="pt").input_ids
+    if ids[0, 0] != lm.tokenizer.bos_token_id:
+        ids = torch.cat([torch.tensor([[lm.tokenizer.bos_token_id]]), ids], 1)
+    with torch.no_grad():
+        expected = math.exp(float(lm.model(input_ids=ids, labels=ids).loss))
+    assert report.items[0]["perplexity"] == pytest.approx(expected, rel=1e-4)
+    assert 1 < report.perplexity < 10 * len(lm.tokenizer)
