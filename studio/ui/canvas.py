@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import (QAction, QColor, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap, QTransform,
+from PySide6.QtGui import (QAction, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap, QTransform,
                            QWheelEvent)
 from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
                                QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)

@@ -18,7 +18,6 @@ from typing import Any, Callable
 from PySide6.QtCore import (
     QObject,
     QRunnable,
-    QSortFilterProxyModel,
     Qt,
     QThreadPool,
     QUrl,
@@ -52,13 +51,11 @@ from PySide6.QtWidgets import (
 from studio.core.errors import JobCancelled, StudioError, user_message
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
-from studio.core.registry import TASK_TYPES, TYPE_LABELS, ModelEntry, ModelRegistry
+from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import Settings
+from studio.ui.model_filter import COLUMNS, ENTRY_ROLE, ModelFilter
 
 log = logging.getLogger(__name__)
-
-COLUMNS = ("name", "type", "family", "size", "source", "status", "hash")
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class _Signals(QObject):
@@ -145,6 +142,11 @@ class ModelManager(QWidget):
         self.setAcceptDrops(True)
         self._bind_pool()
 
+    def refresh(self) -> None:
+        """Rescan when the list has been shown before (the first showing scans by itself)."""
+        if self._scanned_once:
+            self.rescan()
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if not self._scanned_once:  # the first look scans; later scans follow imports, downloads, Rescan
@@ -191,7 +193,7 @@ class ModelManager(QWidget):
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Type"), self.tr("Family"), self.tr("Size"),
                                               self.tr("Source"), self.tr("Status"), self.tr("AutoV2")])
-        self.proxy = _Filter(self)
+        self.proxy = ModelFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(body)
         self.table.setModel(self.proxy)
@@ -646,40 +648,6 @@ class ModelManager(QWidget):
         self._threads.waitForDone(10000)
 
 
-class _Filter(QSortFilterProxyModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._text = ""
-        self._kind = ""
-        self.setSortRole(Qt.ItemDataRole.DisplayRole)
-
-    def set_text(self, text: str) -> None:
-        self._text = text.strip().lower()
-        self.invalidateFilter()
-
-    def set_kind(self, kind: str) -> None:
-        self._kind = kind or ""
-        self.invalidateFilter()
-
-    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
-        e: ModelEntry = self.sourceModel().index(row, 0, parent).data(ENTRY_ROLE)
-        if e is None:
-            return False
-        if self._kind == "problems" and e.status == "ok":
-            return False
-        if self._kind and self._kind != "problems" and e.type not in TASK_TYPES.get(self._kind, ()):
-            return False
-        if self._text:
-            hay = " ".join((e.name, e.type, TYPE_LABELS.get(e.type, ""), e.family, e.source, e.status)).lower()
-            return all(word in hay for word in self._text.split())
-        return True
-
-    def lessThan(self, left, right) -> bool:  # noqa: N802
-        if left.column() == COLUMNS.index("size"):
-            return (left.data(Qt.ItemDataRole.UserRole + 2) or 0) < (right.data(Qt.ItemDataRole.UserRole + 2) or 0)
-        return super().lessThan(left, right)
-
-
 def install_model_manager(window: QMainWindow) -> None:
     """Add the "Models" workspace; Models → Model manager… (and the prompt editor's button) show it."""
     from studio.ui.model_use import use_label, use_model
@@ -694,9 +662,8 @@ def install_model_manager(window: QMainWindow) -> None:
     manager.offline_changed.connect(lambda off: window.apply_settings(window.settings.replace(offline=off)))
 
     def factory(parent: QWidget) -> ModelManager:
-        window.show_workspace("models")
-        if manager._scanned_once:
-            manager.rescan()
+        window.show_workspace("models")  # the first showing scans; a later opening looks again
+        manager.refresh()
         return manager
 
     window.model_manager_factory = factory
