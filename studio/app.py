@@ -139,7 +139,9 @@ def run_gui(argv: list[str] | None = None) -> int:
     def shutdown() -> None:
         pool = holder.get("pool")
         if pool is not None:
-            pool.shutdown(wait=True, timeout=10.0)
+            # The running job stops at its next safe point (a training saves its checkpoint first); wait for
+            # it, so no worker thread is destroyed while still running.
+            pool.shutdown(wait=True, timeout=120.0)
 
     app.aboutToQuit.connect(shutdown)
     code = app.exec()

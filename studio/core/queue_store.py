@@ -51,7 +51,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     owner TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, position, id);
+CREATE TABLE IF NOT EXISTS queue_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+RESUMABLE_LEFTOVERS = (FAILED, CANCELLED, INTERRUPTED)
+"""Rows a retry or a resumed training replaces (a done job's row stays: it has outputs)."""
 
 
 def process_tag(pid: int | None = None) -> str:
@@ -284,6 +287,35 @@ class QueueStore:
         if isinstance(spec, TrainSpec) and rec.state != DONE and not spec.resume:
             spec = spec.replace(resume="last")
         return self.add(spec, front=front, retry_of=job_id)
+
+    def superseded_by(self, spec: Spec) -> list[int]:
+        """Ids of the failed, cancelled or interrupted rows a new job for ``spec`` carries on: a training
+        that resumes (same family and output name) leaves no stale row behind."""
+        if not isinstance(spec, TrainSpec) or not spec.resume:
+            return []
+        out = []
+        for rec in self.list():
+            if rec.state not in RESUMABLE_LEFTOVERS or rec.kind != TrainSpec.kind:
+                continue
+            try:
+                old = rec.spec
+            except ValueError:  # an unreadable row is not this training's
+                continue
+            if isinstance(old, TrainSpec) and (old.family, old.out) == (spec.family, spec.out):
+                out.append(rec.id)
+        return out
+
+    # -- queue-wide state (survives restarts) ----------------------------------------------------
+
+    def paused(self) -> bool:
+        """Whether the user paused the queue (kept in the file: a restart does not resume it)."""
+        rows = self.db.query("SELECT value FROM queue_state WHERE key = 'paused'")
+        return bool(rows) and rows[0]["value"] == "1"
+
+    def set_paused(self, paused: bool) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO queue_state(key, value) VALUES ('paused', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("1" if paused else "0",))
 
     def remove(self, job_id: int) -> bool:
         """Delete a job row (its outputs and history entries stay). False when it did not exist."""

@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 
 from studio.core.gallery import GalleryStore
 from studio.core.paths import StudioPaths
-from studio.core.queue_store import QUEUED, RUNNING, JobRecord, QueueStore
+from studio.core.queue_store import QUEUED, RESUMABLE_LEFTOVERS, RUNNING, JobRecord, QueueStore
 from studio.core.settings import Settings
 from studio.core.specs import SPEC_TYPES, JobResult, Spec
 from studio.jobs.reporter import QtReporter
@@ -60,7 +60,7 @@ class JobPool(QObject):
         self._workers: list[Worker] = []
         self._cancel_requests = CancelRequests()
         self._remove_when_done: set[int] = set()
-        self._paused = False
+        self._paused = self._store.paused()  # a paused queue stays paused across restarts
         self._device = ""
         self._started = False
 
@@ -138,6 +138,9 @@ class JobPool(QObject):
         spec.validate()
         job_id = self._store.add(spec)
         self.job_added.emit(job_id)
+        for old in self._store.superseded_by(spec):  # a resumed training replaces its interrupted row
+            if self._store.remove(old):
+                self.job_changed.emit(old)
         self._wake()
         return job_id
 
@@ -163,9 +166,16 @@ class JobPool(QObject):
             w.cancel_current()
 
     def retry(self, job_id: int) -> int:
-        """Queue a new job with the same spec as ``job_id``; returns the new id."""
+        """Queue a new job with the same spec as ``job_id``; returns the new id.
+
+        A failed, cancelled or interrupted row is replaced by the new job (no stale row stays); a done
+        job's row stays, with its outputs.
+        """
+        stale = self._store.get(job_id).state in RESUMABLE_LEFTOVERS
         new_id = self._store.retry(job_id)
         self.job_added.emit(new_id)
+        if stale and self._store.remove(job_id):
+            self.job_changed.emit(job_id)
         self._wake()
         return new_id
 
@@ -231,6 +241,7 @@ class JobPool(QObject):
     def set_paused(self, paused: bool) -> None:
         """Paused: running jobs finish, queued ones wait (and survive restarts) until resumed."""
         self._paused = bool(paused)
+        self._store.set_paused(self._paused)
         for w in self._workers:
             w.set_paused(self._paused)
         self.paused_changed.emit(self._paused)

@@ -108,7 +108,8 @@ class QtReporter(QObject):
         now = self._clock()
         first = self._last_progress_value is None
         last = total > 0 and done >= total
-        if first or last or now - self._last_progress >= self.min_progress_interval:
+        phase = not first and self._last_progress_value[1] != total  # e.g. a sample grid, then training again
+        if first or last or phase or now - self._last_progress >= self.min_progress_interval:
             self._send_progress(done, total, now)
         else:
             self._last_progress_value = (done, total)  # held back: flush() sends it at the end

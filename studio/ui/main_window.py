@@ -559,7 +559,41 @@ class MainWindow(QMainWindow):
             self.restoreState(self._default_state, STATE_VERSION)
         self._default_sizes()
 
+    def running_training(self) -> list:
+        """The JobRecords of trainings running now (quitting would stop them)."""
+        pool = self.pool
+        if pool is None:
+            return []
+        out = []
+        for job_id in pool.running_jobs():
+            try:
+                rec = pool.job(job_id)
+            except KeyError:
+                continue
+            if rec.kind == "train":
+                out.append(rec)
+        return out
+
+    def confirm_quit(self) -> bool:
+        """Ask before quitting stops a training (its checkpoint is kept: Resume continues from it)."""
+        running = self.running_training()
+        if not running:
+            return True
+        rec = running[0]
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Quit while training?"),
+                          self.tr("“{0}” is training (step {1} of {2}). Quitting stops it now; its checkpoint is "
+                                  "saved and Training → Resume continues from it.").format(
+                              rec.title, rec.progress_done, rec.progress_total or "?"),
+                          QMessageBox.StandardButton.Cancel, self)
+        stop = box.addButton(self.tr("Stop training and quit"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is stop
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.confirm_quit():
+            event.ignore()
+            return
         workspace = self.current_workspace()
         self.save_ui_state()
         ui_settings(self.paths).setValue("window/workspace", workspace)

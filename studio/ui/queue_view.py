@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QMenu, QPushButton,
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QMenu, QMessageBox,
+                               QPushButton,
                                QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem,
                                QTableView, QVBoxLayout, QWidget)
 
@@ -211,11 +212,10 @@ class JobTableModel(QAbstractTableModel):
         rec = r.record
         lines = [f"#{rec.id} {rec.title}", self.tr("State: {0}").format(self._state_names.get(rec.state, rec.state)),
                  self.tr("Queued: {0}").format(time.strftime("%H:%M:%S", time.localtime(rec.created)))]
-        if rec.error:
+        if rec.error:  # the message here; the traceback behind "Details…" (context menu)
             lines += ["", rec.error]
         if rec.traceback:
-            tb = rec.traceback.strip().splitlines()
-            lines += ["", self.tr("Details:")] + tb[-15:]
+            lines += ["", self.tr("Right-click → Details… for the technical details")]
         if r.log:
             lines += ["", r.log]
         if rec.outputs:
@@ -303,6 +303,10 @@ class QueueView(QWidget):
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        for keys, step in (("Ctrl+Up", -1), ("Ctrl+Down", 1)):
+            shortcut = QShortcut(QKeySequence(keys), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda step=step: self.move_selected(step))
         # Two short rows keep the dock narrow: queue-wide actions on top, per-job ones below.
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -420,6 +424,8 @@ class QueueView(QWidget):
             menu.addAction(self.tr("Show output"), lambda: self.show_output_requested.emit(rec.id))
         if rec.state == QUEUED:
             menu.addAction(self.tr("Run next"), lambda: self.pool.move(rec.id, 0))
+            menu.addAction(self.tr("Move up (Ctrl+Up)"), lambda: self.move_selected(-1))
+            menu.addAction(self.tr("Move down (Ctrl+Down)"), lambda: self.move_selected(1))
         if rec.state in (QUEUED, RUNNING):
             menu.addAction(self.tr("Cancel"), self.cancel_selected)
         if rec.state in RETRYABLE_STATES:
@@ -428,8 +434,36 @@ class QueueView(QWidget):
             menu.addAction(self.tr("Remove"), self.remove_selected)
         if rec.error:
             details = rec.error + ("\n\n" + rec.traceback if rec.traceback else "")
+            if rec.traceback:
+                menu.addAction(self.tr("Details…"), lambda: self.show_details(rec.id))
             menu.addAction(self.tr("Copy error details"), lambda: QGuiApplication.clipboard().setText(details))
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def show_details(self, job_id: int) -> QMessageBox | None:
+        """The failure's message, with its traceback behind the box's "Show Details…" button."""
+        rec = self.model.record_for(job_id)
+        if rec is None:
+            return None
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Job #{0} failed").format(rec.id), rec.error,
+                          QMessageBox.StandardButton.Close, self)
+        box.setDetailedText(rec.traceback)
+        box.setModal(False)
+        box.show()
+        return box
+
+    def move_selected(self, step: int) -> None:
+        """Move the selected queued job one place earlier (-1) or later (+1) among the queued jobs."""
+        recs = [r for r in self.selected_records() if r.state == QUEUED]
+        if self.pool is None or len(recs) != 1:
+            return
+        queued = [r.id for r in self.pool.jobs() if r.state == QUEUED]
+        here = queued.index(recs[0].id)
+        target = max(0, min(len(queued) - 1, here + step))
+        if target != here:
+            self.pool.move(recs[0].id, target)
+            row = self.model.row_of(recs[0].id)
+            if row >= 0:
+                self.table.selectRow(row)
 
     def _on_double_click(self, index: QModelIndex) -> None:
         rec = self.model.record(index.row())

@@ -99,8 +99,10 @@ class DdpmTrainer(Trainer):
         was = self.ema.training
         self.ema.eval()
         try:
+            steps = int(self.p("sample_steps"))
             out = self.pipeline()(batch_size=len(self.fixed_noise), latents=self.fixed_noise,
-                                  num_inference_steps=int(self.p("sample_steps")), output_type="pt").images
+                                  num_inference_steps=steps, output_type="pt",
+                                  callback_on_step_end=self.sample_callback(steps)).images
         finally:
             self.ema.train(was)
         return out.float().cpu() * 2 - 1

@@ -177,8 +177,9 @@ class Text2ImgTrainer(Trainer):
         pipe.set_progress_bar_config(disable=True)
         g = torch.Generator(device="cpu").manual_seed(self.spec.seed)  # fixed noise: progress stays comparable
         noise = torch.randn((len(self.prompts), 3, self.spec.size, self.spec.size), generator=g).to(self.device)
-        out = pipe(self.prompts, num_inference_steps=int(self.p("sample_steps")), guidance_scale=float(self.p("guidance")),
-                   latents=noise, output_type="pt").images
+        steps = int(self.p("sample_steps"))
+        out = pipe(self.prompts, num_inference_steps=steps, guidance_scale=float(self.p("guidance")),
+                   latents=noise, output_type="pt", callback_on_step_end=self.sample_callback(steps)).images
         return to_grid(out, nrow=8, scale=2)
 
     def save_artifact(self, folder: Path) -> None:

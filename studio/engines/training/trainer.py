@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 
@@ -202,7 +202,7 @@ class Trainer:
                 sums, count = {}, 0
             every = self.spec.sample_every
             if every and (self.step % every == 0 or self.step == total):
-                self._samples()
+                self._samples(f"{rate:.2f} steps/s")
             if self.spec.checkpoint_every and self.step % self.spec.checkpoint_every == 0 and self.step < total:
                 self.save_checkpoint()
         ckpt = self.save_checkpoint()
@@ -210,13 +210,15 @@ class Trainer:
         return JobResult(outputs=(str(folder),), info={"model": str(folder), "checkpoint": str(ckpt),
                                                         "steps": self.step, "steps_per_s": round(rate, 3)})
 
-    def _samples(self) -> None:
+    def _samples(self, rate: str = "") -> None:
         """Show (and with params save_samples, save under the run's samples/ folder) a sample grid."""
         show, save = self.reporter.wants_preview(), bool(self.params.get("save_samples"))
         if not (show or save):
             return
         grid = self.sample()
-        if grid is None:
+        # Back from the grid's own progress phase to the training step (the grid belongs to this step).
+        self.reporter.progress(self.step, self.spec.steps, rate)
+        if grid is None or self.cancel.cancelled:  # a grid cut short is noise: not shown
             return
         if show:
             self.reporter.preview(grid)
@@ -224,6 +226,16 @@ class Trainer:
             folder = self.work_dir / "samples"
             folder.mkdir(parents=True, exist_ok=True)
             grid.save(folder / f"step-{self.step:07d}.png")
+
+    def sample_callback(self, steps: int) -> Callable[..., dict[str, Any]]:
+        """A pipeline step callback for sample grids: the grid is its own progress phase ("sample grid
+        n/steps", not a training step stuck at its end), and cancelling stops it at the next step."""
+        def on_step(pipe: Any, i: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+            self.reporter.progress(i + 1, steps, "sample grid")
+            if self.cancel.cancelled:
+                pipe._interrupt = True  # diffusers' cooperative stop, checked before the next step
+            return kwargs
+        return on_step
 
     def write_artifact(self) -> Path:
         """Save into a fresh hidden folder beside the target, then swap it in (never a half-written model)."""
