@@ -164,3 +164,23 @@ def text_figures(texts: Sequence[str]) -> dict[str, float | None]:
 
 def format_figure(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
+
+
+def report_csv(report: EvaluationReport) -> str:
+    """The report as CSV: one row per figure measured, then one row per input with its own figures."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["figure", "value"])
+    for name, value in report.figures().items():
+        if value is not None:
+            w.writerow([name, f"{value:.6g}"])
+    if report.items:
+        keys = list(report.items[0].keys())
+        w.writerow([])
+        w.writerow(keys)
+        for item in report.items:
+            w.writerow(["" if item.get(k) is None else item.get(k) for k in keys])
+    return buf.getvalue()

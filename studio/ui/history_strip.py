@@ -56,6 +56,7 @@ class HistoryStrip(QWidget):
 
     show_requested = Signal(str)  # image path to show on the canvas
     reuse_requested = Signal(object, object)  # ImageSpec for the prompt editor, ModelRef its PNG names
+    evaluate_requested = Signal(list)  # image paths to open in the Evaluate panel
 
     def __init__(self, paths: StudioPaths | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -373,6 +374,8 @@ class HistoryStrip(QWidget):
         if not item.isSelected():
             self.list.clearSelection()
             item.setSelected(True)
+        menu.addAction(self.tr("Evaluate selected…"), lambda: self.evaluate_requested.emit(
+            [x.path for x in self.selected_entries() if x.path]))
         menu.addAction(self.tr("Move to trash"), lambda: self.delete_selected())
         menu.addAction(self.tr("Copy prompt"), lambda: QGuiApplication.clipboard().setText(e.prompt))
         menu.addAction(self.tr("Copy file path"), lambda: QGuiApplication.clipboard().setText(e.path))

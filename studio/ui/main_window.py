@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.open_model_manager_requested.connect(self.open_model_manager)
         self.history.show_requested.connect(self.show_file)
         self.history.reuse_requested.connect(self.reuse_parameters)
+        self.history.evaluate_requested.connect(self.open_evaluate)
         self.queue_view.show_output_requested.connect(self._show_job_output)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
         self._optional_loaded = False
@@ -194,6 +195,9 @@ class MainWindow(QMainWindow):
         self.rescan_action.triggered.connect(self.rescan_models)
         self.model_manager_action = QAction(self.tr("&Model manager…"), self)
         self.model_manager_action.triggered.connect(self.open_model_manager)
+        self.evaluate_action = QAction(self.tr("&Evaluate images or texts…"), self)
+        self.evaluate_action.setObjectName("evaluate_action")
+        self.evaluate_action.triggered.connect(lambda: self.open_evaluate([]))
         self.unload_action = QAction(self.tr("&Unload models (free memory)"), self)
         self.unload_action.triggered.connect(lambda: self.pool is not None and self.pool.unload_models())
         self.settings_action = QAction(self.tr("&Settings…"), self)
@@ -219,6 +223,8 @@ class MainWindow(QMainWindow):
         gen_menu = bar.addMenu(self.tr("&Generate"))
         gen_menu.addAction(self.generate_action)
         gen_menu.addAction(self.cancel_action)
+        gen_menu.addSeparator()
+        gen_menu.addAction(self.evaluate_action)
         gen_menu.addSeparator()
         gen_menu.addAction(self.unload_action)
         self.view_menu = bar.addMenu(self.tr("&View"))
@@ -468,6 +474,22 @@ class MainWindow(QMainWindow):
     def installed_models(self) -> list:
         """The last scan's ModelEntry list (empty before the first scan ends)."""
         return list(self._models)
+
+    def open_evaluate(self, paths: list) -> QWidget | None:
+        """The Evaluate panel (one, non-modal), with ``paths`` as its inputs when given."""
+        if self.pool is None:
+            self.status.showMessage(self.tr("The engine is still loading; try again in a moment."), 4000)
+            return None
+        from studio.ui.evaluate_dialog import EvaluateDialog
+
+        dialog = self.findChild(EvaluateDialog)
+        if dialog is None:
+            dialog = EvaluateDialog(self.pool, self)
+        if paths:
+            dialog.set_inputs([str(p) for p in paths])
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def open_model_manager(self) -> None:
         if self.model_manager_factory is not None:

@@ -1,0 +1,296 @@
+"""The Evaluate panel: score images or texts as an ``evaluate`` job; table, bar chart, CSV/JSON export.
+
+Reached from Generate ▸ Evaluate… and the history's context menu ("Evaluate selected"). The job
+runs in the engine host like any other; this dialog only builds the spec and shows the report.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCore import QMargins, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from studio.core.errors import SpecError
+from studio.core.evaluation import EvaluationReport, format_figure, report_csv
+from studio.core.specs import EvaluateSpec
+from studio.ui import theme
+from studio.ui.queue_view import format_eta
+
+MAX_BARS = 40  # past this many inputs the bars are unreadable; the table still lists them all
+
+
+class EvaluateDialog(QDialog):
+    """Inputs (files/folders), prompt, reference → an evaluate job; its report as table and chart."""
+
+    def __init__(self, pool: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Evaluate"))
+        self.setObjectName("evaluate_dialog")
+        self.pool = pool
+        self.job_id: int | None = None
+        self.report: EvaluationReport | None = None
+        self.inputs_edit = QPlainTextEdit()
+        self.inputs_edit.setObjectName("evaluate_inputs")
+        self.inputs_edit.setPlaceholderText(self.tr("Images or .txt files, or folders of them — one per line"))
+        self.inputs_edit.setMaximumHeight(60)
+        add_files = QPushButton(self.tr("Add files…"))
+        add_files.clicked.connect(self._add_files)
+        add_folder = QPushButton(self.tr("Add folder…"))
+        add_folder.clicked.connect(lambda: self._add_folder(self.inputs_edit))
+        self.prompt_edit = QLineEdit()
+        self.prompt_edit.setPlaceholderText(self.tr("empty: each studio PNG's own prompt"))
+        self.reference_edit = QLineEdit()
+        self.reference_edit.setPlaceholderText(self.tr("folder, bundled dataset or a studio-trained model (FID/KID)"))
+        ref_button = QPushButton(self.tr("Folder…"))
+        ref_button.clicked.connect(lambda: self._add_folder(self.reference_edit))
+        self.lm_edit = QLineEdit()
+        self.lm_edit.setPlaceholderText(self.tr("built-in SmolLM2 (texts only; 'none' skips perplexity)"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(add_files)
+        buttons.addWidget(add_folder)
+        buttons.addStretch(1)
+        ref_row = QHBoxLayout()
+        ref_row.addWidget(self.reference_edit, 1)
+        ref_row.addWidget(ref_button)
+        form = QFormLayout()
+        form.addRow(self.tr("Inputs"), self.inputs_edit)
+        form.addRow("", buttons)
+        form.addRow(self.tr("Prompt"), self.prompt_edit)
+        form.addRow(self.tr("Reference"), ref_row)
+        form.addRow(self.tr("Language model"), self.lm_edit)
+
+        self.run_button = QPushButton(self.tr("Evaluate"))
+        self.run_button.setObjectName("evaluate_run")
+        self.run_button.clicked.connect(self.start)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("evaluate_progress")
+        self.progress.hide()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_button)
+        run_row.addWidget(self.progress, 1)
+
+        self.summary = QTableWidget(0, 2)
+        self.summary.setObjectName("evaluate_summary")
+        self.summary.setHorizontalHeaderLabels([self.tr("Figure"), self.tr("Value")])
+        self.summary.horizontalHeader().setStretchLastSection(True)
+        self.summary.verticalHeader().hide()
+        self.items = QTableWidget(0, 0)
+        self.items.setObjectName("evaluate_items")
+        self.items.setSortingEnabled(True)
+        self.items.verticalHeader().hide()
+        self.chart = QChart()
+        self.chart.setMargins(QMargins(4, 4, 4, 4))
+        self.chart.legend().hide()
+        self.chart_view = QChartView(self.chart)
+        self.chart_view.setObjectName("evaluate_chart")
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(200)
+        tables = QSplitter(Qt.Orientation.Horizontal)
+        tables.addWidget(self.summary)
+        tables.addWidget(self.items)
+        tables.setSizes([220, 480])
+        results = QSplitter(Qt.Orientation.Vertical)
+        results.addWidget(tables)
+        results.addWidget(self.chart_view)
+
+        self.csv_button = QPushButton(self.tr("Export CSV…"))
+        self.csv_button.clicked.connect(lambda: self.export("csv"))
+        self.json_button = QPushButton(self.tr("Export JSON…"))
+        self.json_button.clicked.connect(lambda: self.export("json"))
+        export_row = QHBoxLayout()
+        export_row.addStretch(1)
+        export_row.addWidget(self.csv_button)
+        export_row.addWidget(self.json_button)
+        self._set_exportable(False)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(run_row)
+        layout.addWidget(self.status)
+        layout.addWidget(results, 1)
+        layout.addLayout(export_row)
+        self.resize(760, 640)
+        if pool is not None:
+            pool.job_progress.connect(self._on_progress)
+            pool.job_finished.connect(self._on_finished)
+            pool.job_failed.connect(self._on_failed)
+            pool.job_cancelled.connect(self._on_cancelled)
+
+    # -- inputs -------------------------------------------------------------------------------
+    def set_inputs(self, paths: Sequence[str]) -> None:
+        """Fill the inputs (the history's selection, a batch)."""
+        self.inputs_edit.setPlainText("\n".join(paths))
+
+    def inputs(self) -> list[str]:
+        return [line.strip() for line in self.inputs_edit.toPlainText().splitlines() if line.strip()]
+
+    def _add_files(self) -> None:
+        files, _filter = QFileDialog.getOpenFileNames(self, self.tr("Images or texts to evaluate"), "",
+                                                      self.tr("Images and texts (*.png *.jpg *.jpeg *.webp *.txt)"))
+        if files:
+            self.set_inputs(self.inputs() + files)
+
+    def _add_folder(self, target: QPlainTextEdit | QLineEdit) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder"))
+        if not folder:
+            return
+        if isinstance(target, QLineEdit):
+            target.setText(folder)
+        else:
+            self.set_inputs(self.inputs() + [folder])
+
+    def spec(self) -> EvaluateSpec:
+        spec = EvaluateSpec(inputs=tuple(self.inputs()), prompt=self.prompt_edit.text().strip(),
+                            reference=self.reference_edit.text().strip(), language_model=self.lm_edit.text().strip())
+        spec.validate()
+        return spec
+
+    # -- the job ------------------------------------------------------------------------------
+    def start(self) -> int | None:
+        try:
+            spec = self.spec()
+            self.job_id = self.pool.submit(spec)
+        except SpecError as exc:
+            self._say(str(exc), error=True)
+            return None
+        self.run_button.setEnabled(False)
+        self.progress.setRange(0, 0)  # busy until the first progress report
+        self.progress.show()
+        self._say(self.tr("Queued…"))
+        return self.job_id
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        if job_id != self.job_id:
+            return
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.progress.setFormat(self.tr("%v / %m · ETA {0}").format(format_eta(eta)))
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self._end()
+        self.show_report(EvaluationReport.from_dict(result.info))
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._end()
+            self._say(message, error=True)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._end()
+            self._say(self.tr("Cancelled."))
+
+    def _end(self) -> None:
+        self.run_button.setEnabled(True)
+        self.progress.hide()
+
+    # -- results ------------------------------------------------------------------------------
+    def show_report(self, report: EvaluationReport) -> None:
+        self.report = report
+        figures = [(k, v) for k, v in report.figures().items() if v is not None]
+        facts = [(self.tr("inputs"), str(report.count))]
+        if report.clip:
+            facts.append((self.tr("CLIP"), report.clip))
+        if report.reference:
+            facts.append((self.tr("reference"), f"{report.reference} ({report.reference_count})"))
+        if report.language_model:
+            facts.append((self.tr("language model"), report.language_model))
+        rows = [(k, format_figure(v)) for k, v in figures] + facts
+        self.summary.setRowCount(len(rows))
+        for r, (k, v) in enumerate(rows):
+            self.summary.setItem(r, 0, QTableWidgetItem(k))
+            self.summary.setItem(r, 1, QTableWidgetItem(v))
+        self._fill_items(report)
+        self._plot(report)
+        self._set_exportable(True)
+        self._say(" ".join(report.notes) or self.tr("Done in {0:.1f} s.").format(report.seconds))
+
+    def _fill_items(self, report: EvaluationReport) -> None:
+        keys = list(report.items[0].keys()) if report.items else []
+        self.items.setSortingEnabled(False)
+        self.items.clear()
+        self.items.setColumnCount(len(keys))
+        self.items.setHorizontalHeaderLabels(keys)
+        self.items.setRowCount(len(report.items))
+        for r, item in enumerate(report.items):
+            for c, k in enumerate(keys):
+                v = item.get(k)
+                cell = QTableWidgetItem()
+                if isinstance(v, (int, float)):
+                    cell.setData(Qt.ItemDataRole.DisplayRole, round(float(v), 3))  # sorts as a number
+                else:
+                    text = "" if v is None else str(v)
+                    cell.setText(Path(text).name if k == "path" else text)
+                    cell.setToolTip(text)
+                self.items.setItem(r, c, cell)
+        self.items.setSortingEnabled(True)
+        self.items.resizeColumnsToContents()
+
+    def _plot(self, report: EvaluationReport) -> None:
+        """One bar per input: its CLIP score (images) or perplexity (texts)."""
+        key = "clip_score" if report.media == "image" else "perplexity"
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        self.chart.setTitle(self.tr("CLIP score per image") if key == "clip_score"
+                            else self.tr("Perplexity per text"))
+        shown = [i for i in report.items if isinstance(i.get(key), (int, float))][:MAX_BARS]
+        if not shown:
+            return
+        bars = QBarSet(key)
+        bars.append([float(i[key]) for i in shown])
+        series = QBarSeries()
+        series.append(bars)
+        self.chart.addSeries(series)
+        x = QBarCategoryAxis()
+        x.append([Path(str(i.get("path", ""))).stem[:12] or str(n) for n, i in enumerate(shown)])
+        y = QValueAxis()
+        y.setRange(0, max(float(i[key]) for i in shown) * 1.1 or 1.0)
+        self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(x)
+        series.attachAxis(y)
+
+    def report_text(self, fmt: str) -> str:
+        assert self.report is not None
+        if fmt == "csv":
+            return report_csv(self.report)
+        return json.dumps(self.report.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+    def export(self, fmt: str, path: str = "") -> str:
+        """Write the report as CSV or JSON (asks where, unless ``path`` is given); the path written."""
+        if self.report is None:
+            return ""
+        if not path:
+            path, _filter = QFileDialog.getSaveFileName(self, self.tr("Export evaluation"), f"evaluation.{fmt}",
+                                                        "CSV (*.csv)" if fmt == "csv" else "JSON (*.json)")
+        if not path:
+            return ""
+        try:
+            Path(path).write_text(self.report_text(fmt), encoding="utf-8")
+        except OSError as exc:
+            self._say(self.tr("Could not write {0}: {1}").format(path, exc.strerror), error=True)
+            return ""
+        self._say(self.tr("Saved {0}").format(path))
+        return path
+
+    def _set_exportable(self, on: bool) -> None:
+        self.csv_button.setEnabled(on)
+        self.json_button.setEnabled(on)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet(theme.css("error", self) if error else "")
+        self.status.setText(text)

@@ -1,0 +1,53 @@
+"""The Evaluate panel in the window: from the Generate menu / history selection to table, chart and export."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.clip.conftest import draw_shape, save_tiny_clip
+from tests.fixtures.studio_window import started_studio
+
+
+@pytest.fixture()
+def clip_installed(paths):
+    return save_tiny_clip(paths.models / "tiny-clip")
+
+
+@pytest.fixture()
+def studio(clip_installed, qtbot, paths, monkeypatch):
+    yield from started_studio(qtbot, paths, monkeypatch, size=(1100, 760))
+
+
+def test_evaluate_panel_scores_images_and_exports(studio, qtbot, tmp_path):
+    from studio.core.pngmeta import write_image_png
+    from studio.core.specs import ImageSpec
+
+    files = []
+    for i, cap in enumerate(("a red square", "a blue disc")):
+        files.append(str(write_image_png(draw_shape(cap, seed=i), tmp_path / f"{i}.png", ImageSpec(prompt=cap))))
+    assert studio.evaluate_action in studio.menuBar().actions()[1].menu().actions()
+    dialog = studio.open_evaluate(files)
+    assert dialog is not None and dialog.isVisible() and dialog.inputs() == files
+    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+        assert dialog.start() is not None
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
+    summary = {dialog.summary.item(r, 0).text(): dialog.summary.item(r, 1).text()
+               for r in range(dialog.summary.rowCount())}
+    assert "clip_score" in summary and "diversity" in summary and summary["inputs"] == "2"
+    assert dialog.items.rowCount() == 2 and len(dialog.chart.series()) == 1
+    assert dialog.progress.isHidden() and dialog.run_button.isEnabled()
+    saved = json.loads(open(dialog.export("json", str(tmp_path / "e.json")), encoding="utf-8").read())
+    assert saved["count"] == 2 and saved["clip_score"] == dialog.report.clip_score
+    csv_text = open(dialog.export("csv", str(tmp_path / "e.csv")), encoding="utf-8").read()
+    assert csv_text.startswith("figure,value\n") and "clip_score," in csv_text and "a blue disc" in csv_text
+
+
+def test_evaluate_panel_says_why_an_empty_folder_cannot_be_evaluated(studio, qtbot, tmp_path):
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    dialog = studio.open_evaluate([str(empty)])
+    with qtbot.waitSignal(studio.pool.job_failed, timeout=60_000):
+        dialog.start()
+    qtbot.waitUntil(lambda: "holds no images or texts" in dialog.status.text(), timeout=5000)
+    assert dialog.run_button.isEnabled() and dialog.report is None
