@@ -39,6 +39,9 @@ class Conversation:
     mode: str = "chat"
     created: float = 0.0
     updated: float = 0.0
+    last_answers: tuple[str, ...] = ()
+    """Every answer to the last turn (Regenerate keeps them); ``messages[-1]`` is the one shown."""
+    last_answer_index: int = 0
 
     def with_messages(self, messages: tuple[tuple[str, str], ...]) -> "Conversation":
         return replace(self, messages=tuple(messages))
@@ -63,6 +66,7 @@ def to_dict(conv: Conversation) -> dict[str, Any]:
     return {"format": FORMAT_VERSION, "id": conv.id, "title": conv.title, "model": conv.model,
             "system": conv.system, "mode": conv.mode, "settings": dict(conv.settings),
             "messages": [{"role": r, "content": c} for r, c in conv.messages],
+            "last_answers": list(conv.last_answers), "last_answer_index": conv.last_answer_index,
             "created": conv.created, "updated": conv.updated}
 
 
@@ -73,7 +77,9 @@ def from_dict(data: Mapping[str, Any]) -> Conversation:
         return Conversation(id=str(data["id"]), title=str(data.get("title", "")), model=str(data.get("model", "")),
                             system=str(data.get("system", "")), messages=messages,
                             settings=dict(data.get("settings") or {}), mode=str(data.get("mode", "chat")),
-                            created=float(data.get("created", 0.0)), updated=float(data.get("updated", 0.0)))
+                            created=float(data.get("created", 0.0)), updated=float(data.get("updated", 0.0)),
+                            last_answers=tuple(str(a) for a in data.get("last_answers") or ()),
+                            last_answer_index=int(data.get("last_answer_index", 0)))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # AttributeError: JSON that is not an object
         raise StudioError(f"Not a saved conversation ({exc}).") from exc
 

@@ -119,6 +119,12 @@ class MessageWidget(QFrame):
     def current_index(self) -> int:
         return self._index
 
+    def set_alternatives(self, answers: list[str], index: int) -> None:
+        """Restore the answers of a saved turn (``index``: the one shown); ignored when inconsistent."""
+        if answers and 0 <= index < len(answers) and answers[index] == self.text():
+            self._alternatives, self._index = list(answers), index
+            self._refresh()
+
     def begin_alternative(self) -> None:
         """Start a new, empty answer to the same turn (the earlier ones stay, behind ‹)."""
         self._alternatives.append("")

@@ -497,10 +497,14 @@ class TextWorkspace(QWidget):
         messages = tuple(self.chat_view.messages())
         if not messages:
             return
+        last = self.chat_view.last()
+        answers = tuple(last.alternatives()) if last is not None and last.role == "assistant" else ()
         self.conversation = self.store.save(Conversation(
             id=self.conversation.id, title=self.conversation.title, model=self.model_name(),
             system=self.system_edit.toPlainText(), messages=messages, settings=self.controls.values(),
-            mode="chat", created=self.conversation.created, updated=self.conversation.updated))
+            mode="chat", created=self.conversation.created, updated=self.conversation.updated,
+            last_answers=answers if len(answers) > 1 else (),
+            last_answer_index=last.current_index() if len(answers) > 1 else 0))
         self.refresh_conversations()
         self.conversation_saved.emit(self.conversation.id)
 
@@ -531,6 +535,9 @@ class TextWorkspace(QWidget):
         self.conversation = conv
         self.system_edit.setPlainText(conv.system)
         self.chat_view.set_messages(conv.messages)
+        last = self.chat_view.last()
+        if conv.last_answers and last is not None and last.role == "assistant":
+            last.set_alternatives(list(conv.last_answers), conv.last_answer_index)  # ‹ 1/2 › comes back too
         self.controls.set_values(conv.settings)
         i = self.model_combo.findData(conv.model)
         if i < 0 and conv.model:

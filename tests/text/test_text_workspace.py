@@ -73,6 +73,12 @@ def test_answer_finishes_with_figures_and_the_chat_restores_exactly(qtbot, text_
     assert [r for r, _ in ws.chat_view.messages()] == ["user", "assistant"]
     assert ws.chat_view.last().alternatives() == [result.text, result.text]
     assert ws.chat_view.last().alt_label.text() == "2/2" and ws.chat_view.last().prev_button.isEnabled()
+    saved = ConversationStore.for_paths(paths).load(ws.conversation.id)
+    assert saved.last_answers == (result.text, result.text) and saved.last_answer_index == 1
+    reopened = TextWorkspace(text_pool, paths, models=lambda: [str(tiny_llama_dir)])
+    qtbot.addWidget(reopened)
+    reopened.open_conversation(ws.conversation.id)
+    assert reopened.chat_view.last().alt_label.text() == "2/2"  # the answers come back with the chat
 
     # Edit & continue: edit the answer; the model continues from the edited text.
     bubble = ws.chat_view.last()
