@@ -128,6 +128,9 @@ class ImageCanvas(QWidget):
         self._image = QImage()
         self._path: str | None = None
         self._pending_preview: int | None = None
+        self._preview_job: int | None = None
+        self._before_preview: tuple[QImage, str | None, str] | None = None
+        """What the canvas showed before the current job's previews (restored when the job is cancelled)."""
         self.preview_count = 0
         """Previews shown since the last final image (tests and the info line read it)."""
 
@@ -203,6 +206,9 @@ class ImageCanvas(QWidget):
 
     def show_preview(self, job_id: int, image: QImage, target: QSize | None = None, step: str = "") -> None:
         """Show an intermediate image of ``job_id``, stretched smoothly to the target size."""
+        if self._preview_job != job_id:
+            self._before_preview = (self._image, self._path, self.info_label.text())
+            self._preview_job = job_id
         self._path = None
         self._set(image, target)
         self.preview_count += 1
@@ -212,8 +218,27 @@ class ImageCanvas(QWidget):
         if not self.view.isVisible():  # nothing will paint: do not hold the worker's previews back
             QTimer.singleShot(0, self._on_painted)
 
+    def previewing(self) -> int | None:
+        """The job whose half-denoised preview is on the canvas (None when a final image is)."""
+        return self._preview_job
+
+    def drop_preview(self, job_id: int) -> bool:
+        """``job_id`` was cancelled or failed: its preview goes, and what was there before comes back."""
+        if self._preview_job != job_id:
+            return False
+        before, self._before_preview, self._preview_job = self._before_preview, None, None
+        self.preview_count = 0
+        if before is None or before[0].isNull():
+            self.clear()
+        else:
+            self._path = before[1]
+            self._set(before[0], None)
+            self.info_label.setText(before[2])
+        return True
+
     def show_image(self, image: QImage, path: str | None = None) -> None:
         """Show a final image (``path``: its file, used by Save as to keep the PNG's metadata)."""
+        self._preview_job, self._before_preview = None, None
         self._path = path
         self._set(image, None)
         self.preview_count = 0
@@ -221,6 +246,7 @@ class ImageCanvas(QWidget):
         self.info_label.setText(f"{name} · {image.width()}×{image.height()}")
 
     def clear(self) -> None:
+        self._preview_job, self._before_preview = None, None
         self._image = QImage()
         self._path = None
         self.view.item.setPixmap(QPixmap())
@@ -238,8 +264,9 @@ class ImageCanvas(QWidget):
 
     def _update_actions(self) -> None:
         has = not self._image.isNull()
-        for b in (self.fit_button, self.actual_button, self.copy_button, self.save_button):
+        for b in (self.fit_button, self.actual_button, self.copy_button):
             b.setEnabled(has)
+        self.save_button.setEnabled(has and self._preview_job is None)  # a preview is not a result to save
         self._on_zoom(self.view.zoom())
 
     # -- actions ----------------------------------------------------------------------------

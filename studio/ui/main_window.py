@@ -418,10 +418,12 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, job_id: int, message: str) -> None:
         self._job_sizes.pop(job_id, None)
+        self.canvas.drop_preview(job_id)
         self.status.showMessage(self.tr("Job #{0} failed: {1}").format(job_id, message), 15000)
 
     def _on_cancelled(self, job_id: int) -> None:
         self._job_sizes.pop(job_id, None)
+        self.canvas.drop_preview(job_id)  # a half-denoised image is not a result
         self.status.showMessage(self.tr("Job #{0} cancelled").format(job_id), 5000)
 
     def _show_job_output(self, job_id: int) -> None:

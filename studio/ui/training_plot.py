@@ -19,6 +19,19 @@ NOT_PLOTTED = frozenset({"steps_per_s", "lr", "grad_norm", "epoch", "images_per_
 REDRAW_INTERVAL_MS = 250
 
 
+def step_ticks(first: float, last: float, max_ticks: int = 6) -> tuple[float, float, float]:
+    """(low, high, interval) for a step axis: whole-step ticks at a round interval (1, 2, 5 × 10^k) from a
+    multiple of it, at most ``max_ticks`` of them, covering ``first``..``last``."""
+    span = max(1.0, last - first)
+    interval = 1.0
+    for interval in (m * 10.0 ** k for k in range(12) for m in (1, 2, 5)):
+        if span / interval <= max_ticks - 1:
+            break
+    low = math.floor(first / interval) * interval
+    high = max(math.ceil(last / interval) * interval, low + interval)
+    return low, high, interval
+
+
 class LossPlot(QWidget):
     """A QChartView with a line per loss (g_loss/d_loss, recon/kl, loss, …); ``add(step, values)``."""
 
@@ -129,8 +142,12 @@ class LossPlot(QWidget):
             return
         xs = [p.x() for p in pts]
         ys = [p.y() for p in pts]
-        self.x_axis.setRange(min(xs), max(max(xs), min(xs) + 1))
-        self.x_axis.applyNiceNumbers()  # round tick labels (0, 20, 40 … rather than 0, 22, 45 …)
+        lo, hi, interval = step_ticks(min(xs), max(xs))
+        self.x_axis.setRange(lo, hi)
+        # Whole steps at a round interval (0, 20, 40 …; with few points 10, 11 — never "10 10 10 11").
+        self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.x_axis.setTickAnchor(lo)
+        self.x_axis.setTickInterval(interval)
         if isinstance(self.y_axis, QLogValueAxis):
             pos = [y for y in ys if y > 0] or [1.0]
             self.y_axis.setRange(min(pos) * 0.8, max(pos) * 1.25)

@@ -100,9 +100,15 @@ def test_escape_cancels_the_running_job(studio, qtbot, tiny_sd_dir):
     QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)  # keypad Enter
     job_id = studio.queue_view.model.job_ids()[-1]
     qtbot.waitUntil(lambda: any(d >= 2 for d in progressed), timeout=120_000)
+    qtbot.waitUntil(lambda: studio.canvas.previewing() == job_id, timeout=30_000)
+    assert not studio.canvas.save_button.isEnabled()  # a preview is not a result to save
     with qtbot.waitSignal(pool.job_cancelled, timeout=30_000) as sig:
         QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Escape)
     assert sig.args == [job_id]
+    qtbot.waitUntil(lambda: studio.canvas.preview_count == 0, timeout=5_000)
+    # The half-denoised preview is gone (the canvas was empty before this job), nothing to save.
+    assert studio.canvas.previewing() is None and studio.canvas.image().isNull()
+    assert not studio.canvas.save_button.isEnabled()
     record = pool.job(job_id)
     assert record.state == CANCELLED and not record.outputs and record.progress_done < 400
     row = studio.queue_view.model.row_of(job_id)

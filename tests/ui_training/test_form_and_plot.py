@@ -141,3 +141,16 @@ def test_mounted_as_a_tab_of_the_main_window(qtbot, paths):
     assert w.current_workspace() == "training"
     w.scanner.wait()
     ws.wait()
+
+
+def test_step_axis_with_few_points_reads_whole_steps(workspace, qtbot):
+    from studio.ui.training_plot import step_ticks
+
+    assert step_ticks(10, 11) == (10, 11, 1)  # not "10 10 10 10 10 11"
+    assert step_ticks(0, 26) == (0, 30, 10) and step_ticks(200, 2771) == (0, 3000, 1000)
+    plot = workspace.plot
+    plot.add(10, {"loss": 0.5})
+    plot.add(11, {"loss": 0.4})
+    plot.redraw()
+    ticks = int((plot.x_axis.max() - plot.x_axis.min()) / plot.x_axis.tickInterval()) + 1
+    assert (plot.x_axis.min(), plot.x_axis.max(), plot.x_axis.tickInterval()) == (10, 11, 1) and ticks == 2
