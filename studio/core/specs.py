@@ -334,6 +334,46 @@ class GanSpec(Spec):
 
 
 @dataclass(frozen=True)
+class GuidedSpec(Spec):
+    """CLIP-guided generation: optimise a GAN's or VAE's latent so CLIP finds the image matches ``prompt``."""
+
+    kind: ClassVar[str] = "guided"
+    prompt: str = ""
+    model: str = ""
+    """A studio GAN or VAE, or a diffusers VAE (AutoencoderKL folder)."""
+    clip: str = ""
+    """The CLIP that guides ("": the model's paired CLIP, else the first one installed)."""
+    seed: int = 0
+    steps: int = 60
+    lr: float = 0.05
+    prior_weight: float = 0.1
+    """Pull of the latent towards a typical Gaussian sample: keeps the image in the generator's range."""
+    size: int = 64
+    """Image side for a diffusers VAE (latents are size/8); GANs and studio VAEs draw their own size."""
+    scale: int = 4
+    """The saved image is enlarged this many times (Lanczos) for viewing."""
+
+    def validate(self) -> list[str]:
+        if not self.prompt.strip():
+            raise SpecError("Write what the image should show: CLIP guidance needs a prompt.")
+        _check_range("Steps", self.steps, 1, 2000)
+        _check_range("Learning rate", self.lr, 1e-5, 10.0)
+        _check_range("Prior weight", self.prior_weight, 0.0, 100.0)
+        _check_range("Seed", self.seed, 0, MAX_SEED)
+        _check_range("Scale", self.scale, 1, 8)
+        _check_range("Size", self.size, 16, 1024)
+        if self.size % 8:
+            raise SpecError(f"Size must be a multiple of 8 (got {self.size}).")
+        warnings: list[str] = []
+        _truncate_prompt(self.prompt, "The prompt", warnings)
+        return warnings
+
+    def title(self) -> str:
+        p = self.prompt.strip().replace("\n", " ")
+        return "Guided: " + (p if len(p) <= 50 else p[:47] + "...")
+
+
+@dataclass(frozen=True)
 class DownloadSpec(Spec):
     """Fetch a model from a Hugging Face repo id (or a direct URL) into the library.
 
@@ -480,7 +520,7 @@ class EvaluateSpec(Spec):
 
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
                                                           DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec,
-                                                          EvaluateSpec)}
+                                                          EvaluateSpec, GuidedSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

@@ -15,6 +15,7 @@ ENGINES: dict[str, str] = {
     "upscale": "studio.engines.upscale.run:run",
     "train": "studio.engines.training.run:run",
     "gan": "studio.engines.gan.run:run",
+    "guided": "studio.engines.clip.guided:run",
     "download": "studio.engines.download_job:run",
     "convert": "studio.engines.models.convert:run",
     "vae": "studio.engines.vae.run:run",

@@ -50,7 +50,8 @@ OPTIONAL_WORKSPACES = (
 OPTIONAL_INSTALLERS = (("studio.ui.builtin_tools", "install_builtin_tools"),
                        ("studio.ui.edit_tools", "install_canvas_editing"),
                        ("studio.ui.model_manager", "install_model_manager"),
-                       ("studio.ui.prompt_expand", "install_prompt_expansion"))
+                       ("studio.ui.prompt_expand", "install_prompt_expansion"),
+                       ("studio.ui.guided_workspace", "install_guided_workspace"))
 
 
 def _optional_module(name: str) -> Any:

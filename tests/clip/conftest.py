@@ -61,3 +61,28 @@ def ctx(paths):
     from studio.engines.context import EngineContext
 
     return EngineContext.create(paths, Settings(scan_hf_cache=False), device="cpu")
+
+
+TINY_CLIP_PARAMS = {"patch": 8, "vision_dim": 32, "vision_layers": 1, "vision_heads": 2, "mlp_ratio": 2,
+                    "text_dim": 32, "text_layers": 1, "text_heads": 2, "embed_dim": 32, "warmup": 5, "log_every": 10}
+
+
+@pytest.fixture(scope="session")
+def shape_clip(tmp_path_factory):
+    """(folder, training metrics) of a tiny CLIP trained by family "clip" on captioned coloured shapes (once)."""
+    from studio.core.paths import StudioPaths
+    from studio.core.progress import CancelToken
+    from studio.core.settings import Settings
+    from studio.core.specs import TrainSpec
+    from studio.engines.context import EngineContext
+    from studio.engines.training.run import run
+    from tests.families.conftest import Recorder
+
+    root = tmp_path_factory.mktemp("shape-clip")
+    ctx = EngineContext.create(StudioPaths(root / "home"), Settings(scan_hf_cache=False), device="cpu")
+    data = make_captioned_shapes(root / "shapes", per_caption=6)
+    rec = Recorder()
+    spec = TrainSpec(family="clip", data=str(data), out="shape-clip", steps=120, batch=24, lr=3e-3, size=32,
+                     sample_every=0, checkpoint_every=0, params=TINY_CLIP_PARAMS)
+    result = run(spec, rec, CancelToken(), ctx)
+    return Path(result.outputs[0]), rec

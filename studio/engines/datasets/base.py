@@ -25,13 +25,16 @@ class ImageDataset:
     name: str = ""
     skipped: list[str] = field(default_factory=list)
     draw_fn: Callable[[torch.Tensor, torch.Generator], tuple[torch.Tensor, list[str]]] | None = None
+    draw_channels: int = 0
+    """Channels of what ``draw_fn`` returns when it differs from the stored images (grey → coloured)."""
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
 
     @property
     def channels(self) -> int:
-        return int(self.images.shape[1])
+        """Channels of the images a batch holds."""
+        return self.draw_channels or int(self.images.shape[1])
 
     @property
     def size(self) -> int:

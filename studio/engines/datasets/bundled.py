@@ -71,7 +71,7 @@ def fashion_colour(size: int = 32, limit: int | None = None, split: str = "train
 
     base = fashion_mnist(size=size, limit=limit, split=split)
     labels_cpu = base.labels.clone()
-    ds = ImageDataset(images=base.images, labels=base.labels, name="fashion-colour")
+    ds = ImageDataset(images=base.images, labels=base.labels, name="fashion-colour", draw_channels=3)
 
     def draw(index: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, list[str]]:
         # Reads ds.images at call time, so a trainer may move them to the GPU once.

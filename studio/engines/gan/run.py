@@ -21,7 +21,12 @@ CHUNK = 16  # images per forward pass between progress reports / cancel checks
 
 
 def _generator(spec: GanSpec, ctx: EngineContext) -> tuple[Generator, str]:
-    entry = ctx.registry.resolve(spec.model or FACES_NAME, task="image")
+    return load_generator(ctx, spec.model or FACES_NAME)
+
+
+def load_generator(ctx: EngineContext, name: str) -> tuple[Generator, str]:
+    """A studio GAN's generator or a studio VAE's decoder (both map latent_dim → image), cached; and its name."""
+    entry = ctx.registry.resolve(name, task="image")
     if entry.type == "studio_vae":  # a VAE decoder samples the prior exactly like a generator
         from studio.engines.vae.model import load_vae_folder
 

@@ -1,0 +1,50 @@
+"""`generate guided`: CLIP-guided generation headless — optimise a GAN's or VAE's latent for a prompt."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from studio.core.specs import GuidedSpec, random_seed
+
+
+def register(kinds) -> None:
+    d = GuidedSpec()
+    p = kinds.add_parser("guided", help="CLIP-guided generation: steer a GAN or VAE towards a prompt",
+                         description="Optimise the latent of a GAN or VAE (a studio GAN/VAE or a diffusers VAE) so "
+                                     "that a CLIP finds the image matches the prompt; prints the PNG written and "
+                                     "the CLIP score before and after.")
+    p.add_argument("--prompt", required=True, help='what the image should show, e.g. "a red sneaker"')
+    p.add_argument("--model", required=True, help="GAN or VAE model name (see `models list`)")
+    p.add_argument("--clip", default="", help="CLIP model (default: the model's paired CLIP, else the first one)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the starting latent (default: random)")
+    p.add_argument("--steps", type=int, default=d.steps, help=f"optimisation steps (default {d.steps})")
+    p.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate on the latent (default {d.lr:g})")
+    p.add_argument("--prior-weight", type=float, default=d.prior_weight,
+                   help=f"how strongly the latent stays typical (default {d.prior_weight:g})")
+    p.add_argument("--size", type=int, default=d.size, help="image side for a diffusers VAE (default 64)")
+    p.add_argument("--scale", type=int, default=d.scale, help=f"enlarge the saved image 1-8 times (default {d.scale})")
+    p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from studio.cli.common import run_in_process
+    from studio.cli.gen_faces import _check_out, _copy_to
+
+    spec = GuidedSpec(prompt=args.prompt, model=args.model, clip=args.clip,
+                      seed=random_seed() if args.seed is None else args.seed, steps=args.steps, lr=args.lr,
+                      prior_weight=args.prior_weight, size=args.size, scale=args.scale)
+    spec.validate()  # bad values fail here, before torch is imported
+    if args.out:
+        _check_out(args.out, False)
+    result = run_in_process(spec)
+    if result.cancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    info = result.info
+    print(f"CLIP score {info['start_score']:.1f} -> {info['clip_score']:.1f} ({info['clip']}, seed {spec.seed})",
+          file=sys.stderr)
+    for path in result.outputs:
+        print(_copy_to(args.out, Path(path)) if args.out else path)
+    return 0

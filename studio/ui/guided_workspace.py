@@ -1,0 +1,240 @@
+"""The Guided workspace: CLIP-guided generation — steer a GAN or VAE towards a prompt, watching every step.
+
+Jobs go through the shared queue as ``GuidedSpec``; each optimisation step's image streams in as a
+preview (with CLIP's similarity in the progress text), Cancel stops it, and the final image is shown
+with its CLIP score before and after guidance.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from studio.core.errors import SpecError
+from studio.core.specs import GuidedSpec, random_seed
+from studio.ui.spin_boxes import SeedSpinBox
+
+GUIDABLE_TYPES = ("gan", "studio_vae", "vae")
+VIEW = 320  # px: previews are enlarged to this size (the models draw 32–64 px)
+
+
+class GuidedWorkspace(QWidget):
+    """Prompt, model, CLIP and optimisation settings on the left; the live image on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("GuidedWorkspace")
+        self.pool: Any = None
+        self.job_id: int | None = None
+        self.outputs: tuple[str, ...] = ()
+        d = GuidedSpec()
+
+        self.prompt_edit = QLineEdit("a red sneaker")
+        self.prompt_edit.setObjectName("guided_prompt")
+        self.prompt_edit.setToolTip(self.tr("What the image should show; CLIP judges how well it does"))
+        self.prompt_edit.returnPressed.connect(self.generate)
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("guided_model")
+        self.model_combo.setToolTip(self.tr("A GAN or VAE whose latent is optimised (train one in Training)"))
+        self.clip_combo = QComboBox()
+        self.clip_combo.setObjectName("guided_clip")
+        self.clip_combo.setToolTip(self.tr("The CLIP that judges the image (Automatic: the model's paired CLIP, "
+                                           "else the first installed)"))
+        self.seed_box = SeedSpinBox()
+        self.seed_box.set_seed(1)
+        self.random_button = QPushButton(self.tr("Random"))
+        self.random_button.clicked.connect(lambda: self.seed_box.set_seed(random_seed()))
+        self.steps_box = QSpinBox()
+        self.steps_box.setRange(1, 2000)
+        self.steps_box.setValue(d.steps)
+        self.steps_box.setToolTip(self.tr("Optimisation steps: each one nudges the latent towards the prompt"))
+        self.lr_box = QDoubleSpinBox()
+        self.lr_box.setDecimals(3)
+        self.lr_box.setRange(0.001, 10.0)
+        self.lr_box.setSingleStep(0.01)
+        self.lr_box.setValue(d.lr)
+        self.lr_box.setToolTip(self.tr("How far each step moves the latent (Adam learning rate)"))
+        self.prior_box = QDoubleSpinBox()
+        self.prior_box.setRange(0.0, 100.0)
+        self.prior_box.setSingleStep(0.05)
+        self.prior_box.setValue(d.prior_weight)
+        self.prior_box.setToolTip(self.tr("How strongly the latent stays typical: higher keeps the image "
+                                          "closer to what the model normally draws"))
+        self.generate_button = QPushButton(self.tr("Generate"))
+        self.generate_button.setObjectName("guided_generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.message = QLabel()
+        self.message.setObjectName("guided_message")
+        self.message.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Prompt"), self.prompt_edit)
+        form.addRow(self.tr("Model"), self.model_combo)
+        form.addRow(self.tr("CLIP"), self.clip_combo)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_box, 1)
+        seed_row.addWidget(self.random_button)
+        form.addRow(self.tr("Seed"), seed_row)
+        form.addRow(self.tr("Steps"), self.steps_box)
+        form.addRow(self.tr("Step size"), self.lr_box)
+        form.addRow(self.tr("Prior weight"), self.prior_box)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button)
+        buttons.addWidget(self.cancel_button)
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addLayout(buttons)
+        left.addWidget(self.progress)
+        left.addWidget(self.message)
+        left.addStretch(1)
+        panel = QWidget()
+        panel.setLayout(left)
+        panel.setMaximumWidth(360)
+        self.view = QLabel(self.tr("Pick a GAN or VAE, write a prompt and press Generate: every optimisation "
+                                   "step appears here."))
+        self.view.setObjectName("guided_view")
+        self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view.setWordWrap(True)
+        self.view.setMinimumSize(VIEW // 2, VIEW // 2)
+        layout = QHBoxLayout(self)
+        layout.addWidget(panel)
+        layout.addWidget(self.view, 1)
+        self.set_models(())
+        self._update_enabled()
+
+    # -- models --------------------------------------------------------------------------------
+    def set_models(self, entries: Iterable[Any]) -> None:
+        """List the usable GANs/VAEs and CLIPs of a model scan, keeping the current choices."""
+        entries = list(entries)
+        self._fill(self.model_combo, [(e.title, e.name) for e in entries if e.type in GUIDABLE_TYPES and e.usable],
+                   self.tr("(no GAN or VAE installed: train one)"))
+        clips = [(e.title, e.name) for e in entries if e.type == "clip" and e.usable]
+        self._fill(self.clip_combo, [(self.tr("Automatic"), "")] + clips, "")
+
+    def _fill(self, combo: QComboBox, items: list[tuple[str, str]], empty: str) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        for title, name in items:
+            combo.addItem(title, name)
+        if not items:
+            combo.addItem(empty, None)
+        i = combo.findData(current)
+        combo.setCurrentIndex(max(0, i))
+        combo.blockSignals(False)
+
+    def spec(self) -> GuidedSpec:
+        """The job the controls describe (validated)."""
+        model = self.model_combo.currentData()
+        if not model:
+            raise SpecError(self.tr("Install or train a GAN or VAE first (Training → GAN on fashion-colour)."))
+        spec = GuidedSpec(prompt=self.prompt_edit.text().strip(), model=str(model),
+                          clip=str(self.clip_combo.currentData() or ""), seed=self.seed_box.seed(),
+                          steps=self.steps_box.value(), lr=self.lr_box.value(), prior_weight=self.prior_box.value())
+        spec.validate()
+        return spec
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def bind(self, pool: Any) -> None:
+        """Connect to a JobPool (submit/cancel and its job_* signals)."""
+        if self.pool is pool:
+            return
+        self.pool = pool
+        pool.job_finished.connect(self._on_finished)
+        pool.job_failed.connect(self._on_failed)
+        pool.job_cancelled.connect(self._on_cancelled)
+        pool.job_progress.connect(self._on_progress)
+        pool.job_preview.connect(self._on_preview)
+        pool.job_log.connect(self._on_log)
+
+    def generate(self) -> int | None:
+        if self.job_id is not None:
+            return None
+        if self.pool is None:
+            self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
+            return None
+        try:
+            self.job_id = self.pool.submit(self.spec())
+        except SpecError as exc:
+            self._say(str(exc), error=True)
+            return None
+        self.progress.setValue(0)
+        self._say(self.tr("Queued…"))
+        self._update_enabled()
+        return self.job_id
+
+    def cancel(self) -> None:
+        if self.pool is not None and self.job_id is not None:
+            self.pool.cancel(self.job_id)
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        if job_id == self.job_id and total > 0:
+            self.progress.setMaximum(total)
+            self.progress.setValue(done)
+            eta_text = self.tr(", {0:.0f} s left").format(eta) if eta >= 0 else ""
+            self.progress.setFormat(self.tr("step {0}/{1}{2}").format(done, total, eta_text))
+
+    def _on_preview(self, job_id: int, image: QImage) -> None:
+        if job_id == self.job_id:
+            self._show(QPixmap.fromImage(image))
+
+    def _on_log(self, job_id: int, line: str) -> None:
+        if job_id == self.job_id:
+            self._say(line)
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self.outputs = tuple(result.outputs)
+        if self.outputs:
+            self._show(QPixmap(self.outputs[0]))
+        info = result.info or {}
+        if "clip_score" in info:
+            self._say(self.tr("CLIP score {0:.1f} → {1:.1f} ({2}). Saved {3}").format(
+                info.get("start_score", 0.0), info["clip_score"], info.get("clip", ""),
+                self.outputs[0] if self.outputs else ""))
+        self._update_enabled()
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._say(message, error=True)
+            self._update_enabled()
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._say(self.tr("Cancelled"))
+            self._update_enabled()
+
+    # -- showing -----------------------------------------------------------------------------------
+    def _show(self, pixmap: QPixmap) -> None:
+        if not pixmap.isNull():
+            self.view.setPixmap(pixmap.scaled(VIEW, VIEW, Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.FastTransformation))
+
+    def _update_enabled(self) -> None:
+        running = self.job_id is not None
+        self.generate_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.message.setText(text)
+
+
+def install_guided_workspace(window: Any) -> None:
+    """Add the Guided workspace (CLIP-guided generation) to the main window."""
+    window.guided_workspace = GuidedWorkspace()
+    window.guided_workspace.set_models(window.installed_models())
+    window.models_scanned.connect(window.guided_workspace.set_models)
+    window.add_workspace("guided", window.guided_workspace, window.tr("Guided"))
