@@ -7,7 +7,7 @@ import importlib
 def register(sub) -> None:
     parser = sub.add_parser("generate", help="generate an image or text headless")
     kinds = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
-    for name in ("gen_image", "gen_text", "gen_faces", "gen_vae", "gen_guided"):
+    for name in ("gen_image", "gen_text", "gen_faces", "gen_vae", "gen_guided", "gen_grid"):
         try:
             importlib.import_module(f"studio.cli.{name}").register(kinds)
         except ModuleNotFoundError as exc:

@@ -518,9 +518,52 @@ class EvaluateSpec(Spec):
         return f"Evaluate {first}{more}"
 
 
+@dataclass(frozen=True)
+class GridSpec(Spec):
+    """A scored comparison grid: one image per cell of up to two axes over a base image spec
+    (``studio.core.grid``), drawn as one labelled PNG with each cell's CLIP score under it."""
+
+    kind: ClassVar[str] = "grid"
+    base: Mapping[str, Any] = field(default_factory=dict)
+    """The ImageSpec fields every cell starts from."""
+    x: str = ""
+    """The x axis, e.g. "steps=4,8,16"."""
+    y: str = ""
+    """The y axis ("" for a single row), e.g. "cfg=2,4" or "prompt=a red shoe|a blue shoe"."""
+
+    def base_spec(self) -> ImageSpec:
+        data = {k: v for k, v in self.base.items() if k != "kind"}
+        spec = spec_from_dict({**data, "kind": ImageSpec.kind})
+        assert isinstance(spec, ImageSpec)
+        return spec
+
+    def axes(self) -> tuple:
+        from studio.core.grid import parse_axis
+
+        return tuple(parse_axis(a) for a in (self.x, self.y) if a.strip())
+
+    def cells(self) -> list[ImageSpec]:
+        from studio.core.grid import cells
+
+        axes = self.axes()
+        return cells(self.base_spec(), axes[0], axes[1] if len(axes) > 1 else None)
+
+    def validate(self) -> list[str]:
+        from studio.core.grid import check_axes
+
+        if not self.x.strip():
+            raise SpecError(_("Give the grid an x axis, e.g. steps=4,8,16."))
+        check_axes(self.axes())
+        self.cells()
+        return []
+
+    def title(self) -> str:
+        return f"Grid {self.x}" + (f" × {self.y}" if self.y else "")
+
+
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
                                                           DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec,
-                                                          EvaluateSpec, GuidedSpec)}
+                                                          EvaluateSpec, GuidedSpec, GridSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

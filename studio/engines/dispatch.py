@@ -21,6 +21,7 @@ ENGINES: dict[str, str] = {
     "vae": "studio.engines.vae.run:run",
     "dataset": "studio.engines.datasets.export:run",
     "evaluate": "studio.engines.evaluate.run:run",
+    "grid": "studio.engines.grid:run",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]

@@ -1,0 +1,132 @@
+"""The ``grid`` job: a scored comparison grid (A1111's X/Y plot, with each cell's CLIP score under it).
+
+Each cell is an ordinary image job (the image engine's own ``run`` on the cell's ImageSpec), so each
+cell is also saved and recorded as a normal image with its parameters. The grid PNG carries the
+grid spec and, in its ``aigc_grid_cells`` chunk, every cell's full spec, file and score.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from PIL import Image, ImageDraw, ImageFont
+
+from studio.core.gallery import SCORE_INFO_KEY
+from studio.core.grid import Axis
+from studio.core.i18n import _
+from studio.core.image_io import open_rgb
+from studio.core.progress import CancelToken, Reporter
+from studio.core.specs import GridSpec, JobResult, spec_to_dict
+from studio.engines.context import EngineContext
+from studio.engines.output_files import output_path, save_png
+
+CELLS_CHUNK = "aigc_grid_cells"
+LABEL_PX = 14
+
+
+class CellReporter:
+    """Forwards one cell's events, its progress mapped onto the whole grid's."""
+
+    def __init__(self, outer: Reporter, index: int, count: int) -> None:
+        self.outer, self.index, self.count = outer, index, count
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        total = max(1, total)
+        self.outer.progress(self.index * total + min(done, total), self.count * total,
+                            _("cell {i} of {n}").format(i=self.index + 1, n=self.count))
+
+    def wants_preview(self) -> bool:
+        return self.outer.wants_preview()
+
+    def preview(self, image: Any) -> None:
+        self.outer.preview(image)
+
+    def text(self, chunk: str) -> None:
+        self.outer.text(chunk)
+
+    def metrics(self, step: int, values: Mapping[str, float]) -> None:
+        self.outer.metrics(step, values)
+
+    def log(self, message: str) -> None:
+        self.outer.log(message)
+
+
+def _score(ctx: EngineContext, path: str, prompt: str, info: Mapping[str, Any]) -> float | None:
+    """The cell's CLIP score: the image engine's, else one from the first installed CLIP (None without one)."""
+    if isinstance(info.get(SCORE_INFO_KEY), (int, float)):
+        return float(info[SCORE_INFO_KEY])
+    from studio.core.errors import ModelError
+    from studio.engines.clip.model import load_clip
+
+    try:
+        clip = load_clip(ctx, "")
+    except ModelError:
+        return None
+    return clip.score([open_rgb(path)], [prompt])[0]
+
+
+def _font(px: int):
+    try:
+        return ImageFont.load_default(size=px)
+    except TypeError:  # Pillow < 10.1 has one bitmap size only
+        return ImageFont.load_default()
+
+
+def draw_grid(images: list[Image.Image], captions: list[str], x: Axis, y: Axis | None) -> Image.Image:
+    """The labelled grid: x values over the columns, y values left of the rows, each caption under its cell."""
+    w = max(im.width for im in images)
+    h = max(im.height for im in images)
+    font = _font(LABEL_PX)
+    line = LABEL_PX + 6
+    ncols, nrows = len(x.values), len(y.values) if y else 1
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    left = (max(int(probe.textlength(y.label(v), font=font)) for v in y.values) + 12) if y else 0
+    top = line + 4
+    cell_h = h + line
+    canvas = Image.new("RGB", (left + ncols * w, top + nrows * cell_h), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    for c, v in enumerate(x.values):
+        draw.text((left + c * w + w / 2, top / 2), x.label(v), fill=(0, 0, 0), font=font, anchor="mm")
+    for r in range(nrows):
+        if y:
+            draw.text((6, top + r * cell_h + h / 2), y.label(y.values[r]), fill=(0, 0, 0), font=font, anchor="lm")
+        for c in range(ncols):
+            i = r * ncols + c
+            canvas.paste(images[i], (left + c * w, top + r * cell_h))
+            draw.text((left + c * w + w / 2, top + r * cell_h + h + line / 2), captions[i], fill=(40, 40, 40),
+                      font=font, anchor="mm")
+    return canvas
+
+
+def run(spec: GridSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+    from studio.engines.diffusion.generate import run as generate
+
+    spec.validate()
+    axes = spec.axes()
+    x, y = axes[0], (axes[1] if len(axes) > 1 else None)
+    cells = spec.cells()
+    outputs: list[str] = []
+    rows: list[dict[str, Any]] = []
+    images, captions = [], []
+    for i, cell in enumerate(cells):
+        if cancel.cancelled:
+            return JobResult(cancelled=True, outputs=tuple(outputs))
+        result = generate(cell, CellReporter(reporter, i, len(cells)), cancel, ctx)
+        if result.cancelled or not result.outputs:
+            return JobResult(cancelled=True, outputs=tuple(outputs))
+        path = result.outputs[0]
+        score = _score(ctx, path, cell.prompt, result.info)
+        outputs.append(path)
+        images.append(open_rgb(path))
+        captions.append(_("CLIP {score:.1f}").format(score=score) if score is not None else _("no CLIP score"))
+        rows.append({"spec": spec_to_dict(cell), "output": path, "clip_score": score,
+                     "seconds": result.info.get("seconds")})
+    grid = draw_grid(images, captions, x, y)
+    title = _("Comparison grid: {x}{y}").format(x=spec.x, y=f" × {spec.y}" if spec.y else "")
+    out = save_png(grid, output_path(ctx.outputs, "grid", ".png"), spec, title,
+                   {CELLS_CHUNK: json.dumps(rows, ensure_ascii=False)})
+    scores = [r["clip_score"] for r in rows if r["clip_score"] is not None]
+    best = max(rows, key=lambda r: r["clip_score"] if r["clip_score"] is not None else -1.0)
+    info = {"cells": rows, "grid": str(out), "best": best["output"] if scores else "",
+            "mean_clip_score": sum(scores) / len(scores) if scores else None}
+    return JobResult(outputs=(str(out), *outputs), info=info)
