@@ -259,8 +259,11 @@ def _pickle_folder(sb: Sandbox) -> None:
     folder = sb.outside / "pickled"
     folder.mkdir()
     (folder / "config.json").write_text('{"model_type": "llama"}')
-    # A pickle that would run a command when unpickled: GLOBAL os.system + REDUCE.
-    (folder / "pytorch_model.bin").write_bytes(b"\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.")
+    # A pickle that runs a command when unpickled (GLOBAL os.system + REDUCE): it would create
+    # outside/PWNED, which the sandbox comparison counts as a file changed outside the home.
+    cmd = b"touch outside/PWNED"
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x02cos\nsystem\nq\x00X" + struct.pack("<I", len(cmd)) + cmd
+                                               + b"q\x01\x85q\x02Rq\x03.")
 
 
 def _huge_header(sb: Sandbox) -> None:
