@@ -199,6 +199,9 @@ class MainWindow(QMainWindow):
         self.evaluate_action = QAction(self.tr("&Evaluate images or texts…"), self)
         self.evaluate_action.setObjectName("evaluate_action")
         self.evaluate_action.triggered.connect(lambda: self.open_evaluate([]))
+        self.grid_action = QAction(self.tr("Comparison &grid…"), self)
+        self.grid_action.setObjectName("grid_action")
+        self.grid_action.triggered.connect(lambda: self.open_grid())
         self.unload_action = QAction(self.tr("&Unload models (free memory)"), self)
         self.unload_action.triggered.connect(lambda: self.pool is not None and self.pool.unload_models())
         self.settings_action = QAction(self.tr("&Settings…"), self)
@@ -225,6 +228,7 @@ class MainWindow(QMainWindow):
         gen_menu.addAction(self.generate_action)
         gen_menu.addAction(self.cancel_action)
         gen_menu.addSeparator()
+        gen_menu.addAction(self.grid_action)
         gen_menu.addAction(self.evaluate_action)
         gen_menu.addSeparator()
         gen_menu.addAction(self.unload_action)
@@ -490,6 +494,21 @@ class MainWindow(QMainWindow):
             dialog = EvaluateDialog(self.pool, self)
         if paths:
             dialog.set_inputs([str(p) for p in paths])
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def open_grid(self) -> QWidget | None:
+        """The comparison-grid dialog (one, non-modal) over the prompt editor's current settings."""
+        if self.pool is None:
+            self.status.showMessage(self.tr("The engine is still loading; try again in a moment."), 4000)
+            return None
+        from studio.ui.grid_dialog import GridDialog
+
+        dialog = self.findChild(GridDialog)
+        if dialog is None:
+            dialog = GridDialog(self.pool, self.prompt_editor.spec, self)
+            dialog.show_requested.connect(self.show_file)
         dialog.show()
         dialog.raise_()
         return dialog

@@ -51,3 +51,31 @@ def test_evaluate_panel_says_why_an_empty_folder_cannot_be_evaluated(studio, qtb
         dialog.start()
     qtbot.waitUntil(lambda: "holds no images or texts" in dialog.status.text(), timeout=5000)
     assert dialog.run_button.isEnabled() and dialog.report is None
+
+
+def test_grid_dialog_makes_a_scored_grid_from_the_prompt_editor(studio, qtbot, tiny_sd_dir):
+    editor = studio.prompt_editor
+    editor.set_model(str(tiny_sd_dir))
+    editor.width_spin.setValue(64)
+    editor.height_spin.setValue(64)
+    editor.steps_spin.setValue(2)
+    editor.prompt_edit.setPlainText("a red square")
+    assert studio.grid_action in studio.menuBar().actions()[1].menu().actions()
+    dialog = studio.open_grid()
+    assert "a red square" in dialog.base_label.text()
+    dialog.x_combo.setCurrentIndex(dialog.x_combo.findData("seed"))
+    dialog.x_edit.setText("1,2")
+    dialog.y_combo.setCurrentIndex(dialog.y_combo.findData(""))
+    with qtbot.waitSignal(studio.pool.job_finished, timeout=120_000):
+        assert dialog.start() is not None
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=5000)
+    assert {dialog.table.item(r, 0).text() for r in range(2)} == {"seed 1", "seed 2"}
+    assert not dialog.image.pixmap().isNull() and dialog.image.pixmap().width() >= 128
+    assert all(dialog.table.item(r, 1).text() for r in range(2))  # each cell has its CLIP score
+    assert dialog.run_button.isEnabled() and dialog.progress.isHidden()
+
+
+def test_grid_dialog_says_why_a_bad_axis_cannot_run(studio, qtbot):
+    dialog = studio.open_grid()
+    dialog.x_edit.setText("4,banana")
+    assert dialog.start() is None and "not a valid steps" in dialog.status.text()

@@ -1,0 +1,181 @@
+"""The comparison-grid dialog (Generate ▸ Comparison grid…): up to two axes over the prompt editor's settings.
+
+It queues one ``grid`` job (each cell an ordinary image, recorded in the history) and, when done,
+shows the labelled grid with each cell's CLIP score and a table of the cells, best first.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.errors import SpecError
+from studio.core.grid import AXES
+from studio.core.specs import GridSpec, ImageSpec, spec_to_dict
+from studio.ui import theme
+from studio.ui.queue_view import format_eta
+
+EXAMPLES = {"sampler": "euler,ddim,dpmpp_2m", "steps": "4,8,16", "cfg": "2,4,7.5", "seed": "1,2,3",
+            "model": "", "prompt": "a red shoe|a blue shoe"}
+
+
+class GridDialog(QDialog):
+    show_requested = Signal(str)  # the grid PNG, for the canvas
+
+    def __init__(self, pool: Any, base: Callable[[], ImageSpec], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Comparison grid"))
+        self.setObjectName("grid_dialog")
+        self.pool, self.base = pool, base
+        self.job_id: int | None = None
+        self.result_info: dict = {}
+        self._labels: list[str] = []
+        self.x_combo, self.x_edit = self._axis_row("steps")
+        self.y_combo, self.y_edit = self._axis_row("cfg", optional=True)
+        form = QFormLayout()
+        form.addRow(self.tr("Columns (x)"), self._pair(self.x_combo, self.x_edit))
+        form.addRow(self.tr("Rows (y)"), self._pair(self.y_combo, self.y_edit))
+        self.base_label = QLabel()
+        self.base_label.setWordWrap(True)
+        form.addRow(self.tr("Everything else"), self.base_label)
+        self.run_button = QPushButton(self.tr("Make grid"))
+        self.run_button.setObjectName("grid_run")
+        self.run_button.clicked.connect(self.start)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_button)
+        run_row.addWidget(self.progress, 1)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll = QScrollArea()
+        scroll.setWidget(self.image)
+        scroll.setWidgetResizable(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels([self.tr("Cell"), self.tr("CLIP score"), self.tr("File")])
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.setMaximumHeight(140)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(run_row)
+        layout.addWidget(self.status)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.table)
+        self.resize(640, 640)
+        if pool is not None:
+            pool.job_progress.connect(self._on_progress)
+            pool.job_finished.connect(self._on_finished)
+            pool.job_failed.connect(self._on_failed)
+            pool.job_cancelled.connect(self._on_cancelled)
+
+    def _axis_row(self, default: str, optional: bool = False) -> tuple[QComboBox, QLineEdit]:
+        combo = QComboBox()
+        if optional:
+            combo.addItem(self.tr("(none)"), "")
+        for name in AXES:
+            combo.addItem(name, name)
+        edit = QLineEdit(EXAMPLES[default])
+        combo.setCurrentIndex(combo.findData(default))
+        combo.currentIndexChanged.connect(lambda _i: edit.setText(EXAMPLES.get(str(combo.currentData()), "")))
+        edit.setToolTip(self.tr("Values separated by commas (prompts and models by |)"))
+        return combo, edit
+
+    @staticmethod
+    def _pair(a: QWidget, b: QWidget) -> QWidget:
+        w = QWidget()
+        row = QHBoxLayout(w)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(a)
+        row.addWidget(b, 1)
+        return w
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        b = self.base()
+        self.base_label.setText(self.tr("From the prompt editor: “{0}”, {1}, {2} steps, CFG {3}, seed {4}, "
+                                        "{5}×{6}").format(b.prompt[:60], b.model or self.tr("default model"),
+                                                          b.steps, b.guidance, b.seed, b.width, b.height))
+
+    def spec(self) -> GridSpec:
+        base = self.base().replace(upscale="")  # cells at the model's size: a grid compares, it does not upscale
+        y_axis = str(self.y_combo.currentData() or "")
+        spec = GridSpec(base={k: v for k, v in spec_to_dict(base).items() if k != "kind"},
+                        x=f"{self.x_combo.currentData()}={self.x_edit.text()}",
+                        y=f"{y_axis}={self.y_edit.text()}" if y_axis else "")
+        spec.validate()
+        return spec
+
+    def start(self) -> int | None:
+        try:
+            spec = self.spec()
+            self.job_id = self.pool.submit(spec)
+        except SpecError as exc:
+            self._say(str(exc), error=True)
+            return None
+        axes = spec.axes()
+        x, y = axes[0], (axes[1] if len(axes) > 1 else None)
+        self._labels = [", ".join(filter(None, (x.label(xv), y.label(yv) if y else "")))
+                        for yv in (y.values if y else ("",)) for xv in x.values]
+        self.run_button.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self._say(self.tr("Queued {0} cells…").format(len(spec.cells())))
+        return self.job_id
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        if job_id == self.job_id:
+            self.progress.setRange(0, max(1, total))
+            self.progress.setValue(done)
+            self.progress.setFormat(self.tr("%p% · ETA {0}").format(format_eta(eta)))
+
+    def _on_finished(self, job_id: int, result: Any) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self._end()
+        self.result_info = dict(result.info)
+        grid = str(result.info.get("grid", ""))
+        self.image.setPixmap(QPixmap(grid))
+        rows = [r for r in result.info.get("cells", []) if isinstance(r, dict)]
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            score = r.get("clip_score")
+            label = self._labels[i] if i < len(self._labels) else str(i + 1)
+            cells = (QTableWidgetItem(label), QTableWidgetItem(), QTableWidgetItem(Path(str(r["output"])).name))
+            if isinstance(score, (int, float)):
+                cells[1].setData(Qt.ItemDataRole.DisplayRole, round(float(score), 2))
+            for c, item in enumerate(cells):
+                self.table.setItem(i, c, item)
+        self.table.setSortingEnabled(True)
+        self.table.sortItems(1, Qt.SortOrder.DescendingOrder)
+        self._say(self.tr("Saved {0}").format(grid))
+        if grid:
+            self.show_requested.emit(grid)
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._end()
+            self._say(message, error=True)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if job_id == self.job_id:
+            self.job_id = None
+            self._end()
+            self._say(self.tr("Cancelled."))
+
+    def _end(self) -> None:
+        self.run_button.setEnabled(True)
+        self.progress.hide()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet(theme.css("error", self) if error else "")
+        self.status.setText(text)
