@@ -351,6 +351,7 @@ class MainWindow(QMainWindow):
         if hasattr(pool, "engine_failed"):
             pool.engine_failed.connect(self.status.on_engine_failed)
         pool.engine_status.connect(self.status.on_engine_status)
+        pool.job_progress.connect(self.status.on_job_progress)
         if pool.store.notice:  # the queue database was damaged and replaced: say so once
             self.status.showMessage(pool.store.notice, 60000)
         for widget in self._workspace_widgets.values():

@@ -158,8 +158,8 @@ class JobTableModel(QAbstractTableModel):
     def _progress(self, r: _Row) -> tuple[float, str]:
         rec = r.record
         if rec.state == RUNNING:
-            if r.total <= 0:
-                return -1.0, self.tr("starting…")
+            if r.total <= 0:  # before the first step: the engine is loading the model
+                return -1.0, self.tr("loading model…")
             return r.done / r.total, self.tr("step {0}/{1} · ETA {2}").format(r.done, r.total, format_eta(r.eta))
         if rec.state == QUEUED:
             return 0.0, self.tr("waiting")

@@ -57,6 +57,11 @@ class StudioStatusBar(QStatusBar):
         self.device_label.setText(self.tr("Device: {0}").format(label + device[len(kind):]))
         self.device_label.show()
 
+    def on_job_progress(self, _job_id: int, done: int, total: int, _eta: float) -> None:
+        """A job with no steps yet is loading its model: say so instead of "No model loaded"."""
+        if total <= 0 and done <= 0:
+            self.model_label.setText(self.tr("Loading model…"))
+
     def on_engine_status(self, status: Mapping[str, Any]) -> None:
         """``{"device", "memory_bytes", "loaded": [...]}`` from the pool."""
         if status.get("device"):

@@ -60,6 +60,7 @@ def test_inpaint_keeps_every_pixel_outside_the_mask_and_changes_inside(engine_ct
 def test_img2img_strength_runs_that_part_of_the_steps_and_changes_the_image(engine_ctx, pixel_model, source):
     path, arr, _, _ = source
     out, rec = _edit(engine_ctx, pixel_model, init_image=str(path), strength=0.5)
+    assert rec.steps[0] == (0, 0)  # loading the model is its own phase (the window says "loading model…")
     assert rec.steps[-1] == (2, 2)  # 4 steps × 0.5: SDEdit starts half-way
     assert out.shape == arr.shape and np.abs(out - arr).mean() > 5
     same, _ = _edit(engine_ctx, pixel_model, init_image=str(path), strength=0.0)

@@ -59,6 +59,9 @@ def test_ddpm_loss_goes_down_and_the_folder_is_a_diffusers_ddpm_pipeline(trained
     assert result.outputs[0].endswith("tiny-ddpm")
     assert json.loads((folder / "studio_model.json").read_text())["type"] == "ddpm"
     assert json.loads((folder / "model_index.json").read_text())["_class_name"] == "DDPMPipeline"
+    # Each sample grid is its own progress phase (3 sampling steps), then the training step again.
+    grid = [c for c in rec.progress_calls if c[1] == PARAMS["sample_steps"]]
+    assert grid[:3] == [(1, 3), (2, 3), (3, 3)] and rec.progress_calls[-1] == (32, 32)
     entry = next(e for e in ctx.registry.scan() if e.name == "tiny-ddpm")
     assert (entry.type, entry.status) == ("studio_ddpm", "ok")
 

@@ -87,3 +87,57 @@ def test_queue_view_moves_and_explains_failures(qtbot, pool):
     box = view.show_details(b)
     assert box.text() == "The model is broken." and box.detailedText().startswith("Traceback")
     box.close()
+
+
+def test_loading_phase_reads_loading_model_in_the_queue_and_status_bar(qtbot):
+    from studio.core.queue_store import JobRecord
+    from studio.ui.queue_view import JobTableModel
+    from studio.ui.status_bar import StudioStatusBar
+
+    model = JobTableModel()
+    model.set_records([JobRecord(id=1, position=1, kind="image", title="a", spec_json="{}", state="running",
+                                 created=0.0)])
+    model.set_progress(1, 0, 0, -1.0)
+    assert model.progress_text(0) == "loading model…"
+    model.set_progress(1, 1, 8, 3.0)
+    assert model.progress_text(0).startswith("step 1/8")
+    bar = StudioStatusBar()
+    qtbot.addWidget(bar)
+    bar.on_job_progress(1, 0, 0, -1.0)
+    assert bar.model_label.text() == "Loading model…"
+    bar.on_engine_status({"loaded": ["/m/studio-fashion"]})
+    assert bar.model_label.text() == "Loaded: studio-fashion"
+
+
+def test_quitting_asks_only_while_a_training_runs(qtbot, paths, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from studio.core.queue_store import JobRecord
+    from studio.ui.main_window import MainWindow
+
+    w = MainWindow(paths, Settings())
+    qtbot.addWidget(w)
+    asked: list[str] = []
+
+    class FakePool:  # only what confirm_quit reads: which jobs run, and their records
+        def __init__(self, kind):
+            self.kind = kind
+
+        def running_jobs(self):
+            return [7]
+
+        def job(self, job_id):
+            return JobRecord(id=7, position=1, kind=self.kind, title="Train gan → faces", spec_json="{}",
+                             state="running", created=0.0, progress_done=40, progress_total=500)
+
+    def answer(box):
+        asked.append(box.text())
+        return next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole).click()
+
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: answer(box))
+    w.pool = FakePool("image")
+    assert w.confirm_quit() is True and asked == []  # an image job just stops; nothing to ask
+    w.pool = FakePool("train")
+    assert w.confirm_quit() is False  # Cancel keeps the studio open
+    assert "Train gan → faces" in asked[0] and "step 40 of 500" in asked[0] and "Resume" in asked[0]
+    w.pool = None

@@ -162,7 +162,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     if spec.strength == 0:
         result = image.copy()  # nothing to denoise: the input, bit for bit (no VAE round trip)
     else:
-        reporter.progress(0, max(1, int(spec.steps * spec.strength)), "loading model")
+        reporter.progress(0, 0, "loading model")  # its own phase: the window says "loading model…"
         pipe, facts = load_pipeline(ctx, entry)
         if cancel.cancelled:
             return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})

@@ -109,7 +109,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         spec = spec.replace(upscale=canonical_name(spec.upscale))  # "animevideov3-x4" → its full name
     if cancel.cancelled:
         return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
-    reporter.progress(0, spec.steps, "loading model")
+    reporter.progress(0, 0, "loading model")  # its own phase (no steps yet): the window says "loading model…"
     pipe, facts = load_pipeline(ctx, entry)
     if cancel.cancelled:
         return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
