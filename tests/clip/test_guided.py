@@ -11,6 +11,7 @@ from studio.core.pngmeta import read_png_parameters, read_png_score, read_png_te
 from studio.core.progress import CancelToken
 from studio.core.specs import GuidedSpec, spec_from_json
 from studio.engines.dispatch import run_spec
+from tests.clip.conftest import save_tiny_clip
 from tests.diffusion.conftest import RecordingReporter
 
 
@@ -30,14 +31,21 @@ def save_tiny_gan(folder, seed: int = 0):
 
 
 @pytest.fixture()
-def models(paths, shape_clip):
+def models(paths):
+    save_tiny_gan(paths.models / "tiny-gan")
+    save_tiny_clip(paths.models / "tiny-clip")  # random weights: enough to run the job
+    return paths
+
+
+@pytest.fixture()
+def trained_models(paths, shape_clip):
     save_tiny_gan(paths.models / "tiny-gan")
     shutil.copytree(shape_clip[0], paths.models / "tiny-clip")  # a trained CLIP: red/blue squares and discs
     return paths
 
 
 @pytest.mark.slow  # trains the shared tiny CLIP first (~25 s of CPU)
-def test_guidance_raises_the_clip_score_of_a_fixed_seed(ctx, models):
+def test_guidance_raises_the_clip_score_of_a_fixed_seed(ctx, trained_models):
     rec = RecordingReporter()
     spec = GuidedSpec(prompt="a red square", model="tiny-gan", clip="tiny-clip", seed=3, steps=30, scale=2)
     result = run_spec(spec, rec, CancelToken(), ctx)
@@ -50,7 +58,7 @@ def test_guidance_raises_the_clip_score_of_a_fixed_seed(ctx, models):
     assert spec_from_json(read_png_text(png)["aigc_studio"]) == spec  # the parameters to redo it
     again = run_spec(spec, RecordingReporter(previews=False), CancelToken(), ctx)
     assert again.info["clip_score"] == pytest.approx(final, abs=0.01)  # same seed, same result
-    gallery = GalleryStore.open(models)
+    gallery = GalleryStore.open(trained_models)
     gallery.add(spec, result)
     assert gallery.search("score > 0", kind="guided")[0].score == pytest.approx(final)
 
@@ -71,3 +79,15 @@ def test_bad_choices_are_clear(ctx, models, tiny_sd_dir):
     with pytest.raises(ModelError, match="not a CLIP"):
         run_spec(GuidedSpec(prompt="a cat", model="tiny-gan", clip="tiny-gan"), RecordingReporter(), CancelToken(),
                  ctx)
+
+
+def test_a_diffusers_vae_latent_is_guided_too(ctx, paths):
+    from tests.fixtures.tiny_models import _tiny_vae
+
+    _tiny_vae().save_pretrained(str(paths.models / "tiny-vae"), safe_serialization=True)
+    save_tiny_clip(paths.models / "rand-clip")
+    rec = RecordingReporter()
+    spec = GuidedSpec(prompt="a blue disc", model="tiny-vae", clip="rand-clip", seed=1, steps=3, size=32, scale=1)
+    result = run_spec(spec, rec, CancelToken(), ctx)
+    assert len(rec.previews) == 3 and rec.previews[-1].size == (32, 32)
+    assert read_png_score(result.outputs[0]).clip == "rand-clip"
