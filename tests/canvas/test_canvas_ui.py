@@ -167,3 +167,36 @@ def test_paste_eraser_invert_and_pan_while_painting(studio, qtbot, tmp_path):
     assert np.array_equal(_alpha(editor), before_mask)
     editor.tools.undo_button.click()
     assert _alpha(editor)[5, 5] == 255  # invert undone
+
+
+@pytest.mark.slow  # loads the real Studio Fashion (~10 s on an idle 2-core CPU)
+def test_inpaint_in_the_window_with_the_studios_own_pixel_model(studio, qtbot, tmp_path, paths):
+    """The Inpaint button with the built-in Studio Fashion: enabled, queued, outside the mask unchanged."""
+    from studio.core.registry import ModelRegistry
+    from studio.core.settings import Settings
+
+    editor, prompt = studio.canvas_editor, studio.prompt_editor
+    studio.scanner.wait()
+    prompt.set_models(ModelRegistry(paths, Settings()).scan())  # what the window's model scan lists
+    prompt.set_model("studio-fashion")
+    assert editor.tools.inpaint_button.isEnabled() and editor.tools.img2img_button.isEnabled()
+    src = tmp_path / "shirt.png"
+    original = (np.random.default_rng(2).random((64, 64, 3)) * 255).astype(np.uint8)
+    Image.fromarray(original).save(src)
+    assert editor.open_file(str(src))
+    prompt.prompt_edit.setPlainText("a blue dress")
+    prompt.steps_spin.setValue(3)
+    editor.tools.brush_button.setChecked(True)
+    editor.tools.size_slider.setValue(20)
+    editor.tools.hardness_slider.setValue(100)
+    _drag(qtbot, editor, [(20, 32), (44, 32)])
+    alpha = _alpha(editor)
+    editor.tools.strength_slider.setValue(100)
+    editor.tools.blur_spin.setValue(0)
+    editor.tools.inpaint_button.click()
+    qtbot.waitUntil(lambda: len(editor.doc.versions) == 2, timeout=120_000)
+    result = _rgb(editor.doc.current.image)
+    outside = alpha == 0
+    assert outside.any() and (~outside).any()
+    assert np.array_equal(result[outside], original[outside])
+    assert np.abs(result[~outside] - original[~outside]).mean() > 5
