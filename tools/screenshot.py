@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--window-size", default="1400x900")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the generation")
     ap.add_argument("--root", action="store_true", help="grab the whole X screen with `import`")
+    ap.add_argument("--guided", metavar="PROMPT", help="run CLIP-guided generation with this prompt in the Guided "
+                                                       "workspace first (--model picks the GAN/VAE)")
     ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
     ap.add_argument("--open", choices=("settings", "models"),
@@ -150,6 +152,18 @@ def _shoot(args: argparse.Namespace) -> int:
         pump(args.timeout, lambda: len(ended) >= max(1, queued))
         status = ", ".join(ended) or "timed out"
         window.history.wait_for_thumbnails()
+    if args.guided:
+        guided = window.workspace("guided")
+        window.show_workspace("guided")
+        if args.model:
+            guided.model_combo.setCurrentIndex(max(0, guided.model_combo.findData(args.model)))
+        guided.prompt_edit.setText(args.guided)
+        guided.seed_box.set_seed(args.seed)
+        if args.steps:
+            guided.steps_box.setValue(args.steps)
+        guided.generate()
+        pump(args.timeout, lambda: guided.job_id is None)
+        status = "done" if guided.outputs else "failed: " + guided.message.text()
     if args.chat:
         text = window.workspace("text")
         window.show_workspace("text")

@@ -58,3 +58,12 @@ def test_a_named_clip_that_cannot_be_used_fails_before_generating(tiny_sd_dir, e
         run(_spec(tiny_sd_dir, clip="half-clip"), NullReporter(), CancelToken(), engine_ctx)
     with pytest.raises(ModelError, match="No model named 'nope'"):
         run(_spec(tiny_sd_dir, clip="nope"), NullReporter(), CancelToken(), engine_ctx)
+
+
+def test_the_settings_clip_scores_every_image(tiny_sd_dir, engine_ctx, paths):
+    save_tiny_clip(paths.models / "tiny-clip")
+    engine_ctx.settings = engine_ctx.settings.replace(score_clip="tiny-clip")
+    result = run(_spec(tiny_sd_dir), NullReporter(), CancelToken(), engine_ctx)
+    assert result.info["clip"] == "tiny-clip" and read_png_score(result.outputs[0]) is not None
+    engine_ctx.settings = engine_ctx.settings.replace(score_clip="gone-clip")  # missing: no score, no failure
+    assert "clip_score" not in run(_spec(tiny_sd_dir), NullReporter(), CancelToken(), engine_ctx).info

@@ -5,6 +5,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QListWidget, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.registry import hf_hub_cache
+from studio.core.specs import NO_CLIP
 from studio.ui.settings.folder_edit import FolderEdit
 from studio.ui.settings.page import SettingsContext, SettingsPage
 from studio.ui.settings.pickers import ChoiceCombo
@@ -81,6 +82,14 @@ class ModelsPage(SettingsPage):
             combo.setObjectName(name)
             setattr(self, name, combo)
             self.bind(name, label, combo, combo.value, combo.set_value, combo.currentIndexChanged)
+        clips = [(self.tr("Only models with a paired CLIP (Studio Fashion → Studio CLIP)"), ""),
+                 (self.tr("None: never score"), NO_CLIP)]
+        clips += [(m.title, m.name) for m in context.models if m.type == "clip" and m.usable]
+        self.score_clip = ChoiceCombo(clips)
+        self.score_clip.setObjectName("score_clip")
+        self.bind("score_clip", self.tr("CLIP for scores"), self.score_clip, self.score_clip.value,
+                  self.score_clip.set_value, self.score_clip.currentIndexChanged,
+                  self.tr("Scores every generated image against its prompt (shown in the history)."))
 
     def page_title(self) -> str:
         return self.tr("Models")
