@@ -16,6 +16,7 @@ Goal: 0 tracebacks, 0 files changed outside, 0 deleted.
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import json
 import os
@@ -38,7 +39,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CASE_TIMEOUT_S = 240
-_EXISTING_VICTIMS = {p for p in ("/tmp/bad-inputs-victim", "/tmp/abs", "/tmp/x") if os.path.exists(p)}
+_EXISTING_VICTIMS = {p for p in ("/tmp/bad-inputs-victim", "/tmp/abs", "/tmp/x", *glob.glob("/dev/null?*"))
+                     if os.path.exists(p)}
 # Files the studio itself rewrites as it runs (not the user's): never counted as deleted.
 VOLATILE = ("-wal", "-shm", ".log", "hashes.sqlite3", ".lock")
 
@@ -305,10 +307,30 @@ def cases(pngs_dir: str = "outside/pngs") -> list[Case]:
                         ("prompt with NUL", ["--prompt", "a\x01b" * 3])]:
         add("image", name, img + extra)
     add("image", "--out /dev/null", img + ["--out", "/dev/null"])
+    add("image", "batch --out /dev/null", img + ["--batch", "2", "--out", "/dev/null"])
+    add("image", "upscale --out /dev/null", ["upscale", "outside/photos/cat.png", "--out", "/dev/null"])
     add("image", "--out a FIFO", img + ["--out", "outside/fifo.png"], setup=_fifo)
     add("image", "--out inside a file", img + ["--out", "outside/file-not-folder/x.png"])
     add("image", "--out /proc", img + ["--out", "/proc/x.png"])
     add("image", "--out over the user's notes", img + ["--out", "outside/notes.txt"], outputs=("outside/notes.txt",))
+
+    for name, extra in [("faces count 0", ["--count", "0"]), ("faces scale nan", ["--scale", "nan"]),
+                        ("faces seed -1", ["--seed", "-1"]), ("faces frames 10^6", ["--walk-to", "2", "--frames",
+                                                                                    "1000000"]),
+                        ("faces --out /dev/null", ["--out", "/dev/null"])]:
+        add("image", name, ["generate", "faces", *extra])
+    add("image", "grid axis garbage", ["generate", "grid", "--x", "nonsense"])
+    add("image", "grid steps nan", ["generate", "grid", "--x", "steps=1,nan", "--width", "64", "--height", "64"])
+    add("image", "guided lr nan", ["generate", "guided", "--prompt", "x", "--model", "faces", "--lr", "nan"])
+    add("image", "vae not a vae", ["generate", "vae", "outside/photos/cat.png", "--model", "no-such-vae"])
+    add("image", "vae image is text", ["generate", "vae", "outside/notes.txt", "--model", "faces"])
+    add("image", "dataset --out ../x", ["generate", "dataset", "--model", "faces", "--out", "../../outside/x"])
+    add("image", "dataset --out /abs", ["generate", "dataset", "--model", "faces", "--out", "/tmp/bad-inputs-victim"])
+    add("image", "dataset count -1", ["generate", "dataset", "--model", "faces", "--out", "d", "--count", "-1"])
+    add("image", "upscale a text file", ["upscale", "outside/notes.txt"])
+    add("image", "upscale tile 0", ["upscale", "outside/photos/cat.png", "--tile", "0"])
+    add("image", "upscale --out a FIFO", ["upscale", "outside/photos/cat.png", "--out", "outside/fifo.png"],
+        setup=_fifo)
 
     # -- text -------------------------------------------------------------------------------------
     txt = ["generate", "text", "--prompt", "hello", "--max-new-tokens", "2"]
@@ -450,6 +472,7 @@ def run_case(case: Case, base: Path, hub_url: str) -> Outcome:
     now = os.stat("/dev/null")
     if not stat.S_ISCHR(now.st_mode) or now.st_rdev != devnull.st_rdev:
         outcome.changed.append("/dev/null")
+    outcome.changed += [p for p in glob.glob("/dev/null?*") if p not in _EXISTING_VICTIMS]  # /dev/null.png
     for victim in ("/tmp/bad-inputs-victim", "/tmp/abs", "/tmp/x"):
         if os.path.exists(victim) and victim not in _EXISTING_VICTIMS:
             outcome.changed.append(victim)

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 from studio.core.builtin_models import FACES_NAME
+from studio.core.errors import SpecError
+from studio.core.i18n import _
 from studio.core.specs import MAX_SEED, GanSpec, random_seed
 
 
@@ -40,9 +42,11 @@ def _copy_to(out: str, produced: Path) -> Path:
 
 def _check_out(out: str, walk: bool) -> None:
     """Refuse an --out the images cannot go to (a device, a missing folder, /proc...) before any work."""
-    from studio.core.atomic import check_output_file, check_output_folder
+    from studio.core.atomic import check_output_file, check_output_folder, refuse_non_regular
 
     target = Path(out).expanduser()
+    if not target.is_dir():  # a folder is fine; a device or FIFO is refused, not written beside
+        refuse_non_regular(target)  # --out /dev/null: refused, not turned into /dev/null.png beside it
     if target.is_dir() or out.endswith(("/", "\\")):
         check_output_folder(target)
         return
@@ -55,7 +59,7 @@ def main(args: argparse.Namespace) -> int:
 
     seed = random_seed() if args.seed is None else args.seed
     if not 1 <= args.count <= 1024:
-        raise ValueError(f"--count must be between 1 and 1024 (got {args.count}).")
+        raise SpecError(_("--count must be between 1 and 1024 (got {count}).").format(count=args.count))
     seeds = (seed,) if args.walk_to is not None else tuple((seed + i) % (MAX_SEED + 1) for i in range(args.count))
     spec = GanSpec(model=args.model, seeds=seeds, columns=args.columns, walk_to_seed=args.walk_to,
                    frames=args.frames, scale=args.scale)

@@ -6,7 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from studio.core.atomic import atomic_open, check_output_file, check_output_folder
+from studio.core.atomic import atomic_open, check_output_file, check_output_folder, refuse_non_regular
 from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning
 from studio.core.i18n import _
@@ -191,6 +191,8 @@ def _out_target(out: str, produced: Path, index: int, batch: int) -> Path:
 def _check_out(out: str, batch: int) -> None:
     """Refuse an --out the PNGs cannot go to (a device, a missing folder, /proc...) before any work."""
     target = Path(out).expanduser()
+    if not target.is_dir():  # a folder is fine; a device or FIFO is refused, not written beside
+        refuse_non_regular(target)  # a batch must not become /dev/null-1.png, /dev/null-2.png beside a device
     if target.is_dir() or out.endswith(("/", "\\")):
         check_output_folder(target)
         return

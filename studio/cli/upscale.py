@@ -6,7 +6,7 @@ import io
 import sys
 from pathlib import Path
 
-from studio.core.atomic import atomic_write_bytes, check_output_file, check_output_folder
+from studio.core.atomic import atomic_write_bytes, check_output_file, check_output_folder, refuse_non_regular
 from studio.core.builtin_models import CPU_UPSCALER, DEFAULT_UPSCALER, UPSCALERS
 from studio.core.specs import UpscaleSpec
 
@@ -34,6 +34,8 @@ def _target(out: str, produced: Path, several: bool) -> Path:
 def _check_out(out: str, several: bool) -> None:
     """Refuse an --out the results cannot go to (a device, a missing folder, /proc...) before any work."""
     target = Path(out).expanduser()
+    if not target.is_dir():  # a folder is fine; a device or FIFO is refused, not written beside
+        refuse_non_regular(target)  # --out /dev/null: refused, not turned into /dev/null.png beside it
     if several or target.is_dir() or out.endswith(("/", "\\")):
         check_output_folder(target, create=True)
         return
