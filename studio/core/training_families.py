@@ -84,8 +84,12 @@ COMMON_PARAMS: dict[str, str] = {
     "out_dir": "write the trained model to this folder instead of the models folder",
     "flip": "also train on mirrored images",
     "image_channels": "1 (grey) or 3 (colour): convert the dataset's images",
+    "fid_every": "every N steps, FID and KID (CLIP features) of the samples against the training data, "
+                 "plotted beside the loss (0: never)",
+    "fid_samples": "training images FID/KID compare with (default 256)",
+    "fid_clip": "the CLIP whose features FID/KID use (default: the first installed)",
 }
-IMAGE_ONLY = ("flip", "image_channels")
+IMAGE_ONLY = ("flip", "image_channels", "fid_every", "fid_samples", "fid_clip")
 
 FAMILIES: tuple[Family, ...] = (
     Family("gan", "GAN (DCGAN or fully connected)",

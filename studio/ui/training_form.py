@@ -124,11 +124,17 @@ class TrainingForm(QWidget):
         self.ckpt_spin = self._int(0, 1_000_000, self.tr("Save a checkpoint every N steps (0: only at the end "
                                                          "or on cancel); Resume continues from it"))
         self.log_spin = self._int(1, 100_000, self.tr("Average the losses over N steps for each point of the plot"))
+        self.fid_spin = self._int(0, 1_000_000, self.tr("Every N steps, measure FID and KID (CLIP features) of the "
+                                                        "samples against the training data and plot them beside "
+                                                        "the loss (0: never; needs a CLIP model)"))
+        self.fid_spin.setObjectName("fid_every")
         for label, w in ((self.tr("Steps"), self.steps_spin), (self.tr("Batch size"), self.batch_spin),
                          (self.tr("Learning rate"), self.lr_spin), (self.tr("Resolution"), self.size_combo),
                          (self.tr("Seed"), self.seed_spin), (self.tr("Samples every"), self.sample_spin),
-                         (self.tr("Checkpoint every"), self.ckpt_spin), (self.tr("Plot every"), self.log_spin)):
+                         (self.tr("Checkpoint every"), self.ckpt_spin), (self.tr("Plot every"), self.log_spin),
+                         (self.tr("FID/KID every"), self.fid_spin)):
             hform.addRow(label, w)
+        self.fid_label = hform.labelForField(self.fid_spin)
         self.size_label = hform.labelForField(self.size_combo)
         layout.addWidget(hyper)
 
@@ -188,6 +194,8 @@ class TrainingForm(QWidget):
         if self.size_label is not None:
             self.size_label.setVisible(bool(f.sizes))
         self.flip_check.setVisible(not f.text_data)
+        self.fid_spin.setVisible(not f.text_data)
+        self.fid_label.setVisible(not f.text_data)
         self.base_label.setVisible(bool(f.needs_base))
         self.base_combo.setVisible(bool(f.needs_base))
         self._fill_datasets(f)
@@ -325,6 +333,8 @@ class TrainingForm(QWidget):
         """Family options + log interval + flips + the advanced JSON (which wins)."""
         f = self.family()
         params: dict[str, Any] = {"log_every": self.log_spin.value()}
+        if self.fid_spin.value() and not f.text_data:
+            params["fid_every"] = self.fid_spin.value()
         if self.flip_check.isChecked() and not f.text_data:
             params["flip"] = True
         for key, w in self._extra_widgets.items():
@@ -389,6 +399,7 @@ class TrainingForm(QWidget):
         params = dict(spec.params or {})
         self.log_spin.setValue(int(params.pop("log_every", self.log_spin.value())))
         self.flip_check.setChecked(bool(params.pop("flip", False)))
+        self.fid_spin.setValue(int(params.pop("fid_every", 0) or 0))
         for key, w in self._extra_widgets.items():
             if key in params:
                 value = params.pop(key)

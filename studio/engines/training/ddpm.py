@@ -107,6 +107,9 @@ class DdpmTrainer(Trainer):
             self.ema.train(was)
         return out.float().cpu() * 2 - 1
 
+    def quality_samples(self) -> torch.Tensor:
+        return self.sample_tensor()
+
     def sample(self):
         from studio.engines.training.images import to_grid
 

@@ -93,6 +93,9 @@ class GanTrainer(Trainer):
         """The images for the fixed seeds, as the GAN engine will generate them from the saved model."""
         return self.calibrated_generator()(self.fixed_z.to(self.device)).float().cpu()
 
+    def quality_samples(self) -> torch.Tensor:
+        return self.sample_tensor()
+
     def sample(self):
         from studio.engines.training.images import to_grid
 

@@ -169,10 +169,17 @@ class Text2ImgTrainer(Trainer):
                                    text_encoder=self.ema_text if ema else self.text_encoder,
                                    tokenizer=self.tokenizer, scheduler=sched)
 
-    @torch.no_grad()
     def sample(self):
         from studio.engines.training.images import to_grid
 
+        return to_grid(self.sample_tensor(), nrow=8, scale=2)
+
+    def quality_samples(self) -> torch.Tensor:
+        return self.sample_tensor()
+
+    @torch.no_grad()
+    def sample_tensor(self) -> torch.Tensor:
+        """The fixed-noise sample of each prompt, in [-1, 1] (what the grid shows)."""
         pipe = self.pipeline()
         pipe.set_progress_bar_config(disable=True)
         g = torch.Generator(device="cpu").manual_seed(self.spec.seed)  # fixed noise: progress stays comparable
@@ -180,7 +187,7 @@ class Text2ImgTrainer(Trainer):
         steps = int(self.p("sample_steps"))
         out = pipe(self.prompts, num_inference_steps=steps, guidance_scale=float(self.p("guidance")),
                    latents=noise, output_type="pt", callback_on_step_end=self.sample_callback(steps)).images
-        return to_grid(out, nrow=8, scale=2)
+        return out.float().cpu()  # StudioPixelPipeline's "pt" output is already in [-1, 1]
 
     def save_artifact(self, folder: Path) -> None:
         dtype = getattr(torch, str(self.p("save_dtype")))

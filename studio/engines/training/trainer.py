@@ -84,6 +84,10 @@ class Trainer:
         """A PIL grid from fixed noise/prompts (for the live preview); None when not supported."""
         return None
 
+    def quality_samples(self) -> torch.Tensor | None:
+        """Images in [-1, 1] (N, C, H, W) that FID/KID measure (``fid_every``); None: not for this family."""
+        return None
+
     def save_artifact(self, folder: Path) -> None:
         """Write the finished model into ``folder`` (empty, will be renamed into place)."""
         raise NotImplementedError
@@ -182,6 +186,9 @@ class Trainer:
         count = 0
         t0, s0 = time.perf_counter(), self.step
         rate = 0.0
+        from studio.engines.training.quality import QualityProbe
+
+        quality = QualityProbe(self)
         while self.step < total:
             if self.cancel.cancelled:
                 path = self.save_checkpoint()
@@ -200,6 +207,11 @@ class Trainer:
                 values["steps_per_s"] = rate
                 self.reporter.metrics(self.step, values)
                 sums, count = {}, 0
+            if quality.due(self.step, total):
+                measured = quality.measure()
+                if measured:
+                    self.reporter.metrics(self.step, measured)
+                self.reporter.progress(self.step, total, f"{rate:.2f} steps/s")
             every = self.spec.sample_every
             if every and (self.step % every == 0 or self.step == total):
                 self._samples(f"{rate:.2f} steps/s")

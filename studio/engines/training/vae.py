@@ -90,6 +90,9 @@ class VaeTrainer(Trainer):
         mu, _ = vae.encoder(self.fixed_x.to(self.device))
         return prior, self.fixed_x.float().cpu(), vae.decoder(mu).float().cpu()
 
+    def quality_samples(self) -> torch.Tensor:
+        return self.sample_tensors()[0]  # prior samples: what the saved VAE generates
+
     def sample(self):
         from studio.engines.training.images import to_grid
 
