@@ -115,3 +115,19 @@ def test_huge_models_folder_scan_is_bounded_and_reports_progress(tmp_path):
     entries = scan_folder(big, "extra", budget)
     assert budget.items <= 201 and seen and max(seen) <= 200
     assert "scan stopped after 200 items" in entries[-1].reason
+
+
+def test_home_on_a_read_only_file_system_is_one_line(tmp_path):
+    from tests.hostile.conftest import run_cli
+
+    mount = tmp_path / "read-only"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("mounting a read-only tmpfs needs root")
+    try:
+        r = run_cli(mount / "home", "queue", "list")
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "cannot be created" in r.stderr and "Read-only file system" in r.stderr
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
