@@ -1,4 +1,4 @@
-"""Small real engines for testing the queue mechanics (registered in dispatch.ENGINES by tests).
+"""Small real engines for testing the queue mechanics (routed to by tests/jobs/conftest.py::use_engines).
 
 They follow the engine contract (``run(spec, reporter, cancel, ctx) -> JobResult``): report
 progress, honour cancelling, write real PNG files atomically. Behaviour is chosen by the
