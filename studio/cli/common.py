@@ -85,11 +85,30 @@ def engine_context() -> "EngineContext":
     return EngineContext.create(paths, load_settings(paths.settings_file))
 
 
+def check_flagged(spec: Spec, ctx: "EngineContext", allow_flagged: bool) -> None:
+    """The content filter's "warn" mode on the command line: a flagged job runs only with
+    ``--allow-flagged`` (the warning goes to stderr); without it, ContentFlagged (exit status 1).
+    ("block" is enforced where every job runs, in ``run_spec``.)"""
+    from studio.core.content_filter import ContentFlagged, flagged_message, screen
+
+    if ctx.settings.content_filter != "warn":
+        return
+    hit = screen(spec, "warn", ctx.paths)
+    if hit is None:
+        return
+    if not allow_flagged:
+        raise ContentFlagged(_("{warning} Not run: add --allow-flagged to run it anyway.").format(
+            warning=flagged_message(hit)))
+    print(_("warning: {warning} Running it anyway (--allow-flagged).").format(warning=flagged_message(hit)),
+          file=sys.stderr, flush=True)
+
+
 def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: ConsoleReporter | None = None,
-                   record: bool = True) -> JobResult:
+                   record: bool = True, allow_flagged: bool = False) -> JobResult:
     """Run one spec with a console progress bar; Ctrl+C cancels cooperatively.
 
     With ``record`` the result is added to the studio's history (as a GUI job's would be).
+    ``allow_flagged``: run it even when the content filter (in "warn" mode) flags it.
     """
     from studio.engines.dispatch import run_spec
 
@@ -104,6 +123,7 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: Con
 
     signal.signal(signal.SIGINT, on_sigint)
     ctx = ctx or engine_context()
+    check_flagged(spec, ctx, allow_flagged)
     try:
         result = run_spec(spec, reporter or ConsoleReporter(), cancel, ctx)
     finally:

@@ -36,7 +36,7 @@ def run_grid(args: argparse.Namespace) -> int:
     base = _base_spec(args, random_seed() if args.seed is None else args.seed).replace(clip=args.clip.strip())
     spec = GridSpec(base={k: v for k, v in spec_to_dict(base).items() if k != "kind"}, x=args.x, y=args.y)
     spec.validate()
-    result = run_in_process(spec)
+    result = run_in_process(spec, allow_flagged=args.allow_flagged)
     if result.cancelled:
         print("cancelled", file=sys.stderr)
         return 130

@@ -38,7 +38,7 @@ def main(args: argparse.Namespace) -> int:
     spec.validate()  # bad values fail here, before torch is imported
     if args.out:
         _check_out(args.out, False)
-    result = run_in_process(spec)
+    result = run_in_process(spec, allow_flagged=args.allow_flagged)
     if result.cancelled:
         print("cancelled", file=sys.stderr)
         return 130

@@ -138,8 +138,9 @@ def _expand(prompt: str, ctx, seed: int) -> str:
     from studio.core.prompt_expansion import clean_expansion, expansion_spec
 
     print(_("Expanding the prompt with the default text model…"), file=sys.stderr, flush=True)
+    # The user's prompt passed check_flagged already (cmd_image checks it before expanding).
     result = run_in_process(expansion_spec(prompt, seed=seed), ctx, reporter=ConsoleReporter(text_stream=sys.stderr),
-                            record=False)
+                            record=False, allow_flagged=True)
     expanded = clean_expansion(result.text) or " ".join(prompt.split())
     print("\n" + _("prompt: {prompt}").format(prompt=expanded), file=sys.stderr, flush=True)
     return expanded
@@ -206,7 +207,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from studio.cli.common import engine_context, run_in_process
+    from studio.cli.common import check_flagged, engine_context, run_in_process
 
     if not 1 <= args.batch <= 1000:
         raise ValueError(f"--batch must be between 1 and 1000 (got {args.batch}).")
@@ -243,10 +244,11 @@ def main(args: argparse.Namespace) -> int:
     if args.expand:
         base = base.replace(prompt=_expand(base.prompt, ctx, seed))
         base.validate()
+    check_flagged(base, ctx, args.allow_flagged)  # before any expansion or model load
     _warn_outside_vocabulary(ctx, base)
     for i in range(args.batch):
         spec = base.replace(seed=(seed + i) % (MAX_SEED + 1))
-        result = run_in_process(spec, ctx)
+        result = run_in_process(spec, ctx, allow_flagged=args.allow_flagged)
         if result.cancelled:
             print("cancelled", file=sys.stderr)
             return 130

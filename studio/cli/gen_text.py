@@ -65,7 +65,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     spec = spec_from_args(args)
     spec.validate()
-    result = run_in_process(spec, reporter=TextConsoleReporter())
+    result = run_in_process(spec, reporter=TextConsoleReporter(), allow_flagged=args.allow_flagged)
     print(file=sys.stdout, flush=True)  # the streamed text has no final newline
     info = result.info
     if result.cancelled:

@@ -13,3 +13,6 @@ def register(sub) -> None:
         except ModuleNotFoundError as exc:
             if exc.name != f"studio.cli.{name}":
                 raise
+    for command in kinds.choices.values():
+        command.add_argument("--allow-flagged", action="store_true",
+                             help="run even when the content filter (policy warn) flags the prompt")

@@ -108,5 +108,10 @@ class StudioPaths:
         return self._dir() / "settings.json"
 
     @property
+    def content_filter_dir(self) -> Path:
+        """The user's editable sensitive-word lists (copied from ``resources/content_filter`` on first use)."""
+        return self._dir("content_filter")
+
+    @property
     def log_file(self) -> Path:
         return self.logs / "studio.log"

@@ -52,6 +52,9 @@ class Settings:
     """One lane for everything (small GPUs); else training runs in a lane of its own beside the others."""
     cancel_grace_s: float = 5.0
     """Seconds a cancelled job may take to stop by itself before its engine process is ended."""
+    content_filter: str = "off"
+    """Sensitive-word filter of prompts, chat messages and generated text: "off", "warn" (ask, then go
+    ahead once) or "block" (the job ends naming the rule's category)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -63,6 +66,7 @@ class Settings:
 
 
 THEMES = ("system", "light", "dark")
+CONTENT_FILTER_POLICIES = ("off", "warn", "block")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_MEMORY_BUDGET_GB = 4096.0
 MAX_CANCEL_GRACE_S = 600.0
@@ -112,6 +116,8 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 64:
             return _("Expected a whole number from {low} to 64.").format(low=low)
         return None
+    if name == "content_filter":
+        return None if value in CONTENT_FILTER_POLICIES else _("Use off, warn or block.")
     if name == "theme":
         return None if value in THEMES else _("Use system, light or dark.")
     if name in ("output_dir", "hf_cache_dir"):

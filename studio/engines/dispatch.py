@@ -41,7 +41,10 @@ def engine_for(kind: str) -> EngineFn:
 
 
 def run_spec(spec: Spec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
-    """Validate ``spec`` and run it on its engine."""
+    """Validate ``spec`` and run it on its engine, under the content filter (the one place every job
+    passes, from the window's engine host and the CLI alike)."""
+    from studio.engines.content_guard import run_guarded
+
     for warning in spec.validate():
         reporter.log(warning)
-    return engine_for(spec.kind)(spec, reporter, cancel, ctx)
+    return run_guarded(spec, reporter, cancel, ctx, engine_for(spec.kind))

@@ -10,11 +10,14 @@ store has been written, so a slot that calls :meth:`JobPool.job` sees the new st
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from studio.core.content_filter import ContentFlagged, flagged_message, screen
 from studio.core.gallery import GalleryStore
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.queue_store import QUEUED, RESUMABLE_LEFTOVERS, RUNNING, JobRecord, QueueStore
 from studio.core.settings import Settings
@@ -63,6 +66,9 @@ class JobPool(QObject):
         self._paused = self._store.paused()  # a paused queue stays paused across restarts
         self._device = ""
         self._started = False
+        self.confirm_flagged: Callable[[str], bool] = lambda message: False
+        """Asked (with the filter's warning) before a job flagged in "warn" mode is queued; the window
+        sets a Yes/No question. False refuses the job (ContentFlagged)."""
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -134,8 +140,16 @@ class JobPool(QObject):
     # -- the queue -----------------------------------------------------------------------------
 
     def submit(self, spec: Spec) -> int:
-        """Validate ``spec`` (SpecError with a user message if invalid), queue it, return its id."""
+        """Validate ``spec`` (SpecError with a user message if invalid), queue it, return its id.
+
+        In the content filter's "warn" mode a flagged job is queued only if :attr:`confirm_flagged`
+        says yes (ContentFlagged otherwise); "block" is enforced where every job runs (``run_spec``).
+        """
         spec.validate()
+        if self.settings.content_filter == "warn":
+            hit = screen(spec, "warn", self.paths)
+            if hit is not None and not self.confirm_flagged(flagged_message(hit)):
+                raise ContentFlagged(_("Not queued: {reason}").format(reason=flagged_message(hit)))
         job_id = self._store.add(spec)
         self.job_added.emit(job_id)
         for old in self._store.superseded_by(spec):  # a resumed training replaces its interrupted row

@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
     def attach_pool(self, pool: Any) -> None:
         """Connect a running JobPool: queue, history, canvas previews, status bar."""
         self.pool = pool
+        pool.confirm_flagged = self._confirm_flagged
         self.queue_view.bind(pool)
         self.history.bind(pool.gallery)
         pool.job_preview.connect(self._on_preview)
@@ -376,6 +377,14 @@ class MainWindow(QMainWindow):
             self.status.showMessage(self.tr("Queued {0} job(s)").format(len(ids)), 3000)
             self.batch_grid.add(ids)
         return ids
+
+    def _confirm_flagged(self, warning: str) -> bool:
+        """The content filter's "warn" mode: the user may go ahead once (any workspace's submit asks here)."""
+        self.status.showMessage(warning, 15000)
+        answer = QMessageBox.question(self, self.tr("Content filter"),
+                                      self.tr("{0}\n\nRun this job anyway?").format(warning),
+                                      defaultButton=QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _confirm_long_jobs(self, specs: list) -> bool:
         """Ask before queueing a job estimated to run very long on this device (e.g. 2048² on a CPU)."""

@@ -10,5 +10,6 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("studio.ui.settings.models", "ModelsPage"),
     ("studio.ui.settings.appearance", "AppearancePage"),
     ("studio.ui.settings.engine", "EnginePage"),
+    ("studio.ui.settings.content_filter", "ContentFilterPage"),
 )
 """(module, class) of each page."""

@@ -1,0 +1,54 @@
+"""Settings → Content filter: the policy (off / warn / block) and where the editable word lists are."""
+from __future__ import annotations
+
+from collections import Counter
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from studio.core.content_filter import category_label, install_lists, parse_list
+from studio.ui import theme
+from studio.ui.settings.page import SettingsContext, SettingsPage
+from studio.ui.settings.pickers import ChoiceCombo
+
+
+class ContentFilterPage(SettingsPage):
+    def __init__(self, context: SettingsContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.policy = ChoiceCombo([(self.tr("Off"), "off"), (self.tr("Warn (ask before running)"), "warn"),
+                                   (self.tr("Block"), "block")])
+        self.policy.setObjectName("content_filter")
+        self.bind("content_filter", self.tr("Policy"), self.policy, self.policy.value, self.policy.set_value,
+                  self.policy.currentIndexChanged,
+                  self.tr("Checks image prompts (not negative prompts), text prompts and chat messages before a "
+                          "job runs, and generated text as it streams. Block: the job ends, naming the rule's "
+                          "category; nothing is generated or saved. Warn: you are asked, and may run it once."))
+        self.folder = install_lists(context.paths)
+        self.summary = QLabel(self._summary())
+        self.summary.setObjectName("content_filter_lists")
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet(theme.css("muted", self))
+        self.form.addRow(self.tr("Word lists"), self.summary)
+        self.open_button = QPushButton(self.tr("Open the word lists folder"))
+        self.open_button.setObjectName("content_filter_open")
+        self.open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder))))
+        self.form.addRow("", self.open_button)
+
+    def _summary(self) -> str:
+        """Terms per category of every list (the categories are what a blocked job names)."""
+        lines = []
+        for path in sorted(self.folder.glob("*.txt")):
+            try:
+                pairs = parse_list(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+            counts = Counter(c for c, _t in pairs)
+            cats = ", ".join(f"{category_label(c)} ({n})" for c, n in counts.items())
+            lines.append(self.tr("{0}: {1}").format(path.name, cats or self.tr("empty")))
+        head = self.tr("Editable files in {0}; your edits are kept. Case, full-width forms, spaces and "
+                       "punctuation inside a word are ignored.").format(self.folder)
+        return "\n".join([head, *lines])
+
+    def page_title(self) -> str:
+        return self.tr("Content filter")
