@@ -42,7 +42,14 @@ def test_retry_resumes_from_the_checkpoint(paths, cli):
     finally:
         proc.send_signal(signal.SIGKILL)  # the studio dies mid-training
         proc.wait()
-    step = _checkpoint_step(ckpt)
+    # The engine host process notices its studio is gone (stdin closes), cancels the training and
+    # saves one more checkpoint: wait until the checkpoint stops changing.
+    step, stable_since, deadline = _checkpoint_step(ckpt), time.monotonic(), time.monotonic() + 60
+    while time.monotonic() - stable_since < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = _checkpoint_step(ckpt)
+        if now != step:
+            step, stable_since = now, time.monotonic()
     assert 5 <= step < SPEC.steps
 
     retried = cli("queue", "retry", str(job))
