@@ -22,6 +22,8 @@ MAX_PROMPT_CHARS = 4000
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_STEPS = 500
 MAX_SEED = 2**32 - 1
+MAX_PROMPT_WEIGHT = 1e6
+"""A ``(word:w)`` weight beyond this (nested brackets multiply) only ever makes a black image."""
 SAMPLING_REPETITION_PENALTY = 1.1
 """The repetition penalty when sampling and the user has not chosen one (greedy decoding gets none)."""
 NO_CLIP = "none"
@@ -86,6 +88,18 @@ def check_finite(spec: "Spec") -> None:
         where = _non_finite_path(getattr(spec, f.name), f.name)
         if where:
             raise SpecError(_("{field} must be a finite number, not NaN or infinity.").format(field=where))
+
+
+def _check_prompt_weights(label: str, text: str) -> None:
+    """SpecError when a ``(word:w)`` weight in ``text`` is infinite (``(x:999…9)``): it would give a black image."""
+    if "(" not in text and "[" not in text:
+        return
+    from studio.core.prompt_weights import parse
+
+    for fragment, weight in parse(text[:MAX_PROMPT_CHARS]):
+        if weight != -1 and not (math.isfinite(weight) and abs(weight) <= MAX_PROMPT_WEIGHT):
+            raise SpecError(_("A weight in {label} is out of range (near {text!r}); use weights such as "
+                              "(word:1.2).").format(label=label, text=fragment[:30]))
 
 
 def _truncate_prompt(text: str, label: str, warnings: list[str]) -> str:
@@ -166,6 +180,8 @@ class ImageSpec(Spec):
             if not isinstance(text, str):
                 raise SpecError(_("The {field} must be text (got {value!r}).").format(field=name, value=text))
         prompt_loras.check(self.all_loras())
+        for label, text in ((_("the prompt"), self.prompt), (_("the negative prompt"), self.negative_prompt)):
+            _check_prompt_weights(label, text)
         return warnings
 
     def all_loras(self) -> tuple[tuple[str, float], ...]:
