@@ -1,0 +1,68 @@
+"""The content filter in the window: the Settings page sets the policy; block fails the job naming the
+category and writes nothing; warn asks Yes/No (No queues nothing, Yes runs it once); off asks nothing."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from studio.core.settings import load_settings
+from studio.core.specs import ImageSpec
+from studio.ui.settings.content_filter import ContentFilterPage
+from tests.fixtures.studio_window import started_studio
+from tests.jobs.conftest import TEST_ENGINES, use_engines
+from tests.ui.test_settings_dialog import open_dialog
+
+FLAGGED = ImageSpec(prompt="count ＢＥＨＥＡＤ the statue", steps=2)  # "count": the test engine writes a PNG
+CLEAN = ImageSpec(prompt="count assassin's creed poster", steps=2)
+
+
+@pytest.fixture()
+def studio(qtbot, paths, monkeypatch):
+    use_engines(monkeypatch, TEST_ENGINES)
+    yield from started_studio(qtbot, paths, monkeypatch)
+
+
+def _set_policy(window, qtbot, policy: str) -> None:
+    dialog = open_dialog(window, qtbot)
+    page = dialog.page(ContentFilterPage)
+    dialog.show_page(ContentFilterPage)
+    page.policy.set_value(policy)
+    assert "en.txt" in page.summary.text() and "violence" in page.summary.text()
+    dialog.accept()
+    assert window.pool.settings.content_filter == policy
+
+
+def test_block_warn_off_in_the_window(studio, qtbot, paths, monkeypatch):
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    _set_policy(studio, qtbot, "block")
+    assert load_settings(paths.settings_file).content_filter == "block"
+    with qtbot.waitSignal(studio.pool.job_failed, timeout=60_000) as failed:
+        assert len(studio.submit_specs([FLAGGED])) == 1
+    message = failed.args[1]
+    assert "Blocked by the content filter (violence)" in message and "behead" not in message.lower()
+    assert not list(paths.outputs.rglob("*.png")) and asked == []
+    assert studio.pool.job(failed.args[0]).error == message  # the queue shows why
+
+    _set_policy(studio, qtbot, "warn")
+    assert studio.submit_specs([FLAGGED]) == []  # No: nothing queued, the editor says why
+    assert len(asked) == 1 and "violence" in asked[0]
+    assert "Not queued" in studio.prompt_editor.message_label.text()
+    answer[0] = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+        assert len(studio.submit_specs([FLAGGED])) == 1  # Yes: runs this once
+    assert len(asked) == 2 and list(paths.outputs.rglob("*.png"))
+    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+        studio.submit_specs([CLEAN])  # a near-miss is not asked about
+    assert len(asked) == 2
+
+    _set_policy(studio, qtbot, "off")
+    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+        studio.submit_specs([FLAGGED])
+    assert len(asked) == 2
