@@ -51,15 +51,15 @@ def bench_fashion(ctx, repeats: int) -> dict:
         t0 = time.perf_counter()
         res = run_spec(spec, NullReporter(), CancelToken(), ctx)
         times.append(time.perf_counter() - t0)
-        with Image.open(res.info["native"]) as im:  # the upscale alone, on the image just drawn
+        with Image.open(res.native) as im:  # the upscale alone, on the image just drawn
             native = im.convert("RGB")
         t0 = time.perf_counter()
         upscale_image(native, ctx, spec.upscale)
         upscale.append(time.perf_counter() - t0)
     return {"first_s": round(times[0], 3), "warm_median_s": round(statistics.median(times[1:]), 3),
             "upscale_s": round(statistics.median(upscale[1:]), 3), "steps": spec.steps,
-            "upscaler": res.info.get("upscaler", ""), "native": f"{native.width}x{native.height}",
-            "output": f"{res.info['width']}x{res.info['height']}"}
+            "upscaler": res.upscaler, "native": f"{native.width}x{native.height}",
+            "output": f"{res.width}x{res.height}"}
 
 
 def bench_dcgan(ctx, repeats: int) -> dict:
@@ -94,12 +94,12 @@ def bench_upscale(ctx, image: Path, names: list[str], size: int, tile: int) -> d
             t0 = time.perf_counter()
             res = run_spec(UpscaleSpec(image=str(image), model=name, tile=tile), NullReporter(), CancelToken(), ctx)
             runs.append(time.perf_counter() - t0)
-        w, h = res.info["size"]
+        w, h = res.size
         out[name] = {"first_s": round(runs[0], 2), "repeat_s": round(runs[1], 2), "load_s": round(load_s, 2),
-                     "output": f"{w}x{h}", "tiles": res.info["tiles"], "precision": res.info["precision"],
+                     "output": f"{w}x{h}", "tiles": res.tiles, "precision": res.precision,
                      "megapixels_out_per_s": round(w * h / 1e6 / runs[1], 3)}
         print(f"  {name:28s} first {runs[0]:7.2f} s, repeat {runs[1]:7.2f} s -> {w}x{h} "
-              f"({res.info['precision']}, {res.info['tiles']} tiles; load {load_s:.2f} s)", flush=True)
+              f"({res.precision}, {res.tiles} tiles; load {load_s:.2f} s)", flush=True)
     return out
 
 

@@ -145,15 +145,13 @@ def run(model: str, args: argparse.Namespace) -> int:
     first_step: dict[int, float] = {}
     failures_expected: set[int] = set()
     pool.job_progress.connect(lambda job_id, done, _t, _e: done >= 1 and first_step.setdefault(job_id, time.perf_counter()))
-    pool.job_finished.connect(lambda job_id, _r: ended.setdefault(job_id, "done"))
-    pool.job_cancelled.connect(lambda job_id: ended.setdefault(job_id, "cancelled"))
 
-    def failed(job_id: int, msg: str) -> None:
-        ended.setdefault(job_id, "failed")
-        if job_id not in failures_expected:
-            sys.exit(f"job failed: {msg}")
+    def on_ended(job_id: int, state: str) -> None:
+        ended.setdefault(job_id, state)
+        if state == "failed" and job_id not in failures_expected:
+            sys.exit(f"job failed: {pool.job(job_id).error}")
 
-    pool.job_failed.connect(failed)
+    pool.job_ended.connect(on_ended)
     editor = window.prompt_editor
     editor.set_model(model)
     editor.steps_spin.setValue(args.steps)

@@ -90,9 +90,9 @@ def bench_engine(home: Path, tokens: int, repeats: int) -> dict:
         res = run(spec, rep, CancelToken(), ctx)
         total = time.monotonic() - rep.t0
         # Generation proper (thread start → stream closed), comparable to a plain generate() call ...
-        streamed.append(res.info["new_tokens"] / res.info["seconds"])
+        streamed.append(res.new_tokens / res.seconds)
         # ... and the whole job as the user sees it (model lookup, chat template, tokenizing included).
-        end_to_end.append(res.info["new_tokens"] / total)
+        end_to_end.append(res.new_tokens / total)
         first.append(rep.first or float("nan"))
         t = time.monotonic()
         with torch.inference_mode():
@@ -115,12 +115,12 @@ def bench_gui(home: Path, tokens: int) -> dict:
 
     from studio.core.paths import StudioPaths
     from studio.core.settings import Settings
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
     from studio.ui.text_workspace import TextWorkspace
 
     app = QApplication.instance() or QApplication([])
     paths = StudioPaths(home)
-    pool = JobPool(paths, Settings(scan_hf_cache=False, device="cpu"))
+    pool = WorkerPool(paths, Settings(scan_hf_cache=False, device="cpu"))
     ws = TextWorkspace(pool, paths, models=lambda: [])
     ws.controls.max_new_tokens.setValue(tokens)
     ws.controls.temperature.setValue(0.0)
@@ -148,7 +148,7 @@ def bench_gui(home: Path, tokens: int) -> dict:
     timer.start(5)
     done: list[float] = []
     ws.answer_finished.connect(lambda *_: (done.append(time.monotonic()), app.quit()))
-    pool.job_failed.connect(lambda _id, msg: (print("failed:", msg), app.quit()))
+    pool.job_ended.connect(lambda _id, state: state == "failed" and (print("failed:", pool.job(_id).error), app.quit()))
     t_start = time.monotonic()
     ws.chat_input.setPlainText("Tell me a story about a fisherman.")
     # Send once the engine is up (torch imported in the worker), so loading the model is measured alone.

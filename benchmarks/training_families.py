@@ -35,7 +35,7 @@ def _studio(family: str, ctx, data: str, steps: int, size: int, batch: int, base
     trainer = trainer_class(family)(spec, NullReporter(), CancelToken(), ctx)
     trainer.write_artifact = lambda: Path(".")  # time the training loop, not the final save
     # The trainer's own figure: steps over the loop's time (setup and model loading excluded, as for plain).
-    return float(trainer.fit().info["steps_per_s"])
+    return float(trainer.fit().steps_per_s)
 
 
 def _plain_ddpm(data_dir: Path, steps: int, size: int, batch: int, device: str) -> float:

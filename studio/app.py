@@ -16,7 +16,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
@@ -28,6 +28,9 @@ from studio.core.settings import load_settings
 from studio.ui.icons import app_icon
 from studio.ui.main_window import MainWindow
 from studio.ui.theme import apply_theme, follow_system
+
+if TYPE_CHECKING:
+    from studio.jobs.pool import WorkerPool
 
 log = logging.getLogger(__name__)
 PROBE_ENV = "AIGC_STUDIO_STARTUP_PROBE"
@@ -83,13 +86,14 @@ def make_app(argv: list[str]) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def start_backend(window: MainWindow) -> Any:
-    """Scan models (thread) and start the job pool (its engine processes import torch). Returns the pool."""
+def start_backend(window: MainWindow) -> WorkerPool | None:
+    """Scan models (thread) and start the job pool (its engine processes import torch). Returns the pool (None
+    if its queue cannot be opened: the status bar says why)."""
     window.rescan_models()
-    from studio.jobs.pool import JobPool  # Qt + core only: torch lives in the engine host processes
+    from studio.jobs.pool import WorkerPool  # Qt + core only: torch lives in the engine host processes
 
     try:
-        pool = JobPool(window.paths, window.settings, parent=window)
+        pool = WorkerPool(window.paths, window.settings, parent=window)
     except StudioError as exc:  # e.g. a queue database that cannot be opened nor moved aside
         log.error("the job pool could not start: %s", exc)
         window.status.on_engine_failed(str(exc))
@@ -111,14 +115,14 @@ def run_gui(argv: list[str] | None = None) -> int:
     settings = load_settings(paths.settings_file)
     follow_system(app)
     apply_theme(app, settings.theme)
-    window = MainWindow(paths, settings, defer_optional=True)
+    window = MainWindow(paths, settings, defer_workspaces=True)
     probing = bool(os.environ.get(PROBE_ENV))
-    holder: dict[str, Any] = {}
+    holder: dict[str, WorkerPool] = {}
 
     def backend() -> None:
         if "pool" in holder:
             return
-        window.ensure_optional_parts()  # the Text/Training/... tabs: built once the window is up
+        window.ensure_workspaces()  # the Text/Training/... tabs: built once the window is up
         pool = holder["pool"] = start_backend(window)
         if probing and pool is not None:
             pool.engine_ready.connect(lambda _device: (_probe("engine_ready"), app.quit()))

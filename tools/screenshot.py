@@ -132,9 +132,8 @@ def _shoot(args: argparse.Namespace) -> int:
         editor.prompt_edit.setFocus()
         QTest.keyClicks(editor.prompt_edit, args.prompt)
         ended: list[str] = []
-        pool.job_finished.connect(lambda i, r: ended.append("done"))
-        pool.job_failed.connect(lambda i, m: ended.append(f"failed: {m}"))
-        pool.job_cancelled.connect(lambda i: ended.append("cancelled"))
+        pool.job_ended.connect(lambda i, state: ended.append(
+            f"failed: {pool.job(i).error}" if state == "failed" else state))
         progress: list[tuple[int, int]] = []
         pool.job_progress.connect(lambda i, done, total, eta: progress.append((done, total)))
         QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

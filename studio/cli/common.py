@@ -11,7 +11,8 @@ from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter
 from studio.core.settings import load_settings
-from studio.core.specs import JobResult, Spec
+from studio.core.results import JobResult
+from studio.core.specs import Spec
 
 if TYPE_CHECKING:
     from studio.core.gallery import GalleryStore

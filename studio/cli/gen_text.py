@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from studio.core.progress import ConsoleReporter
+from studio.core.results import TextResult
 from studio.core.specs import SAMPLING_REPETITION_PENALTY, TextSpec, random_seed
 
 
@@ -67,12 +68,10 @@ def run_command(args: argparse.Namespace) -> int:
     spec.validate()
     result = run_in_process(spec, reporter=TextConsoleReporter(), allow_flagged=args.allow_flagged)
     print(file=sys.stdout, flush=True)  # the streamed text has no final newline
-    info = result.info
-    if result.cancelled:
+    if result.cancelled or not isinstance(result, TextResult):
         print("cancelled", file=sys.stderr)
         return 130
     how = "greedy" if spec.greedy else f"seed {spec.seed}"  # greedy text does not depend on a seed
-    print(f"{info.get('model', '')}: {info.get('new_tokens', 0)} tokens, {info.get('tokens_per_s', 0)} tokens/s, "
-          f"{info.get('tokens_used', 0)}/{info.get('context_length', 0)} context, {how}",
-          file=sys.stderr)
+    print(f"{result.model}: {result.new_tokens} tokens, {result.tokens_per_s} tokens/s, "
+          f"{result.tokens_used}/{result.context_length} context, {how}", file=sys.stderr)
     return 0

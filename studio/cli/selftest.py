@@ -22,7 +22,8 @@ from studio.core.errors import StudioError, user_message
 from studio.core.paths import HOME_ENV
 from studio.core.progress import CancelToken, NullReporter
 from studio.core.recommended import recommended_image_spec
-from studio.core.specs import GanSpec, JobResult, Spec, TextSpec, UpscaleSpec
+from studio.core.results import JobResult
+from studio.core.specs import GanSpec, Spec, TextSpec, UpscaleSpec
 
 if TYPE_CHECKING:
     from studio.core.registry import ModelEntry

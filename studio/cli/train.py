@@ -12,6 +12,7 @@ import sys
 from studio.core.errors import SpecError
 from studio.core.model_swap import check_target, train_target
 from studio.core.paths import StudioPaths
+from studio.core.results import TrainResult
 from studio.core.specs import TrainSpec
 from studio.core.training_families import FAMILY_KEYS, family
 
@@ -85,9 +86,9 @@ def run_command(args: argparse.Namespace) -> int:
     if args.device:
         ctx.device = args.device
     result = run_in_process(spec, ctx)
+    checkpoint = result.checkpoint if isinstance(result, TrainResult) else ""
     if result.cancelled:
-        print(f"cancelled; checkpoint kept: {result.info.get('checkpoint')} (resume with --resume last)",
-              file=sys.stderr)
+        print(f"cancelled; checkpoint kept: {checkpoint} (resume with --resume last)", file=sys.stderr)
         return 130
-    print(result.info.get("model", ""))
+    print(result.folder if isinstance(result, TrainResult) else "")
     return 0

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, Mapping
 
 from studio.core.errors import StudioError
 from studio.core.i18n import _
-from studio.core.specs import JobResult
+from studio.core.results import JobResult, result_from_dict, result_to_dict
 
 PROTOCOL_VERSION = 1
 MAX_HEADER_BYTES = 1 << 20
@@ -169,16 +169,14 @@ class FrameWriter:
 
 
 def result_to_wire(result: JobResult) -> dict[str, Any]:
-    """A JSON object for ``result`` (the typed results' one place to change on the wire)."""
-    return {"outputs": [str(o) for o in result.outputs], "text": result.text,
-            "info": json.loads(json.dumps(dict(result.info), ensure_ascii=False, default=str)),
-            "cancelled": bool(result.cancelled)}
+    """A JSON object for ``result``: its typed fields and its kind (:func:`studio.core.results.result_to_dict`)."""
+    return result_to_dict(result)
 
 
 def result_from_wire(data: Mapping[str, Any]) -> JobResult:
-    """Inverse of :func:`result_to_wire`; ProtocolError for a result of the wrong shape."""
-    outputs, text, info = data.get("outputs", []), data.get("text", ""), data.get("info", {})
-    if not (isinstance(outputs, list) and all(isinstance(o, str) for o in outputs)
-            and isinstance(text, str) and isinstance(info, dict)):
-        raise ProtocolError(_("A job result of the wrong shape was refused."))
-    return JobResult(outputs=tuple(outputs), text=text, info=info, cancelled=bool(data.get("cancelled")))
+    """Inverse of :func:`result_to_wire`; ProtocolError for a result of the wrong shape or field types."""
+    kind = data.get("kind", "") if isinstance(data, Mapping) else ""
+    try:
+        return result_from_dict(kind if isinstance(kind, str) else "", data)
+    except (ValueError, TypeError) as exc:
+        raise ProtocolError(_("A job result of the wrong shape was refused ({reason}).").format(reason=exc)) from None

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 from studio.core.db import Database
 from studio.core.paths import StudioPaths
-from studio.core.specs import JobResult, Spec, spec_from_json, spec_to_json
+from studio.core.results import ImageResult, JobResult, result_to_dict
+from studio.core.specs import Spec, spec_from_json, spec_to_json
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 MEDIA = ("image", "text", "file")
@@ -99,9 +100,6 @@ def ensure_schema(db: Database) -> None:
                          "ALTER TABLE gallery ADD COLUMN score_clip TEXT NOT NULL DEFAULT '';"
                          "CREATE INDEX IF NOT EXISTS gallery_score ON gallery(score);")
 
-
-SCORE_INFO_KEY, SCORE_CLIP_INFO_KEY = "clip_score", "clip"
-"""Keys of a job result's info holding its image's CLIP score and the CLIP's name."""
 SORTS = ("newest", "score")
 """Orders of ``GalleryStore.search``: newest first, or best CLIP score first (unscored last)."""
 _ORDER = {"newest": "g.created DESC, g.id DESC",
@@ -141,12 +139,10 @@ def _spec_prompt(spec: Spec) -> tuple[str, str]:
     return str(prompt), str(getattr(spec, "negative_prompt", "") or "")
 
 
-def _seed_for(info: Mapping[str, Any], spec: Spec, index: int) -> int | None:
-    seeds = info.get("seeds")
-    if isinstance(seeds, (list, tuple)) and index < len(seeds):
-        return int(seeds[index])
-    if info.get("seed") is not None:
-        return int(info["seed"])
+def _seed_for(result: JobResult, spec: Spec, index: int) -> int | None:
+    seed = result.seed_for(index)
+    if seed is not None:
+        return seed
     seed = getattr(spec, "seed", None)
     return int(seed) if isinstance(seed, int) else None
 
@@ -155,20 +151,18 @@ def insert_entries(conn: sqlite3.Connection, job_id: int | None, spec: Spec, res
                    created: float | None = None) -> list[int]:
     """Add one entry per output file and one for the result's text, inside the caller's transaction."""
     created = time.time() if created is None else created
-    info = dict(result.info)
-    info_json = json.dumps(info, ensure_ascii=False, default=str)
+    info_json = json.dumps(result_to_dict(result), ensure_ascii=False)
     prompt, negative = _spec_prompt(spec)
-    model = str(info.get("model") or getattr(spec, "model", "") or "")
+    model = str(result.model or getattr(spec, "model", "") or "")
     spec_json = spec_to_json(spec)
     rows: list[tuple[str, str, str, int | None]] = []
     for i, out in enumerate(result.outputs):
         media = "image" if Path(out).suffix.lower() in IMAGE_SUFFIXES else "file"
-        rows.append((media, str(out), "", _seed_for(info, spec, i)))
+        rows.append((media, str(out), "", _seed_for(result, spec, i)))
     if result.text:
-        rows.append(("text", "", result.text, _seed_for(info, spec, 0)))
-    score = info.get(SCORE_INFO_KEY)
-    score = float(score) if isinstance(score, (int, float)) else None
-    score_clip = str(info.get(SCORE_CLIP_INFO_KEY) or "") if score is not None else ""
+        rows.append(("text", "", result.text, _seed_for(result, spec, 0)))
+    score = result.clip_score if isinstance(result, ImageResult) else None
+    score_clip = result.clip if isinstance(result, ImageResult) and score is not None else ""
     ids = []
     for media, path, text, seed in rows:
         scored = media == "image" and score is not None

@@ -18,7 +18,8 @@ from typing import Any, Collection, Mapping
 from studio.core.db import Database
 from studio.core.gallery import ensure_schema as ensure_gallery_schema
 from studio.core.gallery import insert_entries
-from studio.core.specs import JobResult, Spec, TrainSpec, spec_from_json, spec_to_json
+from studio.core.results import JobResult, result_from_dict, result_to_dict
+from studio.core.specs import Spec, TrainSpec, spec_from_json, spec_to_json
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ class JobRecord:
     traceback: str = ""
     """The full traceback of a failure, for a details view and bug reports."""
     outputs: tuple[str, ...] = ()
-    info: Mapping[str, Any] = field(default_factory=dict)
+    result_data: Mapping[str, Any] = field(default_factory=dict)
+    """The stored result (see :func:`studio.core.results.result_to_dict`); read it with :meth:`result`."""
     text: str = ""
     """Text the job produced (LLM jobs)."""
     retry_of: int | None = None
@@ -123,9 +125,14 @@ class JobRecord:
         return self.state in RETRYABLE_STATES
 
     def result(self) -> JobResult:
-        """The stored result of a finished job."""
-        return JobResult(outputs=self.outputs, text=self.text, info=dict(self.info),
-                         cancelled=self.state == CANCELLED)
+        """The stored, typed result of a finished job (only the files and text for a row it cannot read)."""
+        data = {**self.result_data, "outputs": list(self.outputs), "text": self.text,
+                "cancelled": self.state == CANCELLED}
+        try:
+            return result_from_dict(self.kind, data)
+        except (ValueError, TypeError):
+            log.warning("job %d: its stored result is unreadable; only its files are shown", self.id)
+            return JobResult(outputs=self.outputs, text=self.text, cancelled=self.state == CANCELLED)
 
 
 def _json_field(row: Any, column: str, kind: type, damaged: list[str]) -> Any:
@@ -144,13 +151,13 @@ def _row_to_record(row: Any) -> JobRecord:
     """The record of a row; a damaged JSON column reads as empty (and the record says which)."""
     damaged: list[str] = []
     outputs = tuple(_json_field(row, "outputs_json", list, damaged))
-    info = _json_field(row, "info_json", dict, damaged)
+    result_data = _json_field(row, "info_json", dict, damaged)
     return JobRecord(id=int(row["id"]), position=int(row["position"]), kind=str(row["kind"]),
                      title=str(row["title"]), spec_json=str(row["spec_json"]), state=str(row["state"]),
                      created=float(row["created"]), started=row["started"], finished=row["finished"],
                      progress_done=int(row["progress_done"] or 0), progress_total=int(row["progress_total"] or 0),
                      error=str(row["error"] or ""), traceback=str(row["traceback"] or ""), outputs=outputs,
-                     info=info, text=str(row["result_text"] or ""), retry_of=row["retry_of"],
+                     result_data=result_data, text=str(row["result_text"] or ""), retry_of=row["retry_of"],
                      damaged=tuple(damaged))
 
 
@@ -250,7 +257,7 @@ class QueueStore:
                 " error = '', progress_done = CASE WHEN ? = 'done' THEN progress_total ELSE progress_done END"
                 " WHERE id = ?",
                 (state, time.time(), json.dumps(list(result.outputs)),
-                 json.dumps(dict(result.info), ensure_ascii=False, default=str), result.text, state, job_id))
+                 json.dumps(result_to_dict(result), ensure_ascii=False), result.text, state, job_id))
             return insert_entries(conn, job_id, spec, result)
 
     def cancel_queued(self, job_id: int) -> bool:

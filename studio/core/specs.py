@@ -665,13 +665,3 @@ def spec_from_json(text: str) -> Spec:
     except (ValueError, TypeError) as exc:
         raise SpecError(_("The job specification is not valid JSON ({reason}).").format(reason=exc)) from exc
     return spec_from_dict(data)
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """What an engine returns: files written, text produced, and facts for the history."""
-
-    outputs: tuple[str, ...] = ()
-    text: str = ""
-    info: Mapping[str, Any] = field(default_factory=dict)
-    cancelled: bool = False

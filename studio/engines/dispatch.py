@@ -6,7 +6,8 @@ from typing import Callable
 
 from studio.core.errors import StudioError
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import JobResult, Spec
+from studio.core.results import JobResult
+from studio.core.specs import Spec
 from studio.engines.context import EngineContext
 
 ENGINES: dict[str, str] = {

@@ -1,7 +1,7 @@
 """The "download" job: the model manager's Check and Download steps, run through the job pool.
 
 A thin wrapper over :mod:`studio.engines.downloads` (which plans, streams, resumes and verifies):
-the check returns the plan in ``JobResult.info["plan"]`` and downloads nothing; the download
+the check returns the plan in ``DownloadResult.plan`` and downloads nothing; the download
 re-plans at the commit the check resolved and refuses unless the files and total size are
 exactly what the user agreed to. Progress is reported in KiB: Qt signals carry 32-bit ints, and
 byte counts of multi-GB models would overflow them.
@@ -14,11 +14,12 @@ from typing import Any
 
 from studio.core.progress import CancelToken, Reporter, format_bytes
 from studio.core.settings import Settings, load_settings
-from studio.core.specs import DownloadSpec, JobResult
+from studio.core.results import DownloadPlanInfo, DownloadResult, PlannedFile, VerifiedFile
+from studio.core.specs import DownloadSpec
 from studio.engines.context import EngineContext
 from studio.engines.downloads import (
     DownloadError,
-    plan_as_dict,
+    DownloadPlan,
     plan_download,
     run_download,
 )
@@ -47,14 +48,14 @@ def current_settings(ctx: EngineContext) -> Settings:
     return load_settings(f) if f.exists() else ctx.settings
 
 
-def run(spec: DownloadSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: DownloadSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> DownloadResult:
     """Check (plan only) or download ``spec.source`` into the models folder, verified."""
     settings = current_settings(ctx)
     include = [p for p in spec.include if p.strip()]
     source = spec.source.strip()
     if spec.check_only:
         plan = plan_download(source, settings, spec.revision or None, include)
-        return JobResult(info={"plan": plan_as_dict(plan)})
+        return DownloadResult(plan=plan_info(plan))
     cancel.raise_if_cancelled()
     plan = plan_download(source, settings, spec.commit or spec.revision or None, include)
     names = sorted(f.name for f in plan.files)
@@ -64,11 +65,18 @@ def run(spec: DownloadSpec, reporter: Reporter, cancel: CancelToken, ctx: Engine
     if plan.revision:  # record the revision the user asked for, not the pinned commit we passed
         plan = dataclasses.replace(plan, requested_revision=spec.revision or "main")
     dest = run_download(plan, ctx.paths, settings, _KiBReporter(reporter), cancel)
-    return JobResult(info={"path": str(dest), "source": source, "revision": plan.revision,
-                           "requested_revision": plan.requested_revision, "verified": _verification(plan, dest, ctx)})
+    return DownloadResult(path=str(dest), source=source, revision=plan.revision,
+                          requested_revision=plan.requested_revision, verified=_verification(plan, dest, ctx))
 
 
-def _verification(plan: Any, dest: Path, ctx: EngineContext) -> list[dict[str, Any]]:
+def plan_info(plan: DownloadPlan) -> DownloadPlanInfo:
+    """What the user is shown and agrees to (the plan's files, sizes and hashes, the exact commit)."""
+    files = tuple(PlannedFile(name=f.name, size=f.size, sha256=f.sha256, git_sha1=f.git_sha1) for f in plan.files)
+    return DownloadPlanInfo(repo_id=plan.repo_id, revision=plan.revision, requested_revision=plan.requested_revision,
+                            files=files, total_size=plan.total_size)
+
+
+def _verification(plan: DownloadPlan, dest: Path, ctx: EngineContext) -> tuple[VerifiedFile, ...]:
     """Per file: how it was checked and its SHA-256 (from the hash cache run_download filled)."""
     from studio.core.hashing import HashCache
 
@@ -78,6 +86,6 @@ def _verification(plan: Any, dest: Path, ctx: EngineContext) -> list[dict[str, A
     for f in plan.files:
         path = folder / f.name
         method = "sha256" if f.sha256 else "git_blob" if f.git_sha1 else "none"
-        out.append({"name": f.name, "size": f.size, "method": method, "expected": f.sha256 or f.git_sha1 or "",
-                    "sha256": cache.lookup(path) if path.is_file() else None})
-    return out
+        out.append(VerifiedFile(name=f.name, size=f.size, method=method, expected=f.sha256 or f.git_sha1 or "",
+                                sha256=cache.lookup(path) if path.is_file() else None))
+    return tuple(out)

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urlparse
@@ -329,6 +329,3 @@ def _record_hashes(paths: StudioPaths, dest: Path, hashes: dict[str, str]) -> No
             st = p.stat()
             cache.store(p, sha, st.st_size, st.st_mtime_ns)
 
-
-def plan_as_dict(plan: DownloadPlan) -> dict[str, Any]:
-    return {**asdict(plan), "total_size": plan.total_size}

@@ -28,7 +28,8 @@ from studio.core.i18n import _
 from studio.core.paths import HOME_ENV, StudioPaths
 from studio.core.progress import CancelToken, Reporter
 from studio.core.settings import Settings, settings_to_dict
-from studio.core.specs import JobResult, Spec, spec_to_dict
+from studio.core.results import JobResult
+from studio.core.specs import Spec, spec_to_dict
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,12 @@
-"""JobPool: the one object the UI talks to. It owns the persistent queue, the gallery and the workers.
+"""WorkerPool: the job pool of this process (see :class:`studio.jobs.api.JobPool`, what widgets see).
 
 Each worker owns one engine host process (the GUI process never imports torch). Workers form
 lanes: ``workers_per_device`` general workers, and (unless ``shared_lane``) one training worker
-whose host starts with a training job and ends when no training is left.
+whose host starts with a training job and ends when no training is left. ``submit`` returns a
+JobHandle that gets that job's events; the pool's own ``job_*`` signals are for views of every job.
 
 Signals from worker threads arrive in the GUI thread through queued connections, after the
-store has been written, so a slot that calls :meth:`JobPool.job` sees the new state.
+store has been written, so a slot that calls :meth:`WorkerPool.job` sees the new state.
 """
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from studio.core.content_filter import ContentFlagged, flagged_message, screen
 from studio.core.gallery import GalleryStore
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
-from studio.core.queue_store import QUEUED, RESUMABLE_LEFTOVERS, RUNNING, JobRecord, QueueStore
+from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RESUMABLE_LEFTOVERS, RUNNING,
+                                     JobRecord, QueueStore)
 from studio.core.settings import Settings
-from studio.core.specs import SPEC_TYPES, JobResult, Spec
+from studio.core.results import JobResult
+from studio.core.specs import SPEC_TYPES, Spec
+from studio.jobs.api import JobHandle
 from studio.jobs.reporter import QtReporter
 from studio.jobs.worker import CancelRequests, Worker, merge_status
 
@@ -31,22 +35,17 @@ TRAINING_KINDS = ("train",)
 log = logging.getLogger(__name__)
 
 
-class JobPool(QObject):
+class WorkerPool(QObject):
     """Queue jobs, run them on background workers, and tell the UI what happens."""
 
     job_added = Signal(int)
     job_changed = Signal(int)  # state changed (queued/running/done/failed/cancelled/interrupted/removed)
     job_progress = Signal(int, int, int, float)  # id, done, total, eta seconds (-1 unknown)
     job_preview = Signal(int, QImage)
-    job_text = Signal(int, str)
-    job_metrics = Signal(int, int, dict)
-    job_finished = Signal(int, object)  # id, JobResult
-    job_failed = Signal(int, str)  # id, user-facing message
-    job_cancelled = Signal(int)
     job_log = Signal(int, str)
+    job_ended = Signal(int, str)  # id, final state (done/failed/cancelled/interrupted/removed)
     engine_ready = Signal(str)  # device name once torch is imported and the context is made
     engine_status = Signal(dict)  # {"device", "memory_bytes", "loaded": [names], "loaded_bytes"}
-    # Additions to the agreed API:
     engine_failed = Signal(str)  # the engines could not start (broken install): user-facing message
     paused_changed = Signal(bool)
     training_idle_close_s = 30.0
@@ -63,6 +62,7 @@ class JobPool(QObject):
         self._workers: list[Worker] = []
         self._cancel_requests = CancelRequests()
         self._remove_when_done: set[int] = set()
+        self._handles: dict[int, JobHandle] = {}
         self._paused = self._store.paused()  # a paused queue stays paused across restarts
         self._device = ""
         self._started = False
@@ -97,15 +97,15 @@ class JobPool(QObject):
                    close_when_idle=close_when_idle, reporter=QtReporter(), cancel_requests=self._cancel_requests,
                    parent=self)
         r = w.reporter
-        r.progress_changed.connect(self.job_progress)
-        r.preview_ready.connect(self.job_preview)
-        r.text_ready.connect(self.job_text)
-        r.metrics_ready.connect(self.job_metrics)
-        r.log_message.connect(self.job_log)
+        r.progress_changed.connect(self._on_progress)
+        r.preview_ready.connect(self._on_preview)
+        r.text_ready.connect(self._on_text)
+        r.metrics_ready.connect(self._on_metrics)
+        r.log_message.connect(self._on_log)
         w.engine_ready.connect(self._on_engine_ready)
         w.engine_failed.connect(self.engine_failed)
         w.engine_status.connect(self._on_lane_status)
-        w.job_started.connect(self.job_changed)
+        w.job_started.connect(self._on_started)
         w.job_finished.connect(self._on_finished)
         w.job_failed.connect(self._on_failed)
         w.job_cancelled.connect(self._on_cancelled)
@@ -139,8 +139,8 @@ class JobPool(QObject):
 
     # -- the queue -----------------------------------------------------------------------------
 
-    def submit(self, spec: Spec) -> int:
-        """Validate ``spec`` (SpecError with a user message if invalid), queue it, return its id.
+    def submit(self, spec: Spec) -> JobHandle:
+        """Validate ``spec`` (SpecError with a user message if invalid), queue it, return its handle.
 
         In the content filter's "warn" mode a flagged job is queued only if :attr:`confirm_flagged`
         says yes (ContentFlagged otherwise); "block" is enforced where every job runs (``run_spec``).
@@ -150,19 +150,38 @@ class JobPool(QObject):
             hit = screen(spec, "warn", self.paths)
             if hit is not None and not self.confirm_flagged(flagged_message(hit)):
                 raise ContentFlagged(_("Not queued: {reason}").format(reason=flagged_message(hit)))
-        job_id = self._store.add(spec)
-        self.job_added.emit(job_id)
+        handle = self._queued(self._store.add(spec), spec.kind)
         for old in self._store.superseded_by(spec):  # a resumed training replaces its interrupted row
             if self._store.remove(old):
                 self.job_changed.emit(old)
+        return handle
+
+    def _queued(self, job_id: int, kind: str) -> JobHandle:
+        handle = self._handles[job_id] = JobHandle(job_id, kind)
+        self.job_added.emit(job_id)
         self._wake()
-        return job_id
+        return handle
+
+    def handle(self, job_id: int) -> JobHandle | None:
+        """The handle of a queued or running job (made now for one restored from the database); None
+        once the job has ended (its record in :meth:`job` says how)."""
+        handle = self._handles.get(job_id)
+        if handle is None:
+            try:
+                rec = self._store.get(job_id)
+            except KeyError:
+                return None
+            if rec.state not in (QUEUED, RUNNING):
+                return None
+            handle = self._handles[job_id] = JobHandle(job_id, rec.kind)
+            handle.state = rec.state
+        return handle
 
     def cancel(self, job_id: int) -> None:
         """A queued job is cancelled at once; a running one stops at the engine's next safe point."""
         if self._store.cancel_queued(job_id):
             self.job_changed.emit(job_id)
-            self.job_cancelled.emit(job_id)
+            self._end(job_id, CANCELLED)
             return
         try:
             state = self._store.get(job_id).state
@@ -179,19 +198,18 @@ class JobPool(QObject):
         for w in self._workers:
             w.cancel_current()
 
-    def retry(self, job_id: int) -> int:
-        """Queue a new job with the same spec as ``job_id``; returns the new id.
+    def retry(self, job_id: int) -> JobHandle:
+        """Queue a new job with the same spec as ``job_id``; returns the new job's handle.
 
         A failed, cancelled or interrupted row is replaced by the new job (no stale row stays); a done
         job's row stays, with its outputs.
         """
         stale = self._store.get(job_id).state in RESUMABLE_LEFTOVERS
         new_id = self._store.retry(job_id)
-        self.job_added.emit(new_id)
+        handle = self._queued(new_id, self._store.get(new_id).kind)
         if stale and self._store.remove(job_id):
             self.job_changed.emit(job_id)
-        self._wake()
-        return new_id
+        return handle
 
     def remove(self, job_id: int) -> None:
         """Delete a job from the list (a running one is cancelled first). Outputs and history stay."""
@@ -204,11 +222,13 @@ class JobPool(QObject):
             self.cancel(job_id)
             return
         if rec.state == QUEUED:
-            self._store.cancel_queued(job_id)  # a worker may claim it meanwhile: then it is running
+            cancelled = self._store.cancel_queued(job_id)  # a worker may claim it meanwhile: then it is running
             if self._store.get(job_id).state == RUNNING:
                 self._remove_when_done.add(job_id)
                 self.cancel(job_id)
                 return
+            if cancelled:
+                self._end(job_id, CANCELLED)
         self._store.remove(job_id)
         self.job_changed.emit(job_id)
 
@@ -291,27 +311,73 @@ class JobPool(QObject):
     def _on_lane_status(self, lane: str, status: dict) -> None:
         self._lane_status[lane] = status
         self.engine_status.emit(merge_status(self._lane_status))
+    def _on_started(self, job_id: int) -> None:
+        self.job_changed.emit(job_id)
+        handle = self.handle(job_id)
+        if handle is not None:
+            handle.state = RUNNING
+            handle.started.emit()
+
+    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
+        self.job_progress.emit(job_id, done, total, eta)
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.progress.emit(done, total, eta)
+
+    def _on_preview(self, job_id: int, image: QImage) -> None:
+        self.job_preview.emit(job_id, image)
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.preview.emit(image)
+
+    def _on_text(self, job_id: int, chunk: str) -> None:
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.text.emit(chunk)
+
+    def _on_metrics(self, job_id: int, step: int, values: dict) -> None:
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.metrics.emit(step, values)
+
+    def _on_log(self, job_id: int, message: str) -> None:
+        self.job_log.emit(job_id, message)
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.log.emit(message)
 
     def _on_finished(self, job_id: int, result: JobResult) -> None:
         self.job_changed.emit(job_id)
-        self.job_finished.emit(job_id, result)
-        self._on_ended(job_id)
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.finished.emit(result)
+        self._end(job_id, DONE)
 
     def _on_failed(self, job_id: int, message: str) -> None:
         self.job_changed.emit(job_id)
-        self.job_failed.emit(job_id, message)
-        self._on_ended(job_id)
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.failed.emit(message)
+        self._end(job_id, FAILED)
 
     def _on_cancelled(self, job_id: int) -> None:
         self.job_changed.emit(job_id)
-        self.job_cancelled.emit(job_id)
-        self._on_ended(job_id)
+        self._end(job_id, CANCELLED)
 
     def _on_interrupted(self, job_id: int) -> None:
         self.job_changed.emit(job_id)
-        self._on_ended(job_id)
+        self._end(job_id, INTERRUPTED)
 
-    def _on_ended(self, job_id: int) -> None:
+    def _end(self, job_id: int, state: str) -> None:
+        """The job's last events: ``job_ended`` (views of every job), then its handle's ``cancelled`` (if so)
+        and ``ended``: a widget following its own jobs sees what the window did for the job already."""
+        self.job_ended.emit(job_id, state)
+        handle = self._handles.pop(job_id, None)
+        if handle is not None:
+            handle.state = state
+            if state == CANCELLED:
+                handle.cancelled.emit()
+            handle.ended.emit(state)
         if job_id in self._remove_when_done:
             self._remove_when_done.discard(job_id)
             self._store.remove(job_id)

@@ -6,12 +6,17 @@ Clicking a history thumbnail still shows one image; the grid is only a view (Sav
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from studio.core.results import JobResult
+from studio.jobs.api import JobHandle
 from studio.ui.image_loader import ImageLoader
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
 
 GAP = 4  # pixels between cells
 
@@ -46,7 +51,7 @@ class _Batch:
 class BatchGrid(QObject):
     """Follows the batches the window queues and shows each finished one as a grid."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self._batches: list[_Batch] = []
@@ -55,27 +60,26 @@ class BatchGrid(QObject):
         self.shown = 0
         """Grids shown so far (tests read it)."""
 
-    def bind(self, pool: Any) -> None:
-        # Connected after the window's own slots: the window has asked for the last image by then.
-        pool.job_finished.connect(self._on_finished)
-        pool.job_failed.connect(lambda job_id, _msg: self._on_ended(job_id))
-        pool.job_cancelled.connect(self._on_ended)
-
-    def add(self, job_ids: list[int]) -> None:
-        if len(job_ids) > 1:
-            self._batches.append(_Batch(list(job_ids)))
+    def add(self, handles: list[JobHandle]) -> None:
+        """Follow one Generate's jobs (a batch of one needs no grid)."""
+        if len(handles) < 2:
+            return
+        self._batches.append(_Batch([h.job_id for h in handles]))
+        for h in handles:
+            # A handle ends after the pool's job_ended: the window has asked for the last image by then.
+            h.finished.connect(lambda result, job_id=h.job_id: self._on_finished(job_id, result))
+            h.ended.connect(lambda _state, job_id=h.job_id: self._on_ended(job_id))
 
     def _batch_of(self, job_id: int) -> _Batch | None:
         return next((b for b in self._batches if job_id in b.job_ids), None)
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
+    def _on_finished(self, job_id: int, result: JobResult) -> None:
         batch = self._batch_of(job_id)
         if batch is None:
             return
-        images = [str(o) for o in getattr(result, "outputs", ()) if str(o).lower().endswith((".png", ".jpg", ".webp"))]
+        images = [o for o in result.outputs if o.lower().endswith((".png", ".jpg", ".webp"))]
         if images:
             batch.outputs[job_id] = images[-1]
-        self._on_ended(job_id)
 
     def _on_ended(self, job_id: int) -> None:
         batch = self._batch_of(job_id)

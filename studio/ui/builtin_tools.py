@@ -1,28 +1,29 @@
-"""Built-in model tools in the main window: the Faces workspace and the Upscale actions.
-
-``install_builtin_tools(window)`` is one of the main window's optional installers. It adds:
-- the "Faces" workspace (DCGAN grid by seed, latent walk with GIF export);
-- an "Upscale" menu: upscale the image on the canvas (Ctrl+U) with the chosen Real-ESRGAN model, and
-  "Upscale every new image", which is the prompt panel's "Upscale result" shown in the menu (one setting).
+"""The main window's Upscale menu: upscale the image on the canvas (Ctrl+U) with the chosen Real-ESRGAN
+model, and "Upscale every new image", which is the prompt panel's "Upscale result" shown in the menu
+(one setting).
 The upscaled image is an ordinary upscale job: it shows in the queue and, when done, on the canvas.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from studio.core.builtin_models import CPU_UPSCALER, UPSCALERS
 from studio.core.errors import SpecError
+from studio.core.settings import Settings
 from studio.core.specs import UpscaleSpec
-from studio.ui.faces_workspace import FacesWorkspace
+from studio.jobs.api import JobHandle
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
 
 
 class UpscaleTools(QMenu):
     """The Upscale menu and its logic; needs the window's canvas, status bar and pool."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window.tr("&Upscale"), window)
         self.setObjectName("upscale_menu")
         self.window_ = window
@@ -92,7 +93,7 @@ class UpscaleTools(QMenu):
             self.window_.prompt_editor.set_upscaler(str(action.data()) or self.window_.settings.default_upscaler
                                                     or CPU_UPSCALER)
 
-    def _on_settings_changed(self, settings: Any) -> None:
+    def _on_settings_changed(self, settings: Settings) -> None:
         if not self.auto_action.isChecked() or not self.window_.prompt_editor.upscaler():
             self.set_model(settings.default_upscaler)
 
@@ -107,21 +108,21 @@ class UpscaleTools(QMenu):
         for a in self.model_group.actions():
             a.setChecked(a.data() == name)
 
-    def upscale_file(self, path: str) -> int | None:
-        """Queue an upscale of ``path`` with the chosen model; the job id, or None."""
+    def upscale_file(self, path: str) -> JobHandle | None:
+        """Queue an upscale of ``path`` with the chosen model; its handle, or None."""
         pool = self.window_.pool
         if pool is None:
             self.window_.status.showMessage(self.tr("The engine is still starting; try again in a moment."), 5000)
             return None
         try:
-            job_id = pool.submit(UpscaleSpec(image=path, model=self.model()))
+            handle = pool.submit(UpscaleSpec(image=path, model=self.model()))
         except SpecError as exc:
             self.window_.status.showMessage(str(exc), 8000)
             return None
         self.window_.status.showMessage(self.tr("Upscaling with {0}…").format(self.model() or self.tr("the automatic choice")), 4000)
-        return job_id
+        return handle
 
-    def upscale_canvas(self) -> int | None:
+    def upscale_canvas(self) -> JobHandle | None:
         path = self.window_.canvas.path()
         if not path:
             self.window_.status.showMessage(
@@ -129,17 +130,3 @@ class UpscaleTools(QMenu):
             return None
         return self.upscale_file(path)
 
-
-def install_builtin_tools(window: Any) -> None:
-    """Add the Faces workspace and the Upscale menu to the main window."""
-    window.faces_workspace = FacesWorkspace()
-    window.faces_workspace.set_models(window.installed_models())
-    window.models_scanned.connect(window.faces_workspace.set_models)
-    window.add_workspace("faces", window.faces_workspace, window.tr("Faces"))
-    window.upscale_tools = UpscaleTools(window)
-    bar = window.menuBar()
-    actions = bar.actions()
-    if actions:  # before Help, which stays last
-        bar.insertMenu(actions[-1], window.upscale_tools)
-    else:
-        bar.addMenu(window.upscale_tools)

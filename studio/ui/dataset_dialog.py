@@ -13,7 +13,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from studio.core.errors import SpecError
 from studio.core.registry import IMAGE_TYPES
+from studio.core.results import JobResult
 from studio.core.specs import DatasetSpec, random_seed
+from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
 
 UNCONDITIONAL_TYPES = ("gan", "studio_vae", "studio_ddpm")
@@ -22,11 +24,11 @@ UNCONDITIONAL_TYPES = ("gan", "studio_vae", "studio_ddpm")
 class DatasetDialog(QDialog):
     made = Signal(str)  # the dataset folder
 
-    def __init__(self, pool: Any, models: Iterable[Any], parent: QWidget | None = None) -> None:
+    def __init__(self, pool: JobPool | None, models: Iterable[Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Make a dataset from a model"))
         self.pool = pool
-        self.job_id: int | None = None
+        self.job: JobHandle | None = None
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("dataset_model")
         self._types: dict[str, str] = {}
@@ -62,10 +64,6 @@ class DatasetDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
-        if pool is not None:
-            pool.job_progress.connect(self._on_progress)
-            pool.job_finished.connect(self._on_finished)
-            pool.job_failed.connect(self._on_failed)
         self._update()
 
     def _unconditional(self) -> bool:
@@ -87,41 +85,44 @@ class DatasetDialog(QDialog):
             raise SpecError(self.tr("Write at least one prompt (one per line)."))
         return spec
 
-    def make(self) -> int | None:
+    def make(self) -> JobHandle | None:
         """Queue the job (the dialog stays open with its progress until it is done)."""
+        if self.pool is None:
+            self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
+            return None
         try:
             spec = self.spec()
-            self.job_id = self.pool.submit(spec)
+            job = self.pool.submit(spec)
         except SpecError as exc:
             self._say(str(exc), error=True)
             return None
+        self.job = job
+        job.progress.connect(self._on_progress)
+        job.finished.connect(self._on_finished)
+        job.failed.connect(self._on_failed)
         self.make_button.setEnabled(False)
         self.progress.setRange(0, spec.count * max(1, len(spec.prompts)))
         self.progress.setValue(0)
         self.progress.show()
         self._say(self.tr("Queued…"))
-        return self.job_id
+        return job
 
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        if job_id == self.job_id:
-            self.progress.setRange(0, max(1, total))
-            self.progress.setValue(done)
-            self._say(self.tr("Image {0} of {1}").format(done, total))
+    def _on_progress(self, done: int, total: int, eta: float) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self._say(self.tr("Image {0} of {1}").format(done, total))
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if job_id != self.job_id:
-            return
-        folder = str(result.outputs[0]) if getattr(result, "outputs", ()) else ""
-        self.job_id = None
+    def _on_finished(self, result: JobResult) -> None:
+        folder = result.outputs[0] if result.outputs else ""
+        self.job = None
         if folder:
             self.made.emit(folder)
         self.accept()
 
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self.make_button.setEnabled(True)
-            self._say(message, error=True)
+    def _on_failed(self, message: str) -> None:
+        self.job = None
+        self.make_button.setEnabled(True)
+        self._say(message, error=True)
 
     def _say(self, text: str, error: bool = False) -> None:
         self.note.setStyleSheet(theme.css("error", self) if error else "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import time
 from collections import deque
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import StudioError, user_message
 from studio.core.progress import format_bytes, format_seconds
+from studio.core.results import DownloadPlanInfo, DownloadResult, JobResult
 from studio.core.specs import DownloadSpec
+from studio.jobs.api import JobHandle, JobPool
 
 PROGRESS_UNIT = 1024
 """Download jobs report progress in KiB (see studio.engines.download_job)."""
@@ -49,21 +51,21 @@ class DownloadDialog(QDialog):
     ``pool`` returns the JobPool (None before it runs). ``downloaded`` carries the new model's path.
     """
 
-    checked = Signal(dict)  # the plan the user is asked about
+    checked = Signal(object)  # the DownloadPlanInfo the user is asked about
     downloaded = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, pool: Callable[[], Any], offline: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(self, pool: Callable[[], JobPool | None], offline: bool = True,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("DownloadDialog")
         self.setWindowTitle(self.tr("Download a model"))
         self._pool_getter = pool
-        self._bound_pool: Any = None
         self._offline = offline
-        self.plan: dict[str, Any] | None = None
+        self.plan: DownloadPlanInfo | None = None
         self._plan_spec: DownloadSpec | None = None
-        self.check_job: int | None = None
-        self.download_job: int | None = None
+        self.check_job: JobHandle | None = None
+        self.download_job: JobHandle | None = None
         self._samples: deque[tuple[float, int]] = deque()
         self._build()
         self.set_offline(offline)
@@ -177,34 +179,24 @@ class DownloadDialog(QDialog):
     def _include(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.include_edit.text().replace(";", ",").split(",") if p.strip())
 
-    def _pool(self) -> Any:
-        pool = self._pool_getter()
-        if pool is not None and pool is not self._bound_pool:
-            pool.job_progress.connect(self._on_progress)
-            pool.job_finished.connect(self._on_finished)
-            pool.job_failed.connect(self._on_failed)
-            pool.job_cancelled.connect(self._on_cancelled)
-            self._bound_pool = pool
-        return pool
-
-    def _submit(self, spec: DownloadSpec) -> int | None:
+    def _submit(self, spec: DownloadSpec) -> JobHandle | None:
         if self._offline:
             return None
-        pool = self._pool()
+        pool = self._pool_getter()
         if pool is None:
             self._error(self.tr("The job queue is still starting; try again in a moment."))
             return None
         try:
-            job_id = pool.submit(spec)
+            handle = pool.submit(spec)
         except StudioError as exc:
             self._error(user_message(exc))
             return None
-        if pool.running_jobs() and hasattr(pool, "move"):
+        if pool.running_jobs():
             try:
-                pool.move(job_id, 0)  # next in line, not behind every queued generation
+                pool.move(handle.job_id, 0)  # next in line, not behind every queued generation
             except KeyError:
                 pass  # a worker claimed it meanwhile: it is running already
-        return job_id
+        return handle
 
     def _error(self, message: str) -> None:
         self.result_label.setText(f"<span style='color:#b00020'>{html.escape(message)}</span>")
@@ -222,35 +214,38 @@ class DownloadDialog(QDialog):
         self.result_label.clear()
         self.progress.setVisible(False)
         self.progress_label.clear()
-        job_id = self._submit(spec)
-        if job_id is None:
+        handle = self._submit(spec)
+        pool = self._pool_getter()
+        if handle is None or pool is None:
             self._update_buttons()
             return
-        self.check_job = job_id
+        self.check_job = handle
+        handle.finished.connect(self._on_checked)
+        handle.failed.connect(self._on_check_failed)
+        handle.cancelled.connect(self._on_check_cancelled)
         self._plan_spec = spec
-        running = [j for j in self._bound_pool.running_jobs() if j != job_id]
+        running = [j for j in pool.running_jobs() if j != handle.job_id]
         self.summary_label.setText(self.tr("Asking the hub…") if not running else
                                    self.tr("Asking the hub as soon as job #{0} is done…").format(running[0]))
         self._update_buttons()
 
-    def _show_plan(self, plan: dict[str, Any]) -> None:
+    def _show_plan(self, plan: DownloadPlanInfo) -> None:
         self.plan = plan
-        files = plan.get("files") or []
+        files = plan.files
         self.files_table.setRowCount(len(files))
         for r, f in enumerate(files):
-            how = (self.tr("SHA-256 (hub LFS)") if f.get("sha256") else
-                   self.tr("git blob id") if f.get("git_sha1") else self.tr("nothing (no hash published)"))
-            for c, text in enumerate((f["name"], format_bytes(f.get("size")), how)):
+            how = (self.tr("SHA-256 (hub LFS)") if f.sha256 else
+                   self.tr("git blob id") if f.git_sha1 else self.tr("nothing (no hash published)"))
+            for c, text in enumerate((f.name, format_bytes(f.size), how)):
                 item = QTableWidgetItem(text)
                 if c == 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.files_table.setItem(r, c, item)
-        total = int(plan.get("total_size") or 0)
-        unknown = any(f.get("size") is None for f in files)
-        size_text = format_bytes(total) + (self.tr(" + unknown") if unknown else "")
-        where = plan.get("revision", "")[:12] or plan.get("requested_revision") or ""
+        unknown = any(f.size is None for f in files)
+        size_text = format_bytes(plan.total_size) + (self.tr(" + unknown") if unknown else "")
+        where = plan.revision[:12] or plan.requested_revision
         self.summary_label.setText(self.tr("{0}{1}: {2}, {3} in total. Nothing has been downloaded yet.")
-                                   .format(plan.get("repo_id", ""), f" @ {where}" if where else "", _files(len(files)),
+                                   .format(plan.repo_id, f" @ {where}" if where else "", _files(len(files)),
                                            size_text))
         self.download_button.setText(self.tr("Download {0} ({1})").format(_files(len(files)), size_text))
         self.checked.emit(plan)
@@ -260,14 +255,18 @@ class DownloadDialog(QDialog):
         """Download exactly what the check listed (the user's consent), with progress, resumable."""
         if self.busy or self._offline or self.plan is None or self._plan_spec is None:
             return
-        files = tuple(f["name"] for f in self.plan.get("files") or [])
+        files = tuple(f.name for f in self.plan.files)
         spec = DownloadSpec(source=self._plan_spec.source, revision=self._plan_spec.revision,
-                            include=self._plan_spec.include, commit=str(self.plan.get("revision") or ""),
-                            expect_files=files, expect_bytes=int(self.plan.get("total_size") or 0))
-        job_id = self._submit(spec)
-        if job_id is None:
+                            include=self._plan_spec.include, commit=self.plan.revision,
+                            expect_files=files, expect_bytes=self.plan.total_size)
+        handle = self._submit(spec)
+        if handle is None:
             return
-        self.download_job = job_id
+        self.download_job = handle
+        handle.progress.connect(self._on_progress)
+        handle.finished.connect(self._on_downloaded)
+        handle.failed.connect(self._on_download_failed)
+        handle.cancelled.connect(self._on_download_cancelled)
         self._samples.clear()
         self.result_label.clear()
         self.progress.setValue(0)
@@ -277,15 +276,14 @@ class DownloadDialog(QDialog):
 
     def cancel(self) -> None:
         """Stop the download at its next chunk; what arrived is kept, so Download resumes from there."""
-        if self.download_job is not None and self._bound_pool is not None:
+        pool = self._pool_getter()
+        if self.download_job is not None and pool is not None:
             self.progress_label.setText(self.tr("Cancelling…"))
-            self._bound_pool.cancel(self.download_job)
+            pool.cancel(self.download_job.job_id)
 
-    def _on_progress(self, job_id: int, done: int, total: int, _eta: float) -> None:
-        if job_id != self.download_job:
-            return
+    def _on_progress(self, done: int, total: int, _eta: float) -> None:
         done_b, total_b = done * PROGRESS_UNIT, total * PROGRESS_UNIT
-        total_b = max(total_b, int(self.plan.get("total_size") or 0)) if self.plan else total_b
+        total_b = max(total_b, self.plan.total_size) if self.plan else total_b
         done_b = min(done_b, total_b) if total_b else done_b
         now = time.monotonic()
         self._samples.append((now, done_b))
@@ -302,69 +300,67 @@ class DownloadDialog(QDialog):
         parts.append(self.tr("{0} left").format(format_seconds(left)) if left is not None else "")
         self.progress_label.setText(" · ".join(p for p in parts if p))
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        info = dict(getattr(result, "info", {}) or {})
-        if job_id == self.check_job:
-            self.check_job = None
-            if "plan" in info:
-                self._show_plan(info["plan"])
-            self._update_buttons()
-        elif job_id == self.download_job:
-            self.download_job = None
-            self.progress.setValue(1000)
-            self.progress_label.setText(self.tr("Done."))
-            self._show_result(info)
-            self.summary_label.setText(self.tr("Downloaded and verified. Check another repo, or close this window."))
-            self.plan = None  # consent was for this one download; another needs a new check
-            self._update_buttons()
-            self.downloaded.emit(str(info.get("path", "")))
+    def _on_checked(self, result: JobResult) -> None:
+        self.check_job = None
+        if isinstance(result, DownloadResult) and result.plan is not None:
+            self._show_plan(result.plan)
+        self._update_buttons()
 
-    def _show_result(self, info: dict[str, Any]) -> None:
+    def _on_downloaded(self, result: JobResult) -> None:
+        self.download_job = None
+        self.progress.setValue(1000)
+        self.progress_label.setText(self.tr("Done."))
+        path = result.path if isinstance(result, DownloadResult) else ""
+        if isinstance(result, DownloadResult):
+            self._show_result(result)
+        self.summary_label.setText(self.tr("Downloaded and verified. Check another repo, or close this window."))
+        self.plan = None  # consent was for this one download; another needs a new check
+        self._update_buttons()
+        self.downloaded.emit(path)
+
+    def _show_result(self, result: DownloadResult) -> None:
         lines = []
-        for v in info.get("verified") or []:
-            sha = v.get("sha256") or ""
-            name = html.escape(str(v.get("name")))
-            if v.get("method") == "sha256":
+        for v in result.verified:
+            sha = v.sha256 or ""
+            name = html.escape(v.name)
+            if v.method == "sha256":
                 lines.append(self.tr("\u2714 {0}: SHA-256 {1} matches the hub").format(name, sha))
-            elif v.get("method") == "git_blob":
+            elif v.method == "git_blob":
                 lines.append(self.tr("\u2714 {0}: git blob id matches the hub (SHA-256 {1})").format(name, sha))
             else:
                 lines.append(self.tr("\u2022 {0}: not verified, the server publishes no hash (SHA-256 {1})")
                              .format(name, sha))
-        where = html.escape(str(info.get("path", "")))
-        rev = str(info.get("revision") or "")[:12]
+        where = html.escape(result.path)
+        rev = result.revision[:12]
         head = self.tr("Downloaded{0} to {1}; it is now in the library.").format(f" @ {rev}" if rev else "", where)
         self.result_label.setText("<br>".join([f"<b>{head}</b>", *lines]))
 
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id == self.check_job:
-            self.check_job = None
-            self.summary_label.setText(self.tr("The check failed."))
-            self._plan_spec = None
-            self._error(message)
-        elif job_id == self.download_job:
-            self.download_job = None
-            self.progress_label.setText(self.tr("Stopped."))
-            self._error(message + " " + self.tr("Press Download to resume: what arrived is kept."))
-            self._resume_label()
-        else:
-            return
+    def _on_check_failed(self, message: str) -> None:
+        self.check_job = None
+        self.summary_label.setText(self.tr("The check failed."))
+        self._plan_spec = None
+        self._error(message)
         self._update_buttons()
 
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id == self.check_job:
-            self.check_job = None
-            self.summary_label.setText(self.tr("Check cancelled."))
-        elif job_id == self.download_job:
-            self.download_job = None
-            self.progress_label.setText(self.tr("Cancelled. What arrived is kept: Download resumes from there."))
-            self._resume_label()
-        else:
-            return
+    def _on_download_failed(self, message: str) -> None:
+        self.download_job = None
+        self.progress_label.setText(self.tr("Stopped."))
+        self._error(message + " " + self.tr("Press Download to resume: what arrived is kept."))
+        self._resume_label()
+        self._update_buttons()
+
+    def _on_check_cancelled(self) -> None:
+        self.check_job = None
+        self.summary_label.setText(self.tr("Check cancelled."))
+        self._update_buttons()
+
+    def _on_download_cancelled(self) -> None:
+        self.download_job = None
+        self.progress_label.setText(self.tr("Cancelled. What arrived is kept: Download resumes from there."))
+        self._resume_label()
         self._update_buttons()
 
     def _resume_label(self) -> None:
         if self.plan is not None:
-            files = self.plan.get("files") or []
             self.download_button.setText(self.tr("Resume download of {0} ({1})").format(
-                _files(len(files)), format_bytes(int(self.plan.get("total_size") or 0))))
+                _files(len(self.plan.files)), format_bytes(self.plan.total_size)))

@@ -1,6 +1,6 @@
 """Canvas editing in the Image workspace: mask tools, img2img / inpaint / outpaint / upscale, versions.
 
-``install_canvas_editing(window)`` (one of the main window's optional installers) adds an edit tool
+``CanvasEditor(window)`` (made by the main window with its other workspaces) adds an edit tool
 row under the canvas's own tools, a mask layer and brush outline in the canvas scene, and the
 version strip under the canvas. Jobs go through the same pool as text-to-image: the current image
 and mask are written to PNGs under ``<studio home>/cache/canvas`` and an ImageSpec with
@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QMouseEvent
@@ -26,10 +26,14 @@ from studio.core.errors import SpecError, StudioError
 from studio.core.model_caps import edit_refusal
 from studio.core.outpaint import Extension
 from studio.core.registry import ModelEntry
-from studio.core.specs import UpscaleSpec
+from studio.core.results import JobResult
+from studio.jobs.api import JobHandle
 from studio.ui.flow_layout import FlowLayout
 from studio.ui.mask_layer import BrushCursor, MaskLayer
 from studio.ui.versions import EditDocument, Version, VersionStrip
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
 
 MIN_BRUSH, MAX_BRUSH = 1, 512
 EDIT_CHAIN_KEY = "aigc_studio_edits"
@@ -157,7 +161,7 @@ class EditTools(QWidget):
 class CanvasEditor(QObject):
     """Wires the tools, the mask layer, the document and the job pool to the window's canvas."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.canvas = window.canvas
@@ -178,8 +182,6 @@ class CanvasEditor(QObject):
         for i, button in enumerate(self.tools.document_buttons[1:]):
             row.insertWidget(at + i, button)
         layout.addWidget(self.strip)
-        self._jobs: dict[int, tuple[str, dict]] = {}
-        self._bound: Any = None
         self._space = False
         self._pan_from: QPoint | None = None
         self._connect()
@@ -241,14 +243,6 @@ class CanvasEditor(QObject):
         self.view.viewport().setMouseTracking(True)
         self.view.painted.connect(self._sync_overlay)
         self._brush_changed()
-
-    def bind(self, pool: Any) -> None:
-        if self._bound is pool:
-            return
-        self._bound = pool
-        pool.job_finished.connect(self._on_finished)
-        pool.job_failed.connect(lambda job_id, msg: self._jobs.pop(job_id, None))
-        pool.job_cancelled.connect(lambda job_id: self._jobs.pop(job_id, None))
 
     def _message(self, text: str, ms: int = 6000) -> None:
         self.window.status.showMessage(text, ms)
@@ -445,8 +439,8 @@ class CanvasEditor(QObject):
         atomic_write_bytes(path, bytes(data.data()))
         return str(path)
 
-    def submit(self, op: str) -> int | None:
-        """Queue ``op`` ("img2img", "inpaint", "outpaint") on the current version; the job id or None."""
+    def submit(self, op: str) -> JobHandle | None:
+        """Queue ``op`` ("img2img", "inpaint", "outpaint") on the current version; its handle or None."""
         pool = self.window.pool
         if pool is None:
             self._message(self.tr("The engine is still starting; try again in a moment."))
@@ -478,7 +472,7 @@ class CanvasEditor(QObject):
             masked_only=t.only_masked_check.isChecked() and op == "inpaint",
             width=max(8, -(-w // 8) * 8), height=max(8, -(-h // 8) * 8), upscale="")  # edits keep the size
         try:
-            job_id = pool.submit(spec)
+            handle = pool.submit(spec)
         except SpecError as exc:
             self._message(str(exc), 10000)
             return None
@@ -486,9 +480,9 @@ class CanvasEditor(QObject):
                 "model": spec.model}
         if op == "outpaint":
             step["extend"] = list(ext.as_tuple())
-        self._jobs[job_id] = (op, step)
-        self._message(self.tr("Queued {0} (job #{1})").format(op, job_id), 3000)
-        return job_id
+        self._follow(handle, op, step)
+        self._message(self.tr("Queued {0} (job #{1})").format(op, handle.job_id), 3000)
+        return handle
 
     def follow_model(self, entry: ModelEntry | None) -> None:
         """Enable the edits the chosen model can do; a disabled button's tooltip says why (before queueing)."""
@@ -501,34 +495,26 @@ class CanvasEditor(QObject):
             button.setEnabled(not refusal)
             button.setToolTip(refusal or button.property("usable_tip"))
 
-    def upscale(self) -> int | None:
-        """Queue an upscale of the current version (the Upscale menu's model when it exists)."""
+    def upscale(self) -> JobHandle | None:
+        """Queue an upscale of the current version with the Upscale menu's model."""
         pool = self.window.pool
         if pool is None or not self.adopt_canvas():
             self._message(self.tr("Open an image first (Open…, drag and drop, or paste)."))
             return None
         cur = self.doc.current
         path = cur.path if cur.path and Path(cur.path).is_file() else self._temp_png(cur.image, "image")
-        tools = getattr(self.window, "upscale_tools", None)
-        if tools is not None:
-            job_id = tools.upscale_file(path)
-            model = tools.model()
-        else:
-            model = ""
-            try:
-                job_id = pool.submit(UpscaleSpec(image=path))
-            except SpecError as exc:
-                self._message(str(exc))
-                return None
-        if job_id is not None:
-            self._jobs[job_id] = ("upscale", {"op": "upscale", "model": model})
-        return job_id
+        tools = self.window.upscale_tools
+        handle = tools.upscale_file(path)
+        if handle is not None:
+            self._follow(handle, "upscale", {"op": "upscale", "model": tools.model()})
+        return handle
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if job_id not in self._jobs:
-            return
-        op, step = self._jobs.pop(job_id)
-        outputs = list(getattr(result, "outputs", ()) or ())
+    def _follow(self, handle: JobHandle, op: str, step: dict) -> None:
+        handle.finished.connect(lambda result: self._on_finished(op, step, result))
+
+    def _on_finished(self, op: str, step: dict, result: JobResult) -> None:
+        """A job of this editor finished: its image becomes the next version (undoable)."""
+        outputs = list(result.outputs)
         if not outputs:
             return
         path = str(outputs[-1])
@@ -537,8 +523,7 @@ class CanvasEditor(QObject):
             self._message(self.tr("Cannot open {0}").format(path))
             return
         chain = list(self.doc.current.chain) if self.doc.current else []
-        info = getattr(result, "info", {}) or {}
-        step = dict(step, output=Path(path).name, **({"model": info["model"]} if info.get("model") else {}))
+        step = dict(step, output=Path(path).name, **({"model": result.model} if result.model else {}))
         self.doc.add_version(Version(image.convertToFormat(QImage.Format.Format_RGB888), op, path, chain + [step]))
 
     # -- export -----------------------------------------------------------------------------------
@@ -583,19 +568,3 @@ class CanvasEditor(QObject):
         self._message(self.tr("Saved {0}").format(target), 4000)
         return target
 
-
-def install_canvas_editing(window: Any) -> None:
-    """Add the edit tools, mask layer and version strip to the window's canvas (an optional installer)."""
-    window.canvas_editor = CanvasEditor(window)
-    editor = window.prompt_editor
-    editor.model_changed.connect(lambda _name: window.canvas_editor.follow_model(editor.model_entry()))
-    window.canvas_editor.follow_model(editor.model_entry())
-    if window.pool is not None:
-        window.canvas_editor.bind(window.pool)
-    original = window.attach_pool
-
-    def attach_pool(pool: Any) -> None:  # the pool comes after the window: bind then too
-        original(pool)
-        window.canvas_editor.bind(pool)
-
-    window.attach_pool = attach_pool

@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from studio.core.atomic import atomic_write_bytes
 from studio.core.builtin_models import FACES_NAME
 from studio.core.errors import SpecError
-from studio.core.specs import MAX_SEED, GanSpec, random_seed
+from studio.core.results import JobResult
+from studio.core.specs import MAX_SEED, GanSpec, Spec, random_seed
+from studio.jobs.api import JobHandle, JobPool
 from studio.ui.spin_boxes import SeedSpinBox
 from studio.ui.vae_tools import VaeTools
 
@@ -26,8 +28,9 @@ class FacesWorkspace(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("FacesWorkspace")
-        self.pool: Any = None
-        self.job_id: int | None = None
+        self.pool: JobPool | None = None
+        self.job: JobHandle | None = None
+        """The running job, None when idle."""
         self.outputs: tuple[str, ...] = ()
         self._movie: QMovie | None = None
         self._vaes: set[str] = set()
@@ -137,13 +140,13 @@ class FacesWorkspace(QWidget):
         self.vae_tools.setVisible(self.model() in self._vaes)
         self.vae_tools.model = self.model()
         self.vae_tools.frames, self.vae_tools.scale = self.frames_box.value(), self.scale_box.value()
-        self.vae_tools.setEnabled(self.job_id is None)
+        self.vae_tools.setEnabled(self.job is None)
         walk = self.walk_check.isChecked()
         self.walk_seed_box.setEnabled(walk)
         self.frames_box.setEnabled(walk or self.model() in self._vaes)  # a VAE interpolation has frames too
         self.count_box.setEnabled(not walk)
         self.columns_box.setEnabled(not walk)
-        running = self.job_id is not None
+        running = self.job is not None
         self.generate_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.save_gif_button.setEnabled(any(o.endswith(".gif") for o in self.outputs))
@@ -160,63 +163,47 @@ class FacesWorkspace(QWidget):
         return spec
 
     # -- jobs ------------------------------------------------------------------------------------
-    def bind(self, pool: Any) -> None:
-        """Connect to a JobPool (submit/cancel and its job_* signals)."""
-        if self.pool is pool:
-            return
+    def bind(self, pool: JobPool) -> None:
         self.pool = pool
-        pool.job_finished.connect(self._on_finished)
-        pool.job_failed.connect(self._on_failed)
-        pool.job_cancelled.connect(self._on_cancelled)
-        pool.job_progress.connect(self._on_progress)
 
-    def generate(self) -> int | None:
+    def generate(self) -> JobHandle | None:
         try:
             return self.submit(self.spec())
         except SpecError as exc:
             self._say(str(exc), error=True)
             return None
 
-    def submit(self, spec: Any) -> int | None:
+    def submit(self, spec: Spec) -> JobHandle | None:
         """Queue ``spec`` (a GanSpec, or a VaeSpec from the VAE tools) and show its result here."""
         if self.pool is None:
             self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
             return None
         try:
-            self.job_id = self.pool.submit(spec)
+            job = self.pool.submit(spec)
         except SpecError as exc:
             self._say(str(exc), error=True)
             return None
+        self.job = job
+        job.progress.connect(lambda done, total, _eta: self._say(self.tr("Generating {0}/{1}").format(done, total)))
+        job.finished.connect(self._on_finished)
+        job.failed.connect(lambda message: self._say(message, error=True))
+        job.cancelled.connect(lambda: self._say(self.tr("Cancelled")))
+        job.ended.connect(self._on_ended)
         self._say(self.tr("Queued…"))
         self._update_enabled()
-        return self.job_id
+        return job
 
     def cancel(self) -> None:
-        if self.pool is not None and self.job_id is not None:
-            self.pool.cancel(self.job_id)
+        if self.pool is not None and self.job is not None:
+            self.pool.cancel(self.job.job_id)
 
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        if job_id == self.job_id:
-            self._say(self.tr("Generating {0}/{1}").format(done, total))
+    def _on_finished(self, result: JobResult) -> None:
+        self.show_outputs(result.outputs)
+        self._say(self.tr("Done in {0} s").format(result.seconds))
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
-        self.show_outputs(tuple(getattr(result, "outputs", ())))
-        self._say(self.tr("Done in {0} s").format(result.info.get("seconds", "?")) if result.info else "")
-
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._say(message, error=True)
-            self._update_enabled()
-
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._say(self.tr("Cancelled"))
-            self._update_enabled()
+    def _on_ended(self, _state: str) -> None:
+        self.job = None
+        self._update_enabled()
 
     # -- showing -----------------------------------------------------------------------------------
     def show_outputs(self, outputs: tuple[str, ...]) -> None:

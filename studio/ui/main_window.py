@@ -2,31 +2,31 @@
 
 The Image workspace is the canvas, with the prompt editor (left), queue (right) and history
 (bottom) as docks that can be moved, floated or hidden; their layout is saved in
-``<studio home>/ui.ini`` between runs. Other workspaces (Text, Training) are tabs added with
-:meth:`MainWindow.add_workspace`; a workspace widget may define ``bind(pool)`` to receive the
-job pool once it runs. Modules listed in ``OPTIONAL_WORKSPACES`` are added when they exist.
+``<studio home>/ui.ini`` between runs. Other workspaces (Text, Training, Faces) are tabs added with
+:meth:`MainWindow.add_workspace`, each with the function that connects it to the job pool once it
+runs; they are built right after the first paint (:meth:`MainWindow.ensure_workspaces`).
 
 The window never imports torch: the job pool is attached after the window is shown
 (:meth:`attach_pool`), and until its engine is ready the status bar says "Loading engine…".
 """
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from studio import APP_NAME
 from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning
 from studio.core.model_match import ModelRef
 from studio.core.paths import StudioPaths
+from studio.core.queue_store import CANCELLED, DONE, FAILED
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
+from studio.core.specs import ImageSpec, Spec, UpscaleSpec, spec_from_json, spec_to_json
+from studio.jobs.api import JobPool
 from studio.ui.batch_grid import BatchGrid
 from studio.ui.canvas import ImageCanvas
 from studio.ui.history_strip import HistoryStrip
@@ -37,31 +37,20 @@ from studio.ui.prompt_editor import PromptEditor
 from studio.ui.queue_view import QueueView
 from studio.ui.status_bar import StudioStatusBar
 
+if TYPE_CHECKING:
+    from studio.ui.builtin_tools import UpscaleTools
+    from studio.ui.edit_tools import CanvasEditor
+    from studio.ui.faces_workspace import FacesWorkspace
+    from studio.ui.model_manager import ModelManager
+    from studio.ui.prompt_expand import PromptExpander
+    from studio.ui.text_workspace import TextWorkspace
+    from studio.ui.training_workspace import TrainingWorkspace
+
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
-# (key, module, class, title): workspaces other helpers provide; skipped while they do not exist.
-OPTIONAL_WORKSPACES = (
-    ("text", "studio.ui.text_workspace", "TextWorkspace", QT_TRANSLATE_NOOP("MainWindow", "Text")),
-    ("training", "studio.ui.training_workspace", "TrainingWorkspace", QT_TRANSLATE_NOOP("MainWindow", "Training")),
-)
-# (module, function): installers other helpers provide, called with the window (e.g. the model
-# manager sets ``window.model_manager_factory``).
-OPTIONAL_INSTALLERS = (("studio.ui.builtin_tools", "install_builtin_tools"),
-                       ("studio.ui.edit_tools", "install_canvas_editing"),
-                       ("studio.ui.model_manager", "install_model_manager"),
-                       ("studio.ui.prompt_expand", "install_prompt_expansion"),
-                       ("studio.ui.guided_workspace", "install_guided_workspace"))
-
-
-def _optional_module(name: str) -> Any:
-    """The module ``name``, or None while it does not exist (a part another helper has not built)."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+PoolUser = Callable[[JobPool], None]
+"""Connects a part of the window (a workspace, a tool) to the job pool once it runs."""
 
 
 def ui_settings(paths: StudioPaths) -> QSettings:
@@ -76,14 +65,21 @@ class MainWindow(QMainWindow):
     settings_changed = Signal(object)  # Settings, after the Settings dialog saved them
 
     def __init__(self, paths: StudioPaths, settings: Settings, parent: QWidget | None = None,
-                 defer_optional: bool = False) -> None:
-        """``defer_optional``: build the other helpers' workspaces only on :meth:`ensure_optional_parts`
-        (the app calls it right after the first paint, to show the window sooner)."""
+                 defer_workspaces: bool = False) -> None:
+        """``defer_workspaces``: build the Text, Training and Faces workspaces and the canvas tools only on
+        :meth:`ensure_workspaces` (the app calls it right after the first paint, to show the window sooner)."""
         super().__init__(parent)
         self.paths, self.settings = paths, settings
-        self.pool: Any = None
-        self.model_manager_factory: Callable[[QWidget], QWidget] | None = None
-        """Set by the model manager's module: builds its window (else a hint is shown)."""
+        self.pool: JobPool | None = None
+        self._pool_users: list[PoolUser] = []
+        # Built by ensure_workspaces():
+        self.model_manager: ModelManager
+        self.text_workspace: TextWorkspace
+        self.training_workspace: TrainingWorkspace
+        self.faces_workspace: FacesWorkspace
+        self.upscale_tools: UpscaleTools
+        self.canvas_editor: CanvasEditor
+        self.prompt_expander: PromptExpander
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
@@ -112,8 +108,6 @@ class MainWindow(QMainWindow):
                                      Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock = self._dock("history_dock", self.tr("History"), self.history,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.add_workspace("image", self.canvas, self.tr("Image"), (self.prompt_dock, self.history_dock),
-                           scroll=False)
 
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -127,6 +121,8 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_menus()
+        self.add_workspace("image", self.canvas, self.tr("Image"), (self.prompt_dock, self.history_dock),
+                           scroll=False)
         self.prompt_editor.generate_requested.connect(self.submit_specs)
         self.prompt_editor.cancel_requested.connect(self.cancel_current)
         self.prompt_editor.open_model_manager_requested.connect(self.open_model_manager)
@@ -135,14 +131,14 @@ class MainWindow(QMainWindow):
         self.history.evaluate_requested.connect(self.open_evaluate)
         self.queue_view.show_output_requested.connect(self._show_job_output)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
-        self._optional_loaded = False
+        self._workspaces_built = False
         self._saved_workspace = "image"
 
         self.resize(1360, 860)
         self._sized = False
         self._restored = self._restore()
-        if not defer_optional:
-            self.ensure_optional_parts()
+        if not defer_workspaces:
+            self.ensure_workspaces()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -242,14 +238,15 @@ class MainWindow(QMainWindow):
         models_menu = bar.addMenu(self.tr("&Models"))
         models_menu.addAction(self.model_manager_action)
         models_menu.addAction(self.rescan_action)
-        help_menu = bar.addMenu(self.tr("&Help"))
-        help_menu.addAction(self.about_action)
+        self.help_menu = bar.addMenu(self.tr("&Help"))
+        self.help_menu.addAction(self.about_action)
         self._refresh_workspace_menu()
 
     # -- workspaces ---------------------------------------------------------------------------
     def add_workspace(self, key: str, widget: QWidget, title: str, docks: tuple[QDockWidget, ...] = (),
-                      scroll: bool = True) -> int:
-        """Add a central tab; ``docks`` are shown only while it is the current workspace.
+                      scroll: bool = True, bind: PoolUser | None = None) -> int:
+        """Add a central tab; ``docks`` are shown only while it is the current workspace; ``bind`` is
+        called with the job pool (now, or once it is attached).
 
         With ``scroll`` the workspace sits in a scroll area, so its minimum size never forces
         the whole window (and every other workspace) wider than the screen.
@@ -266,21 +263,25 @@ class MainWindow(QMainWindow):
             area.setWidget(widget)
             page = area
         index = self.workspaces.addTab(page, title)
-        if hasattr(self, "workspace_menu"):
-            self._refresh_workspace_menu()
-        if self.pool is not None and hasattr(widget, "bind"):
-            widget.bind(self.pool)
+        self._refresh_workspace_menu()
+        if bind is not None:
+            self._add_pool_user(bind)
         return index
+
+    def _add_pool_user(self, bind: PoolUser) -> None:
+        self._pool_users.append(bind)
+        if self.pool is not None:
+            bind(self.pool)
 
     def workspace(self, key: str) -> QWidget | None:
         """The widget of workspace ``key`` (not its scroll area), None when there is none."""
         if key not in self._workspace_widgets:
-            self.ensure_optional_parts()
+            self.ensure_workspaces()
         return self._workspace_widgets.get(key)
 
     def show_workspace(self, key: str) -> None:
         if key not in self._workspace_keys:
-            self.ensure_optional_parts()
+            self.ensure_workspaces()
         if key in self._workspace_keys:
             self.workspaces.setCurrentIndex(self._workspace_keys.index(key))
 
@@ -296,28 +297,49 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, k=key: self.show_workspace(k))
         self.workspaces.tabBar().setVisible(len(self._workspace_keys) > 1)
 
-    def ensure_optional_parts(self) -> None:
-        """Add the workspaces and tools other parts of the studio provide (once)."""
-        if self._optional_loaded:
+    def ensure_workspaces(self) -> None:
+        """Build the Text, Training, Faces and Models workspaces, the Upscale menu and the canvas tools (once)."""
+        if self._workspaces_built:
             return
-        self._optional_loaded = True
-        self._load_optional_parts()
+        self._workspaces_built = True
+        # Imported here, after the first paint: together they take ~0.2 s to import.
+        from studio.ui.builtin_tools import UpscaleTools
+        from studio.ui.edit_tools import CanvasEditor
+        from studio.ui.faces_workspace import FacesWorkspace
+        from studio.ui.model_manager import ModelManager
+    from studio.ui.prompt_expand import PromptExpander
+        from studio.ui.model_use import use_label, use_model
+        from studio.ui.prompt_expand import PromptExpander
+        from studio.ui.text_workspace import TextWorkspace
+        from studio.ui.training_workspace import TrainingWorkspace
+
+        self.text_workspace = TextWorkspace(paths=self.paths)
+        self.add_workspace("text", self.text_workspace, self.tr("Text"), bind=self.text_workspace.bind)
+        self.training_workspace = TrainingWorkspace(paths=self.paths)
+        self.add_workspace("training", self.training_workspace, self.tr("Training"),
+                           bind=self.training_workspace.bind)
+        self.training_workspace.model_saved.connect(self.rescan_models)
+        self.faces_workspace = FacesWorkspace()
+        self.faces_workspace.set_models(self.installed_models())
+        self.models_scanned.connect(self.faces_workspace.set_models)
+        self.add_workspace("faces", self.faces_workspace, self.tr("Faces"), bind=self.faces_workspace.bind)
+        self.upscale_tools = UpscaleTools(self)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.upscale_tools)
+        self.canvas_editor = CanvasEditor(self)
+        editor = self.prompt_editor
+        editor.model_changed.connect(lambda _name: self.canvas_editor.follow_model(editor.model_entry()))
+        self.canvas_editor.follow_model(editor.model_entry())
+        self.prompt_expander = PromptExpander(self)
+        self.model_manager = ModelManager(self.paths, self.settings, pool=lambda: self.pool,
+                                          on_changed=self.rescan_models, use=lambda entry: use_model(self, entry),
+                                          use_label=use_label)
+        self.add_workspace("models", self.model_manager, self.tr("Models"))
+        self.settings_changed.connect(self.model_manager.apply_settings)
+        # The manager's own offline switch saves the file; the window and the pool take the new value too.
+        self.model_manager.offline_changed.connect(
+            lambda off: self.apply_settings(self.settings.replace(offline=off)))
         if self._saved_workspace != "image" and self.current_workspace() == "image":
             self.show_workspace(self._saved_workspace)
-
-    def _load_optional_parts(self) -> None:
-        for key, module_name, class_name, title in OPTIONAL_WORKSPACES:
-            module = _optional_module(module_name)
-            if module is None:
-                continue
-            cls = getattr(module, class_name)
-            params = inspect.signature(cls).parameters
-            kwargs = {k: v for k, v in (("paths", self.paths), ("settings", self.settings)) if k in params}
-            self.add_workspace(key, cls(**kwargs), self.tr(title))
-        for module_name, function in OPTIONAL_INSTALLERS:
-            module = _optional_module(module_name)
-            if module is not None and hasattr(module, function):
-                getattr(module, function)(self)
 
     def _on_workspace_changed(self, index: int) -> None:
         key = self.current_workspace()
@@ -335,48 +357,45 @@ class MainWindow(QMainWindow):
                 self._hidden_docks.append(dock)
 
     # -- pool ---------------------------------------------------------------------------------
-    def attach_pool(self, pool: Any) -> None:
-        """Connect a running JobPool: queue, history, canvas previews, status bar."""
+    def attach_pool(self, pool: JobPool) -> None:
+        """Connect a running job pool: queue, history, canvas previews, status bar, the workspaces."""
         self.pool = pool
         pool.confirm_flagged = self._confirm_flagged
         self.queue_view.bind(pool)
         self.history.bind(pool.gallery)
+        # The canvas shows whatever image job runs (also those restored from the database or retried
+        # in the queue), so it follows every job rather than only the handles this window submitted.
         pool.job_preview.connect(self._on_preview)
         self.canvas.preview_shown.connect(pool.preview_consumed)
-        pool.job_finished.connect(self._on_finished)
-        pool.job_failed.connect(self._on_failed)
-        pool.job_cancelled.connect(self._on_cancelled)
-        self.batch_grid.bind(pool)
+        pool.job_ended.connect(self._on_ended)
         pool.job_log.connect(lambda job_id, msg: self.status.showMessage(f"#{job_id}: {msg}", 8000))
         pool.engine_ready.connect(self.status.on_engine_ready)
-        if hasattr(pool, "engine_failed"):
-            pool.engine_failed.connect(self.status.on_engine_failed)
+        pool.engine_failed.connect(self.status.on_engine_failed)
         pool.engine_status.connect(self.status.on_engine_status)
         pool.job_progress.connect(self.status.on_job_progress)
         if pool.store.notice:  # the queue database was damaged and replaced: say so once
             self.status.showMessage(pool.store.notice, 60000)
-        for widget in self._workspace_widgets.values():
-            if widget is not self.canvas and hasattr(widget, "bind"):
-                widget.bind(pool)
+        for bind in self._pool_users:
+            bind(pool)
 
-    def submit_specs(self, specs: list) -> list[int]:
+    def submit_specs(self, specs: list[Spec]) -> list[int]:
         """Queue the prompt editor's specs; returns the job ids."""
         if self.pool is None:
             self.status.showMessage(self.tr("The engine is still starting; try again in a moment."), 5000)
             return []
         if not self._confirm_long_jobs(specs):
             return []
-        ids = []
+        handles = []
         for spec in specs:
             try:
-                ids.append(self.pool.submit(spec))
+                handles.append(self.pool.submit(spec))
             except SpecError as exc:
                 self.prompt_editor.show_message(str(exc), error=True)
                 break
-        if ids:
-            self.status.showMessage(self.tr("Queued {0} job(s)").format(len(ids)), 3000)
-            self.batch_grid.add(ids)
-        return ids
+        if handles:
+            self.status.showMessage(self.tr("Queued {0} job(s)").format(len(handles)), 3000)
+            self.batch_grid.add(handles)
+        return [h.job_id for h in handles]
 
     def _confirm_flagged(self, warning: str) -> bool:
         """The content filter's "warn" mode: the user may go ahead once (any workspace's submit asks here)."""
@@ -415,31 +434,35 @@ class MainWindow(QMainWindow):
 
     def _on_preview(self, job_id: int, image: QImage) -> None:
         record = self.queue_view.model.record_for(job_id)
-        if record is not None and record.kind != "image":
-            self.pool.preview_consumed(job_id)
+        if record is not None and record.kind != ImageSpec.kind:
+            if self.pool is not None:
+                self.pool.preview_consumed(job_id)
             return
         self._canvas_request = None  # a running job takes the canvas back from a history click
         row = self.queue_view.model.row_of(job_id)
         step = self.queue_view.model.progress_text(row) if row >= 0 else ""
         self.canvas.show_preview(job_id, image, self._target_size(job_id), step)
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
+    def _on_ended(self, job_id: int, state: str) -> None:
+        """Any job ended: its record in the store says how (it may have no handle in this window)."""
         self._job_sizes.pop(job_id, None)
+        if state != DONE:
+            self.canvas.drop_preview(job_id)  # a half-denoised image is not a result
+        if state == CANCELLED:
+            self.status.showMessage(self.tr("Job #{0} cancelled").format(job_id), 5000)
+        if state not in (DONE, FAILED) or self.pool is None:
+            return
+        try:
+            record = self.pool.job(job_id)
+        except KeyError:  # removed meanwhile
+            return
+        if state == FAILED:
+            self.status.showMessage(self.tr("Job #{0} failed: {1}").format(job_id, record.error), 15000)
+            return
         self.history.refresh()
-        outputs = [o for o in getattr(result, "outputs", ()) if str(o).lower().endswith((".png", ".jpg", ".webp"))]
-        record = self.queue_view.model.record_for(job_id)
-        if outputs and (record is None or record.kind in ("image", "upscale")):
+        outputs = [o for o in record.outputs if o.lower().endswith((".png", ".jpg", ".webp"))]
+        if outputs and record.kind in (ImageSpec.kind, UpscaleSpec.kind):
             self.show_file(outputs[-1])
-
-    def _on_failed(self, job_id: int, message: str) -> None:
-        self._job_sizes.pop(job_id, None)
-        self.canvas.drop_preview(job_id)
-        self.status.showMessage(self.tr("Job #{0} failed: {1}").format(job_id, message), 15000)
-
-    def _on_cancelled(self, job_id: int) -> None:
-        self._job_sizes.pop(job_id, None)
-        self.canvas.drop_preview(job_id)  # a half-denoised image is not a result
-        self.status.showMessage(self.tr("Job #{0} cancelled").format(job_id), 5000)
 
     def _show_job_output(self, job_id: int) -> None:
         record = self.queue_view.model.record_for(job_id)
@@ -523,15 +546,11 @@ class MainWindow(QMainWindow):
         dialog.raise_()
         return dialog
 
-    def open_model_manager(self) -> None:
-        if self.model_manager_factory is not None:
-            window = self.model_manager_factory(self)
-            window.show()
-            return
-        QMessageBox.information(
-            self, self.tr("Models"),
-            self.tr("Put a diffusers model folder (with model_index.json) into\n{0}\nand choose "
-                    "Models → Rescan model folders (F5).").format(self.paths.models))
+    def open_model_manager(self) -> ModelManager:
+        """Show the Models workspace (scanned again when it was shown before)."""
+        self.show_workspace("models")
+        self.model_manager.refresh()
+        return self.model_manager
 
     # -- settings -----------------------------------------------------------------------------
     def open_settings(self, page: type | None = None) -> QWidget:

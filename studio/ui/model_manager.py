@@ -5,15 +5,15 @@ Pure core code runs here (registry scan, identification, hashing, import/rename/
 QThreadPool so the window never freezes; nothing imports torch. Conversion of pickles runs as
 a ``convert`` job in an engine process for the same reason. Downloads open a dialog
 (``studio.ui.download_dialog``) that runs them as jobs; the offline toggle saves the settings.
-Mount it on the main window with ``install_model_manager(window)``: a "Models" workspace tab, which
-Models → Model manager… shows. A tab, not a dock: it never widens the window or squeezes the canvas.
+The main window shows it as its "Models" workspace tab (Models → Model manager… too). A tab, not a dock:
+it never widens the window or squeezes the canvas.
 """
 from __future__ import annotations
 
 import html
 import logging
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import (
     QObject,
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
@@ -53,7 +52,11 @@ from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
 from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import Settings
+from studio.jobs.api import JobPool
 from studio.ui.model_filter import COLUMNS, ENTRY_ROLE, ModelFilter
+
+if TYPE_CHECKING:
+    from studio.ui.download_dialog import DownloadDialog
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +115,7 @@ class ModelManager(QWidget):
     scan_finished = Signal()
     offline_changed = Signal(bool)
 
-    def __init__(self, paths: StudioPaths, settings: Settings, pool: Callable[[], Any] | None = None,
+    def __init__(self, paths: StudioPaths, settings: Settings, pool: Callable[[], JobPool | None] | None = None,
                  on_changed: Callable[[], None] | None = None, parent: QWidget | None = None,
                  use: Callable[[ModelEntry], bool] | None = None,
                  use_label: Callable[[ModelEntry], str] | None = None) -> None:
@@ -124,8 +127,7 @@ class ModelManager(QWidget):
         self.paths, self.settings = paths, settings
         self.registry = ModelRegistry(paths, settings)
         self._pool_getter = pool or (lambda: None)
-        self._converting: dict[int, str] = {}  # conversion job id -> model name
-        self._bound_pool: Any = None
+        self._bound_pool: JobPool | None = None
         self._on_changed = on_changed
         self._threads = QThreadPool(self)
         self._threads.setMaxThreadCount(2)
@@ -153,6 +155,11 @@ class ModelManager(QWidget):
             self._scanned_once = True
             self.rescan()
 
+    def refresh(self) -> None:
+        """Scan again if the list was shown before (a first showing scans anyway)."""
+        if self._scanned_once:
+            self.rescan()
+
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
         body = self
@@ -174,7 +181,7 @@ class ModelManager(QWidget):
             "Untick \u201cOffline mode\u201d above to download from the Hugging Face hub."))
         self.offline_label.setVisible(self.settings.offline)
         lay.addWidget(self.offline_label)
-        self.download_dialog: Any = None
+        self.download_dialog: DownloadDialog | None = None
         self._select_after_scan = ""
 
         bar = QHBoxLayout()
@@ -530,30 +537,14 @@ class ModelManager(QWidget):
             self.progress_label.setText(self.tr("The engines are not running: convert with `models convert`."))
             return
         self._bind_pool()
-        job_id = pool.submit(ConvertSpec(path=e.path))
-        self._converting[job_id] = e.name
+        job = pool.submit(ConvertSpec(path=e.path))
+        name = e.name
+        job.finished.connect(lambda _result: self.progress_label.setText(self.tr("Converted {0}.").format(name)))
+        job.failed.connect(lambda message: self.progress_label.setText(
+            self.tr("Conversion failed: {0}").format(message)))
+        job.cancelled.connect(lambda: self.progress_label.setText(self.tr("Conversion of {0} stopped.").format(name)))
+        job.ended.connect(lambda _state: self._changed())
         self.progress_label.setText(self.tr("Converting {0} to safetensors…").format(e.name))
-
-    def _on_job_changed(self, job_id: int) -> None:
-        name = self._converting.get(job_id)
-        pool = self._pool_getter()
-        if name is None or pool is None:
-            return
-        try:
-            rec = pool.job(job_id)
-        except KeyError:
-            self._converting.pop(job_id, None)
-            return
-        if not rec.is_final:
-            return
-        del self._converting[job_id]
-        if rec.state == "done":
-            self.progress_label.setText(self.tr("Converted {0}.").format(name))
-        elif rec.state == "failed":
-            self.progress_label.setText(self.tr("Conversion failed: {0}").format(rec.error))
-        else:
-            self.progress_label.setText(self.tr("Conversion of {0} stopped.").format(name))
-        self._changed()
 
     # -- downloads ---------------------------------------------------------------------------
     def set_offline(self, offline: bool) -> None:
@@ -590,7 +581,7 @@ class ModelManager(QWidget):
         if folders_changed and self._scanned_once:
             self.rescan()
 
-    def open_download_dialog(self) -> Any:
+    def open_download_dialog(self) -> DownloadDialog:
         """Show the Download dialog (one per manager; it keeps running downloads when closed)."""
         from studio.ui.download_dialog import DownloadDialog
 
@@ -608,9 +599,8 @@ class ModelManager(QWidget):
     # -- loaded models ----------------------------------------------------------------------
     def _bind_pool(self) -> None:
         pool = self._pool_getter()
-        if pool is not None and pool is not self._bound_pool and hasattr(pool, "engine_status"):
+        if pool is not None and pool is not self._bound_pool:
             pool.engine_status.connect(self.on_engine_status)
-            pool.job_changed.connect(self._on_job_changed)
             self._bound_pool = pool
 
     def on_engine_status(self, status: dict) -> None:
@@ -648,22 +638,3 @@ class ModelManager(QWidget):
         self._threads.waitForDone(10000)
 
 
-def install_model_manager(window: QMainWindow) -> None:
-    """Add the "Models" workspace; Models → Model manager… (and the prompt editor's button) show it."""
-    from studio.ui.model_use import use_label, use_model
-
-    manager = ModelManager(window.paths, window.settings, pool=lambda: getattr(window, "pool", None),
-                           on_changed=getattr(window, "rescan_models", None),
-                           use=lambda entry: use_model(window, entry), use_label=use_label)
-    window.model_manager = manager
-    window.add_workspace("models", manager, window.tr("Models"))
-    window.settings_changed.connect(manager.apply_settings)
-    # The manager's own offline switch saves the file; the window and the pool take the new value too.
-    manager.offline_changed.connect(lambda off: window.apply_settings(window.settings.replace(offline=off)))
-
-    def factory(parent: QWidget) -> ModelManager:
-        window.show_workspace("models")  # the first showing scans; a later opening looks again
-        manager.refresh()
-        return manager
-
-    window.model_manager_factory = factory

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
 
 from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
                                      JobRecord)
+from studio.jobs.api import JobPool
 from studio.ui import theme
 
 COL_ID, COL_JOB, COL_STATE, COL_PROGRESS = range(4)
@@ -258,7 +259,7 @@ class QueueView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("QueueView")
-        self.pool: Any = None
+        self.pool: JobPool | None = None
         self.model = JobTableModel(self)
         self.table = QTableView()
         self.table.setObjectName("queue_table")
@@ -325,26 +326,24 @@ class QueueView(QWidget):
         layout.addLayout(buttons)
         self._update_buttons()
 
-    def bind(self, pool: Any) -> None:
-        """Show ``pool``'s jobs and follow its signals."""
+    def bind(self, pool: JobPool) -> None:
+        """Show ``pool``'s jobs and follow every job's changes (rows are read from the store, so jobs
+        restored from the database, which have no handle in memory, show the same way)."""
         self.pool = pool
         self.model.set_records(list(pool.jobs()))
         pool.job_added.connect(self._refresh)
         pool.job_changed.connect(self._refresh)
-        pool.job_failed.connect(lambda job_id, _msg: self._refresh(job_id))
-        pool.job_cancelled.connect(self._refresh)
-        pool.job_finished.connect(lambda job_id, _result: self._refresh(job_id))
         pool.job_progress.connect(self.model.set_progress)
         pool.job_log.connect(self.model.add_log)
-        if hasattr(pool, "jobs_reordered"):
-            pool.jobs_reordered.connect(self._reload)
-        if hasattr(pool, "paused_changed"):
-            pool.paused_changed.connect(self._on_paused_changed)
-            self._on_paused_changed(bool(pool.paused))
+        pool.jobs_reordered.connect(self._reload)
+        pool.paused_changed.connect(self._on_paused_changed)
+        self._on_paused_changed(pool.paused)
         self._update_buttons()
 
     def _reload(self) -> None:
         """Re-read every job (after a reorder), keeping the live progress of running ones."""
+        if self.pool is None:
+            return
         live = {jid: self.model.live_progress(jid) for jid in self.model.job_ids()}
         self.model.set_records(list(self.pool.jobs()))
         for jid, (done, total, eta) in live.items():
@@ -374,7 +373,7 @@ class QueueView(QWidget):
         recs = self.selected_records()
         bound = self.pool is not None
         self.clear_button.setEnabled(bound)
-        self.pause_button.setEnabled(bound and hasattr(self.pool, "set_paused"))
+        self.pause_button.setEnabled(bound)
         self.cancel_button.setEnabled(bound and any(r.state in (QUEUED, RUNNING) for r in recs))
         self.retry_button.setEnabled(bound and any(r.state in RETRYABLE_STATES for r in recs))
         self.remove_button.setEnabled(bound and any(r.state != RUNNING for r in recs))

@@ -2,7 +2,7 @@
 
 Construct ``TextWorkspace(pool, paths, models)`` (all optional: the main window builds it with no
 arguments and calls ``bind(pool)`` once the job pool runs; ``set_models(entries)`` refreshes the
-model list). Every answer is a TextSpec job in the shared queue; its ``job_text`` chunks are
+model list). Every answer is a TextSpec job in the shared queue; its handle's ``text`` chunks are
 appended to the view as they arrive. Chats are saved under the studio home after every answer.
 """
 from __future__ import annotations
@@ -20,8 +20,10 @@ from studio.core.conversations import Conversation, ConversationStore, new_conve
 from studio.core.errors import StudioError
 from studio.core.paths import StudioPaths
 from studio.core.registry import TEXT_TYPES
+from studio.core.results import JobResult, TextResult
 from studio.core.specs import TextSpec
 from studio.core.text_templates import TemplateStore
+from studio.jobs.api import JobHandle, JobPool
 from studio.ui.text_chat import ChatInput, ChatView
 from studio.ui.text_completion import CompletionEditor
 from studio.ui.text_controls import SamplingControls
@@ -33,20 +35,21 @@ class TextWorkspace(QWidget):
     """Chat and Completion modes, sampling controls, live figures and the saved conversations."""
 
     conversation_saved = Signal(str)  # conversation id
-    answer_finished = Signal(int, object)  # job id, JobResult (after the view and the file are updated)
+    answer_finished = Signal(int, object)  # job id, TextResult (after the view and the file are updated)
 
-    def __init__(self, pool: Any = None, paths: StudioPaths | None = None,
+    def __init__(self, pool: JobPool | None = None, paths: StudioPaths | None = None,
                  models: Callable[[], Iterable[Any]] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TextWorkspace")
         self.paths = paths or StudioPaths.from_env()
-        self.pool: Any = None
+        self.pool: JobPool | None = None
         self.store = ConversationStore.for_paths(self.paths)
         self.templates = TemplateStore.for_paths(self.paths)
         self._models_fn = models
         self._scanner: Any = None
         self.conversation: Conversation = new_conversation()
-        self.job_id: int | None = None
+        self.job: JobHandle | None = None
+        """The answer being written, None when idle."""
         self._job_mode = ""
         self._answer_prefix = ""
         self._job_started = 0.0
@@ -173,16 +176,11 @@ class TextWorkspace(QWidget):
         self._set_busy(False)
 
     # -- pool and models -------------------------------------------------------------------------
-    def bind(self, pool: Any) -> None:
-        """Connect to a JobPool (submit/cancel and its job_* signals)."""
+    def bind(self, pool: JobPool) -> None:
+        """Use ``pool`` for the answers (each answer's handle brings its text)."""
         if self.pool is pool:
             return
         self.pool = pool
-        pool.job_text.connect(self._on_text)
-        pool.job_progress.connect(self._on_progress)
-        pool.job_finished.connect(self._on_finished)
-        pool.job_failed.connect(self._on_failed)
-        pool.job_cancelled.connect(self._on_cancelled)
         if self._models_fn is None and self._scanner is None:
             self._scan_models()
 
@@ -229,7 +227,7 @@ class TextWorkspace(QWidget):
         if not text:
             self._status(self.tr("Type a message first."), error=True)
             return
-        if self.job_id is not None:
+        if self.job is not None:
             self._status(self.tr("Wait for the answer to finish, or press Stop."), error=True)
             return
         self.chat_view.add_message("user", text)
@@ -247,7 +245,7 @@ class TextWorkspace(QWidget):
 
     def regenerate(self) -> None:
         """Answer the last turn again; the earlier answer stays one click away (‹ 1/2 ›)."""
-        if self.job_id is not None:
+        if self.job is not None:
             return
         msgs = self.chat_view.messages()
         last = self.chat_view.last()
@@ -264,7 +262,7 @@ class TextWorkspace(QWidget):
         self._submit(spec, "chat")
 
     def _on_message_edited(self, index: int, text: str) -> None:
-        if self.job_id is not None:
+        if self.job is not None:
             return
         self.chat_view.truncate(index + 1)
         role = self.chat_view.messages()[index][0]
@@ -272,13 +270,13 @@ class TextWorkspace(QWidget):
         self._ask(continue_last=(role == "assistant"))
 
     def stop(self) -> None:
-        if self.job_id is not None and self.pool is not None:
-            self.pool.cancel(self.job_id)
+        if self.job is not None and self.pool is not None:
+            self.pool.cancel(self.job.job_id)
             self._status(self.tr("Stopping…"))
 
     # -- completion ------------------------------------------------------------------------------
     def continue_completion(self) -> None:
-        if self.job_id is not None:
+        if self.job is not None:
             return
         prompt = self.completion.prompt_before_cursor()
         if not prompt.strip():
@@ -366,12 +364,18 @@ class TextWorkspace(QWidget):
             self._job_mode = ""
             return False
         try:
-            self.job_id = self.pool.submit(spec)
+            job = self.pool.submit(spec)
         except StudioError as exc:
             self._status(str(exc), error=True)
             self._drop_empty_answer()
             self._job_mode = ""
             return False
+        self.job = job
+        job.text.connect(self._on_text)
+        job.progress.connect(self._on_progress)
+        job.finished.connect(self._on_finished)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
         last = self.chat_view.last()
         self._answer_prefix = last.text() if mode == "chat" and last is not None else ""
         self._job_started = time.monotonic()
@@ -381,9 +385,7 @@ class TextWorkspace(QWidget):
         self._set_busy(True)
         return True
 
-    def _on_text(self, job_id: int, chunk: str) -> None:
-        if job_id != self.job_id:
-            return
+    def _on_text(self, chunk: str) -> None:
         if self._first_text_at is None:
             self._first_text_at = time.monotonic()
             self._status(self.tr("Writing…"))
@@ -394,9 +396,7 @@ class TextWorkspace(QWidget):
         else:
             self.completion.insert_streamed(chunk)
 
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        if job_id != self.job_id:
-            return
+    def _on_progress(self, done: int, total: int, eta: float) -> None:
         if self._first_text_at is None:
             # Before the first token the progress is the model load (steps), not tokens.
             self._status(self.tr("Loading the model / reading the prompt… ({0}/{1})").format(done, total))
@@ -408,38 +408,34 @@ class TextWorkspace(QWidget):
         if self._context:
             self._show_context(self._last_used + done, self._context)
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if job_id != self.job_id:
-            return
-        info = dict(getattr(result, "info", {}) or {})
-        if info.get("tokens_per_s"):
-            self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(float(info["tokens_per_s"])))
-        if info.get("context_length"):
-            self._context = int(info["context_length"])
-            self._last_used = int(info.get("tokens_used", 0))
-            self._show_context(self._last_used, self._context)
+    def _on_finished(self, result: JobResult) -> None:
+        job_id = self.job.job_id if self.job is not None else -1
+        finish = ""
+        if isinstance(result, TextResult):
+            finish = result.finish
+            if result.tokens_per_s:
+                self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(result.tokens_per_s))
+            if result.context_length:
+                self._context = result.context_length
+                self._last_used = result.tokens_used
+                self._show_context(self._last_used, self._context)
         last = self.chat_view.last()
         if self._job_mode == "chat" and last is not None and last.role == "assistant":
             # The view already holds the streamed text; this makes it exactly the engine's answer.
-            final = self._answer_prefix + str(getattr(result, "text", ""))
+            final = self._answer_prefix + result.text
             if last.text() != final:
                 last.set_text(final)
-        finish = info.get("finish", "")
         note = {"length": self.tr("Stopped at the token limit."), "stop": self.tr("Stopped at a stop text.")}
         self._status(note.get(finish, self.tr("Done.")))
         self._end_job()
         self.answer_finished.emit(job_id, result)
 
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id != self.job_id:
-            return
+    def _on_failed(self, message: str) -> None:
         self._status(message, error=True)
         self._drop_empty_answer()
         self._end_job()
 
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id != self.job_id:
-            return
+    def _on_cancelled(self) -> None:
         last = self.chat_view.last()
         if self._job_mode == "chat" and last is not None and last.role == "assistant":
             last.status.setText(self.tr("(stopped)"))
@@ -449,7 +445,7 @@ class TextWorkspace(QWidget):
 
     def _end_job(self) -> None:
         mode = self._job_mode
-        self.job_id = None
+        self.job = None
         self._job_mode = ""
         self.completion.end_insert()
         self._set_busy(False)
@@ -522,7 +518,7 @@ class TextWorkspace(QWidget):
 
     def _on_conversation_chosen(self, item: QListWidgetItem) -> None:
         cid = item.data(Qt.ItemDataRole.UserRole)
-        if self.job_id is None and cid != self.conversation.id:
+        if self.job is None and cid != self.conversation.id:
             self.open_conversation(cid)
 
     def open_conversation(self, cid: str) -> None:

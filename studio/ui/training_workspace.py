@@ -4,8 +4,9 @@ Construct ``TrainingWorkspace(pool, paths, models)`` (all optional: the main win
 ``paths`` and calls ``bind(pool)`` once the job pool runs; ``set_models(entries)`` refreshes the
 base-model list). Start queues a TrainSpec in the same queue as generation jobs; while it runs
 the workspace shows the progress bar, steps/s, ETA, a live loss plot and the sample grids, and
-Cancel stops it at the next step keeping a checkpoint that Resume continues from. A training job
-started elsewhere (retried from the queue) is followed too when this workspace is idle.
+Cancel stops it at the next step keeping a checkpoint that Resume continues from. The followed job's
+events come from its JobHandle; a training job started elsewhere (retried from the queue, restored
+after a restart) is followed too when this workspace is idle.
 """
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from studio.core.model_swap import made_by_studio, train_target
 from studio.core.paths import StudioPaths
 from studio.core.queue_store import CANCELLED, DONE, FAILED, FINAL_STATES, INTERRUPTED, QUEUED, RUNNING
 from studio.core.safetensors_header import SafetensorsError, read_header
+from studio.core.results import JobResult, TrainResult
 from studio.core.specs import TrainSpec
+from studio.jobs.api import JobHandle, JobPool
 from studio.ui.training_form import TrainingForm
 from studio.ui.training_images import DatasetPanel, SamplePanel
 from studio.ui.training_plot import LossPlot
@@ -64,13 +67,14 @@ class TrainingWorkspace(QWidget):
 
     job_submitted = Signal(int)
     job_ended = Signal(int, str)  # job id, final state
+    model_saved = Signal(str)  # a training finished: the folder of the new model
 
-    def __init__(self, pool: Any = None, paths: StudioPaths | None = None,
+    def __init__(self, pool: JobPool | None = None, paths: StudioPaths | None = None,
                  models: Callable[[], Iterable[Any]] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TrainingWorkspace")
         self.paths = paths or StudioPaths.from_env()
-        self.pool: Any = None
+        self.pool: JobPool | None = None
         self._models_fn = models
         self._scanner: Any = None
         self._last_scan = 0.0
@@ -181,19 +185,12 @@ class TrainingWorkspace(QWidget):
         self.samples.shown.connect(self._on_sample_shown)
 
     # -- pool and models -----------------------------------------------------------------------
-    def bind(self, pool: Any) -> None:
-        """Connect to a JobPool (submit/cancel and its job_* signals)."""
+    def bind(self, pool: JobPool) -> None:
+        """Use ``pool``; while idle, follow training jobs that start from elsewhere."""
         if self.pool is pool:
             return
         self.pool = pool
         pool.job_changed.connect(self._on_changed)
-        pool.job_progress.connect(self._on_progress)
-        pool.job_metrics.connect(self._on_metrics)
-        pool.job_preview.connect(self._on_preview)
-        pool.job_finished.connect(self._on_finished)
-        pool.job_failed.connect(self._on_failed)
-        pool.job_cancelled.connect(self._on_cancelled)
-        pool.job_log.connect(self._on_log)
         if self._models_fn is None:
             self._scan_models()
         self._adopt_latest()
@@ -272,7 +269,7 @@ class TrainingWorkspace(QWidget):
             spec = self._confirm_replace(spec)
             if spec is None:
                 return None
-            job_id = self.pool.submit(spec)
+            job_id = self.pool.submit(spec).job_id
         except SpecError as exc:
             self._note(str(exc), error=True)
             return None
@@ -338,6 +335,7 @@ class TrainingWorkspace(QWidget):
     # -- following a job -----------------------------------------------------------------------
     def _track(self, job_id: int, spec: TrainSpec, keep_plot: bool) -> None:
         self.job_id, self.job_spec, self.job_state = job_id, spec, QUEUED
+        self._follow(self.pool.handle(job_id) if self.pool is not None else None)
         self._rate_origin = None
         if not keep_plot:
             self.plot.clear()
@@ -371,13 +369,26 @@ class TrainingWorkspace(QWidget):
             self.eta_label.setText(self.tr("ETA") + " –")
         self._update_buttons()
 
-    def _is_ours(self, job_id: int) -> bool:
-        return self.job_id is not None and job_id == self.job_id
+    def _follow(self, handle: JobHandle | None) -> None:
+        """Show ``handle``'s events (None: the job has ended already, its record says how).
+
+        A workspace switches jobs only once the previous one has ended, so an old handle sends nothing more.
+        """
+        if handle is None:
+            return
+        handle.started.connect(self._refresh_state)
+        handle.progress.connect(self._on_progress)
+        handle.metrics.connect(self._on_metrics)
+        handle.preview.connect(lambda image, job_id=handle.job_id: self._on_preview(job_id, image))
+        handle.log.connect(self._on_log)
+        handle.finished.connect(self._on_finished)
+        handle.failed.connect(self._on_failed)
+        handle.cancelled.connect(self._on_cancelled)
+        handle.ended.connect(lambda state: state == INTERRUPTED and self._refresh_state())
 
     def _on_changed(self, job_id: int) -> None:
-        if self._is_ours(job_id):
-            self._refresh_state()
-            return
+        if job_id == self.job_id:
+            return  # our own job: its handle tells
         if self.pool is None or (self.job_id is not None and self.job_state not in FINAL_STATES):
             return
         try:  # idle: follow a training job that starts from elsewhere (e.g. retried in the queue)
@@ -389,9 +400,7 @@ class TrainingWorkspace(QWidget):
         except (KeyError, ValueError, SpecError):
             pass
 
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        if not self._is_ours(job_id):
-            return
+    def _on_progress(self, done: int, total: int, eta: float) -> None:
         if self.job_state != RUNNING:
             self._refresh_state()
         self._step = done
@@ -410,16 +419,12 @@ class TrainingWorkspace(QWidget):
         text = f"{rate:.2f}" if rate < 10 else f"{rate:.1f}"
         self.rate_label.setText(f"{text} " + self.tr("steps/s"))
 
-    def _on_metrics(self, job_id: int, step: int, values: dict) -> None:
-        if not self._is_ours(job_id):
-            return
+    def _on_metrics(self, step: int, values: dict) -> None:
         self.plot.add(step, values)
         if "steps_per_s" in values:  # the trainer's own figure (excludes queue and load time)
             self._show_rate(float(values["steps_per_s"]))
 
     def _on_preview(self, job_id: int, image: QImage) -> None:
-        if not self._is_ours(job_id):
-            return
         first = not self.samples.history
         if first and self.tabs.currentWidget() is not self.samples:
             self.tabs.setCurrentWidget(self.samples)
@@ -429,40 +434,32 @@ class TrainingWorkspace(QWidget):
         if self.pool is not None:
             self.pool.preview_consumed(job_id)
 
-    def _on_log(self, job_id: int, message: str) -> None:
-        if self._is_ours(job_id):
-            self.log_view.appendPlainText(f"[{time.strftime('%H:%M:%S')}] {message}")
+    def _on_log(self, message: str) -> None:
+        self.log_view.appendPlainText(f"[{time.strftime('%H:%M:%S')}] {message}")
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if not self._is_ours(job_id):
-            return
+    def _on_finished(self, result: JobResult) -> None:
+        job_id = self.job_id
         self._ended(DONE)
         spec = self.job_spec
-        folder = (getattr(result, "info", {}) or {}).get("model") or str(Path(self.paths.models) / spec.out)
+        folder = (result.folder if isinstance(result, TrainResult) else "") or str(Path(self.paths.models) / spec.out)
         self.progress.setValue(self.progress.maximum())
         self.state_label.setText(self.tr("#{0} done: “{1}” is saved in {2} and ready to use.").format(
             job_id, spec.out, folder))
         self._scan_models()
-        window = self.window()
-        if window is not self and hasattr(window, "rescan_models"):
-            window.rescan_models()  # the new model shows up in the image / text pickers at once
+        self.model_saved.emit(folder)  # the window rescans: the model shows up in the image / text pickers
 
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if not self._is_ours(job_id):
-            return
+    def _on_failed(self, message: str) -> None:
         self._ended(FAILED)
-        self._show_failure(job_id, message)
+        self._show_failure(self.job_id, message)
         self.log_view.appendPlainText(message)
 
     def _show_failure(self, job_id: int, message: str) -> None:
         self.state_label.setText(self.tr("#{0} failed: {1}").format(job_id, message))
         self.state_label.setStyleSheet("color: #d9534f;")
 
-    def _on_cancelled(self, job_id: int) -> None:
-        if not self._is_ours(job_id):
-            return
+    def _on_cancelled(self) -> None:
         self._ended(CANCELLED)
-        self._show_cancelled(job_id)
+        self._show_cancelled(self.job_id)
 
     def _show_cancelled(self, job_id: int) -> None:
         try:

@@ -108,7 +108,7 @@ def test_grid_job_writes_png_with_spec(ctx):
     spec = GanSpec(seeds=tuple(range(10, 26)), columns=4)
     assert spec_from_json(spec_to_json(spec)) == spec
     res = run_spec(spec, NullReporter(), CancelToken(), ctx)
-    assert len(res.outputs) == 1 and res.info["count"] == 16
+    assert len(res.outputs) == 1 and res.count == 16
     with Image.open(res.outputs[0]) as im:
         assert im.size == (4 * 64 + 5 * 2, 4 * 64 + 5 * 2)
         assert spec_from_json(im.text["aigc_studio"]) == spec
@@ -156,4 +156,4 @@ def test_trained_gan_folder_generates_through_the_engine(ctx):
     res = run_spec(GanSpec(model="tiny-digits", seeds=(1, 2, 3), columns=3), NullReporter(), CancelToken(), ctx)
     with Image.open(res.outputs[0]) as im:
         assert im.size == (3 * 16 + 4 * 2, 16 + 2 * 2)
-    assert res.info["model"] == "tiny-digits" and res.info["size"] == 16
+    assert res.model == "tiny-digits" and res.size == 16

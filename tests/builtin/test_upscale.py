@@ -42,7 +42,7 @@ def test_output_size(ctx, tmp_path, model, scale):
     res = run_spec(UpscaleSpec(image=str(src), model=model), NullReporter(), CancelToken(), ctx)
     with Image.open(res.outputs[0]) as im:
         assert im.size == (14 * scale, 10 * scale) and im.mode == "RGB"
-    assert res.info["model"] == canonical_name(model) and Path(res.outputs[0]).parent.parent == ctx.paths.outputs
+    assert res.model == canonical_name(model) and Path(res.outputs[0]).parent.parent == ctx.paths.outputs
 
 
 def _grad_energy(a: np.ndarray) -> float:
@@ -86,7 +86,7 @@ def test_progress_per_tile_and_cancel(ctx, tmp_path):
     rec = Recorder()
     spec = UpscaleSpec(image=str(src), model="animevideov3-x2", tile=32)
     res = run_spec(spec, rec, CancelToken(), ctx)
-    assert res.info["tiles"] == 4 and rec.calls[-1] == (4, 4) and [d for d, _ in rec.calls] == [0, 1, 2, 3, 4]
+    assert res.tiles == 4 and rec.calls[-1] == (4, 4) and [d for d, _ in rec.calls] == [0, 1, 2, 3, 4]
     cancel = CancelToken()
     res = run_spec(spec, Recorder(cancel_after=1, cancel=cancel), cancel, ctx)
     assert res.cancelled and not res.outputs

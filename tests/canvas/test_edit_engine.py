@@ -59,7 +59,7 @@ def test_img2img_changes_the_image_and_strength_zero_returns_it(engine_ctx, tiny
     out, result, rec = _run(engine_ctx, tiny_sd_dir, init_image=str(path), strength=0.9)
     assert out.shape == arr.shape
     assert np.abs(out - arr).mean() > 5  # really regenerated
-    assert result.info["operation"] == "img2img"
+    assert result.operation == "img2img"
     assert rec.previews and rec.previews[0] == (64, 64)  # live previews as for txt2img
     same, _, _ = _run(engine_ctx, tiny_sd_dir, init_image=str(path), strength=0.0)
     assert np.array_equal(same, arr)
@@ -73,7 +73,7 @@ def test_inpaint_keeps_every_pixel_outside_the_mask(engine_ctx, tiny_sd_dir, sou
     mpath, inside = mask_file
     out, result, _ = _run(engine_ctx, tiny_sd_dir, init_image=str(path), mask=str(mpath), strength=1.0,
                           mask_blur=4, masked_only=masked_only, masked_padding=4)
-    assert result.info["operation"] == "inpaint"
+    assert result.operation == "inpaint"
     assert np.array_equal(out[~inside], arr[~inside])
     assert np.abs(out[inside] - arr[inside]).mean() > 5
 
@@ -83,7 +83,7 @@ def test_outpaint_extends_and_keeps_the_original(engine_ctx, tiny_sd_dir, source
     out, result, _ = _run(engine_ctx, tiny_sd_dir, init_image=str(path), outpaint=(8, 16, 0, 8), strength=1.0)
     assert out.shape == (64 + 16 + 8, 64 + 8, 3)
     assert np.array_equal(out[16:80, 8:72], arr)
-    assert result.info["operation"] == "outpaint"
+    assert result.operation == "outpaint"
 
 
 def test_bad_edit_inputs_are_refused(engine_ctx, tiny_sd_dir, source, tmp_path):

@@ -20,7 +20,8 @@ def test_recording_cli_results_leaves_no_database_connection_open(paths):
     import os
 
     from studio.cli.common import _record_in_gallery
-    from studio.core.specs import ImageSpec, JobResult
+    from studio.core.results import JobResult
+    from studio.core.specs import ImageSpec
 
     def held_db_files() -> list[str]:  # this process's open files that are the queue database (or its WAL)
         fd_dir = f"/proc/{os.getpid()}/fd"

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from studio.core.gallery import GalleryStore
-from studio.core.specs import ImageSpec, JobResult
+from studio.core.results import ImageResult
+from studio.core.specs import ImageSpec
 
 
 def test_history_strip_sorts_and_filters_by_clip_score(qtbot, paths, tmp_path):
@@ -13,9 +14,9 @@ def test_history_strip_sorts_and_filters_by_clip_score(qtbot, paths, tmp_path):
     gallery = GalleryStore.open(paths)
     for i, s in enumerate((12.5, None, 40.0, 25.0)):
         Image.new("RGB", (32, 32), (200, 30, 30)).save(tmp_path / f"{i}.png")
-        info = {"seed": i} if s is None else {"seed": i, "clip_score": s, "clip": "Studio CLIP"}
         gallery.add(ImageSpec(prompt=f"a red sneaker {i}", seed=i),
-                    JobResult(outputs=(str(tmp_path / f"{i}.png"),), info=info))
+                    ImageResult(outputs=(str(tmp_path / f"{i}.png"),), seed=i, clip_score=s,
+                                clip="" if s is None else "Studio CLIP"))
     strip = HistoryStrip()
     qtbot.addWidget(strip)
     strip.bind(gallery)

@@ -7,7 +7,8 @@ from studio.core.errors import ModelError
 from studio.core.gallery import GalleryStore
 from studio.core.pngmeta import read_png_score
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import ImageSpec, JobResult
+from studio.core.results import ImageResult
+from studio.core.specs import ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.clip.conftest import save_tiny_clip
 
@@ -20,15 +21,14 @@ def _spec(model_dir, **kw) -> ImageSpec:
 def test_generated_image_carries_its_clip_score_into_png_and_history(tiny_sd_dir, engine_ctx, paths):
     save_tiny_clip(paths.models / "tiny-clip")
     result = run(_spec(tiny_sd_dir, clip="tiny-clip"), NullReporter(), CancelToken(), engine_ctx)
-    score = result.info["clip_score"]
-    assert 0.0 <= score <= 100.0 and result.info["clip"] == "tiny-clip"
+    score = result.clip_score
+    assert 0.0 <= score <= 100.0 and result.clip == "tiny-clip"
     png = read_png_score(result.outputs[0])
     assert png is not None and png.clip == "tiny-clip" and abs(png.score - score) < 0.01
 
     unscored = run(_spec(tiny_sd_dir, seed=8), NullReporter(), CancelToken(), engine_ctx)
-    assert "clip_score" not in unscored.info and read_png_score(unscored.outputs[0]) is None
-    assert "clip_score" not in run(_spec(tiny_sd_dir, clip="none"), NullReporter(), CancelToken(),
-                                   engine_ctx).info
+    assert unscored.clip_score is None and read_png_score(unscored.outputs[0]) is None
+    assert run(_spec(tiny_sd_dir, clip="none"), NullReporter(), CancelToken(), engine_ctx).clip_score is None
 
     gallery = GalleryStore.open(paths)
     gallery.add(_spec(tiny_sd_dir, clip="tiny-clip"), result)
@@ -43,8 +43,8 @@ def test_generated_image_carries_its_clip_score_into_png_and_history(tiny_sd_dir
 def test_history_sorts_by_score_best_first_unscored_last(paths):
     gallery = GalleryStore.open(paths)
     for i, s in enumerate((12.5, None, 40.0, 25.0)):
-        info = {"seed": i} if s is None else {"seed": i, "clip_score": s, "clip": "c"}
-        gallery.add(ImageSpec(prompt=f"p{i}", seed=i), JobResult(outputs=(f"/x/{i}.png",), info=info))
+        gallery.add(ImageSpec(prompt=f"p{i}", seed=i),
+                    ImageResult(outputs=(f"/x/{i}.png",), seed=i, clip_score=s, clip="" if s is None else "c"))
     assert [e.score for e in gallery.search(order="score")] == [40.0, 25.0, 12.5, None]
     assert [e.seed for e in gallery.search()] == [3, 2, 1, 0]
     with pytest.raises(ValueError):

@@ -18,7 +18,7 @@ from studio.core.engine_protocol import (
     result_from_wire,
     result_to_wire,
 )
-from studio.core.specs import JobResult
+from studio.core.results import ImageResult
 
 
 def _raw(header: dict | bytes, payload: bytes = b"") -> io.BytesIO:
@@ -65,8 +65,10 @@ def test_a_sender_cannot_build_a_frame_the_peer_would_refuse():
 
 
 def test_results_travel_as_json_only():
-    r = JobResult(outputs=("/out/a.png",), text="hi", info={"seed": 5, "size": (64, 64)}, cancelled=False)
+    r = ImageResult(outputs=("/out/a.png",), text="hi", seed=5, width=64, height=64, warnings=("w",))
     back = result_from_wire(json.loads(json.dumps(result_to_wire(r))))
-    assert back.outputs == ("/out/a.png",) and back.text == "hi" and back.info["seed"] == 5
+    assert back == r  # typed, field for field
+    with pytest.raises(ProtocolError, match="wrong shape"):
+        result_from_wire({"kind": "image", "seed": "5"})
     with pytest.raises(ProtocolError, match="wrong shape"):
         result_from_wire({"outputs": "/etc/passwd"})

@@ -39,8 +39,8 @@ def test_same_seed_same_pixels_and_different_seed_differs(tiny_sd_dir, engine_ct
     assert pixels(a).shape == (64, 64, 3)
     # Written under outputs/<date>/ with the seed and model in the info.
     assert a.outputs[0].startswith(str(paths.outputs))
-    assert a.info["seed"] == 7 and a.info["model"] == tiny_sd_dir.name and a.info["seconds"] > 0
-    assert len(a.info["model_hash"]) == 10
+    assert a.seed == 7 and a.model == tiny_sd_dir.name and a.seconds > 0
+    assert len(a.model_hash) == 10
 
 
 def test_png_carries_parameters_that_reproduce_the_image(tiny_sd_dir, engine_ctx):
@@ -50,7 +50,7 @@ def test_png_carries_parameters_that_reproduce_the_image(tiny_sd_dir, engine_ctx
     assert again == spec
     text = read_png_text(first.outputs[0])["parameters"]
     assert "Sampler: Euler a" in text and "Seed: 7" in text and "Size: 64x64" in text
-    assert f"Model hash: {first.info['model_hash']}" in text
+    assert f"Model hash: {first.model_hash}" in text
     assert json.loads(read_png_text(first.outputs[0])["aigc_studio"])["prompt"] == "a photo of a cat"
     second = run(again, RecordingReporter(), CancelToken(), engine_ctx)
     assert np.array_equal(pixels(first), pixels(second))
@@ -63,7 +63,7 @@ def test_one_preview_per_step_and_progress(tiny_sd_dir, engine_ctx):
     assert all(isinstance(p, Image.Image) and p.size == (64, 64) for p in rep.previews)
     assert [d for d, _ in rep.progress_calls if d > 0] == [1, 2, 3, 4]
     assert rep.progress_calls[-1] == (4, 4)
-    assert result.info["preview"] == "linear"
+    assert result.preview == "linear"
     # Previews change as denoising goes on.
     first, last = (np.asarray(p, dtype=np.int16) for p in (rep.previews[0], rep.previews[-1]))
     assert np.abs(first - last).mean() > 0
@@ -90,7 +90,7 @@ def test_taesd_previews_when_installed(tiny_sd_dir, engine_ctx, paths):
                     ).save_pretrained(str(paths.models / "taesd"))
     rep = RecordingReporter()
     result = run(spec_for(tiny_sd_dir, steps=2), rep, CancelToken(), engine_ctx)
-    assert result.info["preview"] == "taesd"
+    assert result.preview == "taesd"
     assert len(rep.previews) == 2 and rep.previews[0].size == (64, 64)
 
 
@@ -168,7 +168,7 @@ def test_long_prompt_is_truncated_with_a_warning(tiny_sd_dir, engine_ctx):
     result = run_spec(spec_for(tiny_sd_dir, prompt=prompt), rep, CancelToken(), engine_ctx)
     assert result.outputs
     assert any("10000 characters" in m for m in rep.messages)
-    assert any("10000 characters" in m for m in result.info["warnings"])
+    assert any("10000 characters" in m for m in result.warnings)
     assert len(read_png_parameters(result.outputs[0]).prompt) == 4000
 
 
@@ -260,7 +260,7 @@ def test_default_model_and_name_lookup_from_the_models_folder(tiny_sd_dir, engin
     by_default = run(ImageSpec(prompt="x", width=64, height=64, steps=1), RecordingReporter(), CancelToken(), engine_ctx)
     by_name = run(ImageSpec(prompt="x", model="my-tiny", width=64, height=64, steps=1), RecordingReporter(),
                   CancelToken(), engine_ctx)
-    assert by_default.info["model"] == by_name.info["model"] == "my-tiny"
+    assert by_default.model == by_name.model == "my-tiny"
     assert read_png_parameters(by_default.outputs[0]).model == "my-tiny"
 
 
@@ -268,7 +268,7 @@ def test_default_image_model_setting_is_honoured(tiny_sd_dir, engine_ctx, paths)
     shutil.copytree(tiny_sd_dir, paths.models / "zz-mine")
     engine_ctx.settings = engine_ctx.settings.replace(default_image_model="zz-mine")
     result = run(ImageSpec(prompt="x", width=64, height=64, steps=1), RecordingReporter(), CancelToken(), engine_ctx)
-    assert result.info["model"] == "zz-mine"
+    assert result.model == "zz-mine"
 
 
 def test_a_gan_model_is_refused_with_a_clear_message(engine_ctx):

@@ -40,7 +40,7 @@ def test_studio_pipeline_runs_with_pixel_previews(tiny_pixel_dir, engine_ctx):
                      scheduler="ddim", guidance=2.0)
     result = run(spec, rep, CancelToken(), engine_ctx)
     again = run(spec, RecordingReporter(), CancelToken(), engine_ctx)
-    assert result.info["preview"] == "pixels"
+    assert result.preview == "pixels"
     assert len(rep.previews) == 3
     img = Image.open(result.outputs[0])
     assert img.size == (64, 64)

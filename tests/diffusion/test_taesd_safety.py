@@ -43,7 +43,7 @@ def test_a_pickled_taesd_is_never_loaded_and_the_quick_preview_is_used(tiny_sd_d
     rep = LogRecorder()
     result = run(spec_for(tiny_sd_dir, steps=2), rep, CancelToken(), engine_ctx)
     assert not marker.exists()
-    assert result.info["preview"] == "linear" and len(rep.previews) == 2 and result.outputs
+    assert result.preview == "linear" and len(rep.previews) == 2 and result.outputs
     said = [m for m in rep.logs if "TAESD" in m]
     assert len(said) == 1 and "cannot be used" in said[0] and "quick preview" in said[0], rep.logs
 
@@ -54,7 +54,7 @@ def test_a_pickle_beside_safe_taesd_weights_is_ignored(tiny_sd_dir, engine_ctx, 
     marker = tmp_path / "PWNED"
     write_malicious(taesd / "diffusion_pytorch_model.bin", marker)
     result = run(spec_for(tiny_sd_dir, steps=2), LogRecorder(), CancelToken(), engine_ctx)
-    assert result.info["preview"] == "taesd" and not marker.exists()
+    assert result.preview == "taesd" and not marker.exists()
 
 
 def test_importing_a_folder_with_a_code_running_pickle_is_refused_like_the_file(paths, tmp_path, capsys):

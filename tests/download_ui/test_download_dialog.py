@@ -23,9 +23,9 @@ TIMEOUT = 30000
 
 @pytest.fixture()
 def pool(qtbot, paths):
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
 
-    p = JobPool(paths, Settings(device="cpu"))
+    p = WorkerPool(paths, Settings(device="cpu"))
     yield p
     p.shutdown(wait=True, timeout=30)
 
@@ -67,7 +67,7 @@ def test_size_is_shown_before_consent_then_download_is_verified_and_listed(qtbot
     plan = _check(qtbot, dlg)
 
     # The user sees every file and the total before anything is fetched.
-    assert plan["revision"] == COMMIT and plan["total_size"] == len(WEIGHTS) + len(CONFIG)
+    assert plan.revision == COMMIT and plan.total_size == len(WEIGHTS) + len(CONFIG)
     assert dlg.download_button.isEnabled() and dlg.download_button.text() == "Download 2 files (3.0 MB)"
     assert "2 files, 3.0 MB in total" in dlg.summary_label.text()
     rows = {dlg.files_table.item(r, 0).text(): (dlg.files_table.item(r, 1).text(), dlg.files_table.item(r, 2).text())
@@ -121,7 +121,7 @@ def test_cancel_stops_the_download_job(qtbot, dock, pool, hub, paths):
     pool.set_paused(True)  # the job waits in the queue, so the cancel is certain to come first
     qtbot.mouseClick(dlg.download_button, Qt.MouseButton.LeftButton)
     assert dlg.cancel_button.isEnabled()
-    with qtbot.waitSignal(pool.job_cancelled, timeout=TIMEOUT):
+    with qtbot.waitSignal(dlg.download_job.cancelled, timeout=TIMEOUT):
         qtbot.mouseClick(dlg.cancel_button, Qt.MouseButton.LeftButton)
     assert "Cancelled" in dlg.progress_label.text() and dlg.download_button.isEnabled()
     assert _resolves(hub) == [] and not (paths.models / "acme--tiny").exists()
@@ -169,22 +169,21 @@ def test_engine_cancels_mid_file_keeps_the_part_and_refuses_a_changed_repo(hub, 
 
     save_settings(paths.settings_file, Settings(offline=False))
     ctx = EngineContext.create(paths, Settings(device="cpu"))  # offline in memory: the saved file decides
-    plan = run(DownloadSpec(source="acme/tiny", check_only=True), NullReporter(), CancelToken(), ctx).info["plan"]
-    spec = DownloadSpec(source="acme/tiny", commit=plan["revision"], expect_files=("config.json", "model.safetensors"),
-                        expect_bytes=plan["total_size"])
+    plan = run(DownloadSpec(source="acme/tiny", check_only=True), NullReporter(), CancelToken(), ctx).plan
+    spec = DownloadSpec(source="acme/tiny", commit=plan.revision, expect_files=("config.json", "model.safetensors"),
+                        expect_bytes=plan.total_size)
     cancel = CancelToken()
 
     class CancelAtFirstProgress(NullReporter):
         def progress(self, done, total, message=""):
-            assert total == -(-plan["total_size"] // 1024)  # KiB: multi-GB files fit Qt's 32-bit signals
+            assert total == -(-plan.total_size // 1024)  # KiB: multi-GB files fit Qt's 32-bit signals
             cancel.cancel()
 
     with pytest.raises(JobCancelled):
         run(spec, CancelAtFirstProgress(), cancel, ctx)
     assert list((paths.cache / "downloads").rglob("*.part"))  # kept for the resume
     with pytest.raises(DownloadError, match="changed since you checked"):
-        run(spec.replace(expect_bytes=plan["total_size"] + 1), NullReporter(), CancelToken(), ctx)
+        run(spec.replace(expect_bytes=plan.total_size + 1), NullReporter(), CancelToken(), ctx)
     result = run(spec, NullReporter(), CancelToken(), ctx)
-    assert {v["name"]: v["method"] for v in result.info["verified"]} == {"model.safetensors": "sha256",
-                                                                       "config.json": "git_blob"}
+    assert {v.name: v.method for v in result.verified} == {"model.safetensors": "sha256", "config.json": "git_blob"}
     assert (paths.models / "acme--tiny" / "model.safetensors").read_bytes() == WEIGHTS

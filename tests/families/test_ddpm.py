@@ -86,7 +86,7 @@ def test_ddpm_generates_through_the_image_engine_with_any_scheduler(trained_ddpm
     assert np.array_equal(a, b) and not np.array_equal(a, c), "the seed decides the image"
     steps = [d for d, t in rec.progress_calls if d]
     assert steps == list(range(1, len(steps) + 1)) and len(steps) >= 4, "progress is reported per step"
-    assert first.info["scheduler"] == scheduler
+    assert first.scheduler == scheduler
 
 
 def test_cancel_mid_generation_and_mid_training(shapes_dir, trained_ddpm, ctx):
@@ -100,7 +100,7 @@ def test_cancel_mid_generation_and_mid_training(shapes_dir, trained_ddpm, ctx):
     assert result.cancelled
     from studio.engines.training.checkpoint import load_checkpoint
 
-    state = load_checkpoint(result.info["checkpoint"])
+    state = load_checkpoint(result.checkpoint)
     assert state["step"] == 3 and {"unet", "ema_unet"} <= set(state["modules"])
 
 

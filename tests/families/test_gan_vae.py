@@ -73,12 +73,12 @@ def test_cancel_keeps_a_checkpoint_and_resume_finishes(shapes_dir, ctx):
     rec = Recorder(cancel=cancel, cancel_at=12)
     result = trainer_class("gan")(gan_spec(shapes_dir, steps=20), rec, cancel, ctx).fit()
     assert result.cancelled
-    state = load_checkpoint(result.info["checkpoint"])
+    state = load_checkpoint(result.checkpoint)
     assert state["step"] == 12 and set(state["modules"]) == {"generator", "discriminator"}
     assert not (ctx.paths.models / "tiny-gan").exists(), "no half-trained model is published"
     rec2 = Recorder()
     done = trainer_class("gan")(gan_spec(shapes_dir, steps=20, resume="last"), rec2, CancelToken(), ctx).fit()
-    assert not done.cancelled and done.info["steps"] == 20
+    assert not done.cancelled and done.steps == 20
     assert rec2.progress_calls[0][0] == 13, "resumed after the checkpoint's step"
     assert json.loads((ctx.paths.models / "tiny-gan" / "studio_model.json").read_text())["trained_steps"] == 20
 

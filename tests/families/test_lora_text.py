@@ -102,7 +102,7 @@ def test_text_lora_learns_and_loads_with_peft_and_the_text_engine(tiny_llama, pa
     spec = TextSpec(model="tiny-text-lora", chat=True, messages=(("user", "Name a fruit."),), temperature=0.0,
                     max_new_tokens=4)
     out = run_spec(spec, Recorder(), CancelToken(), ctx)
-    assert out.info["model"] == "tiny-text-lora" and out.info["new_tokens"] >= 1
+    assert out.model == "tiny-text-lora" and out.new_tokens >= 1
 
 
 def test_text_lora_merge_and_plain_text(tiny_llama, tmp_path, ctx):
@@ -130,13 +130,13 @@ def test_text_lora_cancel_keeps_a_checkpoint_with_only_the_adapter(tiny_llama, p
     result = trainer_class("text_lora")(text_spec(pairs_file, tiny_llama, steps=10), Recorder(cancel, cancel_at=3),
                                         cancel, ctx).fit()
     assert result.cancelled
-    state = load_checkpoint(result.info["checkpoint"])
+    state = load_checkpoint(result.checkpoint)
     assert state["step"] == 3
     names = list(state["modules"]["lora"])
     assert names and all("lora_" in n for n in names), "the frozen base is not copied into checkpoints"
     done = trainer_class("text_lora")(text_spec(pairs_file, tiny_llama, steps=10, resume="last"), Recorder(),
                                       CancelToken(), ctx).fit()
-    assert done.info["steps"] == 10
+    assert done.steps == 10
 
 
 def test_text_lora_resume_gives_the_same_adapter_as_an_uninterrupted_run(tiny_llama, pairs_file, ctx):

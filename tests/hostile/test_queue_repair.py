@@ -100,7 +100,7 @@ def test_window_reaches_ready_on_a_damaged_queue(qtbot, paths, monkeypatch):
         qtbot.waitUntil(lambda: window.status.ready, timeout=60_000)
         assert window.pool.store.list()[0].spec.prompt == "lighthouse 0"
         assert len(_aside(paths)) == 1
-        job = window.pool.submit(ImageSpec(prompt="after the repair", steps=1, width=64, height=64))
+        job = window.pool.submit(ImageSpec(prompt="after the repair", steps=1, width=64, height=64)).job_id
         assert window.pool.job(job).state in ("queued", "running", "done", "failed")
     finally:
         next(gen, None)

@@ -32,13 +32,13 @@ def test_engines(monkeypatch):
 def make_pool(qtbot, paths):
     """Factory for started pools; every pool is shut down (and its threads joined) at the end."""
     from studio.core.settings import Settings
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
 
     pools = []
 
-    def make(settings: Settings | None = None, start: bool = True) -> JobPool:
+    def make(settings: Settings | None = None, start: bool = True) -> WorkerPool:
         # The test engines need no torch: hosts start in a fraction of a second without the prewarm.
-        pool = JobPool(paths, settings or Settings(device="cpu", engine_prewarm=False))
+        pool = WorkerPool(paths, settings or Settings(device="cpu", engine_prewarm=False))
         pools.append(pool)
         if start:
             pool.start()

@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
 from studio.core.specs import ImageSpec
-from studio.jobs.pool import JobPool
+from studio.jobs.pool import WorkerPool
 
 SPECS = [ImageSpec(prompt="count quick first", steps=2, seed=1),
          ImageSpec(prompt="block until killed", seed=2),
@@ -24,9 +24,9 @@ SPECS = [ImageSpec(prompt="count quick first", steps=2, seed=1),
 def main() -> int:
     # Its engine hosts run the test engine: the test sets AIGC_STUDIO_ENGINES, which they inherit.
     app = QCoreApplication(sys.argv)
-    pool = JobPool(StudioPaths.from_env(), Settings(device="cpu", engine_prewarm=False))
+    pool = WorkerPool(StudioPaths.from_env(), Settings(device="cpu", engine_prewarm=False))
     pool.start()
-    ids = [pool.submit(s) for s in SPECS]
+    ids = [pool.submit(s).job_id for s in SPECS]
     print("submitted", *ids, flush=True)
     return app.exec()  # runs until the parent kills us
 

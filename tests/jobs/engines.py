@@ -7,7 +7,8 @@ spec's prompt so a test can queue a mix of jobs:
 * ``count``: ``spec.steps`` steps of ``STEP_S`` seconds, writes one PNG.
 * ``block``: runs until cancelled (for cancel and kill tests); touches ``<outputs>/running-<n>``.
 * ``boom``: raises a RuntimeError on its second step.
-* ``previews``: ``spec.steps`` steps of ``FAST_STEP_S``, each offering a preview.
+* ``previews``: ``spec.steps`` steps of ``FAST_STEP_S``, each offering a preview; writes how many it
+  sent to ``<outputs>/previews-<seed>.txt``.
 * ``stream``: streams ``spec.steps`` text chunks (for text specs too) as fast as possible.
 * ``raise-cancel``: stops through ``cancel.raise_if_cancelled()`` instead of returning.
 * ``stubborn``: like ``block`` but ignores cancelling (a stuck load or decode): only ending its host stops it.
@@ -21,7 +22,8 @@ import time
 
 from studio.core.atomic import atomic_save
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import ImageSpec, JobResult
+from studio.core.results import ImageResult, JobResult, TextResult
+from studio.core.specs import ImageSpec
 
 STEP_S = 0.01
 FAST_STEP_S = 0.004
@@ -52,10 +54,10 @@ def stream(spec, reporter: Reporter, cancel: CancelToken, ctx) -> JobResult:
     chunks = [f"t{i} " for i in range(spec.max_new_tokens)]
     for i, c in enumerate(chunks):
         if cancel.cancelled:
-            return JobResult(text="".join(chunks[:i]), cancelled=True)
+            return TextResult(text="".join(chunks[:i]), cancelled=True)
         reporter.text(c)
         reporter.progress(i + 1, len(chunks))
-    return JobResult(text="".join(chunks), info={"seed": spec.seed, "model": "test-llm"})
+    return TextResult(text="".join(chunks), seed=spec.seed, model="test-llm")
 
 
 def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobResult:
@@ -79,7 +81,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobRes
             n += 1
             reporter.progress(n % spec.steps, spec.steps)
             time.sleep(STEP_S)
-        return JobResult(cancelled=True)
+        return ImageResult(cancelled=True)
     if mode == "previews":
         from PIL import Image
 
@@ -90,14 +92,15 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobRes
                 reporter.preview(Image.new("RGB", PREVIEW_SIZE, (i % 256, 0, 0)))
             reporter.progress(i + 1, spec.steps)
             time.sleep(FAST_STEP_S)
-        return JobResult(info={"seed": spec.seed, "previews_sent": offered})
+        (ctx.paths.outputs / f"previews-{spec.seed}.txt").write_text(str(offered))
+        return ImageResult(seed=spec.seed)
     for i in range(spec.steps):
         if mode == "raise-cancel":
             cancel.raise_if_cancelled()
         elif cancel.cancelled:
-            return JobResult(cancelled=True)
+            return ImageResult(cancelled=True)
         time.sleep(STEP_S)
         reporter.progress(i + 1, spec.steps)
     out = ctx.paths.outputs / f"job-seed{spec.seed}-{time.time_ns()}.png"
     _png(out, (spec.seed % 256, 10, 20))
-    return JobResult(outputs=(str(out),), info={"seed": spec.seed, "model": spec.model or "test-engine"})
+    return ImageResult(outputs=(str(out),), seed=spec.seed, model=spec.model or "test-engine")

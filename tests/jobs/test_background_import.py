@@ -22,10 +22,10 @@ sys.meta_path.insert(0, Spy())
 from PySide6.QtCore import QCoreApplication, QTimer
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
-from studio.jobs.pool import JobPool
+from studio.jobs.pool import WorkerPool
 
 app = QCoreApplication([])
-pool = JobPool(StudioPaths.from_env(), Settings(device="cpu"))
+pool = WorkerPool(StudioPaths.from_env(), Settings(device="cpu"))
 assert "torch" not in sys.modules, "creating the pool imported torch"
 ready = []
 pool.engine_ready.connect(lambda dev: (ready.append(dev), app.quit()))

@@ -59,7 +59,7 @@ def test_sigkill_mid_job_keeps_queue_outputs_and_history(qtbot, paths, make_pool
     pool = make_pool()
     wait_final(qtbot, pool, third.id, fourth.id)
     assert pool.job(third.id).finished <= pool.job(fourth.id).started
-    retried = pool.retry(blocked.id)
+    retried = pool.retry(blocked.id).job_id
     qtbot.waitUntil(lambda: pool.job(retried).state == "running")
     pool.cancel(retried)
     wait_final(qtbot, pool, retried)

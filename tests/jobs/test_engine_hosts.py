@@ -36,9 +36,9 @@ def _png_ok(path: str) -> bool:
 
 def test_sigkill_of_a_host_mid_job_fails_that_job_only_and_the_next_job_runs(qtbot, pool, paths):
     rec = Recorder(pool)
-    first = pool.submit(ImageSpec(prompt="count", steps=2, seed=1))
-    victim = pool.submit(ImageSpec(prompt="block", seed=2))
-    after = pool.submit(ImageSpec(prompt="count", steps=2, seed=3))
+    first = pool.submit(ImageSpec(prompt="count", steps=2, seed=1)).job_id
+    victim = rec.watch(pool.submit(ImageSpec(prompt="block", seed=2))).job_id
+    after = pool.submit(ImageSpec(prompt="count", steps=2, seed=3)).job_id
     wait_final(qtbot, pool, first)
     qtbot.waitUntil(lambda: (paths.outputs / "running-2").exists(), timeout=20000)
     pid = pool.lanes()[LANE]
@@ -49,13 +49,13 @@ def test_sigkill_of_a_host_mid_job_fails_that_job_only_and_the_next_job_runs(qtb
     assert killed.state == "failed" and killed.retryable
     assert killed.error == ("The engine stopped unexpectedly (signal 9) while running “block”; "
                             "retry the job to run it again.")
-    assert (victim, killed.error) in rec.of("job_failed")
+    qtbot.waitUntil(lambda: (victim, killed.error) in rec.of("failed"))  # the job's own handle says so
     assert pool.job(after).state == "done" and _png_ok(pool.job(after).outputs[0])
     assert pool.job(first).state == "done" and _png_ok(pool.job(first).outputs[0])  # finished work intact
     assert [e.seed for e in pool.gallery.list()] == [3, 1]
     qtbot.waitUntil(lambda: pool.lanes()[LANE] not in (None, pid))  # a fresh host serves the lane
     assert not _alive(pid)
-    retried = pool.retry(victim)  # and the failed job can run again
+    retried = pool.retry(victim).job_id  # and the failed job can run again
     qtbot.waitUntil(lambda: pool.job(retried).state == "running")
     pool.cancel(retried)
     wait_final(qtbot, pool, retried)
@@ -66,8 +66,8 @@ def test_a_job_that_ignores_cancel_is_stopped_by_ending_its_host_after_the_grace
                                                                                         test_engines, paths):
     pool = make_pool(Settings(device="cpu", engine_prewarm=False, cancel_grace_s=0.5))
     rec = Recorder(pool)
-    stuck = pool.submit(ImageSpec(prompt="stubborn", seed=1))
-    after = pool.submit(ImageSpec(prompt="count", steps=2, seed=2))
+    stuck = rec.watch(pool.submit(ImageSpec(prompt="stubborn", seed=1))).job_id
+    after = pool.submit(ImageSpec(prompt="count", steps=2, seed=2)).job_id
     qtbot.waitUntil(lambda: (paths.outputs / "running-1").exists(), timeout=20000)
     pid = pool.lanes()[LANE]
     qtbot.wait(700)
@@ -76,7 +76,8 @@ def test_a_job_that_ignores_cancel_is_stopped_by_ending_its_host_after_the_grace
     pool.cancel(stuck)
     wait_final(qtbot, pool, stuck)
     waited = time.monotonic() - t0
-    assert pool.job(stuck).state == "cancelled" and rec.of("job_cancelled") == [(stuck,)]
+    qtbot.waitUntil(lambda: rec.of("ended") == [(stuck, "cancelled")])
+    assert pool.job(stuck).state == "cancelled" and rec.of("cancelled") == [(stuck,)]
     assert 0.45 <= waited < 5, waited  # the grace period, then the end of its host
     assert not _alive(pid)
     wait_final(qtbot, pool, after)
@@ -93,8 +94,8 @@ def test_a_job_that_ignores_cancel_is_stopped_by_ending_its_host_after_the_grace
 def test_a_host_that_breaks_the_protocol_is_restarted_and_its_job_fails_clearly(qtbot, pool, how, reason):
     qtbot.waitUntil(lambda: pool.lanes()[LANE] is not None, timeout=20000)
     pid = pool.lanes()[LANE]
-    bad = pool.submit(ImageSpec(prompt=f"garble-{how}", steps=2, seed=1))
-    good = pool.submit(ImageSpec(prompt="count", steps=2, seed=2))
+    bad = pool.submit(ImageSpec(prompt=f"garble-{how}", steps=2, seed=1)).job_id
+    good = pool.submit(ImageSpec(prompt="count", steps=2, seed=2)).job_id
     wait_final(qtbot, pool, bad, good)
     error = pool.job(bad).error
     assert pool.job(bad).state == "failed" and error.startswith("The engine sent a message the studio cannot read")
@@ -112,7 +113,7 @@ def test_a_host_dying_at_every_start_stops_its_lane_with_a_message(qtbot, make_p
     monkeypatch.setenv("PYTHONPATH", str(fake))
     pool = make_pool(Settings(device="cpu", engine_prewarm=True, shared_lane=True), start=False)
     rec = Recorder(pool)
-    job = pool.submit(ImageSpec(prompt="count", steps=2))
+    job = pool.submit(ImageSpec(prompt="count", steps=2)).job_id
     pool.start()
     qtbot.waitUntil(lambda: bool(rec.of("engine_failed")), timeout=60000)
     [(message,)] = rec.of("engine_failed")
@@ -125,22 +126,22 @@ def test_a_host_dying_at_every_start_stops_its_lane_with_a_message(qtbot, make_p
 
 @pytest.mark.slow
 def test_a_gan_trains_in_its_own_lane_while_image_jobs_come_and_go(qtbot, make_pool, test_engines, monkeypatch):
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
 
-    monkeypatch.setattr(JobPool, "training_idle_close_s", 1.0)
+    monkeypatch.setattr(WorkerPool, "training_idle_close_s", 1.0)
     pool = make_pool()
     rec = Recorder(pool)
-    train = pool.submit(TrainSpec(family="gan", data="digits", out="lane-gan", steps=1_000_000, batch=16, size=16,
+    train = rec.watch(pool.submit(TrainSpec(family="gan", data="digits", out="lane-gan", steps=1_000_000, batch=16, size=16,
                                   seed=1, sample_every=1000, checkpoint_every=0,
-                                  params={"features": 8, "latent_dim": 16, "log_every": 1, "limit": 200}))
-    qtbot.waitUntil(lambda: any(m[0] == train for m in rec.of("job_metrics")), timeout=120000)
-    images = [pool.submit(ImageSpec(prompt="count", steps=5, seed=s)) for s in (1, 2, 3)]
-    steps_before = len(rec.of("job_metrics"))
+                                  params={"features": 8, "latent_dim": 16, "log_every": 1, "limit": 200}))).job_id
+    qtbot.waitUntil(lambda: any(m[0] == train for m in rec.of("metrics")), timeout=120000)
+    images = [pool.submit(ImageSpec(prompt="count", steps=5, seed=s)).job_id for s in (1, 2, 3)]
+    steps_before = len(rec.of("metrics"))
     wait_final(qtbot, pool, *images, timeout=30000)
     assert [pool.job(i).state for i in images] == ["done"] * 3
     assert pool.job(train).state == "running"  # the training went on meanwhile ...
     assert pool.job(train).started < pool.job(images[0]).started  # (the images ran inside its run)
-    qtbot.waitUntil(lambda: len(rec.of("job_metrics")) > steps_before, timeout=30000)  # ... and goes on
+    qtbot.waitUntil(lambda: len(rec.of("metrics")) > steps_before, timeout=30000)  # ... and goes on
     lanes = pool.lanes()
     assert lanes["studio-training"] not in (None, lanes[LANE])  # two engine processes
     training_host = lanes["studio-training"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from studio.core.gallery import GalleryStore
-from studio.core.specs import ImageSpec, JobResult, TextSpec
+from studio.core.results import FacesResult, ImageResult, TextResult
+from studio.core.specs import GanSpec, ImageSpec, TextSpec
 
 
 @pytest.fixture()
@@ -18,7 +19,7 @@ def _add_image(gallery, paths, prompt, model="sd-tiny", seed=1, name=None):
     out = paths.outputs / (name or f"{prompt[:10].replace(' ', '_')}-{seed}.png")
     out.write_bytes(b"not really a png")
     spec = ImageSpec(prompt=prompt, negative_prompt="blurry", model=model, seed=seed)
-    return gallery.add(spec, JobResult(outputs=(str(out),), info={"seed": seed, "model": model}))[0]
+    return gallery.add(spec, ImageResult(outputs=(str(out),), seed=seed, model=model))[0]
 
 
 def test_list_is_newest_first_and_pages(gallery, paths):
@@ -46,14 +47,14 @@ def test_search_by_prompt_words_model_and_seed(gallery, paths):
 
 def test_text_outputs_and_per_output_seeds(gallery, paths):
     [t] = gallery.add(TextSpec(prompt="Write a haiku about tea", model="smollm"),
-                      JobResult(text="Steam rises softly", info={"model": "smollm", "seed": 3}))
+                      TextResult(text="Steam rises softly", model="smollm", seed=3))
     entry = gallery.get(t)
     assert entry.media == "text" and entry.text == "Steam rises softly" and entry.kind == "text"
     assert [e.id for e in gallery.search("steam")] == [t]  # the output text is searchable
     outs = [paths.outputs / f"b{i}.png" for i in range(3)]
-    ids = gallery.add(ImageSpec(prompt="batch", seed=10),
-                      JobResult(outputs=tuple(map(str, outs)), info={"seeds": [10, 11, 12]}))
+    ids = gallery.add(GanSpec(seeds=(10, 11, 12)), FacesResult(outputs=tuple(map(str, outs)), seeds=(10, 11, 12)))
     assert [gallery.get(i).seed for i in ids] == [10, 11, 12]
+    assert gallery.get(ids[0]).info["seeds"] == [10, 11, 12]  # the typed result, as stored
     assert [e.id for e in gallery.list(media="text")] == [t]
 
 

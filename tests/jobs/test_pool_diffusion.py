@@ -24,14 +24,17 @@ def test_two_queued_image_jobs_run_in_order_with_previews_pngs_and_history(qtbot
     specs = [ImageSpec(prompt="a red lighthouse", model=str(tiny_sd_dir), seed=11, steps=3, width=64, height=64),
              ImageSpec(prompt="a blue boat", negative_prompt="fog", model=str(tiny_sd_dir), seed=12, steps=2,
                        width=64, height=64, scheduler="ddim")]
-    ids = [pool.submit(s) for s in specs]
+    handles = rec.watch(*(pool.submit(s) for s in specs))
+    ids = [h.job_id for h in handles]
     wait_final(qtbot, pool, *ids, timeout=120000)
-    qtbot.waitUntil(lambda: len(rec.of("job_finished")) == 2)
+    qtbot.waitUntil(lambda: len(rec.of("finished")) == 2)
 
     first, second = (pool.job(i) for i in ids)
     assert (first.state, second.state) == ("done", "done"), (first.error, second.error)
     assert first.finished <= second.started
-    assert [e[0] for e in rec.of("job_finished")] == ids
+    assert [e[0] for e in rec.of("finished")] == ids
+    assert [e[1].seed for e in rec.of("finished")] == [11, 12]  # typed ImageResults
+    assert [e[0] for e in rec.of("job_ended")] == ids
     for job_id in ids:
         assert previews.get(job_id), f"no preview for job {job_id}"
         assert all(not q.isNull() and q.width() > 0 for q in previews[job_id])
@@ -39,7 +42,7 @@ def test_two_queued_image_jobs_run_in_order_with_previews_pngs_and_history(qtbot
         png = Path(job.outputs[0])
         assert png.is_file() and Image.open(png).size == (64, 64)
         assert read_png_parameters(png) == spec  # the image alone reproduces its job
-        assert job.info["seed"] == spec.seed and job.progress_done == job.progress_total == spec.steps
+        assert job.result().seed == spec.seed and job.progress_done == job.progress_total == spec.steps
     history = pool.gallery.list()
     assert [(e.job_id, e.seed, e.path) for e in history] == [(second.id, 12, second.outputs[0]),
                                                               (first.id, 11, first.outputs[0])]

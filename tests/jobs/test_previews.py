@@ -31,11 +31,13 @@ def test_slow_gui_receives_few_previews_from_200_and_never_a_backlog(qtbot, pool
 
     pool.job_preview.connect(on_preview)
     steps = 200
-    job = pool.submit(ImageSpec(prompt="previews", steps=steps))
+    handle = rec.watch(pool.submit(ImageSpec(prompt="previews", steps=steps, seed=4)))
+    job = handle.job_id
     wait_final(qtbot, pool, job)
-    qtbot.waitUntil(lambda: len(rec.of("job_finished")) == 1)
+    qtbot.waitUntil(lambda: len(rec.of("ended")) == 1)
     received = len(rec.of("job_preview"))
-    sent = pool.job(job).info["previews_sent"]
+    assert len(rec.of("preview")) == received  # the job's handle got each one too
+    sent = int((pool.paths.outputs / "previews-4.txt").read_text())
     assert 2 <= received < steps / 4, received
     assert received == sent  # nothing was dropped in transit: the engine was told to skip the rest
     assert max_backlog[0] == 1  # the GUI never had more than one preview waiting
@@ -85,10 +87,12 @@ def test_engine_warnings_reach_the_gui_and_the_log(qtbot, pool, caplog):
 
     caplog.set_level(logging.WARNING, logger="studio.jobs")
     rec = Recorder(pool)
-    job = pool.submit(ImageSpec(prompt="count " + "x" * 5000, steps=2))
+    handle = rec.watch(pool.submit(ImageSpec(prompt="count " + "x" * 5000, steps=2)))
+    job = handle.job_id
     wait_final(qtbot, pool, job)
-    qtbot.waitUntil(lambda: len(rec.of("job_log")) > 0)
+    qtbot.waitUntil(lambda: len(rec.of("job_log")) > 0 and len(rec.of("log")) > 0)
     [(job_id, message)] = rec.of("job_log")
     assert job_id == job and "only the first 4000" in message
+    assert rec.of("log") == [(job, message)]
     assert any("only the first 4000" in r.getMessage() for r in caplog.records)
     assert pool.job(job).state == "done"

@@ -7,7 +7,8 @@ import pytest
 
 from studio.core.gallery import GalleryStore
 from studio.core.queue_store import QueueStore
-from studio.core.specs import ImageSpec, JobResult, TextSpec
+from studio.core.results import ImageResult, JobResult
+from studio.core.specs import ImageSpec, TextSpec
 
 
 @pytest.fixture()
@@ -67,9 +68,10 @@ def test_result_and_history_entries_are_written_together(store, paths):
     store.next_queued()
     out = paths.outputs / "x.png"
     out.write_bytes(b"png")
-    entries = store.set_result(job, JobResult(outputs=(str(out),), info={"seed": 7, "model": "tiny"}))
+    entries = store.set_result(job, ImageResult(outputs=(str(out),), seed=7, model="tiny", warnings=("w",)))
     rec = store.get(job)
-    assert rec.state == "done" and rec.outputs == (str(out),) and rec.info["seed"] == 7
+    assert rec.state == "done" and rec.outputs == (str(out),)
+    assert rec.result() == ImageResult(outputs=(str(out),), seed=7, model="tiny", warnings=("w",))
     [entry] = gallery.for_job(job)
     assert entry.id == entries[0] and entry.path == str(out) and entry.seed == 7 and entry.model == "tiny"
     assert entry.spec == ImageSpec(prompt="a lighthouse", model="tiny", seed=7)

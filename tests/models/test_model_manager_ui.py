@@ -77,9 +77,8 @@ def test_imported_model_appears_in_the_prompt_editor_picker(qtbot, paths, tiny_s
     w = MainWindow(paths, Settings())
     qtbot.addWidget(w)
     w.show()
-    w.open_model_manager()
-    d = w.findChild(ModelManager)
-    assert d is not None and d.isVisible() and w.current_workspace() == "models"
+    d = w.open_model_manager()
+    assert w.findChild(ModelManager) is d and d.isVisible() and w.current_workspace() == "models"
     src = tmp_path / "my-pipeline"
     shutil.copytree(tiny_sd_dir, src)
     combo = w.prompt_editor.model_combo
@@ -93,15 +92,15 @@ def test_imported_model_appears_in_the_prompt_editor_picker(qtbot, paths, tiny_s
 def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir):
     """A real pool generates with the tiny pipeline; the dock lists it as loaded; Unload all frees it."""
     from studio.core.specs import ImageSpec
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
 
     shutil.copytree(tiny_sd_dir, paths.models / "tiny")
-    pool = JobPool(paths, Settings())
+    pool = WorkerPool(paths, Settings())
     pool.start()
     try:
         d = ModelManager(paths, Settings(), pool=lambda: pool)
         qtbot.addWidget(d)
-        with qtbot.waitSignal(pool.job_finished, timeout=120000):
+        with qtbot.waitSignal(pool.job_ended, timeout=120000, check_params_cb=lambda _id, state: state == "done"):
             pool.submit(ImageSpec(prompt="a shoe", model="tiny", steps=2, width=64, height=64, seed=1))
         items = lambda: [d.loaded_list.item(i).text() for i in range(d.loaded_list.count())]  # noqa: E731
         qtbot.waitUntil(lambda: any("tiny" in t for t in items()), timeout=20000)

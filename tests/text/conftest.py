@@ -84,9 +84,9 @@ def tiny_llama_long_dir(tmp_path_factory, smol_tokenizer_dir) -> Path:
 def text_pool(qtbot, paths):
     """A real, started JobPool on the test's studio home (the real text engine behind it)."""
     from studio.core.settings import Settings
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
 
-    pool = JobPool(paths, Settings(device="cpu", scan_hf_cache=False))
+    pool = WorkerPool(paths, Settings(device="cpu", scan_hf_cache=False))
     pool.start()
     yield pool
     pool.shutdown(wait=True, timeout=30)

@@ -28,7 +28,7 @@ def studio(qtbot, paths, monkeypatch, tiny_llama_dir):
     qtbot.addWidget(w)
     w.resize(1360, 860)
     w.show()
-    pool = pool_module.JobPool(paths, settings, parent=w)
+    pool = pool_module.WorkerPool(paths, settings, parent=w)
     w.attach_pool(pool)
     pool.start()
     yield w
@@ -41,11 +41,12 @@ def test_expand_streams_into_the_prompt_and_one_undo_restores_it(studio, qtbot):
     box, assist = editor.prompt_edit, editor.assist
     chunks: list[str] = []
     results = []
-    studio.pool.job_text.connect(lambda job_id, chunk: chunks.append(chunk))
-    studio.pool.job_finished.connect(lambda job_id, result: results.append(result))
     box.setFocus()
     QTest.keyClicks(box, "a red sneaker")
     QTest.keyClick(box, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # the shortcut
+    job = studio.prompt_expander.job  # the expansion's own handle brings its text and its result
+    job.text.connect(chunks.append)
+    job.finished.connect(results.append)
     assert assist.expanding() and box.isReadOnly()
     assert assist.expand_button.text() == "Stop expanding"
     qtbot.waitUntil(lambda: bool(results), timeout=120_000)

@@ -42,16 +42,15 @@ def test_streams_only_new_tokens_and_matches_plain_greedy(tiny_llama_dir, text_c
     assert result.text and not result.text.startswith(PROMPT)
     assert "".join(recorder.chunks) == result.text  # what streamed is exactly the answer
     assert len(recorder.chunks) >= 2  # it really streamed, not one block at the end
-    assert result.info["finish"] == "length"
+    assert result.finish == "length"
     assert result.text == _plain_greedy(tiny_llama_dir, PROMPT, spec.max_new_tokens)  # greedy means greedy
-    assert result.info["seed"] is None  # no seed plays a part
-    info = result.info
-    assert info["new_tokens"] == 16 or info["finish"] == "eos"
-    assert info["tokens_used"] == info["prompt_tokens"] + info["new_tokens"]
-    assert info["context_length"] == 256
-    assert info["tokens_per_s"] > 0
+    assert result.seed is None  # no seed plays a part
+    assert result.new_tokens == 16 or result.finish == "eos"
+    assert result.tokens_used == result.prompt_tokens + result.new_tokens
+    assert result.context_length == 256
+    assert result.tokens_per_s > 0
     token_progress = [(d, t) for d, t, m in recorder.progress_calls if t == 16]
-    assert token_progress[0] == (0, 16) and token_progress[-1][0] == info["new_tokens"]
+    assert token_progress[0] == (0, 16) and token_progress[-1][0] == result.new_tokens
 
 
 def test_temperature_zero_is_greedy_and_ignores_seed(tiny_llama_dir, text_ctx):
@@ -73,7 +72,7 @@ def test_same_seed_same_text_other_seed_other_text(tiny_llama_dir, text_ctx):
 def test_min_p_and_top_k_are_accepted(tiny_llama_dir, text_ctx):
     spec = _spec(tiny_llama_dir, temperature=0.8, top_k=5, top_p=0.9, min_p=0.1, max_new_tokens=6)
     result = run(spec, Recorder(), CancelToken(), text_ctx)
-    assert result.info["new_tokens"] >= 1
+    assert result.new_tokens >= 1
 
 
 def test_stop_string_ends_the_answer_before_it(tiny_llama_dir, text_ctx):
@@ -83,7 +82,7 @@ def test_stop_string_ends_the_answer_before_it(tiny_llama_dir, text_ctx):
     rec = Recorder()
     result = run(_spec(tiny_llama_dir, max_new_tokens=24, stop=(stop,)), rec, CancelToken(), text_ctx)
     assert result.text == full[:full.find(stop)]
-    assert result.info["finish"] == "stop"
+    assert result.finish == "stop"
     assert stop not in "".join(rec.chunks)
     assert "".join(rec.chunks) == result.text
 
@@ -93,8 +92,8 @@ def test_cancel_stops_generation_cleanly(tiny_llama_dir, text_ctx):
     rec = Recorder(cancel=cancel, cancel_after=1)
     result = run(_spec(tiny_llama_dir, max_new_tokens=200), rec, cancel, text_ctx)
     assert result.cancelled
-    assert result.info["finish"] == "cancelled"
-    assert result.info["new_tokens"] < 200
+    assert result.finish == "cancelled"
+    assert result.new_tokens < 200
     assert "".join(rec.chunks) == result.text
 
 
@@ -120,7 +119,7 @@ def test_chat_uses_the_models_template_and_continues_an_edited_answer(tiny_llama
                   lm.context_length, "tiny")
     assert cont.text.endswith("<|im_start|>assistant\nHello! How")  # edit & continue: no new turn opened
     result = run(spec.replace(max_new_tokens=5, temperature=0.0), Recorder(), CancelToken(), text_ctx)
-    assert result.info["prompt_tokens"] == len(enc.ids)
+    assert result.prompt_tokens == len(enc.ids)
 
 
 def test_chat_without_template_says_so(tiny_llama_no_template_dir, text_ctx):
@@ -167,8 +166,8 @@ def test_too_many_new_tokens_are_clamped_with_a_warning(tiny_llama_dir, text_ctx
     rec = Recorder()
     prompt = "word " * 230
     result = run(_spec(tiny_llama_dir, prompt=prompt, max_new_tokens=500), rec, CancelToken(), text_ctx)
-    room = 256 - result.info["prompt_tokens"]
-    assert result.info["new_tokens"] <= room
+    room = 256 - result.prompt_tokens
+    assert result.new_tokens <= room
     assert any("fit in the model's context" in m for m in rec.messages)
 
 
@@ -181,8 +180,8 @@ def test_long_chat_drops_oldest_turns_to_fit(tiny_llama_dir, text_ctx):
     spec = TextSpec(model=str(tiny_llama_dir), chat=True, system="sys", messages=tuple(turns), max_new_tokens=4,
                     temperature=0.0)
     result = run(spec, rec, CancelToken(), text_ctx)
-    assert result.info["dropped_messages"] > 0
-    assert result.info["prompt_tokens"] < 256
+    assert result.dropped_messages > 0
+    assert result.prompt_tokens < 256
     assert any("oldest message" in m for m in rec.messages)
 
 
@@ -205,7 +204,7 @@ def test_the_engine_never_asks_past_the_context(tiny_gpt2_dir, text_ctx):
     rec = Recorder()
     result = run(TextSpec(prompt="Hello there", model=str(tiny_gpt2_dir), max_new_tokens=100, temperature=0.0),
                  rec, CancelToken(), text_ctx)
-    assert result.info["tokens_used"] <= 32
+    assert result.tokens_used <= 32
     assert any("fit in the model's context" in m for m in rec.messages)
 
 

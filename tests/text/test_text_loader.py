@@ -95,13 +95,13 @@ def test_cancelling_a_conversion_ends_it_within_the_grace_period_and_leaves_no_h
     import time
 
     from studio.core.settings import Settings
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
     from tests.text.tiny_lm import smollm2_gguf
 
-    pool = JobPool(paths, Settings(device="cpu", scan_hf_cache=False, engine_prewarm=False, cancel_grace_s=1.0))
+    pool = WorkerPool(paths, Settings(device="cpu", scan_hf_cache=False, engine_prewarm=False, cancel_grace_s=1.0))
     pool.start()
     try:
-        job = pool.submit(TextSpec(prompt="hi", model=str(smollm2_gguf()), max_new_tokens=2))
+        job = pool.submit(TextSpec(prompt="hi", model=str(smollm2_gguf()), max_new_tokens=2)).job_id
         qtbot.waitUntil(lambda: pool.job(job).state == "running", timeout=30000)
         qtbot.wait(1500)  # the converter is at work
         t0 = time.monotonic()

@@ -40,8 +40,8 @@ def test_greedy_capital_of_france_is_paris(smollm2_home):
     result = run(
         TextSpec(prompt="The capital of France is", max_new_tokens=6, temperature=0.0), rec, CancelToken(), ctx)
     elapsed = time.monotonic() - t0
-    print(f"SmolLM2 load from the cached copy + 6 tokens: {elapsed:.1f} s; {result.info}")
-    assert result.info["model"] == "SmolLM2-135M-Instruct"
+    print(f"SmolLM2 load from the cached copy + 6 tokens: {elapsed:.1f} s; {result}")
+    assert result.model == "SmolLM2-135M-Instruct"
     assert result.text.strip().startswith("Paris")
     assert converted_folder(smollm2_home, smollm2_gguf()).is_dir()
     assert not any(m for _, _, m in rec.progress_calls if "de-quantizing" in m)  # not converted again
@@ -57,6 +57,6 @@ def test_smollm2_chat_answers_with_its_template(smollm2_home):
     result = run(spec, rec, CancelToken(), ctx)
     print("chat answer:", repr(result.text))
     assert "Paris" in result.text
-    assert result.info["finish"] in ("stop", "eos", "length")
+    assert result.finish in ("stop", "eos", "length")
     assert "<|im_end|>" not in result.text and "assistant" not in result.text
 

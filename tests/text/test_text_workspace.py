@@ -24,21 +24,21 @@ def test_chat_streams_stops_and_is_saved(qtbot, text_pool, paths, tiny_llama_lon
     ws = _workspace(qtbot, text_pool, paths, tiny_llama_long_dir)
     ws.controls.max_new_tokens.setValue(4000)  # long enough that Stop ends it, not the limit
     chunks: list[str] = []
-    text_pool.job_text.connect(lambda job_id, chunk: chunks.append(chunk))
 
     qtbot.keyClicks(ws.chat_input, "Hello there")
     qtbot.keyClick(ws.chat_input, Qt.Key.Key_Return)
-    assert ws.job_id is not None and ws.stop_button.isEnabled() and not ws.send_button.isEnabled()
+    assert ws.job is not None and ws.stop_button.isEnabled() and not ws.send_button.isEnabled()
+    ws.job.text.connect(chunks.append)  # the answer's own handle streams its text
     assert ws.chat_view.messages()[0] == ("user", "Hello there")
 
     # Tokens stream into the assistant bubble while the job is still running.
     qtbot.waitUntil(lambda: len(ws.chat_view.last().text()) > 20, timeout=WAIT_MS)
-    assert ws.job_id is not None
+    assert ws.job is not None
     assert ws.chat_view.last().text() == "".join(chunks)  # the bubble shows exactly the streamed chunks
 
-    with qtbot.waitSignal(text_pool.job_cancelled, timeout=WAIT_MS):
+    with qtbot.waitSignal(ws.job.cancelled, timeout=WAIT_MS):
         qtbot.mouseClick(ws.stop_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: ws.job_id is None, timeout=5000)
+    qtbot.waitUntil(lambda: ws.job is None, timeout=5000)
     partial = ws.chat_view.last().text()
     assert partial and ws.chat_view.last().status.text() == "(stopped)"
     assert ws.send_button.isEnabled()
@@ -65,7 +65,7 @@ def test_answer_finishes_with_figures_and_the_chat_restores_exactly(qtbot, text_
     qtbot.mouseClick(ws.chat_view.last().copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == result.text
     assert "tokens/s" in ws.speed_label.text() and ws.speed_label.text()[0].isdigit()
-    assert ws.context_bar.maximum() == 256 and ws.context_bar.value() == result.info["tokens_used"]
+    assert ws.context_bar.maximum() == 256 and ws.context_bar.value() == result.tokens_used
 
     # Regenerate answers again and keeps the first answer behind ‹ (same fixed seed, temperature 0: same text).
     with qtbot.waitSignal(ws.answer_finished, timeout=WAIT_MS):
@@ -117,18 +117,19 @@ def test_completion_streams_at_the_cursor(qtbot, text_pool, paths, tiny_llama_di
 def test_bad_input_is_explained_not_queued(qtbot, text_pool, paths, tiny_llama_dir):
     ws = _workspace(qtbot, text_pool, paths, tiny_llama_dir)
     ws.send()
-    assert "Type a message" in ws.status_label.text() and ws.job_id is None
+    assert "Type a message" in ws.status_label.text() and ws.job is None
     ws.modes.setCurrentIndex(1)
     ws.continue_completion()
-    assert "beginning of the text" in ws.status_label.text() and ws.job_id is None
+    assert "beginning of the text" in ws.status_label.text() and ws.job is None
 
 
 def test_engine_error_is_shown_and_the_empty_answer_removed(qtbot, text_pool, paths, tiny_llama_no_template_dir):
     ws = _workspace(qtbot, text_pool, paths, tiny_llama_no_template_dir)
     qtbot.keyClicks(ws.chat_input, "Hi")
-    with qtbot.waitSignal(text_pool.job_failed, timeout=WAIT_MS):
+    with qtbot.waitSignal(text_pool.job_ended, timeout=WAIT_MS,
+                          check_params_cb=lambda job_id, state: state == "failed"):
         ws.send()
-    qtbot.waitUntil(lambda: ws.job_id is None, timeout=5000)
+    qtbot.waitUntil(lambda: ws.job is None, timeout=5000)
     assert "no chat template" in ws.status_label.text()
     assert ws.chat_view.messages() == [("user", "Hi")]
 

@@ -107,8 +107,8 @@ def test_resume_after_cancel_gives_the_same_weights_as_an_uninterrupted_run(capt
 
     cancel = CancelToken()
     part = run_spec(_spec(caption_folder, tiny_params, out="split"), Recorder(cancel, cancel_at=3), cancel, cpu_ctx)
-    assert part.cancelled and part.info["step"] == 3
-    ckpt = Path(part.info["checkpoint"])
+    assert part.cancelled and part.steps == 3
+    ckpt = Path(part.checkpoint)
     assert ckpt.is_file() and not (cpu_ctx.paths.models / "split").exists()
     from studio.engines.training.checkpoint import load_checkpoint
 

@@ -25,7 +25,7 @@ def test_a_batch_shows_a_grid_and_a_single_job_does_not(studio, qtbot):
     # Three jobs queued by one Generate (the prompt editor's Batch 3 goes through the same submit_specs);
     # the built-in 64 px GAN keeps the test fast.
     finished = []
-    studio.pool.job_finished.connect(lambda job_id, _r: finished.append(job_id))
+    studio.pool.job_ended.connect(lambda job_id, state: state == "done" and finished.append(job_id))
     ids = studio.submit_specs([GanSpec(seeds=(s,)) for s in (1, 2, 3)])
     assert len(ids) == 3
     qtbot.waitUntil(lambda: studio.batch_grid.shown == 1, timeout=120_000)

@@ -35,7 +35,7 @@ def test_prompt_to_canvas_history_and_reuse(studio, qtbot, tiny_sd_dir):
     shown: list[tuple[int, QSize]] = []
     canvas.preview_shown.connect(lambda job_id: shown.append((job_id, canvas.shown_size())))
     finished: list[int] = []
-    pool.job_finished.connect(lambda job_id, _result: finished.append(job_id))
+    pool.job_ended.connect(lambda job_id, state: state == "done" and finished.append(job_id))
 
     QTest.keyClicks(editor.prompt_edit, "a red fox, (snow:1.2)")
     QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -102,9 +102,9 @@ def test_escape_cancels_the_running_job(studio, qtbot, tiny_sd_dir):
     qtbot.waitUntil(lambda: any(d >= 2 for d in progressed), timeout=120_000)
     qtbot.waitUntil(lambda: studio.canvas.previewing() == job_id, timeout=30_000)
     assert not studio.canvas.save_button.isEnabled()  # a preview is not a result to save
-    with qtbot.waitSignal(pool.job_cancelled, timeout=30_000) as sig:
+    with qtbot.waitSignal(pool.job_ended, timeout=30_000) as sig:
         QTest.keyClick(editor.prompt_edit, Qt.Key.Key_Escape)
-    assert sig.args == [job_id]
+    assert sig.args == [job_id, "cancelled"]
     qtbot.waitUntil(lambda: studio.canvas.preview_count == 0, timeout=5_000)
     # The half-denoised preview is gone (the canvas was empty before this job), nothing to save.
     assert studio.canvas.previewing() is None and studio.canvas.image().isNull()

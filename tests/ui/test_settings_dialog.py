@@ -180,9 +180,10 @@ def test_a_saved_change_takes_effect_from_the_next_job(studio, qtbot, tmp_path):
     statuses: list[dict] = []
     studio.pool.engine_status.connect(statuses.append)
     dialog.accept()
-    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000) as done:
-        studio.pool.submit(GanSpec(seeds=(1,)))
-    outputs = [str(o) for o in done.args[1].outputs]
+    job = studio.pool.submit(GanSpec(seeds=(1,)))
+    with qtbot.waitSignal(job.finished, timeout=60_000) as done:
+        pass
+    outputs = [str(o) for o in done.args[0].outputs]
     assert outputs and all(o.startswith(str(target)) for o in outputs), outputs
     # The engine process took the new budget and device (its status says so).
     qtbot.waitUntil(lambda: any(s.get("budget_bytes") == 2 * 2**30 for s in statuses), timeout=10_000)

@@ -39,17 +39,10 @@ def test_no_model_shows_message_and_manager_button(window, qtbot):
     assert editor.no_model_box.isVisible() and not editor.scanning_label.isVisible()
     assert "No image model installed" in editor.no_model_label.text()
     assert editor.open_manager_button.isVisible() and not editor.generate_button.isEnabled()
-    opened = []
-
-    def factory(parent):
-        from PySide6.QtWidgets import QWidget
-        opened.append(QWidget())
-        return opened[-1]
-
-    window.model_manager_factory = factory
-    editor.open_manager_button.click()
-    assert len(opened) == 1 and opened[0].isVisible()
-    opened[0].close()
+    editor.open_manager_button.click()  # the prompt editor's shortcut opens the real model manager dock
+    assert window.model_manager is not None and window.model_manager.isVisible()
+    window.model_manager.shutdown()
+    window.model_manager.close()
 
 
 def test_picker_lists_only_usable_image_models(window):
@@ -289,16 +282,16 @@ def test_wheel_zooms_around_the_cursor_and_drag_pans(window, qtbot):
 def test_queue_dock_buttons_drive_a_real_pool(qtbot, paths):
     """Cancel, run-next, pause and clear-finished on a real (paused) pool: no engine runs."""
     from studio.core.settings import Settings
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
     from studio.ui.queue_view import QueueView
 
-    pool = JobPool(paths, Settings())
+    pool = WorkerPool(paths, Settings())
     pool.set_paused(True)  # nothing starts: the queue order and states are the test's alone
     view = QueueView()
     qtbot.addWidget(view)
     view.bind(pool)
     assert view.pause_button.isChecked() and view.pause_button.text() == "Resume"
-    ids = [pool.submit(ImageSpec(prompt=f"job {i}", seed=i)) for i in range(3)]
+    ids = [pool.submit(ImageSpec(prompt=f"job {i}", seed=i)).job_id for i in range(3)]
     assert view.model.job_ids() == ids
     pool.move(ids[2], 0)  # "Run next"
     qtbot.waitUntil(lambda: [r.id for r in pool.jobs()][:3] == [ids[2], ids[0], ids[1]], timeout=2000)
@@ -340,10 +333,10 @@ def test_restart_on_another_workspace_hides_the_image_docks(qtbot, paths):
     w.show_workspace("training")
     assert not w.prompt_dock.isVisible() and not w.history_dock.isVisible()
     w.close()
-    w2 = MainWindow(paths, Settings(), defer_optional=True)
+    w2 = MainWindow(paths, Settings(), defer_workspaces=True)
     qtbot.addWidget(w2)
     w2.show()
-    w2.ensure_optional_parts()
+    w2.ensure_workspaces()
     assert w2.current_workspace() == "training"
     assert not w2.prompt_dock.isVisible() and not w2.history_dock.isVisible()
     w2.show_workspace("image")

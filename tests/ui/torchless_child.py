@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
 from studio.core.specs import TextSpec, TrainSpec
-from studio.jobs.pool import JobPool
+from studio.jobs.pool import WorkerPool
 from studio.ui.main_window import MainWindow
 
 HEAVY = ("torch", "diffusers", "transformers", "studio.engines.dispatch")
@@ -35,7 +35,7 @@ def main(sd_dir: str, llm_dir: str) -> int:
     paths, settings = StudioPaths.from_env(), Settings(device="cpu", scan_hf_cache=False)
     window = MainWindow(paths, settings)
     window.show()
-    pool = JobPool(paths, settings, parent=window)
+    pool = WorkerPool(paths, settings, parent=window)
     window.attach_pool(pool)
     pool.start()
 
@@ -46,7 +46,7 @@ def main(sd_dir: str, llm_dir: str) -> int:
         pool.shutdown(wait=True, timeout=60)
 
 
-def _run(app: QApplication, window: MainWindow, pool: JobPool, sd_dir: str, llm_dir: str) -> int:
+def _run(app: QApplication, window: MainWindow, pool: WorkerPool, sd_dir: str, llm_dir: str) -> int:
     ended: dict[int, str] = {}
     pool.job_changed.connect(lambda j: pool.job(j).is_final and ended.setdefault(j, pool.job(j).state))
     previews: list[int] = []
@@ -64,8 +64,8 @@ def _run(app: QApplication, window: MainWindow, pool: JobPool, sd_dir: str, llm_
     # A training run in its own lane, text from a tiny LLM, at the same time.
     train_job = pool.submit(TrainSpec(family="gan", data="digits", out="torchless-gan", steps=6, batch=8, size=16,
                                       seed=1, sample_every=3, checkpoint_every=0,
-                                      params={"features": 8, "latent_dim": 16, "log_every": 1, "limit": 64}))
-    text_job = pool.submit(TextSpec(prompt="Hello", model=llm_dir, max_new_tokens=4, seed=1))
+                                      params={"features": 8, "latent_dim": 16, "log_every": 1, "limit": 64})).job_id
+    text_job = pool.submit(TextSpec(prompt="Hello", model=llm_dir, max_new_tokens=4, seed=1)).job_id
     ok = pump_until(app, lambda: image_job in ended, 300)
     canvas_ok = ok and pump_until(app, lambda: (window.canvas.path() or "") == pool.job(image_job).outputs[0], 30)
     # Upscale the canvas image with the built-in upscaler, from the Upscale menu.

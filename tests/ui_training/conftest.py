@@ -55,7 +55,7 @@ def live(qtbot, paths, monkeypatch):
     from studio.ui.training_workspace import TrainingWorkspace
 
     monkeypatch.setattr(pool_module, "QtReporter", functools.partial(QtReporter, min_preview_interval=0.0))
-    pool = pool_module.JobPool(paths, Settings())
+    pool = pool_module.WorkerPool(paths, Settings())
     ws = TrainingWorkspace(pool, paths, models=lambda: [])
     qtbot.addWidget(ws)
     ws.resize(1200, 800)

@@ -8,10 +8,10 @@ from studio.core.settings import Settings
 
 
 def _workspace(qtbot, paths):
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
     from studio.ui.training_workspace import TrainingWorkspace
 
-    pool = JobPool(paths, Settings())  # not started: queued jobs stay queued
+    pool = WorkerPool(paths, Settings())  # not started: queued jobs stay queued
     ws = TrainingWorkspace(pool, paths, models=lambda: [])
     qtbot.addWidget(ws)
     ws.form.set_family("gan")

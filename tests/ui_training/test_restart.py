@@ -10,12 +10,12 @@ def test_interrupted_job_is_shown_with_resume(qtbot, paths, image_folder):
     import torch
 
     from studio.engines.training.checkpoint import save_checkpoint
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
     from studio.ui.training_workspace import TrainingWorkspace, checkpoint_path
 
     spec = TrainSpec(family="text2img", data=str(image_folder), out="crashed", steps=50, batch=2, size=16,
                      sample_every=5, checkpoint_every=5, params={"log_every": 1})
-    pool = JobPool(paths, Settings())  # not started: nothing runs, the queue is read as a restart finds it
+    pool = WorkerPool(paths, Settings())  # not started: nothing runs, the queue is read as a restart finds it
     job_id = pool.store.add(spec)
     pool.store.set_state(job_id, INTERRUPTED, INTERRUPTED_MESSAGE)
     save_checkpoint(checkpoint_path(paths, "crashed"), {"step": 15, "family": "text2img",
@@ -38,10 +38,10 @@ def test_interrupted_job_is_shown_with_resume(qtbot, paths, image_folder):
 
 
 def test_a_second_job_waits_and_the_panel_keeps_the_first(qtbot, paths, image_folder):
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
     from studio.ui.training_workspace import TrainingWorkspace
 
-    pool = JobPool(paths, Settings())  # not started: both jobs stay queued
+    pool = WorkerPool(paths, Settings())  # not started: both jobs stay queued
     ws = TrainingWorkspace(pool, paths, models=lambda: [])
     qtbot.addWidget(ws)
     ws.form.set_family("gan")

@@ -41,7 +41,7 @@ def _spec(**kw) -> ImageSpec:
 def test_engine_writes_the_upscaled_image_and_keeps_the_native_one(ctx, paths):
     result = run_spec(_spec(), NullReporter(), CancelToken(), ctx)
     out = Path(result.outputs[0])
-    native = Path(result.info["native"])
+    native = Path(result.native)
     assert result.outputs == (str(out),) and native.is_file() and native.parent == out.parent
     assert native.name == out.stem + "-native.png"
     with Image.open(out) as big, Image.open(native) as small:
@@ -50,7 +50,7 @@ def test_engine_writes_the_upscaled_image_and_keeps_the_native_one(ctx, paths):
     # The same picture: the upscale shrunk back matches the native image closely.
     back = np.asarray(Image.fromarray(big_rgb.astype(np.uint8)).resize((64, 64), Image.BOX), float)
     assert np.abs(back - small_rgb).mean() < 12
-    assert (result.info["width"], result.info["native_width"], result.info["upscaler"]) == (256, 64, X4)
+    assert (result.width, result.native_width, result.upscaler) == (256, 64, X4)
     # Both files carry the job's parameters with the upscaler's full name (short names are canonicalised).
     for path in (out, native):
         spec = read_png_parameters(path)
@@ -62,7 +62,7 @@ def test_without_upscale_nothing_changes(ctx):
     result = run_spec(_spec(upscale=""), NullReporter(), CancelToken(), ctx)
     with Image.open(result.outputs[0]) as im:
         assert im.size == (64, 64)
-    assert "native" not in result.info
+    assert result.native == ""
     assert "Upscaler" not in read_png_text(result.outputs[0])["parameters"]
     assert not list(Path(result.outputs[0]).parent.glob("*-native.png"))
 

@@ -18,7 +18,8 @@ from studio.core.errors import SpecError
 from studio.core.i18n import _
 from studio.core.model_swap import new_work_folder
 from studio.core.progress import CancelToken, NullReporter, Reporter
-from studio.core.specs import MAX_SEED, DatasetSpec, GanSpec, ImageSpec, JobResult
+from studio.core.results import DatasetResult, ImageResult
+from studio.core.specs import MAX_SEED, DatasetSpec, GanSpec, ImageSpec
 from studio.engines.context import EngineContext
 
 UNCONDITIONAL = ("gan", "studio_vae", "studio_ddpm")
@@ -41,7 +42,7 @@ def _diffusion_images(ctx: EngineContext, entry: Any, spec: DatasetSpec, prompt:
         one = base.replace(seed=(spec.seed + k) % (MAX_SEED + 1))
         with pipeline_for_job(ctx, pipe, facts, one.loras):
             out = _generate(one, quiet, cancel, ctx, entry, pipe, facts, quiet.log)
-        if isinstance(out, JobResult):  # cancelled
+        if isinstance(out, ImageResult):  # cancelled
             return
         yield out[0]
 
@@ -55,7 +56,7 @@ def _generator_images(ctx: EngineContext, entry: Any, spec: DatasetSpec) -> Iter
         yield images_for_seeds(gen, [(spec.seed + k) % (MAX_SEED + 1)])[0]
 
 
-def run(spec: DatasetSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: DatasetSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> DatasetResult:
     t0 = time.perf_counter()
     spec.validate()
     target = ctx.paths.datasets / spec.out.strip()
@@ -90,10 +91,10 @@ def run(spec: DatasetSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
                 break
         if cancel.cancelled:
             shutil.rmtree(tmp, ignore_errors=True)
-            return JobResult(cancelled=True, info={"images": done})
+            return DatasetResult(cancelled=True, images=done)
         tmp.rename(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return JobResult(outputs=(str(target),), info={"images": done, "folder": str(target), "model": entry.name,
-                                                   "seconds": round(time.perf_counter() - t0, 3)})
+    return DatasetResult(outputs=(str(target),), images=done, folder=str(target), model=entry.name,
+                         seconds=round(time.perf_counter() - t0, 3))

@@ -22,7 +22,8 @@ from studio.core.errors import ModelError, SpecError
 from studio.core.image_io import binary, open_mask, open_rgb, require_painted
 from studio.core.outpaint import Extension
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import MAX_SIDE, ImageSpec, JobResult
+from studio.core.results import ImageResult
+from studio.core.specs import MAX_SIDE, ImageSpec
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import generate
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
@@ -140,7 +141,7 @@ def operation(spec: ImageSpec) -> str:
 
 
 def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext,
-             warnings: list[str] | None = None) -> JobResult:
+             warnings: list[str] | None = None) -> ImageResult:
     """Edit ``spec.init_image`` as the spec says; the result is a new PNG with the spec in its metadata."""
     started = time.monotonic()
     warnings = list(warnings or [])
@@ -156,7 +157,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     if mask is not None:
         bbox = require_painted(mask)
     if cancel.cancelled:
-        return JobResult(cancelled=True, info={"seed": spec.seed})
+        return ImageResult(cancelled=True, seed=spec.seed)
     entry = resolve(ctx, spec.model)
     applied: list = []
     if spec.strength == 0:
@@ -165,7 +166,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
         reporter.progress(0, 0, "loading model")  # its own phase: the window says "loading model…"
         pipe, facts = load_pipeline(ctx, entry)
         if cancel.cancelled:
-            return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+            return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
 
         def warn(message: str) -> None:
             warnings.append(message)
@@ -176,7 +177,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
                 out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
             else:
                 out = _inpaint(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image, mask, bbox)
-        if isinstance(out, JobResult):
+        if isinstance(out, ImageResult):
             return out
         result = out
     hash_ = model_hash(ctx, entry)
@@ -184,11 +185,10 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     saved = spec.replace(model=spec.model or entry.name, width=_multiple_of_8(result.width),
                          height=_multiple_of_8(result.height))
     generate.save_png(result, path, saved, entry.name, hash_, generate.lora_hashes(applied))
-    info = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
-            "seconds": round(time.monotonic() - started, 3), "width": result.width, "height": result.height,
-            "steps": spec.steps, "scheduler": spec.scheduler, "operation": op, "strength": spec.strength,
-            "source": str(spec.init_image)}
-    return JobResult(outputs=(str(path),), info=info)
+    return ImageResult(outputs=(str(path),), seed=spec.seed, model=entry.name, model_hash=hash_,
+                       warnings=tuple(warnings or ()), seconds=round(time.monotonic() - started, 3),
+                       width=result.width, height=result.height, steps=spec.steps, scheduler=spec.scheduler,
+                       operation=op, strength=spec.strength, source=str(spec.init_image))
 
 
 def _derive(pipe: Any, inpaint: bool) -> Any:
@@ -213,13 +213,13 @@ def _derive(pipe: Any, inpaint: bool) -> Any:
 
 
 def _img2img(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
-             pipe: Any, facts: dict[str, Any], warn, image: Image.Image) -> Image.Image | JobResult:
+             pipe: Any, facts: dict[str, Any], warn, image: Image.Image) -> Image.Image | ImageResult:
     pw, ph = _proc_size(*image.size)
     src = image if (pw, ph) == image.size else image.resize((pw, ph), Image.LANCZOS)
     run_spec = spec.replace(width=pw, height=ph)
     out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, False), facts, warn,
                              extra={"image": src, "strength": spec.strength})
-    if isinstance(out, JobResult):
+    if isinstance(out, ImageResult):
         return out
     result = out[0].convert("RGB")
     return result if result.size == image.size else result.resize(image.size, Image.LANCZOS)
@@ -227,7 +227,7 @@ def _img2img(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
 
 def _inpaint(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
              pipe: Any, facts: dict[str, Any], warn, image: Image.Image, mask: Image.Image,
-             bbox: tuple[int, int, int, int]) -> Image.Image | JobResult:
+             bbox: tuple[int, int, int, int]) -> Image.Image | ImageResult:
     if spec.masked_only:
         box = crop_box(bbox, image.size, spec.masked_padding)
         region, region_mask = image.crop(box), mask.crop(box)
@@ -240,7 +240,7 @@ def _inpaint(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     run_spec = spec.replace(width=pw, height=ph)
     out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, True), facts, warn,
                              extra={"image": src, "mask_image": src_mask, "strength": spec.strength})
-    if isinstance(out, JobResult):
+    if isinstance(out, ImageResult):
         return out
     patched = blend_back(region, out[0], region_mask, spec.mask_blur)
     result = image.copy()

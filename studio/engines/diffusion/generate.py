@@ -1,4 +1,4 @@
-"""The image engine: ``run(ImageSpec, reporter, cancel, ctx) -> JobResult`` (text-to-image)."""
+"""The image engine: ``run(ImageSpec, reporter, cancel, ctx) -> ImageResult`` (text-to-image)."""
 from __future__ import annotations
 
 import contextlib
@@ -14,11 +14,11 @@ from typing import Any, Iterable, Iterator
 import torch
 
 from studio.core.errors import JobCancelled, ModelError, StudioError
-from studio.core.gallery import SCORE_CLIP_INFO_KEY, SCORE_INFO_KEY
 from studio.core.pngmeta import ClipScore, write_image_png
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import is_plain
-from studio.core.specs import ImageSpec, JobResult
+from studio.core.results import ImageResult
+from studio.core.specs import ImageSpec
 from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import embeddings
@@ -91,7 +91,7 @@ def _accepted(pipe: Any) -> set[str] | None:
     return set(params)
 
 
-def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> ImageResult:
     """Generate one image for ``spec``, save it as PNG with its parameters, and return its path."""
     started = time.monotonic()
     warnings = list(spec.validate())  # raises SpecError for bad sizes, steps, scheduler...
@@ -108,11 +108,11 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     if upscaler is not None:
         spec = spec.replace(upscale=canonical_name(spec.upscale))  # "animevideov3-x4" → its full name
     if cancel.cancelled:
-        return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+        return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
     reporter.progress(0, 0, "loading model")  # its own phase (no steps yet): the window says "loading model…"
     pipe, facts = load_pipeline(ctx, entry)
     if cancel.cancelled:
-        return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+        return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
 
     def warn(message: str) -> None:
         warnings.append(message)
@@ -120,7 +120,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
 
     with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
         result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
-    if isinstance(result, JobResult):  # cancelled mid-run
+    if isinstance(result, ImageResult):  # cancelled mid-run
         return result
     image, preview_kind = result
     score = score_image(ctx, image, spec.prompt, clip_name, clip_explicit, reporter)
@@ -128,23 +128,22 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     path = output_path(ctx, spec.seed)
     unused = ignored_inputs(pipe)
     spec_saved, spec_shown = as_used(spec.replace(model=spec.model or entry.name), unused, image)
-    info: dict[str, Any] = {"seed": spec.seed, "model": entry.name, "model_hash": hash_, "warnings": warnings,
-                            "width": image.width, "height": image.height, "steps": spec.steps,
-                            "scheduler": spec.scheduler, "preview": preview_kind}
-    if score is not None:
-        info.update({SCORE_INFO_KEY: score.score, SCORE_CLIP_INFO_KEY: score.clip})
+    native_path, native_size, upscaler_name = "", (0, 0), ""
     if upscaler is not None:
         big = _upscale(image, upscaler, spec, reporter, cancel, ctx)
         if big is None:
-            return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+            return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
         native = path.with_name(f"{path.stem}-native.png")
         save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown)
-        info.update(native=str(native), upscaler=upscaler.name, native_width=image.width,
-                    native_height=image.height, width=big.width, height=big.height)
+        native_path, native_size, upscaler_name = str(native), image.size, upscaler.name
         image = big
     save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown)
-    info["seconds"] = round(time.monotonic() - started, 3)
-    return JobResult(outputs=(str(path),), info=info)
+    return ImageResult(outputs=(str(path),), seed=spec.seed, model=entry.name, model_hash=hash_,
+                       warnings=tuple(warnings), width=image.width, height=image.height, steps=spec.steps,
+                       scheduler=spec.scheduler, preview=preview_kind, native=native_path, upscaler=upscaler_name,
+                       native_width=native_size[0], native_height=native_size[1],
+                       clip_score=None if score is None else score.score, clip="" if score is None else score.clip,
+                       seconds=round(time.monotonic() - started, 3))
 
 
 @contextlib.contextmanager
@@ -218,8 +217,8 @@ def _upscale(image: Any, upscaler: Any, spec: ImageSpec, reporter: Reporter, can
 
 
 def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
-              pipe: Any, facts: dict[str, Any], warn, extra: dict[str, Any] | None = None) -> tuple[Any, str] | JobResult:
-    """Run the pipeline: (PIL image, preview kind), or a cancelled JobResult.
+              pipe: Any, facts: dict[str, Any], warn, extra: dict[str, Any] | None = None) -> tuple[Any, str] | ImageResult:
+    """Run the pipeline: (PIL image, preview kind), or a cancelled ImageResult.
 
     ``extra``: more pipeline arguments (init image, mask, strength for the editing pipelines).
     """
@@ -265,7 +264,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
                     log.info("%s ignores %s", type(pipe).__name__, ", ".join(dropped))
             out = pipe(**kwargs)
     except JobCancelled:
-        return JobResult(cancelled=True, info={"seed": spec.seed, "model": entry.name})
+        return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
     except (StudioError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - any pipeline failure becomes one clear job failure

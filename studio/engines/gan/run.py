@@ -1,6 +1,7 @@
 """The GAN engine: a seed grid, or a latent walk between two seeds exported as GIF and strip."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from PIL import Image
 from studio.core.builtin_models import FACES_NAME
 from studio.core.errors import ModelError
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import GanSpec, JobResult
+from studio.core.results import FacesResult
+from studio.core.specs import GanSpec
 from studio.engines.context import EngineContext
 from studio.engines.gan.faces import load_gan
 from studio.engines.gan.model import Generator
@@ -55,32 +57,32 @@ def _sample(gen: Generator, latents: torch.Tensor, reporter: Reporter, cancel: C
     return images
 
 
-def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> FacesResult:
     """Generate the spec's images; outputs are PNGs (and a GIF for a walk) under the outputs folder."""
     t0 = time.perf_counter()
     gen, model_name = _generator(spec, ctx)
     dim = gen.config.latent_dim
     stem = safe_model_stem(model_name)
-    info = {"model": model_name, "seeds": list(spec.seeds), "size": gen.config.image_size}
+    base = FacesResult(model=model_name, seeds=tuple(spec.seeds), size=gen.config.image_size)
 
     if spec.walk_to_seed is not None:
         a, b = latent_for_seed(spec.seeds[0], dim), latent_for_seed(spec.walk_to_seed, dim)
         frames = _sample(gen, walk_latents(a, b, spec.frames), reporter, cancel)
         if frames is None:
-            return JobResult(cancelled=True, info=info)
+            return dataclasses.replace(base, cancelled=True)
         frames = [enlarge(f, spec.scale) for f in frames]
         desc = f"Latent walk, seed {spec.seeds[0]} to {spec.walk_to_seed}, {len(frames)} frames, Model: {model_name}"
         gif = save_gif(frames, output_path(ctx.outputs, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".gif"))
         strip = walk_strip(frames)
         png = save_png(strip, output_path(ctx.outputs, f"{stem}-walk-{spec.seeds[0]}-{spec.walk_to_seed}", ".png"),
                        spec, desc)
-        info.update(frames=len(frames), seconds=round(time.perf_counter() - t0, 3))
-        return JobResult(outputs=(str(png), str(gif)), info=info)
+        return dataclasses.replace(base, outputs=(str(png), str(gif)), frames=len(frames),
+                                   seconds=round(time.perf_counter() - t0, 3))
 
     z = torch.stack([latent_for_seed(s, dim) for s in spec.seeds])
     images = _sample(gen, z, reporter, cancel, spec.columns)
     if images is None:
-        return JobResult(cancelled=True, info=info)
+        return dataclasses.replace(base, cancelled=True)
     images = [enlarge(im, spec.scale) for im in images]
     if len(images) == 1:
         out = images[0]
@@ -90,8 +92,8 @@ def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineConte
         name = f"{stem}-grid-{spec.seeds[0]}"
         desc = f"Grid of {len(images)}, Seeds: {', '.join(map(str, spec.seeds))}, Model: {model_name}"
     png = save_png(out, output_path(ctx.outputs, name, ".png"), spec, desc)
-    info.update(count=len(images), seconds=round(time.perf_counter() - t0, 3))
-    return JobResult(outputs=(str(png),), info=info)
+    return dataclasses.replace(base, outputs=(str(png),), count=len(images),
+                               seconds=round(time.perf_counter() - t0, 3))
 
 
 def walk_strip(frames: list, most: int = 12) -> Image.Image:

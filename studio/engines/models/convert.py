@@ -21,7 +21,8 @@ from studio.core.errors import ModelError
 from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
 from studio.core.progress import CancelToken, Reporter
 from studio.core.i18n import _
-from studio.core.specs import ConvertSpec, JobResult
+from studio.core.results import ConvertResult
+from studio.core.specs import ConvertSpec
 
 if TYPE_CHECKING:
     from studio.engines.context import EngineContext
@@ -154,7 +155,7 @@ def convert(path: Path, fallback_dir: Path | None = None) -> list[Path]:
         return [convert_file(path, Path(fallback_dir) / (path.stem + ".safetensors"))]
 
 
-def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "EngineContext") -> JobResult:
+def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "EngineContext") -> ConvertResult:
     """The ``convert`` job: a pickle checkpoint to safetensors (the model manager's Convert button)."""
     path = Path(spec.path)
     if not path.exists():
@@ -167,4 +168,4 @@ def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "Engine
     reporter.progress(0, 1, f"converting {path.name}")
     written = convert(path, fallback_dir=ctx.paths.models)
     reporter.progress(1, 1, "converted")
-    return JobResult(outputs=tuple(str(p) for p in written))
+    return ConvertResult(outputs=tuple(str(p) for p in written))

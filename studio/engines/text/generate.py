@@ -12,7 +12,8 @@ from typing import Any
 
 from studio.core.errors import SpecError
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import JobResult, TextSpec
+from studio.core.results import TextResult
+from studio.core.specs import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text.loader import LoadedLM, get_text_model
 from studio.engines.text.prompting import encode
@@ -50,7 +51,7 @@ def plan_tokens(spec: TextSpec, prompt_tokens: int, context_length: int, reporte
     return spec.max_new_tokens
 
 
-def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> TextResult:
     """Generate text for ``spec``, streaming it to ``reporter.text``."""
     if not isinstance(spec, TextSpec):
         raise SpecError("The text engine runs text jobs only.")
@@ -62,7 +63,7 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     entry = ctx.registry.resolve(spec.model, task="text")
     lm: LoadedLM = get_text_model(entry, ctx, reporter, cancel)
     if cancel.cancelled:
-        return JobResult(cancelled=True, info={"model": entry.name})
+        return TextResult(cancelled=True, model=entry.name, seed=spec.seed, finish="cancelled")
     enc = encode(spec, lm.tokenizer, lm.context_length, entry.name)
     if enc.dropped:
         reporter.log(f"The conversation is longer than the model's context: the {enc.dropped} oldest "
@@ -76,10 +77,11 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     res: StreamResult = stream_generate(
         lm.model, lm.tokenizer, enc.ids, generation_kwargs(spec, max_new), cancel=cancel, on_text=reporter.text,
         on_token=on_token, stop=spec.stop, seed=spec.seed if spec.temperature > 0 else None)
-    info = {"model": entry.name, "prompt_tokens": len(enc.ids), "new_tokens": res.new_tokens,
-            "context_length": lm.context_length, "tokens_used": len(enc.ids) + res.new_tokens,
-            "tokens_per_s": round(res.tokens_per_second, 2), "seconds": round(res.seconds, 3),
-            "first_token_s": None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
-            "finish": res.finish, "seed": None if spec.greedy else spec.seed, "dropped_messages": enc.dropped}
-    log.info("text job: %s", info)
-    return JobResult(text=res.text, info=info, cancelled=res.finish == "cancelled")
+    result = TextResult(
+        text=res.text, cancelled=res.finish == "cancelled", model=entry.name, prompt_tokens=len(enc.ids),
+        new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,
+        tokens_per_s=round(res.tokens_per_second, 2), seconds=round(res.seconds, 3),
+        first_token_s=None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
+        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped)
+    log.info("text job: %s", result)
+    return result

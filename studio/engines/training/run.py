@@ -5,7 +5,8 @@ import importlib
 
 from studio.core.errors import StudioError
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import JobResult, TrainSpec
+from studio.core.results import TrainResult
+from studio.core.specs import TrainSpec
 
 FAMILIES: dict[str, str] = {
     "text2img": "studio.engines.training.text2img:Text2ImgTrainer",
@@ -26,7 +27,7 @@ def trainer_class(family: str):
     return getattr(importlib.import_module(module), name)
 
 
-def run(spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobResult:
+def run(spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx) -> TrainResult:
     """Train ``spec.family`` on ``spec.data``; the model lands in the studio's models folder as ``spec.out``."""
     if not isinstance(spec, TrainSpec):
         raise StudioError("The training engine was given a job that is not a training job.")

@@ -25,7 +25,8 @@ from studio.core.i18n import _
 from studio.core.model_swap import check_target, new_work_folder, swap_in
 from studio.core.names import check_model_name
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import JobResult, TrainSpec, spec_to_dict
+from studio.core.results import TrainResult
+from studio.core.specs import TrainSpec, spec_to_dict
 from studio.engines.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
 MODEL_CARD_FILE = "studio_model.json"
@@ -169,7 +170,7 @@ class Trainer:
         """Where the finished model will go (checked before training: an existing model needs overwrite)."""
         return [self.out_dir]
 
-    def fit(self) -> JobResult:
+    def fit(self) -> TrainResult:
         """Train to ``spec.steps``; returns the artifact folder (or the checkpoint when cancelled)."""
         for target in self.targets():
             check_target(target, self.spec.overwrite)
@@ -192,8 +193,7 @@ class Trainer:
         while self.step < total:
             if self.cancel.cancelled:
                 path = self.save_checkpoint()
-                return JobResult(cancelled=True, outputs=(str(path),),
-                                 info={"checkpoint": str(path), "step": self.step})
+                return TrainResult(cancelled=True, outputs=(str(path),), checkpoint=str(path), steps=self.step)
             losses = self.train_step(self.step)
             self.step += 1
             for k, v in losses.items():
@@ -219,8 +219,8 @@ class Trainer:
                 self.save_checkpoint()
         ckpt = self.save_checkpoint()
         folder = self.write_artifact()
-        return JobResult(outputs=(str(folder),), info={"model": str(folder), "checkpoint": str(ckpt),
-                                                        "steps": self.step, "steps_per_s": round(rate, 3)})
+        return TrainResult(outputs=(str(folder),), model=self.spec.out, folder=str(folder), checkpoint=str(ckpt), steps=self.step,
+                           steps_per_s=round(rate, 3))
 
     def _samples(self, rate: str = "") -> None:
         """Show (and with params save_samples, save under the run's samples/ folder) a sample grid."""

@@ -11,7 +11,8 @@ from studio.core.builtin_models import canonical_upscaler, default_upscaler
 from studio.core.errors import ModelError, StudioError
 from studio.core.progress import CancelToken, Reporter
 from studio.core.registry import ModelEntry
-from studio.core.specs import JobResult, UpscaleSpec, spec_to_json
+from studio.core.results import UpscaleResult
+from studio.core.specs import UpscaleSpec, spec_to_json
 from studio.engines.context import EngineContext
 from studio.engines.output_files import SPEC_CHUNK, output_path, save_png
 from studio.engines.upscale.arch import Upscaler
@@ -84,7 +85,7 @@ def upscale_image(image: Image.Image, ctx: EngineContext, model: str = "", tile:
     return result
 
 
-def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> UpscaleResult:
     """Upscale ``spec.image``; the result is a PNG in the outputs folder (source metadata kept)."""
     t0 = time.perf_counter()
     src = Path(spec.image).expanduser()
@@ -111,7 +112,7 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
     dtype = _precision(ctx)
     out = upscale_array(model, rgb, spec.tile, TILE_PAD, ctx.device, cancel, on_tile, dtype)
     if out is None:
-        return JobResult(cancelled=True, info={"model": entry.name})
+        return UpscaleResult(cancelled=True, model=entry.name)
     image = Image.fromarray(out, "RGB")
     if alpha is not None:
         image.putalpha(alpha.resize(image.size, Image.BICUBIC))
@@ -124,6 +125,5 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
     dest = output_path(ctx.outputs, f"{src.stem}-x{s}", ".png")
     save_png(image, dest, None if SPEC_CHUNK in text else spec, params, extra)
     precision = str(dtype or "torch.float32").removeprefix("torch.")
-    info = {"model": entry.name, "scale": s, "precision": precision, "size": [w * s, h * s], "source": str(src),
-            "tiles": total, "seconds": round(time.perf_counter() - t0, 3)}
-    return JobResult(outputs=(str(dest),), info=info)
+    return UpscaleResult(outputs=(str(dest),), model=entry.name, scale=s, precision=precision, size=(w * s, h * s),
+                         source=str(src), tiles=total, seconds=round(time.perf_counter() - t0, 3))

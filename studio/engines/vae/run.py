@@ -6,6 +6,7 @@ Two images give the decoded path between their latent means as a strip PNG and a
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -18,7 +19,8 @@ from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.image_io import open_rgb
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import JobResult, VaeSpec
+from studio.core.results import VaeResult
+from studio.core.specs import VaeSpec
 from studio.engines.context import EngineContext
 from studio.engines.gan.run import safe_model_stem, walk_strip
 from studio.engines.gan.sampling import enlarge, make_grid, to_images
@@ -48,14 +50,14 @@ def to_tensor(path: str, size: int, channels: int) -> torch.Tensor:
     return (data / 127.5 - 1.0)[None]
 
 
-def run(spec: VaeSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: VaeSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> VaeResult:
     t0 = time.perf_counter()
     spec.validate()
     vae, name = load_model(ctx, spec.model)
     cfg = vae.config
     inputs = [to_tensor(p, cfg.image_size, cfg.channels).to(ctx.device) for p in spec.images]
     stem = safe_model_stem(name)
-    info: dict = {"model": name, "size": cfg.image_size}
+    base = VaeResult(model=name, size=cfg.image_size)
     with torch.inference_mode():
         mus, logvars = zip(*(vae.encoder(x) for x in inputs))
         if len(inputs) == 1:
@@ -69,12 +71,12 @@ def run(spec: VaeSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineConte
                                                 "logvar": [round(float(v), 6) for v in logvars[0][0]]}) + "\n")
             error = float((recon - inputs[0]).abs().mean()) * 127.5
             reporter.progress(1, 1)
-            info.update(latent=str(code), mean_abs_error=round(error, 2), seconds=round(time.perf_counter() - t0, 3))
-            return JobResult(outputs=(str(out), str(code)), info=info)
+            return dataclasses.replace(base, outputs=(str(out), str(code)), latent=str(code),
+                                       mean_abs_error=round(error, 2), seconds=round(time.perf_counter() - t0, 3))
         frames = []
         for i in range(spec.frames):
             if cancel.cancelled:
-                return JobResult(cancelled=True, info=info)
+                return dataclasses.replace(base, cancelled=True)
             t = i / (spec.frames - 1)
             frames += to_images(vae.decoder((1 - t) * mus[0] + t * mus[1]))  # a straight line between the means
             reporter.progress(i + 1, spec.frames)
@@ -82,5 +84,5 @@ def run(spec: VaeSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineConte
     desc = f"VAE interpolation, {len(frames)} frames, Model: {name}"
     gif = save_gif(frames, output_path(ctx.outputs, f"{stem}-interpolation", ".gif"), bounce=True)
     png = save_png(walk_strip(frames), output_path(ctx.outputs, f"{stem}-interpolation", ".png"), spec, desc)
-    info.update(frames=len(frames), seconds=round(time.perf_counter() - t0, 3))
-    return JobResult(outputs=(str(png), str(gif)), info=info)
+    return dataclasses.replace(base, outputs=(str(png), str(gif)), frames=len(frames),
+                               seconds=round(time.perf_counter() - t0, 3))

@@ -1,0 +1,247 @@
+"""Typed job results: what each engine returns, one frozen dataclass per job kind.
+
+Results cross the seam between the engines and the window (and, with a remote engine, a network
+connection), so they are plain JSON: :func:`result_to_dict` writes one, :func:`result_from_dict`
+reads it back, checking every field's type (a peer that sends a wrong type gets a ValueError, not a
+half-built object). The same dict is what the queue and the history store.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping, Union
+
+from studio.core.specs import (ConvertSpec, DatasetSpec, DownloadSpec, GanSpec, ImageSpec, TextSpec, TrainSpec,
+                                UpscaleSpec, VaeSpec)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What every job returns: files written, text produced, whether it was cancelled."""
+
+    kind: ClassVar[str] = ""
+    outputs: tuple[str, ...] = ()
+    text: str = ""
+    cancelled: bool = False
+    model: str = ""
+    """The model the job used (its library name)."""
+    seconds: float = 0.0
+
+    def seed_for(self, index: int) -> int | None:
+        """The seed that made output ``index`` (None when the result does not know)."""
+        return None
+
+
+@dataclass(frozen=True)
+class ImageResult(JobResult):
+    """Text-to-image, img2img, inpaint or outpaint."""
+
+    kind: ClassVar[str] = ImageSpec.kind
+    seed: int = 0
+    model_hash: str = ""
+    width: int = 0
+    height: int = 0
+    steps: int = 0
+    scheduler: str = ""
+    preview: str = ""
+    """How the live previews were made ("taesd", "latent", ...)."""
+    warnings: tuple[str, ...] = ()
+    native: str = ""
+    """With an upscale: the image before it (kept beside the result)."""
+    upscaler: str = ""
+    native_width: int = 0
+    native_height: int = 0
+    operation: str = ""
+    """For canvas edits: img2img, inpaint or outpaint ('' for text-to-image)."""
+    strength: float = 0.0
+    source: str = ""
+    clip_score: float | None = None
+    """How well the image matches the prompt (CLIP), when scored."""
+    clip: str = ""
+    """The CLIP model that scored it."""
+
+    def seed_for(self, index: int) -> int | None:
+        return self.seed
+
+
+@dataclass(frozen=True)
+class TextResult(JobResult):
+    """A completion or a chat answer (the text itself is ``text``)."""
+
+    kind: ClassVar[str] = TextSpec.kind
+    seed: int | None = 0
+    """None for greedy text (no seed plays a part)."""
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+    context_length: int = 0
+    tokens_used: int = 0
+    tokens_per_s: float = 0.0
+    first_token_s: float | None = None
+    finish: str = ""
+    """Why generation stopped: "length", "stop", "eos" or "cancelled"."""
+    dropped_messages: int = 0
+
+    def seed_for(self, index: int) -> int | None:
+        return self.seed
+
+
+@dataclass(frozen=True)
+class UpscaleResult(JobResult):
+    kind: ClassVar[str] = UpscaleSpec.kind
+    scale: int = 0
+    precision: str = ""
+    size: tuple[int, int] = (0, 0)
+    source: str = ""
+    tiles: int = 0
+
+
+@dataclass(frozen=True)
+class TrainResult(JobResult):
+    """A finished training writes ``folder`` (the model); a cancelled one keeps ``checkpoint``."""
+
+    kind: ClassVar[str] = TrainSpec.kind
+    folder: str = ""
+    checkpoint: str = ""
+    steps: int = 0
+    steps_per_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class FacesResult(JobResult):
+    """GAN images: a grid (or one image) of ``seeds``, or a latent walk of ``frames`` frames."""
+
+    kind: ClassVar[str] = GanSpec.kind
+    seeds: tuple[int, ...] = ()
+    size: int = 0
+    count: int = 0
+    frames: int = 0
+
+    def seed_for(self, index: int) -> int | None:
+        return self.seeds[index] if index < len(self.seeds) else None
+
+
+@dataclass(frozen=True)
+class VaeResult(JobResult):
+    """A VAE reconstruction (``latent``: the code as JSON) or an interpolation of ``frames`` frames."""
+
+    kind: ClassVar[str] = VaeSpec.kind
+    size: int = 0
+    latent: str = ""
+    mean_abs_error: float = 0.0
+    frames: int = 0
+
+
+@dataclass(frozen=True)
+class DatasetResult(JobResult):
+    """A generated dataset: ``images`` captioned images in ``folder``."""
+
+    kind: ClassVar[str] = DatasetSpec.kind
+    images: int = 0
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class ConvertResult(JobResult):
+    """A pickle converted to safetensors: the files written are the outputs."""
+
+    kind: ClassVar[str] = ConvertSpec.kind
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file of a download plan, as the hub lists it."""
+
+    name: str = ""
+    size: int | None = None
+    sha256: str | None = None
+    git_sha1: str | None = None
+
+
+@dataclass(frozen=True)
+class DownloadPlanInfo:
+    """What a check found: the exact commit and the files the user is asked to agree to."""
+
+    repo_id: str = ""
+    revision: str = ""
+    requested_revision: str = ""
+    files: tuple[PlannedFile, ...] = ()
+    total_size: int = 0
+
+
+@dataclass(frozen=True)
+class VerifiedFile:
+    """How one downloaded file was checked: method "sha256", "git_blob" or "none"."""
+
+    name: str = ""
+    size: int | None = None
+    method: str = ""
+    expected: str = ""
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class DownloadResult(JobResult):
+    """A check (``plan``, nothing downloaded) or a download (``path`` and how each file was verified)."""
+
+    kind: ClassVar[str] = DownloadSpec.kind
+    plan: DownloadPlanInfo | None = None
+    path: str = ""
+    source: str = ""
+    revision: str = ""
+    requested_revision: str = ""
+    verified: tuple[VerifiedFile, ...] = ()
+
+
+RESULT_TYPES: dict[str, type[JobResult]] = {t.kind: t for t in (ImageResult, TextResult, UpscaleResult, TrainResult,
+                                                                 FacesResult, DownloadResult, VaeResult, DatasetResult,
+                                                                 ConvertResult)}
+
+
+def result_to_dict(result: JobResult) -> dict[str, Any]:
+    """A JSON-ready dict of ``result`` with its ``kind``."""
+    return {"kind": result.kind, **dataclasses.asdict(result)}
+
+
+def result_from_dict(kind: str, data: Mapping[str, Any]) -> JobResult:
+    """The typed result of a job of ``kind`` from ``data`` (unknown keys are ignored, so older rows load).
+
+    Raises ValueError when a field has the wrong type.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError("a job result must be a JSON object")
+    return _build(RESULT_TYPES.get(kind, JobResult), data)
+
+
+def _build(cls: type, data: Mapping[str, Any], prefix: str = "") -> Any:
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: _value(hints[f.name], data[f.name], prefix + f.name)
+              for f in dataclasses.fields(cls) if f.name in data}
+    return cls(**kwargs)
+
+
+def _value(tp: Any, value: Any, name: str) -> Any:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _value(inner[0], value, name)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"{name}: expected a list, got {type(value).__name__}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_value(args[0], v, name) for v in value)
+        if len(value) != len(args):
+            raise ValueError(f"{name}: expected {len(args)} values, got {len(value)}")
+        return tuple(_value(a, v, name) for a, v in zip(args, value))
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{name}: expected an object, got {type(value).__name__}")
+        return _build(tp, value, name + ".")
+    if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, str, bool) and isinstance(value, tp) and (tp is bool or not isinstance(value, bool)):
+        return value
+    raise ValueError(f"{name}: expected {getattr(tp, '__name__', tp)}, got {type(value).__name__}")
