@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from studio.core.queue_store import QueueStore
-from studio.core.specs import ImageSpec, JobResult
+from studio.core.results import ImageResult
+from studio.core.specs import ImageSpec
 
 N_JOBS = 1200
 
@@ -18,7 +19,7 @@ def _filled_queue(paths) -> bytes:
     store = QueueStore(paths.queue_db)
     for i in range(N_JOBS):
         store.add(ImageSpec(prompt=f"lighthouse {i}", seed=i))
-    store.set_result(1, JobResult(outputs=(str(paths.outputs / "one.png"),), info={"seed": 0}))
+    store.set_result(1, ImageResult(outputs=(str(paths.outputs / "one.png"),), seed=0))
     store.close()  # checkpoints the WAL into the main file
     return paths.queue_db.read_bytes()
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from studio.core.gallery import GalleryStore
-from studio.core.specs import ImageSpec, JobResult
+from studio.core.results import JobResult
+from studio.core.specs import ImageSpec
 
 
 class Trash:
