@@ -307,7 +307,6 @@ class MainWindow(QMainWindow):
         from studio.ui.edit_tools import CanvasEditor
         from studio.ui.faces_workspace import FacesWorkspace
         from studio.ui.model_manager import ModelManager
-    from studio.ui.prompt_expand import PromptExpander
         from studio.ui.model_use import use_label, use_model
         from studio.ui.prompt_expand import PromptExpander
         from studio.ui.text_workspace import TextWorkspace
