@@ -178,7 +178,7 @@ def run(model: str, args: argparse.Namespace) -> int:
 
     def run_job(spec, start: str, end: str, timeout: float = 900) -> int:
         marks[start] = time.perf_counter()
-        job = pool.submit(spec)
+        job = pool.submit(spec).job_id
         pump(timeout, lambda: job in ended)
         marks[end] = time.perf_counter()
         return job
@@ -194,7 +194,7 @@ def run(model: str, args: argparse.Namespace) -> int:
     short_spec = ImageSpec(prompt="a short one", model=model, steps=2, width=args.size, height=args.size, seed=4)
     outcomes: dict[str, str] = {}
     for phase in ("cancel", "crash"):
-        job = pool.submit(long_spec)
+        job = pool.submit(long_spec).job_id
         failures_expected.add(job)
         pump(600, lambda: job in first_step)
         marks[f"{phase}_start"] = time.perf_counter()
@@ -203,7 +203,7 @@ def run(model: str, args: argparse.Namespace) -> int:
         else:
             os.kill(pool.lanes()["studio-worker-0"], signal.SIGKILL)
         pump(60, lambda: job in ended)
-        after = pool.submit(short_spec)
+        after = pool.submit(short_spec).job_id
         pump(600, lambda: after in ended)
         marks[f"{phase}_end"] = time.perf_counter()
         outcomes[phase] = ended.get(job, "still running")
