@@ -7,6 +7,7 @@ from pathlib import Path
 
 from studio.core.evaluation import EvaluationReport, format_figure
 from studio.core.i18n import _
+from studio.core.results import EvaluateResult
 from studio.core.specs import EvaluateSpec
 
 
@@ -45,7 +46,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     result = run_in_process(spec, record=False)
     if result.cancelled:
         return 130
-    report = EvaluationReport.from_dict(result.info)
+    report = EvaluationReport.from_dict(result.report if isinstance(result, EvaluateResult) else {})
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from studio.core.results import GuidedResult
 from studio.core.specs import GuidedSpec, random_seed
 
 
@@ -42,9 +43,9 @@ def main(args: argparse.Namespace) -> int:
     if result.cancelled:
         print("cancelled", file=sys.stderr)
         return 130
-    info = result.info
-    print(f"CLIP score {info['start_score']:.1f} -> {info['clip_score']:.1f} ({info['clip']}, seed {spec.seed})",
-          file=sys.stderr)
+    if isinstance(result, GuidedResult):
+        print(f"CLIP score {result.start_score:.1f} -> {result.clip_score or 0.0:.1f} ({result.clip}, seed {spec.seed})",
+              file=sys.stderr)
     for path in result.outputs:
         print(_copy_to(args.out, Path(path)) if args.out else path)
     return 0

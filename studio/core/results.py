@@ -13,8 +13,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Union
 
-from studio.core.specs import (ConvertSpec, DatasetSpec, DownloadSpec, GanSpec, ImageSpec, TextSpec, TrainSpec,
-                                UpscaleSpec, VaeSpec)
+from studio.core.specs import (ConvertSpec, DatasetSpec, DownloadSpec, EvaluateSpec, GanSpec, GridSpec, GuidedSpec,
+                                ImageSpec, TextSpec, TrainSpec, UpscaleSpec, VaeSpec)
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,50 @@ class ConvertResult(JobResult):
 
 
 @dataclass(frozen=True)
+class GuidedResult(JobResult):
+    """A latent optimised towards a prompt: its CLIP score before and after."""
+
+    kind: ClassVar[str] = GuidedSpec.kind
+    seed: int = 0
+    clip: str = ""
+    clip_score: float | None = None
+    start_score: float = 0.0
+    steps: int = 0
+
+    def seed_for(self, index: int) -> int | None:
+        return self.seed
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a comparison grid: the spec it ran, its image and CLIP score."""
+
+    spec: dict[str, Any] = dataclasses.field(default_factory=dict)
+    output: str = ""
+    clip_score: float | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class GridResult(JobResult):
+    """A comparison grid (``grid``) of ``cells``; ``best`` is the best-scored cell's image."""
+
+    kind: ClassVar[str] = GridSpec.kind
+    grid: str = ""
+    cells: tuple[GridCell, ...] = ()
+    best: str = ""
+    mean_clip_score: float | None = None
+
+
+@dataclass(frozen=True)
+class EvaluateResult(JobResult):
+    """An evaluation's figures (``studio.core`` EvaluationReport as its JSON object)."""
+
+    kind: ClassVar[str] = EvaluateSpec.kind
+    report: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PlannedFile:
     """One file of a download plan, as the hub lists it."""
 
@@ -196,7 +240,8 @@ class DownloadResult(JobResult):
 
 RESULT_TYPES: dict[str, type[JobResult]] = {t.kind: t for t in (ImageResult, TextResult, UpscaleResult, TrainResult,
                                                                  FacesResult, DownloadResult, VaeResult, DatasetResult,
-                                                                 ConvertResult)}
+                                                                 ConvertResult, GuidedResult, GridResult,
+                                                                 EvaluateResult)}
 
 
 def result_to_dict(result: JobResult) -> dict[str, Any]:
@@ -236,6 +281,10 @@ def _value(tp: Any, value: Any, name: str) -> Any:
         if len(value) != len(args):
             raise ValueError(f"{name}: expected {len(args)} values, got {len(value)}")
         return tuple(_value(a, v, name) for a, v in zip(args, value))
+    if origin is dict or tp is dict:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{name}: expected an object, got {type(value).__name__}")
+        return dict(value)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
             raise ValueError(f"{name}: expected an object, got {type(value).__name__}")

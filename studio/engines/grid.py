@@ -11,12 +11,12 @@ from typing import Any, Mapping
 
 from PIL import Image, ImageDraw, ImageFont
 
-from studio.core.gallery import SCORE_INFO_KEY
 from studio.core.grid import Axis
 from studio.core.i18n import _
 from studio.core.image_io import open_rgb
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import GridSpec, JobResult, spec_to_dict
+from studio.core.results import GridCell, GridResult, ImageResult, JobResult
+from studio.core.specs import GridSpec, spec_to_dict
 from studio.engines.context import EngineContext
 from studio.engines.output_files import output_path, save_png
 
@@ -51,10 +51,10 @@ class CellReporter:
         self.outer.log(message)
 
 
-def _score(ctx: EngineContext, path: str, prompt: str, info: Mapping[str, Any]) -> float | None:
+def _score(ctx: EngineContext, path: str, prompt: str, result: JobResult) -> float | None:
     """The cell's CLIP score: the image engine's, else one from the first installed CLIP (None without one)."""
-    if isinstance(info.get(SCORE_INFO_KEY), (int, float)):
-        return float(info[SCORE_INFO_KEY])
+    if isinstance(result, ImageResult) and result.clip_score is not None:
+        return float(result.clip_score)
     from studio.core.errors import ModelError
     from studio.engines.clip.model import load_clip
 
@@ -98,7 +98,7 @@ def draw_grid(images: list[Image.Image], captions: list[str], x: Axis, y: Axis |
     return canvas
 
 
-def run(spec: GridSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: GridSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> GridResult:
     from studio.engines.diffusion.generate import run as generate
 
     spec.validate()
@@ -110,23 +110,24 @@ def run(spec: GridSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     images, captions = [], []
     for i, cell in enumerate(cells):
         if cancel.cancelled:
-            return JobResult(cancelled=True, outputs=tuple(outputs))
+            return GridResult(cancelled=True, outputs=tuple(outputs))
         result = generate(cell, CellReporter(reporter, i, len(cells)), cancel, ctx)
         if result.cancelled or not result.outputs:
-            return JobResult(cancelled=True, outputs=tuple(outputs))
+            return GridResult(cancelled=True, outputs=tuple(outputs))
         path = result.outputs[0]
-        score = _score(ctx, path, cell.prompt, result.info)
+        score = _score(ctx, path, cell.prompt, result)
         outputs.append(path)
         images.append(open_rgb(path))
         captions.append(_("CLIP {score:.1f}").format(score=score) if score is not None else _("no CLIP score"))
         rows.append({"spec": spec_to_dict(cell), "output": path, "clip_score": score,
-                     "seconds": result.info.get("seconds")})
+                     "seconds": result.seconds})
     grid = draw_grid(images, captions, x, y)
     title = _("Comparison grid: {x}{y}").format(x=spec.x, y=f" × {spec.y}" if spec.y else "")
     out = save_png(grid, output_path(ctx.outputs, "grid", ".png"), spec, title,
                    {CELLS_CHUNK: json.dumps(rows, ensure_ascii=False)})
     scores = [r["clip_score"] for r in rows if r["clip_score"] is not None]
     best = max(rows, key=lambda r: r["clip_score"] if r["clip_score"] is not None else -1.0)
-    info = {"cells": rows, "grid": str(out), "best": best["output"] if scores else "",
-            "mean_clip_score": sum(scores) / len(scores) if scores else None}
-    return JobResult(outputs=(str(out), *outputs), info=info)
+    return GridResult(outputs=(str(out), *outputs), grid=str(out), best=best["output"] if scores else "",
+                      cells=tuple(GridCell(spec=r["spec"], output=r["output"], clip_score=r["clip_score"],
+                                           seconds=r["seconds"]) for r in rows),
+                      mean_clip_score=sum(scores) / len(scores) if scores else None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QMargins, Qt
@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, Q
 
 from studio.core.errors import SpecError
 from studio.core.evaluation import EvaluationReport, format_figure, report_csv
+from studio.core.results import EvaluateResult, JobResult
 from studio.core.specs import EvaluateSpec
+from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
 from studio.ui.queue_view import format_eta
 
@@ -28,12 +30,12 @@ MAX_BARS = 40  # past this many inputs the bars are unreadable; the table still 
 class EvaluateDialog(QDialog):
     """Inputs (files/folders), prompt, reference → an evaluate job; its report as table and chart."""
 
-    def __init__(self, pool: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, pool: JobPool | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Evaluate"))
         self.setObjectName("evaluate_dialog")
         self.pool = pool
-        self.job_id: int | None = None
+        self.job: JobHandle | None = None
         self.report: EvaluationReport | None = None
         self.inputs_edit = QPlainTextEdit()
         self.inputs_edit.setObjectName("evaluate_inputs")
@@ -118,11 +120,6 @@ class EvaluateDialog(QDialog):
         layout.addWidget(results, 1)
         layout.addLayout(export_row)
         self.resize(760, 640)
-        if pool is not None:
-            pool.job_progress.connect(self._on_progress)
-            pool.job_finished.connect(self._on_finished)
-            pool.job_failed.connect(self._on_failed)
-            pool.job_cancelled.connect(self._on_cancelled)
 
     # -- inputs -------------------------------------------------------------------------------
     def set_inputs(self, paths: Sequence[str]) -> None:
@@ -154,44 +151,46 @@ class EvaluateDialog(QDialog):
         return spec
 
     # -- the job ------------------------------------------------------------------------------
-    def start(self) -> int | None:
+    def start(self) -> JobHandle | None:
+        if self.pool is None:
+            return None
         try:
             spec = self.spec()
-            self.job_id = self.pool.submit(spec)
+            job = self.pool.submit(spec)
         except SpecError as exc:
             self._say(str(exc), error=True)
             return None
+        self.job = job
+        job.progress.connect(self._on_progress)
+        job.finished.connect(self._on_finished)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
         self.run_button.setEnabled(False)
         self.progress.setRange(0, 0)  # busy until the first progress report
         self.progress.show()
         self._say(self.tr("Queued…"))
-        return self.job_id
+        return job
 
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        if job_id != self.job_id:
-            return
+    def _on_progress(self, done: int, total: int, eta: float) -> None:
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
         self.progress.setFormat(self.tr("%v / %m · ETA {0}").format(format_eta(eta)))
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
+    def _on_finished(self, result: JobResult) -> None:
+        self.job = None
         self._end()
-        self.show_report(EvaluationReport.from_dict(result.info))
+        if isinstance(result, EvaluateResult):
+            self.show_report(EvaluationReport.from_dict(result.report))
 
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._end()
-            self._say(message, error=True)
+    def _on_failed(self, message: str) -> None:
+        self.job = None
+        self._end()
+        self._say(message, error=True)
 
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._end()
-            self._say(self.tr("Cancelled."))
+    def _on_cancelled(self) -> None:
+        self.job = None
+        self._end()
+        self._say(self.tr("Cancelled."))
 
     def _end(self) -> None:
         self.run_button.setEnabled(True)

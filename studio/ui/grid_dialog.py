@@ -6,7 +6,7 @@ shows the labelled grid with each cell's CLIP score and a table of the cells, be
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLa
 
 from studio.core.errors import SpecError
 from studio.core.grid import AXES
+from studio.core.results import GridResult, JobResult
 from studio.core.specs import GridSpec, ImageSpec, spec_to_dict
+from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
 from studio.ui.queue_view import format_eta
 
@@ -26,13 +28,13 @@ EXAMPLES = {"sampler": "euler,ddim,dpmpp_2m", "steps": "4,8,16", "cfg": "2,4,7.5
 class GridDialog(QDialog):
     show_requested = Signal(str)  # the grid PNG, for the canvas
 
-    def __init__(self, pool: Any, base: Callable[[], ImageSpec], parent: QWidget | None = None) -> None:
+    def __init__(self, pool: JobPool | None, base: Callable[[], ImageSpec], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Comparison grid"))
         self.setObjectName("grid_dialog")
         self.pool, self.base = pool, base
-        self.job_id: int | None = None
-        self.result_info: dict = {}
+        self.job: JobHandle | None = None
+        self.result: GridResult | None = None
         self._labels: list[str] = []
         self.x_combo, self.x_edit = self._axis_row("steps")
         self.y_combo, self.y_edit = self._axis_row("cfg", optional=True)
@@ -69,11 +71,6 @@ class GridDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.table)
         self.resize(640, 640)
-        if pool is not None:
-            pool.job_progress.connect(self._on_progress)
-            pool.job_finished.connect(self._on_finished)
-            pool.job_failed.connect(self._on_failed)
-            pool.job_cancelled.connect(self._on_cancelled)
 
     def _axis_row(self, default: str, optional: bool = False) -> tuple[QComboBox, QLineEdit]:
         combo = QComboBox()
@@ -112,13 +109,20 @@ class GridDialog(QDialog):
         spec.validate()
         return spec
 
-    def start(self) -> int | None:
+    def start(self) -> JobHandle | None:
+        if self.pool is None:
+            return None
         try:
             spec = self.spec()
-            self.job_id = self.pool.submit(spec)
+            job = self.pool.submit(spec)
         except SpecError as exc:
             self._say(str(exc), error=True)
             return None
+        self.job = job
+        job.progress.connect(self._on_progress)
+        job.finished.connect(self._on_finished)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
         axes = spec.axes()
         x, y = axes[0], (axes[1] if len(axes) > 1 else None)
         self._labels = [", ".join(filter(None, (x.label(xv), y.label(yv) if y else "")))
@@ -127,29 +131,27 @@ class GridDialog(QDialog):
         self.progress.setRange(0, 0)
         self.progress.show()
         self._say(self.tr("Queued {0} cells…").format(len(spec.cells())))
-        return self.job_id
+        return job
 
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        if job_id == self.job_id:
-            self.progress.setRange(0, max(1, total))
-            self.progress.setValue(done)
-            self.progress.setFormat(self.tr("%p% · ETA {0}").format(format_eta(eta)))
+    def _on_progress(self, done: int, total: int, eta: float) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.progress.setFormat(self.tr("%p% · ETA {0}").format(format_eta(eta)))
 
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
+    def _on_finished(self, result: JobResult) -> None:
+        self.job = None
         self._end()
-        self.result_info = dict(result.info)
-        grid = str(result.info.get("grid", ""))
+        if not isinstance(result, GridResult):
+            return
+        self.result = result
+        grid = result.grid
         self.image.setPixmap(QPixmap(grid))
-        rows = [r for r in result.info.get("cells", []) if isinstance(r, dict)]
         self.table.setSortingEnabled(False)
-        self.table.setRowCount(len(rows))
-        for i, r in enumerate(rows):
-            score = r.get("clip_score")
+        self.table.setRowCount(len(result.cells))
+        for i, r in enumerate(result.cells):
+            score = r.clip_score
             label = self._labels[i] if i < len(self._labels) else str(i + 1)
-            cells = (QTableWidgetItem(label), QTableWidgetItem(), QTableWidgetItem(Path(str(r["output"])).name))
+            cells = (QTableWidgetItem(label), QTableWidgetItem(), QTableWidgetItem(Path(r.output).name))
             if isinstance(score, (int, float)):
                 cells[1].setData(Qt.ItemDataRole.DisplayRole, round(float(score), 2))
             for c, item in enumerate(cells):
@@ -160,17 +162,15 @@ class GridDialog(QDialog):
         if grid:
             self.show_requested.emit(grid)
 
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._end()
-            self._say(message, error=True)
+    def _on_failed(self, message: str) -> None:
+        self.job = None
+        self._end()
+        self._say(message, error=True)
 
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._end()
-            self._say(self.tr("Cancelled."))
+    def _on_cancelled(self) -> None:
+        self.job = None
+        self._end()
+        self._say(self.tr("Cancelled."))
 
     def _end(self) -> None:
         self.run_button.setEnabled(True)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
+from studio.core.results import GuidedResult, JobResult
 from studio.core.specs import GuidedSpec, random_seed
+from studio.jobs.api import JobHandle, JobPool
 from studio.ui.spin_boxes import SeedSpinBox
 
 GUIDABLE_TYPES = ("gan", "studio_vae", "vae")
@@ -27,8 +29,8 @@ class GuidedWorkspace(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("GuidedWorkspace")
-        self.pool: Any = None
-        self.job_id: int | None = None
+        self.pool: JobPool | None = None
+        self.job: JobHandle | None = None
         self.outputs: tuple[str, ...] = ()
         d = GuidedSpec()
 
@@ -143,78 +145,55 @@ class GuidedWorkspace(QWidget):
         return spec
 
     # -- jobs ------------------------------------------------------------------------------------
-    def bind(self, pool: Any) -> None:
-        """Connect to a JobPool (submit/cancel and its job_* signals)."""
-        if self.pool is pool:
-            return
+    def bind(self, pool: JobPool) -> None:
         self.pool = pool
-        pool.job_finished.connect(self._on_finished)
-        pool.job_failed.connect(self._on_failed)
-        pool.job_cancelled.connect(self._on_cancelled)
-        pool.job_progress.connect(self._on_progress)
-        pool.job_preview.connect(self._on_preview)
-        pool.job_log.connect(self._on_log)
 
-    def generate(self) -> int | None:
-        if self.job_id is not None:
+    def generate(self) -> JobHandle | None:
+        if self.job is not None:
             return None
         if self.pool is None:
             self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
             return None
         try:
-            self.job_id = self.pool.submit(self.spec())
+            job = self.pool.submit(self.spec())
         except SpecError as exc:
             self._say(str(exc), error=True)
             return None
+        self.job = job
+        job.progress.connect(self._on_progress)
+        job.preview.connect(lambda image: self._show(QPixmap.fromImage(image)))
+        job.log.connect(self._say)
+        job.finished.connect(self._on_finished)
+        job.failed.connect(lambda message: self._say(message, error=True))
+        job.cancelled.connect(lambda: self._say(self.tr("Cancelled")))
+        job.ended.connect(self._on_ended)
         self.progress.setValue(0)
         self._say(self.tr("Queued…"))
         self._update_enabled()
-        return self.job_id
+        return job
 
     def cancel(self) -> None:
-        if self.pool is not None and self.job_id is not None:
-            self.pool.cancel(self.job_id)
+        if self.pool is not None and self.job is not None:
+            self.pool.cancel(self.job.job_id)
 
-    def _on_progress(self, job_id: int, done: int, total: int, eta: float) -> None:
-        if job_id == self.job_id and total > 0:
+    def _on_progress(self, done: int, total: int, eta: float) -> None:
+        if total > 0:
             self.progress.setMaximum(total)
             self.progress.setValue(done)
             eta_text = self.tr(", {0:.0f} s left").format(eta) if eta >= 0 else ""
             self.progress.setFormat(self.tr("step {0}/{1}{2}").format(done, total, eta_text))
 
-    def _on_preview(self, job_id: int, image: QImage) -> None:
-        if job_id == self.job_id:
-            self._show(QPixmap.fromImage(image))
-
-    def _on_log(self, job_id: int, line: str) -> None:
-        if job_id == self.job_id:
-            self._say(line)
-
-    def _on_finished(self, job_id: int, result: Any) -> None:
-        if job_id != self.job_id:
-            return
-        self.job_id = None
+    def _on_finished(self, result: JobResult) -> None:
         self.outputs = tuple(result.outputs)
         if self.outputs:
             self._show(QPixmap(self.outputs[0]))
-        info = result.info or {}
-        if "clip_score" in info:
+        if isinstance(result, GuidedResult) and result.clip_score is not None:
             self._say(self.tr("CLIP score {0:.1f} → {1:.1f} ({2}). Saved {3}").format(
-                info.get("start_score", 0.0), info["clip_score"], info.get("clip", ""),
-                self.outputs[0] if self.outputs else ""))
+                result.start_score, result.clip_score, result.clip, self.outputs[0] if self.outputs else ""))
+
+    def _on_ended(self, _state: str) -> None:
+        self.job = None
         self._update_enabled()
-
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._say(message, error=True)
-            self._update_enabled()
-
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id == self.job_id:
-            self.job_id = None
-            self._say(self.tr("Cancelled"))
-            self._update_enabled()
 
     # -- showing -----------------------------------------------------------------------------------
     def _show(self, pixmap: QPixmap) -> None:
@@ -223,7 +202,7 @@ class GuidedWorkspace(QWidget):
                                               Qt.TransformationMode.FastTransformation))
 
     def _update_enabled(self) -> None:
-        running = self.job_id is not None
+        running = self.job is not None
         self.generate_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 
@@ -231,10 +210,3 @@ class GuidedWorkspace(QWidget):
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message.setText(text)
 
-
-def install_guided_workspace(window: Any) -> None:
-    """Add the Guided workspace (CLIP-guided generation) to the main window."""
-    window.guided_workspace = GuidedWorkspace()
-    window.guided_workspace.set_models(window.installed_models())
-    window.models_scanned.connect(window.guided_workspace.set_models)
-    window.add_workspace("guided", window.guided_workspace, window.tr("Guided"))

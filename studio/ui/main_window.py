@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from studio.ui.builtin_tools import UpscaleTools
     from studio.ui.edit_tools import CanvasEditor
     from studio.ui.faces_workspace import FacesWorkspace
+    from studio.ui.guided_workspace import GuidedWorkspace
     from studio.ui.model_manager import ModelManager
     from studio.ui.prompt_expand import PromptExpander
     from studio.ui.text_workspace import TextWorkspace
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.upscale_tools: UpscaleTools
         self.canvas_editor: CanvasEditor
         self.prompt_expander: PromptExpander
+        self.guided_workspace: GuidedWorkspace
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
@@ -306,6 +308,7 @@ class MainWindow(QMainWindow):
         from studio.ui.builtin_tools import UpscaleTools
         from studio.ui.edit_tools import CanvasEditor
         from studio.ui.faces_workspace import FacesWorkspace
+        from studio.ui.guided_workspace import GuidedWorkspace
         from studio.ui.model_manager import ModelManager
         from studio.ui.model_use import use_label, use_model
         from studio.ui.prompt_expand import PromptExpander
@@ -329,10 +332,14 @@ class MainWindow(QMainWindow):
         editor.model_changed.connect(lambda _name: self.canvas_editor.follow_model(editor.model_entry()))
         self.canvas_editor.follow_model(editor.model_entry())
         self.prompt_expander = PromptExpander(self)
+        self.guided_workspace = GuidedWorkspace()
+        self.guided_workspace.set_models(self.installed_models())
+        self.models_scanned.connect(self.guided_workspace.set_models)
         self.model_manager = ModelManager(self.paths, self.settings, pool=lambda: self.pool,
                                           on_changed=self.rescan_models, use=lambda entry: use_model(self, entry),
                                           use_label=use_label)
         self.add_workspace("models", self.model_manager, self.tr("Models"))
+        self.add_workspace("guided", self.guided_workspace, self.tr("Guided"), bind=self.guided_workspace.bind)
         self.settings_changed.connect(self.model_manager.apply_settings)
         # The manager's own offline switch saves the file; the window and the pool take the new value too.
         self.model_manager.offline_changed.connect(

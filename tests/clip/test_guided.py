@@ -49,7 +49,7 @@ def test_guidance_raises_the_clip_score_of_a_fixed_seed(ctx, trained_models):
     rec = RecordingReporter()
     spec = GuidedSpec(prompt="a red square", model="tiny-gan", clip="tiny-clip", seed=3, steps=30, scale=2)
     result = run_spec(spec, rec, CancelToken(), ctx)
-    start, final = result.info["start_score"], result.info["clip_score"]
+    start, final = result.start_score, result.clip_score
     assert final > start + 10.0, (start, final)
     assert len(rec.previews) == 30 and rec.previews[-1].size == (64, 64)
     assert rec.progress_calls[-1] == (30, 30)
@@ -57,7 +57,7 @@ def test_guidance_raises_the_clip_score_of_a_fixed_seed(ctx, trained_models):
     assert read_png_score(png).score == pytest.approx(final, abs=0.01)
     assert spec_from_json(read_png_text(png)["aigc_studio"]) == spec  # the parameters to redo it
     again = run_spec(spec, RecordingReporter(previews=False), CancelToken(), ctx)
-    assert again.info["clip_score"] == pytest.approx(final, abs=0.01)  # same seed, same result
+    assert again.clip_score == pytest.approx(final, abs=0.01)  # same seed, same result
     gallery = GalleryStore.open(trained_models)
     gallery.add(spec, result)
     assert gallery.search("score > 0", kind="guided")[0].score == pytest.approx(final)

@@ -29,7 +29,7 @@ def test_evaluate_panel_scores_images_and_exports(studio, qtbot, tmp_path):
     assert studio.evaluate_action in studio.menuBar().actions()[1].menu().actions()
     dialog = studio.open_evaluate(files)
     assert dialog is not None and dialog.isVisible() and dialog.inputs() == files
-    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000, check_params_cb=lambda _j, state: state == "done"):
         assert dialog.start() is not None
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
     summary = {dialog.summary.item(r, 0).text(): dialog.summary.item(r, 1).text()
@@ -47,7 +47,7 @@ def test_evaluate_panel_says_why_an_empty_folder_cannot_be_evaluated(studio, qtb
     empty = tmp_path / "nothing"
     empty.mkdir()
     dialog = studio.open_evaluate([str(empty)])
-    with qtbot.waitSignal(studio.pool.job_failed, timeout=60_000):
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000, check_params_cb=lambda _j, state: state == "failed"):
         dialog.start()
     qtbot.waitUntil(lambda: "holds no images or texts" in dialog.status.text(), timeout=5000)
     assert dialog.run_button.isEnabled() and dialog.report is None
@@ -66,7 +66,7 @@ def test_grid_dialog_makes_a_scored_grid_from_the_prompt_editor(studio, qtbot, t
     dialog.x_combo.setCurrentIndex(dialog.x_combo.findData("seed"))
     dialog.x_edit.setText("1,2")
     dialog.y_combo.setCurrentIndex(dialog.y_combo.findData(""))
-    with qtbot.waitSignal(studio.pool.job_finished, timeout=120_000):
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=120_000, check_params_cb=lambda _j, state: state == "done"):
         assert dialog.start() is not None
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=5000)
     assert {dialog.table.item(r, 0).text() for r in range(2)} == {"seed 1", "seed 2"}

@@ -33,12 +33,12 @@ def test_a_resumed_training_supersedes_only_its_own_leftover_rows(paths):
 
 @pytest.fixture()
 def pool(qtbot, paths):
-    from studio.jobs.pool import JobPool
+    from studio.jobs.pool import WorkerPool
 
     pools = []
 
-    def make() -> JobPool:
-        p = JobPool(paths, Settings(scan_hf_cache=False))
+    def make() -> WorkerPool:
+        p = WorkerPool(paths, Settings(scan_hf_cache=False))
         pools.append(p)
         return p
 
@@ -50,13 +50,13 @@ def pool(qtbot, paths):
 def test_pause_survives_a_restart_and_retry_leaves_no_stale_row(pool, paths):
     first = pool()
     first.set_paused(True)
-    a = first.submit(ImageSpec(prompt="a", seed=1))
+    a = first.submit(ImageSpec(prompt="a", seed=1)).job_id
     first._store.next_queued()
     first._store.set_state(a, "interrupted", error="Interrupted: the studio closed while this job ran.")
     first.shutdown()
     second = pool()
     assert second.paused is True  # not started: the user resumes
-    new = second.retry(a)
+    new = second.retry(a).job_id
     ids = [r.id for r in second.jobs()]
     assert new in ids and a not in ids
     assert second.job(new).retry_of == a
@@ -70,7 +70,7 @@ def test_queue_view_moves_and_explains_failures(qtbot, pool):
     view = QueueView()
     qtbot.addWidget(view)
     view.bind(p)
-    a, b, c = (p.submit(ImageSpec(prompt=x, seed=1)) for x in "abc")
+    a, b, c = (p.submit(ImageSpec(prompt=x, seed=1)).job_id for x in "abc")
     view.table.selectRow(view.model.row_of(c))
     view.move_selected(-1)
     assert [r.id for r in p.jobs() if r.state == "queued"] == [a, c, b]

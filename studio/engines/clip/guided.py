@@ -18,12 +18,12 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import ModelError
-from studio.core.gallery import SCORE_CLIP_INFO_KEY, SCORE_INFO_KEY
 from studio.core.i18n import _
 from studio.core.pngmeta import SCORE_CLIP_FIELD, SCORE_FIELD
 from studio.core.progress import CancelToken, Reporter
 from studio.core.registry import TYPE_LABELS, ModelEntry
-from studio.core.specs import GuidedSpec, JobResult
+from studio.core.results import GuidedResult
+from studio.core.specs import GuidedSpec
 from studio.engines.clip.model import Clip, load_clip
 from studio.engines.context import EngineContext
 from studio.engines.gan.sampling import enlarge, latent_for_seed, to_images
@@ -121,16 +121,15 @@ def guide(latent: Latent, clip: Clip, spec: GuidedSpec, reporter: Reporter,
     return z.detach() if last > best_sim else best
 
 
-def run(spec: GuidedSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: GuidedSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> GuidedResult:
     """Optimise the latent for the prompt; save the final image (enlarged ×scale) with its parameters."""
     t0 = time.perf_counter()
     spec.validate()
     latent = latent_model(ctx, spec)
     clip = load_clip(ctx, spec.clip or str(latent.entry.details.get("clip") or ""))
-    info = {"model": latent.name, "seed": spec.seed, "clip": clip.name}
     z = guide(latent, clip, spec, reporter, cancel)
     if z is None:
-        return JobResult(cancelled=True, info=info)
+        return GuidedResult(cancelled=True, model=latent.name, seed=spec.seed, clip=clip.name)
     with torch.no_grad():
         start_img, final_img = to_images(torch.cat([latent.decode(latent.start), latent.decode(z)]))
     start_score, final_score = clip.score([start_img, final_img], [spec.prompt] * 2)
@@ -140,7 +139,7 @@ def run(spec: GuidedSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCo
               f"{SCORE_CLIP_FIELD}: {clip.name}, Start CLIP score: {start_score:.2f}")
     path = save_png(image, output_path(ctx.outputs, f"guided-{safe_stem(spec.prompt, 24)}-{spec.seed}", ".png"),
                     spec, params)
-    info.update({SCORE_INFO_KEY: final_score, SCORE_CLIP_INFO_KEY: clip.name, "start_score": start_score,
-                 "steps": spec.steps, "seconds": round(time.perf_counter() - t0, 3)})
     reporter.log(_("CLIP score {start:.1f} → {final:.1f}").format(start=start_score, final=final_score))
-    return JobResult(outputs=(str(Path(path)),), info=info)
+    return GuidedResult(outputs=(str(Path(path)),), model=latent.name, seed=spec.seed, clip=clip.name,
+                        clip_score=float(final_score), start_score=float(start_score), steps=spec.steps,
+                        seconds=round(time.perf_counter() - t0, 3))

@@ -23,7 +23,8 @@ from studio.core.image_io import open_rgb
 from studio.core.pngmeta import read_png_parameters
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import strip_weights
-from studio.core.specs import EvaluateSpec, JobResult
+from studio.core.results import EvaluateResult
+from studio.core.specs import EvaluateSpec
 from studio.engines.clip.model import Clip, load_clip
 from studio.engines.context import EngineContext
 from studio.engines.evaluate import metrics
@@ -198,7 +199,7 @@ def evaluate_texts(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cance
                             notes=tuple(notes), items=items, **figures)
 
 
-def run(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> JobResult:
+def run(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> EvaluateResult:
     t0 = time.perf_counter()
     spec.validate()
     inputs = collect_inputs(spec.inputs)
@@ -206,10 +207,10 @@ def run(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: Engine
         evaluate = evaluate_images if inputs.media == "image" else evaluate_texts
         report = evaluate(spec, inputs, reporter, cancel, ctx)
     except JobCancelled:
-        return JobResult(cancelled=True)
+        return EvaluateResult(cancelled=True)
     report = EvaluationReport.from_dict({**report.to_dict(), "seconds": round(time.perf_counter() - t0, 3)})
     for note in report.notes:
         reporter.log(note)
     out = output_path(ctx.outputs, "evaluation", ".json")
     atomic_write_text(out, json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    return JobResult(outputs=(str(out),), info=report.to_dict())
+    return EvaluateResult(outputs=(str(out),), report=report.to_dict())
