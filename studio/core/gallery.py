@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from studio.core.db import Database
 from studio.core.paths import StudioPaths
-from studio.core.results import ImageResult, JobResult, result_to_dict
+from studio.core.results import GuidedResult, ImageResult, JobResult, result_to_dict
 from studio.core.specs import Spec, spec_from_json, spec_to_json
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
@@ -161,8 +161,9 @@ def insert_entries(conn: sqlite3.Connection, job_id: int | None, spec: Spec, res
         rows.append((media, str(out), "", _seed_for(result, spec, i)))
     if result.text:
         rows.append(("text", "", result.text, _seed_for(result, spec, 0)))
-    score = result.clip_score if isinstance(result, ImageResult) else None
-    score_clip = result.clip if isinstance(result, ImageResult) and score is not None else ""
+    has_score = isinstance(result, (ImageResult, GuidedResult)) and result.clip_score is not None
+    score = result.clip_score if has_score else None
+    score_clip = result.clip if has_score else ""
     ids = []
     for media, path, text, seed in rows:
         scored = media == "image" and score is not None
