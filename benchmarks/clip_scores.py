@@ -63,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
                                  scheduler=str(rec.get("scheduler", "dpmpp_2m")), upscale=str(rec.get("upscale", "")),
                                  width=64, height=64)
                 result = run_spec(spec, NullReporter(), CancelToken(), ctx)
-                scores.append(result.info["clip_score"])
-                gen_s.append(result.info["seconds"])
-                with Image.open(result.info.get("native", result.outputs[0])) as im:
+                scores.append(result.clip_score)
+                gen_s.append(result.seconds)
+                with Image.open(result.native or result.outputs[0]) as im:
                     natives.append(im.convert("RGB").copy())
                 items.append(item)
                 colours.append(colour)
