@@ -8,7 +8,7 @@ the database after a restart).
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QImage
@@ -64,6 +64,8 @@ class JobPool(Protocol):
     engine_ready: SignalInstance  # (device name)
     engine_failed: SignalInstance  # (message)
     engine_status: SignalInstance  # ({"device", "memory_bytes", "loaded", "loaded_bytes"})
+    confirm_flagged: Callable[[str], bool]
+    """Asked (with the content filter's one line) before a flagged job is queued in "warn" mode."""
 
     def submit(self, spec: Spec) -> JobHandle: ...
     def handle(self, job_id: int) -> JobHandle | None: ...
