@@ -33,7 +33,8 @@ def test_guided_generation_from_the_window(studio, qtbot):
     qtbot.mouseClick(ws.generate_button, Qt.MouseButton.LeftButton)
     assert not ws.generate_button.isEnabled() and ws.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: bool(ws.outputs), timeout=90_000)
-    assert previews and ws.view.pixmap() is not None  # previews stream (throttled to what the UI consumes) and not ws.view.pixmap().isNull()
+    # Previews stream (throttled by the pool to what the window consumes, so not one per step).
+    assert previews and ws.view.pixmap() is not None and not ws.view.pixmap().isNull()
     assert "CLIP score" in ws.message.text() and ws.progress.value() == 8
     entry = studio.pool.gallery.search("a red square", kind="guided")[0]
     assert entry.path == ws.outputs[0] and entry.score is not None
