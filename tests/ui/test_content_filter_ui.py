@@ -43,26 +43,27 @@ def test_block_warn_off_in_the_window(studio, qtbot, paths, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", question)
     _set_policy(studio, qtbot, "block")
     assert load_settings(paths.settings_file).content_filter == "block"
-    with qtbot.waitSignal(studio.pool.job_failed, timeout=60_000) as failed:
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000) as failed:
         assert len(studio.submit_specs([FLAGGED])) == 1
-    message = failed.args[1]
+    assert failed.args[1] == "failed"
+    message = studio.pool.job(failed.args[0]).error
     assert "Blocked by the content filter (violence)" in message and "behead" not in message.lower()
     assert not list(paths.outputs.rglob("*.png")) and asked == []
-    assert studio.pool.job(failed.args[0]).error == message  # the queue shows why
+    assert message  # the queue shows why
 
     _set_policy(studio, qtbot, "warn")
     assert studio.submit_specs([FLAGGED]) == []  # No: nothing queued, the editor says why
     assert len(asked) == 1 and "violence" in asked[0]
     assert "Not queued" in studio.prompt_editor.message_label.text()
     answer[0] = QMessageBox.StandardButton.Yes
-    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000, check_params_cb=lambda _job, state: state == "done"):
         assert len(studio.submit_specs([FLAGGED])) == 1  # Yes: runs this once
     assert len(asked) == 2 and list(paths.outputs.rglob("*.png"))
-    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000, check_params_cb=lambda _job, state: state == "done"):
         studio.submit_specs([CLEAN])  # a near-miss is not asked about
     assert len(asked) == 2
 
     _set_policy(studio, qtbot, "off")
-    with qtbot.waitSignal(studio.pool.job_finished, timeout=60_000):
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000, check_params_cb=lambda _job, state: state == "done"):
         studio.submit_specs([FLAGGED])
     assert len(asked) == 2
