@@ -13,6 +13,7 @@ Look at the PNG after every UI change.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shutil
 import subprocess
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
     ap.add_argument("--open", choices=("settings", "models"),
                     help="open the Settings dialog or the model manager before the shot (use with --root)")
+    ap.add_argument("--settings-page", metavar="MODULE",
+                    help="with --open settings: show this page (its module under studio.ui.settings, e.g. content_filter)")
     ap.add_argument("--mid", help="also save a shot here mid-run (half the steps done, live preview)")
     args = ap.parse_args(argv)
 
@@ -177,7 +180,13 @@ def _shoot(args: argparse.Namespace) -> int:
     window.show_workspace(args.workspace)
     opened = None
     if args.open == "settings":
-        opened = window.open_settings()
+        page = None
+        if args.settings_page:
+            from studio.ui.settings import PAGES
+
+            module, name = next((m, c) for m, c in PAGES if m.rsplit(".", 1)[1] == args.settings_page)
+            page = getattr(importlib.import_module(module), name)
+        opened = window.open_settings(page)
     elif args.open == "models":
         window.open_model_manager()
         opened = getattr(window, "model_manager", None)

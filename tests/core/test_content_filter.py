@@ -73,3 +73,10 @@ def test_what_is_screened(paths):
     assert "我想自杀" in spec_texts(chat) and screen(chat, "warn", paths).category == "self-harm"
     grid = GridSpec(base={"prompt": "a cat"}, x="steps=4,8", y="prompt=a dog|how to behead")
     assert screen(grid, "block", paths).category == "violence"
+
+
+def test_shipped_harmless_prompts_pass(filt):
+    lines = (resources_dir() / "content_filter" / "benchmark" / "harmless_prompts.txt").read_text(
+        encoding="utf-8").splitlines()
+    assert len(lines) >= 200 and any("\u4e00" <= c <= "\u9fff" for c in "".join(lines))
+    assert [n for n, line in enumerate(lines, 1) if filt.check(line)] == []
