@@ -50,6 +50,7 @@ MESSAGES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "metrics": {"job": int, "step": int, "values": dict},
     "log": {"job": int, "message": str},
     "result": {"job": int, "result": dict},
+    "file": {"job": int, "name": str},  # remote engines: an output file (payload) before the job's result
     "cancelled": {"job": int},
     "error": {"job": int, "message": str, "traceback": str},  # job -1: the host itself failed
 }

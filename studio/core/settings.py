@@ -55,6 +55,11 @@ class Settings:
     content_filter: str = "off"
     """Sensitive-word filter of prompts, chat messages and generated text: "off", "warn" (ask, then go
     ahead once) or "block" (the job ends naming the rule's category)."""
+    engine_address: str = ""
+    """"" runs jobs in engine processes on this machine; ``host:port`` sends them to ``main.py engine serve``
+    there (image, text, upscale and faces jobs)."""
+    engine_token: str = ""
+    """The remote engine's token (its studio home's ``engine-token`` file)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -134,6 +139,19 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         return None
     if name in ("default_upscaler", "default_image_model", "default_text_model", "score_clip"):
         return None if isinstance(value, str) else _("Expected a model name.")
+    if name == "engine_address":
+        if not isinstance(value, str):
+            return _("Expected host:port, or nothing for this machine.")
+        if value:
+            from studio.core.remote_engine import RemoteEngineError, parse_address
+
+            try:
+                parse_address(value)
+            except RemoteEngineError as exc:
+                return str(exc)
+        return None
+    if name == "engine_token":
+        return None if isinstance(value, str) and len(value) <= 256 else _("Expected the engine's token (text).")
     if name == "extra":
         return None if isinstance(value, dict) else _("Expected an object.")
     return _("Unknown setting {name!r}.").format(name=name)

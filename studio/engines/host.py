@@ -183,6 +183,10 @@ class Host:
             self._fatal(_("Protocol version mismatch: this engine speaks {mine}, the studio {theirs}.").format(
                 mine=PROTOCOL_VERSION, theirs=first.get("version")))
             return 2
+        refusal = self.refusal(first)
+        if refusal:
+            self._fatal(refusal)
+            return 4
         try:
             settings = settings_from_dict(first.get("settings") or {})
             self.ctx = self._make_context(settings)
@@ -211,6 +215,11 @@ class Host:
                 self._reconfigure(frame["settings"])
             elif frame.type == "status":
                 self._send_status()
+
+    def refusal(self, hello: Frame) -> str | None:
+        """Why the client that said ``hello`` may not use this host (None: it may). A local host's
+        client is the studio that started it; a remote host checks its token (studio.engines.remote)."""
+        return None
 
     def _fatal(self, message: str, tb: str = "") -> None:
         try:

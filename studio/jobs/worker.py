@@ -18,7 +18,8 @@ from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
 from studio.core.queue_store import CANCELLED, DONE, FAILED, JobRecord, QueueStore
 from studio.core.settings import Settings
-from studio.jobs.host_client import HostClient, HostStartError
+from studio.jobs.host_client import HostStartError
+from studio.jobs.remote_client import make_client
 from studio.jobs.reporter import QtReporter, rgb_to_qimage
 from studio.jobs.runner import run_record
 
@@ -84,7 +85,7 @@ class Worker(QThread):
         self.eager = eager
         self.close_when_idle = close_when_idle
         self.preview_max = DEFAULT_PREVIEW_MAX
-        self.client = HostClient(paths, settings, name=name)
+        self.client = make_client(paths, settings, name)
         self.client.on_status = self._on_status
         self.reporter = reporter or QtReporter()
         self.cancel_requests = cancel_requests or CancelRequests()

@@ -1,8 +1,10 @@
-"""Settings → Engine: the engine processes beside the window (lanes, processes per device, hard cancel)."""
+"""Settings → Engine: the engine processes beside the window (lanes, processes per device, hard cancel), or
+a remote engine (``main.py engine serve`` on another machine) reached by address and token."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
+from studio.core.remote_engine import DEFAULT_PORT
 from studio.core.settings import MAX_CANCEL_GRACE_S
 from studio.ui.settings.page import SettingsContext, SettingsPage
 
@@ -36,6 +38,21 @@ class EnginePage(SettingsPage):
         self.prewarm.setObjectName("engine_prewarm")
         self.bind("engine_prewarm", self.tr("Start-up"), self.prewarm, self.prewarm.isChecked, self.prewarm.setChecked,
                   self.prewarm.toggled)
+        self.address = QLineEdit()
+        self.address.setObjectName("engine_address")
+        self.address.setPlaceholderText(self.tr("this computer"))
+        self.bind("engine_address", self.tr("Engine"), self.address, lambda: self.address.text().strip(),
+                  self.address.setText, self.address.textChanged,
+                  self.tr("Empty: engines run on this computer. host:port: image, text, upscale and faces jobs run "
+                          "on “main.py engine serve” there (e.g. 127.0.0.1:{0} through an SSH tunnel); training "
+                          "stays here. Applies at the next start.").format(DEFAULT_PORT))
+        self.token = QLineEdit()
+        self.token.setObjectName("engine_token")
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.bind("engine_token", self.tr("Engine token"), self.token, lambda: self.token.text().strip(),
+                  self.token.setText, self.token.textChanged,
+                  self.tr("The remote engine's token: the file engine-token in its studio home (it prints it "
+                          "when it starts)."))
 
     def page_title(self) -> str:
         return self.tr("Engine")

@@ -1,0 +1,197 @@
+"""The studio's side of a remote engine (``main.py engine serve`` on another machine), no Qt.
+
+:class:`RemoteHostClient` is a :class:`~studio.jobs.host_client.HostClient` whose host is reached over
+TCP instead of started as a child: the same frames, plus the token in ``hello``, input images sent
+inline with the job (never the client's paths), and the results' files received before the result
+and stored in this studio's outputs folder under names chosen here.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+from studio.core.atomic import atomic_write_bytes
+from studio.core.engine_protocol import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame
+from studio.core.i18n import _
+from studio.core.paths import StudioPaths
+from studio.core.progress import CancelToken, Reporter
+from studio.core.remote_engine import (INPUT_FIELDS, MAX_INPUT_BYTES, REMOTE_KINDS, RemoteEngineError, as_model_name,
+                                       parse_address, safe_output_name)
+from studio.core.settings import Settings, settings_to_dict
+from studio.core.specs import Spec, spec_to_dict
+from studio.jobs.host_client import FAILED, HostClient, HostStartError, JobEnd, PreviewSink
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+class RemoteHostClient(HostClient):
+    """A lane whose engine runs on another machine (or in another studio home) behind ``address``."""
+
+    def __init__(self, paths: StudioPaths, settings: Settings, address: str, token: str, name: str = "remote") -> None:
+        super().__init__(paths, settings, name=name, command=["remote", address])
+        self.address = address
+        self.token = token
+        self._sock: socket.socket | None = None
+        self._connected = threading.Event()
+        self._payload = b""
+        self._files: list[dict[str, Any]] = []
+        self._received: dict[str, str] = {}
+
+    @property
+    def running(self) -> bool:
+        return self._sock is not None and self._connected.is_set()
+
+    @property
+    def pid(self) -> int | None:
+        return None
+
+    def _start(self, stopping: Callable[[], bool]) -> str:
+        self._discard()
+        host, port = parse_address(self.address)
+        log.info("connecting to the engine at %s:%d", host, port)
+        try:
+            sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
+        except OSError as exc:
+            raise HostStartError(_("The engine at {address} cannot be reached: {reason}").format(
+                address=self.address, reason=exc.strerror or exc)) from exc
+        sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock, self._inbox = sock, queue.Queue()
+        self._writer = FrameWriter(sock.makefile("wb"))
+        self._connected.set()
+        threading.Thread(target=self._read_socket, args=(sock.makefile("rb"), self._inbox, self._connected),
+                         name=f"{self.name}-reader", daemon=True).start()
+        hello = self._wait_for({"hello"}, 30.0, stopping)
+        if hello["version"] != PROTOCOL_VERSION:
+            self._discard()
+            raise HostStartError(_("Protocol version mismatch: the engine speaks {theirs}, the studio {mine}.").format(
+                theirs=hello["version"], mine=PROTOCOL_VERSION), permanent=True)
+        self._send("hello", version=PROTOCOL_VERSION, settings=settings_to_dict(self.settings), token=self.token)
+        ready = self._wait_for({"ready"}, 600.0, stopping)
+        self.device = f"{ready['device']} @ {self.address}"
+        self._start_failures = 0
+        return self.device
+
+    @staticmethod
+    def _read_socket(stream: BinaryIO, inbox: queue.Queue[tuple[str, Any]], connected: threading.Event) -> None:
+        try:
+            while (frame := read_frame(stream)) is not None:
+                inbox.put(("frame", frame))
+        except ProtocolError as exc:
+            inbox.put(("protocol", exc))
+            connected.clear()
+            return
+        except (OSError, ValueError):
+            pass
+        connected.clear()
+        inbox.put(("eof", None))
+
+    def _reap(self) -> int | None:
+        return None  # no process here: the engine machine's keeps running
+
+    def kill(self) -> None:
+        """Drop the connection (the engine stops this client's job and waits for the next client)."""
+        sock, self._sock = self._sock, None
+        self._connected.clear()
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def _discard(self) -> None:
+        self.kill()
+        self._writer = None
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def run_job(self, job_id: int, spec: Spec, reporter: Reporter, cancel: CancelToken, *, title: str = "",
+                grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_max: int = 0,
+                preview_interval: float = 0.05) -> JobEnd:
+        try:
+            self._prepare(spec)
+        except (RemoteEngineError, OSError) as exc:
+            return JobEnd(FAILED, message=str(exc) if isinstance(exc, RemoteEngineError) else _(
+                "An input of the job cannot be read: {reason}").format(reason=exc))
+        self._received = {}
+        try:
+            return super().run_job(job_id, spec, reporter, cancel, title=title, grace_s=grace_s,
+                                   on_preview=on_preview, preview_max=preview_max, preview_interval=preview_interval)
+        finally:
+            self._payload, self._files = b"", []
+
+    def _prepare(self, spec: Spec) -> None:
+        """The job's input files, read now: they travel inline with the job."""
+        if spec.kind not in REMOTE_KINDS:
+            raise RemoteEngineError(_("A remote engine runs image, text, upscale and faces jobs; run {kind} jobs "
+                                      "with the local engine (Settings → Engine).").format(kind=spec.kind))
+        chunks, files = [], []
+        for field in INPUT_FIELDS.get(spec.kind, ()):
+            value = getattr(spec, field, None)
+            if not value:
+                continue
+            data = Path(value).read_bytes()
+            if len(data) > MAX_INPUT_BYTES:
+                raise RemoteEngineError(_("{name} is too large to send to a remote engine.").format(
+                    name=Path(value).name))
+            chunks.append(data)
+            files.append({"field": field, "size": len(data)})
+        self._payload, self._files = b"".join(chunks), files
+
+    def _send(self, kind: str, **fields: Any) -> None:
+        writer = self._writer
+        if writer is None:
+            raise OSError("no engine connection")
+        if kind == "job":
+            spec = dict(fields["spec"])
+            for name in ("model", "upscale", "clip"):
+                if isinstance(spec.get(name), str):
+                    spec[name] = as_model_name(spec[name])  # a name, never this machine's path
+            for name in INPUT_FIELDS.get(spec.get("kind", ""), ()):
+                if spec.get(name):
+                    spec[name] = Path(spec[name]).name  # the engine reads the inline copy
+            writer.send("job", self._payload, **{**fields, "spec": spec, "files": self._files})
+            return
+        writer.send(kind, **fields)
+
+    def _handle(self, job_id: int, frame: Frame, reporter: Reporter, on_preview: PreviewSink | None) -> JobEnd | None:
+        if frame.type == "file":
+            if frame.get("job") == job_id:
+                self._store(frame)
+            return None
+        if frame.type == "result" and frame.get("job") == job_id and isinstance(frame.get("result"), dict):
+            result = dict(frame["result"])
+            result["outputs"] = [self._received.get(str(o), "") for o in result.get("outputs") or []]
+            if result.get("native"):
+                result["native"] = self._received.get(str(result["native"]), "")
+            if not all(result["outputs"]):
+                return JobEnd(FAILED, message=_("The remote engine named a result it did not send."))
+            frame = Frame(frame.type, {**frame.fields, "result": result}, frame.payload)
+        return super()._handle(job_id, frame, reporter, on_preview)
+
+    def _store(self, frame: Frame) -> None:
+        """Keep a result file under this studio's outputs folder (the name is cleaned and made unique here)."""
+        folder = self.settings.outputs_folder(self.paths.outputs)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = safe_output_name(str(frame["name"]))
+        target = folder / name
+        n = 1
+        while target.exists():
+            target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+            n += 1
+        atomic_write_bytes(target, frame.payload)
+        self._received[str(frame["name"])] = str(target)
+
+
+def make_client(paths: StudioPaths, settings: Settings, name: str) -> HostClient:
+    """The lane's engine: a local host process, or the remote engine of Settings → Engine."""
+    if settings.engine_address:
+        return RemoteHostClient(paths, settings, settings.engine_address, settings.engine_token, name=name)
+    return HostClient(paths, settings, name=name)
