@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from studio.core.progress import CancelToken, NullReporter
+from studio.core.results import ImageResult
 from studio.core.remote_engine import RemoteEngineError, model_name_problem, parse_address, safe_output_name
 from studio.core.settings import Settings
 from studio.core.specs import ImageSpec, TrainSpec
@@ -24,9 +25,9 @@ from studio.jobs.remote_client import RemoteHostClient
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture()
-def server(tmp_path, tiny_sd_dir):
-    home = tmp_path / "engine-home"
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, tiny_sd_dir):
+    home = tmp_path_factory.mktemp("remote") / "engine-home"
     shutil.copytree(tiny_sd_dir, home / "models" / "tiny-sd")
     (home / "settings.json").write_text('{"scan_hf_cache": false, "device": "cpu"}')
     env = dict(os.environ, AIGC_STUDIO_HOME=str(home), OMP_NUM_THREADS="1")
@@ -55,8 +56,11 @@ def test_an_img2img_job_with_an_inline_init_image_runs_on_the_remote_engine(serv
                          strength=0.5, steps=2, width=64, height=64, seed=3)
         end = client.run_job(1, spec, NullReporter(), CancelToken())
         assert end.state == "done", end.message
-        [out] = end.result.outputs
+        result = end.result
+        [out] = result.outputs
         assert Path(out).parent == paths.outputs and Image.open(out).size == (64, 64)  # stored by the client
+        assert isinstance(result, ImageResult) and result.model == "tiny-sd" and result.operation == "img2img"
+        assert result.source == ""  # the engine's own paths stay there
         # A training job reads and writes folders: it is refused before anything is sent.
         refused = client.run_job(2, TrainSpec(family="gan", data="digits", out="x"), NullReporter(), CancelToken())
         assert refused.state == "failed" and "local engine" in refused.message
@@ -93,3 +97,27 @@ def test_addresses_model_names_and_output_names_from_a_peer():
         assert model_name_problem(path)
     assert safe_output_name("../../etc/cron.d/evil") == "evil.png"
     assert safe_output_name("img-1.PNG") == "img-1.png" and safe_output_name("walk.gif") == "walk.gif"
+
+
+@pytest.mark.slow
+def test_the_window_s_pool_sends_jobs_to_the_engine_of_the_settings(server, paths, qtbot, tmp_path):
+    from studio.jobs.pool import WorkerPool
+
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (64, 64), (30, 30, 200)).save(photo)
+    settings = Settings(device="cpu", scan_hf_cache=False, shared_lane=True, engine_address=server.address,
+                        engine_token=server.token)
+    pool = WorkerPool(paths, settings)
+    results = []
+    pool.start()
+    try:
+        job = pool.submit(ImageSpec(prompt="a blue square", model="tiny-sd", init_image=str(photo), strength=0.5,
+                                    steps=2, width=64, height=64, seed=4))
+        job.finished.connect(results.append)
+        qtbot.waitUntil(lambda: pool.job(job.job_id).is_final, timeout=120_000)
+        record = pool.job(job.job_id)
+        assert record.state == "done", record.error
+        assert results and Path(results[0].outputs[0]).parent == paths.outputs
+        assert pool.gallery.for_job(job.job_id)[0].path == results[0].outputs[0]  # in this studio's history
+    finally:
+        pool.shutdown(wait=True, timeout=30)
