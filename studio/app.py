@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from studio import APP_NAME, __version__
 from studio.core.errors import StudioError
-from studio.core.paths import StudioPaths, resources_dir
+from studio.core.language import ENGLISH, i18n_dir, resolve_language, use_language
+from studio.core.paths import StudioPaths
 from studio.core.settings import load_settings
 from studio.ui.icons import app_icon
 from studio.ui.main_window import MainWindow
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PROBE_ENV = "AIGC_STUDIO_STARTUP_PROBE"
-LANG_ENV = "AIGC_STUDIO_LANG"
 
 
 def _probe(event: str) -> None:
@@ -42,22 +42,27 @@ def _probe(event: str) -> None:
         print(f"STARTUP {event} {time.time():.4f} torch_loaded={'torch' in sys.modules}", flush=True)
 
 
-def install_translators(app: QCoreApplication, locale_name: str | None = None,
-                        folder: Path | None = None) -> list[QTranslator]:
-    """Load ``resources/i18n/studio_<locale>.qm`` (or from ``folder``) and Qt's own translations.
+def install_translators(app: QCoreApplication, language: str | None = None, folder: Path | None = None,
+                        setting: str = "system") -> list[QTranslator]:
+    """Speak ``language`` (else the ``language`` setting, else $AIGC_STUDIO_LANG, else the locale).
 
-    The locale is ``locale_name``, else ``$AIGC_STUDIO_LANG``, else the system's (e.g. zh_CN).
-    Missing files are skipped: untranslated strings show in English.
+    Installs ``resources/i18n/studio_<lang>.qm`` (or from ``folder``) and Qt's own ``qt_<lang>.qm`` (its
+    file dialogs, buttons), and makes ``studio_<lang>.mo`` the catalogue of core and engine messages.
+    A missing or damaged file leaves its strings in English, with one log line.
     """
-    name = locale_name or os.environ.get(LANG_ENV) or QLocale.system().name()
+    name = use_language(resolve_language(language, setting), folder)
     installed: list[QTranslator] = []
-    candidates = [(folder or resources_dir() / "i18n", f"studio_{name}"),
-                  (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), f"qtbase_{name}")]
-    for folder, base in candidates:
+    if name == ENGLISH:
+        return installed
+    candidates = [(folder or i18n_dir(), f"studio_{name}"),
+                  (Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)), f"qt_{name}")]
+    for where, base in candidates:
         translator = QTranslator(app)
-        if translator.load(base, str(folder)):
+        if translator.load(base, str(where)):
             app.installTranslator(translator)
             installed.append(translator)
+        else:
+            log.warning("translation %s.qm missing or damaged in %s; its strings stay in English", base, where)
     return installed
 
 
@@ -106,13 +111,15 @@ def start_backend(window: MainWindow) -> WorkerPool | None:
     return pool
 
 
-def run_gui(argv: list[str] | None = None) -> int:
-    """Open the studio window and run the event loop; returns the exit code."""
+def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
+    """Open the studio window and run the event loop; returns the exit code.
+
+    ``language`` (``--lang``) overrides the language setting and the locale for this run."""
     argv = list(sys.argv if argv is None else argv)
     app = make_app(argv)
-    translators = install_translators(app)  # noqa: F841 (kept alive for the app's lifetime)
     paths = StudioPaths.from_env()
     settings = load_settings(paths.settings_file)
+    translators = install_translators(app, language, setting=settings.language)  # noqa: F841 (kept for the app's life)
     follow_system(app)
     apply_theme(app, settings.theme)
     window = MainWindow(paths, settings, defer_workspaces=True)

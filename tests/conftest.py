@@ -32,3 +32,15 @@ def paths(studio_home):
     from studio.core.paths import StudioPaths
 
     return StudioPaths(studio_home)
+
+
+@pytest.fixture(autouse=True)
+def english_core_messages():
+    """A test that switched the core catalogue's language (CLI --lang, the GUI's start-up) leaves English."""
+    yield
+    from studio.core.i18n import current_language
+
+    if current_language() != "en":
+        from studio.core.language import use_language
+
+        use_language("en")

@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--workspace", default="image", help="workspace tab to show in the shot")
+    ap.add_argument("--lang", default=None, help="the studio's language, e.g. zh_CN or en (default: the locale)")
+    ap.add_argument("--theme", choices=("light", "dark", "system"), help="colours (default: the home's setting)")
     ap.add_argument("--window-size", default="1400x900")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the generation")
     ap.add_argument("--root", action="store_true", help="grab the whole X screen with `import`")
@@ -96,10 +98,10 @@ def _shoot(args: argparse.Namespace) -> int:
 
     setup_logging()  # engine logs go to the studio's log file, as in the app
     app = make_app([sys.argv[0]])
-    translators = install_translators(app)  # noqa: F841
     paths = StudioPaths.from_env()
     settings = load_settings(paths.settings_file)
-    apply_theme(app, settings.theme)
+    translators = install_translators(app, args.lang, setting=settings.language)  # noqa: F841
+    apply_theme(app, args.theme or settings.theme)
     window = MainWindow(paths, settings)
     w, h = (int(v) for v in args.window_size.split("x"))
     window.resize(w, h)

@@ -15,6 +15,7 @@ import sys
 from studio import APP_NAME, __version__
 from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _
+from studio.core.language import resolve_language, use_language
 
 # Command modules under studio.cli, in the order they appear in --help.
 COMMAND_MODULES = ("gui", "generate", "evaluate", "upscale", "models", "train", "queue", "history", "settings", "demo",
@@ -26,6 +27,8 @@ log = logging.getLogger("studio.cli")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} {__version__}")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--lang", metavar="LANG", default=None,
+                        help="language of messages: en or zh_CN (default: $AIGC_STUDIO_LANG, then the locale)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"studio.cli.{name}").register(sub)
@@ -49,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         setup_logging()
+        # The CLI speaks the locale's language (English unless it or --lang says otherwise), not the setting.
+        use_language(resolve_language(args.lang))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)

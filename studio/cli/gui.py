@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
                           "use the command line (`python main.py --help`) or `python main.py demo`.")
     from studio.app import run_gui  # Qt is imported only for this command
 
-    return run_gui([sys.argv[0], *args.qt_args])
+    return run_gui([sys.argv[0], *args.qt_args], language=getattr(args, "lang", None))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

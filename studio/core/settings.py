@@ -13,6 +13,7 @@ from typing import Any
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
 from studio.core.i18n import _
+from studio.core.language import LANGUAGE_CHOICES
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class Settings:
     """"auto", "cpu", "cuda", "cuda:N" or "mps"."""
     theme: str = "system"
     """The window's colours: "system" (follow the desktop), "light" or "dark"."""
+    language: str = "system"
+    """The studio's language: "system" (follow the locale), "en" or "zh_CN" (applied at the next start)."""
     output_dir: str = ""
     """Where results are written; "" means ``<studio home>/outputs``."""
     default_upscaler: str = ""
@@ -125,6 +128,9 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         return None if value in CONTENT_FILTER_POLICIES else _("Use off, warn or block.")
     if name == "theme":
         return None if value in THEMES else _("Use system, light or dark.")
+    if name == "language":
+        return None if value in LANGUAGE_CHOICES else _("Use one of: {choices}.").format(
+            choices=", ".join(LANGUAGE_CHOICES))
     if name in ("output_dir", "hf_cache_dir"):
         if not isinstance(value, str):
             return _("Expected a folder.")

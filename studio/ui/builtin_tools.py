@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -24,7 +25,7 @@ class UpscaleTools(QMenu):
     """The Upscale menu and its logic; needs the window's canvas, status bar and pool."""
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window.tr("&Upscale"), window)
+        super().__init__(QCoreApplication.translate("MainWindow", "&Upscale"), window)
         self.setObjectName("upscale_menu")
         self.window_ = window
         self.upscale_action = QAction(self.tr("&Upscale the image on the canvas"), self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QSlider,
                                QToolButton, QVBoxLayout, QWidget)
@@ -37,19 +37,22 @@ class LoraRow:
     def __init__(self, picker: "LoraPicker", name: str, row: int) -> None:
         self.name = name
         self.label = QLabel(name)
-        self.label.setToolTip(picker.tr("<lora:{0}:…> in the prompt").format(name))
+        self.label.setToolTip(QCoreApplication.translate(
+            "LoraPicker", "<lora:{0}:…> in the prompt").format(name))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName(f"lora_slider_{name}")
         self.slider.setRange(int(WEIGHT_RANGE[0] * SLIDER_SCALE), int(WEIGHT_RANGE[1] * SLIDER_SCALE))
         self.slider.setSingleStep(5)
         self.slider.setPageStep(25)
-        self.slider.setToolTip(picker.tr("Weight of {0}: 1 is full strength, 0 is off").format(name))
+        self.slider.setToolTip(QCoreApplication.translate(
+            "LoraPicker", "Weight of {0}: 1 is full strength, 0 is off").format(name))
         self.value = QLabel()
         self.value.setMinimumWidth(picker.fontMetrics().horizontalAdvance("-0.00") + 4)
         self.remove = QToolButton()
         self.remove.setText("✕")
         self.remove.setAutoRaise(True)
-        self.remove.setToolTip(picker.tr("Remove {0} from the prompt").format(name))
+        self.remove.setToolTip(QCoreApplication.translate(
+            "LoraPicker", "Remove {0} from the prompt").format(name))
         self.slider.valueChanged.connect(lambda v: picker.set_weight(name, v / SLIDER_SCALE))
         self.remove.clicked.connect(lambda: picker.remove(name))
         for col, w in enumerate((self.label, self.slider, self.value, self.remove)):

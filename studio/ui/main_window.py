@@ -587,7 +587,11 @@ class MainWindow(QMainWindow):
         if self.pool is not None:
             self.pool.apply_settings(settings)
         self.settings_changed.emit(settings)
-        self.status.showMessage(self.tr("Settings saved"), 4000)
+        if settings.language != old.language:
+            self.status.showMessage(self.tr("Settings saved. The new language applies when the studio next starts."),
+                                    15000)
+        else:
+            self.status.showMessage(self.tr("Settings saved"), 4000)
 
     # -- help ---------------------------------------------------------------------------------
     def show_about(self) -> None:

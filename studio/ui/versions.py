@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
@@ -140,7 +140,7 @@ class SelectVersionCommand(QUndoCommand):
     """Makes another version current (going back from the strip is undoable too)."""
 
     def __init__(self, doc: EditDocument, index: int) -> None:
-        super().__init__(doc.tr("Back to version {0}").format(index + 1))
+        super().__init__(QCoreApplication.translate("EditDocument", "Back to version {0}").format(index + 1))
         self.doc, self.index, self.prev = doc, index, doc.index
         self.old_mask: QImage | None = None
         self.nbytes = 0

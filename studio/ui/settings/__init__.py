@@ -9,6 +9,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("studio.ui.settings.general", "GeneralPage"),
     ("studio.ui.settings.models", "ModelsPage"),
     ("studio.ui.settings.appearance", "AppearancePage"),
+    ("studio.ui.settings.language", "LanguagePage"),
     ("studio.ui.settings.engine", "EnginePage"),
     ("studio.ui.settings.content_filter", "ContentFilterPage"),
 )
