@@ -177,6 +177,53 @@
         </message>
     </context>
     <context>
+        <name>ContentFilterPage</name>
+        <message>
+            <source>Off</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>Warn (ask before running)</source>
+            <translation>警告（运行前询问）</translation>
+        </message>
+        <message>
+            <source>Block</source>
+            <translation>阻止</translation>
+        </message>
+        <message>
+            <source>Policy</source>
+            <translation>策略</translation>
+        </message>
+        <message>
+            <source>Checks image prompts (not negative prompts), text prompts and chat messages before a job runs, and generated text as it streams. Block: the job ends, naming the rule's category; nothing is generated or saved. Warn: you are asked, and may run it once.</source>
+            <translation>在任务运行前检查图像提示词（不含反向提示词）、文本提示词和对话消息，并在生成文本时逐段检查。阻止：任务结束并说明所触发规则的类别，不生成也不保存任何内容。警告：先询问您，可以选择运行一次。</translation>
+        </message>
+        <message>
+            <source>Word lists</source>
+            <translation>词表</translation>
+        </message>
+        <message>
+            <source>Open the word lists folder</source>
+            <translation>打开词表文件夹</translation>
+        </message>
+        <message>
+            <source>{0}: {1}</source>
+            <translation>{0}：{1}</translation>
+        </message>
+        <message>
+            <source>empty</source>
+            <translation>空</translation>
+        </message>
+        <message>
+            <source>Editable files in {0}; your edits are kept. Case, full-width forms, spaces and punctuation inside a word are ignored.</source>
+            <translation>可编辑的文件位于 {0}；您的修改会保留。匹配时忽略大小写、全角形式，以及词内的空格和标点。</translation>
+        </message>
+        <message>
+            <source>Content filter</source>
+            <translation>内容过滤</translation>
+        </message>
+    </context>
+    <context>
         <name>DatasetDialog</name>
         <message>
             <source>Make a dataset from a model</source>
@@ -225,6 +272,10 @@ a blue coat</translation>
         <message>
             <source>Write at least one prompt (one per line).</source>
             <translation>请至少写一条提示词（每行一条）。</translation>
+        </message>
+        <message>
+            <source>The engine is still starting; try again in a moment.</source>
+            <translation>引擎仍在启动，请稍后再试。</translation>
         </message>
         <message>
             <source>Queued…</source>
@@ -1435,6 +1486,21 @@ Write a prompt and press Ctrl+Enter.</source>
         </message>
     </context>
     <context>
+        <name>LanguagePage</name>
+        <message>
+            <source>Follow the system</source>
+            <translation>跟随系统</translation>
+        </message>
+        <message>
+            <source>Language</source>
+            <translation>语言</translation>
+        </message>
+        <message>
+            <source>Applied when the studio next starts.</source>
+            <translation>工作室下次启动时生效。</translation>
+        </message>
+    </context>
+    <context>
         <name>LoraPicker</name>
         <message>
             <source>&lt;lora:{0}:…&gt; in the prompt</source>
@@ -1599,6 +1665,18 @@ Write a prompt and press Ctrl+Enter.</source>
             <translation>已将 {0} 个任务加入队列</translation>
         </message>
         <message>
+            <source>Content filter</source>
+            <translation>内容过滤</translation>
+        </message>
+        <message>
+            <source>{0}
+
+Run this job anyway?</source>
+            <translation>{0}
+
+仍要运行此任务吗？</translation>
+        </message>
+        <message>
             <source>A very long job</source>
             <translation>耗时很长的任务</translation>
         </message>
@@ -1633,14 +1711,6 @@ Queue it anyway?</source>
         <message>
             <source>Models</source>
             <translation>模型</translation>
-        </message>
-        <message>
-            <source>Put a diffusers model folder (with model_index.json) into
-{0}
-and choose Models → Rescan model folders (F5).</source>
-            <translation>请将 diffusers 模型文件夹（含 model_index.json）放入
-{0}
-然后选择 模型 → 重新扫描模型文件夹（F5）。</translation>
         </message>
         <message>
             <source>Settings saved. The new language applies when the studio next starts.</source>
@@ -1974,6 +2044,22 @@ and choose Models → Rescan model folders (F5).</source>
         <message>
             <source>Automatic (the built-in model)</source>
             <translation>自动（内置模型）</translation>
+        </message>
+        <message>
+            <source>Only models with a paired CLIP (Studio Fashion → Studio CLIP)</source>
+            <translation>仅限有配套 CLIP 的模型（Studio Fashion → Studio CLIP）</translation>
+        </message>
+        <message>
+            <source>None: never score</source>
+            <translation>无：从不评分</translation>
+        </message>
+        <message>
+            <source>CLIP for scores</source>
+            <translation>评分用的 CLIP</translation>
+        </message>
+        <message>
+            <source>Scores every generated image against its prompt (shown in the history).</source>
+            <translation>为每张生成的图片按其提示词评分（显示在历史记录中）。</translation>
         </message>
         <message>
             <source>Models</source>
@@ -2741,6 +2827,10 @@ and choose Models → Rescan model folders (F5).</source>
             <translation>图表上每个点取 N 步损失的平均值</translation>
         </message>
         <message>
+            <source>Every N steps, measure FID and KID (CLIP features) of the samples against the training data and plot them beside the loss (0: never; needs a CLIP model)</source>
+            <translation>每 N 步用 CLIP 特征计算样张相对训练数据的 FID 和 KID，并与损失画在一起（0：从不；需要 CLIP 模型）</translation>
+        </message>
+        <message>
             <source>Steps</source>
             <translation>步数</translation>
         </message>
@@ -2771,6 +2861,10 @@ and choose Models → Rescan model folders (F5).</source>
         <message>
             <source>Plot every</source>
             <translation>绘图间隔</translation>
+        </message>
+        <message>
+            <source>FID/KID every</source>
+            <translation>FID/KID 间隔</translation>
         </message>
         <message>
             <source>Family options</source>

@@ -75,7 +75,7 @@ def test_the_window_in_chinese_has_chinese_menus_and_workspaces(qtbot, paths, ch
     assert len(chinese) == 2  # the studio's catalogue and Qt's own
     w = MainWindow(paths, Settings())
     qtbot.addWidget(w)
-    w.ensure_optional_parts()
+    w.ensure_workspaces()
     menus = [a.text() for a in w.menuBar().actions()]
     assert menus and all(HAN.search(m) for m in menus), menus
     tabs = [w.workspaces.tabText(i) for i in range(w.workspaces.count())]
