@@ -40,13 +40,13 @@ def po_path(lang: str) -> Path:
 
 # ---- gettext side -------------------------------------------------------------------------------------
 def extract_gettext(root: Path = ROOT) -> dict[str, list[str]]:
-    """{message: [file:line, ...]} of every ``_("literal")`` call under GETTEXT_DIRS."""
+    """{message: [file:line, ...]} of every ``_("literal")`` and ``N_("literal")`` call under GETTEXT_DIRS."""
     found: dict[str, list[str]] = {}
     for d in GETTEXT_DIRS:
         for py in sorted((root / d).rglob("*.py")):
             tree = ast.parse(py.read_text(encoding="utf-8"), str(py))
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
                         and node.args and isinstance(node.args[0], ast.Constant)
                         and isinstance(node.args[0].value, str)):
                     found.setdefault(node.args[0].value, []).append(f"{py.relative_to(root)}:{node.lineno}")

@@ -717,8 +717,24 @@ a blue coat</translation>
             <translation>启动</translation>
         </message>
         <message>
+            <source>this computer</source>
+            <translation>本机</translation>
+        </message>
+        <message>
             <source>Engine</source>
             <translation>引擎</translation>
+        </message>
+        <message>
+            <source>Empty: engines run on this computer. host:port: image, text, upscale and faces jobs run on “main.py engine serve” there (e.g. 127.0.0.1:{0} through an SSH tunnel); training stays here. Applies at the next start.</source>
+            <translation>留空：引擎在本机运行。host:port：图片、文本、放大和人脸任务在该地址上运行的“main.py engine serve”中执行（例如经 SSH 隧道的 127.0.0.1:{0}）；训练仍在本机进行。下次启动时生效。</translation>
+        </message>
+        <message>
+            <source>Engine token</source>
+            <translation>引擎令牌</translation>
+        </message>
+        <message>
+            <source>The remote engine's token: the file engine-token in its studio home (it prints it when it starts).</source>
+            <translation>远程引擎的令牌：位于其工作室主目录中的 engine-token 文件（引擎启动时也会打印出来）。</translation>
         </message>
     </context>
     <context>
@@ -2005,6 +2021,33 @@ Queue it anyway?</source>
         <message>
             <source>(nothing loaded)</source>
             <translation>（未加载任何模型）</translation>
+        </message>
+    </context>
+    <context>
+        <name>ModelUse</name>
+        <message>
+            <source>Use in Image</source>
+            <translation>在图片中使用</translation>
+        </message>
+        <message>
+            <source>Use in Faces</source>
+            <translation>在人脸中使用</translation>
+        </message>
+        <message>
+            <source>Use in Text</source>
+            <translation>在文本中使用</translation>
+        </message>
+        <message>
+            <source>Add to the prompt</source>
+            <translation>添加到提示词</translation>
+        </message>
+        <message>
+            <source>Use for upscaling</source>
+            <translation>用于放大</translation>
+        </message>
+        <message>
+            <source>Using {0}</source>
+            <translation>正在使用 {0}</translation>
         </message>
     </context>
     <context>

