@@ -51,6 +51,7 @@ MESSAGES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "log": {"job": int, "message": str},
     "result": {"job": int, "result": dict},
     "file": {"job": int, "name": str},  # remote engines: an output file (payload) before the job's result
+    "stopping": {"job": int},  # the job saw its cancel and is winding down (e.g. saving a checkpoint)
     "cancelled": {"job": int},
     "error": {"job": int, "message": str, "traceback": str},  # job -1: the host itself failed
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 from studio.core.errors import JobCancelled
 
@@ -64,21 +64,33 @@ class NullReporter:
 
 
 class CancelToken:
-    """A thread-safe flag that the UI sets and the engine polls."""
+    """A thread-safe flag that the UI sets and the engine polls.
 
-    def __init__(self) -> None:
+    ``on_seen`` (optional) is called once, the first time the engine sees the flag set: the job has
+    acknowledged the cancel and is winding down (an engine host tells the studio, which then waits
+    for a checkpoint to be written instead of ending the host after the short grace period).
+    """
+
+    def __init__(self, on_seen: Callable[[], None] | None = None) -> None:
         self._event = threading.Event()
+        self._on_seen = on_seen
+        self._seen = threading.Event()
 
     def cancel(self) -> None:
         self._event.set()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        if not self._event.is_set():
+            return False
+        if self._on_seen is not None and not self._seen.is_set():
+            self._seen.set()
+            self._on_seen()
+        return True
 
     def raise_if_cancelled(self) -> None:
         """For deep loops where returning is awkward: raises JobCancelled (never a failure)."""
-        if self._event.is_set():
+        if self.cancelled:
             raise JobCancelled()
 
 

@@ -256,7 +256,7 @@ class Host:
         from studio.engines.dispatch import run_spec
 
         job_id = frame["job"]
-        token = CancelToken()
+        token = CancelToken(on_seen=lambda: self._send_quietly("stopping", job=job_id))
         interval = frame.get("preview_interval")
         reporter = HostReporter(self.channel, job_id, frame["previews"], frame["preview_max"], self._maybe_status,
                                 float(interval) if isinstance(interval, (int, float)) else PREVIEW_INTERVAL_S)
@@ -284,6 +284,13 @@ class Host:
                 self._current = None
         gc.collect()
         self._send_status()
+
+    def _send_quietly(self, kind: str, **fields: Any) -> None:
+        """A courtesy message from the engine thread; a gone client is noticed by the reader."""
+        try:
+            self.channel.send(kind, **fields)
+        except OSError:
+            pass
 
     def _send_error(self, job_id: int, reporter: HostReporter, exc: BaseException) -> None:
         reporter.flush()

@@ -4,7 +4,8 @@
 checks its protocol version, sends it jobs and control messages and turns its messages into
 Reporter calls. It owns the policies that keep the studio alive whatever the host does:
 
-* hard cancel: a cancelled job that has not stopped ``grace_s`` seconds later ends with its host;
+* hard cancel: a cancelled job that has not stopped ``grace_s`` seconds later ends with its host
+  (a job that said it saw the cancel, "stopping", gets :data:`WIND_DOWN_S` to finish its checkpoint);
 * crash isolation: a host that dies or breaks the protocol mid-job fails that job with one line
   and is started afresh for the next one;
 * a host that dies :data:`MAX_START_FAILURES` times in a row while starting stops the lane.
@@ -38,6 +39,9 @@ HELLO_TIMEOUT_S = 60.0
 READY_TIMEOUT_S = 600.0  # importing torch from a cold disk can take minutes
 CLOSE_TIMEOUT_S = 5.0
 POLL_S = 0.02
+WIND_DOWN_S = 120.0
+"""How long a job that acknowledged its cancel ("stopping": it saw the flag and is, e.g., writing a
+checkpoint) may take to end before its host is ended too; the short grace is for jobs that ignore it."""
 
 DONE, CANCELLED, FAILED = "done", "cancelled", "failed"
 PreviewSink = Callable[[int, int, bytes, float], None]
@@ -319,6 +323,10 @@ class HostClient:
                 return JobEnd(FAILED, host_ended=True, message=_(
                     "The engine sent a message the studio cannot read: {reason}. It was restarted.").format(
                     reason=str(item).rstrip(".")))
+            if item.type == "stopping":
+                if deadline is not None and item["job"] == job_id:
+                    deadline = max(deadline, time.monotonic() + WIND_DOWN_S)
+                continue
             end = self._handle(job_id, item, reporter, on_preview)
             if end is not None:
                 return end

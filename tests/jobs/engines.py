@@ -82,6 +82,14 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx) -> JobRes
             reporter.progress(n % spec.steps, spec.steps)
             time.sleep(STEP_S)
         return ImageResult(cancelled=True)
+    if mode == "wind-down":  # sees the cancel, then takes longer than the grace to save its work
+        (ctx.paths.outputs / f"running-{spec.seed}").write_text("x")
+        while not cancel.cancelled:
+            reporter.progress(1, spec.steps)
+            time.sleep(STEP_S)
+        time.sleep(2.0)
+        (ctx.paths.outputs / f"saved-{spec.seed}").write_text("checkpoint")
+        return ImageResult(cancelled=True)
     if mode == "previews":
         from PIL import Image
 

@@ -85,6 +85,19 @@ def test_a_job_that_ignores_cancel_is_stopped_by_ending_its_host_after_the_grace
     assert pool.lanes()[LANE] != pid
 
 
+def test_a_job_that_saw_its_cancel_may_finish_saving_beyond_the_grace_period(qtbot, make_pool, test_engines, paths):
+    # A training that is writing its checkpoint after Cancel must not be killed halfway through it.
+    pool = make_pool(Settings(device="cpu", engine_prewarm=False, cancel_grace_s=0.5))
+    job = pool.submit(ImageSpec(prompt="wind-down", seed=3)).job_id
+    qtbot.waitUntil(lambda: (paths.outputs / "running-3").exists(), timeout=20000)
+    pid = pool.lanes()[LANE]
+    pool.cancel(job)
+    wait_final(qtbot, pool, job, timeout=30000)
+    assert pool.job(job).state == "cancelled"
+    assert (paths.outputs / "saved-3").read_text() == "checkpoint"  # its 2 s of saving were allowed
+    assert pool.lanes()[LANE] == pid and _alive(pid)  # and its host was not ended
+
+
 @pytest.mark.parametrize("how, reason", [
     ("malformed", "A malformed message was refused"),
     ("oversized", "An oversized message"),
