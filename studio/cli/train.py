@@ -18,7 +18,8 @@ from studio.core.training_families import FAMILY_KEYS, family
 
 FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN, or the fully-connected GAN with --param arch=mlp), "
                "vae, ddpm (unconditional diffusion), clip (image-text), lora (diffusion LoRA, needs --base), "
-               "text_lora (language-model LoRA, needs --base). Steps, batch, learning rate and size default "
+               "text_lora (language-model LoRA, needs --base), mlm (BERT pretraining on a text corpus), classifier "
+               "(labelled CSV/JSONL, needs --base: an mlm model, a BERT-like encoder or a language model). Steps, batch, learning rate and size default "
                "to the family's own values (as in the window's Training form)")
 
 
@@ -45,7 +46,7 @@ def register(sub) -> None:
     p.add_argument("--batch", type=int, default=None, metavar="N", help="images per step (family default)")
     p.add_argument("--lr", type=float, default=None, metavar="F", help="peak learning rate (family default)")
     p.add_argument("--size", type=int, default=None, metavar="N", help="image side in pixels (family default)")
-    p.add_argument("--base", default="", metavar="MODEL", help="model to fine-tune (LoRA families)")
+    p.add_argument("--base", default="", metavar="MODEL", help="model to fine-tune (LoRA and classifier families)")
     p.add_argument("--resume", default="", metavar="CKPT", help="checkpoint file/folder, or 'last'")
     p.add_argument("--device", default="", choices=("", "cpu", "cuda", "mps"), help="default: the studio setting")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (0)")

@@ -32,7 +32,7 @@ MAX_SIZE_FILES = 10_000
 PICKLE_RISK = ("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
                "(converting reads only the tensors, never runs code).")
 STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline",
-                "text_lora": "text_lora", "clip": "clip"}
+                "text_lora": "text_lora", "clip": "clip", "masked_lm": "masked_lm", "text_classifier": "text_classifier"}
 CLIP_TOKENIZER_FILES = (("vocab.json", "merges.txt"), ("tokenizer.json",))
 """A CLIP folder needs one of these sets of tokenizer files."""
 META_KEEP = 2000  # characters kept per metadata value (kohya tag lists can be huge)

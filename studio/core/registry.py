@@ -26,13 +26,15 @@ ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd")
 CLIP_TYPES = ("clip",)
 """Image–text models that score and guide (transformers CLIPModel folders)."""
 """Add-ons applied to a pipeline (not generators on their own)."""
+UNDERSTAND_TYPES = ("masked_lm", "text_classifier")
+"""Models that read text (fill a mask, classify) rather than write it."""
 TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES, "addon": ADDON_TYPES,
-              "clip": CLIP_TYPES}
+              "clip": CLIP_TYPES, "understand": UNDERSTAND_TYPES}
 TYPE_LABELS = {
     "diffusers": "Diffusers pipeline", "sd_single_file": "Checkpoint (single file)",
     "studio_pipeline": "Studio pipeline", "gan": "GAN", "studio_vae": "Studio VAE", "studio_ddpm": "Studio DDPM",
     "causal_lm": "Language model", "gguf": "Language model (GGUF)", "upscaler": "Upscaler", "lora": "LoRA",
-    "text_lora": "Text LoRA",
+    "text_lora": "Text LoRA", "masked_lm": "Masked language model", "text_classifier": "Text classifier",
     "clip": "CLIP", "textual_inversion": "Embedding", "vae": "VAE", "taesd": "TAESD (preview VAE)", "unknown": "Unknown",
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")

@@ -13,8 +13,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Union
 
-from studio.core.specs import (ConvertSpec, DatasetSpec, DownloadSpec, EvaluateSpec, GanSpec, GridSpec, GuidedSpec,
-                                ImageSpec, TextSpec, TrainSpec, UpscaleSpec, VaeSpec)
+from studio.core.specs import (ClassifySpec, ConvertSpec, DatasetSpec, DownloadSpec, EvaluateSpec, FillMaskSpec, GanSpec,
+                                GridSpec, GuidedSpec, ImageSpec, TextSpec, TrainSpec, UpscaleSpec, VaeSpec)
 
 
 @dataclass(frozen=True)
@@ -238,10 +238,44 @@ class DownloadResult(JobResult):
     verified: tuple[VerifiedFile, ...] = ()
 
 
+@dataclass(frozen=True)
+class MaskToken:
+    token: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class FillMaskResult(JobResult):
+    """The top-k tokens (most likely first) for each [MASK] of the text, in order."""
+
+    kind: ClassVar[str] = FillMaskSpec.kind
+    predictions: tuple[tuple[MaskToken, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One classified text: its label and the probability of every label."""
+
+    text: str = ""
+    label: str = ""
+    probabilities: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClassifyResult(JobResult):
+    """Texts classified (``predictions``), or a file's ``rows`` written to ``outputs[0]`` (``counts`` per label)."""
+
+    kind: ClassVar[str] = ClassifySpec.kind
+    labels: tuple[str, ...] = ()
+    predictions: tuple[Prediction, ...] = ()
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    rows: int = 0
+
+
 RESULT_TYPES: dict[str, type[JobResult]] = {t.kind: t for t in (ImageResult, TextResult, UpscaleResult, TrainResult,
                                                                  FacesResult, DownloadResult, VaeResult, DatasetResult,
                                                                  ConvertResult, GuidedResult, GridResult,
-                                                                 EvaluateResult)}
+                                                                 EvaluateResult, FillMaskResult, ClassifyResult)}
 
 
 def result_to_dict(result: JobResult) -> dict[str, Any]:

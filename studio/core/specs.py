@@ -271,7 +271,7 @@ class UpscaleSpec(Spec):
 
 @dataclass(frozen=True)
 class TrainSpec(Spec):
-    """Train a model from scratch or fine-tune one (family: gan, vae, ddpm, text2img, lora, text_lora)."""
+    """Train a model from scratch or fine-tune one (family: see ``studio.core.training_families``)."""
 
     kind: ClassVar[str] = "train"
     family: str = ""
@@ -293,7 +293,7 @@ class TrainSpec(Spec):
     def validate(self) -> list[str]:
         check_finite(self)
         if not self.family:
-            raise SpecError("Choose what to train (gan, vae, ddpm, text2img, lora, text_lora).")
+            raise SpecError(_("Choose what to train (a training family)."))
         if not self.out:
             raise SpecError("Give the trained model a name.")
         check_model_name(self.out, _("The trained model's name"))
@@ -577,9 +577,45 @@ class GridSpec(Spec):
         return f"Grid {self.x}" + (f" × {self.y}" if self.y else "")
 
 
+@dataclass(frozen=True)
+class FillMaskSpec(Spec):
+    """Fill each [MASK] of ``text`` with a masked LM (the top-k tokens with probabilities)."""
+    kind: ClassVar[str] = "fill_mask"
+    model: str = ""
+    text: str = ""
+    top_k: int = 5
+
+    def validate(self) -> list[str]:
+        if not self.model:
+            raise SpecError(_("Choose a masked-language model (one trained with the mlm family)."))
+        if "[MASK]" not in self.text:
+            raise SpecError(_("Put [MASK] where the model should fill in a word."))
+        _check_range("top-k", self.top_k, 1, 100)
+        return []
+
+
+@dataclass(frozen=True)
+class ClassifySpec(Spec):
+    """Classify ``texts``, or a CSV/JSONL ``file`` into ``out`` (+ ``prediction``, one probability column per label)."""
+    kind: ClassVar[str] = "classify"
+    model: str = ""
+    texts: tuple[str, ...] = ()
+    file: str = ""
+    out: str = ""
+
+    def validate(self) -> list[str]:
+        if not self.model:
+            raise SpecError(_("Choose a text classifier (one trained with the classifier family)."))
+        if not self.texts and not self.file:
+            raise SpecError(_("Give a text or a CSV/JSONL file to classify."))
+        if self.file and not self.out:
+            raise SpecError(_("Say where the predictions go (--out)."))
+        return []
+
+
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
                                                           DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec,
-                                                          EvaluateSpec, GuidedSpec, GridSpec)}
+                                                          EvaluateSpec, GuidedSpec, GridSpec, FillMaskSpec, ClassifySpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

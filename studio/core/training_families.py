@@ -51,7 +51,8 @@ class Family:
     size: int
     dataset: str
     needs_base: str = ""
-    """'' (trains from scratch), 'image' (a diffusion pipeline) or 'text' (a causal LM)."""
+    """'' (trains from scratch), 'image' (a diffusion pipeline), 'text' (a causal LM) or 'understand' (an
+    encoder or a causal LM to put a classification head on)."""
     text_data: bool = False
     sizes: tuple[int, ...] = (16, 32, 64, 128)
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -159,6 +160,32 @@ FAMILIES: tuple[Family, ...] = (
                     Option("max_length", N_("Max tokens"), N_("Longer examples are cut to this many tokens."), 32, 32768),
                     Option("merge", N_("Also save merged"), N_("Besides the adapter, save a copy of the model with the "
                            "LoRA merged in (as large as the base model).")))),
+    Family("mlm", N_("Masked language model (BERT pretraining)"), N_("A small BERT pretrained from scratch on your "
+           "text (a folder of .txt, or a .txt/.jsonl file) by filling in masked words, with a WordPiece vocabulary "
+           "learnt from the same text (Chinese: each character is a token). Fills [MASK] in the Text workspace; "
+           "the base of a classifier."), 2000, 32, 5e-4, 0, "", text_data=True, sizes=(),
+           params={"vocab_size": 4000, "hidden": 128, "layers": 2, "heads": 2, "intermediate": 256,
+                   "max_length": 64, "mask_prob": 0.15, "lowercase": True, "warmup": 50, "weight_decay": 0.01,
+                   "grad_clip": 1.0},
+           options=(Option("vocab_size", N_("Vocabulary"), N_("Most WordPiece tokens learnt from the corpus."), 100,
+                           100000),
+                    Option("hidden", N_("Width"), N_("Hidden size of the BERT layers."), 16, 1024),
+                    Option("layers", N_("Layers"), N_("Transformer layers."), 1, 24),
+                    Option("mask_prob", N_("Mask share"), N_("Share of tokens hidden per sentence (BERT: 0.15)."),
+                           0.01, 0.9))),
+    Family("classifier", N_("Text classifier (transfer learning)"), N_("Fine-tune a pretrained model with a "
+           "classification head on a labelled CSV/JSONL (text, label): a studio mlm model, a local BERT-like "
+           "encoder, or a language model such as SmolLM2 (LoRA). Ends with a classification report and a "
+           "confusion matrix."), 300, 16, 5e-5, 0, "", needs_base="understand", text_data=True, sizes=(),
+           params={"val_fraction": 0.2, "eval_every": 25, "patience": 4, "max_length": 128, "lora": "auto",
+                   "rank": 8, "alpha": 16, "lora_targets": ("q_proj", "k_proj", "v_proj", "o_proj"),
+                   "warmup": 10, "weight_decay": 0.01, "grad_clip": 1.0},
+           options=(Option("val_fraction", N_("Validation share"), N_("Share of each class held out to measure the "
+                           "model (early stopping, report)."), 0.05, 0.5),
+                    Option("patience", N_("Patience"), N_("Stop after this many evaluations without a better "
+                           "validation loss (0: never stop early)."), 0, 100),
+                    Option("lora", N_("LoRA"), N_("auto: LoRA for language models, full fine-tuning for encoders."))),
+           choices={"lora": ("auto", "on", "off")}),
 )
 FAMILY_KEYS: tuple[str, ...] = tuple(f.key for f in FAMILIES)
 

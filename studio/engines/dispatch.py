@@ -23,6 +23,8 @@ ENGINES: dict[str, str] = {
     "dataset": "studio.engines.datasets.export:run",
     "evaluate": "studio.engines.evaluate.run:run",
     "grid": "studio.engines.grid:run",
+    "fill_mask": "studio.engines.understand.run:fill_mask",
+    "classify": "studio.engines.understand.run:classify",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]

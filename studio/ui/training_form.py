@@ -32,6 +32,7 @@ FOLDER_ITEM = "__folder__"
 # Base models a LoRA can be trained on (the registry's types).
 DIFFUSION_BASE_TYPES = ("diffusers", "sd_single_file")  # what the LoRA trainer accepts
 LM_BASE_TYPES = tuple(t for t in TEXT_TYPES if t != "gguf")  # GGUF files are inference-only
+UNDERSTAND_BASE_TYPES = ("masked_lm", "text_classifier", "causal_lm", "gguf")  # a classifier's starting point
 
 
 class TrainingForm(QWidget):
@@ -238,7 +239,7 @@ class TrainingForm(QWidget):
     def _browse(self) -> None:
         if self.family().text_data:
             path, _ = QFileDialog.getOpenFileName(self, self.tr("Training text"), "",
-                                                  self.tr("Text or JSONL (*.txt *.jsonl *.json)"))
+                                                  self.tr("Text, JSONL or CSV (*.txt *.jsonl *.json *.csv *.tsv)"))
         else:
             path = QFileDialog.getExistingDirectory(self, self.tr("Folder of training images"))
         if path:
@@ -270,7 +271,7 @@ class TrainingForm(QWidget):
 
     def _fill_base(self) -> None:
         need = self.family().needs_base
-        types = DIFFUSION_BASE_TYPES if need == "image" else LM_BASE_TYPES if need == "text" else ()
+        types = {"image": DIFFUSION_BASE_TYPES, "text": LM_BASE_TYPES, "understand": UNDERSTAND_BASE_TYPES}.get(need, ())
         current = self.base_combo.currentText()
         self.base_combo.blockSignals(True)
         self.base_combo.clear()

@@ -16,6 +16,8 @@ FAMILIES: dict[str, str] = {
     "lora": "studio.engines.training.lora_diffusion:DiffusionLoraTrainer",
     "text_lora": "studio.engines.training.lora_text:TextLoraTrainer",
     "clip": "studio.engines.training.clip:ClipTrainer",
+    "mlm": "studio.engines.training.mlm:MlmTrainer",
+    "classifier": "studio.engines.training.classifier:ClassifierTrainer",
 }
 
 

@@ -93,6 +93,10 @@ class Trainer:
         """Write the finished model into ``folder`` (empty, will be renamed into place)."""
         raise NotImplementedError
 
+    def stop_early(self) -> bool:
+        """True when the family has seen enough (e.g. validation stopped improving): the run ends now."""
+        return False
+
     def model_card(self) -> dict[str, Any]:
         return {"type": self.model_type, "name": self.spec.out, "family": self.family,
                 "trained_steps": self.step, "dataset": self.spec.data, "license": "user-trained"}
@@ -190,7 +194,7 @@ class Trainer:
         from studio.engines.training.quality import QualityProbe
 
         quality = QualityProbe(self)
-        while self.step < total:
+        while self.step < total and not self.stop_early():
             if self.cancel.cancelled:
                 path = self.save_checkpoint()
                 return TrainResult(cancelled=True, outputs=(str(path),), checkpoint=str(path), steps=self.step)

@@ -1,0 +1,1 @@
+"""Text understanding engines: fill-mask and classify jobs, and loading their models."""
