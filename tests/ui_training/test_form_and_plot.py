@@ -17,7 +17,7 @@ from studio.ui.training_form import FAMILIES
 def test_every_family_is_listed_with_working_defaults(workspace):
     form = workspace.form
     keys = [form.family_combo.itemData(i) for i in range(form.family_combo.count())]
-    assert keys == ["gan", "vae", "ddpm", "text2img", "clip", "lora", "text_lora"]
+    assert keys == ["gan", "vae", "ddpm", "text2img", "clip", "lora", "text_lora", "mlm", "classifier"]
     form.set_family("clip")
     assert form.size_combo.currentData() == 32 and form.out_name() == "my-clip"
     assert form.spec().family == "clip"
@@ -34,6 +34,21 @@ def test_every_family_is_listed_with_working_defaults(workspace):
               form.ckpt_spin, form.log_spin, form.out_edit, form.dataset_combo):
         assert w.toolTip(), w
     assert all(e.tooltip for f in FAMILIES for e in f.extras)
+
+
+def test_classifier_bases_are_encoders_and_language_models(workspace, tmp_path):
+    form = workspace.form
+    workspace.set_models([
+        ModelEntry("tiny-sd", "/m/tiny-sd", "diffusers"), ModelEntry("chat", "/m/chat", "causal_lm"),
+        ModelEntry("q4", "/m/q4.gguf", "gguf"), ModelEntry("bert", "/m/bert", "masked_lm")])
+    form.set_family("classifier")
+    assert form.base_combo.isVisibleTo(form)
+    assert [form.base_combo.itemText(i) for i in range(form.base_combo.count())] == ["chat", "q4", "bert"]
+    assert form.extra("patience").value() == 4
+    form.set_family("mlm")
+    (tmp_path / "corpus.txt").write_text("some text\n", encoding="utf-8")
+    form.set_dataset(str(tmp_path / "corpus.txt"))
+    assert not form.base_combo.isVisibleTo(form) and form.spec().family == "mlm"
 
 
 def test_lora_needs_a_base_model_from_the_model_list(workspace, image_folder):
