@@ -78,3 +78,14 @@ def test_unknown_classifier_model(ctx, recorder):
 
     with pytest.raises(StudioError):
         run_spec(ClassifySpec(model="nope", texts=("x",)), recorder, CancelToken(), ctx)
+
+
+def test_results_cross_the_seam_as_json():
+    from studio.core.results import (ClassifyResult, FillMaskResult, MaskToken, Prediction, result_from_dict,
+                                     result_to_dict)
+
+    for r in (FillMaskResult(predictions=((MaskToken("capital", 0.9), MaskToken("city", 0.1)),)),
+              ClassifyResult(labels=("a", "b"), predictions=(Prediction("x", "a", {"a": 0.7, "b": 0.3}),),
+                             counts={"a": 1}, rows=1)):
+        data = json.loads(json.dumps(result_to_dict(r)))
+        assert result_from_dict(r.kind, data) == r
