@@ -63,6 +63,12 @@ class Settings:
     there (image, text, upscale and faces jobs)."""
     engine_token: str = ""
     """The remote engine's token (its studio home's ``engine-token`` file)."""
+    content_filter_concepts: tuple[str, ...] = ()
+    """Concept phrases a CLIP checks each generated image against before it is saved (none: no image check)."""
+    content_filter_threshold: float = 0.3
+    """CLIP cosine similarity (0-1) at which an image counts as showing a concept."""
+    content_filter_clip: str = ""
+    """The CLIP of the image check ("": the first installed, e.g. the built-in Studio CLIP)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -126,6 +132,14 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         return None
     if name == "content_filter":
         return None if value in CONTENT_FILTER_POLICIES else _("Use off, warn or block.")
+    if name == "content_filter_concepts":
+        ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) and v.strip() and len(v) <= 200
+                                                      for v in value) and len(value) <= 100
+        return None if ok else _("Expected up to 100 concept phrases.")
+    if name == "content_filter_threshold":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            return _("Expected a similarity from 0 to 1.")
+        return None
     if name == "theme":
         return None if value in THEMES else _("Use system, light or dark.")
     if name == "language":
@@ -143,7 +157,7 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
             if problem:
                 return problem
         return None
-    if name in ("default_upscaler", "default_image_model", "default_text_model", "score_clip"):
+    if name in ("default_upscaler", "default_image_model", "default_text_model", "score_clip", "content_filter_clip"):
         return None if isinstance(value, str) else _("Expected a model name.")
     if name == "engine_address":
         if not isinstance(value, str):

@@ -19,6 +19,10 @@ def test_policies_on_the_command_line(tiny_llama_dir, paths, capsys):
     assert "off, warn or block" in capsys.readouterr().err
     assert main(["settings", "set", "content_filter", "block"]) == 0
     assert load_settings(paths.settings_file).content_filter == "block"
+    assert main(["settings", "set", "content_filter_concepts", "graphic violence", "nudity"]) == 0
+    assert main(["settings", "set", "content_filter_threshold", "1.5"]) == 1
+    assert load_settings(paths.settings_file).content_filter_concepts == ("graphic violence", "nudity")
+    assert main(["settings", "reset", "content_filter_concepts"]) == 0
     capsys.readouterr()
     assert main(_text(tiny_llama_dir)) == 1
     out, err = capsys.readouterr()

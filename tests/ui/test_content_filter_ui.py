@@ -67,3 +67,17 @@ def test_block_warn_off_in_the_window(studio, qtbot, paths, monkeypatch):
     with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000, check_params_cb=lambda _job, state: state == "done"):
         studio.submit_specs([FLAGGED])
     assert len(asked) == 2
+
+
+def test_image_concepts_are_set_on_the_page(studio, qtbot, paths):
+    dialog = open_dialog(studio, qtbot)
+    page = dialog.page(ContentFilterPage)
+    page.concepts.setText(" graphic violence,  nudity ,")
+    page.threshold.setValue(0.42)
+    dialog.accept()
+    saved = load_settings(paths.settings_file)
+    assert saved.content_filter_concepts == ("graphic violence", "nudity")
+    assert saved.content_filter_threshold == pytest.approx(0.42)
+    dialog = open_dialog(studio, qtbot)
+    assert dialog.page(ContentFilterPage).concepts.text() == "graphic violence, nudity"
+    dialog.reject()

@@ -21,6 +21,7 @@ from studio.core.results import ImageResult
 from studio.core.specs import ImageSpec
 from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
+from studio.engines.content_guard import check_image
 from studio.engines.diffusion import embeddings
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
 from studio.engines.diffusion.previews import Previewer, X0Tap, find_taesd, load_taesd
@@ -123,6 +124,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     if isinstance(result, ImageResult):  # cancelled mid-run
         return result
     image, preview_kind = result
+    check_image(image, reporter, ctx)  # the content filter's CLIP concept check, before anything is saved
     score = score_image(ctx, image, spec.prompt, clip_name, clip_explicit, reporter)
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)

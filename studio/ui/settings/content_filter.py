@@ -5,7 +5,7 @@ from collections import Counter
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from studio.core.content_filter import category_label, install_lists, parse_list
 from studio.ui import theme
@@ -34,6 +34,30 @@ class ContentFilterPage(SettingsPage):
         self.open_button.setObjectName("content_filter_open")
         self.open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder))))
         self.form.addRow("", self.open_button)
+        self.concepts = QLineEdit()
+        self.concepts.setObjectName("content_filter_concepts")
+        self.concepts.setPlaceholderText(self.tr("e.g. graphic violence, nudity (empty: no image check)"))
+        self.bind("content_filter_concepts", self.tr("Image concepts"), self.concepts, self._concepts,
+                  lambda v: self.concepts.setText(", ".join(v)), self.concepts.textChanged,
+                  self.tr("Comma-separated phrases a CLIP compares each generated image with before it is saved "
+                          "(like Stable Diffusion's safety checker)."))
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setObjectName("content_filter_threshold")
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setDecimals(2)
+        self.threshold.setSingleStep(0.01)
+        self.bind("content_filter_threshold", self.tr("Image threshold"), self.threshold, self.threshold.value,
+                  self.threshold.setValue, self.threshold.valueChanged,
+                  self.tr("The CLIP similarity (0-1) at which an image counts as showing a concept."))
+        clips = [(self.tr("The first installed CLIP"), "")]
+        clips += [(m.title, m.name) for m in context.models if m.type == "clip" and m.usable]
+        self.clip = ChoiceCombo(clips)
+        self.clip.setObjectName("content_filter_clip")
+        self.bind("content_filter_clip", self.tr("CLIP for images"), self.clip, self.clip.value, self.clip.set_value,
+                  self.clip.currentIndexChanged)
+
+    def _concepts(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.concepts.text().split(",") if p.strip())
 
     def _summary(self) -> str:
         """Terms per category of every list (the categories are what a blocked job names)."""
