@@ -10,7 +10,7 @@ from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings, load_settings, save_settings, validate_setting
 
-LIST_FIELDS = ("model_dirs", "content_filter_concepts")
+LIST_FIELDS = ("model_dirs", "content_filter_concepts", "content_filter_classifier_labels")
 
 
 class SettingsValueError(StudioError, ValueError):

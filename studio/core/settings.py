@@ -69,6 +69,12 @@ class Settings:
     """CLIP cosine similarity (0-1) at which an image counts as showing a concept."""
     content_filter_clip: str = ""
     """The CLIP of the image check ("": the first installed, e.g. the built-in Studio CLIP)."""
+    content_filter_classifier: str = ""
+    """A text classifier (the ``classifier`` family) that also checks prompts before a job runs ("": none)."""
+    content_filter_classifier_labels: tuple[str, ...] = ()
+    """The classifier's labels that count as harmful (the category a blocked job names)."""
+    content_filter_classifier_threshold: float = 0.5
+    """Probability (0-1) of a harmful label at which a text is flagged."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -132,11 +138,14 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         return None
     if name == "content_filter":
         return None if value in CONTENT_FILTER_POLICIES else _("Use off, warn or block.")
+    if name == "content_filter_classifier_labels":
+        ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) and v.strip() for v in value)
+        return None if ok else _("Expected a list of labels.")
     if name == "content_filter_concepts":
         ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) and v.strip() and len(v) <= 200
                                                       for v in value) and len(value) <= 100
         return None if ok else _("Expected up to 100 concept phrases.")
-    if name == "content_filter_threshold":
+    if name in ("content_filter_threshold", "content_filter_classifier_threshold"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             return _("Expected a similarity from 0 to 1.")
         return None
@@ -157,7 +166,8 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
             if problem:
                 return problem
         return None
-    if name in ("default_upscaler", "default_image_model", "default_text_model", "score_clip", "content_filter_clip"):
+    if name in ("default_upscaler", "default_image_model", "default_text_model", "score_clip", "content_filter_clip",
+                "content_filter_classifier"):
         return None if isinstance(value, str) else _("Expected a model name.")
     if name == "engine_address":
         if not isinstance(value, str):

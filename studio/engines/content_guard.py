@@ -6,7 +6,7 @@ import logging
 from typing import Any, Mapping
 
 from studio.core.content_filter import (ContentBlocked, ContentFilter, Match, blocked_message, flagged_message,
-                                        screen, stopped_message)
+                                        screen, spec_texts, stopped_message)
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.specs import Spec, TextSpec
@@ -18,7 +18,7 @@ def check_before(spec: Spec, reporter: Reporter, ctx: Any) -> None:
     """ContentBlocked when the policy is "block" and ``spec``'s texts break a rule; in "warn" mode the
     user was asked when submitting, so a hit only goes to the job's log."""
     policy = ctx.settings.content_filter
-    hit = screen(spec, policy, ctx.paths)
+    hit = screen(spec, policy, ctx.paths) or (classifier_hit(spec, ctx) if policy != "off" else None)
     if hit is None:
         return
     log.warning("content filter (%s): %s job matched category %r of list %s", policy, spec.kind, hit.category,
@@ -88,6 +88,24 @@ class StreamGuard:
                     return
                 self.inner.log(flagged_message(hit))
         self.inner.text(chunk)
+
+
+def classifier_hit(spec: Spec, ctx: Any) -> Match | None:
+    """The settings' text classifier on ``spec``'s texts: the first harmful label at or above the threshold."""
+    settings = ctx.settings
+    texts = [t for t in spec_texts(spec) if t.strip()]
+    if not (settings.content_filter_classifier and settings.content_filter_classifier_labels and texts):
+        return None
+    from studio.engines.understand.models import load_classifier
+    from studio.engines.understand.run import predict
+
+    clf = load_classifier(settings.content_filter_classifier, ctx)
+    harmful = set(settings.content_filter_classifier_labels)
+    for probs in predict(clf, texts):
+        for label, p in zip(clf.labels, probs):
+            if label in harmful and p >= settings.content_filter_classifier_threshold:
+                return Match(_("classifier: {label}").format(label=label), "classifier")
+    return None
 
 
 def check_image(image: Any, reporter: Reporter, ctx: Any) -> None:

@@ -56,8 +56,34 @@ class ContentFilterPage(SettingsPage):
         self.bind("content_filter_clip", self.tr("CLIP for images"), self.clip, self.clip.value, self.clip.set_value,
                   self.clip.currentIndexChanged)
 
+        classifiers = [(self.tr("None"), "")]
+        classifiers += [(m.title, m.name) for m in context.models if m.type == "text_classifier" and m.usable]
+        self.classifier = ChoiceCombo(classifiers)
+        self.classifier.setObjectName("content_filter_classifier")
+        self.bind("content_filter_classifier", self.tr("Text classifier"), self.classifier, self.classifier.value,
+                  self.classifier.set_value, self.classifier.currentIndexChanged,
+                  self.tr("A classifier you trained on moderation data also checks prompts before a job runs."))
+        self.labels = QLineEdit()
+        self.labels.setObjectName("content_filter_classifier_labels")
+        self.labels.setPlaceholderText(self.tr("e.g. toxic, spam"))
+        self.bind("content_filter_classifier_labels", self.tr("Harmful labels"), self.labels,
+                  lambda: self._split(self.labels), lambda v: self.labels.setText(", ".join(v)),
+                  self.labels.textChanged)
+        self.clf_threshold = QDoubleSpinBox()
+        self.clf_threshold.setObjectName("content_filter_classifier_threshold")
+        self.clf_threshold.setRange(0.0, 1.0)
+        self.clf_threshold.setDecimals(2)
+        self.clf_threshold.setSingleStep(0.05)
+        self.bind("content_filter_classifier_threshold", self.tr("Classifier threshold"), self.clf_threshold,
+                  self.clf_threshold.value, self.clf_threshold.setValue, self.clf_threshold.valueChanged,
+                  self.tr("Probability of a harmful label at which a text is flagged."))
+
     def _concepts(self) -> tuple[str, ...]:
-        return tuple(p.strip() for p in self.concepts.text().split(",") if p.strip())
+        return self._split(self.concepts)
+
+    @staticmethod
+    def _split(edit: QLineEdit) -> tuple[str, ...]:
+        return tuple(p.strip() for p in edit.text().split(",") if p.strip())
 
     def _summary(self) -> str:
         """Terms per category of every list (the categories are what a blocked job names)."""
