@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from studio.core.registry import ModelEntry
+from studio.core.registry import UNDERSTAND_TYPES, ModelEntry
 from studio.ui.lora_picker import tag_name
 from studio.ui.prompt_editor import PROMPT_MODEL_TYPES
 
@@ -23,7 +23,7 @@ def use_label(entry: ModelEntry) -> str:
         return QCoreApplication.translate("ModelUse", "Use in Image")
     if entry.type in FACES_TYPES:
         return QCoreApplication.translate("ModelUse", "Use in Faces")
-    if entry.type in ("causal_lm", "gguf"):
+    if entry.type in ("causal_lm", "gguf", *UNDERSTAND_TYPES):
         return QCoreApplication.translate("ModelUse", "Use in Text")
     if entry.type in ("lora", "textual_inversion"):
         return QCoreApplication.translate("ModelUse", "Add to the prompt")
@@ -45,6 +45,13 @@ def use_model(window: Any, entry: ModelEntry) -> bool:
         if text is None:
             return False
         text.set_model(entry.name)
+        window.show_workspace("text")
+    elif entry.type in UNDERSTAND_TYPES:  # the Text workspace's Understand tab (fill mask, classify)
+        text = window.workspace("text")
+        if text is None:
+            return False
+        text.understand.add_model(entry)
+        text.modes.setCurrentWidget(text.understand)
         window.show_workspace("text")
     elif entry.type == "lora":
         window.prompt_editor.lora_picker.add(tag_name(entry))  # a <lora:…> tag with its weight slider

@@ -27,6 +27,7 @@ from studio.jobs.api import JobHandle, JobPool
 from studio.ui.text_chat import ChatInput, ChatView
 from studio.ui.text_completion import CompletionEditor
 from studio.ui.text_controls import SamplingControls
+from studio.ui.text_understand import UnderstandPanel
 
 CONTEXT_WARNING = 0.9  # warn when this share of the context is used
 
@@ -139,6 +140,8 @@ class TextWorkspace(QWidget):
         cbar.addWidget(self.continue_button)
         pv.addLayout(cbar)
         self.modes.addTab(comp, self.tr("Completion"))
+        self.understand = UnderstandPanel()
+        self.modes.addTab(self.understand, self.tr("Understand"))
 
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -181,6 +184,7 @@ class TextWorkspace(QWidget):
         if self.pool is pool:
             return
         self.pool = pool
+        self.understand.bind(pool)
         if self._models_fn is None and self._scanner is None:
             self._scan_models()
 
@@ -195,6 +199,8 @@ class TextWorkspace(QWidget):
     def set_models(self, models: Iterable[Any]) -> None:
         """Fill the model list from ModelEntry objects (text models only) or plain names."""
         current = self.model_combo.currentData()
+        models = list(models)
+        self.understand.set_models(models)
         names = []
         for m in models:
             if isinstance(m, str):

@@ -88,6 +88,11 @@ def test_use_button_for_text_upscalers_and_loras(window, manager, qtbot):
     vae = ModelEntry("my-vae", "/m/my-vae", "studio_vae")
     assert use_label(vae) == "Use in Faces" and use_model(window, vae)
     assert window.current_workspace() == "faces" and window.faces_workspace.model() == "my-vae"
+    clf = ModelEntry("my-clf", "/m/my-clf", "text_classifier")
+    assert use_label(clf) == "Use in Text" and use_model(window, clf)
+    text = window.workspace("text")
+    assert window.current_workspace() == "text" and text.modes.currentWidget() is text.understand
+    assert text.understand.model_combo.currentData() == "my-clf" and text.understand.run_button.text() == "Classify"
 
 
 def test_a_broken_model_says_why_instead_of_use(window, manager, paths, qtbot):
