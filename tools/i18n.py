@@ -48,7 +48,7 @@ def extract_gettext(root: Path = ROOT) -> dict[str, list[str]]:
             for node in ast.walk(tree):
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
                         and node.args and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str)):
+                        and isinstance(node.args[0].value, str) and node.args[0].value):
                     found.setdefault(node.args[0].value, []).append(f"{py.relative_to(root)}:{node.lineno}")
     return found
 
@@ -196,6 +196,7 @@ def cmd_apply(files: list[str]) -> None:
         table: dict[str, str] = mod.TRANSLATIONS
         lang = getattr(mod, "LANG", "zh_CN")
         n_ts = apply_ts(ts_path(lang), table)
+        run_lupdate(ts_path(lang))  # back to lupdate's own layout: later updates then change only what changed
         po = read_po(po_path(lang))
         n_po = 0
         for msgid in po:

@@ -121,7 +121,7 @@ def digits_file() -> Path | None:
 
 def unavailable_reason(name: str) -> str:
     """'' when the bundled dataset ``name`` can be used, else what to install (one sentence)."""
-    key = (bundled(name) or BundledDataset(name, N_(""), N_(""), 0)).name
+    key = (bundled(name) or BundledDataset(name, "", "", 0)).name
     if key in ("fashion-mnist", "fashion-colour"):
         img, lab = _fashion_files()
         if not (img.is_file() and lab.is_file()):
