@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Mapping
 
 from studio.core.errors import ModelError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import Settings
 
@@ -30,12 +30,14 @@ UNDERSTAND_TYPES = ("masked_lm", "text_classifier")
 """Models that read text (fill a mask, classify) rather than write it."""
 TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES, "addon": ADDON_TYPES,
               "clip": CLIP_TYPES, "understand": UNDERSTAND_TYPES}
-TYPE_LABELS = {
-    "diffusers": "Diffusers pipeline", "sd_single_file": "Checkpoint (single file)",
-    "studio_pipeline": "Studio pipeline", "gan": "GAN", "studio_vae": "Studio VAE", "studio_ddpm": "Studio DDPM",
-    "causal_lm": "Language model", "gguf": "Language model (GGUF)", "upscaler": "Upscaler", "lora": "LoRA",
-    "text_lora": "Text LoRA", "masked_lm": "Masked language model", "text_classifier": "Text classifier",
-    "clip": "CLIP", "textual_inversion": "Embedding", "vae": "VAE", "taesd": "TAESD (preview VAE)", "unknown": "Unknown",
+TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
+    "diffusers": N_("Diffusers pipeline"), "sd_single_file": N_("Checkpoint (single file)"),
+    "studio_pipeline": N_("Studio pipeline"), "gan": N_("GAN"), "studio_vae": N_("Studio VAE"),
+    "studio_ddpm": N_("Studio DDPM"), "causal_lm": N_("Language model"), "gguf": N_("Language model (GGUF)"),
+    "upscaler": N_("Upscaler"), "lora": N_("LoRA"), "text_lora": N_("Text LoRA"),
+    "masked_lm": N_("Masked language model"), "text_classifier": N_("Text classifier"), "clip": N_("CLIP"),
+    "textual_inversion": N_("Embedding"), "vae": N_("VAE"), "taesd": N_("TAESD (preview VAE)"),
+    "unknown": N_("Unknown"),
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")
 

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import JobCancelled, StudioError, user_message
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
 from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
@@ -308,7 +309,7 @@ class ModelManager(QWidget):
 
     def _row(self, e: ModelEntry) -> list[QStandardItem]:
         status = e.status if e.status == "ok" else f"{e.status}: {e.reason}"
-        values = (e.name, TYPE_LABELS.get(e.type, e.type), e.family, format_bytes(e.size), e.source, status,
+        values = (e.name, _(TYPE_LABELS.get(e.type, e.type)), e.family, format_bytes(e.size), e.source, status,
                   str(e.details.get("autov2") or ""))
         items = []
         for col, v in zip(COLUMNS, values):
@@ -354,7 +355,7 @@ class ModelManager(QWidget):
             self.details.setHtml(self.tr("<i>Select a model to see its details. Drop model files here to import them.</i>"))
             return
         esc = html.escape
-        rows = [(self.tr("Type"), TYPE_LABELS.get(e.type, e.type)), (self.tr("Family"), e.family),
+        rows = [(self.tr("Type"), _(TYPE_LABELS.get(e.type, e.type))), (self.tr("Family"), e.family),
                 (self.tr("Status"), e.status + (f" — {e.reason}" if e.reason else "")),
                 (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), e.source), (self.tr("Path"), e.path)]
         for k, v in e.details.items():
@@ -478,7 +479,7 @@ class ModelManager(QWidget):
             self._on_changed()
 
     def _import_files_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Import models"), "",
+        files, _filter = QFileDialog.getOpenFileNames(self, self.tr("Import models"), "",
                                                 self.tr("Models (*.safetensors *.gguf *.ckpt *.pt *.pth *.bin);;All files (*)"))
         if files:
             self.import_paths([Path(f) for f in files])
