@@ -207,6 +207,62 @@
         <translation>打开词表文件夹</translation>
     </message>
     <message>
+        <source>e.g. graphic violence, nudity (empty: no image check)</source>
+        <translation>例如 graphic violence, nudity（留空：不检查图片）</translation>
+    </message>
+    <message>
+        <source>Image concepts</source>
+        <translation>图像概念</translation>
+    </message>
+    <message>
+        <source>Comma-separated phrases a CLIP compares each generated image with before it is saved (like Stable Diffusion&apos;s safety checker).</source>
+        <translation>以逗号分隔的短语；每张生成的图片在保存前都会由 CLIP 与之比对（类似 Stable Diffusion 的安全检查器）。</translation>
+    </message>
+    <message>
+        <source>Image threshold</source>
+        <translation>图像阈值</translation>
+    </message>
+    <message>
+        <source>The CLIP similarity (0-1) at which an image counts as showing a concept.</source>
+        <translation>图片被认为呈现某个概念时的 CLIP 相似度（0-1）。</translation>
+    </message>
+    <message>
+        <source>The first installed CLIP</source>
+        <translation>第一个已安装的 CLIP</translation>
+    </message>
+    <message>
+        <source>CLIP for images</source>
+        <translation>检查图片用的 CLIP</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Text classifier</source>
+        <translation>文本分类器</translation>
+    </message>
+    <message>
+        <source>A classifier you trained on moderation data also checks prompts before a job runs.</source>
+        <translation>用您在审核数据上训练的分类器，在任务运行前同时检查提示词。</translation>
+    </message>
+    <message>
+        <source>e.g. toxic, spam</source>
+        <translation>例如 toxic, spam</translation>
+    </message>
+    <message>
+        <source>Harmful labels</source>
+        <translation>有害标签</translation>
+    </message>
+    <message>
+        <source>Classifier threshold</source>
+        <translation>分类器阈值</translation>
+    </message>
+    <message>
+        <source>Probability of a harmful label at which a text is flagged.</source>
+        <translation>文本被标记时有害标签的概率阈值。</translation>
+    </message>
+    <message>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
@@ -2934,8 +2990,8 @@ Queue it anyway?</source>
         <translation>训练文本</translation>
     </message>
     <message>
-        <source>Text or JSONL (*.txt *.jsonl *.json)</source>
-        <translation>文本或 JSONL (*.txt *.jsonl *.json)</translation>
+        <source>Text, JSONL or CSV (*.txt *.jsonl *.json *.csv *.tsv)</source>
+        <translation>文本、JSONL 或 CSV (*.txt *.jsonl *.json *.csv *.tsv)</translation>
     </message>
     <message>
         <source>Folder of training images</source>
