@@ -121,6 +121,29 @@ BUILTIN_TEMPLATES: tuple[ContentTemplate, ...] = (
          _f("audience", "Audience", "e.g. small business owners"),
          _f("hashtags", "Number of hashtags", "e.g. 3")),
         "You are a social media manager.", "A short post with hashtags.", 0.8, 200),
+    # Applications of a trained text classifier (Text ▸ Understand, or main.py classify --file): its
+    # per-label counts or a message's label fill these in.
+    ContentTemplate(
+        "sentiment_monitoring", "Sentiment monitoring report",
+        "Write a short opinion-monitoring report about {subject} for {period}. A sentiment classifier labelled "
+        "the customer comments: {counts}. Typical comments: {examples}. Say what people like, what they "
+        "complain about, how the mood is trending and what to do next.",
+        (_f("subject", "Product or brand", "e.g. our delivery service"),
+         _f("period", "Period", "e.g. the week of 3 March"),
+         _f("counts", "Counts per label", "from Classify a file…, e.g. negative: 12, positive: 40"),
+         _f("examples", "Example comments", "a few comments per label", multiline=True)),
+        "You are a customer-insight analyst. Be concise and factual.",
+        "Turns a sentiment classifier's counts into a monitoring report.", 0.4, 350),
+    ContentTemplate(
+        "support_routing", "Customer-service routing reply",
+        "A customer wrote: {message}\nOur intent classifier routed it to the {team} team (confidence {confidence}). "
+        "Write the first reply from that team: acknowledge the request, say what happens next, and ask for any "
+        "detail the team needs.",
+        (_f("message", "Customer message", multiline=True),
+         _f("team", "Routed to", "the classifier's label, e.g. billing, shipping, technical"),
+         _f("confidence", "Confidence", "the label's probability, e.g. 0.93", required=False)),
+        "You are a polite, efficient customer-service agent.",
+        "A first reply for a message routed by an intent classifier.", 0.5, 250),
 )
 BUILTIN_TEMPLATES = tuple(ContentTemplate(**{**t.__dict__, "builtin": True}) for t in BUILTIN_TEMPLATES)
 
