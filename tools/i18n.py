@@ -6,6 +6,7 @@
     tools/i18n.py build             # .ts → .qm (pyside6-lrelease), .po → .mo (written here)
     tools/i18n.py stats             # translated / total per catalogue; exit 1 with --strict if any is missing
     tools/i18n.py check             # exit 1 when a committed .qm/.mo is not what build would write
+    tools/i18n.py pending           # messages in today's sources the catalogues lack (exit 1 when any)
 
 Both catalogues keep their translations across updates; a message whose source disappeared is dropped.
 """
@@ -232,6 +233,18 @@ def stale_outputs() -> list[str]:
     return stale
 
 
+def pending(lang: str = "zh_CN") -> list[str]:
+    """Messages in the sources today that the committed catalogues do not translate (nothing is written)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ts = Path(tmp) / ts_path(lang).name
+        ts.write_bytes(ts_path(lang).read_bytes())
+        run_lupdate(ts)
+        missing = [f"{ctx}: {src}" for ctx, src in ts_untranslated(ts)]
+    po = read_po(po_path(lang))
+    missing += [f"core: {m}" for m in extract_gettext() if not po.get(m)]
+    return missing
+
+
 def stats() -> dict[str, tuple[int, int]]:
     """{catalogue file name: (translated, total)}."""
     out = {}
@@ -269,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--strict", action="store_true", help="exit 1 when anything is untranslated")
     s.add_argument("--show", action="store_true", help="list the untranslated messages")
     sub.add_parser("check")
+    sub.add_parser("pending", help="list messages in the sources not yet translated (without updating)")
     args = ap.parse_args(argv)
     if args.cmd == "update":
         cmd_update()
@@ -278,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         cmd_build()
     elif args.cmd == "stats":
         return cmd_stats(args.strict, args.show)
+    elif args.cmd == "pending":
+        missing = pending()
+        print(*missing, sep="\n")
+        print(f"{len(missing)} messages untranslated")
+        return 1 if missing else 0
     elif args.cmd == "check":
         stale = stale_outputs()
         for name in stale:

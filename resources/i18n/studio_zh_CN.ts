@@ -2679,6 +2679,10 @@ Queue it anyway?</source>
         <translation>续写</translation>
     </message>
     <message>
+        <source>Understand</source>
+        <translation>理解</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -3149,6 +3153,113 @@ Queue it anyway?</source>
     <message>
         <source>“{0}” has a checkpoint at step {1}: Resume continues it; Start trains again from scratch and replaces it.</source>
         <translation>“{0}”在第 {1} 步有检查点：“继续”会接着训练；“开始训练”会从头重新训练并替换它。</translation>
+    </message>
+</context>
+<context>
+    <name>UnderstandPanel</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>A masked-language model (Training ▸ mlm) fills [MASK]; a text classifier (Training ▸ classifier) labels texts</source>
+        <translation>掩码语言模型（训练 ▸ mlm）填补 [MASK]；文本分类器（训练 ▸ classifier）为文本打标签</translation>
+    </message>
+    <message>
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <source>How many tokens to show per [MASK]</source>
+        <translation>每个 [MASK] 显示多少个候选词元</translation>
+    </message>
+    <message>
+        <source>Paris is the [MASK] of France.   — or, for a classifier, one text per line</source>
+        <translation>北京是中国的[MASK]都。   ——分类器则每行一段文本</translation>
+    </message>
+    <message>
+        <source>Classify a file…</source>
+        <translation>对文件分类…</translation>
+    </message>
+    <message>
+        <source>A CSV/JSONL with a text column: writes a new CSV with a prediction and one probability column per label</source>
+        <translation>含文本列的 CSV/JSONL：写出一个新的 CSV，包含预测结果以及每个标签的概率列</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Fill mask</source>
+        <translation>填补 [MASK]</translation>
+    </message>
+    <message>
+        <source>Classify</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>No masked-language model or classifier yet: train one in Training (families mlm and classifier).</source>
+        <translation>还没有掩码语言模型或分类器：请在“训练”中训练一个（类型 mlm 和 classifier）。</translation>
+    </message>
+    <message>
+        <source>Texts to classify</source>
+        <translation>要分类的文本</translation>
+    </message>
+    <message>
+        <source>CSV or JSONL (*.csv *.tsv *.jsonl)</source>
+        <translation>CSV 或 JSONL (*.csv *.tsv *.jsonl)</translation>
+    </message>
+    <message>
+        <source>Save the predictions as</source>
+        <translation>预测结果另存为</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>The engine is still starting; try again in a moment.</source>
+        <translation>引擎仍在启动，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Queued… the model loads on first use.</source>
+        <translation>已加入队列…模型会在首次使用时加载。</translation>
+    </message>
+    <message>
+        <source>[MASK]</source>
+        <translation>[MASK]</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <source>Probability</source>
+        <translation>概率</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <source>{0} rows classified: {1}</source>
+        <translation>已分类 {0} 行：{1}</translation>
     </message>
 </context>
 <context>
