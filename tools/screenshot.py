@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--root", action="store_true", help="grab the whole X screen with `import`")
     ap.add_argument("--guided", metavar="PROMPT", help="run CLIP-guided generation with this prompt in the Guided "
                                                        "workspace first (--model picks the GAN/VAE)")
+    ap.add_argument("--understand", metavar="TEXT", help="run TEXT through the Text workspace's Understand tab "
+                    "(fill mask or classify, with --model or the first such model) and wait for the table")
     ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
     ap.add_argument("--open", choices=("settings", "models"),
@@ -179,6 +181,19 @@ def _shoot(args: argparse.Namespace) -> int:
         text.send()
         pump(args.timeout, lambda: bool(answered))
         status = "answered" if answered else "timed out"
+    if args.understand:
+        text = window.workspace("text")
+        window.show_workspace("text")
+        panel = text.understand
+        text.modes.setCurrentWidget(panel)
+        pump(60, lambda: panel.model_combo.count() > 0)
+        if args.model:
+            panel.model_combo.setCurrentIndex(max(0, panel.model_combo.findData(args.model)))
+        panel.text_edit.setPlainText(args.understand.replace("\\n", "\n"))
+        panel.run()
+        pump(args.timeout, lambda: panel.job is None and panel.table.rowCount() > 0)
+        status = "understood" if panel.table.rowCount() else "timed out"
+        args.workspace = "text"
     window.show_workspace(args.workspace)
     opened = None
     if args.open == "settings":

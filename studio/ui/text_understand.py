@@ -73,6 +73,7 @@ class UnderstandPanel(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setObjectName("understand_table")
         self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
         v.addWidget(self.table, 1)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)

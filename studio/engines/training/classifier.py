@@ -56,6 +56,9 @@ class ClassifierTrainer(Trainer):
     def setup(self) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the studio reports its own progress; tqdm bars garble the CLI
         rows = read_labelled(self.spec.data)
         self.classes = list(rows.classes)
         self.base = resolve_base(self.spec.base, self.ctx, self.reporter)

@@ -49,6 +49,9 @@ class MlmTrainer(Trainer):
     def setup(self) -> None:
         from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
 
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the studio reports its own progress; tqdm bars garble the CLI
         lines = read_corpus(self.spec.data)
         if self.params.get("limit"):
             lines = lines[:int(self.params["limit"])]
