@@ -10,6 +10,7 @@ from studio.core.atomic import atomic_open, check_output_file, check_output_fold
 from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning
 from studio.core.i18n import _
+from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
 
 
@@ -55,6 +56,13 @@ def register(kinds) -> None:
                    help="upscale the result with this upscaler (e.g. animevideov3-x4, x4plus; see `models list`); "
                         "the native image is kept beside it as *-native.png (default: the model's "
                         "recommendation; 'none' for none)")
+    p.add_argument("--memory-mode", default="", choices=("",) + MEMORY_MODES, metavar="MODE",
+                   help="how the job spends device memory: " + ", ".join(MEMORY_MODES) + " (none: all on the "
+                        "device; vae: VAE tiling + slicing; offload: model CPU offload; sequential: layer by "
+                        "layer, least memory, slowest; default: the settings' choice)")
+    p.add_argument("--speed-mode", default="", choices=("",) + SPEED_MODES, metavar="MODE",
+                   help="speed mode: " + ", ".join(SPEED_MODES) + " (off and channels_last keep the image; "
+                        "fused_qkv, compile and cache change it slightly; default: the settings' choice)")
     edit = p.add_argument_group("editing an image (img2img, inpaint, outpaint)")
     edit.add_argument("--init", default="", metavar="IMAGE", help="start from this image (its size is used)")
     edit.add_argument("--mask", default="", metavar="MASK", help="repaint only the white part (same size as IMAGE)")
@@ -230,6 +238,10 @@ def main(args: argparse.Namespace) -> int:
         seed = random_seed() if args.seed is None else args.seed
         base = _base_spec(args, seed).replace(loras=tuple(args.lora), clip=args.clip.strip())
     base = base.replace(**_edit_fields(args))
+    if args.memory_mode:
+        base = base.replace(memory_mode=args.memory_mode)
+    if args.speed_mode:
+        base = base.replace(speed_mode=args.speed_mode)
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     if args.out:
         _check_out(args.out, args.batch)

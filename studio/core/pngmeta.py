@@ -86,6 +86,10 @@ def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
         fields.append(("Lora hashes", hashes_field(lora_hashes)))
     if spec.upscale:  # the saved image is larger than Size: it was upscaled after generating
         fields.append(("Upscaler", spec.upscale))
+    if spec.memory_mode:
+        fields.append(("Memory mode", spec.memory_mode))
+    if spec.speed_mode:
+        fields.append(("Speed mode", spec.speed_mode))
     if score is not None:
         fields += [(SCORE_FIELD, f"{score.score:.2f}"), (SCORE_CLIP_FIELD, score.clip)]
     fields.append(("Version", f"{APP_NAME} {__version__}"))

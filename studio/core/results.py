@@ -61,6 +61,9 @@ class ImageResult(JobResult):
     """How well the image matches the prompt (CLIP), when scored."""
     clip: str = ""
     """The CLIP model that scored it."""
+    memory_mode: str = ""
+    """The memory mode the image was made in (after ``auto`` and any out-of-memory retry)."""
+    speed_mode: str = ""
 
     def seed_for(self, index: int) -> int | None:
         return self.seed

@@ -14,6 +14,7 @@ from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.language import LANGUAGE_CHOICES
+from studio.core.memory_modes import memory_mode_problem, speed_mode_problem
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,10 @@ class Settings:
     """The classifier's labels that count as harmful (the category a blocked job names)."""
     content_filter_classifier_threshold: float = 0.5
     """Probability (0-1) of a harmful label at which a text is flagged."""
+    memory_mode: str = "auto"
+    """How image jobs spend device memory (see ``memory_modes.MEMORY_MODES``); a job may choose its own."""
+    speed_mode: str = "off"
+    """Speed mode of image jobs (see ``memory_modes.SPEED_MODES``); "off" gives the reference image."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -149,6 +154,10 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             return _("Expected a similarity from 0 to 1.")
         return None
+    if name == "memory_mode":
+        return memory_mode_problem(value)
+    if name == "speed_mode":
+        return speed_mode_problem(value)
     if name == "theme":
         return None if value in THEMES else _("Use system, light or dark.")
     if name == "language":

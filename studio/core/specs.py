@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Mapping
 from studio.core import prompt_loras
 from studio.core.errors import SpecError
 from studio.core.i18n import _
+from studio.core.memory_modes import memory_mode_problem, speed_mode_problem
 from studio.core.names import check_model_name
 
 MAX_PROMPT_CHARS = 4000
@@ -153,6 +154,11 @@ class ImageSpec(Spec):
     clip: str = ""
     """CLIP that scores the image against its prompt: "" automatic (the model's paired CLIP, else the
     settings' choice), a model name, or NO_CLIP for no score."""
+    memory_mode: str = ""
+    """"" : the settings' memory mode; else one of ``memory_modes.MEMORY_MODES``. A saved image's spec
+    holds the mode it actually ran in."""
+    speed_mode: str = ""
+    """"" : the settings' speed mode; else one of ``memory_modes.SPEED_MODES``."""
 
     def validate(self) -> list[str]:
         check_finite(self)
@@ -172,6 +178,10 @@ class ImageSpec(Spec):
         _truncate_prompt(self.prompt, "The prompt", warnings)
         _truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
         _check_upscaler_name(self.upscale)
+        for problem in (self.memory_mode and memory_mode_problem(self.memory_mode),
+                        self.speed_mode and speed_mode_problem(self.speed_mode)):
+            if problem:
+                raise SpecError(problem)
         for item in self.loras:
             if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
                     and isinstance(item[1], (int, float)) and not isinstance(item[1], bool)):

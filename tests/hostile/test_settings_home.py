@@ -17,7 +17,8 @@ WRONG = {"offline": "yes", "model_dirs": 5, "scan_hf_cache": 1, "default_image_m
          "workers_per_device": 0, "preview_every": 2.5, "taesd_previews": None, "memory_budget_gb": "lots",
          "device": "tpu", "theme": "pink", "output_dir": 7, "default_upscaler": {}, "hf_cache_dir": False,
          "extra": [], "score_clip": 5, "engine_prewarm": "soon", "shared_lane": 0, "cancel_grace_s": -1,
-         "content_filter": "maybe", "engine_address": "no-port", "engine_token": 5}
+         "content_filter": "maybe", "engine_address": "no-port", "engine_token": 5,
+         "memory_mode": "huge", "speed_mode": 3}
 
 
 def test_every_setting_has_a_wrong_value_case():

@@ -6,6 +6,7 @@ import datetime as _dt
 import errno
 import inspect
 import logging
+import os
 import secrets
 import time
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any, Iterable, Iterator
 import torch
 
 from studio.core.errors import JobCancelled, ModelError, StudioError
+from studio.core.i18n import _
+from studio.core.memory_modes import next_lower
 from studio.core.pngmeta import ClipScore, write_image_png
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import is_plain
@@ -23,6 +26,8 @@ from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
 from studio.engines.diffusion import embeddings
+from studio.engines.diffusion.memory import (INJECT_OOM_ENV, choose_mode, free_memory, is_oom,
+                                             modes_for_job, on_accelerator)
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
 from studio.engines.diffusion.previews import Previewer, X0Tap, find_taesd, load_taesd
 from studio.engines.diffusion.schedulers import make_scheduler
@@ -119,8 +124,31 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         warnings.append(message)
         reporter.log(message)
 
+    memory = choose_mode(spec.memory_mode or ctx.settings.memory_mode, pipe, ctx.device,
+                         spec.width * spec.height, warn)
+    speed = spec.speed_mode or ctx.settings.speed_mode
+    injected = _injected_ooms()
+    retried = False  # one retry per job: a second out-of-memory fails
     with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
-        result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn)
+        while True:
+            try:
+                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache):
+                    result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn, fail_oom=injected > 0)
+                break
+            except Exception as exc:  # noqa: BLE001 - only an out-of-memory is retried; the rest re-raised
+                if not is_oom(exc):
+                    raise
+                injected -= 1
+                free_memory(ctx.device)
+                lower = next_lower(memory, on_accelerator(ctx.device))
+                if lower is None or retried:
+                    raise StudioError(_("Out of memory in memory mode {mode} ({where}), even after retrying; "
+                                        "try a smaller image, another memory mode, or close other programs.")
+                                      .format(mode=memory, where=ctx.device)) from exc
+                retried = True
+                warn(_("Out of memory in memory mode {mode}; memory was freed and the image is retried in "
+                       "mode {lower}.").format(mode=memory, lower=lower))
+                memory = lower
     if isinstance(result, ImageResult):  # cancelled mid-run
         return result
     image, preview_kind = result
@@ -130,6 +158,8 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     path = output_path(ctx, spec.seed)
     unused = ignored_inputs(pipe)
     spec_saved, spec_shown = as_used(spec.replace(model=spec.model or entry.name), unused, image)
+    # The infotext records the modes the image was actually made in; the job spec keeps what was asked.
+    spec_shown = spec_shown.replace(memory_mode=memory, speed_mode=speed)
     native_path, native_size, upscaler_name = "", (0, 0), ""
     if upscaler is not None:
         big = _upscale(image, upscaler, spec, reporter, cancel, ctx)
@@ -145,7 +175,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
                        scheduler=spec.scheduler, preview=preview_kind, native=native_path, upscaler=upscaler_name,
                        native_width=native_size[0], native_height=native_size[1],
                        clip_score=None if score is None else score.score, clip="" if score is None else score.clip,
-                       seconds=round(time.monotonic() - started, 3))
+                       memory_mode=memory, speed_mode=speed, seconds=round(time.monotonic() - started, 3))
 
 
 @contextlib.contextmanager
@@ -199,6 +229,12 @@ def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: st
         raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
 
 
+def _injected_ooms() -> int:
+    """How many attempts of this job hit an injected out-of-memory (tests only; see INJECT_OOM_ENV)."""
+    raw = os.environ.get(INJECT_OOM_ENV, "")
+    return int(raw) if raw.isdigit() else 0
+
+
 def _upscaler(ctx: EngineContext, name: str) -> Any:
     """The upscaler entry for ``ImageSpec.upscale`` (built-ins by short name too); None for ""."""
     if not name:
@@ -219,8 +255,11 @@ def _upscale(image: Any, upscaler: Any, spec: ImageSpec, reporter: Reporter, can
 
 
 def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
-              pipe: Any, facts: dict[str, Any], warn, extra: dict[str, Any] | None = None) -> tuple[Any, str] | ImageResult:
+              pipe: Any, facts: dict[str, Any], warn, extra: dict[str, Any] | None = None,
+              fail_oom: bool = False) -> tuple[Any, str] | ImageResult:
     """Run the pipeline: (PIL image, preview kind), or a cancelled ImageResult.
+
+    ``fail_oom`` (tests): the first step raises torch's own out-of-memory error, as a full GPU would.
 
     ``extra``: more pipeline arguments (init image, mask, strength for the editing pipelines).
     """
@@ -235,6 +274,8 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
 
     def on_step_end(p: Any, i: int, t: Any, kw: dict[str, Any]) -> dict[str, Any]:
         done = i + 1
+        if fail_oom:
+            raise torch.OutOfMemoryError(f"CUDA out of memory (injected by {INJECT_OOM_ENV}).")
         reporter.progress(done, getattr(p, "num_timesteps", None) or steps)
         if cancel.cancelled:
             p._interrupt = True  # diffusers' cooperative stop; raising also skips the final VAE decode
@@ -270,7 +311,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     except (StudioError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - any pipeline failure becomes one clear job failure
-        if "out of memory" in str(exc).lower():
+        if is_oom(exc):  # the caller frees memory and retries in a lower memory mode
             raise
         log.exception("image pipeline failed")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -12,5 +12,6 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("studio.ui.settings.language", "LanguagePage"),
     ("studio.ui.settings.engine", "EnginePage"),
     ("studio.ui.settings.content_filter", "ContentFilterPage"),
+    ("studio.ui.settings.memory_speed", "MemorySpeedPage"),
 )
 """(module, class) of each page."""

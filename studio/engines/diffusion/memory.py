@@ -1,0 +1,172 @@
+"""Memory and speed modes on a loaded pipeline, through diffusers' own switches, undone after each job.
+
+The pipeline is cached and shared by every job on its model, so :func:`modes_for_job` leaves it as it
+found it (all on ``device``, no hooks, no tiling) whatever happened inside.
+"""
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+
+from studio.core.errors import StudioError
+from studio.core.i18n import _
+from studio.core.memory_modes import OFFLOAD_MODES, pick_auto
+
+INJECT_OOM_ENV = "STUDIO_INJECT_OOM"
+"""Tests only: the number of attempts of an image job that hit a (real) torch.OutOfMemoryError at step 1."""
+
+
+class SpeedModeError(StudioError):
+    """A speed mode this device, build or model cannot do."""
+
+
+def on_accelerator(device: str) -> bool:
+    return not str(device).startswith("cpu")
+
+
+def is_oom(exc: BaseException) -> bool:
+    """True for a CUDA/MPS/CPU out-of-memory raised by torch (typed, or the message older builds raise)."""
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def free_memory(device: str) -> None:
+    """Give back what a failed attempt held: Python garbage first, then the allocator's cached blocks."""
+    gc.collect()
+    if str(device).startswith("cuda") and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    elif str(device).startswith("mps") and hasattr(torch, "mps"):
+        torch.mps.empty_cache()
+
+
+def _weights_bytes(module: Any) -> int:
+    return sum(p.numel() * p.element_size() for p in module.parameters()) if isinstance(module, torch.nn.Module) else 0
+
+
+def choose_mode(requested: str, pipe: Any, device: str, pixels: int, warn: Callable[[str], None]) -> str:
+    """The concrete memory mode a job runs in: ``auto`` resolved, offload modes on a CPU run as ``none``."""
+    accel = on_accelerator(device)
+    if requested == "auto":
+        free = None
+        if str(device).startswith("cuda") and torch.cuda.is_available():
+            free = torch.cuda.mem_get_info(torch.device(device))[0]
+        sizes = [_weights_bytes(m) for m in getattr(pipe, "components", {}).values()]
+        resident = sum(_weights_bytes(m) for m in getattr(pipe, "components", {}).values()
+                       if isinstance(m, torch.nn.Module) and m.device.type != "cpu") if accel else 0
+        # Weights already on the device are in use by this very pipeline: count them as free for it.
+        return pick_auto(None if free is None else free + resident, sum(sizes), max(sizes, default=0), pixels, accel)
+    if requested in OFFLOAD_MODES and not accel:
+        warn(_("Memory mode {mode} moves weights between RAM and a GPU; on the CPU they already are in RAM, "
+               "so the image is made in mode none.").format(mode=requested))
+        return "none"
+    return requested
+
+
+def compile_problem(device: str) -> str | None:
+    """Why ``torch.compile`` cannot run on ``device`` here (None when it can)."""
+    if str(device).startswith("mps"):
+        return _("torch.compile is not supported on Apple GPUs (mps); use speed mode off or channels_last.")
+    if on_accelerator(device):
+        if importlib.util.find_spec("triton") is None:
+            return _("torch.compile needs Triton on a GPU, which this install lacks.")
+        return None
+    compiler = os.environ.get("CXX") or "c++"
+    if shutil.which(compiler) is None:
+        return _("torch.compile needs a C++ compiler ({compiler}) on a CPU, and none was found.").format(
+            compiler=compiler)
+    return None
+
+
+def _denoiser(pipe: Any) -> Any:
+    return getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+
+
+def speed_problem(mode: str, pipe: Any, device: str) -> str | None:
+    """Why speed mode ``mode`` cannot run for ``pipe`` on ``device`` (None when it can)."""
+    net = _denoiser(pipe)
+    if mode in ("off",):
+        return None
+    if not isinstance(net, torch.nn.Module):
+        return _("Speed mode {mode} needs a UNet or transformer pipeline.").format(mode=mode)
+    if mode == "fused_qkv" and not hasattr(net, "fuse_qkv_projections"):
+        return _("This model's {cls} cannot fuse its attention projections.").format(cls=type(net).__name__)
+    if mode == "compile":
+        return compile_problem(device)
+    if mode == "cache" and not hasattr(net, "enable_cache"):
+        return _("Speed mode cache: diffusers has no feature cache for {cls} models (only for transformers); "
+                 "use fused_qkv or compile.").format(cls=type(net).__name__)
+    return None
+
+
+def _set_memory(pipe: Any, mode: str, device: str) -> None:
+    vae = getattr(pipe, "vae", None)
+    if mode == "vae" and vae is not None:
+        vae.enable_tiling()
+        vae.enable_slicing()
+    elif mode == "offload":
+        pipe.enable_model_cpu_offload(device=device)
+    elif mode == "sequential":
+        pipe.enable_sequential_cpu_offload(device=device)
+
+
+def _reset_memory(pipe: Any, mode: str, device: str) -> None:
+    vae = getattr(pipe, "vae", None)
+    if mode == "vae" and vae is not None:
+        vae.disable_tiling()
+        vae.disable_slicing()
+    elif mode in OFFLOAD_MODES:
+        pipe.remove_all_hooks()
+        pipe.to(device)
+
+
+def _set_speed(pipe: Any, mode: str, cache_dir: Path) -> None:
+    net = _denoiser(pipe)
+    if mode == "channels_last":
+        net.to(memory_format=torch.channels_last)
+    elif mode == "fused_qkv":
+        net.fuse_qkv_projections()
+    elif mode == "compile":
+        # Compiled kernels are kept in the studio cache: the compile is paid once per model and shape.
+        os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir / "torch_compile"))
+        net.compile()
+    elif mode == "cache":
+        from diffusers import FirstBlockCacheConfig
+
+        net.enable_cache(FirstBlockCacheConfig(threshold=0.2))
+
+
+def _reset_speed(pipe: Any, mode: str) -> None:
+    net = _denoiser(pipe)
+    if mode == "channels_last":
+        net.to(memory_format=torch.contiguous_format)
+    elif mode == "fused_qkv":
+        net.unfuse_qkv_projections()
+    elif mode == "compile":
+        net._compiled_call_impl = None  # back to eager: the next job may not want a compiled UNet
+    elif mode == "cache":
+        net.disable_cache()
+
+
+@contextlib.contextmanager
+def modes_for_job(pipe: Any, memory: str, speed: str, device: str, cache_dir: Path) -> Iterator[None]:
+    """``pipe`` in memory mode ``memory`` and speed mode ``speed`` (both concrete) for one attempt."""
+    problem = speed_problem(speed, pipe, device)
+    if problem:
+        raise SpeedModeError(problem)
+    _set_memory(pipe, memory, device)
+    try:
+        _set_speed(pipe, speed, cache_dir)
+        try:
+            yield
+        finally:
+            _reset_speed(pipe, speed)
+    finally:
+        _reset_memory(pipe, memory, device)
