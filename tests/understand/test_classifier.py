@@ -108,3 +108,22 @@ def test_cli_train_classifier_and_classify_a_file(tiny_bert, labelled, tmp_path,
     assert capsys.readouterr().out.strip() == str(out)
     assert main(["classify", "--model", "cli-clf", "the phone was superb and perfect"]) == 0
     assert capsys.readouterr().out.startswith("positive")
+
+
+@pytest.mark.slow
+def test_builtin_smollm2_classifier_with_lora_saves_and_loads(ctx, recorder, tmp_path):
+    """The real built-in SmolLM2 (GGUF, through its converted copy) as a classifier base: ~25 s."""
+    from peft import PeftModel
+
+    from studio.core.builtin_text import SMOLLM2_NAME
+    from studio.engines.understand.models import load_classifier_folder
+    from tests.understand.conftest import separable_rows, write_csv
+
+    data = write_csv(tmp_path / "r.csv", separable_rows(40))
+    spec = clf_spec(data, SMOLLM2_NAME, out="smol-clf", steps=3, batch=4, params={"eval_every": 0, "max_length": 32})
+    result = run_spec(spec, recorder, CancelToken(), ctx)
+    loaded = load_classifier_folder(ctx.paths.models / "smol-clf")
+    assert isinstance(loaded.model, PeftModel) and loaded.labels == ["negative", "positive"]
+    assert (ctx.paths.models / "smol-clf" / "adapter_model.safetensors").stat().st_size < 20_000_000, \
+        "only the adapter and the head are saved, not the 135M base"
+    assert result.steps == 3
