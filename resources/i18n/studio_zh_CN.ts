@@ -2176,8 +2176,12 @@ Queue it anyway?</source>
         <translation>由语言模型根据您的提示词写出更详细的提示词，填入输入框（Ctrl+Z 可撤销）（{0}）</translation>
     </message>
     <message>
-        <source>{0} knows {1}:</source>
-        <translation>{0} 认识 {1}：</translation>
+        <source>{0} knows {1}, in English or Chinese:</source>
+        <translation>{0} 认识 {1}，可用中文或英文：</translation>
+    </message>
+    <message>
+        <source>{0} knows {1} (English prompts only):</source>
+        <translation>{0} 认识 {1}（仅限英文提示词）：</translation>
     </message>
     <message>
         <source>Describe the garment… e.g. {0}</source>

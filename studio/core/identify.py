@@ -257,8 +257,9 @@ def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
     if isinstance(meta.get("recommended"), dict):  # generation settings the model ships (UI/selftest read them)
         details["recommended"] = {k: v for k, v in meta["recommended"].items() if isinstance(v, (str, int, float))}
     if isinstance(meta.get("vocabulary"), dict):  # the words its captions taught (studio.core.vocabulary)
-        details["vocabulary"] = {k: [str(w) for w in v] if isinstance(v, list) else str(v)
-                                 for k, v in meta["vocabulary"].items() if isinstance(v, (list, str))}
+        details["vocabulary"] = {k: [str(w) for w in v] if isinstance(v, list)
+                                 else {str(a): str(b) for a, b in v.items()} if isinstance(v, dict) else str(v)
+                                 for k, v in meta["vocabulary"].items() if isinstance(v, (list, str, dict))}
     if meta.get("name"):
         details["title"] = str(meta["name"])
     if typ is None:

@@ -3,11 +3,16 @@
 Studio Fashion was trained on 10 garments × 8 colours; a prompt outside those words gets an
 arbitrary garment in an arbitrary colour. The prompt editor shows the words and warns, the CLI
 prints the same warning; models without a vocabulary (Stable Diffusion) are never warned about.
+
+A card may map another language's words onto its vocabulary (``"zh_CN": {"运动鞋": "sneaker", ...}``):
+:func:`model_prompt` rewrites such a prompt into the words the text encoder learnt (一只红色的运动鞋 →
+"a red sneaker") before it is encoded. The model itself only ever learnt English captions; the
+mapping is what makes it understand Chinese, and :meth:`Vocabulary.languages` says which it reads.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from studio.core.i18n import _
@@ -16,6 +21,11 @@ from studio.core.registry import ModelEntry
 COMMON_COLOURS = ("black", "white", "grey", "gray", "brown", "beige", "navy", "gold", "silver", "magenta",
                   "violet", "turquoise", "maroon", "khaki", "cream", "teal", "lime", "olive", "tan")
 """Colour words people type; named when a model with colours in its vocabulary has not learnt them."""
+# Chinese measure words before a garment ("a"), and the particle between colour and garment (dropped).
+_ZH_ARTICLES = re.compile(r"[一1](?:只|件|条|双|个|顶|款|套)")
+_ZH_PARTICLES = re.compile(r"[的之]")
+_LANGUAGE_KEYS = ("zh_CN",)
+"""Card keys that map a language's words onto the vocabulary (English is the vocabulary itself)."""
 _WEIGHT_SYNTAX = re.compile(r"<[^>]*>|:\s*[-+]?\d+(?:\.\d+)?|[()\[\]{}]")
 
 
@@ -26,6 +36,12 @@ class Vocabulary:
     groups: tuple[tuple[str, tuple[str, ...]], ...]
     also: tuple[str, ...] = ()
     example: str = ""
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """{language: {word in that language: vocabulary word}} from the card."""
+
+    def languages(self) -> tuple[str, ...]:
+        """The languages a prompt may be written in: English, plus every mapped language."""
+        return ("en",) + tuple(self.translations)
 
     def words(self) -> tuple[str, ...]:
         return tuple(w for _, words in self.groups for w in words) + self.also
@@ -48,7 +64,26 @@ def vocabulary_of(entry: ModelEntry | None) -> Vocabulary | None:
     if not groups:
         return None
     also = tuple(str(w) for w in raw.get("also", ()) if isinstance(raw.get("also"), (list, tuple)))
-    return Vocabulary(groups, also, str(raw.get("example", "")))
+    known = {w for _label, words in groups for w in words} | set(also)
+    translations = {lang: {str(k): str(v) for k, v in raw[lang].items() if str(v) in known}
+                    for lang in _LANGUAGE_KEYS if isinstance(raw.get(lang), Mapping)}
+    return Vocabulary(groups, also, str(raw.get("example", "")), {k: v for k, v in translations.items() if v})
+
+
+def model_prompt(vocab: Vocabulary | None, prompt: str) -> str:
+    """``prompt`` with mapped words (e.g. Chinese) replaced by the vocabulary's; unchanged without a mapping.
+
+    Longest words first (粉红色 before 红), so 一只粉红色的运动鞋 reads "a pink sneaker".
+    """
+    if vocab is None or not vocab.translations or not re.search(r"[\u3400-\u9fff]", prompt):
+        return prompt
+    table = {k: v for mapping in vocab.translations.values() for k, v in mapping.items()}
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
+    text = _ZH_ARTICLES.sub(" a ", prompt)
+    text = pattern.sub(lambda m: f" {table[m.group(0)]} ", text)
+    text = _ZH_PARTICLES.sub(" ", text)
+    text = re.sub(r"[，、。；]", ", ", text)
+    return " ".join(text.split()).replace(" ,", ",")
 
 
 def _plain(prompt: str) -> str:
@@ -66,6 +101,7 @@ def prompt_warning(vocab: Vocabulary | None, prompt: str, model: str) -> str:
     """One line when ``prompt`` asks for what ``model`` has not learnt ("" when fine or empty)."""
     if vocab is None or not prompt.strip():
         return ""
+    prompt = model_prompt(vocab, prompt)
     text = _plain(prompt)
     colours = vocab.group("colours")
     unknown = [c for c in COMMON_COLOURS if f" {c} " in text and c not in colours]

@@ -79,7 +79,12 @@ class PromptAssist(QWidget):
             self.knows_label.setText("")
             self.chips.hide()
         else:
-            self.knows_label.setText(self.tr("{0} knows {1}:").format(self._title, vocab.summary()))
+            if "zh_CN" in vocab.languages():  # the card maps Chinese words onto the vocabulary
+                self.knows_label.setText(self.tr("{0} knows {1}, in English or Chinese:").format(
+                    self._title, vocab.summary()))
+            else:
+                self.knows_label.setText(self.tr("{0} knows {1} (English prompts only):").format(
+                    self._title, vocab.summary()))
             for label, words in vocab.groups:
                 for word in words:
                     self.chip_layout.addWidget(self._chip(word, label))

@@ -82,7 +82,7 @@ def test_vocabulary_chips_placeholder_and_warning(qtbot):
     editor.show()
     editor.set_models([FASHION, SD])
     assist = editor.assist
-    assert assist.knows_label.text() == "Studio Fashion knows 3 garments × 2 colours:"
+    assert assist.knows_label.text() == "Studio Fashion knows 3 garments × 2 colours (English prompts only):"
     assert "a red shirt" in editor.prompt_edit.placeholderText()
     editor.prompt_edit.setPlainText("a black boot")
     assert "has not learnt black" in assist.warning() and "red, pink" in assist.warning()

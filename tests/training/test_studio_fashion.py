@@ -36,7 +36,8 @@ def test_shipped_folder_is_small_safe_and_described():
     assert "tools/train_fashion.py" in (FOLDER / "README.md").read_text()
 
 
-@pytest.mark.parametrize("prompt,colour", [("a red sneaker", "red"), ("a photo of a blue dress", "blue")])
+@pytest.mark.parametrize("prompt,colour", [("a red sneaker", "red"), ("a photo of a blue dress", "blue"),
+                                           ("一只红色的运动鞋", "red"), ("一件蓝色的连衣裙", "blue")])
 def test_default_model_draws_the_colour_in_the_prompt(prompt, colour, paths):
     from studio.core.settings import Settings
     from studio.engines.context import EngineContext
@@ -62,3 +63,10 @@ def test_retraining_script_writes_the_shipped_recommendation():
                for key in node.keys if isinstance(key, ast.Constant) and key.value == "recommended"]
     assert written == [card]
     assert card["steps"] <= 10 and card["scheduler"] in ("euler", "dpmpp_2m", "ddim", "unipc")
+
+
+def test_the_card_maps_chinese_words_onto_the_captions_vocabulary():
+    """The shipped card's vocabulary (Chinese mapping included) is what the caption module teaches."""
+    card = json.loads((FOLDER / "studio_model.json").read_text(encoding="utf-8"))
+    assert card["vocabulary"] == fc.vocabulary()
+    assert set(fc.ZH_CN_WORDS.values()) >= set(fc.ITEM_NAMES) | set(fc.COLOUR_NAMES)  # 10 items × 8 colours

@@ -29,6 +29,18 @@ COLOURS: tuple[tuple[str, float, float], ...] = (
 )
 COLOUR_NAMES = tuple(c[0] for c in COLOURS)
 ITEM_NAMES = tuple(i[0] for i in ITEMS)
+ZH_CN_WORDS: dict[str, str] = {
+    "T恤": "t-shirt", "t恤": "t-shirt", "短袖": "t-shirt", "长裤": "trousers", "裤子": "trousers", "套头衫": "pullover",
+    "毛衣": "pullover", "卫衣": "pullover", "连衣裙": "dress", "裙子": "dress", "大衣": "coat", "外套": "coat", "凉鞋": "sandal",
+    "衬衫": "shirt", "运动鞋": "sneaker", "球鞋": "sneaker", "包包": "bag", "手提包": "bag", "包": "bag", "短靴": "ankle boot",
+    "踝靴": "ankle boot", "靴子": "ankle boot", "红色": "red", "橙色": "orange", "黄色": "yellow", "绿色": "green",
+    "青色": "cyan", "蓝色": "blue", "紫色": "purple", "粉色": "pink", "粉红色": "pink", "红": "red", "橙": "orange",
+    "黄": "yellow", "绿": "green", "青": "cyan", "蓝": "blue", "紫": "purple", "粉": "pink",
+}
+"""Chinese words for the garments and colours (and common synonyms), mapped onto the caption words: the
+prompt is rewritten with them before encoding (studio.core.vocabulary.model_prompt), so 一只红色的运动鞋 draws
+"a red sneaker". The model learnt English captions only; this mapping is what makes it read Chinese."""
+ZH_CN_EXAMPLE = "一只红色的运动鞋"
 TEMPLATES = ("{a} {colour} {item}", "{colour} {item}", "a photo of {a} {colour} {item}", "{a} {item} in {colour}")
 SYNONYM_P = 0.25
 
@@ -100,5 +112,5 @@ def vocabulary() -> dict:
     shows it and warns about prompts outside it): the garments, the colours, and the synonyms also known."""
     return {"garments": list(ITEM_NAMES), "colours": list(COLOUR_NAMES),
             "also": sorted(s for _, syn in ITEMS for s in syn),
-            "example": "a red sneaker"}
+            "example": "a red sneaker", "zh_CN": dict(ZH_CN_WORDS), "example_zh_CN": ZH_CN_EXAMPLE}
 

@@ -18,10 +18,13 @@ from studio.core.errors import JobCancelled, ModelError, StudioError
 from studio.core.i18n import _
 from studio.core.memory_modes import next_lower
 from studio.core.pngmeta import ClipScore, write_image_png
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import is_plain
 from studio.core.results import ImageResult
+from studio.core.registry import ModelEntry
 from studio.core.specs import ImageSpec
+from studio.core.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
@@ -153,7 +156,8 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         return result
     image, preview_kind = result
     check_image(image, reporter, ctx)  # the content filter's CLIP concept check, before anything is saved
-    score = score_image(ctx, image, spec.prompt, clip_name, clip_explicit, reporter)
+    score = score_image(ctx, image, model_prompt(vocabulary_of(entry), spec.prompt), clip_name, clip_explicit,
+                        reporter)
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)
     unused = ignored_inputs(pipe)
@@ -284,7 +288,13 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
             reporter.preview(previewer.render(kw["latents"], tap.x0 if tap else None))
         return kw
 
-    kwargs: dict[str, Any] = dict(prompt=spec.prompt, negative_prompt=spec.negative_prompt,
+    # A model whose card maps Chinese words onto its vocabulary reads 一只红色的运动鞋 as "a red sneaker";
+    # the spec (and the PNG's parameters) keep what the user wrote.
+    vocab = vocabulary_of(entry) if isinstance(entry, ModelEntry) else None
+    prompt, negative = model_prompt(vocab, spec.prompt), model_prompt(vocab, spec.negative_prompt)
+    if prompt != spec.prompt:
+        reporter.log(_("{model} reads the prompt as “{prompt}”.").format(model=entry.name, prompt=prompt))
+    kwargs: dict[str, Any] = dict(prompt=prompt, negative_prompt=negative,
                                   num_inference_steps=spec.steps, guidance_scale=spec.guidance,
                                   width=spec.width, height=spec.height,
                                   generator=torch.Generator("cpu").manual_seed(spec.seed),
@@ -293,10 +303,10 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     try:
         with torch.inference_mode():
             if embeddings.supports_weights(pipe, family):
-                if embeddings.needs_custom_encoding(pipe, family, spec.prompt, spec.negative_prompt):
-                    kwargs.update(embeddings.encode(pipe, family, spec.prompt, spec.negative_prompt))
+                if embeddings.needs_custom_encoding(pipe, family, prompt, negative):
+                    kwargs.update(embeddings.encode(pipe, family, prompt, negative))
                     del kwargs["prompt"], kwargs["negative_prompt"]
-            elif not (is_plain(spec.prompt) and is_plain(spec.negative_prompt)):
+            elif not (is_plain(prompt) and is_plain(negative)):
                 warn("This model does not support prompt weights; the prompt is used as written.")
             accepted = _accepted(pipe)
             if accepted is not None:
