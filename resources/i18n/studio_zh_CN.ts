@@ -1818,6 +1818,69 @@ Queue it anyway?</source>
     </message>
 </context>
 <context>
+    <name>MemorySpeedPage</name>
+    <message>
+        <source>Automatic (from free GPU memory and the model&apos;s size)</source>
+        <translation>自动（根据可用显存和模型大小）</translation>
+    </message>
+    <message>
+        <source>None: everything on the GPU (fastest)</source>
+        <translation>无：全部放在 GPU 上（最快）</translation>
+    </message>
+    <message>
+        <source>VAE tiling + slicing (large images)</source>
+        <translation>VAE 分块 + 切片（大图）</translation>
+    </message>
+    <message>
+        <source>Model offload to RAM (6–8 GB GPUs, a little slower)</source>
+        <translation>模型卸载到内存（6–8 GB 显存，稍慢）</translation>
+    </message>
+    <message>
+        <source>Sequential offload (least memory, much slower)</source>
+        <translation>逐层卸载（最省显存，慢很多）</translation>
+    </message>
+    <message>
+        <source>Memory mode</source>
+        <translation>显存模式</translation>
+    </message>
+    <message>
+        <source>Out of memory during an image: memory is freed and the image retried once in the next lower mode. A job or the CLI (--memory-mode) may choose its own.</source>
+        <translation>生成图片时显存不足：会释放显存，并以低一档的模式重试一次。单个任务或命令行（--memory-mode）可以自行指定模式。</translation>
+    </message>
+    <message>
+        <source>Off: SDPA attention only (the reference image)</source>
+        <translation>关闭：仅用 SDPA 注意力（基准图像）</translation>
+    </message>
+    <message>
+        <source>Channels-last layout (same image)</source>
+        <translation>Channels-last 内存布局（图像相同）</translation>
+    </message>
+    <message>
+        <source>Fused QKV projections (image differs slightly)</source>
+        <translation>融合 QKV 投影（图像略有差异）</translation>
+    </message>
+    <message>
+        <source>torch.compile (first image slow; compiled once per model and size)</source>
+        <translation>torch.compile（第一张较慢；每个模型和尺寸编译一次）</translation>
+    </message>
+    <message>
+        <source>Feature cache (transformer models; faster, small quality cost)</source>
+        <translation>特征缓存（Transformer 模型；更快，质量略降）</translation>
+    </message>
+    <message>
+        <source>Speed mode</source>
+        <translation>加速模式</translation>
+    </message>
+    <message>
+        <source>A mode this device or model cannot do is refused with the reason. The PNG records the modes used.</source>
+        <translation>设备或模型不支持的模式会被拒绝并说明原因。PNG 会记录所用的模式。</translation>
+    </message>
+    <message>
+        <source>Memory &amp; speed</source>
+        <translation>显存与速度</translation>
+    </message>
+</context>
+<context>
     <name>MessageWidget</name>
     <message>
         <source>You</source>
