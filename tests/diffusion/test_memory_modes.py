@@ -97,3 +97,14 @@ def test_auto_and_the_ladder():
     assert pick_auto(2 * gib, 7 * gib, 5 * gib, 1024 * 1024, True) == "sequential"
     assert next_lower("none", True) == "vae" and next_lower("vae", True) == "offload"
     assert next_lower("vae", False) is None and next_lower("sequential", True) is None
+
+
+def test_a_speed_mode_stays_on_the_pipeline_until_a_job_wants_another(tiny_sd_dir, engine_ctx):
+    ref = run(spec_for(tiny_sd_dir, speed_mode="off"), RecordingReporter(), CancelToken(), engine_ctx)
+    fused = run(spec_for(tiny_sd_dir, speed_mode="fused_qkv"), RecordingReporter(), CancelToken(), engine_ctx)
+    pipe, facts = load_pipeline(engine_ctx, resolve(engine_ctx, str(tiny_sd_dir)))
+    assert facts["speed_mode"] == "fused_qkv" and fused.speed_mode == "fused_qkv"
+    assert np.abs(pixels(ref.outputs[0]) - pixels(fused.outputs[0])).max() <= 2
+    back = run(spec_for(tiny_sd_dir, speed_mode="off"), RecordingReporter(), CancelToken(), engine_ctx)
+    assert facts["speed_mode"] == "off"
+    assert np.array_equal(pixels(ref.outputs[0]), pixels(back.outputs[0]))

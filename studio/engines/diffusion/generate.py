@@ -130,12 +130,15 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     memory = choose_mode(spec.memory_mode or ctx.settings.memory_mode, pipe, ctx.device,
                          spec.width * spec.height, warn)
     speed = spec.speed_mode or ctx.settings.speed_mode
+    if speed == "fused_qkv" and spec.loras:  # LoRAs patch the separate q/k/v projections fusing replaces
+        warn(_("Speed mode fused_qkv cannot be used with LoRAs; this image is made with speed mode off."))
+        speed = "off"
     injected = _injected_ooms()
     retried = False  # one retry per job: a second out-of-memory fails
     with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
         while True:
             try:
-                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache):
+                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts):
                     result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn, fail_oom=injected > 0)
                 break
             except Exception as exc:  # noqa: BLE001 - only an out-of-memory is retried; the rest re-raised

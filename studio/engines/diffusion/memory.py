@@ -156,17 +156,29 @@ def _reset_speed(pipe: Any, mode: str) -> None:
 
 
 @contextlib.contextmanager
-def modes_for_job(pipe: Any, memory: str, speed: str, device: str, cache_dir: Path) -> Iterator[None]:
-    """``pipe`` in memory mode ``memory`` and speed mode ``speed`` (both concrete) for one attempt."""
+def modes_for_job(pipe: Any, memory: str, speed: str, device: str, cache_dir: Path,
+                  state: dict[str, Any] | None = None) -> Iterator[None]:
+    """``pipe`` in memory mode ``memory`` and speed mode ``speed`` (both concrete) for one attempt.
+
+    The memory mode is undone afterwards. The speed mode stays on the cached pipeline (``state``: its
+    facts dict, which remembers it) so a compiled or fused UNet is reused by the next job in the same
+    mode; a job in another mode switches it. Without ``state`` the speed mode is undone too.
+    """
     problem = speed_problem(speed, pipe, device)
     if problem:
         raise SpeedModeError(problem)
+    current = state.get("speed_mode", "off") if state is not None else "off"
+    if current != speed:
+        _reset_speed(pipe, current)
+        if state is not None:
+            state["speed_mode"] = "off"
+        _set_speed(pipe, speed, cache_dir)
+        if state is not None:
+            state["speed_mode"] = speed
     _set_memory(pipe, memory, device)
     try:
-        _set_speed(pipe, speed, cache_dir)
-        try:
-            yield
-        finally:
-            _reset_speed(pipe, speed)
+        yield
     finally:
         _reset_memory(pipe, memory, device)
+        if state is None:
+            _reset_speed(pipe, speed)
