@@ -5,9 +5,10 @@ import logging
 import re
 
 import pytest
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDialogButtonBox, QGroupBox, QLabel, QLineEdit, QMenu,
-                               QPlainTextEdit, QTabWidget, QTextEdit, QWidget)
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDialogButtonBox, QGroupBox, QLabel, QLineEdit,
+                               QListWidget, QMenu, QPlainTextEdit, QTableView, QTableWidget, QTabWidget, QTextEdit,
+                               QTreeView, QTreeWidget, QWidget)
 
 from studio.core.settings import Settings
 
@@ -21,7 +22,8 @@ ALLOWED = {"AIGC", "Studio", "CLIP", "LoRA", "LoRAs", "VAE", "GAN", "CPU", "GPU"
            "CFG", "FID", "KID", "IS", "GPT", "LLM", "Tab", "PgUp", "PgDown", "Space", "it", "s", "ms", "min", "fp16",
            "bf16", "fp32", "XL", "DreamBooth", "README", "URL", "ID", "AI", "BPE", "OK", "Linux", "Windows", "macOS",
            "Adam", "DDPM", "DCGAN", "MNIST", "Fashion-MNIST", "dcgan", "mlp", "Top-k", "Top-p", "Min-p",
-           "x2", "x3", "x4", "x4plus-anime", "SmolLM2", "GGUF"}
+           "x2", "x3", "x4", "x4plus-anime", "SmolLM2", "GGUF",
+           "AutoV2", "English", "auto", "cpu", "cuda", "mps"}  # a hash format, a language's own name, devices
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*[A-Za-z0-9]")
 
 
@@ -38,6 +40,13 @@ def _texts(widget: QWidget) -> list[str]:
         out += [widget.itemText(i) for i in range(widget.count())]
     if isinstance(widget, QTabWidget):
         out += [widget.tabText(i) for i in range(widget.count())]
+    if isinstance(widget, (QTableView, QTreeView)) and not isinstance(widget, (QTableWidget, QTreeWidget)) \
+            and widget.model() is not None:
+        model = widget.model()
+        out += [str(model.headerData(c, Qt.Orientation.Horizontal) or "")
+                for c in range(model.columnCount(QModelIndex()))]
+    if isinstance(widget, QListWidget):
+        out += [widget.item(i).text() for i in range(widget.count())]
     if isinstance(widget, QMenu):
         out += [a.text() for a in widget.actions()] + [a.toolTip() for a in widget.actions() if a.text()]
     return out
@@ -50,7 +59,7 @@ def leftover_english(root: QWidget) -> list[str]:
         for text in _texts(w):
             # A text with Chinese in it is translated (model names and example prompts stay as they are);
             # JSON examples are code.
-            if not text or HAN.search(text) or text.lstrip().startswith("{"):
+            if not text or HAN.search(text) or text.lstrip().startswith(("{", "/")):  # JSON and paths are data
                 continue
             words = [m for m in WORD.findall(text.replace("&", "")) if m not in ALLOWED]
             if words:
@@ -87,6 +96,12 @@ def test_the_window_in_chinese_has_chinese_menus_and_workspaces(qtbot, paths, ch
     left = leftover_english(w)
     for menu in w.menuBar().findChildren(QMenu):
         left += leftover_english(menu)
+    from studio.ui.settings.dialog import SettingsDialog
+    from studio.ui.settings.page import SettingsContext
+
+    dialog = SettingsDialog(SettingsContext(paths), w)
+    assert HAN.search(dialog.windowTitle())
+    left += leftover_english(dialog)
     print(f"{len(left)} texts with English left in the zh_CN window:", *left[:60], sep="\n  ")
     w.scanner.wait()
 
