@@ -56,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         use_language(resolve_language(args.lang))
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("cancelled", file=sys.stderr)
+        print(_("cancelled"), file=sys.stderr)
         return 130
     except (StudioError, OSError, ValueError, MemoryError, RuntimeError, sqlite3.Error) as exc:
         _log_failure("command failed")
-        print(f"error: {user_message(exc)}", file=sys.stderr)
+        print(_("error: {message}").format(message=user_message(exc)), file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line for the user; the traceback is in the log
         _log_failure("command failed unexpectedly")

@@ -6,6 +6,7 @@ import os
 import sys
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 
 
 def _has_display() -> bool:
@@ -17,8 +18,8 @@ def _has_display() -> bool:
 def run(args: argparse.Namespace) -> int:
     if not _has_display():
         # Qt would abort with a core dump; say it in one line instead.
-        raise StudioError("No display found ($DISPLAY and $WAYLAND_DISPLAY are unset): "
-                          "use the command line (`python main.py --help`) or `python main.py demo`.")
+        raise StudioError(_("No display found ($DISPLAY and $WAYLAND_DISPLAY are unset): "
+                            "use the command line (`python main.py --help`) or `python main.py demo`."))
     from studio.app import run_gui  # Qt is imported only for this command
 
     return run_gui([sys.argv[0], *args.qt_args], language=getattr(args, "lang", None))
