@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from studio.core.errors import SpecError
 from studio.core.model_swap import check_target, train_target
@@ -37,9 +38,14 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train a model (text2img, ...) and save it to the models folder",
                        description="Train FAMILY on a dataset: a bundled name (fashion-colour, fashion-mnist, "
                                    "mnist5k, digits) or a folder of images with same-stem .txt captions.")
-    p.add_argument("family", choices=FAMILY_KEYS, metavar="FAMILY", help=FAMILY_HELP)
-    p.add_argument("--data", required=True, metavar="PATH_OR_NAME", help="dataset folder or bundled name")
-    p.add_argument("--out", required=True, metavar="NAME", help="name of the trained model (models folder)")
+    p.add_argument("family", nargs="?", choices=FAMILY_KEYS, metavar="FAMILY", help=FAMILY_HELP)
+    p.add_argument("--data", default="", metavar="PATH_OR_NAME", help="dataset folder or bundled name (required)")
+    p.add_argument("--out", default="", metavar="NAME", help="name of the trained model (models folder; required)")
+    p.add_argument("--spec-out", default="", metavar="JSON",
+                   help="write the training spec to this file and exit without training (to run it elsewhere, "
+                        "e.g. `python -m studio.cli train --spec JSON`)")
+    p.add_argument("--spec", default="", metavar="JSON",
+                   help="train the spec in this file (written by --spec-out); FAMILY and the other flags are not used")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing model of this name (only one the studio trained)")
     p.add_argument("--steps", type=int, default=None, metavar="N", help="optimisation steps (family default)")
@@ -58,8 +64,29 @@ def register(sub) -> None:
     p.set_defaults(func=run_command)
 
 
+def _spec_from_file(path: str) -> TrainSpec:
+    """The TrainSpec in the JSON file ``path`` (SpecError, one line, for anything else)."""
+    from studio.core.specs import spec_from_json
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"Cannot read the training spec {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    spec = spec_from_json(text)
+    if not isinstance(spec, TrainSpec):
+        raise SpecError(f"{path} holds a {spec.kind} job, not a training spec.")
+    spec.validate()
+    return spec
+
+
 def build_spec(args: argparse.Namespace) -> TrainSpec:
     """The TrainSpec of the command line: flags given, else the family's defaults (validated)."""
+    if args.spec:
+        return _spec_from_file(args.spec)
+    missing = [flag for flag, value in (("FAMILY", args.family), ("--data", args.data), ("--out", args.out))
+               if not value]
+    if missing:
+        raise SpecError(f"train needs {', '.join(missing)} (or --spec JSON).")
     fam = family(args.family)
     params = dict(args.param)
     if args.sample_every:
@@ -82,6 +109,13 @@ def run_command(args: argparse.Namespace) -> int:
     from studio.cli.common import engine_context, run_in_process
 
     spec = build_spec(args)
+    if args.spec_out:
+        from studio.core.atomic import atomic_write_text
+        from studio.core.specs import spec_to_json
+
+        atomic_write_text(Path(args.spec_out), spec_to_json(spec) + "\n")
+        print(args.spec_out)
+        return 0
     check_target(train_target(StudioPaths.from_env().models, spec.family, spec.out.strip()), spec.overwrite)
     ctx = engine_context()
     if args.device:
