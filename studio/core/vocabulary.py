@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.registry import ModelEntry
 
 COMMON_COLOURS = ("black", "white", "grey", "gray", "brown", "beige", "navy", "gold", "silver", "magenta",
@@ -25,6 +25,8 @@ COMMON_COLOURS = ("black", "white", "grey", "gray", "brown", "beige", "navy", "g
 _ZH_ARTICLES = re.compile(r"[一1](?:只|件|条|双|个|顶|款|套)")
 _ZH_PARTICLES = re.compile(r"[的之]")
 _LANGUAGE_KEYS = ("zh_CN",)
+GROUP_NAMES = {"garments": N_("garments"), "colours": N_("colours")}
+"""Card group names, marked for the catalogue (a summary reads "10 种服饰 × 8 种颜色" in Chinese)."""
 """Card keys that map a language's words onto the vocabulary (English is the vocabulary itself)."""
 _WEIGHT_SYNTAX = re.compile(r"<[^>]*>|:\s*[-+]?\d+(?:\.\d+)?|[()\[\]{}]")
 
@@ -51,7 +53,7 @@ class Vocabulary:
 
     def summary(self) -> str:
         """"10 garments × 8 colours"."""
-        return " × ".join(f"{len(words)} {label}" for label, words in self.groups)
+        return " × ".join(f"{len(words)} {_(GROUP_NAMES.get(label, label))}" for label, words in self.groups)
 
 
 def vocabulary_of(entry: ModelEntry | None) -> Vocabulary | None:
