@@ -163,3 +163,24 @@ def test_result_too_large_is_refused_before_any_work(ctx, photo_png, monkeypatch
     with pytest.raises(StudioError, match="The result would be 128×128 pixels"):
         run_spec(UpscaleSpec(image=str(photo_png), model="animevideov3-x4"), NullReporter(), CancelToken(), ctx)
     assert not any(ctx.paths.outputs.rglob("*.png"))
+
+
+def test_an_out_of_memory_retries_once_with_smaller_tiles(ctx, tmp_path, monkeypatch):
+    from studio.engines.oom import INJECT_OOM_ENV
+
+    src = tmp_path / "p.png"
+    Image.fromarray(astronaut(64)).save(src)
+    spec = UpscaleSpec(image=str(src), model="animevideov3-x2", tile=64)
+    ref = run_spec(spec, NullReporter(), CancelToken(), ctx)
+    monkeypatch.setenv(INJECT_OOM_ENV, "1")
+    logs: list[str] = []
+    rep = NullReporter()
+    rep.log = logs.append
+    again = run_spec(spec, rep, CancelToken(), ctx)
+    assert any("64 px tiles" in line and "retried with 32 px tiles" in line for line in logs)
+    a = np.asarray(Image.open(ref.outputs[0]), dtype=np.int16)
+    b = np.asarray(Image.open(again.outputs[0]), dtype=np.int16)
+    assert a.shape == b.shape and np.abs(a - b).max() <= 2  # tiles are padded: the same image
+    monkeypatch.setenv(INJECT_OOM_ENV, "2")
+    with pytest.raises(StudioError, match="Out of memory while upscaling with 32 px tiles.*even after retrying"):
+        run_spec(spec, NullReporter(), CancelToken(), ctx)

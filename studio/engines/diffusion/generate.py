@@ -6,7 +6,6 @@ import datetime as _dt
 import errno
 import inspect
 import logging
-import os
 import secrets
 import time
 from pathlib import Path
@@ -29,9 +28,9 @@ from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
 from studio.engines.diffusion import embeddings
-from studio.engines.diffusion.memory import (INJECT_OOM_ENV, choose_mode, free_memory, is_oom,
-                                             modes_for_job, on_accelerator)
+from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accelerator
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
+from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
 from studio.engines.diffusion.previews import Previewer, X0Tap, find_taesd, load_taesd
 from studio.engines.diffusion.schedulers import make_scheduler
 from studio.engines.upscale.run import canonical_name, upscale_image
@@ -133,7 +132,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     if speed == "fused_qkv" and spec.loras:  # LoRAs patch the separate q/k/v projections fusing replaces
         warn(_("Speed mode fused_qkv cannot be used with LoRAs; this image is made with speed mode off."))
         speed = "off"
-    injected = _injected_ooms()
+    injected = injected_ooms()
     retried = False  # one retry per job: a second out-of-memory fails
     with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
         while True:
@@ -236,12 +235,6 @@ def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: st
         raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
 
 
-def _injected_ooms() -> int:
-    """How many attempts of this job hit an injected out-of-memory (tests only; see INJECT_OOM_ENV)."""
-    raw = os.environ.get(INJECT_OOM_ENV, "")
-    return int(raw) if raw.isdigit() else 0
-
-
 def _upscaler(ctx: EngineContext, name: str) -> Any:
     """The upscaler entry for ``ImageSpec.upscale`` (built-ins by short name too); None for ""."""
     if not name:
@@ -282,7 +275,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     def on_step_end(p: Any, i: int, t: Any, kw: dict[str, Any]) -> dict[str, Any]:
         done = i + 1
         if fail_oom:
-            raise torch.OutOfMemoryError(f"CUDA out of memory (injected by {INJECT_OOM_ENV}).")
+            raise injected_error()
         reporter.progress(done, getattr(p, "num_timesteps", None) or steps)
         if cancel.cancelled:
             p._interrupt = True  # diffusers' cooperative stop; raising also skips the final VAE decode

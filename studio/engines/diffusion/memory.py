@@ -6,7 +6,6 @@ found it (all on ``device``, no hooks, no tiling) whatever happened inside.
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib.util
 import os
 import shutil
@@ -18,10 +17,7 @@ import torch
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.memory_modes import OFFLOAD_MODES, pick_auto
-
-INJECT_OOM_ENV = "STUDIO_INJECT_OOM"
-"""Tests only: the number of attempts of an image job that hit a (real) torch.OutOfMemoryError at step 1."""
-
+from studio.engines.oom import INJECT_OOM_ENV, free_memory, is_oom  # noqa: F401 - re-exported
 
 class SpeedModeError(StudioError):
     """A speed mode this device, build or model cannot do."""
@@ -29,22 +25,6 @@ class SpeedModeError(StudioError):
 
 def on_accelerator(device: str) -> bool:
     return not str(device).startswith("cpu")
-
-
-def is_oom(exc: BaseException) -> bool:
-    """True for a CUDA/MPS/CPU out-of-memory raised by torch (typed, or the message older builds raise)."""
-    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
-
-
-def free_memory(device: str) -> None:
-    """Give back what a failed attempt held: Python garbage first, then the allocator's cached blocks."""
-    gc.collect()
-    if str(device).startswith("cuda") and torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    elif str(device).startswith("mps") and hasattr(torch, "mps"):
-        torch.mps.empty_cache()
 
 
 def _weights_bytes(module: Any) -> int:

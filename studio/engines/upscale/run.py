@@ -9,11 +9,13 @@ from PIL import Image, UnidentifiedImageError
 
 from studio.core.builtin_models import canonical_upscaler, default_upscaler
 from studio.core.errors import ModelError, StudioError
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.registry import ModelEntry
 from studio.core.results import UpscaleResult
 from studio.core.specs import UpscaleSpec, spec_to_json
 from studio.engines.context import EngineContext
+from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
 from studio.engines.output_files import SPEC_CHUNK, output_path, save_png
 from studio.engines.upscale.arch import Upscaler
 from studio.engines.upscale.tiling import pick_compute_dtype, tile_count, upscale_array
@@ -21,6 +23,8 @@ from studio.engines.upscale.weights import load_upscaler
 
 MAX_OUTPUT_PIXELS = 16384 * 16384  # 768 MB of RGB output; beyond that the PNG itself is impractical
 TILE_PAD = 16
+MIN_TILE = 32
+"""The smallest tile an out-of-memory retry goes down to (UpscaleSpec's own lower bound)."""
 PREVIEW_SIDE = 768
 UPSCALE_CHUNK = "aigc_studio_upscale"
 
@@ -85,6 +89,32 @@ def upscale_image(image: Image.Image, ctx: EngineContext, model: str = "", tile:
     return result
 
 
+def _with_oom_fallback(upscale, tile: int, on_tile, reporter: Reporter, device: str):
+    """``upscale(tile, on_tile)``; an out-of-memory frees memory and retries once with half the tile side."""
+    injected = injected_ooms()
+    for attempt in (0, 1):
+        def hook(done: int, n: int, out: np.ndarray) -> None:
+            if injected > attempt:
+                raise injected_error()
+            on_tile(done, n, out)
+
+        try:
+            return upscale(tile, hook)
+        except Exception as exc:  # noqa: BLE001 - only an out-of-memory is retried; the rest re-raised
+            if not is_oom(exc):
+                raise
+            free_memory(device)
+            smaller = max(MIN_TILE, tile // 2)
+            if attempt or smaller == tile:
+                raise StudioError(_("Out of memory while upscaling with {tile} px tiles ({where}), even after "
+                                    "retrying; try a smaller --tile or close other programs.").format(
+                    tile=tile, where=device)) from exc
+            reporter.log(_("Out of memory while upscaling with {tile} px tiles; memory was freed and the image "
+                           "is retried with {smaller} px tiles.").format(tile=tile, smaller=smaller))
+            tile = smaller
+    return None
+
+
 def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> UpscaleResult:
     """Upscale ``spec.image``; the result is a PNG in the outputs folder (source metadata kept)."""
     t0 = time.perf_counter()
@@ -110,7 +140,8 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
             reporter.preview(preview)
 
     dtype = _precision(ctx)
-    out = upscale_array(model, rgb, spec.tile, TILE_PAD, ctx.device, cancel, on_tile, dtype)
+    out = _with_oom_fallback(lambda tile, hook: upscale_array(model, rgb, tile, TILE_PAD, ctx.device, cancel, hook,
+                                                              dtype), spec.tile, on_tile, reporter, ctx.device)
     if out is None:
         return UpscaleResult(cancelled=True, model=entry.name)
     image = Image.fromarray(out, "RGB")
