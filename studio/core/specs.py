@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import random
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
@@ -18,12 +17,12 @@ from studio.core.errors import SpecError
 from studio.core.i18n import _
 from studio.core.memory_modes import memory_mode_problem, speed_mode_problem
 from studio.core.names import check_model_name
+from studio.core.spec_checks import (MAX_PROMPT_CHARS, check_finite, check_prompt_weights, check_range,
+                                      check_upscaler_name, non_finite_path, truncate_prompt)
 
-MAX_PROMPT_CHARS = 4000
 MIN_SIDE, MAX_SIDE = 64, 2048
 MAX_STEPS = 500
 MAX_SEED = 2**32 - 1
-MAX_PROMPT_WEIGHT = 1e6
 """A ``(word:w)`` weight beyond this (nested brackets multiply) only ever makes a black image."""
 SAMPLING_REPETITION_PENALTY = 1.1
 """The repetition penalty when sampling and the user has not chosen one (greedy decoding gets none)."""
@@ -57,67 +56,6 @@ class Spec:
 
     def replace(self, **changes: Any) -> "Spec":
         return dataclasses.replace(self, **changes)
-
-
-def _check_range(name: str, value: float, lo: float, hi: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpecError(_("{name} must be a number (got {value!r}).").format(name=name, value=value))
-    if not math.isfinite(value):
-        raise SpecError(_("{name} must be a finite number (got {value}).").format(name=name, value=value))
-    if not (lo <= value <= hi):
-        raise SpecError(_("{name} must be between {lo:g} and {hi:g} (got {value:g}).").format(
-            name=name, lo=lo, hi=hi, value=value))
-
-
-def _non_finite_path(value: Any, path: str) -> str:
-    """The first place inside ``value`` (nested tuples, lists, dicts) holding NaN or ±inf; "" if none."""
-    stack = [(value, path)]
-    while stack:
-        v, where = stack.pop()
-        if isinstance(v, float) and not math.isfinite(v):
-            return where
-        if isinstance(v, (tuple, list)):
-            stack += [(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        elif isinstance(v, Mapping):
-            stack += [(x, f"{where}.{k}") for k, x in v.items()]
-    return ""
-
-
-def check_finite(spec: "Spec") -> None:
-    """SpecError (one line) when any number anywhere in ``spec`` is NaN or infinite."""
-    for f in dataclasses.fields(spec):
-        where = _non_finite_path(getattr(spec, f.name), f.name)
-        if where:
-            raise SpecError(_("{field} must be a finite number, not NaN or infinity.").format(field=where))
-
-
-def _check_prompt_weights(label: str, text: str) -> None:
-    """SpecError when a ``(word:w)`` weight in ``text`` is infinite (``(x:999…9)``): it would give a black image."""
-    if "(" not in text and "[" not in text:
-        return
-    from studio.core.prompt_weights import parse
-
-    for fragment, weight in parse(text[:MAX_PROMPT_CHARS]):
-        if weight != -1 and not (math.isfinite(weight) and abs(weight) <= MAX_PROMPT_WEIGHT):
-            raise SpecError(_("A weight in {label} is out of range (near {text!r}); use weights such as "
-                              "(word:1.2).").format(label=label, text=fragment[:30]))
-
-
-def _truncate_prompt(text: str, label: str, warnings: list[str]) -> str:
-    if len(text) > MAX_PROMPT_CHARS:
-        warnings.append(f"{label} was {len(text)} characters long; only the first {MAX_PROMPT_CHARS} are used "
-                        f"(the model reads at most 77 tokens per chunk anyway).")
-        return text[:MAX_PROMPT_CHARS]
-    return text
-
-
-def _check_upscaler_name(name: object) -> None:
-    """An upscaler is named like a model (it is resolved, and reported if missing, by the engine)."""
-    if not isinstance(name, str):
-        raise SpecError(f"The upscaler must be a model name or empty (got {name!r}).")
-    if len(name) > 200 or any(ord(c) < 32 for c in name) or (name and not name.strip()):
-        raise SpecError(f"{name[:40]!r}… is not an upscaler name." if len(name) > 40
-                        else f"{name!r} is not an upscaler name.")
 
 
 @dataclass(frozen=True)
@@ -168,16 +106,16 @@ class ImageSpec(Spec):
                 raise SpecError(f"{name} must be a whole number of pixels (got {v!r}).")
             if v % 8:
                 raise SpecError(f"{name} must be a multiple of 8 (got {v}); try {max(MIN_SIDE, v // 8 * 8)}.")
-            _check_range(name, v, MIN_SIDE if self.init_image is None else 8, MAX_SIDE)
-        _check_range("Steps", self.steps, 1, MAX_STEPS)
-        _check_range("Guidance", self.guidance, 0.0, 50.0)
-        _check_range("Seed", self.seed, 0, MAX_SEED)
-        _check_range("Strength", self.strength, 0.0, 1.0)
+            check_range(name, v, MIN_SIDE if self.init_image is None else 8, MAX_SIDE)
+        check_range("Steps", self.steps, 1, MAX_STEPS)
+        check_range("Guidance", self.guidance, 0.0, 50.0)
+        check_range("Seed", self.seed, 0, MAX_SEED)
+        check_range("Strength", self.strength, 0.0, 1.0)
         if self.scheduler not in SCHEDULERS:
             raise SpecError(f"Unknown scheduler {self.scheduler!r}; choose one of: {', '.join(SCHEDULERS)}.")
-        _truncate_prompt(self.prompt, "The prompt", warnings)
-        _truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
-        _check_upscaler_name(self.upscale)
+        truncate_prompt(self.prompt, "The prompt", warnings)
+        truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
+        check_upscaler_name(self.upscale)
         for problem in (self.memory_mode and memory_mode_problem(self.memory_mode),
                         self.speed_mode and speed_mode_problem(self.speed_mode)):
             if problem:
@@ -191,7 +129,7 @@ class ImageSpec(Spec):
                 raise SpecError(_("The {field} must be text (got {value!r}).").format(field=name, value=text))
         prompt_loras.check(self.all_loras())
         for label, text in ((_("the prompt"), self.prompt), (_("the negative prompt"), self.negative_prompt)):
-            _check_prompt_weights(label, text)
+            check_prompt_weights(label, text)
         return warnings
 
     def all_loras(self) -> tuple[tuple[str, float], ...]:
@@ -243,14 +181,14 @@ class TextSpec(Spec):
 
     def validate(self) -> list[str]:
         check_finite(self)
-        _check_range("Max new tokens", self.max_new_tokens, 1, 32768)
-        _check_range("Temperature", self.temperature, 0.0, 5.0)
-        _check_range("Top-p", self.top_p, 0.0, 1.0)
-        _check_range("Min-p", self.min_p, 0.0, 1.0)
-        _check_range("Top-k", self.top_k, 0, 100000)
+        check_range("Max new tokens", self.max_new_tokens, 1, 32768)
+        check_range("Temperature", self.temperature, 0.0, 5.0)
+        check_range("Top-p", self.top_p, 0.0, 1.0)
+        check_range("Min-p", self.min_p, 0.0, 1.0)
+        check_range("Top-k", self.top_k, 0, 100000)
         if self.repetition_penalty is not None:
-            _check_range("Repetition penalty", self.repetition_penalty, 0.5, 3.0)
-        _check_range("Seed", self.seed, 0, MAX_SEED)
+            check_range("Repetition penalty", self.repetition_penalty, 0.5, 3.0)
+        check_range("Seed", self.seed, 0, MAX_SEED)
         return []
 
     def title(self) -> str:
@@ -272,7 +210,7 @@ class UpscaleSpec(Spec):
         check_finite(self)
         if not self.image:
             raise SpecError("No image to upscale.")
-        _check_range("Tile size", self.tile, 32, 2048)
+        check_range("Tile size", self.tile, 32, 2048)
         return []
 
     def title(self) -> str:
@@ -309,9 +247,9 @@ class TrainSpec(Spec):
         check_model_name(self.out, _("The trained model's name"))
         if not isinstance(self.overwrite, bool):
             raise SpecError(_("overwrite must be true or false (got {value!r}).").format(value=self.overwrite))
-        _check_range("Steps", self.steps, 1, 10_000_000)
-        _check_range("Batch size", self.batch, 1, 4096)
-        _check_range(_("Learning rate"), self.lr, 0.0, 10.0)
+        check_range("Steps", self.steps, 1, 10_000_000)
+        check_range("Batch size", self.batch, 1, 4096)
+        check_range(_("Learning rate"), self.lr, 0.0, 10.0)
         from studio.core.training_families import check_params
 
         check_params(self.family, self.params or {})  # a misspelt option is an error, never ignored
@@ -343,12 +281,12 @@ class GanSpec(Spec):
         if len(self.seeds) > 1024:
             raise SpecError(f"At most 1024 images at once (got {len(self.seeds)}).")
         for s in self.seeds:
-            _check_range("Seed", s, 0, MAX_SEED)
+            check_range("Seed", s, 0, MAX_SEED)
         if self.walk_to_seed is not None:
-            _check_range("Walk target seed", self.walk_to_seed, 0, MAX_SEED)
-            _check_range("Frames", self.frames, 2, 600)
-        _check_range("Grid columns", self.columns, 0, 64)
-        _check_range("Scale", self.scale, 1, 8)
+            check_range("Walk target seed", self.walk_to_seed, 0, MAX_SEED)
+            check_range("Frames", self.frames, 2, 600)
+        check_range("Grid columns", self.columns, 0, 64)
+        check_range("Scale", self.scale, 1, 8)
         return []
 
     def title(self) -> str:
@@ -382,16 +320,16 @@ class GuidedSpec(Spec):
     def validate(self) -> list[str]:
         if not self.prompt.strip():
             raise SpecError("Write what the image should show: CLIP guidance needs a prompt.")
-        _check_range("Steps", self.steps, 1, 2000)
-        _check_range("Learning rate", self.lr, 1e-5, 10.0)
-        _check_range("Prior weight", self.prior_weight, 0.0, 100.0)
-        _check_range("Seed", self.seed, 0, MAX_SEED)
-        _check_range("Scale", self.scale, 1, 8)
-        _check_range("Size", self.size, 16, 1024)
+        check_range("Steps", self.steps, 1, 2000)
+        check_range("Learning rate", self.lr, 1e-5, 10.0)
+        check_range("Prior weight", self.prior_weight, 0.0, 100.0)
+        check_range("Seed", self.seed, 0, MAX_SEED)
+        check_range("Scale", self.scale, 1, 8)
+        check_range("Size", self.size, 16, 1024)
         if self.size % 8:
             raise SpecError(f"Size must be a multiple of 8 (got {self.size}).")
         warnings: list[str] = []
-        _truncate_prompt(self.prompt, "The prompt", warnings)
+        truncate_prompt(self.prompt, "The prompt", warnings)
         return warnings
 
     def title(self) -> str:
@@ -474,8 +412,8 @@ class VaeSpec(Spec):
         if len(self.images) not in (1, 2):
             raise SpecError(_("Give one image to reconstruct, or two to interpolate between (got {n}).").format(
                 n=len(self.images)))
-        _check_range("Frames", self.frames, 2, 240)
-        _check_range("Scale", self.scale, 1, 8)
+        check_range("Frames", self.frames, 2, 240)
+        check_range("Scale", self.scale, 1, 8)
         return []
 
     def title(self) -> str:
@@ -503,9 +441,9 @@ class DatasetSpec(Spec):
         if not self.model:
             raise SpecError(_("Choose the model that makes the images."))
         check_model_name(self.out, _("The dataset's name"))
-        _check_range("Images per prompt", self.count, 1, 10_000)
-        _check_range("Seed", self.seed, 0, MAX_SEED)
-        _check_range("Steps", self.steps, 0, MAX_STEPS)
+        check_range("Images per prompt", self.count, 1, 10_000)
+        check_range("Seed", self.seed, 0, MAX_SEED)
+        check_range("Steps", self.steps, 0, MAX_STEPS)
         if len(self.prompts) > 1000 or any(not p.strip() for p in self.prompts):
             raise SpecError(_("Give one non-empty prompt per line (at most 1000)."))
         return []
@@ -535,7 +473,7 @@ class EvaluateSpec(Spec):
         check_finite(self)
         if not self.inputs or any(not isinstance(p, str) or not p.strip() for p in self.inputs):
             raise SpecError(_("Nothing to evaluate: give images, texts or a folder of them."))
-        _truncate_prompt(self.prompt, "The prompt", [])
+        truncate_prompt(self.prompt, "The prompt", [])
         return []
 
     def title(self) -> str:
@@ -600,7 +538,7 @@ class FillMaskSpec(Spec):
             raise SpecError(_("Choose a masked-language model (one trained with the mlm family)."))
         if "[MASK]" not in self.text:
             raise SpecError(_("Put [MASK] where the model should fill in a word."))
-        _check_range("top-k", self.top_k, 1, 100)
+        check_range("top-k", self.top_k, 1, 100)
         return []
 
 
@@ -671,7 +609,7 @@ def _typed_value(kind: str, f: dataclasses.Field, value: Any) -> Any:
     Specs arrive as JSON from outside (a PNG, the queue file, a remote client): a string where a
     number belongs, or NaN, must be one clear line, not a TypeError deep inside an engine.
     """
-    where = _non_finite_path(value, f.name)
+    where = non_finite_path(value, f.name)
     if where:
         raise SpecError(_("{field} must be a finite number, not NaN or infinity.").format(field=where))
     default = _field_default(f)
