@@ -137,7 +137,10 @@ def _shoot(args: argparse.Namespace) -> int:
         editor.negative_edit.setPlainText(args.negative)
         editor.prompt_edit.clear()
         editor.prompt_edit.setFocus()
-        QTest.keyClicks(editor.prompt_edit, args.prompt)
+        if args.prompt.isascii():
+            QTest.keyClicks(editor.prompt_edit, args.prompt)
+        else:  # QTest types ASCII keys only; a Chinese prompt arrives as an input method would commit it
+            editor.prompt_edit.insertPlainText(args.prompt)
         ended: list[str] = []
         pool.job_ended.connect(lambda i, state: ended.append(
             f"failed: {pool.job(i).error}" if state == "failed" else state))

@@ -24,6 +24,7 @@ import time
 import traceback
 from typing import Any, BinaryIO, Callable, Hashable, Mapping
 
+from studio.core.language import resolve_language, use_language
 from studio.core.engine_protocol import (
     PROTOCOL_VERSION,
     Frame,
@@ -363,6 +364,7 @@ def main() -> int:
     if hasattr(signal, "SIGINT"):  # Ctrl+C in a terminal reaches the whole group: the studio decides
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _setup_logging()
+    use_language(resolve_language())  # $AIGC_STUDIO_LANG, set by the studio that started this process
     try:
         return Host(sys.stdin.buffer, out).serve()
     except BrokenPipeError:

@@ -25,7 +25,8 @@ from typing import Any, Callable, Mapping
 
 from studio.core.engine_protocol import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame, result_from_wire
 from studio.core.errors import StudioError
-from studio.core.i18n import _
+from studio.core.i18n import _, current_language
+from studio.core.language import LANG_ENV
 from studio.core.paths import HOME_ENV, StudioPaths
 from studio.core.progress import CancelToken, Reporter
 from studio.core.settings import Settings, settings_to_dict
@@ -132,6 +133,7 @@ class HostClient:
     def _environment(self) -> dict[str, str]:
         env = dict(os.environ if self.env is None else self.env)
         env[HOME_ENV] = str(self.paths.root)
+        env[LANG_ENV] = current_language()  # the engine's messages in the studio's language
         if not getattr(sys, "frozen", False):  # the studio package (and a checkout's tests) importable
             root = str(Path(__file__).resolve().parents[2])
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
