@@ -75,6 +75,7 @@ class HostReporter:
         self._last_preview = float("-inf")
         self._last_progress = float("-inf")
         self._pending_progress: tuple[int, int, str] | None = None
+        self._phase: tuple[int, str] | None = None  # (total, message) of the last progress sent
         self._text: list[str] = []
         self._last_text = float("-inf")
 
@@ -85,8 +86,12 @@ class HostReporter:
     def progress(self, done: int, total: int, message: str = "") -> None:
         now = time.monotonic()
         final = total > 0 and done >= total
-        if final or now - self._last_progress >= STREAM_INTERVAL_S:
+        # A new phase (a sample grid inside a training, then the training again) is sent at once: what the
+        # studio shows next (a grid labelled with the training step) depends on which phase it is in.
+        new_phase = self._phase != (int(total), str(message))
+        if final or new_phase or now - self._last_progress >= STREAM_INTERVAL_S:
             self._last_progress, self._pending_progress = now, None
+            self._phase = (int(total), str(message))
             self.channel.send("progress", job=self.job_id, done=int(done), total=int(total), message=str(message))
         else:
             self._pending_progress = (int(done), int(total), str(message))
@@ -111,6 +116,7 @@ class HostReporter:
             image.thumbnail((self._preview_max, self._preview_max))  # what the canvas shows, not more
         with self._lock:
             self._awaiting, self._last_preview = True, time.monotonic()
+        self._send_pending_progress()  # the preview belongs to the newest step, so that goes first
         width, height = image.size
         self.channel.send("preview", image.tobytes(), job=self.job_id, width=width, height=height, sent=time.time())
         self._on_tick()
@@ -140,6 +146,9 @@ class HostReporter:
     def flush(self) -> None:
         """Send the text and the progress value still held back (before the job's end message)."""
         self._flush_text()
+        self._send_pending_progress()
+
+    def _send_pending_progress(self) -> None:
         if self._pending_progress is not None:
             done, total, message = self._pending_progress
             self._pending_progress = None

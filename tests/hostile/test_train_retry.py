@@ -16,7 +16,8 @@ from studio.core.queue_store import QueueStore
 from studio.core.specs import TrainSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = TrainSpec(family="gan", data="digits", out="retry-gan", steps=20, batch=8, lr=2e-4, size=16, seed=1,
+# Enough steps that the orphaned engine cannot finish the training before it notices its studio died.
+SPEC = TrainSpec(family="gan", data="digits", out="retry-gan", steps=400, batch=8, lr=2e-4, size=16, seed=1,
                  sample_every=0, checkpoint_every=5, params={"features": 8, "latent_dim": 8, "limit": 64})
 
 
