@@ -129,3 +129,17 @@ def test_text_perplexity_under_a_reference_lm(paths, tmp_path, capsys):
         expected = math.exp(float(lm.model(input_ids=ids, labels=ids).loss))
     assert report.items[0]["perplexity"] == pytest.approx(expected, rel=1e-4)
     assert 1 < report.perplexity < 10 * len(lm.tokenizer)
+
+
+def test_a_chinese_prompt_is_scored_in_the_words_its_model_learnt(paths, tmp_path, capsys):
+    # Studio Fashion reads 一只红色的运动鞋 as "a red sneaker": evaluate scores its PNG the same way,
+    # as the score written at generation does (Studio CLIP knows English words only).
+    from studio.cli import main
+
+    out = tmp_path / "sneaker.png"
+    assert main(["generate", "image", "--prompt", "一只红色的运动鞋", "--seed", "1", "--upscale", "none",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--lm", "none", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["clip_score"] > 50, report

@@ -16,7 +16,7 @@ import torch
 
 from studio.core.atomic import atomic_write_text
 from studio.core.builtin_text import SMOLLM2_NAME
-from studio.core.errors import JobCancelled, SpecError
+from studio.core.errors import JobCancelled, ModelError, SpecError
 from studio.core.evaluation import EvaluationError, EvaluationReport, Inputs, collect_inputs, text_figures
 from studio.core.i18n import _
 from studio.core.image_io import open_rgb
@@ -24,7 +24,8 @@ from studio.core.pngmeta import read_png_parameters
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import strip_weights
 from studio.core.results import EvaluateResult
-from studio.core.specs import EvaluateSpec
+from studio.core.specs import EvaluateSpec, ImageSpec
+from studio.core.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.model import Clip, load_clip
 from studio.engines.context import EngineContext
 from studio.engines.evaluate import metrics
@@ -34,14 +35,22 @@ MAX_REFERENCE = 2000
 NO_LM = "none"
 
 
-def _own_prompt(path: Path) -> str:
-    """The prompt a PNG's metadata carries ("" when none)."""
+def _own_prompt(path: Path, ctx: EngineContext) -> str:
+    """The prompt a PNG's metadata carries ("" when none), in the words its model learnt: a Chinese
+    prompt for Studio Fashion is scored as the English one it drew (as the score made at generation)."""
     if path.suffix.lower() != ".png":
         return ""
     try:
-        return read_png_parameters(path).prompt
+        spec = read_png_parameters(path)
     except (SpecError, OSError):
         return ""
+    if not isinstance(spec, ImageSpec) or not spec.model:
+        return spec.prompt
+    try:
+        entry = ctx.registry.resolve(spec.model, task="image")
+    except ModelError:  # a model not installed here: its prompt as written
+        return spec.prompt
+    return model_prompt(vocabulary_of(entry), spec.prompt)
 
 
 def embed_files(clip: Clip, files: list[Path], reporter: Reporter, cancel: CancelToken,
@@ -113,7 +122,7 @@ def evaluate_images(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, canc
     if len(set(sizes)) > 1:
         notes.append(_("The images have {n} different sizes: each was resized and centre-cropped to CLIP's {size} px "
                        "square.").format(n=len(set(sizes)), size=clip.size))
-    prompts = [strip_weights(spec.prompt) if spec.prompt else strip_weights(_own_prompt(f)) for f in files]
+    prompts = [strip_weights(spec.prompt) if spec.prompt else strip_weights(_own_prompt(f, ctx)) for f in files]
     scores: list[float | None] = [None] * len(files)
     wanted = sorted({p for p in prompts if p.strip()})
     if wanted:
