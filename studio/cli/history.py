@@ -63,6 +63,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from studio.core.errors import StudioError
+    from studio.core.i18n import _
     from studio.core.paths import StudioPaths
     from studio.core.trash import hold, release
 
@@ -73,12 +75,20 @@ def cmd_delete(args: argparse.Namespace) -> int:
         try:
             path = gallery.get(entry_id).path
         except KeyError:
-            path = ""
-        if gallery.delete(entry_id):
-            if args.files and path and Path(path).is_file():
-                release(hold(paths, Path(path)))  # the same way as the window: recoverable from the trash
-            print(f"entry {entry_id} deleted" + (" (its file moved to the trash)" if args.files else ""))
-        else:
-            print(f"error: there is no history entry {entry_id}", file=sys.stderr)
+            print(_("error: there is no history entry {id}").format(id=entry_id), file=sys.stderr)
             code = 1
+            continue
+        held = None
+        if args.files and path and Path(path).is_file():
+            try:  # before the entry goes: a file the studio may not move keeps its entry too
+                held = hold(paths, Path(path))
+            except StudioError as exc:
+                print(_("error: {problem}").format(problem=exc), file=sys.stderr)
+                code = 1
+                continue
+        gallery.delete(entry_id)
+        if held is not None:
+            release(held)  # the same way as the window: recoverable from the trash
+        print(_("entry {id} deleted (its file moved to the trash)").format(id=entry_id) if held is not None
+              else _("entry {id} deleted").format(id=entry_id))
     return code

@@ -292,14 +292,8 @@ class GalleryStore:
                  entry.text, entry.prompt, entry.negative_prompt, entry.model, entry.seed,
                  json.dumps(dict(entry.info), ensure_ascii=False, default=str)))
 
-    def delete(self, entry_id: int, delete_file: bool = False) -> bool:
-        """Remove an entry (and, if asked, its output file). False when it did not exist."""
+    def delete(self, entry_id: int) -> bool:
+        """Remove an entry (its file stays: ``studio.core.trash`` moves files, confined to the outputs
+        folders). False when it did not exist."""
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT path FROM gallery WHERE id = ?", (entry_id,)).fetchone()
-            if row is None:
-                return False
-            conn.execute("DELETE FROM gallery WHERE id = ?", (entry_id,))
-        if delete_file and row["path"] and os.path.isfile(row["path"]):
-            # After the commit: a crash in between leaves a file without an entry, never the reverse.
-            os.unlink(row["path"])
-        return True
+            return conn.execute("DELETE FROM gallery WHERE id = ?", (entry_id,)).rowcount > 0

@@ -4,6 +4,9 @@
 back; ``release`` sends it to the platform trash (Send2Trash), where the user can still recover it. Held
 files a crash left behind are released at the next start (:func:`release_leftovers`): the user asked
 for them to be deleted, and nothing is ever removed outright.
+
+Only files inside the studio's outputs folders are ever moved (:func:`output_roots`): a history row
+names its file, and a tampered database must not be able to send any other file to the trash.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
+from studio.core.settings import load_settings
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +38,36 @@ def _deleted_dir(paths: StudioPaths) -> Path:
     return paths.cache / "deleted"
 
 
+def output_roots(paths: StudioPaths) -> list[Path]:
+    """The folders whose files the studio may move to the trash: the settings' output folder and the
+    home's ``outputs/``, resolved (links followed), without duplicates."""
+    roots: list[Path] = []
+    for folder in (load_settings(paths.settings_file).outputs_folder(paths.outputs), paths.root / "outputs"):
+        try:
+            resolved = folder.resolve()
+        except (OSError, RuntimeError):  # a link loop: that folder holds nothing we may move
+            continue
+        if resolved not in roots:
+            roots.append(resolved)
+    return roots
+
+
+def check_deletable(paths: StudioPaths, path: Path) -> None:
+    """TrashError (one line) unless ``path`` really lies inside one of the studio's outputs folders:
+    resolved, so neither ``..`` nor a link (the file's or a folder's) can lead outside."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        real = None
+    if real is None or not any(real != root and real.is_relative_to(root) for root in output_roots(paths)):
+        raise TrashError(_("{path} is not in the studio's outputs folder: it is left where it is, and so is "
+                           "its history entry.").format(path=path))
+
+
 def hold(paths: StudioPaths, path: Path) -> HeldFile:
-    """Move ``path`` aside (undoable); TrashError with one line when it cannot be moved."""
+    """Move ``path`` aside (undoable); TrashError with one line when it cannot be moved or lies outside
+    the studio's outputs folders."""
+    check_deletable(paths, path)
     folder = _deleted_dir(paths) / secrets.token_hex(6)
     try:
         folder.mkdir(parents=True)

@@ -58,13 +58,13 @@ def test_text_outputs_and_per_output_seeds(gallery, paths):
     assert [e.id for e in gallery.list(media="text")] == [t]
 
 
-def test_delete_entry_and_optionally_its_file(gallery, paths):
+def test_delete_removes_the_entry_and_never_its_file(gallery, paths):
     keep_file = _add_image(gallery, paths, "first", name="first.png")
     drop_file = _add_image(gallery, paths, "second", name="second.png")
     assert gallery.delete(keep_file)
     assert (paths.outputs / "first.png").exists()
-    assert gallery.delete(drop_file, delete_file=True)
-    assert not (paths.outputs / "second.png").exists()
+    assert gallery.delete(drop_file)
+    assert (paths.outputs / "second.png").exists()  # files go only through the trash, confined to outputs
     assert gallery.list() == [] and gallery.search("first") == []  # the search index follows deletes
     assert not gallery.delete(drop_file)
     with pytest.raises(KeyError):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from PIL import Image
@@ -111,3 +112,58 @@ def test_cli_history_delete_files_go_to_the_trash(strip, paths):
     assert main(["history", "delete", str(entry.id), "--files"]) == 0
     assert strip.gallery.count("blue") == 0 and not strip.files[1].exists()
     assert strip.trash.names() == ["img1.png"]
+
+
+def _add_row(strip, path, prompt):
+    """A history row naming ``path``, as a tampered database could."""
+    strip.gallery.add(ImageSpec(prompt=prompt, seed=9), JobResult(outputs=(str(path),)))
+    strip.refresh()
+    return strip.gallery.search(prompt)[0]
+
+
+def _select(strip, entry_id):
+    for i in range(strip.list.count()):
+        strip.list.item(i).setSelected(strip.entry(strip.list.item(i)).id == entry_id)
+
+
+def test_a_row_pointing_outside_the_outputs_is_refused_and_the_file_survives(strip, paths, tmp_path, qtbot):
+    outside = tmp_path / "precious.png"
+    Image.new("RGB", (8, 8)).save(outside)
+    escaping_link = paths.outputs / "escape.png"  # inside outputs, but a link to the file outside
+    escaping_link.symlink_to(outside)
+    dotdot = paths.outputs / os.path.relpath(outside, paths.outputs)  # "outputs/../../precious.png"
+    for path, prompt in ((outside, "a tampered row"), (escaping_link, "a linked row"), (dotdot, "a dotted row")):
+        entry = _add_row(strip, path, prompt)
+        _select(strip, entry.id)
+        assert strip.delete_selected() == 0
+        assert outside.read_bytes()[:4] == b"\x89PNG" and escaping_link.is_symlink()
+        assert strip.gallery.get(entry.id).path == str(path)  # the row is left alone
+        assert "is not in the studio's outputs folder" in strip.undo_label.text() and strip.undo_label.isVisible()
+        assert not strip.undo_button.isVisible() and strip.trash.names() == []
+
+
+def test_cli_refuses_a_row_pointing_outside_the_outputs(strip, paths, tmp_path, capsys):
+    from studio.cli import main
+
+    outside = tmp_path / "precious.png"
+    Image.new("RGB", (8, 8)).save(outside)
+    entry = _add_row(strip, outside, "a tampered row")
+    assert main(["history", "delete", str(entry.id), "--files"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not in the studio's outputs folder" in err[0]
+    assert outside.exists() and strip.gallery.get(entry.id).path == str(outside) and strip.trash.names() == []
+
+
+def test_the_settings_output_folder_is_an_outputs_folder_too(strip, paths, tmp_path):
+    from studio.core.settings import Settings, save_settings
+
+    custom = tmp_path / "my-images"
+    custom.mkdir()
+    save_settings(paths.settings_file, Settings(output_dir=str(custom)))
+    made = custom / "made.png"
+    Image.new("RGB", (8, 8)).save(made)
+    entry = _add_row(strip, made, "a custom folder image")
+    _select(strip, entry.id)
+    assert strip.delete_selected() == 1 and not made.exists()
+    strip.release_deleted()
+    assert strip.trash.names() == ["made.png"]
