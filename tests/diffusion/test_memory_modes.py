@@ -78,6 +78,43 @@ def test_an_out_of_memory_retries_once_in_the_next_mode(tiny_sd_dir, engine_ctx,
     assert np.array_equal(pixels(ref.outputs[0]), pixels(after.outputs[0]))
 
 
+def test_sequential_on_the_cpu_runs_as_none_and_says_so(tiny_sd_dir, engine_ctx):
+    """Sequential offload has nothing to gain on a CPU (and accelerate's hooks raise a TypeError on a CPU-only
+    build): the job runs in mode none with one log line, as auto and the OOM ladder do on a CPU."""
+    ref = run(spec_for(tiny_sd_dir, memory_mode="none"), RecordingReporter(), CancelToken(), engine_ctx)
+    rep = RecordingReporter()
+    seq = run(spec_for(tiny_sd_dir, memory_mode="sequential"), rep, CancelToken(), engine_ctx)
+    assert np.array_equal(pixels(ref.outputs[0]), pixels(seq.outputs[0]))
+    assert seq.memory_mode == "none" and "Memory mode: none" in read_png_text(seq.outputs[0])["parameters"]
+    assert json.loads(read_png_text(seq.outputs[0])["aigc_studio"])["memory_mode"] == "sequential"  # as asked
+    lines = [w for w in seq.warnings if "sequential" in w]
+    assert len(lines) == 1 and "on the CPU" in lines[0] and "mode none" in lines[0]
+    assert next_lower("vae", on_accelerator=False) is None  # the CPU ladder never reaches it either
+    # Called directly on the CPU (a benchmark, a future caller) it is a no-op, not a crash.
+    pipe, _facts = load_pipeline(engine_ctx, resolve(engine_ctx, str(tiny_sd_dir)))
+    assert np.abs(_direct(pipe, "sequential") - _direct(pipe, "none")).max() <= 2
+    assert not getattr(pipe.unet, "_hf_hook", None)
+
+
+def test_sequential_on_a_gpu_uses_diffusers_sequential_offload(tiny_sd_dir, monkeypatch):
+    """On an accelerator the mode is diffusers' enable_sequential_cpu_offload(device=...), undone after the job
+    (the GPU itself is not here: the pipeline's device moves are recorded instead of done)."""
+    from diffusers import StableDiffusionPipeline
+
+    from studio.engines.diffusion.memory import choose_mode
+
+    pipe = StableDiffusionPipeline.from_pretrained(str(tiny_sd_dir))
+    calls: list[tuple[str, object]] = []
+    monkeypatch.setattr(pipe, "enable_sequential_cpu_offload", lambda device: calls.append(("sequential", device)))
+    monkeypatch.setattr(pipe, "remove_all_hooks", lambda: calls.append(("remove_hooks", None)))
+    monkeypatch.setattr(pipe, "to", lambda device: calls.append(("to", device)))
+    warned: list[str] = []
+    assert choose_mode("sequential", pipe, "cuda:0", 64 * 64, warned.append) == "sequential" and not warned
+    with modes_for_job(pipe, "sequential", "off", "cuda:0", None):
+        assert calls == [("sequential", "cuda:0")]
+    assert calls[1:] == [("remove_hooks", None), ("to", "cuda:0")]
+
+
 def test_bad_modes_are_one_clear_line(tiny_sd_dir, engine_ctx, monkeypatch):
     with pytest.raises(SpecError, match="Unknown memory mode 'tiny'"):
         run(spec_for(tiny_sd_dir, memory_mode="tiny"), RecordingReporter(), CancelToken(), engine_ctx)

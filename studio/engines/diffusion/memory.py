@@ -86,6 +86,13 @@ def speed_problem(mode: str, pipe: Any, device: str) -> str | None:
     return None
 
 
+def _sequential_here(mode: str, device: str) -> bool:
+    """Sequential offload only where there is an accelerator to stream layers to. On a CPU it has nothing
+    to gain, and accelerate's hooks fail there (they park weights on the meta device: TypeError on a CPU
+    build); :func:`choose_mode` already runs such a job as ``none``, saying so — this keeps direct callers safe."""
+    return mode == "sequential" and on_accelerator(device)
+
+
 def _set_memory(pipe: Any, mode: str, device: str) -> None:
     vae = getattr(pipe, "vae", None)
     if mode == "vae" and vae is not None:
@@ -93,7 +100,7 @@ def _set_memory(pipe: Any, mode: str, device: str) -> None:
         vae.enable_slicing()
     elif mode == "offload":
         pipe.enable_model_cpu_offload(device=device)
-    elif mode == "sequential":
+    elif _sequential_here(mode, device):
         pipe.enable_sequential_cpu_offload(device=device)
 
 
@@ -102,7 +109,7 @@ def _reset_memory(pipe: Any, mode: str, device: str) -> None:
     if mode == "vae" and vae is not None:
         vae.disable_tiling()
         vae.disable_slicing()
-    elif mode in OFFLOAD_MODES:
+    elif mode == "offload" or _sequential_here(mode, device):
         pipe.remove_all_hooks()
         pipe.to(device)
 
