@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from studio.core.errors import SpecError
+from studio.core.errors import SpecError, StudioError
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import TextResult
 from studio.core.specs import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text.loader import LoadedLM, get_text_model
-from studio.engines.text.prompting import encode
+from studio.engines.oom import free_memory, injected_ooms, is_oom, oom_at_first_forward
+from studio.engines.text.prompting import Encoded, encode
 from studio.engines.text.streaming import StreamResult, stream_generate
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,27 @@ def plan_tokens(spec: TextSpec, prompt_tokens: int, context_length: int, reporte
     return spec.max_new_tokens
 
 
+def shorter_prompt(spec: TextSpec, enc: Encoded, tokenizer: Any, model_name: str) -> Encoded | None:
+    """About half of ``enc``'s tokens, for a retry after an out-of-memory (None: nothing left to cut).
+
+    A chat first leaves out its oldest turns (the system prompt and the last message stay, the template
+    stays whole); when that is not enough, or for a completion, the last half of the tokens is kept
+    (the end of a prompt is what the answer continues from).
+    """
+    half = len(enc.ids) // 2
+    if half < 1:
+        return None
+    if spec.chat:
+        try:
+            fewer = encode(spec, tokenizer, half + 1, model_name)
+            if len(fewer.ids) <= half:
+                return fewer
+        except SpecError:
+            pass  # even the last message alone is longer than half: cut tokens below
+    ids = list(enc.ids[-half:])
+    return Encoded(ids, tokenizer.decode(ids), enc.dropped)
+
+
 def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> TextResult:
     """Generate text for ``spec``, streaming it to ``reporter.text``."""
     if not isinstance(spec, TextSpec):
@@ -68,15 +91,46 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     if enc.dropped:
         reporter.log(f"The conversation is longer than the model's context: the {enc.dropped} oldest "
                      f"message(s) were left out.")
-    max_new = plan_tokens(spec, len(enc.ids), lm.context_length, reporter)
-    reporter.progress(0, max_new, "generating")
+    injected = injected_ooms()
+    streamed: list[str] = []  # what the user has already seen: an attempt that showed text is not retried
 
-    def on_token(n: int) -> None:
-        reporter.progress(min(n, max_new), max_new, "")
+    def on_text(chunk: str) -> None:
+        streamed.append(chunk)
+        reporter.text(chunk)
 
-    res: StreamResult = stream_generate(
-        lm.model, lm.tokenizer, enc.ids, generation_kwargs(spec, max_new), cancel=cancel, on_text=reporter.text,
-        on_token=on_token, stop=spec.stop, seed=spec.seed if spec.temperature > 0 else None)
+    for attempt in (0, 1):
+        max_new = plan_tokens(spec, len(enc.ids), lm.context_length, reporter)
+        reporter.progress(0, max_new, "generating")
+
+        def on_token(n: int) -> None:
+            reporter.progress(min(n, max_new), max_new, "")
+
+        try:
+            with oom_at_first_forward(lm.model, injected > attempt):
+                res: StreamResult = stream_generate(
+                    lm.model, lm.tokenizer, enc.ids, generation_kwargs(spec, max_new), cancel=cancel,
+                    on_text=on_text, on_token=on_token, stop=spec.stop,
+                    seed=spec.seed if spec.temperature > 0 else None)
+            break
+        except Exception as exc:  # noqa: BLE001 - only an out-of-memory is retried; the rest re-raised
+            if not is_oom(exc):
+                raise
+            free_memory(ctx.device, exc)
+            shorter = None if attempt or streamed else shorter_prompt(spec, enc, lm.tokenizer, entry.name)
+            if shorter is None:
+                where = ctx.device
+                if attempt:
+                    raise StudioError(_("Out of memory while generating text ({where}), even after retrying with "
+                                        "a {tokens}-token prompt; try a shorter prompt or conversation, fewer new "
+                                        "tokens, or close other programs.").format(where=where, tokens=len(enc.ids))
+                                      ) from exc
+                raise StudioError(_("Out of memory while generating text ({where}); try a shorter prompt or "
+                                    "conversation, fewer new tokens, or close other programs.").format(where=where)
+                                  ) from exc
+            reporter.log(_("Out of memory while generating text from a {tokens}-token prompt; memory was freed and "
+                           "the answer is retried from its last {kept} tokens.").format(tokens=len(enc.ids),
+                                                                                        kept=len(shorter.ids)))
+            enc = shorter
     result = TextResult(
         text=res.text, cancelled=res.finish == "cancelled", model=entry.name, prompt_tokens=len(enc.ids),
         new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,

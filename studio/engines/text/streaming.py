@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from studio.core.errors import StudioError, user_message
 from studio.core.progress import CancelToken
+from studio.engines.oom import is_oom
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
@@ -131,8 +132,8 @@ def stream_generate(model: Any, tokenizer: Any, input_ids: list[int], gen_kwargs
     thread.join()
     if errors:
         exc = errors[0]
-        if isinstance(exc, StudioError):
-            raise exc
+        if isinstance(exc, StudioError) or is_oom(exc):
+            raise exc  # an out-of-memory stays one, so the engine can free memory and retry
         log.error("generate failed", exc_info=exc)
         raise StudioError(f"Text generation failed: {user_message(exc)}") from exc
     if emitted < len(text):
