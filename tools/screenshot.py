@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
                     "(fill mask or classify, with --model or the first such model) and wait for the table")
     ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
-    ap.add_argument("--open", choices=("settings", "models"),
-                    help="open the Settings dialog or the model manager before the shot (use with --root)")
+    ap.add_argument("--open", choices=("settings", "models", "evaluate", "grid"),
+                    help="open the Settings dialog, the model manager, the Evaluate or the Comparison grid dialog "
+                         "before the shot")
     ap.add_argument("--settings-page", metavar="MODULE",
                     help="with --open settings: show this page (its module under studio.ui.settings, e.g. content_filter)")
     ap.add_argument("--mid", help="also save a shot here mid-run (half the steps done, live preview)")
@@ -210,6 +211,10 @@ def _shoot(args: argparse.Namespace) -> int:
     elif args.open == "models":
         window.open_model_manager()
         opened = getattr(window, "model_manager", None)
+    elif args.open == "evaluate":
+        opened = window.open_evaluate([])
+    elif args.open == "grid":
+        opened = window.open_grid()
     pump(1.0)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

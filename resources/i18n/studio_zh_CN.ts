@@ -330,14 +330,6 @@ a blue coat</translation>
         <translation>请至少写一条提示词（每行一条）。</translation>
     </message>
     <message>
-        <source>The engine is still starting; try again in a moment.</source>
-        <translation>引擎仍在启动，请稍后再试。</translation>
-    </message>
-    <message>
-        <source>Queued…</source>
-        <translation>已加入队列…</translation>
-    </message>
-    <message>
         <source>Image {0} of {1}</source>
         <translation>第 {0}/{1} 张图片</translation>
     </message>
@@ -872,18 +864,6 @@ a blue coat</translation>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <source>Queued…</source>
-        <translation>已加入队列…</translation>
-    </message>
-    <message>
-        <source>%v / %m · ETA {0}</source>
-        <translation>%v / %m · 剩余 {0}</translation>
-    </message>
-    <message>
-        <source>Cancelled.</source>
-        <translation>已取消。</translation>
-    </message>
-    <message>
         <source>inputs</source>
         <translation>输入</translation>
     </message>
@@ -931,10 +911,6 @@ a blue coat</translation>
         <translation>GAN 模型：内置的人脸模型，或您训练的模型</translation>
     </message>
     <message>
-        <source>Random</source>
-        <translation>随机</translation>
-    </message>
-    <message>
         <source>How many faces (seeds seed, seed+1, …)</source>
         <translation>人脸数量（种子依次为 seed、seed+1、…）</translation>
     </message>
@@ -957,14 +933,6 @@ a blue coat</translation>
     <message>
         <source>Enlarge the saved images for viewing (the model makes 64 px)</source>
         <translation>放大保存的图片以便查看（模型输出 64 px）</translation>
-    </message>
-    <message>
-        <source>Generate</source>
-        <translation>生成</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
     </message>
     <message>
         <source>Save GIF as…</source>
@@ -999,24 +967,12 @@ a blue coat</translation>
         <translation>人脸会显示在这里。选一个种子，然后按“生成”。</translation>
     </message>
     <message>
-        <source>The engine is still starting; try again in a moment.</source>
-        <translation>引擎仍在启动，请稍后再试。</translation>
-    </message>
-    <message>
-        <source>Queued…</source>
-        <translation>已加入队列…</translation>
-    </message>
-    <message>
         <source>Generating {0}/{1}</source>
         <translation>正在生成 {0}/{1}</translation>
     </message>
     <message>
         <source>Done in {0} s</source>
         <translation>用时 {0} 秒完成</translation>
-    </message>
-    <message>
-        <source>Cancelled</source>
-        <translation>已取消</translation>
     </message>
     <message>
         <source>Save the latent walk</source>
@@ -1182,10 +1138,6 @@ a blue coat</translation>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
-    <message>
-        <source>Cancelled.</source>
-        <translation>已取消。</translation>
-    </message>
 </context>
 <context>
     <name>GuidedWorkspace</name>
@@ -1202,10 +1154,6 @@ a blue coat</translation>
         <translation>用于评判图片的 CLIP（自动：模型配套的 CLIP，否则为第一个已安装的）</translation>
     </message>
     <message>
-        <source>Random</source>
-        <translation>随机</translation>
-    </message>
-    <message>
         <source>Optimisation steps: each one nudges the latent towards the prompt</source>
         <translation>优化步数：每一步都把潜变量向提示词推近一点</translation>
     </message>
@@ -1216,14 +1164,6 @@ a blue coat</translation>
     <message>
         <source>How strongly the latent stays typical: higher keeps the image closer to what the model normally draws</source>
         <translation>潜变量保持典型的力度：越高，图片越接近模型平常画出的样子</translation>
-    </message>
-    <message>
-        <source>Generate</source>
-        <translation>生成</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
     </message>
     <message>
         <source>Prompt</source>
@@ -1270,14 +1210,6 @@ a blue coat</translation>
         <translation>请先安装或训练一个 GAN 或 VAE（训练 → 在 fashion-colour 上训练 GAN）。</translation>
     </message>
     <message>
-        <source>The engine is still starting; try again in a moment.</source>
-        <translation>引擎仍在启动，请稍后再试。</translation>
-    </message>
-    <message>
-        <source>Queued…</source>
-        <translation>已加入队列…</translation>
-    </message>
-    <message>
         <source>, {0:.0f} s left</source>
         <translation>，剩余 {0:.0f} 秒</translation>
     </message>
@@ -1288,10 +1220,6 @@ a blue coat</translation>
     <message>
         <source>CLIP score {0:.1f} → {1:.1f} ({2}). Saved {3}</source>
         <translation>CLIP 分数 {0:.1f} → {1:.1f}（{2}）。已保存 {3}</translation>
-    </message>
-    <message>
-        <source>Cancelled</source>
-        <translation>已取消</translation>
     </message>
 </context>
 <context>
@@ -1555,6 +1483,37 @@ Write a prompt and press Ctrl+Enter.</source>
     <message>
         <source>Right-click → Details… for the technical details</source>
         <translation>右键 → 详情… 查看技术细节</translation>
+    </message>
+</context>
+<context>
+    <name>JobWatch</name>
+    <message>
+        <source>%v / %m · ETA {0}</source>
+        <translation>%v / %m · 剩余 {0}</translation>
+    </message>
+    <message>
+        <source>The engine is still starting; try again in a moment.</source>
+        <translation>引擎仍在启动，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Queued…</source>
+        <translation>已加入队列…</translation>
+    </message>
+    <message>
+        <source>Random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>

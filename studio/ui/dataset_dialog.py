@@ -17,6 +17,7 @@ from studio.core.results import JobResult
 from studio.core.specs import DatasetSpec, random_seed
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
+from studio.ui.job_watch import JobWatch
 
 UNCONDITIONAL_TYPES = ("gan", "studio_vae", "studio_ddpm")
 
@@ -27,8 +28,6 @@ class DatasetDialog(QDialog):
     def __init__(self, pool: JobPool | None, models: Iterable[Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Make a dataset from a model"))
-        self.pool = pool
-        self.job: JobHandle | None = None
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("dataset_model")
         self._types: dict[str, str] = {}
@@ -49,7 +48,6 @@ class DatasetDialog(QDialog):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.progress = QProgressBar()
-        self.progress.hide()
         form = QFormLayout()
         form.addRow(self.tr("Model"), self.model_combo)
         form.addRow(self.tr("Prompts"), self.prompts_edit)
@@ -65,6 +63,15 @@ class DatasetDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
         self._update()
+        self.watch = JobWatch(self, self._say, self.make_button, progress=self.progress,
+                              format_progress=lambda done, total, _eta: self.tr("Image {0} of {1}").format(done, total))
+        self.watch.pool = pool
+        self.watch.finished.connect(self._on_finished)
+
+    @property
+    def job(self) -> JobHandle | None:
+        """The running dataset job, None when idle."""
+        return self.watch.job
 
     def _unconditional(self) -> bool:
         return self._types.get(str(self.model_combo.currentData())) in UNCONDITIONAL_TYPES
@@ -75,9 +82,13 @@ class DatasetDialog(QDialog):
         self.note.setText(self.tr("This model draws without a prompt: its images are captioned with its name.")
                           if uncond else "")
 
+    def _prompts(self) -> tuple[str, ...]:
+        if self._unconditional():
+            return ()
+        return tuple(line.strip() for line in self.prompts_edit.toPlainText().splitlines() if line.strip())
+
     def spec(self) -> DatasetSpec:
-        prompts = () if self._unconditional() else tuple(
-            line.strip() for line in self.prompts_edit.toPlainText().splitlines() if line.strip())
+        prompts = self._prompts()
         spec = DatasetSpec(model=str(self.model_combo.currentData() or ""), out=self.name_edit.text().strip(),
                            prompts=prompts, count=self.count_spin.value(), seed=random_seed())
         spec.validate()
@@ -87,42 +98,13 @@ class DatasetDialog(QDialog):
 
     def make(self) -> JobHandle | None:
         """Queue the job (the dialog stays open with its progress until it is done)."""
-        if self.pool is None:
-            self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
-            return None
-        try:
-            spec = self.spec()
-            job = self.pool.submit(spec)
-        except SpecError as exc:
-            self._say(str(exc), error=True)
-            return None
-        self.job = job
-        job.progress.connect(self._on_progress)
-        job.finished.connect(self._on_finished)
-        job.failed.connect(self._on_failed)
-        self.make_button.setEnabled(False)
-        self.progress.setRange(0, spec.count * max(1, len(spec.prompts)))
-        self.progress.setValue(0)
-        self.progress.show()
-        self._say(self.tr("Queued…"))
-        return job
-
-    def _on_progress(self, done: int, total: int, eta: float) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        self._say(self.tr("Image {0} of {1}").format(done, total))
+        return self.watch.submit(self.spec, total=self.count_spin.value() * max(1, len(self._prompts())))
 
     def _on_finished(self, result: JobResult) -> None:
         folder = result.outputs[0] if result.outputs else ""
-        self.job = None
         if folder:
             self.made.emit(folder)
         self.accept()
-
-    def _on_failed(self, message: str) -> None:
-        self.job = None
-        self.make_button.setEnabled(True)
-        self._say(message, error=True)
 
     def _say(self, text: str, error: bool = False) -> None:
         self.note.setStyleSheet(theme.css("error", self) if error else "")

@@ -16,13 +16,12 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, Q
                                QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from studio.core.errors import SpecError
 from studio.core.evaluation import EvaluationReport, format_figure, report_csv
 from studio.core.results import EvaluateResult, JobResult
 from studio.core.specs import EvaluateSpec
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
-from studio.ui.queue_view import format_eta
+from studio.ui.job_watch import JobWatch
 
 MAX_BARS = 40  # past this many inputs the bars are unreadable; the table still lists them all
 
@@ -34,8 +33,6 @@ class EvaluateDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Evaluate"))
         self.setObjectName("evaluate_dialog")
-        self.pool = pool
-        self.job: JobHandle | None = None
         self.report: EvaluationReport | None = None
         self.inputs_edit = QPlainTextEdit()
         self.inputs_edit.setObjectName("evaluate_inputs")
@@ -72,7 +69,6 @@ class EvaluateDialog(QDialog):
         self.run_button.clicked.connect(self.start)
         self.progress = QProgressBar()
         self.progress.setObjectName("evaluate_progress")
-        self.progress.hide()
         self.status = QLabel()
         self.status.setWordWrap(True)
         run_row = QHBoxLayout()
@@ -120,6 +116,14 @@ class EvaluateDialog(QDialog):
         layout.addWidget(results, 1)
         layout.addLayout(export_row)
         self.resize(760, 640)
+        self.watch = JobWatch(self, self._say, self.run_button, progress=self.progress)
+        self.watch.pool = pool
+        self.watch.finished.connect(self._on_finished)
+
+    @property
+    def job(self) -> JobHandle | None:
+        """The running evaluation, None when idle."""
+        return self.watch.job
 
     # -- inputs -------------------------------------------------------------------------------
     def set_inputs(self, paths: Sequence[str]) -> None:
@@ -152,49 +156,11 @@ class EvaluateDialog(QDialog):
 
     # -- the job ------------------------------------------------------------------------------
     def start(self) -> JobHandle | None:
-        if self.pool is None:
-            return None
-        try:
-            spec = self.spec()
-            job = self.pool.submit(spec)
-        except SpecError as exc:
-            self._say(str(exc), error=True)
-            return None
-        self.job = job
-        job.progress.connect(self._on_progress)
-        job.finished.connect(self._on_finished)
-        job.failed.connect(self._on_failed)
-        job.cancelled.connect(self._on_cancelled)
-        self.run_button.setEnabled(False)
-        self.progress.setRange(0, 0)  # busy until the first progress report
-        self.progress.show()
-        self._say(self.tr("Queued…"))
-        return job
-
-    def _on_progress(self, done: int, total: int, eta: float) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        self.progress.setFormat(self.tr("%v / %m · ETA {0}").format(format_eta(eta)))
+        return self.watch.submit(self.spec)
 
     def _on_finished(self, result: JobResult) -> None:
-        self.job = None
-        self._end()
         if isinstance(result, EvaluateResult):
             self.show_report(EvaluationReport.from_dict(result.report))
-
-    def _on_failed(self, message: str) -> None:
-        self.job = None
-        self._end()
-        self._say(message, error=True)
-
-    def _on_cancelled(self) -> None:
-        self.job = None
-        self._end()
-        self._say(self.tr("Cancelled."))
-
-    def _end(self) -> None:
-        self.run_button.setEnabled(True)
-        self.progress.hide()
 
     # -- results ------------------------------------------------------------------------------
     def show_report(self, report: EvaluationReport) -> None:

@@ -5,7 +5,7 @@ Jobs go through the shared queue as ``GanSpec``; the result (grid PNG, or the wa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QMovie, QPixmap
@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.builtin_models import FACES_NAME
-from studio.core.errors import SpecError
 from studio.core.results import JobResult
-from studio.core.specs import MAX_SEED, GanSpec, Spec, random_seed
+from studio.core.specs import MAX_SEED, GanSpec, Spec
 from studio.jobs.api import JobHandle, JobPool
+from studio.ui.job_watch import JobWatch, run_buttons, seed_row
 from studio.ui.spin_boxes import SeedSpinBox
 from studio.ui.vae_tools import VaeTools
 
@@ -28,9 +28,6 @@ class FacesWorkspace(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("FacesWorkspace")
-        self.pool: JobPool | None = None
-        self.job: JobHandle | None = None
-        """The running job, None when idle."""
         self.outputs: tuple[str, ...] = ()
         self._movie: QMovie | None = None
         self._vaes: set[str] = set()
@@ -40,10 +37,7 @@ class FacesWorkspace(QWidget):
         self.model_combo.setObjectName("gan_model")
         self.model_combo.setToolTip(self.tr("A GAN model: the built-in faces, or one you trained"))
         self.model_combo.addItem(FACES_NAME, FACES_NAME)
-        self.seed_box = SeedSpinBox()
-        self.seed_box.set_seed(1)
-        self.random_button = QPushButton(self.tr("Random"))
-        self.random_button.clicked.connect(lambda: self.seed_box.set_seed(random_seed()))
+        self.seed_box, self.random_button, seed_layout = seed_row()
         self.count_box = self._spin(1, 256, 16, self.tr("How many faces (seeds seed, seed+1, …)"))
         self.columns_box = self._spin(0, 64, 0, self.tr("Grid columns (0: as square as possible)"))
         self.walk_check = QCheckBox(self.tr("Latent walk to seed"))
@@ -54,11 +48,7 @@ class FacesWorkspace(QWidget):
         self.scale_box = self._spin(1, 8, 3, self.tr("Enlarge the saved images for viewing (the model makes 64 px)"))
         self.walk_check.toggled.connect(self._update_enabled)
 
-        self.generate_button = QPushButton(self.tr("Generate"))
-        self.generate_button.setDefault(True)
-        self.generate_button.clicked.connect(self.generate)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.clicked.connect(self.cancel)
+        self.generate_button, self.cancel_button, run_row = run_buttons(self.generate)
         self.save_gif_button = QPushButton(self.tr("Save GIF as…"))
         self.save_gif_button.clicked.connect(lambda: self.save_gif())
         self.message = QLabel()
@@ -66,21 +56,15 @@ class FacesWorkspace(QWidget):
 
         form = QFormLayout()
         form.addRow(self.tr("Model"), self.model_combo)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_box, 1)
-        seed_row.addWidget(self.random_button)
-        form.addRow(self.tr("Seed"), seed_row)
+        form.addRow(self.tr("Seed"), seed_layout)
         form.addRow(self.tr("Count"), self.count_box)
         form.addRow(self.tr("Columns"), self.columns_box)
         form.addRow(self.walk_check, self.walk_seed_box)
         form.addRow(self.tr("Frames"), self.frames_box)
         form.addRow(self.tr("Enlarge ×"), self.scale_box)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.generate_button)
-        buttons.addWidget(self.cancel_button)
         left = QVBoxLayout()
         left.addLayout(form)
-        left.addLayout(buttons)
+        left.addLayout(run_row)
         left.addWidget(self.save_gif_button)
         self.vae_tools = VaeTools()
         self.vae_tools.spec_requested.connect(self.submit)
@@ -102,7 +86,16 @@ class FacesWorkspace(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(panel)
         layout.addWidget(scroll, 1)
+        self.watch = JobWatch(self, self._say, self.generate_button, cancel_button=self.cancel_button,
+                              format_progress=lambda done, total, _eta: self.tr("Generating {0}/{1}").format(done, total))
+        self.watch.finished.connect(self._on_finished)
+        self.watch.ended.connect(lambda _state: self._update_enabled())
         self._update_enabled()
+
+    @property
+    def job(self) -> JobHandle | None:
+        """The running job, None when idle."""
+        return self.watch.job
 
     def model(self) -> str:
         return str(self.model_combo.currentData() or FACES_NAME)
@@ -146,9 +139,6 @@ class FacesWorkspace(QWidget):
         self.frames_box.setEnabled(walk or self.model() in self._vaes)  # a VAE interpolation has frames too
         self.count_box.setEnabled(not walk)
         self.columns_box.setEnabled(not walk)
-        running = self.job is not None
-        self.generate_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
         self.save_gif_button.setEnabled(any(o.endswith(".gif") for o in self.outputs))
 
     def spec(self) -> GanSpec:
@@ -164,46 +154,26 @@ class FacesWorkspace(QWidget):
 
     # -- jobs ------------------------------------------------------------------------------------
     def bind(self, pool: JobPool) -> None:
-        self.pool = pool
+        self.watch.pool = pool
 
     def generate(self) -> JobHandle | None:
-        try:
-            return self.submit(self.spec())
-        except SpecError as exc:
-            self._say(str(exc), error=True)
-            return None
+        return self._queue(self.spec)
 
     def submit(self, spec: Spec) -> JobHandle | None:
         """Queue ``spec`` (a GanSpec, or a VaeSpec from the VAE tools) and show its result here."""
-        if self.pool is None:
-            self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
-            return None
-        try:
-            job = self.pool.submit(spec)
-        except SpecError as exc:
-            self._say(str(exc), error=True)
-            return None
-        self.job = job
-        job.progress.connect(lambda done, total, _eta: self._say(self.tr("Generating {0}/{1}").format(done, total)))
-        job.finished.connect(self._on_finished)
-        job.failed.connect(lambda message: self._say(message, error=True))
-        job.cancelled.connect(lambda: self._say(self.tr("Cancelled")))
-        job.ended.connect(self._on_ended)
-        self._say(self.tr("Queued…"))
-        self._update_enabled()
+        return self._queue(lambda: spec)
+
+    def _queue(self, make_spec: Callable[[], Spec]) -> JobHandle | None:
+        job = self.watch.submit(make_spec)
+        self._update_enabled()  # the VAE tools wait while it runs
         return job
 
     def cancel(self) -> None:
-        if self.pool is not None and self.job is not None:
-            self.pool.cancel(self.job.job_id)
+        self.watch.cancel()
 
     def _on_finished(self, result: JobResult) -> None:
         self.show_outputs(result.outputs)
         self._say(self.tr("Done in {0} s").format(result.seconds))
-
-    def _on_ended(self, _state: str) -> None:
-        self.job = None
-        self._update_enabled()
 
     # -- showing -----------------------------------------------------------------------------------
     def show_outputs(self, outputs: tuple[str, ...]) -> None:

@@ -13,12 +13,12 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from studio.core.errors import SpecError
 from studio.core.grid import AXES
 from studio.core.results import GridResult, JobResult
 from studio.core.specs import GridSpec, ImageSpec, spec_to_dict
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
+from studio.ui.job_watch import JobWatch
 from studio.ui.queue_view import format_eta
 
 EXAMPLES = {"sampler": "euler,ddim,dpmpp_2m", "steps": "4,8,16", "cfg": "2,4,7.5", "seed": "1,2,3",
@@ -32,8 +32,7 @@ class GridDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Comparison grid"))
         self.setObjectName("grid_dialog")
-        self.pool, self.base = pool, base
-        self.job: JobHandle | None = None
+        self.base = base
         self.result: GridResult | None = None
         self._labels: list[str] = []
         self.x_combo, self.x_edit = self._axis_row("steps")
@@ -48,7 +47,6 @@ class GridDialog(QDialog):
         self.run_button.setObjectName("grid_run")
         self.run_button.clicked.connect(self.start)
         self.progress = QProgressBar()
-        self.progress.hide()
         run_row = QHBoxLayout()
         run_row.addWidget(self.run_button)
         run_row.addWidget(self.progress, 1)
@@ -71,6 +69,15 @@ class GridDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.table)
         self.resize(640, 640)
+        self.watch = JobWatch(self, self._say, self.run_button, progress=self.progress,
+                              format_progress=lambda _d, _t, eta: self.tr("%p% · ETA {0}").format(format_eta(eta)))
+        self.watch.pool = pool
+        self.watch.finished.connect(self._on_finished)
+
+    @property
+    def job(self) -> JobHandle | None:
+        """The running grid job, None when idle."""
+        return self.watch.job
 
     def _axis_row(self, default: str, optional: bool = False) -> tuple[QComboBox, QLineEdit]:
         combo = QComboBox()
@@ -110,37 +117,18 @@ class GridDialog(QDialog):
         return spec
 
     def start(self) -> JobHandle | None:
-        if self.pool is None:
+        job = self.watch.submit(self.spec)
+        if job is None:
             return None
-        try:
-            spec = self.spec()
-            job = self.pool.submit(spec)
-        except SpecError as exc:
-            self._say(str(exc), error=True)
-            return None
-        self.job = job
-        job.progress.connect(self._on_progress)
-        job.finished.connect(self._on_finished)
-        job.failed.connect(self._on_failed)
-        job.cancelled.connect(self._on_cancelled)
+        spec = self.spec()  # the same controls read again, for the cells' labels
         axes = spec.axes()
         x, y = axes[0], (axes[1] if len(axes) > 1 else None)
         self._labels = [", ".join(filter(None, (x.label(xv), y.label(yv) if y else "")))
                         for yv in (y.values if y else ("",)) for xv in x.values]
-        self.run_button.setEnabled(False)
-        self.progress.setRange(0, 0)
-        self.progress.show()
         self._say(self.tr("Queued {0} cells…").format(len(spec.cells())))
         return job
 
-    def _on_progress(self, done: int, total: int, eta: float) -> None:
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        self.progress.setFormat(self.tr("%p% · ETA {0}").format(format_eta(eta)))
-
     def _on_finished(self, result: JobResult) -> None:
-        self.job = None
-        self._end()
         if not isinstance(result, GridResult):
             return
         self.result = result
@@ -161,20 +149,6 @@ class GridDialog(QDialog):
         self._say(self.tr("Saved {0}").format(grid))
         if grid:
             self.show_requested.emit(grid)
-
-    def _on_failed(self, message: str) -> None:
-        self.job = None
-        self._end()
-        self._say(message, error=True)
-
-    def _on_cancelled(self) -> None:
-        self.job = None
-        self._end()
-        self._say(self.tr("Cancelled."))
-
-    def _end(self) -> None:
-        self.run_button.setEnabled(True)
-        self.progress.hide()
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet(theme.css("error", self) if error else "")

@@ -11,13 +11,13 @@ from typing import Any, Iterable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
 from studio.core.results import GuidedResult, JobResult
-from studio.core.specs import GuidedSpec, random_seed
+from studio.core.specs import GuidedSpec
 from studio.jobs.api import JobHandle, JobPool
-from studio.ui.spin_boxes import SeedSpinBox
+from studio.ui.job_watch import JobWatch, run_buttons, seed_row
 
 GUIDABLE_TYPES = ("gan", "studio_vae", "vae")
 VIEW = 320  # px: previews are enlarged to this size (the models draw 32–64 px)
@@ -29,8 +29,6 @@ class GuidedWorkspace(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("GuidedWorkspace")
-        self.pool: JobPool | None = None
-        self.job: JobHandle | None = None
         self.outputs: tuple[str, ...] = ()
         d = GuidedSpec()
 
@@ -45,10 +43,7 @@ class GuidedWorkspace(QWidget):
         self.clip_combo.setObjectName("guided_clip")
         self.clip_combo.setToolTip(self.tr("The CLIP that judges the image (Automatic: the model's paired CLIP, "
                                            "else the first installed)"))
-        self.seed_box = SeedSpinBox()
-        self.seed_box.set_seed(1)
-        self.random_button = QPushButton(self.tr("Random"))
-        self.random_button.clicked.connect(lambda: self.seed_box.set_seed(random_seed()))
+        self.seed_box, self.random_button, seed_layout = seed_row()
         self.steps_box = QSpinBox()
         self.steps_box.setRange(1, 2000)
         self.steps_box.setValue(d.steps)
@@ -65,12 +60,8 @@ class GuidedWorkspace(QWidget):
         self.prior_box.setValue(d.prior_weight)
         self.prior_box.setToolTip(self.tr("How strongly the latent stays typical: higher keeps the image "
                                           "closer to what the model normally draws"))
-        self.generate_button = QPushButton(self.tr("Generate"))
+        self.generate_button, self.cancel_button, run_row = run_buttons(self.generate)
         self.generate_button.setObjectName("guided_generate")
-        self.generate_button.setDefault(True)
-        self.generate_button.clicked.connect(self.generate)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.message = QLabel()
@@ -81,19 +72,13 @@ class GuidedWorkspace(QWidget):
         form.addRow(self.tr("Prompt"), self.prompt_edit)
         form.addRow(self.tr("Model"), self.model_combo)
         form.addRow(self.tr("CLIP"), self.clip_combo)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.seed_box, 1)
-        seed_row.addWidget(self.random_button)
-        form.addRow(self.tr("Seed"), seed_row)
+        form.addRow(self.tr("Seed"), seed_layout)
         form.addRow(self.tr("Steps"), self.steps_box)
         form.addRow(self.tr("Step size"), self.lr_box)
         form.addRow(self.tr("Prior weight"), self.prior_box)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.generate_button)
-        buttons.addWidget(self.cancel_button)
         left = QVBoxLayout()
         left.addLayout(form)
-        left.addLayout(buttons)
+        left.addLayout(run_row)
         left.addWidget(self.progress)
         left.addWidget(self.message)
         left.addStretch(1)
@@ -110,7 +95,15 @@ class GuidedWorkspace(QWidget):
         layout.addWidget(panel)
         layout.addWidget(self.view, 1)
         self.set_models(())
-        self._update_enabled()
+        self.watch = JobWatch(self, self._say, self.generate_button, progress=self.progress,
+                              cancel_button=self.cancel_button, format_progress=self._progress_text,
+                              progress_always_shown=True)
+        self.watch.finished.connect(self._on_finished)
+
+    @property
+    def job(self) -> JobHandle | None:
+        """The running job, None when idle."""
+        return self.watch.job
 
     # -- models --------------------------------------------------------------------------------
     def set_models(self, entries: Iterable[Any]) -> None:
@@ -146,42 +139,21 @@ class GuidedWorkspace(QWidget):
 
     # -- jobs ------------------------------------------------------------------------------------
     def bind(self, pool: JobPool) -> None:
-        self.pool = pool
+        self.watch.pool = pool
 
     def generate(self) -> JobHandle | None:
-        if self.job is not None:
-            return None
-        if self.pool is None:
-            self._say(self.tr("The engine is still starting; try again in a moment."), error=True)
-            return None
-        try:
-            job = self.pool.submit(self.spec())
-        except SpecError as exc:
-            self._say(str(exc), error=True)
-            return None
-        self.job = job
-        job.progress.connect(self._on_progress)
-        job.preview.connect(lambda image: self._show(QPixmap.fromImage(image)))
-        job.log.connect(self._say)
-        job.finished.connect(self._on_finished)
-        job.failed.connect(lambda message: self._say(message, error=True))
-        job.cancelled.connect(lambda: self._say(self.tr("Cancelled")))
-        job.ended.connect(self._on_ended)
-        self.progress.setValue(0)
-        self._say(self.tr("Queued…"))
-        self._update_enabled()
+        job = self.watch.submit(self.spec)
+        if job is not None:
+            job.preview.connect(lambda image: self._show(QPixmap.fromImage(image)))
+            job.log.connect(self._say)
         return job
 
     def cancel(self) -> None:
-        if self.pool is not None and self.job is not None:
-            self.pool.cancel(self.job.job_id)
+        self.watch.cancel()
 
-    def _on_progress(self, done: int, total: int, eta: float) -> None:
-        if total > 0:
-            self.progress.setMaximum(total)
-            self.progress.setValue(done)
-            eta_text = self.tr(", {0:.0f} s left").format(eta) if eta >= 0 else ""
-            self.progress.setFormat(self.tr("step {0}/{1}{2}").format(done, total, eta_text))
+    def _progress_text(self, done: int, total: int, eta: float) -> str:
+        eta_text = self.tr(", {0:.0f} s left").format(eta) if eta >= 0 else ""
+        return self.tr("step {0}/{1}{2}").format(done, total, eta_text)
 
     def _on_finished(self, result: JobResult) -> None:
         self.outputs = tuple(result.outputs)
@@ -191,20 +163,11 @@ class GuidedWorkspace(QWidget):
             self._say(self.tr("CLIP score {0:.1f} → {1:.1f} ({2}). Saved {3}").format(
                 result.start_score, result.clip_score, result.clip, self.outputs[0] if self.outputs else ""))
 
-    def _on_ended(self, _state: str) -> None:
-        self.job = None
-        self._update_enabled()
-
     # -- showing -----------------------------------------------------------------------------------
     def _show(self, pixmap: QPixmap) -> None:
         if not pixmap.isNull():
             self.view.setPixmap(pixmap.scaled(VIEW, VIEW, Qt.AspectRatioMode.KeepAspectRatio,
                                               Qt.TransformationMode.FastTransformation))
-
-    def _update_enabled(self) -> None:
-        running = self.job is not None
-        self.generate_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #c0392b;" if error else "")

@@ -44,6 +44,6 @@ def test_guided_generation_from_the_window(studio, qtbot):
     qtbot.waitUntil(lambda: ws.progress.value() >= 1, timeout=60_000)
     ws.cancel()
     qtbot.waitUntil(lambda: ws.job is None, timeout=30_000)
-    assert ws.message.text() == "Cancelled" and job is not None and ws.generate_button.isEnabled()
+    assert ws.message.text() == "Cancelled." and job is not None and ws.generate_button.isEnabled()
     ws.prompt_edit.setText("")
     assert ws.generate() is None and "prompt" in ws.message.text()
