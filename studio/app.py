@@ -1,7 +1,8 @@
 """GUI entry: show the window first, then start the job pool (whose engine processes import torch).
 
-Order matters for start-up time: QApplication → MainWindow → show → (event loop running)
-→ model scan in a thread + JobPool start. Torch is imported only by the pool's engine host
+Order matters for start-up time: QApplication → MainWindow (the Image workspace) → show → first
+paint → :class:`Startup`: model scan in a thread, JobPool start, the other workspaces, one short step
+per event-loop turn. Torch is imported only by the pool's engine host
 processes, never by this one, so the window is on screen ~0.5 s after launch and never stalls
 while an engine starts or loads a model.
 
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QObject, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QObject, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
 from studio import APP_NAME, __version__
@@ -28,9 +29,11 @@ from studio.core.paths import StudioPaths
 from studio.core.settings import load_settings
 from studio.ui.icons import app_icon
 from studio.ui.main_window import MainWindow
+from studio.ui.staged import Preloader, Step, run_steps
 from studio.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:
+    from studio.core.queue_store import QueueStore
     from studio.jobs.pool import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -69,8 +72,8 @@ def install_translators(app: QCoreApplication, language: str | None = None, fold
 class _FirstPaint(QObject):
     """Reports the first time the window is painted (what "shown" means to a person)."""
 
-    def __init__(self, callback) -> None:
-        super().__init__()
+    def __init__(self, callback, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._callback = callback
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
@@ -92,23 +95,106 @@ def make_app(argv: list[str]) -> QApplication:
 
 
 def start_backend(window: MainWindow) -> WorkerPool | None:
-    """Scan models (thread) and start the job pool (its engine processes import torch). Returns the pool (None
-    if its queue cannot be opened: the status bar says why)."""
+    """Scan models (thread) and start the job pool (its engine processes import torch) now. Returns the pool
+    (None if its queue cannot be opened: the status bar says why). The app itself uses :class:`Startup`."""
     window.rescan_models()
+    pool = _make_pool(window)
+    if pool is not None:
+        _start_pool(window, pool)
+    return pool
+
+
+def _make_pool(window: MainWindow, store: QueueStore | StudioError | None = None) -> WorkerPool | None:
+    """The job pool on ``store`` (opened here when None; a StudioError: why it could not be opened)."""
     from studio.jobs.pool import WorkerPool  # Qt + core only: torch lives in the engine host processes
 
     try:
-        pool = WorkerPool(window.paths, window.settings, parent=window)
+        if isinstance(store, StudioError):
+            raise store
+        return WorkerPool(window.paths, window.settings, parent=window, store=store)
     except StudioError as exc:  # e.g. a queue database that cannot be opened nor moved aside
         log.error("the job pool could not start: %s", exc)
         window.status.on_engine_failed(str(exc))
         return None
+
+
+def _start_pool(window: MainWindow, pool: WorkerPool) -> None:
     window.attach_pool(pool)
     # Once the window and its models list are built, move their long-lived objects out of the cyclic
     # GC's sight: later full collections (which stall the GUI thread) get short.
     pool.engine_ready.connect(lambda _device: gc.freeze())
     pool.start()
-    return pool
+
+
+POOL_MODULES = ("psutil", "studio.jobs.pool")
+"""What the job pool imports (its queue uses psutil): ~30 ms, preloaded off the GUI thread."""
+
+
+class Startup(QObject):
+    """What follows the window's first paint, one short step per event-loop turn so the window answers
+    between them (no step holds the GUI thread more than a few tens of ms, even on a slow machine): the
+    model scan (a thread), the job pool (its engine host starts and imports torch in the background),
+    then the workspaces not shown yet. Their modules are imported by a background thread meanwhile
+    (:mod:`studio.ui.staged`). ``pool_started`` carries the pool (None if its queue cannot be
+    opened); ``finished`` follows once every workspace is built."""
+
+    pool_started = Signal(object)
+    finished = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.pool: WorkerPool | None = None
+        self._began = False
+        self._store: QueueStore | StudioError | None = None
+
+    def begin(self) -> None:
+        """Start the steps (once; later calls do nothing)."""
+        if self._began:
+            return
+        self._began = True
+        steps: list[Step] = [((), self.window.rescan_models), (POOL_MODULES, self._make_pool),
+                             ((), self._start_pool)]
+        run_steps(steps, self._build_workspaces, Preloader(POOL_MODULES, then=self._open_store).start())
+
+    def _open_store(self) -> None:
+        """(preload thread) The queue database: opening it may repair it, or write its tables the first time."""
+        from studio.core.queue_store import QueueStore
+
+        try:
+            self._store = QueueStore.open(self.window.paths.queue_db)
+        except StudioError as exc:  # e.g. a queue database that cannot be opened nor moved aside
+            self._store = exc
+
+    def _make_pool(self) -> None:
+        self.pool = _make_pool(self.window, self._store)
+
+    def _start_pool(self) -> None:
+        if self.pool is not None:
+            _start_pool(self.window, self.pool)
+        self.pool_started.emit(self.pool)
+
+    def _build_workspaces(self) -> None:
+        preloader = Preloader(self.window.workspace_modules()).start()
+        self.window.build_workspaces_later(self.finished.emit, preloader)
+
+
+def launch(window: MainWindow) -> Startup:
+    """Show ``window`` and run :class:`Startup` once it is painted (or after a moment, should the window not
+    be painted at all, e.g. started minimised): the engine process competes for the CPU while it imports
+    torch, so it starts once the window is on screen."""
+    startup = Startup(window)
+
+    def on_first_paint() -> None:
+        _probe("window_shown")
+        startup.begin()
+
+    first_paint = _FirstPaint(on_first_paint, parent=startup)
+    window.installEventFilter(first_paint)
+    startup.finished.connect(lambda: window.removeEventFilter(first_paint))
+    window.show()
+    QTimer.singleShot(1500, startup.begin)
+    return startup
 
 
 def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
@@ -123,38 +209,22 @@ def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
     follow_system(app)
     apply_theme(app, settings.theme)
     window = MainWindow(paths, settings, defer_workspaces=True)
-    probing = bool(os.environ.get(PROBE_ENV))
-    holder: dict[str, WorkerPool] = {}
+    startup = launch(window)
+    if os.environ.get(PROBE_ENV):
+        def probe(pool: WorkerPool | None) -> None:
+            if pool is not None:
+                pool.engine_ready.connect(lambda _device: (_probe("engine_ready"), app.quit()))
+                pool.engine_failed.connect(lambda msg: (print(f"STARTUP engine_failed {msg}", flush=True),
+                                                        app.quit()))
 
-    def backend() -> None:
-        if "pool" in holder:
-            return
-        window.ensure_workspaces()  # the Text/Training/... tabs: built once the window is up
-        pool = holder["pool"] = start_backend(window)
-        if probing and pool is not None:
-            pool.engine_ready.connect(lambda _device: (_probe("engine_ready"), app.quit()))
-            pool.engine_failed.connect(lambda msg: (print(f"STARTUP engine_failed {msg}", flush=True),
-                                                    app.quit()))
-
-    def on_first_paint() -> None:
-        _probe("window_shown")
-        backend()
-
-    # The engine process competes for the CPU while it imports torch: start it once the window is painted
-    # (or after a moment, should the window not be painted at all, e.g. started minimised).
-    first_paint = _FirstPaint(on_first_paint)
-    window.installEventFilter(first_paint)
-    window.show()
-    QTimer.singleShot(1500, backend)
+        startup.pool_started.connect(probe)
 
     def shutdown() -> None:
-        pool = holder.get("pool")
+        pool = startup.pool
         if pool is not None:
             # The running job stops at its next safe point (a training saves its checkpoint first); wait for
             # it, so no worker thread is destroyed while still running.
             pool.shutdown(wait=True, timeout=120.0)
 
     app.aboutToQuit.connect(shutdown)
-    code = app.exec()
-    window.removeEventFilter(first_paint)
-    return int(code)
+    return int(app.exec())

@@ -52,11 +52,14 @@ class WorkerPool(QObject):
     """The training lane's engine process ends after this long without training (a quick Resume reuses it)."""
     jobs_reordered = Signal()  # queued jobs changed order (move): re-read jobs()
 
-    def __init__(self, paths: StudioPaths, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(self, paths: StudioPaths, settings: Settings, parent: QObject | None = None,
+                 store: QueueStore | None = None) -> None:
+        """``store``: the queue already opened on ``paths.queue_db`` (the window opens it off the GUI thread)."""
         super().__init__(parent)
         self.paths = paths
         self.settings = settings
-        self._store = QueueStore.open(paths.queue_db)  # a damaged file is moved aside: store.notice says so
+        # A damaged file is moved aside on open: store.notice says so.
+        self._store = store if store is not None else QueueStore.open(paths.queue_db)
         self._gallery = GalleryStore(self._store.db)
         self._lane_status: dict[str, dict] = {}
         self._workers: list[Worker] = []

@@ -4,7 +4,8 @@ The Image workspace is the canvas, with the prompt editor (left), queue (right) 
 (bottom) as docks that can be moved, floated or hidden; their layout is saved in
 ``<studio home>/ui.ini`` between runs. Other workspaces (Text, Training, Faces) are tabs added with
 :meth:`MainWindow.add_workspace`, each with the function that connects it to the job pool once it
-runs; they are built right after the first paint (:meth:`MainWindow.ensure_workspaces`).
+runs; they are built right after the first paint, one per event-loop turn
+(:meth:`MainWindow.build_workspaces_later`).
 
 The window never imports torch: the job pool is attached after the window is shown
 (:meth:`attach_pool`), and until its engine is ready the status bar says "Loading engine…".
@@ -35,6 +36,7 @@ from studio.ui.image_loader import ImageLoader
 from studio.ui.model_scan import ModelScanner
 from studio.ui.prompt_editor import PromptEditor
 from studio.ui.queue_view import QueueView
+from studio.ui.staged import Preloader, Step, run_steps
 from studio.ui.status_bar import StudioStatusBar
 
 if TYPE_CHECKING:
@@ -133,8 +135,18 @@ class MainWindow(QMainWindow):
         self.history.evaluate_requested.connect(self.open_evaluate)
         self.queue_view.show_output_requested.connect(self._show_job_output)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
-        self._workspaces_built = False
         self._saved_workspace = "image"
+        ui = "studio.ui."
+        self._workspace_steps: list[Step] = [
+            ((ui + "text_workspace",), self._build_text),
+            ((ui + "training_workspace",), self._build_training),
+            ((ui + "faces_workspace",), self._build_faces),
+            ((ui + "builtin_tools", ui + "edit_tools"), self._build_canvas_tools),
+            ((ui + "prompt_expand",), self._build_prompt_expander),
+            ((ui + "model_manager", ui + "model_use"), self._build_models),
+            ((ui + "guided_workspace",), self._build_guided),
+            ((), self._show_saved_workspace)]
+        """What :meth:`ensure_workspaces` still has to build, in tab order."""
 
         self.resize(1360, 860)
         self._sized = False
@@ -300,50 +312,86 @@ class MainWindow(QMainWindow):
         self.workspaces.tabBar().setVisible(len(self._workspace_keys) > 1)
 
     def ensure_workspaces(self) -> None:
-        """Build the Text, Training, Faces and Models workspaces, the Upscale menu and the canvas tools (once)."""
-        if self._workspaces_built:
-            return
-        self._workspaces_built = True
-        # Imported here, after the first paint: together they take ~0.2 s to import.
-        from studio.ui.builtin_tools import UpscaleTools
-        from studio.ui.edit_tools import CanvasEditor
-        from studio.ui.faces_workspace import FacesWorkspace
-        from studio.ui.guided_workspace import GuidedWorkspace
-        from studio.ui.model_manager import ModelManager
-        from studio.ui.model_use import use_label, use_model
-        from studio.ui.prompt_expand import PromptExpander
+        """Build the Text, Training, Faces, Models and Guided workspaces, the Upscale menu and the canvas
+        tools now: whatever :meth:`build_workspaces_later` has not built yet."""
+        while self._workspace_steps:
+            self._workspace_steps.pop(0)[1]()
+
+    def build_workspaces_later(self, done: Callable[[], None] = lambda: None,
+                               preloader: Preloader | None = None) -> None:
+        """Build the workspaces one step per event-loop turn, each once ``preloader`` (started with
+        :meth:`workspace_modules`) has imported its modules, so the window answers between them; then
+        ``done``."""
+        run_steps(self._workspace_steps, done, preloader)
+
+    def workspace_modules(self) -> list[str]:
+        """The modules the workspaces not built yet import, in the order they are built."""
+        return [m for modules, _step in self._workspace_steps for m in modules]
+
+    def workspaces_built(self) -> bool:
+        return not self._workspace_steps
+
+    # Each step imports its own modules (a Preloader has usually done it): together they take ~0.1-0.2 s.
+    def _build_text(self) -> None:
         from studio.ui.text_workspace import TextWorkspace
-        from studio.ui.training_workspace import TrainingWorkspace
 
         self.text_workspace = TextWorkspace(paths=self.paths)
         self.add_workspace("text", self.text_workspace, self.tr("Text"), bind=self.text_workspace.bind)
+
+    def _build_training(self) -> None:
+        from studio.ui.training_workspace import TrainingWorkspace
+
         self.training_workspace = TrainingWorkspace(paths=self.paths)
         self.add_workspace("training", self.training_workspace, self.tr("Training"),
                            bind=self.training_workspace.bind)
         self.training_workspace.model_saved.connect(self.rescan_models)
+
+    def _build_faces(self) -> None:
+        from studio.ui.faces_workspace import FacesWorkspace
+
         self.faces_workspace = FacesWorkspace()
         self.faces_workspace.set_models(self.installed_models())
         self.models_scanned.connect(self.faces_workspace.set_models)
         self.add_workspace("faces", self.faces_workspace, self.tr("Faces"), bind=self.faces_workspace.bind)
+
+    def _build_canvas_tools(self) -> None:
+        from studio.ui.builtin_tools import UpscaleTools
+        from studio.ui.edit_tools import CanvasEditor
+
         self.upscale_tools = UpscaleTools(self)
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.upscale_tools)
         self.canvas_editor = CanvasEditor(self)
         editor = self.prompt_editor
         editor.model_changed.connect(lambda _name: self.canvas_editor.follow_model(editor.model_entry()))
         self.canvas_editor.follow_model(editor.model_entry())
+
+    def _build_prompt_expander(self) -> None:
+        from studio.ui.prompt_expand import PromptExpander
+
         self.prompt_expander = PromptExpander(self)
-        self.guided_workspace = GuidedWorkspace()
-        self.guided_workspace.set_models(self.installed_models())
-        self.models_scanned.connect(self.guided_workspace.set_models)
+
+    def _build_models(self) -> None:
+        from studio.ui.model_manager import ModelManager
+        from studio.ui.model_use import use_label, use_model
+
         self.model_manager = ModelManager(self.paths, self.settings, pool=lambda: self.pool,
                                           on_changed=self.rescan_models, use=lambda entry: use_model(self, entry),
                                           use_label=use_label)
         self.add_workspace("models", self.model_manager, self.tr("Models"))
-        self.add_workspace("guided", self.guided_workspace, self.tr("Guided"), bind=self.guided_workspace.bind)
         self.settings_changed.connect(self.model_manager.apply_settings)
         # The manager's own offline switch saves the file; the window and the pool take the new value too.
         self.model_manager.offline_changed.connect(
             lambda off: self.apply_settings(self.settings.replace(offline=off)))
+
+    def _build_guided(self) -> None:
+        from studio.ui.guided_workspace import GuidedWorkspace
+
+        self.guided_workspace = GuidedWorkspace()
+        self.guided_workspace.set_models(self.installed_models())
+        self.models_scanned.connect(self.guided_workspace.set_models)
+        self.add_workspace("guided", self.guided_workspace, self.tr("Guided"), bind=self.guided_workspace.bind)
+
+    def _show_saved_workspace(self) -> None:
         if self._saved_workspace != "image" and self.current_workspace() == "image":
             self.show_workspace(self._saved_workspace)
 

@@ -1,0 +1,79 @@
+"""The app's start-up after the first paint (studio.app.launch): the model scan, the job pool and the
+other workspaces come one step per event-loop turn, so the window answers between them."""
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+
+from studio.core.settings import Settings
+
+ALL_WORKSPACES = ["image", "text", "training", "faces", "models", "guided"]
+
+
+def _launch(qtbot, paths, settings: Settings | None = None):
+    from studio.app import launch
+    from studio.ui.main_window import MainWindow
+
+    window = MainWindow(paths, settings or Settings(scan_hf_cache=False), defer_workspaces=True)
+    qtbot.addWidget(window)
+    return window, launch(window)
+
+
+def _close(window, startup) -> None:
+    if startup.pool is not None:
+        startup.pool.shutdown(wait=True, timeout=30)
+    window.scanner.wait()
+
+
+def test_workspaces_and_pool_come_in_steps_while_the_window_answers(qtbot, paths):
+    window, startup = _launch(qtbot, paths)
+    assert window.isVisible()
+    assert [window.workspaces.tabText(i) for i in range(window.workspaces.count())] == ["Image"]
+    seen_tabs: list[int] = []  # the number of tabs each time the event loop ran a timer
+    ticker = QTimer()
+    ticker.setInterval(1)
+    ticker.timeout.connect(lambda: seen_tabs.append(window.workspaces.count()))
+    ticker.start()
+    with qtbot.waitSignal(startup.finished, timeout=60000):
+        pass
+    ticker.stop()
+    try:
+        keys = [window._workspace_keys[i] for i in range(window.workspaces.count())]
+        assert keys == ALL_WORKSPACES
+        assert window.pool is startup.pool is not None
+        assert window.upscale_tools.menuAction() in window.menuBar().actions()
+        # The window ran its event loop while only some workspaces were built: not one long block.
+        assert {2, 3, 4, 5} <= set(seen_tabs), sorted(set(seen_tabs))
+        # The pool runs: a queued job gets a lane (its engine host process starts).
+        qtbot.waitUntil(lambda: startup.pool.lanes()["studio-worker-0"] is not None, timeout=60000)
+    finally:
+        _close(window, startup)
+
+
+def test_asking_for_a_workspace_mid_way_builds_the_rest_once(qtbot, paths):
+    window, startup = _launch(qtbot, paths)
+    with qtbot.waitSignal(startup.pool_started, timeout=60000):
+        pass
+    try:
+        window.show_workspace("faces")  # e.g. a menu action before the steps reached it
+        assert window.current_workspace() == "faces"
+        with qtbot.waitSignal(startup.finished, timeout=60000):
+            pass
+        assert [window._workspace_keys[i] for i in range(window.workspaces.count())] == ALL_WORKSPACES
+    finally:
+        _close(window, startup)
+
+
+def test_a_damaged_queue_file_opened_in_the_background_is_reported(qtbot, paths):
+    paths.queue_db.parent.mkdir(parents=True, exist_ok=True)
+    paths.queue_db.write_bytes(b"this is not a database" * 100)
+    window, startup = _launch(qtbot, paths)
+    with qtbot.waitSignal(startup.pool_started, timeout=60000):
+        pass
+    try:
+        assert startup.pool is not None
+        assert "damaged" in window.status.currentMessage()
+        assert startup.pool.jobs() == []  # a fresh queue took its place
+        assert any(p.name.startswith(paths.queue_db.name) and p != paths.queue_db
+                   for p in paths.queue_db.parent.iterdir())  # the damaged file was kept aside
+    finally:
+        _close(window, startup)
