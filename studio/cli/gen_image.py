@@ -172,10 +172,10 @@ def _edit_fields(args: argparse.Namespace) -> dict:
     """ImageSpec fields for --init/--mask/--outpaint (width/height: the result's size, multiples of 8)."""
     if not args.init:
         if args.mask or args.outpaint:
-            raise ValueError("--mask and --outpaint need --init IMAGE.")
+            raise SpecError(_("--mask and --outpaint need --init IMAGE."))
         return {}
     if args.upscale and args.upscale.strip().lower() != "none":
-        raise ValueError("--upscale is for new images; upscale an edited image with `upscale IMAGE`.")
+        raise SpecError(_("--upscale is for new images; upscale an edited image with `upscale IMAGE`."))
     from studio.core.image_io import open_rgb
     from studio.core.outpaint import parse_extension
 
@@ -218,7 +218,7 @@ def main(args: argparse.Namespace) -> int:
     from studio.cli.common import check_flagged, engine_context, run_in_process
 
     if not 1 <= args.batch <= 1000:
-        raise ValueError(f"--batch must be between 1 and 1000 (got {args.batch}).")
+        raise SpecError(_("--batch must be between 1 and 1000 (got {batch}).").format(batch=args.batch))
     if args.from_png:
         from studio.core.pngmeta import read_png_parameters
 

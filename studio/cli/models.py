@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from studio.core.errors import ModelError, StudioError
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
-from studio.core.i18n import _
 from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import load_settings
 
@@ -71,7 +71,8 @@ def find_entry(reg: ModelRegistry, name: str) -> ModelEntry:
         return reg.with_cached_hash(identify_path(p, "path"))
     found = reg.find(name)
     if not found:
-        raise ModelError(f"No model named {name!r}. `python main.py models list` shows what is installed.")
+        raise ModelError(_("No model named {name!r}. `python main.py models list` shows what is installed.").format(
+            name=name))
     return reg.with_cached_hash(found[0])
 
 
@@ -146,7 +147,7 @@ def cmd_hash(args: argparse.Namespace) -> int:
     reg = _registry()
     e = find_entry(reg, args.name)
     if not e.path:
-        raise ModelError(f"{e.name} has no file to hash ({e.reason}).")
+        raise ModelError(_("{name} has no file to hash ({reason}).").format(name=e.name, reason=e.reason))
     rep = ConsoleReporter()
     sha = HashCache.for_paths(reg.paths).model_hash(Path(e.path), progress=lambda d, t: rep.progress(d, t, "hashing"))
     print(f"{sha}  AutoV2 {autov2(sha)}  {e.name}")
@@ -170,7 +171,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     check_output_file(Path(args.out))  # a device, a missing folder, /proc...: refused before the export
     e = find_entry(_registry(), args.name)
     if e.type != "diffusers":
-        raise ModelError(f"{e.name} is not a diffusers pipeline folder.")
+        raise ModelError(_("{name} is not a diffusers pipeline folder.").format(name=e.name))
     print(export_single_file(Path(e.path), Path(args.out)))
     return 0
 
@@ -185,7 +186,8 @@ def cmd_download(args: argparse.Namespace) -> int:
     print(plan.describe())
     if not args.yes:
         if not sys.stdin.isatty():
-            raise StudioError(f"Not downloading {format_bytes(plan.total_size)} without confirmation: pass --yes.")
+            raise StudioError(_("Not downloading {size} without confirmation: pass --yes.").format(
+                size=format_bytes(plan.total_size)))
         answer = input(f"Download {format_bytes(plan.total_size)}? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             print("nothing downloaded")

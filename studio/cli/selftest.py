@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from studio.core.about import format_version_info, version_info
 from studio.core.errors import StudioError, user_message
+from studio.core.i18n import _
 from studio.core.paths import HOME_ENV
 from studio.core.progress import CancelToken, NullReporter
 from studio.core.recommended import recommended_image_spec
@@ -70,7 +71,8 @@ def run_selftest(args) -> int:
     wanted = [c.strip() for c in args.only.split(",") if c.strip()] or list(CHECKS)
     unknown = sorted(set(wanted) - set(CHECKS))
     if unknown:
-        raise StudioError(f"Unknown check {', '.join(unknown)}; choose from {', '.join(CHECKS)}.")
+        raise StudioError(_("Unknown check {unknown}; choose from {choices}.").format(
+            unknown=', '.join(unknown), choices=', '.join(CHECKS)))
     info = version_info()
     print(format_version_info(info), flush=True)
     started = time.monotonic()
@@ -140,7 +142,8 @@ def _run_check(name: str, fn: Callable[[], str]) -> CheckResult:
 def _default_model(ctx: "EngineContext", task: str) -> "ModelEntry":
     entry = ctx.registry.default(task)
     if entry is None:
-        raise CheckFailed(f"no default {task} model installed (`models list` shows what the registry finds)")
+        raise CheckFailed(_("no default {task} model installed (`models list` shows what the registry finds)").format(
+            task=task))
     return entry
 
 
@@ -149,7 +152,7 @@ def _run(ctx: "EngineContext", spec: Spec) -> JobResult:
 
     result = run_spec(spec, NullReporter(), CancelToken(), ctx)
     if result.cancelled:
-        raise CheckFailed("the job stopped as cancelled although nobody cancelled it")
+        raise CheckFailed(_("the job stopped as cancelled although nobody cancelled it"))
     return result
 
 
@@ -158,12 +161,13 @@ def _output_image(result: JobResult, home: Path):
     from PIL import Image
 
     if not result.outputs:
-        raise CheckFailed("the job finished without writing an image")
+        raise CheckFailed(_("the job finished without writing an image"))
     path = Path(result.outputs[0])
     if not path.is_file():
-        raise CheckFailed(f"the reported output {path} does not exist")
+        raise CheckFailed(_("the reported output {path} does not exist").format(path=path))
     if home.resolve() not in path.resolve().parents:
-        raise CheckFailed(f"the output {path} was written outside the studio home {home}")
+        raise CheckFailed(_("the output {path} was written outside the studio home {home}").format(
+            path=path, home=home))
     with Image.open(path) as im:
         im.load()
         return path, im.copy()
@@ -184,7 +188,7 @@ def check_image(ctx: "EngineContext", home: Path, steps: int) -> str:
     result = _run(ctx, spec)
     path, image = _output_image(result, home)
     if _is_blank(image):
-        raise CheckFailed(f"{entry.name}: the image is a single flat colour")
+        raise CheckFailed(_("{name}: the image is a single flat colour").format(name=entry.name))
     return f"{entry.name}: {image.width}x{image.height} image -> {path.name}"
 
 
@@ -195,7 +199,7 @@ def check_text(ctx: "EngineContext", max_new_tokens: int) -> str:
                                 temperature=0.0, seed=1))
     text = result.text.strip()
     if not text:
-        raise CheckFailed(f"{entry.name}: no text was generated")
+        raise CheckFailed(_("{name}: no text was generated").format(name=entry.name))
     shown = text.replace("\n", " ")
     return f"{entry.name}: {shown[:60]!r}"
 
@@ -213,9 +217,11 @@ def check_upscale(ctx: "EngineContext", home: Path) -> str:
     path, image = _output_image(result, home)
     scale = int(entry.details.get("scale", 0)) if entry.details else 0
     if scale and image.size != (side * scale, side * scale):
-        raise CheckFailed(f"{entry.name}: expected {side * scale}x{side * scale}, got {image.width}x{image.height}")
+        raise CheckFailed(_("{name}: expected {side}x{side}, got {width}x{height}").format(
+            name=entry.name, side=side * scale, width=image.width, height=image.height))
     if image.width <= side:
-        raise CheckFailed(f"{entry.name}: the output ({image.width}x{image.height}) is not larger than the input")
+        raise CheckFailed(_("{name}: the output ({width}x{height}) is not larger than the input").format(
+            name=entry.name, width=image.width, height=image.height))
     if _is_blank(image):
-        raise CheckFailed(f"{entry.name}: the upscaled image is a single flat colour")
+        raise CheckFailed(_("{name}: the upscaled image is a single flat colour").format(name=entry.name))
     return f"{entry.name}: {side}x{side} -> {image.width}x{image.height} -> {path.name}"

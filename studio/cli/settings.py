@@ -82,7 +82,7 @@ def cmd_set(args: argparse.Namespace) -> int:
     value = parse_value(args.name, list(args.value))
     problem = validate_setting(args.name, value)
     if problem:
-        raise SettingsValueError(f"{args.name}: {problem}")
+        raise SettingsValueError(_("{name}: {problem}").format(name=args.name, problem=problem))
     save_settings(paths.settings_file, load_settings(paths.settings_file).replace(**{args.name: value}))
     print(_("{name} = {value}").format(name=args.name, value=value))
     return 0
@@ -96,7 +96,8 @@ def cmd_reset(args: argparse.Namespace) -> int:
     elif args.name in _names():
         new = current.replace(**{args.name: getattr(Settings(), args.name)})
     else:
-        raise SettingsValueError(_("Name a setting to reset (or --all); valid: {names}.").format(names=", ".join(_names())))
+        raise SettingsValueError(_("Name a setting to reset (or --all); valid: {names}.").format(
+            names=", ".join(_names())))
     save_settings(paths.settings_file, new)
     print(_("Settings reset."))
     return 0

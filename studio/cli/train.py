@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from studio.core.errors import SpecError
+from studio.core.i18n import _
 from studio.core.model_swap import check_target, train_target
 from studio.core.paths import StudioPaths
 from studio.core.results import TrainResult
@@ -27,7 +28,7 @@ FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN, or the fully-con
 def _param(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+        raise argparse.ArgumentTypeError(_("expected KEY=VALUE, got {text!r}").format(text=text))
     try:
         return key.strip(), json.loads(value)
     except ValueError:
@@ -71,10 +72,11 @@ def _spec_from_file(path: str) -> TrainSpec:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"Cannot read the training spec {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+        raise SpecError(_("Cannot read the training spec {path}: {reason}").format(
+            path=path, reason=getattr(exc, 'strerror', None) or exc)) from exc
     spec = spec_from_json(text)
     if not isinstance(spec, TrainSpec):
-        raise SpecError(f"{path} holds a {spec.kind} job, not a training spec.")
+        raise SpecError(_("{path} holds a {kind} job, not a training spec.").format(path=path, kind=spec.kind))
     spec.validate()
     return spec
 
@@ -86,7 +88,7 @@ def build_spec(args: argparse.Namespace) -> TrainSpec:
     missing = [flag for flag, value in (("FAMILY", args.family), ("--data", args.data), ("--out", args.out))
                if not value]
     if missing:
-        raise SpecError(f"train needs {', '.join(missing)} (or --spec JSON).")
+        raise SpecError(_("train needs {choices} (or --spec JSON).").format(choices=', '.join(missing)))
     fam = family(args.family)
     params = dict(args.param)
     if args.sample_every:
@@ -100,7 +102,7 @@ def build_spec(args: argparse.Namespace) -> TrainSpec:
                      resume=args.resume, seed=args.seed, sample_every=args.sample_every,
                      checkpoint_every=args.checkpoint_every, params=params, overwrite=args.overwrite)
     if fam.sizes and (size < 8 or size % 8):
-        raise SpecError(f"--size must be a multiple of 8 and at least 8 (got {size}).")
+        raise SpecError(_("--size must be a multiple of 8 and at least 8 (got {size}).").format(size=size))
     spec.validate()  # a bad --out, a taken name or an unknown --param fails here, before torch is imported
     return spec
 

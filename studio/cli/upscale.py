@@ -8,6 +8,8 @@ from pathlib import Path
 
 from studio.core.atomic import atomic_write_bytes, check_output_file, check_output_folder, refuse_non_regular
 from studio.core.builtin_models import CPU_UPSCALER, DEFAULT_UPSCALER, UPSCALERS
+from studio.core.errors import SpecError
+from studio.core.i18n import _
 from studio.core.specs import UpscaleSpec
 
 
@@ -53,7 +55,7 @@ def _write(src: Path, dst: Path) -> None:
         buf = io.BytesIO()
         fmt = Image.registered_extensions().get(dst.suffix.lower())
         if fmt is None:
-            raise ValueError(f"Unknown image format {dst.suffix}; use .png, .jpg or .webp.")
+            raise SpecError(_("Unknown image format {suffix}; use .png, .jpg or .webp.").format(suffix=dst.suffix))
         (im.convert("RGB") if fmt == "JPEG" else im).save(buf, format=fmt, quality=95)
     atomic_write_bytes(dst, buf.getvalue())
 

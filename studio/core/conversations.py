@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def from_dict(data: Mapping[str, Any]) -> Conversation:
                             last_answers=tuple(str(a) for a in data.get("last_answers") or ()),
                             last_answer_index=int(data.get("last_answer_index", 0)))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # AttributeError: JSON that is not an object
-        raise StudioError(f"Not a saved conversation ({exc}).") from exc
+        raise StudioError(_("Not a saved conversation ({exc}).").format(exc=exc)) from exc
 
 
 class ConversationStore:
@@ -96,7 +97,7 @@ class ConversationStore:
 
     def _file(self, cid: str) -> Path:
         if not _ID_RE.match(cid):
-            raise StudioError(f"Invalid conversation id {cid!r}.")
+            raise StudioError(_("Invalid conversation id {cid!r}.").format(cid=cid))
         return self.folder / f"{cid}.json"
 
     def save(self, conv: Conversation, touch: bool = True) -> Conversation:
@@ -112,9 +113,9 @@ class ConversationStore:
         try:
             return from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError as exc:
-            raise StudioError(f"Conversation {cid} does not exist.") from exc
+            raise StudioError(_("Conversation {cid} does not exist.").format(cid=cid)) from exc
         except ValueError as exc:
-            raise StudioError(f"Conversation {cid} is unreadable ({exc}).") from exc
+            raise StudioError(_("Conversation {cid} is unreadable ({exc}).").format(cid=cid, exc=exc)) from exc
 
     def list(self) -> list[Conversation]:
         """Every readable conversation, most recently updated first (unreadable files are skipped and logged)."""

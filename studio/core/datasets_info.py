@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from studio.core.i18n import N_
+from studio.core.i18n import _, N_
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 TEXT_SUFFIXES = frozenset({".txt", ".jsonl", ".json"})
@@ -253,17 +253,17 @@ def preview_dataset(name_or_path: str, count: int = 16) -> DatasetPreview:
             return _csv_digits(mnist5k_file(), count, 28, 1.0, info.images, info.name)  # type: ignore[arg-type]
         return _csv_digits(digits_file(), count, 8, 255 / 16, info.images, info.name)  # type: ignore[arg-type]
     if not key:
-        raise ValueError("Choose a dataset first.")
+        raise ValueError(_("Choose a dataset first."))
     path = Path(key).expanduser()
     if path.is_dir():
         preview = _folder(path, count)
         if not preview.images:
-            raise ValueError(f"No readable images in {path}.")
+            raise ValueError(_("No readable images in {path}.").format(path=path))
         return preview
     if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES:
         return _text_records(path, count)
-    raise ValueError(f"Dataset not found: {key} is neither a folder, a text file nor one of "
-                     f"{', '.join(bundled_names())}.")
+    raise ValueError(_("Dataset not found: {key} is neither a folder, a text file nor one of {choices}.").format(
+        key=key, choices=', '.join(bundled_names())))
 
 
 def preview_grid(images: list[Any], columns: int = 8, cell: int = 64, pad: int = 2) -> Any:
@@ -271,7 +271,7 @@ def preview_grid(images: list[Any], columns: int = 8, cell: int = 64, pad: int =
     from PIL import Image, ImageOps
 
     if not images:
-        raise ValueError("No images to show.")
+        raise ValueError(_("No images to show."))
     columns = max(1, min(columns, len(images)))
     rows = (len(images) + columns - 1) // columns
     grid = Image.new("RGB", (columns * (cell + pad) + pad, rows * (cell + pad) + pad), (24, 24, 24))

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from studio.core.i18n import _
+
 GGUF_MAGIC = b"GGUF"
 MAX_STRING = 16 * 2**20
 MAX_KV = 1_000_000
@@ -64,7 +66,7 @@ class _Reader:
     def read(self, n: int) -> bytes:
         b = self.fh.read(n)
         if len(b) != n:
-            raise GGUFError("file ends inside the metadata: truncated")
+            raise GGUFError(_("file ends inside the metadata: truncated"))
         return b
 
     def unpack(self, fmt: str) -> Any:
@@ -73,7 +75,7 @@ class _Reader:
     def string(self) -> str:
         n = self.unpack("<Q")
         if n > MAX_STRING or self.fh.tell() + n > self.size:
-            raise GGUFError("a metadata string is longer than the file")
+            raise GGUFError(_("a metadata string is longer than the file"))
         return self.read(n).decode("utf-8", errors="replace")
 
     def value(self, vtype: int) -> Any:
@@ -87,7 +89,7 @@ class _Reader:
             if item_type in _SCALARS:
                 nbytes = struct.calcsize(_SCALARS[item_type]) * count
                 if self.fh.tell() + nbytes > self.size:
-                    raise GGUFError("a metadata array is longer than the file")
+                    raise GGUFError(_("a metadata array is longer than the file"))
                 if count <= 16:
                     return [self.value(item_type) for _ in range(count)]
                 self.fh.seek(nbytes, 1)
@@ -97,8 +99,8 @@ class _Reader:
                 return items if count <= 16 else f"<array of {count} strings>"
             if item_type == _ARRAY:
                 return [self.value(_ARRAY) for _ in range(count)]
-            raise GGUFError(f"unknown array item type {item_type}")
-        raise GGUFError(f"unknown metadata value type {vtype}")
+            raise GGUFError(_("unknown array item type {item_type}").format(item_type=item_type))
+        raise GGUFError(_("unknown metadata value type {vtype}").format(vtype=vtype))
 
 
 def read_gguf(path: Path) -> GGUFInfo:
@@ -110,16 +112,16 @@ def read_gguf(path: Path) -> GGUFInfo:
         fh.seek(0)
         r = _Reader(fh, size)
         if size < 8 or r.read(4) != GGUF_MAGIC:
-            raise GGUFError("not a GGUF file (bad magic)")
+            raise GGUFError(_("not a GGUF file (bad magic)"))
         version = r.unpack("<I")
         if version not in (1, 2, 3):
-            raise GGUFError(f"unsupported GGUF version {version}")
+            raise GGUFError(_("unsupported GGUF version {version}").format(version=version))
         count_fmt = "<I" if version == 1 else "<Q"
         n_tensors, n_kv = r.unpack(count_fmt), r.unpack(count_fmt)
         if n_kv > MAX_KV:
-            raise GGUFError(f"implausible metadata count {n_kv}")
+            raise GGUFError(_("implausible metadata count {n_kv}").format(n_kv=n_kv))
         meta: dict[str, Any] = {}
-        for _ in range(n_kv):
+        for _index in range(n_kv):
             key = r.string()
             meta[key] = r.value(r.unpack("<I"))
     return GGUFInfo(version=version, tensor_count=n_tensors, metadata=meta)

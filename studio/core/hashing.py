@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from studio.core.errors import JobCancelled, ModelError
+from studio.core.i18n import _
 
 CHUNK = 4 * 2**20
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".gguf", ".onnx", ".msgpack")
@@ -40,7 +41,7 @@ def addnet_hash(path: Path) -> str:
     with Path(path).open("rb") as fh:
         header = fh.read(8)
         if len(header) < 8:
-            raise ModelError(f"{Path(path).name} is not a safetensors file.")
+            raise ModelError(_("{name} is not a safetensors file.").format(name=Path(path).name))
         fh.seek(8 + int.from_bytes(header, "little"))
         for block in iter(lambda: fh.read(CHUNK), b""):
             h.update(block)
@@ -72,11 +73,12 @@ def sha256_file(path: Path, progress: ProgressFn | None = None, cancel: _Cancel 
                     raise JobCancelled()
         after = path.stat()
     except FileNotFoundError:
-        raise ModelError(f"{path.name} disappeared while it was being hashed.") from None
+        raise ModelError(_("{name} disappeared while it was being hashed.").format(name=path.name)) from None
     except PermissionError:
-        raise ModelError(f"{path.name} cannot be read (permission denied).") from None
+        raise ModelError(_("{name} cannot be read (permission denied).").format(name=path.name)) from None
     if done != st.st_size or after.st_size != st.st_size or after.st_mtime_ns != st.st_mtime_ns:
-        raise ModelError(f"{path.name} changed while it was being hashed; try again once it is complete.")
+        raise ModelError(_("{name} changed while it was being hashed; try again once it is complete.").format(
+            name=path.name))
     return h.hexdigest()
 
 
@@ -148,7 +150,7 @@ class HashCache:
         try:
             key, size, mtime = self._key(path)
         except FileNotFoundError:
-            raise ModelError(f"{path.name} does not exist.") from None
+            raise ModelError(_("{name} does not exist.").format(name=path.name)) from None
         cached = self.lookup(path)
         if cached:
             if progress is not None:
@@ -165,7 +167,7 @@ class HashCache:
             return self.file_hash(path, progress, cancel)
         files = weight_files(path)
         if not files:
-            raise ModelError(f"{path.name} holds no weight files to hash.")
+            raise ModelError(_("{name} holds no weight files to hash.").format(name=path.name))
         total = sum(f.stat().st_size for f in files)
         lines, done = [], 0
         for f in files:

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from studio.core.i18n import _
 from studio.core.gguf_header import GGUF_MAGIC, GGUFError, read_gguf
+from studio.core.i18n import _
 from studio.core.keypatterns import classify, family_for_dim, summarise_keys
 from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
 from studio.core.registry import ModelEntry
@@ -191,7 +191,7 @@ def _pickle(path: Path, base: dict, size: int) -> ModelEntry:
 def _read_json(path: Path) -> dict:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
-        raise ValueError(f"{path.name} is not a JSON object")
+        raise ValueError(_("{name} is not a JSON object").format(name=path.name))
     return data
 
 

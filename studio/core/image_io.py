@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import SpecError, StudioError
+from studio.core.i18n import _
 from studio.core.specs import MAX_SIDE
 
 MAX_EDIT_SIDE = MAX_SIDE
@@ -22,14 +23,14 @@ def _open(path: Path) -> Any:
     from PIL import Image, UnidentifiedImageError
 
     if not path.is_file():
-        raise StudioError(f"Image not found: {path}")
+        raise StudioError(_("Image not found: {path}").format(path=path))
     try:
         im = Image.open(path)
         try:
             w, h = im.size
             if max(w, h) > MAX_EDIT_SIDE or w * h > MAX_EDIT_PIXELS:
-                raise StudioError(f"{path.name} is {w}×{h} pixels; the canvas edits images up to "
-                                  f"{MAX_EDIT_SIDE}×{MAX_EDIT_SIDE}. Scale it down first.")
+                raise StudioError(_("{name} is {w}×{h} pixels; the canvas edits images up to {limit}×{limit}. Scale "
+                                    "it down first.").format(name=path.name, w=w, h=h, limit=MAX_EDIT_SIDE))
             im.load()  # decode now: a truncated file fails here, not in the middle of a job
         except BaseException:
             im.close()  # the error (kept by a caller or a log) must not hold the file open
@@ -38,11 +39,11 @@ def _open(path: Path) -> Any:
     except StudioError:
         raise
     except Image.DecompressionBombError as exc:
-        raise StudioError(f"{path.name} is too large to open safely; the canvas edits images up to "
-                          f"{MAX_EDIT_SIDE}×{MAX_EDIT_SIDE}.") from exc
+        raise StudioError(_("{name} is too large to open safely; the canvas edits images up to {limit}×{limit}."
+                            ).format(name=path.name, limit=MAX_EDIT_SIDE)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise StudioError(f"{path.name} is not a readable image (the studio reads {READABLE}); "
-                          f"the file may be damaged.") from exc
+        raise StudioError(_("{name} is not a readable image (the studio reads {readable}); the file may be "
+                            "damaged.").format(name=path.name, readable=READABLE)) from exc
 
 
 def to_rgb(im: Any, background: tuple[int, int, int] = (255, 255, 255)) -> Any:
@@ -85,8 +86,9 @@ def open_mask(path: str | Path, size: tuple[int, int]) -> Any:
     im = _open(path)
     try:
         if im.size != tuple(size):
-            raise SpecError(f"The mask is {im.width}×{im.height} but the image is {size[0]}×{size[1]}; "
-                            f"they must be the same size.")
+            raise SpecError(_("The mask is {width}×{height} but the image is {image_width}×{image_height}; they "
+                              "must be the same size.").format(
+                width=im.width, height=im.height, image_width=size[0], image_height=size[1]))
         has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
         if has_alpha:
             alpha = im.convert("RGBA").getchannel("A")
@@ -108,5 +110,5 @@ def require_painted(mask: Any) -> tuple[int, int, int, int]:
     """The bounding box of the painted (≥128) part; SpecError when nothing is painted."""
     box = binary(mask).getbbox()
     if box is None:
-        raise SpecError("The mask is empty: paint the area to repaint (white) before inpainting.")
+        raise SpecError(_("The mask is empty: paint the area to repaint (white) before inpainting."))
     return box

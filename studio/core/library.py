@@ -29,19 +29,20 @@ def _unique(target: Path) -> Path:
         cand = target.with_name(f"{stem}-{i}{suffix}")
         if not cand.exists() and not cand.is_symlink():
             return cand
-    raise ModelError(f"Too many models named {target.name} in the library.")
+    raise ModelError(_("Too many models named {name} in the library.").format(name=target.name))
 
 
 def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | None = None) -> Path:
     """Put ``src`` (a file or folder) into the models folder; the new path (renamed ``-2`` on clashes)."""
     src = Path(src).expanduser()
     if mode not in IMPORT_MODES:
-        raise ModelError(f"Unknown import mode {mode!r} (use {', '.join(IMPORT_MODES)}).")
+        raise ModelError(_("Unknown import mode {mode!r} (use {choices}).").format(
+            mode=mode, choices=', '.join(IMPORT_MODES)))
     if not src.exists():
-        raise ModelError(f"{src} does not exist.")
+        raise ModelError(_("{src} does not exist.").format(src=src))
     lib = paths.models.resolve()
     if src.resolve().is_relative_to(lib):
-        raise ModelError(f"{src.name} is already in the model library.")
+        raise ModelError(_("{name} is already in the model library.").format(name=src.name))
     if name is not None:
         name = check_model_name(name, _("The name given with --name"))
     try:
@@ -74,7 +75,7 @@ def import_model(paths: StudioPaths, src: Path, mode: str = "copy", name: str | 
                 shutil.copy2(src, staged)
             os.replace(staged, target)
     except OSError as exc:
-        raise ModelError(f"Cannot import {src.name}: {exc.strerror or exc}") from exc
+        raise ModelError(_("Cannot import {name}: {reason}").format(name=src.name, reason=exc.strerror or exc)) from exc
     finally:
         if work is not None:
             discard(work)
@@ -88,7 +89,8 @@ def _own(paths: StudioPaths, entry: ModelEntry) -> Path:
     except OSError:
         inside = False
     if entry.source not in ("user", "path") or not inside:
-        raise ModelError(f"{entry.name} is not in your models folder ({entry.source}); it is read-only here.")
+        raise ModelError(_("{name} is not in your models folder ({source}); it is read-only here.").format(
+            name=entry.name, source=entry.source))
     return p
 
 
@@ -98,7 +100,7 @@ def rename_model(paths: StudioPaths, entry: ModelEntry, new_name: str) -> Path:
     new_name = check_model_name(new_name)
     target = p.with_name(new_name + (p.suffix if p.is_file() and not Path(new_name).suffix else ""))
     if target.exists():
-        raise ModelError(f"A model named {target.name} already exists.")
+        raise ModelError(_("A model named {name} already exists.").format(name=target.name))
     p.rename(target)
     return target
 
@@ -112,8 +114,8 @@ def trash_model(paths: StudioPaths, entry: ModelEntry) -> None:
     try:
         from send2trash import send2trash
     except ImportError as exc:
-        raise ModelError("Moving to the trash needs the Send2Trash package.") from exc
+        raise ModelError(_("Moving to the trash needs the Send2Trash package.")) from exc
     try:
         send2trash(str(p))
     except OSError as exc:
-        raise ModelError(f"Cannot move {p.name} to the trash: {exc}") from exc
+        raise ModelError(_("Cannot move {name} to the trash: {exc}").format(name=p.name, exc=exc)) from exc

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from studio.core.errors import SpecError
+from studio.core.i18n import N_, _
 
 MAX_EXTEND = 1024
 """Most pixels added on one side in one outpaint (bigger jumps lose coherence anyway)."""
@@ -22,13 +23,17 @@ class Extension:
     bottom: int = 0
 
     def __post_init__(self) -> None:
-        for name, v in (("left", self.left), ("top", self.top), ("right", self.right), ("bottom", self.bottom)):
+        for name, v in ((N_("left"), self.left), (N_("top"), self.top), (N_("right"), self.right),
+                        (N_("bottom"), self.bottom)):
             if not isinstance(v, int) or v < 0:
-                raise SpecError(f"Outpaint {name} must be a whole number of pixels ≥ 0 (got {v!r}).")
+                raise SpecError(_("Outpaint {name} must be a whole number of pixels ≥ 0 (got {v!r}).").format(
+                    name=_(name), v=v))
             if v % 8:
-                raise SpecError(f"Outpaint {name} must be a multiple of 8 (got {v}); try {v // 8 * 8 or 8}.")
+                raise SpecError(_("Outpaint {name} must be a multiple of 8 (got {v}); try {suggestion}.").format(
+                    name=_(name), v=v, suggestion=v // 8 * 8 or 8))
             if v > MAX_EXTEND:
-                raise SpecError(f"Outpaint {name} is {v} px; extend by at most {MAX_EXTEND} px at a time.")
+                raise SpecError(_("Outpaint {name} is {v} px; extend by at most {max_extend} px at a time.").format(
+                    name=_(name), v=v, max_extend=MAX_EXTEND))
 
     @property
     def empty(self) -> bool:
@@ -55,9 +60,10 @@ def parse_extension(text: str | tuple | list) -> Extension:
     if len(parts) == 1:
         parts = parts * 4
     if len(parts) != 4:
-        raise SpecError(f"Outpaint needs four numbers LEFT,TOP,RIGHT,BOTTOM (got {text!r}).")
+        raise SpecError(_("Outpaint needs four numbers LEFT,TOP,RIGHT,BOTTOM (got {text!r}).").format(text=text))
     try:
         values = [int(p) for p in parts]
     except ValueError as exc:
-        raise SpecError(f"Outpaint needs whole numbers LEFT,TOP,RIGHT,BOTTOM (got {text!r}).") from exc
+        raise SpecError(_("Outpaint needs whole numbers LEFT,TOP,RIGHT,BOTTOM (got {text!r}).").format(
+            text=text)) from exc
     return Extension(*values)

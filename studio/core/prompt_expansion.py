@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from studio.core.errors import SpecError
+from studio.core.i18n import _
 from studio.core.specs import TextSpec
 
 EXPANSION_SYSTEM = (
@@ -22,7 +23,7 @@ def expansion_spec(short_prompt: str, model: str = "", seed: int = 0, temperatur
     """The chat TextSpec that expands ``short_prompt`` (SpecError when it is empty)."""
     idea = " ".join(short_prompt.split())
     if not idea:
-        raise SpecError("Type a short prompt first; the model expands it into a detailed one.")
+        raise SpecError(_("Type a short prompt first; the model expands it into a detailed one."))
     return TextSpec(model=model, chat=True, system=EXPANSION_SYSTEM,
                     messages=(("user", f"Short idea: {idea}\nDetailed image prompt:"),),
                     max_new_tokens=EXPANSION_MAX_TOKENS, temperature=temperature, top_p=0.9, top_k=50,

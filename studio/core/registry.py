@@ -161,14 +161,15 @@ class ModelRegistry:
         if not name_or_path:
             entry = self.default(task or "image")
             if entry is None:
-                raise ModelError(f"No {task or 'image'} model is installed. Open the model manager to add one.")
+                raise ModelError(_("No {task} model is installed. Open the model manager to add one.").format(
+                    task=task or 'image'))
             return entry
         p = Path(name_or_path).expanduser()
         if p.exists():
             entry = identify_path(p, "path")
         else:
             if os.sep in name_or_path or name_or_path.startswith("."):
-                raise ModelError(f"Model not found: {name_or_path} does not exist.")
+                raise ModelError(_("Model not found: {name_or_path} does not exist.").format(name_or_path=name_or_path))
             every = self.find(name_or_path)
             matches = [e for e in every if types is None or e.type in types] or every
             usable = [e for e in matches if e.usable]
@@ -177,9 +178,10 @@ class ModelRegistry:
                 raise ModelError(self._not_installed(name_or_path, types))
             entry = matches[0]
         if entry.status != "ok":
-            raise ModelError(f"Model {entry.name!r} cannot be used: {entry.reason}")
+            raise ModelError(_("Model {name!r} cannot be used: {reason}").format(name=entry.name, reason=entry.reason))
         if types is not None and entry.type not in types:
-            raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a {task} model.")
+            raise ModelError(_("Model {name!r} is a {type} model, not a {task} model.").format(
+                name=entry.name, type=entry.type, task=task))
         return self.with_cached_hash(entry)
 
     def _not_installed(self, name: str, types: Collection[str] | None) -> str:

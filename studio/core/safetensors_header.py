@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.core.i18n import _
+
 # Bytes per element of each safetensors dtype.
 DTYPE_SIZES = {
     "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1,
@@ -78,21 +80,23 @@ def read_header(path: Path, validate: bool = True) -> SafetensorsHeader:
         file_size = fh.tell()
         fh.seek(0)
         if file_size < 8:
-            raise SafetensorsError(f"file is too short to be safetensors ({file_size} bytes)")
+            raise SafetensorsError(_("file is too short to be safetensors ({file_size} bytes)").format(
+                file_size=file_size))
         (n,) = struct.unpack("<Q", fh.read(8))
         if n > file_size - 8:
-            raise SafetensorsError(f"header length {n} is beyond the end of the file ({file_size} bytes): truncated or not safetensors")
+            raise SafetensorsError(_("header length {n} is beyond the end of the file ({file_size} bytes): "
+                                     "truncated or not safetensors").format(n=n, file_size=file_size))
         if n > MAX_HEADER_BYTES:
-            raise SafetensorsError(f"header length {n} is implausibly large")
+            raise SafetensorsError(_("header length {n} is implausibly large").format(n=n))
         raw = fh.read(n)
     if len(raw) != n:
-        raise SafetensorsError("the file changed while its header was read")
+        raise SafetensorsError(_("the file changed while its header was read"))
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise SafetensorsError(f"header is not valid JSON ({exc.__class__.__name__})") from None
+        raise SafetensorsError(_("header is not valid JSON ({error})").format(error=exc.__class__.__name__)) from None
     if not isinstance(data, dict):
-        raise SafetensorsError("header is not a JSON object")
+        raise SafetensorsError(_("header is not a JSON object"))
     meta_raw = data.pop("__metadata__", None) or {}
     metadata = {str(k): str(v) for k, v in meta_raw.items()} if isinstance(meta_raw, dict) else {}
     data_size = file_size - 8 - n
@@ -110,18 +114,20 @@ def _tensor_info(key: str, info: Any, data_size: int, validate: bool) -> TensorI
         shape = tuple(int(s) for s in info["shape"])
         begin, end = (int(x) for x in info["data_offsets"])
     except (KeyError, TypeError, ValueError):
-        raise SafetensorsError(f"tensor {key!r} has a malformed entry in the header") from None
+        raise SafetensorsError(_("tensor {key!r} has a malformed entry in the header").format(key=key)) from None
     t = TensorInfo(dtype, shape, begin, end)
     if not validate:
         return t
     if dtype not in DTYPE_SIZES:
-        raise SafetensorsError(f"tensor {key!r} has an unknown dtype {dtype}")
+        raise SafetensorsError(_("tensor {key!r} has an unknown dtype {dtype}").format(key=key, dtype=dtype))
     if any(s < 0 for s in shape):
-        raise SafetensorsError(f"tensor {key!r} has a negative dimension")
+        raise SafetensorsError(_("tensor {key!r} has a negative dimension").format(key=key))
     if not 0 <= begin <= end <= data_size:
-        raise SafetensorsError(f"tensor {key!r} lies outside the file (offsets {begin}..{end}, data is {data_size} bytes): truncated file")
+        raise SafetensorsError(_("tensor {key!r} lies outside the file (offsets {begin}..{end}, data is {data_size} "
+                                 "bytes): truncated file").format(key=key, begin=begin, end=end, data_size=data_size))
     if end - begin != math.ceil(t.numel * DTYPE_SIZES[dtype]):
-        raise SafetensorsError(f"tensor {key!r} has {end - begin} bytes but its shape needs {math.ceil(t.numel * DTYPE_SIZES[dtype])}")
+        raise SafetensorsError(_("tensor {key!r} has {size} bytes but its shape needs {needed}").format(
+            key=key, size=end - begin, needed=math.ceil(t.numel * DTYPE_SIZES[dtype])))
     return t
 
 
@@ -131,5 +137,5 @@ def _check_layout(tensors: dict[str, TensorInfo], data_size: int) -> None:
     pos = 0
     for begin, end, key in spans:
         if begin < pos:
-            raise SafetensorsError(f"tensor {key!r} overlaps another tensor")
+            raise SafetensorsError(_("tensor {key!r} overlaps another tensor").format(key=key))
         pos = end

@@ -17,13 +17,14 @@ MAX_PROMPT_WEIGHT = 1e6
 
 
 def check_range(name: str, value: float, lo: float, hi: float) -> None:
+    """SpecError unless ``lo <= value <= hi``; ``name`` is an N_()-marked label, translated here."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpecError(_("{name} must be a number (got {value!r}).").format(name=name, value=value))
+        raise SpecError(_("{name} must be a number (got {value!r}).").format(name=_(name), value=value))
     if not math.isfinite(value):
-        raise SpecError(_("{name} must be a finite number (got {value}).").format(name=name, value=value))
+        raise SpecError(_("{name} must be a finite number (got {value}).").format(name=_(name), value=value))
     if not (lo <= value <= hi):
         raise SpecError(_("{name} must be between {lo:g} and {hi:g} (got {value:g}).").format(
-            name=name, lo=lo, hi=hi, value=value))
+            name=_(name), lo=lo, hi=hi, value=value))
 
 
 def non_finite_path(value: Any, path: str) -> str:

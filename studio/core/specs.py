@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Mapping
 
 from studio.core import prompt_loras
 from studio.core.errors import SpecError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.memory_modes import memory_mode_problem, speed_mode_problem
 from studio.core.names import check_model_name
 from studio.core.spec_checks import (MAX_PROMPT_CHARS, check_finite, check_prompt_weights, check_range,
@@ -101,20 +101,22 @@ class ImageSpec(Spec):
     def validate(self) -> list[str]:
         check_finite(self)
         warnings: list[str] = []
-        for name, v in (("Width", self.width), ("Height", self.height)):
+        for name, v in ((N_("Width"), self.width), (N_("Height"), self.height)):
             if not isinstance(v, int):
-                raise SpecError(f"{name} must be a whole number of pixels (got {v!r}).")
+                raise SpecError(_("{name} must be a whole number of pixels (got {v!r}).").format(name=_(name), v=v))
             if v % 8:
-                raise SpecError(f"{name} must be a multiple of 8 (got {v}); try {max(MIN_SIDE, v // 8 * 8)}.")
+                raise SpecError(_("{name} must be a multiple of 8 (got {v}); try {suggestion}.").format(
+                    name=_(name), v=v, suggestion=max(MIN_SIDE, v // 8 * 8)))
             check_range(name, v, MIN_SIDE if self.init_image is None else 8, MAX_SIDE)
-        check_range("Steps", self.steps, 1, MAX_STEPS)
-        check_range("Guidance", self.guidance, 0.0, 50.0)
-        check_range("Seed", self.seed, 0, MAX_SEED)
-        check_range("Strength", self.strength, 0.0, 1.0)
+        check_range(N_("Steps"), self.steps, 1, MAX_STEPS)
+        check_range(N_("Guidance"), self.guidance, 0.0, 50.0)
+        check_range(N_("Seed"), self.seed, 0, MAX_SEED)
+        check_range(N_("Strength"), self.strength, 0.0, 1.0)
         if self.scheduler not in SCHEDULERS:
-            raise SpecError(f"Unknown scheduler {self.scheduler!r}; choose one of: {', '.join(SCHEDULERS)}.")
-        truncate_prompt(self.prompt, "The prompt", warnings)
-        truncate_prompt(self.negative_prompt, "The negative prompt", warnings)
+            raise SpecError(_("Unknown scheduler {scheduler!r}; choose one of: {choices}.").format(
+                scheduler=self.scheduler, choices=', '.join(SCHEDULERS)))
+        truncate_prompt(self.prompt, _("The prompt"), warnings)
+        truncate_prompt(self.negative_prompt, _("The negative prompt"), warnings)
         check_upscaler_name(self.upscale)
         for problem in (self.memory_mode and memory_mode_problem(self.memory_mode),
                         self.speed_mode and speed_mode_problem(self.speed_mode)):
@@ -181,14 +183,14 @@ class TextSpec(Spec):
 
     def validate(self) -> list[str]:
         check_finite(self)
-        check_range("Max new tokens", self.max_new_tokens, 1, 32768)
-        check_range("Temperature", self.temperature, 0.0, 5.0)
-        check_range("Top-p", self.top_p, 0.0, 1.0)
-        check_range("Min-p", self.min_p, 0.0, 1.0)
-        check_range("Top-k", self.top_k, 0, 100000)
+        check_range(N_("Max new tokens"), self.max_new_tokens, 1, 32768)
+        check_range(N_("Temperature"), self.temperature, 0.0, 5.0)
+        check_range(N_("Top-p"), self.top_p, 0.0, 1.0)
+        check_range(N_("Min-p"), self.min_p, 0.0, 1.0)
+        check_range(N_("Top-k"), self.top_k, 0, 100000)
         if self.repetition_penalty is not None:
-            check_range("Repetition penalty", self.repetition_penalty, 0.5, 3.0)
-        check_range("Seed", self.seed, 0, MAX_SEED)
+            check_range(N_("Repetition penalty"), self.repetition_penalty, 0.5, 3.0)
+        check_range(N_("Seed"), self.seed, 0, MAX_SEED)
         return []
 
     def title(self) -> str:
@@ -209,8 +211,8 @@ class UpscaleSpec(Spec):
     def validate(self) -> list[str]:
         check_finite(self)
         if not self.image:
-            raise SpecError("No image to upscale.")
-        check_range("Tile size", self.tile, 32, 2048)
+            raise SpecError(_("No image to upscale."))
+        check_range(N_("Tile size"), self.tile, 32, 2048)
         return []
 
     def title(self) -> str:
@@ -243,12 +245,12 @@ class TrainSpec(Spec):
         if not self.family:
             raise SpecError(_("Choose what to train (a training family)."))
         if not self.out:
-            raise SpecError("Give the trained model a name.")
+            raise SpecError(_("Give the trained model a name."))
         check_model_name(self.out, _("The trained model's name"))
         if not isinstance(self.overwrite, bool):
             raise SpecError(_("overwrite must be true or false (got {value!r}).").format(value=self.overwrite))
-        check_range("Steps", self.steps, 1, 10_000_000)
-        check_range("Batch size", self.batch, 1, 4096)
+        check_range(N_("Steps"), self.steps, 1, 10_000_000)
+        check_range(N_("Batch size"), self.batch, 1, 4096)
         check_range(_("Learning rate"), self.lr, 0.0, 10.0)
         from studio.core.training_families import check_params
 
@@ -277,16 +279,16 @@ class GanSpec(Spec):
     def validate(self) -> list[str]:
         check_finite(self)
         if not self.seeds:
-            raise SpecError("Give at least one seed.")
+            raise SpecError(_("Give at least one seed."))
         if len(self.seeds) > 1024:
-            raise SpecError(f"At most 1024 images at once (got {len(self.seeds)}).")
+            raise SpecError(_("At most 1024 images at once (got {count}).").format(count=len(self.seeds)))
         for s in self.seeds:
-            check_range("Seed", s, 0, MAX_SEED)
+            check_range(N_("Seed"), s, 0, MAX_SEED)
         if self.walk_to_seed is not None:
-            check_range("Walk target seed", self.walk_to_seed, 0, MAX_SEED)
-            check_range("Frames", self.frames, 2, 600)
-        check_range("Grid columns", self.columns, 0, 64)
-        check_range("Scale", self.scale, 1, 8)
+            check_range(N_("Walk target seed"), self.walk_to_seed, 0, MAX_SEED)
+            check_range(N_("Frames"), self.frames, 2, 600)
+        check_range(N_("Grid columns"), self.columns, 0, 64)
+        check_range(N_("Scale"), self.scale, 1, 8)
         return []
 
     def title(self) -> str:
@@ -319,17 +321,17 @@ class GuidedSpec(Spec):
 
     def validate(self) -> list[str]:
         if not self.prompt.strip():
-            raise SpecError("Write what the image should show: CLIP guidance needs a prompt.")
-        check_range("Steps", self.steps, 1, 2000)
-        check_range("Learning rate", self.lr, 1e-5, 10.0)
-        check_range("Prior weight", self.prior_weight, 0.0, 100.0)
-        check_range("Seed", self.seed, 0, MAX_SEED)
-        check_range("Scale", self.scale, 1, 8)
-        check_range("Size", self.size, 16, 1024)
+            raise SpecError(_("Write what the image should show: CLIP guidance needs a prompt."))
+        check_range(N_("Steps"), self.steps, 1, 2000)
+        check_range(N_("Learning rate"), self.lr, 1e-5, 10.0)
+        check_range(N_("Prior weight"), self.prior_weight, 0.0, 100.0)
+        check_range(N_("Seed"), self.seed, 0, MAX_SEED)
+        check_range(N_("Scale"), self.scale, 1, 8)
+        check_range(N_("Size"), self.size, 16, 1024)
         if self.size % 8:
-            raise SpecError(f"Size must be a multiple of 8 (got {self.size}).")
+            raise SpecError(_("Size must be a multiple of 8 (got {size}).").format(size=self.size))
         warnings: list[str] = []
-        truncate_prompt(self.prompt, "The prompt", warnings)
+        truncate_prompt(self.prompt, _("The prompt"), warnings)
         return warnings
 
     def title(self) -> str:
@@ -363,12 +365,13 @@ class DownloadSpec(Spec):
         check_finite(self)
         src = self.source.strip()
         if not src:
-            raise SpecError("Enter a Hugging Face repo id (org/name) or an https:// URL.")
+            raise SpecError(_("Enter a Hugging Face repo id (org/name) or an https:// URL."))
         if not src.startswith(("http://", "https://")) and (src.count("/") != 1 or " " in src
                                                             or src.startswith("/") or src.endswith("/")):
-            raise SpecError(f"{src!r} is not a repo id: write it as org/name (or give an https:// URL).")
+            raise SpecError(_("{src!r} is not a repo id: write it as org/name (or give an https:// URL).").format(
+                src=src))
         if not self.check_only and not self.expect_files:
-            raise SpecError("Check the repo first: the download needs the list of files you agreed to.")
+            raise SpecError(_("Check the repo first: the download needs the list of files you agreed to."))
         return []
 
     def title(self) -> str:
@@ -386,7 +389,7 @@ class ConvertSpec(Spec):
 
     def validate(self) -> list[str]:
         if not self.path.strip():
-            raise SpecError("Choose the model to convert.")
+            raise SpecError(_("Choose the model to convert."))
         return []
 
     def title(self) -> str:
@@ -412,8 +415,8 @@ class VaeSpec(Spec):
         if len(self.images) not in (1, 2):
             raise SpecError(_("Give one image to reconstruct, or two to interpolate between (got {n}).").format(
                 n=len(self.images)))
-        check_range("Frames", self.frames, 2, 240)
-        check_range("Scale", self.scale, 1, 8)
+        check_range(N_("Frames"), self.frames, 2, 240)
+        check_range(N_("Scale"), self.scale, 1, 8)
         return []
 
     def title(self) -> str:
@@ -441,9 +444,9 @@ class DatasetSpec(Spec):
         if not self.model:
             raise SpecError(_("Choose the model that makes the images."))
         check_model_name(self.out, _("The dataset's name"))
-        check_range("Images per prompt", self.count, 1, 10_000)
-        check_range("Seed", self.seed, 0, MAX_SEED)
-        check_range("Steps", self.steps, 0, MAX_STEPS)
+        check_range(N_("Images per prompt"), self.count, 1, 10_000)
+        check_range(N_("Seed"), self.seed, 0, MAX_SEED)
+        check_range(N_("Steps"), self.steps, 0, MAX_STEPS)
         if len(self.prompts) > 1000 or any(not p.strip() for p in self.prompts):
             raise SpecError(_("Give one non-empty prompt per line (at most 1000)."))
         return []
@@ -473,7 +476,7 @@ class EvaluateSpec(Spec):
         check_finite(self)
         if not self.inputs or any(not isinstance(p, str) or not p.strip() for p in self.inputs):
             raise SpecError(_("Nothing to evaluate: give images, texts or a folder of them."))
-        truncate_prompt(self.prompt, "The prompt", [])
+        truncate_prompt(self.prompt, _("The prompt"), [])
         return []
 
     def title(self) -> str:
@@ -538,7 +541,7 @@ class FillMaskSpec(Spec):
             raise SpecError(_("Choose a masked-language model (one trained with the mlm family)."))
         if "[MASK]" not in self.text:
             raise SpecError(_("Put [MASK] where the model should fill in a word."))
-        check_range("top-k", self.top_k, 1, 100)
+        check_range(N_("top-k"), self.top_k, 1, 100)
         return []
 
 
@@ -584,10 +587,10 @@ def _tuplify(value: Any) -> Any:
 def spec_from_dict(data: Mapping[str, Any]) -> Spec:
     """Inverse of spec_to_dict. Unknown keys are ignored so older/newer files still load."""
     if not isinstance(data, Mapping):  # e.g. a PNG's metadata chunk from another tool
-        raise SpecError("Not a job specification (expected a JSON object).")
+        raise SpecError(_("Not a job specification (expected a JSON object)."))
     kind = data.get("kind")
     if kind not in SPEC_TYPES:
-        raise SpecError(f"Unknown job kind {kind!r}.")
+        raise SpecError(_("Unknown job kind {kind!r}.").format(kind=kind))
     cls = SPEC_TYPES[kind]
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs = {}

@@ -16,6 +16,7 @@ from typing import Mapping
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import SpecError, StudioError
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,12 @@ def placeholders(text: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise SpecError(f"The template has an unbalanced brace: {exc}.") from exc
-    for _, name, _, _ in parsed:
+        raise SpecError(_("The template has an unbalanced brace: {exc}.").format(exc=exc)) from exc
+    for _literal, name, _spec, _conversion in parsed:
         if name is not None and name not in seen:
             if not name.isidentifier():
-                raise SpecError(f"Template field {{{name}}} must be a single word (letters, digits, _).")
+                raise SpecError(_("Template field {{{name}}} must be a single word (letters, digits, _).").format(
+                    name=name))
             seen.append(name)
     return seen
 
@@ -156,7 +158,7 @@ def render(template: ContentTemplate, values: Mapping[str, str]) -> str:
         value = str(values.get(name, "")).strip()
         fdef = labels.get(name)
         if not value and (fdef is None or fdef.required):
-            raise SpecError(f"Fill in “{fdef.label if fdef and fdef.label else name}” first.")
+            raise SpecError(_("Fill in “{field}” first.").format(field=fdef.label if fdef and fdef.label else name))
         filled[name] = value
     return template.prompt.format_map(filled)
 
@@ -177,7 +179,7 @@ def template_from_dict(data: Mapping) -> ContentTemplate:
                             temperature=float(data.get("temperature", 0.7)),
                             max_new_tokens=int(data.get("max_new_tokens", 300)))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # AttributeError: JSON that is not an object
-        raise StudioError(f"Not a text template ({exc}).") from exc
+        raise StudioError(_("Not a text template ({exc}).").format(exc=exc)) from exc
     return with_default_fields(t)
 
 
@@ -218,14 +220,14 @@ class TemplateStore:
         for t in self.all():
             if t.name == name:
                 return t
-        raise StudioError(f"No text template named {name!r}.")
+        raise StudioError(_("No text template named {name!r}.").format(name=name))
 
     def save(self, template: ContentTemplate) -> ContentTemplate:
         """Validate and save a user template (its name becomes the file name)."""
         if not _NAME_RE.match(template.name):
-            raise SpecError("A template name uses lowercase letters, digits, - and _ (e.g. my_template).")
+            raise SpecError(_("A template name uses lowercase letters, digits, - and _ (e.g. my_template)."))
         if not template.prompt.strip():
-            raise SpecError("The template's prompt is empty.")
+            raise SpecError(_("The template's prompt is empty."))
         template = with_default_fields(template)
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.folder / f"{template.name}.json",

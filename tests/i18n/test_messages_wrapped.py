@@ -1,0 +1,134 @@
+"""Gate: an error message raised below the Qt layer goes through ``_()`` so a Chinese studio shows it in Chinese.
+
+An AST scan of :data:`CHECKED_DIRS` fails on ``raise X("text")`` / ``raise X(f"text {x}")`` (and on a
+literal built with ``+``, ``%`` or ``.format`` without ``_()``), unless the exception class or the site is
+in an allow-list below with its reason. It also fails where a function both calls ``_()`` and binds ``_``
+itself (``for _ in ...``): there ``_("...")`` would be an UnboundLocalError, in Chinese and English alike.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHECKED_DIRS: tuple[str, ...] = ("studio/core", "studio/cli", "studio/jobs")
+"""Source folders whose raised messages must be wrapped in ``_()`` (studio/engines joins when it is done)."""
+
+ALLOWED_EXCEPTIONS: dict[str, str] = {
+    "NotImplementedError": "a programmer's error: a subclass forgot a method",
+    "AssertionError": "an internal invariant, never a user's input",
+    "TypeError": "misuse of an API by code (wrong argument type), not by a user",
+}
+"""Exception classes whose messages are for developers, wherever they are raised."""
+
+ALLOWED_SITES: dict[tuple[str, str], str] = {
+    ("studio/core/results.py", "ValueError"):
+        "the wire format's field/type check; the caller wraps it in a translated 'refused' line",
+    ("studio/core/gallery.py", "ValueError"): "an order code passed by code (the CLI offers argparse choices)",
+    ("studio/core/queue_store.py", "ValueError"): "a job state passed by code, never typed by a user",
+    ("studio/jobs/host_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
+    ("studio/jobs/remote_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
+}
+"""(file, exception class) pairs whose raised text is internal, each with why."""
+
+
+def _is_text(node: ast.expr) -> bool:
+    """A message written in place: a literal, an f-string, or one built from a literal without ``_()``."""
+    if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return True
+    if isinstance(node, ast.BinOp):  # "a" + x, "a %s" % x
+        return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return _is_text(node.func.value)  # "…{x}".format(x=…) (not _("…").format)
+    return False
+
+
+def _exception_name(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else "?"
+
+
+def unwrapped_raises(source: str, rel: str) -> list[str]:
+    """``file:line: Class: text`` for each raise in ``source`` whose message skips ``_()``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args):
+            continue
+        name = _exception_name(node.exc)
+        if name in ALLOWED_EXCEPTIONS or (rel, name) in ALLOWED_SITES:
+            continue
+        if _is_text(node.exc.args[0]):
+            found.append(f"{rel}:{node.lineno}: {name}: {ast.unparse(node.exc.args[0])[:80]}")
+    return found
+
+
+def _scope_nodes(scope: ast.AST):
+    """The nodes of ``scope``'s own namespace (not those of nested functions, classes or comprehensions)."""
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp,
+                                 ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def shadowed_underscore(source: str, rel: str) -> list[str]:
+    """``file:line`` of each function (or module) that calls ``_()`` while binding ``_`` itself."""
+    found = []
+    tree = ast.parse(source)
+    for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
+        nodes = list(_scope_nodes(scope))
+        calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in nodes)
+        binds = [n for n in nodes if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)]
+        if calls and binds:
+            found.append(f"{rel}:{binds[0].lineno}: '_' is assigned where _() translates")
+    return found
+
+
+def _sources():
+    for folder in CHECKED_DIRS:
+        for py in sorted((ROOT / folder).rglob("*.py")):
+            yield py.relative_to(ROOT).as_posix(), py.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("folder", CHECKED_DIRS)
+def test_every_raised_message_is_translatable(folder):
+    problems = [p for rel, src in _sources() if rel.startswith(folder + "/") for p in unwrapped_raises(src, rel)]
+    assert problems == [], "wrap these messages in _() (then tools/i18n.py update/apply/build):\n" + "\n".join(
+        problems)
+
+
+def test_no_function_hides_the_translator():
+    problems = [p for rel, src in _sources() for p in shadowed_underscore(src, rel)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_scan_catches_each_unwrapped_form_and_passes_wrapped_ones():
+    bad = '''
+def f(x):
+    raise ValueError("plain")
+    raise SpecError(f"steps {x}")
+    raise ModelError("a " + x)
+    raise ModelError("size {x}".format(x=x))
+    raise StudioError(
+        f"long "
+        f"message {x}")
+'''
+    good = '''
+def g(x):
+    raise SpecError(_("Steps {n}.").format(n=x))
+    raise ModelError(_("plain"))
+    raise SpecError(message)
+    raise NotImplementedError("subclass")
+'''
+    assert [line.split(":")[1] for line in unwrapped_raises(bad, "x.py")] == ["3", "4", "5", "6", "7"]
+    assert unwrapped_raises(good, "x.py") == []
+    assert unwrapped_raises('raise OSError("no engine host")', "studio/jobs/host_client.py") == []
+    hidden = "def f(rows):\n    for _, b in rows:\n        raise ValueError(_('x'))\n"
+    assert shadowed_underscore(hidden, "x.py") == ["x.py:2: '_' is assigned where _() translates"]
+    assert shadowed_underscore("def f(n):\n    return [_('x') for _x in range(n)] + [0 for _ in range(n)]\n",
+                               "x.py") == []
