@@ -36,6 +36,8 @@ MESSAGES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "hello": {"version": int},
     "bye": {},
     # client -> host
+    # Optional: "preview_box" [width, height], the largest preview the client shows (its canvas in pixels);
+    # "preview_max" is the same for a square box (what hosts without preview_box read).
     "job": {"job": int, "spec": dict, "previews": bool, "preview_max": int},
     "cancel": {"job": int},
     "consumed": {"job": int},  # the client showed the last preview: the host may send another

@@ -7,7 +7,7 @@ serves any pair of binary streams, so a socket can carry the same conversation.
 Conversation: the host says ``hello`` at once (before importing torch), waits for the client's
 ``hello`` (its protocol version and settings), makes the context and says ``ready``. Then it runs
 each ``job`` with :func:`studio.engines.dispatch.run_spec`, streaming progress, previews (raw RGB,
-scaled to ``preview_max``), text, metrics and log lines, and ends it with ``result``,
+scaled down to the client's ``preview_box``: what its canvas shows), text, metrics and log lines, and ends it with ``result``,
 ``cancelled`` or ``error``. ``cancel`` and ``consumed`` act at once (a reader thread); ``unload``
 and ``status`` are answered between jobs. End of input or ``bye`` ends the host.
 """
@@ -59,16 +59,26 @@ def model_label(key: Hashable) -> str:
     return str(parts[0]) if len(parts) == 1 else " ".join(str(p) for p in parts[:2])
 
 
+def preview_box_of(frame: Frame) -> tuple[int, int]:
+    """The largest preview a job's client shows: its ``preview_box`` [width, height] (the canvas's size in
+    pixels), else ``preview_max`` for both sides; 0 means no limit."""
+    box = frame.get("preview_box")
+    if isinstance(box, list) and len(box) == 2 and all(type(v) is int and v >= 0 for v in box):
+        return box[0], box[1]
+    return frame["preview_max"], frame["preview_max"]
+
+
 class HostReporter:
     """The Reporter engines get inside a host: each call becomes a message (lightly coalesced)."""
 
-    def __init__(self, channel: FrameWriter, job_id: int, previews: bool, preview_max: int,
+    def __init__(self, channel: FrameWriter, job_id: int, previews: bool, preview_box: tuple[int, int],
                  on_tick: Callable[[], None] = lambda: None, preview_interval: float = PREVIEW_INTERVAL_S) -> None:
         self.channel = channel
         self._preview_interval = preview_interval
         self.job_id = job_id
         self._previews = previews
-        self._preview_max = preview_max
+        self._preview_box = preview_box
+        """The largest preview the client shows (width, height; 0: no limit): larger ones are scaled down here."""
         self._on_tick = on_tick
         self._lock = threading.Lock()
         self._awaiting = False
@@ -111,9 +121,10 @@ class HostReporter:
             return
         if image.mode != "RGB":
             image = image.convert("RGB")
-        if self._preview_max and max(image.size) > self._preview_max:
+        box = tuple(side or image.size[i] for i, side in enumerate(self._preview_box))
+        if image.size[0] > box[0] or image.size[1] > box[1]:
             image = image.copy()
-            image.thumbnail((self._preview_max, self._preview_max))  # what the canvas shows, not more
+            image.thumbnail(box)  # what the canvas shows, not more (aspect kept)
         with self._lock:
             self._awaiting, self._last_preview = True, time.monotonic()
         self._send_pending_progress()  # the preview belongs to the newest step, so that goes first
@@ -268,7 +279,7 @@ class Host:
         job_id = frame["job"]
         token = CancelToken(on_seen=lambda: self._send_quietly("stopping", job=job_id))
         interval = frame.get("preview_interval")
-        reporter = HostReporter(self.channel, job_id, frame["previews"], frame["preview_max"], self._maybe_status,
+        reporter = HostReporter(self.channel, job_id, frame["previews"], preview_box_of(frame), self._maybe_status,
                                 float(interval) if isinstance(interval, (int, float)) else PREVIEW_INTERVAL_S)
         with self._lock:
             self._current = (job_id, token, reporter)

@@ -277,12 +277,13 @@ class HostClient:
                 return False
 
     def run_job(self, job_id: int, spec: Spec, reporter: Reporter, cancel: CancelToken, *, title: str = "",
-                grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_max: int = 0,
+                grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_box: tuple[int, int] = (0, 0),
                 preview_interval: float = 0.05) -> JobEnd:
         """Run ``spec`` on the host (started first if needed) and wait for its end.
 
         ``cancel`` is polled: the host is told at once, and ended ``grace_s`` seconds later if the job
-        still runs. Never raises for what the host does; HostStartError if no host can be started.
+        still runs. Previews come scaled down to fit ``preview_box`` (width, height; 0: no limit) by the host.
+        Never raises for what the host does; HostStartError if no host can be started.
         """
         if cancel.cancelled:
             return JobEnd(CANCELLED)
@@ -294,8 +295,10 @@ class HostClient:
             raise
         label = title or spec.title()
         try:
+            box = [max(0, int(side)) for side in preview_box]
             self._send("job", job=job_id, spec=spec_to_dict(spec), previews=on_preview is not None,
-                       preview_max=int(preview_max), preview_interval=float(preview_interval))
+                       preview_box=box, preview_max=max(box) if all(box) else 0,
+                       preview_interval=float(preview_interval))
         except OSError:
             pass  # the reader reports the dead host below
         deadline: float | None = None

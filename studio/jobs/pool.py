@@ -66,6 +66,7 @@ class WorkerPool(QObject):
         self._cancel_requests = CancelRequests()
         self._remove_when_done: set[int] = set()
         self._handles: dict[int, JobHandle] = {}
+        self._preview_boxes: dict[str, tuple[int, int]] = {}  # read by the workers when a job starts
         self._paused = self._store.paused()  # a paused queue stays paused across restarts
         self._device = ""
         self._started = False
@@ -98,7 +99,7 @@ class WorkerPool(QObject):
                      close_when_idle: float | None = None) -> Worker:
         w = Worker(self._store, self.paths, self.settings, name=name, kinds=kinds, eager=eager,
                    close_when_idle=close_when_idle, reporter=QtReporter(), cancel_requests=self._cancel_requests,
-                   parent=self)
+                   preview_boxes=self._preview_boxes, parent=self)
         r = w.reporter
         r.progress_changed.connect(self._on_progress)
         r.preview_ready.connect(self._on_preview)
@@ -265,6 +266,11 @@ class WorkerPool(QObject):
         """Call after painting a preview of ``job_id``: the engine may send the next one."""
         for w in self._workers:
             w.preview_consumed(job_id)
+
+    def set_preview_box(self, kind: str, width: int, height: int) -> None:
+        """Previews of ``kind`` jobs are shown at most ``width`` × ``height`` pixels (e.g. the canvas): the
+        engine host scales them down to that before sending them. Applies from the next job."""
+        self._preview_boxes[kind] = (max(1, int(width)), max(1, int(height)))
 
     def unload_models(self) -> None:
         """Free the loaded models (each host does it as soon as it is idle; status follows)."""

@@ -113,7 +113,7 @@ class RemoteHostClient(HostClient):
     # -- jobs ----------------------------------------------------------------------------------
 
     def run_job(self, job_id: int, spec: Spec, reporter: Reporter, cancel: CancelToken, *, title: str = "",
-                grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_max: int = 0,
+                grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_box: tuple[int, int] = (0, 0),
                 preview_interval: float = 0.05) -> JobEnd:
         try:
             self._prepare(spec)
@@ -123,7 +123,7 @@ class RemoteHostClient(HostClient):
         self._received = {}
         try:
             return super().run_job(job_id, spec, reporter, cancel, title=title, grace_s=grace_s,
-                                   on_preview=on_preview, preview_max=preview_max, preview_interval=preview_interval)
+                                   on_preview=on_preview, preview_box=preview_box, preview_interval=preview_interval)
         finally:
             self._payload, self._files = b"", []
 

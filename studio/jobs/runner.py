@@ -32,7 +32,7 @@ class Outcome:
 
 def run_record(store: QueueStore, rec: JobRecord, reporter: Reporter, cancel: CancelToken, host: HostClient,
                closing: Callable[[], bool] = lambda: False, *, flush: Callable[[], None] = lambda: None,
-               grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_max: int = 0,
+               grace_s: float = 5.0, on_preview: PreviewSink | None = None, preview_box: tuple[int, int] = (0, 0),
                preview_interval: float = 0.05) -> Outcome:
     """Run ``rec`` (already claimed, state running) on ``host`` and store the outcome.
 
@@ -46,7 +46,7 @@ def run_record(store: QueueStore, rec: JobRecord, reporter: Reporter, cancel: Ca
     except Exception as exc:  # a row written by another version, or edited by hand
         return _store_state(store, rec.id, Outcome(FAILED, None, user_message(exc)))
     end = host.run_job(rec.id, spec, reporter, cancel, title=rec.title, grace_s=grace_s,
-                       on_preview=on_preview, preview_max=preview_max, preview_interval=preview_interval)
+                       on_preview=on_preview, preview_box=preview_box, preview_interval=preview_interval)
     flush()
     if end.state == FAILED:
         log.error("job %d (%s) failed: %s\n%s", rec.id, rec.kind, end.message, end.traceback)

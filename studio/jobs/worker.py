@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 STATUS_INTERVAL_S = 2.0
 PROGRESS_SAVE_INTERVAL_S = 0.5
-DEFAULT_PREVIEW_MAX = 1024
+DEFAULT_PREVIEW_BOX = (1024, 1024)
+"""The largest preview of a job kind whose view has not said what it shows (the window tells the canvas's size)."""
 SENT_AT_KEY = "studio.sent_at"
 """A preview QImage's text key: when its engine host sent it (time.time())."""
 
@@ -76,7 +77,9 @@ class Worker(QThread):
     def __init__(self, store: QueueStore, paths: StudioPaths, settings: Settings, name: str = "worker",
                  kinds: Collection[str] | None = None, eager: bool = True, close_when_idle: float | None = None,
                  reporter: QtReporter | None = None, cancel_requests: CancelRequests | None = None,
-                 parent: QObject | None = None) -> None:
+                 preview_boxes: dict[str, tuple[int, int]] | None = None, parent: QObject | None = None) -> None:
+        """``preview_boxes``: job kind -> the largest preview its view shows (shared with the pool, which
+        the window tells; read when a job starts)."""
         super().__init__(parent)
         self.setObjectName(name)
         self.store = store
@@ -84,7 +87,7 @@ class Worker(QThread):
         self.kinds = tuple(kinds) if kinds is not None else None
         self.eager = eager
         self.close_when_idle = close_when_idle
-        self.preview_max = DEFAULT_PREVIEW_MAX
+        self.preview_boxes = preview_boxes if preview_boxes is not None else {}
         self.client = make_client(paths, settings, name)
         self.client.on_status = self._on_status
         self.reporter = reporter or QtReporter()
@@ -234,7 +237,8 @@ class Worker(QThread):
                 self._start_host()
             outcome = run_record(self.store, rec, self.reporter, token, self.client, closing=self._stop.is_set,
                                  flush=self.reporter.flush, grace_s=float(self.settings.cancel_grace_s),
-                                 on_preview=self._preview, preview_max=self.preview_max,
+                                 on_preview=self._preview,
+                                 preview_box=self.preview_boxes.get(rec.kind, DEFAULT_PREVIEW_BOX),
                                  preview_interval=self.reporter.min_preview_interval)
         except HostStartError as exc:
             self.store.set_state(rec.id, FAILED, str(exc))

@@ -27,6 +27,7 @@ class CanvasView(QGraphicsView):
 
     painted = Signal()
     zoom_changed = Signal(float)
+    resized = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +93,7 @@ class CanvasView(QGraphicsView):
         super().resizeEvent(event)
         if self.fit_mode:
             self.fit()
+        self.resized.emit()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         super().changeEvent(event)
@@ -117,6 +119,7 @@ class ImageCanvas(QWidget):
     """The canvas with its tool row. Keeps the shown image and, for outputs, its file."""
 
     preview_shown = Signal(int)  # job id, after that job's preview was painted
+    shown_area_changed = Signal(QSize)  # the view's size in device pixels (see shown_area)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +128,7 @@ class ImageCanvas(QWidget):
         self.view.empty_text = self.tr("Your images appear here.\nWrite a prompt and press Ctrl+Enter.")
         self.view.painted.connect(self._on_painted)
         self.view.zoom_changed.connect(self._on_zoom)
+        self.view.resized.connect(lambda: self.shown_area_changed.emit(self.shown_area()))
         self._image = QImage()
         self._path: str | None = None
         self._pending_preview: int | None = None
@@ -191,6 +195,13 @@ class ImageCanvas(QWidget):
     def shown_size(self) -> QSize:
         """The size the image occupies in the scene (the target size for previews)."""
         return self.view.sceneRect().size().toSize()
+
+    def shown_area(self) -> QSize:
+        """The view's size in device pixels: a fitted image is never shown larger, so previews need be no
+        larger either (the window tells the job pool, and engine hosts scale previews down to it)."""
+        ratio = self.view.devicePixelRatioF()
+        size = self.view.viewport().size()
+        return QSize(round(size.width() * ratio), round(size.height() * ratio))
 
     def _set(self, image: QImage, target: QSize | None) -> None:
         self._image = image

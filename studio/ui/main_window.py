@@ -420,6 +420,9 @@ class MainWindow(QMainWindow):
         # The canvas shows whatever image job runs (also those restored from the database or retried
         # in the queue), so it follows every job rather than only the handles this window submitted.
         pool.job_preview.connect(self._on_preview)
+        # Previews travel already scaled to what the canvas shows (the engine host scales them).
+        self.canvas.shown_area_changed.connect(self._tell_preview_box)
+        self._tell_preview_box(self.canvas.shown_area())
         self.canvas.preview_shown.connect(pool.preview_consumed)
         pool.job_ended.connect(self._on_ended)
         pool.job_log.connect(lambda job_id, msg: self.status.showMessage(f"#{job_id}: {msg}", 8000))
@@ -431,6 +434,10 @@ class MainWindow(QMainWindow):
             self.status.showMessage(pool.store.notice, 60000)
         for bind in self._pool_users:
             bind(pool)
+
+    def _tell_preview_box(self, area: QSize) -> None:
+        if self.pool is not None and not area.isEmpty():
+            self.pool.set_preview_box(ImageSpec.kind, area.width(), area.height())
 
     def submit_specs(self, specs: list[Spec]) -> list[int]:
         """Queue the prompt editor's specs; returns the job ids."""
