@@ -8,7 +8,7 @@ from pathlib import Path
 
 from studio.core.atomic import atomic_open, check_output_file, check_output_folder, refuse_non_regular
 from studio.core.errors import SpecError
-from studio.core.estimate import long_job_warning
+from studio.core.estimate import long_job_warning, measured_speed
 from studio.core.i18n import _
 from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
@@ -154,6 +154,22 @@ def _expand(prompt: str, ctx, seed: int) -> str:
     return expanded
 
 
+def _measured_speed(ctx, spec: ImageSpec):
+    """How fast the spec's model ran here last time (from the history), for the long-job estimate."""
+    from studio.cli.common import open_gallery
+    from studio.core.errors import ModelError
+
+    try:
+        model = ctx.registry.resolve(spec.model, task="image").name
+    except ModelError:
+        return None  # the job says so itself
+    gallery = open_gallery(ctx.paths)
+    try:
+        return measured_speed(gallery, model, ctx.device)
+    finally:
+        gallery.close()
+
+
 def _warn_outside_vocabulary(ctx, spec: ImageSpec) -> None:
     """A note on stderr when the prompt asks for what the model has not learnt (e.g. black for Studio Fashion)."""
     from studio.core.errors import ModelError
@@ -250,7 +266,7 @@ def main(args: argparse.Namespace) -> int:
 
         expansion_spec(base.prompt)  # an empty prompt fails here, before any model loads
     ctx = engine_context()  # one context: the model loads once for the whole batch
-    warning = long_job_warning(base, ctx.device)
+    warning = long_job_warning(base, ctx.device, _measured_speed(ctx, base))
     if warning:  # said before the work starts; Ctrl+C cancels
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     if args.expand:

@@ -64,6 +64,11 @@ class ImageResult(JobResult):
     memory_mode: str = ""
     """The memory mode the image was made in (after ``auto`` and any out-of-memory retry)."""
     speed_mode: str = ""
+    step_seconds: float = 0.0
+    """Wall time of one denoising step as measured (loading, decoding, upscaling and scoring left out):
+    what ``studio.core.estimate`` expects the model's next image to take; 0 when not measured."""
+    device: str = ""
+    """The device it ran on ("cpu", "cuda", ...)."""
 
     def seed_for(self, index: int) -> int | None:
         return self.seed

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QSc
 
 from studio import APP_NAME
 from studio.core.errors import SpecError
-from studio.core.estimate import long_job_warning
+from studio.core.estimate import StepSpeed, long_job_warning, measured_speed
 from studio.core.model_match import ModelRef
 from studio.core.paths import StudioPaths
 from studio.core.queue_store import CANCELLED, DONE, FAILED
@@ -466,10 +466,14 @@ class MainWindow(QMainWindow):
                                       defaultButton=QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
+    def _speed(self, spec: Spec, device: str) -> StepSpeed | None:
+        """The measured speed of ``spec``'s model here, from the history (None: never measured)."""
+        return measured_speed(self.pool.gallery, spec.model, device) if isinstance(spec, ImageSpec) else None
+
     def _confirm_long_jobs(self, specs: list) -> bool:
         """Ask before queueing a job estimated to run very long on this device (e.g. 2048² on a CPU)."""
         device = self.pool.device or "cpu"
-        warning = next((w for w in (long_job_warning(s, device) for s in specs) if w), "")
+        warning = next((w for w in (long_job_warning(s, device, self._speed(s, device)) for s in specs) if w), "")
         if not warning:
             return True
         self.status.showMessage(warning, 15000)

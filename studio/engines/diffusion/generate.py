@@ -133,12 +133,16 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         warn(_("Speed mode fused_qkv cannot be used with LoRAs; this image is made with speed mode off."))
         speed = "off"
     injected = injected_ooms()
+    step_times: list[float] = []  # when each denoising step ended: the measured speed estimates use
     retried = False  # one retry per job: a second out-of-memory fails
     with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
         while True:
             try:
                 with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts):
-                    result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn, fail_oom=injected > 0)
+                    step_times.clear()
+                    step_times.append(time.monotonic())
+                    result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn, fail_oom=injected > 0,
+                                       step_times=step_times)
                 break
             except Exception as exc:  # noqa: BLE001 - only an out-of-memory is retried; the rest re-raised
                 if not is_oom(exc):
@@ -181,7 +185,18 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
                        scheduler=spec.scheduler, preview=preview_kind, native=native_path, upscaler=upscaler_name,
                        native_width=native_size[0], native_height=native_size[1],
                        clip_score=None if score is None else score.score, clip="" if score is None else score.clip,
-                       memory_mode=memory, speed_mode=speed, seconds=round(time.monotonic() - started, 3))
+                       memory_mode=memory, speed_mode=speed, seconds=round(time.monotonic() - started, 3),
+                       step_seconds=round(step_seconds(step_times), 5), device=ctx.device)
+
+
+def step_seconds(times: list[float]) -> float:
+    """Seconds per denoising step from [start, end of step 1, end of step 2, …]: from the first step's end
+    on when there are several (the first also encodes the prompt); 0 when no step ran."""
+    if len(times) < 2:
+        return 0.0
+    if len(times) == 2:
+        return times[1] - times[0]
+    return (times[-1] - times[1]) / (len(times) - 2)
 
 
 @contextlib.contextmanager
@@ -256,12 +271,13 @@ def _upscale(image: Any, upscaler: Any, spec: ImageSpec, reporter: Reporter, can
 
 def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
               pipe: Any, facts: dict[str, Any], warn, extra: dict[str, Any] | None = None,
-              fail_oom: bool = False) -> tuple[Any, str] | ImageResult:
+              fail_oom: bool = False, step_times: list[float] | None = None) -> tuple[Any, str] | ImageResult:
     """Run the pipeline: (PIL image, preview kind), or a cancelled ImageResult.
 
     ``fail_oom`` (tests): the first step raises torch's own out-of-memory error, as a full GPU would.
 
     ``extra``: more pipeline arguments (init image, mask, strength for the editing pipelines).
+    ``step_times``: each step's end time is appended to it.
     """
     if facts.get("scheduler_config"):
         pipe.scheduler = make_scheduler(spec.scheduler, facts["scheduler_config"])
@@ -274,6 +290,8 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
 
     def on_step_end(p: Any, i: int, t: Any, kw: dict[str, Any]) -> dict[str, Any]:
         done = i + 1
+        if step_times is not None:
+            step_times.append(time.monotonic())
         if fail_oom:
             raise injected_error()
         reporter.progress(done, getattr(p, "num_timesteps", None) or steps)
