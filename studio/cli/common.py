@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter
-from studio.core.settings import load_settings
 from studio.core.results import JobResult
+from studio.core.settings import load_settings
 from studio.core.specs import Spec
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def say_notice(notice: str) -> None:
     """Print a one-line notice (e.g. "the queue database was repaired") on stderr, if any."""
     if notice:
-        print(f"note: {notice}", file=sys.stderr)
+        print(_("note: {notice}").format(notice=notice), file=sys.stderr)
 
 
 def open_queue() -> "QueueStore":
@@ -119,7 +119,7 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: Con
     def on_sigint(signum, frame):  # first Ctrl+C cancels cleanly, the second one aborts
         if cancel.cancelled:
             raise KeyboardInterrupt
-        print("\ncancelling... (Ctrl+C again to abort)", file=sys.stderr)
+        print("\n" + _("cancelling... (Ctrl+C again to abort)"), file=sys.stderr)
         cancel.cancel()
 
     signal.signal(signal.SIGINT, on_sigint)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError, user_message
+from studio.core.i18n import _
 from studio.core.recommended import recommended_image_spec
 from studio.core.specs import TextSpec
 
@@ -28,23 +29,25 @@ def run_demo(args) -> int:
     failures = 0
     image_model = ctx.registry.default("image")
     if image_model is None:
-        print("demo: no image model installed (see `python main.py models list`)", file=sys.stderr)
+        print(_("demo: no image model installed (see `python main.py models list`)"), file=sys.stderr)
         failures += 1
     else:
-        print(f"Generating an image with {image_model.name!r}: {DEMO_IMAGE_PROMPT!r}", file=sys.stderr)
+        print(_("Generating an image with {name!r}: {prompt!r}").format(
+            name=image_model.name, prompt=DEMO_IMAGE_PROMPT), file=sys.stderr)
         try:
             res = run_in_process(recommended_image_spec(image_model, DEMO_IMAGE_PROMPT, seed=1, steps=args.steps),
                                  ctx)
             for path in res.outputs:
-                print(f"image written: {path}")
+                print(_("image written: {path}").format(path=path))
         except StudioError as exc:
-            print(f"demo: image failed: {user_message(exc)}", file=sys.stderr)
+            print(_("demo: image failed: {reason}").format(reason=user_message(exc)), file=sys.stderr)
             failures += 1
     text_model = ctx.registry.default("text")
     if text_model is None:
-        print("demo: no text model installed", file=sys.stderr)
+        print(_("demo: no text model installed"), file=sys.stderr)
         return 1
-    print(f"\nGenerating text with {text_model.name!r}: {DEMO_TEXT_PROMPT!r}", file=sys.stderr)
+    print("\n" + _("Generating text with {name!r}: {prompt!r}").format(name=text_model.name, prompt=DEMO_TEXT_PROMPT),
+          file=sys.stderr)
     try:
         res = run_in_process(TextSpec(prompt=DEMO_TEXT_PROMPT, model=text_model.name, chat=True,
                                       messages=(("user", DEMO_TEXT_PROMPT),), max_new_tokens=args.max_new_tokens,
@@ -52,8 +55,8 @@ def run_demo(args) -> int:
                              reporter=TextConsoleReporter())  # the text alone on stdout, progress on stderr
         out = Path(ctx.paths.outputs) / "demo-text.txt"
         atomic_write_text(out, res.text)
-        print(f"\ntext written: {out}")
+        print("\n" + _("text written: {out}").format(out=out))
     except StudioError as exc:
-        print(f"demo: text failed: {user_message(exc)}", file=sys.stderr)
+        print(_("demo: text failed: {reason}").format(reason=user_message(exc)), file=sys.stderr)
         failures += 1
     return 1 if failures else 0

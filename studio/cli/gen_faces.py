@@ -68,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
         _check_out(args.out, args.walk_to is not None)
     result = run_in_process(spec)
     if result.cancelled:
-        print("cancelled", file=sys.stderr)
+        print(_("cancelled"), file=sys.stderr)
         return 130
     for path in result.outputs:
         print(_copy_to(args.out, Path(path)) if args.out else path)

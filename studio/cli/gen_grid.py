@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from studio.core.grid import AXES
+from studio.core.i18n import _
 from studio.core.specs import SCHEDULERS, GridSpec, random_seed, spec_to_dict
 
 
@@ -38,7 +39,7 @@ def run_grid(args: argparse.Namespace) -> int:
     spec.validate()
     result = run_in_process(spec, allow_flagged=args.allow_flagged)
     if result.cancelled:
-        print("cancelled", file=sys.stderr)
+        print(_("cancelled"), file=sys.stderr)
         return 130
     for path in result.outputs:
         print(path)

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from studio.core.i18n import _
 from studio.core.results import GuidedResult
 from studio.core.specs import GuidedSpec, random_seed
 
@@ -41,10 +42,11 @@ def main(args: argparse.Namespace) -> int:
         _check_out(args.out, False)
     result = run_in_process(spec, allow_flagged=args.allow_flagged)
     if result.cancelled:
-        print("cancelled", file=sys.stderr)
+        print(_("cancelled"), file=sys.stderr)
         return 130
     if isinstance(result, GuidedResult):
-        print(f"CLIP score {result.start_score:.1f} -> {result.clip_score or 0.0:.1f} ({result.clip}, seed {spec.seed})",
+        print(_("CLIP score {start:.1f} -> {end:.1f} ({clip}, seed {seed})").format(
+            start=result.start_score, end=result.clip_score or 0.0, clip=result.clip, seed=spec.seed),
               file=sys.stderr)
     for path in result.outputs:
         print(_copy_to(args.out, Path(path)) if args.out else path)

@@ -268,7 +268,7 @@ def main(args: argparse.Namespace) -> int:
     ctx = engine_context()  # one context: the model loads once for the whole batch
     warning = long_job_warning(base, ctx.device, _measured_speed(ctx, base))
     if warning:  # said before the work starts; Ctrl+C cancels
-        print(f"warning: {warning}", file=sys.stderr, flush=True)
+        print(_("warning: {warning}").format(warning=warning), file=sys.stderr, flush=True)
     if args.expand:
         base = base.replace(prompt=_expand(base.prompt, ctx, seed))
         base.validate()
@@ -278,7 +278,7 @@ def main(args: argparse.Namespace) -> int:
         spec = base.replace(seed=(seed + i) % (MAX_SEED + 1))
         result = run_in_process(spec, ctx, allow_flagged=args.allow_flagged)
         if result.cancelled:
-            print("cancelled", file=sys.stderr)
+            print(_("cancelled"), file=sys.stderr)
             return 130
         for path in result.outputs:
             if args.out:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from studio.core.i18n import _
 from studio.core.progress import ConsoleReporter
 from studio.core.results import TextResult
 from studio.core.specs import SAMPLING_REPETITION_PENALTY, TextSpec, random_seed
@@ -69,9 +70,12 @@ def run_command(args: argparse.Namespace) -> int:
     result = run_in_process(spec, reporter=TextConsoleReporter(), allow_flagged=args.allow_flagged)
     print(file=sys.stdout, flush=True)  # the streamed text has no final newline
     if result.cancelled or not isinstance(result, TextResult):
-        print("cancelled", file=sys.stderr)
+        print(_("cancelled"), file=sys.stderr)
         return 130
-    how = "greedy" if spec.greedy else f"seed {spec.seed}"  # greedy text does not depend on a seed
-    print(f"{result.model}: {result.new_tokens} tokens, {result.tokens_per_s} tokens/s, "
-          f"{result.tokens_used}/{result.context_length} context, {how}", file=sys.stderr)
+    # greedy text does not depend on a seed
+    how = _("greedy") if spec.greedy else _("seed {seed}").format(seed=spec.seed)
+    print(_("{model}: {new_tokens} tokens, {tokens_per_s} tokens/s, {tokens_used}/{context_length} context, "
+            "{how}").format(
+        model=result.model, new_tokens=result.new_tokens, tokens_per_s=result.tokens_per_s,
+        tokens_used=result.tokens_used, context_length=result.context_length, how=how), file=sys.stderr)
     return 0

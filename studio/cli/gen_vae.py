@@ -38,7 +38,7 @@ def register(kinds) -> None:
 
 def _finish(result) -> int:
     if result.cancelled:
-        print("cancelled", file=sys.stderr)
+        print(_("cancelled"), file=sys.stderr)
         return 130
     for path in result.outputs:
         print(path)

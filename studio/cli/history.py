@@ -8,6 +8,7 @@ import sys
 
 from studio.cli.common import open_gallery
 from studio.core.gallery import MEDIA, SORTS, GalleryEntry
+from studio.core.i18n import _
 
 
 def register(sub) -> None:
@@ -56,7 +57,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{e.id:>6}  {when}  {e.kind:<7} seed {e.seed if e.seed is not None else '-':<10} score {score} "
               f"{e.model or '-'}  "
               f"{prompt[:50] + ('...' if len(prompt) > 50 else '')!r}  {what}")
-    print(f"{len(entries)} of {total} shown" if total > len(entries) else f"{total} entries", file=sys.stderr)
+    print(_("{shown} of {total} shown").format(shown=len(entries), total=total) if total > len(entries)
+          else _("{total} entries").format(total=total), file=sys.stderr)
     return 0
 
 
@@ -64,7 +66,6 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from studio.core.errors import StudioError
-    from studio.core.i18n import _
     from studio.core.paths import StudioPaths
     from studio.core.trash import hold, release
 

@@ -90,11 +90,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([e.to_dict() for e in entries], indent=2, default=str))
         return 0
     if not entries:
-        print("No models found. Import one with `python main.py models import PATH`.")
+        print(_("No models found. Import one with `python main.py models import PATH`."))
         return 0
     width = max(len(e.name) for e in entries)
     for e in entries:
-        label = TYPE_LABELS.get(e.type, e.type)
+        label = _(TYPE_LABELS.get(e.type, e.type))
         status = "" if e.status == "ok" else f"  [{e.status}] {e.reason}"
         fam = f" {e.family}" if e.family else ""
         print(f"{e.name:<{width}}  {label}{fam}  {format_bytes(e.size)}  ({e.source}){status}")
@@ -135,7 +135,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     target = import_model(reg.paths, src, args.mode, args.name)
     e = identify_path(target, "user")
     state = "" if e.status == "ok" else f" [{e.status}: {e.reason}]"
-    print(f"imported {e.name} as {TYPE_LABELS.get(e.type, e.type)} {e.family}{state}".rstrip())
+    print(_("imported {name} as {type} {family}").format(name=e.name, type=_(TYPE_LABELS.get(e.type, e.type)),
+                                                         family=e.family).rstrip() + state)
     print(target)
     return 0
 
@@ -188,9 +189,9 @@ def cmd_download(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             raise StudioError(_("Not downloading {size} without confirmation: pass --yes.").format(
                 size=format_bytes(plan.total_size)))
-        answer = input(f"Download {format_bytes(plan.total_size)}? [y/N] ").strip().lower()
+        answer = input(_("Download {size}? [y/N] ").format(size=format_bytes(plan.total_size))).strip().lower()
         if answer not in ("y", "yes"):
-            print("nothing downloaded")
+            print(_("nothing downloaded"))
             return 1
     dest = run_download(plan, reg.paths, settings, ConsoleReporter(), CancelToken())
     print(dest)

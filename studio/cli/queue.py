@@ -17,7 +17,7 @@ from studio.cli.common import open_queue
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
-from studio.core.queue_store import QUEUED, STATES, JobRecord, QueueStore
+from studio.core.queue_store import QUEUED, STATE_WORDS, STATES, JobRecord, QueueStore
 
 
 def register(sub) -> None:
@@ -81,7 +81,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([_job_dict(j) for j in jobs], indent=2, ensure_ascii=False))
         return 0
     if not jobs:
-        print("the queue is empty")
+        print(_("the queue is empty"))
     for j in jobs:
         extra = j.error or (j.outputs[0] if j.outputs else "")
         progress = f"{j.progress_done}/{j.progress_total}" if j.progress_total else ""
@@ -94,7 +94,7 @@ def _missing(store: QueueStore, job_id: int) -> bool:
         store.get(job_id)
         return False
     except KeyError:
-        print(f"error: there is no job {job_id}", file=sys.stderr)
+        print(_("error: there is no job {job_id}").format(job_id=job_id), file=sys.stderr)
         return True
 
 
@@ -108,25 +108,26 @@ def _each_job(job_ids: list[int], act: Callable[[QueueStore, int], bool]) -> int
 
 
 def _retry(store: QueueStore, job_id: int) -> bool:
-    print(f"job {job_id} queued again as job {store.retry(job_id)}")
+    print(_("job {job_id} queued again as job {new_id}").format(job_id=job_id, new_id=store.retry(job_id)))
     return True
 
 
 def _cancel(store: QueueStore, job_id: int) -> bool:
     if store.cancel_queued(job_id):
-        print(f"job {job_id} cancelled")
+        print(_("job {job_id} cancelled").format(job_id=job_id))
         return True
-    print(f"error: job {job_id} is {store.get(job_id).state}, not queued"
-          " (cancel a running job where it runs)", file=sys.stderr)
+    state = store.get(job_id).state
+    print(_("error: job {job_id} is {state}, not queued (cancel a running job where it runs)").format(
+        job_id=job_id, state=_(STATE_WORDS.get(state, state))), file=sys.stderr)
     return False
 
 
 def _remove(store: QueueStore, job_id: int) -> bool:
     if store.get(job_id).state == "running":
-        print(f"error: job {job_id} is running; cancel it first", file=sys.stderr)
+        print(_("error: job {job_id} is running; cancel it first").format(job_id=job_id), file=sys.stderr)
         return False
     store.remove(job_id)
-    print(f"job {job_id} removed")
+    print(_("job {job_id} removed").format(job_id=job_id))
     return True
 
 
@@ -143,7 +144,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
-    print(f"{len(_store().clear_finished())} finished job(s) removed")
+    print(_("{count} finished job(s) removed").format(count=len(_store().clear_finished())))
     return 0
 
 
@@ -154,10 +155,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = _store()
     for job_id in store.recover():
-        print(f"job {job_id} was interrupted by a previous run (retry it with: queue retry {job_id})",
-              file=sys.stderr)
+        print(_("job {job_id} was interrupted by a previous run (retry it with: queue retry {job_id})").format(
+            job_id=job_id), file=sys.stderr)
     if not store.queued_ids():
-        print("no queued jobs")
+        print(_("no queued jobs"))
         return 0
     paths = StudioPaths.from_env()
     settings = load_settings(paths.settings_file)
@@ -169,7 +170,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     def on_sigint(signum, frame):  # first Ctrl+C: interrupt the running job and stop; second: abort
         if stopping.cancelled:
             raise KeyboardInterrupt
-        print("\nstopping: the running job will be marked interrupted (Ctrl+C again to abort)", file=sys.stderr)
+        print("\n" + _("stopping: the running job will be marked interrupted (Ctrl+C again to abort)"),
+              file=sys.stderr)
         stopping.cancel()
         for token in current:
             token.cancel()
@@ -178,7 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     failures = 0
     try:
         while not stopping.cancelled and (rec := store.next_queued()) is not None:
-            print(f"job {rec.id}: {rec.title}", file=sys.stderr)
+            print(_("job {id}: {title}").format(id=rec.id, title=rec.title), file=sys.stderr)
             token = CancelToken()
             current[:] = [token]
             t0 = time.monotonic()
@@ -187,8 +189,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                                  grace_s=float(settings.cancel_grace_s))
             current.clear()
             detail = outcome.message or ", ".join(outcome.result.outputs if outcome.result else ())
-            print(f"job {rec.id} {outcome.state} in {format_seconds(time.monotonic() - t0)}"
-                  + (f": {detail}" if detail else ""))
+            state = _(STATE_WORDS.get(outcome.state, outcome.state))
+            line = _("job {id} {state} in {duration}: {detail}") if detail else _("job {id} {state} in {duration}")
+            print(line.format(id=rec.id, state=state, duration=format_seconds(time.monotonic() - t0), detail=detail))
             failures += outcome.state == "failed"
             if args.once:
                 break
@@ -197,5 +200,5 @@ def cmd_run(args: argparse.Namespace) -> int:
         host.close()
     left = len(store.list([QUEUED]))
     if left:
-        print(f"{left} job(s) still queued", file=sys.stderr)
+        print(_("{left} job(s) still queued").format(left=left), file=sys.stderr)
     return 130 if stopping.cancelled else (1 if failures else 0)

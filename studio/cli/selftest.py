@@ -77,7 +77,7 @@ def run_selftest(args) -> int:
     print(format_version_info(info), flush=True)
     started = time.monotonic()
     with _temporary_home(keep=args.keep) as home:
-        print(f"temporary studio home: {home}\n", flush=True)
+        print(_("temporary studio home: {home}").format(home=home) + "\n", flush=True)
         ctx = _engine_context(home, args.device)
         checks: dict[str, Callable[[], str]] = {
             "image": lambda: check_image(ctx, home, args.steps),
@@ -87,8 +87,8 @@ def run_selftest(args) -> int:
         results = [_run_check(name, checks[name]) for name in CHECKS if name in wanted]
     failed = [r for r in results if not r.ok]
     total = time.monotonic() - started
-    print(f"\nself-test: {len(results) - len(failed)} passed, {len(failed)} failed "
-          f"on {ctx.device} in {total:.1f} s", flush=True)
+    print("\n" + _("self-test: {passed} passed, {failed} failed on {device} in {total:.1f} s").format(
+        passed=len(results) - len(failed), failed=len(failed), device=ctx.device, total=total), flush=True)
     return 1 if failed else 0
 
 
@@ -112,7 +112,7 @@ def _temporary_home(keep: bool) -> Iterator[Path]:
             else:
                 os.environ[k] = v
         if keep:
-            print(f"kept: {root}")
+            print(_("kept: {root}").format(root=root))
         else:
             shutil.rmtree(root, ignore_errors=True)
 

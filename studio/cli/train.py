@@ -125,7 +125,8 @@ def run_command(args: argparse.Namespace) -> int:
     result = run_in_process(spec, ctx)
     checkpoint = result.checkpoint if isinstance(result, TrainResult) else ""
     if result.cancelled:
-        print(f"cancelled; checkpoint kept: {checkpoint} (resume with --resume last)", file=sys.stderr)
+        print(_("cancelled; checkpoint kept: {checkpoint} (resume with --resume last)").format(checkpoint=checkpoint),
+              file=sys.stderr)
         return 130
     print(result.folder if isinstance(result, TrainResult) else "")
     return 0

@@ -72,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
     for spec in specs:
         result = run_in_process(spec, ctx)
         if result.cancelled:
-            print("cancelled", file=sys.stderr)
+            print(_("cancelled"), file=sys.stderr)
             return 130
         produced = Path(result.outputs[0])
         if args.out:

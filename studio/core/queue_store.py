@@ -18,6 +18,7 @@ from typing import Any, Collection, Mapping
 from studio.core.db import Database
 from studio.core.gallery import ensure_schema as ensure_gallery_schema
 from studio.core.gallery import insert_entries
+from studio.core.i18n import N_
 from studio.core.results import JobResult, result_from_dict, result_to_dict
 from studio.core.specs import Spec, TrainSpec, spec_from_json, spec_to_json
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED = (
     "queued", "running", "done", "failed", "cancelled", "interrupted")
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED)
+STATE_WORDS = {QUEUED: N_("queued"), RUNNING: N_("running"), DONE: N_("done"), FAILED: N_("failed"),
+               CANCELLED: N_("cancelled"), INTERRUPTED: N_("interrupted")}
+"""How each state reads in a message (shown with ``_()``)."""
 FINAL_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
 RETRYABLE_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
 INTERRUPTED_MESSAGE = "Interrupted: the studio closed while this job ran."

@@ -3,7 +3,7 @@
 An AST scan of :data:`CHECKED_DIRS` fails on ``raise X("text")`` / ``raise X(f"text {x}")`` (and on a
 literal built with ``+``, ``%`` or ``.format`` without ``_()``), unless the exception class or the site is
 in an allow-list below with its reason. It also fails where a function both calls ``_()`` and binds ``_``
-itself (``for _ in ...``): there ``_("...")`` would be an UnboundLocalError, in Chinese and English alike.
+itself (``for _ in ...``), or calls it where nothing imports it: there ``_("...")`` fails in every language.
 """
 from __future__ import annotations
 
@@ -89,6 +89,22 @@ def shadowed_underscore(source: str, rel: str) -> list[str]:
     return found
 
 
+def undefined_underscore(source: str, rel: str) -> list[str]:
+    """``file:line`` of each function calling ``_()`` in a module that imports it neither at the top nor there."""
+    tree = ast.parse(source)
+
+    def imports_underscore(scope: ast.AST) -> bool:
+        return any(isinstance(n, ast.ImportFrom) and any((a.asname or a.name) == "_" for a in n.names)
+                   for n in _scope_nodes(scope))
+
+    if imports_underscore(tree):
+        return []
+    return [f"{rel}:{f.lineno}: {f.name} calls _() but nothing imports it"
+            for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+                    for n in _scope_nodes(f)) and not imports_underscore(f)]
+
+
 def _sources():
     for folder in CHECKED_DIRS:
         for py in sorted((ROOT / folder).rglob("*.py")):
@@ -102,8 +118,8 @@ def test_every_raised_message_is_translatable(folder):
         problems)
 
 
-def test_no_function_hides_the_translator():
-    problems = [p for rel, src in _sources() for p in shadowed_underscore(src, rel)]
+def test_no_function_hides_or_lacks_the_translator():
+    problems = [p for rel, src in _sources() for p in shadowed_underscore(src, rel) + undefined_underscore(src, rel)]
     assert problems == [], "\n".join(problems)
 
 
@@ -130,5 +146,7 @@ def g(x):
     assert unwrapped_raises('raise OSError("no engine host")', "studio/jobs/host_client.py") == []
     hidden = "def f(rows):\n    for _, b in rows:\n        raise ValueError(_('x'))\n"
     assert shadowed_underscore(hidden, "x.py") == ["x.py:2: '_' is assigned where _() translates"]
+    assert undefined_underscore("def f():\n    from studio.core.i18n import _\n    return _('x')\n", "x.py") == []
+    assert undefined_underscore("def f():\n    return _('x')\n", "x.py") == ["x.py:1: f calls _() but nothing imports it"]
     assert shadowed_underscore("def f(n):\n    return [_('x') for _x in range(n)] + [0 for _ in range(n)]\n",
                                "x.py") == []
