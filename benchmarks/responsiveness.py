@@ -239,12 +239,14 @@ def report(args: argparse.Namespace, model: str, marks: dict[str, float], ticks:
             if not args.startup_only:
                 print(f"  {label:52s} not reached")
             continue
-        g = gaps_between(ticks, marks[a], marks[b])
+        # A phase ends at the first tick after its end mark: a stall that ends it is counted in it.
+        end = next((t for t in ticks if t >= marks[b]), marks[b])
+        g = gaps_between(ticks, marks[a], end)
         p99 = sorted(g)[max(0, int(len(g) * 0.99) - 1)]
-        gap, busy = largest_gap_busy(cpu_ticks, marks[a], marks[b])
-        inside = [t for t in cpu_ticks if marks[a] <= t[0] <= marks[b]]
+        gap, busy = largest_gap_busy(cpu_ticks, marks[a], end)
+        inside = [t for t in cpu_ticks if marks[a] <= t[0] <= end]
         most_busy = max((cb - ca for (_a, ca), (_b, cb) in zip(inside, inside[1:])), default=0.0)
-        print(f"  {label:52s} {marks[b] - marks[a]:6.2f} s  max gap {max(g) * 1000:5.1f} ms "
+        print(f"  {label:52s} {end - marks[a]:6.2f} s  max gap {max(g) * 1000:5.1f} ms "
               f"(GUI thread busy {busy * 1000:4.1f} ms of the largest; at most {most_busy * 1000:4.1f} ms "
               f"between two ticks)  p99 {p99 * 1000:5.1f} ms  median {statistics.median(g) * 1000:4.1f} ms")
     if outcomes is not None and previews is not None:
