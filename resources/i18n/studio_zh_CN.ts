@@ -4,6 +4,30 @@
 <context>
     <name>About</name>
     <message>
+        <source>build</source>
+        <translation>构建</translation>
+    </message>
+    <message>
+        <source>Python</source>
+        <translation>Python</translation>
+    </message>
+    <message>
+        <source>platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>studio home</source>
+        <translation>工作室目录</translation>
+    </message>
+    <message>
+        <source>resources</source>
+        <translation>资源目录</translation>
+    </message>
+    <message>
         <source>Create images and text with generative models on your own computer, offline.</source>
         <translation>在您自己的电脑上离线使用生成式模型创作图片和文本。</translation>
     </message>
@@ -2632,6 +2656,10 @@ Queue it anyway?</source>
     <message>
         <source>Prompt, with {field} placeholders for what changes each time:</source>
         <translation>提示词，每次变化的内容用 {field} 占位符表示：</translation>
+    </message>
+    <message>
+        <source>Write a {kind} about {topic}.</source>
+        <translation>写一篇关于{topic}的{kind}。</translation>
     </message>
     <message>
         <source>Title:</source>

@@ -6,12 +6,21 @@ from pathlib import Path
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError, user_message
-from studio.core.i18n import _
+from studio.core.i18n import _, current_language
 from studio.core.recommended import recommended_image_spec
 from studio.core.specs import TextSpec
 
 DEMO_IMAGE_PROMPT = "a red sneaker"
 DEMO_TEXT_PROMPT = "Write one sentence describing a red sneaker for an online shop."
+DEMO_PROMPTS = {"en": (DEMO_IMAGE_PROMPT, DEMO_TEXT_PROMPT),
+                "zh_CN": ("一只红色的运动鞋", "用一句话为网店描述一双红色的运动鞋。")}
+"""(image prompt, text prompt) per language: prompts are content, written in the language (the Chinese image
+prompt uses Studio Fashion's Chinese words, see studio.core.vocabulary), not catalogue entries."""
+
+
+def demo_prompts(language: str | None = None) -> tuple[str, str]:
+    """The demo's prompts in ``language`` (default: the language the CLI speaks)."""
+    return DEMO_PROMPTS.get(language or current_language(), DEMO_PROMPTS["en"])
 
 
 def register(sub) -> None:
@@ -27,15 +36,16 @@ def run_demo(args) -> int:
 
     ctx = engine_context()
     failures = 0
+    image_prompt, text_prompt = demo_prompts()
     image_model = ctx.registry.default("image")
     if image_model is None:
         print(_("demo: no image model installed (see `python main.py models list`)"), file=sys.stderr)
         failures += 1
     else:
         print(_("Generating an image with {name!r}: {prompt!r}").format(
-            name=image_model.name, prompt=DEMO_IMAGE_PROMPT), file=sys.stderr)
+            name=image_model.name, prompt=image_prompt), file=sys.stderr)
         try:
-            res = run_in_process(recommended_image_spec(image_model, DEMO_IMAGE_PROMPT, seed=1, steps=args.steps),
+            res = run_in_process(recommended_image_spec(image_model, image_prompt, seed=1, steps=args.steps),
                                  ctx)
             for path in res.outputs:
                 print(_("image written: {path}").format(path=path))
@@ -46,11 +56,11 @@ def run_demo(args) -> int:
     if text_model is None:
         print(_("demo: no text model installed"), file=sys.stderr)
         return 1
-    print("\n" + _("Generating text with {name!r}: {prompt!r}").format(name=text_model.name, prompt=DEMO_TEXT_PROMPT),
+    print("\n" + _("Generating text with {name!r}: {prompt!r}").format(name=text_model.name, prompt=text_prompt),
           file=sys.stderr)
     try:
-        res = run_in_process(TextSpec(prompt=DEMO_TEXT_PROMPT, model=text_model.name, chat=True,
-                                      messages=(("user", DEMO_TEXT_PROMPT),), max_new_tokens=args.max_new_tokens,
+        res = run_in_process(TextSpec(prompt=text_prompt, model=text_model.name, chat=True,
+                                      messages=(("user", text_prompt),), max_new_tokens=args.max_new_tokens,
                                       temperature=0.0, seed=1), ctx,
                              reporter=TextConsoleReporter())  # the text alone on stdout, progress on stderr
         out = Path(ctx.paths.outputs) / "demo-text.txt"

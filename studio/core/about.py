@@ -11,6 +11,7 @@ import sys
 from importlib import metadata
 
 from studio import APP_NAME, __version__
+from studio.core.i18n import _
 from studio.core.paths import default_home, resources_dir
 
 # Label shown to the user -> distribution names to try, first found wins.
@@ -30,7 +31,7 @@ def package_version(*dist_names: str) -> str:
             return metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return "not installed"
+    return _("not installed")
 
 
 def is_bundle() -> bool:
@@ -46,7 +47,7 @@ def version_info(device: str | None = None) -> dict[str, str]:
     info = {
         "app": APP_NAME,
         "version": __version__,
-        "build": "installed bundle" if is_bundle() else "source checkout",
+        "build": _("installed bundle") if is_bundle() else _("source checkout"),
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.release()} ({platform.machine()})",
     }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.core.errors import SpecError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.specs import SCHEDULERS, ImageSpec
 
 # Axis name → (ImageSpec field, value type). Aliases as A1111 users know them.
@@ -19,6 +19,9 @@ AXES: dict[str, tuple[str, type]] = {
     "sampler": ("scheduler", str), "steps": ("steps", int), "cfg": ("guidance", float),
     "seed": ("seed", int), "model": ("model", str), "prompt": ("prompt", str),
 }
+AXIS_LABELS = {"sampler": N_("sampler"), "steps": N_("steps"), "cfg": N_("CFG"), "seed": N_("seed"),
+               "model": N_("model"), "prompt": N_("prompt")}
+"""How the window names each axis (N_: shown with _()); the CLI and the grid's PNG use the names above."""
 ALIASES = {"scheduler": "sampler", "guidance": "cfg"}
 TEXT_AXES = frozenset({"prompt", "model"})
 MAX_VALUES = 16
@@ -32,6 +35,11 @@ class Axis:
 
     def label(self, value: str) -> str:
         return f"{self.name} {value}" if self.name not in TEXT_AXES else value
+
+    def display_label(self, value: str) -> str:
+        """:meth:`label` in the window's language."""
+        name = _(AXIS_LABELS.get(self.name, self.name))
+        return f"{name} {value}" if self.name not in TEXT_AXES else value
 
 
 def parse_axis(text: str) -> Axis:

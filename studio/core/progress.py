@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 from studio.core.errors import JobCancelled
+from studio.core.i18n import _
 
 
 @runtime_checkable
@@ -192,4 +193,4 @@ class ConsoleReporter(NullReporter):
 
     def log(self, message: str) -> None:
         super().log(message)
-        print(f"note: {message}", file=self._stream, flush=True)
+        print(_("note: {message}").format(message=message), file=self._stream, flush=True)

@@ -40,6 +40,31 @@ TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
     "unknown": N_("Unknown"),
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")
+STATUS_LABELS = {"ok": N_("ok"), "broken": N_("broken"), "unknown": N_("not recognised"), "unsafe": N_("unsafe")}
+"""How the window names each status (N_: shown with _())."""
+SOURCE_LABELS = {"builtin": N_("built-in"), "user": N_("my models"), "extra": N_("model folder"),
+                 "hf-cache": N_("Hugging Face cache")}
+"""How the window names each model source (see ModelRegistry.sources)."""
+FAMILY_LABELS = {"studio": N_("studio-trained"), "other": N_("other")}
+"""Families that are words rather than architecture names (sd15, llama, clip … stay as they are)."""
+DETAIL_LABELS = {  # the details panel's rows; other keys are shown as they are
+    "arch": N_("architecture"), "architecture": N_("architecture"), "architectures": N_("architectures"),
+    "base_model": N_("base model"), "beta_schedule": N_("noise schedule"), "blocks": N_("blocks"),
+    "channels": N_("channels"), "class": N_("class"), "clip": N_("CLIP"), "clip_part": N_("CLIP part"),
+    "config": N_("configuration"), "context_length": N_("context length"),
+    "cross_attention_dim": N_("cross-attention width"), "dataset": N_("dataset"),
+    "default_size": N_("default size"), "dtype": N_("data type"), "embed_dim": N_("embedding width"),
+    "family": N_("family"), "features": N_("features"), "format": N_("format"), "gguf_version": N_("GGUF version"),
+    "has_tokenizer": N_("tokenizer"), "image_size": N_("image size"), "latent_channels": N_("latent channels"),
+    "latent_dim": N_("latent size"), "license": N_("license"), "name": N_("name"), "package": N_("package"),
+    "pairs_with": N_("pairs with"), "parameters": N_("parameters"), "patch_size": N_("patch size"),
+    "pickle_globals": N_("pickle globals"), "quantization": N_("quantization"), "rank": N_("rank"),
+    "recommended": N_("recommended settings"), "repo_id": N_("repository"), "revision": N_("revision"),
+    "scale": N_("scale"), "size": N_("size"), "stem": N_("stem"), "style": N_("style"), "tensors": N_("tensors"),
+    "title": N_("title"), "trained_steps": N_("trained steps"), "type": N_("type"),
+    "unusual_globals": N_("unusual globals"), "vocabulary": N_("vocabulary"), "warning": N_("warning"),
+    "sha256": N_("SHA-256"), "autov2": N_("AutoV2"),
+}
 
 
 @dataclass(frozen=True)

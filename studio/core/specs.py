@@ -146,7 +146,7 @@ class ImageSpec(Spec):
                                    loras=prompt_loras.merge(self.loras, tagged))
 
     def title(self) -> str:
-        p = self.prompt.strip().replace("\n", " ") or "(empty prompt)"
+        p = self.prompt.strip().replace("\n", " ") or _("(empty prompt)")
         return p if len(p) <= 60 else p[:57] + "..."
 
 
@@ -195,8 +195,9 @@ class TextSpec(Spec):
 
     def title(self) -> str:
         src = self.messages[-1][1] if self.messages else self.prompt
-        p = src.strip().replace("\n", " ") or "(empty prompt)"
-        return ("Chat: " if self.chat else "Text: ") + (p if len(p) <= 50 else p[:47] + "...")
+        p = src.strip().replace("\n", " ") or _("(empty prompt)")
+        p = p if len(p) <= 50 else p[:47] + "..."
+        return (_("Chat: {text}") if self.chat else _("Text: {text}")).format(text=p)
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class UpscaleSpec(Spec):
         return []
 
     def title(self) -> str:
-        return f"Upscale {self.image.rsplit('/', 1)[-1]}"
+        return _("Upscale {file}").format(file=self.image.rsplit('/', 1)[-1])
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ class TrainSpec(Spec):
         return []
 
     def title(self) -> str:
-        return f"Train {self.family} → {self.out}"
+        return _("Train {family} → {name}").format(family=self.family, name=self.out)
 
 
 @dataclass(frozen=True)
@@ -293,10 +294,10 @@ class GanSpec(Spec):
 
     def title(self) -> str:
         if self.walk_to_seed is not None:
-            return f"Latent walk {self.seeds[0]} → {self.walk_to_seed}"
+            return _("Latent walk {seed} → {to}").format(seed=self.seeds[0], to=self.walk_to_seed)
         if len(self.seeds) == 1:
-            return f"GAN seed {self.seeds[0]}"
-        return f"GAN grid of {len(self.seeds)} (seed {self.seeds[0]}…)"
+            return _("GAN seed {seed}").format(seed=self.seeds[0])
+        return _("GAN grid of {n} (seed {seed}…)").format(n=len(self.seeds), seed=self.seeds[0])
 
 
 @dataclass(frozen=True)
@@ -336,7 +337,7 @@ class GuidedSpec(Spec):
 
     def title(self) -> str:
         p = self.prompt.strip().replace("\n", " ")
-        return "Guided: " + (p if len(p) <= 50 else p[:47] + "...")
+        return _("Guided: {text}").format(text=p if len(p) <= 50 else p[:47] + "...")
 
 
 @dataclass(frozen=True)
@@ -376,8 +377,9 @@ class DownloadSpec(Spec):
 
     def title(self) -> str:
         if self.check_only:
-            return f"Check {self.source}"
-        return f"Download {self.source} ({len(self.expect_files)} files, {self.expect_bytes / 2**20:.1f} MB)"
+            return _("Check {source}").format(source=self.source)
+        return _("Download {source} ({n} files, {mb} MB)").format(
+            source=self.source, n=len(self.expect_files), mb=f"{self.expect_bytes / 2**20:.1f}")
 
 
 @dataclass(frozen=True)
@@ -393,7 +395,7 @@ class ConvertSpec(Spec):
         return []
 
     def title(self) -> str:
-        return f"Convert {self.path.rstrip('/').rsplit('/', 1)[-1]} to safetensors"
+        return _("Convert {file} to safetensors").format(file=self.path.rstrip('/').rsplit('/', 1)[-1])
 
 
 @dataclass(frozen=True)
@@ -421,7 +423,9 @@ class VaeSpec(Spec):
 
     def title(self) -> str:
         names = [p.replace("\\", "/").rsplit("/", 1)[-1] for p in self.images]
-        return f"VAE: {' → '.join(names)}" if len(names) == 2 else f"VAE reconstruct {''.join(names)}"
+        if len(names) == 2:
+            return _("VAE: {files}").format(files=" → ".join(names))
+        return _("VAE reconstruct {file}").format(file="".join(names))
 
 
 @dataclass(frozen=True)
@@ -452,7 +456,8 @@ class DatasetSpec(Spec):
         return []
 
     def title(self) -> str:
-        return f"Dataset {self.out}: {self.count} × {max(1, len(self.prompts))} from {self.model}"
+        return _("Dataset {name}: {count} × {prompts} from {model}").format(
+            name=self.out, count=self.count, prompts=max(1, len(self.prompts)), model=self.model)
 
 
 @dataclass(frozen=True)
@@ -482,7 +487,7 @@ class EvaluateSpec(Spec):
     def title(self) -> str:
         first = self.inputs[0].replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if self.inputs else ""
         more = f" +{len(self.inputs) - 1}" if len(self.inputs) > 1 else ""
-        return f"Evaluate {first}{more}"
+        return _("Evaluate {first}{more}").format(first=first, more=more)
 
 
 @dataclass(frozen=True)
@@ -525,7 +530,8 @@ class GridSpec(Spec):
         return []
 
     def title(self) -> str:
-        return f"Grid {self.x}" + (f" × {self.y}" if self.y else "")
+        axes = f"{self.x} × {self.y}" if self.y else self.x
+        return _("Grid {axes}").format(axes=axes)
 
 
 @dataclass(frozen=True)
@@ -543,6 +549,10 @@ class FillMaskSpec(Spec):
             raise SpecError(_("Put [MASK] where the model should fill in a word."))
         check_range(N_("top-k"), self.top_k, 1, 100)
         return []
+
+    def title(self) -> str:
+        t = self.text.strip().replace("\n", " ")
+        return _("Fill mask: {text}").format(text=t if len(t) <= 50 else t[:47] + "...")
 
 
 @dataclass(frozen=True)
@@ -562,6 +572,11 @@ class ClassifySpec(Spec):
         if self.file and not self.out:
             raise SpecError(_("Say where the predictions go (--out)."))
         return []
+
+    def title(self) -> str:
+        if self.file:
+            return _("Classify {file}").format(file=self.file.replace("\\", "/").rsplit("/", 1)[-1])
+        return _("Classify {n} text(s)").format(n=len(self.texts))
 
 
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,

@@ -16,7 +16,7 @@ from typing import Mapping
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import SpecError, StudioError
-from studio.core.i18n import _
+from studio.core.i18n import _, current_language
 from studio.core.paths import StudioPaths
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,15 @@ BUILTIN_TEMPLATES: tuple[ContentTemplate, ...] = (
 BUILTIN_TEMPLATES = tuple(ContentTemplate(**{**t.__dict__, "builtin": True}) for t in BUILTIN_TEMPLATES)
 
 
+def builtin_templates(language: str | None = None) -> tuple[ContentTemplate, ...]:
+    """The built-in templates written in ``language`` (default: the studio's language); English otherwise."""
+    if (language or current_language()) == "zh_CN":
+        from studio.core.text_templates_zh import ZH_CN_TEMPLATES  # content, not a catalogue: loaded when spoken
+
+        return ZH_CN_TEMPLATES
+    return BUILTIN_TEMPLATES
+
+
 def render(template: ContentTemplate, values: Mapping[str, str]) -> str:
     """The prompt with the fields filled in; SpecError names the first required field left empty."""
     labels = {f.name: f for f in template.fields}
@@ -213,7 +222,7 @@ class TemplateStore:
     def all(self) -> list[ContentTemplate]:
         """Built-ins first (a user template with the same name replaces one), then the user's."""
         user = {t.name: t for t in self.user_templates()}
-        out = [user.pop(t.name, t) for t in BUILTIN_TEMPLATES]
+        out = [user.pop(t.name, t) for t in builtin_templates()]
         return out + list(user.values())
 
     def get(self, name: str) -> ContentTemplate:

@@ -13,7 +13,8 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from studio.core.grid import AXES
+from studio.core.grid import AXES, AXIS_LABELS
+from studio.core.i18n import _
 from studio.core.results import GridResult, JobResult
 from studio.core.specs import GridSpec, ImageSpec, spec_to_dict
 from studio.jobs.api import JobHandle, JobPool
@@ -84,7 +85,7 @@ class GridDialog(QDialog):
         if optional:
             combo.addItem(self.tr("(none)"), "")
         for name in AXES:
-            combo.addItem(name, name)
+            combo.addItem(_(AXIS_LABELS.get(name, name)), name)
         edit = QLineEdit(EXAMPLES[default])
         combo.setCurrentIndex(combo.findData(default))
         combo.currentIndexChanged.connect(lambda _i: edit.setText(EXAMPLES.get(str(combo.currentData()), "")))
@@ -123,7 +124,7 @@ class GridDialog(QDialog):
         spec = self.spec()  # the same controls read again, for the cells' labels
         axes = spec.axes()
         x, y = axes[0], (axes[1] if len(axes) > 1 else None)
-        self._labels = [", ".join(filter(None, (x.label(xv), y.label(yv) if y else "")))
+        self._labels = [", ".join(filter(None, (x.display_label(xv), y.display_label(yv) if y else "")))
                         for yv in (y.values if y else ("",)) for xv in x.values]
         self._say(self.tr("Queued {0} cells…").format(len(spec.cells())))
         return job

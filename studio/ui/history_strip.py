@@ -364,9 +364,15 @@ class HistoryStrip(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         item = self.list.itemAt(pos)
+        if self.entry(item) is not None:
+            menu = self.context_menu(item)
+            menu.exec(self.list.viewport().mapToGlobal(pos))
+            menu.deleteLater()
+
+    def context_menu(self, item: QListWidgetItem) -> QMenu:
+        """The actions for the thumbnail ``item`` (what right-clicking it shows)."""
         e = self.entry(item)
-        if e is None:
-            return
+        assert e is not None
         menu = QMenu(self)
         menu.addAction(self.tr("Show on canvas"), lambda: self._on_click(item))
         menu.addAction(self.tr("Reuse parameters"), lambda: self.reuse(item))
@@ -382,4 +388,4 @@ class HistoryStrip(QWidget):
         if e.path and os.path.exists(e.path):
             menu.addAction(self.tr("Open containing folder"),
                            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(e.path).parent))))
-        menu.exec(self.list.viewport().mapToGlobal(pos))
+        return menu

@@ -653,10 +653,10 @@ class MainWindow(QMainWindow):
             self.status.showMessage(self.tr("Settings saved"), 4000)
 
     # -- help ---------------------------------------------------------------------------------
-    def show_about(self) -> None:
+    def show_about(self) -> QWidget:
         from studio.ui.about_dialog import show_about
 
-        show_about(self, self.status.device_label.text() if self.status.ready else None)
+        return show_about(self, self.status.device_label.text() if self.status.ready else None)
 
     # -- state --------------------------------------------------------------------------------
     def _restore(self) -> QByteArray | None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
-from studio.core.registry import TASK_TYPES, TYPE_LABELS, ModelEntry
+from studio.core.i18n import _
+from studio.core.registry import SOURCE_LABELS, STATUS_LABELS, TASK_TYPES, TYPE_LABELS, ModelEntry
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("name", "type", "family", "size", "source", "status", "hash")
@@ -35,7 +36,9 @@ class ModelFilter(QSortFilterProxyModel):
         if self._kind and self._kind != "problems" and e.type not in TASK_TYPES.get(self._kind, ()):
             return False
         if self._text:
-            hay = " ".join((e.name, e.type, TYPE_LABELS.get(e.type, ""), e.family, e.source, e.status)).lower()
+            hay = " ".join((e.name, e.type, TYPE_LABELS.get(e.type, ""), _(TYPE_LABELS.get(e.type, "")), e.family,
+                            e.source, _(SOURCE_LABELS.get(e.source, "")), e.status,
+                            _(STATUS_LABELS.get(e.status, "")))).lower()
             return all(word in hay for word in self._text.split())
         return True
 

@@ -51,7 +51,8 @@ from studio.core.errors import JobCancelled, StudioError, user_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
-from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
+from studio.core.registry import (DETAIL_LABELS, FAMILY_LABELS, SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry,
+                                  ModelRegistry)
 from studio.core.settings import Settings
 from studio.jobs.api import JobPool
 from studio.ui.model_filter import COLUMNS, ENTRY_ROLE, ModelFilter
@@ -308,8 +309,10 @@ class ModelManager(QWidget):
         self._pending_hash = waiting
 
     def _row(self, e: ModelEntry) -> list[QStandardItem]:
-        status = e.status if e.status == "ok" else f"{e.status}: {e.reason}"
-        values = (e.name, _(TYPE_LABELS.get(e.type, e.type)), e.family, format_bytes(e.size), e.source, status,
+        status = _(STATUS_LABELS.get(e.status, e.status))
+        status = status if e.status == "ok" else f"{status}: {e.reason}"
+        values = (e.name, _(TYPE_LABELS.get(e.type, e.type)), _(FAMILY_LABELS.get(e.family, e.family)),
+                  format_bytes(e.size), _(SOURCE_LABELS.get(e.source, e.source)), status,
                   str(e.details.get("autov2") or ""))
         items = []
         for col, v in zip(COLUMNS, values):
@@ -355,21 +358,28 @@ class ModelManager(QWidget):
             self.details.setHtml(self.tr("<i>Select a model to see its details. Drop model files here to import them.</i>"))
             return
         esc = html.escape
-        rows = [(self.tr("Type"), _(TYPE_LABELS.get(e.type, e.type))), (self.tr("Family"), e.family),
-                (self.tr("Status"), e.status + (f" — {e.reason}" if e.reason else "")),
-                (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), e.source), (self.tr("Path"), e.path)]
-        for k, v in e.details.items():
-            if k == "metadata" or v in (None, ""):
-                continue
-            if isinstance(v, int) and k == "parameters":
-                v = f"{v:,}"
-            rows.append((k.replace("_", " "), ", ".join(map(str, v)) if isinstance(v, list) else str(v)))
-        body = "".join(f"<tr><td><b>{esc(str(k))}</b></td><td>{esc(str(v))}</td></tr>" for k, v in rows)
+        body = "".join(f"<tr><td><b>{esc(str(k))}</b></td><td>{esc(str(v))}</td></tr>" for k, v in self.detail_rows(e))
         meta = e.details.get("metadata") or {}
         if meta:
             body += f"<tr><td colspan=2><b>{esc(self.tr('Metadata'))}</b></td></tr>"
             body += "".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v)[:300])}</td></tr>" for k, v in meta.items())
         self.details.setHtml(f"<h3>{esc(e.title)}</h3><table cellspacing='3'>{body}</table>")
+
+    def detail_rows(self, e: ModelEntry) -> list[tuple[str, str]]:
+        """(label, value) rows of the details panel: labels in the window's language, values as found."""
+        rows = [(self.tr("Type"), _(TYPE_LABELS.get(e.type, e.type))),
+                (self.tr("Family"), _(FAMILY_LABELS.get(e.family, e.family))),
+                (self.tr("Status"), _(STATUS_LABELS.get(e.status, e.status)) + (f" — {e.reason}" if e.reason else "")),
+                (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), _(SOURCE_LABELS.get(e.source, e.source))),
+                (self.tr("Path"), e.path)]
+        for k, v in e.details.items():
+            if k == "metadata" or v in (None, ""):
+                continue
+            if isinstance(v, int) and k == "parameters":
+                v = f"{v:,}"
+            label = _(DETAIL_LABELS[k]) if k in DETAIL_LABELS else k.replace("_", " ")
+            rows.append((label, ", ".join(map(str, v)) if isinstance(v, list) else str(v)))
+        return rows
 
     def use_current(self) -> bool:
         """Open the selected model in the workspace that uses it (the Use button, double-click, Enter)."""

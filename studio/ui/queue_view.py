@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
                                QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem,
                                QTableView, QVBoxLayout, QWidget)
 
+from studio.core.errors import SpecError
 from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
                                      JobRecord)
 from studio.jobs.api import JobPool
@@ -40,6 +41,15 @@ def format_eta(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def display_title(record: JobRecord) -> str:
+    """The job's title in today's language (made from its spec; the stored title was made in the language
+    it was queued in), the stored one when the spec cannot be read."""
+    try:
+        return record.spec.title()
+    except (SpecError, ValueError, TypeError, KeyError):
+        return record.title or record.kind
+
+
 @dataclass
 class _Row:
     record: JobRecord
@@ -47,6 +57,10 @@ class _Row:
     total: int = 0
     eta: float = -1.0
     log: str = ""
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        self.title = display_title(self.record)
 
 
 class JobTableModel(QAbstractTableModel):
@@ -79,6 +93,8 @@ class JobTableModel(QAbstractTableModel):
                 self._drop_oldest_final()
             return
         r = self._rows[row]
+        if record.spec_json != r.record.spec_json:
+            r.title = display_title(record)
         r.record = record
         if record.progress_total:
             # The store is written less often than progress signals arrive: never step back.
@@ -193,7 +209,7 @@ class JobTableModel(QAbstractTableModel):
             if col == COL_ID:
                 return str(rec.id)
             if col == COL_JOB:
-                return rec.title or rec.kind
+                return r.title
             if col == COL_STATE:
                 return self._state_names.get(rec.state, rec.state)
             if col == COL_PROGRESS:
@@ -211,7 +227,7 @@ class JobTableModel(QAbstractTableModel):
 
     def _tooltip(self, r: _Row) -> str:
         rec = r.record
-        lines = [f"#{rec.id} {rec.title}", self.tr("State: {0}").format(self._state_names.get(rec.state, rec.state)),
+        lines = [f"#{rec.id} {r.title}", self.tr("State: {0}").format(self._state_names.get(rec.state, rec.state)),
                  self.tr("Queued: {0}").format(time.strftime("%H:%M:%S", time.localtime(rec.created)))]
         if rec.error:  # the message here; the traceback behind "Details…" (context menu)
             lines += ["", rec.error]
@@ -415,9 +431,14 @@ class QueueView(QWidget):
         index = self.table.indexAt(pos)
         if not index.isValid() or self.pool is None:
             return
-        rec = self.model.record(index.row())
         if not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
             self.table.selectRow(index.row())
+        menu = self.context_menu(self.model.record(index.row()))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def context_menu(self, rec: JobRecord) -> QMenu:
+        """The actions for job ``rec`` (what right-clicking its row shows)."""
         menu = QMenu(self)
         if rec.state == DONE and rec.outputs:
             menu.addAction(self.tr("Show output"), lambda: self.show_output_requested.emit(rec.id))
@@ -436,7 +457,7 @@ class QueueView(QWidget):
             if rec.traceback:
                 menu.addAction(self.tr("Details…"), lambda: self.show_details(rec.id))
             menu.addAction(self.tr("Copy error details"), lambda: QGuiApplication.clipboard().setText(details))
-        menu.exec(self.table.viewport().mapToGlobal(pos))
+        return menu
 
     def show_details(self, job_id: int) -> QMessageBox | None:
         """The failure's message, with its traceback behind the box's "Show Details…" button."""

@@ -111,7 +111,7 @@ class TemplatesDialog(QDialog):
         prompt, ok = QInputDialog.getMultiLineText(
             self, self.tr("New template"),
             self.tr("Prompt, with {field} placeholders for what changes each time:"),
-            "Write a {kind} about {topic}.")
+            self.tr("Write a {kind} about {topic}."))
         if not ok or not prompt.strip():
             return
         title, ok = QInputDialog.getText(self, self.tr("New template"), self.tr("Title:"))

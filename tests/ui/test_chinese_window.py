@@ -22,7 +22,7 @@ ALLOWED = {"AIGC", "Studio", "CLIP", "LoRA", "LoRAs", "VAE", "GAN", "CPU", "GPU"
            "CFG", "FID", "KID", "IS", "GPT", "LLM", "Tab", "PgUp", "PgDown", "Space", "it", "s", "ms", "min", "fp16",
            "bf16", "fp32", "XL", "DreamBooth", "README", "URL", "ID", "AI", "BPE", "OK", "Linux", "Windows", "macOS",
            "Adam", "DDPM", "DCGAN", "MNIST", "Fashion-MNIST", "dcgan", "mlp", "Top-k", "Top-p", "Min-p",
-           "x2", "x3", "x4", "x4plus-anime", "SmolLM2", "GGUF",
+           "x2", "x3", "x4", "x4plus-anime", "SmolLM2", "SmolLM2-135M-Instruct", "GGUF",
            "AutoV2", "English", "auto", "cpu", "cuda", "mps"}  # a hash format, a language's own name, devices
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*[A-Za-z0-9]")
 

@@ -24,6 +24,7 @@ from studio.core.outpaint import Extension
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import ImageResult
 from studio.core.specs import MAX_SIDE, ImageSpec
+from studio.core.i18n import _
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import generate
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
@@ -163,7 +164,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     if spec.strength == 0:
         result = image.copy()  # nothing to denoise: the input, bit for bit (no VAE round trip)
     else:
-        reporter.progress(0, 0, "loading model")  # its own phase: the window says "loading model…"
+        reporter.progress(0, 0, _("loading model"))  # its own phase: the window says "loading model…"
         pipe, facts = load_pipeline(ctx, entry)
         if cancel.cancelled:
             return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)

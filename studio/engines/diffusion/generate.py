@@ -117,7 +117,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         spec = spec.replace(upscale=canonical_name(spec.upscale))  # "animevideov3-x4" → its full name
     if cancel.cancelled:
         return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
-    reporter.progress(0, 0, "loading model")  # its own phase (no steps yet): the window says "loading model…"
+    reporter.progress(0, 0, _("loading model"))  # its own phase (no steps yet): the window says "loading model…"
     pipe, facts = load_pipeline(ctx, entry)
     if cancel.cancelled:
         return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
@@ -263,7 +263,7 @@ def _upscaler(ctx: EngineContext, name: str) -> Any:
 def _upscale(image: Any, upscaler: Any, spec: ImageSpec, reporter: Reporter, cancel: CancelToken,
              ctx: EngineContext) -> Any:
     """The generated image run through ``upscaler`` in-process (None when cancelled)."""
-    reporter.progress(spec.steps, spec.steps, f"upscaling with {upscaler.name}")
+    reporter.progress(spec.steps, spec.steps, _("upscaling with {model}").format(model=upscaler.name))
     if cancel.cancelled:
         return None
     return upscale_image(image, ctx, spec.upscale, cancel=cancel)

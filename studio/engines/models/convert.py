@@ -167,5 +167,5 @@ def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "Engine
                            "`main.py models convert PATH`.").format(name=path.name))
     reporter.progress(0, 1, f"converting {path.name}")
     written = convert(path, fallback_dir=ctx.paths.models)
-    reporter.progress(1, 1, "converted")
+    reporter.progress(1, 1, _("converted"))
     return ConvertResult(outputs=tuple(str(p) for p in written))

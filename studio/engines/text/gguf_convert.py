@@ -19,6 +19,7 @@ from pathlib import Path
 from studio.core.errors import ModelError
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, Reporter
+from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def ensure_converted(gguf_path: Path, paths: StudioPaths, reporter: Reporter, di
         os.replace(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    reporter.progress(4, 4, f"{label} converted")
+    reporter.progress(4, 4, _("{model} converted").format(model=label))
     log.info("converted %s into %s in %.1f s", gguf_path, folder, time.monotonic() - started)
     return folder
 
@@ -154,14 +155,14 @@ def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel:
     hf_logging.disable_progress_bar()  # the studio reports its own progress; tqdm bars garble the CLI
 
     src, fname = str(gguf_path.parent), gguf_path.name
-    reporter.progress(0, 4, f"{label}: reading the tokenizer")
+    reporter.progress(0, 4, _("{model}: reading the tokenizer").format(model=label))
     try:
         tokenizer = AutoTokenizer.from_pretrained(src, gguf_file=fname, local_files_only=True)
     except Exception as exc:  # transformers raises many types for an unusable GGUF tokenizer
         raise ModelError(f"{gguf_path.name} has no usable tokenizer: {str(exc).strip()[:200]}") from exc
     if cancel is not None:
         cancel.raise_if_cancelled()
-    reporter.progress(1, 4, f"{label}: de-quantizing the weights (first use only)")
+    reporter.progress(1, 4, _("{model}: de-quantizing the weights (first use only)").format(model=label))
     # transformers' GGUF reader draws its own tqdm bar on stderr (it ignores disable_progress_bar);
     # our reporter already shows this step, so the bar is captured and logged instead.
     captured = io.StringIO()
@@ -175,7 +176,7 @@ def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel:
         log.debug("GGUF loader output: %s", captured.getvalue()[-2000:])
     if cancel is not None:
         cancel.raise_if_cancelled()
-    reporter.progress(2, 4, f"{label}: saving a safetensors copy")
+    reporter.progress(2, 4, _("{model}: saving a safetensors copy").format(model=label))
     # The weights are plain tensors now; drop the GGUF quantizer so save_pretrained accepts the model.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
@@ -183,4 +184,4 @@ def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel:
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    reporter.progress(3, 4, f"{label}: saved")
+    reporter.progress(3, 4, _("{model}: saved").format(model=label))

@@ -119,9 +119,9 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
         lm.path = str(path)
         return lm
     if entry.type == "causal_lm":
-        reporter.progress(0, 1, f"loading {entry.name}")
+        reporter.progress(0, 1, _("loading {model}").format(model=entry.name))
         lm = load_folder(path, entry.name, ctx.device)
-        reporter.progress(1, 1, f"loaded {entry.name}")
+        reporter.progress(1, 1, _("loaded {model}").format(model=entry.name))
         return lm
     if entry.type == "text_lora":  # an adapter trained by the studio, applied to its base model
         from studio.engines.text.adapters import load_text_lora
