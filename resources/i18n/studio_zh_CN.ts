@@ -2242,6 +2242,10 @@ Queue it anyway?</source>
         <translation>插入“{0}”（{1}）</translation>
     </message>
     <message>
+        <source>Insert “{0}” ({1}; the model learnt it as “{2}”)</source>
+        <translation>插入“{0}”（{1}；模型学的是“{2}”）</translation>
+    </message>
+    <message>
         <source>Stop expanding</source>
         <translation>停止扩写</translation>
     </message>

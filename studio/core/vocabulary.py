@@ -27,6 +27,8 @@ _ZH_PARTICLES = re.compile(r"[的之]")
 _LANGUAGE_KEYS = ("zh_CN",)
 GROUP_NAMES = {"garments": N_("garments"), "colours": N_("colours")}
 """Card group names, marked for the catalogue (a summary reads "10 种服饰 × 8 种颜色" in Chinese)."""
+WORD_KINDS = {"garments": N_("garment"), "colours": N_("colour")}
+"""What one word of a group is (a chip's tooltip: "Insert “red” (colour)")."""
 """Card keys that map a language's words onto the vocabulary (English is the vocabulary itself)."""
 _WEIGHT_SYNTAX = re.compile(r"<[^>]*>|:\s*[-+]?\d+(?:\.\d+)?|[()\[\]{}]")
 
@@ -40,6 +42,8 @@ class Vocabulary:
     example: str = ""
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """{language: {word in that language: vocabulary word}} from the card."""
+    examples: Mapping[str, str] = field(default_factory=dict)
+    """{language: an example prompt in it} (the card's ``example_<language>``)."""
 
     def languages(self) -> tuple[str, ...]:
         """The languages a prompt may be written in: English, plus every mapped language."""
@@ -50,6 +54,15 @@ class Vocabulary:
 
     def group(self, name: str) -> tuple[str, ...]:
         return next((words for label, words in self.groups if label == name), ())
+
+    def word_in(self, word: str, language: str) -> str:
+        """How vocabulary ``word`` is written in ``language``: the card's first word mapped onto it (its
+        preferred one, e.g. sneaker → 运动鞋), ``word`` itself for English or an unmapped word."""
+        return next((k for k, v in self.translations.get(language, {}).items() if v == word), word)
+
+    def example_in(self, language: str) -> str:
+        """The example prompt in ``language`` when the card has one (else the English example)."""
+        return self.examples.get(language) or self.example
 
     def summary(self) -> str:
         """"10 garments × 8 colours"."""
@@ -69,7 +82,9 @@ def vocabulary_of(entry: ModelEntry | None) -> Vocabulary | None:
     known = {w for _label, words in groups for w in words} | set(also)
     translations = {lang: {str(k): str(v) for k, v in raw[lang].items() if str(v) in known}
                     for lang in _LANGUAGE_KEYS if isinstance(raw.get(lang), Mapping)}
-    return Vocabulary(groups, also, str(raw.get("example", "")), {k: v for k, v in translations.items() if v})
+    translations = {k: v for k, v in translations.items() if v}
+    examples = {lang: str(raw[f"example_{lang}"]) for lang in translations if isinstance(raw.get(f"example_{lang}"), str)}
+    return Vocabulary(groups, also, str(raw.get("example", "")), translations, examples)
 
 
 def model_prompt(vocab: Vocabulary | None, prompt: str) -> str:

@@ -10,12 +10,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from studio.core.i18n import _, current_language
 from studio.core.registry import ModelEntry
-from studio.core.vocabulary import Vocabulary, prompt_warning, vocabulary_of
+from studio.core.vocabulary import WORD_KINDS, Vocabulary, prompt_warning, vocabulary_of
 from studio.ui import theme
 from studio.ui.flow_layout import FlowLayout
 
 EXPAND_SHORTCUT = "Ctrl+E"
+
+
+def _cjk(ch: str) -> bool:
+    """Chinese characters and punctuation: words beside them need no space."""
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
 
 
 class PromptAssist(QWidget):
@@ -97,26 +103,36 @@ class PromptAssist(QWidget):
     def placeholder(self) -> str:
         """The prompt box's placeholder for this model (its own example when it has a vocabulary)."""
         if self._vocab is not None:
-            return self.tr("Describe the garment… e.g. {0}").format(self._vocab.example or self._vocab.words()[0])
+            example = self._vocab.example_in(current_language()) or self._vocab.words()[0]
+            return self.tr("Describe the garment… e.g. {0}").format(example)
         return self.tr("Describe the image… e.g. a lighthouse at dusk, (oil painting:1.2)")
 
     def _chip(self, word: str, group: str) -> QToolButton:
+        """A chip for vocabulary ``word``, shown and inserted in the studio's language when the card maps it
+        (运动鞋 for "sneaker": the model reads it through the mapping); its object name stays the English word."""
+        assert self._vocab is not None
+        shown = self._vocab.word_in(word, current_language())
         chip = QToolButton()
-        chip.setText(word)
+        chip.setText(shown)
         chip.setObjectName(f"chip_{word}")
         chip.setAutoRaise(False)
-        chip.setToolTip(self.tr("Insert “{0}” ({1})").format(word, group))
+        group_name = _(WORD_KINDS.get(group, group))
+        if shown == word:
+            chip.setToolTip(self.tr("Insert “{0}” ({1})").format(word, group_name))
+        else:
+            chip.setToolTip(self.tr("Insert “{0}” ({1}; the model learnt it as “{2}”)").format(shown, group_name, word))
         chip.setStyleSheet("QToolButton { padding: 0px 4px; }")
-        chip.clicked.connect(lambda: self.insert_word(word))
+        chip.clicked.connect(lambda: self.insert_word(shown))
         return chip
 
     def insert_word(self, word: str) -> None:
-        """Put ``word`` at the cursor, with a space on either side where needed."""
+        """Put ``word`` at the cursor, with a space on either side where needed (none beside Chinese)."""
         cursor = self.prompt.textCursor()
         text = self.prompt.toPlainText()
         pos = cursor.position()
-        before = " " if pos > 0 and not text[pos - 1].isspace() else ""
-        after = " " if pos < len(text) and not text[pos].isspace() else ""
+        before = " " if pos > 0 and not text[pos - 1].isspace() and not (_cjk(text[pos - 1]) or _cjk(word[0])) else ""
+        after = (" " if pos < len(text) and not text[pos].isspace() and not (_cjk(text[pos]) or _cjk(word[-1]))
+                 else "")
         cursor.insertText(f"{before}{word}{after}")
         self.prompt.setTextCursor(cursor)
         self.prompt.setFocus()

@@ -55,7 +55,7 @@ def test_the_headless_demo_speaks_chinese(paths, tmp_path):
 
     build_tiny_llama(paths.models / "tiny-llama", save_smol_tokenizer(tmp_path / "tok"))
     save_settings(paths.settings_file, Settings(default_text_model="tiny-llama", scan_hf_cache=False))
-    env = {**os.environ, "AIGC_STUDIO_HOME": str(paths.root)}
+    env = {**os.environ, "AIGC_STUDIO_HOME": str(paths.root), "OMP_NUM_THREADS": "1"}
     env.pop("AIGC_STUDIO_LANG", None)
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "--lang", "zh_CN", "demo", "--steps", "2",
                           "--max-new-tokens", "3"], capture_output=True, text=True, env=env, timeout=240)
