@@ -155,7 +155,7 @@ class Startup(QObject):
         self._began = True
         steps: list[Step] = [((), self.window.rescan_models), (POOL_MODULES, self._make_pool),
                              ((), self._start_pool)]
-        run_steps(steps, self._build_workspaces, Preloader(POOL_MODULES, then=self._open_store).start())
+        run_steps(steps, self._build_workspaces, Preloader(POOL_MODULES, then=self._open_store).start(), self)
 
     def _open_store(self) -> None:
         """(preload thread) The queue database: opening it may repair it, or write its tables the first time."""

@@ -322,7 +322,7 @@ class MainWindow(QMainWindow):
         """Build the workspaces one step per event-loop turn, each once ``preloader`` (started with
         :meth:`workspace_modules`) has imported its modules, so the window answers between them; then
         ``done``."""
-        run_steps(self._workspace_steps, done, preloader)
+        run_steps(self._workspace_steps, done, preloader, self)
 
     def workspace_modules(self) -> list[str]:
         """The modules the workspaces not built yet import, in the order they are built."""

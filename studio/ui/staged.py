@@ -13,7 +13,7 @@ import logging
 import threading
 from typing import Callable, Iterable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +53,22 @@ class Preloader:
         return not self._thread.is_alive()
 
 
-def run_steps(steps: list[Step], done: Callable[[], None], preloader: Preloader | None = None) -> None:
+def run_steps(steps: list[Step], done: Callable[[], None], preloader: Preloader | None, context: QObject) -> None:
     """Run ``steps`` on the GUI thread, one per event-loop turn (a step naming modules once ``preloader`` is
-    done); then ``done``. ``steps`` is consumed: a step taken from it elsewhere meanwhile is not run again."""
+    done); then ``done``. ``steps`` is consumed: a step taken from it elsewhere meanwhile is not run again.
+    Once ``context`` is deleted (the window closed meanwhile) nothing more runs."""
 
     def next_step() -> None:
         if steps:
             modules, step = steps[0]
             if modules and preloader is not None and not preloader.done():
-                QTimer.singleShot(WAIT_MS, next_step)
+                QTimer.singleShot(WAIT_MS, context, next_step)
                 return
             steps.pop(0)
             step()
         if steps:
-            QTimer.singleShot(TURN_MS, next_step)
+            QTimer.singleShot(TURN_MS, context, next_step)
         else:
             done()
 
-    QTimer.singleShot(TURN_MS, next_step)
+    QTimer.singleShot(TURN_MS, context, next_step)

@@ -77,3 +77,19 @@ def test_a_damaged_queue_file_opened_in_the_background_is_reported(qtbot, paths)
                    for p in paths.queue_db.parent.iterdir())  # the damaged file was kept aside
     finally:
         _close(window, startup)
+
+
+def test_closing_the_window_before_the_steps_end_stops_them_quietly(qtbot, paths):
+    from studio.app import launch
+    from studio.ui.main_window import MainWindow
+
+    window = MainWindow(paths, Settings(scan_hf_cache=False), defer_workspaces=True)
+    startup = launch(window)
+    with qtbot.waitSignal(startup.pool_started, timeout=60000):
+        pass
+    assert not window.workspaces_built()  # closed while workspaces are still to come
+    window.close()
+    startup.pool.shutdown(wait=True, timeout=30)  # the app does this on quit, before the window goes
+    window.scanner.wait()
+    window.deleteLater()
+    qtbot.wait(300)  # the steps still scheduled find no window: nothing runs (pytest-qt fails on an error)
