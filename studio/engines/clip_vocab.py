@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from studio.core.atomic import atomic_write_text
+from studio.core.i18n import _
 
 N_MERGES = 49152 - 256 - 2
 BOS, EOS = "<|startoftext|>", "<|endoftext|>"
@@ -48,7 +49,7 @@ def open_clip_bpe_path() -> Path:
     """Where the installed open_clip package keeps its BPE file (found without importing open_clip)."""
     spec = importlib.util.find_spec("open_clip")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("open_clip is not installed; it ships the CLIP BPE vocabulary")
+        raise FileNotFoundError(_("open_clip is not installed; it ships the CLIP BPE vocabulary"))
     return Path(list(spec.submodule_search_locations)[0]) / "bpe_simple_vocab_16e6.txt.gz"
 
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Mapping, TypeVar
 
 from studio.core.errors import SpecError
+from studio.core.i18n import _
 
 C = TypeVar("C", bound="SquareConvConfig")
 
@@ -23,10 +24,12 @@ class SquareConvConfig:
     def validate(self) -> None:
         s = self.image_size
         if s < 16 or s > 128 or s & (s - 1):
-            raise SpecError(f"{self.label} image size must be a power of two from 16 to 128 (got {s}).")
-        for name, v in (("Latent size", self.latent_dim), ("Channels", self.channels), ("Features", self.features)):
+            raise SpecError(_("{label} image size must be a power of two from 16 to 128 (got {s}).").format(
+                label=self.label, s=s))
+        for name, v in ((_("Latent size"), self.latent_dim), (_("Channels"), self.channels),
+                        (_("Features"), self.features)):
             if not isinstance(v, int) or v < 1:
-                raise SpecError(f"{name} must be a positive whole number (got {v!r}).")
+                raise SpecError(_("{name} must be a positive whole number (got {v!r}).").format(name=name, v=v))
 
     @property
     def levels(self) -> int:

@@ -5,6 +5,7 @@ import importlib
 from typing import Callable
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import JobResult
 from studio.core.specs import Spec
@@ -33,13 +34,13 @@ EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]
 def engine_for(kind: str) -> EngineFn:
     target = ENGINES.get(kind)
     if target is None:
-        raise StudioError(f"No engine for jobs of kind {kind!r}.")
+        raise StudioError(_("No engine for jobs of kind {kind!r}.").format(kind=kind))
     module, _, name = target.partition(":")
     try:
         return getattr(importlib.import_module(module), name)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("studio"):
-            raise StudioError(f"The {kind} engine is not available in this build.") from exc
+            raise StudioError(_("The {kind} engine is not available in this build.").format(kind=kind)) from exc
         raise
 
 

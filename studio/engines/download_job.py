@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter, format_bytes
 from studio.core.settings import Settings, load_settings
 from studio.core.results import DownloadPlanInfo, DownloadResult, PlannedFile, VerifiedFile
@@ -60,8 +61,9 @@ def run(spec: DownloadSpec, reporter: Reporter, cancel: CancelToken, ctx: Engine
     plan = plan_download(source, settings, spec.commit or spec.revision or None, include)
     names = sorted(f.name for f in plan.files)
     if names != sorted(spec.expect_files) or plan.total_size != spec.expect_bytes:
-        raise DownloadError(f"{source} changed since you checked it (now {len(names)} files, "
-                            f"{format_bytes(plan.total_size)}); check it again before downloading.")
+        raise DownloadError(_("{source} changed since you checked it (now {count} files, {size}); check it again "
+                              "before downloading.").format(
+            source=source, count=len(names), size=format_bytes(plan.total_size)))
     if plan.revision:  # record the revision the user asked for, not the pinned commit we passed
         plan = dataclasses.replace(plan, requested_revision=spec.revision or "main")
     dest = run_download(plan, ctx.paths, settings, _KiBReporter(reporter), cancel)

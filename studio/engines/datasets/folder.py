@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.progress import Reporter
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -38,14 +39,18 @@ def image_folder(folder: Path, size: int, channels: int, reporter: Reporter, lim
             arrays.append(_load(f, size, channels))
         except Exception as exc:  # PIL raises many types for broken files; never crash the job
             skipped.append(str(f))
-            reporter.log(f"Skipped unreadable image {f}: {type(exc).__name__}")
+            reporter.log(_("Skipped unreadable image {file}: {error}").format(file=f, error=type(exc).__name__))
             continue
         txt = f.with_suffix(".txt")
         captions.append(txt.read_text(encoding="utf-8", errors="replace").strip() if txt.is_file() else "")
     if not arrays:
-        raise StudioError(f"No readable images in {folder}" + (f" ({len(skipped)} unreadable)." if skipped else "."))
+        if skipped:
+            raise StudioError(_("No readable images in {folder} ({count} unreadable).").format(
+                folder=folder, count=len(skipped)))
+        raise StudioError(_("No readable images in {folder}.").format(folder=folder))
     if skipped:
-        reporter.log(f"{len(skipped)} of {len(files)} files could not be read and were skipped.")
+        reporter.log(_("{n_skipped} of {n_files} files could not be read and were skipped.").format(
+            n_skipped=len(skipped), n_files=len(files)))
     if flip:
         arrays += [a[:, :, ::-1].copy() for a in arrays]
         captions += captions

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from studio.core.errors import ModelError, SpecError
+from studio.core.i18n import _
 from studio.core.image_io import binary, open_mask, open_rgb, require_painted
 from studio.core.outpaint import Extension
 from studio.core.progress import CancelToken, Reporter
@@ -121,16 +122,19 @@ def check(spec: ImageSpec) -> Extension:
     """Validate the edit fields (SpecError with one sentence); returns the outpaint extension."""
     ext = Extension(*spec.outpaint) if spec.outpaint else Extension()
     if spec.outpaint_fill not in FILLS:
-        raise SpecError(f"Unknown outpaint fill {spec.outpaint_fill!r}; choose one of: {', '.join(FILLS)}.")
+        raise SpecError(_("Unknown outpaint fill {fill!r}; choose one of: {fills}.").format(
+            fill=spec.outpaint_fill, fills=', '.join(FILLS)))
     if not 0 <= spec.mask_blur <= MAX_MASK_BLUR:
-        raise SpecError(f"Mask blur must be between 0 and {MAX_MASK_BLUR} pixels (got {spec.mask_blur}).")
+        raise SpecError(_("Mask blur must be between 0 and {limit} pixels (got {blur}).").format(
+            limit=MAX_MASK_BLUR, blur=spec.mask_blur))
     if not 0 <= spec.masked_padding <= 1024:
-        raise SpecError(f"Masked-area padding must be between 0 and 1024 pixels (got {spec.masked_padding}).")
+        raise SpecError(_("Masked-area padding must be between 0 and 1024 pixels (got {padding}).").format(
+            padding=spec.masked_padding))
     if not spec.init_image:
-        raise SpecError("A mask needs an image to edit (the init image).")
+        raise SpecError(_("A mask needs an image to edit (the init image)."))
     if 0 < spec.strength and int(spec.steps * spec.strength) < 1:
-        raise SpecError(f"With {spec.steps} steps a strength of {spec.strength:g} runs no step; "
-                        f"raise the strength or the steps.")
+        raise SpecError(_("With {steps} steps a strength of {strength:g} runs no step; "
+                          "raise the strength or the steps.").format(steps=spec.steps, strength=spec.strength))
     return ext
 
 
@@ -152,7 +156,8 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     if not ext.empty:
         new_w, new_h = ext.new_size(*image.size)
         if max(new_w, new_h) > MAX_SIDE:
-            raise SpecError(f"The outpainted image would be {new_w}×{new_h}; the limit is {MAX_SIDE}×{MAX_SIDE}.")
+            raise SpecError(_("The outpainted image would be {width}×{height}; the limit is {limit}×{limit}.").format(
+                width=new_w, height=new_h, limit=MAX_SIDE))
         image, mask = extend(image, mask, ext, spec.outpaint_fill, spec.seed)
     op = operation(spec)
     if mask is not None:
@@ -205,9 +210,11 @@ def _derive(pipe: Any, inpaint: bool) -> Any:
     try:
         derived = auto.from_pipe(pipe)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        what = "inpaint" if inpaint else "edit images (img2img)"
-        raise ModelError(f"{type(pipe).__name__} models cannot {what}; use a Stable Diffusion style model "
-                         f"or one of the studio's own.") from exc
+        message = (_("{pipeline} models cannot inpaint; use a Stable Diffusion style model or one of the studio's "
+                     "own.") if inpaint else
+                   _("{pipeline} models cannot edit images (img2img); use a Stable Diffusion style model or one of "
+                     "the studio's own."))
+        raise ModelError(message.format(pipeline=type(pipe).__name__)) from exc
     if hasattr(derived, "set_progress_bar_config"):
         derived.set_progress_bar_config(disable=True)
     return derived

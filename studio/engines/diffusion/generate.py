@@ -246,8 +246,9 @@ def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: st
                         score=score, unused=frozenset(unused), shown=shown)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise StudioError("The disk is full: the image was not saved. Free some space and retry.") from exc
-        raise StudioError(f"Cannot save the image to {path}: {exc.strerror or exc}") from exc
+            raise StudioError(_("The disk is full: the image was not saved. Free some space and retry.")) from exc
+        raise StudioError(_("Cannot save the image to {path}: {error}").format(
+            path=path, error=exc.strerror or exc)) from exc
 
 
 def _upscaler(ctx: EngineContext, name: str) -> Any:
@@ -256,7 +257,7 @@ def _upscaler(ctx: EngineContext, name: str) -> Any:
         return None
     entry = ctx.registry.resolve(canonical_name(name), task="upscale")
     if entry.type != "upscaler":
-        raise ModelError(f"Model {entry.name!r} is not an upscaler.")
+        raise ModelError(_("Model {model!r} is not an upscaler.").format(model=entry.name))
     return entry
 
 
@@ -321,7 +322,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
                     kwargs.update(embeddings.encode(pipe, family, prompt, negative))
                     del kwargs["prompt"], kwargs["negative_prompt"]
             elif not (is_plain(prompt) and is_plain(negative)):
-                warn("This model does not support prompt weights; the prompt is used as written.")
+                warn(_("This model does not support prompt weights; the prompt is used as written."))
             accepted = _accepted(pipe)
             if accepted is not None:
                 dropped = sorted(k for k in kwargs if k not in accepted)
@@ -339,14 +340,15 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
             raise
         log.exception("image pipeline failed")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise StudioError(f"Image generation failed in {type(pipe).__name__}: "
-                          f"{type(exc).__name__}{': ' + first if first else ''}") from exc
+        error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        raise StudioError(_("Image generation failed in {pipeline}: {error}").format(
+            pipeline=type(pipe).__name__, error=error)) from exc
     finally:
         if tap is not None:
             pipe.scheduler.__dict__.pop("step", None)
     images = getattr(out, "images", None)
     if not images:
-        raise StudioError(f"{type(pipe).__name__} returned no image.")
+        raise StudioError(_("{pipeline} returned no image.").format(pipeline=type(pipe).__name__))
     return images[0], (previewer.kind if previewer else "")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.model_caps import DIFFUSION_TYPES
 from studio.core.registry import ModelEntry
 from studio.engines.context import EngineContext
@@ -34,11 +35,12 @@ def resolve(ctx: EngineContext, name_or_path: str) -> ModelEntry:
     if name_or_path:
         entry = ctx.registry.resolve(name_or_path, task="image")
         if entry.type not in DIFFUSION_TYPES:
-            raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a diffusion pipeline.")
+            raise ModelError(_("Model {model!r} is a {type} model, not a diffusion pipeline.").format(
+                model=entry.name, type=entry.type))
         return entry
     usable = [e for e in ctx.registry.scan() if e.usable and e.type in DIFFUSION_TYPES]
     if not usable:
-        raise ModelError("No diffusion image model is installed. Open the model manager to add one.")
+        raise ModelError(_("No diffusion image model is installed. Open the model manager to add one."))
     wanted = ctx.settings.default_image_model
     entry = next((e for e in usable if wanted and e.name == wanted), usable[0])
     return ctx.registry.with_cached_hash(entry)
@@ -86,17 +88,19 @@ def _load(entry: ModelEntry, device: str, dtype: torch.dtype) -> tuple[Any, dict
             single_file = importlib.import_module(SINGLE_FILE_MODULE)
         except ModuleNotFoundError as exc:
             if exc.name == SINGLE_FILE_MODULE:
-                raise ModelError("Single-file checkpoints are not supported yet; use a diffusers folder.") from exc
+                raise ModelError(_("Single-file checkpoints are not supported yet; use a diffusers folder.")) from exc
             raise
         pipe = single_file.load(entry, device, dtype)
     elif entry.type in ("diffusers", "studio_pipeline", "studio_ddpm"):
         pipe = _load_folder(Path(entry.path), entry, dtype)
     else:
-        raise ModelError(f"Model {entry.name!r} is a {entry.type} model; the diffusion engine cannot run it.")
+        raise ModelError(_("Model {model!r} is a {type} model; the diffusion engine cannot run it.").format(
+            model=entry.name, type=entry.type))
     try:
         pipe = pipe.to(device)
     except RuntimeError as exc:
-        raise ModelError(f"Cannot move {entry.name!r} to {device}: {str(exc).splitlines()[0]}") from exc
+        raise ModelError(_("Cannot move {model!r} to {device}: {error}").format(
+            model=entry.name, device=device, error=str(exc).splitlines()[0])) from exc
     if hasattr(pipe, "set_progress_bar_config"):
         pipe.set_progress_bar_config(disable=True)  # the studio reports progress itself
     denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
@@ -119,28 +123,33 @@ def _pipeline_class(folder: Path, entry: ModelEntry, index: dict[str, Any]):
         module = importlib.import_module(STUDIO_PIPELINE_MODULE)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("studio"):
-            raise ModelError(f"{entry.name!r} needs the studio's own pipeline, which this build lacks.") from exc
+            raise ModelError(_("{model!r} needs the studio's own pipeline, which this build lacks.").format(
+                model=entry.name)) from exc
         raise
     cls = getattr(module, cls_name, None)
     if cls is None:
-        raise ModelError(f"{entry.name!r} uses pipeline class {cls_name!r}, unknown to this version of the studio.")
+        raise ModelError(_("{model!r} uses pipeline class {cls_name!r}, unknown to this version of the studio.").format(
+            model=entry.name, cls_name=cls_name))
     return cls
 
 
 def _load_folder(folder: Path, entry: ModelEntry, dtype: torch.dtype) -> Any:
     if not folder.is_dir():
-        raise ModelError(f"Model folder not found: {folder}")
+        raise ModelError(_("Model folder not found: {folder}").format(folder=folder))
     index_file = folder / "model_index.json"
     if not index_file.is_file():
-        raise ModelError(f"{folder.name} is not a diffusers pipeline folder (it has no model_index.json).")
+        raise ModelError(_("{folder} is not a diffusers pipeline folder (it has no model_index.json).").format(
+            folder=folder.name))
     try:
         index = json.loads(index_file.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise ModelError(f"{folder.name}/model_index.json is not valid JSON ({exc}).") from exc
+        raise ModelError(_("{folder}/model_index.json is not valid JSON ({error}).").format(
+            folder=folder.name, error=exc)) from exc
     missing = [k for k, v in index.items()
                if not k.startswith("_") and isinstance(v, list) and v and v[0] and not (folder / k).is_dir()]
     if missing:
-        raise ModelError(f"{folder.name} is incomplete: components missing: {', '.join(missing)}.")
+        raise ModelError(_("{folder} is incomplete: components missing: {missing}.").format(
+            folder=folder.name, missing=', '.join(missing)))
     cls = _pipeline_class(folder, entry, index)
     try:
         return cls.from_pretrained(str(folder), local_files_only=True, use_safetensors=True, dtype=dtype)
@@ -149,10 +158,10 @@ def _load_folder(folder: Path, entry: ModelEntry, dtype: torch.dtype) -> Any:
     except Exception as exc:  # noqa: BLE001 - loaders raise many types (SafetensorError is a bare Exception)
         bad = find_broken_safetensors(folder)
         if bad is not None:
-            raise ModelError(f"{bad.relative_to(folder)} in {folder.name} is truncated or corrupt; "
-                             f"download or copy it again.") from exc
+            raise ModelError(_("{file} in {folder} is truncated or corrupt; download or copy it again.").format(
+                file=bad.relative_to(folder), folder=folder.name)) from exc
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"Cannot load {folder.name}: {first}") from exc
+        raise ModelError(_("Cannot load {folder}: {error}").format(folder=folder.name, error=first)) from exc
 
 
 def safetensors_problem(path: Path) -> str | None:

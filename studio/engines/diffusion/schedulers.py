@@ -6,6 +6,7 @@ from typing import Any, Mapping
 import diffusers
 
 from studio.core.errors import SpecError
+from studio.core.i18n import _
 from studio.core.model_caps import karras_refusal
 from studio.core.specs import SCHEDULERS
 
@@ -30,7 +31,8 @@ SCHEDULER_CLASSES: dict[str, tuple[str, dict[str, Any]]] = {
 def make_scheduler(name: str, base_config: Mapping[str, Any]):
     """A fresh scheduler ``name`` configured like the model's own (betas, prediction type, spacing)."""
     if name not in SCHEDULER_CLASSES:
-        raise SpecError(f"Unknown scheduler {name!r}; choose one of: {', '.join(SCHEDULERS)}.")
+        raise SpecError(_("Unknown scheduler {name!r}; choose one of: {schedulers}.").format(
+            name=name, schedulers=', '.join(SCHEDULERS)))
     cls_name, overrides = SCHEDULER_CLASSES[name]
     refusal = karras_refusal(name, str(base_config.get("beta_schedule", "")))
     if refusal:  # a clear error instead of diffusers' IndexError deep in the solver

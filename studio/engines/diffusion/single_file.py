@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.paths import resources_dir
 from studio.core.registry import ModelEntry
 
@@ -42,8 +43,9 @@ def config_for(entry: ModelEntry) -> Path:
     if name == "sd2" and entry.details.get("prediction") == "epsilon":
         name = "sd2_base"
     if name is None:
-        raise ModelError(f"{path.name}: {entry.family or 'this'} checkpoints cannot be loaded as a single file; "
-                         "convert it to a diffusers folder or add a '<name>.config' folder beside it.")
+        raise ModelError(_("{file}: {family} checkpoints cannot be loaded as a single file; convert it to a "
+                           "diffusers folder or add a '<name>.config' folder beside it.").format(
+            file=path.name, family=entry.family or "?"))
     return configs_dir() / name
 
 
@@ -69,14 +71,16 @@ def load(entry: ModelEntry, device: str, dtype: torch.dtype, config: Path | None
 
     path = Path(entry.path)
     if path.suffix.lower() != ".safetensors":
-        raise ModelError(f"{path.name} is not a .safetensors file; convert it to safetensors first.")
+        raise ModelError(_("{file} is not a .safetensors file; convert it to safetensors first.").format(
+            file=path.name))
     if entry.status != "ok":
-        raise ModelError(f"{path.name} cannot be used: {entry.reason}")
+        raise ModelError(_("{file} cannot be used: {reason}").format(file=path.name, reason=entry.reason))
     config = Path(config) if config else config_for(entry)
     index = json.loads((config / "model_index.json").read_text(encoding="utf-8"))
     cls = getattr(diffusers, str(index.get("_class_name", "StableDiffusionPipeline")), None)
     if cls is None or not hasattr(cls, "from_single_file"):
-        raise ModelError(f"{config.name}: pipeline class {index.get('_class_name')} cannot load single files.")
+        raise ModelError(_("{file}: pipeline class {pipeline_class} cannot load single files.").format(
+            file=config.name, pipeline_class=index.get('_class_name')))
     kwargs: dict[str, Any] = _tokenizers(config, index)
     if "safety_checker" in index:
         kwargs.update(safety_checker=None, requires_safety_checker=False)
@@ -85,5 +89,6 @@ def load(entry: ModelEntry, device: str, dtype: torch.dtype, config: Path | None
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         log.exception("single-file load of %s failed", path)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"Cannot load {path.name} as a {entry.family or 'SD'} checkpoint: {first[:200]}") from exc
+        raise ModelError(_("Cannot load {file} as a {family} checkpoint: {error}").format(
+            file=path.name, family=entry.family or 'SD', error=first[:200])) from exc
     return pipe

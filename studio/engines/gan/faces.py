@@ -12,8 +12,10 @@ import torch
 
 from studio.core.builtin_models import GAN_PACKAGE, missing_package_message
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.registry import ModelEntry
+from studio.engines.packages import reinstall_message
 from studio.engines.gan.model import (DCGANConfig, Generator, generator_from_state, load_gan_folder,
                                       load_generator_file)
 
@@ -22,8 +24,8 @@ CONVERTED_NAME = "faces-dcgan.safetensors"
 
 
 def _damaged(reason: str) -> ModelError:
-    return ModelError(f"The Faces (DCGAN) weights are {reason}: re{missing_package_message(GAN_PACKAGE)} "
-                      f"with --force-reinstall.")
+    return ModelError(_("The Faces (DCGAN) weights are {reason}: {how}.").format(
+        reason=reason, how=reinstall_message(GAN_PACKAGE)))
 
 
 def _fingerprint(path: Path) -> str:
@@ -38,20 +40,21 @@ def convert_faces_weights(weights_tar: Path, out: Path) -> Path:
     from studio.core.atomic import atomic_save
 
     if not weights_tar.is_file():
-        raise ModelError(f"The Faces (DCGAN) weights are missing: {missing_package_message(GAN_PACKAGE)}.")
+        raise ModelError(_("The Faces (DCGAN) weights are missing: {how}.").format(
+            how=missing_package_message(GAN_PACKAGE)))
     try:
         checkpoint = torch.load(str(weights_tar), map_location="cpu", weights_only=True)
     except Exception as exc:  # a damaged archive raises zip, pickle or runtime errors alike
-        raise _damaged("damaged (weights.tar cannot be read)") from exc
+        raise _damaged(_("damaged (weights.tar cannot be read)")) from exc
     state = checkpoint.get("netG_state_dict") if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
-        raise _damaged("not the expected ones (no netG_state_dict in weights.tar)")
+        raise _damaged(_("not the expected ones (no netG_state_dict in weights.tar)"))
     try:
         gen = generator_from_state(state, FACES_CONFIG, "weights.tar")
     except ModelError as exc:
-        raise _damaged("not the expected ones (they do not fit a 64px DCGAN generator)") from exc
+        raise _damaged(_("not the expected ones (they do not fit a 64px DCGAN generator)")) from exc
     if not all(torch.isfinite(t).all() for t in gen.state_dict().values() if t.is_floating_point()):
-        raise _damaged("damaged (they contain NaN or infinite values)")
+        raise _damaged(_("damaged (they contain NaN or infinite values)"))
     meta = {"arch": "dcgan", "source": str(weights_tar), "source_fingerprint": _fingerprint(weights_tar),
             **{k: str(v) for k, v in FACES_CONFIG.to_dict().items()}}
     tensors = {k: v.detach().contiguous() for k, v in gen.state_dict().items()}
@@ -78,7 +81,7 @@ def converted_faces_path(paths: StudioPaths, weights_tar: Path) -> Path:
 def load_gan(entry: ModelEntry, paths: StudioPaths) -> Generator:
     """The generator for a registry entry of type "gan", in eval mode on the CPU."""
     if entry.status != "ok":
-        raise ModelError(f"Model {entry.name!r} cannot be used: {entry.reason}")
+        raise ModelError(_("Model {model!r} cannot be used: {reason}").format(model=entry.name, reason=entry.reason))
     p = Path(entry.path)
     if p.name == "weights.tar":
         return load_generator_file(converted_faces_path(paths, p), FACES_CONFIG)
@@ -86,4 +89,4 @@ def load_gan(entry: ModelEntry, paths: StudioPaths) -> Generator:
         return load_gan_folder(p)
     if p.suffix == ".safetensors":
         return load_generator_file(p)
-    raise ModelError(f"{entry.name} is not a GAN model the studio can load.")
+    raise ModelError(_("{model} is not a GAN model the studio can load.").format(model=entry.name))

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from studio.core.errors import SpecError
+from studio.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,13 @@ class MLPGANConfig:
 
     def validate(self) -> None:
         if not 4 <= self.image_size <= 128:
-            raise SpecError(f"The fully-connected GAN draws 4 to 128 px images (got {self.image_size}).")
+            raise SpecError(_("The fully-connected GAN draws 4 to 128 px images (got {image_size}).").format(
+                image_size=self.image_size))
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
-            raise SpecError(f"hidden must list positive layer widths, e.g. [256, 512, 1024] (got {self.hidden!r}).")
+            raise SpecError(_("hidden must list positive layer widths, e.g. [256, 512, 1024] (got {hidden!r}).").format(
+                hidden=self.hidden))
         if self.latent_dim < 1 or self.channels not in (1, 3):
-            raise SpecError("The latent size must be positive and the channels 1 or 3.")
+            raise SpecError(_("The latent size must be positive and the channels 1 or 3."))
 
     @property
     def pixels(self) -> int:

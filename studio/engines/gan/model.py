@@ -17,6 +17,7 @@ from torch import nn
 
 from studio.core.atomic import atomic_save, atomic_write_text
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.engines.conv_config import SquareConvConfig
 
 GENERATOR_FILE = "generator.safetensors"
@@ -128,7 +129,8 @@ def load_generator_file(path: Path, config: DCGANConfig | None = None) -> Genera
                 config = DCGANConfig.from_dict(fh.metadata() or {})
         state = load_file(str(path))
     except (OSError, ValueError, RuntimeError) as exc:
-        raise ModelError(f"Cannot read the GAN weights {Path(path).name}: {exc}") from exc
+        raise ModelError(_("Cannot read the GAN weights {file}: {error}").format(
+            file=Path(path).name, error=exc)) from exc
     return generator_from_state(state, config, str(path))
 
 
@@ -137,8 +139,9 @@ def generator_from_state(state: Mapping[str, torch.Tensor], config: DCGANConfig,
     try:
         gen.load_state_dict(dict(state))
     except RuntimeError as exc:
-        raise ModelError(f"The GAN weights in {label} do not fit a {config.image_size}px DCGAN "
-                         f"(latent {config.latent_dim}, {config.features} features).") from exc
+        raise ModelError(_("The GAN weights in {label} do not fit a {image_size}px DCGAN (latent {latent_dim}, "
+                           "{features} features).").format(
+            label=label, image_size=config.image_size, latent_dim=config.latent_dim, features=config.features)) from exc
     return gen.eval()
 
 
@@ -149,9 +152,11 @@ def load_gan_folder(folder: Path) -> nn.Module:
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{folder.name} is not a GAN model folder ({MODEL_CARD} unreadable).") from exc
+        raise ModelError(_("{folder} is not a GAN model folder ({card} unreadable).").format(
+            folder=folder.name, card=MODEL_CARD)) from exc
     if card.get("type") != "gan":
-        raise ModelError(f"{folder.name} is a {card.get('type')!r} model, not a GAN.")
+        raise ModelError(_("{folder} is a {type!r} model, not a GAN.").format(
+            folder=folder.name, type=card.get('type')))
     if card.get("arch") == "mlp":
         return _load_mlp(folder / GENERATOR_FILE, card)
     return load_generator_file(folder / GENERATOR_FILE, DCGANConfig.from_dict(card))
@@ -168,6 +173,7 @@ def _load_mlp(path: Path, card: Mapping[str, Any]) -> nn.Module:
     try:
         gen.load_state_dict(load_file(str(path)))
     except (OSError, ValueError, RuntimeError) as exc:
-        raise ModelError(f"The GAN weights {path.name} do not fit a fully-connected GAN "
-                         f"(latent {config.latent_dim}, layers {list(config.hidden)}).") from exc
+        raise ModelError(_("The GAN weights {file} do not fit a fully-connected GAN (latent {latent_dim}, layers "
+                           "{layers}).").format(
+            file=path.name, latent_dim=config.latent_dim, layers=list(config.hidden))) from exc
     return gen.eval()

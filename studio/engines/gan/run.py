@@ -10,6 +10,7 @@ from PIL import Image
 
 from studio.core.builtin_models import FACES_NAME
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import FacesResult
 from studio.core.specs import GanSpec
@@ -36,7 +37,7 @@ def load_generator(ctx: EngineContext, name: str) -> tuple[Generator, str]:
                                     lambda: load_vae_folder(Path(entry.path)).to(ctx.device))
         return dec, entry.name
     if entry.type != "gan":
-        raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a GAN.")
+        raise ModelError(_("Model {model!r} is a {type} model, not a GAN.").format(model=entry.name, type=entry.type))
     gen = ctx.cache.get_or_load(("gan", f"{entry.path}/{entry.name}", ctx.device),
                                 lambda: load_gan(entry, ctx.paths).to(ctx.device))
     return gen, entry.name

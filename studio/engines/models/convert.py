@@ -41,17 +41,20 @@ def safe_load(path: Path) -> dict[str, Any]:
     path = Path(path)
     scan = scan_pickle(path)
     if scan.dangerous:
-        raise ModelError(f"{path.name} contains code that would run when loaded ({', '.join(scan.dangerous[:3])}); "
-                         "it was not loaded. Delete it.")
+        raise ModelError(_("{file} contains code that would run when loaded ({items}); it was not loaded. Delete "
+                           "it.").format(file=path.name, items=', '.join(scan.dangerous[:3])))
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True, mmap=False)
     except pickle.UnpicklingError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise ModelError(f"{path.name} holds objects other than weights, so it was not loaded ({first[:160]}).") from exc
+        raise ModelError(_("{file} holds objects other than weights, so it was not loaded ({error}).").format(
+            file=path.name, error=first[:160])) from exc
     except (RuntimeError, EOFError, ValueError, OSError) as exc:
-        raise ModelError(f"{path.name} is not a readable PyTorch checkpoint ({str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}).") from exc
+        raise ModelError(_("{file} is not a readable PyTorch checkpoint ({error}).").format(
+            file=path.name, error=str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__)) from exc
     if not isinstance(obj, dict):
-        raise ModelError(f"{path.name} does not hold a state dict (found {type(obj).__name__}).")
+        raise ModelError(_("{file} does not hold a state dict (found {found}).").format(
+            file=path.name, found=type(obj).__name__))
     return obj
 
 
@@ -102,13 +105,13 @@ def convert_file(src: Path, dst: Path | None = None, overwrite: bool = False) ->
     """Write ``src``'s tensors to ``dst`` (default: beside it, ``.safetensors``); returns ``dst``."""
     src = Path(src)
     if src.suffix.lower() not in PICKLE_SUFFIXES:
-        raise ModelError(f"{src.name} is not a pickle-based checkpoint.")
+        raise ModelError(_("{file} is not a pickle-based checkpoint.").format(file=src.name))
     dst = Path(dst) if dst else src.with_name(FOLDER_NAMES.get(src.name, src.stem + ".safetensors"))
     if dst.exists() and not overwrite:
-        raise ModelError(f"{dst.name} already exists; remove it first or keep using it.")
+        raise ModelError(_("{file} already exists; remove it first or keep using it.").format(file=dst.name))
     tensors, meta = flatten_state_dict(safe_load(src))
     if not tensors:
-        raise ModelError(f"{src.name} holds no tensors.")
+        raise ModelError(_("{file} holds no tensors.").format(file=src.name))
     meta = {**{k: v[:1000] for k, v in meta.items()}, "format": "pt", "converted_from": src.name}
     with atomic_open(dst, "wb") as fh:
         fh.write(save(_unshare(tensors), metadata=meta))
@@ -140,7 +143,7 @@ def convert_folder(folder: Path) -> list[Path]:
         atomic_write_text(out, json.dumps({**data, "weight_map": wm}, indent=2))
         written.append(out)
     if not written:
-        raise ModelError(f"{folder.name} has no pickled weights to convert.")
+        raise ModelError(_("{folder} has no pickled weights to convert.").format(folder=folder.name))
     return written
 
 
@@ -151,7 +154,7 @@ def convert(path: Path, fallback_dir: Path | None = None) -> list[Path]:
         return convert_folder(path) if path.is_dir() else [convert_file(path)]
     except PermissionError:
         if fallback_dir is None or path.is_dir():
-            raise ModelError(f"Cannot write beside {path.name} (read-only folder).") from None
+            raise ModelError(_("Cannot write beside {file} (read-only folder).").format(file=path.name)) from None
         return [convert_file(path, Path(fallback_dir) / (path.stem + ".safetensors"))]
 
 
@@ -159,13 +162,13 @@ def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "Engine
     """The ``convert`` job: a pickle checkpoint to safetensors (the model manager's Convert button)."""
     path = Path(spec.path)
     if not path.exists():
-        raise ModelError(f"{path.name} does not exist any more.")
+        raise ModelError(_("{file} does not exist any more.").format(file=path.name))
     # A job converts a model the studio lists, never a path a spec names elsewhere (files go beside it).
     roots = [Path(root).resolve() for _kind, root in ctx.registry.sources()]
     if not any(path.resolve().is_relative_to(root) for root in roots):
         raise ModelError(_("{name} is not in one of the studio's model folders; convert it with "
                            "`main.py models convert PATH`.").format(name=path.name))
-    reporter.progress(0, 1, f"converting {path.name}")
+    reporter.progress(0, 1, _("converting {file}").format(file=path.name))
     written = convert(path, fallback_dir=ctx.paths.models)
     reporter.progress(1, 1, _("converted"))
     return ConvertResult(outputs=tuple(str(p) for p in written))

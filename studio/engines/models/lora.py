@@ -10,6 +10,7 @@ import logging
 from typing import Any, Sequence
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.keypatterns import FAMILY_LABELS, family_for_dim
 from studio.core.registry import ModelEntry
 
@@ -19,20 +20,23 @@ log = logging.getLogger(__name__)
 def lora_problem(lora: ModelEntry, pipe: Any) -> str:
     """Why ``lora`` cannot be applied to ``pipe`` ('' when it fits)."""
     if lora.type != "lora":
-        return f"{lora.name} is not a LoRA (it is {lora.type})."
+        return _("{model} is not a LoRA (it is {type}).").format(model=lora.name, type=lora.type)
     if not lora.usable:
-        return f"{lora.name} cannot be used: {lora.reason}"
+        return _("{model} cannot be used: {reason}").format(model=lora.name, reason=lora.reason)
     unet = getattr(pipe, "unet", None)
     width = getattr(getattr(unet, "config", None), "cross_attention_dim", None)
     width = width[0] if isinstance(width, (list, tuple)) else width
     want = lora.details.get("cross_attention_dim")
     is_xl = hasattr(pipe, "text_encoder_2")
-    lora_label = FAMILY_LABELS.get(lora.family, lora.family) or "another model"
-    base_label = FAMILY_LABELS.get(family_for_dim(width), "") or f"a model with text width {width}"
+    lora_label = FAMILY_LABELS.get(lora.family, lora.family) or _("another model")
+    base_label = FAMILY_LABELS.get(family_for_dim(width), "") or _("a model with text width {width}").format(
+        width=width)
     if lora.family == "sdxl" and not is_xl or (lora.family in ("sd1", "sd2") and is_xl):
-        return f"{lora.name} is a LoRA for {lora_label}; this model is {'SDXL' if is_xl else base_label}."
+        return _("{model} is a LoRA for {family}; this model is {base}.").format(
+            model=lora.name, family=lora_label, base="SDXL" if is_xl else base_label)
     if want is not None and width is not None and int(want) != int(width):
-        return f"{lora.name} is a LoRA for {lora_label} (text width {want}); this model is {base_label} (width {width})."
+        return _("{model} is a LoRA for {family} (text width {want}); this model is {base} (width {width}).").format(
+            model=lora.name, family=lora_label, want=want, base=base_label, width=width)
     return ""
 
 
@@ -50,7 +54,8 @@ def apply_loras(pipe: Any, loras: Sequence[tuple[ModelEntry, float]]) -> list[st
             pipe.load_lora_weights(entry.path, adapter_name=name)
         except (ValueError, KeyError, RuntimeError, OSError) as exc:
             log.exception("LoRA %s failed to load", entry.path)
-            raise ModelError(f"{entry.name} does not fit this model: {str(exc).splitlines()[0][:160]}") from exc
+            raise ModelError(_("{model} does not fit this model: {error}").format(
+                model=entry.name, error=str(exc).splitlines()[0][:160])) from exc
         names.append(name)
         weights.append(float(weight))
     if names:

@@ -17,6 +17,7 @@ from safetensors.torch import load_file, save
 
 from studio.core.atomic import atomic_open
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 
 _UNET_TOP = {"time_embedding.linear_1.": "time_embed.0.", "time_embedding.linear_2.": "time_embed.2.",
              "add_embedding.linear_1.": "label_emb.0.0.", "add_embedding.linear_2.": "label_emb.0.2.",
@@ -58,7 +59,7 @@ def unet_key(key: str, layers: int, up_has_attn: list[bool]) -> str:
         return f"middle_block.1.{m[1]}"
     if m := re.match(r"mid_block\.resnets\.(\d+)\.(.*)", key):
         return f"middle_block.{2 * int(m[1])}.{_sub(m[2], _RESNET)}"
-    raise ModelError(f"Cannot map the UNet parameter {key} to the original layout.")
+    raise ModelError(_("Cannot map the UNet parameter {key} to the original layout.").format(key=key))
 
 
 def vae_key(key: str, levels: int) -> str:
@@ -81,7 +82,7 @@ def vae_key(key: str, levels: int) -> str:
 def _load_component(folder: Path) -> dict[str, torch.Tensor]:
     files = sorted(folder.glob("*.safetensors"))
     if not files:
-        raise ModelError(f"{folder.name} of the pipeline has no .safetensors weights.")
+        raise ModelError(_("{folder} of the pipeline has no .safetensors weights.").format(folder=folder.name))
     out: dict[str, torch.Tensor] = {}
     for f in files:
         out.update(load_file(str(f)))
@@ -93,7 +94,7 @@ def pipeline_to_ldm(folder: Path) -> dict[str, torch.Tensor]:
     folder = Path(folder)
     index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
     if "text_encoder_2" in index:
-        raise ModelError("Only SD 1.x/2.x pipelines can be exported as a single file for now (not SDXL).")
+        raise ModelError(_("Only SD 1.x/2.x pipelines can be exported as a single file for now (not SDXL)."))
     ucfg = json.loads((folder / "unet" / "config.json").read_text(encoding="utf-8"))
     vcfg = json.loads((folder / "vae" / "config.json").read_text(encoding="utf-8"))
     up_has_attn = ["Attn" in t for t in ucfg["up_block_types"]]
@@ -108,7 +109,7 @@ def pipeline_to_ldm(folder: Path) -> dict[str, torch.Tensor]:
         out["first_stage_model." + nk] = v
     te_cfg = json.loads((folder / "text_encoder" / "config.json").read_text(encoding="utf-8"))
     if te_cfg.get("hidden_act") == "gelu" and te_cfg.get("hidden_size") == 1024:
-        raise ModelError("SD 2.x (OpenCLIP) text encoders cannot be exported as a single file yet.")
+        raise ModelError(_("SD 2.x (OpenCLIP) text encoders cannot be exported as a single file yet."))
     for k, v in _load_component(folder / "text_encoder").items():
         key = k if k.startswith("text_model.") else "text_model." + k  # transformers ≥ 5.6 flattened CLIPTextModel
         out["cond_stage_model.transformer." + key] = v

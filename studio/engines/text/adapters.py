@@ -16,7 +16,7 @@ def base_entry(entry: ModelEntry, ctx: Any) -> ModelEntry:
     try:
         card = json.loads((Path(entry.path) / "studio_model.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{entry.name} has no readable studio_model.json.") from exc
+        raise ModelError(_("{model} has no readable studio_model.json.").format(model=entry.name)) from exc
     base_path, base = str(card.get("base_path") or ""), str(card.get("base") or "")
     for ref in (base_path, base):
         if not ref or (ref == base_path and not Path(ref).exists()):
@@ -27,7 +27,8 @@ def base_entry(entry: ModelEntry, ctx: Any) -> ModelEntry:
             continue
         if found.type != "text_lora":
             return found
-    raise ModelError(f"The base model of the LoRA {entry.name} ({base or base_path or 'unknown'}) is not installed.")
+    raise ModelError(_("The base model of the LoRA {model} ({base}) is not installed.").format(
+        model=entry.name, base=base or base_path or _("unknown")))
 
 
 def load_text_lora(entry: ModelEntry, ctx: Any, reporter: Reporter | None = None):
@@ -46,7 +47,8 @@ def load_text_lora(entry: ModelEntry, ctx: Any, reporter: Reporter | None = None
     try:
         model = PeftModel.from_pretrained(lm.model, entry.path, is_trainable=False)
     except (ValueError, OSError, KeyError, RuntimeError) as exc:
-        raise ModelError(f"The LoRA {entry.name} does not fit its base model: {str(exc).splitlines()[0][:160]}") from exc
+        raise ModelError(_("The LoRA {model} does not fit its base model: {error}").format(
+            model=entry.name, error=str(exc).splitlines()[0][:160])) from exc
     lm.model = model.merge_and_unload().eval()
     lm.name, lm.path = entry.name, entry.path
     return lm

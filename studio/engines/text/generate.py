@@ -45,10 +45,12 @@ def plan_tokens(spec: TextSpec, prompt_tokens: int, context_length: int, reporte
     """max_new_tokens clamped to what fits in the context, with a warning when clamped."""
     room = context_length - prompt_tokens
     if room <= 0:
-        raise SpecError(f"The prompt fills the whole context ({context_length} tokens); shorten it.")
+        raise SpecError(_("The prompt fills the whole context ({context_length} tokens); shorten it.").format(
+            context_length=context_length))
     if spec.max_new_tokens > room:
-        reporter.log(f"Only {room} of the {spec.max_new_tokens} tokens asked for fit in the model's context "
-                     f"({prompt_tokens} used by the prompt of {context_length}); the answer stops there.")
+        reporter.log(_("Only {room} of the {asked} tokens asked for fit in the model's context ({prompt_tokens} "
+                       "used by the prompt of {context_length}); the answer stops there.").format(
+            room=room, asked=spec.max_new_tokens, prompt_tokens=prompt_tokens, context_length=context_length))
         return room
     return spec.max_new_tokens
 
@@ -77,20 +79,20 @@ def shorter_prompt(spec: TextSpec, enc: Encoded, tokenizer: Any, model_name: str
 def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> TextResult:
     """Generate text for ``spec``, streaming it to ``reporter.text``."""
     if not isinstance(spec, TextSpec):
-        raise SpecError("The text engine runs text jobs only.")
+        raise SpecError(_("The text engine runs text jobs only."))
     spec.validate()
     if not spec.chat and not spec.prompt.strip():
-        raise SpecError("The prompt is empty: type the beginning of the text to continue.")
+        raise SpecError(_("The prompt is empty: type the beginning of the text to continue."))
     if spec.chat and not any(c.strip() for r, c in spec.messages if r != "system") and not spec.prompt.strip():
-        raise SpecError("Type a message first.")
+        raise SpecError(_("Type a message first."))
     entry = ctx.registry.resolve(spec.model, task="text")
     lm: LoadedLM = get_text_model(entry, ctx, reporter, cancel)
     if cancel.cancelled:
         return TextResult(cancelled=True, model=entry.name, seed=spec.seed, finish="cancelled")
     enc = encode(spec, lm.tokenizer, lm.context_length, entry.name)
     if enc.dropped:
-        reporter.log(f"The conversation is longer than the model's context: the {enc.dropped} oldest "
-                     f"message(s) were left out.")
+        reporter.log(_("The conversation is longer than the model's context: the {dropped} oldest message(s) were "
+                       "left out.").format(dropped=enc.dropped))
     injected = injected_ooms()
     streamed: list[str] = []  # what the user has already seen: an attempt that showed text is not retried
 

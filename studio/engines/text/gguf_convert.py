@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, Reporter
-from studio.core.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -79,25 +79,28 @@ def check_gguf(path: Path) -> str:
         with path.open("rb") as fh:
             magic = fh.read(4)
     except OSError as exc:
-        raise ModelError(f"Cannot read {name}: {exc.strerror or exc}.") from exc
+        raise ModelError(_("Cannot read {name}: {error}.").format(name=name, error=exc.strerror or exc)) from exc
     if magic != b"GGUF":
-        raise ModelError(f"{name} is not a GGUF file (it does not start with the GGUF signature).")
+        raise ModelError(_("{name} is not a GGUF file (it does not start with the GGUF signature).").format(
+            name=name))
     try:
         from transformers.integrations.gguf.reader import read_gguf_metadata
 
         metadata, tensors = read_gguf_metadata(str(path))
     except Exception as exc:  # the reader raises anything from struct errors to IndexError on bad files
-        raise ModelError(f"{name} is corrupt or truncated: its header cannot be read ({exc}).") from exc
+        raise ModelError(_("{name} is corrupt or truncated: its header cannot be read ({error}).").format(
+            name=name, error=exc)) from exc
     arch = str(metadata.get("general.architecture", ""))
     if not arch:
-        raise ModelError(f"{name} does not say which architecture it is (general.architecture is missing).")
+        raise ModelError(_("{name} does not say which architecture it is (general.architecture is missing).").format(
+            name=name))
     supported = supported_architectures()
     if arch in _NOT_CAUSAL or (supported and arch not in supported):
         choices = ", ".join(sorted(supported - _NOT_CAUSAL))
-        raise ModelError(f"{name} is a {arch!r} model, which the studio cannot load as a text model "
-                         f"(supported GGUF architectures: {choices}).")
+        raise ModelError(_("{name} is a {arch!r} model, which the studio cannot load as a text model (supported "
+                           "GGUF architectures: {choices}).").format(name=name, arch=arch, choices=choices))
     if not tensors:
-        raise ModelError(f"{name} contains no weights.")
+        raise ModelError(_("{name} contains no weights.").format(name=name))
     return arch
 
 
@@ -159,7 +162,8 @@ def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel:
     try:
         tokenizer = AutoTokenizer.from_pretrained(src, gguf_file=fname, local_files_only=True)
     except Exception as exc:  # transformers raises many types for an unusable GGUF tokenizer
-        raise ModelError(f"{gguf_path.name} has no usable tokenizer: {str(exc).strip()[:200]}") from exc
+        raise ModelError(_("{file} has no usable tokenizer: {error}").format(
+            file=gguf_path.name, error=str(exc).strip()[:200])) from exc
     if cancel is not None:
         cancel.raise_if_cancelled()
     reporter.progress(1, 4, _("{model}: de-quantizing the weights (first use only)").format(model=label))
@@ -171,7 +175,8 @@ def _convert(gguf_path: Path, out: Path, reporter: Reporter, label: str, cancel:
             model = AutoModelForCausalLM.from_pretrained(src, gguf_file=fname, local_files_only=True,
                                                          dtype=torch.float32)
     except Exception as exc:
-        raise ModelError(f"{gguf_path.name} could not be converted: {str(exc).strip()[:200]}") from exc
+        raise ModelError(_("{file} could not be converted: {error}").format(
+            file=gguf_path.name, error=str(exc).strip()[:200])) from exc
     finally:
         log.debug("GGUF loader output: %s", captured.getvalue()[-2000:])
     if cancel is not None:

@@ -77,24 +77,28 @@ def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
 
     folder = Path(folder)
     if not (folder / "config.json").is_file():
-        raise ModelError(f"{name} is not a transformers model folder (config.json is missing).")
+        raise ModelError(_("{name} is not a transformers model folder (config.json is missing).").format(name=name))
     try:
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
     except (ValueError, OSError, KeyError) as exc:
-        raise ModelError(f"{name} has an unreadable config.json: {_first_line(exc)}") from exc
+        raise ModelError(_("{name} has an unreadable config.json: {error}").format(
+            name=name, error=_first_line(exc))) from exc
     archs = getattr(config, "architectures", None) or []
     if archs and not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
-        raise ModelError(f"{name} is not a causal language model (it is a {archs[0]}).")
+        raise ModelError(_("{name} is not a causal language model (it is a {architecture}).").format(
+            name=name, architecture=archs[0]))
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     except (ValueError, OSError, KeyError, TypeError) as exc:
-        raise ModelError(f"{name} has no usable tokenizer: {_first_line(exc)}") from exc
+        raise ModelError(_("{name} has no usable tokenizer: {error}").format(
+            name=name, error=_first_line(exc))) from exc
     try:
         # use_safetensors: a pickle (.bin) in the folder is never unpickled, even with weights_only.
         model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, use_safetensors=True,
                                                      dtype=default_dtype(device))
     except (ValueError, OSError, KeyError, RuntimeError) as exc:
-        raise ModelError(f"{name} could not be loaded as a text model: {_first_line(exc)}") from exc
+        raise ModelError(_("{name} could not be loaded as a text model: {error}").format(
+            name=name, error=_first_line(exc))) from exc
     model.to(device)
     model.eval()
     if model.generation_config.pad_token_id is None:
@@ -127,7 +131,8 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
         from studio.engines.text.adapters import load_text_lora
 
         return load_text_lora(entry, ctx, reporter)
-    raise ModelError(f"Model {entry.name!r} is a {entry.type} model, not a text model.")
+    raise ModelError(_("Model {model!r} is a {type} model, not a text model.").format(
+        model=entry.name, type=entry.type))
 
 
 def get_text_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.core.errors import ModelError, SpecError
+from studio.core.i18n import _
 from studio.core.specs import TextSpec
 
 ROLES = ("system", "user", "assistant")
@@ -27,7 +28,7 @@ def chat_messages(spec: TextSpec) -> list[dict[str, str]]:
     turns = list(spec.messages) or ([("user", spec.prompt)] if spec.prompt.strip() else [])
     for role, content in turns:
         if role not in ROLES:
-            raise SpecError(f"Unknown chat role {role!r}; use user, assistant or system.")
+            raise SpecError(_("Unknown chat role {role!r}; use user, assistant or system.").format(role=role))
         msgs.append({"role": role, "content": content})
     return msgs
 
@@ -39,16 +40,18 @@ def render_chat(tokenizer: Any, messages: list[dict[str, str]], model_name: str 
     instead of starting a new answer.
     """
     if not getattr(tokenizer, "chat_template", None):
-        raise ModelError(f"{model_name} has no chat template, so it cannot chat; use Completion mode instead.")
+        raise ModelError(_("{model_name} has no chat template, so it cannot chat; use Completion mode instead.").format(
+            model_name=model_name))
     continue_last = bool(messages) and messages[-1]["role"] == "assistant"
     try:
         text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=not continue_last,
                                              continue_final_message=continue_last)
     except Exception as exc:  # a Jinja template can raise anything (TemplateError, raise_exception(), ...)
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"The chat template of {model_name} failed on this conversation: {msg}") from exc
+        raise ModelError(_("The chat template of {model_name} failed on this conversation: {msg}").format(
+            model_name=model_name, msg=msg)) from exc
     if not isinstance(text, str):
-        raise ModelError(f"The chat template of {model_name} did not produce text.")
+        raise ModelError(_("The chat template of {model_name} did not produce text.").format(model_name=model_name))
     return text
 
 
@@ -64,7 +67,7 @@ def encode(spec: TextSpec, tokenizer: Any, context_length: int, model_name: str)
     if spec.chat:
         messages = chat_messages(spec)
         if not any(m["role"] != "system" and m["content"].strip() for m in messages):
-            raise SpecError("Type a message first.")
+            raise SpecError(_("Type a message first."))
         head = [m for m in messages[:1] if m["role"] == "system"]
         body = messages[len(head):]
         dropped = 0
@@ -81,11 +84,12 @@ def encode(spec: TextSpec, tokenizer: Any, context_length: int, model_name: str)
         enc = Encoded(ids, text, dropped)
     else:
         if not spec.prompt.strip():
-            raise SpecError("The prompt is empty: type the beginning of the text to continue.")
+            raise SpecError(_("The prompt is empty: type the beginning of the text to continue."))
         enc = Encoded(_encode_text(tokenizer, spec.prompt, chat=False), spec.prompt)
     if not enc.ids:
-        raise SpecError("The prompt gives no tokens for this model.")
+        raise SpecError(_("The prompt gives no tokens for this model."))
     if len(enc.ids) >= context_length:
-        raise SpecError(f"The prompt is {len(enc.ids)} tokens long but {model_name} reads at most "
-                        f"{context_length}; shorten it (or start a new chat).")
+        raise SpecError(_("The prompt is {n_ids} tokens long but {model_name} reads at most {context_length}; "
+                          "shorten it (or start a new chat).").format(
+            n_ids=len(enc.ids), model_name=model_name, context_length=context_length))
     return enc

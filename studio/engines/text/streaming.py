@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from studio.core.errors import StudioError, user_message
+from studio.core.i18n import _
 from studio.core.progress import CancelToken
 from studio.engines.oom import is_oom
 
@@ -135,7 +136,7 @@ def stream_generate(model: Any, tokenizer: Any, input_ids: list[int], gen_kwargs
         if isinstance(exc, StudioError) or is_oom(exc):
             raise exc  # an out-of-memory stays one, so the engine can free memory and retry
         log.error("generate failed", exc_info=exc)
-        raise StudioError(f"Text generation failed: {user_message(exc)}") from exc
+        raise StudioError(_("Text generation failed: {error}").format(error=user_message(exc))) from exc
     if emitted < len(text):
         on_text(text[emitted:])
     if on_token is not None and watch.new_tokens != last_count:

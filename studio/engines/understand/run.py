@@ -55,7 +55,7 @@ def predict(clf: LoadedClassifier, texts: list[str], reporter: Reporter | None =
                             max_length=clf.max_length).to(device)
         out += clf.model(**enc).logits.float().softmax(-1).tolist()
         if reporter is not None:
-            reporter.progress(min(i + BATCH, len(texts)), len(texts), "classifying")
+            reporter.progress(min(i + BATCH, len(texts)), len(texts), _("classifying"))
     return out
 
 

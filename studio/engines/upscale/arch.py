@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 
 
 class ResidualDenseBlock(nn.Module):
@@ -142,7 +143,7 @@ class Upscaler(nn.Module):
             self.net = SRVGGNetCompact(config.in_ch, config.out_ch, config.num_feat, config.num_block,
                                        config.net_scale)
         else:
-            raise ModelError(f"Unknown upscaler architecture {config.arch!r}.")
+            raise ModelError(_("Unknown upscaler architecture {arch!r}.").format(arch=config.arch))
 
     @property
     def scale(self) -> int:
@@ -166,7 +167,7 @@ def config_from_state_dict(state: Mapping[str, torch.Tensor]) -> UpscalerConfig:
         out_ch = state["conv_last.weight"].shape[0]
         scale = {3: 4, 12: 2, 48: 1}.get(in_ch)
         if scale is None:
-            raise ModelError(f"Unsupported RRDBNet input channels {in_ch}.")
+            raise ModelError(_("Unsupported RRDBNet input channels {in_ch}.").format(in_ch=in_ch))
         num_in = {4: in_ch, 2: in_ch // 4, 1: in_ch // 16}[scale]
         return UpscalerConfig("rrdbnet", scale, scale, num_feat, len(blocks), grow, num_in, out_ch)
     if "body.0.weight" in state:
@@ -179,9 +180,9 @@ def config_from_state_dict(state: Mapping[str, torch.Tensor]) -> UpscalerConfig:
         scale2 = last.shape[0] // out_ch
         scale = int(round(scale2 ** 0.5))
         if scale * scale * out_ch != last.shape[0]:
-            raise ModelError("Unsupported SRVGGNetCompact output layer.")
+            raise ModelError(_("Unsupported SRVGGNetCompact output layer."))
         return UpscalerConfig("srvgg", scale, scale, first.shape[0], num_conv, 0, first.shape[1], out_ch)
-    raise ModelError("Not a Real-ESRGAN model (neither RRDBNet nor SRVGGNetCompact keys).")
+    raise ModelError(_("Not a Real-ESRGAN model (neither RRDBNet nor SRVGGNetCompact keys)."))
 
 
 def build_from_state_dict(state: Mapping[str, torch.Tensor], config: UpscalerConfig | None = None,
@@ -192,5 +193,6 @@ def build_from_state_dict(state: Mapping[str, torch.Tensor], config: UpscalerCon
     try:
         model.net.load_state_dict(dict(state))
     except RuntimeError as exc:
-        raise ModelError(f"The upscaler weights in {label} do not fit a {config.arch} network.") from exc
+        raise ModelError(_("The upscaler weights in {label} do not fit a {arch} network.").format(
+            label=label, arch=config.arch)) from exc
     return model.eval()

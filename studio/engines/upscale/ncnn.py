@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.engines.upscale.arch import UpscalerConfig
 
 MAGIC = 7767517
@@ -60,7 +61,7 @@ def parse_param(path: Path) -> list[Layer]:
     try:
         lines = [ln.split() for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()]
     except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"Cannot read {Path(path).name}: {exc}") from exc
+        raise ModelError(_("Cannot read {file}: {error}").format(file=Path(path).name, error=exc)) from exc
     try:
         if int(lines[0][0]) != MAGIC:
             raise ValueError("bad magic")
@@ -71,9 +72,11 @@ def parse_param(path: Path) -> list[Layer]:
             bottoms, tops = parts[4:4 + nb], parts[4 + nb:4 + nb + nt]
             layers.append(Layer(parts[0], parts[1], bottoms, tops, _parse_params(parts[4 + nb + nt:])))
     except (IndexError, ValueError) as exc:
-        raise ModelError(f"{Path(path).name} is not a valid ncnn param file ({exc}).") from exc
+        raise ModelError(_("{file} is not a valid ncnn param file ({error}).").format(
+            file=Path(path).name, error=exc)) from exc
     if len(layers) != n_layers:
-        raise ModelError(f"{Path(path).name} is truncated: {len(layers)} of {n_layers} layers.")
+        raise ModelError(_("{file} is truncated: {found} of {total} layers.").format(
+            file=Path(path).name, found=len(layers), total=n_layers))
     return layers
 
 
@@ -83,7 +86,7 @@ class _Reader:
 
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
-            raise ModelError(f"{self.name} is truncated or does not match its .param file.")
+            raise ModelError(_("{file} is truncated or does not match its .param file.").format(file=self.name))
         chunk = self.data[self.pos:self.pos + n]
         self.pos += n
         return chunk
@@ -101,7 +104,8 @@ class _Reader:
         if tag in (0, TAG_FP32_SCALED):
             return self.raw_fp32(count)
         if tag == TAG_INT8:
-            raise ModelError(f"{self.name} holds int8-quantised weights, which the studio cannot convert.")
+            raise ModelError(_("{file} holds int8-quantised weights, which the studio cannot convert.").format(
+                file=self.name))
         # Any other non-zero tag is a 256-entry lookup table followed by uint8 indices.
         table = np.frombuffer(self.take(256 * 4), dtype="<f4")
         idx = np.frombuffer(self.take(count), dtype=np.uint8)
@@ -116,16 +120,18 @@ def read_weights(param: Path, bin_path: Path | None = None) -> list[Layer]:
     try:
         reader = _Reader(bin_path.read_bytes(), bin_path.name)
     except OSError as exc:
-        raise ModelError(f"Cannot read {bin_path.name}: {exc.strerror or exc}") from exc
+        raise ModelError(_("Cannot read {file}: {error}").format(
+            file=bin_path.name, error=exc.strerror or exc)) from exc
     for layer in layers:
         if layer.type == "Convolution":
             out_ch, kw = layer.p(0), layer.p(1)
             kh = layer.p(11, kw)
             size = layer.p(6)
             if layer.p(8) or layer.p(7, 1) != 1:
-                raise ModelError(f"{param.name}: int8 or grouped convolutions are not supported.")
+                raise ModelError(_("{file}: int8 or grouped convolutions are not supported.").format(file=param.name))
             if size % (out_ch * kh * kw):
-                raise ModelError(f"{param.name}: layer {layer.name} has an inconsistent weight size.")
+                raise ModelError(_("{file}: layer {layer} has an inconsistent weight size.").format(
+                    file=param.name, layer=layer.name))
             in_ch = size // (out_ch * kh * kw)
             layer.weights["weight"] = reader.tagged(size).reshape(out_ch, in_ch, kh, kw)
             if layer.p(5):
@@ -133,14 +139,16 @@ def read_weights(param: Path, bin_path: Path | None = None) -> list[Layer]:
         elif layer.type == "PReLU":
             layer.weights["weight"] = reader.raw_fp32(layer.p(0))
         elif layer.type not in WEIGHT_FREE:
-            raise ModelError(f"{param.name}: ncnn layer type {layer.type} is not supported.")
+            raise ModelError(_("{file}: ncnn layer type {layer_type} is not supported.").format(
+                file=param.name, layer_type=layer.type))
     if reader.pos != len(reader.data):
-        raise ModelError(f"{bin_path.name} has {len(reader.data) - reader.pos} bytes more than its .param file "
-                         f"describes; the files do not belong together.")
+        raise ModelError(_("{file} has {extra} bytes more than its .param file describes; the files do not belong "
+                           "together.").format(file=bin_path.name, extra=len(reader.data) - reader.pos))
     for layer in layers:
         for arr in layer.weights.values():
             if not np.isfinite(arr).all():
-                raise ModelError(f"{bin_path.name} is damaged: layer {layer.name} holds NaN or infinite values.")
+                raise ModelError(_("{file} is damaged: layer {layer} holds NaN or infinite values.").format(
+                    file=bin_path.name, layer=layer.name))
     return layers
 
 
@@ -158,13 +166,13 @@ def to_state_dict(layers: list[Layer], name: str = "model") -> tuple[dict[str, n
     prelus = [ly for ly in layers if ly.type == "PReLU"]
     types = {ly.type for ly in layers}
     if not convs:
-        raise ModelError(f"{name} has no convolutions: not a Real-ESRGAN model.")
+        raise ModelError(_("{name} has no convolutions: not a Real-ESRGAN model.").format(name=name))
     in_ch = convs[0].weights["weight"].shape[1]
     num_feat = convs[0].p(0)
     state: dict[str, np.ndarray] = {}
     if "PixelShuffle" in types and prelus:  # SRVGGNetCompact
         if len(prelus) != len(convs) - 1:
-            raise ModelError(f"{name}: unexpected SRVGGNetCompact layout.")
+            raise ModelError(_("{name}: unexpected SRVGGNetCompact layout.").format(name=name))
         shuffle = next(ly for ly in layers if ly.type == "PixelShuffle").p(0)
         out_ch = convs[-1].p(0) // (shuffle * shuffle)
         idx = 0
@@ -186,7 +194,8 @@ def to_state_dict(layers: list[Layer], name: str = "model") -> tuple[dict[str, n
         num_block = (len(convs) - 5) // 15
         names = _rrdb_names(num_block)
         if len(names) != len(convs):
-            raise ModelError(f"{name}: unexpected RRDBNet layout ({len(convs)} convolutions).")
+            raise ModelError(_("{name}: unexpected RRDBNet layout ({n_convs} convolutions).").format(
+                name=name, n_convs=len(convs)))
         for key, conv in zip(names, convs):
             state[f"{key}.weight"] = conv.weights["weight"]
             state[f"{key}.bias"] = conv.weights["bias"]
@@ -195,4 +204,4 @@ def to_state_dict(layers: list[Layer], name: str = "model") -> tuple[dict[str, n
         grow = convs[1].p(0)
         cfg = UpscalerConfig("rrdbnet", scale, scale, num_feat, num_block, grow, in_ch, convs[-1].p(0))
         return state, cfg
-    raise ModelError(f"{name} is neither an RRDBNet nor an SRVGGNetCompact ncnn model.")
+    raise ModelError(_("{name} is neither an RRDBNet nor an SRVGGNetCompact ncnn model.").format(name=name))

@@ -43,7 +43,7 @@ def resolve_upscaler(spec: UpscaleSpec, ctx: EngineContext) -> ModelEntry:
 def read_image(path: Path) -> tuple[np.ndarray, Image.Image | None, dict[str, str]]:
     """RGB uint8 array, the alpha channel (or None) and the PNG text chunks of an image file."""
     if not path.is_file():
-        raise StudioError(f"Image not found: {path}")
+        raise StudioError(_("Image not found: {path}").format(path=path))
     try:
         with Image.open(path) as im:
             im.load()
@@ -53,9 +53,11 @@ def read_image(path: Path) -> tuple[np.ndarray, Image.Image | None, dict[str, st
                 im = Image.fromarray((np.asarray(im, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
             rgba = im.convert("RGBA") if has_alpha else im.convert("RGB")
     except Image.DecompressionBombError as exc:
-        raise StudioError(f"{path.name} is too large to open safely ({exc}).") from exc
+        raise StudioError(_("{file} is too large to open safely ({error}).").format(
+            file=path.name, error=exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise StudioError(f"{path.name} is not an image the studio can read (PNG, JPEG, WebP, BMP, TIFF, GIF).") \
+        raise StudioError(_("{file} is not an image the studio can read (PNG, JPEG, WebP, BMP, TIFF, GIF).").format(
+            file=path.name)) \
             from exc
     alpha = rgba.getchannel("A") if has_alpha else None
     return np.asarray(rgba.convert("RGB")), alpha, text
@@ -122,18 +124,18 @@ def run(spec: UpscaleSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
     rgb, alpha, text = read_image(src)
     entry = resolve_upscaler(spec, ctx)
     if entry.type != "upscaler":
-        raise ModelError(f"Model {entry.name!r} is not an upscaler.")
+        raise ModelError(_("Model {model!r} is not an upscaler.").format(model=entry.name))
     model = _model(entry, ctx)
     s = model.scale
     h, w = rgb.shape[:2]
     if h * s * w * s > MAX_OUTPUT_PIXELS:
-        raise StudioError(f"The result would be {w * s}×{h * s} pixels, more than the studio can write; "
-                          f"upscale a smaller image or pick a ×2 model.")
+        raise StudioError(_("The result would be {width}×{height} pixels, more than the studio can write; upscale "
+                            "a smaller image or pick a ×2 model.").format(width=w * s, height=h * s))
     total = tile_count(w, h, spec.tile)
     reporter.progress(0, total, f"{entry.name} ×{s}")
 
     def on_tile(done: int, n: int, out: np.ndarray) -> None:
-        reporter.progress(done, n, f"tile {done}/{n}")
+        reporter.progress(done, n, _("tile {done}/{n}").format(done=done, n=n))
         if done < n and reporter.wants_preview():
             preview = Image.fromarray(out)
             preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))

@@ -9,8 +9,10 @@ import torch
 
 from studio.core.builtin_models import SR_PACKAGE, missing_package_message
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.registry import ModelEntry
+from studio.engines.packages import reinstall_message
 from studio.engines.upscale.arch import Upscaler, UpscalerConfig, build_from_state_dict
 
 
@@ -28,14 +30,15 @@ def convert_ncnn(param: Path, out: Path, label: str = "") -> Path:
     bin_path = param.with_suffix(".bin")
     label = label or param.stem
     if not param.is_file() or not bin_path.is_file():
-        raise ModelError(f"The {label} weights are missing: {missing_package_message(SR_PACKAGE)}.")
+        raise ModelError(_("The {label} weights are missing: {how}.").format(
+            label=label, how=missing_package_message(SR_PACKAGE)))
     try:
         layers = read_weights(param, bin_path)
         state, config = to_state_dict(layers, param.name)
         build_from_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, config, param.name)
     except ModelError as exc:
-        raise ModelError(f"The {label} weights are damaged ({exc}): re{missing_package_message(SR_PACKAGE)} "
-                         f"with --force-reinstall.") from exc
+        raise ModelError(_("The {label} weights are damaged ({error}): {how}.").format(
+            label=label, error=exc, how=reinstall_message(SR_PACKAGE))) from exc
     meta = {**config.to_metadata(), "source": str(param), "source_fingerprint": _fingerprint(param, bin_path)}
     data = save({k: torch.from_numpy(v).contiguous() for k, v in state.items()}, metadata=meta)
     atomic_save(out, lambda fh: fh.write(data))
@@ -68,7 +71,8 @@ def load_safetensors_upscaler(path: Path) -> Upscaler:
             meta = fh.metadata() or {}
         state = load_file(str(path))
     except Exception as exc:  # safetensors raises its own error types for truncated headers
-        raise ModelError(f"Cannot read the upscaler weights {path.name}: {exc}") from exc
+        raise ModelError(_("Cannot read the upscaler weights {file}: {error}").format(
+            file=path.name, error=exc)) from exc
     config = UpscalerConfig.from_metadata(meta) if "arch" in meta else None
     return build_from_state_dict(state, config, path.name)
 
@@ -78,21 +82,22 @@ def load_pth_upscaler(path: Path) -> Upscaler:
     try:
         data = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ModelError(f"Cannot read {path.name} safely (it may contain code, or be damaged).") from exc
+        raise ModelError(_("Cannot read {file} safely (it may contain code, or be damaged).").format(
+            file=path.name)) from exc
     if isinstance(data, dict):
         for key in ("params_ema", "params", "state_dict"):
             if isinstance(data.get(key), dict):
                 data = data[key]
                 break
     if not isinstance(data, dict):
-        raise ModelError(f"{path.name} does not hold a state dict.")
+        raise ModelError(_("{file} does not hold a state dict.").format(file=path.name))
     return build_from_state_dict(data, None, path.name)
 
 
 def load_upscaler(entry: ModelEntry, paths: StudioPaths) -> Upscaler:
     """The network for a registry entry of type "upscaler", in eval mode on the CPU."""
     if entry.status != "ok":
-        raise ModelError(f"Model {entry.name!r} cannot be used: {entry.reason}")
+        raise ModelError(_("Model {model!r} cannot be used: {reason}").format(model=entry.name, reason=entry.reason))
     p = Path(entry.path)
     suffix = p.suffix.lower()
     if suffix == ".param":
@@ -101,4 +106,5 @@ def load_upscaler(entry: ModelEntry, paths: StudioPaths) -> Upscaler:
         return load_safetensors_upscaler(p)
     if suffix in (".pth", ".pt"):
         return load_pth_upscaler(p)
-    raise ModelError(f"{entry.name} is not an upscaler file the studio can load (.param, .safetensors, .pth).")
+    raise ModelError(_("{model} is not an upscaler file the studio can load (.param, .safetensors, .pth).").format(
+        model=entry.name))

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from studio.core.errors import ModelError
+from studio.core.i18n import _
 from studio.engines.conv_config import SquareConvConfig
 
 WEIGHTS_FILE = "vae.safetensors"
@@ -127,18 +128,22 @@ def _load(folder: Path, whole: bool):
     try:
         card = json.loads((folder / MODEL_CARD).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelError(f"{folder.name} is not a VAE model folder ({MODEL_CARD} unreadable).") from exc
+        raise ModelError(_("{folder} is not a VAE model folder ({card} unreadable).").format(
+            folder=folder.name, card=MODEL_CARD)) from exc
     if card.get("type") != "vae":
-        raise ModelError(f"{folder.name} is a {card.get('type')!r} model, not a VAE.")
+        raise ModelError(_("{folder} is a {type!r} model, not a VAE.").format(
+            folder=folder.name, type=card.get('type')))
     config = VAEConfig.from_dict(card)
     try:
         state = load_file(str(folder / WEIGHTS_FILE))
     except (OSError, ValueError, RuntimeError) as exc:
-        raise ModelError(f"Cannot read the VAE weights in {folder.name}: {exc}") from exc
+        raise ModelError(_("Cannot read the VAE weights in {folder}: {error}").format(
+            folder=folder.name, error=exc)) from exc
     model: nn.Module = VAE(config) if whole else Decoder(config)
     prefix = "" if whole else "decoder."
     try:
         model.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
     except RuntimeError as exc:
-        raise ModelError(f"The VAE weights in {folder.name} do not fit its studio_model.json.") from exc
+        raise ModelError(_("The VAE weights in {folder} do not fit its studio_model.json.").format(
+            folder=folder.name)) from exc
     return model.eval()
