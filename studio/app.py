@@ -197,6 +197,33 @@ def launch(window: MainWindow) -> Startup:
     return startup
 
 
+def restart_command(args: list[str] | None = None, frozen: bool | None = None) -> list[str]:
+    """The command line that starts this studio again: the same interpreter (or bundle) and arguments, less a
+    one-run ``--lang`` (a restart for a new language lets the saved setting decide)."""
+    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    if args is None:  # a bundle's argv[0] is itself; a checkout's orig_argv keeps the interpreter's own options
+        args = list(sys.argv[1:] if frozen else getattr(sys, "orig_argv", sys.argv)[1:])
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif not arg.startswith("--lang="):
+            out.append(arg)
+    return [sys.executable, *out]
+
+
+def relaunch(command: list[str] | None = None) -> int:
+    """Start a new studio process (detached: it outlives this one, which is ending); returns its pid."""
+    import subprocess
+
+    command = command or restart_command()
+    log.info("restarting the studio: %s", command)
+    return subprocess.Popen(command, start_new_session=True, close_fds=True).pid
+
+
 def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
     """Open the studio window and run the event loop; returns the exit code.
 
@@ -227,4 +254,10 @@ def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
             pool.shutdown(wait=True, timeout=120.0)
 
     app.aboutToQuit.connect(shutdown)
-    return int(app.exec())
+    # Settings → Language → "Restart now": the window is closed; end the loop (the pool shuts down above, the
+    # queue is in its database) and start the studio again.
+    window.restart_requested.connect(lambda: QTimer.singleShot(0, app.quit))
+    code = int(app.exec())
+    if window.wants_restart:
+        relaunch()
+    return code

@@ -1551,8 +1551,8 @@ Write a prompt and press Ctrl+Enter.</source>
         <translation>语言</translation>
     </message>
     <message>
-        <source>Applied when the studio next starts.</source>
-        <translation>工作室下次启动时生效。</translation>
+        <source>Takes effect when the studio restarts: on OK it offers to restart now.</source>
+        <translation>重启工作室后生效：按“确定”后可选择立即重启。</translation>
     </message>
 </context>
 <context>
@@ -1774,6 +1774,22 @@ Queue it anyway?</source>
     <message>
         <source>Settings saved</source>
         <translation>设置已保存</translation>
+    </message>
+    <message>
+        <source>Restart to change the language</source>
+        <translation>重启以切换语言</translation>
+    </message>
+    <message>
+        <source>The new language applies when the studio starts again. Restart now? Queued jobs are kept and run after the restart.</source>
+        <translation>新语言在工作室重新启动后生效。现在重启吗？队列中的任务会保留，重启后继续运行。</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>立即重启</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
     </message>
     <message>
         <source>Quit while training?</source>

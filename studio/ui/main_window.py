@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
 
     models_scanned = Signal(list)
     settings_changed = Signal(object)  # Settings, after the Settings dialog saved them
+    restart_requested = Signal()  # the user asked to restart the studio (the window is closed already)
 
     def __init__(self, paths: StudioPaths, settings: Settings, parent: QWidget | None = None,
                  defer_workspaces: bool = False) -> None:
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.paths, self.settings = paths, settings
         self.pool: JobPool | None = None
+        self.wants_restart = False  # set by restart(): the app starts a new studio once its event loop ends
         self._pool_users: list[PoolUser] = []
         # Built by ensure_workspaces():
         self.model_manager: ModelManager
@@ -649,8 +651,38 @@ class MainWindow(QMainWindow):
         if settings.language != old.language:
             self.status.showMessage(self.tr("Settings saved. The new language applies when the studio next starts."),
                                     15000)
+            self.offer_restart()
         else:
             self.status.showMessage(self.tr("Settings saved"), 4000)
+
+    def offer_restart(self) -> QMessageBox:
+        """A new language applies at the next start: offer to restart now (non-modal for the caller; returns the
+        question). "Restart now" closes the window as Quit does (asking first if a training runs); the queue is
+        in its database, so queued jobs are there again after the restart."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Restart to change the language"),
+                          self.tr("The new language applies when the studio starts again. Restart now? Queued jobs "
+                                  "are kept and run after the restart."), QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("restart_question")
+        restart = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+        restart.setObjectName("restart_now")
+        later = box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        later.setObjectName("restart_later")
+        box.setDefaultButton(restart)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: self.restart() if button is restart else None)
+        box.open()
+        return box
+
+    def restart(self) -> bool:
+        """Close the window (as Quit does) and ask for the studio to be started again: ``restart_requested``
+        tells the app, which quits its event loop and starts a new studio process (:func:`studio.app.run_gui`).
+        False when the user kept the window open (e.g. a training is running)."""
+        self.wants_restart = True
+        if not self.close():
+            self.wants_restart = False
+            return False
+        self.restart_requested.emit()
+        return True
 
     # -- help ---------------------------------------------------------------------------------
     def show_about(self) -> QWidget:

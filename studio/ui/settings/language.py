@@ -1,4 +1,5 @@
-"""Settings → Language: follow the system's locale, or speak English or Chinese (at the next start)."""
+"""Settings → Language: follow the system's locale, or speak English or Chinese (after a restart, which the
+window offers on OK: see MainWindow.offer_restart)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
@@ -19,7 +20,7 @@ class LanguagePage(SettingsPage):
         self.language.setObjectName("language")
         self.bind("language", self.tr("Language"), self.language, self.language.value, self.language.set_value,
                   self.language.currentIndexChanged,
-                  self.tr("Applied when the studio next starts."))
+                  self.tr("Takes effect when the studio restarts: on OK it offers to restart now."))
 
     def page_title(self) -> str:
         return self.tr("Language")
