@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--open", choices=("settings", "models", "evaluate", "grid"),
                     help="open the Settings dialog, the model manager, the Evaluate or the Comparison grid dialog "
                          "before the shot")
+    ap.add_argument("--evaluate-prompts", metavar="P1|P2",
+                    help="with --open evaluate: generate one image per prompt (| between them) with --model or the "
+                         "first listed model, score them, and shoot the report")
     ap.add_argument("--settings-page", metavar="MODULE",
                     help="with --open settings: show this page (its module under studio.ui.settings, e.g. content_filter)")
     ap.add_argument("--mid", help="also save a shot here mid-run (half the steps done, live preview)")
@@ -213,6 +216,15 @@ def _shoot(args: argparse.Namespace) -> int:
         opened = getattr(window, "model_manager", None)
     elif args.open == "evaluate":
         opened = window.open_evaluate([])
+        if args.evaluate_prompts and opened is not None:  # "Generate from prompts" with the first listed model
+            opened.set_source("generate")
+            opened.prompts_edit.setPlainText(args.evaluate_prompts.replace("|", "\n"))
+            opened.per_prompt_spin.setValue(1)
+            if args.model:
+                opened.model_combo.setCurrentIndex(max(0, opened.model_combo.findData(args.model)))
+            opened.start()
+            pump(args.timeout, lambda: opened.report is not None or opened.run_button.isEnabled())
+            status = "evaluated" if opened.report is not None else "failed: " + opened.status.text()
     elif args.open == "grid":
         opened = window.open_grid()
     pump(1.0)

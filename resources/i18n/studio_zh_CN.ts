@@ -828,6 +828,34 @@ a blue coat</translation>
         <translation>添加文件夹…</translation>
     </message>
     <message>
+        <source>Files and folders</source>
+        <translation>文件和文件夹</translation>
+    </message>
+    <message>
+        <source>Generate from prompts</source>
+        <translation>根据提示词生成</translation>
+    </message>
+    <message>
+        <source>Evaluate images or texts you have, or let a model make images from your prompts first</source>
+        <translation>评估已有的图片或文本，或先让模型根据提示词生成图片</translation>
+    </message>
+    <message>
+        <source>The image model that makes the images (at its recommended settings)</source>
+        <translation>生成图片的图像模型（使用其推荐设置）</translation>
+    </message>
+    <message>
+        <source>One prompt per line, e.g.
+a red sneaker
+a blue dress</source>
+        <translation>每行一个提示词，例如
+a red sneaker
+a blue dress</translation>
+    </message>
+    <message>
+        <source>Images per prompt, with seeds seed, seed+1, …</source>
+        <translation>每个提示词的图片数，种子依次为 种子、种子+1、…</translation>
+    </message>
+    <message>
         <source>empty: each studio PNG&apos;s own prompt</source>
         <translation>留空：使用每张工作室 PNG 自带的提示词</translation>
     </message>
@@ -846,6 +874,26 @@ a blue coat</translation>
     <message>
         <source>Inputs</source>
         <translation>输入</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Prompts</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <source>Images per prompt</source>
+        <translation>每个提示词的图片数</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
     </message>
     <message>
         <source>Prompt</source>
@@ -886,6 +934,10 @@ a blue coat</translation>
     <message>
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>No text-to-image model is installed to generate from prompts.</source>
+        <translation>没有安装可根据提示词生成图片的文生图模型。</translation>
     </message>
     <message>
         <source>inputs</source>

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
+from studio.core.errors import SpecError
 from studio.core.evaluation import EvaluationReport, format_figure
 from studio.core.i18n import _
 from studio.core.results import EvaluateResult
@@ -16,8 +18,15 @@ def register(sub) -> None:
                        description="Images: the CLIP score against --prompt (else each studio PNG's own prompt), "
                                    "diversity (mean pairwise CLIP distance) and, with --reference, FID and KID in "
                                    "CLIP feature space. Texts (.txt): perplexity under a reference language model "
-                                   "(built-in SmolLM2 by default), distinct-1/2, repetition rate and length.")
-    p.add_argument("inputs", nargs="+", metavar="IMAGES_OR_TEXTS", help="image or .txt files, or folders of them")
+                                   "(built-in SmolLM2 by default), distinct-1/2, repetition rate and length. "
+                                   "With --model and --prompts the images are generated first (each an ordinary "
+                                   "image, kept in the history) and scored against their own prompts.")
+    p.add_argument("inputs", nargs="*", metavar="IMAGES_OR_TEXTS", help="image or .txt files, or folders of them")
+    p.add_argument("--model", default="", help="generate the images to evaluate with this image model "
+                                               "(at its recommended settings), from --prompts")
+    p.add_argument("--prompts", default="", metavar="FILE.txt", help="with --model: the prompts, one per line")
+    p.add_argument("--per-prompt", type=int, default=4, metavar="N", help="with --model: images per prompt (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="with --model: the first seed of each prompt's images")
     p.add_argument("--prompt", default="", help="score every image against this prompt")
     p.add_argument("--reference", default="", metavar="FOLDER_OR_MODEL",
                    help="reference images for FID/KID: a folder, a bundled dataset (fashion-colour…) or a model "
@@ -37,13 +46,28 @@ def print_report(report: EvaluationReport) -> None:
         print(_("note: {note}").format(note=note))
 
 
+def read_prompts(path: str) -> tuple[str, ...]:
+    """The non-empty lines of a prompts file; SpecError (one line) when it cannot be read."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(_("Cannot read the prompts file {path}: {why}").format(
+            path=path, why=getattr(exc, "strerror", None) or exc))
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     from studio.cli.common import run_in_process
 
+    if bool(args.model) != bool(args.prompts):
+        raise SpecError(_("--model and --prompts go together: the model generates the images from the prompts."))
     spec = EvaluateSpec(inputs=tuple(str(Path(p).expanduser().resolve()) for p in args.inputs), prompt=args.prompt,
-                        reference=args.reference, clip=args.clip, language_model=args.lm)
+                        reference=args.reference, clip=args.clip, language_model=args.lm, model=args.model,
+                        prompts=read_prompts(args.prompts) if args.prompts else (), per_prompt=args.per_prompt,
+                        seed=args.seed)
     spec.validate()
-    result = run_in_process(spec, record=False)
+    # Generated images are kept in the history like any others; scoring files already there records nothing.
+    result = run_in_process(spec, record=spec.generates())
     if result.cancelled:
         return 130
     report = EvaluationReport.from_dict(result.report if isinstance(result, EvaluateResult) else {})
@@ -51,4 +75,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
         print_report(report)
+    if spec.generates() and len(result.outputs) > 1:
+        print(_("{n} images generated with {model}, in {folder}").format(
+            n=len(result.outputs) - 1, model=spec.model, folder=Path(result.outputs[1]).parent), file=sys.stderr)
     return 0

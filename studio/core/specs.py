@@ -467,7 +467,7 @@ class EvaluateSpec(Spec):
 
     kind: ClassVar[str] = "evaluate"
     inputs: tuple[str, ...] = ()
-    """Image or text files, or folders of them."""
+    """Image or text files, or folders of them (empty when ``model`` makes the images)."""
     prompt: str = ""
     """The prompt every image is scored against; "" uses each studio PNG's own prompt."""
     reference: str = ""
@@ -476,15 +476,38 @@ class EvaluateSpec(Spec):
     """The CLIP that embeds images ("" the first usable one)."""
     language_model: str = ""
     """The reference LM for perplexity ("" the built-in SmolLM2; "none" skips perplexity)."""
+    model: str = ""
+    """An image model that first makes the images to evaluate from ``prompts`` (through the image engine, at
+    its recommended settings); "" evaluates ``inputs``."""
+    prompts: tuple[str, ...] = ()
+    """With ``model``: the prompts, ``per_prompt`` images each (seeds ``seed``, ``seed``+1, …)."""
+    per_prompt: int = 4
+    seed: int = 0
+
+    def generates(self) -> bool:
+        """True when the job makes its own images (``model`` + ``prompts``) instead of reading ``inputs``."""
+        return bool(self.model)
 
     def validate(self) -> list[str]:
         check_finite(self)
-        if not self.inputs or any(not isinstance(p, str) or not p.strip() for p in self.inputs):
+        if self.generates():
+            if self.inputs:
+                raise SpecError(_("Evaluate either files or a model's images from prompts, not both."))
+            if not self.prompts or len(self.prompts) > 1000 or any(not p.strip() for p in self.prompts):
+                raise SpecError(_("Give the prompts to generate from: one non-empty prompt per line (at most 1000)."))
+            check_range(N_("Images per prompt"), self.per_prompt, 1, 1000)
+            check_range(N_("Seed"), self.seed, 0, MAX_SEED)
+            if len(self.prompts) * self.per_prompt > 10_000:
+                raise SpecError(_("At most 10000 images at once (got {n}).").format(
+                    n=len(self.prompts) * self.per_prompt))
+        elif not self.inputs or any(not isinstance(p, str) or not p.strip() for p in self.inputs):
             raise SpecError(_("Nothing to evaluate: give images, texts or a folder of them."))
         truncate_prompt(self.prompt, _("The prompt"), [])
         return []
 
     def title(self) -> str:
+        if self.generates():
+            return f"Evaluate {self.model}: {len(self.prompts)} prompt(s) × {self.per_prompt}"
         first = self.inputs[0].replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if self.inputs else ""
         more = f" +{len(self.inputs) - 1}" if len(self.inputs) > 1 else ""
         return _("Evaluate {first}{more}").format(first=first, more=more)

@@ -25,15 +25,15 @@ LABEL_PX = 14
 
 
 class CellReporter:
-    """Forwards one cell's events, its progress mapped onto the whole grid's."""
+    """Forwards one cell's (or one image's of a series) events, its progress mapped onto the whole job's."""
 
-    def __init__(self, outer: Reporter, index: int, count: int) -> None:
+    def __init__(self, outer: Reporter, index: int, count: int, label: str = "") -> None:
         self.outer, self.index, self.count = outer, index, count
+        self.label = label or _("cell {i} of {n}").format(i=index + 1, n=count)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         total = max(1, total)
-        self.outer.progress(self.index * total + min(done, total), self.count * total,
-                            _("cell {i} of {n}").format(i=self.index + 1, n=self.count))
+        self.outer.progress(self.index * total + min(done, total), self.count * total, self.label)
 
     def wants_preview(self) -> bool:
         return self.outer.wants_preview()

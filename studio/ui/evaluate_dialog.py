@@ -1,29 +1,34 @@
 """The Evaluate panel: score images or texts as an ``evaluate`` job; table, bar chart, CSV/JSON export.
 
-Reached from Generate ▸ Evaluate… and the history's context menu ("Evaluate selected"). The job
-runs in the engine host like any other; this dialog only builds the spec and shows the report.
+Reached from Generate ▸ Evaluate… and the history's context menu ("Evaluate selected"). Its source is
+files and folders, or "Generate from prompts": a model makes N images per prompt first (ordinary image
+jobs, kept in the history) and they are scored against their prompts. The job runs in the engine host
+like any other; this dialog only builds the spec and shows the report.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterable, Sequence
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                               QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QStackedWidget,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.core.errors import SpecError
 from studio.core.evaluation import EvaluationReport, format_figure, report_csv
+from studio.core.model_caps import DIFFUSION_TYPES
 from studio.core.results import EvaluateResult, JobResult
 from studio.core.specs import EvaluateSpec
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
-from studio.ui.job_watch import JobWatch
+from studio.ui.job_watch import JobWatch, seed_row
 
 MAX_BARS = 40  # past this many inputs the bars are unreadable; the table still lists them all
+FILES, GENERATE = "files", "generate"  # the sources of the images or texts
 
 
 class EvaluateDialog(QDialog):
@@ -42,6 +47,24 @@ class EvaluateDialog(QDialog):
         add_files.clicked.connect(self._add_files)
         add_folder = QPushButton(self.tr("Add folder…"))
         add_folder.clicked.connect(lambda: self._add_folder(self.inputs_edit))
+        self.source_combo = QComboBox()
+        self.source_combo.setObjectName("evaluate_source")
+        self.source_combo.addItem(self.tr("Files and folders"), FILES)
+        self.source_combo.addItem(self.tr("Generate from prompts"), GENERATE)
+        self.source_combo.setToolTip(self.tr("Evaluate images or texts you have, or let a model make images from "
+                                             "your prompts first"))
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("evaluate_model")
+        self.model_combo.setToolTip(self.tr("The image model that makes the images (at its recommended settings)"))
+        self.prompts_edit = QPlainTextEdit()
+        self.prompts_edit.setObjectName("evaluate_prompts")
+        self.prompts_edit.setPlaceholderText(self.tr("One prompt per line, e.g.\na red sneaker\na blue dress"))
+        self.prompts_edit.setMaximumHeight(80)
+        self.per_prompt_spin = QSpinBox()
+        self.per_prompt_spin.setRange(1, 1000)
+        self.per_prompt_spin.setValue(EvaluateSpec().per_prompt)
+        self.per_prompt_spin.setToolTip(self.tr("Images per prompt, with seeds seed, seed+1, …"))
+        self.seed_box, self.random_button, seed_layout = seed_row(EvaluateSpec().seed)
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setPlaceholderText(self.tr("empty: each studio PNG's own prompt"))
         self.reference_edit = QLineEdit()
@@ -57,9 +80,25 @@ class EvaluateDialog(QDialog):
         ref_row = QHBoxLayout()
         ref_row.addWidget(self.reference_edit, 1)
         ref_row.addWidget(ref_button)
+        files_page = QWidget()
+        files_form = QFormLayout(files_page)
+        files_form.setContentsMargins(0, 0, 0, 0)
+        files_form.addRow(self.tr("Inputs"), self.inputs_edit)
+        files_form.addRow("", buttons)
+        generate_page = QWidget()
+        generate_form = QFormLayout(generate_page)
+        generate_form.setContentsMargins(0, 0, 0, 0)
+        generate_form.addRow(self.tr("Model"), self.model_combo)
+        generate_form.addRow(self.tr("Prompts"), self.prompts_edit)
+        generate_form.addRow(self.tr("Images per prompt"), self.per_prompt_spin)
+        generate_form.addRow(self.tr("Seed"), seed_layout)
+        self.source_pages = QStackedWidget()
+        self.source_pages.addWidget(files_page)
+        self.source_pages.addWidget(generate_page)
+        self.source_combo.currentIndexChanged.connect(self._source_changed)
         form = QFormLayout()
-        form.addRow(self.tr("Inputs"), self.inputs_edit)
-        form.addRow("", buttons)
+        form.addRow(self.tr("Source"), self.source_combo)
+        form.addRow(self.source_pages)
         form.addRow(self.tr("Prompt"), self.prompt_edit)
         form.addRow(self.tr("Reference"), ref_row)
         form.addRow(self.tr("Language model"), self.lm_edit)
@@ -95,6 +134,7 @@ class EvaluateDialog(QDialog):
         tables.addWidget(self.summary)
         tables.addWidget(self.items)
         tables.setSizes([220, 480])
+        tables.setMinimumHeight(140)  # a few rows stay readable under the taller "Generate from prompts" form
         results = QSplitter(Qt.Orientation.Vertical)
         results.addWidget(tables)
         results.addWidget(self.chart_view)
@@ -115,7 +155,7 @@ class EvaluateDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(results, 1)
         layout.addLayout(export_row)
-        self.resize(760, 640)
+        self.resize(760, 780)
         self.watch = JobWatch(self, self._say, self.run_button, progress=self.progress)
         self.watch.pool = pool
         self.watch.finished.connect(self._on_finished)
@@ -127,8 +167,30 @@ class EvaluateDialog(QDialog):
 
     # -- inputs -------------------------------------------------------------------------------
     def set_inputs(self, paths: Sequence[str]) -> None:
-        """Fill the inputs (the history's selection, a batch)."""
+        """Fill the inputs (the history's selection, a batch) and show them as the source."""
         self.inputs_edit.setPlainText("\n".join(paths))
+        self.set_source(FILES)
+
+    def set_models(self, entries: Iterable[Any]) -> None:
+        """List the usable text-to-image models of a model scan, keeping the current choice."""
+        current = self.model_combo.currentData()
+        self.model_combo.clear()
+        for e in entries:
+            if e.type in DIFFUSION_TYPES and e.usable:
+                self.model_combo.addItem(e.title, e.name)
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(current)))
+
+    def source(self) -> str:
+        return str(self.source_combo.currentData())
+
+    def set_source(self, source: str) -> None:
+        self.source_combo.setCurrentIndex(self.source_combo.findData(source))
+
+    def _source_changed(self) -> None:
+        generate = self.source() == GENERATE
+        self.source_pages.setCurrentIndex(1 if generate else 0)
+        # Generated images are scored against the prompt each was made from.
+        self.prompt_edit.setEnabled(not generate)
 
     def inputs(self) -> list[str]:
         return [line.strip() for line in self.inputs_edit.toPlainText().splitlines() if line.strip()]
@@ -149,8 +211,16 @@ class EvaluateDialog(QDialog):
             self.set_inputs(self.inputs() + [folder])
 
     def spec(self) -> EvaluateSpec:
-        spec = EvaluateSpec(inputs=tuple(self.inputs()), prompt=self.prompt_edit.text().strip(),
-                            reference=self.reference_edit.text().strip(), language_model=self.lm_edit.text().strip())
+        common = dict(reference=self.reference_edit.text().strip(), language_model=self.lm_edit.text().strip())
+        if self.source() == GENERATE:
+            model = str(self.model_combo.currentData() or "")
+            if not model:
+                raise SpecError(self.tr("No text-to-image model is installed to generate from prompts."))
+            prompts = tuple(p.strip() for p in self.prompts_edit.toPlainText().splitlines() if p.strip())
+            spec = EvaluateSpec(model=model, prompts=prompts, per_prompt=self.per_prompt_spin.value(),
+                                seed=self.seed_box.seed(), **common)
+        else:
+            spec = EvaluateSpec(inputs=tuple(self.inputs()), prompt=self.prompt_edit.text().strip(), **common)
         spec.validate()
         return spec
 

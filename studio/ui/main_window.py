@@ -592,6 +592,8 @@ class MainWindow(QMainWindow):
         dialog = self.findChild(EvaluateDialog)
         if dialog is None:
             dialog = EvaluateDialog(self.pool, self)
+            dialog.set_models(self.installed_models())
+            self.models_scanned.connect(dialog.set_models)
         if paths:
             dialog.set_inputs([str(p) for p in paths])
         dialog.show()

@@ -143,3 +143,45 @@ def test_a_chinese_prompt_is_scored_in_the_words_its_model_learnt(paths, tmp_pat
     assert main(["evaluate", str(out), "--lm", "none", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["clip_score"] > 50, report
+
+
+@pytest.mark.slow  # two Studio Fashion images and two CLIP loads: ~15 s on a quiet 2-core machine
+def test_cli_generates_from_a_model_and_prompts_then_scores(paths, tmp_path, capsys):
+    # `evaluate --model --prompts`: the built-in Studio Fashion makes each prompt's images through the image
+    # engine (kept in the history), then they are scored against their own prompts, with FID against a folder.
+    from studio.cli import main
+    from studio.core.gallery import GalleryStore
+
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a red sneaker\n\na blue dress\n", encoding="utf-8")
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    for i in range(3):
+        draw_shape("a blue square", 32, seed=10 + i).save(ref / f"r{i}.png")
+    assert main(["evaluate", "--model", "Studio Fashion", "--prompts", str(prompts), "--per-prompt", "1",
+                 "--seed", "3", "--reference", str(ref), "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["count"] == 2 and [i["prompt"] for i in report["items"]] == ["a red sneaker", "a blue dress"]
+    assert all(i["clip_score"] > 50 for i in report["items"]) and report["clip"] == "Studio CLIP"
+    assert report["diversity"] > 0 and report["fid"] > 0 and report["reference_count"] == 3
+    assert "2 images generated with Studio Fashion" in captured.err
+    gallery = GalleryStore.open(paths)
+    made = gallery.search(media="image")
+    assert {e.path for e in made} == {i["path"] for i in report["items"]}
+    assert all(e.seed == 3 for e in made)  # each prompt's images start at --seed
+    gallery.close()
+
+
+def test_cli_generate_mode_refuses_bad_combinations_in_one_line(paths, tmp_path, capsys):
+    from studio.cli import main
+
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("\n \n", encoding="utf-8")
+    for argv, says in ((["--model", "Studio Fashion"], "--model and --prompts go together"),
+                       (["--model", "Studio Fashion", "--prompts", str(prompts)], "prompts to generate from"),
+                       (["--model", "Studio Fashion", "--prompts", str(tmp_path / "missing.txt")], "Cannot read"),
+                       ([str(tmp_path), "--model", "Studio Fashion", "--prompts", __file__], "not both")):
+        assert main(["evaluate", *argv]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and says in err, err

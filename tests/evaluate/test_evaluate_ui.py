@@ -79,3 +79,30 @@ def test_grid_dialog_says_why_a_bad_axis_cannot_run(studio, qtbot):
     dialog = studio.open_grid()
     dialog.x_edit.setText("4,banana")
     assert dialog.start() is None and "not a valid steps" in dialog.status.text()
+
+
+@pytest.mark.slow  # two Studio Fashion images and two CLIP loads: ~15 s on a quiet 2-core machine
+def test_evaluate_panel_generates_from_prompts_then_scores(studio, qtbot):
+    # The built-in Studio Fashion makes 2 prompts × 1 image through the image engine; each is scored
+    # against its own prompt and kept in the history as an ordinary image.
+    FASHION_NAME = "studio-fashion"
+    dialog = studio.open_evaluate([])
+    with qtbot.waitSignal(studio.models_scanned, timeout=30_000):
+        studio.rescan_models()  # the dialog's model list follows each scan
+    dialog.set_source("generate")
+    assert dialog.source_pages.currentIndex() == 1 and not dialog.prompt_edit.isEnabled()
+    dialog.model_combo.setCurrentIndex(dialog.model_combo.findData(FASHION_NAME))
+    assert dialog.model_combo.currentData() == FASHION_NAME
+    assert dialog.start() is None and "prompts to generate from" in dialog.status.text()  # nothing queued
+    dialog.prompts_edit.setPlainText("a red sneaker\n\na blue dress\n")
+    dialog.per_prompt_spin.setValue(1)
+    dialog.seed_box.set_seed(3)
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=120_000, check_params_cb=lambda _j, state: state == "done"):
+        assert dialog.start() is not None
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
+    report = dialog.report
+    assert report.count == 2 and [i["prompt"] for i in report.items] == ["a red sneaker", "a blue dress"]
+    assert all(i["clip_score"] > 50 for i in report.items) and report.diversity is not None
+    assert dialog.items.rowCount() == 2 and len(dialog.chart.series()) == 1 and dialog.run_button.isEnabled()
+    made = studio.pool.gallery.search(media="image", model=FASHION_NAME)
+    assert {e.path for e in made} == {i["path"] for i in report.items}

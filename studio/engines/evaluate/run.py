@@ -208,18 +208,49 @@ def evaluate_texts(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cance
                             notes=tuple(notes), items=items, **figures)
 
 
+def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> list[str]:
+    """``spec.per_prompt`` images per prompt from ``spec.model``, each an ordinary image job of the image engine
+    (saved with its parameters) at the model's recommended settings, without its viewing upscale: the files."""
+    from studio.core.recommended import recommended_image_spec
+    from studio.core.specs import MAX_SEED
+    from studio.engines.diffusion.generate import run as generate
+    from studio.engines.grid import CellReporter
+
+    from studio.core.model_caps import DIFFUSION_TYPES
+
+    entry = ctx.registry.resolve(spec.model, task="image")
+    if entry.type not in DIFFUSION_TYPES:
+        raise SpecError(_("{model} does not draw from a prompt: evaluate its images from a folder instead.").format(
+            model=entry.title))
+    jobs = [recommended_image_spec(entry, prompt, (spec.seed + k) % (MAX_SEED + 1), upscale="")
+            for prompt in spec.prompts for k in range(spec.per_prompt)]
+    files: list[str] = []
+    for i, job in enumerate(jobs):
+        cancel.raise_if_cancelled()
+        label = _("generating image {i} of {n}").format(i=i + 1, n=len(jobs))
+        result = generate(job, CellReporter(reporter, i, len(jobs), label), cancel, ctx)
+        if result.cancelled or not result.outputs:
+            raise JobCancelled()
+        files.append(result.outputs[0])
+    return files
+
+
 def run(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> EvaluateResult:
     t0 = time.perf_counter()
     spec.validate()
-    inputs = collect_inputs(spec.inputs)
+    generated: list[str] = []
     try:
+        if spec.generates():
+            generated = generate_images(spec, reporter, cancel, ctx)
+        inputs = collect_inputs(generated or spec.inputs)
         evaluate = evaluate_images if inputs.media == "image" else evaluate_texts
         report = evaluate(spec, inputs, reporter, cancel, ctx)
     except JobCancelled:
-        return EvaluateResult(cancelled=True)
+        return EvaluateResult(cancelled=True, outputs=tuple(generated))
     report = EvaluationReport.from_dict({**report.to_dict(), "seconds": round(time.perf_counter() - t0, 3)})
     for note in report.notes:
         reporter.log(note)
     out = output_path(ctx.outputs, "evaluation", ".json")
     atomic_write_text(out, json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    return EvaluateResult(outputs=(str(out),), report=report.to_dict())
+    # The generated images are outputs too: the history lists them, each with its own parameters.
+    return EvaluateResult(outputs=(str(out), *generated), report=report.to_dict(), model=spec.model)
