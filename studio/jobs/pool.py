@@ -269,8 +269,12 @@ class WorkerPool(QObject):
 
     def set_preview_box(self, kind: str, width: int, height: int) -> None:
         """Previews of ``kind`` jobs are shown at most ``width`` × ``height`` pixels (e.g. the canvas): the
-        engine host scales them down to that before sending them. Applies from the next job."""
-        self._preview_boxes[kind] = (max(1, int(width)), max(1, int(height)))
+        engine host scales them down to that before sending them. 0 × 0: the default limit again
+        (:data:`~studio.jobs.worker.DEFAULT_PREVIEW_BOX`). Applies from the next job."""
+        if width <= 0 or height <= 0:
+            self._preview_boxes.pop(kind, None)
+        else:
+            self._preview_boxes[kind] = (int(width), int(height))
 
     def unload_models(self) -> None:
         """Free the loaded models (each host does it as soon as it is idle; status follows)."""

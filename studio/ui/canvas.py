@@ -119,7 +119,7 @@ class ImageCanvas(QWidget):
     """The canvas with its tool row. Keeps the shown image and, for outputs, its file."""
 
     preview_shown = Signal(int)  # job id, after that job's preview was painted
-    shown_area_changed = Signal(QSize)  # the view's size in device pixels (see shown_area)
+    shown_area_changed = Signal(QSize)  # see shown_area (after a resize or a zoom)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +129,7 @@ class ImageCanvas(QWidget):
         self.view.painted.connect(self._on_painted)
         self.view.zoom_changed.connect(self._on_zoom)
         self.view.resized.connect(lambda: self.shown_area_changed.emit(self.shown_area()))
+        self.view.zoom_changed.connect(lambda _zoom: self.shown_area_changed.emit(self.shown_area()))
         self._image = QImage()
         self._path: str | None = None
         self._pending_preview: int | None = None
@@ -197,8 +198,11 @@ class ImageCanvas(QWidget):
         return self.view.sceneRect().size().toSize()
 
     def shown_area(self) -> QSize:
-        """The view's size in device pixels: a fitted image is never shown larger, so previews need be no
-        larger either (the window tells the job pool, and engine hosts scale previews down to it)."""
+        """The view's size in device pixels while images are fitted in it: they are never shown larger, so
+        previews need be no larger either (the window tells the job pool, and engine hosts scale previews
+        down to it). An empty size once the user zoomed (an image may then be shown larger than the view)."""
+        if not self.view.fit_mode:
+            return QSize()
         ratio = self.view.devicePixelRatioF()
         size = self.view.viewport().size()
         return QSize(round(size.width() * ratio), round(size.height() * ratio))

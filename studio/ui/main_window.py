@@ -438,8 +438,8 @@ class MainWindow(QMainWindow):
             bind(pool)
 
     def _tell_preview_box(self, area: QSize) -> None:
-        if self.pool is not None and not area.isEmpty():
-            self.pool.set_preview_box(ImageSpec.kind, area.width(), area.height())
+        if self.pool is not None:  # an empty area (zoomed in): the pool's default size limit
+            self.pool.set_preview_box(ImageSpec.kind, max(0, area.width()), max(0, area.height()))
 
     def submit_specs(self, specs: list[Spec]) -> list[int]:
         """Queue the prompt editor's specs; returns the job ids."""

@@ -2,6 +2,7 @@
 size, the engine host scales each preview down to it before sending (never up)."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
@@ -16,7 +17,7 @@ def _generate(window, qtbot, model_dir) -> tuple[int, list[QSize]]:
     pool.job_preview.connect(lambda _job, image: received.append(QImage(image).size()))
     editor = window.prompt_editor
     editor.set_model(str(model_dir))
-    editor.steps_spin.setValue(3)
+    editor.steps_spin.setValue(2)
     editor.width_spin.setValue(64)
     editor.height_spin.setValue(64)
     editor.batch_spin.setValue(1)
@@ -28,6 +29,7 @@ def _generate(window, qtbot, model_dir) -> tuple[int, list[QSize]]:
     return job, received
 
 
+@pytest.mark.slow  # three real image jobs through a host: ~10 s on a quiet machine, more on a busy one
 def test_previews_come_at_the_size_the_canvas_shows(studio, qtbot, tiny_sd_dir):
     canvas = studio.canvas
     canvas.view.setFixedSize(40, 30)  # a small canvas (docks pulled wide): a 64 px image is shown 30 px
@@ -43,6 +45,12 @@ def test_previews_come_at_the_size_the_canvas_shows(studio, qtbot, tiny_sd_dir):
     qtbot.waitUntil(lambda: canvas.shown_area().width() >= 300)
     _job, large = _generate(studio, qtbot, tiny_sd_dir)
     assert large and all(s.width() > side and s.width() <= 64 and s.width() == s.height() for s in large), large
+
+    canvas.view.setFixedSize(40, 30)
+    canvas.view.zoom_by(2)  # zoomed in, an image is shown larger than the view: previews come full size
+    assert canvas.shown_area().isEmpty()
+    _job, zoomed = _generate(studio, qtbot, tiny_sd_dir)
+    assert zoomed and set(zoomed) == {QSize(64, 64)}, zoomed
 
 
 def test_a_job_from_an_older_client_is_scaled_to_its_preview_max():
