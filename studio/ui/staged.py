@@ -43,10 +43,15 @@ class Preloader:
         for name in self._modules:
             try:
                 importlib.import_module(name)
+            except ImportError as exc:  # an optional module (psutil); a missing one shows where it is needed
+                log.info("not preloaded: %s (%s)", name, exc)
             except Exception:  # the step imports it again on the GUI thread: its error shows there
                 log.exception("could not preload %s", name)
         if self._then is not None:
-            self._then()
+            try:
+                self._then()
+            except Exception:  # the step that needs it finds nothing made and does it again itself
+                log.exception("preload step failed")
 
     def done(self) -> bool:
         """True once the thread has ended (or never started)."""
