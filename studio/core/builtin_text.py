@@ -16,7 +16,8 @@ SMOLLM2_NAME = "SmolLM2-135M-Instruct"
 
 def smollm2_entry() -> ModelEntry:
     """The built-in SmolLM2 entry (type ``gguf``); ``broken`` with the reason when the package is missing."""
-    from studio.core.builtin_models import missing_package_message, package_dir
+    from studio.core.builtin_models import missing_package_message, package_dir, reinstall_package_message
+    from studio.core.i18n import _
 
     base = dict(name=SMOLLM2_NAME, type="gguf", family="llama", source="builtin",
                 details={"package": SMOLLM2_PACKAGE, "license": "Apache-2.0", "quantization": "Q4_1",
@@ -27,7 +28,8 @@ def smollm2_entry() -> ModelEntry:
     gguf = folder / SMOLLM2_FILE
     if not gguf.is_file():
         return ModelEntry(path=str(gguf), status="broken",
-                          reason=f"{SMOLLM2_FILE} is missing: re{missing_package_message(SMOLLM2_PACKAGE)}", **base)
+                          reason=_("{file} is missing: {advice}").format(
+                              file=SMOLLM2_FILE, advice=reinstall_package_message(SMOLLM2_PACKAGE)), **base)
     return ModelEntry(path=str(gguf), size=gguf.stat().st_size, **base)
 
 

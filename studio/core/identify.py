@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from studio.core.gguf_header import GGUF_MAGIC, GGUFError, read_gguf
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.keypatterns import classify, family_for_dim, summarise_keys
 from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
 from studio.core.registry import ModelEntry
@@ -29,8 +29,9 @@ MAX_SCAN_ITEMS = 20_000
 """Files and folders looked at per models folder (a real library has hundreds)."""
 MAX_SIZE_FILES = 10_000
 """Files summed for one folder's size (beyond: the size shown is a lower bound)."""
-PICKLE_RISK = ("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
-               "(converting reads only the tensors, never runs code).")
+PICKLE_RISK = N_("pickle format: loading it can run arbitrary code. Convert it to safetensors first "
+                  "(converting reads only the tensors, never runs code).")
+"""Why a pickle is 'unsafe' (marked for the catalogue; shown with ``_()``)."""
 STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline",
                 "text_lora": "text_lora", "clip": "clip", "masked_lm": "masked_lm", "text_classifier": "text_classifier"}
 CLIP_TOKENIZER_FILES = (("vocab.json", "merges.txt"), ("tokenizer.json",))
@@ -67,16 +68,17 @@ def identify_path(path: Path, source: str) -> ModelEntry:
         if path.is_dir():
             return _identify_folder(path, base)
         if not path.exists():
-            return _entry(base, type="unknown", status="broken", reason="the file does not exist (broken link?)")
+            return _entry(base, type="unknown", status="broken", reason=_("the file does not exist (broken link?)"))
         return _identify_file(path, base)
     except PermissionError:
-        return _entry(base, type="unknown", status="broken", reason="cannot be read: permission denied")
+        return _entry(base, type="unknown", status="broken", reason=_("cannot be read: permission denied"))
     except FileNotFoundError:
-        return _entry(base, type="unknown", status="broken", reason="it disappeared while being read")
+        return _entry(base, type="unknown", status="broken", reason=_("it disappeared while being read"))
     except OSError as exc:
-        return _entry(base, type="unknown", status="broken", reason=f"cannot read: {exc.strerror or exc}")
+        return _entry(base, type="unknown", status="broken",
+                      reason=_("cannot read: {reason}").format(reason=exc.strerror or exc))
     except (ValueError, KeyError, TypeError, IndexError, UnicodeError, RecursionError) as exc:
-        return _entry(base, type="unknown", status="broken", reason=f"unreadable: {exc}")
+        return _entry(base, type="unknown", status="broken", reason=_("unreadable: {exc}").format(exc=exc))
 
 
 # ----------------------------------------------------------------------------------------- files
@@ -96,8 +98,9 @@ def _identify_file(path: Path, base: dict) -> ModelEntry:
     if suffix in PICKLE_SUFFIXES:
         return _pickle(path, base, size)
     if size == 0:
-        return _entry(base, type="unknown", status="unknown", reason="empty file", size=0)
-    return _entry(base, type="unknown", status="unknown", reason=f"not a model file ({suffix or 'no extension'})", size=size)
+        return _entry(base, type="unknown", status="unknown", reason=_("empty file"), size=0)
+    return _entry(base, type="unknown", status="unknown", reason=_("not a model file ({suffix})").format(
+        suffix=suffix or _("no extension")), size=size)
 
 
 def _gguf(path: Path, base: dict, size: int) -> ModelEntry:
@@ -146,7 +149,8 @@ def _safetensors(path: Path, base: dict, size: int) -> ModelEntry:
     try:
         header = read_header(path)
     except SafetensorsError as exc:
-        return _entry(base, type="unknown", status="broken", reason=f"corrupt safetensors: {exc}", size=size)
+        return _entry(base, type="unknown", status="broken",
+                      reason=_("corrupt safetensors: {exc}").format(exc=exc), size=size)
     details: dict[str, Any] = {"format": "safetensors", "tensors": len(header.tensors),
                                "parameters": header.parameter_count(), "dtype": header.main_dtype()}
     if header.metadata:
@@ -164,25 +168,28 @@ def _safetensors(path: Path, base: dict, size: int) -> ModelEntry:
 
 def _unknown_reason(keys: list[str]) -> str:
     if any(k.startswith(("down_blocks.", "mid_block.", "conv_in.")) for k in keys):
-        return "a single diffusers component (weights without its pipeline folder); import the whole folder"
+        return _("a single diffusers component (weights without its pipeline folder); import the whole folder")
     if any(k.startswith(("model.layers.", "transformer.h.", "model.embed_tokens.")) for k in keys):
-        return "transformers weights without their config.json; import the whole model folder"
-    return f"no known key pattern ({summarise_keys(keys)})"
+        return _("transformers weights without their config.json; import the whole model folder")
+    return _("no known key pattern ({keys})").format(keys=summarise_keys(keys))
 
 
 def _pickle(path: Path, base: dict, size: int) -> ModelEntry:
     scan = scan_pickle(path)
     details: dict[str, Any] = {"format": "pickle", "pickle_globals": list(scan.globals[:50])}
     if scan.dangerous:
+        details["dangerous"] = list(scan.dangerous[:3])  # what the window checks (the reason is translated)
         return _entry(base, type="unknown", status="unsafe", size=size, details=details,
-                      reason=f"DANGEROUS: loading it would run code ({', '.join(scan.dangerous[:3])}). Delete it.")
+                      reason=_("DANGEROUS: loading it would run code ({imports}). Delete it.").format(
+                          imports=", ".join(scan.dangerous[:3])))
     kc = classify(dict.fromkeys(scan.keys)) if scan.keys else None
     if scan.unusual:
         details["unusual_globals"] = list(scan.unusual[:20])
     typ, family = (kc.type, kc.family) if kc else ("unknown", "")
     if kc:
         details.update(kc.details)
-    why = PICKLE_RISK if kc else f"{PICKLE_RISK} Its contents are not recognised ({scan.error or summarise_keys(scan.keys)})."
+    why = _(PICKLE_RISK) if kc else _("{risk} Its contents are not recognised ({reason}).").format(
+        risk=_(PICKLE_RISK), reason=scan.error or summarise_keys(scan.keys))
     return _entry(base, type=typ, family=family, status="unsafe", reason=why, size=size, details=details)
 
 
@@ -239,10 +246,12 @@ def _identify_folder_kind(path: Path, base: dict) -> ModelEntry:
     try:
         has_any = any(True for _ in path.iterdir())
     except OSError as exc:
-        return _entry(base, type="unknown", status="broken", reason=f"cannot list the folder: {exc.strerror or exc}")
+        return _entry(base, type="unknown", status="broken",
+                      reason=_("cannot list the folder: {reason}").format(reason=exc.strerror or exc))
     if not has_any:
-        return _entry(base, type="unknown", status="unknown", reason="empty folder", size=0)
-    return _entry(base, type="folder", status="unknown", reason="a folder without a model description (scanned inside)",
+        return _entry(base, type="unknown", status="unknown", reason=_("empty folder"), size=0)
+    return _entry(base, type="folder", status="unknown",
+                  reason=_("a folder without a model description (scanned inside)"),
                   size=0)
 
 
@@ -250,7 +259,8 @@ def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
     try:
         meta = _read_json(studio)
     except ValueError as exc:
-        return _entry(base, type="unknown", status="broken", reason=f"studio_model.json is not valid JSON ({exc})")
+        return _entry(base, type="unknown", status="broken",
+                      reason=_("studio_model.json is not valid JSON ({exc})").format(exc=exc))
     kind = str(meta.get("type", ""))
     typ = STUDIO_TYPES.get(kind)
     details = {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))}
@@ -264,7 +274,7 @@ def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
         details["title"] = str(meta["name"])
     if typ is None:
         return _entry(base, type="unknown", status="unknown", details=details,
-                      reason=f"studio_model.json names an unknown type {kind!r}")
+                      reason=_("studio_model.json names an unknown type {kind!r}").format(kind=kind))
     if (path / "model_index.json").is_file():
         inner = _diffusers_folder(path, base)
         if inner.status != "ok":
@@ -276,7 +286,8 @@ def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
     safe, pick = _weights_in(path)
     nested = list(path.rglob("*.safetensors"))
     if not safe and not nested:
-        status, reason = ("unsafe", PICKLE_RISK) if pick else ("broken", "no weights file (.safetensors) in the folder")
+        status, reason = (("unsafe", _(PICKLE_RISK)) if pick
+                          else ("broken", _("no weights file (.safetensors) in the folder")))
         return _entry(base, type=typ, family="studio", status=status, reason=reason, size=_size(path), details=details)
     return _entry(base, type=typ, family="studio", size=_size(path), details=details)
 
@@ -284,19 +295,19 @@ def _studio_folder(path: Path, base: dict, studio: Path) -> ModelEntry:
 def _component_problem(folder: Path, lib: str) -> str:
     """Why a pipeline component folder cannot be loaded ('' when fine)."""
     if not folder.is_dir():
-        return "missing"
+        return N_("missing")  # a key of problems; shown with _()
     names = [p.name for p in folder.iterdir()]
     if not names:
-        return "empty"
+        return N_("empty")
     configs = [n for n in names if n.endswith(".json") or n.endswith(".txt") or n.endswith(".model")]
     if not configs:
-        return "no config"
+        return N_("no config")
     if lib in ("diffusers", "transformers") and "config.json" in names:
         safe, pick = _weights_in(folder)
         if not safe and pick:
-            return "pickle weights only"
+            return N_("pickle weights only")
         if not safe and not pick:
-            return "no weights"
+            return N_("no weights")
     return ""
 
 
@@ -304,7 +315,8 @@ def _diffusers_folder(path: Path, base: dict) -> ModelEntry:
     try:
         data = _read_json(path / "model_index.json")
     except ValueError as exc:
-        return _entry(base, type="diffusers", status="broken", reason=f"model_index.json is not valid JSON ({exc})")
+        return _entry(base, type="diffusers", status="broken",
+                      reason=_("model_index.json is not valid JSON ({exc})").format(exc=exc))
     cls = str(data.get("_class_name", ""))
     details: dict[str, Any] = {"class": cls}
     family, cross = "other", None
@@ -349,11 +361,12 @@ def _diffusers_folder(path: Path, base: dict) -> ModelEntry:
     if problems:
         pickles = problems.pop("pickle weights only", None)
         if problems:
-            reason = "; ".join(f"components {kind}: {', '.join(c)}" for kind, c in problems.items())
+            reason = "; ".join(_("components {kind}: {names}").format(kind=_(kind), names=", ".join(c))
+                               for kind, c in problems.items())
             return _entry(base, type=typ, family=family, status="broken", reason=reason, size=size, details=details)
         if pickles:
             return _entry(base, type=typ, family=family, status="unsafe", size=size, details=details,
-                          reason=f"{', '.join(pickles)}: {PICKLE_RISK}")
+                          reason=_("{names}: {risk}").format(names=", ".join(pickles), risk=_(PICKLE_RISK)))
     return _entry(base, type=typ, family=family, size=size, details=details)
 
 
@@ -372,7 +385,8 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
     try:
         data = _read_json(path / "config.json")
     except ValueError as exc:
-        return _entry(base, type="unknown", status="broken", reason=f"config.json is not valid JSON ({exc})")
+        return _entry(base, type="unknown", status="broken",
+                      reason=_("config.json is not valid JSON ({exc})").format(exc=exc))
     size = _size(path)
     safe, pick = _weights_in(path)
     cls = str(data.get("_class_name", ""))
@@ -402,21 +416,24 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
                                                                                                   "clip_vision_model"):
         part = "text" if any("Text" in a for a in archs) or data.get("model_type") == "clip_text_model" else "image"
         return _entry(base, type="unknown", status="unknown", size=size, details={"clip_part": part},
-                      reason=f"only CLIP's {part} tower ({', '.join(archs) or data.get('model_type')}): "
-                             f"scoring needs both towers (a CLIPModel)")
+                      reason=(_("only CLIP's text tower ({classes}): scoring needs both towers (a CLIPModel)")
+                              if part == "text" else
+                              _("only CLIP's image tower ({classes}): scoring needs both towers (a CLIPModel)")
+                              ).format(classes=", ".join(archs) or data.get("model_type")))
     elif cls:
         return _entry(base, type="unknown", status="unknown", size=size, details={"class": cls},
-                      reason=f"a diffusers {cls} on its own (not a pipeline)")
+                      reason=_("a diffusers {cls} on its own (not a pipeline)").format(cls=cls))
     else:
         return _entry(base, type="unknown", status="unknown", size=size,
-                      reason=f"config.json of an unsupported model ({', '.join(archs) or data.get('model_type', '?')})")
+                      reason=_("config.json of an unsupported model ({classes})").format(
+                          classes=", ".join(archs) or data.get("model_type", "?")))
     params = _folder_params(path)
     if params:
         details["parameters"] = params
     if not safe and pick:
-        return _entry(base, type=typ, family=family, status="unsafe", reason=PICKLE_RISK, size=size, details=details)
+        return _entry(base, type=typ, family=family, status="unsafe", reason=_(PICKLE_RISK), size=size, details=details)
     if not safe:
-        return _entry(base, type=typ, family=family, status="broken", reason="no weights file in the folder",
+        return _entry(base, type=typ, family=family, status="broken", reason=_("no weights file in the folder"),
                       size=size, details=details)
     return _entry(base, type=typ, family=family, size=size, details=details)
 
@@ -429,10 +446,10 @@ def _clip_folder(path: Path, base: dict, details: dict[str, Any]) -> ModelEntry:
         cfg = _read_json(path / "config.json")
     except FileNotFoundError:
         return _entry(base, type="clip", family="clip", status="broken", size=size, details=details,
-                      reason="config.json is missing from the CLIP folder")
+                      reason=_("config.json is missing from the CLIP folder"))
     except ValueError as exc:
         return _entry(base, type="clip", family="clip", status="broken", size=size, details=details,
-                      reason=f"config.json is not valid JSON ({exc})")
+                      reason=_("config.json is not valid JSON ({exc})").format(exc=exc))
     vision = cfg.get("vision_config") if isinstance(cfg.get("vision_config"), dict) else {}
     for key, label in (("image_size", "image_size"), ("patch_size", "patch_size")):
         if key in vision:
@@ -444,12 +461,12 @@ def _clip_folder(path: Path, base: dict, details: dict[str, Any]) -> ModelEntry:
         details["parameters"] = params
     safe, pick = _weights_in(path)
     if not safe:
-        status, reason = ("unsafe", PICKLE_RISK) if pick else ("broken", "no weights file (model.safetensors) in the "
-                                                                         "CLIP folder")
+        status, reason = (("unsafe", _(PICKLE_RISK)) if pick
+                          else ("broken", _("no weights file (model.safetensors) in the CLIP folder")))
         return _entry(base, type="clip", family="clip", status=status, reason=reason, size=size, details=details)
     if not any(all((path / f).is_file() for f in files) for files in CLIP_TOKENIZER_FILES):
         return _entry(base, type="clip", family="clip", status="broken", size=size, details=details,
-                      reason="the CLIP folder has no tokenizer files (vocab.json and merges.txt, or tokenizer.json)")
+                      reason=_("the CLIP folder has no tokenizer files (vocab.json and merges.txt, or tokenizer.json)"))
     return _entry(base, type="clip", family="clip", size=size, details=details)
 
 
@@ -457,12 +474,14 @@ def _peft_folder(path: Path, base: dict) -> ModelEntry:
     try:
         cfg = _read_json(path / "adapter_config.json")
     except ValueError as exc:
-        return _entry(base, type="lora", status="broken", reason=f"adapter_config.json is not valid JSON ({exc})")
+        return _entry(base, type="lora", status="broken",
+                      reason=_("adapter_config.json is not valid JSON ({exc})").format(exc=exc))
     details = {"style": "peft", "base_model": cfg.get("base_model_name_or_path", ""), "rank": cfg.get("r")}
     safe, pick = _weights_in(path)
     if not safe:
-        status, reason = ("unsafe", PICKLE_RISK) if pick else ("broken", "no adapter weights in the folder")
-        return _entry(base, type="lora", family="other", status=status, reason=reason, details=details, size=_size(path))
+        status, reason = ("unsafe", _(PICKLE_RISK)) if pick else ("broken", _("no adapter weights in the folder"))
+        return _entry(base, type="lora", family="other", status=status,
+                      reason=reason, details=details, size=_size(path))
     return _entry(base, type="lora", family="other", details=details, size=_size(path))
 
 
@@ -529,7 +548,7 @@ def _walk(folder: Path, source: str, prefix: str, depth: int, seen: set[str],
             out.extend(_walk_one(p, source, prefix, depth, seen, budget))
         except OSError as exc:  # e.g. /proc/1/cwd: permission denied on the item itself
             out.append(ModelEntry(name=prefix + p.name, path=str(p), type="unknown", source=source, status="broken",
-                                  reason=f"cannot read: {exc.strerror or exc}"))
+                                  reason=_("cannot read: {reason}").format(reason=exc.strerror or exc)))
     return out
 
 
@@ -542,11 +561,11 @@ def _walk_one(p: Path, source: str, prefix: str, depth: int, seen: set[str], bud
         real = str(p)
     if p.is_dir() and real in seen:
         out.append(ModelEntry(name=prefix + p.name, path=str(p), type="unknown", source=source, status="broken",
-                              reason="symlink loop (this folder is already scanned)"))
+                              reason=_("symlink loop (this folder is already scanned)")))
         return out
     if p.is_symlink() and not p.exists():
         out.append(ModelEntry(name=prefix + p.stem, path=str(p), type="unknown", source=source, status="broken",
-                              reason="broken symbolic link"))
+                              reason=_("broken symbolic link")))
         return out
     if p.suffix == ".config" and p.with_suffix(".safetensors").is_file():
         return out  # the config folder of the checkpoint beside it: listed in that entry's details
@@ -555,13 +574,13 @@ def _walk_one(p: Path, source: str, prefix: str, depth: int, seen: set[str], bud
         e = _entry(e.__dict__, details={**e.details, "config": str(p.with_suffix(".config"))})
     if e.type == "folder":
         if depth >= MAX_DEPTH:
-            out.append(_entry(e.__dict__, type="unknown", reason="folder nested too deep (not scanned)"))
+            out.append(_entry(e.__dict__, type="unknown", reason=_("folder nested too deep (not scanned)")))
             return out
         inner = _walk(p, source, f"{prefix}{p.name}/", depth + 1, seen | {real}, budget)
         if inner:
             out.extend(inner)
         else:
-            out.append(_entry(e.__dict__, name=prefix + e.name, type="unknown", reason="no files inside"))
+            out.append(_entry(e.__dict__, name=prefix + e.name, type="unknown", reason=_("no files inside")))
         return out
     if prefix:
         e = _entry(e.__dict__, name=prefix + e.name)
@@ -597,7 +616,7 @@ def _scan_folder(folder: Path, source: str, budget: ScanBudget) -> list[ModelEnt
             snap = _hf_snapshot(repo)
             if snap is None:
                 out.append(ModelEntry(name=repo_id, path=str(repo), type="unknown", source=source, status="broken",
-                                      reason="no downloaded snapshot"))
+                                      reason=_("no downloaded snapshot")))
                 continue
             e = identify_path(snap, source)
             extra = {"repo_id": repo_id, "revision": snap.name}

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from studio.core.i18n import _
+
 Shape = Sequence[int] | None
 
 # Cross-attention (text embedding) width of each Stable Diffusion family.
@@ -86,9 +88,9 @@ def _sd_checkpoint(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | N
             details["variant"] = "inpainting"
     problem = ""
     if not has("first_stage_model."):
-        problem = "the checkpoint has no VAE weights (first_stage_model.*)"
+        problem = _("the checkpoint has no VAE weights (first_stage_model.*)")
     elif not (has("cond_stage_model.") or has("conditioner.embedders.")):
-        problem = "the checkpoint has no text encoder weights"
+        problem = _("the checkpoint has no text encoder weights")
     return KeyClass("sd_single_file", family, details, problem)
 
 
@@ -206,4 +208,4 @@ def _vae(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None:
 def summarise_keys(keys: Sequence[str], n: int = 3) -> str:
     """A short hint of what keys a file holds, for 'unknown' reasons."""
     shown = ", ".join(list(keys)[:n])
-    return f"{len(keys)} tensors, e.g. {shown}" if keys else "no tensors"
+    return _("{count} tensors, e.g. {shown}").format(count=len(keys), shown=shown) if keys else _("no tensors")

@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.core.i18n import _
+
 PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin", ".pkl", ".pickle")
 MAX_PICKLE_BYTES = 64 * 2**20  # data.pkl of a big checkpoint is a few MB; refuse absurd ones
 MAX_KEYS = 20000
@@ -82,11 +84,11 @@ def scan_pickle(path: Path) -> PickleScan:
             with zipfile.ZipFile(path) as zf:
                 names = [n for n in zf.namelist() if n.endswith(".pkl")]
                 if not names:
-                    return PickleScan(error="zip archive without a pickle inside")
+                    return PickleScan(error=_("zip archive without a pickle inside"))
                 data = b""
                 for n in names:
                     if zf.getinfo(n).file_size > MAX_PICKLE_BYTES:
-                        return PickleScan(error=f"{n} is implausibly large")
+                        return PickleScan(error=_("{name} is implausibly large").format(name=n))
                     if n.endswith("data.pkl") or not data:
                         data = zf.read(n)
         else:

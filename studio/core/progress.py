@@ -179,8 +179,8 @@ class ConsoleReporter(NullReporter):
         bar = "#" * filled + "-" * (width - filled)
         rate = self._eta.rate
         rate_s = f"{rate:.2f}/s" if rate else ""
-        line = (f"[{bar}] {done}/{total} {rate_s} ETA {format_seconds(self._eta.remaining(done, total))}"
-                f" {message}").rstrip()
+        eta = _("ETA {time}").format(time=format_seconds(self._eta.remaining(done, total)))
+        line = f"[{bar}] {done}/{total} {rate_s} {eta} {message}".rstrip()
         end = "\n" if final or not self._tty else ""
         print(("\r" if self._tty else "") + line, end=end, file=self._stream, flush=True)
 
@@ -189,7 +189,7 @@ class ConsoleReporter(NullReporter):
 
     def metrics(self, step: int, values: Mapping[str, float]) -> None:
         figures = " ".join(f"{k}={v:.4g}" for k, v in values.items())
-        print(f"step {step}: {figures}", file=self._stream, flush=True)
+        print(_("step {step}: {figures}").format(step=step, figures=figures), file=self._stream, flush=True)
 
     def log(self, message: str) -> None:
         super().log(message)

@@ -18,7 +18,7 @@ from typing import Any, Collection, Mapping
 from studio.core.db import Database
 from studio.core.gallery import ensure_schema as ensure_gallery_schema
 from studio.core.gallery import insert_entries
-from studio.core.i18n import N_
+from studio.core.i18n import N_, _
 from studio.core.results import JobResult, result_from_dict, result_to_dict
 from studio.core.specs import Spec, TrainSpec, spec_from_json, spec_to_json
 
@@ -32,7 +32,8 @@ STATE_WORDS = {QUEUED: N_("queued"), RUNNING: N_("running"), DONE: N_("done"), F
 """How each state reads in a message (shown with ``_()``)."""
 FINAL_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
 RETRYABLE_STATES = (DONE, FAILED, CANCELLED, INTERRUPTED)
-INTERRUPTED_MESSAGE = "Interrupted: the studio closed while this job ran."
+INTERRUPTED_MESSAGE = N_("Interrupted: the studio closed while this job ran.")
+"""Stored as a job's error in the language of the moment (``_(INTERRUPTED_MESSAGE)``)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -282,7 +283,7 @@ class QueueStore:
             dead = sorted(int(r["id"]) for r in rows if not _owner_alive(r["owner"]))
             for job_id in dead:
                 conn.execute("UPDATE jobs SET state = ?, finished = ?, error = ? WHERE id = ?",
-                             (INTERRUPTED, time.time(), INTERRUPTED_MESSAGE, job_id))
+                             (INTERRUPTED, time.time(), _(INTERRUPTED_MESSAGE), job_id))
         return dead
 
     # -- queue editing -------------------------------------------------------------------------

@@ -51,7 +51,7 @@ DETAIL_LABELS = {  # the details panel's rows; other keys are shown as they are
     "arch": N_("architecture"), "architecture": N_("architecture"), "architectures": N_("architectures"),
     "base_model": N_("base model"), "beta_schedule": N_("noise schedule"), "blocks": N_("blocks"),
     "channels": N_("channels"), "class": N_("class"), "clip": N_("CLIP"), "clip_part": N_("CLIP part"),
-    "config": N_("configuration"), "context_length": N_("context length"),
+    "config": N_("configuration"), "context_length": N_("context length"), "dangerous": N_("code it would run"),
     "cross_attention_dim": N_("cross-attention width"), "dataset": N_("dataset"),
     "default_size": N_("default size"), "dtype": N_("data type"), "embed_dim": N_("embedding width"),
     "family": N_("family"), "features": N_("features"), "format": N_("format"), "gguf_version": N_("GGUF version"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from studio.core.errors import user_message
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.queue_store import CANCELLED, DONE, FAILED, INTERRUPTED, INTERRUPTED_MESSAGE, JobRecord, QueueStore
 from studio.core.results import JobResult
@@ -52,7 +53,7 @@ def run_record(store: QueueStore, rec: JobRecord, reporter: Reporter, cancel: Ca
         log.error("job %d (%s) failed: %s\n%s", rec.id, rec.kind, end.message, end.traceback)
         return _store_state(store, rec.id, Outcome(FAILED, None, end.message), end.traceback)
     if end.state == CANCELLED and closing():
-        return _store_state(store, rec.id, Outcome(INTERRUPTED, end.result, INTERRUPTED_MESSAGE))
+        return _store_state(store, rec.id, Outcome(INTERRUPTED, end.result, _(INTERRUPTED_MESSAGE)))
     if end.result is None:
         return _store_state(store, rec.id, Outcome(CANCELLED))
     try:

@@ -429,7 +429,7 @@ class ModelManager(QWidget):
         self.rename_button.setEnabled(own)
         self.delete_button.setEnabled(own)
         self.reveal_button.setEnabled(e is not None and bool(e.path))
-        self.convert_button.setEnabled(own and e.status == "unsafe" and "DANGEROUS" not in e.reason)
+        self.convert_button.setEnabled(own and e.status == "unsafe" and not e.details.get("dangerous"))
 
     # -- hashing ----------------------------------------------------------------------------
     def hash_entry(self, entry: ModelEntry | None) -> None:

@@ -111,3 +111,30 @@ def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir):
         d.shutdown()
     finally:
         pool.shutdown(wait=True, timeout=30)
+
+
+def test_in_chinese_a_code_running_pickle_says_so_and_only_a_plain_one_offers_convert(qtbot, dock, paths, tmp_path):
+    """The window decides from the entry's facts (details["dangerous"]), not from the English reason text."""
+    import torch
+
+    from studio.core.language import use_language
+    from tests.models.conftest import write_malicious
+
+    evil = write_malicious(paths.models / "evil.ckpt", tmp_path / "PWNED", zip_format=False)
+    plain = paths.models / "plain.ckpt"
+    torch.save({"state_dict": {"model.diffusion_model.input_blocks.0.0.weight": torch.zeros(2)}}, str(plain))
+    use_language("zh_CN")
+    try:
+        with qtbot.waitSignal(dock.scan_finished, timeout=20000):
+            dock.rescan()
+        bad, good = dock.entry_for(str(evil)), dock.entry_for(str(plain))
+        assert bad.status == good.status == "unsafe"
+        assert bad.reason.startswith("危险：加载它会执行代码") and "Delete" not in bad.reason
+        assert good.reason.startswith("pickle 格式：加载它可能执行任意代码")
+        dock.select(bad.path)
+        assert not dock.convert_button.isEnabled()
+        dock.select(good.path)
+        assert dock.convert_button.isEnabled()
+    finally:
+        use_language("en")
+    assert not (tmp_path / "PWNED").exists()
