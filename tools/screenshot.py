@@ -65,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
                     "(fill mask or classify, with --model or the first such model) and wait for the table")
     ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
-    ap.add_argument("--open", choices=("settings", "models", "evaluate", "grid"),
-                    help="open the Settings dialog, the model manager, the Evaluate or the Comparison grid dialog "
-                         "before the shot")
+    ap.add_argument("--open", choices=("settings", "models", "evaluate", "grid", "templates", "about", "dataset",
+                                       "download", "restart", "model-menu"),
+                    help="open a dialog before the shot: Settings, the model manager, Evaluate, Comparison grid, "
+                         "Content templates, About, Make a dataset, Download, the language restart question, or "
+                         "the model manager's context menu")
     ap.add_argument("--evaluate-prompts", metavar="P1|P2",
                     help="with --open evaluate: generate one image per prompt (| between them) with --model or the "
                          "first listed model, score them, and shoot the report")
@@ -227,6 +229,29 @@ def _shoot(args: argparse.Namespace) -> int:
             status = "evaluated" if opened.report is not None else "failed: " + opened.status.text()
     elif args.open == "grid":
         opened = window.open_grid()
+    elif args.open == "templates":
+        from studio.ui.text_templates_dialog import TemplatesDialog
+
+        window.show_workspace("text")
+        opened = TemplatesDialog(window.workspace("text").templates, window)
+        opened.open()
+    elif args.open == "about":
+        opened = window.show_about()
+    elif args.open == "dataset":
+        window.show_workspace("training")
+        opened = window.workspace("training").make_dataset()
+    elif args.open == "download":
+        window.open_model_manager()
+        opened = window.model_manager.open_download_dialog()
+    elif args.open == "restart":
+        opened = window.offer_restart()
+    elif args.open == "model-menu":  # the model manager's context menu on its first row
+        manager = window.open_model_manager()
+        pump(10, lambda: manager.proxy.rowCount() > 0)
+        manager.table.selectRow(0)
+        opened = manager.context_menu()
+        rect = manager.table.visualRect(manager.proxy.index(0, 0))
+        opened.popup(manager.table.viewport().mapToGlobal(rect.center()))
     pump(1.0)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

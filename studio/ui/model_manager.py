@@ -210,6 +210,8 @@ class ModelManager(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in ("type", "family", "size", "source", "hash"):  # short words: shown whole in any language
+            self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index(col), QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
         self.table.setMinimumHeight(8 * self.table.verticalHeader().defaultSectionSize())  # rows, not 1.5
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -373,8 +375,8 @@ class ModelManager(QWidget):
                 (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), _(SOURCE_LABELS.get(e.source, e.source))),
                 (self.tr("Path"), e.path)]
         for k, v in e.details.items():
-            if k == "metadata" or v in (None, ""):
-                continue
+            if k == "metadata" or v in (None, "") or k in ("type", "family") or (k in ("title", "name") and v == e.title):
+                continue  # metadata has its own table; the card's type, family and name are shown above
             if isinstance(v, int) and k == "parameters":
                 v = f"{v:,}"
             label = _(DETAIL_LABELS[k]) if k in DETAIL_LABELS else k.replace("_", " ")

@@ -99,15 +99,29 @@ def test_every_dialog_in_chinese(qtbot, window, paths):
     assert not any(left.values()), {k: v for k, v in left.items() if v}
 
 
-def test_model_manager_rows_details_and_menu_in_chinese(qtbot, window):
+def test_model_manager_rows_details_and_menu_in_chinese(qtbot, window, paths):
+    import pickle
+
     from studio.ui.model_filter import COLUMNS
 
+    # Problems a user's models folder holds: each row says why in Chinese.
+    models = paths.models
+    (models / "empty.safetensors").write_bytes(b"")
+    (models / "notes.txt").write_text("not a model")
+    (models / "broken.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    (models / "old.ckpt").write_bytes(pickle.dumps({"state_dict": {}}, protocol=2))
+    (models / "evil.ckpt").write_bytes(b"cos\nsystem\n(S'echo'\ntR.")
+    (models / "empty-folder").mkdir()
     mm = window.model_manager
     mm._on_scanned(mm.registry.scan())  # the built-in models, as the first showing lists them
-    assert mm.proxy.rowCount() >= 5
+    assert mm.proxy.rowCount() >= 10
+    statuses = cells(mm.table, COLUMNS.index("status"))
+    assert any(s.startswith("不安全") for s in statuses) and any(s.startswith("损坏") for s in statuses), statuses
     left = {}
-    for col in ("type", "source", "status"):
+    for col in ("type", "source"):
         left[col] = english(cells(mm.table, COLUMNS.index(col)))
+    # A problem's reason may quote a file's own words (an error, a key): the words before them are Chinese.
+    left["status"] = [t for t in statuses if not HAN.search(t.split("(")[0].split("（")[0])]
     assert "内置" in cells(mm.table, COLUMNS.index("source"))
     for r in range(mm.proxy.rowCount()):
         mm.table.selectRow(r)
