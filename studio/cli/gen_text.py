@@ -36,12 +36,18 @@ def register(kinds) -> None:
     p = kinds.add_parser("text", help="generate text with a local language model (streams to stdout)",
                          description="Continue --prompt (completion) or answer it as a chat message (--chat). "
                                      "Without --model the built-in SmolLM2-135M-Instruct is used.")
-    p.add_argument("--prompt", required=True, help="the text to continue, or the chat message with --chat")
+    p.add_argument("--prompt", default=None, help="the text to continue, or the chat message with --chat")
+    p.add_argument("--template", metavar="NAME", help="a content template (poem, story, marketing_copy, … as in the "
+                   "Text workspace's Templates…, in the studio's language) asked in chat; fill it with --field")
+    p.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                   help="a template field, e.g. --field topic='autumn rain' (repeatable)")
     p.add_argument("--model", default="", help="model name (see `models list`), folder or .gguf file")
     p.add_argument("--system", default="", help="system prompt (chat mode)")
     p.add_argument("--chat", action="store_true", help="use the model's chat template (instruction models)")
-    p.add_argument("--max-new-tokens", type=int, default=256, metavar="N", help="most tokens to generate (256)")
-    p.add_argument("--temperature", type=float, default=0.7, metavar="F", help="0 = greedy, deterministic (0.7)")
+    p.add_argument("--max-new-tokens", type=int, default=None, metavar="N",
+                   help="most tokens to generate (256, or the template's)")
+    p.add_argument("--temperature", type=float, default=None, metavar="F",
+                   help="0 = greedy, deterministic (0.7, or the template's)")
     p.add_argument("--top-p", type=float, default=0.95, metavar="F", help="nucleus sampling (0.95)")
     p.add_argument("--top-k", type=int, default=50, metavar="N", help="sample among the N likeliest tokens; 0 = all (50)")
     p.add_argument("--min-p", type=float, default=0.0, metavar="F", help="drop tokens below F × the top probability (0)")
@@ -53,11 +59,46 @@ def register(kinds) -> None:
     p.set_defaults(func=run_command)
 
 
+def template_prompt(args: argparse.Namespace) -> tuple[str, str, float, int]:
+    """(prompt, system, temperature, max new tokens) of ``--template`` filled with ``--field``s; SpecError or
+    StudioError (one line) for an unknown template or field, or a required field left out."""
+    from studio.core.errors import SpecError
+    from studio.core.paths import StudioPaths
+    from studio.core.text_templates import TemplateStore, render
+
+    store = TemplateStore.for_paths(StudioPaths.from_env())
+    names = [t.name for t in store.all()]
+    if args.template not in names:
+        raise SpecError(_("No text template named {name!r}; the templates are: {names}.").format(
+            name=args.template, names=", ".join(names)))
+    template = store.get(args.template)
+    values: dict[str, str] = {}
+    for item in args.field:
+        name, sep, value = item.partition("=")
+        if not sep or name.strip() not in template.field_names():
+            raise SpecError(_("A field is NAME=VALUE with NAME one of {names} (got {item!r}).").format(
+                names=", ".join(template.field_names()), item=item))
+        values[name.strip()] = value
+    return render(template, values), template.system, template.temperature, template.max_new_tokens
+
+
 def spec_from_args(args: argparse.Namespace) -> TextSpec:
-    greedy = args.temperature <= 0
+    from studio.core.errors import SpecError
+
+    prompt, system, temperature, max_new = args.prompt, args.system, 0.7, 256
+    chat = bool(args.chat or args.system)
+    if args.template:
+        prompt, template_system, temperature, max_new = template_prompt(args)
+        system, chat = args.system or template_system, True
+        print(_("template {name}: {prompt}").format(name=args.template, prompt=prompt), file=sys.stderr)
+    elif prompt is None:
+        raise SpecError(_("Give --prompt (or --template with its --field values)."))
+    temperature = temperature if args.temperature is None else args.temperature
+    max_new = max_new if args.max_new_tokens is None else args.max_new_tokens
+    greedy = temperature <= 0
     seed = (0 if greedy else random_seed()) if args.seed is None else args.seed
-    return TextSpec(prompt=args.prompt, model=args.model, system=args.system, chat=bool(args.chat or args.system),
-                    max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
+    return TextSpec(prompt=prompt, model=args.model, system=system, chat=chat,
+                    max_new_tokens=max_new, temperature=temperature, top_p=args.top_p,
                     top_k=args.top_k, min_p=args.min_p, repetition_penalty=args.repetition_penalty, seed=seed,
                     stop=tuple(args.stop))
 
