@@ -49,12 +49,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([_entry_dict(e) for e in entries], indent=2, ensure_ascii=False))
         return 0
     total = gallery.count(query, **filters)
+    seed_word, score_word = _("seed"), _("score")  # the row's two labels (the rest are values)
     for e in entries:
         when = _dt.datetime.fromtimestamp(e.created).strftime("%Y-%m-%d %H:%M")
         what = e.path or e.text.replace("\n", " ")[:60]
         prompt = e.prompt.replace("\n", " ")
         score = f"{e.score:5.1f}" if e.score is not None else "    -"
-        print(f"{e.id:>6}  {when}  {e.kind:<7} seed {e.seed if e.seed is not None else '-':<10} score {score} "
+        seed = e.seed if e.seed is not None else "-"
+        print(f"{e.id:>6}  {when}  {e.kind:<7} {seed_word} {seed:<10} {score_word} {score} "
               f"{e.model or '-'}  "
               f"{prompt[:50] + ('...' if len(prompt) > 50 else '')!r}  {what}")
     print(_("{shown} of {total} shown").format(shown=len(entries), total=total) if total > len(entries)

@@ -507,7 +507,8 @@ class EvaluateSpec(Spec):
 
     def title(self) -> str:
         if self.generates():
-            return f"Evaluate {self.model}: {len(self.prompts)} prompt(s) × {self.per_prompt}"
+            return _("Evaluate {model}: {prompts} prompt(s) × {per_prompt}").format(
+                model=self.model, prompts=len(self.prompts), per_prompt=self.per_prompt)
         first = self.inputs[0].replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if self.inputs else ""
         more = f" +{len(self.inputs) - 1}" if len(self.inputs) > 1 else ""
         return _("Evaluate {first}{more}").format(first=first, more=more)

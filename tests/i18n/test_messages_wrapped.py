@@ -8,6 +8,7 @@ itself (``for _ in ...``), or calls it where nothing imports it: there ``_("..."
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,10 @@ ALLOWED_SITES: dict[tuple[str, str], str] = {
     ("studio/jobs/remote_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
 }
 """(file, exception class) pairs whose raised text is internal, each with why."""
+
+LABEL_FUNCTIONS: tuple[str, ...] = ("check_range",)
+"""Functions that put their first argument (a field's label) into a translated message: a literal label
+must be marked ``N_("Steps")`` so the catalogue has it (the function translates it)."""
 
 
 def _is_text(node: ast.expr) -> bool:
@@ -63,6 +68,38 @@ def unwrapped_raises(source: str, rel: str) -> list[str]:
         if _is_text(node.exc.args[0]):
             found.append(f"{rel}:{node.lineno}: {name}: {ast.unparse(node.exc.args[0])[:80]}")
     return found
+
+
+def unmarked_labels(source: str, rel: str) -> list[str]:
+    """``file:line`` of each LABEL_FUNCTIONS call whose literal label is not marked with ``N_()``."""
+    return [f"{rel}:{n.lineno}: {ast.unparse(n)[:80]}" for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in LABEL_FUNCTIONS
+            and n.args and _is_text(n.args[0])]
+
+
+PRINTING_DIRS: tuple[str, ...] = ("studio/cli",)
+"""Where print()/input() speak to the user (elsewhere print is not used for messages)."""
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _literal_parts(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [v.value for v in node.values if isinstance(v, ast.Constant)]
+    if isinstance(node, ast.BinOp):
+        return _literal_parts(node.left) + _literal_parts(node.right)
+    if isinstance(node, ast.IfExp):
+        return _literal_parts(node.body) + _literal_parts(node.orelse)
+    return []
+
+
+def untranslated_prints(source: str, rel: str) -> list[str]:
+    """``file:line`` of each print()/input() whose own text has words outside ``_()`` (paths, tables of
+    values and single words such as a unit pass: the check looks for two words or more)."""
+    return [f"{rel}:{n.lineno}: {ast.unparse(n.args[0])[:80]}" for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("print", "input")
+            and n.args and len(_WORD.findall(" ".join(_literal_parts(n.args[0])))) >= 2]
 
 
 def _scope_nodes(scope: ast.AST):
@@ -118,6 +155,17 @@ def test_every_raised_message_is_translatable(folder):
         problems)
 
 
+def test_field_labels_in_messages_are_marked_for_the_catalogue():
+    problems = [p for rel, src in _sources() for p in unmarked_labels(src, rel)]
+    assert problems == [], "mark these labels with N_():\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("folder", PRINTING_DIRS)
+def test_every_printed_line_is_translatable(folder):
+    problems = [p for rel, src in _sources() if rel.startswith(folder + "/") for p in untranslated_prints(src, rel)]
+    assert problems == [], "wrap these lines in _():\n" + "\n".join(problems)
+
+
 def test_no_function_hides_or_lacks_the_translator():
     problems = [p for rel, src in _sources() for p in shadowed_underscore(src, rel) + undefined_underscore(src, rel)]
     assert problems == [], "\n".join(problems)
@@ -144,6 +192,11 @@ def g(x):
     assert [line.split(":")[1] for line in unwrapped_raises(bad, "x.py")] == ["3", "4", "5", "6", "7"]
     assert unwrapped_raises(good, "x.py") == []
     assert unwrapped_raises('raise OSError("no engine host")', "studio/jobs/host_client.py") == []
+    printed = 'print("the queue is empty")\nprint(f"job {i} removed" + "")\nprint(path)\nprint(_("no jobs"))\n' \
+              'print(f"{name:<22} {value}")\nprint("cancelled")\n'
+    assert [p.split(":")[1] for p in untranslated_prints(printed, "x.py")] == ["1", "2"]
+    assert unmarked_labels('check_range("Steps", s, 1, 9)\ncheck_range(N_("Seed"), s, 0, 9)', "x.py") == [
+        "x.py:1: check_range('Steps', s, 1, 9)"]
     hidden = "def f(rows):\n    for _, b in rows:\n        raise ValueError(_('x'))\n"
     assert shadowed_underscore(hidden, "x.py") == ["x.py:2: '_' is assigned where _() translates"]
     assert undefined_underscore("def f():\n    from studio.core.i18n import _\n    return _('x')\n", "x.py") == []
