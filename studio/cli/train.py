@@ -128,5 +128,6 @@ def run_command(args: argparse.Namespace) -> int:
         print(_("cancelled; checkpoint kept: {checkpoint} (resume with --resume last)").format(checkpoint=checkpoint),
               file=sys.stderr)
         return 130
-    print(result.folder if isinstance(result, TrainResult) else "")
+    if isinstance(result, TrainResult) and result.folder:  # under a launch only the main process has one
+        print(result.folder)
     return 0

@@ -64,9 +64,15 @@ class Family:
 
     @property
     def extras(self) -> tuple[Extra, ...]:
-        """The form's fields, with their defaults from ``params``."""
-        return tuple(Extra(o.key, o.label, self.params[o.key], o.tooltip, o.lo, o.hi, self.choices.get(o.key, ()))
-                     for o in self.options)
+        """The form's fields, with their defaults from ``params`` (then the options every family shares)."""
+        own = tuple(Extra(o.key, o.label, self.params[o.key], o.tooltip, o.lo, o.hi, self.choices.get(o.key, ()))
+                    for o in self.options)
+        return own + tuple(Extra(o.key, o.label, COMMON_DEFAULTS[o.key], o.tooltip, o.lo, o.hi,
+                                 COMMON_CHOICES.get(o.key, ())) for o in COMMON_OPTIONS)
+
+    def default(self, key: str) -> Any:
+        """The default of hyper-parameter ``key``: the family's own, else the shared one (KeyError if neither)."""
+        return self.params[key] if key in self.params else COMMON_DEFAULTS[key]
 
     def valid_params(self) -> list[str]:
         """Every key ``TrainSpec.params`` may hold for this family, sorted."""
@@ -81,7 +87,11 @@ COMMON_PARAMS: dict[str, str] = {
     "save_samples": "also save each sample grid as a PNG beside the checkpoints",
     "limit": "use only the first N examples of the dataset",
     "device": "cpu, cuda or mps for this run",
-    "amp": "bfloat16 autocast on CUDA (default: on for CUDA)",
+    "amp": "false: no mixed precision on CUDA either (the same as mixed_precision=no; kept for older specs)",
+    "mixed_precision": "auto (bfloat16 autocast on CUDA, none elsewhere), no, fp16 (CUDA only) or bf16, "
+                       "through accelerate",
+    "grad_accum": "gradient accumulation: each step averages the gradients of N batches before the optimizer "
+                  "steps (effective batch = batch × N × processes)",
     "out_dir": "write the trained model to this folder instead of the models folder",
     "flip": "also train on mirrored images",
     "image_channels": "1 (grey) or 3 (colour): convert the dataset's images",
@@ -90,6 +100,18 @@ COMMON_PARAMS: dict[str, str] = {
     "fid_samples": "training images FID/KID compare with (default 256)",
     "fid_clip": "the CLIP whose features FID/KID use (default: the first installed)",
 }
+# The shared parameters with a default (what ``Trainer.p`` returns when neither the spec nor the family
+# says), the choices some allow, and the ones the form shows for every family.
+MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
+COMMON_DEFAULTS: dict[str, Any] = {"mixed_precision": "auto", "grad_accum": 1}
+COMMON_CHOICES: dict[str, tuple[str, ...]] = {"mixed_precision": MIXED_PRECISION}
+COMMON_OPTIONS: tuple[Option, ...] = (
+    Option("mixed_precision", N_("Mixed precision"), N_("auto: bfloat16 autocast on a GPU, full precision on the "
+           "CPU; fp16 needs CUDA (with loss scaling); bf16 also works on recent CPUs. Runs through accelerate.")),
+    Option("grad_accum", N_("Gradient accumulation"), N_("Batches whose gradients are averaged before each "
+           "optimizer step: a larger effective batch (batch × N) in the same memory; each step takes N times "
+           "as long."), 1, 1024),
+)
 IMAGE_ONLY = ("flip", "image_channels", "fid_every", "fid_samples", "fid_clip")
 
 FAMILIES: tuple[Family, ...] = (
@@ -210,7 +232,10 @@ def check_params(key: str, params: Mapping[str, Any]) -> None:
         hint = _(" Did you mean {name}?").format(name=close[0]) if close else ""
         raise SpecError(_("Unknown parameter {name!r} for {family}.{hint} Valid parameters: {valid}.").format(
             name=bad, family=key, hint=hint, valid=", ".join(valid)))
-    for name, allowed in fam.choices.items():
+    accum = params.get("grad_accum", 1)
+    if isinstance(accum, bool) or not isinstance(accum, int) or not 1 <= accum <= 1024:
+        raise SpecError(_("grad_accum must be a whole number from 1 to 1024 (got {value!r}).").format(value=accum))
+    for name, allowed in {**COMMON_CHOICES, **fam.choices}.items():
         if name in params and params[name] not in allowed:
             raise SpecError(_("{name} must be one of {allowed} (got {value!r}).").format(
                 name=name, allowed=", ".join(allowed), value=params[name]))

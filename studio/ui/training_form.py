@@ -24,7 +24,7 @@ from studio.core.errors import SpecError
 from studio.core.i18n import _
 from studio.core.registry import TEXT_TYPES
 from studio.core.specs import TrainSpec
-from studio.core.training_families import FAMILIES, Family, family
+from studio.core.training_families import COMMON_DEFAULTS, FAMILIES, Family, family
 from studio.ui.spin_boxes import SeedSpinBox
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
@@ -349,6 +349,8 @@ class TrainingForm(QWidget):
                     params[key] = w.text().strip()
             else:
                 params[key] = w.value()
+            if key in COMMON_DEFAULTS and params.get(key) == COMMON_DEFAULTS[key]:
+                del params[key]  # a shared option at its default stays out of the spec (as in older specs)
         raw = self.params_edit.text().strip()
         if raw:
             try:
@@ -402,15 +404,15 @@ class TrainingForm(QWidget):
         self.log_spin.setValue(int(params.pop("log_every", self.log_spin.value())))
         self.flip_check.setChecked(bool(params.pop("flip", False)))
         self.fid_spin.setValue(int(params.pop("fid_every", 0) or 0))
+        fam = self.family()
         for key, w in self._extra_widgets.items():
-            if key in params:
-                value = params.pop(key)
-                if isinstance(w, QCheckBox):
-                    w.setChecked(bool(value))
-                elif isinstance(w, QComboBox):
-                    w.setCurrentText(str(value))
-                elif isinstance(w, QLineEdit):
-                    w.setText(str(value))
-                else:
-                    w.setValue(value)
+            value = params.pop(key) if key in params else fam.default(key)  # left out: at its default
+            if isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            elif isinstance(w, QComboBox):
+                w.setCurrentText(str(value))
+            elif isinstance(w, QLineEdit):
+                w.setText(str(value))
+            else:
+                w.setValue(value)
         self.params_edit.setText(json.dumps(params) if params else "")

@@ -37,7 +37,9 @@ def test_form_cli_and_engine_agree_on_every_default(fam, qtbot):
     assert (cli.steps, cli.batch, cli.lr) == (fam.steps, fam.batch, fam.lr)
     # The form's family options start at the trainer's defaults, and the trainer reads the same table.
     for e in fam.extras:
-        assert gui.params.get(e.key, "") == fam.params[e.key], e.key  # an empty text field is left out
+        # An empty text field is left out, and so is a shared option (mixed precision…) at its default.
+        left_out = "" if e.key in fam.params else fam.default(e.key)
+        assert gui.params.get(e.key, left_out) == fam.default(e.key), e.key
     from studio.engines.training.run import trainer_class
 
     assert dict(trainer_class(fam.key).defaults) == dict(fam.params)
@@ -71,3 +73,21 @@ def test_train_lora_runs_with_its_own_defaults(tiny_sd_dir, image_folder, studio
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert Path(proc.stdout.strip().splitlines()[-1]).exists()
+
+
+def test_every_family_shows_mixed_precision_and_gradient_accumulation(qtbot):
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    for fam in FAMILIES:
+        form.set_family(fam.key)
+        mp = form.extra("mixed_precision")
+        assert [mp.itemText(i) for i in range(mp.count())] == ["auto", "no", "fp16", "bf16"], fam.key
+        assert mp.currentText() == "auto" and form.extra("grad_accum").value() == 1
+    form.set_family("ddpm")
+    form.set_dataset(str(ROOT))
+    form.extra("mixed_precision").setCurrentText("bf16")
+    form.extra("grad_accum").setValue(4)
+    spec = form.spec()
+    assert (spec.params["mixed_precision"], spec.params["grad_accum"]) == ("bf16", 4)
+    form.apply_spec(spec.replace(params={"grad_accum": 2}))  # a resumed job's values come back
+    assert form.extra("grad_accum").value() == 2 and form.extra("mixed_precision").currentText() == "auto"

@@ -94,6 +94,7 @@ class ClassifierTrainer(Trainer):
         self.lr_sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_lambda(int(self.p("warmup"))))
         self.optimizers = {"adamw": self.opt}
         self.lr_schedulers = {"lr": self.lr_sched}
+        self.net, self.opt, _sched = self.prepare(self.model, self.opt, self.lr_sched)  # self.model stays plain
         self.best_loss, self.best_state, self.bad_evals = math.inf, None, 0
         self.report: dict = {}
 
@@ -108,23 +109,24 @@ class ClassifierTrainer(Trainer):
         labels = torch.tensor([y for _i, y in items])
         return {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device), "labels": labels.to(self.device)}
 
-    def forward(self, items: list[tuple[list[int], int]]):
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
-            return self.model(**self.batch(items))
+    def forward(self, items: list[tuple[list[int], int]], model: torch.nn.Module | None = None):
+        with self.autocast():
+            return (model or self.net)(**self.batch(items))
 
     def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
         gc = self.cpu_generator(step)
         idx = torch.randint(0, len(self.train_set), (min(self.spec.batch, len(self.train_set)),), generator=gc)
         out = self.forward([self.train_set[i] for i in idx.tolist()])
-        self.opt.zero_grad(set_to_none=True)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.modules["classifier"].parameters(), float(self.p("grad_clip")))
+        self.backward(out.loss)
+        self.clip_grad(self.modules["classifier"].parameters(), float(self.p("grad_clip")))
         self.opt.step()
-        self.lr_sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        return {"loss": out.loss.detach()}
+
+    def after_step(self, step: int) -> None:
         every = int(self.p("eval_every"))
         if every and (step + 1) % every == 0 and self.val_set:
             self.evaluate(step + 1)
-        return {"loss": out.loss.detach()}
 
     @torch.no_grad()
     def validation(self) -> tuple[float, list[int]]:
@@ -135,7 +137,7 @@ class ClassifierTrainer(Trainer):
             loss, preds = 0.0, []
             for i in range(0, len(self.val_set), 32):
                 items = self.val_set[i:i + 32]
-                out = self.forward(items)
+                out = self.forward(items, self.model)  # the plain model: no DDP in evaluation
                 loss += float(out.loss) * len(items)
                 preds += out.logits.argmax(-1).tolist()
             return loss / max(1, len(self.val_set)), preds

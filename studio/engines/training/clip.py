@@ -44,6 +44,19 @@ def match_targets(captions: list[str], device: torch.device) -> torch.Tensor:
     return same / same.sum(1, keepdim=True)
 
 
+class _Towers(torch.nn.Module):
+    """Both CLIP towers behind one ``forward`` (what DDP wraps: it syncs gradients of forward calls only)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, pixel_values: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        img = self.model.get_image_features(pixel_values=pixel_values).pooler_output
+        txt = self.model.get_text_features(input_ids=input_ids, attention_mask=attention_mask).pooler_output
+        return img, txt
+
+
 class ClipTrainer(Trainer):
     family = "clip"
     model_type = "clip"
@@ -92,6 +105,7 @@ class ClipTrainer(Trainer):
         self.modules = {"clip": self.model}
         self.optimizers = {"adamw": self.optimizer}
         self.lr_schedulers = {"lr": self.lr_scheduler}
+        self.towers, self.optimizer, _sched = self.prepare(_Towers(self.model), self.optimizer, self.lr_scheduler)
         n_params = sum(p.numel() for p in self.model.parameters())
         self.reporter.log(f"CLIP with {n_params / 1e6:.2f} M parameters, {len(self.tokenizer)} tokens.")
 
@@ -115,20 +129,18 @@ class ClipTrainer(Trainer):
         idx = torch.randint(0, len(self.ds), (self.spec.batch,), generator=gc)
         x, caps = self.ds.batch(idx, gc)
         ids, mask = self.tokenize(caps)
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
-            img = self.model.get_image_features(pixel_values=x.to(self.device, torch.float32)).pooler_output
-            txt = self.model.get_text_features(input_ids=ids, attention_mask=mask).pooler_output
+        with self.autocast():
+            img, txt = self.towers(x.to(self.device, torch.float32), ids, mask)
         img, txt = F.normalize(img.float(), dim=-1), F.normalize(txt.float(), dim=-1)
         scale = self.model.logit_scale.exp().clamp(max=100.0)
         logits = scale * img @ txt.T
         target = match_targets(caps, self.device)
         loss = 0.5 * (torch.sum(-target * F.log_softmax(logits, 1), 1).mean()
                       + torch.sum(-target * F.log_softmax(logits.T, 1), 1).mean())
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.backward(loss)
+        self.clip_grad(self.model.parameters(), 1.0)
         self.optimizer.step()
-        self.lr_scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
         with torch.no_grad():
             self.model.logit_scale.clamp_(0, math.log(100.0))
             acc = target[torch.arange(len(caps)), logits.argmax(1)].gt(0).float().mean()

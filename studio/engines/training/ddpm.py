@@ -55,6 +55,8 @@ class DdpmTrainer(Trainer):
         self.modules = {"unet": self.unet, "ema_unet": self.ema}
         self.optimizers = {"adamw": self.opt}
         self.lr_schedulers = {"lr": self.lr_sched}
+        # The one trained in the loop (DDP-wrapped under a launch); self.unet stays the plain model.
+        self.net, self.opt, _sched = self.prepare(self.unet, self.opt, self.lr_sched)
         g = torch.Generator().manual_seed(self.spec.seed)
         shape = (int(self.p("samples")), self.ds.channels, self.spec.size, self.spec.size)
         self.fixed_noise = torch.randn(shape, generator=g)
@@ -67,22 +69,24 @@ class DdpmTrainer(Trainer):
         noise = torch.randn(x0.shape, generator=gd, device=self.device)
         ac = self.alphas_cumprod[t].view(-1, 1, 1, 1)
         xt = ac.sqrt() * x0 + (1 - ac).sqrt() * noise
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
-            pred = self.unet(xt, t).sample
+        with self.autocast():
+            pred = self.net(xt, t).sample
         loss = F.mse_loss(pred.float(), noise)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gnorm = torch.nn.utils.clip_grad_norm_(self.unet.parameters(), float(self.p("grad_clip")))
+        self.backward(loss)
+        gnorm = self.clip_grad(self.net.parameters(), float(self.p("grad_clip")))
         self.opt.step()
-        self.lr_sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        return {"loss": loss.detach(), "grad_norm": None if gnorm is None else gnorm.detach()}
+
+    def after_step(self, step: int) -> None:
         self._update_ema(step)
-        return {"loss": loss.detach(), "grad_norm": gnorm.detach()}
 
     @torch.no_grad()
     def _update_ema(self, step: int) -> None:
         # Warm-up of the decay so the EMA is useful after a few dozen steps already.
         decay = min(float(self.p("ema_decay")), (1 + step) / (10 + step))
-        torch._foreach_lerp_(list(self.ema.parameters()), [p.detach() for p in self.unet.parameters()], 1.0 - decay)
+        torch._foreach_lerp_(list(self.ema.parameters()), [p.detach() for p in self.unwrap(self.net).parameters()],
+                             1.0 - decay)
 
     def pipeline(self, scheduler_name: str | None = None):
         """A StudioDDPMPipeline around the EMA weights (sharing them, not a copy)."""

@@ -51,6 +51,8 @@ class GanTrainer(Trainer):
         self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=self.spec.lr, betas=betas)
         self.modules = {"generator": self.gen, "discriminator": self.disc}
         self.optimizers = {"generator": self.opt_g, "discriminator": self.opt_d}
+        # The trained pair (DDP-wrapped under a launch); self.gen / self.disc stay the plain models.
+        self.net_g, self.net_d, self.opt_g, self.opt_d = self.prepare(self.gen, self.disc, self.opt_g, self.opt_d)
         n = int(self.p("samples"))
         self.fixed_z = torch.stack([latent_for_seed(self.spec.seed + i, self.config.latent_dim) for i in range(n)])
 
@@ -61,19 +63,27 @@ class GanTrainer(Trainer):
         ones = torch.full((b,), 1.0 - float(self.p("label_smoothing")), device=self.device)
         zeros = torch.zeros(b, device=self.device)
         # Discriminator: real → 1, fake → 0 (fakes detached: no generator gradient here).
-        fake = self.gen(z)
-        d_real = self.disc(real)
-        d_fake = self.disc(fake.detach())
+        with self.autocast():
+            fake = self.net_g(z)
+            d_real = self.net_d(real).float()
+            d_fake = self.net_d(fake.detach()).float()
         loss_d = F.binary_cross_entropy_with_logits(d_real, ones) + F.binary_cross_entropy_with_logits(d_fake, zeros)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+        self.backward(loss_d)
         self.opt_d.step()
-        # Generator, non-saturating: maximise log D(G(z)) instead of minimising log(1 - D(G(z))).
-        d_fake_g = self.disc(fake)
+        self.opt_d.zero_grad(set_to_none=True)
+        # Generator, non-saturating: maximise log D(G(z)) instead of minimising log(1 - D(G(z))). Through the
+        # plain discriminator with its weights frozen: only the generator gets gradients (none for D to clear,
+        # no DDP hooks on D fired outside its own step).
+        self.disc.requires_grad_(False)
+        try:
+            with self.autocast():
+                d_fake_g = self.disc(fake).float()
+        finally:
+            self.disc.requires_grad_(True)
         loss_g = F.binary_cross_entropy_with_logits(d_fake_g, torch.ones(b, device=self.device))
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        self.backward(loss_g)
         self.opt_g.step()
+        self.opt_g.zero_grad(set_to_none=True)
         return {"g_loss": loss_g.detach(), "d_loss": loss_d.detach(),
                 "D(x)": torch.sigmoid(d_real).mean().detach(), "D(G(z))": torch.sigmoid(d_fake).mean().detach()}
 

@@ -100,6 +100,10 @@ class DiffusionLoraTrainer(Trainer):
         self.lr_sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_lambda(int(self.p("warmup"))))
         self.optimizers = {"adamw": self.opt}
         self.lr_schedulers = {"lr": self.lr_sched}
+        # The trained models (DDP-wrapped under a launch); self.unet / self.text_encoder stay the plain ones
+        # (the pipeline samples with them, the LoRA is saved from them).
+        self.net, self.opt, _sched = self.prepare(self.unet, self.opt, self.lr_sched)
+        self.text_net = self.prepare(self.text_encoder) if self.train_te else self.text_encoder
         self.sample_prompts = list(dict.fromkeys(captions))[:int(self.p("samples"))]
 
     @torch.no_grad()
@@ -118,7 +122,7 @@ class DiffusionLoraTrainer(Trainer):
     def encode_text(self, captions: list[str]) -> torch.Tensor:
         """Prompt embeddings; cached per caption while the text encoder is frozen."""
         if self.train_te:
-            return self.text_encoder(self._ids(captions))[0]
+            return self.text_net(self._ids(captions))[0]
         missing = [c for c in dict.fromkeys(captions) if c not in self._embeds]
         if missing:
             with torch.no_grad():
@@ -133,9 +137,9 @@ class DiffusionLoraTrainer(Trainer):
             target = self.noise_scheduler.get_velocity(latents, noise, t)
         else:
             target = noise
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
+        with self.autocast():
             enc = self.encode_text(captions)
-            pred = self.unet(noisy.to(self.unet.dtype), t, encoder_hidden_states=enc.to(self.unet.dtype)).sample
+            pred = self.net(noisy.to(self.unet.dtype), t, encoder_hidden_states=enc.to(self.unet.dtype)).sample
         return F.mse_loss(pred.float(), target.float())
 
     def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
@@ -146,11 +150,10 @@ class DiffusionLoraTrainer(Trainer):
         t = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (len(idx),), generator=gd,
                           device=self.device)
         loss = self._loss(latents, [self.captions[i] for i in idx.tolist()], noise, t)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for g in self.opt.param_groups for p in g["params"]], float(self.p("grad_clip")))
+        self.backward(loss)
+        self.clip_grad([p for g in self.opt.param_groups for p in g["params"]], float(self.p("grad_clip")))
         self.opt.step()
-        self.lr_sched.step()
+        self.opt.zero_grad(set_to_none=True)
         return {"loss": loss.detach()}
 
     @torch.no_grad()

@@ -60,6 +60,7 @@ class TextLoraTrainer(Trainer):
         self.lr_sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_lambda(warm))
         self.optimizers = {"adamw": self.opt}
         self.lr_schedulers = {"lr": self.lr_sched}
+        self.net, self.opt, _sched = self.prepare(self.model, self.opt, self.lr_sched)  # self.model stays plain
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
 
@@ -77,18 +78,17 @@ class TextLoraTrainer(Trainer):
 
     def _loss(self, examples: list) -> torch.Tensor:
         ids, mask, labels = self.batch(examples)
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
-            return self.model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        with self.autocast():
+            return self.net(input_ids=ids, attention_mask=mask, labels=labels).loss
 
     def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
         gc = self.cpu_generator(step)
         idx = torch.randint(0, len(self.examples), (min(self.spec.batch, len(self.examples)),), generator=gc)
         loss = self._loss([self.examples[i] for i in idx.tolist()])
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.modules["lora"].parameters(), float(self.p("grad_clip")))
+        self.backward(loss)
+        self.clip_grad(self.modules["lora"].parameters(), float(self.p("grad_clip")))
         self.opt.step()
-        self.lr_sched.step()
+        self.opt.zero_grad(set_to_none=True)
         return {"loss": loss.detach()}
 
     @torch.no_grad()

@@ -84,6 +84,7 @@ class MlmTrainer(Trainer):
         self.lr_sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_lambda(int(self.p("warmup"))))
         self.optimizers = {"adamw": self.opt}
         self.lr_schedulers = {"lr": self.lr_sched}
+        self.net, self.opt, _sched = self.prepare(self.model, self.opt, self.lr_sched)  # self.model stays plain
         self.special = torch.tensor(self.tokenizer.all_special_ids)
 
     def masked_batch(self, rows: list[list[int]], gen: torch.Generator):
@@ -109,13 +110,12 @@ class MlmTrainer(Trainer):
         gc = self.cpu_generator(step)
         idx = torch.randint(0, len(self.examples), (self.spec.batch,), generator=gc)
         ids, attn, labels = self.masked_batch([self.examples[i] for i in idx.tolist()], gc)
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
-            out = self.model(input_ids=ids, attention_mask=attn, labels=labels)
-        self.opt.zero_grad(set_to_none=True)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), float(self.p("grad_clip")))
+        with self.autocast():
+            out = self.net(input_ids=ids, attention_mask=attn, labels=labels)
+        self.backward(out.loss)
+        self.clip_grad(self.model.parameters(), float(self.p("grad_clip")))
         self.opt.step()
-        self.lr_sched.step()
+        self.opt.zero_grad(set_to_none=True)
         masked = labels != -100
         acc = (out.logits.detach().argmax(-1)[masked] == labels[masked]).float().mean()
         return {"loss": out.loss.detach(), "masked_accuracy": acc}

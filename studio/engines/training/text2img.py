@@ -93,6 +93,9 @@ class Text2ImgTrainer(Trainer):
         self.lr_schedulers = {"lr": self.lr_scheduler}
         self._ema_pairs = [(e, p) for m, em in ((self.unet, self.ema_unet), (self.text_encoder, self.ema_text))
                            for e, p in zip(em.parameters(), m.parameters())]
+        # The trained pair (DDP-wrapped under a launch); self.unet / self.text_encoder stay the plain models.
+        self.net, self.text_net, self.optimizer, _sched = self.prepare(self.unet, self.text_encoder, self.optimizer,
+                                                                       self.lr_scheduler)
 
     def _load_base(self, texts: list[str]) -> None:
         """Start from an existing StudioPixelPipeline (fine-tuning): its UNet, text encoder and tokenizer."""
@@ -137,20 +140,22 @@ class Text2ImgTrainer(Trainer):
         ac = self.alphas_cumprod[t].view(-1, 1, 1, 1)
         xt = ac.sqrt() * x0 + (1 - ac).sqrt() * noise
         target = ac.sqrt() * noise - (1 - ac).sqrt() * x0  # v
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32, enabled=self.amp_dtype is not None):
-            enc = self.text_encoder(ids)[0]
-            pred = self.unet(xt, t, encoder_hidden_states=enc).sample
+        with self.autocast():
+            enc = self.text_net(ids)[0]
+            pred = self.net(xt, t, encoder_hidden_states=enc).sample
         snr = (ac / (1 - ac)).view(-1)
         weight = snr.clamp(max=float(self.p("min_snr_gamma"))) / (snr + 1)  # min-SNR-γ for v-prediction
         per = F.mse_loss(pred.float(), target, reduction="none").mean(dim=(1, 2, 3))
         loss = (weight * per).mean()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        gnorm = torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]], 1.0)
+        self.backward(loss)
+        gnorm = self.clip_grad([p for g in self.optimizer.param_groups for p in g["params"]], 1.0)
         self.optimizer.step()
-        self.lr_scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return {"loss": loss.detach(), "mse": per.mean().detach(),
+                "grad_norm": None if gnorm is None else gnorm.detach()}
+
+    def after_step(self, step: int) -> None:
         self._update_ema(step)
-        return {"loss": loss.detach(), "mse": per.mean().detach(), "grad_norm": gnorm.detach()}
 
     @torch.no_grad()
     def _update_ema(self, step: int) -> None:

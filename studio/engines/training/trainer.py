@@ -9,11 +9,22 @@ checkpoint.
 Reproducibility: each step draws its randomness from generators seeded by (seed, step), and the
 checkpoint holds weights, optimizer, LR schedule and global RNG states, so a resumed run gives the
 same weights as an uninterrupted one (exactly, on the CPU).
+
+accelerate: the trainer owns an ``Accelerator`` (``mixed_precision``, ``grad_accum`` from the family
+table). Families ``prepare`` their trained models, optimizers and schedulers, run the forward pass
+under ``autocast()``, call ``backward(loss)``, ``clip_grad(...)``, then ``opt.step()`` and
+``opt.zero_grad()`` (in that order: with accumulation the prepared optimizer skips both until the
+last batch of a step). The loop runs ``grad_accum`` batches per step inside ``accelerator.accumulate``,
+steps the LR schedules once per optimizer step and calls ``after_step`` (EMA, evaluation). Launched
+on N processes (``accelerate launch`` / ``torchrun``), each process draws its own batches (the
+process index is folded into the batch seeds), only the main one reports, samples, writes
+checkpoints and the model; the others wait for it, and every process logs a digest of its weights.
 """
 from __future__ import annotations
 
 import json
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -27,6 +38,9 @@ from studio.core.names import check_model_name
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import TrainResult
 from studio.core.specs import TrainSpec, spec_to_dict
+from studio.core.training_families import COMMON_DEFAULTS
+from studio.engines.training.accel import (QuietReporter, make_accelerator, resolve_mixed_precision, shard_seed,
+                                           weights_digest)
 from studio.engines.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
 MODEL_CARD_FILE = "studio_model.json"
@@ -62,15 +76,69 @@ class Trainer:
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.lr_schedulers: dict[str, Any] = {}
         self.log_every = int(self.params.get("log_every", 10))
-        use_amp = self.params.get("amp", self.device.type == "cuda")
-        self.amp_dtype = torch.bfloat16 if (use_amp and self.device.type == "cuda") else None
+        self.grad_accum = int(self.p("grad_accum"))
+        self.micro = 0  # which of the step's grad_accum batches is running
+        self._accelerator: Any = None
+        self._prepared: list[torch.nn.Module] = []
+        self.console = reporter  # this process's own reporter (the others' self.reporter stays quiet)
         if self.device.type == "cuda":
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
 
     def p(self, key: str) -> Any:
         """Hyper-parameter ``key``: from ``spec.params``, else the family's default (KeyError if unknown)."""
-        return self.params.get(key, self.defaults[key])
+        if key in self.params:
+            return self.params[key]
+        return self.defaults[key] if key in self.defaults else COMMON_DEFAULTS[key]
+
+    # ---- accelerate ---------------------------------------------------------------------------
+    @property
+    def accelerator(self) -> Any:
+        """The run's ``accelerate.Accelerator`` (made on first use; ``fit`` makes it before ``setup``)."""
+        if self._accelerator is None:
+            mp = resolve_mixed_precision(str(self.p("mixed_precision")), self.device, self.params.get("amp"))
+            acc = make_accelerator(self.device, mp, self.grad_accum)
+            if acc.num_processes > 1:  # a launch: each process trains on the device it was given
+                self.device = acc.device
+                if not acc.is_main_process:
+                    self.reporter = QuietReporter()
+            self._accelerator = acc
+        return self._accelerator
+
+    @property
+    def is_main(self) -> bool:
+        return self.accelerator.is_main_process
+
+    @property
+    def distributed(self) -> bool:
+        return self.accelerator.num_processes > 1
+
+    def prepare(self, *objs: Any) -> Any:
+        """``accelerator.prepare``: trained models (wrapped for DDP under a launch), optimizers, schedulers."""
+        out = self.accelerator.prepare(*objs)
+        items = out if len(objs) > 1 else (out,)
+        self._prepared += [o for o in items if isinstance(o, torch.nn.Module)]
+        return out
+
+    def autocast(self) -> AbstractContextManager:
+        """The run's mixed-precision autocast (does nothing with mixed_precision no)."""
+        return self.accelerator.autocast()
+
+    def backward(self, loss: torch.Tensor) -> None:
+        self.accelerator.backward(loss)
+
+    def clip_grad(self, params: Any, max_norm: float) -> torch.Tensor | None:
+        """Clip the gradients once they are complete (the step's last batch); their norm, else None."""
+        if not self.accelerator.sync_gradients:
+            return None
+        return self.accelerator.clip_grad_norm_(params, max_norm)
+
+    def unwrap(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The plain model behind a prepared one (for EMA, sampling and saving)."""
+        return self.accelerator.unwrap_model(model)
+
+    def after_step(self, step: int) -> None:
+        """Once per optimizer step, after it (and the LR schedules): EMA updates, evaluations."""
 
     # ---- what a family provides -------------------------------------------------------------
     def setup(self) -> None:
@@ -102,11 +170,18 @@ class Trainer:
                 "trained_steps": self.step, "dataset": self.spec.data, "license": "user-trained"}
 
     # ---- randomness ---------------------------------------------------------------------------
+    @property
+    def shard(self) -> int:
+        """Which batch of the step this is over all processes (0 for a single process without accumulation)."""
+        rank = self._accelerator.process_index if self._accelerator is not None else 0
+        return rank * self.grad_accum + self.micro
+
     def cpu_generator(self, step: int, stream: int = 0) -> torch.Generator:
-        return torch.Generator().manual_seed(step_seed(self.spec.seed, step, stream))
+        return torch.Generator().manual_seed(shard_seed(step_seed(self.spec.seed, step, stream), self.shard))
 
     def device_generator(self, step: int, stream: int = 1) -> torch.Generator:
-        return torch.Generator(device=self.device).manual_seed(step_seed(self.spec.seed, step, stream))
+        return torch.Generator(device=self.device).manual_seed(
+            shard_seed(step_seed(self.spec.seed, step, stream), self.shard))
 
     # ---- checkpoints --------------------------------------------------------------------------
     @property
@@ -126,6 +201,9 @@ class Trainer:
         return st
 
     def save_checkpoint(self) -> Path:
+        """Write the checkpoint (the main process only: the others hold the same weights)."""
+        if not self.is_main:
+            return self.checkpoint_path
         path = save_checkpoint(self.checkpoint_path, self.state())
         self.reporter.log(f"Checkpoint saved at step {self.step}: {path}")
         return path
@@ -178,53 +256,100 @@ class Trainer:
         """Train to ``spec.steps``; returns the artifact folder (or the checkpoint when cancelled)."""
         for target in self.targets():
             check_target(target, self.spec.overwrite)
+        acc = self.accelerator  # before setup: a launched process trains on the device it was given
+        main = acc.is_main_process
         torch.manual_seed(self.spec.seed)
         self.setup()
+        self._announce()
         resume = self.resume_path()
         if resume is not None:
             self.load_state(load_checkpoint(resume))
             self.reporter.log(f"Resumed from {resume} at step {self.step}.")
-        elif self.checkpoint_path.is_file():
+        elif main and self.checkpoint_path.is_file():
             self._keep_earlier_checkpoint()
         total = self.spec.steps
         sums: dict[str, torch.Tensor] = {}
+        counts: dict[str, int] = {}
         count = 0
         t0, s0 = time.perf_counter(), self.step
         rate = 0.0
         from studio.engines.training.quality import QualityProbe
 
         quality = QualityProbe(self)
-        while self.step < total and not self.stop_early():
-            if self.cancel.cancelled:
+        while self.step < total:
+            stop, cancelled = self.stop_early(), self.cancel.cancelled
+            if self.distributed:  # every process must leave the loop at the same step
+                stop, cancelled = self._any_process(stop, cancelled)
+            if stop:
+                break
+            if cancelled:
                 path = self.save_checkpoint()
+                acc.wait_for_everyone()
                 return TrainResult(cancelled=True, outputs=(str(path),), checkpoint=str(path), steps=self.step)
-            losses = self.train_step(self.step)
+            for self.micro in range(self.grad_accum):
+                with acc.accumulate(*self._prepared):
+                    losses = self.train_step(self.step)
+                for k, v in losses.items():
+                    if v is not None:
+                        sums[k] = sums[k] + v.detach() if k in sums else v.detach().clone()
+                        counts[k] = counts.get(k, 0) + 1
+            self.micro = 0
+            for sched in self.lr_schedulers.values():
+                sched.step()
+            self.after_step(self.step)
             self.step += 1
-            for k, v in losses.items():
-                sums[k] = sums[k] + v.detach() if k in sums else v.detach().clone()
             count += 1
             elapsed = time.perf_counter() - t0
             rate = (self.step - s0) / elapsed if elapsed > 0 else 0.0
             self.reporter.progress(self.step, total, f"{rate:.2f} steps/s")
             if count >= self.log_every or self.step == total:
-                values = {k: float(v) / count for k, v in sums.items()}
+                values = {k: float(v) / counts[k] for k, v in sums.items()}
+                if self.distributed:
+                    values = self._mean_over_processes(values)
                 values["steps_per_s"] = rate
                 self.reporter.metrics(self.step, values)
-                sums, count = {}, 0
-            if quality.due(self.step, total):
+                sums, counts, count = {}, {}, 0
+            if main and quality.due(self.step, total):
                 measured = quality.measure()
                 if measured:
                     self.reporter.metrics(self.step, measured)
                 self.reporter.progress(self.step, total, f"{rate:.2f} steps/s")
             every = self.spec.sample_every
-            if every and (self.step % every == 0 or self.step == total):
+            if main and every and (self.step % every == 0 or self.step == total):
                 self._samples(f"{rate:.2f} steps/s")
             if self.spec.checkpoint_every and self.step % self.spec.checkpoint_every == 0 and self.step < total:
                 self.save_checkpoint()
         ckpt = self.save_checkpoint()
+        if self.distributed:
+            self.console.log(_("Process {rank} of {n}: weights sha256 {digest}").format(
+                rank=acc.process_index, n=acc.num_processes, digest=weights_digest(self.modules)))
+        if not main:  # the main process writes the model; the others wait for it
+            acc.wait_for_everyone()
+            return TrainResult(model=self.spec.out, checkpoint=str(ckpt), steps=self.step, steps_per_s=round(rate, 3))
         folder = self.write_artifact()
+        acc.wait_for_everyone()
         return TrainResult(outputs=(str(folder),), model=self.spec.out, folder=str(folder), checkpoint=str(ckpt), steps=self.step,
                            steps_per_s=round(rate, 3))
+
+    def _announce(self) -> None:
+        """One log line when the run is not a plain single-process, full-precision one."""
+        acc = self.accelerator
+        if acc.num_processes > 1 or acc.mixed_precision != "no" or self.grad_accum > 1:
+            self.reporter.log(_("accelerate: {n} process(es) on {device}, mixed precision {mp}, gradient "
+                                "accumulation {k} (effective batch {batch}).").format(
+                n=acc.num_processes, device=self.device, mp=acc.mixed_precision, k=self.grad_accum,
+                batch=self.spec.batch * self.grad_accum * acc.num_processes))
+
+    def _any_process(self, *flags: bool) -> list[bool]:
+        """Each flag, true when it is true on any process (one small all-reduce)."""
+        t = torch.tensor([float(f) for f in flags], device=self.device)
+        return [bool(v > 0) for v in self.accelerator.reduce(t, "sum").tolist()]
+
+    def _mean_over_processes(self, values: dict[str, float]) -> dict[str, float]:
+        keys = sorted(values)
+        t = torch.tensor([values[k] for k in keys], device=self.device, dtype=torch.float64 if
+                         self.device.type == "cpu" else torch.float32)
+        return dict(zip(keys, self.accelerator.reduce(t, "mean").tolist()))
 
     def _samples(self, rate: str = "") -> None:
         """Show (and with params save_samples, save under the run's samples/ folder) a sample grid."""

@@ -45,6 +45,7 @@ class VaeTrainer(Trainer):
         self.opt = torch.optim.Adam(self.vae.parameters(), lr=self.spec.lr, weight_decay=float(self.p("weight_decay")))
         self.modules = {"vae": self.vae}
         self.optimizers = {"adam": self.opt}
+        self.net, self.opt = self.prepare(self.vae, self.opt)  # self.vae stays the plain model
         self.fixed_z = torch.stack([latent_for_seed(self.spec.seed + i, self.config.latent_dim)
                                     for i in range(int(self.p("samples")))])
         g = torch.Generator().manual_seed(self.spec.seed)
@@ -53,7 +54,9 @@ class VaeTrainer(Trainer):
 
     def losses(self, x: torch.Tensor, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(reconstruction, KL), each summed over the image and averaged over the batch."""
-        logits, mu, logvar = self.vae(x, noise)
+        with self.autocast():
+            logits, mu, logvar = self.net(x, noise)
+        logits, mu, logvar = logits.float(), mu.float(), logvar.float()
         target = (x + 1.0) / 2.0
         recon = F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / x.shape[0]
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.shape[0]
@@ -65,9 +68,9 @@ class VaeTrainer(Trainer):
                             device=self.device)
         recon, kl = self.losses(x, noise)
         loss = recon + float(self.p("beta")) * kl
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
+        self.backward(loss)
         self.opt.step()
+        self.opt.zero_grad(set_to_none=True)
         return {"loss": loss.detach(), "recon": recon.detach(), "kl": kl.detach()}
 
     def calibrated_vae(self) -> torch.nn.Module:
