@@ -40,7 +40,8 @@ MESSAGES: dict[str, dict[str, type | tuple[type, ...]]] = {
     # "preview_max" is the same for a square box (what hosts without preview_box read).
     "job": {"job": int, "spec": dict, "previews": bool, "preview_max": int},
     "cancel": {"job": int},
-    "consumed": {"job": int},  # the client showed the last preview: the host may send another
+    "consumed": {"job": int},  # the client showed the last preview: the host may send another (optional
+    # "preview_box": the client's view size now, for the job's next previews)
     "unload": {},
     "settings": {"settings": dict},  # saved settings, applied by the host between jobs
     "status": {},  # host -> client too: {"status": {...}}

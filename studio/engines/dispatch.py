@@ -35,7 +35,7 @@ def engine_for(kind: str) -> EngineFn:
     target = ENGINES.get(kind)
     if target is None:
         raise StudioError(_("No engine for jobs of kind {kind!r}.").format(kind=kind))
-    module, _, name = target.partition(":")
+    module, _sep, name = target.partition(":")  # not `_`: that is the translation function here
     try:
         return getattr(importlib.import_module(module), name)
     except ModuleNotFoundError as exc:

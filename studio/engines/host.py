@@ -8,7 +8,7 @@ Conversation: the host says ``hello`` at once (before importing torch), waits fo
 ``hello`` (its protocol version and settings), makes the context and says ``ready``. Then it runs
 each ``job`` with :func:`studio.engines.dispatch.run_spec`, streaming progress, previews (raw RGB,
 scaled down to the client's ``preview_box``: what its canvas shows), text, metrics and log lines, and ends it with ``result``,
-``cancelled`` or ``error``. ``cancel`` and ``consumed`` act at once (a reader thread); ``unload``
+``cancelled`` or ``error``. ``cancel`` and ``consumed`` (with the client's preview box now) act at once (a reader thread); ``unload``
 and ``status`` are answered between jobs. End of input or ``bye`` ends the host.
 """
 from __future__ import annotations
@@ -59,13 +59,18 @@ def model_label(key: Hashable) -> str:
     return str(parts[0]) if len(parts) == 1 else " ".join(str(p) for p in parts[:2])
 
 
-def preview_box_of(frame: Frame) -> tuple[int, int]:
-    """The largest preview a job's client shows: its ``preview_box`` [width, height] (the canvas's size in
-    pixels), else ``preview_max`` for both sides; 0 means no limit."""
+def preview_box_of(frame: Frame) -> tuple[int, int] | None:
+    """A frame's ``preview_box`` [width, height]: the largest preview its client shows (the canvas's size in
+    pixels; 0 means no limit). None when it has none (or an unreadable one)."""
     box = frame.get("preview_box")
     if isinstance(box, list) and len(box) == 2 and all(type(v) is int and v >= 0 for v in box):
         return box[0], box[1]
-    return frame["preview_max"], frame["preview_max"]
+    return None
+
+
+def job_preview_box(frame: Frame) -> tuple[int, int]:
+    """A job's preview box: ``preview_box``, else (from clients without it) ``preview_max`` for both sides."""
+    return preview_box_of(frame) or (frame["preview_max"], frame["preview_max"])
 
 
 class HostReporter:
@@ -89,9 +94,12 @@ class HostReporter:
         self._text: list[str] = []
         self._last_text = float("-inf")
 
-    def consumed(self) -> None:
+    def consumed(self, box: tuple[int, int] | None = None) -> None:
+        """The client showed the last preview; ``box``: its view's size now (the window was resized)."""
         with self._lock:
             self._awaiting = False
+            if box is not None:
+                self._preview_box = box
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         now = time.monotonic()
@@ -121,7 +129,8 @@ class HostReporter:
             return
         if image.mode != "RGB":
             image = image.convert("RGB")
-        box = tuple(side or image.size[i] for i, side in enumerate(self._preview_box))
+        with self._lock:
+            box = tuple(side or image.size[i] for i, side in enumerate(self._preview_box))
         if image.size[0] > box[0] or image.size[1] > box[1]:
             image = image.copy()
             image.thumbnail(box)  # what the canvas shows, not more (aspect kept)
@@ -258,7 +267,7 @@ class Host:
                     with self._lock:
                         current = self._current
                     if current is not None and current[0] == frame["job"]:
-                        current[2].consumed()
+                        current[2].consumed(preview_box_of(frame))
                 else:
                     self._commands.put(frame)
         except (ProtocolError, OSError, ValueError) as exc:
@@ -279,7 +288,7 @@ class Host:
         job_id = frame["job"]
         token = CancelToken(on_seen=lambda: self._send_quietly("stopping", job=job_id))
         interval = frame.get("preview_interval")
-        reporter = HostReporter(self.channel, job_id, frame["previews"], preview_box_of(frame), self._maybe_status,
+        reporter = HostReporter(self.channel, job_id, frame["previews"], job_preview_box(frame), self._maybe_status,
                                 float(interval) if isinstance(interval, (int, float)) else PREVIEW_INTERVAL_S)
         with self._lock:
             self._current = (job_id, token, reporter)

@@ -247,9 +247,13 @@ class HostClient:
         except OSError:
             pass  # the host is gone: the reader reports it
 
-    def consumed(self, job_id: int) -> None:
-        """The preview of ``job_id`` was shown (any thread)."""
-        self._try_send("consumed", job=job_id)
+    def consumed(self, job_id: int, preview_box: tuple[int, int] | None = None) -> None:
+        """The preview of ``job_id`` was shown (any thread); ``preview_box``: the largest the next ones may be
+        now (the window was resized while the job runs)."""
+        if preview_box is None:
+            self._try_send("consumed", job=job_id)
+        else:
+            self._try_send("consumed", job=job_id, preview_box=[max(0, int(side)) for side in preview_box])
 
     def unload(self) -> None:
         self._try_send("unload")

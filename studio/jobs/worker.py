@@ -99,6 +99,7 @@ class Worker(QThread):
         self._paused = threading.Event()
         self._lock = threading.Lock()
         self._current: tuple[int, CancelToken] | None = None
+        self._current_kind = ""
         self._last_saved = 0.0
         self._idle_since = time.monotonic()
         self.reporter.on_progress = self._save_progress
@@ -134,8 +135,10 @@ class Worker(QThread):
     def preview_consumed(self, job_id: int) -> None:
         """The GUI painted the last preview of ``job_id``: the host may send the next one."""
         self.reporter.consumed(job_id)
-        if self.current_job() == job_id:
-            self.client.consumed(job_id)
+        with self._lock:
+            kind = self._current_kind if self._current and self._current[0] == job_id else None
+        if kind is not None:  # with the view's size now: a resize mid-job applies to the next previews
+            self.client.consumed(job_id, self.preview_boxes.get(kind, DEFAULT_PREVIEW_BOX))
 
     def current_job(self) -> int | None:
         with self._lock:
@@ -223,7 +226,7 @@ class Worker(QThread):
     def _run_job(self, rec: JobRecord) -> None:
         token = CancelToken()
         with self._lock:
-            self._current = (rec.id, token)
+            self._current, self._current_kind = (rec.id, token), rec.kind
         # stop() may have come between the loop's check and this claim: the job is then
         # interrupted at once rather than run to the end while shutdown() waits.
         if self.cancel_requests.take(rec.id) or self._stop.is_set():
