@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from studio.core.datasets_info import IMAGE_SUFFIXES
 from studio.core.errors import StudioError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 MAX_INPUTS = 10_000
@@ -56,6 +56,15 @@ def repetition_rate(texts: Iterable[str], n: int = 3) -> float | None:
 
 def mean_length(texts: Sequence[str]) -> float | None:
     return sum(len(words(t)) for t in texts) / len(texts) if texts else None
+
+
+FIGURE_LABELS = {
+    "clip_score": N_("CLIP score"), "diversity": N_("diversity"), "fid": N_("FID"), "kid": N_("KID"),
+    "perplexity": N_("perplexity"), "distinct_1": N_("distinct-1"), "distinct_2": N_("distinct-2"),
+    "repetition_rate": N_("repetition rate"), "length": N_("length (words)"), "path": N_("file"),
+    "prompt": N_("prompt"), "width": N_("width"), "height": N_("height"),
+}
+"""How the window names each figure and per-input column (N_: shown with _()); reports and exports keep the keys."""
 
 
 @dataclass(frozen=True)

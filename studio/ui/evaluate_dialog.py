@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHB
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
-from studio.core.evaluation import EvaluationReport, format_figure, report_csv
+from studio.core.evaluation import FIGURE_LABELS, EvaluationReport, format_figure, report_csv
+from studio.core.i18n import _
 from studio.core.model_caps import DIFFUSION_TYPES
 from studio.core.results import EvaluateResult, JobResult
 from studio.core.specs import EvaluateSpec
@@ -243,7 +244,7 @@ class EvaluateDialog(QDialog):
             facts.append((self.tr("reference"), f"{report.reference} ({report.reference_count})"))
         if report.language_model:
             facts.append((self.tr("language model"), report.language_model))
-        rows = [(k, format_figure(v)) for k, v in figures] + facts
+        rows = [(_(FIGURE_LABELS.get(k, k)), format_figure(v)) for k, v in figures] + facts
         self.summary.setRowCount(len(rows))
         for r, (k, v) in enumerate(rows):
             self.summary.setItem(r, 0, QTableWidgetItem(k))
@@ -258,7 +259,7 @@ class EvaluateDialog(QDialog):
         self.items.setSortingEnabled(False)
         self.items.clear()
         self.items.setColumnCount(len(keys))
-        self.items.setHorizontalHeaderLabels(keys)
+        self.items.setHorizontalHeaderLabels([_(FIGURE_LABELS.get(k, k)) for k in keys])
         self.items.setRowCount(len(report.items))
         for r, item in enumerate(report.items):
             for c, k in enumerate(keys):

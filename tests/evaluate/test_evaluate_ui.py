@@ -34,7 +34,7 @@ def test_evaluate_panel_scores_images_and_exports(studio, qtbot, tmp_path):
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
     summary = {dialog.summary.item(r, 0).text(): dialog.summary.item(r, 1).text()
                for r in range(dialog.summary.rowCount())}
-    assert "clip_score" in summary and "diversity" in summary and summary["inputs"] == "2"
+    assert "CLIP score" in summary and "diversity" in summary and summary["inputs"] == "2"
     assert dialog.items.rowCount() == 2 and len(dialog.chart.series()) == 1
     assert dialog.progress.isHidden() and dialog.run_button.isEnabled()
     saved = json.loads(open(dialog.export("json", str(tmp_path / "e.json")), encoding="utf-8").read())

@@ -94,6 +94,15 @@ def test_every_dialog_in_chinese(qtbot, window, paths):
 
     left["about rows"] = english(label for label, _v in about_rows("cpu")
                                  if label not in ("torch", "diffusers", "transformers", "Qt (PySide6)"))
+    # An evaluation's report: figure names and per-input columns in Chinese (the values are data).
+    from studio.core.evaluation import EvaluationReport
+
+    evaluate = dialogs["evaluate"]
+    evaluate.show_report(EvaluationReport(count=2, clip_score=91.0, diversity=0.2, clip="Studio CLIP", items=(
+        {"path": "/tmp/a.png", "prompt": "a red sneaker", "clip_score": 91.0, "width": 64, "height": 64},)))
+    left["evaluate report"] = english([evaluate.summary.item(r, 0).text() for r in range(evaluate.summary.rowCount())]
+                                      + [evaluate.items.horizontalHeaderItem(c).text()
+                                         for c in range(evaluate.items.columnCount())])
     for d in dialogs.values():
         d.close()
     assert not any(left.values()), {k: v for k, v in left.items() if v}
