@@ -17,8 +17,9 @@ from typing import Any, Mapping
 
 from studio.core.db import Database
 from studio.core.paths import StudioPaths
-from studio.core.results import GuidedResult, ImageResult, JobResult, result_to_dict
-from studio.core.specs import Spec, spec_from_json, spec_to_json
+from studio.core.errors import SpecError
+from studio.core.results import GridCell, GuidedResult, ImageResult, JobResult, result_to_dict
+from studio.core.specs import Spec, spec_from_dict, spec_from_json, spec_to_json
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 MEDIA = ("image", "text", "file")
@@ -147,31 +148,72 @@ def _seed_for(result: JobResult, spec: Spec, index: int) -> int | None:
     return int(seed) if isinstance(seed, int) else None
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One history row to insert: what made the output (the job, or the image sub-job that drew it)."""
+
+    media: str
+    path: str
+    text: str
+    kind: str
+    spec_json: str
+    prompt: str
+    negative: str
+    model: str
+    seed: int | None
+    score: float | None
+    score_clip: str
+
+
+def _sub_job_row(media: str, path: str, cell: GridCell) -> _Row | None:
+    """The row of an image a sub-job made, with that sub-job's parameters (None when its spec is damaged)."""
+    try:
+        spec = spec_from_dict(cell.spec)
+    except SpecError:
+        return None
+    prompt, negative = _spec_prompt(spec)
+    seed = getattr(spec, "seed", None)
+    scored = media == "image" and cell.clip_score is not None
+    return _Row(media, path, "", spec.kind, spec_to_json(spec), prompt, negative,
+                str(cell.model or getattr(spec, "model", "") or ""), seed if isinstance(seed, int) else None,
+                cell.clip_score if scored else None, cell.clip if scored else "")
+
+
 def insert_entries(conn: sqlite3.Connection, job_id: int | None, spec: Spec, result: JobResult,
                    created: float | None = None) -> list[int]:
-    """Add one entry per output file and one for the result's text, inside the caller's transaction."""
+    """Add one entry per output file and one for the result's text, inside the caller's transaction.
+
+    An image a sub-job made (a grid's cell, an evaluation's generated image) is recorded with that
+    sub-job's spec, prompt, seed, model and score, so searching and "reuse parameters" find it as drawn."""
     created = time.time() if created is None else created
     info_json = json.dumps(result_to_dict(result), ensure_ascii=False)
     prompt, negative = _spec_prompt(spec)
     model = str(result.model or getattr(spec, "model", "") or "")
     spec_json = spec_to_json(spec)
-    rows: list[tuple[str, str, str, int | None]] = []
-    for i, out in enumerate(result.outputs):
-        media = "image" if Path(out).suffix.lower() in IMAGE_SUFFIXES else "file"
-        rows.append((media, str(out), "", _seed_for(result, spec, i)))
-    if result.text:
-        rows.append(("text", "", result.text, _seed_for(result, spec, 0)))
     has_score = isinstance(result, (ImageResult, GuidedResult)) and result.clip_score is not None
     score = result.clip_score if has_score else None
     score_clip = result.clip if has_score else ""
-    ids = []
-    for media, path, text, seed in rows:
+
+    def own(media: str, path: str, text: str, seed: int | None) -> _Row:
         scored = media == "image" and score is not None
+        return _Row(media, path, text, spec.kind, spec_json, prompt, negative, model, seed,
+                    score if scored else None, score_clip if scored else "")
+
+    rows: list[_Row] = []
+    for i, out in enumerate(result.outputs):
+        media = "image" if Path(out).suffix.lower() in IMAGE_SUFFIXES else "file"
+        cell = result.made_by(i)
+        row = _sub_job_row(media, str(out), cell) if cell is not None else None
+        rows.append(row or own(media, str(out), "", _seed_for(result, spec, i)))
+    if result.text:
+        rows.append(own("text", "", result.text, _seed_for(result, spec, 0)))
+    ids = []
+    for r in rows:
         cur = conn.execute(
             "INSERT INTO gallery(job_id, kind, media, created, spec_json, path, text, prompt, negative_prompt,"
             " model, seed, info_json, score, score_clip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (job_id, spec.kind, media, created, spec_json, path, text, prompt, negative, model, seed, info_json,
-             score if scored else None, score_clip if scored else ""))
+            (job_id, r.kind, r.media, created, r.spec_json, r.path, r.text, r.prompt, r.negative, r.model, r.seed,
+             info_json, r.score, r.score_clip))
         ids.append(int(cur.lastrowid))
     return ids
 
@@ -287,10 +329,10 @@ class GalleryStore:
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO gallery(id, job_id, kind, media, created, spec_json, path, text, prompt,"
-                " negative_prompt, model, seed, info_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " negative_prompt, model, seed, info_json, score, score_clip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (entry.id, entry.job_id, entry.kind, entry.media, entry.created, entry.spec_json, entry.path,
                  entry.text, entry.prompt, entry.negative_prompt, entry.model, entry.seed,
-                 json.dumps(dict(entry.info), ensure_ascii=False, default=str)))
+                 json.dumps(dict(entry.info), ensure_ascii=False, default=str), entry.score, entry.score_clip))
 
     def delete(self, entry_id: int) -> bool:
         """Remove an entry (its file stays: ``studio.core.trash`` moves files, confined to the outputs

@@ -33,6 +33,11 @@ class JobResult:
         """The seed that made output ``index`` (None when the result does not know)."""
         return None
 
+    def made_by(self, index: int) -> "GridCell | None":
+        """The image sub-job (its ImageSpec as a dict, its model and CLIP score) that made output ``index``;
+        None when the job made it itself. The history records such an output with the sub-job's parameters."""
+        return None
+
 
 @dataclass(frozen=True)
 class ImageResult(JobResult):
@@ -174,12 +179,24 @@ class GuidedResult(JobResult):
 
 @dataclass(frozen=True)
 class GridCell:
-    """One cell of a comparison grid: the spec it ran, its image and CLIP score."""
+    """One image a job made through the image engine as a sub-job (a grid's cell, an evaluation's generated
+    image): the ImageSpec it ran (as its dict), its image, CLIP score, model and the CLIP that scored it."""
 
     spec: dict[str, Any] = dataclasses.field(default_factory=dict)
     output: str = ""
     clip_score: float | None = None
     seconds: float | None = None
+    model: str = ""
+    """The model the sub-job used (its library name)."""
+    clip: str = ""
+    """The CLIP that gave ``clip_score``."""
+
+
+def _cell_for(cells: tuple[GridCell, ...], outputs: tuple[str, ...], index: int) -> GridCell | None:
+    """The cell whose image is ``outputs[index]`` (matched by file, so the order of outputs does not matter)."""
+    if not 0 <= index < len(outputs):
+        return None
+    return next((c for c in cells if c.output and c.output == outputs[index]), None)
 
 
 @dataclass(frozen=True)
@@ -192,13 +209,21 @@ class GridResult(JobResult):
     best: str = ""
     mean_clip_score: float | None = None
 
+    def made_by(self, index: int) -> GridCell | None:
+        return _cell_for(self.cells, self.outputs, index)
+
 
 @dataclass(frozen=True)
 class EvaluateResult(JobResult):
-    """An evaluation's figures (``studio.core`` EvaluationReport as its JSON object)."""
+    """An evaluation's figures (``studio.core`` EvaluationReport as its JSON object); with a model and prompts,
+    the images it ``generated`` first (each also among the outputs)."""
 
     kind: ClassVar[str] = EvaluateSpec.kind
     report: dict[str, Any] = dataclasses.field(default_factory=dict)
+    generated: tuple[GridCell, ...] = ()
+
+    def made_by(self, index: int) -> GridCell | None:
+        return _cell_for(self.generated, self.outputs, index)
 
 
 @dataclass(frozen=True)

@@ -51,18 +51,19 @@ class CellReporter:
         self.outer.log(message)
 
 
-def _score(ctx: EngineContext, path: str, prompt: str, result: JobResult) -> float | None:
-    """The cell's CLIP score: the image engine's, else one from the first installed CLIP (None without one)."""
+def _score(ctx: EngineContext, path: str, prompt: str, result: JobResult) -> tuple[float | None, str]:
+    """The cell's CLIP score and the CLIP that gave it: the image engine's, else one from the first installed
+    CLIP ((None, "") without one)."""
     if isinstance(result, ImageResult) and result.clip_score is not None:
-        return float(result.clip_score)
+        return float(result.clip_score), result.clip
     from studio.core.errors import ModelError
     from studio.engines.clip.model import load_clip
 
     try:
         clip = load_clip(ctx, "")
     except ModelError:
-        return None
-    return clip.score([open_rgb(path)], [prompt])[0]
+        return None, ""
+    return clip.score([open_rgb(path)], [prompt])[0], clip.name
 
 
 def _font(px: int):
@@ -107,20 +108,24 @@ def run(spec: GridSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     cells = spec.cells()
     outputs: list[str] = []
     rows: list[dict[str, Any]] = []
+    done: list[GridCell] = []
     images, captions = [], []
     for i, cell in enumerate(cells):
         if cancel.cancelled:
-            return GridResult(cancelled=True, outputs=tuple(outputs))
+            return GridResult(cancelled=True, outputs=tuple(outputs), cells=tuple(done))
         result = generate(cell, CellReporter(reporter, i, len(cells)), cancel, ctx)
         if result.cancelled or not result.outputs:
-            return GridResult(cancelled=True, outputs=tuple(outputs))
+            return GridResult(cancelled=True, outputs=tuple(outputs), cells=tuple(done))
         path = result.outputs[0]
-        score = _score(ctx, path, cell.prompt, result)
+        score, clip = _score(ctx, path, cell.prompt, result)
         outputs.append(path)
         images.append(open_rgb(path))
         captions.append(_("CLIP {score:.1f}").format(score=score) if score is not None else _("no CLIP score"))
         rows.append({"spec": spec_to_dict(cell), "output": path, "clip_score": score,
                      "seconds": result.seconds})
+        # The history records each cell as the image it is (its own prompt, seed, model and score).
+        done.append(GridCell(spec=rows[-1]["spec"], output=path, clip_score=score, seconds=result.seconds,
+                             model=result.model, clip=clip))
     grid = draw_grid(images, captions, x, y)
     title = _("Comparison grid: {x}{y}").format(x=spec.x, y=f" × {spec.y}" if spec.y else "")
     out = save_png(grid, output_path(ctx.outputs, "grid", ".png"), spec, title,
@@ -128,6 +133,5 @@ def run(spec: GridSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     scores = [r["clip_score"] for r in rows if r["clip_score"] is not None]
     best = max(rows, key=lambda r: r["clip_score"] if r["clip_score"] is not None else -1.0)
     return GridResult(outputs=(str(out), *outputs), grid=str(out), best=best["output"] if scores else "",
-                      cells=tuple(GridCell(spec=r["spec"], output=r["output"], clip_score=r["clip_score"],
-                                           seconds=r["seconds"]) for r in rows),
+                      cells=tuple(done),
                       mean_clip_score=sum(scores) / len(scores) if scores else None)

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from studio.core.results import (DownloadPlanInfo, DownloadResult, FacesResult, ImageResult, JobResult, PlannedFile,
-                                 TextResult, TrainResult, UpscaleResult, VerifiedFile, result_from_dict,
-                                 result_to_dict)
+from studio.core.results import (DownloadPlanInfo, DownloadResult, EvaluateResult, FacesResult, GridCell, GridResult,
+                                 ImageResult, JobResult, PlannedFile, TextResult, TrainResult, UpscaleResult,
+                                 VerifiedFile, result_from_dict, result_to_dict)
 
 SAMPLES = [
     ImageResult(outputs=("/o/a.png",), seed=7, model="tiny", warnings=("long prompt",), width=64, height=64,
@@ -20,6 +20,11 @@ SAMPLES = [
         PlannedFile(name="model.safetensors", size=10, sha256="ff"), PlannedFile(name="config.json", size=None)),
         total_size=10)),
     DownloadResult(path="/m/tiny", verified=(VerifiedFile(name="config.json", method="git_blob", sha256="aa"),)),
+    GridResult(outputs=("/o/grid.png", "/o/c.png"), grid="/o/grid.png", cells=(GridCell(
+        spec={"kind": "image", "prompt": "a red sneaker", "seed": 3}, output="/o/c.png", clip_score=31.5,
+        model="Studio Fashion", clip="Studio CLIP"),)),
+    EvaluateResult(outputs=("/o/e.json", "/o/c.png"), report={"count": 1}, generated=(GridCell(
+        spec={"kind": "image", "prompt": "a red sneaker"}, output="/o/c.png", clip_score=None),)),
 ]
 
 
@@ -28,6 +33,15 @@ def test_every_result_survives_json_unchanged(result):
     data = json.loads(json.dumps(result_to_dict(result)))
     assert data["kind"] == result.kind
     assert result_from_dict(result.kind, data) == result
+
+
+def test_sub_job_images_say_which_spec_made_them_after_the_trip():
+    grid, evaluation = (result_from_dict(r.kind, json.loads(json.dumps(result_to_dict(r)))) for r in SAMPLES[-2:])
+    for result in (grid, evaluation):
+        assert result.made_by(0) is None  # the grid image / the report: the job's own
+        assert result.made_by(1).spec["prompt"] == "a red sneaker" and result.made_by(2) is None
+    assert grid.made_by(1).clip_score == 31.5 and grid.made_by(1).model == "Studio Fashion"
+    assert ImageResult(outputs=("/o/a.png",)).made_by(0) is None
 
 
 def test_wrong_types_from_a_peer_are_refused():

@@ -170,7 +170,21 @@ def test_cli_generates_from_a_model_and_prompts_then_scores(paths, tmp_path, cap
     made = gallery.search(media="image")
     assert {e.path for e in made} == {i["path"] for i in report["items"]}
     assert all(e.seed == 3 for e in made)  # each prompt's images start at --seed
+    # each generated image is in the history as the image it is: its own prompt, seed, model, score and spec
+    from studio.core.pngmeta import read_png_parameters
+
+    [sneaker] = gallery.search("sneaker")
+    item = report["items"][0]
+    assert (sneaker.path, sneaker.kind, sneaker.prompt, sneaker.model) == (item["path"], "image", "a red sneaker",
+                                                                           "studio-fashion")
+    assert sneaker.score == pytest.approx(item["clip_score"]) and sneaker.score_clip == "Studio CLIP"
+    assert sneaker.spec == read_png_parameters(item["path"])  # "reuse parameters" gives the image's own spec
+    [evaluation] = gallery.search(kind="evaluate")
+    assert evaluation.media == "file" and evaluation.path.endswith(".json")
     gallery.close()
+    assert main(["history", "list", "sneaker"]) == 0
+    listed = capsys.readouterr().out.strip().splitlines()
+    assert len(listed) == 1 and "seed 3" in listed[0] and "a red sneaker" in listed[0] and item["path"] in listed[0]
 
 
 def test_cli_generate_mode_refuses_bad_combinations_in_one_line(paths, tmp_path, capsys):

@@ -73,6 +73,16 @@ def test_grid_dialog_makes_a_scored_grid_from_the_prompt_editor(studio, qtbot, t
     assert not dialog.image.pixmap().isNull() and dialog.image.pixmap().width() >= 128
     assert all(dialog.table.item(r, 1).text() for r in range(2))  # each cell has its CLIP score
     assert dialog.run_button.isEnabled() and dialog.progress.isHidden()
+    # the history strip shows each cell as the image it is: its prompt, seed and score in the tooltip
+    strip = studio.history
+    strip.refresh()
+    tips = {strip.entry(strip.list.item(i)).path: strip.list.item(i).toolTip() for i in range(strip.list.count())}
+    assert len(dialog.result.cells) == 2
+    for cell in dialog.result.cells:
+        tip = tips[cell.output]
+        assert tip.startswith("a red square") and f"seed {cell.spec['seed']}" in tip and "CLIP score" in tip
+    strip.search_edit.setText("red square")
+    qtbot.waitUntil(lambda: strip.list.count() == 2, timeout=5000)
 
 
 def test_grid_dialog_says_why_a_bad_axis_cannot_run(studio, qtbot):

@@ -59,3 +59,18 @@ def test_cli_grid_draws_scored_labelled_grid_with_full_parameters(tiny_sd_dir, p
     from studio.core.pngmeta import read_png_parameters
 
     assert read_png_parameters(cell_paths[3]).steps == 2 and read_png_parameters(cell_paths[3]).seed == 4
+    # ... and in the history: `history list` finds each cell by its prompt, with its own seed and score
+    assert main(["history", "list", "red square", "--kind", "image", "--json"]) == 0
+    listed = {e["path"]: e for e in json.loads(capsys.readouterr().out)}
+    assert set(listed) == set(cell_paths)
+    assert [(listed[r["output"]]["seed"], listed[r["output"]]["score"]) for r in rows] == \
+        [(r["spec"]["seed"], r["clip_score"]) for r in rows]
+    assert all(e["prompt"] == "a red square" and e["model"] for e in listed.values())
+    from studio.core.gallery import GalleryStore
+
+    gallery = GalleryStore.open(paths)
+    [entry] = [e for e in gallery.search("red square") if e.path == cell_paths[3]]
+    assert entry.spec == read_png_parameters(cell_paths[3])  # "reuse parameters": the cell's own ImageSpec
+    [whole] = gallery.search(kind="grid")
+    assert whole.path == grid_path and whole.spec == spec
+    gallery.close()

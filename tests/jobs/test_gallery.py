@@ -69,3 +69,59 @@ def test_delete_removes_the_entry_and_never_its_file(gallery, paths):
     assert not gallery.delete(drop_file)
     with pytest.raises(KeyError):
         gallery.get(drop_file)
+
+
+def test_images_made_by_sub_jobs_are_recorded_with_their_own_parameters(gallery, paths):
+    # A grid's cells and an evaluation's generated images are image sub-jobs: each history row carries the
+    # sub-job's prompt, seed, model, score and spec (as the result arrives from the engine host: JSON).
+    import json
+
+    from studio.core.queue_store import QueueStore
+    from studio.core.results import EvaluateResult, GridCell, GridResult, result_from_dict, result_to_dict
+    from studio.core.specs import EvaluateSpec, GridSpec, spec_to_dict
+
+    def wire(result):
+        return result_from_dict(result.kind, json.loads(json.dumps(result_to_dict(result))))
+
+    red, blue = (ImageSpec(prompt=p, negative_prompt="blurry", model="fashion", seed=s, steps=4)
+                 for p, s in (("a red sneaker", 3), ("a blue dress", 4)))
+    cells = tuple(GridCell(spec=spec_to_dict(s), output=str(paths.outputs / f"c{s.seed}.png"), clip_score=30.0 + s.seed,
+                           model="Studio Fashion", clip="Studio CLIP") for s in (red, blue))
+    grid_spec = GridSpec(base={"prompt": "a shoe"}, x="seed=3,4")
+    grid = wire(GridResult(outputs=(str(paths.outputs / "grid.png"), *(c.output for c in cells)),
+                           grid=str(paths.outputs / "grid.png"), cells=cells))
+    store = QueueStore.open(paths.queue_db)  # the window's path: the queue records the finished job
+    job = store.add(grid_spec)
+    ids = store.set_result(job, grid, grid_spec)
+    store.db.close()
+    whole, first, second = (gallery.get(i) for i in ids)
+    assert whole.kind == "grid" and whole.spec == grid_spec and whole.score is None  # the grid image: the grid's
+    assert [(e.kind, e.prompt, e.negative_prompt, e.seed, e.model, e.score, e.score_clip) for e in (first, second)] == [
+        ("image", "a red sneaker", "blurry", 3, "Studio Fashion", 33.0, "Studio CLIP"),
+        ("image", "a blue dress", "blurry", 4, "Studio Fashion", 34.0, "Studio CLIP")]
+    assert first.spec == red and second.spec == blue  # "reuse parameters" gives the cell's own spec
+    assert [e.id for e in gallery.search("sneaker")] == [first.id]
+    assert [e.id for e in gallery.search(seed=4, model="Fashion")] == [second.id]
+
+    evaluation = wire(EvaluateResult(outputs=(str(paths.outputs / "evaluation.json"), cells[0].output),
+                                     generated=cells[:1], model="fashion"))
+    report, image = (gallery.get(i) for i in gallery.add(EvaluateSpec(model="fashion", prompts=("a red sneaker",)),
+                                                          evaluation))
+    assert report.kind == "evaluate" and report.media == "file" and report.prompt == ""
+    assert image.kind == "image" and image.spec == red and image.score == 33.0
+    assert {e.id for e in gallery.search("sneaker")} == {first.id, image.id}
+    # a damaged cell spec from a peer: the row falls back to the job's own parameters, nothing is lost
+    bad = GridResult(outputs=(cells[0].output,), cells=(GridCell(spec={"kind": "image", "seed": "x"},
+                                                                 output=cells[0].output),))
+    [fallback] = gallery.add(grid_spec, bad)
+    assert gallery.get(fallback).kind == "grid" and gallery.get(fallback).path == cells[0].output
+
+
+def test_undoing_a_delete_brings_the_score_back(gallery, paths):
+    out = paths.outputs / "s.png"
+    [i] = gallery.add(ImageSpec(prompt="a red sneaker"), ImageResult(outputs=(str(out),), clip_score=31.5,
+                                                                       clip="Studio CLIP"))
+    entry = gallery.get(i)
+    gallery.delete(i)
+    gallery.restore(entry)
+    assert gallery.get(i).score == 31.5 and gallery.get(i).score_clip == "Studio CLIP"

@@ -7,6 +7,7 @@ JSON file among its outputs (so the history keeps it).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -23,8 +24,8 @@ from studio.core.image_io import open_rgb
 from studio.core.pngmeta import read_png_parameters
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import strip_weights
-from studio.core.results import EvaluateResult
-from studio.core.specs import EvaluateSpec, ImageSpec
+from studio.core.results import EvaluateResult, GridCell
+from studio.core.specs import EvaluateSpec, ImageSpec, spec_to_dict
 from studio.core.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.model import Clip, load_clip
 from studio.engines.context import EngineContext
@@ -208,9 +209,11 @@ def evaluate_texts(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cance
                             notes=tuple(notes), items=items, **figures)
 
 
-def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> list[str]:
+def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext,
+                    made: list[GridCell]) -> None:
     """``spec.per_prompt`` images per prompt from ``spec.model``, each an ordinary image job of the image engine
-    (saved with its parameters) at the model's recommended settings, without its viewing upscale: the files."""
+    (saved with its parameters) at the model's recommended settings, without its viewing upscale: each appended
+    to ``made`` as it is drawn (so a cancel keeps the finished ones)."""
     from studio.core.recommended import recommended_image_spec
     from studio.core.specs import MAX_SEED
     from studio.engines.diffusion.generate import run as generate
@@ -224,33 +227,44 @@ def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken,
             model=entry.title))
     jobs = [recommended_image_spec(entry, prompt, (spec.seed + k) % (MAX_SEED + 1), upscale="")
             for prompt in spec.prompts for k in range(spec.per_prompt)]
-    files: list[str] = []
     for i, job in enumerate(jobs):
         cancel.raise_if_cancelled()
         label = _("generating image {i} of {n}").format(i=i + 1, n=len(jobs))
         result = generate(job, CellReporter(reporter, i, len(jobs), label), cancel, ctx)
         if result.cancelled or not result.outputs:
             raise JobCancelled()
-        files.append(result.outputs[0])
-    return files
+        made.append(GridCell(spec=spec_to_dict(job), output=result.outputs[0], clip_score=result.clip_score,
+                             seconds=result.seconds, model=result.model, clip=result.clip))
+
+
+def _scored(spec: EvaluateSpec, made: list[GridCell], report: EvaluationReport) -> tuple[GridCell, ...]:
+    """The generated images with the evaluation's CLIP scores (the figures the report shows) when those are
+    against each image's own prompt; against a shared ``--prompt``, the image engine's own scores stay."""
+    if spec.prompt:
+        return tuple(made)
+    scores = {str(Path(str(item.get("path")))): item.get("clip_score") for item in report.items}
+    return tuple(dataclasses.replace(c, clip_score=float(score), clip=report.clip)
+                 if isinstance(score := scores.get(str(Path(c.output))), (int, float)) else c for c in made)
 
 
 def run(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> EvaluateResult:
     t0 = time.perf_counter()
     spec.validate()
-    generated: list[str] = []
+    made: list[GridCell] = []
     try:
         if spec.generates():
-            generated = generate_images(spec, reporter, cancel, ctx)
-        inputs = collect_inputs(generated or spec.inputs)
+            generate_images(spec, reporter, cancel, ctx, made)
+        inputs = collect_inputs([c.output for c in made] or spec.inputs)
         evaluate = evaluate_images if inputs.media == "image" else evaluate_texts
         report = evaluate(spec, inputs, reporter, cancel, ctx)
     except JobCancelled:
-        return EvaluateResult(cancelled=True, outputs=tuple(generated))
+        return EvaluateResult(cancelled=True, outputs=tuple(c.output for c in made), generated=tuple(made))
     report = EvaluationReport.from_dict({**report.to_dict(), "seconds": round(time.perf_counter() - t0, 3)})
     for note in report.notes:
         reporter.log(note)
     out = output_path(ctx.outputs, "evaluation", ".json")
     atomic_write_text(out, json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
-    # The generated images are outputs too: the history lists them, each with its own parameters.
-    return EvaluateResult(outputs=(str(out), *generated), report=report.to_dict(), model=spec.model)
+    # The generated images are outputs too: the history lists them, each with its own parameters (``generated``).
+    generated = _scored(spec, made, report)
+    return EvaluateResult(outputs=(str(out), *(c.output for c in generated)), report=report.to_dict(),
+                          model=spec.model, generated=generated)
