@@ -63,10 +63,15 @@ def shard_seed(seed: int, shard: int) -> int:
 
 
 def weights_digest(modules: Mapping[str, Any]) -> str:
-    """SHA-256 over the modules' state dicts (names, dtypes, shapes, values), in a fixed order."""
+    """SHA-256 over the modules' parameters (names, dtypes, shapes, values), in a fixed order.
+
+    Buffers are left out: batch-norm running statistics follow each process's own batches (the main
+    process's are the ones saved), while the parameters are the same everywhere after each step.
+    """
     h = hashlib.sha256()
     for name in sorted(modules):
-        state = modules[name].state_dict()
+        m = modules[name]
+        state = dict(m.named_parameters()) if isinstance(m, torch.nn.Module) else m.state_dict()
         for key in sorted(state):
             t = state[key].detach().cpu().contiguous()
             h.update(f"{name}.{key}:{t.dtype}:{tuple(t.shape)}".encode())
