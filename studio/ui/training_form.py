@@ -24,7 +24,7 @@ from studio.core.errors import SpecError
 from studio.core.i18n import _
 from studio.core.registry import TEXT_TYPES
 from studio.core.specs import TrainSpec
-from studio.core.training_families import COMMON_DEFAULTS, FAMILIES, Family, family
+from studio.core.training_families import CHOICE_LABELS, COMMON_DEFAULTS, FAMILIES, Family, family
 from studio.ui.spin_boxes import SeedSpinBox
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
@@ -302,8 +302,9 @@ class TrainingForm(QWidget):
             w: QWidget
             if e.choices:
                 w = QComboBox()
-                w.addItems(list(e.choices))
-                w.setCurrentText(str(e.default))
+                for choice in e.choices:
+                    w.addItem(_(CHOICE_LABELS[choice]) if choice in CHOICE_LABELS else choice, choice)
+                w.setCurrentIndex(max(0, w.findData(e.default)))
             elif isinstance(e.default, bool):
                 w = QCheckBox()
                 w.setChecked(e.default)
@@ -343,7 +344,7 @@ class TrainingForm(QWidget):
             if isinstance(w, QCheckBox):
                 params[key] = w.isChecked()
             elif isinstance(w, QComboBox):
-                params[key] = w.currentText()
+                params[key] = w.currentData()
             elif isinstance(w, QLineEdit):
                 if w.text().strip():
                     params[key] = w.text().strip()
@@ -410,7 +411,7 @@ class TrainingForm(QWidget):
             if isinstance(w, QCheckBox):
                 w.setChecked(bool(value))
             elif isinstance(w, QComboBox):
-                w.setCurrentText(str(value))
+                w.setCurrentIndex(max(0, w.findData(str(value))))
             elif isinstance(w, QLineEdit):
                 w.setText(str(value))
             else:

@@ -81,7 +81,7 @@ def test_every_family_shows_mixed_precision_and_gradient_accumulation(qtbot):
     for fam in FAMILIES:
         form.set_family(fam.key)
         mp = form.extra("mixed_precision")
-        assert [mp.itemText(i) for i in range(mp.count())] == ["auto", "no", "fp16", "bf16"], fam.key
+        assert [mp.itemData(i) for i in range(mp.count())] == ["auto", "no", "fp16", "bf16"], fam.key
         assert mp.currentText() == "auto" and form.extra("grad_accum").value() == 1
     form.set_family("ddpm")
     form.set_dataset(str(ROOT))
