@@ -1915,8 +1915,8 @@ Queue it anyway?</source>
         <translation>torch.compile（第一张较慢；每个模型和尺寸编译一次）</translation>
     </message>
     <message>
-        <source>Feature cache (transformer models; faster, small quality cost)</source>
-        <translation>特征缓存（Transformer 模型；更快，质量略降）</translation>
+        <source>Feature cache: deep UNet features reused between steps (faster, slightly different image)</source>
+        <translation>特征缓存：在步骤之间复用 UNet 的深层特征（更快，图像略有不同）</translation>
     </message>
     <message>
         <source>Speed mode</source>

@@ -19,6 +19,10 @@ SPEED_MODES = ("off", "channels_last", "fused_qkv", "compile", "cache")
 """``off``: SDPA only (diffusers' default); ``channels_last``: UNet memory layout (same numerics);
 ``fused_qkv``: fused attention projections; ``compile``: ``torch.compile`` of the UNet (slow first run,
 cached); ``cache``: reuse UNet features across steps (faster, slightly different image)."""
+FEATURE_CACHE_INTERVAL = 3
+"""Speed mode ``cache`` on a UNet: the whole UNet runs every this many steps, only its shallow blocks between."""
+FEATURE_CACHE_DEPTH = 1
+"""Speed mode ``cache`` on a UNet: how many outer down/up blocks (the shallow branch) run at every step."""
 EXACT_SPEED_MODES = ("off", "channels_last")
 """Speed modes that give the same image as ``off`` (the others change numerics a little)."""
 

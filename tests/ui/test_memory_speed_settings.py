@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.core.settings import load_settings
 from studio.ui.settings.memory_speed import MemorySpeedPage
 from tests.ui.test_settings_dialog import ok_button, open_dialog
@@ -18,6 +19,12 @@ def test_the_page_saves_memory_and_speed_modes(window, qtbot, paths):
     assert "Memory & speed" in [dialog.nav.item(i).text() for i in range(dialog.nav.count())]
     page = dialog.page(MemorySpeedPage)
     assert page.memory.value() == "auto" and page.speed.value() == "off"
+    # Every mode core knows is offered, each with its own label (not the bare name).
+    for combo, modes in ((page.memory, MEMORY_MODES), (page.speed, SPEED_MODES)):
+        assert [combo.itemData(i) for i in range(combo.count())] == list(modes)
+        assert all(combo.itemText(i) != combo.itemData(i) for i in range(combo.count()))
+    cache = page.speed.itemText(page.speed.findData("cache"))
+    assert "faster, slightly different image" in cache and "UNet" in cache
     page.memory.set_value("offload")
     page.speed.set_value("fused_qkv")
     ok_button(dialog).click()

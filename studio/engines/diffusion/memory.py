@@ -16,7 +16,8 @@ import torch
 
 from studio.core.errors import StudioError
 from studio.core.i18n import _
-from studio.core.memory_modes import OFFLOAD_MODES, pick_auto
+from studio.core.memory_modes import FEATURE_CACHE_DEPTH, FEATURE_CACHE_INTERVAL, OFFLOAD_MODES, pick_auto
+from studio.engines.diffusion import feature_cache
 from studio.engines.oom import INJECT_OOM_ENV, free_memory, is_oom  # noqa: F401 - re-exported
 
 class SpeedModeError(StudioError):
@@ -69,6 +70,12 @@ def _denoiser(pipe: Any) -> Any:
     return getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
 
 
+def _is_unet(net: Any) -> bool:
+    from diffusers import UNet2DConditionModel, UNet2DModel
+
+    return isinstance(net, (UNet2DConditionModel, UNet2DModel))
+
+
 def speed_problem(mode: str, pipe: Any, device: str) -> str | None:
     """Why speed mode ``mode`` cannot run for ``pipe`` on ``device`` (None when it can)."""
     net = _denoiser(pipe)
@@ -80,9 +87,12 @@ def speed_problem(mode: str, pipe: Any, device: str) -> str | None:
         return _("This model's {cls} cannot fuse its attention projections.").format(cls=type(net).__name__)
     if mode == "compile":
         return compile_problem(device)
-    if mode == "cache" and not hasattr(net, "enable_cache"):
-        return _("Speed mode cache: diffusers has no feature cache for {cls} models (only for transformers); "
-                 "use fused_qkv or compile.").format(cls=type(net).__name__)
+    if mode == "cache" and not (_is_unet(net) or hasattr(net, "enable_cache")):
+        return _("Speed mode cache works with UNet and transformer models, not with {cls}; use fused_qkv or "
+                 "compile.").format(cls=type(net).__name__)
+    if mode == "cache" and _is_unet(net) and feature_cache.depth_problem(net, FEATURE_CACHE_DEPTH):
+        return _("Speed mode cache needs a UNet with more than {depth} down blocks; this one has {n}.").format(
+            depth=FEATURE_CACHE_DEPTH, n=len(net.down_blocks))
     return None
 
 
@@ -124,6 +134,8 @@ def _set_speed(pipe: Any, mode: str, cache_dir: Path) -> None:
         # Compiled kernels are kept in the studio cache: the compile is paid once per model and shape.
         os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir / "torch_compile"))
         net.compile()
+    elif mode == "cache" and _is_unet(net):  # DeepCache-style: diffusers' own cache hooks are for transformers
+        feature_cache.enable(net, FEATURE_CACHE_INTERVAL, FEATURE_CACHE_DEPTH)
     elif mode == "cache":
         from diffusers import FirstBlockCacheConfig
 
@@ -138,6 +150,8 @@ def _reset_speed(pipe: Any, mode: str) -> None:
         net.unfuse_qkv_projections()
     elif mode == "compile":
         net._compiled_call_impl = None  # back to eager: the next job may not want a compiled UNet
+    elif mode == "cache" and _is_unet(net):
+        feature_cache.disable(net)
     elif mode == "cache":
         net.disable_cache()
 
