@@ -88,8 +88,8 @@ COMMON_PARAMS: dict[str, str] = {
     "limit": "use only the first N examples of the dataset",
     "device": "cpu, cuda or mps for this run",
     "amp": "false: no mixed precision on CUDA either (the same as mixed_precision=no; kept for older specs)",
-    "mixed_precision": "auto (bfloat16 autocast on CUDA, none elsewhere), no, fp16 (CUDA only) or bf16, "
-                       "through accelerate",
+    "mixed_precision": "auto (bfloat16 autocast on CUDA for the diffusion and transformer families, none for "
+                       "GAN/VAE or elsewhere), no, fp16 (CUDA only) or bf16, through accelerate",
     "grad_accum": "gradient accumulation: each step averages the gradients of N batches before the optimizer "
                   "steps (effective batch = batch × N × processes)",
     "out_dir": "write the trained model to this folder instead of the models folder",
@@ -108,8 +108,8 @@ CHOICE_LABELS = {"no": N_("no (full precision)")}
 COMMON_DEFAULTS: dict[str, Any] = {"mixed_precision": "auto", "grad_accum": 1}
 COMMON_CHOICES: dict[str, tuple[str, ...]] = {"mixed_precision": MIXED_PRECISION}
 COMMON_OPTIONS: tuple[Option, ...] = (
-    Option("mixed_precision", N_("Mixed precision"), N_("auto: bfloat16 autocast on a GPU, full precision on the "
-           "CPU; fp16 needs CUDA (with loss scaling); bf16 also works on recent CPUs. Runs through accelerate.")),
+    Option("mixed_precision", N_("Mixed precision"), N_("auto: bfloat16 autocast on a GPU (GAN and VAE: full "
+           "precision), full precision on the CPU; fp16 needs CUDA (with loss scaling); bf16 also works on recent CPUs. Runs through accelerate.")),
     Option("grad_accum", N_("Gradient accumulation"), N_("Batches whose gradients are averaged before each "
            "optimizer step: a larger effective batch (batch × N) in the same memory; each step takes N times "
            "as long."), 1, 1024),

@@ -62,3 +62,14 @@ def test_bf16_runs_on_the_cpu_and_fp16_there_is_one_clear_line(shapes_dir, ctx):
         vae_spec(shapes_dir, mixed_precision="fp8").validate()
     with pytest.raises(SpecError, match="grad_accum must be a whole number"):
         vae_spec(shapes_dir, grad_accum=0).validate()
+
+
+def test_auto_mixed_precision_is_what_each_family_always_did():
+    from studio.engines.training.accel import resolve_mixed_precision
+
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    assert resolve_mixed_precision("auto", cuda, None) == "bf16"  # diffusion/transformer families on a GPU
+    assert resolve_mixed_precision("auto", cuda, False) == "no"  # GAN/VAE, and older specs with amp=false
+    assert resolve_mixed_precision("auto", cpu, True) == "no" and resolve_mixed_precision("bf16", cpu) == "bf16"
+    assert not trainer_class("gan").autocast_by_default and not trainer_class("vae").autocast_by_default
+    assert trainer_class("ddpm").autocast_by_default and trainer_class("text2img").autocast_by_default

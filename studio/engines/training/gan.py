@@ -24,6 +24,7 @@ class GanTrainer(Trainer):
     family = "gan"
     model_type = "gan"
     defaults = DEFAULTS
+    autocast_by_default = False  # DCGANs trained in float32 on CUDA too: "auto" keeps that
 
     def setup(self) -> None:
         from studio.engines.gan.model import DCGANConfig, Discriminator, Generator, init_weights

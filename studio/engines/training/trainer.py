@@ -58,6 +58,8 @@ class Trainer:
     model_type: str = ""  # studio_model.json "type": gan, vae, ddpm, studio_pipeline
     defaults: Mapping[str, Any] = {}
     """The family's hyper-parameters and their values when ``spec.params`` does not give them."""
+    autocast_by_default: bool = True
+    """mixed_precision "auto" means bf16 autocast on CUDA for this family (False: full precision, as it always ran)."""
 
     def __init__(self, spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx: Any,
                  device: str | None = None, out_dir: Path | None = None) -> None:
@@ -96,7 +98,8 @@ class Trainer:
     def accelerator(self) -> Any:
         """The run's ``accelerate.Accelerator`` (made on first use; ``fit`` makes it before ``setup``)."""
         if self._accelerator is None:
-            mp = resolve_mixed_precision(str(self.p("mixed_precision")), self.device, self.params.get("amp"))
+            amp = self.params.get("amp", None if self.autocast_by_default else False)
+            mp = resolve_mixed_precision(str(self.p("mixed_precision")), self.device, amp)
             acc = make_accelerator(self.device, mp, self.grad_accum)
             if acc.num_processes > 1:  # a launch: each process trains on the device it was given
                 self.device = acc.device

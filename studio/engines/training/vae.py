@@ -28,6 +28,7 @@ class VaeTrainer(Trainer):
     family = "vae"
     model_type = "vae"
     defaults = DEFAULTS
+    autocast_by_default = False  # float32 on CUDA too: "auto" keeps that
 
     def p(self, key: str) -> Any:
         if key == "features" and "width" in self.params:  # "width" is accepted as another name
