@@ -30,6 +30,9 @@ UNDERSTAND_TYPES = ("masked_lm", "text_classifier")
 """Models that read text (fill a mask, classify) rather than write it."""
 TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES, "addon": ADDON_TYPES,
               "clip": CLIP_TYPES, "understand": UNDERSTAND_TYPES}
+TASK_WORDS = {"image": N_("image"), "text": N_("text"), "upscale": N_("upscale"), "addon": N_("add-on"),
+              "clip": N_("CLIP"), "understand": N_("text understanding")}
+"""How a task reads inside a message ("No image model is installed"); shown with ``_()``."""
 TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
     "diffusers": N_("Diffusers pipeline"), "sd_single_file": N_("Checkpoint (single file)"),
     "studio_pipeline": N_("Studio pipeline"), "gan": N_("GAN"), "studio_vae": N_("Studio VAE"),
@@ -187,7 +190,7 @@ class ModelRegistry:
             entry = self.default(task or "image")
             if entry is None:
                 raise ModelError(_("No {task} model is installed. Open the model manager to add one.").format(
-                    task=task or 'image'))
+                    task=_(TASK_WORDS.get(task or "image", task or "image"))))
             return entry
         p = Path(name_or_path).expanduser()
         if p.exists():
@@ -206,7 +209,7 @@ class ModelRegistry:
             raise ModelError(_("Model {name!r} cannot be used: {reason}").format(name=entry.name, reason=entry.reason))
         if types is not None and entry.type not in types:
             raise ModelError(_("Model {name!r} is a {type} model, not a {task} model.").format(
-                name=entry.name, type=entry.type, task=task))
+                name=entry.name, type=entry.type, task=_(TASK_WORDS.get(task, task))))
         return self.with_cached_hash(entry)
 
     def _not_installed(self, name: str, types: Collection[str] | None) -> str:
