@@ -86,3 +86,19 @@ def test_the_cli_runs_cache_and_says_sequential_runs_as_none_on_the_cpu(tiny_sd_
     notes = [line for line in err.splitlines() if "sequential" in line]
     assert len(notes) == 1 and "on the CPU" in notes[0] and "Traceback" not in err
     assert "Memory mode: none, Speed mode: cache" in read_png_text(stdout.split()[0])["parameters"]
+
+
+def test_an_edit_after_a_cache_job_is_made_with_speed_mode_off(tiny_sd_dir, engine_ctx, tmp_path):
+    """The speed mode stays on the shared pipeline between image jobs; an edit (whose PNG records no speed
+    mode) must not run on cached features: it gives the very image it gives after a job in mode off."""
+    init = tmp_path / "init.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(init)
+    edit = spec_for(tiny_sd_dir, init_image=str(init), strength=0.8)
+    run(spec_for(tiny_sd_dir, speed_mode="off"), RecordingReporter(), CancelToken(), engine_ctx)
+    ref = run(edit, RecordingReporter(), CancelToken(), engine_ctx)
+    run(spec_for(tiny_sd_dir, speed_mode="cache"), RecordingReporter(), CancelToken(), engine_ctx)
+    pipe, facts = load_pipeline(engine_ctx, resolve(engine_ctx, str(tiny_sd_dir)))
+    assert feature_cache.active(pipe.unet) is not None
+    after = run(edit, RecordingReporter(), CancelToken(), engine_ctx)
+    assert feature_cache.active(pipe.unet) is None and facts["speed_mode"] == "off"
+    assert np.array_equal(pixels(ref.outputs[0]), pixels(after.outputs[0]))

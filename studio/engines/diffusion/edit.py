@@ -29,6 +29,7 @@ from studio.core.i18n import _
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import generate
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
+from studio.engines.diffusion.memory import modes_for_job
 
 FILLS = ("edge", "noise")
 MAX_MASK_BLUR = 256
@@ -178,7 +179,10 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
             warnings.append(message)
             reporter.log(message)
 
-        with generate.pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
+        # Edits are made with speed mode off: a mode an earlier image job left on the shared pipeline (a feature
+        # cache, fused projections) would change the edit without its PNG saying so.
+        with generate.pipeline_for_job(ctx, pipe, facts, spec.loras) as applied, \
+                modes_for_job(pipe, "none", "off", ctx.device, ctx.paths.cache, facts):
             if mask is None:
                 out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
             else:
