@@ -114,7 +114,7 @@ def _pipeline_class(folder: Path, entry: ModelEntry, index: dict[str, Any]):
     from diffusers import DiffusionPipeline
 
     if entry.type == "studio_ddpm":
-        module, _, name = UNCONDITIONAL_PIPELINE.partition(":")
+        module, _sep, name = UNCONDITIONAL_PIPELINE.partition(":")
         return getattr(importlib.import_module(module), name)
     if entry.type != "studio_pipeline":
         return DiffusionPipeline
