@@ -14,6 +14,7 @@ import torch
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 
 CHECKPOINT_NAME = "checkpoint.safetensors"
 FORMAT = "aigc-studio-checkpoint/1"
@@ -65,15 +66,16 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     if path.is_dir():
         path = path / CHECKPOINT_NAME
     if not path.is_file():
-        raise StudioError(f"No checkpoint at {path}.")
+        raise StudioError(_("No checkpoint at {path}.").format(path=path))
     try:
         with safe_open(str(path), framework="pt") as fh:
             meta = fh.metadata() or {}
             if meta.get("format") != FORMAT:
-                raise StudioError(f"{path} is not an AIGC Studio training checkpoint.")
+                raise StudioError(_("{path} is not an AIGC Studio training checkpoint.").format(path=path))
             tensors = {k: fh.get_tensor(k) for k in fh.keys()}
     except StudioError:
         raise
     except Exception as exc:
-        raise StudioError(f"The checkpoint {path} cannot be read ({type(exc).__name__}); it may be damaged.") from exc
+        raise StudioError(_("The checkpoint {path} cannot be read ({error}); it may be damaged.").format(
+            path=path, error=type(exc).__name__)) from exc
     return _join(json.loads(meta["tree"]), tensors)

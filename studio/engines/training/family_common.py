@@ -6,6 +6,7 @@ from typing import Any, Iterable, Mapping
 import torch
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 
 
 def load_images(trainer: Any, channels: int | None = None):
@@ -14,7 +15,7 @@ def load_images(trainer: Any, channels: int | None = None):
 
     size = trainer.spec.size
     if size < 16 or size > 128 or size & (size - 1):
-        raise StudioError(f"Image size must be a power of two from 16 to 128 (got {size}).")
+        raise StudioError(_("Image size must be a power of two from 16 to 128 (got {size}).").format(size=size))
     ch = trainer.params.get("image_channels") or channels
     ds = load_dataset(trainer.spec.data, size=size, channels=int(ch) if ch else None, reporter=trainer.reporter,
                       limit=trainer.params.get("limit"))
@@ -23,8 +24,8 @@ def load_images(trainer: Any, channels: int | None = None):
         if ds.captions:
             ds.captions = ds.captions * 2
     ds.images = ds.images.to(trainer.device)
-    trainer.reporter.log(f"Dataset {ds.name or trainer.spec.data}: {len(ds)} images, {ds.channels} channel(s), "
-                         f"{ds.size}×{ds.size} px.")
+    trainer.reporter.log(_("Dataset {dataset}: {count} images, {channels} channel(s), {size}×{size} px.").format(
+        dataset=ds.name or trainer.spec.data, count=len(ds), channels=ds.channels, size=ds.size))
     return ds
 
 
@@ -54,8 +55,8 @@ class TrainableParams:
     def load_state_dict(self, state: Mapping[str, torch.Tensor]) -> None:
         missing = set(self.params) - set(state)
         if missing:
-            raise StudioError(f"The checkpoint lacks {len(missing)} trained weights (e.g. {sorted(missing)[0]}); "
-                              f"it was made with other settings.")
+            raise StudioError(_("The checkpoint lacks {count} trained weights (e.g. {example}); it was made "
+                                "with other settings.").format(count=len(missing), example=sorted(missing)[0]))
         with torch.no_grad():
             for n, p in self.params.items():
                 p.copy_(state[n].to(p.device, p.dtype))

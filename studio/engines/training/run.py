@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import TrainResult
 from studio.core.specs import TrainSpec
@@ -24,14 +25,15 @@ FAMILIES: dict[str, str] = {
 def trainer_class(family: str):
     target = FAMILIES.get(family)
     if target is None:
-        raise StudioError(f"Unknown training family {family!r}; choose one of: {', '.join(sorted(FAMILIES))}.")
-    module, _, name = target.partition(":")
+        raise StudioError(_("Unknown training family {family!r}; choose one of: {families}.").format(
+            family=family, families=', '.join(sorted(FAMILIES))))
+    module, _sep, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
 
 
 def run(spec: TrainSpec, reporter: Reporter, cancel: CancelToken, ctx) -> TrainResult:
     """Train ``spec.family`` on ``spec.data``; the model lands in the studio's models folder as ``spec.out``."""
     if not isinstance(spec, TrainSpec):
-        raise StudioError("The training engine was given a job that is not a training job.")
+        raise StudioError(_("The training engine was given a job that is not a training job."))
     spec.validate()  # unknown parameters fail before anything loads
     return trainer_class(spec.family)(spec, reporter, cancel, ctx).fit()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.progress import Reporter
 
 PROMPT_KEYS = ("instruction", "prompt", "question", "user", "query")
@@ -55,7 +56,7 @@ def read_conversations(path: Path, reporter: Reporter) -> list[list[dict[str, st
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise StudioError(f"{path.name} is not valid JSON ({exc}).") from exc
+            raise StudioError(_("{file} is not valid JSON ({error}).").format(file=path.name, error=exc)) from exc
         items = data if isinstance(data, list) else [data]
         lines = [str(i + 1) for i in range(len(items))]
     else:
@@ -73,11 +74,12 @@ def read_conversations(path: Path, reporter: Reporter) -> list[list[dict[str, st
         msgs = _messages(item)
         (convs.append(msgs) if msgs else bad.append(n))
     if bad:
-        reporter.log(f"{len(bad)} line(s) of {path.name} are not instruction/response pairs and were skipped "
-                     f"(line {', '.join(bad[:10])}{'…' if len(bad) > 10 else ''}).")
+        reporter.log(_("{count} line(s) of {file} are not instruction/response pairs and were skipped (line "
+                       "{lines}{more}).").format(
+            count=len(bad), file=path.name, lines=', '.join(bad[:10]), more='…' if len(bad) > 10 else ''))
     if not convs:
-        raise StudioError(f"No instruction/response pairs in {path.name}: use JSONL lines like "
-                          f'{{"instruction": "...", "response": "..."}}.')
+        raise StudioError(_("No instruction/response pairs in {file}: use JSONL lines like "
+                            '{{"instruction": "...", "response": "..."}}.').format(file=path.name))
     return convs
 
 
@@ -127,7 +129,7 @@ def text_examples(tokenizer: Any, text: str, max_length: int) -> list[Example]:
     """Plain text in windows of ``max_length`` tokens (every token learnt)."""
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     if not ids:
-        raise StudioError("The text file is empty.")
+        raise StudioError(_("The text file is empty."))
     return [Example(ids[i:i + max_length], ids[i:i + max_length]) for i in range(0, len(ids), max_length)
             if len(ids[i:i + max_length]) > 1]
 
@@ -136,11 +138,13 @@ def load_examples(path: str, tokenizer: Any, max_length: int, reporter: Reporter
     """Examples from a .jsonl/.json (pairs or chats) or .txt/.md (plain text) file."""
     p = Path(path).expanduser()
     if not p.is_file():
-        raise StudioError(f"Training text not found: {path} (give a .jsonl of instruction/response pairs or a .txt).")
+        raise StudioError(_("Training text not found: {path} (give a .jsonl of instruction/response pairs or a "
+                            ".txt).").format(path=path))
     if p.suffix.lower() in (".jsonl", ".json"):
         out = [conversation_example(tokenizer, c, max_length) for c in read_conversations(p, reporter)]
         out = [e for e in out if any(x != IGNORE for x in e.labels[1:])]
         if not out:
-            raise StudioError(f"Every answer in {p.name} is cut off by the maximum length ({max_length} tokens).")
+            raise StudioError(_("Every answer in {file} is cut off by the maximum length ({max_length} tokens).").format(
+                file=p.name, max_length=max_length))
         return out
     return text_examples(tokenizer, p.read_text(encoding="utf-8", errors="replace"), max_length)
