@@ -71,9 +71,10 @@ class ClassifierTrainer(Trainer):
         data = [(ids, pos[lab]) for ids, lab in zip(enc, rows.labels)]
         train, val = split_indices(rows.labels, float(self.p("val_fraction")), self.spec.seed)
         self.train_set, self.val_set = [data[i] for i in train], [data[i] for i in val]
-        self.reporter.log(f"Classifier data: {len(rows.texts)} rows, {len(self.classes)} classes "
-                          f"({', '.join(self.classes)}); {len(train)} to train, {len(val)} to validate. "
-                          f"Base {self.base.name} ({self.base.kind}).")
+        self.reporter.log(_("Classifier data: {rows} rows, {classes} classes ({names}); {train} to train, "
+                            "{val} to validate. Base {base} ({kind}).").format(
+            rows=len(rows.texts), classes=len(self.classes), names=", ".join(self.classes), train=len(train),
+            val=len(val), base=self.base.name, kind=self.base.kind))
         model = AutoModelForSequenceClassification.from_pretrained(
             str(self.base.folder), num_labels=len(self.classes), local_files_only=True, use_safetensors=True,
             id2label=dict(enumerate(self.classes)), label2id=pos, ignore_mismatched_sizes=True, dtype=torch.float32)
@@ -173,7 +174,7 @@ class ClassifierTrainer(Trainer):
         pred = [self.classes[p] for p in preds]
         self.report = classification_report(truth, pred, self.classes)
         self.matrix = confusion_matrix(truth, pred, self.classes)
-        self.reporter.log("Classification report (validation):\n" + format_report(self.report, self.classes))
+        self.reporter.log(_("Classification report (validation):") + "\n" + format_report(self.report, self.classes))
         self.image = confusion_image(self.matrix, self.classes)
         self.reporter.preview(self.image)
 

@@ -107,7 +107,8 @@ class ClipTrainer(Trainer):
         self.lr_schedulers = {"lr": self.lr_scheduler}
         self.towers, self.optimizer, _sched = self.prepare(_Towers(self.model), self.optimizer, self.lr_scheduler)
         n_params = sum(p.numel() for p in self.model.parameters())
-        self.reporter.log(f"CLIP with {n_params / 1e6:.2f} M parameters, {len(self.tokenizer)} tokens.")
+        self.reporter.log(_("CLIP with {millions:.2f} M parameters, {tokens} tokens.").format(
+            millions=n_params / 1e6, tokens=len(self.tokenizer)))
 
     def tokenize(self, captions: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         rows = []

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.engines.training.family_common import draw_batch, load_images, warmup_lambda
 from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
@@ -36,8 +37,8 @@ class DdpmTrainer(Trainer):
         attn = tuple(bool(a) for a in self.p("attention_levels"))[:len(widths)]
         attn = attn + (False,) * (len(widths) - len(attn))
         if self.spec.size % 2 ** (len(widths) - 1):
-            raise StudioError(f"Image size {self.spec.size} cannot be halved {len(widths) - 1} times; "
-                              f"use fewer UNet levels or a bigger size.")
+            raise StudioError(_("Image size {size} cannot be halved {times} times; use fewer UNet levels or a "
+                                "bigger size.").format(size=self.spec.size, times=len(widths) - 1))
         self.unet = UNet2DModel(
             sample_size=self.spec.size, in_channels=self.ds.channels, out_channels=self.ds.channels,
             layers_per_block=int(self.p("layers_per_block")), block_out_channels=widths,

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.model_swap import MARKER_KEY, discard, new_work_folder, swap_in, train_target
 from studio.core.names import check_model_name
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
@@ -35,10 +36,11 @@ class DiffusionLoraTrainer(Trainer):
     # ---- setup ---------------------------------------------------------------------------------
     def _load_base(self):
         if not self.spec.base:
-            raise StudioError("Choose the base model the LoRA is for (--base).")
+            raise StudioError(_("Choose the base model the LoRA is for (--base)."))
         entry = self.ctx.registry.resolve(self.spec.base, task="image")
         if entry.type not in TRAINABLE_TYPES:
-            raise StudioError(f"{entry.name} is a {entry.type} model; LoRAs are trained for Stable Diffusion pipelines.")
+            raise StudioError(_("{model} is a {type} model; LoRAs are trained for Stable Diffusion pipelines.").format(
+                model=entry.name, type=entry.type))
         self.base_entry = entry
         if entry.type == "sd_single_file":
             from studio.engines.diffusion.single_file import load
@@ -51,7 +53,8 @@ class DiffusionLoraTrainer(Trainer):
                                                      dtype=torch.float32)
         if hasattr(pipe, "text_encoder_2") or not all(getattr(pipe, n, None) is not None
                                                       for n in ("unet", "vae", "text_encoder", "tokenizer")):
-            raise StudioError(f"{entry.name} is not a Stable Diffusion 1.x/2.x pipeline; LoRA training supports those.")
+            raise StudioError(_("{model} is not a Stable Diffusion 1.x/2.x pipeline; LoRA training supports those.").format(
+                model=entry.name))
         pipe.set_progress_bar_config(disable=True)
         return pipe.to(self.device)
 
@@ -63,7 +66,8 @@ class DiffusionLoraTrainer(Trainer):
 
         size = self.spec.size
         if size % 8 or size < 64:
-            raise StudioError(f"The LoRA training resolution must be a multiple of 8, at least 64 (got {size}).")
+            raise StudioError(_("The LoRA training resolution must be a multiple of 8, at least 64 (got {size}).").format(
+                size=size))
         self.pipe = pipe = self._load_base()
         self.unet, self.vae, self.text_encoder, self.tokenizer = pipe.unet, pipe.vae, pipe.text_encoder, pipe.tokenizer
         for m in (self.unet, self.vae, self.text_encoder):
@@ -72,12 +76,13 @@ class DiffusionLoraTrainer(Trainer):
         instance = str(self.p("instance_prompt")).strip()
         captions = [c.strip() or instance for c in (ds.captions or [""] * len(ds))]
         if not all(captions):
-            raise StudioError("Some images have no caption: add same-stem .txt files or give an instance prompt.")
+            raise StudioError(_("Some images have no caption: add same-stem .txt files or give an instance prompt."))
         images = ds.images
         if self.p("flip"):
             images, captions = torch.cat([images, images.flip(-1)]), captions * 2
         self.captions = captions
-        self.reporter.log(f"LoRA dataset: {len(images)} images at {size}×{size} px, {len(set(captions))} caption(s).")
+        self.reporter.log(_("LoRA dataset: {count} images at {size}×{size} px, {captions} caption(s).").format(
+            count=len(images), size=size, captions=len(set(captions))))
         self.latents = self._encode_images(images)
 
         rank = int(self.p("rank"))
@@ -232,5 +237,5 @@ class DiffusionLoraTrainer(Trainer):
         save_file(tensors, str(saved), metadata=meta)
         target = self.placed(swap_in(saved, target, self.spec.overwrite), target)  # same folder: renames only
         discard(tmp)
-        self.reporter.log(f"LoRA saved: {target}")
+        self.reporter.log(_("LoRA saved: {path}").format(path=target))
         return target

@@ -16,6 +16,7 @@ import torch
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.model_swap import new_work_folder, swap_in
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
 from studio.engines.training.text_data import IGNORE, load_examples
@@ -36,10 +37,11 @@ class TextLoraTrainer(Trainer):
         from studio.engines.text.loader import load_entry
 
         if not self.spec.base:
-            raise StudioError("Choose the language model the LoRA is for (--base).")
+            raise StudioError(_("Choose the language model the LoRA is for (--base)."))
         self.base_entry = self.ctx.registry.resolve(self.spec.base, task="text")
         if self.base_entry.type == "text_lora":
-            raise StudioError(f"{self.base_entry.name} is itself a LoRA; train on its base model instead.")
+            raise StudioError(_("{model} is itself a LoRA; train on its base model instead.").format(
+                model=self.base_entry.name))
         lm = load_entry(self.base_entry, self.ctx, self.reporter)  # a fresh copy: the cached one stays untouched
         self.base_path = lm.path if self.base_entry.type != "gguf" else str(self.base_entry.path)
         self.tokenizer = lm.tokenizer
@@ -47,7 +49,8 @@ class TextLoraTrainer(Trainer):
         self.max_length = min(int(self.p("max_length")), lm.context_length)
         self.examples = load_examples(self.spec.data, self.tokenizer, self.max_length, self.reporter)
         learnt = sum(sum(1 for x in e.labels if x != IGNORE) for e in self.examples)
-        self.reporter.log(f"Text LoRA dataset: {len(self.examples)} examples, {learnt} answer tokens to learn.")
+        self.reporter.log(_("Text LoRA dataset: {count} examples, {learnt} answer tokens to learn.").format(
+            count=len(self.examples), learnt=learnt))
         targets = self.p("target_modules")
         cfg = LoraConfig(r=int(self.p("rank")), lora_alpha=float(self.p("alpha")), lora_dropout=float(self.p("dropout")),
                          target_modules=targets if isinstance(targets, str) else list(targets), task_type="CAUSAL_LM")
@@ -124,5 +127,5 @@ class TextLoraTrainer(Trainer):
             full.save_pretrained(str(mtmp), safe_serialization=True)
             self.tokenizer.save_pretrained(str(mtmp))
             merged = self.placed(swap_in(mtmp, merged, self.spec.overwrite), merged)
-            self.reporter.log(f"Merged model saved: {merged}")
+            self.reporter.log(_("Merged model saved: {path}").format(path=merged))
         return target

@@ -68,8 +68,8 @@ class MlmTrainer(Trainer):
                 self.examples.append([self.tokenizer.cls_token_id, *ids[i:i + body], self.tokenizer.sep_token_id])
         if not self.examples:
             raise StudioError(_("The corpus {name} has no tokens to learn from.").format(name=self.spec.data))
-        self.reporter.log(f"MLM corpus: {len(lines)} lines, {len(self.examples)} examples, "
-                          f"vocabulary {len(self.tokenizer)} tokens.")
+        self.reporter.log(_("MLM corpus: {lines} lines, {count} examples, vocabulary {tokens} tokens.").format(
+            lines=len(lines), count=len(self.examples), tokens=len(self.tokenizer)))
         hidden, heads = int(self.p("hidden")), int(self.p("heads"))
         if hidden % heads:
             raise StudioError(_("The width ({hidden}) must be a multiple of the heads ({heads}).").format(

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.i18n import _
 from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
@@ -52,7 +53,8 @@ class Text2ImgTrainer(Trainer):
         else:
             texts = sorted(set(self.ds.captions or []))
             if not any(texts):
-                raise StudioError("Text-to-image training needs captions: add same-stem .txt files beside the images.")
+                raise StudioError(_("Text-to-image training needs captions: add same-stem .txt files beside the "
+                                    "images."))
         self.prompts = _sample_prompts(self.spec.data) or (texts * 16)[:16]
         from studio.engines.clip_vocab import bundled_tokenizer_dir
 
@@ -103,17 +105,19 @@ class Text2ImgTrainer(Trainer):
 
         entry = self.ctx.registry.resolve(self.spec.base, task="image")
         if entry.type != "studio_pipeline":
-            raise StudioError(f"{entry.name!r} is a {entry.type} model; text2img can only continue a studio pipeline.")
+            raise StudioError(_("{model!r} is a {type} model; text2img can only continue a studio pipeline.").format(
+                model=entry.name, type=entry.type))
         base = load_studio_pipeline(entry.path, dtype=torch.float32)
         if int(base.unet.config.sample_size) != self.spec.size:
-            raise StudioError(f"{entry.name!r} draws {base.unet.config.sample_size} px images; use --size "
-                              f"{base.unet.config.sample_size}.")
+            raise StudioError(_("{model!r} draws {size} px images; use --size {size}.").format(
+                model=entry.name, size=base.unet.config.sample_size))
         self.unet, self.text_encoder, self.tokenizer = base.unet.to(self.device), base.text_encoder.to(self.device), \
             base.tokenizer
         unknown = sorted({w for t in texts for w in t.split()
                           if self.tokenizer.unk_token_id in self.tokenizer(w, add_special_tokens=False).input_ids})
         if unknown:
-            self.reporter.log(f"Words unknown to {entry.name}'s vocabulary are ignored: {', '.join(unknown[:10])}")
+            self.reporter.log(_("Words unknown to {model}'s vocabulary are ignored: {words}").format(
+                model=entry.name, words=", ".join(unknown[:10])))
 
     def tokenize(self, captions: list[str]) -> torch.Tensor:
         rows = []

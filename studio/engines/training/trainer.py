@@ -208,12 +208,13 @@ class Trainer:
         if not self.is_main:
             return self.checkpoint_path
         path = save_checkpoint(self.checkpoint_path, self.state())
-        self.reporter.log(f"Checkpoint saved at step {self.step}: {path}")
+        self.reporter.log(_("Checkpoint saved at step {step}: {path}").format(step=self.step, path=path))
         return path
 
     def load_state(self, st: Mapping[str, Any]) -> None:
         if st.get("family") != self.family:
-            raise StudioError(f"The checkpoint is for a {st.get('family')} model, not {self.family}.")
+            raise StudioError(_("The checkpoint is for a {found} model, not {family}.").format(
+                found=st.get("family"), family=self.family))
         for k, m in self.modules.items():
             m.load_state_dict(st["modules"][k])
         for k, o in self.optimizers.items():
@@ -267,7 +268,7 @@ class Trainer:
         resume = self.resume_path()
         if resume is not None:
             self.load_state(load_checkpoint(resume))
-            self.reporter.log(f"Resumed from {resume} at step {self.step}.")
+            self.reporter.log(_("Resumed from {path} at step {step}.").format(path=resume, step=self.step))
         elif main and self.checkpoint_path.is_file():
             self._keep_earlier_checkpoint()
         total = self.spec.steps
@@ -304,7 +305,7 @@ class Trainer:
             count += 1
             elapsed = time.perf_counter() - t0
             rate = (self.step - s0) / elapsed if elapsed > 0 else 0.0
-            self.reporter.progress(self.step, total, f"{rate:.2f} steps/s")
+            self.reporter.progress(self.step, total, _("{rate:.2f} steps/s").format(rate=rate))
             if count >= self.log_every or self.step == total:
                 values = {k: float(v) / counts[k] for k, v in sums.items()}
                 if self.distributed:
@@ -316,10 +317,10 @@ class Trainer:
                 measured = quality.measure()
                 if measured:
                     self.reporter.metrics(self.step, measured)
-                self.reporter.progress(self.step, total, f"{rate:.2f} steps/s")
+                self.reporter.progress(self.step, total, _("{rate:.2f} steps/s").format(rate=rate))
             every = self.spec.sample_every
             if main and every and (self.step % every == 0 or self.step == total):
-                self._samples(f"{rate:.2f} steps/s")
+                self._samples(_("{rate:.2f} steps/s").format(rate=rate))
             if self.spec.checkpoint_every and self.step % self.spec.checkpoint_every == 0 and self.step < total:
                 self.save_checkpoint()
         ckpt = self.save_checkpoint()
@@ -375,7 +376,7 @@ class Trainer:
         """A pipeline step callback for sample grids: the grid is its own progress phase ("sample grid
         n/steps", not a training step stuck at its end), and cancelling stops it at the next step."""
         def on_step(pipe: Any, i: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-            self.reporter.progress(i + 1, steps, "sample grid")
+            self.reporter.progress(i + 1, steps, _("sample grid"))
             if self.cancel.cancelled:
                 pipe._interrupt = True  # diffusers' cooperative stop, checked before the next step
             return kwargs
