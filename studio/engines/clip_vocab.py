@@ -61,7 +61,7 @@ def convert(bpe_path: Path) -> tuple[dict[str, int], list[str]]:
     tokens = symbols + [s + "</w>" for s in symbols] + ["".join(m.split()) for m in merges] + [BOS, EOS]
     vocab = {t: i for i, t in enumerate(tokens)}
     if len(vocab) != len(tokens):
-        raise ValueError("duplicate tokens in the BPE file; is it the CLIP vocabulary?")
+        raise ValueError(_("duplicate tokens in the BPE file; is it the CLIP vocabulary?"))
     return vocab, merges
 
 

@@ -15,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CHECKED_DIRS: tuple[str, ...] = ("studio/core", "studio/cli", "studio/jobs")
-"""Source folders whose raised messages must be wrapped in ``_()`` (studio/engines joins when it is done)."""
+CHECKED_DIRS: tuple[str, ...] = ("studio/core", "studio/cli", "studio/jobs", "studio/engines")
+"""Source folders whose raised messages must be wrapped in ``_()``."""
 
 ALLOWED_EXCEPTIONS: dict[str, str] = {
     "NotImplementedError": "a programmer's error: a subclass forgot a method",
@@ -32,6 +32,10 @@ ALLOWED_SITES: dict[tuple[str, str], str] = {
     ("studio/core/queue_store.py", "ValueError"): "a job state passed by code, never typed by a user",
     ("studio/jobs/host_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
     ("studio/jobs/remote_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
+    ("studio/engines/clip/model.py", "ValueError"): "score() called with unpaired lists: a caller's bug",
+    ("studio/engines/gan/sampling.py", "ValueError"): "make_grid() called with no images: a caller's bug",
+    ("studio/engines/pipelines/pixel_edit.py", "ValueError"):
+        "a pipeline call with a mask and no image; the edit engine refuses that first with a translated SpecError",
 }
 """(file, exception class) pairs whose raised text is internal, each with why."""
 
@@ -92,6 +96,24 @@ def _literal_parts(node: ast.expr) -> list[str]:
     if isinstance(node, ast.IfExp):
         return _literal_parts(node.body) + _literal_parts(node.orelse)
     return []
+
+
+REPORTING_DIRS: tuple[str, ...] = ("studio/engines",)
+"""Where a job's reporter.log()/reporter.progress() lines reach the user (the job log, the progress bar)."""
+
+
+def untranslated_reports(source: str, rel: str) -> list[str]:
+    """``file:line`` of each ``….reporter.log/progress(...)`` whose own text has two words or more outside
+    ``_()`` (a file name, a count or a one-word phase key such as "generating" passes)."""
+    found = []
+    for n in ast.walk(ast.parse(source)):
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("log", "progress")
+                and ast.unparse(n.func.value).split(".")[-1] == "reporter"):
+            continue
+        for arg in [*n.args, *(k.value for k in n.keywords)]:
+            if len(_WORD.findall(" ".join(_literal_parts(arg)))) >= 2:
+                found.append(f"{rel}:{n.lineno}: {ast.unparse(arg)[:80]}")
+    return found
 
 
 def untranslated_prints(source: str, rel: str) -> list[str]:
@@ -166,6 +188,12 @@ def test_every_printed_line_is_translatable(folder):
     assert problems == [], "wrap these lines in _():\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("folder", REPORTING_DIRS)
+def test_every_reported_line_is_translatable(folder):
+    problems = [p for rel, src in _sources() if rel.startswith(folder + "/") for p in untranslated_reports(src, rel)]
+    assert problems == [], "wrap these job-log/progress lines in _():\n" + "\n".join(problems)
+
+
 def test_no_function_hides_or_lacks_the_translator():
     problems = [p for rel, src in _sources() for p in shadowed_underscore(src, rel) + undefined_underscore(src, rel)]
     assert problems == [], "\n".join(problems)
@@ -195,6 +223,10 @@ def g(x):
     printed = 'print("the queue is empty")\nprint(f"job {i} removed" + "")\nprint(path)\nprint(_("no jobs"))\n' \
               'print(f"{name:<22} {value}")\nprint("cancelled")\n'
     assert [p.split(":")[1] for p in untranslated_prints(printed, "x.py")] == ["1", "2"]
+    reported = 'reporter.log(f"Resumed at step {s}")\nself.reporter.progress(1, 2, "sample grid")\n' \
+               'reporter.progress(0, 1, "generating")\nreporter.log(_("Saved {p}").format(p=p))\n' \
+               'reporter.progress(1, 2, f"{name}")\nlog.info("loaded the model")\n'
+    assert [p.split(":")[1] for p in untranslated_reports(reported, "x.py")] == ["1", "2"]
     assert unmarked_labels('check_range("Steps", s, 1, 9)\ncheck_range(N_("Seed"), s, 0, 9)', "x.py") == [
         "x.py:1: check_range('Steps', s, 1, 9)"]
     hidden = "def f(rows):\n    for _, b in rows:\n        raise ValueError(_('x'))\n"

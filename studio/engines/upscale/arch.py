@@ -62,7 +62,7 @@ class RRDBNet(nn.Module):
                  num_block: int = 23, num_grow_ch: int = 32) -> None:
         super().__init__()
         if scale not in (1, 2, 4):
-            raise ValueError(f"RRDBNet scale must be 1, 2 or 4 (got {scale})")
+            raise ValueError(_("RRDBNet scale must be 1, 2 or 4 (got {scale}).").format(scale=scale))
         self.scale = scale
         in_ch = num_in_ch * {4: 1, 2: 4, 1: 16}[scale]
         self.conv_first = nn.Conv2d(in_ch, num_feat, 3, 1, 1)

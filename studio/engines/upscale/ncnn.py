@@ -64,7 +64,7 @@ def parse_param(path: Path) -> list[Layer]:
         raise ModelError(_("Cannot read {file}: {error}").format(file=Path(path).name, error=exc)) from exc
     try:
         if int(lines[0][0]) != MAGIC:
-            raise ValueError("bad magic")
+            raise ValueError(_("wrong magic number"))
         n_layers = int(lines[1][0])
         layers = []
         for parts in lines[2:2 + n_layers]:
