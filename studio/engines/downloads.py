@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 from studio.core.atomic import atomic_write_text, refuse_non_regular
 from studio.core.errors import JobCancelled, StudioError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.model_swap import free_name
 from studio.core.names import UnsafeFileName, check_model_name, check_relative_file_name, path_inside
 from studio.core.paths import StudioPaths
@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 SOURCE_FILE = ".studio_source.json"
-OFFLINE_MESSAGE = ("Offline mode is on, so the studio opens no network connection and downloads are disabled. "
-                   "Turn it off in Settings (Offline mode), or set \"offline\": false in settings.json, "
-                   "or pass --online to this one command.")
+OFFLINE_MESSAGE = N_("Offline mode is on, so the studio opens no network connection and downloads are disabled. "
+                     "Turn it off in Settings (Offline mode), or set \"offline\": false in settings.json, "
+                     "or pass --online to this one command.")
+"""Translated where it is shown: ``_(OFFLINE_MESSAGE)``."""
 
 
 class DownloadError(StudioError):
@@ -72,9 +73,10 @@ class DownloadPlan:
 
     def describe(self) -> str:
         """What will be downloaded, for the consent question."""
-        lines = [f"{self.repo_id} @ {self.revision[:12] or self.requested_revision}: {len(self.files)} file(s), "
-                 f"{format_bytes(self.total_size)} in total"]
-        lines += [f"  {f.name}  {format_bytes(f.size) if f.size is not None else 'size unknown'}" for f in self.files]
+        lines = [_("{repo} @ {revision}: {count} file(s), {size} in total").format(
+            repo=self.repo_id, revision=self.revision[:12] or self.requested_revision, count=len(self.files),
+            size=format_bytes(self.total_size))]
+        lines += [f"  {f.name}  {format_bytes(f.size) if f.size is not None else _('size unknown')}" for f in self.files]
         return "\n".join(lines)
 
 
@@ -100,7 +102,7 @@ def _staging_name(plan: "DownloadPlan") -> str:
 
 def _check_online(settings: Settings) -> None:
     if settings.offline:
-        raise DownloadError(OFFLINE_MESSAGE)
+        raise DownloadError(_(OFFLINE_MESSAGE))
 
 
 def _endpoint() -> str:
@@ -150,7 +152,8 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
                                 sha256=lfs.sha256 if lfs else None, git_sha1=None if lfs else s.blob_id,
                                 url=hf_hub_url(repo_id, s.rfilename, revision=commit, endpoint=endpoint)))
     if not files:
-        raise DownloadError(f"No file of {repo_id} matches {', '.join(include)}." if include else f"{repo_id} has no files.")
+        raise DownloadError(_("No file of {repo} matches {patterns}.").format(repo=repo_id, patterns=", ".join(include))
+                            if include else _("{repo} has no files.").format(repo=repo_id))
     return DownloadPlan(repo_id=repo_id, revision=commit, requested_revision=revision or "main",
                         files=tuple(files), endpoint=endpoint, target_name=target_name)
 
@@ -276,11 +279,11 @@ def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, rep
         size = part.stat().st_size
         bad = ""
         if f.size is not None and size != f.size:
-            bad = f"{size} bytes arrived instead of {f.size}"
+            bad = _("{size} bytes arrived instead of {expected}").format(size=size, expected=f.size)
         elif f.sha256 and sha != f.sha256:
-            bad = f"SHA-256 {sha[:12]}… does not match the hub's {f.sha256[:12]}…"
+            bad = _("SHA-256 {got}… does not match the hub's {expected}…").format(got=sha[:12], expected=f.sha256[:12])
         elif f.git_sha1 and _git_blob_sha1(part) != f.git_sha1:
-            bad = "its git blob id does not match the hub's"
+            bad = _("its git blob id does not match the hub's")
         if bad:
             part.unlink(missing_ok=True)
             raise DownloadError(_("{file} is corrupt ({bad}); the bad file was removed. Try again.").format(

@@ -50,6 +50,8 @@ def _is_text(node: ast.expr) -> bool:
         return True
     if isinstance(node, ast.BinOp):  # "a" + x, "a %s" % x
         return _is_text(node.left) or _is_text(node.right)
+    if isinstance(node, ast.IfExp):  # "a" if x else "b"
+        return _is_text(node.body) or _is_text(node.orelse)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
         return _is_text(node.func.value)  # "…{x}".format(x=…) (not _("…").format)
     return False
@@ -209,6 +211,7 @@ def f(x):
     raise StudioError(
         f"long "
         f"message {x}")
+    raise DownloadError(_("a") if x else f"b {x}")
 '''
     good = '''
 def g(x):
@@ -217,7 +220,7 @@ def g(x):
     raise SpecError(message)
     raise NotImplementedError("subclass")
 '''
-    assert [line.split(":")[1] for line in unwrapped_raises(bad, "x.py")] == ["3", "4", "5", "6", "7"]
+    assert [line.split(":")[1] for line in unwrapped_raises(bad, "x.py")] == ["3", "4", "5", "6", "7", "10"]
     assert unwrapped_raises(good, "x.py") == []
     assert unwrapped_raises('raise OSError("no engine host")', "studio/jobs/host_client.py") == []
     printed = 'print("the queue is empty")\nprint(f"job {i} removed" + "")\nprint(path)\nprint(_("no jobs"))\n' \
