@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 from studio.core.errors import ModelError, StudioError
@@ -101,26 +102,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _field(label: str, width: int = 21) -> str:
+    """``label:`` padded to ``width`` terminal columns (a CJK character takes two)."""
+    text = _("{label}:").format(label=label)
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - used)
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     e = find_entry(_registry(), args.name)
     if args.json:
         print(json.dumps(e.to_dict(), indent=2, default=str))
         return 0
-    print(f"{'name:':<21}{e.name}")
-    print(f"{'type:':<21}{TYPE_LABELS.get(e.type, e.type)} ({e.type})")
-    for label, value in (("family", e.family), ("status", e.status + (f": {e.reason}" if e.reason else "")),
-                         ("source", e.source), ("path", e.path), ("size", format_bytes(e.size))):
+    print(_field(_("name")) + e.name)
+    print(_field(_("type")) + f"{_(TYPE_LABELS.get(e.type, e.type))} ({e.type})")
+    for label, value in ((_("family"), e.family), (_("status"), e.status + (f": {e.reason}" if e.reason else "")),
+                         (_("source"), e.source), (_("path"), e.path), (_("size"), format_bytes(e.size))):
         if value:
-            print(f"{label + ':':<21}{value}")
+            print(_field(label) + value)
     for k, v in e.details.items():
         if k == "metadata":
             continue
         if k == "parameters" and isinstance(v, int):
             v = f"{v:,}"
-        print(f"{k + ':':<21}{', '.join(map(str, v)) if isinstance(v, list) else v}")
+        print(_field(k) + (", ".join(map(str, v)) if isinstance(v, list) else str(v)))
     meta = e.details.get("metadata") or {}
     if meta:
-        print("metadata:")
+        print(_("{label}:").format(label=_("metadata")))
         for k, v in meta.items():
             print(f"  {k}: {v if len(str(v)) < 120 else str(v)[:117] + '...'}")
     return 0

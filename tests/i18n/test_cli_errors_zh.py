@@ -47,3 +47,14 @@ def test_a_cli_error_is_one_chinese_line_when_asked(tmp_path, args, english, chi
     assert en.stderr.strip() == english
     assert zh_flag.stderr.strip() == chinese
     assert zh_locale.stderr.strip() == chinese
+
+
+def test_models_info_labels_follow_the_language(tmp_path):
+    en = _run(["models", "info", "Studio Fashion"], tmp_path)
+    zh = _run(["--lang", "zh_CN", "models", "info", "Studio Fashion"], tmp_path)
+    assert en.returncode == zh.returncode == 0
+    assert en.stdout.splitlines()[1].split() == ["type:", "Studio", "pipeline", "(studio_pipeline)"]
+    first, second = zh.stdout.splitlines()[:2]
+    assert first.startswith("名称：") and first.endswith("studio-fashion")
+    assert second.startswith("类型：") and "(studio_pipeline)" in second
+    assert first.index("studio-fashion") == second.index("工作室管线")  # values start in one column
