@@ -11,6 +11,7 @@ from PIL import Image
 from studio.core.errors import ModelError, SpecError
 from studio.core.i18n import current_language
 from studio.core.language import use_language
+from studio.core.progress import NullReporter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,3 +76,32 @@ def test_engine_checks_and_loaders_speak_chinese_in_process(chinese, tmp_path):
     with pytest.raises(ModelError) as err:  # an ncnn upscaler cut short
         parse_param(param)
     assert str(err.value) == "cut.param 不完整：只有 3 层中的 1 层。"
+
+
+class _Lines(NullReporter):
+    """Keeps what a user reads while a job runs: its log lines and progress texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.progress_texts: list[str] = []
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        if message:
+            self.progress_texts.append(message)
+
+
+def test_a_training_job_logs_and_reports_progress_in_chinese(chinese, paths):
+    from studio.core.progress import CancelToken
+    from studio.core.settings import Settings
+    from studio.core.specs import TrainSpec
+    from studio.engines.context import EngineContext
+    from studio.engines.dispatch import run_spec
+
+    ctx = EngineContext.create(paths, Settings(), device="cpu")
+    rep = _Lines()
+    spec = TrainSpec(family="gan", data="digits", out="tiny-gan", steps=4, batch=8, lr=2e-4, size=16, seed=1,
+                     checkpoint_every=2, params={"features": 8, "latent_dim": 8, "log_every": 1, "limit": 32})
+    run_spec(spec, rep, CancelToken(), ctx)
+    assert any(m.startswith("数据集 digits：") and "张图片" in m for m in rep.messages), rep.messages
+    assert any(m.startswith("已在第 2 步保存检查点：") for m in rep.messages), rep.messages
+    assert rep.progress_texts and all(t.endswith(" 步/秒") for t in rep.progress_texts), rep.progress_texts
