@@ -1919,6 +1919,10 @@ Queue it anyway?</source>
         <translation>特征缓存：在步骤之间复用 UNet 的深层特征（更快，图像略有不同）</translation>
     </message>
     <message>
+        <source>int8 quantisation with torchao (CUDA GPUs only; less memory, slightly different image)</source>
+        <translation>用 torchao 做 int8 量化（仅限 CUDA GPU；更省显存，图像略有不同）</translation>
+    </message>
+    <message>
         <source>Speed mode</source>
         <translation>加速模式</translation>
     </message>

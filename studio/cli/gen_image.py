@@ -63,7 +63,7 @@ def register(kinds) -> None:
     p.add_argument("--speed-mode", default="", choices=("",) + SPEED_MODES, metavar="MODE",
                    help="speed mode: " + ", ".join(SPEED_MODES) + " (off and channels_last keep the image; "
                         "fused_qkv, compile and cache change it slightly; cache reuses a UNet's deep features between "
-                        "steps, DeepCache-style: faster; default: the settings' choice)")
+                        "steps, DeepCache-style: faster; int8: torchao quantisation, CUDA only; default: the settings' choice)")
     edit = p.add_argument_group("editing an image (img2img, inpaint, outpaint)")
     edit.add_argument("--init", default="", metavar="IMAGE", help="start from this image (its size is used)")
     edit.add_argument("--mask", default="", metavar="MASK", help="repaint only the white part (same size as IMAGE)")

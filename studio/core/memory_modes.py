@@ -15,10 +15,11 @@ LADDER = ("none", "vae", "offload", "sequential")
 OFFLOAD_MODES = ("offload", "sequential")
 """Modes that keep weights in RAM and stream them to an accelerator: nothing to gain on a CPU."""
 
-SPEED_MODES = ("off", "channels_last", "fused_qkv", "compile", "cache")
+SPEED_MODES = ("off", "channels_last", "fused_qkv", "compile", "cache", "int8")
 """``off``: SDPA only (diffusers' default); ``channels_last``: UNet memory layout (same numerics);
 ``fused_qkv``: fused attention projections; ``compile``: ``torch.compile`` of the UNet (slow first run,
-cached); ``cache``: reuse UNet features across steps (faster, slightly different image)."""
+cached); ``cache``: reuse UNet features across steps (faster, slightly different image); ``int8``: torchao int8
+quantisation of the UNet's linear layers (CUDA only; less memory, slightly different image)."""
 FEATURE_CACHE_INTERVAL = 3
 """Speed mode ``cache`` on a UNet: the whole UNet runs every this many steps, only its shallow blocks between."""
 FEATURE_CACHE_DEPTH = 1

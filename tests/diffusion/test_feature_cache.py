@@ -102,3 +102,35 @@ def test_an_edit_after_a_cache_job_is_made_with_speed_mode_off(tiny_sd_dir, engi
     after = run(edit, RecordingReporter(), CancelToken(), engine_ctx)
     assert feature_cache.active(pipe.unet) is None and facts["speed_mode"] == "off"
     assert np.array_equal(pixels(ref.outputs[0]), pixels(after.outputs[0]))
+
+
+def test_int8_is_refused_in_one_line_on_a_cpu_or_without_torchao(tiny_sd_dir, engine_ctx, monkeypatch, capsys):
+    import importlib.util
+
+    import pytest
+
+    from studio.cli import main
+    from studio.engines.diffusion import memory
+
+    with pytest.raises(memory.SpeedModeError, match=r"^Speed mode int8 needs a CUDA GPU .*this job runs on cpu\."):
+        run(spec_for(tiny_sd_dir, speed_mode="int8"), RecordingReporter(), CancelToken(), engine_ctx)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torchao" else real(name, *a))
+    assert memory.int8_problem("cuda:0") == ("Speed mode int8 needs torchao, which this install lacks "
+                                             "(pip install torchao==0.18.0).")
+    code = main(["generate", "image", "--prompt", "a cat", "--model", str(tiny_sd_dir), "--steps", "1", "--width",
+                 "64", "--height", "64", "--speed-mode", "int8"])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert code != 0 and len(errors) == 1 and "needs a CUDA GPU" in errors[0] and "Traceback" not in err
+
+
+def test_a_job_after_int8_gets_a_fresh_pipeline(tiny_sd_dir, engine_ctx):
+    """int8 quantises the cached UNet in place (on a GPU); the next job in another mode reloads it from disk."""
+    ref = run(spec_for(tiny_sd_dir, steps=2), RecordingReporter(), CancelToken(), engine_ctx)
+    pipe, facts = load_pipeline(engine_ctx, resolve(engine_ctx, str(tiny_sd_dir)))
+    facts["speed_mode"] = "int8"  # as a job in mode int8 leaves it (quantize_ itself needs CUDA)
+    again = run(spec_for(tiny_sd_dir, steps=2), RecordingReporter(), CancelToken(), engine_ctx)
+    fresh, fresh_facts = load_pipeline(engine_ctx, resolve(engine_ctx, str(tiny_sd_dir)))
+    assert fresh is not pipe and fresh_facts.get("speed_mode", "off") == "off"
+    assert np.array_equal(pixels(ref.outputs[0]), pixels(again.outputs[0]))

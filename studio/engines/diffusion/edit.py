@@ -28,7 +28,7 @@ from studio.core.specs import MAX_SIDE, ImageSpec
 from studio.core.i18n import _
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import generate
-from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
+from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.diffusion.memory import modes_for_job
 
 FILLS = ("edge", "noise")
@@ -171,7 +171,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
         result = image.copy()  # nothing to denoise: the input, bit for bit (no VAE round trip)
     else:
         reporter.progress(0, 0, _("loading model"))  # its own phase: the window says "loading model…"
-        pipe, facts = load_pipeline(ctx, entry)
+        pipe, facts = unquantized(ctx, entry, *load_pipeline(ctx, entry), "off")  # edits: speed mode off
         if cancel.cancelled:
             return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
 

@@ -29,7 +29,7 @@ from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
 from studio.engines.diffusion import embeddings
 from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accelerator
-from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve
+from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
 from studio.engines.diffusion.previews import Previewer, X0Tap, find_taesd, load_taesd
 from studio.engines.diffusion.schedulers import make_scheduler
@@ -129,9 +129,11 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     memory = choose_mode(spec.memory_mode or ctx.settings.memory_mode, pipe, ctx.device,
                          spec.width * spec.height, warn)
     speed = spec.speed_mode or ctx.settings.speed_mode
-    if speed == "fused_qkv" and spec.loras:  # LoRAs patch the separate q/k/v projections fusing replaces
-        warn(_("Speed mode fused_qkv cannot be used with LoRAs; this image is made with speed mode off."))
+    if speed in ("fused_qkv", "int8") and spec.loras:  # LoRAs patch the plain q/k/v projections these replace
+        warn(_("Speed mode {mode} cannot be used with LoRAs; this image is made with speed mode off.").format(
+            mode=speed))
         speed = "off"
+    pipe, facts = unquantized(ctx, entry, pipe, facts, speed)
     injected = injected_ooms()
     step_times: list[float] = []  # when each denoising step ended: the measured speed estimates use
     retried = False  # one retry per job: a second out-of-memory fails

@@ -64,9 +64,26 @@ def load_pipeline(ctx: EngineContext, entry: ModelEntry) -> tuple[Any, dict[str,
     """
     # The studio's own small pixel-space models stay in float32 on every device: they cost a few MB, and in
     # float16 their v-prediction overflows under Euler-style sigma scaling (measured: garbage images on CUDA).
-    dtype = torch.float32 if entry.type in ("studio_pipeline", "studio_ddpm") else default_dtype(ctx.device)
-    key = ("image-pipeline", entry.type, str(Path(entry.path).resolve()), ctx.device, str(dtype))
-    return ctx.cache.get_or_load(key, lambda: _load(entry, ctx.device, dtype))
+    dtype = _dtype(ctx, entry)
+    return ctx.cache.get_or_load(_key(ctx, entry), lambda: _load(entry, ctx.device, dtype))
+
+
+def _dtype(ctx: EngineContext, entry: ModelEntry) -> torch.dtype:
+    return torch.float32 if entry.type in ("studio_pipeline", "studio_ddpm") else default_dtype(ctx.device)
+
+
+def _key(ctx: EngineContext, entry: ModelEntry) -> tuple[str, ...]:
+    return ("image-pipeline", entry.type, str(Path(entry.path).resolve()), ctx.device, str(_dtype(ctx, entry)))
+
+
+def unquantized(ctx: EngineContext, entry: ModelEntry, pipe: Any, facts: dict[str, Any],
+                speed: str) -> tuple[Any, dict[str, Any]]:
+    """``(pipe, facts)``, or a fresh copy from disk when speed mode int8 quantised the cached one's UNet in
+    place (it cannot be undone) and this job wants another mode."""
+    if facts.get("speed_mode") != "int8" or speed == "int8":
+        return pipe, facts
+    ctx.cache.unload(_key(ctx, entry))
+    return load_pipeline(ctx, entry)
 
 
 def _quiet_library_progress_bars() -> None:

@@ -66,6 +66,16 @@ def compile_problem(device: str) -> str | None:
     return None
 
 
+def int8_problem(device: str) -> str | None:
+    """Why speed mode int8 (torchao) cannot run on ``device`` here (None when it can)."""
+    if not str(device).startswith("cuda"):
+        return _("Speed mode int8 needs a CUDA GPU (torchao's int8 kernels); this job runs on {device}. "
+                 "Use speed mode off, channels_last or cache.").format(device=device)
+    if importlib.util.find_spec("torchao") is None:
+        return _("Speed mode int8 needs torchao, which this install lacks (pip install torchao==0.18.0).")
+    return None
+
+
 def _denoiser(pipe: Any) -> Any:
     return getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
 
@@ -87,6 +97,8 @@ def speed_problem(mode: str, pipe: Any, device: str) -> str | None:
         return _("This model's {cls} cannot fuse its attention projections.").format(cls=type(net).__name__)
     if mode == "compile":
         return compile_problem(device)
+    if mode == "int8":
+        return int8_problem(device)
     if mode == "cache" and not (_is_unet(net) or hasattr(net, "enable_cache")):
         return _("Speed mode cache works with UNet and transformer models, not with {cls}; use fused_qkv or "
                  "compile.").format(cls=type(net).__name__)
@@ -134,6 +146,11 @@ def _set_speed(pipe: Any, mode: str, cache_dir: Path) -> None:
         # Compiled kernels are kept in the studio cache: the compile is paid once per model and shape.
         os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir / "torch_compile"))
         net.compile()
+    elif mode == "int8":
+        # Dynamic int8 activations × int8 per-channel weights on the denoiser's linear layers, in place.
+        from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
+
+        quantize_(net, Int8DynamicActivationInt8WeightConfig())
     elif mode == "cache" and _is_unet(net):  # DeepCache-style: diffusers' own cache hooks are for transformers
         feature_cache.enable(net, FEATURE_CACHE_INTERVAL, FEATURE_CACHE_DEPTH)
     elif mode == "cache":
@@ -150,6 +167,7 @@ def _reset_speed(pipe: Any, mode: str) -> None:
         net.unfuse_qkv_projections()
     elif mode == "compile":
         net._compiled_call_impl = None  # back to eager: the next job may not want a compiled UNet
+    # int8 cannot be undone in place: loader.unquantized() gives the next job a fresh copy instead.
     elif mode == "cache" and _is_unet(net):
         feature_cache.disable(net)
     elif mode == "cache":

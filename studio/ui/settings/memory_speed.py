@@ -30,7 +30,8 @@ class MemorySpeedPage(SettingsPage):
             "fused_qkv": self.tr("Fused QKV projections (image differs slightly)"),
             "compile": self.tr("torch.compile (first image slow; compiled once per model and size)"),
             "cache": self.tr("Feature cache: deep UNet features reused between steps (faster, slightly different "
-                             "image)")}
+                             "image)"),
+            "int8": self.tr("int8 quantisation with torchao (CUDA GPUs only; less memory, slightly different image)")}
         self.speed = ChoiceCombo([(speed_labels.get(mode, mode), mode) for mode in SPEED_MODES])
         self.speed.setObjectName("speed_mode")
         self.bind("speed_mode", self.tr("Speed mode"), self.speed, self.speed.value, self.speed.set_value,
