@@ -8,6 +8,7 @@ own modules: a step sharing the GIL with an import would take twice as long.
 """
 from __future__ import annotations
 
+import _thread
 import importlib
 import logging
 import threading
@@ -33,13 +34,23 @@ class Preloader:
     def __init__(self, modules: Iterable[str], then: Callable[[], None] | None = None) -> None:
         self._modules = list(dict.fromkeys(modules))
         self._then = then
-        self._thread = threading.Thread(target=self._run, name="studio-preload", daemon=True)
+        self._started = False
+        self._finished = threading.Event()
 
     def start(self) -> "Preloader":
-        self._thread.start()
+        # A bare thread: threading.Thread.start() waits until the new thread runs, which on a busy machine
+        # held the GUI thread ~10 ms. It never keeps the process alive (like a daemon thread).
+        _thread.start_new_thread(self._run, ())
+        self._started = True
         return self
 
     def _run(self) -> None:
+        try:
+            self._load()
+        finally:
+            self._finished.set()
+
+    def _load(self) -> None:
         for name in self._modules:
             try:
                 importlib.import_module(name)
@@ -55,7 +66,7 @@ class Preloader:
 
     def done(self) -> bool:
         """True once the thread has ended (or never started)."""
-        return not self._thread.is_alive()
+        return not self._started or self._finished.is_set()
 
 
 def run_steps(steps: list[Step], done: Callable[[], None], preloader: Preloader | None, context: QObject) -> None:
