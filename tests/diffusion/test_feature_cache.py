@@ -134,3 +134,30 @@ def test_a_job_after_int8_gets_a_fresh_pipeline(tiny_sd_dir, engine_ctx):
     fresh, fresh_facts = load_pipeline(engine_ctx, resolve(engine_ctx, str(tiny_sd_dir)))
     assert fresh is not pipe and fresh_facts.get("speed_mode", "off") == "off"
     assert np.array_equal(pixels(ref.outputs[0]), pixels(again.outputs[0]))
+
+
+def test_two_unet_calls_per_step_each_reuse_their_own_features(tiny_sd_dir):
+    """A pipeline may call the UNet twice per step (say unconditional, then conditional, unbatched): each
+    call's shallow steps must reuse its own deep features, not the other call's."""
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    unet = UNet2DConditionModel.from_pretrained(str(tiny_sd_dir / "unet")).eval()
+    gen = torch.Generator().manual_seed(0)
+    xa, xb = torch.randn(1, 4, 8, 8, generator=gen), torch.randn(1, 4, 8, 8, generator=gen)
+    ea, eb = torch.randn(1, 77, 32, generator=gen), torch.randn(1, 77, 32, generator=gen)
+    steps = [999, 800, 600, 400, 200]
+
+    def outputs(calls):
+        feature_cache.enable(unet, interval=3, depth=1)
+        try:
+            with torch.no_grad():
+                return [[unet(x, t, encoder_hidden_states=e).sample for x, e in calls] for t in steps]
+        finally:
+            feature_cache.disable(unet)
+
+    alone = outputs([(xa, ea)])
+    both = outputs([(xa, ea), (xb, eb)])
+    for step_alone, step_both in zip(alone, both):
+        assert torch.equal(step_alone[0], step_both[0])
+    assert not torch.equal(both[1][0], both[1][1])

@@ -33,8 +33,11 @@ class FeatureCache:
     last_t: float | None = None
     key: tuple[Any, ...] = ()
     """Shape, dtype and device of the last step's input: a change (another size, batch) forces a full step."""
-    outputs: dict[int, Any] = field(default_factory=dict)
-    """Output of each deep block (by its position in :func:`_deep_blocks`) at the last full step."""
+    outputs: dict[tuple[int, int], Any] = field(default_factory=dict)
+    """Output of each deep block at the last full step, by (call within the step, block position in
+    :func:`_deep_blocks`): a pipeline that calls the UNet twice per step (conditional, unconditional) keeps both."""
+    call: int = 0
+    """Which call of the UNet within the current step this is."""
     full_steps: int = 0
     shallow_steps: int = 0
     full_now: bool = True
@@ -48,12 +51,15 @@ class FeatureCache:
         if self.last_t is None or t > self.last_t or key != self.key:
             self.step, self.outputs = -1, {}  # a new image (or another size): start with a full step
         if t != self.last_t or self.step < 0:
-            self.step += 1
-            self.full_now = self.step % self.interval == 0 or len(self.outputs) < len(self.blocks)
-            if self.full_now:
-                self.full_steps += 1
-            else:
-                self.shallow_steps += 1
+            self.step, self.call = self.step + 1, 0
+            full = self.step % self.interval == 0
+            self.full_steps += full
+            self.shallow_steps += not full
+        else:
+            self.call += 1
+        # A call with nothing kept for it (the first step, a new call within the step) runs in full.
+        self.full_now = self.step % self.interval == 0 or any(
+            (self.call, i) not in self.outputs for i in range(len(self.blocks)))
         self.last_t, self.key = t, key
 
 
@@ -79,9 +85,9 @@ def _wrap(cache: FeatureCache, index: int, block: torch.nn.Module) -> None:
 
     def forward(*args: Any, **kwargs: Any) -> Any:
         if not cache.full_now:
-            return cache.outputs[index]  # a shallow step: what this block gave at the last full step
+            return cache.outputs[cache.call, index]  # a shallow step: what it gave at the last full step
         out = original(*args, **kwargs)
-        cache.outputs[index] = out
+        cache.outputs[cache.call, index] = out
         return out
 
     block.forward = forward
