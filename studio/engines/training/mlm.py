@@ -26,18 +26,20 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TOKENIZER_FOLDER = "tokenizer"
 
 
-def train_tokenizer(lines: list[str], vocab_size: int, lowercase: bool, folder: Path):
-    """A BertTokenizerFast with a WordPiece vocabulary learnt from ``lines``, saved in ``folder``."""
+def train_tokenizer(lines: list[str], vocab_size: int, lowercase: bool, folder: Path | None):
+    """A BertTokenizerFast with a WordPiece vocabulary learnt from ``lines``, saved in ``folder`` (None: not
+    saved — the other processes of a launch learn the same vocabulary and leave the writing to the main one)."""
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertTokenizerFast
 
     wp = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=lowercase)
     wp.train_from_iterator(lines, vocab_size=vocab_size, min_frequency=1, special_tokens=SPECIAL_TOKENS,
                            show_progress=False)
-    folder.mkdir(parents=True, exist_ok=True)
     tok = BertTokenizerFast(tokenizer_object=wp._tokenizer, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
                             sep_token="[SEP]", mask_token="[MASK]")
-    tok.save_pretrained(str(folder))
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tok.save_pretrained(str(folder))
     return tok
 
 
@@ -59,7 +61,8 @@ class MlmTrainer(Trainer):
         if self.spec.resume and (tok_dir / "tokenizer.json").is_file():
             self.tokenizer = AutoTokenizer.from_pretrained(str(tok_dir), local_files_only=True)
         else:
-            self.tokenizer = train_tokenizer(lines, int(self.p("vocab_size")), bool(self.p("lowercase")), tok_dir)
+            self.tokenizer = train_tokenizer(lines, int(self.p("vocab_size")), bool(self.p("lowercase")),
+                                             tok_dir if self.is_main else None)
         self.max_length = int(self.p("max_length"))
         body = self.max_length - 2
         self.examples: list[list[int]] = []
