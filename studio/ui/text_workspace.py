@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QLis
                                QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from studio.core.builtin_text import SMOLLM2_LANGUAGES, SMOLLM2_NAME
 from studio.core.conversations import Conversation, ConversationStore, new_conversation
 from studio.core.errors import StudioError
 from studio.core.paths import StudioPaths
@@ -151,6 +152,13 @@ class TextWorkspace(QWidget):
         self.model_combo.setToolTip(self.tr("Any transformers causal-LM folder or GGUF file in your models folder"))
         self.model_combo.addItem(self.tr("Default (built-in SmolLM2-135M-Instruct)"), "")
         rv.addWidget(self.model_combo)
+        self.language_note = QLabel()
+        self.language_note.setObjectName("text_model_languages")
+        self.language_note.setWordWrap(True)
+        self.language_note.setStyleSheet("color: palette(mid);")
+        rv.addWidget(self.language_note)
+        self.model_combo.currentIndexChanged.connect(self._show_model_languages)
+        self._show_model_languages()
         self.controls = SamplingControls()
         rv.addWidget(self.controls)
         self.speed_label = QLabel(self.tr("– tokens/s"))
@@ -218,6 +226,14 @@ class TextWorkspace(QWidget):
 
     def model_name(self) -> str:
         return str(self.model_combo.currentData() or "")
+
+    def _show_model_languages(self) -> None:
+        """Say which languages the built-in model reads (honestly: SmolLM2-135M answers Chinese poorly)."""
+        builtin = self.model_name() in ("", SMOLLM2_NAME)
+        if builtin and SMOLLM2_LANGUAGES == ("en",):
+            self.language_note.setText(self.tr("{0} was trained on English text: it reads and answers English; "
+                                               "Chinese prompts get poor answers.").format(SMOLLM2_NAME))
+        self.language_note.setVisible(builtin)
 
     def set_model(self, name: str) -> None:
         """Select the text model ``name`` (added to the list when a scan has not listed it yet)."""

@@ -162,3 +162,15 @@ def test_main_window_mounts_the_text_workspace(qtbot, paths):
     qtbot.addWidget(window)
     ws = window.workspace("text")
     assert isinstance(ws, TextWorkspace) and ws.paths == paths
+
+
+def test_the_builtin_model_says_it_reads_english_only(qtbot, paths, tiny_llama_dir):
+    """SmolLM2-135M was trained on English: the workspace says so while it is chosen, not for other models."""
+    ws = TextWorkspace(None, paths, models=lambda: [str(tiny_llama_dir)])
+    qtbot.addWidget(ws)
+    ws.set_models([str(tiny_llama_dir)])
+    ws.show()
+    ws.model_combo.setCurrentIndex(0)  # the default: built-in SmolLM2
+    assert ws.language_note.isVisible() and "English" in ws.language_note.text()
+    ws.model_combo.setCurrentIndex(ws.model_combo.findData(str(tiny_llama_dir)))
+    assert not ws.language_note.isVisible()
