@@ -155,7 +155,6 @@ class TextWorkspace(QWidget):
         self.language_note = QLabel()
         self.language_note.setObjectName("text_model_languages")
         self.language_note.setWordWrap(True)
-        self.language_note.setStyleSheet("color: palette(mid);")
         rv.addWidget(self.language_note)
         self.model_combo.currentIndexChanged.connect(self._show_model_languages)
         self._show_model_languages()
