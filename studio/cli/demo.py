@@ -24,8 +24,8 @@ def demo_prompts(language: str | None = None) -> tuple[str, str]:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="headless demo: one image and one short text from the default models")
-    p.add_argument("--steps", type=int, default=None, help="default: what the model recommends")
+    p = sub.add_parser("demo", help=_("headless demo: one image and one short text from the default models"))
+    p.add_argument("--steps", type=int, default=None, help=_("default: what the model recommends"))
     p.add_argument("--max-new-tokens", type=int, default=48)
     p.set_defaults(func=run_demo)
 

@@ -14,27 +14,27 @@ from studio.core.specs import EvaluateSpec
 
 
 def register(sub) -> None:
-    p = sub.add_parser("evaluate", help="score images or texts (CLIP score, diversity, FID/KID, perplexity…)",
-                       description="Images: the CLIP score against --prompt (else each studio PNG's own prompt), "
+    p = sub.add_parser("evaluate", help=_("score images or texts (CLIP score, diversity, FID/KID, perplexity…)"),
+                       description=_("Images: the CLIP score against --prompt (else each studio PNG's own prompt), "
                                    "diversity (mean pairwise CLIP distance) and, with --reference, FID and KID in "
                                    "CLIP feature space. Texts (.txt): perplexity under a reference language model "
                                    "(built-in SmolLM2 by default), distinct-1/2, repetition rate and length. "
                                    "With --model and --prompts the images are generated first (each an ordinary "
-                                   "image, kept in the history) and scored against their own prompts.")
-    p.add_argument("inputs", nargs="*", metavar="IMAGES_OR_TEXTS", help="image or .txt files, or folders of them")
-    p.add_argument("--model", default="", help="generate the images to evaluate with this image model "
-                                               "(at its recommended settings), from --prompts")
-    p.add_argument("--prompts", default="", metavar="FILE.txt", help="with --model: the prompts, one per line")
-    p.add_argument("--per-prompt", type=int, default=4, metavar="N", help="with --model: images per prompt (default 4)")
-    p.add_argument("--seed", type=int, default=0, help="with --model: the first seed of each prompt's images")
-    p.add_argument("--prompt", default="", help="score every image against this prompt")
+                                   "image, kept in the history) and scored against their own prompts."))
+    p.add_argument("inputs", nargs="*", metavar="IMAGES_OR_TEXTS", help=_("image or .txt files, or folders of them"))
+    p.add_argument("--model", default="", help=_("generate the images to evaluate with this image model "
+                                               "(at its recommended settings), from --prompts"))
+    p.add_argument("--prompts", default="", metavar="FILE.txt", help=_("with --model: the prompts, one per line"))
+    p.add_argument("--per-prompt", type=int, default=4, metavar="N", help=_("with --model: images per prompt (default 4)"))
+    p.add_argument("--seed", type=int, default=0, help=_("with --model: the first seed of each prompt's images"))
+    p.add_argument("--prompt", default="", help=_("score every image against this prompt"))
     p.add_argument("--reference", default="", metavar="FOLDER_OR_MODEL",
-                   help="reference images for FID/KID: a folder, a bundled dataset (fashion-colour…) or a model "
-                        "the studio trained (its training data)")
-    p.add_argument("--clip", default="", help="the CLIP that embeds images (default: the first installed)")
+                   help=_("reference images for FID/KID: a folder, a bundled dataset (fashion-colour…) or a model "
+                        "the studio trained (its training data)"))
+    p.add_argument("--clip", default="", help=_("the CLIP that embeds images (default: the first installed)"))
     p.add_argument("--lm", default="", metavar="MODEL",
-                   help="reference language model for perplexity (default: the built-in SmolLM2; 'none' skips it)")
-    p.add_argument("--json", action="store_true", help="print every figure by name as JSON")
+                   help=_("reference language model for perplexity (default: the built-in SmolLM2; 'none' skips it)"))
+    p.add_argument("--json", action="store_true", help=_("print every figure by name as JSON"))
     p.set_defaults(func=run_evaluate)
 
 

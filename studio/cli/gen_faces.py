@@ -12,18 +12,18 @@ from studio.core.specs import MAX_SEED, GanSpec, random_seed
 
 
 def register(kinds) -> None:
-    p = kinds.add_parser("faces", help="generate faces with the built-in DCGAN (or another GAN model)",
-                         description="Generate a grid of GAN images by seed, or a latent walk between two seeds "
-                                     "saved as an animated GIF; prints the paths written.")
-    p.add_argument("--seed", type=int, default=None, help="first seed (default: random); the grid uses seed, seed+1, ...")
-    p.add_argument("--count", type=int, default=16, help="how many images in the grid (default 16)")
-    p.add_argument("--columns", type=int, default=0, help="grid columns (default: square-ish)")
+    p = kinds.add_parser("faces", help=_("generate faces with the built-in DCGAN (or another GAN model)"),
+                         description=_("Generate a grid of GAN images by seed, or a latent walk between two seeds "
+                                     "saved as an animated GIF; prints the paths written."))
+    p.add_argument("--seed", type=int, default=None, help=_("first seed (default: random); the grid uses seed, seed+1, ..."))
+    p.add_argument("--count", type=int, default=16, help=_("how many images in the grid (default 16)"))
+    p.add_argument("--columns", type=int, default=0, help=_("grid columns (default: square-ish)"))
     p.add_argument("--walk-to", type=int, default=None, metavar="SEED",
-                   help="make a latent walk from --seed to this seed instead of a grid")
-    p.add_argument("--frames", type=int, default=24, help="frames of the walk (default 24)")
-    p.add_argument("--scale", type=int, default=1, help="enlarge the saved images 1-8 times for viewing")
-    p.add_argument("--model", default="", help=f"GAN model name or folder (default: {FACES_NAME})")
-    p.add_argument("--out", default="", help="also write the result here (a file, or an existing folder)")
+                   help=_("make a latent walk from --seed to this seed instead of a grid"))
+    p.add_argument("--frames", type=int, default=24, help=_("frames of the walk (default 24)"))
+    p.add_argument("--scale", type=int, default=1, help=_("enlarge the saved images 1-8 times for viewing"))
+    p.add_argument("--model", default="", help=_("GAN model name or folder (default: {name})").format(name=FACES_NAME))
+    p.add_argument("--out", default="", help=_("also write the result here (a file, or an existing folder)"))
     p.set_defaults(func=main)
 
 

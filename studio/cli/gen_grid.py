@@ -10,23 +10,24 @@ from studio.core.specs import SCHEDULERS, GridSpec, random_seed, spec_to_dict
 
 
 def register(kinds) -> None:
-    p = kinds.add_parser("grid", help="a comparison grid over one or two axes, each cell CLIP-scored",
-                         description="Generates one image per cell (each saved and recorded like any image) and "
-                                     "a labelled grid PNG with each cell's CLIP score under it. Axes: "
-                                     f"{', '.join(AXES)}; e.g. --x steps=4,8,16 --y cfg=2,4 or "
-                                     "--y 'prompt=a red shoe|a blue shoe'. Prints the grid's path, then the cells'.")
-    p.add_argument("--x", required=True, metavar="AXIS=V1,V2", help="the columns")
-    p.add_argument("--y", default="", metavar="AXIS=V1,V2", help="the rows (optional)")
-    p.add_argument("--prompt", default="", help="the base prompt")
-    p.add_argument("--negative", default="", help="what to avoid")
-    p.add_argument("--model", default="", help="the base model (default: the first installed)")
-    p.add_argument("--seed", type=int, default=None, help="the base seed (default: random, the same in every cell)")
-    p.add_argument("--steps", type=int, default=None, help="default: the model's recommendation")
-    p.add_argument("--guidance", type=float, default=None, help="CFG scale (default: the model's)")
+    p = kinds.add_parser("grid", help=_("a comparison grid over one or two axes, each cell CLIP-scored"),
+                         description=_("Generates one image per cell (each saved and recorded like any image) and "
+                                       "a labelled grid PNG with each cell's CLIP score under it. Axes: "
+                                       "{axes}; e.g. --x steps=4,8,16 --y cfg=2,4 or "
+                                       "--y 'prompt=a red shoe|a blue shoe'. Prints the grid's path, then the cells'."
+                                       ).format(axes=", ".join(AXES)))
+    p.add_argument("--x", required=True, metavar="AXIS=V1,V2", help=_("the columns"))
+    p.add_argument("--y", default="", metavar="AXIS=V1,V2", help=_("the rows (optional)"))
+    p.add_argument("--prompt", default="", help=_("the base prompt"))
+    p.add_argument("--negative", default="", help=_("what to avoid"))
+    p.add_argument("--model", default="", help=_("the base model (default: the first installed)"))
+    p.add_argument("--seed", type=int, default=None, help=_("the base seed (default: random, the same in every cell)"))
+    p.add_argument("--steps", type=int, default=None, help=_("default: the model's recommendation"))
+    p.add_argument("--guidance", type=float, default=None, help=_("CFG scale (default: the model's)"))
     p.add_argument("--width", type=int, default=None)
     p.add_argument("--height", type=int, default=None)
     p.add_argument("--scheduler", default=None, choices=SCHEDULERS)
-    p.add_argument("--clip", default="", metavar="NAME", help="the CLIP that scores the cells")
+    p.add_argument("--clip", default="", metavar="NAME", help=_("the CLIP that scores the cells"))
     p.set_defaults(func=run_grid, upscale="", init="")
 
 

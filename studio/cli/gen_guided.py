@@ -12,21 +12,21 @@ from studio.core.specs import GuidedSpec, random_seed
 
 def register(kinds) -> None:
     d = GuidedSpec()
-    p = kinds.add_parser("guided", help="CLIP-guided generation: steer a GAN or VAE towards a prompt",
-                         description="Optimise the latent of a GAN or VAE (a studio GAN/VAE or a diffusers VAE) so "
+    p = kinds.add_parser("guided", help=_("CLIP-guided generation: steer a GAN or VAE towards a prompt"),
+                         description=_("Optimise the latent of a GAN or VAE (a studio GAN/VAE or a diffusers VAE) so "
                                      "that a CLIP finds the image matches the prompt; prints the PNG written and "
-                                     "the CLIP score before and after.")
-    p.add_argument("--prompt", required=True, help='what the image should show, e.g. "a red sneaker"')
-    p.add_argument("--model", required=True, help="GAN or VAE model name (see `models list`)")
-    p.add_argument("--clip", default="", help="CLIP model (default: the model's paired CLIP, else the first one)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the starting latent (default: random)")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"optimisation steps (default {d.steps})")
-    p.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate on the latent (default {d.lr:g})")
+                                     "the CLIP score before and after."))
+    p.add_argument("--prompt", required=True, help=_('what the image should show, e.g. "a red sneaker"'))
+    p.add_argument("--model", required=True, help=_("GAN or VAE model name (see `models list`)"))
+    p.add_argument("--clip", default="", help=_("CLIP model (default: the model's paired CLIP, else the first one)"))
+    p.add_argument("--seed", type=int, default=None, help=_("seed of the starting latent (default: random)"))
+    p.add_argument("--steps", type=int, default=d.steps, help=_("optimisation steps (default {steps})").format(steps=d.steps))
+    p.add_argument("--lr", type=float, default=d.lr, help=_("Adam learning rate on the latent (default {lr})").format(lr=f"{d.lr:g}"))
     p.add_argument("--prior-weight", type=float, default=d.prior_weight,
-                   help=f"how strongly the latent stays typical (default {d.prior_weight:g})")
-    p.add_argument("--size", type=int, default=d.size, help="image side for a diffusers VAE (default 64)")
-    p.add_argument("--scale", type=int, default=d.scale, help=f"enlarge the saved image 1-8 times (default {d.scale})")
-    p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
+                   help=_("how strongly the latent stays typical (default {weight})").format(weight=f"{d.prior_weight:g}"))
+    p.add_argument("--size", type=int, default=d.size, help=_("image side for a diffusers VAE (default 64)"))
+    p.add_argument("--scale", type=int, default=d.scale, help=_("enlarge the saved image 1-8 times (default {scale})").format(scale=d.scale))
+    p.add_argument("--out", default="", help=_("also write the PNG here (a file, or an existing folder)"))
     p.set_defaults(func=main)
 
 

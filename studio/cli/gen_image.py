@@ -23,57 +23,58 @@ _SPEC_FIELDS = dict(prompt="prompt", negative="negative_prompt", model="model", 
 
 
 def register(kinds) -> None:
-    p = kinds.add_parser("image", help="generate an image from a prompt",
-                         description="Generate images with a local diffusion model and print the PNG paths.")
+    p = kinds.add_parser("image", help=_("generate an image from a prompt"),
+                         description=_("Generate images with a local diffusion model and print the PNG paths."))
     d = _DEFAULTS
-    p.add_argument("--prompt", default=d["prompt"], help="what to draw; (word:1.2) weights work as in A1111")
-    p.add_argument("--negative", default=d["negative"], help="what to avoid")
+    p.add_argument("--prompt", default=d["prompt"], help=_("what to draw; (word:1.2) weights work as in A1111"))
+    p.add_argument("--negative", default=d["negative"], help=_("what to avoid"))
     p.add_argument("--model", default=d["model"],
-                   help="model name (see `models list`) or folder; default: the default model")
+                   help=_("model name (see `models list`) or folder; default: the default model"))
     p.add_argument("--seed", type=int, default=d["seed"],
-                   help="seed (default: random); batch images use seed+1, +2, ...")
+                   help=_("seed (default: random); batch images use seed+1, +2, ..."))
     # Unset flags follow what the model recommends (studio.core.recommended), as the window does.
     p.add_argument("--steps", type=int, default=d["steps"],
-                   help="denoising steps (default: the model's recommendation, else 20)")
-    p.add_argument("--guidance", type=float, default=d["guidance"], help="CFG scale (default: the model's, else 7.5)")
-    p.add_argument("--width", type=int, default=d["width"], help="default: the model's own size, else 512")
-    p.add_argument("--height", type=int, default=d["height"], help="default: the model's own size, else 512")
+                   help=_("denoising steps (default: the model's recommendation, else 20)"))
+    p.add_argument("--guidance", type=float, default=d["guidance"], help=_("CFG scale (default: the model's, else 7.5)"))
+    p.add_argument("--width", type=int, default=d["width"], help=_("default: the model's own size, else 512"))
+    p.add_argument("--height", type=int, default=d["height"], help=_("default: the model's own size, else 512"))
     p.add_argument("--scheduler", default=d["scheduler"], choices=SCHEDULERS,
-                   help="sampler (default: the model's recommendation, else euler)")
+                   help=_("sampler (default: the model's recommendation, else euler)"))
     p.add_argument("--expand", action="store_true",
-                   help="first let the default text model expand --prompt into a detailed prompt (shown on stderr)")
+                   help=_("first let the default text model expand --prompt into a detailed prompt (shown on stderr)"))
     p.add_argument("--from-png", default="", metavar="PNG",
-                   help="reuse the parameters a PNG carries (ours or A1111's); options given here override them")
+                   help=_("reuse the parameters a PNG carries (ours or A1111's); options given here override them"))
     p.add_argument("--lora", action="append", type=_lora_arg, default=[], metavar="NAME[:WEIGHT]",
-                   help="apply this LoRA (see `models list`) at WEIGHT (default 1); repeatable. "
-                        "<lora:NAME:WEIGHT> in the prompt does the same, as in A1111")
+                   help=_("apply this LoRA (see `models list`) at WEIGHT (default 1); repeatable. "
+                        "<lora:NAME:WEIGHT> in the prompt does the same, as in A1111"))
     p.add_argument("--clip", default="", metavar="NAME",
-                   help="CLIP that scores the image against the prompt ('none': no score; default: the model's "
-                        "paired CLIP, else the settings' choice)")
-    p.add_argument("--out", default="", help="also write the PNG here (a file, or an existing folder)")
-    p.add_argument("--batch", type=int, default=1, help="how many images (default 1)")
+                   help=_("CLIP that scores the image against the prompt ('none': no score; default: the model's "
+                        "paired CLIP, else the settings' choice)"))
+    p.add_argument("--out", default="", help=_("also write the PNG here (a file, or an existing folder)"))
+    p.add_argument("--batch", type=int, default=1, help=_("how many images (default 1)"))
     p.add_argument("--upscale", default=None, metavar="NAME",
-                   help="upscale the result with this upscaler (e.g. animevideov3-x4, x4plus; see `models list`); "
+                   help=_("upscale the result with this upscaler (e.g. animevideov3-x4, x4plus; see `models list`); "
                         "the native image is kept beside it as *-native.png (default: the model's "
-                        "recommendation; 'none' for none)")
+                        "recommendation; 'none' for none)"))
     p.add_argument("--memory-mode", default="", choices=("",) + MEMORY_MODES, metavar="MODE",
-                   help="how the job spends device memory: " + ", ".join(MEMORY_MODES) + " (none: all on the "
-                        "device; vae: VAE tiling + slicing; offload: model CPU offload; sequential: layer by "
-                        "layer, least memory, slowest; default: the settings' choice)")
+                   help=_("how the job spends device memory: {modes} (none: all on the "
+                          "device; vae: VAE tiling + slicing; offload: model CPU offload; sequential: layer by "
+                          "layer, least memory, slowest; default: the settings' choice)").format(modes=", ".join(MEMORY_MODES)))
     p.add_argument("--speed-mode", default="", choices=("",) + SPEED_MODES, metavar="MODE",
-                   help="speed mode: " + ", ".join(SPEED_MODES) + " (off and channels_last keep the image; "
-                        "fused_qkv, compile and cache change it slightly; cache reuses a UNet's deep features between "
-                        "steps, DeepCache-style: faster; int8: torchao quantisation, CUDA only; default: the settings' choice)")
-    edit = p.add_argument_group("editing an image (img2img, inpaint, outpaint)")
-    edit.add_argument("--init", default="", metavar="IMAGE", help="start from this image (its size is used)")
-    edit.add_argument("--mask", default="", metavar="MASK", help="repaint only the white part (same size as IMAGE)")
+                   help=_("speed mode: {modes} (off and channels_last keep the image; "
+                          "fused_qkv, compile and cache change it slightly; cache reuses a UNet's deep features between "
+                          "steps, DeepCache-style: faster; int8: torchao quantisation, CUDA only; default: the settings' "
+                          "choice)").format(modes=", ".join(SPEED_MODES)))
+    edit = p.add_argument_group(_("editing an image (img2img, inpaint, outpaint)"))
+    edit.add_argument("--init", default="", metavar="IMAGE", help=_("start from this image (its size is used)"))
+    edit.add_argument("--mask", default="", metavar="MASK", help=_("repaint only the white part (same size as IMAGE)"))
     edit.add_argument("--strength", type=float, default=None,
-                      help="how much to change, 0..1 (default 0.75; 1.0 for outpaint); 0 returns IMAGE")
-    edit.add_argument("--outpaint", default="", metavar="L,T,R,B", help="extend by these pixels (multiples of 8)")
-    edit.add_argument("--fill", default="edge", choices=("edge", "noise"), help="how the outpainted area starts")
-    edit.add_argument("--mask-blur", type=int, default=4, help="feather radius of the mask in pixels")
+                      help=_("how much to change, 0..1 (default 0.75; 1.0 for outpaint); 0 returns IMAGE"))
+    edit.add_argument("--outpaint", default="", metavar="L,T,R,B", help=_("extend by these pixels (multiples of 8)"))
+    edit.add_argument("--fill", default="edge", choices=("edge", "noise"), help=_("how the outpainted area starts"))
+    edit.add_argument("--mask-blur", type=int, default=4, help=_("feather radius of the mask in pixels"))
     edit.add_argument("--masked-only", action="store_true",
-                      help="inpaint a crop around the mask at the model's resolution (sharp small edits)")
+                      help=_("inpaint a crop around the mask at the model's resolution (sharp small edits)"))
     p.set_defaults(func=main)
 
 

@@ -33,29 +33,30 @@ class TextConsoleReporter(ConsoleReporter):
 
 
 def register(kinds) -> None:
-    p = kinds.add_parser("text", help="generate text with a local language model (streams to stdout)",
-                         description="Continue --prompt (completion) or answer it as a chat message (--chat). "
-                                     "Without --model the built-in SmolLM2-135M-Instruct is used.")
-    p.add_argument("--prompt", default=None, help="the text to continue, or the chat message with --chat")
-    p.add_argument("--template", metavar="NAME", help="a content template (poem, story, marketing_copy, … as in the "
-                   "Text workspace's Templates…, in the studio's language) asked in chat; fill it with --field")
+    p = kinds.add_parser("text", help=_("generate text with a local language model (streams to stdout)"),
+                         description=_("Continue --prompt (completion) or answer it as a chat message (--chat). "
+                                     "Without --model the built-in SmolLM2-135M-Instruct is used."))
+    p.add_argument("--prompt", default=None, help=_("the text to continue, or the chat message with --chat"))
+    p.add_argument("--template", metavar="NAME", help=_("a content template (poem, story, marketing_copy, … as in the "
+                   "Text workspace's Templates…, in the studio's language) asked in chat; fill it with --field"))
     p.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
-                   help="a template field, e.g. --field topic='autumn rain' (repeatable)")
-    p.add_argument("--model", default="", help="model name (see `models list`), folder or .gguf file")
-    p.add_argument("--system", default="", help="system prompt (chat mode)")
-    p.add_argument("--chat", action="store_true", help="use the model's chat template (instruction models)")
+                   help=_("a template field, e.g. --field topic='autumn rain' (repeatable)"))
+    p.add_argument("--model", default="", help=_("model name (see `models list`), folder or .gguf file"))
+    p.add_argument("--system", default="", help=_("system prompt (chat mode)"))
+    p.add_argument("--chat", action="store_true", help=_("use the model's chat template (instruction models)"))
     p.add_argument("--max-new-tokens", type=int, default=None, metavar="N",
-                   help="most tokens to generate (256, or the template's)")
+                   help=_("most tokens to generate (256, or the template's)"))
     p.add_argument("--temperature", type=float, default=None, metavar="F",
-                   help="0 = greedy, deterministic (0.7, or the template's)")
-    p.add_argument("--top-p", type=float, default=0.95, metavar="F", help="nucleus sampling (0.95)")
-    p.add_argument("--top-k", type=int, default=50, metavar="N", help="sample among the N likeliest tokens; 0 = all (50)")
-    p.add_argument("--min-p", type=float, default=0.0, metavar="F", help="drop tokens below F × the top probability (0)")
+                   help=_("0 = greedy, deterministic (0.7, or the template's)"))
+    p.add_argument("--top-p", type=float, default=0.95, metavar="F", help=_("nucleus sampling (0.95)"))
+    p.add_argument("--top-k", type=int, default=50, metavar="N", help=_("sample among the N likeliest tokens; 0 = all (50)"))
+    p.add_argument("--min-p", type=float, default=0.0, metavar="F", help=_("drop tokens below F × the top probability (0)"))
     p.add_argument("--repetition-penalty", type=float, default=None, metavar="F",
-                   help=f"1 = none (default: {SAMPLING_REPETITION_PENALTY:g} when sampling, none when greedy)")
+                   help=_("1 = none (default: {penalty} when sampling, none when greedy)").format(
+                       penalty=f"{SAMPLING_REPETITION_PENALTY:g}"))
     p.add_argument("--seed", type=int, default=None, metavar="N",
-                   help="random seed (default: random, printed; greedy decoding at temperature 0 needs none)")
-    p.add_argument("--stop", action="append", default=[], metavar="TEXT", help="stop at this text (repeatable)")
+                   help=_("random seed (default: random, printed; greedy decoding at temperature 0 needs none)"))
+    p.add_argument("--stop", action="append", default=[], metavar="TEXT", help=_("stop at this text (repeatable)"))
     p.set_defaults(func=run_command)
 
 

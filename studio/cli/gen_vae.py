@@ -10,29 +10,29 @@ from studio.core.specs import DatasetSpec, VaeSpec, random_seed
 
 
 def register(kinds) -> None:
-    p = kinds.add_parser("vae", help="reconstruct an image with a VAE, or interpolate between two images",
-                         description="With one IMAGE: encode it with a VAE you trained and save the original beside "
+    p = kinds.add_parser("vae", help=_("reconstruct an image with a VAE, or interpolate between two images"),
+                         description=_("With one IMAGE: encode it with a VAE you trained and save the original beside "
                                      "its reconstruction (PNG) and its latent code (JSON). With two: decode the "
-                                     "path between their latent codes (strip PNG + GIF). Prints the paths written.")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="one image to reconstruct, or two to interpolate")
-    p.add_argument("--model", required=True, help="a VAE model (see `models list`)")
-    p.add_argument("--frames", type=int, default=12, help="frames of the interpolation (default 12)")
-    p.add_argument("--scale", type=int, default=4, help="enlarge the saved images 1-8 times (default 4)")
+                                     "path between their latent codes (strip PNG + GIF). Prints the paths written."))
+    p.add_argument("images", nargs="+", metavar="IMAGE", help=_("one image to reconstruct, or two to interpolate"))
+    p.add_argument("--model", required=True, help=_("a VAE model (see `models list`)"))
+    p.add_argument("--frames", type=int, default=12, help=_("frames of the interpolation (default 12)"))
+    p.add_argument("--scale", type=int, default=4, help=_("enlarge the saved images 1-8 times (default 4)"))
     p.set_defaults(func=run_vae)
 
-    d = kinds.add_parser("dataset", help="export generated images with captions as a training dataset",
-                         description="Data augmentation: COUNT images per prompt (or, for a GAN, VAE or DDPM, "
+    d = kinds.add_parser("dataset", help=_("export generated images with captions as a training dataset"),
+                         description=_("Data augmentation: COUNT images per prompt (or, for a GAN, VAE or DDPM, "
                                      "COUNT images) from a model, saved with same-name .txt captions in "
                                      "<studio home>/datasets/NAME, which every image trainer reads "
-                                     "(`train gan --data <that folder>`). Prints the folder.")
-    d.add_argument("--model", required=True, help="the model that makes the images (see `models list`)")
-    d.add_argument("--out", required=True, metavar="NAME", help="the dataset's name (a new folder)")
+                                     "(`train gan --data <that folder>`). Prints the folder."))
+    d.add_argument("--model", required=True, help=_("the model that makes the images (see `models list`)"))
+    d.add_argument("--out", required=True, metavar="NAME", help=_("the dataset's name (a new folder)"))
     d.add_argument("--prompt", action="append", default=[], metavar="TEXT",
-                   help="one label/prompt (repeatable); none for an unconditional model")
-    d.add_argument("--prompts-file", default="", metavar="FILE", help="prompts, one per line")
-    d.add_argument("--count", type=int, default=8, help="images per prompt (default 8)")
-    d.add_argument("--seed", type=int, default=None, help="first seed (default: random)")
-    d.add_argument("--steps", type=int, default=0, help="sampling steps (default: the model's recommendation)")
+                   help=_("one label/prompt (repeatable); none for an unconditional model"))
+    d.add_argument("--prompts-file", default="", metavar="FILE", help=_("prompts, one per line"))
+    d.add_argument("--count", type=int, default=8, help=_("images per prompt (default 8)"))
+    d.add_argument("--seed", type=int, default=None, help=_("first seed (default: random)"))
+    d.add_argument("--steps", type=int, default=0, help=_("sampling steps (default: the model's recommendation)"))
     d.set_defaults(func=run_dataset)
 
 

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("gui", help="open the studio window (the default)",
-                              description="Open the studio window.")
+    p = subparsers.add_parser("gui", help=_("open the studio window (the default)"),
+                              description=_("Open the studio window."))
     p.add_argument("qt_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     p.set_defaults(func=run)

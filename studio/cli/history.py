@@ -12,25 +12,25 @@ from studio.core.i18n import _
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("history", help="search and manage the history of outputs")
+    parser = sub.add_parser("history", help=_("search and manage the history of outputs"))
     cmds = parser.add_subparsers(dest="history_command", metavar="ACTION", required=True)
 
-    p = cmds.add_parser("list", help="outputs newest first; filter by words of the prompt, model, seed")
-    p.add_argument("words", nargs="*", help="every word must appear in the prompt, negative prompt or text; "
-                                            "'score>30' keeps images whose CLIP score passes")
-    p.add_argument("--model", help="model name (exact or part of it)")
+    p = cmds.add_parser("list", help=_("outputs newest first; filter by words of the prompt, model, seed"))
+    p.add_argument("words", nargs="*", help=_("every word must appear in the prompt, negative prompt or text; "
+                                            "'score>30' keeps images whose CLIP score passes"))
+    p.add_argument("--model", help=_("model name (exact or part of it)"))
     p.add_argument("--seed", type=int)
-    p.add_argument("--kind", help="job kind: image, text, upscale, train, ...")
+    p.add_argument("--kind", help=_("job kind: image, text, upscale, train, ..."))
     p.add_argument("--media", choices=MEDIA)
-    p.add_argument("--sort", choices=SORTS, default="newest", help="newest first, or best CLIP score first")
+    p.add_argument("--sort", choices=SORTS, default="newest", help=_("newest first, or best CLIP score first"))
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_list)
 
-    p = cmds.add_parser("delete", help="remove entries from the history")
+    p = cmds.add_parser("delete", help=_("remove entries from the history"))
     p.add_argument("entry_id", type=int, nargs="+")
-    p.add_argument("--files", action="store_true", help="also move the output files to the system trash")
+    p.add_argument("--files", action="store_true", help=_("also move the output files to the system trash"))
     p.set_defaults(func=cmd_delete)
 
 

@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from studio.core.errors import ModelError, StudioError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
 from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
@@ -16,44 +16,44 @@ from studio.core.settings import load_settings
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("models", help="list, inspect, import, hash, convert and download models")
+    parser = sub.add_parser("models", help=_("list, inspect, import, hash, convert and download models"))
     cmds = parser.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 
-    p = cmds.add_parser("list", help="every model found, usable or not (with the reason)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--type", help="only this type (diffusers, sd_single_file, gguf, lora, ...)")
+    p = cmds.add_parser("list", help=_("every model found, usable or not (with the reason)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
+    p.add_argument("--type", help=_("only this type (diffusers, sd_single_file, gguf, lora, ...)"))
     p.set_defaults(func=cmd_list)
 
-    p = _model_command(cmds, "info", "details of one model (type, family, size, metadata, hash if known)", cmd_info)
+    p = _model_command(cmds, "info", N_("details of one model (type, family, size, metadata, hash if known)"), cmd_info)
     p.add_argument("--json", action="store_true")
 
-    p = cmds.add_parser("import", help="copy (default), move or link a model into the library")
+    p = cmds.add_parser("import", help=_("copy (default), move or link a model into the library"))
     p.add_argument("path")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--move", action="store_const", const="move", dest="mode")
     mode.add_argument("--link", action="store_const", const="link", dest="mode")
-    p.add_argument("--name", help="name in the library")
+    p.add_argument("--name", help=_("name in the library"))
     p.set_defaults(func=cmd_import, mode="copy")
 
-    _model_command(cmds, "hash", "SHA-256 and the short AutoV2 hash (cached by path, size and mtime)", cmd_hash)
-    _model_command(cmds, "convert", "convert a pickle checkpoint (.ckpt/.pt/.bin) to safetensors, safely", cmd_convert)
-    p = _model_command(cmds, "export", "write an SD 1.x diffusers folder as one original-format .safetensors",
+    _model_command(cmds, "hash", N_("SHA-256 and the short AutoV2 hash (cached by path, size and mtime)"), cmd_hash)
+    _model_command(cmds, "convert", N_("convert a pickle checkpoint (.ckpt/.pt/.bin) to safetensors, safely"), cmd_convert)
+    p = _model_command(cmds, "export", N_("write an SD 1.x diffusers folder as one original-format .safetensors"),
                        cmd_export)
-    p.add_argument("out", help="output .safetensors file")
+    p.add_argument("out", help=_("output .safetensors file"))
 
-    p = cmds.add_parser("download", help="download from a Hugging Face repo (or a URL) after confirming the size")
-    p.add_argument("repo_id", help="org/name, or an https:// URL")
-    p.add_argument("--revision", help="branch, tag or commit (default: main)")
-    p.add_argument("--include", action="append", default=[], metavar="GLOB", help="only files matching (repeatable)")
-    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--online", action="store_true", help="allow network access for this command despite offline mode")
+    p = cmds.add_parser("download", help=_("download from a Hugging Face repo (or a URL) after confirming the size"))
+    p.add_argument("repo_id", help=_("org/name, or an https:// URL"))
+    p.add_argument("--revision", help=_("branch, tag or commit (default: main)"))
+    p.add_argument("--include", action="append", default=[], metavar="GLOB", help=_("only files matching (repeatable)"))
+    p.add_argument("--yes", "-y", action="store_true", help=_("do not ask for confirmation"))
+    p.add_argument("--online", action="store_true", help=_("allow network access for this command despite offline mode"))
     p.set_defaults(func=cmd_download)
 
 
 def _model_command(cmds, name: str, text: str, func) -> argparse.ArgumentParser:
     """An action that takes one model (by name or path) as its first argument."""
-    p = cmds.add_parser(name, help=text)
-    p.add_argument("name", help="model name or path")
+    p = cmds.add_parser(name, help=_(text))
+    p.add_argument("name", help=_("model name or path"))
     p.set_defaults(func=func)
     return p
 

@@ -14,33 +14,33 @@ import time
 from collections.abc import Callable
 
 from studio.cli.common import open_queue
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
 from studio.core.queue_store import QUEUED, STATE_WORDS, STATES, JobRecord, QueueStore
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("queue", help="list, run, retry, cancel or remove queued jobs")
+    parser = sub.add_parser("queue", help=_("list, run, retry, cancel or remove queued jobs"))
     cmds = parser.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
 
-    p = cmds.add_parser("list", help="every job in queue order with its state")
-    p.add_argument("--state", choices=STATES, action="append", help="only jobs in this state (repeatable)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = cmds.add_parser("list", help=_("every job in queue order with its state"))
+    p.add_argument("--state", choices=STATES, action="append", help=_("only jobs in this state (repeatable)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_list)
 
-    p = cmds.add_parser("run", help="run the queued jobs in this process until none is left")
-    p.add_argument("--once", action="store_true", help="run only the next queued job")
+    p = cmds.add_parser("run", help=_("run the queued jobs in this process until none is left"))
+    p.add_argument("--once", action="store_true", help=_("run only the next queued job"))
     p.set_defaults(func=cmd_run)
 
-    for name, func, text in (("retry", cmd_retry, "queue a job again (a new job with the same parameters)"),
-                             ("cancel", cmd_cancel, "cancel a queued job"),
-                             ("remove", cmd_remove, "remove a job that is not running from the list")):
-        p = cmds.add_parser(name, help=text)
+    for name, func, text in (("retry", cmd_retry, N_("queue a job again (a new job with the same parameters)")),
+                             ("cancel", cmd_cancel, N_("cancel a queued job")),
+                             ("remove", cmd_remove, N_("remove a job that is not running from the list"))):
+        p = cmds.add_parser(name, help=_(text))
         p.add_argument("job_id", type=int, nargs="+")
         p.set_defaults(func=func)
 
-    p = cmds.add_parser("clear", help="remove every finished job (done, failed, cancelled, interrupted)")
+    p = cmds.add_parser("clear", help=_("remove every finished job (done, failed, cancelled, interrupted)"))
     p.set_defaults(func=cmd_clear)
 
 

@@ -56,14 +56,14 @@ class CheckResult:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("self-test", help="offline end-to-end checks: image, text and upscale with the built-in models",
-                       description=__doc__.split("\n\n")[0])
-    p.add_argument("--steps", type=int, default=4, help="diffusion steps for the image check (default 4)")
-    p.add_argument("--max-new-tokens", type=int, default=8, help="tokens for the text check (default 8)")
-    p.add_argument("--device", default="", help="cpu, cuda or mps (default: the best available)")
+    p = sub.add_parser("self-test", help=_("offline end-to-end checks: image, text and upscale with the built-in models"),
+                       description=_("`self-test`: offline end-to-end checks of an install (source checkout or the bundled app)."))
+    p.add_argument("--steps", type=int, default=4, help=_("diffusion steps for the image check (default 4)"))
+    p.add_argument("--max-new-tokens", type=int, default=8, help=_("tokens for the text check (default 8)"))
+    p.add_argument("--device", default="", help=_("cpu, cuda or mps (default: the best available)"))
     p.add_argument("--only", default="", metavar="CHECKS",
-                   help=f"comma-separated subset of the checks to run ({', '.join(CHECKS)}; default: all)")
-    p.add_argument("--keep", action="store_true", help="keep the temporary studio home and print where it is")
+                   help=_("comma-separated subset of the checks to run ({checks}; default: all)").format(checks=", ".join(CHECKS)))
+    p.add_argument("--keep", action="store_true", help=_("keep the temporary studio home and print where it is"))
     p.set_defaults(func=run_selftest)
 
 

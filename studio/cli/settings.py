@@ -18,16 +18,16 @@ class SettingsValueError(StudioError, ValueError):
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("settings", help="show and change the settings (device, folders, theme, ...)")
+    parser = sub.add_parser("settings", help=_("show and change the settings (device, folders, theme, ...)"))
     cmds = parser.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
-    p = cmds.add_parser("show", help="every setting and its value")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = cmds.add_parser("show", help=_("every setting and its value"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.set_defaults(func=cmd_show)
-    p = cmds.add_parser("set", help="change one setting, e.g. `settings set device cpu`")
-    p.add_argument("name", help="setting name (see `settings show`)")
-    p.add_argument("value", nargs="*", help="new value; several folders for model_dirs")
+    p = cmds.add_parser("set", help=_("change one setting, e.g. `settings set device cpu`"))
+    p.add_argument("name", help=_("setting name (see `settings show`)"))
+    p.add_argument("value", nargs="*", help=_("new value; several folders for model_dirs"))
     p.set_defaults(func=cmd_set)
-    p = cmds.add_parser("reset", help="put one setting (or all with --all) back to its default")
+    p = cmds.add_parser("reset", help=_("put one setting (or all with --all) back to its default"))
     p.add_argument("name", nargs="?")
     p.add_argument("--all", action="store_true")
     p.set_defaults(func=cmd_reset)

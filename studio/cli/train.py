@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 
 from studio.core.errors import SpecError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.model_swap import check_target, train_target
 from studio.core.paths import StudioPaths
 from studio.core.results import TrainResult
 from studio.core.specs import TrainSpec
 from studio.core.training_families import FAMILY_KEYS, family
 
-FAMILY_HELP = ("text2img (text-to-image diffusion), gan (DCGAN, or the fully-connected GAN with --param arch=mlp), "
+FAMILY_HELP = N_("text2img (text-to-image diffusion), gan (DCGAN, or the fully-connected GAN with --param arch=mlp), "
                "vae, ddpm (unconditional diffusion), clip (image-text), lora (diffusion LoRA, needs --base), "
                "text_lora (language-model LoRA, needs --base), mlm (BERT pretraining on a text corpus), classifier "
                "(labelled CSV/JSONL, needs --base: an mlm model, a BERT-like encoder or a language model). Steps, batch, learning rate and size default "
@@ -36,32 +36,32 @@ def _param(text: str) -> tuple[str, object]:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train a model (text2img, ...) and save it to the models folder",
-                       description="Train FAMILY on a dataset: a bundled name (fashion-colour, fashion-mnist, "
-                                   "mnist5k, digits) or a folder of images with same-stem .txt captions.")
-    p.add_argument("family", nargs="?", choices=FAMILY_KEYS, metavar="FAMILY", help=FAMILY_HELP)
-    p.add_argument("--data", default="", metavar="PATH_OR_NAME", help="dataset folder or bundled name (required)")
-    p.add_argument("--out", default="", metavar="NAME", help="name of the trained model (models folder; required)")
+    p = sub.add_parser("train", help=_("train a model (text2img, ...) and save it to the models folder"),
+                       description=_("Train FAMILY on a dataset: a bundled name (fashion-colour, fashion-mnist, "
+                                   "mnist5k, digits) or a folder of images with same-stem .txt captions."))
+    p.add_argument("family", nargs="?", choices=FAMILY_KEYS, metavar="FAMILY", help=_(FAMILY_HELP))
+    p.add_argument("--data", default="", metavar="PATH_OR_NAME", help=_("dataset folder or bundled name (required)"))
+    p.add_argument("--out", default="", metavar="NAME", help=_("name of the trained model (models folder; required)"))
     p.add_argument("--spec-out", default="", metavar="JSON",
-                   help="write the training spec to this file and exit without training (to run it elsewhere, "
-                        "e.g. `python -m studio.cli train --spec JSON`)")
+                   help=_("write the training spec to this file and exit without training (to run it elsewhere, "
+                        "e.g. `python -m studio.cli train --spec JSON`)"))
     p.add_argument("--spec", default="", metavar="JSON",
-                   help="train the spec in this file (written by --spec-out); FAMILY and the other flags are not used")
+                   help=_("train the spec in this file (written by --spec-out); FAMILY and the other flags are not used"))
     p.add_argument("--overwrite", action="store_true",
-                   help="replace an existing model of this name (only one the studio trained)")
-    p.add_argument("--steps", type=int, default=None, metavar="N", help="optimisation steps (family default)")
-    p.add_argument("--batch", type=int, default=None, metavar="N", help="images per step (family default)")
-    p.add_argument("--lr", type=float, default=None, metavar="F", help="peak learning rate (family default)")
-    p.add_argument("--size", type=int, default=None, metavar="N", help="image side in pixels (family default)")
-    p.add_argument("--base", default="", metavar="MODEL", help="model to fine-tune (LoRA and classifier families)")
-    p.add_argument("--resume", default="", metavar="CKPT", help="checkpoint file/folder, or 'last'")
-    p.add_argument("--device", default="", choices=("", "cpu", "cuda", "mps"), help="default: the studio setting")
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (0)")
-    p.add_argument("--sample-every", type=int, default=0, metavar="N", help="save a sample grid every N steps")
-    p.add_argument("--checkpoint-every", type=int, default=500, metavar="N", help="checkpoint every N steps (500)")
+                   help=_("replace an existing model of this name (only one the studio trained)"))
+    p.add_argument("--steps", type=int, default=None, metavar="N", help=_("optimisation steps (family default)"))
+    p.add_argument("--batch", type=int, default=None, metavar="N", help=_("images per step (family default)"))
+    p.add_argument("--lr", type=float, default=None, metavar="F", help=_("peak learning rate (family default)"))
+    p.add_argument("--size", type=int, default=None, metavar="N", help=_("image side in pixels (family default)"))
+    p.add_argument("--base", default="", metavar="MODEL", help=_("model to fine-tune (LoRA and classifier families)"))
+    p.add_argument("--resume", default="", metavar="CKPT", help=_("checkpoint file/folder, or 'last'"))
+    p.add_argument("--device", default="", choices=("", "cpu", "cuda", "mps"), help=_("default: the studio setting"))
+    p.add_argument("--seed", type=int, default=0, metavar="N", help=_("random seed (0)"))
+    p.add_argument("--sample-every", type=int, default=0, metavar="N", help=_("save a sample grid every N steps"))
+    p.add_argument("--checkpoint-every", type=int, default=500, metavar="N", help=_("checkpoint every N steps (500)"))
     p.add_argument("--param", action="append", type=_param, default=[], metavar="KEY=VALUE",
-                   help="family option, e.g. arch=mlp channels=[32,64] caption_dropout=0.1 (repeatable); "
-                        "an option the family does not have is an error that lists the valid ones")
+                   help=_("family option, e.g. arch=mlp channels=[32,64] caption_dropout=0.1 (repeatable); "
+                        "an option the family does not have is an error that lists the valid ones"))
     p.set_defaults(func=run_command)
 
 

@@ -13,18 +13,18 @@ from studio.core.specs import ClassifySpec, FillMaskSpec
 
 
 def register(sub) -> None:
-    p = sub.add_parser("fill-mask", help="fill [MASK] with a masked-language model (top-k with probabilities)")
-    p.add_argument("text", help='e.g. "Paris is the [MASK] of France."')
-    p.add_argument("--model", required=True, metavar="MODEL", help="a model trained with `train mlm`")
-    p.add_argument("--top-k", type=int, default=5, metavar="K", help="tokens shown per mask (5)")
-    p.add_argument("--json", action="store_true", help="print the predictions as JSON")
+    p = sub.add_parser("fill-mask", help=_("fill [MASK] with a masked-language model (top-k with probabilities)"))
+    p.add_argument("text", help=_('e.g. "Paris is the [MASK] of France."'))
+    p.add_argument("--model", required=True, metavar="MODEL", help=_("a model trained with `train mlm`"))
+    p.add_argument("--top-k", type=int, default=5, metavar="K", help=_("tokens shown per mask (5)"))
+    p.add_argument("--json", action="store_true", help=_("print the predictions as JSON"))
     p.set_defaults(func=run_fill_mask)
-    c = sub.add_parser("classify", help="classify texts, or a CSV/JSONL file into a CSV of predictions")
-    c.add_argument("text", nargs="*", help="texts to classify")
-    c.add_argument("--model", required=True, metavar="MODEL", help="a model trained with `train classifier`")
-    c.add_argument("--file", default="", metavar="F.csv", help="CSV/JSONL with a text column")
-    c.add_argument("--out", default="", metavar="P.csv", help="where the predictions of --file go (a new file)")
-    c.add_argument("--json", action="store_true", help="print the predictions as JSON")
+    c = sub.add_parser("classify", help=_("classify texts, or a CSV/JSONL file into a CSV of predictions"))
+    c.add_argument("text", nargs="*", help=_("texts to classify"))
+    c.add_argument("--model", required=True, metavar="MODEL", help=_("a model trained with `train classifier`"))
+    c.add_argument("--file", default="", metavar="F.csv", help=_("CSV/JSONL with a text column"))
+    c.add_argument("--out", default="", metavar="P.csv", help=_("where the predictions of --file go (a new file)"))
+    c.add_argument("--json", action="store_true", help=_("print the predictions as JSON"))
     c.set_defaults(func=run_classify)
 
 

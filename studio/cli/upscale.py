@@ -15,13 +15,14 @@ from studio.core.specs import UpscaleSpec
 
 def register(sub) -> None:
     names = ", ".join(i.name.removeprefix("RealESRGAN ").replace(" ", "-") for i in UPSCALERS)
-    p = sub.add_parser("upscale", help="upscale images with Real-ESRGAN (×2/×3/×4)",
-                       description="Upscale images tile by tile (memory stays bounded) and print the output paths.")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image file(s): PNG, JPEG, WebP, BMP, TIFF, GIF")
-    p.add_argument("--model", default="", help=f"upscaler name or file (built-in: {names}); default: {DEFAULT_UPSCALER} on a GPU, {CPU_UPSCALER} on the CPU")
-    p.add_argument("--out", default="", help="write the result here (a file, or a folder for several images); "
-                                             "the suffix picks the format (.png, .jpg, .webp)")
-    p.add_argument("--tile", type=int, default=256, help="tile side in input pixels (smaller: less memory)")
+    p = sub.add_parser("upscale", help=_("upscale images with Real-ESRGAN (×2/×3/×4)"),
+                       description=_("Upscale images tile by tile (memory stays bounded) and print the output paths."))
+    p.add_argument("images", nargs="+", metavar="IMAGE", help=_("image file(s): PNG, JPEG, WebP, BMP, TIFF, GIF"))
+    p.add_argument("--model", default="", help=_("upscaler name or file (built-in: {names}); default: {gpu} on a GPU, {cpu} on the CPU").format(
+                       names=names, gpu=DEFAULT_UPSCALER, cpu=CPU_UPSCALER))
+    p.add_argument("--out", default="", help=_("write the result here (a file, or a folder for several images); "
+                                             "the suffix picks the format (.png, .jpg, .webp)"))
+    p.add_argument("--tile", type=int, default=256, help=_("tile side in input pixels (smaller: less memory)"))
     p.set_defaults(func=main)
 
 

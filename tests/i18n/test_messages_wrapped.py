@@ -100,6 +100,27 @@ def _literal_parts(node: ast.expr) -> list[str]:
     return []
 
 
+PARSER_DIRS: tuple[str, ...] = ("studio/cli",)
+"""Where argparse parsers are built: their help texts are what ``main.py … --help`` shows."""
+PARSER_TEXT_KEYWORDS: tuple[str, ...] = ("help", "description", "epilog")
+
+
+def untranslated_parser_texts(source: str, rel: str) -> list[str]:
+    """``file:line`` of each ``help=``/``description=``/``epilog=`` (or argument-group title) written in place
+    without ``_()`` (``help=_(text)``, ``help=argparse.SUPPRESS``, names and an f-string of values only, such
+    as the program's name and version, pass)."""
+    found = []
+    for n in ast.walk(ast.parse(source)):
+        if not isinstance(n, ast.Call):
+            continue
+        texts = [k.value for k in n.keywords if k.arg in PARSER_TEXT_KEYWORDS]
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "add_argument_group" and n.args:
+            texts.append(n.args[0])
+        found += [f"{rel}:{t.lineno}: {ast.unparse(t)[:80]}" for t in texts if _is_text(t)
+                  and (not isinstance(t, ast.JoinedStr) or _WORD.search(" ".join(_literal_parts(t))))]
+    return found
+
+
 REPORTING_DIRS: tuple[str, ...] = ("studio/engines",)
 """Where a job's reporter.log()/reporter.progress() lines reach the user (the job log, the progress bar)."""
 
@@ -190,6 +211,13 @@ def test_every_printed_line_is_translatable(folder):
     assert problems == [], "wrap these lines in _():\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("folder", PARSER_DIRS)
+def test_every_help_text_is_translatable(folder):
+    problems = [p for rel, src in _sources() if rel.startswith(folder + "/")
+                for p in untranslated_parser_texts(src, rel)]
+    assert problems == [], "wrap these --help texts in _():\n" + "\n".join(problems)
+
+
 @pytest.mark.parametrize("folder", REPORTING_DIRS)
 def test_every_reported_line_is_translatable(folder):
     problems = [p for rel, src in _sources() if rel.startswith(folder + "/") for p in untranslated_reports(src, rel)]
@@ -230,6 +258,11 @@ def g(x):
                'reporter.progress(0, 1, "generating")\nreporter.log(_("Saved {p}").format(p=p))\n' \
                'reporter.progress(1, 2, f"{name}")\nlog.info("loaded the model")\n'
     assert [p.split(":")[1] for p in untranslated_reports(reported, "x.py")] == ["1", "2"]
+    parsers = 'p.add_argument("--x", help="plain")\np = sub.add_parser("a", help=f"the {d}", description=_("c"))\n' \
+              'p.add_argument("--y", help=_("d {n}").format(n=1))\np.add_argument("z", help=argparse.SUPPRESS)\n' \
+              'g = p.add_argument_group("editing")\np.add_argument("w", help=_(TEXT))\nP(epilog="e " + x)\n' \
+              'P(description=f"{APP} {version}")\n'
+    assert [p.split(":")[1] for p in untranslated_parser_texts(parsers, "x.py")] == ["1", "2", "5", "7"]
     assert unmarked_labels('check_range("Steps", s, 1, 9)\ncheck_range(N_("Seed"), s, 0, 9)', "x.py") == [
         "x.py:1: check_range('Steps', s, 1, 9)"]
     hidden = "def f(rows):\n    for _, b in rows:\n        raise ValueError(_('x'))\n"
