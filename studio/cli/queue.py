@@ -1,4 +1,4 @@
-"""`queue list|run|retry|cancel|remove|clear`: the studio's persistent job queue, headless.
+"""`queue list|run|retry|cancel|remove|move|clear`: the studio's persistent job queue, headless.
 
 ``queue run`` serves queued jobs in this process (the same engines and store as the GUI's
 workers), so jobs queued in the window can run on a machine without a display. Ctrl+C stops it:
@@ -17,11 +17,11 @@ from studio.cli.common import open_queue
 from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
-from studio.core.queue_store import QUEUED, STATE_WORDS, STATES, JobRecord, QueueStore
+from studio.core.queue_store import QUEUED, STATE_WORDS, STATES, JobRecord, QueueStore, reorder_moves
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("queue", help=_("list, run, retry, cancel or remove queued jobs"))
+    parser = sub.add_parser("queue", help=_("list, run, reorder, retry, cancel or remove queued jobs"))
     cmds = parser.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
 
     p = cmds.add_parser("list", help=_("every job in queue order with its state"))
@@ -39,6 +39,13 @@ def register(sub) -> None:
         p = cmds.add_parser(name, help=_(text))
         p.add_argument("job_id", type=int, nargs="+")
         p.set_defaults(func=func)
+
+    p = cmds.add_parser("move", help=_("put queued jobs at another place in the queue (as dragging them in "
+                                       "the window does)"))
+    p.add_argument("job_id", type=int, nargs="+", help=_("the queued jobs; they stay together, in queue order"))
+    p.add_argument("--to", type=int, required=True, metavar="PLACE",
+                   help=_("their place among the queued jobs: 1 runs next"))
+    p.set_defaults(func=cmd_move)
 
     p = cmds.add_parser("clear", help=_("remove every finished job (done, failed, cancelled, interrupted)"))
     p.set_defaults(func=cmd_clear)
@@ -141,6 +148,27 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     return _each_job(args.job_id, _remove)
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    """The same moves as a drag in the queue dock, through the same store call."""
+    if args.to < 1:
+        print(_("error: --to counts from 1 (1 runs next)"), file=sys.stderr)
+        return 2
+    store = _store()
+    for job_id in args.job_id:
+        if _missing(store, job_id):
+            return 1
+        state = store.get(job_id).state
+        if state != QUEUED:
+            print(_("error: job {job_id} is {state}: only queued jobs can be moved").format(
+                job_id=job_id, state=_(STATE_WORDS.get(state, state))), file=sys.stderr)
+            return 1
+    queued = store.queued_ids()
+    for job_id, index in reorder_moves(queued, args.job_id, args.to - 1):
+        store.move(job_id, index)
+    print(_("queued jobs in order: {ids}").format(ids=", ".join(map(str, store.queued_ids()))))
+    return 0
 
 
 def cmd_clear(args: argparse.Namespace) -> int:

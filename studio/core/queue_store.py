@@ -74,6 +74,25 @@ def process_tag(pid: int | None = None) -> str:
         return f"{pid}:?"
 
 
+def reorder_moves(queued: list[int], moving: list[int], position: int) -> list[tuple[int, int]]:
+    """The ``(job id, index)`` calls of the store's ``move`` that put ``moving`` (in queue order) as one block
+    at index ``position`` among the other ``queued`` jobs. Each block member goes right after the one placed
+    before it, so a later move never splits what an earlier one placed."""
+    chosen = set(moving)
+    moving = [j for j in queued if j in chosen]
+    others = [j for j in queued if j not in chosen]
+    position = max(0, min(position, len(others)))
+    anchor = others[position - 1] if position else None
+    current, moves = list(queued), []
+    for job_id in moving:
+        current.remove(job_id)
+        index = current.index(anchor) + 1 if anchor is not None else 0
+        current.insert(index, job_id)
+        moves.append((job_id, index))
+        anchor = job_id
+    return moves
+
+
 def _owner_alive(owner: str) -> bool:
     """True when the process that claimed a job still runs (and is not this one)."""
     pid_text, _, _ = owner.partition(":")

@@ -7,8 +7,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtCore import (QAbstractTableModel, QItemSelectionModel, QMimeData, QModelIndex, QPersistentModelIndex,
+                            QPoint, QRect, Qt, Signal)
+from PySide6.QtGui import (QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QKeySequence,
+                           QPainter, QPalette, QPen, QShortcut)
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QMenu, QMessageBox,
                                QPushButton,
                                QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem,
@@ -16,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
 
 from studio.core.errors import SpecError
 from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
-                                     JobRecord)
+                                     JobRecord, reorder_moves)
 from studio.jobs.api import JobPool
 from studio.ui import theme
 
@@ -29,6 +31,7 @@ STATE_COLOURS = {QUEUED: ("#6c757d", "#a3acb5"), RUNNING: ("#1c7ed6", "#5aa9ff")
 ProgressRole = Qt.ItemDataRole.UserRole + 1  # (fraction 0..1 or -1, text) for the delegate
 JobIdRole = Qt.ItemDataRole.UserRole + 2
 StateRole = Qt.ItemDataRole.UserRole + 3
+JOB_IDS_MIME = "application/x-aigc-studio-job-ids"  # a drag inside the queue: the dragged job ids, "3,5"
 
 
 def format_eta(seconds: float | None) -> str:
@@ -64,7 +67,12 @@ class _Row:
 
 
 class JobTableModel(QAbstractTableModel):
-    """Jobs in queue order; fed by the pool's signals through upsert/set_progress/remove_job."""
+    """Jobs in queue order; fed by the pool's signals through upsert/set_progress/remove_job.
+
+    Queued rows can be dragged; a drop asks for the move with ``reorder_requested`` (the view makes it
+    through the pool, like Move up/down), never by changing the rows here."""
+
+    reorder_requested = Signal(list, int)  # (job ids, index among the other queued jobs)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -160,6 +168,69 @@ class JobTableModel(QAbstractTableModel):
 
     def progress_text(self, row: int) -> str:
         return self._progress(self._rows[row])[1]
+
+    # -- dragging queued jobs ------------------------------------------------------------------
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():  # drops land between rows, never on one
+            return Qt.ItemFlag.ItemIsDropEnabled
+        flags = super().flags(index)
+        if self._rows[index.row()].record.state == QUEUED:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        return flags
+
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [JOB_IDS_MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+        """The queued jobs among ``indexes``, in queue order."""
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        ids = [self._rows[r].record.id for r in rows if self._rows[r].record.state == QUEUED]
+        mime = QMimeData()
+        mime.setData(JOB_IDS_MIME, ",".join(map(str, ids)).encode("ascii"))
+        return mime
+
+    def drop_allowed(self, row: int) -> bool:
+        """Whether a job may land before row ``row`` (``rowCount()``: at the end): queued jobs move only
+        among the queued ones, as with Move up/down, so never above the first queued job."""
+        queued_rows = [i for i, r in enumerate(self._rows) if r.record.state == QUEUED]
+        return bool(queued_rows) and queued_rows[0] <= row <= len(self._rows)
+
+    def _dropped(self, data: QMimeData, row: int, parent: QModelIndex | QPersistentModelIndex
+                 ) -> tuple[list[int], int] | None:
+        """(the dragged queued job ids, the row they land before), or None when the drop is refused."""
+        if not data.hasFormat(JOB_IDS_MIME):
+            return None
+        if parent.isValid():  # dropped onto a row: before it
+            row = parent.row()
+        if row < 0:  # below the last row
+            row = len(self._rows)
+        text = bytes(data.data(JOB_IDS_MIME).data()).decode("ascii", "replace")
+        ids = [int(t) for t in text.split(",") if t.strip().isdigit()]
+        queued = {r.record.id for r in self._rows if r.record.state == QUEUED}
+        if not ids or not set(ids) <= queued or not self.drop_allowed(row):
+            return None
+        return ids, row
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,  # noqa: N802
+                        parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return action == Qt.DropAction.MoveAction and self._dropped(data, row, parent) is not None
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,  # noqa: N802
+                     parent: QModelIndex | QPersistentModelIndex) -> bool:
+        dropped = self._dropped(data, row, parent) if action == Qt.DropAction.MoveAction else None
+        if dropped is None:
+            return False
+        ids, row = dropped
+        moving = set(ids)
+        position = sum(1 for r in self._rows[:row] if r.record.state == QUEUED and r.record.id not in moving)
+        self.reorder_requested.emit(ids, position)
+        return True
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._rows)
@@ -267,6 +338,89 @@ class ProgressDelegate(QStyledItemDelegate):
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
 
 
+class QueueTable(QTableView):
+    """The job table. While queued jobs are dragged, a line across the whole width shows where they land
+    (Qt's own indicator marks a single cell); where they may not land, there is no line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.drop_row = -1
+        """The row a drop would land before (rowCount: at the end); -1 while nothing is dragged over."""
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setDragDropOverwriteMode(False)
+        self.setDropIndicatorShown(False)
+
+    def row_at(self, pos: QPoint) -> int:
+        """The row a drop at viewport point ``pos`` lands before: the nearer edge of the row under it."""
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return self.model().rowCount()
+        rect = self.visualRect(index)
+        return index.row() + (1 if pos.y() > rect.center().y() else 0)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        # Entering over a row no job may land on must not refuse the whole drag: dragMoveEvent decides.
+        if event.mimeData().hasFormat(JOB_IDS_MIME):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        super().dragMoveEvent(event)  # autoscroll near the edges
+        row = self.row_at(event.position().toPoint())
+        model = self.model()
+        # The model takes only ids of jobs queued here, so the source needs no check of its own.
+        allowed = (isinstance(model, JobTableModel)
+                   and model.canDropMimeData(event.mimeData(), Qt.DropAction.MoveAction, row, 0, QModelIndex()))
+        if allowed:
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+        self._show_drop_row(row if allowed else -1)
+
+    def dragLeaveEvent(self, event: Any) -> None:  # noqa: N802
+        super().dragLeaveEvent(event)
+        self._show_drop_row(-1)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Drop where the line was drawn (not where Qt's cell-based rule would put it)."""
+        row = self.row_at(event.position().toPoint())
+        self._show_drop_row(-1)
+        if self.model().dropMimeData(event.mimeData(), Qt.DropAction.MoveAction,
+                                                                row, 0, QModelIndex()):
+            # The store reordered the jobs; Qt then asks the model to remove the moved rows, which it
+            # refuses (no removeRows), so nothing disappears.
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def _show_drop_row(self, row: int) -> None:
+        if row != self.drop_row:
+            self.drop_row = row
+            self.viewport().update()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self.drop_row < 0:
+            return
+        rows = self.model().rowCount()
+        if self.drop_row < rows:
+            y = self.rowViewportPosition(self.drop_row)
+        else:
+            y = self.rowViewportPosition(rows - 1) + self.rowHeight(rows - 1) - 1 if rows else 0
+        painter = QPainter(self.viewport())
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
+        painter.drawLine(0, max(1, y), self.viewport().width(), max(1, y))
+        painter.end()
+
+
 class QueueView(QWidget):
     """The queue dock's contents: the job table and its buttons. ``bind(pool)`` connects a JobPool."""
 
@@ -277,7 +431,7 @@ class QueueView(QWidget):
         self.setObjectName("QueueView")
         self.pool: JobPool | None = None
         self.model = JobTableModel(self)
-        self.table = QTableView()
+        self.table = QueueTable()
         self.table.setObjectName("queue_table")
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self.table))
@@ -299,6 +453,7 @@ class QueueView(QWidget):
         self.table.doubleClicked.connect(self._on_double_click)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.dataChanged.connect(self._update_buttons)
+        self.model.reorder_requested.connect(self.move_jobs)
 
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Cancel the selected queued or running jobs"))
@@ -480,10 +635,25 @@ class QueueView(QWidget):
         here = queued.index(recs[0].id)
         target = max(0, min(len(queued) - 1, here + step))
         if target != here:
-            self.pool.move(recs[0].id, target)
-            row = self.model.row_of(recs[0].id)
-            if row >= 0:
-                self.table.selectRow(row)
+            self.move_jobs([recs[0].id], target)
+
+    def move_jobs(self, job_ids: list[int], position: int) -> None:
+        """Put the queued jobs ``job_ids`` as one block at index ``position`` among the other queued jobs
+        (0: they run next), through the pool like every reorder, and keep them selected."""
+        if self.pool is None:
+            return
+        queued = [r.id for r in self.pool.jobs() if r.state == QUEUED]
+        moving = [j for j in job_ids if j in queued]  # one may have started meanwhile: it stays
+        for job_id, index in reorder_moves(queued, moving, position):
+            self.pool.move(job_id, index)
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        rows = [r for r in (self.model.row_of(j) for j in moving) if r >= 0]
+        for row in rows:
+            selection.select(self.model.index(row, 0), flags)
+        if rows:
+            selection.setCurrentIndex(self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def _on_double_click(self, index: QModelIndex) -> None:
         rec = self.model.record(index.row())

@@ -69,6 +69,19 @@ def test_queue_edit_commands(paths):
     assert r.returncode == 1 and "there is no job 99" in r.stderr
 
 
+def test_queue_move_reorders_like_a_drag_and_refuses_running_jobs(paths):
+    store = QueueStore(paths.queue_db)
+    a, b, c, d = (store.add(ImageSpec(prompt=p)) for p in "abcd")
+    r = cli(paths, "queue", "move", str(d), str(b), "--to", "1")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"queued jobs in order: {b}, {d}, {a}, {c}"
+    assert QueueStore(paths.queue_db).queued_ids() == [b, d, a, c]
+    store.next_queued()  # b runs
+    r = cli(paths, "queue", "move", str(b), "--to", "3")
+    assert r.returncode == 1 and f"job {b} is running: only queued jobs can be moved" in r.stderr
+    assert QueueStore(paths.queue_db).queued_ids() == [d, a, c]
+
+
 def test_ctrl_c_interrupts_the_running_job_and_keeps_the_rest_queued(paths):
     store = QueueStore(paths.queue_db)
     blocked = store.add(ImageSpec(prompt="block", seed=1))

@@ -161,3 +161,23 @@ def test_a_queue_file_from_before_the_owner_column_still_opens(paths):
     store = QueueStore(paths.queue_db)
     assert store.recover() == [1]
     assert store.get(1).spec.prompt == "old"
+
+
+def test_reorder_moves_put_any_selection_anywhere_through_the_store_move(paths):
+    """The moves a drag (or `queue move`) makes with the store's single-job move land the chosen jobs as one
+    block, in queue order, at the asked place among the others: checked on the real store for every case."""
+    import itertools
+
+    from studio.core.queue_store import QUEUED, reorder_moves
+
+    store = QueueStore.open(paths.queue_db)
+    queued = [store.add(ImageSpec(prompt=p)) for p in "abcde"]
+    for n in range(1, 4):
+        for moving in itertools.combinations(queued, n):
+            for position in range(len(queued) - n + 1):
+                for job_id, index in reorder_moves(queued, list(moving), position):
+                    store.move(job_id, index)
+                others = [j for j in queued if j not in moving]
+                assert [r.id for r in store.list([QUEUED])] == others[:position] + list(moving) + others[position:]
+                for index, job_id in enumerate(queued):  # back to the first order for the next case
+                    store.move(job_id, index)
