@@ -59,7 +59,7 @@ DETAIL_LABELS = {  # the details panel's rows; other keys are shown as they are
     "default_size": N_("default size"), "dtype": N_("data type"), "embed_dim": N_("embedding width"),
     "family": N_("family"), "features": N_("features"), "format": N_("format"), "gguf_version": N_("GGUF version"),
     "has_tokenizer": N_("tokenizer"), "image_size": N_("image size"), "latent_channels": N_("latent channels"),
-    "latent_dim": N_("latent size"), "license": N_("license"), "name": N_("name"), "package": N_("package"),
+    "languages": N_("languages"), "latent_dim": N_("latent size"), "license": N_("license"), "name": N_("name"), "package": N_("package"),
     "pairs_with": N_("pairs with"), "parameters": N_("parameters"), "patch_size": N_("patch size"),
     "pickle_globals": N_("pickle globals"), "quantization": N_("quantization"), "rank": N_("rank"),
     "recommended": N_("recommended settings"), "repo_id": N_("repository"), "revision": N_("revision"),
