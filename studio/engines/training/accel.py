@@ -77,25 +77,3 @@ def weights_digest(modules: Mapping[str, Any]) -> str:
             h.update(f"{name}.{key}:{t.dtype}:{tuple(t.shape)}".encode())
             h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
-
-
-class QuietReporter:
-    """The reporter of a process other than the main one: it reports nothing (the main one speaks)."""
-
-    def progress(self, done: int, total: int, message: str = "") -> None:
-        pass
-
-    def wants_preview(self) -> bool:
-        return False
-
-    def preview(self, image: Any) -> None:
-        pass
-
-    def text(self, chunk: str) -> None:
-        pass
-
-    def metrics(self, step: int, values: Mapping[str, float]) -> None:
-        pass
-
-    def log(self, message: str) -> None:
-        pass

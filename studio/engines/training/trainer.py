@@ -35,11 +35,11 @@ from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.model_swap import check_target, new_work_folder, swap_in
 from studio.core.names import check_model_name
-from studio.core.progress import CancelToken, Reporter
+from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.results import TrainResult
 from studio.core.specs import TrainSpec, spec_to_dict
 from studio.core.training_families import COMMON_DEFAULTS
-from studio.engines.training.accel import (QuietReporter, make_accelerator, resolve_mixed_precision, shard_seed,
+from studio.engines.training.accel import (make_accelerator, resolve_mixed_precision, shard_seed,
                                            weights_digest)
 from studio.engines.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 
@@ -104,7 +104,7 @@ class Trainer:
             if acc.num_processes > 1:  # a launch: each process trains on the device it was given
                 self.device = acc.device
                 if not acc.is_main_process:
-                    self.reporter = QuietReporter()
+                    self.reporter = NullReporter()  # the main process speaks for all
             self._accelerator = acc
         return self._accelerator
 
