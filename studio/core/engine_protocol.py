@@ -3,6 +3,7 @@
 The studio (client) and an engine host exchange frames over any pair of binary streams: the
 child's stdin/stdout pipes, or a socket's ``makefile("rwb")``. One frame is::
 
+    4 bytes  MAGIC ("AIGC": anything else, e.g. a stray print on the pipe, is refused at once)
     4 bytes  header length H (big endian)
     4 bytes  payload length P (big endian)
     H bytes  UTF-8 JSON object: {"type": ..., "v": PROTOCOL_VERSION, ...fields}
@@ -24,10 +25,17 @@ from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.results import JobResult, result_from_dict, result_to_dict
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""2: frames start with MAGIC."""
+MAGIC = b"AIGC"
 MAX_HEADER_BYTES = 1 << 20
 MAX_PAYLOAD_BYTES = 256 << 20
-_PREFIX = struct.Struct(">II")
+_PREFIX = struct.Struct(">4sII")
+
+
+def frame_prefix(header_len: int, payload_len: int) -> bytes:
+    """What starts a frame whose JSON header is ``header_len`` bytes and payload ``payload_len`` bytes."""
+    return _PREFIX.pack(MAGIC, header_len, payload_len)
 
 _NUM = (int, float)
 # Message type -> required fields and their JSON types. Extra fields are allowed (newer peers).
@@ -86,7 +94,7 @@ def encode(frame: Frame) -> bytes:
                         ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
     if len(header) > MAX_HEADER_BYTES or len(frame.payload) > MAX_PAYLOAD_BYTES:
         raise ProtocolError(_("A {type} message is too large to send.").format(type=frame.type))
-    return _PREFIX.pack(len(header), len(frame.payload)) + header + bytes(frame.payload)
+    return frame_prefix(len(header), len(frame.payload)) + header + bytes(frame.payload)
 
 
 def check(kind: str, fields: Mapping[str, Any]) -> None:
@@ -120,7 +128,10 @@ def read_frame(stream: BinaryIO) -> Frame | None:
     prefix = _read_exactly(stream, _PREFIX.size)
     if prefix is None:
         return None
-    header_len, payload_len = _PREFIX.unpack(prefix)
+    magic, header_len, payload_len = _PREFIX.unpack(prefix)
+    if magic != MAGIC:
+        raise ProtocolError(_("The engine wrote something that is not a studio message ({start!r}): an older "
+                              "studio, another program, or a stray print.").format(start=prefix[:16]))
     if header_len > MAX_HEADER_BYTES or payload_len > MAX_PAYLOAD_BYTES:
         raise ProtocolError(_("An oversized message ({size} bytes) was refused.").format(
             size=header_len + payload_len))

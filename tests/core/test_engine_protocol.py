@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import struct
 
 import pytest
 
@@ -14,6 +13,7 @@ from studio.core.engine_protocol import (
     FrameWriter,
     ProtocolError,
     encode,
+    frame_prefix,
     read_frame,
     result_from_wire,
     result_to_wire,
@@ -23,7 +23,7 @@ from studio.core.results import ImageResult
 
 def _raw(header: dict | bytes, payload: bytes = b"") -> io.BytesIO:
     data = header if isinstance(header, bytes) else json.dumps(header).encode()
-    return io.BytesIO(struct.pack(">II", len(data), len(payload)) + data + payload)
+    return io.BytesIO(frame_prefix(len(data), len(payload)) + data + payload)
 
 
 def test_frames_round_trip_with_raw_payloads_and_end_cleanly():
@@ -49,8 +49,9 @@ def test_frames_round_trip_with_raw_payloads_and_end_cleanly():
      "no valid 'job' field"),
     (_raw({"type": "preview", "v": PROTOCOL_VERSION, "job": 1, "width": 4, "height": 4}, b"\0" * 5),
      "do not match its size"),
-    (io.BytesIO(struct.pack(">II", 10, MAX_PAYLOAD_BYTES + 1)), "oversized"),
-    (io.BytesIO(struct.pack(">II", 50, 0) + b'{"type"'), "ended in the middle"),
+    (io.BytesIO(frame_prefix(10, MAX_PAYLOAD_BYTES + 1)), "oversized"),
+    (io.BytesIO(frame_prefix(50, 0) + b'{"type"'), "ended in the middle"),
+    (io.BytesIO(b"hi!\n" + frame_prefix(2, 0) + b"{}"), "not a studio message"),  # a stray print before a frame
 ])
 def test_bad_frames_are_protocol_errors(stream, message):
     with pytest.raises(ProtocolError, match=message):

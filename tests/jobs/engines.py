@@ -17,10 +17,10 @@ spec's prompt so a test can queue a mix of jobs:
 from __future__ import annotations
 
 import json
-import struct
 import time
 
 from studio.core.atomic import atomic_save
+from studio.core.engine_protocol import PROTOCOL_VERSION, frame_prefix
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import ImageResult, JobResult, TextResult
 from studio.core.specs import ImageSpec
@@ -32,13 +32,14 @@ PREVIEW_SIZE = (32, 32)
 
 def _frame(header: dict | bytes, payload_len: int = 0) -> bytes:
     data = header if isinstance(header, bytes) else json.dumps(header).encode()
-    return struct.pack(">II", len(data), payload_len) + data
+    return frame_prefix(len(data), payload_len) + data
 
 
 GARBLED = {
     "malformed": _frame(b"{this is not json"),
-    "oversized": struct.pack(">II", 64, 0xFFFF_FFFF),
-    "unknown": _frame({"type": "format_disk", "v": 1}),
+    "oversized": frame_prefix(64, 0xFFFF_FFFF),
+    "unknown": _frame({"type": "format_disk", "v": PROTOCOL_VERSION}),
+    "stray": b"a stray line of text\n",
     "version": _frame({"type": "progress", "v": 99, "job": 1, "done": 1, "total": 2, "message": ""}),
 }
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.engine_protocol import PROTOCOL_VERSION
 from studio.core.settings import Settings
 from studio.core.specs import ImageSpec, TrainSpec
 from tests.jobs.helpers import Recorder, wait_final
@@ -102,7 +103,8 @@ def test_a_job_that_saw_its_cancel_may_finish_saving_beyond_the_grace_period(qtb
     ("malformed", "A malformed message was refused"),
     ("oversized", "An oversized message"),
     ("unknown", "Unknown message type 'format_disk'"),
-    ("version", "Protocol version mismatch: expected 1, got 99"),
+    ("version", f"Protocol version mismatch: expected {PROTOCOL_VERSION}, got 99"),
+    ("stray", "not a studio message"),
 ])
 def test_a_host_that_breaks_the_protocol_is_restarted_and_its_job_fails_clearly(qtbot, pool, how, reason):
     qtbot.waitUntil(lambda: pool.lanes()[LANE] is not None, timeout=20000)

@@ -59,3 +59,22 @@ def test_a_frozen_build_starts_its_engine_host_through_main_py_and_runs_a_job(qt
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1] if Path(f"/proc/{pid}").exists() else []
     if argv:  # Linux: the host really is `<executable> engine host` (run through its #! interpreter)
         assert [a.decode() for a in argv[-3:]] == [str(frozen_executable), "engine", "host"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a script stands in for the executable")
+def test_a_stray_print_before_the_host_speaks_fails_at_once_with_one_line(qtbot, frozen_executable, make_pool,
+                                                                         test_engines, paths):
+    """Something printed on the pipe before the host takes it over is refused at its first bytes (the frames'
+    magic), not waited on until the start-up timeout."""
+    import time
+
+    text = frozen_executable.read_text().replace("sys.argv[0] = sys.executable",
+                                                 "print('hi!', flush=True)\nsys.argv[0] = sys.executable")
+    frozen_executable.write_text(text)
+    pool = make_pool()
+    started = time.monotonic()
+    with qtbot.waitSignal(pool.engine_failed, timeout=40_000) as failed:
+        job = pool.submit(ImageSpec(prompt="count", steps=2, seed=7)).job_id
+    assert "not a studio message" in failed.args[0]  # the lane stops with one line after three quick tries
+    assert time.monotonic() - started < 40  # not three 60 s waits for a hello
+    assert pool.job(job).state == "queued"  # the job waits for a studio whose engine starts
