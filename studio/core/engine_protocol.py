@@ -25,8 +25,8 @@ from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.results import JobResult, result_from_dict, result_to_dict
 
-PROTOCOL_VERSION = 2
-"""2: frames start with MAGIC."""
+PROTOCOL_VERSION = 3
+"""2: frames start with MAGIC. 3: "load" events (bytes of a model read)."""
 MAGIC = b"AIGC"
 MAX_HEADER_BYTES = 1 << 20
 MAX_PAYLOAD_BYTES = 256 << 20
@@ -57,6 +57,7 @@ MESSAGES: dict[str, dict[str, type | tuple[type, ...]]] = {
     "ready": {"device": str},
     "progress": {"job": int, "done": int, "total": int, "message": str},
     "preview": {"job": int, "width": int, "height": int},  # payload: width*height*3 bytes of RGB
+    "load": {"job": int, "done": int, "total": int, "model": str},  # bytes of a model's weights read (total 0: unknown)
     "text": {"job": int, "chunk": str},
     "metrics": {"job": int, "step": int, "values": dict},
     "log": {"job": int, "message": str},

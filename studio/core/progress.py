@@ -38,6 +38,59 @@ class Reporter(Protocol):
     def log(self, message: str) -> None:
         """A line for the job's log (warnings such as a truncated prompt)."""
 
+    def load(self, done: int, total: int, what: str) -> None:
+        """Loading model ``what``: ``done`` of ``total`` bytes read (total 0: unknown). Monotonic; the last
+        call of a load has ``done == total``. Engines call :func:`report_load`, which any reporter takes."""
+
+
+def report_load(reporter: Any, done: int, total: int, what: str) -> None:
+    """Send a load event to ``reporter`` (a reporter without ``load``, e.g. a test's, ignores it)."""
+    fn = getattr(reporter, "load", None)
+    if callable(fn):
+        fn(int(done), int(total), str(what))
+
+
+ETA_WORTH_S = 1.0
+"""A load (or any phase) shows its ETA only when it takes longer than this."""
+
+
+class LoadTracker:
+    """One consumer's view of a job's load events: the rate, the ETA (where the load takes over a second)
+    and a percentage that never goes back."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.what = ""
+        self._eta: Eta | None = None
+        self.done = self.total = 0
+        self.percent = 0
+
+    def update(self, done: int, total: int, what: str) -> float | None:
+        """Take one event; the seconds left when worth showing, else None."""
+        if self._eta is None or what != self.what or done < self.done:  # a new load
+            self._eta, self.what, self.percent = Eta(clock=self._clock), what, 0
+        self.done, self.total = done, total
+        self._eta.update(done)
+        if total > 0:
+            self.percent = max(self.percent, min(100, done * 100 // total))
+        if total <= 0 or done >= total:
+            return None
+        remaining = self._eta.remaining(done, total)
+        if remaining is None or self._eta.elapsed() + remaining < ETA_WORTH_S:
+            return None
+        return remaining
+
+
+def describe_load(what: str, done: int, total: int, eta: float | None = None) -> str:
+    """"loading SmolLM2: 45 % · 12.0 MB of 26.0 MB · ETA 3 s" (the same words in the window and the CLI)."""
+    if total <= 0:
+        return _("loading {model}: {done} read").format(model=what, done=format_bytes(done))
+    line = _("loading {model}: {percent} % · {done} of {total}").format(
+        model=what, percent=min(100, done * 100 // total), done=format_bytes(done), total=format_bytes(total))
+    if eta is not None and eta >= 0:
+        line += " · " + _("ETA {time}").format(time=format_seconds(eta))
+    return line
+
 
 class NullReporter:
     """A reporter that ignores everything; records warnings so callers can inspect them."""
@@ -62,6 +115,9 @@ class NullReporter:
 
     def log(self, message: str) -> None:
         self.messages.append(message)
+
+    def load(self, done: int, total: int, what: str) -> None:
+        pass
 
 
 class CancelToken:
@@ -166,6 +222,8 @@ class ConsoleReporter(NullReporter):
         self._last_print = 0.0
         self._min_interval = min_interval
         self._tty = hasattr(self._stream, "isatty") and self._stream.isatty()
+        self._load = LoadTracker()
+        self._load_shown = -1  # the last tenth of a load printed (a pipe gets a line per 10 %)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         self._eta.update(done)
@@ -183,6 +241,26 @@ class ConsoleReporter(NullReporter):
         line = f"[{bar}] {done}/{total} {rate_s} {eta} {message}".rstrip()
         end = "\n" if final or not self._tty else ""
         print(("\r" if self._tty else "") + line, end=end, file=self._stream, flush=True)
+
+    def load(self, done: int, total: int, what: str) -> None:
+        """The load's line: rewritten in place on a terminal, one per 10 % on a pipe; ends at 100 %."""
+        new = what != self._load.what or done < self._load.done
+        eta = self._load.update(done, total, what)
+        final = total > 0 and done >= total
+        if new:
+            self._load_shown = -1
+        tenth = self._load.percent // 10
+        if self._tty:
+            now = time.monotonic()
+            if not (final or new) and now - self._last_print < self._min_interval:
+                return
+            self._last_print = now
+        elif tenth <= self._load_shown:
+            return
+        self._load_shown = tenth
+        line = describe_load(what, done, total, eta)
+        print(("\r\x1b[K" if self._tty else "") + line, end="\n" if final or not self._tty else "",
+              file=self._stream, flush=True)
 
     def text(self, chunk: str) -> None:
         print(chunk, end="", file=self._text_stream, flush=True)

@@ -5,7 +5,10 @@ import gc
 import logging
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Callable, Hashable
+
+from studio.engines.load_meter import current_reporter, load_name, measured_load, source_in_key, weight_bytes
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +48,25 @@ class ModelCache:
         self._items: "OrderedDict[Hashable, tuple[Any, int]]" = OrderedDict()
         self._lock = threading.RLock()
 
-    def get_or_load(self, key: Hashable, loader: Callable[[], Any]) -> Any:
-        """The cached model for ``key``; otherwise ``loader()``'s result, cached (evicting others)."""
+    def get_or_load(self, key: Hashable, loader: Callable[[], Any], source: str | Path | None = None,
+                    what: str = "") -> Any:
+        """The cached model for ``key``; otherwise ``loader()``'s result, cached (evicting others).
+
+        A load reports its progress to the running job (:mod:`studio.engines.load_meter`): the bytes of
+        ``source`` (default: the file or folder named in ``key``) read, as ``what`` (default: its name).
+        """
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key][0]
-        obj = loader()
+        reporter = current_reporter()
+        if reporter is None:
+            obj = loader()
+        else:
+            src = str(source) if source else source_in_key(key)
+            with measured_load(reporter, what or (load_name(src) if src else str(key)),
+                               lambda: weight_bytes(src) if src else 0):
+                obj = loader()
         size = model_bytes(obj)
         with self._lock:
             self._items[key] = (obj, size)

@@ -49,6 +49,9 @@ def run_spec(spec: Spec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     passes, from the window's engine host and the CLI alike)."""
     from studio.engines.content_guard import run_guarded
 
+    from studio.engines.load_meter import job_reporter
+
     for warning in spec.validate():
         reporter.log(warning)
-    return run_guarded(spec, reporter, cancel, ctx, engine_for(spec.kind))
+    with job_reporter(reporter):  # every model load of the job reports its bytes read to it
+        return run_guarded(spec, reporter, cancel, ctx, engine_for(spec.kind))

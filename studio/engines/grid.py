@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from studio.core.grid import Axis
 from studio.core.i18n import _
 from studio.core.image_io import open_rgb
-from studio.core.progress import CancelToken, Reporter
+from studio.core.progress import CancelToken, Reporter, report_load
 from studio.core.results import GridCell, GridResult, ImageResult, JobResult
 from studio.core.specs import GridSpec, spec_to_dict
 from studio.engines.context import EngineContext
@@ -49,6 +49,9 @@ class CellReporter:
 
     def log(self, message: str) -> None:
         self.outer.log(message)
+
+    def load(self, done: int, total: int, what: str) -> None:
+        report_load(self.outer, done, total, what)
 
 
 def _score(ctx: EngineContext, path: str, prompt: str, result: JobResult) -> tuple[float | None, str]:

@@ -115,6 +115,11 @@ class HostReporter:
             self._pending_progress = (int(done), int(total), str(message))
         self._on_tick()
 
+    def load(self, done: int, total: int, what: str) -> None:
+        """Load events are throttled where they are made (the meter): each one goes out."""
+        self.channel.send("load", job=self.job_id, done=int(done), total=int(total), model=str(what))
+        self._on_tick()
+
     def wants_preview(self) -> bool:
         if not self._previews:
             return False

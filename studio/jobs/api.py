@@ -24,6 +24,7 @@ class JobHandle(QObject):
 
     started = Signal()
     progress = Signal(int, int, float)  # done, total, eta seconds (-1 unknown)
+    load = Signal(str, int, int, float)  # model, bytes read, bytes in all (0 unknown), eta seconds (-1 unknown)
     preview = Signal(QImage)
     text = Signal(str)  # a chunk of streamed text
     metrics = Signal(int, dict)  # step, {name: value}
@@ -56,6 +57,7 @@ class JobPool(Protocol):
     job_added: SignalInstance  # (job id)
     job_changed: SignalInstance  # (job id): state, order or removal; read job(id)
     job_progress: SignalInstance  # (job id, done, total, eta)
+    job_load: SignalInstance  # (job id, model, bytes read, bytes in all, eta): a model loading
     job_preview: SignalInstance  # (job id, QImage)
     job_log: SignalInstance  # (job id, message)
     job_ended: SignalInstance  # (job id, final state)

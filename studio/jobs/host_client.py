@@ -28,7 +28,7 @@ from studio.core.errors import StudioError
 from studio.core.i18n import _, current_language
 from studio.core.language import LANG_ENV
 from studio.core.paths import HOME_ENV, StudioPaths
-from studio.core.progress import CancelToken, Reporter
+from studio.core.progress import CancelToken, Reporter, report_load
 from studio.core.settings import Settings, settings_to_dict
 from studio.core.results import JobResult
 from studio.core.specs import Spec, spec_to_dict
@@ -357,6 +357,8 @@ class HostClient:
                 sent = frame.get("sent")
                 on_preview(frame["width"], frame["height"], frame.payload,
                            float(sent) if isinstance(sent, (int, float)) else time.time())
+        elif kind == "load":
+            report_load(reporter, frame["done"], frame["total"], frame["model"])
         elif kind == "text":
             reporter.text(frame["chunk"])
         elif kind == "metrics":

@@ -41,6 +41,7 @@ class WorkerPool(QObject):
     job_added = Signal(int)
     job_changed = Signal(int)  # state changed (queued/running/done/failed/cancelled/interrupted/removed)
     job_progress = Signal(int, int, int, float)  # id, done, total, eta seconds (-1 unknown)
+    job_load = Signal(int, str, int, int, float)  # id, model, bytes read, bytes in all (0 unknown), eta (-1)
     job_preview = Signal(int, QImage)
     job_log = Signal(int, str)
     job_ended = Signal(int, str)  # id, final state (done/failed/cancelled/interrupted/removed)
@@ -102,6 +103,7 @@ class WorkerPool(QObject):
                    preview_boxes=self._preview_boxes, parent=self)
         r = w.reporter
         r.progress_changed.connect(self._on_progress)
+        r.load_changed.connect(self._on_load)
         r.preview_ready.connect(self._on_preview)
         r.text_ready.connect(self._on_text)
         r.metrics_ready.connect(self._on_metrics)
@@ -336,6 +338,12 @@ class WorkerPool(QObject):
         handle = self._handles.get(job_id)
         if handle is not None:
             handle.progress.emit(done, total, eta)
+
+    def _on_load(self, job_id: int, what: str, done: int, total: int, eta: float) -> None:
+        self.job_load.emit(job_id, what, done, total, eta)
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            handle.load.emit(what, done, total, eta)
 
     def _on_preview(self, job_id: int, image: QImage) -> None:
         self.job_preview.emit(job_id, image)

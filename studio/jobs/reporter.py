@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from studio.core.progress import Eta
+from studio.core.progress import Eta, LoadTracker
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class QtReporter(QObject):
     text_ready = Signal(int, str)
     metrics_ready = Signal(int, int, dict)
     log_message = Signal(int, str)
+    load_changed = Signal(int, str, int, int, float)  # job id, model, bytes read, bytes in all, eta (-1 unknown)
 
     def __init__(self, min_preview_interval: float = DEFAULT_PREVIEW_INTERVAL,
                  min_progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
@@ -70,6 +71,7 @@ class QtReporter(QObject):
         self._lock = threading.Lock()
         self.job_id = -1
         self._eta = Eta(clock=clock)
+        self._load = LoadTracker(clock=clock)
         self._awaiting_consume = False
         self._last_preview = float("-inf")
         self._last_progress = float("-inf")
@@ -87,6 +89,7 @@ class QtReporter(QObject):
         with self._lock:
             self.job_id = job_id
             self._eta = Eta(clock=self._clock)
+            self._load = LoadTracker(clock=self._clock)
             self._awaiting_consume = False
             self._last_preview = float("-inf")
             self._last_progress = float("-inf")
@@ -167,6 +170,12 @@ class QtReporter(QObject):
 
     def metrics(self, step: int, values: Mapping[str, float]) -> None:
         self.metrics_ready.emit(self.job_id, int(step), {str(k): float(v) for k, v in values.items()})
+        self._tick()
+
+    def load(self, done: int, total: int, what: str) -> None:
+        """A model load's bytes (the meter throttles them already): emitted with the ETA worth showing."""
+        eta = self._load.update(done, total, what)
+        self.load_changed.emit(self.job_id, str(what), int(done), int(total), -1.0 if eta is None else eta)
         self._tick()
 
     def log(self, message: str) -> None:

@@ -432,6 +432,7 @@ class MainWindow(QMainWindow):
         pool.engine_failed.connect(self.status.on_engine_failed)
         pool.engine_status.connect(self.status.on_engine_status)
         pool.job_progress.connect(self.status.on_job_progress)
+        pool.job_load.connect(self.status.on_job_load)
         if pool.store.notice:  # the queue database was damaged and replaced: say so once
             self.status.showMessage(pool.store.notice, 60000)
         for bind in self._pool_users:

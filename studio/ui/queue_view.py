@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
                                QTableView, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
+from studio.core.progress import describe_load
 from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
                                      JobRecord, reorder_moves)
 from studio.jobs.api import JobPool
@@ -61,6 +62,8 @@ class _Row:
     eta: float = -1.0
     log: str = ""
     title: str = ""
+    load: tuple[str, int, int, float] | None = None
+    """The model it is loading: (name, bytes read, bytes in all, eta), until its steps begin."""
 
     def __post_init__(self) -> None:
         self.title = display_title(self.record)
@@ -116,6 +119,17 @@ class JobTableModel(QAbstractTableModel):
             return
         r = self._rows[row]
         r.done, r.total, r.eta = done, total, eta
+        if total > 0:
+            r.load = None  # loading is over: steps from here
+        idx = self.index(row, COL_PROGRESS)
+        self.dataChanged.emit(idx, idx)
+
+    def set_load(self, job_id: int, what: str, done: int, total: int, eta: float) -> None:
+        """A running job's model load: its percentage, bytes and ETA show in the progress column."""
+        row = self._index.get(job_id)
+        if row is None:
+            return
+        self._rows[row].load = (what, done, total, eta)
         idx = self.index(row, COL_PROGRESS)
         self.dataChanged.emit(idx, idx)
 
@@ -246,6 +260,9 @@ class JobTableModel(QAbstractTableModel):
     def _progress(self, r: _Row) -> tuple[float, str]:
         rec = r.record
         if rec.state == RUNNING:
+            if r.load is not None and (r.total <= 0 or r.load[1] < r.load[2]):
+                what, done, total, eta = r.load
+                return (done / total if total > 0 else -1.0), describe_load(what, done, total, eta)
             if r.total <= 0:  # before the first step: the engine is loading the model
                 return -1.0, self.tr("loading model…")
             return r.done / r.total, self.tr("step {0}/{1} · ETA {2}").format(r.done, r.total, format_eta(r.eta))
@@ -505,6 +522,7 @@ class QueueView(QWidget):
         pool.job_added.connect(self._refresh)
         pool.job_changed.connect(self._refresh)
         pool.job_progress.connect(self.model.set_progress)
+        pool.job_load.connect(self.model.set_load)
         pool.job_log.connect(self.model.add_log)
         pool.jobs_reordered.connect(self._reload)
         pool.paused_changed.connect(self._on_paused_changed)

@@ -5,6 +5,8 @@ from typing import Any, Mapping
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from studio.core.progress import describe_load
+
 
 def format_bytes(n: float) -> str:
     """'512 MB', '1.4 GB' (binary units, short)."""
@@ -61,6 +63,10 @@ class StudioStatusBar(QStatusBar):
         """A job with no steps yet is loading its model: say so instead of "No model loaded"."""
         if total <= 0 and done <= 0:
             self.model_label.setText(self.tr("Loading model…"))
+
+    def on_job_load(self, _job_id: int, what: str, done: int, total: int, eta: float) -> None:
+        """A model loading: its percentage, bytes read and ETA (the same line as the queue row's)."""
+        self.model_label.setText(describe_load(what, done, total, eta))
 
     def on_engine_status(self, status: Mapping[str, Any]) -> None:
         """``{"device", "memory_bytes", "loaded": [...]}`` from the pool."""

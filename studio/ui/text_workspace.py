@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QLis
 from studio.core.builtin_text import SMOLLM2_LANGUAGES, SMOLLM2_NAME
 from studio.core.conversations import Conversation, ConversationStore, new_conversation
 from studio.core.errors import StudioError
+from studio.core.progress import describe_load
 from studio.core.paths import StudioPaths
 from studio.core.registry import TEXT_TYPES
 from studio.core.results import JobResult, TextResult
@@ -394,6 +395,7 @@ class TextWorkspace(QWidget):
         self.job = job
         job.text.connect(self._on_text)
         job.progress.connect(self._on_progress)
+        job.load.connect(lambda what, done, total, eta: self._status(describe_load(what, done, total, eta)))
         job.finished.connect(self._on_finished)
         job.failed.connect(self._on_failed)
         job.cancelled.connect(self._on_cancelled)

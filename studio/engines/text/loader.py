@@ -122,11 +122,8 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
         lm = load_folder(folder, entry.name, ctx.device)
         lm.path = str(path)
         return lm
-    if entry.type == "causal_lm":
-        reporter.progress(0, 1, _("loading {model}").format(model=entry.name))
-        lm = load_folder(path, entry.name, ctx.device)
-        reporter.progress(1, 1, _("loaded {model}").format(model=entry.name))
-        return lm
+    if entry.type == "causal_lm":  # its progress: the bytes read (the model cache's load events)
+        return load_folder(path, entry.name, ctx.device)
     if entry.type == "text_lora":  # an adapter trained by the studio, applied to its base model
         from studio.engines.text.adapters import load_text_lora
 
@@ -139,7 +136,10 @@ def get_text_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | N
                    cancel: CancelToken | None = None) -> LoadedLM:
     """The loaded model for ``entry`` from the context's cache (loading it on first use)."""
     key = ("text", entry.path, ctx.device)
-    return ctx.cache.get_or_load(key, lambda: load_entry(entry, ctx, reporter, cancel))
+    # A GGUF is read as its safetensors copy (made on first use): those are the bytes the load reads.
+    source = converted_folder(ctx.paths, Path(entry.path)) if entry.type == "gguf" else entry.path
+    return ctx.cache.get_or_load(key, lambda: load_entry(entry, ctx, reporter, cancel), source=source,
+                                 what=entry.name)
 
 
 __all__ = ["LoadedLM", "load_folder", "load_entry", "get_text_model", "context_length_of", "converted_folder"]
