@@ -2121,6 +2121,14 @@ Queue it anyway?</source>
         <translation>路径</translation>
     </message>
     <message>
+        <source>Can do</source>
+        <translation>能做</translation>
+    </message>
+    <message>
+        <source>Text encoders</source>
+        <translation>文本编码器</translation>
+    </message>
+    <message>
         <source>{0} cannot be used: {1}</source>
         <translation>{0} 无法使用：{1}</translation>
     </message>
@@ -2443,6 +2451,14 @@ Queue it anyway?</source>
     <message>
         <source>This model draws without a prompt, at its own size (unconditional): only the seed, steps and sampler change its images</source>
         <translation>此模型无需提示词，以自身尺寸作画（无条件生成）：只有种子、步数和采样器会改变其图片</translation>
+    </message>
+    <message>
+        <source>This model takes no negative prompt</source>
+        <translation>此模型不使用反向提示词</translation>
+    </message>
+    <message>
+        <source>This model&apos;s guidance is distilled into it: CFG changes nothing</source>
+        <translation>此模型的引导已蒸馏进模型：CFG 不起作用</translation>
     </message>
     <message>
         <source>Choose a diffusers model folder</source>

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from studio.core.families import PIPELINE_FAMILY
 from studio.core.gguf_header import GGUF_MAGIC, GGUFError, read_gguf
 from studio.core.i18n import N_, _
 from studio.core.keypatterns import classify, family_for_dim, summarise_keys
@@ -334,7 +335,9 @@ def _diffusers_folder(path: Path, base: dict) -> ModelEntry:
             details["beta_schedule"] = str(_read_json(sched_cfg).get("beta_schedule", ""))
         except ValueError:
             pass
-    if "XL" in cls and "Refiner" not in cls:
+    if cls in PIPELINE_FAMILY:  # the capability table names the 2024–26 families by pipeline class
+        family = PIPELINE_FAMILY[cls]
+    elif "XL" in cls and "Refiner" not in cls:
         family = "sdxl"
     elif cls.startswith("StableDiffusion") and isinstance(cross, int):
         # a known width names the family; other widths (small custom/test models) are SD-shaped

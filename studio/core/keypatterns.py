@@ -11,14 +11,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from studio.core.families import FAMILY_LABELS
 from studio.core.i18n import _
 
 Shape = Sequence[int] | None
 
 # Cross-attention (text embedding) width of each Stable Diffusion family.
 FAMILY_BY_CROSS_DIM = {768: "sd1", 1024: "sd2", 2048: "sdxl"}
-FAMILY_LABELS = {"sd": "SD", "sd1": "SD 1.x", "sd2": "SD 2.x", "sdxl": "SDXL", "sdxl_refiner": "SDXL refiner",
-                 "other": "other", "": ""}
+FAMILY_LABELS = FAMILY_LABELS  # the capability table's names (studio.core.families)
 
 
 @dataclass(frozen=True)

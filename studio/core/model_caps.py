@@ -1,22 +1,21 @@
 """What a model can do, read from its registry entry: canvas edits, the samplers that work with it, and
-the prompt-editor inputs it ignores.
+the prompt-editor inputs it ignores. The facts come from the capability table (``studio.core.families``).
 
 The window and the CLI ask here before queueing, so a person never waits for a job that must fail;
 the engines keep their own refusals for specs that come from elsewhere (PNGs, the queue file).
 """
 from __future__ import annotations
 
+from studio.core.families import DIFFUSION_TYPES, PIXEL_TYPES, caps_of, capabilities
 from studio.core.i18n import _
 from studio.core.registry import ModelEntry
 from studio.core.specs import SCHEDULER_LABELS, SCHEDULERS
 
-DIFFUSION_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "studio_ddpm")
-"""Model types the diffusion engine runs from a prompt (GANs and VAEs have their own tools)."""
+__all__ = ["DIFFUSION_TYPES", "PIXEL_TYPES", "EDIT_OPS", "edit_refusal", "karras_refusal", "schedulers_for",
+           "scheduler_refusal", "ignored_inputs"]
 EDIT_OPS = ("img2img", "inpaint", "outpaint")
-PIXEL_TYPES = ("studio_pipeline", "studio_ddpm")
-"""The studio's own pixel-space models: they edit by SDEdit / RePaint-style re-imposition."""
-LATENT_EDIT_FAMILIES = ("sd", "sd1", "sd2", "sdxl")
-"""Diffusers families whose pipelines have img2img and inpainting variants (``from_pipe``)."""
+FLOW_SCHEDULERS = ("euler",)
+"""Flow-matching families run their own flow-matching Euler scheduler: the only sampler offered."""
 COSINE_SCHEDULE = "squaredcos_cap_v2"
 KARRAS_SCHEDULERS = ("dpmpp_2m_karras",)
 """Samplers that force Karras sigmas (the others run with the model's own spacing)."""
@@ -29,9 +28,8 @@ def edit_refusal(entry: ModelEntry | None, op: str) -> str:
     """
     if entry is None:
         return ""
-    if entry.type in PIXEL_TYPES or entry.type == "sd_single_file":
-        return ""
-    if entry.type == "diffusers" and entry.family in LATENT_EDIT_FAMILIES:
+    caps = caps_of(entry)
+    if caps.img2img if op == "img2img" else caps.inpaint:
         return ""
     title = str((entry.details or {}).get("title") or entry.name)
     what = {"img2img": _("img2img"), "inpaint": _("inpaint"), "outpaint": _("outpaint")}.get(op, op)
@@ -55,12 +53,17 @@ def karras_refusal(scheduler: str, beta_schedule: str) -> str:
 def schedulers_for(entry: ModelEntry | None) -> tuple[str, ...]:
     """The samplers that work with ``entry`` (all of them when it is not known)."""
     beta = str((entry.details or {}).get("beta_schedule", "")) if entry is not None else ""
+    if entry is not None and caps_of(entry).flow:
+        return FLOW_SCHEDULERS
     return tuple(s for s in SCHEDULERS if not karras_refusal(s, beta))
 
 
 def scheduler_refusal(entry: ModelEntry | None, scheduler: str) -> str:
     """Why ``scheduler`` does not work with ``entry`` ("" when it does)."""
     beta = str((entry.details or {}).get("beta_schedule", "")) if entry is not None else ""
+    if entry is not None and caps_of(entry).flow and scheduler not in FLOW_SCHEDULERS:
+        return _("{model} is a flow-matching model: it runs its own Euler sampler; choose {other}.").format(
+            model=str((entry.details or {}).get("title") or entry.name), other=SCHEDULER_LABELS["euler"])
     return karras_refusal(scheduler, beta)
 
 
@@ -71,6 +74,10 @@ IGNORED_INPUTS: dict[str, frozenset[str]] = {
 without a prompt): the editor does not offer them and the image's metadata does not claim them."""
 
 
-def ignored_inputs(model_type: str) -> frozenset[str]:
-    """The ImageSpec inputs (prompt, negative_prompt, guidance, size, loras) a model of this type ignores."""
-    return IGNORED_INPUTS.get(model_type, frozenset())
+def ignored_inputs(model_type: str, family: str = "") -> frozenset[str]:
+    """The ImageSpec inputs (prompt, negative_prompt, guidance, size, loras) a model of this type and family
+    ignores (FLUX.1 has no negative prompt; SANA-Sprint's guidance is distilled in)."""
+    caps = capabilities(model_type, family)
+    extra = {name for name, has in (("negative_prompt", caps.negative_prompt), ("guidance", caps.guidance))
+             if not has}
+    return IGNORED_INPUTS.get(model_type, frozenset()) | frozenset(extra)

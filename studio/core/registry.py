@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Mapping
 
 from studio.core.errors import ModelError
+from studio.core.families import WORD_FAMILIES
 from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import Settings
@@ -48,7 +49,7 @@ STATUS_LABELS = {"ok": N_("ok"), "broken": N_("broken"), "unknown": N_("not reco
 SOURCE_LABELS = {"builtin": N_("built-in"), "user": N_("my models"), "extra": N_("model folder"),
                  "hf-cache": N_("Hugging Face cache")}
 """How the window names each model source (see ModelRegistry.sources)."""
-FAMILY_LABELS = {"studio": N_("studio-trained"), "other": N_("other")}
+FAMILY_LABELS = WORD_FAMILIES
 """Families that are words rather than architecture names (sd15, llama, clip … stay as they are)."""
 DETAIL_LABELS = {  # the details panel's rows; other keys are shown as they are
     "arch": N_("architecture"), "architecture": N_("architecture"), "architectures": N_("architectures"),

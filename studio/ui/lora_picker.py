@@ -16,12 +16,10 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPla
 
 from studio.core import prompt_loras
 from studio.core.errors import SpecError
-from studio.core.keypatterns import FAMILY_LABELS
+from studio.core.families import caps_of, family_label, lora_fits
 from studio.core.registry import ModelEntry
 from studio.ui import theme
 
-KNOWN_FAMILIES = ("sd1", "sd2", "sdxl")
-LORA_MODEL_TYPES = ("diffusers", "sd_single_file")  # models the engine applies LoRAs to
 SLIDER_SCALE = 100  # slider units per 1.0 of weight
 WEIGHT_RANGE = (-1.0, 2.0)  # what the slider offers; the text may say more
 
@@ -119,7 +117,7 @@ class LoraPicker(QWidget):
         else:
             self.add_combo.addItem(self.tr("No LoRA installed (train one, or add .safetensors to models/loras)"), "")
         for e in self._entries:
-            family = FAMILY_LABELS.get(e.family, e.family)
+            family = family_label(e.family)
             self.add_combo.addItem(tag_name(e) + (f"  ({family})" if family else ""), tag_name(e))
             why = self.unfit_reason(e)
             self.add_combo.setItemData(self.add_combo.count() - 1, why or e.path, Qt.ItemDataRole.ToolTipRole)
@@ -137,11 +135,11 @@ class LoraPicker(QWidget):
         model = self._model
         if model is None:
             return ""
-        if model.type not in LORA_MODEL_TYPES:
+        if not caps_of(model).lora:  # the capability table (studio.core.families) says which models take LoRAs
             return self.tr("{0} takes no LoRAs (only Stable Diffusion models do)").format(model.title)
-        if lora.family in KNOWN_FAMILIES and model.family in KNOWN_FAMILIES and lora.family != model.family:
-            return self.tr("Made for {0}; {1} is {2}").format(FAMILY_LABELS[lora.family], model.title,
-                                                              FAMILY_LABELS[model.family])
+        if not lora_fits(model.family, lora.family):
+            return self.tr("Made for {0}; {1} is {2}").format(family_label(lora.family), model.title,
+                                                              family_label(model.family))
         return ""
 
     def names(self) -> list[str]:

@@ -51,7 +51,8 @@ from studio.core.errors import JobCancelled, StudioError, user_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
-from studio.core.registry import (DETAIL_LABELS, FAMILY_LABELS, SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry,
+from studio.core.families import caps_of, family_label
+from studio.core.registry import (DETAIL_LABELS, SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry,
                                   ModelRegistry)
 from studio.core.settings import Settings
 from studio.jobs.api import JobPool
@@ -313,7 +314,7 @@ class ModelManager(QWidget):
     def _row(self, e: ModelEntry) -> list[QStandardItem]:
         status = _(STATUS_LABELS.get(e.status, e.status))
         status = status if e.status == "ok" else f"{status}: {e.reason}"
-        values = (e.name, _(TYPE_LABELS.get(e.type, e.type)), _(FAMILY_LABELS.get(e.family, e.family)),
+        values = (e.name, _(TYPE_LABELS.get(e.type, e.type)), family_label(e.family),
                   format_bytes(e.size), _(SOURCE_LABELS.get(e.source, e.source)), status,
                   str(e.details.get("autov2") or ""))
         items = []
@@ -370,10 +371,15 @@ class ModelManager(QWidget):
     def detail_rows(self, e: ModelEntry) -> list[tuple[str, str]]:
         """(label, value) rows of the details panel: labels in the window's language, values as found."""
         rows = [(self.tr("Type"), _(TYPE_LABELS.get(e.type, e.type))),
-                (self.tr("Family"), _(FAMILY_LABELS.get(e.family, e.family))),
+                (self.tr("Family"), family_label(e.family)),
                 (self.tr("Status"), _(STATUS_LABELS.get(e.status, e.status)) + (f" — {e.reason}" if e.reason else "")),
                 (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), _(SOURCE_LABELS.get(e.source, e.source))),
                 (self.tr("Path"), e.path)]
+        caps = caps_of(e)  # what it can do, from the capability table (studio.core.families)
+        if caps.txt2img:
+            rows.insert(2, (self.tr("Can do"), ", ".join(caps.names())))
+        if caps.text_encoders:
+            rows.insert(3, (self.tr("Text encoders"), ", ".join(caps.text_encoders)))
         for k, v in e.details.items():
             if k == "metadata" or v in (None, "") or k in ("type", "family") or (k in ("title", "name") and v == e.title):
                 continue  # metadata has its own table; the card's type, family and name are shown above

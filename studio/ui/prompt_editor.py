@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 
 from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
+from studio.core.families import caps_of
 from studio.core.model_caps import DIFFUSION_TYPES, ignored_inputs, schedulers_for
 from studio.core.model_match import ModelRef, find_installed, missing_message
 from studio.core.registry import ModelEntry
@@ -257,6 +258,10 @@ class PromptEditor(QWidget):
         entry = self._entries.get(name)
         details = entry.details if entry is not None else {}
         rec = details.get("recommended") or {}
+        caps = caps_of(entry) if entry is not None else None
+        if not rec and caps is not None and caps.flow:  # a 2024–26 family: its own steps, CFG and size
+            rec = {"steps": caps.steps, "guidance": caps.cfg}
+            details = {**details, "default_size": details.get("default_size") or caps.size}
         # The upscaler follows the model: a 512 px model chosen after Studio Fashion is not upscaled ×4.
         self.set_upscaler(str(rec.get("upscale") or ""))
         if not rec and not details.get("default_size"):
@@ -340,7 +345,7 @@ class PromptEditor(QWidget):
     def _update_model_state(self) -> None:
         entry = self._entries.get(self.model())
         self.lora_picker.set_model(entry)
-        self._offer_inputs(ignored_inputs(entry.type) if entry is not None else frozenset())
+        self._offer_inputs(ignored_inputs(entry.type, entry.family) if entry is not None else frozenset())
         has = self.model_combo.count() > 0
         self.scanning_label.setVisible(not self._models_known and not has)
         self.model_combo.setVisible(has)
@@ -351,6 +356,9 @@ class PromptEditor(QWidget):
         """Disable the inputs the chosen model takes no notice of (an unconditional DDPM), saying why."""
         why = self.tr("This model draws without a prompt, at its own size (unconditional): only the seed, "
                       "steps and sampler change its images")
+        # A family without a negative prompt or CFG (FLUX.1, SANA-Sprint) says so on that field alone.
+        partial = {"negative_prompt": self.tr("This model takes no negative prompt"),
+                   "guidance": self.tr("This model's guidance is distilled into it: CFG changes nothing")}
         for name, widgets in (("prompt", (self.prompt_edit,)), ("negative_prompt", (self.negative_edit,)),
                               ("guidance", (self.guidance_spin,)), ("loras", (self.lora_picker,)),
                               ("size", (self.width_spin, self.height_spin, self.swap_button))):
@@ -358,7 +366,8 @@ class PromptEditor(QWidget):
                 if w.property("offered_tip") is None:
                     w.setProperty("offered_tip", w.toolTip())
                 w.setEnabled(name not in ignored)
-                w.setToolTip(why if name in ignored else str(w.property("offered_tip")))
+                tip = why if "prompt" in ignored else partial.get(name, why)
+                w.setToolTip(tip if name in ignored else str(w.property("offered_tip")))
         placeholder = self.prompt_edit.placeholderText()
         if "prompt" in ignored and placeholder != why:
             self.prompt_edit.setProperty("offered_placeholder", placeholder)

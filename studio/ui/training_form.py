@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from studio.core import datasets_info
 from studio.core.errors import SpecError
+from studio.core.families import PIPELINE_TYPES, caps_of
 from studio.core.i18n import _
 from studio.core.registry import TEXT_TYPES
 from studio.core.specs import TrainSpec
@@ -30,7 +31,6 @@ from studio.ui.spin_boxes import SeedSpinBox
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
 FOLDER_ITEM = "__folder__"
 # Base models a LoRA can be trained on (the registry's types).
-DIFFUSION_BASE_TYPES = ("diffusers", "sd_single_file")  # what the LoRA trainer accepts
 LM_BASE_TYPES = tuple(t for t in TEXT_TYPES if t != "gguf")  # GGUF files are inference-only
 UNDERSTAND_BASE_TYPES = ("masked_lm", "text_classifier", "causal_lm", "gguf")  # a classifier's starting point
 
@@ -271,14 +271,15 @@ class TrainingForm(QWidget):
 
     def _fill_base(self) -> None:
         need = self.family().needs_base
-        types = {"image": DIFFUSION_BASE_TYPES, "text": LM_BASE_TYPES, "understand": UNDERSTAND_BASE_TYPES}.get(need, ())
+        types = {"image": PIPELINE_TYPES, "text": LM_BASE_TYPES, "understand": UNDERSTAND_BASE_TYPES}.get(need, ())
         current = self.base_combo.currentText()
         self.base_combo.blockSignals(True)
         self.base_combo.clear()
         for m in self._models:
             if isinstance(m, str):
                 self.base_combo.addItem(m, m)
-            elif getattr(m, "type", "") in types and getattr(m, "usable", True):
+            elif (getattr(m, "type", "") in types and getattr(m, "usable", True)
+                  and (need != "image" or caps_of(m).train_base)):  # the capability table: LoRA training bases
                 self.base_combo.addItem(getattr(m, "title", m.name), m.name)
         if current:
             i = self.base_combo.findText(current)

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
+from studio.core.families import caps_of
 from studio.core.i18n import _
 from studio.core.model_swap import MARKER_KEY, discard, new_work_folder, swap_in, train_target
 from studio.core.names import check_model_name
@@ -25,7 +26,6 @@ from studio.core.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
 DEFAULTS: Mapping[str, Any] = training_family("lora").params  # one place: studio.core.training_families
-TRAINABLE_TYPES = ("diffusers", "sd_single_file")
 
 
 class DiffusionLoraTrainer(Trainer):
@@ -38,7 +38,7 @@ class DiffusionLoraTrainer(Trainer):
         if not self.spec.base:
             raise StudioError(_("Choose the base model the LoRA is for (--base)."))
         entry = self.ctx.registry.resolve(self.spec.base, task="image")
-        if entry.type not in TRAINABLE_TYPES:
+        if not caps_of(entry).train_base:  # the capability table (studio.core.families)
             raise StudioError(_("{model} is a {type} model; LoRAs are trained for Stable Diffusion pipelines.").format(
                 model=entry.name, type=entry.type))
         self.base_entry = entry

@@ -1,0 +1,56 @@
+"""The capability table (studio.core.families): one place says what each model type and family can do."""
+from __future__ import annotations
+
+from studio.core import families
+from studio.core.families import FAMILIES, ModelType, capabilities, caps_of, lora_fits
+from studio.core.model_caps import edit_refusal, ignored_inputs, scheduler_refusal, schedulers_for
+from studio.core.paths import resources_dir
+from studio.core.registry import ModelEntry
+
+
+def _entry(family: str, type_: str = "diffusers") -> ModelEntry:
+    return ModelEntry(name=f"m-{family}", path="/x", type=type_, family=family)
+
+
+def test_model_type_values_are_the_registry_strings():
+    assert ModelType("sd_single_file") is ModelType.SINGLE_FILE
+    assert families.DIFFUSION_TYPES == ("diffusers", "sd_single_file", "studio_pipeline", "studio_ddpm")
+
+
+def test_every_new_family_has_a_pipeline_previews_and_an_offline_config():
+    for key in families.NEW_FAMILIES:
+        fam = FAMILIES[key]
+        assert fam.pipeline and fam.transformer and fam.flow and fam.text_encoders, key
+        assert (resources_dir() / "configs" / fam.config / "model_index.json").is_file(), key
+        if fam.latent_rgb:
+            assert len(fam.latent_rgb) == (32 if key == "flux2_klein" else fam.latent_channels), key
+        assert families.PIPELINE_FAMILY[fam.pipeline] == key
+
+
+def test_capabilities_follow_the_table():
+    flux = caps_of(_entry("flux"))
+    assert flux.txt2img and flux.img2img and flux.inpaint and flux.lora and not flux.train_base
+    assert flux.text_encoders == ("CLIP-L", "T5-XXL") and flux.flow and not flux.negative_prompt
+    klein = caps_of(_entry("flux2_klein", "sd_single_file"))
+    assert klein.txt2img and not klein.img2img and not klein.inpaint
+    assert caps_of(_entry("sd1")).train_base and caps_of(_entry("sdxl", "sd_single_file")).train_base
+    assert not capabilities("gan").txt2img and not capabilities("diffusers", "other").img2img
+    ddpm = capabilities("studio_ddpm", "studio")
+    assert ddpm.img2img and not ddpm.lora and not ddpm.clip_score
+
+
+def test_the_window_and_cli_questions_read_the_table():
+    assert edit_refusal(_entry("sd3"), "inpaint") == ""
+    assert "cannot" in edit_refusal(_entry("flux2_klein"), "img2img")
+    assert "cannot" in edit_refusal(_entry("other"), "img2img")
+    assert schedulers_for(_entry("flux")) == ("euler",)
+    assert "flow-matching" in scheduler_refusal(_entry("flux"), "dpmpp_2m")
+    assert scheduler_refusal(_entry("sd1"), "dpmpp_2m") == ""
+    assert ignored_inputs("diffusers", "flux") == frozenset({"negative_prompt"})
+    assert ignored_inputs("diffusers", "sana_sprint") >= {"guidance"}
+    assert ignored_inputs("diffusers", "sd1") == frozenset()
+
+
+def test_loras_fit_their_own_family_only():
+    assert lora_fits("flux", "flux") and not lora_fits("flux", "sdxl") and not lora_fits("sd1", "sd2")
+    assert lora_fits("sd", "sd1") and lora_fits("flux", "") and lora_fits("other", "sdxl")
