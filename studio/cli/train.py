@@ -16,7 +16,7 @@ from studio.core.model_swap import check_target, train_target
 from studio.core.paths import StudioPaths
 from studio.core.results import TrainResult
 from studio.core.specs import TrainSpec
-from studio.core.training_families import FAMILY_KEYS, family
+from studio.core.training_families import FAMILY_KEYS, family, size_problem
 
 FAMILY_HELP = N_("text2img (text-to-image diffusion), gan (DCGAN, or the fully-connected GAN with --param arch=mlp), "
                "vae, ddpm (unconditional diffusion), clip (image-text), lora (diffusion LoRA, needs --base), "
@@ -101,8 +101,9 @@ def build_spec(args: argparse.Namespace) -> TrainSpec:
                      lr=args.lr if args.lr is not None else fam.lr, size=size, base=args.base,
                      resume=args.resume, seed=args.seed, sample_every=args.sample_every,
                      checkpoint_every=args.checkpoint_every, params=params, overwrite=args.overwrite)
-    if fam.sizes and (size < 8 or size % 8):
-        raise SpecError(_("--size must be a multiple of 8 and at least 8 (got {size}).").format(size=size))
+    problem = size_problem(fam, params, size)  # multiples of 8 for convolutions; the MLP GAN draws 28 px too
+    if problem:
+        raise SpecError(problem)
     spec.validate()  # a bad --out, a taken name or an unknown --param fails here, before torch is imported
     return spec
 

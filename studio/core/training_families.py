@@ -241,3 +241,22 @@ def check_params(key: str, params: Mapping[str, Any]) -> None:
         if name in params and params[name] not in allowed:
             raise SpecError(_("{name} must be one of {allowed} (got {value!r}).").format(
                 name=name, allowed=", ".join(allowed), value=params[name]))
+
+
+SIZE_FREE_ARCHS = frozenset({("gan", "mlp")})
+"""(family, arch) whose models draw any side (the fully-connected GAN draws MNIST's own 28 px; its own
+range is checked by its config); every other family with ``sizes`` needs a multiple of 8 (convolutions
+halve the side)."""
+
+
+def size_problem(fam: Family, params: Mapping[str, Any], size: int) -> str:
+    """Why ``size`` cannot be trained by ``fam`` with ``params`` ('' when it can)."""
+    if not fam.sizes:
+        return ""
+    arch = str(params.get("arch", fam.params.get("arch", "")))
+    if (fam.key, arch) in SIZE_FREE_ARCHS:
+        return "" if 4 <= size <= 128 else _("The fully-connected GAN draws 4 to 128 px images (got {image_size}).").format(
+            image_size=size)
+    if size < 8 or size % 8:
+        return _("--size must be a multiple of 8 and at least 8 (got {size}).").format(size=size)
+    return ""

@@ -65,3 +65,28 @@ def test_the_engine_refuses_unknown_params_too():
     with pytest.raises(SpecError, match="Unknown parameter 'rnak' for lora. Did you mean rank?"):
         TrainSpec(family="lora", data="d", out="o", params={"rnak": 4}).validate()
     TrainSpec(family="vae", data="d", out="o", params={"width": 16, "log_every": 5}).validate()  # an alias
+
+
+def test_mlp_gan_trains_at_mnists_own_28_px_and_only_dcgan_needs_multiples_of_8(studio_home, monkeypatch):
+    """Issue 21 item 7: `train gan --param arch=mlp --size 28` works; the multiple-of-8 rule is DCGAN's."""
+    from studio.cli import build_parser
+    from studio.cli.train import build_spec
+    from studio.core.paths import StudioPaths
+    from studio.core.progress import CancelToken, NullReporter
+    from studio.engines.context import EngineContext
+    from studio.core.settings import Settings
+    from studio.engines.dispatch import run_spec
+
+    monkeypatch.setenv("AIGC_STUDIO_HOME", str(studio_home))
+    parse = build_parser().parse_args
+    args = ["train", "gan", "--data", "digits", "--out", "mlp28", "--steps", "2", "--batch", "8", "--size", "28"]
+    spec = build_spec(parse(args + ["--param", "arch=mlp", "--param", "hidden=[16]", "--param", "limit=32"]))
+    assert spec.size == 28 and spec.params["arch"] == "mlp"
+    with pytest.raises(SpecError, match=r"^--size must be a multiple of 8 and at least 8 \(got 28\)\.$"):
+        build_spec(parse(args))  # DCGAN keeps its rule
+    with pytest.raises(SpecError, match=r"fully-connected GAN draws 4 to 128 px images \(got 200\)"):
+        build_spec(parse(args[:-1] + ["200", "--param", "arch=mlp"]))
+    ctx = EngineContext.create(StudioPaths(studio_home), Settings(), device="cpu")
+    result = run_spec(spec, NullReporter(), CancelToken(), ctx)
+    card = json.loads((Path(result.outputs[0]) / "studio_model.json").read_text())
+    assert (card["arch"], card["image_size"], card["size"]) == ("mlp", 28, 28)

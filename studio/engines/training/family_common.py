@@ -9,12 +9,15 @@ from studio.core.errors import StudioError
 from studio.core.i18n import _
 
 
-def load_images(trainer: Any, channels: int | None = None):
-    """The spec's dataset at ``spec.size`` (images kept on the trainer's device; bad files are reported)."""
+def load_images(trainer: Any, channels: int | None = None, any_size: bool = False):
+    """The spec's dataset at ``spec.size`` (images kept on the trainer's device; bad files are reported).
+
+    ``any_size``: the model checks its own size (the fully-connected GAN draws MNIST's 28 px); else the
+    side must be a power of two from 16 to 128, as convolutions halve it."""
     from studio.engines.datasets import load_dataset
 
     size = trainer.spec.size
-    if size < 16 or size > 128 or size & (size - 1):
+    if not any_size and (size < 16 or size > 128 or size & (size - 1)):
         raise StudioError(_("Image size must be a power of two from 16 to 128 (got {size}).").format(size=size))
     ch = trainer.params.get("image_channels") or channels
     ds = load_dataset(trainer.spec.data, size=size, channels=int(ch) if ch else None, reporter=trainer.reporter,

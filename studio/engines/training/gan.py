@@ -30,8 +30,8 @@ class GanTrainer(Trainer):
         from studio.engines.gan.model import DCGANConfig, Discriminator, Generator, init_weights
         from studio.engines.gan.sampling import latent_for_seed
 
-        self.ds = load_images(self)
         self.arch = str(self.p("arch"))
+        self.ds = load_images(self, any_size=self.arch == "mlp")  # MLPGANConfig checks its own 4–128 px
         if self.arch == "mlp":  # the tutorials' fully-connected GAN (PyTorch's default init, as they use)
             from studio.engines.gan.mlp import MLPDiscriminator, MLPGANConfig, MLPGenerator
 
