@@ -1931,6 +1931,18 @@ Queue it anyway?</source>
         <translation>设备或模型不支持的模式会被拒绝并说明原因。PNG 会记录所用的模式。</translation>
     </message>
     <message>
+        <source>Fast decode: the tiny TAESD decoder makes the final image (lower quality, much faster on a CPU)</source>
+        <translation>快速解码：由微型 TAESD 解码器生成最终图像（质量较低，在 CPU 上快得多）</translation>
+    </message>
+    <message>
+        <source>Final decode</source>
+        <translation>最终解码</translation>
+    </message>
+    <message>
+        <source>Used when a TAESD / TAESDXL / TAESD3 / TAEF1 for the model&apos;s latent space is in the models folder (else the full VAE, with one line saying so). The PNG records it as VAE: taesd…; edits always use the full VAE. The CLI: generate image --fast-decode.</source>
+        <translation>当模型文件夹中有与该模型潜空间对应的 TAESD / TAESDXL / TAESD3 / TAEF1 时使用（否则使用完整 VAE，并有一行说明）。PNG 中记录为 VAE: taesd…；编辑始终使用完整 VAE。命令行：generate image --fast-decode。</translation>
+    </message>
+    <message>
         <source>Memory &amp; speed</source>
         <translation>显存与速度</translation>
     </message>
@@ -2363,6 +2375,10 @@ Queue it anyway?</source>
     <message>
         <source>CFG</source>
         <translation>CFG</translation>
+    </message>
+    <message>
+        <source>Timestep spacing: where the steps fall (Turbo, Lightning and Hyper-SD models want trailing)</source>
+        <translation>时间步间隔：各步落在何处（Turbo、Lightning 和 Hyper-SD 模型需要 trailing）</translation>
     </message>
     <message>
         <source>Upscale each new image after generating (the native image is kept beside it as *-native.png)</source>

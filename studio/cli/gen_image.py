@@ -11,15 +11,16 @@ from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning, measured_speed
 from studio.core.i18n import _
 from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
-from studio.core.specs import MAX_SEED, SCHEDULERS, ImageSpec, random_seed
+from studio.core.specs import MAX_SEED, SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS, ImageSpec, random_seed
 
 
 # Option defaults: with --from-png, an option left at its default keeps the PNG's value.
 # None: the model's recommendation (studio.core.recommended), else the ImageSpec default.
 _DEFAULTS = dict(prompt="", negative="", model="", seed=None, steps=None, guidance=None, width=None, height=None,
-                 scheduler=None)
+                 scheduler=None, timestep_spacing=None)
 _SPEC_FIELDS = dict(prompt="prompt", negative="negative_prompt", model="model", seed="seed", steps="steps",
-                    guidance="guidance", width="width", height="height", scheduler="scheduler")
+                    guidance="guidance", width="width", height="height", scheduler="scheduler",
+                    timestep_spacing="timestep_spacing")
 
 
 def register(kinds) -> None:
@@ -39,7 +40,14 @@ def register(kinds) -> None:
     p.add_argument("--width", type=int, default=d["width"], help=_("default: the model's own size, else 512"))
     p.add_argument("--height", type=int, default=d["height"], help=_("default: the model's own size, else 512"))
     p.add_argument("--scheduler", default=d["scheduler"], choices=SCHEDULERS,
-                   help=_("sampler (default: the model's recommendation, else euler)"))
+                   help=_("sampler (default: the model's or a few-step LoRA's recommendation, else euler); lcm and "
+                          "tcd are for LCM/TCD/DMD2/Hyper-SD models and LoRAs"))
+    p.add_argument("--timestep-spacing", default=d["timestep_spacing"], choices=[s for s in TIMESTEP_SPACINGS if s],
+                   help=_("where the steps fall: trailing for Turbo/Lightning-style models (default: the model's "
+                          "recommendation, else its own scheduler config)"))
+    p.add_argument("--fast-decode", action="store_true",
+                   help=_("decode the final image with the tiny TAESD decoder installed for the model's latent space: "
+                          "much faster, lower quality (default: the settings' choice)"))
     p.add_argument("--expand", action="store_true",
                    help=_("first let the default text model expand --prompt into a detailed prompt (shown on stderr)"))
     p.add_argument("--from-png", default="", metavar="PNG",
@@ -101,19 +109,57 @@ def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
     from studio.core.settings import load_settings
 
     paths = StudioPaths.from_env()
-    entry = ModelRegistry(paths, load_settings(paths.settings_file)).resolve(args.model, task="image")
+    registry = ModelRegistry(paths, load_settings(paths.settings_file))
+    entry = registry.resolve(args.model, task="image")
     given = {"steps": args.steps, "guidance": args.guidance, "width": args.width, "height": args.height,
-             "scheduler": args.scheduler}
+             "scheduler": args.scheduler, "timestep_spacing": args.timestep_spacing}
     upscale = args.upscale.strip() if args.upscale is not None else None
     if upscale is not None:
         given["upscale"] = "" if upscale.lower() == "none" else upscale
     if args.init:
         given["upscale"] = ""  # edits keep the canvas image's size
-    spec = recommended_image_spec(entry, args.prompt, seed, **{k: v for k, v in given.items() if v is not None})
+    loras = _lora_entries(registry, args)
+    spec = recommended_image_spec(entry, args.prompt, seed, loras=loras,
+                                  **{k: v for k, v in given.items() if v is not None})
     refusal = scheduler_refusal(entry, spec.scheduler)
     if refusal:
         raise SpecError(refusal)
+    _say_recommended(entry, loras, given)
     return spec.replace(negative_prompt=args.negative, model=args.model or entry.name)
+
+
+def _lora_entries(registry, args: argparse.Namespace) -> list:
+    """The installed LoRAs the job names (--lora and <lora:…> tags); one not found is left to the job to refuse."""
+    from studio.core.prompt_loras import extract
+
+    try:
+        tagged = extract(args.prompt)[1]
+    except SpecError:
+        tagged = ()
+    found = []
+    names = [name for name, _weight in [*args.lora, *tagged]]
+    loras = [e for e in registry.scan() if e.type == "lora"] if names else []
+    for name in names:
+        matches = [e for e in loras if e.name == name] or [e for e in loras if e.matches(name)]
+        if matches:
+            found.append(next((e for e in matches if e.usable), matches[0]))
+    return found
+
+
+def _say_recommended(entry, loras: list, given: dict) -> None:
+    """One line on stderr when a few-step model or LoRA chose the sampling settings left unset."""
+    from studio.core.few_step import display_name, few_step_kind, recommendation
+
+    source, rec = recommendation(loras)
+    source = source or (entry if few_step_kind(entry) else None)
+    rec = rec or dict((entry.details or {}).get("recommended") or {})
+    if source is None or all(given.get(k) is not None for k in ("steps", "guidance", "scheduler")):
+        return
+    print(_("Using the settings {model} recommends: steps {steps}, CFG {guidance:g}, {sampler}{spacing}.").format(
+        model=display_name(source), steps=rec.get("steps"), guidance=float(rec.get("guidance", 0)),
+        sampler=SCHEDULER_LABELS.get(str(rec.get("scheduler")), rec.get("scheduler")),
+        spacing=_(", trailing timesteps") if rec.get("timestep_spacing") == "trailing" else ""),
+        file=sys.stderr, flush=True)
 
 
 def _installed_model(png: Path, name: str) -> str:
@@ -260,6 +306,8 @@ def main(args: argparse.Namespace) -> int:
         base = base.replace(memory_mode=args.memory_mode)
     if args.speed_mode:
         base = base.replace(speed_mode=args.speed_mode)
+    if args.fast_decode:
+        base = base.replace(decoder="fast")
     base.validate()  # bad sizes etc. fail here, before torch is even imported
     if args.out:
         _check_out(args.out, args.batch)

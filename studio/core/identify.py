@@ -61,7 +61,15 @@ def _entry(base: dict, **kw: Any) -> ModelEntry:
 
 
 def identify_path(path: Path, source: str) -> ModelEntry:
-    """A ModelEntry for one file or folder; status 'unknown' or 'broken' with a reason when unusable."""
+    """A ModelEntry for one file or folder; status 'unknown' or 'broken' with a reason when unusable.
+
+    Few-step models and LoRAs (LCM, Turbo, …) also get the settings they recommend (``studio.core.few_step``)."""
+    from studio.core.few_step import annotate
+
+    return annotate(_identify_path(Path(path), source))
+
+
+def _identify_path(path: Path, source: str) -> ModelEntry:
     path = Path(path)
     name = path.name if path.is_dir() else path.stem
     base: dict[str, Any] = dict(name=name, path=str(path), source=source)

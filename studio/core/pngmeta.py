@@ -43,7 +43,13 @@ A1111_SAMPLERS: dict[str, tuple[str, str]] = {
     "euler": ("Euler", ""), "euler_a": ("Euler a", ""), "dpmpp_2m": ("DPM++ 2M", ""),
     "dpmpp_2m_karras": ("DPM++ 2M", "Karras"), "ddim": ("DDIM", ""), "unipc": ("UniPC", ""),
     "pndm": ("PLMS", ""), "lms": ("LMS", ""), "heun": ("Heun", ""), "ddpm": ("DDPM", ""),
+    "lcm": ("LCM", ""), "tcd": ("TCD", ""),
 }
+A1111_SPACINGS = {"trailing": "SGM Uniform", "linspace": "Uniform", "leading": "DDIM"}
+"""Timestep spacing → A1111's schedule type of the same placement (SGM Uniform is how A1111 and Forge sample
+Turbo/Lightning models; its DDIM schedule is diffusers' leading spacing)."""
+TINY_DECODER_PREFIX = "tae"
+"""A ``VAE`` field naming a tiny decoder (taesd, taesdxl, taesd3, taef1): the image was fast-decoded."""
 _KEY = re.compile(r"\w[\w \-/]*")
 MAX_INFOTEXT_CHARS = 64 * 1024
 """Parameters text beyond this is not parsed (a real one is a few KB): one clear line instead."""
@@ -62,14 +68,16 @@ def _fmt_number(x: float) -> str:
 
 def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
              lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None,
-             unused: Collection[str] = ()) -> str:
+             unused: Collection[str] = (), vae: str = "") -> str:
     """The A1111 ``parameters`` text for ``spec``: prompt, ``Negative prompt:`` line, then ``Key: value, ...``.
 
     LoRAs are written as A1111 writes them: ``<lora:name:w>`` tags in the prompt and, when their
     hashes are known, a ``Lora hashes`` field (``lora_hashes``: (name, short hash) pairs).
     ``unused``: inputs the model ignored (see ``model_caps.IGNORED_INPUTS``); they are not claimed.
+    ``vae``: the tiny decoder that decoded the image (fast decode), as A1111 names a VAE.
     """
     sampler, schedule = A1111_SAMPLERS.get(spec.scheduler, (spec.scheduler, ""))
+    schedule = schedule or A1111_SPACINGS.get(spec.timestep_spacing, "")
     fields: list[tuple[str, Any]] = [("Steps", spec.steps), ("Sampler", sampler)]
     if schedule:
         fields.append(("Schedule type", schedule))
@@ -84,6 +92,8 @@ def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
         fields.append(("Denoising strength", _fmt_number(spec.strength)))
     if lora_hashes and hashes_field(lora_hashes):
         fields.append(("Lora hashes", hashes_field(lora_hashes)))
+    if vae:
+        fields.append(("VAE", vae))
     if spec.upscale:  # the saved image is larger than Size: it was upscaled after generating
         fields.append(("Upscaler", spec.upscale))
     if spec.memory_mode:
@@ -219,6 +229,11 @@ def spec_from_infotext(text: str) -> ImageSpec:
         kwargs["width"], kwargs["height"] = int(m.group(1)), int(m.group(2))
     if "Sampler" in p:
         kwargs["scheduler"] = _scheduler_from_a1111(p["Sampler"], p.get("Schedule type", ""))
+    spacing = {v.lower(): k for k, v in A1111_SPACINGS.items()}.get(p.get("Schedule type", "").strip().lower(), "")
+    if spacing and kwargs.get("scheduler") != "dpmpp_2m_karras":
+        kwargs["timestep_spacing"] = spacing
+    if p.get("VAE", "").strip().lower().startswith(TINY_DECODER_PREFIX):
+        kwargs["decoder"] = "fast"
     if p.get("Model"):
         kwargs["model"] = p["Model"]
     if p.get("Upscaler"):
@@ -242,9 +257,9 @@ def write_png(image: Any, path: Path, parameters: str, spec_json: str = "") -> P
 
 def write_image_png(image: Any, path: Path, spec: ImageSpec, model_name: str = "", model_hash: str = "",
                     lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None,
-                    unused: Collection[str] = (), shown: ImageSpec | None = None) -> Path:
+                    unused: Collection[str] = (), shown: ImageSpec | None = None, vae: str = "") -> Path:
     """:func:`write_png` with the infotext (of ``shown`` when given) and the JSON of ``spec``."""
-    text = infotext(shown or spec, model_name, model_hash, lora_hashes, score, unused)
+    text = infotext(shown or spec, model_name, model_hash, lora_hashes, score, unused, vae)
     return write_png(image, path, text, spec_to_json(spec))
 
 

@@ -74,6 +74,8 @@ class ImageResult(JobResult):
     what ``studio.core.estimate`` expects the model's next image to take; 0 when not measured."""
     device: str = ""
     """The device it ran on ("cpu", "cuda", ...)."""
+    decoder: str = ""
+    """"fast" when a tiny decoder (TAESD…) decoded the final image (lower quality); "" for the model's VAE."""
 
     def seed_for(self, index: int) -> int | None:
         return self.seed

@@ -33,6 +33,9 @@ class Settings:
     """Show a preview every N diffusion steps (0: none)."""
     taesd_previews: bool = True
     """Use TAESD for previews when its weights are installed (else a cheap linear approximation)."""
+    fast_decode: bool = False
+    """Decode new images with the tiny TAESD decoder of their latent space when one is installed (much faster,
+    lower quality); a job may choose (``ImageSpec.decoder``)."""
     memory_budget_gb: float = 0.0
     """RAM/VRAM the model cache may hold; 0 means automatic (half of what is available)."""
     device: str = "auto"
@@ -125,7 +128,7 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_CANCEL_GRACE_S:
             return _("Expected seconds from 0 to {high:g}.").format(high=MAX_CANCEL_GRACE_S)
         return None
-    if name in ("offline", "scan_hf_cache", "taesd_previews", "engine_prewarm", "shared_lane"):
+    if name in ("offline", "scan_hf_cache", "taesd_previews", "fast_decode", "engine_prewarm", "shared_lane"):
         return None if isinstance(value, bool) else _("Expected on or off.")
     if name == "device":
         ok = isinstance(value, str) and (value in DEVICES or re.fullmatch(r"cuda:\d+", value) is not None)

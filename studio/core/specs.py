@@ -17,6 +17,7 @@ from studio.core.errors import SpecError
 from studio.core.i18n import N_, _
 from studio.core.memory_modes import memory_mode_problem, speed_mode_problem
 from studio.core.names import check_model_name
+from studio.core.samplers import DECODERS, SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS  # noqa: F401 (re-exported)
 from studio.core.spec_checks import (MAX_PROMPT_CHARS, check_finite, check_prompt_weights, check_range,
                                       check_upscaler_name, non_finite_path, truncate_prompt)
 
@@ -28,13 +29,6 @@ SAMPLING_REPETITION_PENALTY = 1.1
 """The repetition penalty when sampling and the user has not chosen one (greedy decoding gets none)."""
 NO_CLIP = "none"
 """``ImageSpec.clip`` value that turns CLIP scoring off."""
-
-SCHEDULERS = ("euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "ddim", "unipc", "pndm", "lms", "heun", "ddpm")
-SCHEDULER_LABELS = {
-    "euler": "Euler", "euler_a": "Euler a", "dpmpp_2m": "DPM++ 2M", "dpmpp_2m_karras": "DPM++ 2M Karras",
-    "ddim": "DDIM", "unipc": "UniPC", "pndm": "PNDM", "lms": "LMS", "heun": "Heun", "ddpm": "DDPM",
-}
-
 
 def random_seed() -> int:
     return random.SystemRandom().randint(0, MAX_SEED)
@@ -72,6 +66,10 @@ class ImageSpec(Spec):
     width: int = 512
     height: int = 512
     scheduler: str = "euler"
+    timestep_spacing: str = ""
+    """"" : the model's own; else one of ``samplers.TIMESTEP_SPACINGS`` (trailing for Turbo/Lightning models)."""
+    decoder: str = ""
+    """"" : the settings' choice; "full" (the VAE) or "fast" (TAESD, lower quality); see ``samplers.DECODERS``."""
     init_image: str | None = None
     mask: str | None = None
     strength: float = 0.75
@@ -115,6 +113,11 @@ class ImageSpec(Spec):
         if self.scheduler not in SCHEDULERS:
             raise SpecError(_("Unknown scheduler {scheduler!r}; choose one of: {choices}.").format(
                 scheduler=self.scheduler, choices=', '.join(SCHEDULERS)))
+        for label, value, allowed in ((N_("timestep spacing"), self.timestep_spacing, TIMESTEP_SPACINGS),
+                                      (N_("decoder"), self.decoder, DECODERS)):
+            if value not in allowed:
+                raise SpecError(_("Unknown {what} {value!r}; choose one of: {choices}.").format(
+                    what=_(label), value=value, choices=", ".join(a for a in allowed if a)))
         truncate_prompt(self.prompt, _("The prompt"), warnings)
         truncate_prompt(self.negative_prompt, _("The negative prompt"), warnings)
         check_upscaler_name(self.upscale)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QSlider,
                                QToolButton, QVBoxLayout, QWidget)
@@ -69,6 +69,8 @@ class LoraRow:
 
 class LoraPicker(QWidget):
     """Adds, weighs and removes ``<lora:…>`` tags in ``prompt_edit``."""
+
+    lora_added = Signal(object)  # the ModelEntry of a LoRA added from the picker (or the model manager)
 
     def __init__(self, prompt_edit: QPlainTextEdit, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,8 +156,12 @@ class LoraPicker(QWidget):
 
     # -- editing the prompt's tags ---------------------------------------------------------
     def add(self, name: str, weight: float = 1.0) -> None:
-        """Insert ``<lora:name:weight>`` at the end of the prompt (or set its weight if present)."""
+        """Insert ``<lora:name:weight>`` at the end of the prompt (or set its weight if present); say which
+        LoRA was added (``lora_added``: a few-step LoRA proposes its settings)."""
         self.set_weight(name, weight)
+        entry = next((e for e in self._entries if name in (tag_name(e), e.name)), None)
+        if entry is not None:
+            self.lora_added.emit(entry)
 
     def remove(self, name: str) -> None:
         self._rewrite(prompt_loras.set_weight(self.prompt_edit.toPlainText(), name, None))

@@ -8,7 +8,7 @@ chose one since (typed, the dice, reused parameters); locked, the field's seed i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics
@@ -19,10 +19,14 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from studio.core.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
 from studio.core.families import caps_of
+from studio.core.few_step import display_name, recommendation
+from studio.core.i18n import _
 from studio.core.model_caps import DIFFUSION_TYPES, ignored_inputs, schedulers_for
 from studio.core.model_match import ModelRef, find_installed, missing_message
+from studio.core.recommended import sampling_settings
 from studio.core.registry import ModelEntry
-from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, ImageSpec, random_seed
+from studio.core.samplers import SPACING_LABELS
+from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS, ImageSpec, random_seed
 from studio.core.prompt_loras import with_tags
 from studio.ui import theme
 from studio.ui.icons import icon
@@ -114,6 +118,7 @@ class PromptEditor(QWidget):
         self.prompt_edit = PromptEdit(5, self.tr("Describe the image… e.g. a lighthouse at dusk, (oil painting:1.2)"))
         self.prompt_edit.setObjectName("prompt_edit")
         self.lora_picker = LoraPicker(self.prompt_edit)
+        self.lora_picker.lora_added.connect(self._apply_lora_recommended)  # an LCM-LoRA proposes LCM's settings
         self.assist = PromptAssist(self.prompt_edit)  # vocabulary chips, warnings, "Expand prompt"
         self.negative_edit = PromptEdit(3, self.tr("What to avoid… e.g. blurry, [text]"))
         self.negative_edit.setObjectName("negative_edit")
@@ -149,6 +154,16 @@ class PromptEditor(QWidget):
         self.scheduler_combo.setObjectName("scheduler_combo")
         for key in SCHEDULERS:
             self.scheduler_combo.addItem(SCHEDULER_LABELS.get(key, key), key)
+        # Where the steps fall: Turbo/Lightning models are sampled with trailing timesteps.
+        self.spacing_combo = QComboBox()
+        self.spacing_combo.setObjectName("spacing_combo")
+        self.spacing_combo.setToolTip(self.tr("Timestep spacing: where the steps fall (Turbo, Lightning and Hyper-SD "
+                                              "models want trailing)"))
+        for key in TIMESTEP_SPACINGS:
+            self.spacing_combo.addItem(_(SPACING_LABELS[key]), key)
+        sampler_row = QHBoxLayout()
+        sampler_row.addWidget(self.scheduler_combo, 1)
+        sampler_row.addWidget(self.spacing_combo, 1)
 
         # Small models (Studio Fashion draws 64 px) are pleasant on the canvas only when upscaled.
         self.upscale_combo = QComboBox()
@@ -197,7 +212,7 @@ class PromptEditor(QWidget):
         form.addRow(self.tr("Negative"), self.negative_edit)
         form.addRow(self.tr("Size"), size_row)
         form.addRow(self.tr("Steps"), steps_row)
-        form.addRow(self.tr("Sampler"), self.scheduler_combo)
+        form.addRow(self.tr("Sampler"), sampler_row)
         form.addRow(self.tr("Upscale result"), self.upscale_combo)
         form.addRow(self.tr("Seed"), seed_row)
         form.addRow(self.tr("Batch"), self.batch_spin)
@@ -266,18 +281,34 @@ class PromptEditor(QWidget):
         self.set_upscaler(str(rec.get("upscale") or ""))
         if not rec and not details.get("default_size"):
             return
-        if isinstance(rec.get("steps"), int):
-            self.steps_spin.setValue(rec["steps"])
-        if isinstance(rec.get("guidance"), (int, float)):
-            self.guidance_spin.setValue(float(rec["guidance"]))
-        index = self.scheduler_combo.findData(rec.get("scheduler"))
-        if index >= 0:
-            self.scheduler_combo.setCurrentIndex(index)
+        self._apply_sampling(rec)
         size = details.get("default_size")
         if isinstance(size, int) and size > 0:
             self.width_spin.setValue(size)  # snapped into the allowed range
             self.height_spin.setValue(size)
         self.show_message(self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText()))
+
+    def _apply_sampling(self, rec: Mapping[str, Any]) -> None:
+        """Steps, CFG, sampler and timestep spacing from a recommendation (what it states only)."""
+        values = sampling_settings(rec)
+        if "steps" in values:
+            self.steps_spin.setValue(values["steps"])
+        if "guidance" in values:
+            self.guidance_spin.setValue(values["guidance"])
+        index = self.scheduler_combo.findData(values.get("scheduler"))
+        if index >= 0:
+            self.scheduler_combo.setCurrentIndex(index)
+        index = self.spacing_combo.findData(values.get("timestep_spacing"))
+        if index >= 0:
+            self.spacing_combo.setCurrentIndex(index)
+
+    def _apply_lora_recommended(self, entry: ModelEntry) -> None:
+        """A few-step LoRA added from the picker (LCM-LoRA, Lightning, Hyper-SD…) sets what it recommends."""
+        source, rec = recommendation([entry])
+        if source is None:
+            return
+        self._apply_sampling(rec)
+        self.show_message(self.tr("Using the settings {0} recommends.").format(display_name(source)))
 
     def model_entry(self) -> ModelEntry | None:
         """The registry entry of the chosen model (None for a folder picked from disk)."""
@@ -420,7 +451,7 @@ class PromptEditor(QWidget):
             model=self.model(), seed=self.seed_spin.seed(), steps=self.steps_spin.value(),
             guidance=round(self.guidance_spin.value(), 2), width=self.width_spin.value(),
             height=self.height_spin.value(), scheduler=str(self.scheduler_combo.currentData()),
-            upscale=self.upscaler())
+            timestep_spacing=str(self.spacing_combo.currentData() or ""), upscale=self.upscaler())
 
     def batch_specs(self) -> list[ImageSpec]:
         """One spec per batch item, seeds seed, seed+1, ... (wrapping at 2**32)."""
@@ -444,6 +475,7 @@ class PromptEditor(QWidget):
         index = self.scheduler_combo.findData(spec.scheduler)
         if index >= 0:
             self.scheduler_combo.setCurrentIndex(index)
+        self.spacing_combo.setCurrentIndex(max(0, self.spacing_combo.findData(spec.timestep_spacing)))
         if not spec.init_image:  # an edit's spec never carries one; keep the editor's choice then
             self.set_upscaler(spec.upscale)
         self.show_message(missing, error=bool(missing))

@@ -17,7 +17,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 ALLOWED = {"AIGC", "Studio", "CLIP", "LoRA", "LoRAs", "VAE", "GAN", "CPU", "GPU", "CUDA", "MPS", "PNG", "JPEG",
            "WebP", "JSON", "SQLite", "px", "GiB", "MiB", "GB", "MB", "KB", "TAESD", "ETA", "Ctrl", "Shift", "Alt",
            "Enter", "Esc", "Del", "SD", "SDXL", "UNet", "DDIM", "DPM", "Euler", "PNDM", "LMS", "Heun", "UniPC",
-           "Karras", "Hugging", "Face", "Hub", "Qt", "PySide", "Python", "PyTorch", "torch", "ESRGAN", "RealESRGAN",
+           "Karras", "LCM", "TCD", "Hugging", "Face", "Hub", "Qt", "PySide", "Python", "PyTorch", "torch", "ESRGAN", "RealESRGAN",
            "x4plus", "animevideov3", "safetensors", "ckpt", "Fashion", "Faces", "img2img", "txt2img", "inpaint",
            "CFG", "FID", "KID", "IS", "GPT", "LLM", "Tab", "PgUp", "PgDown", "Space", "it", "s", "ms", "min", "fp16",
            "bf16", "fp32", "XL", "DreamBooth", "README", "URL", "ID", "AI", "BPE", "OK", "Linux", "Windows", "macOS",

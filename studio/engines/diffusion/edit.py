@@ -181,8 +181,13 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
 
         # Edits are made with speed mode off: a mode an earlier image job left on the shared pipeline (a feature
         # cache, fused projections) would change the edit without its PNG saying so.
+        if spec.decoder == "fast":  # the canvas image is re-encoded and blended: the full VAE keeps it exact
+            warn(_("Fast decode is for new images; this edit is decoded with the model's full VAE."))
         with generate.pipeline_for_job(ctx, pipe, facts, spec.loras) as applied, \
                 modes_for_job(pipe, "none", "off", ctx.device, ctx.paths.cache, facts):
+            unsuited = generate.sampler_warning(spec.scheduler, entry, [e for e, _w in applied])
+            if unsuited:
+                warn(unsuited)
             if mask is None:
                 out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
             else:
@@ -193,7 +198,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     hash_ = model_hash(ctx, entry)
     path = generate.output_path(ctx, spec.seed)
     saved = spec.replace(model=spec.model or entry.name, width=_multiple_of_8(result.width),
-                         height=_multiple_of_8(result.height))
+                         height=_multiple_of_8(result.height), decoder="")  # edits decode with the full VAE
     generate.save_png(result, path, saved, entry.name, hash_, generate.lora_hashes(applied))
     return ImageResult(outputs=(str(path),), seed=spec.seed, model=entry.name, model_hash=hash_,
                        warnings=tuple(warnings or ()), seconds=round(time.monotonic() - started, 3),

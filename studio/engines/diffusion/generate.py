@@ -14,10 +14,10 @@ from typing import Any, Iterable, Iterator
 import torch
 
 from studio.core.errors import JobCancelled, ModelError, StudioError
+from studio.core.few_step import sampler_warning
 from studio.core.i18n import _
 from studio.core.memory_modes import next_lower
 from studio.core.pngmeta import ClipScore, write_image_png
-from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.prompt_weights import is_plain
 from studio.core.results import ImageResult
@@ -31,7 +31,7 @@ from studio.engines.diffusion import embeddings
 from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accelerator
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
-from studio.engines.diffusion.previews import Previewer, X0Tap, find_taesd, load_taesd
+from studio.engines.diffusion.previews import TAESD_FOLDERS, Previewer, X0Tap, find_taesd, load_taesd
 from studio.engines.diffusion.schedulers import make_scheduler
 from studio.engines.upscale.run import canonical_name, upscale_image
 
@@ -44,22 +44,66 @@ def output_path(ctx: EngineContext, seed: int, now: _dt.datetime | None = None) 
     return ctx.outputs / now.strftime("%Y-%m-%d") / f"{now:%H%M%S}-{seed}-{secrets.token_hex(3)}.png"
 
 
+def tiny_decoder(ctx: EngineContext, facts: dict[str, Any], reporter: Reporter) -> tuple[Any, str]:
+    """(the installed TAESD-style decoder for the model's latent space, its folder name), or (None, "").
+
+    Shared by the step previews and fast decode; loaded once per device and dtype (the model cache)."""
+    if facts.get("channels") == 3 or facts.get("family") not in TAESD_FOLDERS:
+        return None, ""
+    folders = [ctx.paths.models] + [Path(p).expanduser() for p in ctx.settings.model_dirs]
+    found = find_taesd(folders, facts["family"])
+    if found is None:
+        return None, ""
+    dtype = facts.get("dtype", torch.float32)
+    try:
+        return ctx.cache.get_or_load(("taesd", str(found), ctx.device, str(dtype)),
+                                     lambda: load_taesd(found, ctx.device, dtype)), found.name
+    except ModelError as exc:  # an unsafe or broken TAESD: never loaded, and the user is told why
+        log.warning("TAESD at %s refused: %s", found, exc)
+        reporter.log(str(exc))
+    except (OSError, ValueError, RuntimeError) as exc:  # optional: fall back, say why in the log
+        log.warning("TAESD at %s unusable (%s)", found, exc)
+    return None, ""
+
+
 def _previewer(ctx: EngineContext, facts: dict[str, Any], spec: ImageSpec, reporter: Reporter) -> Previewer:
     taesd = None
     if ctx.settings.taesd_previews and facts["channels"] == 4 and facts["family"] in ("sd", "sdxl"):
-        folders = [ctx.paths.models] + [Path(p).expanduser() for p in ctx.settings.model_dirs]
-        found = find_taesd(folders, facts["family"])
-        if found is not None:
-            dtype = facts.get("dtype", torch.float32)
-            try:
-                taesd = ctx.cache.get_or_load(("taesd", str(found), ctx.device, str(dtype)),
-                                              lambda: load_taesd(found, ctx.device, dtype))
-            except ModelError as exc:  # an unsafe or broken TAESD: never loaded, and the user is told why
-                log.warning("TAESD at %s refused: %s", found, exc)
-                reporter.log(str(exc))
-            except (OSError, ValueError, RuntimeError) as exc:  # previews are optional: fall back, say why
-                log.warning("TAESD at %s unusable (%s); using the linear preview", found, exc)
+        taesd = tiny_decoder(ctx, facts, reporter)[0]
     return Previewer(facts["family"], facts["channels"], (spec.width, spec.height), taesd)
+
+
+def fast_decoder(ctx: EngineContext, spec: ImageSpec, facts: dict[str, Any], reporter: Reporter,
+                 warn) -> tuple[Any, str]:
+    """The tiny decoder a job's final image is decoded with ((None, "") for the model's VAE).
+
+    Fast decode is the job's ``decoder`` ("fast"/"full"), else the settings' ``fast_decode``; asked of a model
+    whose latent space has no tiny decoder installed, one line says so and the VAE decodes."""
+    if (spec.decoder or ("fast" if ctx.settings.fast_decode else "full")) != "fast":
+        return None, ""
+    tiny, name = tiny_decoder(ctx, facts, reporter)
+    if tiny is None:
+        wanted = TAESD_FOLDERS.get(str(facts.get("family")), ())
+        warn(_("Fast decode: no tiny decoder is installed for this model's latent space ({family}); the full VAE "
+               "decodes the image. Put {folder} (diffusers AutoencoderTiny, safetensors) in the models folder.")
+             .format(family=facts.get("family") or "?",
+                     folder=" / ".join(wanted) if wanted else _("a matching TAESD")))
+    return tiny, name
+
+
+@contextlib.contextmanager
+def decoded_by(pipe: Any, vae: Any) -> Iterator[None]:
+    """The pipeline decodes with ``vae`` (a TAESD) for this job only: each pipeline's own latent scaling and
+    post-processing still apply, as diffusers documents for AutoencoderTiny."""
+    if vae is None or not hasattr(pipe, "vae"):
+        yield
+        return
+    own = pipe.vae
+    pipe.vae = vae
+    try:
+        yield
+    finally:
+        pipe.vae = own
 
 
 # The pipeline argument that carries each prompt-editor input (see model_caps.IGNORED_INPUTS).
@@ -137,10 +181,14 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     injected = injected_ooms()
     step_times: list[float] = []  # when each denoising step ended: the measured speed estimates use
     retried = False  # one retry per job: a second out-of-memory fails
+    tiny, tiny_name = fast_decoder(ctx, spec, facts, reporter, warn)
     with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
+        unsuited = sampler_warning(spec.scheduler, entry, [e for e, _w in applied])
+        if unsuited:  # allowed: the person is told what to expect
+            warn(unsuited)
         while True:
             try:
-                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts):
+                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts), decoded_by(pipe, tiny):
                     step_times.clear()
                     step_times.append(time.monotonic())
                     result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn, fail_oom=injected > 0,
@@ -169,7 +217,10 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)
     unused = ignored_inputs(pipe)
-    spec_saved, spec_shown = as_used(spec.replace(model=spec.model or entry.name), unused, image)
+    saved = spec.replace(model=spec.model or entry.name)
+    if tiny is not None and not spec.decoder:  # made with the settings' fast decode: the PNG says so
+        saved = saved.replace(decoder="fast")
+    spec_saved, spec_shown = as_used(saved, unused, image)
     # The infotext records the modes the image was actually made in; the job spec keeps what was asked.
     spec_shown = spec_shown.replace(memory_mode=memory, speed_mode=speed)
     native_path, native_size, upscaler_name = "", (0, 0), ""
@@ -178,17 +229,20 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         if big is None:
             return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
         native = path.with_name(f"{path.stem}-native.png")
-        save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown)
+        save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown,
+                 vae=tiny_name)
         native_path, native_size, upscaler_name = str(native), image.size, upscaler.name
         image = big
-    save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown)
+    save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown,
+             vae=tiny_name)
     return ImageResult(outputs=(str(path),), seed=spec.seed, model=entry.name, model_hash=hash_,
                        warnings=tuple(warnings), width=image.width, height=image.height, steps=spec.steps,
                        scheduler=spec.scheduler, preview=preview_kind, native=native_path, upscaler=upscaler_name,
                        native_width=native_size[0], native_height=native_size[1],
                        clip_score=None if score is None else score.score, clip="" if score is None else score.clip,
                        memory_mode=memory, speed_mode=speed, seconds=round(time.monotonic() - started, 3),
-                       step_seconds=round(step_seconds(step_times), 5), device=ctx.device)
+                       step_seconds=round(step_seconds(step_times), 5), device=ctx.device,
+                       decoder="fast" if tiny is not None else "")
 
 
 def step_seconds(times: list[float]) -> float:
@@ -239,13 +293,14 @@ def lora_hashes(applied: Iterable[tuple[Any, float]]) -> list[tuple[str, str]]:
 
 def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str,
              lora_hashes: Iterable[tuple[str, str]] = (), score: ClipScore | None = None,
-             unused: Iterable[str] = (), shown: ImageSpec | None = None) -> None:
+             unused: Iterable[str] = (), shown: ImageSpec | None = None, vae: str = "") -> None:
     """Write the PNG with its metadata atomically; a full disk or unwritable folder is a clear StudioError.
 
-    ``shown``: the spec the infotext describes when it differs from the job spec (see :func:`as_used`)."""
+    ``shown``: the spec the infotext describes when it differs from the job spec (see :func:`as_used`).
+    ``vae``: the tiny decoder that decoded it ("taesd"…), recorded as A1111's ``VAE`` field."""
     try:
         write_image_png(image, path, spec, model_name=model_name, model_hash=hash_, lora_hashes=list(lora_hashes),
-                        score=score, unused=frozenset(unused), shown=shown)
+                        score=score, unused=frozenset(unused), shown=shown, vae=vae)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise StudioError(_("The disk is full: the image was not saved. Free some space and retry.")) from exc
@@ -283,7 +338,7 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     ``step_times``: each step's end time is appended to it.
     """
     if facts.get("scheduler_config"):
-        pipe.scheduler = make_scheduler(spec.scheduler, facts["scheduler_config"])
+        pipe.scheduler = make_scheduler(spec.scheduler, facts["scheduler_config"], spec.timestep_spacing)
         tap: X0Tap | None = X0Tap(pipe.scheduler)
     else:
         tap = None

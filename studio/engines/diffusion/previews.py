@@ -29,7 +29,9 @@ LATENT_RGB: dict[str, tuple[list[list[float]], list[float]]] = {
     "sdxl": ([[0.3651, 0.4232, 0.4341], [-0.2533, -0.0042, 0.1068],
               [0.1076, 0.1111, -0.0362], [-0.3165, -0.2492, -0.2188]], [0.1084, -0.0175, -0.0011]),
 }
-TAESD_FOLDERS = {"sd": ("taesd",), "sdxl": ("taesdxl",)}
+TAESD_FOLDERS = {"sd": ("taesd",), "sd1": ("taesd",), "sd2": ("taesd",), "sdxl": ("taesdxl",),
+                 "sd3": ("taesd3",), "flux": ("taef1",)}
+"""Tiny decoders (diffusers AutoencoderTiny) by latent space, as madebyollin names them."""
 
 
 class X0Tap:
@@ -49,7 +51,11 @@ class X0Tap:
         out = self._step(*args, **kwargs)
         x0 = None
         if self._source == "output":
-            x0 = out[1] if isinstance(out, tuple) and len(out) > 1 else getattr(out, "pred_original_sample", None)
+            if isinstance(out, tuple):
+                x0 = out[1] if len(out) > 1 else None
+            else:  # LCM names its x0 "denoised"
+                x0 = getattr(out, "pred_original_sample", None)
+                x0 = getattr(out, "denoised", None) if x0 is None else x0
         elif self._source == "model_outputs":
             outputs = getattr(self._scheduler, "model_outputs", None)
             x0 = outputs[-1] if outputs else None

@@ -25,11 +25,15 @@ SCHEDULER_CLASSES: dict[str, tuple[str, dict[str, Any]]] = {
     "lms": ("LMSDiscreteScheduler", {"use_karras_sigmas": False}),
     "heun": ("HeunDiscreteScheduler", {"use_karras_sigmas": False}),
     "ddpm": ("DDPMScheduler", {}),
+    "lcm": ("LCMScheduler", {}),  # few-step: LCM / LCM-LoRA / DMD2 (diffusers' own settings for them)
+    "tcd": ("TCDScheduler", {}),  # few-step: TCD-LoRA, Hyper-SD's 1-step LoRA
 }
 
 
-def make_scheduler(name: str, base_config: Mapping[str, Any]):
-    """A fresh scheduler ``name`` configured like the model's own (betas, prediction type, spacing)."""
+def make_scheduler(name: str, base_config: Mapping[str, Any], timestep_spacing: str = ""):
+    """A fresh scheduler ``name`` configured like the model's own (betas, prediction type, spacing).
+
+    ``timestep_spacing``: "" keeps the model's; "trailing" (Turbo/Lightning), "leading" or "linspace"."""
     if name not in SCHEDULER_CLASSES:
         raise SpecError(_("Unknown scheduler {name!r}; choose one of: {schedulers}.").format(
             name=name, schedulers=', '.join(SCHEDULERS)))
@@ -37,6 +41,8 @@ def make_scheduler(name: str, base_config: Mapping[str, Any]):
     refusal = karras_refusal(name, str(base_config.get("beta_schedule", "")))
     if refusal:  # a clear error instead of diffusers' IndexError deep in the solver
         raise SpecError(refusal)
+    if timestep_spacing:
+        overrides = {**overrides, "timestep_spacing": timestep_spacing}
     cls = getattr(diffusers, cls_name)
     return cls.from_config(dict(base_config), **overrides)
 
@@ -52,6 +58,6 @@ def x0_source(scheduler) -> str:
         return "model_outputs" if "++" in str(scheduler.config.get("algorithm_type", "")) else "none"
     if name == "UniPCMultistepScheduler":
         return "model_outputs" if scheduler.config.get("predict_x0", True) else "none"
-    if name in ("PNDMScheduler",):
+    if name in ("PNDMScheduler", "TCDScheduler"):  # TCD returns x_s, not x0
         return "none"
     return "output"

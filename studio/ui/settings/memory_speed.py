@@ -1,7 +1,7 @@
 """Settings → Memory & speed: how image jobs spend device memory, and which speed mode they use."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.ui.settings.page import SettingsContext, SettingsPage
@@ -38,6 +38,14 @@ class MemorySpeedPage(SettingsPage):
                   self.speed.currentIndexChanged,
                   self.tr("A mode this device or model cannot do is refused with the reason. "
                           "The PNG records the modes used."))
+        self.fast_decode = QCheckBox(self.tr("Fast decode: the tiny TAESD decoder makes the final image (lower "
+                                             "quality, much faster on a CPU)"))
+        self.fast_decode.setObjectName("fast_decode")
+        self.bind("fast_decode", self.tr("Final decode"), self.fast_decode, self.fast_decode.isChecked,
+                  self.fast_decode.setChecked, self.fast_decode.toggled,
+                  self.tr("Used when a TAESD / TAESDXL / TAESD3 / TAEF1 for the model's latent space is in the models "
+                          "folder (else the full VAE, with one line saying so). The PNG records it as VAE: taesd…; "
+                          "edits always use the full VAE. The CLI: generate image --fast-decode."))
 
     def page_title(self) -> str:
         return self.tr("Memory & speed")
