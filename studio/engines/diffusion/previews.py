@@ -30,7 +30,7 @@ LATENT_RGB: dict[str, tuple[list[list[float]], list[float]]] = {
               [0.1076, 0.1111, -0.0362], [-0.3165, -0.2492, -0.2188]], [0.1084, -0.0175, -0.0011]),
 }
 TAESD_FOLDERS = {"sd": ("taesd",), "sd1": ("taesd",), "sd2": ("taesd",), "sdxl": ("taesdxl",),
-                 "sd3": ("taesd3",), "flux": ("taef1",)}
+                 "sd3": ("taesd3",), "flux": ("taef1",), "chroma": ("taef1",), "zimage": ("taef1",)}
 """Tiny decoders (diffusers AutoencoderTiny) by latent space, as madebyollin names them."""
 
 
