@@ -18,7 +18,7 @@ from studio.core.i18n import N_, _
 from studio.core.language import resolve_language, use_language
 
 # Command modules under studio.cli, in the order they appear in --help.
-COMMAND_MODULES = ("gui", "generate", "evaluate", "understand", "upscale", "models", "train", "queue", "history",
+COMMAND_MODULES = ("gui", "generate", "evaluate", "understand", "describe", "upscale", "models", "train", "queue", "history",
                    "settings", "demo", "selftest", "engine")
 
 log = logging.getLogger("studio.cli")

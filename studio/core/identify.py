@@ -35,6 +35,8 @@ PICKLE_RISK = N_("pickle format: loading it can run arbitrary code. Convert it t
 """Why a pickle is 'unsafe' (marked for the catalogue; shown with ``_()``)."""
 STUDIO_TYPES = {"gan": "gan", "vae": "studio_vae", "ddpm": "studio_ddpm", "studio_pipeline": "studio_pipeline",
                 "text_lora": "text_lora", "clip": "clip", "masked_lm": "masked_lm", "text_classifier": "text_classifier"}
+CAPTIONER_MODEL_TYPES = ("blip", "git", "florence2", "vision-encoder-decoder")
+"""transformers image-to-text models that caption an image (``studio.engines.clip.caption``)."""
 CLIP_TOKENIZER_FILES = (("vocab.json", "merges.txt"), ("tokenizer.json",))
 """A CLIP folder needs one of these sets of tokenizer files."""
 META_KEEP = 2000  # characters kept per metadata value (kohya tag lists can be huge)
@@ -410,6 +412,9 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
         typ = "vae" if cls == "AutoencoderKL" else "taesd"
         details.update({"class": cls, "latent_channels": data.get("latent_channels")})
         family = "sd" if data.get("latent_channels", 4) == 4 else "other"
+    elif data.get("model_type") in CAPTIONER_MODEL_TYPES:
+        typ, family = "captioner", str(data.get("model_type"))
+        details.update({"architectures": archs})
     elif any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in archs):
         typ, family = "causal_lm", str(data.get("model_type", ""))
         details.update({"architectures": archs})

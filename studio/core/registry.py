@@ -29,10 +29,13 @@ CLIP_TYPES = ("clip",)
 """Add-ons applied to a pipeline (not generators on their own)."""
 UNDERSTAND_TYPES = ("masked_lm", "text_classifier")
 """Models that read text (fill a mask, classify) rather than write it."""
+CAPTION_TYPES = ("captioner",)
+"""Image-to-text models (BLIP, GIT, Florence-2 through transformers) whose caption starts a described prompt."""
 TASK_TYPES = {"image": IMAGE_TYPES, "text": TEXT_TYPES, "upscale": UPSCALE_TYPES, "addon": ADDON_TYPES,
-              "clip": CLIP_TYPES, "understand": UNDERSTAND_TYPES}
+              "clip": CLIP_TYPES, "understand": UNDERSTAND_TYPES, "caption": CAPTION_TYPES}
 TASK_WORDS = {"image": N_("image"), "text": N_("text"), "upscale": N_("upscale"), "addon": N_("add-on"),
-              "clip": N_("CLIP"), "understand": N_("text understanding")}
+              "clip": N_("CLIP"), "understand": N_("text understanding"),
+              "caption": N_("image captioning")}
 """How a task reads inside a message ("No image model is installed"); shown with ``_()``."""
 TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
     "diffusers": N_("Diffusers pipeline"), "sd_single_file": N_("Checkpoint (single file)"),
@@ -41,6 +44,7 @@ TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
     "upscaler": N_("Upscaler"), "lora": N_("LoRA"), "text_lora": N_("Text LoRA"),
     "masked_lm": N_("Masked language model"), "text_classifier": N_("Text classifier"), "clip": N_("CLIP"),
     "textual_inversion": N_("Embedding"), "vae": N_("VAE"), "taesd": N_("TAESD (preview VAE)"),
+    "captioner": N_("Image captioner"),
     "unknown": N_("Unknown"),
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")

@@ -13,7 +13,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Union
 
-from studio.core.specs import (ClassifySpec, ConvertSpec, DatasetSpec, DownloadSpec, EvaluateSpec, FillMaskSpec, GanSpec,
+from studio.core.specs import (ClassifySpec, ConvertSpec, DatasetSpec, DescribeSpec, DownloadSpec, EvaluateSpec, FillMaskSpec, GanSpec,
                                 GridSpec, GuidedSpec, ImageSpec, TextSpec, TrainSpec, UpscaleSpec, VaeSpec)
 
 
@@ -307,10 +307,32 @@ class ClassifyResult(JobResult):
     rows: int = 0
 
 
+@dataclass(frozen=True)
+class RankedPhrase:
+    bank: str
+    """subjects, colours, styles or media."""
+    phrase: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class DescribeResult(JobResult):
+    """The described prompt is ``text``; the caption it started from and the best phrases of each bank."""
+
+    kind: ClassVar[str] = DescribeSpec.kind
+    clip: str = ""
+    caption: str = ""
+    captioner: str = ""
+    ranked: tuple[RankedPhrase, ...] = ()
+    similarity: float = 0.0
+    """The CLIP's cosine similarity between the image and the described prompt."""
+
+
 RESULT_TYPES: dict[str, type[JobResult]] = {t.kind: t for t in (ImageResult, TextResult, UpscaleResult, TrainResult,
                                                                  FacesResult, DownloadResult, VaeResult, DatasetResult,
                                                                  ConvertResult, GuidedResult, GridResult,
-                                                                 EvaluateResult, FillMaskResult, ClassifyResult)}
+                                                                 EvaluateResult, FillMaskResult, ClassifyResult,
+                                                                 DescribeResult)}
 
 
 def result_to_dict(result: JobResult) -> dict[str, Any]:

@@ -606,9 +606,30 @@ class ClassifySpec(Spec):
         return _("Classify {n} text(s)").format(n=len(self.texts))
 
 
+@dataclass(frozen=True)
+class DescribeSpec(Spec):
+    """Image → prompt: a CLIP ranks phrase banks against ``image`` (a captioning model's caption first, when
+    one is installed) and composes a prompt (``studio.core.describe``)."""
+    kind: ClassVar[str] = "describe"
+    image: str = ""
+    clip: str = ""
+    """The CLIP that ranks ("": the first installed, Studio CLIP when nothing else is)."""
+    captioner: str = ""
+    """"": the first installed captioning model, if any; NO_CLIP ("none"): no caption; else a model name."""
+
+    def validate(self) -> list[str]:
+        if not self.image.strip():
+            raise SpecError(_("Choose an image to describe."))
+        return []
+
+    def title(self) -> str:
+        return _("Describe {file}").format(file=self.image.replace("\\", "/").rsplit("/", 1)[-1])
+
+
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
                                                           DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec,
-                                                          EvaluateSpec, GuidedSpec, GridSpec, FillMaskSpec, ClassifySpec)}
+                                                          EvaluateSpec, GuidedSpec, GridSpec, FillMaskSpec, ClassifySpec,
+                                                          DescribeSpec)}
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:

@@ -26,6 +26,7 @@ ENGINES: dict[str, str] = {
     "grid": "studio.engines.grid:run",
     "fill_mask": "studio.engines.understand.run:fill_mask",
     "classify": "studio.engines.understand.run:classify",
+    "describe": "studio.engines.clip.describe:run",
 }
 
 EngineFn = Callable[[Spec, Reporter, CancelToken, EngineContext], JobResult]

@@ -93,6 +93,8 @@ class EditTools(QWidget):
         self.fill_combo.setToolTip(self.tr("How the new area starts before it is painted"))
         self.outpaint_button = self._button(self.tr("Outpaint"), self.tr("Extend the image and paint the new area"))
         self.upscale_button = self._button(self.tr("Upscale"), self.tr("Upscale the current version"))
+        self.describe_button = self._button(self.tr("Describe"), self.tr("Describe this image: a CLIP writes a "
+                                                                         "prompt for it into the prompt editor"))
         self.undo_button = self._button(self.tr("Undo"), self.tr("Undo the last mask edit or version (Ctrl+Z)"))
         self.redo_button = self._button(self.tr("Redo"), self.tr("Redo (Ctrl+Shift+Z)"))
         self.export_button = self._button(self.tr("Export…"), self.tr("Save the current version: PNG (with the "
@@ -107,7 +109,8 @@ class EditTools(QWidget):
             self.invert_button))
         edit_row = self._row("edit_actions", (
             QLabel(self.tr("Strength")), self.strength_slider, self.strength_label, QLabel(self.tr("Feather")),
-            self.blur_spin, self.only_masked_check, self.img2img_button, self.inpaint_button, self.upscale_button))
+            self.blur_spin, self.only_masked_check, self.img2img_button, self.inpaint_button, self.upscale_button,
+            self.describe_button))
         outpaint_row = self._row("outpaint_tools", (
             QLabel(self.tr("Extend left/top/right/bottom")), *self.outpaint_spins, self.fill_combo,
             self.outpaint_button))
@@ -207,6 +210,7 @@ class CanvasEditor(QObject):
         t.inpaint_button.clicked.connect(lambda: self.submit("inpaint"))
         t.outpaint_button.clicked.connect(lambda: self.submit("outpaint"))
         t.upscale_button.clicked.connect(lambda: self.upscale())
+        t.describe_button.clicked.connect(lambda: self.describe())
         t.undo_button.clicked.connect(self.doc.undo_stack.undo)
         t.redo_button.clicked.connect(self.doc.undo_stack.redo)
         t.export_button.clicked.connect(lambda: self.export())
@@ -495,14 +499,24 @@ class CanvasEditor(QObject):
             button.setEnabled(not refusal)
             button.setToolTip(refusal or button.property("usable_tip"))
 
-    def upscale(self) -> JobHandle | None:
-        """Queue an upscale of the current version with the Upscale menu's model."""
-        pool = self.window.pool
-        if pool is None or not self.adopt_canvas():
+    def _current_file(self) -> str | None:
+        """The current version as a file (its own, else a PNG in the cache); None (said) when there is none."""
+        if self.window.pool is None or not self.adopt_canvas():
             self._message(self.tr("Open an image first (Open…, drag and drop, or paste)."))
             return None
         cur = self.doc.current
-        path = cur.path if cur.path and Path(cur.path).is_file() else self._temp_png(cur.image, "image")
+        return cur.path if cur.path and Path(cur.path).is_file() else self._temp_png(cur.image, "image")
+
+    def describe(self) -> JobHandle | None:
+        """Queue "Describe this image" on the current version: its prompt goes into the prompt editor."""
+        path = self._current_file()
+        return self.window.image_describer.describe(path) if path else None
+
+    def upscale(self) -> JobHandle | None:
+        """Queue an upscale of the current version with the Upscale menu's model."""
+        path = self._current_file()
+        if path is None:
+            return None
         tools = self.window.upscale_tools
         handle = tools.upscale_file(path)
         if handle is not None:

@@ -57,6 +57,7 @@ class HistoryStrip(QWidget):
     show_requested = Signal(str)  # image path to show on the canvas
     reuse_requested = Signal(object, object)  # ImageSpec for the prompt editor, ModelRef its PNG names
     evaluate_requested = Signal(list)  # image paths to open in the Evaluate panel
+    describe_requested = Signal(str)  # image path to describe as a prompt
 
     def __init__(self, paths: StudioPaths | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -376,6 +377,8 @@ class HistoryStrip(QWidget):
         menu = QMenu(self)
         menu.addAction(self.tr("Show on canvas"), lambda: self._on_click(item))
         menu.addAction(self.tr("Reuse parameters"), lambda: self.reuse(item))
+        if e.path and e.media == "image":
+            menu.addAction(self.tr("Describe this image"), lambda: self.describe_requested.emit(e.path))
         menu.addSeparator()
         if not item.isSelected():
             self.list.clearSelection()

@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
             ((ui + "training_workspace",), self._build_training),
             ((ui + "faces_workspace",), self._build_faces),
             ((ui + "builtin_tools", ui + "edit_tools"), self._build_canvas_tools),
-            ((ui + "prompt_expand",), self._build_prompt_expander),
+            ((ui + "prompt_expand", ui + "describe_image"), self._build_prompt_expander),
             ((ui + "model_manager", ui + "model_use"), self._build_models),
             ((ui + "guided_workspace",), self._build_guided),
             ((), self._show_saved_workspace)]
@@ -371,6 +371,10 @@ class MainWindow(QMainWindow):
         from studio.ui.prompt_expand import PromptExpander
 
         self.prompt_expander = PromptExpander(self)
+        from studio.ui.describe_image import ImageDescriber
+
+        self.image_describer = ImageDescriber(self)
+        self.history.describe_requested.connect(self.image_describer.describe)
 
     def _build_models(self) -> None:
         from studio.ui.model_manager import ModelManager
