@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                                                        "workspace first (--model picks the GAN/VAE)")
     ap.add_argument("--understand", metavar="TEXT", help="run TEXT through the Text workspace's Understand tab "
                     "(fill mask or classify, with --model or the first such model) and wait for the table")
+    ap.add_argument("--describe", metavar="IMAGE", help="open IMAGE on the canvas and press Describe; wait for the "
+                                                        "prompt (after --prompt's generation, when both are given)")
     ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
     ap.add_argument("--open", choices=("settings", "models", "evaluate", "grid", "templates", "about", "dataset",
@@ -179,6 +181,15 @@ def _shoot(args: argparse.Namespace) -> int:
         guided.generate()
         pump(args.timeout, lambda: guided.job_id is None)
         status = "done" if guided.outputs else "failed: " + guided.message.text()
+    if args.describe:
+        window.show_workspace("image")
+        window.canvas_editor.open_file(args.describe)
+        got: list[str] = []
+        pump(60, lambda: window.pool is not None and hasattr(window, "image_describer"))
+        window.image_describer.described.connect(got.append)
+        window.canvas_editor.tools.describe_button.click()
+        pump(args.timeout, lambda: bool(got) or window.image_describer.job is None)
+        status = "described: " + (got[0] if got else window.prompt_editor.message_label.text())
     if args.chat:
         text = window.workspace("text")
         window.show_workspace("text")

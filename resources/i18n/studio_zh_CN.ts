@@ -702,6 +702,14 @@ a blue coat</translation>
         <translation>放大当前版本</translation>
     </message>
     <message>
+        <source>Describe</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <source>Describe this image: a CLIP writes a prompt for it into the prompt editor</source>
+        <translation>描述这张图：由 CLIP 为它写出提示词，填入提示词编辑器</translation>
+    </message>
+    <message>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
@@ -1393,6 +1401,10 @@ a blue dress</translation>
         <translation>在画布中显示</translation>
     </message>
     <message>
+        <source>Describe this image</source>
+        <translation>描述这张图</translation>
+    </message>
+    <message>
         <source>Evaluate selected…</source>
         <translation>评估所选…</translation>
     </message>
@@ -1480,6 +1492,29 @@ Write a prompt and press Ctrl+Enter.</source>
     <message>
         <source>Could not save the image: {0}</source>
         <translation>无法保存图片：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ImageDescriber</name>
+    <message>
+        <source>The engine is still starting; try again in a moment.</source>
+        <translation>引擎仍在启动，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Describing the image failed: {0}</source>
+        <translation>描述图像失败：{0}</translation>
+    </message>
+    <message>
+        <source>Describing the image with a CLIP (job #{0})…</source>
+        <translation>正在用 CLIP 描述图像（任务 #{0}）…</translation>
+    </message>
+    <message>
+        <source>The image could not be described.</source>
+        <translation>无法描述这张图像。</translation>
+    </message>
+    <message>
+        <source>Described by {0}: edit the prompt as you like (Ctrl+Z brings yours back).</source>
+        <translation>已由 {0} 描述：可随意编辑提示词（Ctrl+Z 恢复原来的）。</translation>
     </message>
 </context>
 <context>

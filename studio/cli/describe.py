@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 
+from studio.core.describe import BANK_LABELS
 from studio.core.i18n import _
 from studio.core.results import DescribeResult
 from studio.core.specs import DescribeSpec
@@ -44,8 +45,8 @@ def main(args: argparse.Namespace) -> int:
         if result.caption:
             print(_("caption ({model}): {caption}").format(model=result.captioner, caption=result.caption),
                   file=sys.stderr)
-        for bank in ("subjects", "colours", "styles", "media"):
+        for bank, label in BANK_LABELS.items():
             rows = [r for r in result.ranked if r.bank == bank]
             if rows:
-                print(f"{_(bank)}: " + ", ".join(f"{r.phrase} {r.similarity:.3f}" for r in rows), file=sys.stderr)
+                print(f"{_(label)}: " + ", ".join(f"{r.phrase} {r.similarity:.3f}" for r in rows), file=sys.stderr)
     return 0

@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from studio.core.i18n import N_
 from studio.core.vocabulary import Vocabulary
 
 BANKS = ("subjects", "colours", "styles", "media")
+BANK_LABELS = {"subjects": N_("subjects"), "colours": N_("colours"), "styles": N_("styles"), "media": N_("media")}
 GENERIC_SUBJECTS = (
     "person", "man", "woman", "child", "cat", "dog", "bird", "horse", "fish", "car", "bicycle", "boat", "train",
     "airplane", "house", "castle", "city street", "mountain landscape", "beach", "forest", "river", "flower", "tree",
