@@ -36,6 +36,8 @@ class ModelType(str, Enum):
     CLIP = "clip"
     MASKED_LM = "masked_lm"
     TEXT_CLASSIFIER = "text_classifier"
+    CAPTIONER = "captioner"
+    """An image-to-text model (BLIP, GIT, Florence-2) that captions images for "Describe this image"."""
     UNKNOWN = "unknown"
 
 
