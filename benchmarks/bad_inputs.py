@@ -276,6 +276,39 @@ def _fifo(sb: Sandbox) -> None:
     os.mkfifo(sb.outside / "fifo.png")
 
 
+_TINY_CLIP: list[Path] = []
+_TINY_CLIP_LOCK = threading.Lock()
+
+
+def _evaluate_folder(broken: int, good: int = 2) -> Setup:
+    """A tiny random CLIP in the home (built once per run) and outside/shots: ``good`` PNGs, then ``broken``
+    damaged ones (a truncated PNG, garbage named .jpg, …)."""
+    def setup(sb: Sandbox) -> None:
+        with _TINY_CLIP_LOCK:
+            if not _TINY_CLIP:
+                from tests.clip.conftest import save_tiny_clip
+
+                _TINY_CLIP.append(save_tiny_clip(Path(tempfile.mkdtemp(prefix="tiny-clip-")) / "tiny-clip"))
+        shutil.copytree(_TINY_CLIP[0], sb.home / "models" / "tiny-clip")
+        shots = sb.outside / "shots"
+        shots.mkdir()
+        whole = png([], size=(16, 16))
+        for i in range(good):
+            (shots / f"{i}.png").write_bytes(png([], size=(16 + i, 16)))
+        damaged = [whole[: len(whole) // 2], b"not an image", b"\x89PNG\r\n\x1a\n" + b"\0" * 64]
+        for i in range(broken):
+            (shots / f"broken-{i}{'.png' if i % 2 == 0 else '.jpg'}").write_bytes(damaged[i % len(damaged)])
+    return setup
+
+
+def _huge_sparse_text(sb: Sandbox) -> None:
+    texts = sb.outside / "texts"
+    texts.mkdir()
+    (texts / "a.txt").write_text("the cat sat on the mat\n")
+    with open(texts / "huge.txt", "wb") as fh:
+        fh.truncate(3 << 30)  # a 3 GB text (sparse): skipped by its size, never read into memory
+
+
 def cases(pngs_dir: str = "outside/pngs") -> list[Case]:
     img = ["generate", "image", "--prompt", "a red sneaker", "--seed", "1", "--steps", "1", "--width", "64",
            "--height", "64"]
@@ -402,6 +435,11 @@ def cases(pngs_dir: str = "outside/pngs") -> list[Case]:
     add("settings", "model_dirs ['/']: models list", ["models", "list"], setup=_settings({"model_dirs": ["/"]}))
     add("settings", "home is a file", ["queue", "list"], home="outside/notes.txt")
     add("settings", "home inside a file", ["models", "list"], home="outside/notes.txt/home")
+
+    # -- evaluate ---------------------------------------------------------------------------------
+    add("evaluate", "folder with 3 damaged images among 2", ["evaluate", "outside/shots"], setup=_evaluate_folder(3))
+    add("evaluate", "folder of damaged images only", ["evaluate", "outside/shots"], setup=_evaluate_folder(3, 0))
+    add("evaluate", "texts with a 3 GB file", ["evaluate", "outside/texts", "--lm", "none"], setup=_huge_sparse_text)
 
     # -- PNG metadata -----------------------------------------------------------------------------
     for name in PNGS:

@@ -924,6 +924,10 @@ a blue dress</translation>
         <translation>数值</translation>
     </message>
     <message>
+        <source>Files that could not be read, with the reason; the others were scored</source>
+        <translation>无法读取的文件及原因；其余文件已评分</translation>
+    </message>
+    <message>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
@@ -966,6 +970,14 @@ a blue dress</translation>
     <message>
         <source>Done in {0:.1f} s.</source>
         <translation>用时 {0:.1f} 秒完成。</translation>
+    </message>
+    <message>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <source>Skipped ({0}): could not be read</source>
+        <translation>已跳过（{0}）：无法读取</translation>
     </message>
     <message>
         <source>CLIP score per image</source>

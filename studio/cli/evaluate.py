@@ -44,6 +44,8 @@ def print_report(report: EvaluationReport) -> None:
             print(f"{name:16} {format_figure(value)}")
     for note in report.notes:
         print(_("note: {note}").format(note=note))
+    for item in report.skipped:
+        print(_("skipped: {path}: {reason}").format(path=item.get("path", ""), reason=item.get("reason", "")))
 
 
 def read_prompts(path: str) -> tuple[str, ...]:

@@ -23,6 +23,8 @@ from studio.core.i18n import N_, _
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 MAX_INPUTS = 10_000
+MAX_TEXT_BYTES = 8 << 20
+"""A text larger than this is skipped (its reason listed), not read into memory."""
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -90,6 +92,8 @@ class EvaluationReport:
     notes: tuple[str, ...] = ()
     items: tuple[Mapping[str, Any], ...] = ()
     """One row per input: {"path", and its own figures (clip_score, prompt / perplexity, length)}."""
+    skipped: tuple[Mapping[str, Any], ...] = ()
+    """One row per input that could not be read: {"path", "reason"} (the others are still scored)."""
 
     FIGURES = ("clip_score", "diversity", "fid", "kid", "perplexity", "distinct_1", "distinct_2",
                "repetition_rate", "length")
@@ -100,6 +104,7 @@ class EvaluationReport:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["notes"], d["items"] = list(self.notes), [dict(i) for i in self.items]
+        d["skipped"] = [dict(i) for i in self.skipped]
         return d
 
     @classmethod
@@ -113,7 +118,7 @@ class EvaluationReport:
             if f.name in cls.FIGURES:
                 kwargs[f.name] = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) \
                     and math.isfinite(v) else None
-            elif f.name in ("notes", "items"):
+            elif f.name in ("notes", "items", "skipped"):
                 kwargs[f.name] = tuple(x for x in v if isinstance(x, (str if f.name == "notes" else Mapping))) \
                     if isinstance(v, list) else ()
             elif isinstance(v, type(f.default)):
@@ -192,4 +197,23 @@ def report_csv(report: EvaluationReport) -> str:
         w.writerow(keys)
         for item in report.items:
             w.writerow(["" if item.get(k) is None else item.get(k) for k in keys])
+    if report.skipped:
+        w.writerow([])
+        w.writerow(["skipped", "reason"])
+        for item in report.skipped:
+            w.writerow([item.get("path", ""), item.get("reason", "")])
     return buf.getvalue()
+
+
+def skipped_note(skipped: Sequence[Mapping[str, Any]], total: int) -> str:
+    """The report's note on unreadable inputs ("" when none)."""
+    if not skipped:
+        return ""
+    return _("{n} of {total} files could not be read and were skipped; the others were scored.").format(
+        n=len(skipped), total=total)
+
+
+def nothing_readable(skipped: Sequence[Mapping[str, Any]]) -> EvaluationError:
+    """The error when every input was unreadable: the count and the first file's reason."""
+    return EvaluationError(_("No file could be read ({n} tried); the first: {reason}").format(
+        n=len(skipped), reason=skipped[0].get("reason", "")))

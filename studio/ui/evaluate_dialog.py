@@ -15,7 +15,7 @@ from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QCha
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QStackedWidget,
+                               QListWidget, QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QSplitter, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
@@ -136,8 +136,21 @@ class EvaluateDialog(QDialog):
         tables.addWidget(self.items)
         tables.setSizes([220, 480])
         tables.setMinimumHeight(140)  # a few rows stay readable under the taller "Generate from prompts" form
+        self.skipped_label = QLabel()
+        self.skipped = QListWidget()
+        self.skipped.setObjectName("evaluate_skipped")
+        self.skipped.setWordWrap(True)
+        self.skipped.setToolTip(self.tr("Files that could not be read, with the reason; the others were scored"))
+        skipped_box = QWidget()
+        skipped_layout = QVBoxLayout(skipped_box)
+        skipped_layout.setContentsMargins(0, 0, 0, 0)
+        skipped_layout.addWidget(self.skipped_label)
+        skipped_layout.addWidget(self.skipped)
+        self.skipped_box = skipped_box
+        skipped_box.hide()
         results = QSplitter(Qt.Orientation.Vertical)
         results.addWidget(tables)
+        results.addWidget(skipped_box)
         results.addWidget(self.chart_view)
 
         self.csv_button = QPushButton(self.tr("Export CSV…"))
@@ -250,6 +263,7 @@ class EvaluateDialog(QDialog):
             self.summary.setItem(r, 0, QTableWidgetItem(k))
             self.summary.setItem(r, 1, QTableWidgetItem(v))
         self._fill_items(report)
+        self._fill_skipped(report)
         self._plot(report)
         self._set_exportable(True)
         self._say(" ".join(report.notes) or self.tr("Done in {0:.1f} s.").format(report.seconds))
@@ -274,6 +288,19 @@ class EvaluateDialog(QDialog):
                 self.items.setItem(r, c, cell)
         self.items.setSortingEnabled(True)
         self.items.resizeColumnsToContents()
+
+    def _fill_skipped(self, report: EvaluationReport) -> None:
+        """List the unreadable inputs (the reason, which names the file; the full path as tooltip); hidden when
+        none."""
+        self.skipped.clear()
+        for item in report.skipped:
+            path, reason = str(item.get("path", "")), str(item.get("reason", ""))
+            name = Path(path).name
+            row = QListWidgetItem(reason if name in reason else self.tr("{0}: {1}").format(name, reason))
+            row.setToolTip(path)
+            self.skipped.addItem(row)
+        self.skipped_label.setText(self.tr("Skipped ({0}): could not be read").format(len(report.skipped)))
+        self.skipped_box.setVisible(bool(report.skipped))
 
     def _plot(self, report: EvaluationReport) -> None:
         """One bar per input: its CLIP score (images) or perplexity (texts)."""

@@ -104,6 +104,47 @@ def test_empty_folder_and_mixed_kinds_are_one_line_errors(paths, tmp_path, capsy
         collect_inputs([tmp_path / "a.txt", tmp_path / "b.png"])
 
 
+def test_a_folder_with_unreadable_files_scores_the_rest_and_lists_them(paths, tmp_path, capsys):
+    from studio.cli import main
+    from studio.core.evaluation import MAX_TEXT_BYTES
+
+    save_tiny_clip(paths.models / "tiny-clip")
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for i, cap in enumerate(("a red square", "a blue disc")):
+        _studio_png(shots / f"{i}.png", cap, seed=i)
+    good = (shots / "0.png").read_bytes()
+    (shots / "1b-truncated.png").write_bytes(good[: len(good) // 2])  # sorted between the good ones
+    (shots / "2-garbage.jpg").write_bytes(b"not an image at all")
+    assert main(["evaluate", str(shots), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["count"] == 2 and [i["prompt"] for i in report["items"]] == ["a red square", "a blue disc"]
+    assert report["clip_score"] is not None and report["diversity"] is not None
+    assert [(s["path"].rsplit("/", 1)[-1], "not a readable image" in s["reason"]) for s in report["skipped"]] == [
+        ("1b-truncated.png", True), ("2-garbage.jpg", True)]
+    assert any("2 of 4 files could not be read" in n for n in report["notes"])
+    assert main(["evaluate", str(shots)]) == 0  # the plain report lists them too
+    out = capsys.readouterr().out
+    assert out.count("skipped: ") == 2 and "2-garbage.jpg" in out and "clip_score" in out
+    # nothing readable: one line naming the first reason
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.png").write_bytes(b"\x89PNG garbage")
+    assert main(["evaluate", str(bad)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert sum("error:" in line for line in err) == 1 and "No file could be read (1 tried); the first: x.png is not a readable image" in err[-1]
+    # texts: a text over the size limit is skipped, not read into memory
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "a.txt").write_text("the cat sat on the mat", encoding="utf-8")
+    with open(texts / "huge.txt", "wb") as fh:
+        fh.truncate(MAX_TEXT_BYTES + 1)  # sparse: costs no disk
+    assert main(["evaluate", str(texts), "--lm", "none", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["count"] == 1 and report["distinct_1"] == pytest.approx(5 / 6)
+    assert len(report["skipped"]) == 1 and "texts up to 8 MB" in report["skipped"][0]["reason"]
+
+
 def test_text_perplexity_under_a_reference_lm(paths, tmp_path, capsys):
     import torch
 

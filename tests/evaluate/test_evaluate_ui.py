@@ -43,6 +43,30 @@ def test_evaluate_panel_scores_images_and_exports(studio, qtbot, tmp_path):
     assert csv_text.startswith("figure,value\n") and "clip_score," in csv_text and "a blue disc" in csv_text
 
 
+def test_evaluate_panel_scores_a_folder_past_a_corrupt_file_and_lists_it(studio, qtbot, tmp_path):
+    from studio.core.pngmeta import write_image_png
+    from studio.core.specs import ImageSpec
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for i, cap in enumerate(("a red square", "a blue disc")):
+        write_image_png(draw_shape(cap, seed=i), folder / f"{i}.png", ImageSpec(prompt=cap))
+    (folder / "0b-broken.png").write_bytes((folder / "0.png").read_bytes()[:60])
+    dialog = studio.open_evaluate([str(folder)])
+    assert dialog.skipped_box.isHidden()
+    with qtbot.waitSignal(studio.pool.job_ended, timeout=60_000, check_params_cb=lambda _j, state: state == "done"):
+        assert dialog.start() is not None
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
+    assert dialog.items.rowCount() == 2 and dialog.report.count == 2
+    assert not dialog.skipped_box.isHidden() and dialog.skipped.count() == 1
+    row = dialog.skipped.item(0)
+    assert row.text().startswith("0b-broken.png is") and "not a readable image" in row.text()
+    assert row.toolTip() == str(folder / "0b-broken.png") and "Skipped (1)" in dialog.skipped_label.text()
+    assert "1 of 3 files could not be read" in dialog.status.text()
+    csv_text = open(dialog.export("csv", str(tmp_path / "e.csv")), encoding="utf-8").read()
+    assert "skipped,reason" in csv_text and "0b-broken.png" in csv_text
+
+
 def test_evaluate_panel_says_why_an_empty_folder_cannot_be_evaluated(studio, qtbot, tmp_path):
     empty = tmp_path / "nothing"
     empty.mkdir()

@@ -146,7 +146,9 @@ def _preprocessing(folder: Path, vision_size: int) -> tuple[int, tuple, tuple]:
 def load_clip_folder(folder: Path | str, device: str = "cpu", name: str = "") -> Clip:
     """A CLIP from a transformers folder (config.json, weights, tokenizer files); never downloads."""
     from transformers import CLIPModel, CLIPTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # the studio reports its own progress; tqdm bars garble the CLI
     folder = Path(folder)
     label = name or folder.name
     try:

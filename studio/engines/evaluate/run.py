@@ -12,13 +12,15 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import Callable
 
 import torch
 
 from studio.core.atomic import atomic_write_text
 from studio.core.builtin_text import SMOLLM2_NAME
-from studio.core.errors import JobCancelled, ModelError, SpecError
-from studio.core.evaluation import EvaluationError, EvaluationReport, Inputs, collect_inputs, text_figures
+from studio.core.errors import JobCancelled, ModelError, SpecError, StudioError
+from studio.core.evaluation import (MAX_TEXT_BYTES, EvaluationError, EvaluationReport, Inputs, collect_inputs,
+                                    nothing_readable, skipped_note, text_figures)
 from studio.core.i18n import _
 from studio.core.image_io import open_rgb
 from studio.core.pngmeta import read_png_parameters
@@ -54,17 +56,27 @@ def _own_prompt(path: Path, ctx: EngineContext) -> str:
     return model_prompt(vocabulary_of(entry), spec.prompt)
 
 
-def embed_files(clip: Clip, files: list[Path], reporter: Reporter, cancel: CancelToken,
-                label: str) -> tuple[torch.Tensor, list[tuple[int, int]]]:
-    """CLIP embeddings (N, D) of image files and their sizes; progress per image."""
-    feats, sizes = [], []
+Skipped = list[dict[str, str]]
+
+
+def embed_files(clip: Callable[[], Clip], files: list[Path], reporter: Reporter, cancel: CancelToken,
+                label: str) -> tuple[torch.Tensor | None, list[tuple[int, int]], list[Path], Skipped]:
+    """CLIP embeddings (N, D) of the readable image files, their sizes, those files, and the unreadable ones
+    with their reason; progress per image. The embeddings are None when none is readable (``clip`` gives the
+    CLIP; it is called at the first readable image, so a folder of damaged files loads no model)."""
+    feats, sizes, kept, skipped = [], [], [], []
     for i, f in enumerate(files):
         cancel.raise_if_cancelled()
-        image = open_rgb(f)
-        sizes.append(image.size)
-        feats.append(clip.encode_images([image]))
+        try:
+            image = open_rgb(f)
+        except StudioError as exc:
+            skipped.append({"path": str(f), "reason": str(exc)})
+        else:
+            sizes.append(image.size)
+            feats.append(clip().encode_images([image]))
+            kept.append(f)
         reporter.progress(i + 1, len(files), label)
-    return torch.cat(feats), sizes
+    return (torch.cat(feats) if feats else None), sizes, kept, skipped
 
 
 def _reference_source(ctx: EngineContext, reference: str) -> tuple[str, int]:
@@ -98,8 +110,10 @@ def reference_features(ctx: EngineContext, clip: Clip, reference: str, reporter:
         inputs = collect_inputs([folder])
         if inputs.media != "image":
             raise EvaluationError(_("{folder} holds no images to compare with.").format(folder=folder))
-        feats, _sizes = embed_files(clip, list(inputs.files[:MAX_REFERENCE]), reporter, cancel,
-                                    _("embedding reference images"))
+        feats, _sizes, _kept, skipped = embed_files(lambda: clip, list(inputs.files[:MAX_REFERENCE]), reporter, cancel,
+                                                     _("embedding reference images"))
+        if feats is None:
+            raise nothing_readable(skipped)
         return feats, str(folder)
     ds = load_dataset(source, size=size, limit=MAX_REFERENCE)
     n = min(len(ds), MAX_REFERENCE)
@@ -116,10 +130,18 @@ def reference_features(ctx: EngineContext, clip: Clip, reference: str, reporter:
 
 def evaluate_images(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cancel: CancelToken,
                     ctx: EngineContext) -> EvaluationReport:
-    clip = load_clip(ctx, spec.clip)
-    files = list(inputs.files)
-    feats, sizes = embed_files(clip, files, reporter, cancel, _("embedding images"))
-    notes: list[str] = []
+    loaded: list[Clip] = []
+
+    def get_clip() -> Clip:
+        if not loaded:
+            loaded.append(load_clip(ctx, spec.clip))
+        return loaded[0]
+
+    feats, sizes, files, skipped = embed_files(get_clip, list(inputs.files), reporter, cancel, _("embedding images"))
+    if feats is None:
+        raise nothing_readable(skipped)
+    clip = get_clip()
+    notes = [skipped_note(skipped, len(inputs.files))] if skipped else []
     if len(set(sizes)) > 1:
         notes.append(_("The images have {n} different sizes: each was resized and centre-cropped to CLIP's {size} px "
                        "square.").format(n=len(set(sizes)), size=clip.size))
@@ -154,11 +176,16 @@ def evaluate_images(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, canc
                   for f, p, s, (w, h) in zip(files, prompts, scores, sizes))
     return EvaluationReport(media="image", count=len(files), clip_score=sum(valid) / len(valid) if valid else None,
                             diversity=diversity, fid=fid, kid=kid, clip=clip.name, reference=ref_name,
-                            reference_count=ref_count, notes=tuple(notes), items=items)
+                            reference_count=ref_count, notes=tuple(notes), items=items, skipped=tuple(skipped))
 
 
 def _read_text(path: Path) -> str:
+    """The text of ``path``; EvaluationError (its reason) when unreadable or larger than MAX_TEXT_BYTES."""
     try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise EvaluationError(_("{name} is {mb:.0f} MB; texts up to {limit} MB are evaluated.").format(
+                name=path.name, mb=size / 2**20, limit=MAX_TEXT_BYTES >> 20))
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise EvaluationError(_("{path} cannot be read ({reason}).").format(path=path, reason=exc.strerror)) from exc
@@ -194,10 +221,17 @@ def evaluate_texts(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cance
                    ctx: EngineContext) -> EvaluationReport:
     from studio.core.evaluation import words
 
-    files = list(inputs.files)
-    texts = [_read_text(f) for f in files]
+    files, texts, skipped = [], [], []
+    for f in inputs.files:
+        try:
+            texts.append(_read_text(f))
+            files.append(f)
+        except EvaluationError as exc:
+            skipped.append({"path": str(f), "reason": str(exc)})
+    if not files:
+        raise nothing_readable(skipped)
     figures = text_figures(texts)
-    notes: list[str] = []
+    notes = [skipped_note(skipped, len(inputs.files))] if skipped else []
     per: list[float | None] = [None] * len(texts)
     ppl, lm_name = None, ""
     if spec.language_model.strip().lower() != NO_LM:
@@ -206,7 +240,7 @@ def evaluate_texts(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cance
         notes.append(_("Every text is empty."))
     items = tuple({"path": str(f), "perplexity": p, "length": len(words(t))} for f, p, t in zip(files, per, texts))
     return EvaluationReport(media="text", count=len(files), perplexity=ppl, language_model=lm_name,
-                            notes=tuple(notes), items=items, **figures)
+                            notes=tuple(notes), items=items, skipped=tuple(skipped), **figures)
 
 
 def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext,
