@@ -145,3 +145,15 @@ def test_an_lcm_lora_sets_the_cli_defaults_and_runs_without_the_warning(tiny_sd_
     assert result.outputs and not result.warnings, result.warnings  # LCM suits an LCM-LoRA: no warning
     plain = cli("--prompt", PROMPT)
     assert (plain.steps, plain.scheduler, plain.timestep_spacing) == (20, "euler", "")
+
+
+def test_an_edit_keeps_the_full_vae_and_says_so(tiny_sd_dir, engine_ctx, tmp_path):
+    init = tmp_path / "init.png"
+    Image.new("RGB", (64, 64), (200, 40, 40)).save(init)
+    spec = ImageSpec(prompt=PROMPT, model=str(tiny_sd_dir), seed=5, steps=2, width=64, height=64, guidance=1.0,
+                     scheduler="lcm", decoder="fast", init_image=str(init), strength=0.5)
+    result = run(spec, RecordingReporter(), CancelToken(), engine_ctx)
+    assert result.outputs and result.decoder == ""
+    assert result.warnings[0] == "Fast decode is for new images; this edit is decoded with the model's full VAE."
+    assert result.warnings[1].startswith("LCM suits models and LoRAs distilled for it")
+    assert read_png_parameters(result.outputs[0]).decoder == ""
