@@ -2556,6 +2556,40 @@ Queue it anyway?</source>
     </message>
 </context>
 <context>
+    <name>PromptHistoryDialog</name>
+    <message>
+        <source>Prompt history</source>
+        <translation>提示词历史</translation>
+    </message>
+    <message>
+        <source>Search prompts…</source>
+        <translation>搜索提示词…</translation>
+    </message>
+    <message>
+        <source>Use prompt</source>
+        <translation>使用此提示词</translation>
+    </message>
+    <message>
+        <source>No prompt matches.</source>
+        <translation>没有匹配的提示词。</translation>
+    </message>
+    <message>
+        <source>No prompts yet: every prompt you generate with is kept here.</source>
+        <translation>还没有提示词：每个用来生成的提示词都会保存在这里。</translation>
+    </message>
+</context>
+<context>
+    <name>PromptTools</name>
+    <message>
+        <source>Prompt history…</source>
+        <translation>提示词历史…</translation>
+    </message>
+    <message>
+        <source>Alt+Up / Alt+Down: earlier prompts; Ctrl+Shift+H searches them</source>
+        <translation>Alt+上 / Alt+下：之前的提示词；Ctrl+Shift+H 搜索</translation>
+    </message>
+</context>
+<context>
     <name>QueueView</name>
     <message>
         <source>Cancel</source>

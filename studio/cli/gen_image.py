@@ -11,6 +11,7 @@ from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning, measured_speed
 from studio.core.i18n import _
 from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
+from studio.core.prompt_history import PromptHistory
 from studio.core.specs import MAX_SEED, SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS, ImageSpec, random_seed
 
 
@@ -324,8 +325,14 @@ def main(args: argparse.Namespace) -> int:
         base.validate()
     check_flagged(base, ctx, args.allow_flagged)  # before any expansion or model load
     _warn_outside_vocabulary(ctx, base)
-    for i in range(args.batch):
-        spec = base.replace(seed=(seed + i) % (MAX_SEED + 1))
+    from studio.core.wildcards import expand_spec
+
+    specs = [expand_spec(base.replace(seed=(seed + i) % (MAX_SEED + 1)), ctx.paths.wildcards)
+             for i in range(args.batch)]  # a missing or recursive wildcard fails here, before any image
+    PromptHistory.open(ctx.paths).add(base.prompt)
+    for i, spec in enumerate(specs):
+        if spec.prompt != base.prompt:
+            print(_("prompt {n}: {prompt}").format(n=i + 1, prompt=spec.prompt), file=sys.stderr)
         result = run_in_process(spec, ctx, allow_flagged=args.allow_flagged)
         if result.cancelled:
             print(_("cancelled"), file=sys.stderr)

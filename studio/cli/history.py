@@ -32,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("entry_id", type=int, nargs="+")
     p.add_argument("--files", action="store_true", help=_("also move the output files to the system trash"))
     p.set_defaults(func=cmd_delete)
+    p = cmds.add_parser("prompts", help=_("every prompt used, newest first; filter by words"))
+    p.add_argument("words", nargs="*", help=_("words every listed prompt holds"))
+    p.set_defaults(func=cmd_prompts)
 
 
 def _entry_dict(e: GalleryEntry) -> dict:
@@ -95,3 +98,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
         print(_("entry {id} deleted (its file moved to the trash)").format(id=entry_id) if held is not None
               else _("entry {id} deleted").format(id=entry_id))
     return code
+
+
+def cmd_prompts(args: argparse.Namespace) -> int:
+    from studio.core.paths import StudioPaths
+    from studio.core.prompt_history import PromptHistory
+
+    for prompt in PromptHistory.open(StudioPaths.from_env()).search(" ".join(args.words)):
+        print(prompt)
+    return 0

@@ -113,5 +113,14 @@ class StudioPaths:
         return self._dir("content_filter")
 
     @property
+    def wildcards(self) -> Path:
+        """The user's wildcard files (``__name__`` in a prompt → ``wildcards/name.txt``)."""
+        return self._dir("wildcards")
+
+    @property
+    def prompt_history_file(self) -> Path:
+        return self._dir() / "prompt_history.json"
+
+    @property
     def log_file(self) -> Path:
         return self.logs / "studio.log"

@@ -27,6 +27,7 @@ from studio.core.paths import StudioPaths
 from studio.core.queue_store import CANCELLED, DONE, FAILED
 from studio.core.settings import Settings
 from studio.core.specs import ImageSpec, Spec, UpscaleSpec, spec_from_json, spec_to_json
+from studio.core.wildcards import expand_spec
 from studio.jobs.api import JobPool
 from studio.ui.batch_grid import BatchGrid
 from studio.ui.canvas import ImageCanvas
@@ -144,7 +145,7 @@ class MainWindow(QMainWindow):
             ((ui + "training_workspace",), self._build_training),
             ((ui + "faces_workspace",), self._build_faces),
             ((ui + "builtin_tools", ui + "edit_tools"), self._build_canvas_tools),
-            ((ui + "prompt_expand", ui + "describe_image"), self._build_prompt_expander),
+            ((ui + "prompt_expand", ui + "describe_image", ui + "prompt_tools"), self._build_prompt_expander),
             ((ui + "model_manager", ui + "model_use"), self._build_models),
             ((ui + "guided_workspace",), self._build_guided),
             ((), self._show_saved_workspace)]
@@ -236,7 +237,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        gen_menu = bar.addMenu(self.tr("&Generate"))
+        gen_menu = self.generate_menu = bar.addMenu(self.tr("&Generate"))
         gen_menu.addAction(self.generate_action)
         gen_menu.addAction(self.cancel_action)
         gen_menu.addSeparator()
@@ -375,6 +376,9 @@ class MainWindow(QMainWindow):
 
         self.image_describer = ImageDescriber(self)
         self.history.describe_requested.connect(self.image_describer.describe)
+        from studio.ui.prompt_tools import PromptTools
+
+        self.prompt_tools = PromptTools(self)
 
     def _build_models(self) -> None:
         from studio.ui.model_manager import ModelManager
@@ -448,6 +452,11 @@ class MainWindow(QMainWindow):
 
     def submit_specs(self, specs: list[Spec]) -> list[int]:
         """Queue the prompt editor's specs; returns the job ids."""
+        try:  # wildcards and {a|b} choices, per image with its seed; nothing is queued when one fails
+            specs = [expand_spec(s, self.paths.wildcards) if isinstance(s, ImageSpec) else s for s in specs]
+        except SpecError as exc:
+            self.prompt_editor.show_message(str(exc), error=True)
+            return []
         if self.pool is None:
             self.status.showMessage(self.tr("The engine is still starting; try again in a moment."), 5000)
             return []
