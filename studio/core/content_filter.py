@@ -3,24 +3,39 @@
 Policy (the ``content_filter`` setting): "off", "warn" (the user is asked once, and may go ahead) or
 "block" (the job ends with a message naming the rule's category; nothing is generated or saved).
 
-Matching rule, decided once here: text and terms are NFKC-normalised (full-width → half-width) and
-case-folded, and every character that is not a letter or digit is dropped (so inserted spaces and
-punctuation do not hide a term). Terms of CJK or other non-ASCII letters match anywhere (Chinese has
-no word boundaries); ASCII terms match whole words only: they must start where a word starts and end
-where one ends (an added plural "s" allowed), where a word boundary is a dropped character, the text's
-start or end, or a change between ASCII and non-ASCII letters. So "k.i.l.l myself" matches "kill
-myself" but "skill" never matches "kill" and "assassin's creed" matches no "ass".
+Matching rule, decided once here (:func:`_normalise`), the same for the text and for every term:
+- NFKC (full-width → half-width) and case folding; traditional and variant Chinese characters become
+  simplified (OpenCC's character table, ``resources/content_filter/data/t2s.tsv``).
+- Leetspeak inside an English word: 0→o, 1/l/!/|→i, 3→e, 4→a, 5/$→s, 7→t, @→a ("b0mb", "$uicide",
+  "k1ll"; "l" and "i" are one letter to the filter, so "ki11" is "kill"). Numbers alone stay numbers.
+- Every other character that is not a letter or digit is dropped, so spaces and punctuation inserted
+  inside a term do not hide it ("k i l l", "b.o.m.b", "自 杀"); but a space between two words of two or
+  more letters is kept as a break that a term may only cross where it has a space itself ("hard core"
+  is not "hardcore").
+- Chinese particles 的/地/得/之/了 inside a term are skipped ("自杀的方法" matches 自杀方法).
+Terms of CJK or other non-ASCII letters match anywhere (Chinese has no word boundaries); ASCII terms
+match whole words only: they start where a word starts and end where one ends (an added "s"/"es"
+allowed), a word boundary being a dropped character, the text's start or end, or a change between ASCII
+and non-ASCII letters. So "skill" never matches "kill" and "assassin's creed" matches no "ass".
+An ``[allow]`` section lists harmless phrases ("nude lipstick", "跳楼价"): a hit that overlaps one (and is
+not longer than it on both sides) is not a hit. ``[=name]`` sections are groups of terms, no hit alone; a
+rule line ``=a & =b`` is a hit when terms of every group named occur ("=minor & =sexual").
 
 The lists live in the studio home (``paths.content_filter_dir``), copied from ``resources/content_filter``
-on first use; a file the user edited is never overwritten. Matching uses an Aho–Corasick automaton
-(pyahocorasick), one pass over the text for all terms.
+on first use; a file the user edited is never overwritten (an unedited copy of an older shipped version is
+updated). Matching uses an Aho–Corasick automaton (pyahocorasick), one pass over the text for all terms;
+a loaded filter is reused until a list file changes.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import shutil
+import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -39,6 +54,14 @@ log = logging.getLogger(__name__)
 LIST_SUFFIX = ".txt"
 MAX_LIST_BYTES = 4 << 20
 """A word list larger than this is not read (one log line)."""
+ALLOW = "allow"
+"""The section of harmless phrases that cancel a hit inside them."""
+PARTICLES = "的地得之了"
+_LEET = str.maketrans({"0": "o", "1": "i", "l": "i", "!": "i", "|": "i", "3": "e", "4": "a", "5": "s", "$": "s",
+                       "7": "t", "@": "a"})
+_TOKEN = re.compile(r"[a-z0-9@$!|]+|[^\W_a-z0-9]+")
+_LETTER = re.compile(r"[a-z]")
+_SPACE = re.compile(r"\s")
 
 
 class ContentBlocked(SpecError):
@@ -57,26 +80,54 @@ def category_label(category: str) -> str:
     return known.get(category, category)
 
 
-def _normalise(text: str) -> tuple[str, list[bool]]:
-    """(letters and digits of ``text``, NFKC + case-folded; boundary[i]: a word boundary lies before i).
+@lru_cache(maxsize=1)
+def _char_table() -> dict[int, str]:
+    """Traditional/variant → simplified Chinese characters (str.translate table)."""
+    table: dict[int, str] = {}
+    path = resources_dir() / "content_filter" / "data" / "t2s.tsv"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        log.warning("content filter: %s unreadable (%s); traditional Chinese is matched as written", path, exc)
+        return table
+    for line in lines:
+        pair = line.split("\t")
+        if len(pair) == 2 and len(pair[0]) == 1 and not line.startswith("#"):
+            table[ord(pair[0])] = pair[1]
+    return table
 
-    ``boundary`` has one more entry than the string (the end is a boundary).
+
+def _normalise(text: str) -> tuple[str, list[bool], list[bool]]:
+    """(the letters and digits of ``text`` as matched, boundary, space_break); see the module's rule.
+
+    ``boundary[i]``: a word boundary lies before i; ``space_break[i]``: white space between two words of
+    two or more letters lies before i. Both have one more entry than the string (the end).
     """
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_char_table())
     out: list[str] = []
     boundary: list[bool] = []
-    gap = True
-    for ch in unicodedata.normalize("NFKC", text):
-        for c in ch.casefold():
-            if not c.isalnum():
-                gap = True
+    breaks: list[bool] = []
+    prev_end, prev_len = 0, 0
+    for m in _TOKEN.finditer(folded):
+        tok = m.group()
+        if tok[0] < "\x80":  # ASCII: leetspeak only in a word that has a letter
+            if _LETTER.search(tok):
+                tok = tok.strip("!|").translate(_LEET)
+            else:
+                tok = "".join(c for c in tok if c.isdigit())
+            if not tok:
                 continue
-            if out and (out[-1].isascii() != c.isascii()):
-                gap = True
-            out.append(c)
-            boundary.append(gap)
-            gap = False
+        spaced = prev_len >= 2 and len(tok) >= 2 and tok[0] < "\x80" and bool(
+            _SPACE.search(folded, prev_end, m.start()))
+        boundary.append(True)
+        breaks.append(spaced)
+        boundary.extend([False] * (len(tok) - 1))
+        breaks.extend([False] * (len(tok) - 1))
+        out.append(tok)
+        prev_end, prev_len = m.end(), (len(tok) if tok[0] < "\x80" else 0)
     boundary.append(True)
-    return "".join(out), boundary
+    breaks.append(False)
+    return "".join(out), boundary, breaks
 
 
 @dataclass(frozen=True)
@@ -105,28 +156,62 @@ def parse_list(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+Entry = tuple[int, str, str, bool, bool, frozenset[int]]
+"""(length, category, source list, starts with ASCII, ends with ASCII, offsets where the term itself has a
+space break): an ASCII start must be a word's start, an ASCII end a word's end."""
+
+
 class ContentFilter:
     """An automaton of every term of some word lists; :meth:`check` finds the first hit in a text."""
 
     def __init__(self, pairs: Iterable[tuple[str, str, str]]) -> None:
-        """``pairs``: (category, term, source list name)."""
+        """``pairs``: (category, term, source list name). Category "allow" marks harmless phrases; a category
+        "=name" makes a group of terms, which alone is no hit; a term "=a & =b" is a rule: a hit of its
+        category when a term of every group named occurs in the text."""
         self._auto = ahocorasick.Automaton()
+        entries: dict[str, list[Entry]] = {}
+        self._rules: list[tuple[frozenset[str], str, str]] = []
         count = 0
         for category, term, source in pairs:
-            key, _b = _normalise(term)
+            if term.startswith("=") and "&" in term:
+                groups = frozenset(g.strip() for g in term.split("&"))
+                if all(g.startswith("=") and len(g) > 1 for g in groups):
+                    self._rules.append((groups, category, source))
+                    count += 1
+                    continue
+            key, _b, breaks = _normalise(term)
             if key:
-                self._auto.add_word(key, (len(key), category, source, key.isascii()))
-                count += 1
+                spaces = frozenset(i for i, br in enumerate(breaks) if br)
+                entries.setdefault(key, []).append((len(key), category, source, key[0] < "\x80", key[-1] < "\x80",
+                                                    spaces))
+                count += category != ALLOW and not category.startswith("=")
+        for key, found in entries.items():
+            self._auto.add_word(key, tuple(found))
         self.size = count
-        if count:
+        if entries:
             self._auto.make_automaton()
+        self._empty = not entries
 
     @classmethod
     def load(cls, paths: StudioPaths) -> "ContentFilter":
-        """The filter of every ``*.txt`` list in the home's content-filter folder (seeded on first use)."""
+        """The filter of every ``*.txt`` list in the home's content-filter folder (seeded on first use);
+        the same object again while no list changed."""
         folder = install_lists(paths)
+        files = sorted(folder.glob("*" + LIST_SUFFIX))
+        stamp: list[tuple[str, int, int]] = []
+        for path in files:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamp.append((path.name, st.st_mtime_ns, st.st_size))
+        key = (str(folder), tuple(stamp))
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
         pairs = []
-        for path in sorted(folder.glob("*" + LIST_SUFFIX)):
+        for path in files:
             try:
                 if path.stat().st_size > MAX_LIST_BYTES:
                     log.warning("word list %s is too large; skipped", path)
@@ -136,18 +221,43 @@ class ContentFilter:
                 log.warning("word list %s unreadable (%s); skipped", path, exc)
                 continue
             pairs += [(c, t, path.stem) for c, t in parse_list(text)]
-        return cls(pairs)
+        filt = cls(pairs)
+        with _CACHE_LOCK:
+            _CACHE.clear()  # one home at a time: the newest lists
+            _CACHE[key] = filt
+        return filt
 
     def check(self, text: str) -> Match | None:
         """The first rule ``text`` breaks, or None."""
-        if not self.size or not text:
+        if self._empty or not text:
             return None
-        norm, boundary = _normalise(text)
-        for end, (length, category, source, ascii_term) in self._auto.iter(norm):
-            start = end - length + 1
-            if ascii_term and not (boundary[start] and _ends_word(norm, boundary, end + 1)):
-                continue
-            return Match(category, source)
+        norm, boundary, breaks = _normalise(text)
+        hits: list[tuple[int, int, str, str]] = []
+        allowed: list[tuple[int, int]] = []
+        for end, found in self._auto.iter(norm):
+            for length, category, source, ascii_start, ascii_end, spaces in found:
+                start = end - length + 1
+                if ascii_start and not boundary[start] or ascii_end and not _ends_word(norm, boundary, end + 1):
+                    continue
+                if any(breaks[i] and i - start not in spaces for i in range(start + 1, end + 1)):
+                    continue
+                (allowed.append((start, end)) if category == ALLOW else hits.append((start, end, category, source)))
+        if any(p in norm for p in PARTICLES):  # a particle inside a Chinese term: match the text without them
+            index = [i for i, c in enumerate(norm) if c not in PARTICLES]
+            bare = "".join(norm[i] for i in index)
+            for end, found in self._auto.iter(bare):
+                for length, category, source, ascii_start, ascii_end, _s in found:
+                    if not (ascii_start or ascii_end):
+                        span = (index[end - length + 1], index[end])
+                        (allowed.append(span) if category == ALLOW else hits.append((*span, category, source)))
+        kept = [h for h in hits if not any(_excuses(a, b, h[0], h[1]) for a, b in allowed)]
+        groups = {c for _s, _e, c, _src in kept if c.startswith("=")}
+        for needed, category, source in self._rules:
+            if needed <= groups:
+                return Match(category, source)
+        for _start, _end, category, source in kept:
+            if not category.startswith("="):
+                return Match(category, source)
         return None
 
     def check_all(self, texts: Iterable[str]) -> Match | None:
@@ -158,24 +268,54 @@ class ContentFilter:
         return None
 
 
+def _excuses(a: int, b: int, start: int, end: int) -> bool:
+    """An allowed phrase at [a, b] excuses a hit at [start, end] it overlaps, unless it lies wholly inside the
+    hit ("nude lipstick" excuses "nude", "bomb pop" excuses "make a bomb", "kill time" does not excuse a
+    longer term around it)."""
+    return a <= end and start <= b and (a < start or b > end or (a, b) == (start, end))
+
+
+_CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], ContentFilter] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def _ends_word(norm: str, boundary: list[bool], after: int) -> bool:
-    """A word ends before ``after`` (or before a plural "s" there)."""
+    """A word ends before ``after`` (or before an added "s" or "es" there)."""
     if boundary[after]:
         return True
-    return norm[after] == "s" and boundary[after + 1]
+    if norm[after] == "s" and boundary[after + 1]:
+        return True
+    return norm.startswith("es", after) and after + 2 < len(boundary) and boundary[after + 2]
+
+
+def _earlier_versions() -> set[str]:
+    """SHA-256 of the shipped lists' earlier versions (a home copy equal to one was never edited)."""
+    try:
+        text = (resources_dir() / "content_filter" / "data" / "earlier.sha256").read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    return {line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")}
 
 
 def install_lists(paths: StudioPaths) -> Path:
-    """Copy the shipped word lists into the home where missing (never over a user's file); the folder."""
+    """Copy the shipped word lists into the home where missing, or over an unedited copy of an earlier
+    version (never over a user's edits); the folder."""
     folder = paths.content_filter_dir
     shipped = resources_dir() / "content_filter"
+    earlier: set[str] | None = None
     for src in sorted(shipped.glob("*" + LIST_SUFFIX)):
         dest = folder / src.name
-        if not dest.exists():
-            try:
-                shutil.copyfile(src, dest)
-            except OSError as exc:  # a read-only home: the shipped list is still used below
-                log.warning("could not copy %s to %s (%s)", src, dest, exc)
+        try:
+            if dest.exists():
+                if earlier is None:
+                    earlier = _earlier_versions()
+                if dest.stat().st_size > MAX_LIST_BYTES or \
+                        hashlib.sha256(dest.read_bytes()).hexdigest() not in earlier:
+                    continue
+                log.info("content filter: updating the unedited %s to the shipped version", dest)
+            shutil.copyfile(src, dest)
+        except OSError as exc:  # a read-only home: the shipped list is still used below
+            log.warning("could not copy %s to %s (%s)", src, dest, exc)
     return folder
 
 
