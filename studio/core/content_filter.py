@@ -24,7 +24,7 @@ rule line ``=a & =b`` is a hit when terms of every group named occur ("=minor & 
 The lists live in the studio home (``paths.content_filter_dir``), copied from ``resources/content_filter``
 on first use; a file the user edited is never overwritten (an unedited copy of an older shipped version is
 updated). Matching uses an Aho–Corasick automaton (pyahocorasick), one pass over the text for all terms;
-a loaded filter is reused until a list file changes.
+a loaded filter is reused while the lists' text is the same.
 """
 from __future__ import annotations
 
@@ -59,6 +59,8 @@ ALLOW = "allow"
 PARTICLES = "的地得之了"
 _LEET = str.maketrans({"0": "o", "1": "i", "l": "i", "!": "i", "|": "i", "3": "e", "4": "a", "5": "s", "$": "s",
                        "7": "t", "@": "a"})
+_NO_PARTICLES = str.maketrans("", "", PARTICLES)
+_PARTICLE = re.compile(f"[{PARTICLES}]")
 _TOKEN = re.compile(r"[a-z0-9@$!|]+|[^\W_a-z0-9]+")
 _LETTER = re.compile(r"[a-z]")
 _SPACE = re.compile(r"\s")
@@ -97,37 +99,46 @@ def _char_table() -> dict[int, str]:
     return table
 
 
-def _normalise(text: str) -> tuple[str, list[bool], list[bool]]:
-    """(the letters and digits of ``text`` as matched, boundary, space_break); see the module's rule.
+def _normalise(text: str) -> tuple[str, set[int], set[int]]:
+    """(the letters and digits of ``text`` as matched, word starts, space breaks); see the module's rule.
 
-    ``boundary[i]``: a word boundary lies before i; ``space_break[i]``: white space between two words of
-    two or more letters lies before i. Both have one more entry than the string (the end).
+    A word boundary lies before i when i is a word start or the end; a space break at i: white space
+    between two ASCII words of two or more letters lies before i.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_char_table())
-    out: list[str] = []
-    boundary: list[bool] = []
-    breaks: list[bool] = []
-    prev_end, prev_len = 0, 0
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        folded = folded.translate(_char_table())
+    leet = folded.translate(_LEET)  # once for the whole text; used for the words that have a letter
+    parts: list[str] = []
+    starts: set[int] = set()
+    breaks: set[int] = set()
+    pos = prev_end = prev_len = 0
     for m in _TOKEN.finditer(folded):
         tok = m.group()
-        if tok[0] < "\x80":  # ASCII: leetspeak only in a word that has a letter
-            if _LETTER.search(tok):
-                tok = tok.strip("!|").translate(_LEET)
+        ascii_tok = tok[0] < "\x80"
+        if ascii_tok and not tok.isdigit():  # leetspeak only in a word that has a letter
+            if tok.isalnum():
+                tok = leet[m.start():m.end()]
             else:
-                tok = "".join(c for c in tok if c.isdigit())
-            if not tok:
-                continue
-        spaced = prev_len >= 2 and len(tok) >= 2 and tok[0] < "\x80" and bool(
-            _SPACE.search(folded, prev_end, m.start()))
-        boundary.append(True)
-        breaks.append(spaced)
-        boundary.extend([False] * (len(tok) - 1))
-        breaks.extend([False] * (len(tok) - 1))
-        out.append(tok)
-        prev_end, prev_len = m.end(), (len(tok) if tok[0] < "\x80" else 0)
-    boundary.append(True)
-    breaks.append(False)
-    return "".join(out), boundary, breaks
+                tok = tok.strip("!|")
+                tok = tok.translate(_LEET) if _LETTER.search(tok) else "".join(c for c in tok if c.isdigit())
+                if not tok:
+                    continue
+        if ascii_tok and prev_len >= 2 and len(tok) >= 2 and m.start() > prev_end \
+                and _SPACE.search(folded, prev_end, m.start()):
+            breaks.add(pos)
+        starts.add(pos)
+        parts.append(tok)
+        pos += len(tok)
+        prev_end, prev_len = m.end(), (len(tok) if ascii_tok else 0)
+    return "".join(parts), starts, breaks
+
+
+def normal_words(text: str) -> list[str]:
+    """The words of ``text`` as the filter matches them (normalised; for tests and tools)."""
+    norm, starts, _b = _normalise(text)
+    cuts = sorted(starts) + [len(norm)]
+    return [norm[i:j] for i, j in zip(cuts, cuts[1:]) if j > i]
 
 
 @dataclass(frozen=True)
@@ -179,9 +190,9 @@ class ContentFilter:
                     self._rules.append((groups, category, source))
                     count += 1
                     continue
-            key, _b, breaks = _normalise(term)
+            key, _starts, breaks = _normalise(term)
             if key:
-                spaces = frozenset(i for i, br in enumerate(breaks) if br)
+                spaces = frozenset(breaks)
                 entries.setdefault(key, []).append((len(key), category, source, key[0] < "\x80", key[-1] < "\x80",
                                                     spaces))
                 count += category != ALLOW and not category.startswith("=")
@@ -197,31 +208,21 @@ class ContentFilter:
         """The filter of every ``*.txt`` list in the home's content-filter folder (seeded on first use);
         the same object again while no list changed."""
         folder = install_lists(paths)
-        files = sorted(folder.glob("*" + LIST_SUFFIX))
-        stamp: list[tuple[str, int, int]] = []
-        for path in files:
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            stamp.append((path.name, st.st_mtime_ns, st.st_size))
-        key = (str(folder), tuple(stamp))
-        with _CACHE_LOCK:
-            cached = _CACHE.get(key)
-        if cached is not None:
-            return cached
-        pairs = []
-        for path in files:
+        texts: list[tuple[str, str]] = []
+        for path in sorted(folder.glob("*" + LIST_SUFFIX)):
             try:
                 if path.stat().st_size > MAX_LIST_BYTES:
                     log.warning("word list %s is too large; skipped", path)
                     continue
-                text = path.read_text(encoding="utf-8", errors="replace")
+                texts.append((path.stem, path.read_text(encoding="utf-8", errors="replace")))
             except OSError as exc:
                 log.warning("word list %s unreadable (%s); skipped", path, exc)
-                continue
-            pairs += [(c, t, path.stem) for c, t in parse_list(text)]
-        filt = cls(pairs)
+        key = (str(folder), hashlib.sha1(repr(texts).encode("utf-8", "replace")).hexdigest())
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        filt = cls([(c, t, stem) for stem, text in texts for c, t in parse_list(text)])
         with _CACHE_LOCK:
             _CACHE.clear()  # one home at a time: the newest lists
             _CACHE[key] = filt
@@ -231,25 +232,29 @@ class ContentFilter:
         """The first rule ``text`` breaks, or None."""
         if self._empty or not text:
             return None
-        norm, boundary, breaks = _normalise(text)
+        norm, starts, breaks = _normalise(text)
+        size = len(norm)
         hits: list[tuple[int, int, str, str]] = []
         allowed: list[tuple[int, int]] = []
         for end, found in self._auto.iter(norm):
             for length, category, source, ascii_start, ascii_end, spaces in found:
                 start = end - length + 1
-                if ascii_start and not boundary[start] or ascii_end and not _ends_word(norm, boundary, end + 1):
+                if ascii_start and start not in starts or ascii_end and not _ends_word(norm, starts, end + 1, size):
                     continue
-                if any(breaks[i] and i - start not in spaces for i in range(start + 1, end + 1)):
+                if breaks and any(start < i <= end and i - start not in spaces for i in breaks):
                     continue
                 (allowed.append((start, end)) if category == ALLOW else hits.append((start, end, category, source)))
-        if any(p in norm for p in PARTICLES):  # a particle inside a Chinese term: match the text without them
-            index = [i for i, c in enumerate(norm) if c not in PARTICLES]
-            bare = "".join(norm[i] for i in index)
+        if _PARTICLE.search(norm):  # a particle inside a Chinese term: match the text without them too
+            bare = norm.translate(_NO_PARTICLES)
+            index: list[int] = []
             for end, found in self._auto.iter(bare):
                 for length, category, source, ascii_start, ascii_end, _s in found:
                     if not (ascii_start or ascii_end):
+                        index = index or [i for i, c in enumerate(norm) if c not in PARTICLES]
                         span = (index[end - length + 1], index[end])
                         (allowed.append(span) if category == ALLOW else hits.append((*span, category, source)))
+        if not hits:
+            return None
         kept = [h for h in hits if not any(_excuses(a, b, h[0], h[1]) for a, b in allowed)]
         groups = {c for _s, _e, c, _src in kept if c.startswith("=")}
         for needed, category, source in self._rules:
@@ -275,17 +280,17 @@ def _excuses(a: int, b: int, start: int, end: int) -> bool:
     return a <= end and start <= b and (a < start or b > end or (a, b) == (start, end))
 
 
-_CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], ContentFilter] = {}
+_CACHE: dict[tuple[str, str], ContentFilter] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _ends_word(norm: str, boundary: list[bool], after: int) -> bool:
+def _ends_word(norm: str, starts: set[int], after: int, size: int) -> bool:
     """A word ends before ``after`` (or before an added "s" or "es" there)."""
-    if boundary[after]:
+    if after >= size or after in starts:
         return True
-    if norm[after] == "s" and boundary[after + 1]:
+    if norm[after] == "s" and (after + 1 >= size or after + 1 in starts):
         return True
-    return norm.startswith("es", after) and after + 2 < len(boundary) and boundary[after + 2]
+    return norm.startswith("es", after) and (after + 2 >= size or after + 2 in starts)
 
 
 def _earlier_versions() -> set[str]:

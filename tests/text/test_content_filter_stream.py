@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core.content_filter import ContentBlocked, ContentFilter, _normalise
+from studio.core.content_filter import ContentBlocked, ContentFilter, normal_words
 from studio.core.progress import CancelToken
 from studio.core.settings import Settings
 from studio.core.specs import TextSpec
@@ -27,14 +27,7 @@ def _spec(model) -> TextSpec:
 
 def _rule_hit_mid_stream(paths, chunks: list[str]) -> tuple[str, int]:
     """A word of the greedy answer that the filter first finds after chunk k (1 < k < last): (word, k)."""
-    norm, boundary = _normalise("".join(chunks))
-    words = []
-    start = 0
-    for i in range(1, len(norm) + 1):
-        if boundary[i]:
-            words.append(norm[start:i])
-            start = i
-    for word in words:
+    for word in normal_words("".join(chunks)):
         if len(word) < 3:
             continue
         (paths.content_filter_dir / "test.txt").write_text(f"[test rule]\n{word}\n", encoding="utf-8")
