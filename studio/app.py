@@ -23,6 +23,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QObject, QTim
 from PySide6.QtWidgets import QApplication
 
 from studio import APP_NAME, __version__
+from studio.core import netguard
 from studio.core.errors import StudioError
 from studio.core.language import ENGLISH, i18n_dir, resolve_language, use_language
 from studio.core.paths import StudioPaths
@@ -231,6 +232,8 @@ def run_gui(argv: list[str] | None = None, language: str | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     app = make_app(argv)
     paths = StudioPaths.from_env()
+    netguard.install(paths, "window")  # (again, if main.py installed it): the window's own records
+    netguard.record_start()
     settings = load_settings(paths.settings_file)
     translators = install_translators(app, language, setting=settings.language)  # noqa: F841 (kept for the app's life)
     follow_system(app)

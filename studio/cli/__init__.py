@@ -19,7 +19,7 @@ from studio.core.language import resolve_language, use_language
 
 # Command modules under studio.cli, in the order they appear in --help.
 COMMAND_MODULES = ("gui", "generate", "evaluate", "understand", "describe", "upscale", "models", "train", "queue", "history",
-                   "settings", "demo", "selftest", "engine")
+                   "settings", "demo", "selftest", "engine", "network")
 
 log = logging.getLogger("studio.cli")
 
@@ -77,6 +77,15 @@ def _log_failure(message: str) -> None:
         log.exception(message)
 
 
+def _guard_network(args: argparse.Namespace) -> None:
+    """Every command runs under the network guard (offline: outbound connections refused and recorded)."""
+    from studio.core import netguard
+    from studio.core.paths import StudioPaths
+
+    words = [str(args.command)] + [str(getattr(args, f"{args.command}_command", "") or getattr(args, "what", "") or "")]
+    netguard.install(StudioPaths.from_env(), " ".join(w for w in words if w))
+
+
 def main(argv: list[str] | None = None) -> int:
     from studio.cli.common import setup_logging
 
@@ -89,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         setup_logging()
+        _guard_network(args)
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print(_("cancelled"), file=sys.stderr)

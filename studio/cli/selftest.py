@@ -1,9 +1,13 @@
 """`self-test`: offline end-to-end checks of an install (source checkout or the bundled app).
 
 Each check runs one real job through ``studio.engines.dispatch.run_spec`` with the registry's
-default model for its task, in a temporary studio home that is deleted afterwards, and prints
-one PASS/FAIL line. The exit code is non-zero when any check fails (a missing default model is a
-failure: the installed app is meant to work on first launch with its built-in models).
+default model for its task (or, ``scan``, the model manager's scan), in a temporary studio home that
+is deleted afterwards, and prints one PASS/FAIL line. Everything runs under the network guard in its
+strict mode (:mod:`studio.core.netguard`), and a last ``network`` line fails when anything tried to
+connect during the checks (the attempts are in the audit log, ``main.py network log``). Engines
+plugged in through ``AIGC_STUDIO_ENGINES`` are checked like the built-in ones. The exit code is
+non-zero when any check fails (a missing default model is a failure: the installed app is meant to
+work on first launch with its built-in models).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from studio.core import netguard
 from studio.core.about import format_version_info, version_info
 from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _
@@ -35,7 +40,7 @@ log = logging.getLogger(__name__)
 IMAGE_PROMPT = "a red sneaker"
 TEXT_PROMPT = "Say hello in one short sentence."
 UPSCALE_INPUT_SIDE = 32
-CHECKS = ("image", "text", "upscale")
+CHECKS = ("image", "text", "upscale", "scan")
 # Hub libraries must not even try the network; the self-test proves the app works without it.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
@@ -56,7 +61,8 @@ class CheckResult:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("self-test", help=_("offline end-to-end checks: image, text and upscale with the built-in models"),
+    p = sub.add_parser("self-test", help=_("offline end-to-end checks: image, text, upscale and a model scan with the "
+                                           "built-in models, under the network guard"),
                        description=_("`self-test`: offline end-to-end checks of an install (source checkout or the bundled app)."))
     p.add_argument("--steps", type=int, default=4, help=_("diffusion steps for the image check (default 4)"))
     p.add_argument("--max-new-tokens", type=int, default=8, help=_("tokens for the text check (default 8)"))
@@ -76,15 +82,25 @@ def run_selftest(args) -> int:
     info = version_info()
     print(format_version_info(info), flush=True)
     started = time.monotonic()
-    with _temporary_home(keep=args.keep) as home:
+    if not netguard.installed():  # (main.py installed it; a direct call guards here)
+        from studio.core.paths import StudioPaths
+
+        netguard.install(StudioPaths.from_env(), "self-test")
+    before = len(netguard.session_records())
+    with _temporary_home(keep=args.keep) as home, netguard.strict():
         print(_("temporary studio home: {home}").format(home=home) + "\n", flush=True)
         ctx = _engine_context(home, args.device)
+        from studio.engines.host import _apply_engine_overrides
+
+        _apply_engine_overrides()  # plug-ins are part of what is checked
         checks: dict[str, Callable[[], str]] = {
             "image": lambda: check_image(ctx, home, args.steps),
             "text": lambda: check_text(ctx, args.max_new_tokens),
             "upscale": lambda: check_upscale(ctx, home),
+            "scan": lambda: check_scan(ctx),
         }
         results = [_run_check(name, checks[name]) for name in CHECKS if name in wanted]
+        results.append(_run_check("network", lambda: check_network(before)))
     failed = [r for r in results if not r.ok]
     total = time.monotonic() - started
     print("\n" + _("self-test: {passed} passed, {failed} failed on {device} in {total:.1f} s").format(
@@ -225,3 +241,22 @@ def check_upscale(ctx: "EngineContext", home: Path) -> str:
     if _is_blank(image):
         raise CheckFailed(_("{name}: the upscaled image is a single flat colour").format(name=entry.name))
     return f"{entry.name}: {side}x{side} -> {image.width}x{image.height} -> {path.name}"
+
+
+def check_scan(ctx: "EngineContext") -> str:
+    """The model manager's scan of the home and the built-in models (it reads files, it never connects)."""
+    entries = ctx.registry.scan()
+    if not entries:
+        raise CheckFailed(_("the model scan found no model, not even the built-in ones"))
+    return _("{count} models found").format(count=len(entries))
+
+
+def check_network(before: int) -> str:
+    """Fails when anything tried to connect during the checks (refused by the guard, or let through)."""
+    attempts = netguard.session_records()[before:]
+    if attempts:
+        first = attempts[0]
+        raise CheckFailed(_("{count} connection attempt(s) during the self-test, the first to {target} by {by} "
+                            "({event}; `main.py network log` lists them)").format(
+            count=len(attempts), target=first.get("target"), by=first.get("by"), event=first.get("event")))
+    return _("no connection attempted (network guard on)")

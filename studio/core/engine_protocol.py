@@ -30,6 +30,8 @@ PROTOCOL_VERSION = 3
 MAGIC = b"AIGC"
 MAX_HEADER_BYTES = 1 << 20
 MAX_PAYLOAD_BYTES = 256 << 20
+PRE_AUTH_MAX_BYTES = 64 << 10
+"""The largest frame a remote engine reads before the client's token has been checked."""
 _PREFIX = struct.Struct(">4sII")
 
 
@@ -124,8 +126,12 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_frame(stream: BinaryIO) -> Frame | None:
-    """The next frame, or None when the peer closed the stream between frames."""
+def read_frame(stream: BinaryIO, limit: int | None = None) -> Frame | None:
+    """The next frame, or None when the peer closed the stream between frames.
+
+    ``limit``: the most bytes (header and payload) this frame may announce; a larger one is refused at its
+    prefix, before anything of it is read (a remote engine before authentication).
+    """
     prefix = _read_exactly(stream, _PREFIX.size)
     if prefix is None:
         return None
@@ -133,7 +139,8 @@ def read_frame(stream: BinaryIO) -> Frame | None:
     if magic != MAGIC:
         raise ProtocolError(_("The engine wrote something that is not a studio message ({start!r}): an older "
                               "studio, another program, or a stray print.").format(start=prefix[:16]))
-    if header_len > MAX_HEADER_BYTES or payload_len > MAX_PAYLOAD_BYTES:
+    if header_len > MAX_HEADER_BYTES or payload_len > MAX_PAYLOAD_BYTES or (
+            limit is not None and header_len + payload_len > limit):
         raise ProtocolError(_("An oversized message ({size} bytes) was refused.").format(
             size=header_len + payload_len))
     raw = _read_exactly(stream, header_len) or b""
@@ -141,6 +148,8 @@ def read_frame(stream: BinaryIO) -> Frame | None:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ProtocolError(_("A malformed message was refused ({reason}).").format(reason=exc)) from None
+    except RecursionError:
+        raise ProtocolError(_("A malformed message was refused (nested too deeply).")) from None
     if not isinstance(header, dict):
         raise ProtocolError(_("A malformed message was refused (not a JSON object)."))
     payload = (_read_exactly(stream, payload_len) or b"") if payload_len else b""

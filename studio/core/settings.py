@@ -67,6 +67,15 @@ class Settings:
     there (image, text, upscale and faces jobs)."""
     engine_token: str = ""
     """The remote engine's token (its studio home's ``engine-token`` file)."""
+    engine_tls_fingerprint: str = ""
+    """The SHA-256 fingerprint of a remote engine's TLS certificate (``engine serve --tls`` prints it): set, the
+    studio speaks TLS to the engine and refuses any other certificate; "" : plain TCP (an SSH tunnel)."""
+    engine_max_connections: int = 8
+    """``engine serve``: the most connections it holds at once (further ones are refused with one line)."""
+    engine_idle_timeout_s: float = 900.0
+    """``engine serve``: an authenticated client that sends nothing and runs no job this long is dropped."""
+    engine_handshake_timeout_s: float = 10.0
+    """``engine serve``: a connection that has not sent a valid token this long after connecting is dropped."""
     content_filter_concepts: tuple[str, ...] = ()
     """Concept phrases a CLIP checks each generated image against before it is saved (none: no image check)."""
     content_filter_threshold: float = 0.3
@@ -191,6 +200,19 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
                 parse_address(value)
             except RemoteEngineError as exc:
                 return str(exc)
+        return None
+    if name == "engine_tls_fingerprint":
+        from studio.core.engine_tls import fingerprint_problem
+
+        return fingerprint_problem(value)
+    if name == "engine_max_connections":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024:
+            return _("Expected a whole number from 1 to 1024.")
+        return None
+    if name in ("engine_idle_timeout_s", "engine_handshake_timeout_s"):
+        high = 86400.0 if name == "engine_idle_timeout_s" else 600.0
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.1 <= value <= high:
+            return _("Expected seconds from 0.1 to {high:g}.").format(high=high)
         return None
     if name == "engine_token":
         return None if isinstance(value, str) and len(value) <= 256 else _("Expected the engine's token (text).")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urlparse
 
+from studio.core import netguard
 from studio.core.atomic import atomic_write_text, refuse_non_regular
 from studio.core.errors import JobCancelled, StudioError
 from studio.core.i18n import N_, _
@@ -116,6 +117,12 @@ def plan_download(repo_id: str, settings: Settings, revision: str | None = None,
                   include: Sequence[str] = ()) -> DownloadPlan:
     """Ask the hub which files ``repo_id`` has at ``revision`` (filtered by ``include`` globs) and their sizes."""
     _check_online(settings)
+    # The user asked for this repo: its connections pass the network guard (each is recorded).
+    with netguard.allowing(_("download check of {repo}").format(repo=repo_id[:120])):
+        return _plan_download(repo_id, revision, include)
+
+
+def _plan_download(repo_id: str, revision: str | None, include: Sequence[str]) -> DownloadPlan:
     if repo_id.startswith(("http://", "https://")):
         return _plan_url(repo_id)
     import httpx2
@@ -246,6 +253,12 @@ def run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, rep
                  cancel: CancelToken | None = None) -> Path:
     """Download every file of ``plan`` (after consent), verify, move into the models folder; the folder (or file)."""
     _check_online(settings)
+    with netguard.allowing(_("consented download of {repo}").format(repo=plan.repo_id[:120])):
+        return _run_download(plan, paths, settings, reporter, cancel)
+
+
+def _run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, reporter: Reporter | None,
+                  cancel: CancelToken | None) -> Path:
     reporter = reporter or NullReporter()
     cancel = cancel or CancelToken()
     staging = paths.cache / "downloads" / _staging_name(plan)

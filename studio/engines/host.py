@@ -24,6 +24,7 @@ import time
 import traceback
 from typing import Any, BinaryIO, Callable, Hashable, Mapping
 
+from studio.core import netguard
 from studio.core.language import resolve_language, use_language
 from studio.core.engine_protocol import (
     PROTOCOL_VERSION,
@@ -212,6 +213,10 @@ class Host:
         except ProtocolError as exc:
             self._fatal(str(exc))
             return 2
+        return self.converse(first)
+
+    def converse(self, first: Frame | None) -> int:
+        """The conversation after the client's first frame ``first`` (its hello): context, ready, jobs."""
         if first is None or first.type == "bye":
             return 0
         if first.type != "hello" or first["version"] != PROTOCOL_VERSION:
@@ -398,6 +403,7 @@ def main() -> int:
     if hasattr(signal, "SIGINT"):  # Ctrl+C in a terminal reaches the whole group: the studio decides
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _setup_logging()
+    netguard.install(StudioPaths.from_env(), "engine host")
     use_language(resolve_language())  # $AIGC_STUDIO_LANG, set by the studio that started this process
     try:
         return Host(sys.stdin.buffer, out).serve()

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
+from studio.core import netguard
 from studio.core.atomic import atomic_write_bytes
 from studio.core.engine_protocol import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame
 from studio.core.i18n import _
@@ -28,6 +29,7 @@ from studio.jobs.host_client import FAILED, HostClient, HostStartError, JobEnd, 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
+HELLO_TIMEOUT_S = 30.0
 
 
 class RemoteHostClient(HostClient):
@@ -54,29 +56,60 @@ class RemoteHostClient(HostClient):
     def _start(self, stopping: Callable[[], bool]) -> str:
         self._discard()
         host, port = parse_address(self.address)
-        log.info("connecting to the engine at %s:%d", host, port)
+        pinned = self.settings.engine_tls_fingerprint.strip()
+        log.info("connecting to the engine at %s:%d%s", host, port, " (TLS)" if pinned else "")
         try:
-            sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
+            # The one destination the network guard lets through outside a download: the configured engine.
+            with netguard.allowing(_("remote engine {address}").format(address=self.address), hosts={host}):
+                sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
         except OSError as exc:
             raise HostStartError(_("The engine at {address} cannot be reached: {reason}").format(
                 address=self.address, reason=exc.strerror or exc)) from exc
-        sock.settimeout(None)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if pinned:
+                sock = self._tls(sock, pinned)
+            sock.settimeout(None)
+        except (OSError, RemoteEngineError) as exc:
+            sock.close()
+            raise HostStartError(str(exc) if isinstance(exc, RemoteEngineError) else _(
+                "The TLS handshake with the engine at {address} failed ({reason}): does it run with --tls?").format(
+                address=self.address, reason=getattr(exc, "reason", None) or exc), permanent=True) from exc
         self._sock, self._inbox = sock, queue.Queue()
         self._writer = FrameWriter(sock.makefile("wb"))
         self._connected.set()
         threading.Thread(target=self._read_socket, args=(sock.makefile("rb"), self._inbox, self._connected),
                          name=f"{self.name}-reader", daemon=True).start()
-        hello = self._wait_for({"hello"}, 30.0, stopping)
+        # The client speaks first: the engine says nothing before it has seen the right token.
+        self._send("hello", version=PROTOCOL_VERSION, settings=settings_to_dict(self.settings), token=self.token)
+        try:
+            hello = self._wait_for({"hello"}, HELLO_TIMEOUT_S, stopping)
+        except HostStartError as exc:
+            if exc.permanent or stopping():  # the engine's own refusal (one line), or the user stopped
+                raise
+            raise HostStartError(_("The engine at {address} said nothing ({reason}): is it a studio engine, and "
+                                   "does it run with --tls (then set its fingerprint in Settings → Engine)?").format(
+                address=self.address, reason=str(exc))) from None
         if hello["version"] != PROTOCOL_VERSION:
             self._discard()
             raise HostStartError(_("Protocol version mismatch: the engine speaks {theirs}, the studio {mine}.").format(
                 theirs=hello["version"], mine=PROTOCOL_VERSION), permanent=True)
-        self._send("hello", version=PROTOCOL_VERSION, settings=settings_to_dict(self.settings), token=self.token)
         ready = self._wait_for({"ready"}, 600.0, stopping)
         self.device = f"{ready['device']} @ {self.address}"
         self._start_failures = 0
         return self.device
+
+    def _tls(self, sock: socket.socket, pinned: str) -> socket.socket:
+        """``sock`` wrapped in TLS; RemoteEngineError (before the token is sent) unless the certificate is pinned."""
+        from studio.core.engine_tls import check_pin, client_context
+
+        tls = client_context().wrap_socket(sock)
+        try:
+            check_pin(tls, pinned, self.address)
+        except RemoteEngineError:
+            tls.close()
+            raise
+        return tls
 
     @staticmethod
     def _read_socket(stream: BinaryIO, inbox: queue.Queue[tuple[str, Any]], connected: threading.Event) -> None:

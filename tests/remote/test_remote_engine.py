@@ -117,7 +117,8 @@ def test_the_window_s_pool_sends_jobs_to_the_engine_of_the_settings(server, path
         qtbot.waitUntil(lambda: pool.job(job.job_id).is_final, timeout=120_000)
         record = pool.job(job.job_id)
         assert record.state == "done", record.error
-        assert results and Path(results[0].outputs[0]).parent == paths.outputs
+        qtbot.waitUntil(lambda: bool(results), timeout=10_000)  # the signal crosses from the worker's thread
+        assert Path(results[0].outputs[0]).parent == paths.outputs
         assert pool.gallery.for_job(job.job_id)[0].path == results[0].outputs[0]  # in this studio's history
     finally:
         pool.shutdown(wait=True, timeout=30)
