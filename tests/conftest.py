@@ -44,3 +44,12 @@ def english_core_messages():
         from studio.core.language import use_language
 
         use_language("en")
+
+
+@pytest.fixture(autouse=True)
+def no_network_guard_left():
+    """A test that ran the CLI in this process (it installs the network guard) leaves the sockets as they were."""
+    yield
+    from studio.core import netguard
+
+    netguard.uninstall()

@@ -80,6 +80,7 @@ def install(paths: StudioPaths, process: str) -> None:
     """Guard this process's sockets, recording in ``paths``' audit log (again: a new home or process name)."""
     with _lock:
         _state.paths, _state.process = paths, process
+        _state.offline_cache = (0.0, True)  # read the (maybe new) home's settings at the next attempt
         if _originals:
             return
         _originals.update(connect=socket.socket.connect, connect_ex=socket.socket.connect_ex,
@@ -377,14 +378,14 @@ class Summary:
 
 
 def summarise(entries: list[dict[str, Any]]) -> Summary:
-    starts = [e["time"] for e in entries if e.get("event") == "start"]
-    started = max(starts) if starts else None
+    """Counts by event; "since start" counts the records after the last ``start`` line (the log is in order)."""
+    last = max((i for i, e in enumerate(entries) if e.get("event") == "start"), default=None)
     total = {"allowed": 0, "made": 0, "refused": 0}
     since = dict(total)
-    for e in entries:
+    for i, e in enumerate(entries):
         event = e.get("event")
         if event in total:
             total[event] += 1
-            if started is not None and e["time"] >= started:
+            if last is not None and i > last:
                 since[event] += 1
-    return Summary(total, since, started)
+    return Summary(total, since, entries[last]["time"] if last is not None else None)
