@@ -33,7 +33,8 @@ def default_models(paths) -> dict[str, object]:
 @pytest.mark.slow
 def test_selftest_passes_every_check_that_has_its_builtin_model(paths, studio_home):
     rc, results, output = run_selftest()
-    assert set(results) == {"image", "text", "upscale"}, output
+    assert set(results) == {"image", "text", "upscale", "scan", "network"}, output
+    assert results["scan"][0] == "PASS" and results["network"][0] == "PASS", output
     defaults = default_models(paths)
     for task, entry in defaults.items():
         status, detail = results[task]
@@ -56,7 +57,7 @@ def test_selftest_fails_clearly_when_the_builtin_text_model_is_missing(tmp_path)
     rc, results, output = run_selftest("--only", "text",
                                        env_extra={"PYTHONPATH": str(tmp_path / "site")})
     assert rc == 1, output
-    assert results == {"text": ("FAIL", results["text"][1])}, output
+    assert results == {"text": ("FAIL", results["text"][1]), "network": ("PASS", results["network"][1])}, output
     assert "no default text model installed" in results["text"][1]
     assert "self-test: 0 passed, 1 failed" in output
 
