@@ -59,7 +59,7 @@ def test_selftest_fails_clearly_when_the_builtin_text_model_is_missing(tmp_path)
     assert rc == 1, output
     assert results == {"text": ("FAIL", results["text"][1]), "network": ("PASS", results["network"][1])}, output
     assert "no default text model installed" in results["text"][1]
-    assert "self-test: 0 passed, 1 failed" in output
+    assert "self-test: 1 passed, 1 failed" in output
 
 
 def test_selftest_rejects_an_unknown_check():
