@@ -816,6 +816,34 @@ a blue coat</translation>
         <source>The remote engine&apos;s token: the file engine-token in its studio home (it prints it when it starts).</source>
         <translation>远程引擎的令牌：位于其工作室主目录中的 engine-token 文件（引擎启动时也会打印出来）。</translation>
     </message>
+    <message>
+        <source>empty: no TLS (e.g. through an SSH tunnel)</source>
+        <translation>留空：不用 TLS（例如经 SSH 隧道）</translation>
+    </message>
+    <message>
+        <source>TLS fingerprint</source>
+        <translation>TLS 指纹</translation>
+    </message>
+    <message>
+        <source>For “main.py engine serve --tls”: the SHA-256 fingerprint it prints. The studio then speaks TLS to the engine and refuses any other certificate before sending the token.</source>
+        <translation>用于“main.py engine serve --tls”：填它打印的 SHA-256 指纹。工作室随后以 TLS 连接引擎，发送令牌之前拒绝任何其他证书。</translation>
+    </message>
+    <message>
+        <source>Serving: connections</source>
+        <translation>服务：连接数</translation>
+    </message>
+    <message>
+        <source>When this computer runs “main.py engine serve”: the most connections it holds at once; more are refused with one line.</source>
+        <translation>本机运行“main.py engine serve”时同时保持的最多连接数；超出的连接以一行说明拒绝。</translation>
+    </message>
+    <message>
+        <source>Serving: idle timeout</source>
+        <translation>服务：空闲超时</translation>
+    </message>
+    <message>
+        <source>A connected studio that sends nothing and runs no job this long is disconnected; a new connection must send its token within engine_handshake_timeout_s (10 s by default).</source>
+        <translation>已连接的工作室在这么长时间内既无消息也无任务时断开；新连接必须在 engine_handshake_timeout_s（默认 10 秒）内发送令牌。</translation>
+    </message>
 </context>
 <context>
     <name>EvaluateDialog</name>
@@ -2348,6 +2376,77 @@ Queue it anyway?</source>
     <message>
         <source>Models</source>
         <translation>模型</translation>
+    </message>
+</context>
+<context>
+    <name>PrivacyPage</name>
+    <message>
+        <source>Network guard</source>
+        <translation>网络守卫</translation>
+    </message>
+    <message>
+        <source>Since installation</source>
+        <translation>安装以来</translation>
+    </message>
+    <message>
+        <source>Since the studio started</source>
+        <translation>本次启动以来</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Tried by</source>
+        <translation>发起者</translation>
+    </message>
+    <message>
+        <source>Allowed for</source>
+        <translation>放行原因</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Privacy</source>
+        <translation>隐私</translation>
+    </message>
+    <message>
+        <source>{0} made, {1} allowed (downloads, remote engine), {2} refused</source>
+        <translation>已连接 {0} 次，放行 {1} 次（下载、远程引擎），拒绝 {2} 次</translation>
+    </message>
+    <message>
+        <source>made</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>allowed</source>
+        <translation>已放行</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <source>Offline mode is on: every outbound connection is refused, except consented downloads and the remote engine of Settings → Engine. Each attempt is recorded below.</source>
+        <translation>离线模式已开启：除经您同意的下载和“设置 → 引擎”中的远程引擎外，所有对外连接都被拒绝。每次尝试都记录在下方。</translation>
+    </message>
+    <message>
+        <source>Offline mode is off (Settings → General): connections are allowed, and each is recorded below.</source>
+        <translation>离线模式已关闭（设置 → 常规）：允许连接，每次连接都记录在下方。</translation>
+    </message>
+    <message>
+        <source>Audit log: {0} (also: main.py network log)</source>
+        <translation>审计日志：{0}（也可用 main.py network log 查看）</translation>
     </message>
 </context>
 <context>

@@ -12,6 +12,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("studio.ui.settings.language", "LanguagePage"),
     ("studio.ui.settings.engine", "EnginePage"),
     ("studio.ui.settings.content_filter", "ContentFilterPage"),
+    ("studio.ui.settings.privacy", "PrivacyPage"),
     ("studio.ui.settings.memory_speed", "MemorySpeedPage"),
 )
 """(module, class) of each page."""

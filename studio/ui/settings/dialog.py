@@ -11,8 +11,8 @@ import importlib
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QMessageBox,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QListWidget, QMessageBox,
+                               QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.core.settings import Settings, load_settings, save_settings
 from studio.ui import theme
@@ -42,7 +42,13 @@ class SettingsDialog(QDialog):
             page.load(self.original)
             page.changed.connect(self._update_ok)
             self.pages.append(page)
-            self.stack.addWidget(page)
+            scroll = QScrollArea()  # a long page (Engine) scrolls instead of squeezing its hints
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(page)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setMinimumWidth(page.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+            self.stack.addWidget(scroll)
             self.nav.addItem(page.page_title())
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)

@@ -1,5 +1,6 @@
 """Settings → Engine: the engine processes beside the window (lanes, processes per device, hard cancel), or
-a remote engine (``main.py engine serve`` on another machine) reached by address and token."""
+a remote engine (``main.py engine serve`` on another machine) reached by address, token and (with ``--tls``)
+its pinned certificate fingerprint; and the limits of this computer's own ``engine serve``."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
@@ -53,6 +54,29 @@ class EnginePage(SettingsPage):
                   self.token.setText, self.token.textChanged,
                   self.tr("The remote engine's token: the file engine-token in its studio home (it prints it "
                           "when it starts)."))
+        self.fingerprint = QLineEdit()
+        self.fingerprint.setObjectName("engine_tls_fingerprint")
+        self.fingerprint.setPlaceholderText(self.tr("empty: no TLS (e.g. through an SSH tunnel)"))
+        self.bind("engine_tls_fingerprint", self.tr("TLS fingerprint"), self.fingerprint,
+                  lambda: self.fingerprint.text().strip(), self.fingerprint.setText, self.fingerprint.textChanged,
+                  self.tr("For “main.py engine serve --tls”: the SHA-256 fingerprint it prints. The studio then "
+                          "speaks TLS to the engine and refuses any other certificate before sending the token."))
+        self.max_connections = QSpinBox()
+        self.max_connections.setObjectName("engine_max_connections")
+        self.max_connections.setRange(1, 1024)
+        self.bind("engine_max_connections", self.tr("Serving: connections"), self.max_connections,
+                  self.max_connections.value, self.max_connections.setValue, self.max_connections.valueChanged,
+                  self.tr("When this computer runs “main.py engine serve”: the most connections it holds at once; "
+                          "more are refused with one line."))
+        self.idle = QDoubleSpinBox()
+        self.idle.setObjectName("engine_idle_timeout_s")
+        self.idle.setRange(1.0, 86400.0)
+        self.idle.setDecimals(0)
+        self.idle.setSuffix(self.tr(" s"))
+        self.bind("engine_idle_timeout_s", self.tr("Serving: idle timeout"), self.idle, self.idle.value,
+                  self.idle.setValue, self.idle.valueChanged,
+                  self.tr("A connected studio that sends nothing and runs no job this long is disconnected; a new "
+                          "connection must send its token within engine_handshake_timeout_s (10 s by default)."))
 
     def page_title(self) -> str:
         return self.tr("Engine")
