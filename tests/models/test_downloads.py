@@ -211,7 +211,11 @@ def test_hub_names_that_leave_the_folder_are_refused_before_anything_is_written(
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and "\n" not in err and "Nothing was downloaded" in err, err
     assert not any("/resolve/" in p for p, _ in hub.requests)
-    assert _files(tmp_path) == before
+    audit = paths.root / "network-audit.jsonl"  # the network guard recorded the consented check, nothing else
+    assert [f for f in _files(tmp_path) if f != str(audit)] == before
+    from studio.core.netguard import read_log
+
+    assert {(e["event"], e["purpose"]) for e in read_log(paths)} == {("allowed", "download check of acme/tiny")}
 
 
 def test_a_plan_with_a_bad_name_or_a_link_out_writes_nothing(hub, paths, tmp_path):
