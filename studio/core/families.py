@@ -177,7 +177,7 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "ZImageTransformer2DModel", lora=True, flow=True,
            text_encoders=(TextEncoder("text_encoder", "Qwen3", ("qwen_3_4b.safetensors",)),),
            latent_channels=16, latent_rgb=_FLUX_RGB, latent_rgb_bias=_FLUX_BIAS, steps=9, cfg=0.0, size=1024,
-           config="zimage", gguf_archs=("lumina2", "zimage", "z_image"), repo="Tongyi-MAI/Z-Image-Turbo"),
+           config="zimage", gguf_archs=("zimage", "z_image"), repo="Tongyi-MAI/Z-Image-Turbo"),
     Family("qwenimage", "Qwen-Image", "QwenImagePipeline", "QwenImageImg2ImgPipeline", "QwenImageInpaintPipeline",
            "transformer", "QwenImageTransformer2DModel", lora=True, flow=True, cfg_arg="true_cfg_scale",
            text_encoders=(TextEncoder("text_encoder", "Qwen2.5-VL", ("qwen_2.5_vl_7b.safetensors",)),),
@@ -205,6 +205,8 @@ PIPELINE_FAMILY.update({"FluxImg2ImgPipeline": "flux", "FluxInpaintPipeline": "f
                         "Flux2Pipeline": "flux2_klein", "SanaPipeline": "sana_sprint"})
 GGUF_FAMILY = {arch: f.key for f in FAMILIES.values() for arch in f.gguf_archs}
 """GGUF ``general.architecture`` → image family."""
+IMAGE_GGUF_ARCHS = ("wan", "hyvid", "ltxv", "cosmos", "aura", "hidream", "lumina2", "sd1", "sdxl", "mochi")
+"""GGUF architectures of image/video transformers the community quantises (those not in GGUF_FAMILY are refused)."""
 LORA_FAMILIES = tuple(k for k, f in FAMILIES.items() if f.lora)
 TRAIN_BASE_FAMILIES = tuple(k for k, f in FAMILIES.items() if f.train_base)
 FAMILY_LABELS = {**{k: f.label for k, f in FAMILIES.items()}, "sdxl_refiner": "SDXL refiner", "other": "other",

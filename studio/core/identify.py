@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from studio.core.families import PIPELINE_FAMILY
+from studio.core.families import GGUF_FAMILY, IMAGE_GGUF_ARCHS, PIPELINE_FAMILY
 from studio.core.gguf_header import GGUF_MAGIC, GGUFError, read_gguf
 from studio.core.i18n import N_, _
 from studio.core.keypatterns import classify, family_for_dim, summarise_keys
@@ -127,6 +127,13 @@ def _gguf(path: Path, base: dict, size: int) -> ModelEntry:
     if info.context_length:
         details["context_length"] = info.context_length
     details["format"] = "gguf"
+    if info.architecture in GGUF_FAMILY:  # a quantised image transformer (city96-style), run by the image engine
+        details["part"] = "transformer"
+        return _entry(base, type="sd_single_file", family=GGUF_FAMILY[info.architecture], size=size, details=details)
+    if info.architecture in IMAGE_GGUF_ARCHS:
+        return _entry(base, type="unknown", status="unknown", family=info.architecture, size=size, details=details,
+                      reason=_("a quantised {arch} transformer: the studio runs GGUF transformers of {known}").format(
+                          arch=info.architecture, known=", ".join(sorted(GGUF_FAMILY))))
     return _entry(base, type="gguf", family=info.architecture, size=size, details=details)
 
 

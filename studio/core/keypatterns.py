@@ -56,7 +56,7 @@ def classify(shapes: Mapping[str, Shape]) -> KeyClass | None:
     keys = list(shapes)
     if not keys:
         return None
-    for fn in (_sd_checkpoint, _lora, _textual_inversion, _upscaler, _taesd, _vae):
+    for fn in (_transformer_file, _sd_checkpoint, _lora, _textual_inversion, _upscaler, _taesd, _vae):
         hit = fn(shapes, keys)
         if hit is not None:
             return hit
@@ -92,6 +92,44 @@ def _sd_checkpoint(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | N
     elif not (has("cond_stage_model.") or has("conditioner.embedders.")):
         problem = _("the checkpoint has no text encoder weights")
     return KeyClass("sd_single_file", family, details, problem)
+
+
+def transformer_family(keys: Sequence[str]) -> str:
+    """The 2024–26 family whose transformer these keys are (original BFL/SAI/ComfyUI or diffusers names), or ""."""
+    ks = [k[len("model.diffusion_model."):] if k.startswith("model.diffusion_model.") else k for k in keys]
+    if any(".lora" in k or k.startswith("lora_") for k in ks[:50]):
+        return ""
+    has = lambda part: any(part in k for k in ks)  # noqa: E731
+    start = lambda prefix: any(k.startswith(prefix) for k in ks)  # noqa: E731
+    if has("double_stream_modulation"):
+        return "flux2_klein"
+    if start("distilled_guidance_layer."):
+        return "chroma"
+    if (start("double_blocks.") and start("single_blocks.")) or (
+            start("single_transformer_blocks.") and start("transformer_blocks.")):
+        return "flux"
+    if start("joint_blocks.") or (start("transformer_blocks.") and start("pos_embed") and start("context_embedder")):
+        return "sd3"
+    if start("noise_refiner.") and start("context_refiner.") and (has("x_pad_token") or has("cap_pad_token")):
+        return "zimage"
+    if start("transformer_blocks.") and has(".img_mod.") and has(".txt_mod."):
+        return "qwenimage"
+    if start("transformer_blocks.") and has(".attn2.") and start("caption_projection") and has("scale_shift_table"):
+        return "sana_sprint"
+    return ""
+
+
+def _transformer_file(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None:
+    """A single file holding a 2024–26 family's transformer (the rest of the pipeline comes from elsewhere)."""
+    family = transformer_family(keys)
+    if not family:
+        return None
+    details: dict[str, Any] = {"part": "transformer"}
+    if family == "flux":
+        details["variant"] = "dev" if any("guidance_in." in k or "guidance_embedder" in k for k in keys) else "schnell"
+    if any(k.startswith(("text_encoders.", "first_stage_model.")) for k in keys):
+        details["part"] = "checkpoint"  # an all-in-one SD3 file: the studio uses its transformer
+    return KeyClass("sd_single_file", family, details)
 
 
 _KOHYA = re.compile(r"^lora_(unet|te\d?)_")

@@ -213,10 +213,19 @@ def _derive(pipe: Any, inpaint: bool) -> Any:
     """
     if _pixel_space(pipe):
         return pipe
+    import diffusers
     from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
 
+    from studio.core.families import FAMILIES, PIPELINE_FAMILY
+
     auto = AutoPipelineForInpainting if inpaint else AutoPipelineForImage2Image
+    fam = FAMILIES.get(PIPELINE_FAMILY.get(type(pipe).__name__, ""))
+    if fam is not None:  # the capability table names the editing pipeline of each 2024–26 family
+        name = fam.inpaint if inpaint else fam.img2img
+        auto = getattr(diffusers, name, None) if name and name != "auto" else (auto if name == "auto" else None)
     try:
+        if auto is None:
+            raise ValueError(type(pipe).__name__)
         derived = auto.from_pipe(pipe)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         message = (_("{pipeline} models cannot inpaint; use a Stable Diffusion style model or one of the studio's "

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Iterator
 import torch
 
 from studio.core.errors import JobCancelled, ModelError, StudioError
+from studio.core.families import FAMILIES
 from studio.core.few_step import sampler_warning
 from studio.core.i18n import _
 from studio.core.memory_modes import next_lower
@@ -338,7 +339,9 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
     ``step_times``: each step's end time is appended to it.
     """
     if facts.get("scheduler_config"):
-        pipe.scheduler = make_scheduler(spec.scheduler, facts["scheduler_config"], spec.timestep_spacing)
+        # A flow-matching family runs a fresh copy of its own scheduler (the SD samplers do not apply to it).
+        pipe.scheduler = (type(pipe.scheduler).from_config(facts["scheduler_config"]) if facts.get("flow")
+                          else make_scheduler(spec.scheduler, facts["scheduler_config"], spec.timestep_spacing))
         tap: X0Tap | None = X0Tap(pipe.scheduler)
     else:
         tap = None
@@ -372,6 +375,11 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
                                   generator=torch.Generator("cpu").manual_seed(spec.seed),
                                   callback_on_step_end=on_step_end, output_type="pil", **(extra or {}))
     family = facts["family"]
+    fam = FAMILIES.get(family)
+    if fam is not None and fam.cfg_arg != "guidance_scale":  # Qwen-Image: the CFG field is its true CFG
+        kwargs[fam.cfg_arg] = kwargs.pop("guidance_scale")
+    if fam is not None:
+        kwargs.update(fam.extra)
     try:
         with torch.inference_mode():
             if embeddings.supports_weights(pipe, family):
@@ -381,6 +389,8 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
             elif not (is_plain(prompt) and is_plain(negative)):
                 warn(_("This model does not support prompt weights; the prompt is used as written."))
             accepted = _accepted(pipe)
+            if accepted is not None and "intermediate_timesteps" in accepted and kwargs["num_inference_steps"] != 2:
+                kwargs["intermediate_timesteps"] = None  # SANA-Sprint's midpoint exists for 2 steps only
             if accepted is not None:
                 dropped = sorted(k for k in kwargs if k not in accepted)
                 for k in dropped:

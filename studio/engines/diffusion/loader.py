@@ -13,6 +13,7 @@ import torch
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
+from studio.core.families import FAMILIES, NEW_FAMILIES, PIPELINE_FAMILY
 from studio.core.model_caps import DIFFUSION_TYPES
 from studio.core.registry import ModelEntry
 from studio.engines.context import EngineContext
@@ -47,8 +48,13 @@ def resolve(ctx: EngineContext, name_or_path: str) -> ModelEntry:
 
 
 def family_of(entry: ModelEntry, pipe: Any) -> str:
-    """'sdxl', 'sd' or 'studio' (decides preview factors and prompt encoding)."""
+    """'sdxl', 'sd', 'studio' or a 2024–26 family of the capability table ('flux', 'sd3', …): decides preview
+    factors, prompt encoding, the scheduler and the pipeline arguments."""
     cls = type(pipe).__name__
+    if cls in PIPELINE_FAMILY:
+        return PIPELINE_FAMILY[cls]
+    if entry.family in NEW_FAMILIES:
+        return entry.family
     if "XL" in cls or entry.family == "sdxl":
         return "sdxl"
     if entry.type == "studio_pipeline" or entry.family == "studio":
@@ -65,7 +71,18 @@ def load_pipeline(ctx: EngineContext, entry: ModelEntry) -> tuple[Any, dict[str,
     # The studio's own small pixel-space models stay in float32 on every device: they cost a few MB, and in
     # float16 their v-prediction overflows under Euler-style sigma scaling (measured: garbage images on CUDA).
     dtype = _dtype(ctx, entry)
-    return ctx.cache.get_or_load(_key(ctx, entry), lambda: _load(entry, ctx.device, dtype))
+    folders: list[Path] = []
+    if entry.family in NEW_FAMILIES:  # a 2024–26 family: its parts may come from another folder; check memory
+        from studio.engines.diffusion.transformer_file import estimate_bytes, memory_refusal
+
+        if entry.type == "sd_single_file":
+            folders = [Path(e.path) for e in ctx.registry.scan()
+                       if e.type == "diffusers" and e.family == entry.family and e.usable]
+        if ctx.device == "cpu" and all(k != _key(ctx, entry) for k, _size in ctx.cache.loaded()):
+            refusal = memory_refusal(entry, estimate_bytes(entry, dtype, folders), ctx.cache.budget_bytes)
+            if refusal:
+                raise ModelError(refusal)
+    return ctx.cache.get_or_load(_key(ctx, entry), lambda: _load(entry, ctx.device, dtype, folders))
 
 
 def _dtype(ctx: EngineContext, entry: ModelEntry) -> torch.dtype:
@@ -98,9 +115,14 @@ def _quiet_library_progress_bars() -> None:
         tlog.set_verbosity_error()
 
 
-def _load(entry: ModelEntry, device: str, dtype: torch.dtype) -> tuple[Any, dict[str, Any]]:
+def _load(entry: ModelEntry, device: str, dtype: torch.dtype,
+          folders: list[Path] | None = None) -> tuple[Any, dict[str, Any]]:
     _quiet_library_progress_bars()
-    if entry.type == "sd_single_file":
+    if entry.type == "sd_single_file" and entry.family in NEW_FAMILIES:
+        from studio.engines.diffusion.transformer_file import load_transformer_file
+
+        pipe = load_transformer_file(entry, dtype, folders or [])
+    elif entry.type == "sd_single_file":
         try:
             single_file = importlib.import_module(SINGLE_FILE_MODULE)
         except ModuleNotFoundError as exc:
@@ -122,7 +144,10 @@ def _load(entry: ModelEntry, device: str, dtype: torch.dtype) -> tuple[Any, dict
         pipe.set_progress_bar_config(disable=True)  # the studio reports progress itself
     denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
     channels = int(getattr(getattr(denoiser, "config", None), "in_channels", 4) or 4)
-    facts = {"family": family_of(entry, pipe), "channels": channels, "dtype": dtype, "lock": threading.Lock(),
+    family = family_of(entry, pipe)
+    fam = FAMILIES.get(family)
+    facts = {"family": family, "channels": channels, "dtype": dtype, "lock": threading.Lock(),
+             "flow": bool(fam and fam.flow),
              "scheduler_config": dict(pipe.scheduler.config) if getattr(pipe, "scheduler", None) else {}}
     return pipe, facts
 

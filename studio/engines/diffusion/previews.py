@@ -17,18 +17,17 @@ from typing import Any
 import torch
 
 from studio.core.errors import ModelError
+from studio.core.families import FAMILIES
 from studio.core.i18n import _
 from studio.engines.diffusion.schedulers import x0_source
 
 log = logging.getLogger(__name__)
 
-# Rows: latent channels; columns: R, G, B. Applied to the scaled latents the UNet works on.
+# Rows: latent channels; columns: R, G, B. Applied to the scaled latents the denoiser works on; one entry per
+# latent space, read from the capability table (studio.core.families).
 LATENT_RGB: dict[str, tuple[list[list[float]], list[float]]] = {
-    "sd": ([[0.3512, 0.2297, 0.3227], [0.3250, 0.4974, 0.2350],
-            [-0.2829, 0.1762, 0.2721], [-0.2120, -0.2616, -0.7177]], [0.0, 0.0, 0.0]),
-    "sdxl": ([[0.3651, 0.4232, 0.4341], [-0.2533, -0.0042, 0.1068],
-              [0.1076, 0.1111, -0.0362], [-0.3165, -0.2492, -0.2188]], [0.1084, -0.0175, -0.0011]),
-}
+    key: ([list(row) for row in fam.latent_rgb], list(fam.latent_rgb_bias))
+    for key, fam in FAMILIES.items() if fam.latent_rgb}
 TAESD_FOLDERS = {"sd": ("taesd",), "sd1": ("taesd",), "sd2": ("taesd",), "sdxl": ("taesdxl",),
                  "sd3": ("taesd3",), "flux": ("taef1",), "chroma": ("taef1",), "zimage": ("taef1",)}
 """Tiny decoders (diffusers AutoencoderTiny) by latent space, as madebyollin names them."""
@@ -118,9 +117,24 @@ class Previewer:
         self.channels = channels
         self.taesd = taesd
         self.kind = "taesd" if taesd is not None else ("pixels" if channels == 3 else "linear")
+        fam = FAMILIES.get(family)
+        self._patch = fam.latent_patch if fam is not None else 1
         factors, bias = LATENT_RGB.get(family, LATENT_RGB["sd"])
-        self._factors = torch.tensor(factors) if channels == 4 else None
+        self._factors = torch.tensor(factors)
         self._bias = torch.tensor(bias)
+
+    def _unpack(self, z: torch.Tensor) -> torch.Tensor:
+        """(C, h, w) latents; packed sequences (Flux, Qwen-Image: N tokens of C·p·p) are unpacked."""
+        if z.dim() != 2:
+            return z[:, 0] if z.dim() == 4 else z  # (C, frames, h, w) video-style latents: the first frame
+        n, d = z.shape
+        p = self._patch if d % (self._patch ** 2) == 0 else 1
+        w_over_h = self.size[0] / max(1, self.size[1])
+        h = max(1, round((n / w_over_h) ** 0.5))
+        w = n // h
+        if h * w != n:
+            return z.T.reshape(d, 1, n)
+        return z.reshape(h, w, d // (p * p), p, p).permute(2, 0, 3, 1, 4).reshape(d // (p * p), h * p, w * p)
 
     @torch.no_grad()
     def render(self, latents: torch.Tensor, x0: torch.Tensor | None = None):
@@ -129,10 +143,10 @@ class Previewer:
         if self.kind == "taesd":
             img = self.taesd.decode(z.to(self.taesd.dtype)).sample[0]
             return _to_image((img.float() + 1) / 2, self.size)
-        z = z[0].float().cpu()
+        z = self._unpack(z[0].float().cpu())
         if self.kind == "pixels":
             return _to_image((z + 1) / 2, self.size)
-        if self._factors is not None:
+        if z.shape[0] == self._factors.shape[0]:
             rgb = torch.einsum("chw,cr->rhw", z, self._factors) + self._bias[:, None, None]
             return _to_image((rgb + 1) / 2, self.size)
         # Unknown latent layout: show the first three channels, normalised, so something moves.
