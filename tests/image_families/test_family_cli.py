@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from studio.core.pngmeta import read_png_parameters
 from tests.diffusion.test_cli_image import cli
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_cli_generates_and_inpaints_with_a_flux_folder(family_dir, studio_home, tmp_path):
     folder = family_dir("flux")
     out = tmp_path / "flux.png"
