@@ -11,7 +11,9 @@ A "one-line error" exits non-zero with exactly one ``error:`` line (argparse's u
 a "traceback" is a Python traceback, an "internal error" line, a crash by signal or a hang.
 Goal: 0 tracebacks, 0 files changed outside, 0 deleted.
 
-    python benchmarks/bad_inputs.py [--jobs 2] [--only queue,png] [--verbose]
+    python benchmarks/bad_inputs.py [--jobs 2] [--only queue,png,remote] [--verbose]
+
+The ``remote`` category (``bad_inputs_remote.py``) sends hostile clients to a real ``engine serve`` on 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -441,6 +443,18 @@ def cases(pngs_dir: str = "outside/pngs") -> list[Case]:
     add("evaluate", "folder of damaged images only", ["evaluate", "outside/shots"], setup=_evaluate_folder(3, 0))
     add("evaluate", "texts with a 3 GB file", ["evaluate", "outside/texts", "--lm", "none"], setup=_huge_sparse_text)
 
+    # -- the network guard and the remote engine's command line ---------------------------------
+    add("network", "garbage audit log: network log", ["network", "log"], setup=_write(
+        "home/network-audit.jsonl", b"not json\n" + b"[" * 100_000 + b"\n{\"event\": 5}\n\xff\xfe\0\n"))
+    add("network", "network log --limit -1", ["network", "log", "--limit", "-1"])
+    add("network", "engine serve --listen port 99999", ["engine", "serve", "--listen", "127.0.0.1:99999"])
+    add("network", "engine serve --listen garbage", ["engine", "serve", "--listen", "a b:c"])
+    add("network", "engine serve --tls, damaged certificate", ["engine", "serve", "--tls"], setup=_damaged_tls)
+    add("network", "fingerprint 'zz'", ["settings", "set", "engine_tls_fingerprint", "zz"])
+    add("network", "max connections 0", ["settings", "set", "engine_max_connections", "0"])
+    add("network", "idle timeout 'forever' in the file", ["queue", "list"],
+        setup=_settings({"engine_idle_timeout_s": "forever", "engine_max_connections": -1}))
+
     # -- PNG metadata -----------------------------------------------------------------------------
     for name in PNGS:
         add("png", name, ["generate", "image", "--from-png", f"{pngs_dir}/{name}.png", "--steps", "1",
@@ -514,10 +528,27 @@ def run_case(case: Case, base: Path, hub_url: str) -> Outcome:
     for victim in ("/tmp/bad-inputs-victim", "/tmp/abs", "/tmp/x"):
         if os.path.exists(victim) and victim not in _EXISTING_VICTIMS:
             outcome.changed.append(victim)
-    strays = [p.name for p in base.iterdir() if not p.name.startswith("case-")]
+    strays = [p.name for p in base.iterdir() if not p.name.startswith(("case-", "remote-"))]
     outcome.changed += [f"(beside the sandboxes) {n}" for n in strays]
     shutil.rmtree(sb.root, ignore_errors=True)
     return outcome
+
+
+def _damaged_tls(sb: Sandbox) -> None:
+    from bad_inputs_remote import damaged_tls
+
+    damaged_tls(sb.home)
+
+
+def remote_outcomes(base: Path) -> list[Outcome]:
+    """The remote-engine cases (``bad_inputs_remote``): hostile clients against a real ``engine serve``."""
+    from bad_inputs_remote import run
+
+    t0 = time.monotonic()
+    results = run(Path(tempfile.mkdtemp(prefix="remote-", dir=base)))
+    each = (time.monotonic() - t0) / max(1, len(results))
+    return [Outcome(Case("remote", name, []), 0 if kind == "ok" else 1, detail, each, kind)
+            for name, kind, detail in results]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,6 +566,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             outcomes = list(pool.map(lambda c: run_case(c, base, hub_url), selected))
+        if not args.only or "remote" in args.only.split(","):
+            outcomes += remote_outcomes(base)
     finally:
         hub.shutdown()
         shutil.rmtree(base, ignore_errors=True)

@@ -53,9 +53,10 @@ class RemoteChannel(FrameWriter):
     def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
         if kind == "error":
             message = str(fields.get("message") or "")
-            if fields.get("traceback"):
-                log.error("job %s failed for a remote client: %s\n%s", fields.get("job"), message,
-                          fields["traceback"])
+            if fields.get("traceback"):  # one line for the operator's terminal; the traceback in the log file
+                log.warning("engine: job %s failed for a remote client: %s", fields.get("job"),
+                            message.strip().splitlines()[0] if message.strip() else "?")
+                log.info("engine: the traceback of job %s:\n%s", fields.get("job"), fields["traceback"])
             lines = message.strip().splitlines()
             fields = {**fields, "message": lines[0] if lines else _("The engine failed."), "traceback": ""}
         if kind == "result" and isinstance(fields.get("result"), dict):
