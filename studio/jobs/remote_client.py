@@ -1,9 +1,12 @@
 """The studio's side of a remote engine (``main.py engine serve`` on another machine), no Qt.
 
 :class:`RemoteHostClient` is a :class:`~studio.jobs.host_client.HostClient` whose host is reached over
-TCP instead of started as a child: the same frames, plus the token in ``hello``, input images sent
-inline with the job (never the client's paths), and the results' files received before the result
-and stored in this studio's outputs folder under names chosen here.
+TCP instead of started as a child: the same frames, plus the token in ``hello`` (the client speaks first:
+the engine says nothing before it), input images sent inline with the job (never the client's paths),
+and the results' files received before the result and stored in this studio's outputs folder under
+names chosen here. With ``engine_tls_fingerprint`` set the connection is TLS, and a certificate with
+another fingerprint is refused before the token is sent. The connection is the one the network guard
+lets through for the configured engine (recorded in the audit log).
 """
 from __future__ import annotations
 
