@@ -20,6 +20,11 @@ def test_window_is_shown_before_torch_and_engine_becomes_ready(studio_home):
     assert "torch_loaded=False" in marks["window_shown"]  # `main.py` with no command opens the window
     assert "torch_loaded=False" in marks["engine_ready"]  # torch loaded in the engine process, not here
     assert float(marks["engine_ready"].split()[2]) > float(marks["window_shown"].split()[2])
+    from studio.core.netguard import read_log
+    from studio.core.paths import StudioPaths
+
+    # The window ran under the network guard (its start is recorded), and neither it nor its engine tried to connect.
+    assert [(e["event"], e["process"]) for e in read_log(StudioPaths(studio_home))] == [("start", "window")]
 
 
 def test_gui_without_display_says_so_in_one_line(studio_home):
