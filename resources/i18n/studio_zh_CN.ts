@@ -287,6 +287,10 @@
         <translation>文本被标记时有害标签的概率阈值。</translation>
     </message>
     <message>
+        <source>; {0} allowed phrases</source>
+        <translation>；{0} 个允许短语</translation>
+    </message>
+    <message>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
@@ -295,8 +299,8 @@
         <translation>空</translation>
     </message>
     <message>
-        <source>Editable files in {0}; your edits are kept. Case, full-width forms, spaces and punctuation inside a word are ignored.</source>
-        <translation>可编辑的文件位于 {0}；您的修改会保留。匹配时忽略大小写、全角形式，以及词内的空格和标点。</translation>
+        <source>Editable files in {0}; your edits are kept. Case, full-width forms, leetspeak, traditional Chinese and spaces or punctuation inside a word are ignored.</source>
+        <translation>可编辑的文件位于 {0}；你的修改会被保留。匹配时忽略大小写、全角形式、火星文（如 b0mb）、繁体中文以及词中的空格和标点。</translation>
     </message>
     <message>
         <source>Content filter</source>

@@ -7,7 +7,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QPushButton, QWidget
 
-from studio.core.content_filter import category_label, install_lists, parse_list
+from studio.core.content_filter import ALLOW, category_label, install_lists, parse_list
 from studio.ui import theme
 from studio.ui.settings.page import SettingsContext, SettingsPage
 from studio.ui.settings.pickers import ChoiceCombo
@@ -93,11 +93,14 @@ class ContentFilterPage(SettingsPage):
                 pairs = parse_list(path.read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 continue
-            counts = Counter(c for c, _t in pairs)
+            counts = Counter(c for c, _t in pairs if c != ALLOW and not c.startswith("="))
             cats = ", ".join(f"{category_label(c)} ({n})" for c, n in counts.items())
+            allowed = sum(c == ALLOW for c, _t in pairs)
+            if allowed:
+                cats += self.tr("; {0} allowed phrases").format(allowed)
             lines.append(self.tr("{0}: {1}").format(path.name, cats or self.tr("empty")))
-        head = self.tr("Editable files in {0}; your edits are kept. Case, full-width forms, spaces and "
-                       "punctuation inside a word are ignored.").format(self.folder)
+        head = self.tr("Editable files in {0}; your edits are kept. Case, full-width forms, leetspeak, traditional "
+                       "Chinese and spaces or punctuation inside a word are ignored.").format(self.folder)
         return "\n".join([head, *lines])
 
     def page_title(self) -> str:
