@@ -4,6 +4,7 @@ Prints, for the shipped word lists (resources/content_filter/*.txt):
   * recall on the harmful prompts and the false-positive rate on the harmless near-misses of
     resources/content_filter/benchmark/ (en + zh, written by hand before the lists were enlarged),
     per category and per language, for the dev half (the lists were tuned on it) and the held-out half
+    (measured once; since then tuning data too) and the second held-out set, written before that tuning
     (the figures to report); a cell passes at recall >= 0.90 and false positives <= 1 %;
   * recall on the held-out harmful prompts obfuscated as an evader would (full-width, leetspeak,
     letters spaced out, Chinese characters spaced out or in traditional form);
@@ -107,10 +108,11 @@ def main() -> int:
           f"{sum(c.startswith('=') for c, _t, _s in pairs)} group terms); automaton built in {build_ms:.0f} ms")
 
     table(filt, "dev", args.list_misses)
-    recall, fp = table(filt, "heldout", args.list_misses)
+    table(filt, "heldout", args.list_misses)  # measured once, then looked at: tuning data since
+    recall, fp = table(filt, "heldout2", args.list_misses)
 
     rng = random.Random(25)
-    held = rows("harmful", "heldout")
+    held = rows("harmful", "heldout2")
     obf = [obfuscate(p, rng) for _l, _c, p in held]
     plain = sum(filt.check(p) is not None for _l, _c, p in held)
     caught = sum(filt.check(p) is not None for p in obf)
@@ -120,7 +122,8 @@ def main() -> int:
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt: {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    prompts = [p for k in ("harmful", "harmless") for s in ("dev", "heldout") for _l, _c, p in rows(k, s)] + obf
+    prompts = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2") for _l, _c, p in rows(k, s)]
+    prompts += obf
     prompts = [prompts[i % len(prompts)] for i in range(args.n)]
     filt.check(prompts[0])
     t0 = time.perf_counter()
