@@ -4,8 +4,8 @@ Prints, for the shipped word lists (resources/content_filter/*.txt):
   * recall on the harmful prompts and the false-positive rate on the harmless near-misses of
     resources/content_filter/benchmark/ (en + zh, written by hand before the lists were enlarged),
     per category and per language, for the dev half (the lists were tuned on it) and the held-out half
-    (measured once; since then tuning data too) and the second held-out set, written before that tuning
-    (the figures to report); a cell passes at recall >= 0.90 and false positives <= 1 %;
+    (measured once; since then tuning data too), the second held-out set (written later; measured once,
+    then tuning data) and the third (written before that tuning: the figures to report); a cell passes at recall >= 0.90 and false positives <= 1 %;
   * recall on the held-out harmful prompts obfuscated as an evader would (full-width, leetspeak,
     letters spaced out, Chinese characters spaced out or in traditional form);
   * the false-positive count on resources/content_filter/benchmark/harmless_prompts.txt;
@@ -109,10 +109,11 @@ def main() -> int:
 
     table(filt, "dev", args.list_misses)
     table(filt, "heldout", args.list_misses)  # measured once, then looked at: tuning data since
-    recall, fp = table(filt, "heldout2", args.list_misses)
+    table(filt, "heldout2", args.list_misses)  # written later, measured once, then tuning data too
+    recall, fp = table(filt, "heldout3", args.list_misses)
 
     rng = random.Random(25)
-    held = rows("harmful", "heldout2")
+    held = rows("harmful", "heldout3")
     obf = [obfuscate(p, rng) for _l, _c, p in held]
     plain = sum(filt.check(p) is not None for _l, _c, p in held)
     caught = sum(filt.check(p) is not None for p in obf)
@@ -122,7 +123,8 @@ def main() -> int:
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt: {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    prompts = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2") for _l, _c, p in rows(k, s)]
+    prompts = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2", "heldout3")
+               for _l, _c, p in rows(k, s)]
     prompts += obf
     prompts = [prompts[i % len(prompts)] for i in range(args.n)]
     filt.check(prompts[0])
