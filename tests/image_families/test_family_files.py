@@ -91,3 +91,26 @@ def test_cpu_memory_budget_refuses_before_loading_with_the_numbers(family_dir, f
     line = _one_line(exc)
     assert "over the memory budget of 64.0 KiB" in line or "memory budget" in line
     assert not family_ctx.cache.loaded()
+
+
+def test_flux_lora_applies_through_the_engine_and_is_removed_after(family_dir, family_ctx, tmp_path):
+    import torch
+    from diffusers import FluxPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    folder = family_dir("flux")
+    pipe = FluxPipeline.from_pretrained(str(folder), local_files_only=True)
+    pipe.transformer.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v"],
+                                            init_lora_weights=False))
+    torch.manual_seed(0)
+    FluxPipeline.save_lora_weights(str(tmp_path / "lora"), transformer_lora_layers=get_peft_model_state_dict(
+        pipe.transformer), weight_name="tiny_flux_lora.safetensors")
+    lora = tmp_path / "lora" / "tiny_flux_lora.safetensors"
+    entry = identify_path(lora, "path")
+    assert entry.type == "lora"
+    plain = pixels(run(spec(folder), RecordingReporter(), CancelToken(), family_ctx).outputs[0])
+    styled = pixels(run(spec(folder, loras=((str(lora), 1.0),)), RecordingReporter(), CancelToken(),
+                        family_ctx).outputs[0])
+    again = pixels(run(spec(folder), RecordingReporter(), CancelToken(), family_ctx).outputs[0])
+    assert np.abs(styled - plain).max() > 0 and np.array_equal(plain, again)

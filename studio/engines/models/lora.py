@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.keypatterns import FAMILY_LABELS, family_for_dim
+from studio.core.families import PIPELINE_FAMILY, family_label, lora_fits
 from studio.core.registry import ModelEntry
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,12 @@ def lora_problem(lora: ModelEntry, pipe: Any) -> str:
         return _("{model} is not a LoRA (it is {type}).").format(model=lora.name, type=lora.type)
     if not lora.usable:
         return _("{model} cannot be used: {reason}").format(model=lora.name, reason=lora.reason)
+    base_family = PIPELINE_FAMILY.get(type(pipe).__name__, "")
+    if base_family:  # a 2024–26 family: the capability table says which LoRAs fit (diffusers maps the keys)
+        if lora_fits(base_family, lora.family):
+            return ""
+        return _("{model} is a LoRA for {family}; this model is {base}.").format(
+            model=lora.name, family=family_label(lora.family), base=family_label(base_family))
     unet = getattr(pipe, "unet", None)
     width = getattr(getattr(unet, "config", None), "cross_attention_dim", None)
     width = width[0] if isinstance(width, (list, tuple)) else width
