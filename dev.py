@@ -181,10 +181,19 @@ def cmd_run(extra: list[str]) -> int:
     return run_py(["main.py", "gui", *extra])
 
 
+def parallel_args(cores: int | None = None) -> list[str]:
+    """pytest-xdist's arguments for the whole suite: one worker per core (at most 4), each test file kept on
+    one worker so that its module fixtures are built once. Every test runs in its own studio home and
+    torch uses one thread per process (tests/conftest.py), so workers do not share state."""
+    cores = cores or os.cpu_count() or 1
+    workers = min(cores, 4)
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+
+
 def cmd_test(extra: list[str]) -> int:
     ensure_venv(["app", "models", "test"])
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
-    rc = run_py(["-m", "pytest", *(extra or ["tests"])], env=env)
+    rc = run_py(["-m", "pytest", *(extra or ["tests", *parallel_args()])], env=env)
     # pytest's "no tests collected" is not a failure of the suite's set-up.
     return 0 if rc == 5 else rc
 
