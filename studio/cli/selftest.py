@@ -216,8 +216,11 @@ def check_text(ctx: "EngineContext", max_new_tokens: int) -> str:
     text = result.text.strip()
     if not text:
         raise CheckFailed(_("{name}: no text was generated").format(name=entry.name))
+    runner = getattr(result, "runner", "")
+    if entry.type == "gguf" and runner != "llama.cpp":
+        raise CheckFailed(_("{name}: the GGUF did not run with llama.cpp").format(name=entry.name))
     shown = text.replace("\n", " ")
-    return f"{entry.name}: {shown[:60]!r}"
+    return f"{entry.name} ({runner}): {shown[:60]!r}"
 
 
 def check_upscale(ctx: "EngineContext", home: Path) -> str:

@@ -8,7 +8,7 @@ import json
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
-from studio.core.settings import Settings, load_settings, save_settings, validate_setting
+from studio.core.settings import AUTO_SETTINGS, Settings, load_settings, save_settings, validate_setting
 
 LIST_FIELDS = ("model_dirs", "content_filter_concepts", "content_filter_classifier_labels")
 
@@ -55,6 +55,8 @@ def parse_value(name: str, words: list[str]) -> object:
         if low in ("off", "false", "no", "0"):
             return False
         raise SettingsValueError(_("{name}: use on or off.").format(name=name))
+    if name in AUTO_SETTINGS and word.lower() == "auto":
+        return AUTO_SETTINGS[name]
     if isinstance(default, (int, float)):
         try:
             return type(default)(word)

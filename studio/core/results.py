@@ -97,6 +97,10 @@ class TextResult(JobResult):
     finish: str = ""
     """Why generation stopped: "length", "stop", "eos" or "cancelled"."""
     dropped_messages: int = 0
+    runner: str = ""
+    """What ran the model: "llama.cpp" (GGUF files) or "transformers"."""
+    token_ids: tuple[int, ...] = ()
+    """The generated token ids (llama.cpp runs; for checks against llama.cpp itself)."""
 
     def seed_for(self, index: int) -> int | None:
         return self.seed

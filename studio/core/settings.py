@@ -92,6 +92,12 @@ class Settings:
     """How image jobs spend device memory (see ``memory_modes.MEMORY_MODES``); a job may choose its own."""
     speed_mode: str = "off"
     """Speed mode of image jobs (see ``memory_modes.SPEED_MODES``); "off" gives the reference image."""
+    gguf_context_length: int = 0
+    """Tokens of context a GGUF model is run with by llama.cpp; 0 (auto): the model's own, at most
+    ``GGUF_AUTO_CONTEXT``."""
+    gguf_gpu_layers: int = -1
+    """Layers of a GGUF model llama.cpp offloads to the GPU; -1 (auto): all of them when the device is a GPU
+    and llama.cpp was built with GPU support, else none; 0: none."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -108,6 +114,11 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 MAX_MEMORY_BUDGET_GB = 4096.0
 MAX_CANCEL_GRACE_S = 600.0
 MAX_SETTINGS_BYTES = 1 << 20
+GGUF_AUTO_CONTEXT = 4096
+"""The context ``gguf_context_length`` = 0 (auto) gives at most (longer ones cost memory for every token)."""
+MIN_GGUF_CONTEXT, MAX_GGUF_CONTEXT, MAX_GGUF_GPU_LAYERS = 128, 1 << 20, 1000
+AUTO_SETTINGS = {"gguf_context_length": 0, "gguf_gpu_layers": -1}
+"""Settings whose value ``auto`` (on the CLI, in the dialog) is stored as this number."""
 """A settings file is a few hundred bytes; a larger one is not read (defaults are used)."""
 
 
@@ -166,6 +177,15 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             return _("Expected a similarity from 0 to 1.")
         return None
+    if name == "gguf_context_length":
+        ok = not isinstance(value, bool) and isinstance(value, int) and (
+            value == 0 or MIN_GGUF_CONTEXT <= value <= MAX_GGUF_CONTEXT)
+        return None if ok else _("Expected auto (0) or {low} to {high} tokens.").format(
+            low=MIN_GGUF_CONTEXT, high=MAX_GGUF_CONTEXT)
+    if name == "gguf_gpu_layers":
+        ok = not isinstance(value, bool) and isinstance(value, int) and -1 <= value <= MAX_GGUF_GPU_LAYERS
+        return None if ok else _("Expected auto (-1), 0 (none) or a number of layers up to {high}.").format(
+            high=MAX_GGUF_GPU_LAYERS)
     if name == "memory_mode":
         return memory_mode_problem(value)
     if name == "speed_mode":

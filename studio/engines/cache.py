@@ -14,7 +14,10 @@ log = logging.getLogger(__name__)
 
 
 def model_bytes(obj: Any) -> int:
-    """Bytes of parameters and buffers of a torch module or a diffusers/transformers pipeline."""
+    """Bytes of parameters and buffers of a torch module or a diffusers/transformers pipeline (or the
+    ``cache_bytes`` a model run by another library, e.g. llama.cpp, says it holds)."""
+    if isinstance(getattr(obj, "cache_bytes", None), int):
+        return int(obj.cache_bytes)
     import torch
 
     modules: list[torch.nn.Module] = []

@@ -31,7 +31,7 @@ from studio.ui.spin_boxes import SeedSpinBox
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
 FOLDER_ITEM = "__folder__"
 # Base models a LoRA can be trained on (the registry's types).
-LM_BASE_TYPES = tuple(t for t in TEXT_TYPES if t != "gguf")  # GGUF files are inference-only
+LM_BASE_TYPES = TEXT_TYPES  # a GGUF base is trained on a de-quantised copy (the form says so)
 UNDERSTAND_BASE_TYPES = ("masked_lm", "text_classifier", "causal_lm", "gguf")  # a classifier's starting point
 
 
@@ -99,6 +99,13 @@ class TrainingForm(QWidget):
         self.base_combo.setEditable(True)
         self.base_combo.setToolTip(self.tr("The model the LoRA adapts (a name from the model list or a folder)"))
         form.addRow(self.base_label, self.base_combo)
+        self.base_note = QLabel(self.tr("A GGUF base is trained on a de-quantised float32 copy, made once (about 4 to "
+                                        "8 times the file's size, in memory and on disk). Generating with the GGUF "
+                                        "itself runs it natively with llama.cpp."))
+        self.base_note.setObjectName("base_note")
+        self.base_note.setWordWrap(True)
+        self.base_note.hide()
+        form.addRow("", self.base_note)
         self.out_edit = QLineEdit()
         self.out_edit.setObjectName("out_edit")
         self.out_edit.setValidator(QRegularExpressionValidator(QRegularExpression(NAME_PATTERN), self))
@@ -164,6 +171,7 @@ class TrainingForm(QWidget):
         for w in (self.dataset_combo, self.base_combo, self.size_combo):
             w.currentIndexChanged.connect(self.changed)
         self.out_edit.textChanged.connect(self.changed)
+        self.base_combo.currentTextChanged.connect(self._update_base_note)
         self.set_family("gan")
         self._on_family()
 
@@ -202,6 +210,7 @@ class TrainingForm(QWidget):
         self.base_combo.setVisible(bool(f.needs_base))
         self._fill_datasets(f)
         self._fill_base()
+        self._update_base_note()
         self._fill_extras(f)
         if not self.out_edit.text() or re.fullmatch(r"my-[a-z0-9_]+", self.out_edit.text()):
             self.out_edit.setText(f"my-{f.key.replace('_', '-')}")
@@ -264,6 +273,7 @@ class TrainingForm(QWidget):
         """ModelEntry objects (or names) from the registry scan; LoRA families pick their base from them."""
         self._models = list(models)
         self._fill_base()
+        self._update_base_note()
 
     def models(self) -> list[Any]:
         """The models of the last scan (ModelEntry objects, or names)."""
@@ -288,6 +298,13 @@ class TrainingForm(QWidget):
             else:
                 self.base_combo.setEditText(current)
         self.base_combo.blockSignals(False)
+
+    def _update_base_note(self, *_args: Any) -> None:
+        """Show the de-quantising note while the chosen base model is a GGUF file."""
+        name = self.base()
+        entry = next((m for m in self._models if getattr(m, "name", None) == name), None)
+        gguf = getattr(entry, "type", "") == "gguf" or name.lower().endswith(".gguf")
+        self.base_note.setVisible(bool(self.family().needs_base) and gguf)
 
     def base(self) -> str:
         text = self.base_combo.currentText().strip()

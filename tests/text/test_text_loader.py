@@ -60,10 +60,13 @@ def test_gguf_with_bad_magic(tmp_path, text_ctx):
         run(TextSpec(prompt="hi", model=str(bad)), Recorder(), CancelToken(), text_ctx)
 
 
-def test_gguf_of_an_unsupported_architecture(tmp_path, text_ctx):
+def test_gguf_of_an_architecture_transformers_cannot_de_quantise(tmp_path, text_ctx):
+    """The converter (training a LoRA on a GGUF base) checks the architecture before any work."""
+    from studio.engines.text.loader import load_entry
+
     g = write_gguf(tmp_path / "odd.gguf", arch="rwkv6")
     with pytest.raises(ModelError, match="'rwkv6' model, which the studio cannot load.*llama"):
-        run(TextSpec(prompt="hi", model=str(g)), Recorder(), CancelToken(), text_ctx)
+        load_entry(text_ctx.registry.resolve(str(g), task="text"), text_ctx, Recorder())
     assert not converted_folder(text_ctx.paths, g).exists()
 
 
@@ -78,7 +81,7 @@ def test_truncated_gguf_is_reported_as_corrupt(tmp_path, text_ctx):
         check_gguf(cut)
     tail_cut = tmp_path / "tail.gguf"
     tail_cut.write_bytes(data[: len(data) - 1000])  # header intact, weights cut short
-    with pytest.raises(ModelError, match="tail.gguf"):
+    with pytest.raises(ModelError, match="tail"):
         run(TextSpec(prompt="hi", model=str(tail_cut)), Recorder(), CancelToken(), text_ctx)
     assert not converted_folder(text_ctx.paths, tail_cut).exists()  # no half copy left to be reused
 
@@ -90,20 +93,29 @@ def test_fingerprint_changes_with_content(tmp_path):
     assert fingerprint(a) != fingerprint(b)
 
 
-def test_cancelling_a_conversion_ends_it_within_the_grace_period_and_leaves_no_half_copy(qtbot, paths):
-    """De-quantizing cannot be interrupted: the job's engine host is ended after the grace period."""
+def test_cancelling_a_conversion_ends_it_within_the_grace_period_and_leaves_no_half_copy(qtbot, paths, tmp_path):
+    """De-quantizing (a text LoRA on a GGUF base) cannot be interrupted: the job's engine host is ended after
+    the grace period."""
+    import json
     import time
 
     from studio.core.settings import Settings
+    from studio.core.specs import TrainSpec
     from studio.jobs.pool import WorkerPool
     from tests.text.tiny_lm import smollm2_gguf
 
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(json.dumps({"instruction": "Hi", "response": "Hello!"}) + "\n", encoding="utf-8")
     pool = WorkerPool(paths, Settings(device="cpu", scan_hf_cache=False, engine_prewarm=False, cancel_grace_s=1.0))
     pool.start()
     try:
-        job = pool.submit(TextSpec(prompt="hi", model=str(smollm2_gguf()), max_new_tokens=2)).job_id
-        qtbot.waitUntil(lambda: pool.job(job).state == "running", timeout=30000)
-        qtbot.wait(1500)  # the converter is at work
+        spec = TrainSpec(family="text_lora", data=str(data), out="never", base=str(smollm2_gguf()), steps=2, batch=1,
+                         sample_every=0, checkpoint_every=0)
+        steps: list[tuple[int, int, int]] = []
+        pool.job_progress.connect(lambda jid, done, total, _eta: steps.append((jid, done, total)))
+        job = pool.submit(spec).job_id
+        qtbot.waitUntil(lambda: (job, 1, 4) in steps, timeout=60000)  # de-quantizing the weights
+        qtbot.wait(500)
         t0 = time.monotonic()
         pool.cancel(job)
         qtbot.waitUntil(lambda: pool.job(job).is_final, timeout=30000)

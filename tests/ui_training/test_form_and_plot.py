@@ -69,8 +69,14 @@ def test_lora_needs_a_base_model_from_the_model_list(workspace, image_folder):
     with pytest.raises(SpecError, match="base model"):
         form.spec()
     form.set_family("text_lora")
-    assert [form.base_combo.itemText(i) for i in range(form.base_combo.count())] == ["chat"]
+    assert [form.base_combo.itemText(i) for i in range(form.base_combo.count())] == ["chat", "q4"]
     assert not form.size_combo.isVisibleTo(form)
+    assert not form.base_note.isVisibleTo(form)  # a transformers base is trained as it is
+    form.base_combo.setCurrentIndex(1)
+    assert form.base_note.isVisibleTo(form) and "de-quantised float32 copy" in form.base_note.text()
+    assert "llama.cpp" in form.base_note.text()
+    form.set_family("gan")
+    assert not form.base_note.isVisibleTo(form)
 
 
 def test_bad_input_is_explained_not_queued(workspace, tmp_path):

@@ -1,6 +1,7 @@
 """The text engine: ``run(TextSpec, reporter, cancel, ctx) -> JobResult``.
 
-Loads the model (a job step with progress; converted and cached on first use), renders the prompt
+GGUF files run natively with llama.cpp (``gguf_generate``); transformers folders (and a LoRA trained by
+the studio) run with transformers. Loads the model (a job step with progress), renders the prompt
 (chat template or raw completion), then streams tokens to ``reporter.text`` while reporting
 progress in tokens. Temperature 0 means greedy decoding; otherwise the seed makes sampling
 repeatable (same seed + settings + prompt = same text).
@@ -10,16 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from studio.core.errors import SpecError, StudioError
+from studio.core.errors import ModelError, SpecError, StudioError
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import TextResult
 from studio.core.specs import TextSpec
 from studio.engines.context import EngineContext
-from studio.engines.text.loader import LoadedLM, get_text_model
-from studio.engines.oom import free_memory, injected_ooms, is_oom, oom_at_first_forward
 from studio.engines.text.prompting import Encoded, encode
-from studio.engines.text.streaming import StreamResult, stream_generate
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +84,17 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
     if spec.chat and not any(c.strip() for r, c in spec.messages if r != "system") and not spec.prompt.strip():
         raise SpecError(_("Type a message first."))
     entry = ctx.registry.resolve(spec.model, task="text")
+    if entry.type == "gguf":
+        if not entry.usable:  # the registry's check (a broken header) holds for every load
+            raise ModelError(_("Model {name!r} cannot be used: {reason}").format(name=entry.name, reason=entry.reason))
+        from studio.engines.text.gguf_generate import run_gguf
+
+        return run_gguf(spec, entry, reporter, cancel, ctx)
+    # transformers (torch) only from here: a GGUF job never imports it
+    from studio.engines.oom import free_memory, injected_ooms, is_oom, oom_at_first_forward
+    from studio.engines.text.loader import LoadedLM, get_text_model
+    from studio.engines.text.streaming import StreamResult, stream_generate
+
     lm: LoadedLM = get_text_model(entry, ctx, reporter, cancel)
     if cancel.cancelled:
         return TextResult(cancelled=True, model=entry.name, seed=spec.seed, finish="cancelled")
@@ -138,6 +147,6 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
         new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,
         tokens_per_s=round(res.tokens_per_second, 2), seconds=round(res.seconds, 3),
         first_token_s=None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
-        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped)
+        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped, runner="transformers")
     log.info("text job: %s", result)
     return result

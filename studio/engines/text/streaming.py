@@ -18,7 +18,6 @@ from typing import Any, Callable
 from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _
 from studio.core.progress import CancelToken
-from studio.engines.oom import is_oom
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
@@ -132,6 +131,8 @@ def stream_generate(model: Any, tokenizer: Any, input_ids: list[int], gen_kwargs
             on_token(last_count)
     thread.join()
     if errors:
+        from studio.engines.oom import is_oom
+
         exc = errors[0]
         if isinstance(exc, StudioError) or is_oom(exc):
             raise exc  # an out-of-memory stays one, so the engine can free memory and retry

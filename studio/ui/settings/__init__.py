@@ -14,5 +14,6 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("studio.ui.settings.content_filter", "ContentFilterPage"),
     ("studio.ui.settings.privacy", "PrivacyPage"),
     ("studio.ui.settings.memory_speed", "MemorySpeedPage"),
+    ("studio.ui.settings.text_models", "TextModelsPage"),
 )
 """(module, class) of each page."""

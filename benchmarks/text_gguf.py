@@ -1,0 +1,295 @@
+"""GGUF benchmark: the studio's llama.cpp text path against llama-cpp-python called directly (same file,
+context, threads and greedy settings) and against the old de-quantised transformers path.
+
+    .venv/bin/python benchmarks/text_gguf.py [--tokens 128] [--repeats 3] [--old-tokens 32] [--json out.json]
+
+Two models, in the same run: the shipped SmolLM2-135M Q4_1 GGUF, and a ~1B-parameter random-weight
+Llama-architecture GGUF the script builds itself (written as F16 with the ``gguf`` package, quantised
+to Q4_0 by llama.cpp's own ``llama_model_quantize``; kept in --work for later runs). Each measurement
+runs in a fresh process (so peak RSS is that path's alone); studio and direct runs alternate, and
+medians are reported. Reported per model: decode tokens/s (after the first token), first-token
+latency, load time, and peak RSS above the process's baseline against 1.3 × file size + KV cache.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+PROMPT = "Once upon a time, in a quiet village by the sea, there lived an old fisherman who"
+BIG = dict(hidden=2048, layers=16, ffn=8192, heads=32, kv_heads=8, context=2048)  # ~1.0B parameters
+
+
+def rss() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# -- the big model -----------------------------------------------------------------------------------
+def build_big(out: Path) -> Path:
+    """A random-weight Llama GGUF of ~1B parameters with SmolLM2's tokenizer, quantised to Q4_0."""
+    if out.is_file():
+        return out
+    import gguf
+    import llama_cpp
+    import numpy as np
+
+    from tests.text.tiny_lm import smollm2_gguf
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    f16 = out.with_suffix(".f16.gguf")
+    r = gguf.GGUFReader(str(smollm2_gguf()))
+    field = r.fields
+    tokens = [bytes(field["tokenizer.ggml.tokens"].parts[i]).decode() for i in field["tokenizer.ggml.tokens"].data]
+    merges = [bytes(field["tokenizer.ggml.merges"].parts[i]).decode() for i in field["tokenizer.ggml.merges"].data]
+    types = [int(field["tokenizer.ggml.token_type"].parts[i][0]) for i in field["tokenizer.ggml.token_type"].data]
+    h, n_layers, ffn, heads, kv_heads = BIG["hidden"], BIG["layers"], BIG["ffn"], BIG["heads"], BIG["kv_heads"]
+    kv = h // heads * kv_heads
+    w = gguf.GGUFWriter(str(f16), "llama")
+    w.add_name("random llama 1B")
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("smollm")
+    w.add_token_list(tokens)
+    w.add_token_types(types)
+    w.add_token_merges(merges)
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    w.add_add_bos_token(False)
+    w.add_context_length(BIG["context"])
+    w.add_embedding_length(h)
+    w.add_block_count(n_layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_rope_dimension_count(h // heads)
+    w.add_layer_norm_rms_eps(1e-5)
+    w.add_rope_freq_base(10000.0)
+    w.add_vocab_size(len(tokens))
+    w.add_file_type(1)
+    rng = np.random.default_rng(0)
+
+    def rand(*shape: int):
+        return (rng.standard_normal(shape, dtype=np.float32) * 0.02).astype(np.float16)
+
+    w.add_tensor("token_embd.weight", rand(len(tokens), h))
+    for i in range(n_layers):
+        p = f"blk.{i}."
+        w.add_tensor(p + "attn_norm.weight", np.ones(h, np.float32))
+        w.add_tensor(p + "attn_q.weight", rand(h, h))
+        w.add_tensor(p + "attn_k.weight", rand(kv, h))
+        w.add_tensor(p + "attn_v.weight", rand(kv, h))
+        w.add_tensor(p + "attn_output.weight", rand(h, h))
+        w.add_tensor(p + "ffn_norm.weight", np.ones(h, np.float32))
+        w.add_tensor(p + "ffn_gate.weight", rand(ffn, h))
+        w.add_tensor(p + "ffn_up.weight", rand(ffn, h))
+        w.add_tensor(p + "ffn_down.weight", rand(h, ffn))
+    w.add_tensor("output_norm.weight", np.ones(h, np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0
+    params.nthread = os.cpu_count() or 2
+    tmp = out.with_suffix(".tmp")
+    if llama_cpp.llama_model_quantize(str(f16).encode(), str(tmp).encode(), params) != 0:
+        raise SystemExit("llama_model_quantize failed")
+    f16.unlink()
+    tmp.rename(out)
+    return out
+
+
+# -- one measurement per process ---------------------------------------------------------------------
+def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dict:
+    base = rss()
+    t0 = time.monotonic()
+    ids: list[int] = []
+    if mode == "direct":
+        import llama_cpp
+
+        llm = llama_cpp.Llama(model_path=str(model), n_ctx=n_ctx, n_batch=min(512, n_ctx), n_threads=threads,
+                              n_threads_batch=os.cpu_count() or threads, verbose=False)
+        load_s = time.monotonic() - t0
+        prompt = llm.tokenize(PROMPT.encode(), add_bos=True, special=True)
+        start, first, text = time.monotonic(), None, b""
+        for tok in llm.generate(prompt, temp=0.0, top_k=50, top_p=0.95, min_p=0.0, repeat_penalty=1.0):
+            if llama_cpp.llama_token_is_eog(llm._model.vocab, tok) or len(ids) >= tokens:
+                break
+            text += llm.detokenize([tok])
+            ids.append(tok)
+            if first is None:
+                first = time.monotonic() - start
+        total = time.monotonic() - start
+    elif mode == "studio":
+        from studio.core.paths import StudioPaths
+        from studio.core.progress import CancelToken
+        from studio.core.settings import Settings
+        from studio.core.specs import TextSpec
+        from studio.engines.context import EngineContext
+        from studio.engines.text.generate import run
+        import tempfile
+
+        ctx = EngineContext.create(StudioPaths(Path(tempfile.mkdtemp())), Settings(
+            scan_hf_cache=False, gguf_context_length=n_ctx), device="cpu")
+        base, t0 = rss(), time.monotonic()
+        rep = _Reporter()
+        spec = TextSpec(prompt=PROMPT, model=str(model), max_new_tokens=tokens, temperature=0.0)
+        result = run(spec, rep, CancelToken(), ctx)
+        load_s = rep.generating_at - t0
+        first, total, ids = rep.first - rep.generating_at, rep.last - rep.generating_at, list(result.token_ids)
+    else:  # the old path: GGUF de-quantised to float32 safetensors, run with transformers
+        import torch
+
+        from studio.core.paths import StudioPaths
+        from studio.core.progress import CancelToken, NullReporter
+        from studio.engines.text.gguf_convert import ensure_converted
+        from studio.engines.text.loader import load_folder
+        from studio.engines.text.streaming import stream_generate
+
+        home = Path(os.environ["BENCH_WORK"]) / "old-home"
+        folder = ensure_converted(model, StudioPaths(home), NullReporter(), display_name=model.stem)
+        base = rss()  # the conversion (once per file, cached) is not counted
+        t0 = time.monotonic()
+        lm = load_folder(folder, model.stem, "cpu")
+        load_s = time.monotonic() - t0
+        prompt = list(lm.tokenizer(PROMPT)["input_ids"])
+        res = stream_generate(lm.model, lm.tokenizer, prompt, {"max_new_tokens": tokens, "do_sample": False,
+                                                               "temperature": None, "top_p": None, "top_k": None},
+                              cancel=CancelToken(), on_text=lambda _t: None)
+        first, total, ids = res.first_token_seconds, res.seconds, [0] * res.new_tokens
+        threads = torch.get_num_threads()
+    n = len(ids)
+    return {"mode": mode, "load_s": load_s, "first_token_s": first, "tokens": n, "threads": threads,
+            "tokens_per_s": (n - 1) / (total - first) if n > 1 and total > first else 0.0,
+            "rss_base": base, "peak_rss": peak_rss(), "ids": ids[:64]}
+
+
+class _Reporter:
+    def __init__(self) -> None:
+        self.generating_at = self.first = self.last = 0.0
+
+    def progress(self, done, total, message=""):
+        if message == "generating":
+            self.generating_at = time.monotonic()
+
+    def text(self, chunk):
+        self.last = time.monotonic()
+        if not self.first:
+            self.first = self.last
+
+    def log(self, message):
+        pass
+
+    def wants_preview(self):
+        return False
+
+    def preview(self, image):
+        pass
+
+    def metrics(self, step, values):
+        pass
+
+
+def measure(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, work: Path) -> dict:
+    cmd = [sys.executable, __file__, "--worker", mode, "--model", str(model), "--tokens", str(tokens),
+           "--ctx", str(n_ctx), "--threads", str(threads)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, BENCH_WORK=str(work)))
+    if out.returncode:
+        raise SystemExit(f"{mode} on {model.name} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_model(model: Path, tokens: int, old_tokens: int, repeats: int, threads: int, work: Path) -> dict:
+    from studio.core.gguf_header import read_gguf
+    from studio.engines.text.llama_gguf import kv_bytes
+
+    info = read_gguf(model)
+    n_ctx = min(info.context_length or 2048, 2048)
+    runs: dict[str, list[dict]] = {"studio": [], "direct": []}
+    for i in range(repeats):
+        for mode in (("studio", "direct") if i % 2 == 0 else ("direct", "studio")):
+            runs[mode].append(measure(mode, model, tokens, n_ctx, threads, work))
+            r = runs[mode][-1]
+            print(f"  {model.name} {mode:6}: {r['tokens_per_s']:.1f} tok/s, first token {r['first_token_s']:.3f} s",
+                  flush=True)
+    old = measure("old", model, old_tokens, n_ctx, threads, work) if old_tokens else None
+    if old:
+        print(f"  {model.name} old   : {old['tokens_per_s']:.2f} tok/s (transformers, float32)", flush=True)
+    med = {m: {k: statistics.median(r[k] for r in rs) for k in ("tokens_per_s", "first_token_s", "load_s",
+                                                               "peak_rss", "rss_base")} for m, rs in runs.items()}
+    size, kv = model.stat().st_size, kv_bytes(info, n_ctx)
+    studio_rss = med["studio"]["peak_rss"] - med["studio"]["rss_base"]
+    same_ids = all(r["ids"] == runs["direct"][0]["ids"] for r in runs["studio"] + runs["direct"])
+    return {"model": model.name, "file_mb": size / 2**20, "context": n_ctx, "kv_mb": kv / 2**20, "threads": threads,
+            "tokens": tokens, "studio": med["studio"], "direct": med["direct"], "old": old,
+            "ratio_direct": med["studio"]["tokens_per_s"] / med["direct"]["tokens_per_s"],
+            "ratio_old": med["studio"]["tokens_per_s"] / old["tokens_per_s"] if old and old["tokens_per_s"] else None,
+            "studio_rss_mb": studio_rss / 2**20, "rss_bound_mb": (1.3 * size + kv) / 2**20,
+            "same_greedy_ids": same_ids}
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tokens", type=int, default=128)
+    ap.add_argument("--old-tokens", type=int, default=32, help="tokens for the slow transformers path (0: skip)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="generation threads (default: the studio's)")
+    ap.add_argument("--work", default="/tmp/aigc-bench-gguf", help="where the built 1B GGUF is kept")
+    ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--json")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--model", help=argparse.SUPPRESS)
+    ap.add_argument("--ctx", type=int, default=2048, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, Path(args.model), args.tokens, args.ctx, args.threads)))
+        return 0
+    from studio.engines.text.llama_gguf import default_threads
+    from tests.text.tiny_lm import smollm2_gguf
+
+    work = Path(args.work)
+    threads = args.threads or default_threads()
+    models = [smollm2_gguf()]
+    if not args.skip_big:
+        t0 = time.monotonic()
+        models.append(build_big(work / "random-llama-1b.Q4_0.gguf"))
+        print(f"1B Q4_0 GGUF ready in {time.monotonic() - t0:.0f} s: {models[-1]}", flush=True)
+    results = [bench_model(m, args.tokens, args.old_tokens, args.repeats, threads, work) for m in models]
+    print(f"\nthreads {threads}, {args.tokens} greedy tokens, medians of {args.repeats} (each a fresh process)")
+    for r in results:
+        s, d, o = r["studio"], r["direct"], r["old"]
+        print(f"{r['model']} ({r['file_mb']:.0f} MB, context {r['context']}):")
+        print(f"  studio {s['tokens_per_s']:.1f} tok/s | llama-cpp-python {d['tokens_per_s']:.1f} tok/s | "
+              f"ratio {r['ratio_direct']:.3f} (>= 0.95)")
+        if o:
+            print(f"  old de-quantised transformers path {o['tokens_per_s']:.2f} tok/s: studio is "
+                  f"{r['ratio_old']:.1f}x (>= 3)")
+        print(f"  first token: studio {s['first_token_s'] * 1000:.0f} ms, direct {d['first_token_s'] * 1000:.0f} ms; "
+              f"load: studio {s['load_s']:.2f} s, direct {d['load_s']:.2f} s")
+        print(f"  peak RSS above baseline: {r['studio_rss_mb']:.0f} MB (bound 1.3 x file + KV = "
+              f"{r['rss_bound_mb']:.0f} MB); absolute peak {s['peak_rss'] / 2**20:.0f} MB")
+        print(f"  same greedy token ids in every run: {r['same_greedy_ids']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

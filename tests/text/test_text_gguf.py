@@ -1,0 +1,206 @@
+"""GGUF files run natively by llama.cpp: parity with llama-cpp-python called directly, streaming, cancel,
+the GGUF's own chat template, sampling settings, and one clear line for each bad input."""
+from __future__ import annotations
+
+import pytest
+
+from studio.core.errors import ModelError, SpecError
+from studio.core.progress import CancelToken
+from studio.core.settings import Settings
+from studio.core.specs import TextSpec
+from studio.engines.context import EngineContext
+from studio.engines.text.generate import run
+from tests.text.conftest import Recorder
+from tests.text.tiny_lm import smollm2_gguf, write_gguf
+
+llama_cpp = pytest.importorskip("llama_cpp")
+PROMPT = "The capital of France is"
+THREADS = 2
+
+
+@pytest.fixture(scope="module")
+def smol_direct():
+    """llama-cpp-python itself on the shipped SmolLM2 GGUF (the reference)."""
+    llm = llama_cpp.Llama(model_path=str(smollm2_gguf()), n_ctx=2048, n_threads=THREADS, verbose=False)
+    yield llm
+    llm.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf(tmp_path_factory):
+    """A 2-layer random-weight Llama GGUF with SmolLM2's tokenizer and chat template (context 4096)."""
+    return write_gguf(tmp_path_factory.mktemp("gguf") / "tiny-llama.gguf", tokenizer_from=smollm2_gguf(),
+                      context=4096)
+
+
+@pytest.fixture()
+def gguf_ctx(paths):
+    return EngineContext.create(paths, Settings(scan_hf_cache=False), device="cpu")
+
+
+def direct_greedy_ids(llm, prompt_ids: list[int], n: int) -> list[int]:
+    out: list[int] = []
+    for tok in llm.generate(prompt_ids, temp=0.0, top_k=0, top_p=1.0, min_p=0.0, repeat_penalty=1.0):
+        if llama_cpp.llama_token_is_eog(llm._model.vocab, tok) or len(out) >= n:
+            break
+        out.append(tok)
+    return out
+
+
+def test_greedy_token_ids_equal_llama_cpp_python_on_the_shipped_gguf(gguf_ctx, smol_direct):
+    result = run(TextSpec(prompt=PROMPT, max_new_tokens=24, temperature=0.0), Recorder(), CancelToken(), gguf_ctx)
+    assert result.runner == "llama.cpp" and result.model == "SmolLM2-135M-Instruct"
+    assert result.text.strip().startswith("Paris")
+    prompt_ids = smol_direct.tokenize(PROMPT.encode(), add_bos=True, special=True)
+    assert result.prompt_tokens == len(prompt_ids)
+    assert list(result.token_ids) == direct_greedy_ids(smol_direct, prompt_ids, 24)
+    plain = smol_direct.create_completion(PROMPT, max_tokens=24, temperature=0.0)["choices"][0]["text"]
+    assert result.text == plain
+
+
+def test_chat_uses_the_ggufs_template_and_answers_like_llama_cpp_python(gguf_ctx, smol_direct):
+    messages = (("user", "What is the capital of France?"),)
+    spec = TextSpec(chat=True, system="You are a helpful assistant.", messages=messages, max_new_tokens=24,
+                    temperature=0.0)
+    result = run(spec, Recorder(), CancelToken(), gguf_ctx)
+    direct = smol_direct.create_chat_completion(
+        messages=[{"role": "system", "content": spec.system}, {"role": "user", "content": messages[0][1]}],
+        max_tokens=24, temperature=0.0)
+    assert "Paris" in result.text
+    assert result.text == direct["choices"][0]["message"]["content"]
+    assert "<|im_end|>" not in result.text and result.finish in ("eos", "length")
+
+
+def test_the_rendered_chat_prompt_is_the_ggufs_own_template(gguf_ctx, smol_direct):
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    from studio.engines.text.gguf_generate import get_gguf_model
+
+    lm = get_gguf_model(gguf_ctx.registry.default("text"), gguf_ctx, Recorder(), CancelToken())
+    template = smol_direct.metadata["tokenizer.chat_template"]
+    assert lm.tokenizer.chat_template == template and "<|im_start|>" in template
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    ours = lm.tokenizer.apply_chat_template(messages, add_generation_prompt=True)
+    theirs = Jinja2ChatFormatter(template, eos_token="<|im_end|>", bos_token="<|im_start|>")(messages=messages).prompt
+    assert ours == theirs
+    assert ours.endswith("<|im_start|>assistant\n")
+
+
+def test_streams_token_by_token_and_cancel_stops_mid_answer(tiny_gguf, gguf_ctx):
+    cancel = CancelToken()
+    rec = Recorder(cancel=cancel, cancel_after=5)
+    spec = TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=500, temperature=0.0)
+    result = run(spec, rec, cancel, gguf_ctx)
+    assert result.cancelled and result.finish == "cancelled"
+    assert len(rec.chunks) == 5 and "".join(rec.chunks) == result.text
+    assert 5 <= result.new_tokens < 50
+    rec = Recorder()
+    done = run(spec, rec, CancelToken(), gguf_ctx)
+    assert done.finish == "length" and done.new_tokens == 500 and len(rec.chunks) > 50
+    assert "".join(rec.chunks) == done.text
+    assert done.text.startswith(result.text)  # greedy: the stopped answer was the beginning of the whole one
+    steps = [d for d, t, m in rec.progress_calls if t == 500]
+    assert steps[0] == 0 and steps[-1] == 500 and steps == sorted(steps)
+
+
+def test_sampling_seed_repeats_and_settings_reach_llama_cpp(tiny_gguf, gguf_ctx):
+    spec = TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=16, temperature=1.2,
+                    top_k=0, top_p=1.0, seed=7)
+    a = run(spec, Recorder(), CancelToken(), gguf_ctx)
+    b = run(spec, Recorder(), CancelToken(), gguf_ctx)
+    c = run(spec.__class__(**{**spec.__dict__, "seed": 8}), Recorder(), CancelToken(), gguf_ctx)
+    assert a.token_ids == b.token_ids and a.seed == 7
+    assert a.token_ids != c.token_ids
+    greedy = run(TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=16, temperature=0.0,
+                          repetition_penalty=1.0), Recorder(), CancelToken(), gguf_ctx)
+    narrow = run(TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=16, temperature=1.2,
+                          top_k=1, seed=3, repetition_penalty=1.0), Recorder(), CancelToken(), gguf_ctx)
+    assert narrow.token_ids == greedy.token_ids  # top-k 1 leaves only the likeliest token
+    tight = run(TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=16, temperature=1.2,
+                         top_k=0, min_p=1.0, seed=3, repetition_penalty=1.0), Recorder(), CancelToken(), gguf_ctx)
+    assert tight.token_ids == greedy.token_ids  # min-p 1 keeps only the top token too
+
+
+def test_stop_string_ends_the_answer_before_it(tiny_gguf, gguf_ctx):
+    full = run(TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=40, temperature=0.0),
+               Recorder(), CancelToken(), gguf_ctx)
+    stop = full.text[10:13]
+    assert stop.strip()
+    rec = Recorder()
+    cut = run(TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=40, temperature=0.0,
+                       stop=(stop,)), rec, CancelToken(), gguf_ctx)
+    assert cut.finish == "stop" and cut.text == full.text[:full.text.find(stop)]
+    assert "".join(rec.chunks) == cut.text
+
+
+def test_truncated_gguf_is_one_clear_line(tiny_gguf, tmp_path, gguf_ctx):
+    data = tiny_gguf.read_bytes()
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(data[: len(data) - 100_000])  # header intact, weights cut short
+    with pytest.raises(ModelError, match=r"^cut is corrupt or truncated") as info:
+        run(TextSpec(prompt="hi", model=str(cut)), Recorder(), CancelToken(), gguf_ctx)
+    assert "\n" not in str(info.value)
+
+
+def test_architecture_llama_cpp_does_not_know_is_one_clear_line(tmp_path, gguf_ctx):
+    odd = write_gguf(tmp_path / "odd.gguf", arch="studioxyz")
+    with pytest.raises(ModelError, match=r"^odd is a 'studioxyz' model, which llama.cpp .* does not know\.$"):
+        run(TextSpec(prompt="hi", model=str(odd)), Recorder(), CancelToken(), gguf_ctx)
+
+
+def test_a_context_longer_than_the_models_is_one_clear_line(tiny_gguf, paths):
+    ctx = EngineContext.create(paths, Settings(scan_hf_cache=False, gguf_context_length=8192), device="cpu")
+    with pytest.raises(ModelError, match=r"8192 tokens.*longer than tiny-llama was trained for \(4096 tokens\)"):
+        run(TextSpec(prompt="hi", model=str(tiny_gguf)), Recorder(), CancelToken(), ctx)
+    ctx = EngineContext.create(paths, Settings(scan_hf_cache=False, gguf_context_length=256), device="cpu")
+    result = run(TextSpec(prompt="hi", model=str(tiny_gguf), max_new_tokens=4, temperature=0.0), Recorder(),
+                 CancelToken(), ctx)
+    assert result.context_length == 256
+    with pytest.raises(SpecError, match="reads at most 256"):
+        run(TextSpec(prompt="word " * 300, model=str(tiny_gguf)), Recorder(), CancelToken(), ctx)
+
+
+def test_auto_context_and_gpu_layers(tiny_gguf, gguf_ctx):
+    from studio.engines.text.gguf_generate import get_gguf_model
+
+    lm = get_gguf_model(gguf_ctx.registry.resolve(str(tiny_gguf), task="text"), gguf_ctx, Recorder(), CancelToken())
+    assert lm.context_length == 4096 and lm.llm.n_ctx() == 4096
+    assert lm.gpu_layers == 0  # a CPU device (and a CPU build) offloads nothing
+    assert 0 < lm.cache_bytes < 4 * tiny_gguf.stat().st_size + 200 * 2**20
+    assert gguf_ctx.cache.loaded()[0][1] == lm.cache_bytes
+
+
+def test_cli_generates_with_the_builtin_gguf(capsys):
+    from studio.cli import main
+
+    code = main(["generate", "text", "--prompt", PROMPT, "--temperature", "0", "--max-new-tokens", "6"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.strip().startswith("Paris")
+    assert "6 tokens" in err and "/2048 context" in err and err.rstrip().endswith("greedy")
+
+
+def test_text_workspace_streams_a_gguf_answer_and_stops_it(qtbot, text_pool, paths, tiny_gguf):
+    """From the window: the chat streams a GGUF's answer through the engine host, and Stop ends it."""
+    from PySide6.QtCore import Qt
+
+    from studio.ui.text_workspace import TextWorkspace
+
+    ws = TextWorkspace(text_pool, paths, models=lambda: [str(tiny_gguf)])
+    qtbot.addWidget(ws)
+    ws.model_combo.setCurrentIndex(ws.model_combo.findData(str(tiny_gguf)))
+    ws.controls.random_seed.setChecked(False)
+    ws.controls.temperature.setValue(0.0)
+    ws.controls.max_new_tokens.setValue(4000)
+    ws.show()
+    qtbot.keyClicks(ws.chat_input, "Hello there")
+    qtbot.keyClick(ws.chat_input, Qt.Key.Key_Return)
+    assert ws.job is not None
+    chunks: list[str] = []
+    ws.job.text.connect(chunks.append)
+    qtbot.waitUntil(lambda: len(ws.chat_view.last().text()) > 20, timeout=120_000)
+    with qtbot.waitSignal(ws.job.cancelled, timeout=60_000):
+        qtbot.mouseClick(ws.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ws.job is None, timeout=5000)
+    assert ws.chat_view.last().status.text() == "(stopped)"
+    assert ws.chat_view.last().text() == "".join(chunks) and chunks
