@@ -438,6 +438,8 @@ class TextWorkspace(QWidget):
             finish = result.finish
             if result.tokens_per_s:
                 self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(result.tokens_per_s))
+            if result.runner:  # llama.cpp (GGUF) or transformers
+                self.speed_label.setToolTip(self.tr("Run by {0}").format(result.runner))
             if result.context_length:
                 self._context = result.context_length
                 self._last_used = result.tokens_used

@@ -204,3 +204,28 @@ def test_text_workspace_streams_a_gguf_answer_and_stops_it(qtbot, text_pool, pat
     qtbot.waitUntil(lambda: ws.job is None, timeout=5000)
     assert ws.chat_view.last().status.text() == "(stopped)"
     assert ws.chat_view.last().text() == "".join(chunks) and chunks
+
+
+def test_load_progress_is_monotonic_and_reaches_100_percent(tiny_gguf, gguf_ctx):
+    rec = Recorder()
+    run(TextSpec(prompt="hi", model=str(tiny_gguf), max_new_tokens=2, temperature=0.0), rec, CancelToken(), gguf_ctx)
+    loading = [d for d, t, _m in rec.progress_calls if t == 1000]
+    assert loading[0] == 0 and loading[-1] == 1000 and len(loading) > 2
+    assert loading == sorted(loading)
+
+
+def test_cancel_during_the_load_aborts_it(tiny_gguf, gguf_ctx):
+    from studio.core.errors import JobCancelled
+
+    cancel = CancelToken()
+
+    class CancelWhileLoading(Recorder):
+        def progress(self, done, total, message=""):
+            super().progress(done, total, message)
+            if total == 1000 and 0 < done < 1000:
+                cancel.cancel()
+
+    rec = CancelWhileLoading()
+    with pytest.raises(JobCancelled):
+        run(TextSpec(prompt="hi", model=str(tiny_gguf), max_new_tokens=2), rec, cancel, gguf_ctx)
+    assert not gguf_ctx.cache.loaded()  # nothing half-loaded is kept

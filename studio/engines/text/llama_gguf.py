@@ -54,6 +54,30 @@ def llama_module() -> Any:
     return llama_cpp
 
 
+_PARAMS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def load_progress(llama_cpp: Any, on_progress: Any) -> Any:
+    """While a ``Llama`` is built, llama.cpp calls ``on_progress(fraction)`` as it reads the weights; a False
+    answer aborts the load. (``Llama`` takes no progress callback; its model parameters get ours.)"""
+    lc = llama_cpp.llama_cpp
+    original = lc.llama_model_default_params
+    callback = lc.llama_progress_callback(lambda fraction, _data: bool(on_progress(float(fraction))))
+
+    def params() -> Any:
+        p = original()
+        p.progress_callback = callback
+        return p
+
+    with _PARAMS_LOCK:
+        lc.llama_model_default_params = params
+        try:
+            yield
+        finally:
+            lc.llama_model_default_params = original
+
+
 def _log_since(mark: int) -> list[tuple[int, str]]:
     lines = list(_LOG_LINES)
     return lines[mark:] if mark <= len(lines) else lines
@@ -223,15 +247,26 @@ def load_gguf(entry: ModelEntry, settings: Settings, device: str = "cpu", report
     if settings.gguf_gpu_layers > 0 and gpu_layers == 0:
         reporter.log(_("This llama.cpp build cannot offload to a GPU; {name} runs on the CPU.").format(name=name))
     threads = threads or default_threads()
-    reporter.progress(0, 1, _("loading {model}").format(model=name))
-    mark = len(_LOG_LINES)
+    message = _("loading {model}").format(model=name)
+    reporter.progress(0, 1000, message)
+    mark, last = len(_LOG_LINES), [-1]
+    cancel = cancel or CancelToken()
+
+    def on_progress(fraction: float) -> bool:
+        permille = min(1000, max(0, int(fraction * 1000)))
+        if permille > last[0]:  # monotonic, and one message per 0.1 %
+            last[0] = permille
+            reporter.progress(permille, 1000, message)
+        return not cancel.cancelled
+
     try:
         # verbose=True: llama-cpp-python's quiet mode redirects the process's stdout while loading, which
         # would swallow the engine host's messages; its log goes to our callback, its prints to a buffer.
-        with contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), load_progress(llama_cpp, on_progress):
             llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_batch=min(512, n_ctx), n_gpu_layers=gpu_layers,
                                   n_threads=threads, n_threads_batch=os.cpu_count() or threads, verbose=True)
     except (ValueError, RuntimeError, OSError) as exc:
+        cancel.raise_if_cancelled()  # the callback aborted the load
         raise _load_error(name, path, _log_since(mark), exc, n_ctx, info) from exc
     llm.verbose = False  # no prints on each generate()
     template = llm.metadata.get("tokenizer.chat_template") or None
@@ -239,7 +274,7 @@ def load_gguf(entry: ModelEntry, settings: Settings, device: str = "cpu", report
     for key, token in (("bos_token", llm.token_bos()), ("eos_token", llm.token_eos())):
         if token is not None and token >= 0:
             special[key] = llm._model.token_get_text(token)
-    reporter.progress(1, 1, _("loaded {model}").format(model=name))
+    reporter.progress(1000, 1000, _("loaded {model}").format(model=name))
     size = path.stat().st_size
     return LoadedGGUF(llm=llm, tokenizer=GGUFTokenizer(llm, template, special), name=name, path=str(path),
                       context_length=n_ctx, trained_context=info.context_length or n_ctx, gpu_layers=gpu_layers,
