@@ -112,6 +112,12 @@ def _count(nbytes: int) -> None:
         m.add(nbytes)
 
 
+def count_read(nbytes: int) -> None:
+    """``nbytes`` more read by a loader the meter cannot watch (llama.cpp's progress callback): added to
+    the loads running now (nothing outside one)."""
+    _count(nbytes)
+
+
 def _tensor_bytes(t: Any) -> int:
     try:
         return int(t.numel()) * int(t.element_size())

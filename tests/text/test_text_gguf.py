@@ -206,12 +206,27 @@ def test_text_workspace_streams_a_gguf_answer_and_stops_it(qtbot, text_pool, pat
     assert ws.chat_view.last().text() == "".join(chunks) and chunks
 
 
-def test_load_progress_is_monotonic_and_reaches_100_percent(tiny_gguf, gguf_ctx):
-    rec = Recorder()
-    run(TextSpec(prompt="hi", model=str(tiny_gguf), max_new_tokens=2, temperature=0.0), rec, CancelToken(), gguf_ctx)
-    loading = [d for d, t, _m in rec.progress_calls if t == 1000]
-    assert loading[0] == 0 and loading[-1] == 1000 and len(loading) > 2
-    assert loading == sorted(loading)
+def test_load_progress_is_monotonic_and_reaches_100_percent(tiny_gguf, gguf_ctx, monkeypatch):
+    """llama.cpp's progress callback feeds the job's load event: bytes of the file, monotonic, to the end."""
+    from studio.engines import load_meter
+    from studio.engines.load_meter import job_reporter
+
+    monkeypatch.setattr(load_meter, "INTERVAL_S", 0.0)  # every event (the tiny file loads in milliseconds)
+
+    events: list[tuple[str, int, int]] = []
+
+    class LoadRecorder(Recorder):
+        def load(self, done, total, what):
+            events.append((what, done, total))
+
+    rec = LoadRecorder()
+    with job_reporter(rec):
+        run(TextSpec(prompt="hi", model=str(tiny_gguf), max_new_tokens=2, temperature=0.0), rec, CancelToken(),
+            gguf_ctx)
+    size = tiny_gguf.stat().st_size
+    assert events[0] == ("tiny-llama", 0, size) and events[-1] == ("tiny-llama", size, size)
+    assert all(t == size for _w, _d, t in events) and len(events) > 2  # counted as it loads, not only at the end
+    assert [d for _w, d, _t in events] == sorted(d for _w, d, _t in events)
 
 
 def test_cancel_during_the_load_aborts_it(tiny_gguf, gguf_ctx):
@@ -220,12 +235,13 @@ def test_cancel_during_the_load_aborts_it(tiny_gguf, gguf_ctx):
     cancel = CancelToken()
 
     class CancelWhileLoading(Recorder):
-        def progress(self, done, total, message=""):
-            super().progress(done, total, message)
-            if total == 1000 and 0 < done < 1000:
+        def load(self, done, total, what):
+            if 0 < done < total:
                 cancel.cancel()
 
+    from studio.engines.load_meter import job_reporter
+
     rec = CancelWhileLoading()
-    with pytest.raises(JobCancelled):
+    with job_reporter(rec), pytest.raises(JobCancelled):
         run(TextSpec(prompt="hi", model=str(tiny_gguf), max_new_tokens=2), rec, cancel, gguf_ctx)
     assert not gguf_ctx.cache.loaded()  # nothing half-loaded is kept

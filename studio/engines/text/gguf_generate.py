@@ -94,7 +94,8 @@ def get_gguf_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter, ca
     """The loaded GGUF for ``entry`` from the context's cache (loaded by llama.cpp on first use)."""
     s = ctx.settings
     key = ("text-gguf", entry.path, ctx.device, s.gguf_context_length, s.gguf_gpu_layers)
-    return ctx.cache.get_or_load(key, lambda: load_gguf(entry, s, ctx.device, reporter, cancel))
+    return ctx.cache.get_or_load(key, lambda: load_gguf(entry, s, ctx.device, reporter, cancel), source=entry.path,
+                                 what=entry.name)
 
 
 def run_gguf(spec: TextSpec, entry: ModelEntry, reporter: Reporter, cancel: CancelToken,

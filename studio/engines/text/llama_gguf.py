@@ -25,6 +25,7 @@ from studio.core.i18n import _
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.registry import ModelEntry
 from studio.core.settings import GGUF_AUTO_CONTEXT, Settings
+from studio.engines.load_meter import count_read
 
 log = logging.getLogger(__name__)
 _LOG_LINES: deque[tuple[int, str]] = deque(maxlen=200)
@@ -247,17 +248,17 @@ def load_gguf(entry: ModelEntry, settings: Settings, device: str = "cpu", report
     if settings.gguf_gpu_layers > 0 and gpu_layers == 0:
         reporter.log(_("This llama.cpp build cannot offload to a GPU; {name} runs on the CPU.").format(name=name))
     threads = threads or default_threads()
-    message = _("loading {model}").format(model=name)
-    reporter.progress(0, 1000, message)
-    mark, last = len(_LOG_LINES), [-1]
+    size = path.stat().st_size
+    mark, read = len(_LOG_LINES), [0]
     cancel = cancel or CancelToken()
 
     def on_progress(fraction: float) -> bool:
-        permille = min(1000, max(0, int(fraction * 1000)))
-        if permille > last[0]:  # monotonic, and one message per 0.1 %
-            last[0] = permille
-            reporter.progress(permille, 1000, message)
-        return not cancel.cancelled
+        # The bytes of the file llama.cpp has loaded, to the job's load event (studio.engines.load_meter).
+        done = min(size, max(0, int(fraction * size)))
+        if done > read[0]:
+            count_read(done - read[0])
+            read[0] = done
+        return not cancel.cancelled  # False aborts the load: cancelling works while a big file loads
 
     try:
         # verbose=True: llama-cpp-python's quiet mode redirects the process's stdout while loading, which
@@ -274,8 +275,6 @@ def load_gguf(entry: ModelEntry, settings: Settings, device: str = "cpu", report
     for key, token in (("bos_token", llm.token_bos()), ("eos_token", llm.token_eos())):
         if token is not None and token >= 0:
             special[key] = llm._model.token_get_text(token)
-    reporter.progress(1000, 1000, _("loaded {model}").format(model=name))
-    size = path.stat().st_size
     return LoadedGGUF(llm=llm, tokenizer=GGUFTokenizer(llm, template, special), name=name, path=str(path),
                       context_length=n_ctx, trained_context=info.context_length or n_ctx, gpu_layers=gpu_layers,
                       threads=threads, cache_bytes=size + kv_bytes(info, n_ctx), device=device)
