@@ -47,14 +47,31 @@ def build_big(out: Path) -> Path:
     """A random-weight Llama GGUF of ~1B parameters with SmolLM2's tokenizer, quantised to Q4_0."""
     if out.is_file():
         return out
-    import gguf
+    f16 = write_big_f16(out.with_suffix(".f16.gguf"))
     import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0
+    params.nthread = os.cpu_count() or 2
+    tmp = out.with_suffix(".tmp")
+    if llama_cpp.llama_model_quantize(str(f16).encode(), str(tmp).encode(), params) != 0:
+        raise SystemExit("llama_model_quantize failed")
+    f16.unlink()
+    tmp.rename(out)
+    return out
+
+
+def write_big_f16(f16: Path) -> Path:
+    """The 1B model in F16, written with the ``gguf`` package (the input of llama.cpp's quantiser)."""
+    if f16.is_file():
+        return f16
+    import gguf
     import numpy as np
 
     from tests.text.tiny_lm import smollm2_gguf
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    f16 = out.with_suffix(".f16.gguf")
+    f16.parent.mkdir(parents=True, exist_ok=True)
+    part = f16.with_suffix(".part")
     r = gguf.GGUFReader(str(smollm2_gguf()))
     field = r.fields
     tokens = [bytes(field["tokenizer.ggml.tokens"].parts[i]).decode() for i in field["tokenizer.ggml.tokens"].data]
@@ -62,7 +79,7 @@ def build_big(out: Path) -> Path:
     types = [int(field["tokenizer.ggml.token_type"].parts[i][0]) for i in field["tokenizer.ggml.token_type"].data]
     h, n_layers, ffn, heads, kv_heads = BIG["hidden"], BIG["layers"], BIG["ffn"], BIG["heads"], BIG["kv_heads"]
     kv = h // heads * kv_heads
-    w = gguf.GGUFWriter(str(f16), "llama")
+    w = gguf.GGUFWriter(str(part), "llama")
     w.add_name("random llama 1B")
     w.add_tokenizer_model("gpt2")
     w.add_tokenizer_pre("smollm")
@@ -105,15 +122,8 @@ def build_big(out: Path) -> Path:
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0
-    params.nthread = os.cpu_count() or 2
-    tmp = out.with_suffix(".tmp")
-    if llama_cpp.llama_model_quantize(str(f16).encode(), str(tmp).encode(), params) != 0:
-        raise SystemExit("llama_model_quantize failed")
-    f16.unlink()
-    tmp.rename(out)
-    return out
+    part.rename(f16)
+    return f16
 
 
 # -- one measurement per process ---------------------------------------------------------------------
@@ -130,7 +140,7 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dic
         prompt = llm.tokenize(PROMPT.encode(), add_bos=True, special=True)
         start, first, text = time.monotonic(), None, b""
         for tok in llm.generate(prompt, temp=0.0, top_k=50, top_p=0.95, min_p=0.0, repeat_penalty=1.0):
-            if llama_cpp.llama_token_is_eog(llm._model.vocab, tok) or len(ids) >= tokens:
+            if llama_cpp.llama_vocab_is_eog(llm._model.vocab, tok) or len(ids) >= tokens:
                 break
             text += llm.detokenize([tok])
             ids.append(tok)

@@ -41,7 +41,7 @@ def gguf_ctx(paths):
 def direct_greedy_ids(llm, prompt_ids: list[int], n: int) -> list[int]:
     out: list[int] = []
     for tok in llm.generate(prompt_ids, temp=0.0, top_k=0, top_p=1.0, min_p=0.0, repeat_penalty=1.0):
-        if llama_cpp.llama_token_is_eog(llm._model.vocab, tok) or len(out) >= n:
+        if llama_cpp.llama_vocab_is_eog(llm._model.vocab, tok) or len(out) >= n:
             break
         out.append(tok)
     return out

@@ -28,7 +28,9 @@ from studio.core.settings import GGUF_AUTO_CONTEXT, Settings
 from studio.engines.load_meter import count_read
 
 log = logging.getLogger(__name__)
-_LOG_LINES: deque[tuple[int, str]] = deque(maxlen=200)
+_LOG_LINES: deque[tuple[int, int, str]] = deque(maxlen=400)
+"""llama.cpp's last log lines: (sequence number, level, text)."""
+_LOG_COUNT = [0]
 _LOG_LOCK = threading.Lock()
 _LOG_CALLBACK: Any = None  # the ctypes callback must outlive every call llama.cpp makes to it
 GGML_LOG_ERROR = 3
@@ -47,7 +49,8 @@ def llama_module() -> Any:
             @llama_cpp.llama_log_callback
             def on_log(level: int, text: bytes, user_data: Any) -> None:
                 line = text.decode("utf-8", "replace")
-                _LOG_LINES.append((level, line))
+                _LOG_COUNT[0] += 1
+                _LOG_LINES.append((_LOG_COUNT[0], level, line))
                 log.debug("llama.cpp: %s", line.rstrip())
 
             _LOG_CALLBACK = on_log
@@ -80,8 +83,8 @@ def load_progress(llama_cpp: Any, on_progress: Any) -> Any:
 
 
 def _log_since(mark: int) -> list[tuple[int, str]]:
-    lines = list(_LOG_LINES)
-    return lines[mark:] if mark <= len(lines) else lines
+    """(level, text) of the lines logged after line number ``mark``."""
+    return [(level, line) for seq, level, line in list(_LOG_LINES) if seq > mark]
 
 
 def default_threads() -> int:
@@ -179,7 +182,7 @@ class LoadedGGUF:
 
     def token_is_eog(self, token: int) -> bool:
         """End of generation: the model's end-of-sequence token, or an end-of-turn one."""
-        return bool(self._llama_cpp.llama_token_is_eog(self.llm._model.vocab, token))
+        return bool(self._llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
 
     def piece(self, token: int) -> bytes:
         """The bytes of one token (special tokens give none), leading spaces kept."""
@@ -249,7 +252,7 @@ def load_gguf(entry: ModelEntry, settings: Settings, device: str = "cpu", report
         reporter.log(_("This llama.cpp build cannot offload to a GPU; {name} runs on the CPU.").format(name=name))
     threads = threads or default_threads()
     size = path.stat().st_size
-    mark, read = len(_LOG_LINES), [0]
+    mark, read = _LOG_COUNT[0], [0]
     cancel = cancel or CancelToken()
 
     def on_progress(fraction: float) -> bool:

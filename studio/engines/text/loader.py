@@ -1,9 +1,11 @@
-"""Load a causal language model and its tokenizer for the text engine.
+"""Load a causal language model and its tokenizer as a transformers (torch) model.
 
 Two kinds of model: a transformers folder (``config.json`` + weights + tokenizer files), and a GGUF
-file. transformers de-quantizes a GGUF on every load (~15 s for SmolLM2), so the first load
-converts it once into a safetensors folder under ``<cache>/converted/<stem>-<fingerprint>`` and
-later loads read that copy (well under a second).
+file. Generating with a GGUF runs it natively with llama.cpp (``llama_gguf``); this loader is the
+GGUF's torch view, for what needs the weights as tensors (training a LoRA on a GGUF base, perplexity):
+transformers de-quantizes a GGUF on every load (~15 s for SmolLM2), so the first load converts it once
+into a float32 safetensors folder under ``<cache>/converted/<stem>-<fingerprint>`` and later loads
+read that copy (well under a second).
 """
 from __future__ import annotations
 
