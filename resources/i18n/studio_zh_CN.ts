@@ -2959,6 +2959,37 @@ Queue it anyway?</source>
     </message>
 </context>
 <context>
+    <name>TextModelsPage</name>
+    <message>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> 个词元</translation>
+    </message>
+    <message>
+        <source>Context length (GGUF)</source>
+        <translation>上下文长度（GGUF）</translation>
+    </message>
+    <message>
+        <source>How much text a GGUF model reads at once (prompt, chat and answer). auto: the model&apos;s own, at most {0} tokens. Longer costs memory for every token; longer than the model was trained for is refused.</source>
+        <translation>GGUF 模型一次读入的文本量（提示、对话与回答）。自动：使用模型自身的长度，最多 {0} 个词元。越长，每个词元占用的内存越多；超过模型训练长度的设置会被拒绝。</translation>
+    </message>
+    <message>
+        <source>GPU offload layers (GGUF)</source>
+        <translation>GPU 卸载层数（GGUF）</translation>
+    </message>
+    <message>
+        <source>Layers of a GGUF model llama.cpp runs on the GPU. auto: all of them when the device is a GPU and llama.cpp was built with GPU support; 0: none (CPU only).</source>
+        <translation>由 llama.cpp 放到 GPU 上运行的 GGUF 模型层数。自动：设备为 GPU 且 llama.cpp 编译时带 GPU 支持时全部卸载；0：不卸载（仅用 CPU）。</translation>
+    </message>
+    <message>
+        <source>Text models</source>
+        <translation>文本模型</translation>
+    </message>
+</context>
+<context>
     <name>TextWorkspace</name>
     <message>
         <source>Conversations</source>
@@ -3133,6 +3164,10 @@ Queue it anyway?</source>
         <translation>{0:.1f} 词元/秒</translation>
     </message>
     <message>
+        <source>Run by {0}</source>
+        <translation>由 {0} 运行</translation>
+    </message>
+    <message>
         <source>Stopped at the token limit.</source>
         <translation>已达到词元上限，停止。</translation>
     </message>
@@ -3230,6 +3265,10 @@ Queue it anyway?</source>
     <message>
         <source>The model the LoRA adapts (a name from the model list or a folder)</source>
         <translation>LoRA 所适配的模型（模型列表中的名称或文件夹）</translation>
+    </message>
+    <message>
+        <source>A GGUF base is trained on a de-quantised float32 copy, made once (about 4 to 8 times the file&apos;s size, in memory and on disk). Generating with the GGUF itself runs it natively with llama.cpp.</source>
+        <translation>以 GGUF 为基础模型训练时，会先生成一份反量化的 float32 副本（只做一次，内存和磁盘占用约为文件大小的 4 到 8 倍）。直接用 GGUF 生成文本时，则由 llama.cpp 原生运行。</translation>
     </message>
     <message>
         <source>e.g. my-fashion-gan</source>
