@@ -129,7 +129,33 @@ def _transformer_file(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass 
         details["variant"] = "dev" if any("guidance_in." in k or "guidance_embedder" in k for k in keys) else "schnell"
     if any(k.startswith(("text_encoders.", "first_stage_model.")) for k in keys):
         details["part"] = "checkpoint"  # an all-in-one SD3 file: the studio uses its transformer
+    overrides = _transformer_config(family, shapes)
+    if overrides:
+        details["transformer_config"] = overrides
     return KeyClass("sd_single_file", family, details)
+
+
+def _blocks(keys: Sequence[str], prefix: str) -> list[int]:
+    rx = re.compile(rf"^(?:model\.diffusion_model\.)?{re.escape(prefix)}(\d+)\.")
+    return sorted({int(m.group(1)) for k in keys for m in [rx.match(k)] if m})
+
+
+def _transformer_config(family: str, shapes: Mapping[str, Shape]) -> dict[str, Any]:
+    """The transformer config values the file itself tells (layer counts, widths), over the shipped config's:
+    SD 3.5 large and medium, FLUX.1 variants with other depths. Original (SAI/BFL) key names only."""
+    keys = list(shapes)
+    out: dict[str, Any] = {}
+    if family == "sd3" and (joint := _blocks(keys, "joint_blocks.")):
+        n = len(joint)
+        out.update(num_layers=n, num_attention_heads=n, caption_projection_dim=64 * n,
+                   qk_norm="rms_norm" if any(".ln_q." in k for k in keys) else None,
+                   dual_attention_layers=[i for i in joint if any(f"joint_blocks.{i}.x_block.attn2." in k for k in keys)])
+        pos = _dim(shapes, r"pos_embed$", 1)
+        if pos:
+            out["pos_embed_max_size"] = int(round(pos ** 0.5))
+    elif family in ("flux", "chroma") and (double := _blocks(keys, "double_blocks.")):
+        out.update(num_layers=len(double), num_single_layers=len(_blocks(keys, "single_blocks.")))
+    return out
 
 
 _KOHYA = re.compile(r"^lora_(unet|te\d?)_")

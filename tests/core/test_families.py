@@ -54,3 +54,29 @@ def test_the_window_and_cli_questions_read_the_table():
 def test_loras_fit_their_own_family_only():
     assert lora_fits("flux", "flux") and not lora_fits("flux", "sdxl") and not lora_fits("sd1", "sd2")
     assert lora_fits("sd", "sd1") and lora_fits("flux", "") and lora_fits("other", "sdxl")
+
+
+def test_single_file_transformers_are_told_apart_by_their_keys():
+    from studio.core.keypatterns import classify
+
+    p = "model.diffusion_model."
+    large = {f"{p}joint_blocks.{i}.x_block.attn.ln_q.weight": (64,) for i in range(38)}
+    large[f"{p}pos_embed"] = (1, 192 * 192, 2432)
+    kc = classify(large)
+    assert (kc.type, kc.family) == ("sd_single_file", "sd3")
+    assert kc.details["transformer_config"] == {"num_layers": 38, "num_attention_heads": 38,
+                                                "caption_projection_dim": 2432, "qk_norm": "rms_norm",
+                                                "dual_attention_layers": [], "pos_embed_max_size": 192}
+    medium = {f"joint_blocks.{i}.x_block.attn.qkv.weight": None for i in range(24)}
+    medium.update({f"joint_blocks.{i}.x_block.attn2.qkv.weight": None for i in range(13)})
+    assert classify(medium).details["transformer_config"]["dual_attention_layers"] == list(range(13))
+    schnell = {f"double_blocks.{i}.img_attn.qkv.weight": None for i in range(19)}
+    schnell.update({f"single_blocks.{i}.linear1.weight": None for i in range(38)})
+    kc = classify(schnell)
+    assert (kc.family, kc.details["variant"], kc.details["transformer_config"]["num_single_layers"]) == (
+        "flux", "schnell", 38)
+    assert classify({"distilled_guidance_layer.in_proj.weight": None, **schnell}).family == "chroma"
+    assert classify({"transformer_blocks.0.img_mod.1.weight": None,
+                     "transformer_blocks.0.txt_mod.1.weight": None}).family == "qwenimage"
+    lora = {"transformer.single_transformer_blocks.0.attn.to_k.lora_A.weight": (4, 32)}
+    assert classify(lora).type == "lora"

@@ -81,6 +81,7 @@ def _config_dir(entry: ModelEntry, fam: Family, tmp: Path) -> Path:
     shipped = resources_dir() / "configs" / name
     (tmp / "transformer").mkdir(parents=True, exist_ok=True)
     config = json.loads((shipped / "transformer" / "config.json").read_text(encoding="utf-8"))
+    config.update(entry.details.get("transformer_config") or {})  # depths and widths read from the file
     (tmp / "transformer" / "config.json").write_text(json.dumps(config), encoding="utf-8")
     return tmp
 
