@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -69,6 +70,17 @@ def companion(entry: ModelEntry, folders: Iterable[Path]) -> Path:
                                            repo=fam.repo or fam.label, stem=path.stem))
 
 
+def _gguf_details(path: Path, fam: Family) -> dict[str, Any]:
+    """What a GGUF file's tensor names tell (FLUX.1 dev or schnell, layer counts), as identify tells a
+    safetensors file's (the pure-Python GGUF header reader stops before the tensor list)."""
+    from gguf import GGUFReader
+
+    from studio.core.keypatterns import classify
+
+    kc = classify(dict.fromkeys(t.name for t in GGUFReader(str(path)).tensors))
+    return dict(kc.details) if kc is not None and kc.family == fam.key else {}
+
+
 def _config_dir(entry: ModelEntry, fam: Family, tmp: Path) -> Path:
     """A folder with ``transformer/config.json`` for the file: the sidecar's, else the shipped one."""
     path = Path(entry.path)
@@ -122,6 +134,7 @@ def load_transformer_file(entry: ModelEntry, dtype: torch.dtype, folders: Iterab
         problem = gguf_problem(path, fam)
         if problem:
             raise ModelError(problem)
+        entry = replace(entry, details={**_gguf_details(path, fam), **entry.details})
     else:
         if path.suffix.lower() != ".safetensors":
             raise ModelError(_("{file} is not a .safetensors file; convert it to safetensors first.").format(
