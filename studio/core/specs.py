@@ -316,8 +316,9 @@ class GuidedSpec(Spec):
     seed: int = 0
     steps: int = 60
     lr: float = 0.05
-    prior_weight: float = 0.1
-    """Pull of the latent towards a typical Gaussian sample: keeps the image in the generator's range."""
+    prior_weight: float = 1.0
+    """Penalty on latent values beyond ±2.5 (the latent is also kept at a Gaussian sample's norm): keeps the
+    image in the generator's range."""
     size: int = 64
     """Image side for a diffusers VAE (latents are size/8); GANs and studio VAEs draw their own size."""
     scale: int = 4
