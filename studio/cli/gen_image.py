@@ -6,6 +6,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from studio.cli import control_args
 from studio.core.atomic import atomic_open, check_output_file, check_output_folder, refuse_non_regular
 from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning, measured_speed
@@ -84,6 +85,7 @@ def register(kinds) -> None:
     edit.add_argument("--mask-blur", type=int, default=4, help=_("feather radius of the mask in pixels"))
     edit.add_argument("--masked-only", action="store_true",
                       help=_("inpaint a crop around the mask at the model's resolution (sharp small edits)"))
+    control_args.register(p)
     p.set_defaults(func=main)
 
 
@@ -302,7 +304,7 @@ def main(args: argparse.Namespace) -> int:
     else:
         seed = random_seed() if args.seed is None else args.seed
         base = _base_spec(args, seed).replace(loras=tuple(args.lora), clip=args.clip.strip())
-    base = base.replace(**_edit_fields(args))
+    base = base.replace(**_edit_fields(args), **control_args.fields(args))
     if args.memory_mode:
         base = base.replace(memory_mode=args.memory_mode)
     if args.speed_mode:

@@ -180,8 +180,33 @@ def _safetensors(path: Path, base: dict, size: int) -> ModelEntry:
         return _entry(base, type="unknown", status="unknown", size=size, details=details,
                       reason=_unknown_reason(list(shapes)))
     details.update(kc.details)
+    if kc.type == "ip_adapter":
+        return _ip_adapter_file(path, base, size, details, kc.family)
+    if kc.type == "controlnet" and path.with_suffix(".config").is_dir():  # the architecture of a custom one
+        details["config"] = str(path.with_suffix(".config"))
     return _entry(base, type=kc.type, family=kc.family, size=size, details=details,
                   status="broken" if kc.problem else "ok", reason=kc.problem)
+
+
+IMAGE_ENCODER_DIR = "image_encoder"
+"""Where an IP-Adapter's CLIP image encoder lives: beside the file, or one folder up (h94/IP-Adapter layout)."""
+
+
+def image_encoder_for(path: Path) -> Path | None:
+    """The image encoder folder an IP-Adapter file uses (a CLIP vision model with its config), or None."""
+    for folder in (path.parent / IMAGE_ENCODER_DIR, path.parent.parent / IMAGE_ENCODER_DIR):
+        if (folder / "config.json").is_file():
+            return folder
+    return None
+
+
+def _ip_adapter_file(path: Path, base: dict, size: int, details: dict, family: str) -> ModelEntry:
+    encoder = image_encoder_for(path)
+    if encoder is None:
+        return _entry(base, type="ip_adapter", family=family, size=size, details=details, status="broken",
+                      reason=_("no image encoder: put its CLIP vision folder (image_encoder/) beside the file"))
+    return _entry(base, type="ip_adapter", family=family, size=size,
+                  details={**details, "image_encoder": str(encoder)})
 
 
 def _unknown_reason(keys: list[str]) -> str:
@@ -341,9 +366,12 @@ def _diffusers_folder(path: Path, base: dict) -> ModelEntry:
     unet_cfg = path / "unet" / "config.json"
     if unet_cfg.is_file():
         try:
-            cross = _read_json(unet_cfg).get("cross_attention_dim")
+            unet = _read_json(unet_cfg)
+            cross = unet.get("cross_attention_dim")
             cross = cross[0] if isinstance(cross, list) else cross
             details["cross_attention_dim"] = cross
+            if unet.get("in_channels") == INPAINT_CHANNELS:  # latents + mask + masked image: an inpainting UNet
+                details.update(in_channels=INPAINT_CHANNELS, variant="inpainting")
         except ValueError:
             pass
     sched_cfg = path / "scheduler" / "scheduler_config.json"
@@ -415,7 +443,10 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
     lic = _readme_license(path)
     if lic:
         details["license"] = lic
-    if cls in ("AutoencoderKL", "AutoencoderTiny"):
+    if cls in CONTROLNET_CLASSES:
+        typ, family = "controlnet", _controlnet_family(data)
+        details.update({"class": cls, "cross_attention_dim": data.get("cross_attention_dim")})
+    elif cls in ("AutoencoderKL", "AutoencoderTiny"):
         typ = "vae" if cls == "AutoencoderKL" else "taesd"
         details.update({"class": cls, "latent_channels": data.get("latent_channels")})
         family = "sd" if data.get("latent_channels", 4) == 4 else "other"
@@ -459,6 +490,22 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
         return _entry(base, type=typ, family=family, status="broken", reason=_("no weights file in the folder"),
                       size=size, details=details)
     return _entry(base, type=typ, family=family, size=size, details=details)
+
+
+CONTROLNET_CLASSES = ("ControlNetModel", "SD3ControlNetModel", "FluxControlNetModel", "SparseControlNetModel",
+                      "ControlNetUnionModel", "QwenImageControlNetModel")
+INPAINT_CHANNELS = 9
+
+
+def _controlnet_family(config: dict) -> str:
+    """The family a diffusers ControlNet folder guides (from its config: width and SDXL's added embedding)."""
+    if config.get("_class_name") != "ControlNetModel":
+        return "other"
+    if config.get("addition_embed_type") == "text_time":
+        return "sdxl"
+    cross = config.get("cross_attention_dim")
+    family = family_for_dim(cross if isinstance(cross, int) else None)
+    return family if family not in ("", "other") else "sd"
 
 
 def _clip_folder(path: Path, base: dict, details: dict[str, Any]) -> ModelEntry:

@@ -56,7 +56,11 @@ def classify(shapes: Mapping[str, Shape]) -> KeyClass | None:
     keys = list(shapes)
     if not keys:
         return None
+<<<<<<< HEAD
     for fn in (_transformer_file, _sd_checkpoint, _lora, _textual_inversion, _upscaler, _taesd, _vae):
+=======
+    for fn in (_controlnet, _ip_adapter, _sd_checkpoint, _lora, _textual_inversion, _upscaler, _taesd, _vae):
+>>>>>>> bf6b676 (ControlNet units, IP-Adapter image prompts and 9-channel inpainting UNets in the image engine (txt2img, img2img, inpaint); identified in the registry; PNG records units in A1111's ControlNet words; CLI --control/--control-preprocess/--ip-adapter; tests against plain diffusers)
         hit = fn(shapes, keys)
         if hit is not None:
             return hit
@@ -94,6 +98,7 @@ def _sd_checkpoint(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | N
     return KeyClass("sd_single_file", family, details, problem)
 
 
+<<<<<<< HEAD
 def transformer_family(keys: Sequence[str]) -> str:
     """The 2024–26 family whose transformer these keys are (original BFL/SAI/ComfyUI or diffusers names), or ""."""
     ks = [k[len("model.diffusion_model."):] if k.startswith("model.diffusion_model.") else k for k in keys]
@@ -133,6 +138,34 @@ def _transformer_file(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass 
     if overrides:
         details["transformer_config"] = overrides
     return KeyClass("sd_single_file", family, details)
+=======
+def _controlnet(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None:
+    """A ControlNet in the original layout (``control_model.``, ``input_hint_block``) or diffusers' keys."""
+    original = any(k.startswith(("control_model.input_hint_block.", "input_hint_block.")) for k in keys)
+    diffusers = any(k.startswith("controlnet_cond_embedding.") for k in keys)
+    if not (original or diffusers):
+        return None
+    cross = _dim(shapes, r"attn2\.to_k\.weight$", 1)
+    sdxl = any(k.startswith(("add_embedding.", "control_model.label_emb.", "label_emb.")) for k in keys)
+    family = "sdxl" if sdxl else (family_for_dim(cross) or "")
+    details: dict[str, Any] = {"layout": "original (LDM)" if original else "diffusers"}
+    if cross is not None:
+        details["cross_attention_dim"] = cross
+    return KeyClass("controlnet", family if family != "other" else ("sd" if cross else ""), details)
+
+
+def _ip_adapter(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None:
+    """An IP-Adapter (``image_proj.*`` + ``ip_adapter.*``, as h94/IP-Adapter ships them)."""
+    if not (any(k.startswith("image_proj.") for k in keys) and any(k.startswith("ip_adapter.") for k in keys)):
+        return None
+    cross = _dim(shapes, r"^ip_adapter\.\d+\.to_k_ip\.weight$", 1)
+    details: dict[str, Any] = {"variant": "plus" if any(".latents" in k or k == "image_proj.latents"
+                                                         for k in keys) else "base"}
+    if cross is not None:
+        details["cross_attention_dim"] = cross
+    family = family_for_dim(cross)
+    return KeyClass("ip_adapter", family if family != "other" else ("sd" if cross else ""), details)
+>>>>>>> bf6b676 (ControlNet units, IP-Adapter image prompts and 9-channel inpainting UNets in the image engine (txt2img, img2img, inpaint); identified in the registry; PNG records units in A1111's ControlNet words; CLI --control/--control-preprocess/--ip-adapter; tests against plain diffusers)
 
 
 def _blocks(keys: Sequence[str], prefix: str) -> list[int]:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Collection, Mapping, Sequence
 
 from studio import APP_NAME, __version__
 from studio.core.atomic import atomic_open
+from studio.core.control import from_infotext as controls_from_infotext
+from studio.core.control import infotext_fields as control_fields
 from studio.core.errors import SpecError
 from studio.core.prompt_loras import extract, hashes_field, with_tags
 from studio.core.i18n import _
@@ -68,13 +70,15 @@ def _fmt_number(x: float) -> str:
 
 def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
              lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None,
-             unused: Collection[str] = (), vae: str = "") -> str:
+             unused: Collection[str] = (), vae: str = "",
+             control_names: Mapping[str, tuple[str, str]] | None = None) -> str:
     """The A1111 ``parameters`` text for ``spec``: prompt, ``Negative prompt:`` line, then ``Key: value, ...``.
 
     LoRAs are written as A1111 writes them: ``<lora:name:w>`` tags in the prompt and, when their
     hashes are known, a ``Lora hashes`` field (``lora_hashes``: (name, short hash) pairs).
     ``unused``: inputs the model ignored (see ``model_caps.IGNORED_INPUTS``); they are not claimed.
     ``vae``: the tiny decoder that decoded the image (fast decode), as A1111 names a VAE.
+    ``control_names``: the (name, short hash) each ControlNet/IP-Adapter unit's model is recorded with.
     """
     sampler, schedule = A1111_SAMPLERS.get(spec.scheduler, (spec.scheduler, ""))
     schedule = schedule or A1111_SPACINGS.get(spec.timestep_spacing, "")
@@ -100,6 +104,7 @@ def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
         fields.append(("Memory mode", spec.memory_mode))
     if spec.speed_mode:
         fields.append(("Speed mode", spec.speed_mode))
+    fields += control_fields(spec, control_names)
     if score is not None:
         fields += [(SCORE_FIELD, f"{score.score:.2f}"), (SCORE_CLIP_FIELD, score.clip)]
     fields.append(("Version", f"{APP_NAME} {__version__}"))
@@ -238,6 +243,7 @@ def spec_from_infotext(text: str) -> ImageSpec:
         kwargs["model"] = p["Model"]
     if p.get("Upscaler"):
         kwargs["upscale"] = p["Upscaler"]
+    kwargs.update(controls_from_infotext(p))
     return ImageSpec(**kwargs)
 
 
@@ -257,9 +263,10 @@ def write_png(image: Any, path: Path, parameters: str, spec_json: str = "") -> P
 
 def write_image_png(image: Any, path: Path, spec: ImageSpec, model_name: str = "", model_hash: str = "",
                     lora_hashes: Sequence[tuple[str, str]] = (), score: "ClipScore | None" = None,
-                    unused: Collection[str] = (), shown: ImageSpec | None = None, vae: str = "") -> Path:
+                    unused: Collection[str] = (), shown: ImageSpec | None = None, vae: str = "",
+                    control_names: Mapping[str, tuple[str, str]] | None = None) -> Path:
     """:func:`write_png` with the infotext (of ``shown`` when given) and the JSON of ``spec``."""
-    text = infotext(shown or spec, model_name, model_hash, lora_hashes, score, unused, vae)
+    text = infotext(shown or spec, model_name, model_hash, lora_hashes, score, unused, vae, control_names)
     return write_png(image, path, text, spec_to_json(spec))
 
 

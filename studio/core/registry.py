@@ -23,7 +23,7 @@ from studio.core.settings import Settings
 IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan", "studio_vae", "studio_ddpm")
 TEXT_TYPES = ("causal_lm", "gguf", "text_lora")
 UPSCALE_TYPES = ("upscaler",)
-ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd")
+ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd", "controlnet", "ip_adapter")
 CLIP_TYPES = ("clip",)
 """Image–text models that score and guide (transformers CLIPModel folders)."""
 """Add-ons applied to a pipeline (not generators on their own)."""
@@ -45,6 +45,7 @@ TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
     "masked_lm": N_("Masked language model"), "text_classifier": N_("Text classifier"), "clip": N_("CLIP"),
     "textual_inversion": N_("Embedding"), "vae": N_("VAE"), "taesd": N_("TAESD (preview VAE)"),
     "captioner": N_("Image captioner"),
+    "controlnet": N_("ControlNet"), "ip_adapter": N_("IP-Adapter (image prompt)"),
     "unknown": N_("Unknown"),
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")
@@ -72,7 +73,8 @@ DETAIL_LABELS = {  # the details panel's rows; other keys are shown as they are
     "scale": N_("scale"), "size": N_("size"), "stem": N_("stem"), "style": N_("style"), "tensors": N_("tensors"),
     "title": N_("title"), "trained_steps": N_("trained steps"), "type": N_("type"),
     "unusual_globals": N_("unusual globals"), "vocabulary": N_("vocabulary"), "warning": N_("warning"),
-    "sha256": N_("SHA-256"), "autov2": N_("AutoV2"),
+    "sha256": N_("SHA-256"), "autov2": N_("AutoV2"), "variant": N_("variant"), "in_channels": N_("input channels"),
+    "inpaints": N_("inpaints natively"), "image_encoder": N_("image encoder"),
 }
 
 

@@ -53,6 +53,22 @@ class Spec:
 
 
 @dataclass(frozen=True)
+class ControlUnit:
+    """One ControlNet unit of an image job (see ``studio.core.control``)."""
+
+    model: str = ""
+    """An installed ControlNet's name, or its folder/file."""
+    image: str = ""
+    """The control image as given (a file); ``preprocess`` turns it into the control map."""
+    weight: float = 1.0
+    start: float = 0.0
+    """Fraction of the steps at which the unit starts guiding (diffusers' control_guidance_start)."""
+    end: float = 1.0
+    preprocess: str = "none"
+    """One of ``control.PREPROCESSORS``."""
+
+
+@dataclass(frozen=True)
 class ImageSpec(Spec):
     """Text-to-image (and, with ``init_image``/``mask``, img2img / inpaint)."""
 
@@ -95,10 +111,20 @@ class ImageSpec(Spec):
     holds the mode it actually ran in."""
     speed_mode: str = ""
     """"" : the settings' speed mode; else one of ``memory_modes.SPEED_MODES``."""
+    controls: tuple[ControlUnit, ...] = ()
+    """ControlNet units (one or more stack)."""
+    ip_image: str | None = None
+    """The IP-Adapter's reference image (an image prompt); None for none."""
+    ip_weight: float = 0.6
+    ip_adapter: str = ""
+    """The IP-Adapter model ("": the one installed for the model's family)."""
 
     def validate(self) -> list[str]:
         check_finite(self)
         warnings: list[str] = []
+        from studio.core.control import check_controls
+
+        check_controls(self)
         for name, v in ((N_("Width"), self.width), (N_("Height"), self.height)):
             if not isinstance(v, int):
                 raise SpecError(_("{name} must be a whole number of pixels (got {v!r}).").format(name=_(name), v=v))
@@ -633,11 +659,17 @@ SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, Up
                                                           DescribeSpec)}
 
 
+NESTED_TYPES: dict[str, type] = {"controls": ControlUnit}
+"""Spec fields holding a tuple of typed records (JSON: a list of objects)."""
+
+
 def spec_to_dict(spec: Spec) -> dict[str, Any]:
     """A JSON-ready dict with the spec's kind and all fields."""
     d = {"kind": spec.kind}
     for f in dataclasses.fields(spec):
         v = getattr(spec, f.name)
+        if f.name in NESTED_TYPES and isinstance(v, tuple):
+            v = [dataclasses.asdict(u) if dataclasses.is_dataclass(u) else u for u in v]
         d[f.name] = dict(v) if isinstance(v, Mapping) else v
     return d
 
@@ -700,7 +732,20 @@ def _typed_value(kind: str, f: dataclasses.Field, value: Any) -> Any:
             field=f.name, kind=kind, value=value))
     if isinstance(default, Mapping):
         return dict(value)
+    if f.name in NESTED_TYPES:
+        return tuple(_record(NESTED_TYPES[f.name], kind, f.name, v) for v in value)
     return _tuplify(value)
+
+
+def _record(cls: type, kind: str, name: str, value: Any) -> Any:
+    """One typed record of a nested field (a ControlUnit from its JSON object); SpecError when malformed."""
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, Mapping):
+        raise SpecError(_("The {field} of a {kind} job has the wrong type ({value!r:.60}).").format(
+            field=name, kind=kind, value=value))
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    return cls(**{k: _typed_value(kind, fields[k], v) for k, v in value.items() if k in fields})
 
 
 def spec_to_json(spec: Spec) -> str:

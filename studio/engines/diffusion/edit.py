@@ -13,6 +13,7 @@ cancelling, prompt weights and errors are the text-to-image ones (``generate._ge
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,8 @@ from studio.core.results import ImageResult
 from studio.core.specs import MAX_SIDE, ImageSpec
 from studio.core.i18n import _
 from studio.engines.context import EngineContext
-from studio.engines.diffusion import generate
+from studio.core.identify import INPAINT_CHANNELS
+from studio.engines.diffusion import control, generate
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.diffusion.memory import modes_for_job
 
@@ -166,7 +168,16 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     if cancel.cancelled:
         return ImageResult(cancelled=True, seed=spec.seed)
     entry = resolve(ctx, spec.model)
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        reporter.log(message)
+
+    units = control.prepare_units(ctx, spec, image.size, entry, warn) if spec.controls else []
+    if spec.ip_image:
+        control.open_ip_image(spec.ip_image)
     applied: list = []
+    ip_entry = None
     if spec.strength == 0:
         result = image.copy()  # nothing to denoise: the input, bit for bit (no VAE round trip)
     else:
@@ -174,24 +185,24 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
         pipe, facts = unquantized(ctx, entry, *load_pipeline(ctx, entry), "off")  # edits: speed mode off
         if cancel.cancelled:
             return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
-
-        def warn(message: str) -> None:
-            warnings.append(message)
-            reporter.log(message)
-
+        if mask is None and facts["channels"] == INPAINT_CHANNELS:  # an inpainting UNet repaints the whole image
+            mask, bbox = Image.new("L", image.size, 255), (0, 0, *image.size)
+        nets = control.controlnets(ctx, units, pipe, facts, entry.title) if units else None
         # Edits are made with speed mode off: a mode an earlier image job left on the shared pipeline (a feature
         # cache, fused projections) would change the edit without its PNG saying so.
         if spec.decoder == "fast":  # the canvas image is re-encoded and blended: the full VAE keeps it exact
             warn(_("Fast decode is for new images; this edit is decoded with the model's full VAE."))
         with generate.pipeline_for_job(ctx, pipe, facts, spec.loras) as applied, \
+                control.ip_adapter(ctx, spec, pipe, facts, entry) as (ip_args, ip_entry), \
                 modes_for_job(pipe, "none", "off", ctx.device, ctx.paths.cache, facts):
             unsuited = generate.sampler_warning(spec.scheduler, entry, [e for e, _w in applied])
             if unsuited:
                 warn(unsuited)
+            guide = Guide(units, nets, ip_args)
             if mask is None:
-                out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image)
+                out = _img2img(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image, guide)
             else:
-                out = _inpaint(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image, mask, bbox)
+                out = _inpaint(spec, reporter, cancel, ctx, entry, pipe, facts, warn, image, mask, bbox, guide)
         if isinstance(out, ImageResult):
             return out
         result = out
@@ -199,20 +210,48 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     path = generate.output_path(ctx, spec.seed)
     saved = spec.replace(model=spec.model or entry.name, width=_multiple_of_8(result.width),
                          height=_multiple_of_8(result.height), decoder="")  # edits decode with the full VAE
-    generate.save_png(result, path, saved, entry.name, hash_, generate.lora_hashes(applied))
+    generate.save_png(result, path, saved, entry.name, hash_, generate.lora_hashes(applied),
+                      control_names=generate.unit_names(ctx, spec, units, ip_entry))
     return ImageResult(outputs=(str(path),), seed=spec.seed, model=entry.name, model_hash=hash_,
                        warnings=tuple(warnings or ()), seconds=round(time.monotonic() - started, 3),
                        width=result.width, height=result.height, steps=spec.steps, scheduler=spec.scheduler,
                        operation=op, strength=spec.strength, source=str(spec.init_image))
 
 
-def _derive(pipe: Any, inpaint: bool) -> Any:
-    """The img2img or inpainting pipeline on the same modules as ``pipe`` (no weights loaded or copied).
+@dataclass
+class Guide:
+    """What guides an edit besides the prompt: ControlNet units (maps at the full image's size) and their
+    networks, and the image prompt's pipeline arguments."""
+
+    units: list = field(default_factory=list)
+    nets: Any = None
+    ip_args: dict = field(default_factory=dict)
+
+    def args(self, box: tuple[int, int, int, int], size: tuple[int, int]) -> dict[str, Any]:
+        """Pipeline arguments for the region ``box`` of the image processed at ``size``."""
+        if not self.units:
+            return dict(self.ip_args)
+        units = []
+        for p in self.units:
+            region = p.image if tuple(box) == (0, 0, *p.image.size) else p.image.crop(box)
+            units.append(control.Prepared(p.unit, p.entry, region if region.size == size
+                                          else region.resize(size, Image.LANCZOS)))
+        return {**self.ip_args, **control.control_kwargs(units, "inpaint")}
+
+
+def _derive(pipe: Any, inpaint: bool, guide: Guide | None = None) -> Any:
+    """The img2img or inpainting pipeline on the same modules as ``pipe`` (no weights loaded or copied),
+    with the guide's ControlNets when it has units.
 
     Pixel-space pipelines take ``image``/``mask_image``/``strength`` themselves.
     """
     if _pixel_space(pipe):
+        if guide is not None and (guide.units or guide.ip_args):
+            raise ModelError(_("The studio's own pixel-space models cannot take ControlNet units or image prompts; "
+                               "use an SD 1.x or SDXL model."))
         return pipe
+    if guide is not None and guide.nets is not None:
+        return control.derive(pipe, "inpaint" if inpaint else "img2img", guide.nets)
     import diffusers
     from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
 
@@ -239,12 +278,13 @@ def _derive(pipe: Any, inpaint: bool) -> Any:
 
 
 def _img2img(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
-             pipe: Any, facts: dict[str, Any], warn, image: Image.Image) -> Image.Image | ImageResult:
+             pipe: Any, facts: dict[str, Any], warn, image: Image.Image, guide: Guide) -> Image.Image | ImageResult:
     pw, ph = _proc_size(*image.size)
     src = image if (pw, ph) == image.size else image.resize((pw, ph), Image.LANCZOS)
     run_spec = spec.replace(width=pw, height=ph)
-    out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, False), facts, warn,
-                             extra={"image": src, "strength": spec.strength})
+    out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, False, guide), facts, warn,
+                             extra={"image": src, "strength": spec.strength,
+                                    **guide.args((0, 0, *image.size), (pw, ph))})
     if isinstance(out, ImageResult):
         return out
     result = out[0].convert("RGB")
@@ -253,7 +293,7 @@ def _img2img(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
 
 def _inpaint(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
              pipe: Any, facts: dict[str, Any], warn, image: Image.Image, mask: Image.Image,
-             bbox: tuple[int, int, int, int]) -> Image.Image | ImageResult:
+             bbox: tuple[int, int, int, int], guide: Guide) -> Image.Image | ImageResult:
     if spec.masked_only:
         box = crop_box(bbox, image.size, spec.masked_padding)
         region, region_mask = image.crop(box), mask.crop(box)
@@ -264,8 +304,9 @@ def _inpaint(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     src = region if (pw, ph) == region.size else region.resize((pw, ph), Image.LANCZOS)
     src_mask = binary(region_mask if (pw, ph) == region.size else region_mask.resize((pw, ph), Image.BILINEAR))
     run_spec = spec.replace(width=pw, height=ph)
-    out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, True), facts, warn,
-                             extra={"image": src, "mask_image": src_mask, "strength": spec.strength})
+    out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, True, guide), facts, warn,
+                             extra={"image": src, "mask_image": src_mask, "strength": spec.strength,
+                                    **guide.args(box, (pw, ph))})
     if isinstance(out, ImageResult):
         return out
     patched = blend_back(region, out[0], region_mask, spec.mask_blur)

@@ -28,7 +28,8 @@ from studio.core.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
-from studio.engines.diffusion import embeddings
+from studio.core.identify import INPAINT_CHANNELS
+from studio.engines.diffusion import control, embeddings
 from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accelerator
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
@@ -155,6 +156,15 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         # An edit keeps the canvas image's size: "upscale result" is for new images only.
         return run_edit(spec.replace(upscale=""), reporter, cancel, ctx, warnings)
     entry = resolve(ctx, spec.model)
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        reporter.log(message)
+
+    # Control images are read, preprocessed and their ControlNets checked before any model loads.
+    units = control.prepare_units(ctx, spec, (spec.width, spec.height), entry, warn) if spec.controls else []
+    if spec.ip_image:
+        control.open_ip_image(spec.ip_image)
     clip_name, clip_explicit = chosen_clip(ctx, spec.clip, entry)
     check_chosen(ctx, spec.clip)  # a CLIP the user named but cannot be used fails now, not after generating
     upscaler = _upscaler(ctx, spec.upscale)  # a missing upscaler fails now, not after generating
@@ -166,11 +176,6 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     pipe, facts = load_pipeline(ctx, entry)
     if cancel.cancelled:
         return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
-
-    def warn(message: str) -> None:
-        warnings.append(message)
-        reporter.log(message)
-
     memory = choose_mode(spec.memory_mode or ctx.settings.memory_mode, pipe, ctx.device,
                          spec.width * spec.height, warn)
     speed = spec.speed_mode or ctx.settings.speed_mode
@@ -178,22 +183,28 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         warn(_("Speed mode {mode} cannot be used with LoRAs; this image is made with speed mode off.").format(
             mode=speed))
         speed = "off"
+    if speed != "off" and (units or spec.ip_image):  # its cached features would not see the control
+        warn(_("Speed mode {mode} cannot be used with ControlNet or an image prompt; this image is made with speed "
+               "mode off.").format(mode=speed))
+        speed = "off"
     pipe, facts = unquantized(ctx, entry, pipe, facts, speed)
     injected = injected_ooms()
     step_times: list[float] = []  # when each denoising step ended: the measured speed estimates use
     retried = False  # one retry per job: a second out-of-memory fails
     tiny, tiny_name = fast_decoder(ctx, spec, facts, reporter, warn)
-    with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied:
+    with pipeline_for_job(ctx, pipe, facts, spec.loras) as applied, \
+            control.ip_adapter(ctx, spec, pipe, facts, entry) as (ip_args, ip_entry):
         unsuited = sampler_warning(spec.scheduler, entry, [e for e, _w in applied])
         if unsuited:  # allowed: the person is told what to expect
             warn(unsuited)
+        run_pipe, extra = job_pipeline(ctx, pipe, facts, units, entry, (spec.width, spec.height))
         while True:
             try:
-                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts), decoded_by(pipe, tiny):
+                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts), decoded_by(run_pipe, tiny):
                     step_times.clear()
                     step_times.append(time.monotonic())
-                    result = _generate(spec, reporter, cancel, ctx, entry, pipe, facts, warn, fail_oom=injected > 0,
-                                       step_times=step_times)
+                    result = _generate(spec, reporter, cancel, ctx, entry, run_pipe, facts, warn,
+                                       extra={**extra, **ip_args}, fail_oom=injected > 0, step_times=step_times)
                 break
             except Exception as exc:  # noqa: BLE001 - only an out-of-memory is retried; the rest re-raised
                 if not is_oom(exc):
@@ -225,17 +236,18 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
     # The infotext records the modes the image was actually made in; the job spec keeps what was asked.
     spec_shown = spec_shown.replace(memory_mode=memory, speed_mode=speed)
     native_path, native_size, upscaler_name = "", (0, 0), ""
+    names = unit_names(ctx, spec, units, ip_entry)
     if upscaler is not None:
         big = _upscale(image, upscaler, spec, reporter, cancel, ctx)
         if big is None:
             return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
         native = path.with_name(f"{path.stem}-native.png")
         save_png(image, native, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown,
-                 vae=tiny_name)
+                 vae=tiny_name, control_names=names)
         native_path, native_size, upscaler_name = str(native), image.size, upscaler.name
         image = big
     save_png(image, path, spec_saved, entry.name, hash_, lora_hashes(applied), score, unused, spec_shown,
-             vae=tiny_name)
+             vae=tiny_name, control_names=names)
     return ImageResult(outputs=(str(path),), seed=spec.seed, model=entry.name, model_hash=hash_,
                        warnings=tuple(warnings), width=image.width, height=image.height, steps=spec.steps,
                        scheduler=spec.scheduler, preview=preview_kind, native=native_path, upscaler=upscaler_name,
@@ -244,6 +256,33 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
                        memory_mode=memory, speed_mode=speed, seconds=round(time.monotonic() - started, 3),
                        step_seconds=round(step_seconds(step_times), 5), device=ctx.device,
                        decoder="fast" if tiny is not None else "")
+
+
+def job_pipeline(ctx: EngineContext, pipe: Any, facts: dict[str, Any], units: list, entry: Any,
+                 size: tuple[int, int]) -> tuple[Any, dict[str, Any]]:
+    """The pipeline a text-to-image job runs and its extra arguments: ``pipe`` itself, its ControlNet
+    variant when the job has units, and an inpainting UNet's own pipeline (the whole blank image is the
+    area to paint: a 9-channel UNet needs a mask and a masked image)."""
+    extra: dict[str, Any] = {}
+    inpainting = facts["channels"] == INPAINT_CHANNELS
+    if inpainting:
+        from PIL import Image
+
+        extra = {"image": Image.new("RGB", size, (127, 127, 127)), "mask_image": Image.new("L", size, 255),
+                 "strength": 1.0}
+    op = "inpaint" if inpainting else "txt2img"
+    if units:
+        nets = control.controlnets(ctx, units, pipe, facts, entry.title)
+        return control.derive(pipe, op, nets), {**extra, **control.control_kwargs(units, op)}
+    return (control.derive(pipe, op), extra) if inpainting else (pipe, extra)
+
+
+def unit_names(ctx: EngineContext, spec: ImageSpec, units: list, ip_entry: Any) -> dict[str, tuple[str, str]]:
+    """How the PNG names the job's ControlNets and IP-Adapter (name, short hash)."""
+    names = control.control_names(ctx, spec, units)
+    if ip_entry is not None:
+        names[spec.ip_adapter] = (Path(ip_entry.path).stem, "")
+    return names
 
 
 def step_seconds(times: list[float]) -> float:
@@ -294,14 +333,15 @@ def lora_hashes(applied: Iterable[tuple[Any, float]]) -> list[tuple[str, str]]:
 
 def save_png(image: Any, path: Path, spec: ImageSpec, model_name: str, hash_: str,
              lora_hashes: Iterable[tuple[str, str]] = (), score: ClipScore | None = None,
-             unused: Iterable[str] = (), shown: ImageSpec | None = None, vae: str = "") -> None:
+             unused: Iterable[str] = (), shown: ImageSpec | None = None, vae: str = "",
+             control_names: dict[str, tuple[str, str]] | None = None) -> None:
     """Write the PNG with its metadata atomically; a full disk or unwritable folder is a clear StudioError.
 
     ``shown``: the spec the infotext describes when it differs from the job spec (see :func:`as_used`).
     ``vae``: the tiny decoder that decoded it ("taesd"…), recorded as A1111's ``VAE`` field."""
     try:
         write_image_png(image, path, spec, model_name=model_name, model_hash=hash_, lora_hashes=list(lora_hashes),
-                        score=score, unused=frozenset(unused), shown=shown, vae=vae)
+                        score=score, unused=frozenset(unused), shown=shown, vae=vae, control_names=control_names)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise StudioError(_("The disk is full: the image was not saved. Free some space and retry.")) from exc
