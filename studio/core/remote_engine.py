@@ -25,14 +25,51 @@ TOKEN_FILE = "engine-token"
 """In the studio home of the machine that serves."""
 REMOTE_KINDS = ("image", "text", "upscale", "gan")
 """Job kinds a remote engine runs (training, downloads and conversions read and write local folders)."""
-INPUT_FIELDS: Mapping[str, tuple[str, ...]] = {"image": ("init_image", "mask"), "upscale": ("image",)}
+INPUT_FIELDS: Mapping[str, tuple[str, ...]] = {"image": ("init_image", "mask", "ip_image"), "upscale": ("image",)}
 """Spec fields that name an input file: the file travels inline, the field gets a server-side path."""
+NESTED_INPUTS: Mapping[str, tuple[tuple[str, str], ...]] = {"image": (("controls", "image"),)}
+"""Fields of a spec's typed records that name an input file (each ControlNet unit's control image)."""
+MAX_INPUTS = 16
 MAX_INPUT_BYTES = 64 << 20
 OUTPUT_SUFFIXES = (".png", ".gif", ".jpg", ".jpeg", ".webp")
 
 
 class RemoteEngineError(StudioError):
     """A remote-engine address, token or request that cannot be used (one line for the user)."""
+
+
+def input_keys(spec: Mapping[str, Any]) -> list[str]:
+    """Every input-file key a spec dict has ("init_image", "controls.0.image"…), set or not."""
+    kind = str(spec.get("kind", ""))
+    keys = list(INPUT_FIELDS.get(kind, ()))
+    for field, inner in NESTED_INPUTS.get(kind, ()):
+        records = spec.get(field)
+        for i in range(len(records) if isinstance(records, (list, tuple)) else 0):
+            keys.append(f"{field}.{i}.{inner}")
+    return keys
+
+
+def get_input(spec: Mapping[str, Any], key: str) -> Any:
+    """The value at ``key`` (see :func:`input_keys`)."""
+    field, _sep, rest = key.partition(".")
+    if not rest:
+        return spec.get(field)
+    index, _sep, inner = rest.partition(".")
+    record = spec[field][int(index)]
+    return record.get(inner) if isinstance(record, Mapping) else None
+
+
+def set_input(spec: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` in the spec dict (records are copied, never changed in place)."""
+    field, _sep, rest = key.partition(".")
+    if not rest:
+        spec[field] = value
+        return
+    index, _sep, inner = rest.partition(".")
+    records = [dict(r) if isinstance(r, Mapping) else r for r in spec[field]]
+    if isinstance(records[int(index)], dict):
+        records[int(index)][inner] = value
+    spec[field] = records
 
 
 def parse_address(text: str, listen: bool = False) -> tuple[str, int]:

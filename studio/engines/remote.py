@@ -30,8 +30,8 @@ from studio.core.engine_protocol import (PRE_AUTH_MAX_BYTES, PROTOCOL_VERSION, F
                                          encode, read_frame)
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
-from studio.core.remote_engine import (INPUT_FIELDS, MAX_INPUT_BYTES, REMOTE_KINDS, RemoteEngineError,
-                                       model_name_problem, token_matches)
+from studio.core.remote_engine import (MAX_INPUT_BYTES, MAX_INPUTS, REMOTE_KINDS, RemoteEngineError, input_keys,
+                                       model_name_problem, set_input, token_matches)
 from studio.core.settings import Settings
 from studio.engines.host import Host
 
@@ -217,25 +217,35 @@ class RemoteHost(Host):
             problem = model_name_problem(spec.get(name, ""))
             if problem:
                 raise RemoteEngineError(problem)
+        for unit in spec.get("controls") or ():
+            problem = model_name_problem(unit.get("model", "") if isinstance(unit, dict) else unit)
+            if problem:
+                raise RemoteEngineError(problem)
+        if kind == "image":
+            problem = model_name_problem(spec.get("ip_adapter", ""))
+            if problem:
+                raise RemoteEngineError(problem)
         for lora in spec.get("loras") or ():
             problem = model_name_problem(lora[0] if isinstance(lora, (list, tuple)) and lora else lora)
             if problem:
                 raise RemoteEngineError(problem)
         files = frame.get("files") or []
-        wanted = INPUT_FIELDS.get(kind, ())
+        wanted = input_keys(spec)
+        if len(wanted) > MAX_INPUTS:
+            raise RemoteEngineError(_("A job's inline input was malformed."))
         payload, offset = frame.payload, 0
-        for field in wanted:
-            spec[field] = None if kind == "image" else ""  # only what came inline is read
+        for field in wanted:  # only what came inline is read
+            set_input(spec, field, None if kind == "image" and "." not in field else "")
         for item in files if isinstance(files, list) else ():
             field, size = (item.get("field"), item.get("size")) if isinstance(item, dict) else (None, None)
             if field not in wanted or not isinstance(size, int) or not 0 < size <= MAX_INPUT_BYTES \
                     or offset + size > len(payload):
                 raise RemoteEngineError(_("A job's inline input was malformed."))
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{field}.img"  # the name is chosen here, never by the peer
+            path = folder / f"input-{wanted.index(field)}.img"  # the name is chosen here, never by the peer
             path.write_bytes(payload[offset:offset + size])
             offset += size
-            spec[field] = str(path)
+            set_input(spec, field, str(path))
         return spec
 
 

@@ -23,7 +23,8 @@ from studio.core.engine_protocol import PROTOCOL_VERSION, Frame, FrameWriter, Pr
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, Reporter
-from studio.core.remote_engine import (INPUT_FIELDS, MAX_INPUT_BYTES, REMOTE_KINDS, RemoteEngineError, as_model_name,
+from studio.core.remote_engine import (MAX_INPUT_BYTES, MAX_INPUTS, REMOTE_KINDS, RemoteEngineError, as_model_name,
+                                       get_input, input_keys, set_input,
                                        parse_address, safe_output_name)
 from studio.core.settings import Settings, settings_to_dict
 from studio.core.specs import Spec, spec_to_dict
@@ -169,8 +170,12 @@ class RemoteHostClient(HostClient):
             raise RemoteEngineError(_("A remote engine runs image, text, upscale and faces jobs; run {kind} jobs "
                                       "with the local engine (Settings → Engine).").format(kind=spec.kind))
         chunks, files = [], []
-        for field in INPUT_FIELDS.get(spec.kind, ()):
-            value = getattr(spec, field, None)
+        data_spec = spec_to_dict(spec)
+        keys = input_keys(data_spec)
+        if len(keys) > MAX_INPUTS:
+            raise RemoteEngineError(_("A job for a remote engine carries at most {n} input images.").format(n=MAX_INPUTS))
+        for field in keys:
+            value = get_input(data_spec, field)
             if not value:
                 continue
             data = Path(value).read_bytes()
@@ -187,12 +192,14 @@ class RemoteHostClient(HostClient):
             raise OSError("no engine connection")
         if kind == "job":
             spec = dict(fields["spec"])
-            for name in ("model", "upscale", "clip"):
+            for name in ("model", "upscale", "clip", "ip_adapter"):
                 if isinstance(spec.get(name), str):
                     spec[name] = as_model_name(spec[name])  # a name, never this machine's path
-            for name in INPUT_FIELDS.get(spec.get("kind", ""), ()):
-                if spec.get(name):
-                    spec[name] = Path(spec[name]).name  # the engine reads the inline copy
+            if spec.get("controls"):
+                spec["controls"] = [{**u, "model": as_model_name(u.get("model", ""))} for u in spec["controls"]]
+            for name in input_keys(spec):
+                if get_input(spec, name):
+                    set_input(spec, name, Path(get_input(spec, name)).name)  # the engine reads the inline copy
             writer.send("job", self._payload, **{**fields, "spec": spec, "files": self._files})
             return
         writer.send(kind, **fields)
