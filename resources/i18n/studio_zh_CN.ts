@@ -308,6 +308,176 @@
     </message>
 </context>
 <context>
+    <name>ControlPanel</name>
+    <message>
+        <source>ControlNet units</source>
+        <translation>ControlNet 单元</translation>
+    </message>
+    <message>
+        <source>Add ControlNet unit</source>
+        <translation>添加 ControlNet 单元</translation>
+    </message>
+    <message>
+        <source>Image prompt (IP-Adapter)</source>
+        <translation>图像提示（IP-Adapter）</translation>
+    </message>
+    <message>
+        <source>Reference image…</source>
+        <translation>参考图像…</translation>
+    </message>
+    <message>
+        <source>No image prompt</source>
+        <translation>不用图像提示</translation>
+    </message>
+    <message>
+        <source>How strongly the reference image steers the image</source>
+        <translation>参考图像对画面的引导强度</translation>
+    </message>
+    <message>
+        <source>no image</source>
+        <translation>无图像</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>none (image as given)</source>
+        <translation>无（图像原样使用）</translation>
+    </message>
+    <message>
+        <source>Canny edges</source>
+        <translation>Canny 边缘</translation>
+    </message>
+    <message>
+        <source>line art / soft edges</source>
+        <translation>线稿 / 软边缘</translation>
+    </message>
+    <message>
+        <source>scribble</source>
+        <translation>涂鸦</translation>
+    </message>
+    <message>
+        <source>depth (installed depth model)</source>
+        <translation>深度（已安装的深度模型）</translation>
+    </message>
+    <message>
+        <source>Automatic (the model&apos;s family)</source>
+        <translation>自动（模型所属系列）</translation>
+    </message>
+    <message>
+        <source>No ControlNet is installed: put ControlNet folders or .safetensors files in your models folder (SD 1.5 or SDXL ones, as your model).</source>
+        <translation>没有安装 ControlNet：请把 ControlNet 文件夹或 .safetensors 文件放进模型文件夹（与你的模型相同的 SD 1.5 或 SDXL 版本）。</translation>
+    </message>
+    <message>
+        <source>No unit: the prompt alone guides the image.</source>
+        <translation>没有单元：只由提示词引导画面。</translation>
+    </message>
+    <message>
+        <source>No IP-Adapter is installed: put an IP-Adapter .safetensors file with its image_encoder folder in your models folder.</source>
+        <translation>没有安装 IP-Adapter：请把 IP-Adapter 的 .safetensors 文件连同它的 image_encoder 文件夹放进模型文件夹。</translation>
+    </message>
+    <message>
+        <source>Reference image</source>
+        <translation>参考图像</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)</translation>
+    </message>
+    <message>
+        <source>unreadable</source>
+        <translation>无法读取</translation>
+    </message>
+</context>
+<context>
+    <name>ControlUnitRow</name>
+    <message>
+        <source>Remove this unit</source>
+        <translation>移除这个单元</translation>
+    </message>
+    <message>
+        <source>Image…</source>
+        <translation>图像…</translation>
+    </message>
+    <message>
+        <source>Choose the control image from a file</source>
+        <translation>从文件选择控制图</translation>
+    </message>
+    <message>
+        <source>Canvas</source>
+        <translation>画布</translation>
+    </message>
+    <message>
+        <source>Use the image on the canvas</source>
+        <translation>使用画布上的图像</translation>
+    </message>
+    <message>
+        <source>Scribble</source>
+        <translation>涂鸦</translation>
+    </message>
+    <message>
+        <source>Use the strokes painted with the canvas brush as a scribble (paint them on an empty canvas or over an image)</source>
+        <translation>把用画布画笔画的笔触作为涂鸦（可在空画布或图像上绘制）</translation>
+    </message>
+    <message>
+        <source>How strongly the unit steers the image</source>
+        <translation>这个单元对画面的引导强度</translation>
+    </message>
+    <message>
+        <source>The fraction of the steps at which the unit starts guiding</source>
+        <translation>单元开始引导时所处的步数比例</translation>
+    </message>
+    <message>
+        <source>The fraction of the steps at which the unit stops guiding</source>
+        <translation>单元停止引导时所处的步数比例</translation>
+    </message>
+    <message>
+        <source>Preprocessor</source>
+        <translation>预处理器</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Control image</source>
+        <translation>控制图</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)</translation>
+    </message>
+    <message>
+        <source>The canvas is empty: open or make an image first.</source>
+        <translation>画布是空的：请先打开或生成一张图像。</translation>
+    </message>
+    <message>
+        <source>Nothing is painted: paint the strokes on the canvas with the brush first.</source>
+        <translation>还没有绘制：请先用画笔在画布上画出笔触。</translation>
+    </message>
+    <message>
+        <source>no image</source>
+        <translation>无图像</translation>
+    </message>
+    <message>
+        <source>computed by the job</source>
+        <translation>由任务计算</translation>
+    </message>
+    <message>
+        <source>The control image {0} is gone: choose it again.</source>
+        <translation>控制图 {0} 已不存在：请重新选择。</translation>
+    </message>
+    <message>
+        <source>The image&apos;s parameters do not hold the control image: choose it.</source>
+        <translation>该图像的参数中没有控制图：请选择一张。</translation>
+    </message>
+</context>
+<context>
     <name>DatasetDialog</name>
     <message>
         <source>Make a dataset from a model</source>
@@ -1769,6 +1939,10 @@ Write a prompt and press Ctrl+Enter.</source>
     <message>
         <source>Scanning models: {0} files and folders so far ({1})</source>
         <translation>正在扫描模型：已扫描 {0} 个文件和文件夹（{1}）</translation>
+    </message>
+    <message>
+        <source>Control</source>
+        <translation>控制</translation>
     </message>
     <message>
         <source>&amp;Generate</source>

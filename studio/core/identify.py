@@ -453,6 +453,9 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
     elif data.get("model_type") in CAPTIONER_MODEL_TYPES:
         typ, family = "captioner", str(data.get("model_type"))
         details.update({"architectures": archs})
+    elif any(a.endswith("ForDepthEstimation") for a in archs):  # DPT, Depth Anything: the depth preprocessor
+        typ, family = "depth_estimator", str(data.get("model_type", ""))
+        details.update({"architectures": archs})
     elif any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in archs):
         typ, family = "causal_lm", str(data.get("model_type", ""))
         details.update({"architectures": archs})

@@ -23,7 +23,7 @@ from studio.core.settings import Settings
 IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan", "studio_vae", "studio_ddpm")
 TEXT_TYPES = ("causal_lm", "gguf", "text_lora")
 UPSCALE_TYPES = ("upscaler",)
-ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd", "controlnet", "ip_adapter")
+ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd", "controlnet", "ip_adapter", "depth_estimator")
 CLIP_TYPES = ("clip",)
 """Image–text models that score and guide (transformers CLIPModel folders)."""
 """Add-ons applied to a pipeline (not generators on their own)."""
@@ -46,6 +46,7 @@ TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
     "textual_inversion": N_("Embedding"), "vae": N_("VAE"), "taesd": N_("TAESD (preview VAE)"),
     "captioner": N_("Image captioner"),
     "controlnet": N_("ControlNet"), "ip_adapter": N_("IP-Adapter (image prompt)"),
+    "depth_estimator": N_("Depth model (ControlNet preprocessor)"),
     "unknown": N_("Unknown"),
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")

@@ -35,6 +35,7 @@ from studio.ui.history_strip import HistoryStrip
 from studio.ui.icons import app_icon
 from studio.ui.image_loader import ImageLoader
 from studio.ui.model_scan import ModelScanner
+from studio.ui.control_panel import ControlPanel
 from studio.ui.prompt_editor import PromptEditor
 from studio.ui.queue_view import QueueView
 from studio.ui.staged import Preloader, Step, run_steps
@@ -115,6 +116,15 @@ class MainWindow(QMainWindow):
                                      Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock = self._dock("history_dock", self.tr("History"), self.history,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.control_panel = ControlPanel(paths.cache, canvas_image=self.canvas.image,
+                                          scribble_image=self._scribble_strokes)
+        self.control_dock = self._dock("control_dock", self.tr("Control"), self.control_panel,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.queue_dock, self.control_dock, Qt.Orientation.Vertical)
+        self.prompt_editor.spec_extras = self.control_panel.spec_fields
+        self.prompt_editor.spec_applied.connect(self.control_panel.apply_spec)
+        self.prompt_editor.model_changed.connect(
+            lambda _name: self.control_panel.follow_model(self.prompt_editor.model_entry()))
 
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -128,8 +138,8 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_menus()
-        self.add_workspace("image", self.canvas, self.tr("Image"), (self.prompt_dock, self.history_dock),
-                           scroll=False)
+        self.add_workspace("image", self.canvas, self.tr("Image"),
+                           (self.prompt_dock, self.control_dock, self.history_dock), scroll=False)
         self.prompt_editor.generate_requested.connect(self.submit_specs)
         self.prompt_editor.cancel_requested.connect(self.cancel_current)
         self.prompt_editor.open_model_manager_requested.connect(self.open_model_manager)
@@ -174,6 +184,13 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.history_dock], [150], Qt.Orientation.Vertical)
 
     # -- construction -------------------------------------------------------------------------
+    def _scribble_strokes(self) -> QImage | None:
+        """What the canvas brush painted (white strokes on black), for a scribble ControlNet unit."""
+        editor = getattr(self, "canvas_editor", None)
+        if editor is None or editor.mask.is_empty():
+            return None
+        return editor.mask.alpha()
+
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)  # saveState/restoreState key
@@ -590,6 +607,8 @@ class MainWindow(QMainWindow):
     def _on_models_scanned(self, entries: list) -> None:
         self._models = list(entries)
         self.prompt_editor.set_models(entries)
+        self.control_panel.set_models(entries)
+        self.control_panel.follow_model(self.prompt_editor.model_entry())
         self.models_scanned.emit(entries)
 
     def installed_models(self) -> list:

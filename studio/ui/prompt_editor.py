@@ -8,7 +8,7 @@ chose one since (typed, the dice, reused parameters); locked, the field's seed i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics
@@ -73,11 +73,14 @@ class PromptEditor(QWidget):
     model_changed = Signal(str)  # the chosen model's name (or folder), e.g. for the canvas edit buttons
     cancel_requested = Signal()
     open_model_manager_requested = Signal()
+    spec_applied = Signal(object)  # the ImageSpec "reuse parameters" filled the editor from (the Control dock too)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("PromptEditor")
         self._models_known = False
+        self.spec_extras: Callable[[], dict] = dict
+        """More ImageSpec fields for every spec the editor makes (the Control dock's units and image prompt)."""
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
 
@@ -451,7 +454,8 @@ class PromptEditor(QWidget):
             model=self.model(), seed=self.seed_spin.seed(), steps=self.steps_spin.value(),
             guidance=round(self.guidance_spin.value(), 2), width=self.width_spin.value(),
             height=self.height_spin.value(), scheduler=str(self.scheduler_combo.currentData()),
-            timestep_spacing=str(self.spacing_combo.currentData() or ""), upscale=self.upscaler())
+            timestep_spacing=str(self.spacing_combo.currentData() or ""), upscale=self.upscaler(),
+            **self.spec_extras())
 
     def batch_specs(self) -> list[ImageSpec]:
         """One spec per batch item, seeds seed, seed+1, ... (wrapping at 2**32)."""
@@ -479,6 +483,7 @@ class PromptEditor(QWidget):
         if not spec.init_image:  # an edit's spec never carries one; keep the editor's choice then
             self.set_upscaler(spec.upscale)
         self.show_message(missing, error=bool(missing))
+        self.spec_applied.emit(spec)
 
     def _installed_model(self, name: str, ref: ModelRef | None) -> tuple[str, str]:
         """(the model to select for an image's ``name``, "" or why it is missing)."""
