@@ -366,6 +366,10 @@
         <translation>自动（模型所属系列）</translation>
     </message>
     <message>
+        <source>{0} cannot take ControlNet units or image prompts: choose an SD 1.x or SDXL model.</source>
+        <translation>{0} 不能接受 ControlNet 单元或图像提示：请选择 SD 1.x 或 SDXL 模型。</translation>
+    </message>
+    <message>
         <source>No ControlNet is installed: put ControlNet folders or .safetensors files in your models folder (SD 1.5 or SDXL ones, as your model).</source>
         <translation>没有安装 ControlNet：请把 ControlNet 文件夹或 .safetensors 文件放进模型文件夹（与你的模型相同的 SD 1.5 或 SDXL 版本）。</translation>
     </message>

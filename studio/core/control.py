@@ -31,8 +31,6 @@ CANVAS_PREPROCESSORS = ("none", "canny", "lineart", "scribble")
 MAX_UNITS = 8
 IP_MODULE = "ip-adapter"
 """The A1111 module word of an image-prompt unit (A1111 writes e.g. ip-adapter_clip_sd15)."""
-CONTROL_FAMILIES = {"sd": "sd", "sd1": "sd", "sd2": "sd2", "sdxl": "sdxl"}
-"""How families match: a ControlNet works with a model whose denoiser has its width (SD 1.x ≈ 'sd')."""
 _FIELD = re.compile(r"^ControlNet (\d+)$")
 
 
@@ -144,9 +142,12 @@ def from_infotext(params: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
-def family_group(family: str) -> str:
-    """The group of families that share ControlNets ("" when not known)."""
-    return CONTROL_FAMILIES.get(family, "")
+def family_group(key: str) -> str:
+    """The group of families that share ControlNets (the capability table's; "" when not known)."""
+    from studio.core.families import family
+
+    fam = family(key)
+    return fam.controlnet if fam is not None else ""
 
 
 def family_refusal(model: "ModelEntry | None", control: "ModelEntry | None") -> str:
@@ -157,7 +158,7 @@ def family_refusal(model: "ModelEntry | None", control: "ModelEntry | None") -> 
     a, b = family_group(model.family), family_group(control.family)
     if not a or not b or a == b:
         return ""
-    from studio.core.keypatterns import FAMILY_LABELS
+    from studio.core.families import FAMILY_LABELS
 
     return _("{control} is made for {control_family}, and {model} is {model_family}: choose a ControlNet of the "
              "model's family.").format(control=control.title, control_family=FAMILY_LABELS.get(control.family,

@@ -107,6 +107,9 @@ class Family:
     """Where people download the full model (named in 'what to install' messages)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Fixed pipeline arguments (SANA-Sprint's max timesteps…)."""
+    controlnet: str = ""
+    """ControlNet group: families with the same group share ControlNets and IP-Adapters ("" = the studio
+    runs none for this family; see ``studio.core.control``)."""
 
 
 _SD_RGB = ((0.3512, 0.2297, 0.3227), (0.3250, 0.4974, 0.2350), (-0.2829, 0.1762, 0.2721), (-0.2120, -0.2616, -0.7177))
@@ -148,11 +151,11 @@ _T5 = TextEncoder("text_encoder_2", "T5-XXL", ("t5xxl_fp16.safetensors", "t5xxl_
 _SD_LIKE = dict(lora=True, train_base=True, prompt_weights=True, img2img="auto", inpaint="auto")
 
 FAMILIES: dict[str, Family] = {f.key: f for f in (
-    Family("sd", "SD", latent_rgb=_SD_RGB, config="sd1", **_SD_LIKE),
-    Family("sd1", "SD 1.x", latent_rgb=_SD_RGB, config="sd1", **_SD_LIKE),
-    Family("sd2", "SD 2.x", latent_rgb=_SD_RGB, config="sd2", size=768, **_SD_LIKE),
+    Family("sd", "SD", latent_rgb=_SD_RGB, config="sd1", controlnet="sd", **_SD_LIKE),
+    Family("sd1", "SD 1.x", latent_rgb=_SD_RGB, config="sd1", controlnet="sd", **_SD_LIKE),
+    Family("sd2", "SD 2.x", latent_rgb=_SD_RGB, config="sd2", size=768, controlnet="sd2", **_SD_LIKE),
     Family("sdxl", "SDXL", latent_rgb=_SDXL_RGB, latent_rgb_bias=(0.1084, -0.0175, -0.0011), config="sdxl",
-           size=1024, **_SD_LIKE),
+           size=1024, controlnet="sdxl", **_SD_LIKE),
     Family("sdxl_refiner", "SDXL refiner", img2img="auto", latent_rgb=_SDXL_RGB,
            latent_rgb_bias=(0.1084, -0.0175, -0.0011), size=1024),
     Family("sd3", "SD 3/3.5", "StableDiffusion3Pipeline", "StableDiffusion3Img2ImgPipeline",
@@ -239,6 +242,10 @@ class Capabilities:
     negative_prompt: bool = True
     guidance: bool = True
     flow: bool = False
+    controlnet: bool = False
+    """ControlNet units and IP-Adapter image prompts."""
+    native_inpaint: bool = False
+    """An inpainting UNet (9 input channels): inpaints natively."""
     text_encoders: tuple[str, ...] = ()
     steps: int = 20
     cfg: float = 7.0
@@ -248,7 +255,8 @@ class Capabilities:
         """The capabilities it has, translated, in the table's order (the model manager lists them)."""
         words = {"txt2img": N_("text to image"), "img2img": N_("img2img"), "inpaint": N_("inpaint"),
                  "lora": N_("LoRA"), "train_base": N_("LoRA training base"), "clip_score": N_("CLIP score"),
-                 "previews": N_("step previews")}
+                 "previews": N_("step previews"), "controlnet": N_("ControlNet and image prompts"),
+                 "native_inpaint": N_("inpaints natively")}
         return [_(w) for k, w in words.items() if getattr(self, k)]
 
 
@@ -268,13 +276,20 @@ def capabilities(model_type: str, family_key: str = "") -> Capabilities:
     return Capabilities(txt2img=True, img2img=bool(fam.img2img), inpaint=bool(fam.inpaint), lora=fam.lora,
                         train_base=fam.train_base, clip_score=fam.clip_score, previews=fam.previews,
                         negative_prompt=fam.negative_prompt, guidance=fam.guidance, flow=fam.flow,
-                        text_encoders=tuple(t.kind for t in fam.text_encoders), steps=fam.steps, cfg=fam.cfg,
+                        controlnet=bool(fam.controlnet), text_encoders=tuple(t.kind for t in fam.text_encoders), steps=fam.steps, cfg=fam.cfg,
                         size=fam.size)
 
 
 def caps_of(entry: Any) -> Capabilities:
-    """:func:`capabilities` of a registry entry (anything with ``type`` and ``family``)."""
-    return capabilities(str(getattr(entry, "type", "")), str(getattr(entry, "family", "") or ""))
+    """:func:`capabilities` of a registry entry (anything with ``type`` and ``family``); an inpainting UNet's
+    entry (details ``variant: inpainting``) inpaints natively."""
+    caps = capabilities(str(getattr(entry, "type", "")), str(getattr(entry, "family", "") or ""))
+    details = getattr(entry, "details", None) or {}
+    if caps.inpaint and details.get("variant") == "inpainting":
+        from dataclasses import replace
+
+        caps = replace(caps, native_inpaint=True)
+    return caps
 
 
 def lora_fits(model_family: str, lora_family: str) -> bool:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, Q
 from studio.core.atomic import atomic_write_bytes
 from studio.core.control import CANVAS_PREPROCESSORS, MAX_UNITS, PREPROCESSOR_LABELS, PREPROCESSORS, family_refusal
 from studio.core.errors import StudioError
+from studio.core.families import PIPELINE_TYPES, caps_of
 from studio.core.registry import ModelEntry
 from studio.core.specs import ControlUnit, ImageSpec
 
@@ -364,13 +365,17 @@ class ControlPanel(QWidget):
         self._update_state()
 
     def _update_state(self) -> None:
-        if not self._controlnets:
+        usable = self._model is None or caps_of(self._model).controlnet or self._model.type not in PIPELINE_TYPES
+        if not usable:
+            self.none_label.setText(self.tr("{0} cannot take ControlNet units or image prompts: choose an SD 1.x or "
+                                            "SDXL model.").format(self._model.title))
+        elif not self._controlnets:
             self.none_label.setText(self.tr("No ControlNet is installed: put ControlNet folders or .safetensors "
                                             "files in your models folder (SD 1.5 or SDXL ones, as your model)."))
         else:
             self.none_label.setText("" if self.rows else self.tr("No unit: the prompt alone guides the image."))
         self.none_label.setVisible(bool(self.none_label.text()))
-        self.add_button.setEnabled(bool(self._controlnets) and len(self.rows) < MAX_UNITS)
+        self.add_button.setEnabled(usable and bool(self._controlnets) and len(self.rows) < MAX_UNITS)
         self.ip_note.setText("" if self._ip_adapters else self.tr(
             "No IP-Adapter is installed: put an IP-Adapter .safetensors file with its image_encoder folder in "
             "your models folder."))

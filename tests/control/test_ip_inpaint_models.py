@@ -90,9 +90,14 @@ def test_inpainting_unet_is_identified_and_used_for_inpaint(tiny_inpaint_dir, ti
 
     from studio.engines.diffusion.schedulers import make_scheduler
 
+    from studio.core.families import caps_of
+
     entry = identify_path(tiny_inpaint_dir, "user")
     assert entry.details["variant"] == "inpainting" and entry.details["in_channels"] == 9
     assert "variant" not in identify_path(tiny_sd_dir, "user").details
+    # The model manager's "Can do" row says so (and a plain SD model does not claim it).
+    assert caps_of(entry).native_inpaint and "inpaints natively" in caps_of(entry).names()
+    assert not caps_of(identify_path(tiny_sd_dir, "user")).native_inpaint
     init, mask = tmp_path / "init.png", tmp_path / "mask.png"
     Image.new("RGB", (64, 64), (30, 160, 90)).save(init)
     m = Image.new("L", (64, 64), 0)
@@ -124,3 +129,6 @@ def test_controlnet_folders_and_single_files_are_identified(tiny_controlnet_dir,
     entry = identify_path(single, "user")
     assert (entry.type, entry.family, entry.status) == ("controlnet", "sd", "ok")
     assert entry.task == "addon"
+    from studio.core.families import capabilities
+
+    assert capabilities("diffusers", "sdxl").controlnet and not capabilities("diffusers", "flux").controlnet

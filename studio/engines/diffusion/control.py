@@ -21,7 +21,7 @@ from studio.core.control import family_refusal
 from studio.core.errors import ModelError, SpecError, StudioError
 from studio.core.i18n import _
 from studio.core.image_io import _open, to_rgb
-from studio.core.keypatterns import FAMILY_LABELS
+from studio.core.families import FAMILY_LABELS
 from studio.core.paths import resources_dir
 from studio.core.registry import ModelEntry
 from studio.core.specs import ControlUnit, ImageSpec

@@ -1,0 +1,65 @@
+"""Single-file ControlNets, SDXL ControlNet units, and units kept by the queue across a restart."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+from PIL import Image
+
+from studio.core.progress import CancelToken
+from studio.core.queue_store import QueueStore
+from studio.core.specs import ControlUnit, ImageSpec
+from studio.engines.diffusion.generate import run
+from tests.diffusion.conftest import RecordingReporter
+
+
+def pixels(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
+
+
+def test_single_file_controlnet_gives_the_folder_s_image(tiny_sd_dir, tiny_controlnet_dir, control_image, paths,
+                                                         engine_ctx):
+    single = paths.models / "cn-single.safetensors"
+    shutil.copy(tiny_controlnet_dir / "diffusion_pytorch_model.safetensors", single)
+    sidecar = paths.models / "cn-single.config"  # its architecture (a custom size: the tiny test net)
+    sidecar.mkdir()
+    shutil.copy(tiny_controlnet_dir / "config.json", sidecar / "config.json")
+    base = dict(prompt="a cat", model=str(tiny_sd_dir), seed=2, steps=2, width=64, height=64)
+    by_file = run(ImageSpec(**base, controls=(ControlUnit(model="cn-single", image=str(control_image)),)),
+                  RecordingReporter(), CancelToken(), engine_ctx)
+    by_folder = run(ImageSpec(**base, controls=(ControlUnit(model=str(tiny_controlnet_dir), image=str(control_image)),)),
+                    RecordingReporter(), CancelToken(), engine_ctx)
+    assert np.abs(pixels(by_file.outputs[0]) - pixels(by_folder.outputs[0])).max() <= 1
+
+
+def test_sdxl_model_with_an_sdxl_controlnet(tiny_sdxl_dir, tiny_sdxl_controlnet_dir, control_image, engine_ctx):
+    base = dict(prompt="a cat", model=str(tiny_sdxl_dir), seed=2, steps=2, width=64, height=64)
+    made = run(ImageSpec(**base, controls=(ControlUnit(model=str(tiny_sdxl_controlnet_dir), image=str(control_image),
+                                                       preprocess="lineart"),)),
+               RecordingReporter(), CancelToken(), engine_ctx)
+    plain = run(ImageSpec(**base), RecordingReporter(), CancelToken(), engine_ctx)
+    assert np.abs(pixels(made.outputs[0]) - pixels(plain.outputs[0])).mean() > 0.5
+
+
+def test_queued_units_survive_a_restart(paths, tmp_path):
+    spec = ImageSpec(prompt="a cat", controls=(ControlUnit(model="cn", image="/x/c.png", weight=0.4, start=0.1,
+                                                           preprocess="scribble"),), ip_image="/x/r.png", ip_weight=0.3)
+    store = QueueStore(paths.queue_db)
+    job_id = store.add(spec)
+    store.close()
+    again = QueueStore(paths.queue_db)
+    try:
+        assert again.get(job_id).spec == spec
+    finally:
+        again.close()
+    bad = json.loads('{"kind": "image", "controls": [{"model": "cn", "weight": "heavy"}]}')
+    from studio.core.errors import SpecError
+    from studio.core.specs import spec_from_dict
+
+    try:
+        spec_from_dict(bad)
+    except SpecError as exc:
+        assert "weight" in str(exc)
+    else:
+        raise AssertionError("a unit with a text weight must be refused")
