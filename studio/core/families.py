@@ -38,6 +38,10 @@ class ModelType(str, Enum):
     TEXT_CLASSIFIER = "text_classifier"
     CAPTIONER = "captioner"
     """An image-to-text model (BLIP, GIT, Florence-2) that captions images for "Describe this image"."""
+    CONTROLNET = "controlnet"
+    IP_ADAPTER = "ip_adapter"
+    DEPTH_ESTIMATOR = "depth_estimator"
+    """A transformers depth-estimation model (the ControlNet depth preprocessor)."""
     UNKNOWN = "unknown"
 
 

@@ -63,3 +63,37 @@ def test_queued_units_survive_a_restart(paths, tmp_path):
         assert "weight" in str(exc)
     else:
         raise AssertionError("a unit with a text weight must be refused")
+
+
+def build_tiny_depth(out_dir) -> None:
+    """A tiny DPT depth-estimation model with its image processor (a transformers folder)."""
+    import torch
+    from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessor
+
+    torch.manual_seed(0)
+    cfg = DPTConfig(hidden_size=32, num_hidden_layers=4, num_attention_heads=4, intermediate_size=37, image_size=32,
+                    patch_size=8, backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[16, 16, 32, 32],
+                    fusion_hidden_size=16, reassemble_factors=[4, 2, 1, 0.5])
+    DPTForDepthEstimation(cfg).save_pretrained(str(out_dir))
+    DPTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(str(out_dir))
+
+
+def test_depth_preprocessor_needs_an_installed_depth_model(tiny_sd_dir, tiny_controlnet_dir, control_image, paths,
+                                                          engine_ctx):
+    import pytest
+
+    from studio.core.errors import ModelError
+    from studio.core.identify import identify_path
+    from studio.engines.diffusion.control import depth_map
+
+    unit = ControlUnit(model=str(tiny_controlnet_dir), image=str(control_image), preprocess="depth")
+    spec = ImageSpec(prompt="a cat", model=str(tiny_sd_dir), seed=2, steps=1, width=64, height=64, controls=(unit,))
+    with pytest.raises(ModelError, match="needs a depth model") as err:
+        run(spec, RecordingReporter(), CancelToken(), engine_ctx)
+    assert "\n" not in str(err.value)
+    build_tiny_depth(paths.models / "tiny-depth")
+    assert identify_path(paths.models / "tiny-depth", "user").type == "depth_estimator"
+    depth = depth_map(engine_ctx, Image.open(control_image).convert("RGB"), 1)
+    assert depth.size == (64, 64) and depth.mode == "RGB"
+    assert np.asarray(depth).std() > 0  # a map, not a flat image
+    assert run(spec, RecordingReporter(), CancelToken(), engine_ctx).outputs
