@@ -56,11 +56,8 @@ def classify(shapes: Mapping[str, Shape]) -> KeyClass | None:
     keys = list(shapes)
     if not keys:
         return None
-<<<<<<< HEAD
-    for fn in (_transformer_file, _sd_checkpoint, _lora, _textual_inversion, _upscaler, _taesd, _vae):
-=======
-    for fn in (_controlnet, _ip_adapter, _sd_checkpoint, _lora, _textual_inversion, _upscaler, _taesd, _vae):
->>>>>>> bf6b676 (ControlNet units, IP-Adapter image prompts and 9-channel inpainting UNets in the image engine (txt2img, img2img, inpaint); identified in the registry; PNG records units in A1111's ControlNet words; CLI --control/--control-preprocess/--ip-adapter; tests against plain diffusers)
+    for fn in (_controlnet, _ip_adapter, _transformer_file, _sd_checkpoint, _lora, _textual_inversion, _upscaler,
+               _taesd, _vae):
         hit = fn(shapes, keys)
         if hit is not None:
             return hit
@@ -98,7 +95,6 @@ def _sd_checkpoint(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | N
     return KeyClass("sd_single_file", family, details, problem)
 
 
-<<<<<<< HEAD
 def transformer_family(keys: Sequence[str]) -> str:
     """The 2024–26 family whose transformer these keys are (original BFL/SAI/ComfyUI or diffusers names), or ""."""
     ks = [k[len("model.diffusion_model."):] if k.startswith("model.diffusion_model.") else k for k in keys]
@@ -138,11 +134,15 @@ def _transformer_file(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass 
     if overrides:
         details["transformer_config"] = overrides
     return KeyClass("sd_single_file", family, details)
-=======
+
+
 def _controlnet(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None:
     """A ControlNet in the original layout (``control_model.``, ``input_hint_block``) or diffusers' keys."""
     original = any(k.startswith(("control_model.input_hint_block.", "input_hint_block.")) for k in keys)
     diffusers = any(k.startswith("controlnet_cond_embedding.") for k in keys)
+    if any(k.startswith(("controlnet_blocks.", "controlnet_x_embedder.")) for k in keys) and not diffusers:
+        # a transformer family's ControlNet (FLUX.1, SD3…): identified, not run by the studio yet
+        return KeyClass("controlnet", transformer_family(keys) or "other", {"layout": "diffusers (transformer)"})
     if not (original or diffusers):
         return None
     cross = _dim(shapes, r"attn2\.to_k\.weight$", 1)
@@ -165,7 +165,6 @@ def _ip_adapter(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None
         details["cross_attention_dim"] = cross
     family = family_for_dim(cross)
     return KeyClass("ip_adapter", family if family != "other" else ("sd" if cross else ""), details)
->>>>>>> bf6b676 (ControlNet units, IP-Adapter image prompts and 9-channel inpainting UNets in the image engine (txt2img, img2img, inpaint); identified in the registry; PNG records units in A1111's ControlNet words; CLI --control/--control-preprocess/--ip-adapter; tests against plain diffusers)
 
 
 def _blocks(keys: Sequence[str], prefix: str) -> list[int]:

@@ -97,3 +97,23 @@ def test_depth_preprocessor_needs_an_installed_depth_model(tiny_sd_dir, tiny_con
     assert depth.size == (64, 64) and depth.mode == "RGB"
     assert np.asarray(depth).std() > 0  # a map, not a flat image
     assert run(spec, RecordingReporter(), CancelToken(), engine_ctx).outputs
+
+
+def test_a_family_without_controlnet_is_refused_in_one_line(control_image):
+    import pytest
+
+    from studio.core.errors import ModelError
+    from studio.core.keypatterns import classify
+    from studio.core.registry import ModelEntry
+    from studio.engines.diffusion.control import refuse_family
+
+    flux = ModelEntry(name="flux-dev", path="/m/flux", type="diffusers", family="flux")
+    with pytest.raises(ModelError, match="flux-dev cannot take ControlNet units") as err:
+        refuse_family(flux)
+    assert "\n" not in str(err.value)
+    refuse_family(ModelEntry(name="sd", path="/m/sd", type="diffusers", family="sd1"))  # fine
+    # A FLUX.1 ControlNet file is a ControlNet (of FLUX.1), not a FLUX.1 transformer.
+    keys = {"controlnet_x_embedder.weight": None, "controlnet_blocks.0.weight": None,
+            "transformer_blocks.0.attn.to_q.weight": None, "single_transformer_blocks.0.attn.to_q.weight": None}
+    found = classify(keys)
+    assert (found.type, found.family) == ("controlnet", "flux")

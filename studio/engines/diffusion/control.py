@@ -76,9 +76,19 @@ def _find(ctx: EngineContext, name: str, types: tuple[str, ...]) -> ModelEntry:
     return usable[0] if usable else ctx.registry.resolve(name, task="addon")
 
 
+def refuse_family(model: ModelEntry) -> None:
+    """ModelError (one line) when the capability table says the model's family takes no ControlNet."""
+    from studio.core.families import FAMILIES, PIPELINE_TYPES, caps_of
+
+    if model.type in PIPELINE_TYPES and model.family in FAMILIES and not caps_of(model).controlnet:
+        raise ModelError(_("{model} cannot take ControlNet units or image prompts yet: choose an SD 1.x or SDXL "
+                           "model.").format(model=model.title))
+
+
 def prepare_units(ctx: EngineContext, spec: ImageSpec, size: tuple[int, int], model: ModelEntry,
                   warn) -> list[Prepared]:
     """Every unit's ControlNet entry and control map at ``size`` (refusals before any model loads)."""
+    refuse_family(model)
     out: list[Prepared] = []
     for i, unit in enumerate(spec.controls):
         n = i + 1
@@ -196,6 +206,9 @@ def check_fits(model_name: str, unet: Any, control_name: str, controlnet: Any) -
 def controlnets(ctx: EngineContext, units: list[Prepared], pipe: Any, facts: dict[str, Any],
                 model_name: str) -> Any:
     """The ControlNetModel (one unit) or the list of them (units stack), each checked against the UNet."""
+    if getattr(pipe, "unet", None) is None:
+        raise ModelError(_("{pipeline} models cannot take ControlNet units; use an SD 1.x or SDXL model.").format(
+            pipeline=type(pipe).__name__))
     nets = []
     for p in units:
         net = load_controlnet(ctx, p.entry, facts.get("dtype"))
@@ -286,8 +299,9 @@ def ip_adapter(ctx: EngineContext, spec: ImageSpec, pipe: Any, facts: dict[str, 
         yield {}, None
         return
     image = open_ip_image(spec.ip_image)
+    refuse_family(model)
     entry = resolve_ip_adapter(ctx, spec.ip_adapter, model)
-    if not hasattr(pipe, "load_ip_adapter"):
+    if not hasattr(pipe, "load_ip_adapter") or getattr(pipe, "unet", None) is None:
         raise ModelError(_("{pipeline} models cannot take an image prompt; use an SD 1.x or SDXL model.").format(
             pipeline=type(pipe).__name__))
     encoder_dir = Path(str(entry.details.get("image_encoder", "")))
