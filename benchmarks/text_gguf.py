@@ -153,8 +153,11 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dic
         from studio.core.settings import Settings
         from studio.core.specs import TextSpec
         from studio.engines.context import EngineContext
+        from studio.engines.text import llama_gguf
         from studio.engines.text.generate import run
         import tempfile
+
+        llama_gguf.default_threads = lambda: threads  # the same thread count as the direct run
 
         ctx = EngineContext.create(StudioPaths(Path(tempfile.mkdtemp())), Settings(
             scan_hf_cache=False, gguf_context_length=n_ctx), device="cpu")
@@ -263,6 +266,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--threads", type=int, default=0, help="generation threads (default: the studio's)")
     ap.add_argument("--work", default="/tmp/aigc-bench-gguf", help="where the built 1B GGUF is kept")
     ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--old-big", action="store_true",
+                    help="also time the old path on the 1B model (de-quantises it to ~4 GB of float32 first)")
     ap.add_argument("--json")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
@@ -281,7 +286,8 @@ def main(argv: list[str]) -> int:
         t0 = time.monotonic()
         models.append(build_big(work / "random-llama-1b.Q4_0.gguf"))
         print(f"1B Q4_0 GGUF ready in {time.monotonic() - t0:.0f} s: {models[-1]}", flush=True)
-    results = [bench_model(m, args.tokens, args.old_tokens, args.repeats, threads, work) for m in models]
+    results = [bench_model(m, args.tokens, args.old_tokens if i == 0 or args.old_big else 0, args.repeats, threads,
+                           work) for i, m in enumerate(models)]
     print(f"\nthreads {threads}, {args.tokens} greedy tokens, medians of {args.repeats} (each a fresh process)")
     for r in results:
         s, d, o = r["studio"], r["direct"], r["old"]
