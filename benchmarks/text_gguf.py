@@ -135,7 +135,7 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dic
         import llama_cpp
 
         llm = llama_cpp.Llama(model_path=str(model), n_ctx=n_ctx, n_batch=min(512, n_ctx), n_threads=threads,
-                              n_threads_batch=os.cpu_count() or threads, verbose=False)
+                              n_threads_batch=os.cpu_count() or threads, use_mmap=False, verbose=False)
         load_s = time.monotonic() - t0
         prompt = llm.tokenize(PROMPT.encode(), add_bos=True, special=True)
         start, first, text = time.monotonic(), None, b""
