@@ -18,6 +18,18 @@ DEMO_PROMPTS = {"en": (DEMO_IMAGE_PROMPT, DEMO_TEXT_PROMPT),
 prompt uses Studio Fashion's Chinese words, see studio.core.vocabulary), not catalogue entries."""
 
 
+DEMO_TEXT_SEED = 2
+"""The demo's answer is sampled (the studio's defaults: temperature, top-p/k, repetition penalty, the
+repetition guard) through the chat template; greedy decoding loops on the built-in model ("A classic red
+sneaker, a classic red sneaker, …"). This seed gives a whole sentence with the built-in SmolLM2."""
+
+
+def demo_text_spec(model: str, prompt: str, max_new_tokens: int = 48) -> TextSpec:
+    """The demo's (and a first-time user's) text job: a chat message, sampled with a fixed seed."""
+    return TextSpec(prompt=prompt, model=model, chat=True, messages=(("user", prompt),),
+                    max_new_tokens=max_new_tokens, seed=DEMO_TEXT_SEED)
+
+
 def demo_prompts(language: str | None = None) -> tuple[str, str]:
     """The demo's prompts in ``language`` (default: the language the CLI speaks)."""
     return DEMO_PROMPTS.get(language or current_language(), DEMO_PROMPTS["en"])
@@ -32,7 +44,7 @@ def register(sub) -> None:
 
 def run_demo(args) -> int:
     from studio.cli.common import engine_context, run_in_process
-    from studio.cli.gen_text import TextConsoleReporter
+    from studio.cli.gen_text import TextConsoleReporter, say_if_english_only
 
     ctx = engine_context()
     failures = 0
@@ -59,10 +71,11 @@ def run_demo(args) -> int:
     print("\n" + _("Generating text with {name!r}: {prompt!r}").format(name=text_model.name, prompt=text_prompt),
           file=sys.stderr)
     try:
-        res = run_in_process(TextSpec(prompt=text_prompt, model=text_model.name, chat=True,
-                                      messages=(("user", text_prompt),), max_new_tokens=args.max_new_tokens,
-                                      temperature=0.0, seed=1), ctx,
-                             reporter=TextConsoleReporter())  # the text alone on stdout, progress on stderr
+        reporter = TextConsoleReporter()  # the text alone on stdout, progress on stderr
+        spec = demo_text_spec(text_model.name, text_prompt, args.max_new_tokens)
+        say_if_english_only(ctx, spec)  # the Chinese demo prompt to the built-in model: one line says so
+        res = run_in_process(spec, ctx, reporter=reporter)
+        reporter.end_text()
         out = Path(ctx.paths.outputs) / "demo-text.txt"
         atomic_write_text(out, res.text)
         print("\n" + _("text written: {out}").format(out=out))

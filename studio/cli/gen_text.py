@@ -17,6 +17,7 @@ class TextConsoleReporter(ConsoleReporter):
         super().__init__()
         self.streaming = False
         self._bar_shown = False
+        self._mid_line = False  # streamed text not ended by a newline yet
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         if message == "generating":  # the engine's signal that loading is over
@@ -30,6 +31,17 @@ class TextConsoleReporter(ConsoleReporter):
             print(file=self._stream, flush=True)  # leave the bar's line before the text starts
         self._bar_shown = False
         super().text(chunk)
+        self._mid_line = not chunk.endswith("\n")
+
+    def end_text(self) -> None:
+        """End the streamed text's line (before a note, and at the end)."""
+        if self._mid_line:
+            print(file=self._text_stream, flush=True)
+            self._mid_line = False
+
+    def log(self, message: str) -> None:
+        self.end_text()
+        super().log(message)
 
 
 def register(kinds) -> None:
@@ -104,13 +116,50 @@ def spec_from_args(args: argparse.Namespace) -> TextSpec:
                     stop=tuple(args.stop))
 
 
+def say_if_english_only(ctx, spec: TextSpec) -> None:
+    """One line on stderr when the prompt is Chinese and the model reads English only (and where to get one
+    that reads Chinese)."""
+    from studio.core.errors import StudioError
+    from studio.core.language import mostly_chinese, reads_only_english
+
+    prompt = " ".join([spec.prompt, *(c for r, c in spec.messages if r == "user")])
+    if not mostly_chinese(prompt):
+        return
+    try:
+        entry = ctx.registry.resolve(spec.model, task="text")
+    except StudioError:
+        return  # the job says what is wrong with the model
+    if reads_only_english((entry.details or {}).get("languages")):
+        print(_("note: the prompt is Chinese but {model} reads English only; models that read Chinese: "
+                "`python main.py models recommended --language zh`").format(model=entry.name), file=sys.stderr)
+
+
+def chinese_model_for_template(ctx, spec: TextSpec, args: argparse.Namespace) -> TextSpec:
+    """A template asked in Chinese without --model goes to an installed model that reads Chinese."""
+    from studio.core.language import mostly_chinese
+    from studio.core.recommended import chinese_text_model
+
+    if not args.template or args.model or not mostly_chinese(spec.prompt):
+        return spec
+    entry = chinese_text_model(ctx.registry.scan())
+    if entry is None:
+        return spec
+    print(_("template {name}: asked in Chinese, so {model} (which reads Chinese) answers").format(
+        name=args.template, model=entry.name), file=sys.stderr)
+    return spec.replace(model=entry.name)
+
+
 def run_command(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.common import engine_context, run_in_process
 
     spec = spec_from_args(args)
     spec.validate()
-    result = run_in_process(spec, reporter=TextConsoleReporter(), allow_flagged=args.allow_flagged)
-    print(file=sys.stdout, flush=True)  # the streamed text has no final newline
+    ctx = engine_context()
+    spec = chinese_model_for_template(ctx, spec, args)
+    say_if_english_only(ctx, spec)
+    reporter = TextConsoleReporter()
+    result = run_in_process(spec, ctx, reporter=reporter, allow_flagged=args.allow_flagged)
+    reporter.end_text()  # the streamed text has no final newline
     if result.cancelled or not isinstance(result, TextResult):
         print(_("cancelled"), file=sys.stderr)
         return 130

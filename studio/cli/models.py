@@ -49,6 +49,26 @@ def register(sub) -> None:
     p.add_argument("--online", action="store_true", help=_("allow network access for this command despite offline mode"))
     p.set_defaults(func=cmd_download)
 
+    p = cmds.add_parser("recommended", help=_("models worth downloading: size, licence, whether they fit this "
+                                              "machine's memory, and the command that downloads one"))
+    p.add_argument("--language", default="", metavar="CODE", help=_("only models that read this language (zh, en)"))
+    p.set_defaults(func=cmd_recommended)
+
+
+def cmd_recommended(args) -> int:
+    from studio.core.recommended import memory_budget_bytes, recommended_text_models
+
+    budget = memory_budget_bytes(load_settings(StudioPaths.from_env().settings_file).memory_budget_gb)
+    print(_("Memory budget here: {budget}. Nothing is downloaded until you run the command and agree to the "
+            "size.").format(budget=format_bytes(budget)))
+    for m in recommended_text_models(args.language.strip().lower()):
+        fits = _("fits") if m.fits(budget) else _("too big here")
+        print(f"\n{m.name}  ({m.parameters}, {', '.join(m.languages)}, {m.licence})")
+        print("  " + _("about {size}; needs about {memory} to run ({fits}); {note}").format(
+            size=format_bytes(m.size_bytes), memory=format_bytes(m.run_bytes), fits=fits, note=_(m.note)))
+        print(f"  python main.py models download {m.repo} --include {m.file}")
+    return 0
+
 
 def _model_command(cmds, name: str, text: str, func) -> argparse.ArgumentParser:
     """An action that takes one model (by name or path) as its first argument."""

@@ -94,3 +94,25 @@ def use_language(language: str, folder: Path | None = None) -> str:
         language = ENGLISH
     set_translation(language, load_catalogue(language, folder))
     return language
+
+
+def is_han(ch: str) -> bool:
+    """A Chinese (Han) character: the CJK Unified Ideographs blocks."""
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2EBEF or 0xF900 <= o <= 0xFAFF
+
+
+def mostly_chinese(text: str) -> bool:
+    """Is ``text`` (a prompt) written in Chinese: at least two Han characters, and at least a third of its
+    letters? ("Describe 茶叶 in English" is English with a word of Chinese.)"""
+    letters = [c for c in text if c.isalpha()]
+    han = sum(1 for c in letters if is_han(c))
+    return han >= 2 and han * 3 >= len(letters)
+
+
+def reads_only_english(languages: object) -> bool:
+    """A model's ``languages`` (a tuple, or "en, zh" as model details hold it) name English alone."""
+    if isinstance(languages, str):
+        languages = [p.strip() for p in languages.replace(";", ",").split(",")]
+    codes = {str(x).strip().lower() for x in (languages or ()) if str(x).strip()}
+    return codes == {"en"}

@@ -38,9 +38,9 @@ def model_bytes(obj: Any) -> int:
 
 
 def _default_budget() -> int:
-    import psutil
+    from studio.core.recommended import memory_budget_bytes
 
-    return int(psutil.virtual_memory().available * 0.5)
+    return memory_budget_bytes(0.0)
 
 
 class ModelCache:

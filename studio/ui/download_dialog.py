@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import time
 from collections import deque
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import StudioError, user_message
+from studio.core.i18n import _
+from studio.core.recommended import RecommendedModel
 from studio.core.progress import format_bytes, format_seconds
 from studio.core.results import DownloadPlanInfo, DownloadResult, JobResult
 from studio.core.specs import DownloadSpec
@@ -77,6 +79,23 @@ class DownloadDialog(QDialog):
         self.offline_label.setWordWrap(True)
         self.offline_label.setStyleSheet("QLabel { background: #fff4ce; color: #5c4400; padding: 6px; }")
         lay.addWidget(self.offline_label)
+        self.suggestions_label = QLabel(self)
+        self.suggestions_label.setWordWrap(True)
+        self.suggestions = QTableWidget(0, 5, self)
+        self.suggestions.setObjectName("suggested_models")
+        self.suggestions.setHorizontalHeaderLabels([self.tr("Model"), self.tr("Size"), self.tr("Licence"),
+                                                    self.tr("Memory to run"), self.tr("Note")])
+        self.suggestions.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.suggestions.horizontalHeader().setStretchLastSection(True)
+        self.suggestions.verticalHeader().hide()
+        self.suggestions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.suggestions.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.suggestions.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.suggestions.itemSelectionChanged.connect(self._suggestion_chosen)
+        self._suggested: list[RecommendedModel] = []
+        for w in (self.suggestions_label, self.suggestions):
+            w.setVisible(False)
+            lay.addWidget(w)
 
         form = QFormLayout()
         self.source_edit = QLineEdit(self)
@@ -142,6 +161,39 @@ class DownloadDialog(QDialog):
         for edit in (self.source_edit, self.revision_edit, self.include_edit):
             edit.textEdited.connect(lambda _t: self._forget_plan())
             edit.returnPressed.connect(self.check)
+
+    def suggest(self, models: Sequence[RecommendedModel], budget_bytes: int, title: str) -> None:
+        """Offer ``models`` above the fields (choosing one fills them; Check then shows its exact size):
+        size, licence, and the memory each needs against this machine's ``budget_bytes``."""
+        self._suggested = list(models)
+        self.suggestions_label.setText(self.tr("{0}. Choose one, then Check: nothing is downloaded before you "
+                                               "agree to its size. Memory budget here: {1}.").format(
+            title, format_bytes(budget_bytes)))
+        self.suggestions.setRowCount(len(models))
+        for r, m in enumerate(models):
+            fits = (self.tr("{0} · fits") if m.fits(budget_bytes) else self.tr("{0} · too big here")).format(
+                format_bytes(m.run_bytes))
+            for c, text in enumerate((m.name, self.tr("about {0}").format(format_bytes(m.size_bytes)), m.licence,
+                                      fits, _(m.note))):
+                item = QTableWidgetItem(text)
+                if c == 3 and not m.fits(budget_bytes):
+                    item.setForeground(Qt.GlobalColor.darkRed)
+                self.suggestions.setItem(r, c, item)
+        self.suggestions.setFixedHeight(self.suggestions.horizontalHeader().height() + 6 +
+                                        sum(self.suggestions.rowHeight(r) for r in range(len(models))))
+        for w in (self.suggestions_label, self.suggestions):
+            w.setVisible(bool(models))
+
+    def _suggestion_chosen(self) -> None:
+        rows = {i.row() for i in self.suggestions.selectedItems()}
+        if len(rows) != 1 or self.busy:
+            return
+        m = self._suggested[rows.pop()]
+        self.source_edit.setText(m.repo)
+        self.revision_edit.clear()
+        self.include_edit.setText(m.file)
+        self._forget_plan()
+        self.summary_label.setText(self.tr("{0}: press Check to see its exact size.").format(m.name))
 
     # -- state ------------------------------------------------------------------------------
     @property

@@ -18,6 +18,7 @@ class CompletionEditor(QPlainTextEdit):
             "Write the beginning of a text, put the cursor where it should go on, and press Continue "
             "(Ctrl+Enter). The model writes from the cursor."))
         self._insert: QTextCursor | None = None
+        self._start = 0
         self._generated = QTextCharFormat()
         self._generated.setForeground(QColor("#1f6fb2"))  # streamed text stands out until the next edit
 
@@ -31,6 +32,7 @@ class CompletionEditor(QPlainTextEdit):
         cur = self.textCursor()
         cur.setPosition(max(cur.position(), cur.anchor()))
         self._insert = cur
+        self._start = cur.position()
 
     def insert_streamed(self, chunk: str) -> None:
         if self._insert is None:
@@ -39,6 +41,18 @@ class CompletionEditor(QPlainTextEdit):
         self._insert.insertText(chunk, self._generated)
         self.setTextCursor(self._insert)
         self.ensureCursorVisible()
+
+    def replace_streamed(self, text: str) -> None:
+        """Make what this answer streamed ``text`` (the engine's final answer, e.g. a loop cut short)."""
+        if self._insert is None:
+            return
+        cur = QTextCursor(self.document())
+        cur.setPosition(self._start)
+        cur.setPosition(self._insert.position(), QTextCursor.MoveMode.KeepAnchor)
+        if cur.selectedText().replace("\u2029", "\n") != text:
+            cur.insertText(text, self._generated)
+            self._insert = cur
+            self.setTextCursor(cur)
 
     def end_insert(self) -> None:
         self._insert = None

@@ -1,6 +1,8 @@
 """Content templates dialog: pick a template, fill in its fields, use it in chat or completion; save your own."""
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QInputDialog, QLabel, QLineEdit,
                                QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -124,3 +126,26 @@ class TemplatesDialog(QDialog):
             QMessageBox.warning(self, self.tr("New template"), str(exc))
             return
         self.reload(select=saved.name)
+
+
+class TemplateSettingsQuestion(QMessageBox):
+    """Asked before a template changes the user's settings: :meth:`ask` → "template", "mine" or "cancel"."""
+
+    def __init__(self, parent: QWidget, title: str, changes: list[tuple[str, str, str]]) -> None:
+        super().__init__(parent)
+        self.setObjectName("template_settings_question")
+        self.setWindowTitle(self.tr("Template settings"))
+        self.setText(self.tr("The template “{0}” comes with its own settings. Use them?").format(title))
+        rows = "".join(f"<tr><td><b>{html.escape(name)}</b></td><td>{html.escape(mine[:120])}</td>"
+                       f"<td>→ {html.escape(theirs[:120])}</td></tr>" for name, mine, theirs in changes)
+        self.setInformativeText(f"<table cellspacing='4'><tr><td></td><td>{html.escape(self.tr('yours'))}</td>"
+                                f"<td>{html.escape(self.tr('template'))}</td></tr>{rows}</table>")
+        self.use = self.addButton(self.tr("Use the template's"), QMessageBox.ButtonRole.AcceptRole)
+        self.keep = self.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.RejectRole)
+        self.addButton(QMessageBox.StandardButton.Cancel)
+        self.setDefaultButton(self.use)
+
+    def ask(self) -> str:
+        self.exec()
+        clicked = self.clickedButton()
+        return "template" if clicked is self.use else "mine" if clicked is self.keep else "cancel"

@@ -7,7 +7,6 @@ appended to the view as they arrive. Chats are saved under the studio home after
 """
 from __future__ import annotations
 
-import html
 import time
 from typing import Any, Callable, Iterable
 
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QLis
                                QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from studio.core.builtin_text import SMOLLM2_LANGUAGES, SMOLLM2_NAME
 from studio.core.conversations import Conversation, ConversationStore, new_conversation
 from studio.core.errors import StudioError
 from studio.core.progress import describe_load
@@ -28,6 +26,8 @@ from studio.core.text_templates import TemplateStore
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.text_chat import ChatInput, ChatView
 from studio.ui.text_completion import CompletionEditor
+from studio.ui.text_language_note import LanguageNote, chinese_model_instead, chinese_models_dialog, languages_of
+from studio.ui.text_templates_dialog import TemplateSettingsQuestion
 from studio.ui.text_controls import SamplingControls
 from studio.ui.text_understand import UnderstandPanel
 
@@ -153,11 +153,14 @@ class TextWorkspace(QWidget):
         self.model_combo.setToolTip(self.tr("Any transformers causal-LM folder or GGUF file in your models folder"))
         self.model_combo.addItem(self.tr("Default (built-in SmolLM2-135M-Instruct)"), "")
         rv.addWidget(self.model_combo)
-        self.language_note = QLabel()
-        self.language_note.setObjectName("text_model_languages")
-        self.language_note.setWordWrap(True)
-        rv.addWidget(self.language_note)
-        self.model_combo.currentIndexChanged.connect(self._show_model_languages)
+        self.language_panel = LanguageNote()
+        self.language_note = self.language_panel.languages_label
+        self.language_panel.chinese_models_requested.connect(self.open_chinese_models)
+        rv.addWidget(self.language_panel)
+        self._text_entries: dict[str, Any] = {}
+        for signal in (self.model_combo.currentIndexChanged, self.chat_input.textChanged,
+                       self.completion.textChanged, self.modes.currentChanged):
+            signal.connect(self._show_model_languages)
         self._show_model_languages()
         self.controls = SamplingControls()
         rv.addWidget(self.controls)
@@ -215,6 +218,7 @@ class TextWorkspace(QWidget):
                 names.append(m)
             elif getattr(m, "type", "") in TEXT_TYPES and getattr(m, "usable", True):
                 names.append(m.name)
+                self._text_entries[m.name] = m
         self.model_combo.blockSignals(True)
         while self.model_combo.count() > 1:
             self.model_combo.removeItem(1)
@@ -227,13 +231,16 @@ class TextWorkspace(QWidget):
     def model_name(self) -> str:
         return str(self.model_combo.currentData() or "")
 
-    def _show_model_languages(self) -> None:
-        """Say which languages the built-in model reads (honestly: SmolLM2-135M answers Chinese poorly)."""
-        builtin = self.model_name() in ("", SMOLLM2_NAME)
-        if builtin and SMOLLM2_LANGUAGES == ("en",):
-            self.language_note.setText(self.tr("{0} was trained on English text: it reads and answers English; "
-                                               "Chinese prompts get poor answers.").format(SMOLLM2_NAME))
-        self.language_note.setVisible(builtin)
+    def _show_model_languages(self, *_args: object) -> None:
+        """The languages the model reads; a note when the prompt is Chinese and the model reads English only."""
+        prompt = self.completion.toPlainText() if self.modes.currentIndex() == 1 else self.chat_input.toPlainText()
+        name = self.model_name()
+        self.language_panel.update_for(name, languages_of(self._text_entries.get(name)), prompt)
+
+    def open_chinese_models(self) -> None:
+        """The Download dialog, showing the recommended Chinese-capable models (nothing fetched unasked)."""
+        self.download_dialog = chinese_models_dialog(self, self.paths, lambda: self.pool)
+        self.download_dialog.show()
 
     def set_model(self, name: str) -> None:
         """Select the text model ``name`` (added to the list when a scan has not listed it yet)."""
@@ -332,20 +339,7 @@ class TextWorkspace(QWidget):
 
     def ask_template_settings(self, template: Any, changes: list[tuple[str, str, str]]) -> str:
         """Ask before a template changes the user's settings: "template", "mine" or "cancel"."""
-        box = QMessageBox(self)
-        box.setObjectName("template_settings_question")
-        box.setWindowTitle(self.tr("Template settings"))
-        box.setText(self.tr("The template “{0}” comes with its own settings. Use them?").format(template.title))
-        rows = "".join(f"<tr><td><b>{html.escape(name)}</b></td><td>{html.escape(mine[:120])}</td>"
-                       f"<td>→ {html.escape(theirs[:120])}</td></tr>" for name, mine, theirs in changes)
-        box.setInformativeText(f"<table cellspacing='4'><tr><td></td><td>{html.escape(self.tr('yours'))}</td>"
-                               f"<td>{html.escape(self.tr('template'))}</td></tr>{rows}</table>")
-        use = box.addButton(self.tr("Use the template's"), QMessageBox.ButtonRole.AcceptRole)
-        keep = box.addButton(self.tr("Keep mine"), QMessageBox.ButtonRole.RejectRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(use)
-        box.exec()
-        return "template" if box.clickedButton() is use else "mine" if box.clickedButton() is keep else "cancel"
+        return TemplateSettingsQuestion(self, template.title, changes).ask()
 
     def apply_template(self, template: Any, prompt: str, target: str) -> bool:
         """Use a rendered template: as a chat message (sent), or as the start of a completion document.
@@ -370,6 +364,9 @@ class TextWorkspace(QWidget):
         else:
             self.modes.setCurrentIndex(0)
             self.chat_input.setPlainText(prompt)
+            pick = chinese_model_instead(self.model_name(), self._text_entries, prompt)
+            if pick:  # a template asked in Chinese goes to a model that reads Chinese when one is installed
+                self.set_model(pick)
             self.send()
         if changes:
             used = self.tr("the template's settings") if choice == "template" else self.tr("your settings")
@@ -450,7 +447,12 @@ class TextWorkspace(QWidget):
             final = self._answer_prefix + result.text
             if last.text() != final:
                 last.set_text(final)
-        note = {"length": self.tr("Stopped at the token limit."), "stop": self.tr("Stopped at a stop text.")}
+            if finish == "repetition":
+                last.status.setText(self.tr("(stopped: it was repeating itself)"))
+        elif finish == "repetition" and isinstance(result, TextResult):
+            self.completion.replace_streamed(result.text)
+        note = {"length": self.tr("Stopped at the token limit."), "stop": self.tr("Stopped at a stop text."),
+                "repetition": self.tr("The answer began repeating itself and was stopped.")}
         self._status(note.get(finish, self.tr("Done.")))
         self._end_job()
         self.answer_finished.emit(job_id, result)

@@ -60,3 +60,21 @@ def test_smollm2_chat_answers_with_its_template(smollm2_home):
     assert result.finish in ("stop", "eos", "length")
     assert "<|im_end|>" not in result.text and "assistant" not in result.text
 
+
+
+@pytest.mark.timeout(900)  # the shared fixture converts the GGUF first (minutes on a loaded machine)
+def test_the_demo_answer_is_a_sentence_not_a_loop(smollm2_home):
+    """What `main.py demo` prints: sampled through the chat template with the repetition guard, a whole
+    sentence about the sneaker (greedy decoding loops: "A classic red sneaker, a classic red sneaker, …")."""
+    from studio.cli.demo import DEMO_TEXT_PROMPT, demo_text_spec
+    from studio.engines.text.generate import run
+
+    ctx = EngineContext.create(smollm2_home, Settings(scan_hf_cache=False), device="cpu")
+    result = run(demo_text_spec("", DEMO_TEXT_PROMPT), Recorder(), CancelToken(), ctx)
+    print("demo answer:", repr(result.text))
+    assert result.finish == "eos" and result.text.rstrip().endswith((".", "!"))
+    assert "sneaker" in result.text.lower() and len(result.text.split()) >= 8
+    words = result.text.lower().split()
+    assert max(words.count(w) for w in set(words)) <= 4  # no word over and over
+    greedy = run(demo_text_spec("", DEMO_TEXT_PROMPT).replace(temperature=0.0), Recorder(), CancelToken(), ctx)
+    assert greedy.finish == "repetition" and greedy.text == "A classic red sneaker"  # stopped and cut clean

@@ -14,6 +14,7 @@ from typing import Any
 from studio.core.errors import ModelError, SpecError, StudioError
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
+from studio.core.repetition import FINISH as REPETITION, RepetitionGuard, repetition_note
 from studio.core.results import TextResult
 from studio.core.specs import TextSpec
 from studio.engines.context import EngineContext
@@ -121,7 +122,7 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
                 res: StreamResult = stream_generate(
                     lm.model, lm.tokenizer, enc.ids, generation_kwargs(spec, max_new), cancel=cancel,
                     on_text=on_text, on_token=on_token, stop=spec.stop,
-                    seed=spec.seed if spec.temperature > 0 else None)
+                    seed=spec.seed if spec.temperature > 0 else None, guard=RepetitionGuard())
             break
         except Exception as exc:  # noqa: BLE001 - only an out-of-memory is retried; the rest re-raised
             if not is_oom(exc):
@@ -142,6 +143,8 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
                            "the answer is retried from its last {kept} tokens.").format(tokens=len(enc.ids),
                                                                                         kept=len(shorter.ids)))
             enc = shorter
+    if res.finish == REPETITION:
+        reporter.log(repetition_note())
     result = TextResult(
         text=res.text, cancelled=res.finish == "cancelled", model=entry.name, prompt_tokens=len(enc.ids),
         new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,

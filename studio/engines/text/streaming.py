@@ -18,6 +18,7 @@ from typing import Any, Callable
 from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _
 from studio.core.progress import CancelToken
+from studio.core.repetition import FINISH as REPETITION, RepetitionGuard, clean_end, kept_length
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
@@ -30,7 +31,7 @@ class StreamResult:
     seconds: float
     first_token_seconds: float | None
     finish: str
-    """eos, length, stop (a stop string), cancelled."""
+    """eos, length, stop (a stop string), cancelled, repetition (the repetition guard stopped a loop)."""
 
     @property
     def tokens_per_second(self) -> float:
@@ -41,8 +42,10 @@ class StreamResult:
         return (self.new_tokens - 1) / dt if dt > 0 else 0.0
 
 
-def _make_watch(prompt_len: int, cancel: CancelToken, stop_event: threading.Event, clock: Callable[[], float]):
-    """A StoppingCriteria that counts new tokens, notes the first one's time and ends on cancel/stop."""
+def _make_watch(prompt_len: int, cancel: CancelToken, stop_event: threading.Event, clock: Callable[[], float],
+                guard: RepetitionGuard | None = None):
+    """A StoppingCriteria that counts new tokens, notes the first one's time and ends on cancel/stop, or
+    when ``guard`` finds the answer looping (then ``looped`` holds the answer's ids)."""
     import torch
     from transformers import StoppingCriteria
 
@@ -50,12 +53,17 @@ def _make_watch(prompt_len: int, cancel: CancelToken, stop_event: threading.Even
         def __init__(self) -> None:
             self.new_tokens = 0
             self.first_token_at: float | None = None
+            self.looped: list[int] | None = None
 
         def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> torch.BoolTensor:
             self.new_tokens = int(input_ids.shape[-1]) - prompt_len
             if self.first_token_at is None and self.new_tokens > 0:
                 self.first_token_at = clock()
             stop = cancel.cancelled or stop_event.is_set()
+            if guard is not None and self.new_tokens > 0 and self.looped is None:
+                tail = input_ids[0, max(prompt_len, int(input_ids.shape[-1]) - guard.window):].tolist()
+                if guard.check(tail):
+                    self.looped, stop = input_ids[0, prompt_len:].tolist(), True
             return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
 
     return Watch()
@@ -70,12 +78,14 @@ def _find_stop(text: str, stops: tuple[str, ...], start: int) -> int:
 def stream_generate(model: Any, tokenizer: Any, input_ids: list[int], gen_kwargs: dict[str, Any], *,
                     cancel: CancelToken, on_text: Callable[[str], None],
                     on_token: Callable[[int], None] | None = None, stop: tuple[str, ...] = (),
-                    seed: int | None = None, timeout: float = POLL_SECONDS) -> StreamResult:
+                    seed: int | None = None, timeout: float = POLL_SECONDS,
+                    guard: RepetitionGuard | None = None) -> StreamResult:
     """Generate from ``input_ids`` and pass text pieces to ``on_text`` as they are decoded.
 
     ``gen_kwargs`` are extra ``generate`` arguments (max_new_tokens, sampling settings). Text after a
-    stop string is never passed on (it is held back until it cannot be the start of one). An error in
-    ``generate`` is raised here as a StudioError with the original message.
+    stop string is never passed on (it is held back until it cannot be the start of one). With ``guard``,
+    an answer that loops is stopped (finish "repetition") and its text keeps one copy of the looping
+    block. An error in ``generate`` is raised here as a StudioError with the original message.
     """
     import torch
     from transformers import StoppingCriteriaList, TextIteratorStreamer
@@ -85,7 +95,7 @@ def stream_generate(model: Any, tokenizer: Any, input_ids: list[int], gen_kwargs
     holdback = max((len(s) for s in stop), default=1) - 1
     stop_event = threading.Event()
     ids = torch.tensor([input_ids], dtype=torch.long, device=model.device)
-    watch = _make_watch(ids.shape[-1], cancel, stop_event, clock)
+    watch = _make_watch(ids.shape[-1], cancel, stop_event, clock, guard)
     streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, timeout=timeout, skip_special_tokens=True)
     errors: list[BaseException] = []
     started = clock()
@@ -142,6 +152,12 @@ def stream_generate(model: Any, tokenizer: Any, input_ids: list[int], gen_kwargs
         on_text(text[emitted:])
     if on_token is not None and watch.new_tokens != last_count:
         on_token(watch.new_tokens)
+    if not finish and watch.looped is not None:
+        finish = REPETITION
+        period = guard.period if guard else 0
+        kept = watch.looped[:kept_length(watch.looped, period)]
+        text = tokenizer.decode(kept, skip_special_tokens=True)
+        text = clean_end(text, len(tokenizer.decode(kept[-period:], skip_special_tokens=True)) if period else 0)
     if not finish:
         if cancel.cancelled:
             finish = "cancelled"
