@@ -167,6 +167,7 @@ def run_command(args: argparse.Namespace) -> int:
     how = _("greedy") if spec.greedy else _("seed {seed}").format(seed=spec.seed)
     print(_("{model}: {new_tokens} tokens, {tokens_per_s} tokens/s, {tokens_used}/{context_length} context, "
             "{how}").format(
-        model=result.model, new_tokens=result.new_tokens, tokens_per_s=result.tokens_per_s,
+        model=f"{result.model} ({result.precision})" if result.precision else result.model,
+        new_tokens=result.new_tokens, tokens_per_s=result.tokens_per_s,
         tokens_used=result.tokens_used, context_length=result.context_length, how=how), file=sys.stderr)
     return 0

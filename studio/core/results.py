@@ -95,12 +95,14 @@ class TextResult(JobResult):
     tokens_per_s: float = 0.0
     first_token_s: float | None = None
     finish: str = ""
-    """Why generation stopped: "length", "stop", "eos" or "cancelled"."""
+    """Why generation stopped: "length", "stop", "eos", "cancelled" or "repetition" (a loop was cut)."""
     dropped_messages: int = 0
     runner: str = ""
     """What ran the model: "llama.cpp" (GGUF files) or "transformers"."""
     token_ids: tuple[int, ...] = ()
     """The generated token ids (llama.cpp runs; for checks against llama.cpp itself)."""
+    precision: str = ""
+    """What the model computed in: "float32", "bfloat16", "int8 dynamic" ("" when not known)."""
 
     def seed_for(self, index: int) -> int | None:
         return self.seed

@@ -98,6 +98,9 @@ class Settings:
     gguf_gpu_layers: int = -1
     """Layers of a GGUF model llama.cpp offloads to the GPU; -1 (auto): all of them when the device is a GPU
     and llama.cpp was built with GPU support, else none; 0: none."""
+    text_int8: bool = False
+    """Text models (transformers) on the CPU run with int8 weights: torch's dynamic quantisation of their
+    Linear layers (faster, less memory, slightly different answers; see benchmarks/text_cpu.py)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":
@@ -148,7 +151,8 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_CANCEL_GRACE_S:
             return _("Expected seconds from 0 to {high:g}.").format(high=MAX_CANCEL_GRACE_S)
         return None
-    if name in ("offline", "scan_hf_cache", "taesd_previews", "fast_decode", "engine_prewarm", "shared_lane"):
+    if name in ("offline", "scan_hf_cache", "taesd_previews", "fast_decode", "engine_prewarm", "shared_lane",
+                "text_int8"):
         return None if isinstance(value, bool) else _("Expected on or off.")
     if name == "device":
         ok = isinstance(value, str) and (value in DEVICES or re.fullmatch(r"cuda:\d+", value) is not None)

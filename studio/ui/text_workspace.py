@@ -433,8 +433,9 @@ class TextWorkspace(QWidget):
         finish = ""
         if isinstance(result, TextResult):
             finish = result.finish
-            if result.tokens_per_s:
-                self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(result.tokens_per_s))
+            if result.tokens_per_s:  # with what the weights computed in (float32, bfloat16, int8 dynamic)
+                self.speed_label.setText(" · ".join(filter(None, (
+                    self.tr("{0:.1f} tokens/s").format(result.tokens_per_s), result.precision))))
             if result.runner:  # llama.cpp (GGUF) or transformers
                 self.speed_label.setToolTip(self.tr("Run by {0}").format(result.runner))
             if result.context_length:

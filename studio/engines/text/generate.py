@@ -150,6 +150,7 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
         new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,
         tokens_per_s=round(res.tokens_per_second, 2), seconds=round(res.seconds, 3),
         first_token_s=None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
-        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped, runner="transformers")
+        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped, runner="transformers",
+        precision=getattr(lm, "precision", ""))
     log.info("text job: %s", result)
     return result

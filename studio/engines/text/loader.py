@@ -24,7 +24,7 @@ from studio.core.i18n import _
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.registry import ModelEntry
 from studio.engines.context import EngineContext
-from studio.engines.devices import default_dtype
+from studio.engines.text.frugal import check_fits, precision_label, quantize_int8, text_dtype
 from studio.engines.text.gguf_convert import converted_folder, ensure_converted
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ class LoadedLM:
     path: str
     context_length: int
     device: str
+    precision: str = ""
+    """What its weights compute in: "float32", "bfloat16", "int8 dynamic" (TextResult.precision)."""
 
     @property
     def components(self) -> dict[str, Any]:
@@ -70,8 +72,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
-    """A transformers causal-LM folder; ModelError when it is not one or cannot be read."""
+def load_folder(folder: Path, name: str, device: str, budget_bytes: int = 0) -> LoadedLM:
+    """A transformers causal-LM folder in the precision ``device`` computes natively (bf16 on a CPU that has
+    it, else float32); ModelError when it is not one, cannot be read, or needs more than ``budget_bytes``."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -89,6 +92,8 @@ def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
     if archs and not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs):
         raise ModelError(_("{name} is not a causal language model (it is a {architecture}).").format(
             name=name, architecture=archs[0]))
+    dtype = text_dtype(device)
+    check_fits(folder, name, dtype, budget_bytes)  # refused before loading, with the numbers
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     except (ValueError, OSError, KeyError, TypeError) as exc:
@@ -97,7 +102,7 @@ def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
     try:
         # use_safetensors: a pickle (.bin) in the folder is never unpickled, even with weights_only.
         model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, use_safetensors=True,
-                                                     dtype=default_dtype(device))
+                                                     dtype=dtype)
     except (ValueError, OSError, KeyError, RuntimeError) as exc:
         raise ModelError(_("{name} could not be loaded as a text model: {error}").format(
             name=name, error=_first_line(exc))) from exc
@@ -109,7 +114,8 @@ def load_folder(folder: Path, name: str, device: str) -> LoadedLM:
         model.generation_config.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (
             eos[0] if isinstance(eos, list) else eos)
     return LoadedLM(model=model, tokenizer=tokenizer, name=name, path=str(folder),
-                    context_length=context_length_of(model, tokenizer), device=device)
+                    context_length=context_length_of(model, tokenizer), device=device,
+                    precision=precision_label(dtype, False))
 
 
 def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None,
@@ -121,11 +127,11 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
         raise ModelError(_("Model {name!r} cannot be used: {reason}").format(name=entry.name, reason=entry.reason))
     if entry.type == "gguf":
         folder = ensure_converted(path, ctx.paths, reporter, display_name=entry.name, cancel=cancel)
-        lm = load_folder(folder, entry.name, ctx.device)
+        lm = load_folder(folder, entry.name, ctx.device, ctx.cache.budget_bytes)
         lm.path = str(path)
         return lm
     if entry.type == "causal_lm":  # its progress: the bytes read (the model cache's load events)
-        return load_folder(path, entry.name, ctx.device)
+        return load_folder(path, entry.name, ctx.device, ctx.cache.budget_bytes)
     if entry.type == "text_lora":  # an adapter trained by the studio, applied to its base model
         from studio.engines.text.adapters import load_text_lora
 
@@ -136,12 +142,20 @@ def load_entry(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None 
 
 def get_text_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | None = None,
                    cancel: CancelToken | None = None) -> LoadedLM:
-    """The loaded model for ``entry`` from the context's cache (loading it on first use)."""
-    key = ("text", entry.path, ctx.device)
+    """The loaded model for ``entry`` from the context's cache (loading it on first use); int8 (dynamic
+    quantisation of its Linear layers) on a CPU when Settings.text_int8 is on."""
+    int8 = bool(getattr(ctx.settings, "text_int8", False)) and ctx.device == "cpu"
+    key = ("text", entry.path, ctx.device, "int8" if int8 else "")
+
+    def load() -> LoadedLM:
+        lm = load_entry(entry, ctx, reporter, cancel)
+        if int8:
+            lm.model, lm.precision = quantize_int8(lm.model), precision_label(None, True)
+        return lm
+
     # A GGUF is read as its safetensors copy (made on first use): those are the bytes the load reads.
     source = converted_folder(ctx.paths, Path(entry.path)) if entry.type == "gguf" else entry.path
-    return ctx.cache.get_or_load(key, lambda: load_entry(entry, ctx, reporter, cancel), source=source,
-                                 what=entry.name)
+    return ctx.cache.get_or_load(key, load, source=source, what=entry.name)
 
 
 __all__ = ["LoadedLM", "load_folder", "load_entry", "get_text_model", "context_length_of", "converted_folder"]

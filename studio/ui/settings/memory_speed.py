@@ -1,4 +1,5 @@
-"""Settings → Memory & speed: how image jobs spend device memory, and which speed mode they use."""
+"""Settings → Memory & speed: how image jobs spend device memory, which speed mode they use, and whether text
+models on the CPU run with int8 weights."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QWidget
@@ -6,6 +7,10 @@ from PySide6.QtWidgets import QCheckBox, QWidget
 from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.ui.settings.page import SettingsContext, SettingsPage
 from studio.ui.settings.pickers import ChoiceCombo
+
+
+INT8_MEASURED = "TBD"
+"""benchmarks/text_cpu.py on this machine (numbers, not words: no translation needed)."""
 
 
 class MemorySpeedPage(SettingsPage):
@@ -46,6 +51,13 @@ class MemorySpeedPage(SettingsPage):
                   self.tr("Used when a TAESD / TAESDXL / TAESD3 / TAEF1 for the model's latent space is in the models "
                           "folder (else the full VAE, with one line saying so). The PNG records it as VAE: taesd…; "
                           "edits always use the full VAE. The CLI: generate image --fast-decode."))
+        self.text_int8 = QCheckBox(self.tr("int8 weights for text models on the CPU (dynamic quantisation of "
+                                           "their Linear layers; answers differ slightly)"))
+        self.text_int8.setObjectName("text_int8")
+        self.bind("text_int8", self.tr("Text on the CPU"), self.text_int8, self.text_int8.isChecked,
+                  self.text_int8.setChecked, self.text_int8.toggled,
+                  self.tr("Measured on SmolLM2-135M, 2 CPU cores (benchmarks/text_cpu.py): {0}. Transformers "
+                          "models only (GGUF files are quantised already).").format(INT8_MEASURED))
 
     def page_title(self) -> str:
         return self.tr("Memory & speed")
