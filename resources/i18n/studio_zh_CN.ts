@@ -2200,6 +2200,18 @@ Queue it anyway?</source>
         <translation>当模型文件夹中有与该模型潜空间对应的 TAESD / TAESDXL / TAESD3 / TAEF1 时使用（否则使用完整 VAE，并有一行说明）。PNG 中记录为 VAE: taesd…；编辑始终使用完整 VAE。命令行：generate image --fast-decode。</translation>
     </message>
     <message>
+        <source>int8 weights for text models on the CPU (dynamic quantisation of their Linear layers; answers differ slightly)</source>
+        <translation>CPU 上的文本模型使用 int8 权重（对其 Linear 层做动态量化；回答会略有不同）</translation>
+    </message>
+    <message>
+        <source>Text on the CPU</source>
+        <translation>CPU 上的文本模型</translation>
+    </message>
+    <message>
+        <source>Measured on SmolLM2-135M, 2 CPU cores (benchmarks/text_cpu.py): {0}. Transformers models only (GGUF files are quantised already).</source>
+        <translation>在 SmolLM2-135M、2 个 CPU 核上实测（benchmarks/text_cpu.py）：{0}。仅适用于 transformers 模型（GGUF 文件本身已量化）。</translation>
+    </message>
+    <message>
         <source>Memory &amp; speed</source>
         <translation>显存与速度</translation>
     </message>
