@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
     ap.add_argument("--open", choices=("settings", "models", "evaluate", "grid", "templates", "about", "dataset",
-                                       "download", "restart", "model-menu"),
+                                       "download", "restart", "model-menu", "chinese-models"),
                     help="open a dialog before the shot: Settings, the model manager, Evaluate, Comparison grid, "
                          "Content templates, About, Make a dataset, Download, the language restart question, or "
                          "the model manager's context menu")
@@ -254,6 +254,10 @@ def _shoot(args: argparse.Namespace) -> int:
     elif args.open == "download":
         window.open_model_manager()
         opened = window.model_manager.open_download_dialog()
+    elif args.open == "chinese-models":  # the Text workspace's "Chinese-capable models…" button
+        window.show_workspace("text")
+        window.workspace("text").open_chinese_models()
+        opened = window.workspace("text").download_dialog
     elif args.open == "restart":
         opened = window.offer_restart()
     elif args.open == "model-menu":  # the model manager's context menu on its first row

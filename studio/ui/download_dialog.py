@@ -179,10 +179,13 @@ class DownloadDialog(QDialog):
                 if c == 3 and not m.fits(budget_bytes):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.suggestions.setItem(r, c, item)
-        self.suggestions.setFixedHeight(self.suggestions.horizontalHeader().height() + 6 +
-                                        sum(self.suggestions.rowHeight(r) for r in range(len(models))))
+        self.suggestions.resizeRowsToContents()
+        self.suggestions.setMinimumHeight(self.suggestions.horizontalHeader().sizeHint().height() + 8 +
+                                          sum(self.suggestions.rowHeight(r) for r in range(len(models))))
         for w in (self.suggestions_label, self.suggestions):
             w.setVisible(bool(models))
+        if models:
+            self.resize(max(self.width(), 900), max(self.height(), 640))
 
     def _suggestion_chosen(self) -> None:
         rows = {i.row() for i in self.suggestions.selectedItems()}

@@ -233,7 +233,9 @@ class TextWorkspace(QWidget):
 
     def _show_model_languages(self, *_args: object) -> None:
         """The languages the model reads; a note when the prompt is Chinese and the model reads English only."""
-        prompt = self.completion.toPlainText() if self.modes.currentIndex() == 1 else self.chat_input.toPlainText()
+        sent = [t for r, t in self.chat_view.messages() if r == "user"][-1:]  # else the last message sent
+        prompt = self.completion.toPlainText() if self.modes.currentIndex() == 1 else (
+            self.chat_input.toPlainText() or "".join(sent))
         name = self.model_name()
         self.language_panel.update_for(name, languages_of(self._text_entries.get(name)), prompt)
 
@@ -455,6 +457,7 @@ class TextWorkspace(QWidget):
         note = {"length": self.tr("Stopped at the token limit."), "stop": self.tr("Stopped at a stop text."),
                 "repetition": self.tr("The answer began repeating itself and was stopped.")}
         self._status(note.get(finish, self.tr("Done.")))
+        self._show_model_languages()
         self._end_job()
         self.answer_finished.emit(job_id, result)
 
