@@ -145,7 +145,7 @@ def get_text_model(entry: ModelEntry, ctx: EngineContext, reporter: Reporter | N
     """The loaded model for ``entry`` from the context's cache (loading it on first use); int8 (dynamic
     quantisation of its Linear layers) on a CPU when Settings.text_int8 is on."""
     int8 = bool(getattr(ctx.settings, "text_int8", False)) and ctx.device == "cpu"
-    key = ("text", entry.path, ctx.device, "int8" if int8 else "")
+    key = ("text", entry.path, ctx.device) + (("int8",) if int8 else ())
 
     def load() -> LoadedLM:
         lm = load_entry(entry, ctx, reporter, cancel)
