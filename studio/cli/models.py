@@ -66,7 +66,8 @@ def cmd_recommended(args) -> int:
         print(f"\n{m.name}  ({m.parameters}, {', '.join(m.languages)}, {m.licence})")
         print("  " + _("about {size}; needs about {memory} to run ({fits}); {note}").format(
             size=format_bytes(m.size_bytes), memory=format_bytes(m.run_bytes), fits=fits, note=_(m.note)))
-        print(f"  python main.py models download {m.repo} --include {m.file}")
+        print("  " + _("download: python main.py models download {repo} --include {file}").format(
+            repo=m.repo, file=m.file))
     return 0
 
 
