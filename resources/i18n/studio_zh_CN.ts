@@ -602,6 +602,22 @@ a blue coat</translation>
         <translation>大小</translation>
     </message>
     <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Licence</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <source>Memory to run</source>
+        <translation>运行所需内存</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
         <source>Verified by</source>
         <translation>校验方式</translation>
     </message>
@@ -616,6 +632,26 @@ a blue coat</translation>
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+    <message>
+        <source>{0}. Choose one, then Check: nothing is downloaded before you agree to its size. Memory budget here: {1}.</source>
+        <translation>{0}。选择一个，然后点“检查”：在你同意其大小之前不会下载任何内容。本机内存预算：{1}。</translation>
+    </message>
+    <message>
+        <source>{0} · fits</source>
+        <translation>{0} · 可以运行</translation>
+    </message>
+    <message>
+        <source>{0} · too big here</source>
+        <translation>{0} · 本机内存不足</translation>
+    </message>
+    <message>
+        <source>about {0}</source>
+        <translation>约 {0}</translation>
+    </message>
+    <message>
+        <source>{0}: press Check to see its exact size.</source>
+        <translation>{0}：点“检查”查看确切大小。</translation>
     </message>
     <message>
         <source>Offline mode is on: the studio opens no network connection, so Check and Download are disabled. Untick “Offline mode” in the model manager to enable them (it is saved in your settings).</source>
@@ -1843,6 +1879,29 @@ Write a prompt and press Ctrl+Enter.</source>
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageNote</name>
+    <message>
+        <source>Small instruct models that read and write Chinese</source>
+        <translation>能读写中文的小型指令模型</translation>
+    </message>
+    <message>
+        <source>Chinese-capable models…</source>
+        <translation>支持中文的模型…</translation>
+    </message>
+    <message>
+        <source>Small instruct models that read and write Chinese: size, licence and whether they fit this machine&apos;s memory; downloaded only after you check and agree</source>
+        <translation>能读写中文的小型指令模型：大小、许可证以及本机内存是否够用；只有在你检查并同意后才会下载</translation>
+    </message>
+    <message>
+        <source>{0} was trained on English text: it reads and answers English; Chinese prompts get poor answers.</source>
+        <translation>{0} 以英文文本训练：能读懂并用英文回答；中文提示词的回答质量较差。</translation>
+    </message>
+    <message>
+        <source>Your prompt is in Chinese, but {0} reads English only: its answer will be poor. Use a model that reads Chinese:</source>
+        <translation>你的提示词是中文，但 {0} 只能读懂英文：回答质量会很差。请使用能读懂中文的模型：</translation>
     </message>
 </context>
 <context>
@@ -3106,6 +3165,25 @@ Queue it anyway?</source>
     </message>
 </context>
 <context>
+    <name>TemplateSettingsQuestion</name>
+    <message>
+        <source>Template settings</source>
+        <translation>模板设置</translation>
+    </message>
+    <message>
+        <source>The template “{0}” comes with its own settings. Use them?</source>
+        <translation>模板“{0}”自带设置。要使用它们吗？</translation>
+    </message>
+    <message>
+        <source>Use the template&apos;s</source>
+        <translation>使用模板的设置</translation>
+    </message>
+    <message>
+        <source>Keep mine</source>
+        <translation>保留我的设置</translation>
+    </message>
+</context>
+<context>
     <name>TemplatesDialog</name>
     <message>
         <source>Content templates</source>
@@ -3270,10 +3348,6 @@ Queue it anyway?</source>
         <translation>本对话已用词元数 / 模型最多可读取的词元数</translation>
     </message>
     <message>
-        <source>{0} was trained on English text: it reads and answers English; Chinese prompts get poor answers.</source>
-        <translation>{0} 以英文文本训练：能读懂并用英文回答；中文提示词的回答质量较差。</translation>
-    </message>
-    <message>
         <source>Type a message first.</source>
         <translation>请先输入消息。</translation>
     </message>
@@ -3304,22 +3378,6 @@ Queue it anyway?</source>
     <message>
         <source>(none)</source>
         <translation>（无）</translation>
-    </message>
-    <message>
-        <source>Template settings</source>
-        <translation>模板设置</translation>
-    </message>
-    <message>
-        <source>The template “{0}” comes with its own settings. Use them?</source>
-        <translation>模板“{0}”自带设置。要使用它们吗？</translation>
-    </message>
-    <message>
-        <source>Use the template&apos;s</source>
-        <translation>使用模板的设置</translation>
-    </message>
-    <message>
-        <source>Keep mine</source>
-        <translation>保留我的设置</translation>
     </message>
     <message>
         <source>the template&apos;s settings</source>
@@ -3358,12 +3416,20 @@ Queue it anyway?</source>
         <translation>由 {0} 运行</translation>
     </message>
     <message>
+        <source>(stopped: it was repeating itself)</source>
+        <translation>（已停止：回答在不断重复）</translation>
+    </message>
+    <message>
         <source>Stopped at the token limit.</source>
         <translation>已达到词元上限，停止。</translation>
     </message>
     <message>
         <source>Stopped at a stop text.</source>
         <translation>遇到停止文本，停止。</translation>
+    </message>
+    <message>
+        <source>The answer began repeating itself and was stopped.</source>
+        <translation>回答开始不断重复，已被停止。</translation>
     </message>
     <message>
         <source>Done.</source>

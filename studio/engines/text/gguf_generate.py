@@ -15,6 +15,7 @@ from typing import Callable
 
 from studio.core.errors import SpecError, StudioError, user_message
 from studio.core.i18n import _
+from studio.core.repetition import FINISH as REPETITION, RepetitionGuard, clean_end, kept_length, repetition_note
 from studio.core.progress import CancelToken, Reporter
 from studio.core.registry import ModelEntry
 from studio.core.results import TextResult
@@ -40,8 +41,9 @@ def sampling_kwargs(spec: TextSpec) -> dict[str, float | int]:
 
 def stream_gguf(lm: LoadedGGUF, prompt_ids: list[int], max_new_tokens: int, sampling: dict[str, float | int], *,
                 cancel: CancelToken, on_text: Callable[[str], None], on_token: Callable[[int], None] | None = None,
-                stop: tuple[str, ...] = (), seed: int = 0) -> GGUFStream:
-    """Generate up to ``max_new_tokens`` after ``prompt_ids``, passing text pieces to ``on_text``."""
+                stop: tuple[str, ...] = (), seed: int = 0, guard: RepetitionGuard | None = None) -> GGUFStream:
+    """Generate up to ``max_new_tokens`` after ``prompt_ids``, passing text pieces to ``on_text``; with ``guard``
+    an answer that loops is stopped (finish "repetition") and keeps one round of the loop."""
     clock = time.monotonic
     stop = tuple(s for s in stop if s)
     holdback = max((len(s) for s in stop), default=1) - 1
@@ -74,6 +76,8 @@ def stream_gguf(lm: LoadedGGUF, prompt_ids: list[int], max_new_tokens: int, samp
                 emitted = safe
             if on_token is not None:
                 on_token(len(ids))
+            if not finish and guard is not None and guard.check(ids):
+                finish = REPETITION
             if finish:
                 break
             if len(ids) >= max_new_tokens:
@@ -86,6 +90,9 @@ def stream_gguf(lm: LoadedGGUF, prompt_ids: list[int], max_new_tokens: int, samp
         text += decoder.decode(b"", final=True)
         if emitted < len(text):
             on_text(text[emitted:])
+    if finish == REPETITION and guard is not None:
+        kept = ids[:kept_length(ids, guard.period)]
+        text = clean_end(lm.tokenizer.decode(kept), len(lm.tokenizer.decode(kept[-guard.period:])))
     return GGUFStream(text=text, new_tokens=len(ids), seconds=clock() - started, first_token_seconds=first,
                       finish=finish or "length", ids=ids)
 
@@ -116,7 +123,9 @@ def run_gguf(spec: TextSpec, entry: ModelEntry, reporter: Reporter, cancel: Canc
     reporter.progress(0, max_new, "generating")
     res = stream_gguf(lm, enc.ids, max_new, sampling_kwargs(spec), cancel=cancel, on_text=reporter.text,
                       on_token=lambda n: reporter.progress(min(n, max_new), max_new, ""), stop=spec.stop,
-                      seed=spec.seed if not spec.greedy else 0)
+                      seed=spec.seed if not spec.greedy else 0, guard=RepetitionGuard())
+    if res.finish == REPETITION:
+        reporter.log(repetition_note())
     result = TextResult(
         text=res.text, cancelled=res.finish == "cancelled", model=entry.name, prompt_tokens=len(enc.ids),
         new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,
