@@ -23,7 +23,7 @@ WRONG = {"offline": "yes", "model_dirs": 5, "scan_hf_cache": 1, "default_image_m
          "content_filter_classifier": [], "content_filter_classifier_labels": 7,
          "content_filter_classifier_threshold": 1.5, "fast_decode": "sometimes",
          "engine_tls_fingerprint": 5, "engine_handshake_timeout_s": -1, "engine_max_connections": 0,
-         "engine_idle_timeout_s": "never", "text_int8": "on"}
+         "engine_idle_timeout_s": "never", "text_int8": "on", "gguf_context_length": 3, "gguf_gpu_layers": -2}
 
 
 def test_every_setting_has_a_wrong_value_case():

@@ -44,3 +44,17 @@ def test_a_real_model_that_loops_is_stopped_and_marked(tiny_llama_long_dir, text
     streamed = "".join(recorder.chunks)
     assert len(result.text) < len(streamed) and streamed.startswith(result.text.rstrip(",，;；:：、 "))
     assert any("repeating itself" in m for m in recorder.messages)
+
+
+def test_a_gguf_answer_that_loops_is_stopped_too(text_ctx, recorder):
+    """The built-in SmolLM2 GGUF through llama.cpp, greedy, loops on the demo prompt: stopped and cut clean."""
+    pytest.importorskip("llama_cpp")
+    from studio.cli.demo import DEMO_TEXT_PROMPT
+    from tests.text.tiny_lm import smollm2_gguf
+
+    spec = TextSpec(chat=True, messages=(("user", DEMO_TEXT_PROMPT),), prompt=DEMO_TEXT_PROMPT,
+                    model=str(smollm2_gguf()), max_new_tokens=120, temperature=0.0)
+    result = run(spec, recorder, CancelToken(), text_ctx)
+    assert result.runner == "llama.cpp" and result.finish == "repetition" and result.new_tokens < 120
+    assert result.text == "A classic red sneaker" and "a classic red sneaker, a classic" in "".join(recorder.chunks)
+    assert any("repeating itself" in m for m in recorder.messages)
