@@ -95,11 +95,11 @@ def test_streams_token_by_token_and_cancel_stops_mid_answer(tiny_gguf, gguf_ctx)
     assert 5 <= result.new_tokens < 50
     rec = Recorder()
     done = run(spec, rec, CancelToken(), gguf_ctx)
-    assert done.finish == "length" and done.new_tokens == 500 and len(rec.chunks) > 50
-    assert "".join(rec.chunks) == done.text
-    assert done.text.startswith(result.text)  # greedy: the stopped answer was the beginning of the whole one
+    # The random model loops when greedy: the repetition guard may end it before the limit.
+    assert done.finish in ("length", "repetition") and done.new_tokens > 5 and len(rec.chunks) > 5
+    assert done.token_ids[:len(result.token_ids)] == result.token_ids  # greedy: the stopped answer began the whole
     steps = [d for d, t, m in rec.progress_calls if t == 500]
-    assert steps[0] == 0 and steps[-1] == 500 and steps == sorted(steps)
+    assert steps[0] == 0 and steps == sorted(steps)
 
 
 def test_sampling_seed_repeats_and_settings_reach_llama_cpp(tiny_gguf, gguf_ctx):
@@ -189,7 +189,8 @@ def test_text_workspace_streams_a_gguf_answer_and_stops_it(qtbot, text_pool, pat
     qtbot.addWidget(ws)
     ws.model_combo.setCurrentIndex(ws.model_combo.findData(str(tiny_gguf)))
     ws.controls.random_seed.setChecked(False)
-    ws.controls.temperature.setValue(0.0)
+    ws.controls.seed.set_seed(5)
+    ws.controls.temperature.setValue(1.0)  # sampled: the random model's greedy answer loops (the guard ends it)
     ws.controls.max_new_tokens.setValue(4000)
     ws.show()
     qtbot.keyClicks(ws.chat_input, "Hello there")
