@@ -54,7 +54,7 @@ def test_classifier_bases_are_encoders_and_language_models(workspace, tmp_path):
 def test_lora_needs_a_base_model_from_the_model_list(workspace, image_folder):
     form = workspace.form
     workspace.set_models([
-        ModelEntry("tiny-sd", "/m/tiny-sd", "diffusers"), ModelEntry("chat", "/m/chat", "causal_lm"),
+        ModelEntry("tiny-sd", "/m/tiny-sd", "diffusers", family="sd"), ModelEntry("chat", "/m/chat", "causal_lm"),
         ModelEntry("q4", "/m/q4.gguf", "gguf"), ModelEntry("broken-sd", "/m/b", "diffusers", status="broken")])
     form.set_family("lora")
     assert form.base_combo.isVisibleTo(form)
