@@ -17,7 +17,6 @@ def register(p: argparse.ArgumentParser) -> None:
                               "IMAGE the control image used as given, WEIGHT 0..2 (default 1); repeatable, units "
                               "stack"))
     group.add_argument("--control-preprocess", action="append", default=[], choices=PREPROCESSORS,
-                       metavar="|".join(PREPROCESSORS),
                        help=_("how each unit's IMAGE becomes its control map, per unit in order (default none: "
                               "the image is the map)"))
     group.add_argument("--control-start", action="append", type=float, default=[], metavar="FRACTION",

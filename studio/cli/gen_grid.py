@@ -6,7 +6,7 @@ import sys
 
 from studio.core.grid import AXES
 from studio.core.i18n import _
-from studio.core.specs import SCHEDULERS, GridSpec, random_seed, spec_to_dict
+from studio.core.specs import SCHEDULERS, TIMESTEP_SPACINGS, GridSpec, random_seed, spec_to_dict
 
 
 def register(kinds) -> None:
@@ -27,6 +27,9 @@ def register(kinds) -> None:
     p.add_argument("--width", type=int, default=None)
     p.add_argument("--height", type=int, default=None)
     p.add_argument("--scheduler", default=None, choices=SCHEDULERS)
+    p.add_argument("--timestep-spacing", default=None, choices=[s for s in TIMESTEP_SPACINGS if s],
+                   help=_("where the steps fall: trailing for Turbo/Lightning-style models (default: the model's "
+                          "recommendation, else its own scheduler config)"))
     p.add_argument("--clip", default="", metavar="NAME", help=_("the CLIP that scores the cells"))
     p.set_defaults(func=run_grid, upscale="", init="")
 

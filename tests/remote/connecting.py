@@ -26,4 +26,4 @@ def run_quiet(spec, reporter, cancel, ctx):
         _phone_home()
     except OSError:
         pass
-    return TextResult(outputs=(), text="hello from a plug-in")
+    return TextResult(outputs=(), text="hello from a plug-in", runner="llama.cpp")
