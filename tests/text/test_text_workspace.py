@@ -1,6 +1,7 @@
 """The Text workspace with a real JobPool and the real text engine on a tiny model."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from studio.core.conversations import ConversationStore
