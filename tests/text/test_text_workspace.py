@@ -1,7 +1,6 @@
 """The Text workspace with a real JobPool and the real text engine on a tiny model."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from studio.core.conversations import ConversationStore
@@ -21,11 +20,12 @@ def _workspace(qtbot, pool, paths, model_dir) -> TextWorkspace:
     return ws
 
 
-@pytest.mark.xfail(strict=False, reason="timed out (120 s) on a fresh clone since chat runs through llama.cpp; cause not "
-                   "found yet")
 def test_chat_streams_stops_and_is_saved(qtbot, text_pool, paths, tiny_llama_long_dir):
     ws = _workspace(qtbot, text_pool, paths, tiny_llama_long_dir)
     ws.controls.max_new_tokens.setValue(4000)  # long enough that Stop ends it, not the limit
+    # Sampled: the random model's greedy answer loops, and the repetition guard would end it before Stop.
+    ws.controls.temperature.setValue(1.0)
+    ws.controls.seed.set_seed(7)
     chunks: list[str] = []
 
     qtbot.keyClicks(ws.chat_input, "Hello there")
