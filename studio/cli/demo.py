@@ -18,10 +18,11 @@ DEMO_PROMPTS = {"en": (DEMO_IMAGE_PROMPT, DEMO_TEXT_PROMPT),
 prompt uses Studio Fashion's Chinese words, see studio.core.vocabulary), not catalogue entries."""
 
 
-DEMO_TEXT_SEED = 2
+DEMO_TEXT_SEED = 6
 """The demo's answer is sampled (the studio's defaults: temperature, top-p/k, repetition penalty, the
 repetition guard) through the chat template; greedy decoding loops on the built-in model ("A classic red
-sneaker, a classic red sneaker, …"). This seed gives a whole sentence with the built-in SmolLM2."""
+sneaker, a classic red sneaker, …"). This seed gives a sentence about the sneaker with the built-in SmolLM2 both in an engine host (`main.py
+demo`) and in one process (the tests), whose thread counts differ and so sample differently."""
 
 
 def demo_text_spec(model: str, prompt: str, max_new_tokens: int = 48) -> TextSpec:
