@@ -31,7 +31,7 @@ def register(kinds) -> None:
                    help=_("where the steps fall: trailing for Turbo/Lightning-style models (default: the model's "
                           "recommendation, else its own scheduler config)"))
     p.add_argument("--clip", default="", metavar="NAME", help=_("the CLIP that scores the cells"))
-    p.set_defaults(func=run_grid, upscale="", init="")
+    p.set_defaults(func=run_grid, upscale="", init="", lora=[])  # LoRAs come from <lora:…> tags in the prompt
 
 
 def run_grid(args: argparse.Namespace) -> int:
