@@ -145,12 +145,18 @@ def run(spec: TextSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCont
             enc = shorter
     if res.finish == REPETITION:
         reporter.log(repetition_note())
-    result = TextResult(
-        text=res.text, cancelled=res.finish == "cancelled", model=entry.name, prompt_tokens=len(enc.ids),
-        new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,
-        tokens_per_s=round(res.tokens_per_second, 2), seconds=round(res.seconds, 3),
-        first_token_s=None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
-        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped, runner="transformers",
-        precision=getattr(lm, "precision", ""))
+    result = answer_result(spec, entry.name, enc, res, lm.context_length, runner="transformers",
+                           precision=getattr(lm, "precision", ""))
     log.info("text job: %s", result)
     return result
+
+
+def answer_result(spec: TextSpec, model: str, enc: Any, res: Any, context_length: int, **extra: Any) -> TextResult:
+    """The TextResult of one streamed answer (``enc``: the encoded prompt, ``res``: the stream's result), the
+    same for every runner; ``extra`` names the runner and what only it knows."""
+    return TextResult(
+        text=res.text, cancelled=res.finish == "cancelled", model=model, prompt_tokens=len(enc.ids),
+        new_tokens=res.new_tokens, context_length=context_length, tokens_used=len(enc.ids) + res.new_tokens,
+        tokens_per_s=round(res.tokens_per_second, 2), seconds=round(res.seconds, 3),
+        first_token_s=None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
+        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped, **extra)

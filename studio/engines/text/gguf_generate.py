@@ -126,12 +126,8 @@ def run_gguf(spec: TextSpec, entry: ModelEntry, reporter: Reporter, cancel: Canc
                       seed=spec.seed if not spec.greedy else 0, guard=RepetitionGuard())
     if res.finish == REPETITION:
         reporter.log(repetition_note())
-    result = TextResult(
-        text=res.text, cancelled=res.finish == "cancelled", model=entry.name, prompt_tokens=len(enc.ids),
-        new_tokens=res.new_tokens, context_length=lm.context_length, tokens_used=len(enc.ids) + res.new_tokens,
-        tokens_per_s=round(res.tokens_per_second, 2), seconds=round(res.seconds, 3),
-        first_token_s=None if res.first_token_seconds is None else round(res.first_token_seconds, 3),
-        finish=res.finish, seed=None if spec.greedy else spec.seed, dropped_messages=enc.dropped,
-        runner="llama.cpp", token_ids=tuple(res.ids))
+    from studio.engines.text.generate import answer_result
+
+    result = answer_result(spec, entry.name, enc, res, lm.context_length, runner="llama.cpp", token_ids=tuple(res.ids))
     log.info("text job (llama.cpp): %s", result)
     return result
