@@ -208,8 +208,8 @@ def _settings(data: object | str) -> Setup:
 
 def _queue_file(kind: str) -> Setup:
     def setup(sb: Sandbox) -> None:
-        from studio.core.queue_store import QueueStore
-        from studio.core.specs import ImageSpec
+        from studio.core.store.queue import QueueStore
+        from studio.core.specs.image import ImageSpec
 
         db = sb.home / "queue.sqlite3"
         store = QueueStore(db)

@@ -22,7 +22,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from studio.core.engine_protocol import (PROTOCOL_VERSION, Frame, ProtocolError, encode,  # noqa: E402
+from studio.core.protocol.frames import (PROTOCOL_VERSION, Frame, ProtocolError, encode,  # noqa: E402
                                          frame_prefix, read_frame)
 
 HANDSHAKE_S = 1.0

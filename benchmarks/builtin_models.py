@@ -37,8 +37,8 @@ def _context(precision: str):
 def bench_fashion(ctx, repeats: int) -> dict:
     """Seconds per Studio Fashion image (recommended settings, upscale included): first call and warm median."""
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.recommended import recommended_image_spec
-    from studio.engines.dispatch import run_spec
+    from studio.core.models.recommended import recommended_image_spec
+    from studio.host.dispatch import run_spec
 
     from PIL import Image
 
@@ -65,8 +65,8 @@ def bench_fashion(ctx, repeats: int) -> dict:
 def bench_dcgan(ctx, repeats: int) -> dict:
     """Seconds for a 4×4 grid of faces (16 seeds): first call (converts the weights) and warm median."""
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.specs import GanSpec
-    from studio.engines.dispatch import run_spec
+    from studio.core.specs.image import GanSpec
+    from studio.host.dispatch import run_spec
 
     times = []
     for i in range(repeats + 1):
@@ -80,8 +80,8 @@ def bench_dcgan(ctx, repeats: int) -> dict:
 def bench_upscale(ctx, image: Path, names: list[str], size: int, tile: int) -> dict:
     """Seconds per upscale of one size×size image with each model (model load timed apart)."""
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.specs import UpscaleSpec
-    from studio.engines.dispatch import run_spec
+    from studio.core.specs.image import UpscaleSpec
+    from studio.host.dispatch import run_spec
 
     out = {}
     for name in names:
@@ -120,7 +120,7 @@ def main() -> int:
     from PIL import Image
     from skimage import data
 
-    from studio.core.builtin_models import UPSCALERS
+    from studio.core.models.builtin_models import UPSCALERS
     from studio.engines.upscale.run import canonical_name
 
     ctx = _context(args.precision)

@@ -44,7 +44,7 @@ def _encoder(folder: Path) -> Path:
 
 def _studio(ctx, data: Path, base: Path, steps: int, batch: int) -> float:
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.specs import TrainSpec
+    from studio.core.specs.training import TrainSpec
     from studio.engines.training.run import trainer_class
 
     spec = TrainSpec(family="classifier", data=str(data), base=str(base), out="bench-clf", steps=steps, batch=batch,

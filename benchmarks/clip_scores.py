@@ -38,12 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.clip.model import load_clip, pil_to_tensor
     from studio.engines.clip.zero_shot import class_prompts
     from studio.engines.context import EngineContext
     from studio.engines.datasets import fashion_captions as fc
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     judge, real_acc = fq.train_judge(args.judge_epochs)
     print(f"judge: {real_acc:.3f} on real Fashion-MNIST test images")

@@ -45,12 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import DescribeSpec, ImageSpec
+    from studio.core.specs.image import DescribeSpec, ImageSpec
     from studio.engines.clip.model import load_clip
     from studio.engines.clip.zero_shot import class_prompts
     from studio.engines.context import EngineContext
     from studio.engines.datasets import fashion_captions as fc
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     home = Path(tempfile.mkdtemp(prefix="describe-bench-"))
     ctx = EngineContext.create(StudioPaths(home), Settings(), device="cpu")

@@ -44,7 +44,7 @@ def _bench(args: argparse.Namespace, tmp: Path) -> int:
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
     from studio.engines.diffusion.generate import run
     from studio.engines.diffusion.loader import load_pipeline, resolve

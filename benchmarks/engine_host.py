@@ -43,9 +43,9 @@ def run(model: str, args: argparse.Namespace) -> int:
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
     from studio.jobs.host_client import HostClient
 
     paths, settings = StudioPaths.from_env(), Settings(device=args.device, scan_hf_cache=False)

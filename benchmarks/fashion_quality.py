@@ -130,9 +130,9 @@ def generate(model: str, per_pair: int, steps: int, guidance: float, scheduler: 
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     ctx = EngineContext.create(StudioPaths(out_dir), Settings(), device=device)
     images, items, colours = [], [], []

@@ -69,11 +69,11 @@ def _bench(args: argparse.Namespace, tmp: Path) -> int:
     import numpy as np
     from PIL import Image
 
-    from studio.core.memory_modes import FEATURE_CACHE_DEPTH, FEATURE_CACHE_INTERVAL
+    from studio.core.specs.memory_modes import FEATURE_CACHE_DEPTH, FEATURE_CACHE_INTERVAL
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
     from studio.engines.diffusion.generate import run
 

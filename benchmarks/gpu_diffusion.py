@@ -99,11 +99,11 @@ def bench(kind: str, args: argparse.Namespace, tmp: Path) -> None:
     from diffusers import DiffusionPipeline
 
     from studio.core.errors import StudioError
-    from studio.core.memory_modes import SPEED_MODES
+    from studio.core.specs.memory_modes import SPEED_MODES
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
     from studio.engines.diffusion.generate import run
 

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import GuidedSpec
+    from studio.core.specs.image import GuidedSpec
     from studio.engines.clip.guided import guide, latent_model
     from studio.engines.clip.model import load_clip
     from studio.engines.context import EngineContext

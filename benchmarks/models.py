@@ -2,7 +2,7 @@
 
 1. A models folder of 200 files (single-file checkpoints, LoRAs, embeddings, upscalers, GGUF, unknown
    files), all hashed once; then the time of ``ModelRegistry.scan_with_hashes()`` (goal ≤ 1 s).
-2. SHA-256 of one file (default 512 MB, already in the page cache) by ``studio.core.hashing`` vs
+2. SHA-256 of one file (default 512 MB, already in the page cache) by ``studio.core.models.hashing`` vs
    GNU ``sha256sum`` (goal ≥ 0.9× its throughput).
 3. Loading a small SD pipeline through the studio's image loader cold (from disk) vs from the model cache.
 
@@ -43,9 +43,9 @@ def make_library(folder: Path, n: int) -> None:
 
 
 def bench_scan(n: int) -> float:
-    from studio.core.hashing import HashCache
+    from studio.core.models.hashing import HashCache
     from studio.core.paths import StudioPaths
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import Settings
 
     home = Path(tempfile.mkdtemp(prefix="bench-models-"))
@@ -72,7 +72,7 @@ def bench_scan(n: int) -> float:
 
 
 def bench_hash(mb: int) -> float:
-    from studio.core.hashing import sha256_file
+    from studio.core.models.hashing import sha256_file
 
     with tempfile.TemporaryDirectory() as d:
         f = Path(d) / "big.bin"

@@ -89,7 +89,9 @@ def run(model: str, args: argparse.Namespace) -> int:
     from studio.cli.common import setup_logging
     from studio.core.paths import StudioPaths
     from studio.core.settings import load_settings
-    from studio.core.specs import ImageSpec, TextSpec, TrainSpec
+    from studio.core.specs.image import ImageSpec
+    from studio.core.specs.text import TextSpec
+    from studio.core.specs.training import TrainSpec
     from studio.jobs.worker import SENT_AT_KEY
     from studio.ui.event_wait import wait_until
     from studio.ui.main_window import MainWindow

@@ -32,7 +32,7 @@ def child(folder: str, int8: bool, tokens: int) -> dict:
     """One measurement in this process: load through the studio, then ``tokens`` greedy tokens."""
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.registry import ModelEntry
+    from studio.core.models.registry import ModelEntry
     from studio.core.settings import Settings
     from studio.engines.context import EngineContext
     from studio.engines.text.loader import get_text_model
@@ -58,7 +58,7 @@ def child(folder: str, int8: bool, tokens: int) -> dict:
 
 
 def smollm2_folder() -> str:
-    from studio.core.builtin_text import smollm2_entry
+    from studio.core.models.builtin_text import smollm2_entry
     from studio.core.paths import StudioPaths
     from studio.core.progress import NullReporter
     from studio.engines.text.gguf_convert import ensure_converted

@@ -151,7 +151,7 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dic
         from studio.core.paths import StudioPaths
         from studio.core.progress import CancelToken
         from studio.core.settings import Settings
-        from studio.core.specs import TextSpec
+        from studio.core.specs.text import TextSpec
         from studio.engines.context import EngineContext
         from studio.engines.text import llama_gguf
         from studio.engines.text.generate import run
@@ -230,7 +230,7 @@ def measure(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, work:
 
 
 def bench_model(model: Path, tokens: int, old_tokens: int, repeats: int, threads: int, work: Path) -> dict:
-    from studio.core.gguf_header import read_gguf
+    from studio.core.models.gguf_header import read_gguf
     from studio.engines.text.llama_gguf import kv_bytes
 
     info = read_gguf(model)

@@ -61,7 +61,7 @@ def bench_engine(home: Path, tokens: int, repeats: int) -> dict:
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import TextSpec
+    from studio.core.specs.text import TextSpec
     from studio.engines.context import EngineContext
     from studio.engines.text.generate import run
     from studio.engines.text.loader import load_entry

@@ -27,7 +27,7 @@ DDPM = {"channels": (32, 64, 64), "layers_per_block": 1, "attention_levels": (Fa
 
 def _studio(family: str, ctx, data: str, steps: int, size: int, batch: int, base: str = "", params=None) -> float:
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.specs import TrainSpec
+    from studio.core.specs.training import TrainSpec
     from studio.engines.training.run import trainer_class
 
     spec = TrainSpec(family=family, data=data, out=f"bench-{family}", steps=steps, batch=batch, size=size, base=base,

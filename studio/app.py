@@ -34,7 +34,7 @@ from studio.ui.staged import Preloader, Step, run_steps
 from studio.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:
-    from studio.core.queue_store import QueueStore
+    from studio.core.store.queue import QueueStore
     from studio.jobs.pool import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class Startup(QObject):
 
     def _open_store(self) -> None:
         """(preload thread) The queue database: opening it may repair it, or write its tables the first time."""
-        from studio.core.queue_store import QueueStore
+        from studio.core.store.queue import QueueStore
 
         try:
             self._store = QueueStore.open(self.window.paths.queue_db)

@@ -24,7 +24,7 @@ def _modules_loaded_after(code: str) -> set[str]:
 def test_core_imports_neither_torch_nor_qt():
     mods = _modules_loaded_after(
         "import pkgutil, importlib, studio.core\n"
-        "for m in pkgutil.iter_modules(studio.core.__path__): importlib.import_module('studio.core.' + m.name)")
+        "for m in pkgutil.walk_packages(studio.core.__path__, 'studio.core.'): importlib.import_module(m.name)")
     assert "torch" not in mods
     assert "PySide6" not in mods
 

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 I18N = ROOT / "resources" / "i18n"
 LANGS = ("zh_CN",)
-GETTEXT_DIRS = ("studio/core", "studio/engines", "studio/cli", "studio/jobs")
+GETTEXT_DIRS = ("studio/core", "studio/engines", "studio/host", "studio/cli", "studio/jobs")
 """Where ``_()`` (studio.core.i18n) is used; studio/ui uses tr()."""
 BIN = Path(sys.executable).parent
 

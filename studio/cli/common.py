@@ -12,11 +12,11 @@ from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter
 from studio.core.results import JobResult
 from studio.core.settings import load_settings
-from studio.core.specs import Spec
+from studio.core.specs.base import Spec
 
 if TYPE_CHECKING:
-    from studio.core.gallery import GalleryStore
-    from studio.core.queue_store import QueueStore
+    from studio.core.store.gallery import GalleryStore
+    from studio.core.store.queue import QueueStore
     from studio.engines.context import EngineContext
 
 
@@ -28,7 +28,7 @@ def say_notice(notice: str) -> None:
 
 def open_queue() -> "QueueStore":
     """The studio's queue (a damaged database is moved aside and the CLI says so once)."""
-    from studio.core.queue_store import QueueStore
+    from studio.core.store.queue import QueueStore
 
     store = QueueStore.open(StudioPaths.from_env().queue_db)
     say_notice(store.notice)
@@ -37,7 +37,7 @@ def open_queue() -> "QueueStore":
 
 def open_gallery(paths: StudioPaths | None = None) -> "GalleryStore":
     """The studio's history (same database as the queue; repaired on open like :func:`open_queue`)."""
-    from studio.core.gallery import GalleryStore
+    from studio.core.store.gallery import GalleryStore
 
     gallery = GalleryStore.open(paths or StudioPaths.from_env())
     say_notice(gallery.notice)
@@ -111,7 +111,7 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: Con
     With ``record`` the result is added to the studio's history (as a GUI job's would be).
     ``allow_flagged``: run it even when the content filter (in "warn" mode) flags it.
     """
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     cancel = CancelToken()
     previous = signal.getsignal(signal.SIGINT)

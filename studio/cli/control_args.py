@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from studio.core.control import PREPROCESSORS
+from studio.core.specs.control import PREPROCESSORS
 from studio.core.errors import SpecError
 from studio.core.i18n import _
 
@@ -75,7 +75,7 @@ def _image(path: str) -> str:
 
 def fields(args: argparse.Namespace) -> dict[str, Any]:
     """ImageSpec fields (``controls``, ``ip_*``) the options ask for ({} when none is given)."""
-    from studio.core.specs import ControlUnit
+    from studio.core.specs.image import ControlUnit
 
     out: dict[str, Any] = {}
     n = len(args.control)

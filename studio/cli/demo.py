@@ -7,15 +7,15 @@ from pathlib import Path
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _, current_language
-from studio.core.recommended import recommended_image_spec
-from studio.core.specs import TextSpec
+from studio.core.models.recommended import recommended_image_spec
+from studio.core.specs.text import TextSpec
 
 DEMO_IMAGE_PROMPT = "a red sneaker"
 DEMO_TEXT_PROMPT = "Write one sentence describing a red sneaker for an online shop."
 DEMO_PROMPTS = {"en": (DEMO_IMAGE_PROMPT, DEMO_TEXT_PROMPT),
                 "zh_CN": ("一只红色的运动鞋", "用一句话为网店描述一双红色的运动鞋。")}
 """(image prompt, text prompt) per language: prompts are content, written in the language (the Chinese image
-prompt uses Studio Fashion's Chinese words, see studio.core.vocabulary), not catalogue entries."""
+prompt uses Studio Fashion's Chinese words, see studio.core.models.vocabulary), not catalogue entries."""
 
 
 DEMO_TEXT_SEED = 6

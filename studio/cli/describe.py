@@ -9,7 +9,7 @@ import sys
 from studio.core.describe import BANK_LABELS
 from studio.core.i18n import _
 from studio.core.results import DescribeResult
-from studio.core.specs import DescribeSpec
+from studio.core.specs.image import DescribeSpec
 
 
 def register(sub) -> None:

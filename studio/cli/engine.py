@@ -14,11 +14,11 @@ import argparse
 import sys
 
 from studio.core.i18n import _
-from studio.core.remote_engine import DEFAULT_PORT
+from studio.core.protocol.remote import DEFAULT_PORT
 
 
 def cmd_host(args: argparse.Namespace) -> int:
-    from studio.engines.host import main as host_main
+    from studio.host.process import main as host_main
 
     return host_main()
 
@@ -27,9 +27,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import logging
 
     from studio.core.paths import StudioPaths
-    from studio.core.remote_engine import load_token, parse_address, token_path
+    from studio.core.protocol.remote import load_token, parse_address, token_path
     from studio.core.settings import load_settings
-    from studio.engines.remote import serve
+    from studio.host.remote import serve
 
     host, port = parse_address(args.listen, listen=True)
     paths = StudioPaths.from_env()
@@ -37,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     tls = None
     fingerprint = ""
     if args.tls:
-        from studio.core.engine_tls import ensure_certificate, server_context
+        from studio.core.protocol.tls import ensure_certificate, server_context
 
         cert, key, fingerprint = ensure_certificate(paths, [host])
         tls = server_context(cert, key)
@@ -48,7 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     handler.setLevel(logging.WARNING)
-    logging.getLogger("studio.engines.remote").addHandler(handler)
+    logging.getLogger("studio.host.remote").addHandler(handler)
 
     def listening(bound_host: str, bound_port: int) -> None:
         print(_("engine listening on {host}:{port}").format(host=bound_host, port=bound_port), flush=True)

@@ -10,7 +10,7 @@ from studio.core.errors import SpecError
 from studio.core.evaluation import EvaluationReport, format_figure
 from studio.core.i18n import _
 from studio.core.results import EvaluateResult
-from studio.core.specs import EvaluateSpec
+from studio.core.specs.training import EvaluateSpec
 
 
 def register(sub) -> None:

@@ -5,10 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from studio.core.builtin_models import FACES_NAME
+from studio.core.models.builtin_models import FACES_NAME
 from studio.core.errors import SpecError
 from studio.core.i18n import _
-from studio.core.specs import MAX_SEED, GanSpec, random_seed
+from studio.core.specs.base import MAX_SEED, random_seed
+from studio.core.specs.image import GanSpec
 
 
 def register(kinds) -> None:

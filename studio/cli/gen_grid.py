@@ -4,9 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio.core.grid import AXES
+from studio.core.specs.grid import AXES
 from studio.core.i18n import _
-from studio.core.specs import SCHEDULERS, TIMESTEP_SPACINGS, GridSpec, random_seed, spec_to_dict
+from studio.core.specs.samplers import SCHEDULERS, TIMESTEP_SPACINGS
+from studio.core.specs.image import GridSpec
+from studio.core.specs.base import random_seed
+from studio.core.specs.serial import spec_to_dict
 
 
 def register(kinds) -> None:

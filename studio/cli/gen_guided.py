@@ -7,7 +7,8 @@ from pathlib import Path
 
 from studio.core.i18n import _
 from studio.core.results import GuidedResult
-from studio.core.specs import GuidedSpec, random_seed
+from studio.core.specs.image import GuidedSpec
+from studio.core.specs.base import random_seed
 
 
 def register(kinds) -> None:

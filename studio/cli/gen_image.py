@@ -11,13 +11,15 @@ from studio.core.atomic import atomic_open, check_output_file, check_output_fold
 from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning, measured_speed
 from studio.core.i18n import _
-from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
+from studio.core.specs.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.core.prompt_history import PromptHistory
-from studio.core.specs import MAX_SEED, SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS, ImageSpec, random_seed
+from studio.core.specs.base import MAX_SEED, random_seed
+from studio.core.specs.samplers import SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS
+from studio.core.specs.image import ImageSpec
 
 
 # Option defaults: with --from-png, an option left at its default keeps the PNG's value.
-# None: the model's recommendation (studio.core.recommended), else the ImageSpec default.
+# None: the model's recommendation (studio.core.models.recommended), else the ImageSpec default.
 _DEFAULTS = dict(prompt="", negative="", model="", seed=None, steps=None, guidance=None, width=None, height=None,
                  scheduler=None, timestep_spacing=None)
 _SPEC_FIELDS = dict(prompt="prompt", negative="negative_prompt", model="model", seed="seed", steps="steps",
@@ -35,7 +37,7 @@ def register(kinds) -> None:
                    help=_("model name (see `models list`) or folder; default: the default model"))
     p.add_argument("--seed", type=int, default=d["seed"],
                    help=_("seed (default: random); batch images use seed+1, +2, ..."))
-    # Unset flags follow what the model recommends (studio.core.recommended), as the window does.
+    # Unset flags follow what the model recommends (studio.core.models.recommended), as the window does.
     p.add_argument("--steps", type=int, default=d["steps"],
                    help=_("denoising steps (default: the model's recommendation, else 20)"))
     p.add_argument("--guidance", type=float, default=d["guidance"], help=_("CFG scale (default: the model's, else 7.5)"))
@@ -91,7 +93,7 @@ def register(kinds) -> None:
 
 def _lora_arg(text: str) -> tuple[str, float]:
     """NAME or NAME:WEIGHT (the name may itself contain ':' only when a weight follows)."""
-    from studio.core.prompt_loras import parse_tag
+    from studio.core.specs.prompt_loras import parse_tag
 
     name, sep, weight = text.rpartition(":")
     if not sep:
@@ -105,10 +107,10 @@ def _lora_arg(text: str) -> tuple[str, float]:
 def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
     """The spec the flags ask for; each flag left out takes the model's recommended value (one line if the
     model is missing, or the sampler does not suit it)."""
-    from studio.core.model_caps import scheduler_refusal
+    from studio.core.models.caps import scheduler_refusal
     from studio.core.paths import StudioPaths
-    from studio.core.recommended import recommended_image_spec
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.recommended import recommended_image_spec
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import load_settings
 
     paths = StudioPaths.from_env()
@@ -133,7 +135,7 @@ def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
 
 def _lora_entries(registry, args: argparse.Namespace) -> list:
     """The installed LoRAs the job names (--lora and <lora:…> tags); one not found is left to the job to refuse."""
-    from studio.core.prompt_loras import extract
+    from studio.core.specs.prompt_loras import extract
 
     try:
         tagged = extract(args.prompt)[1]
@@ -151,7 +153,7 @@ def _lora_entries(registry, args: argparse.Namespace) -> list:
 
 def _say_recommended(entry, loras: list, given: dict) -> None:
     """One line on stderr when a few-step model or LoRA chose the sampling settings left unset."""
-    from studio.core.few_step import display_name, few_step_kind, recommendation
+    from studio.core.models.few_step import display_name, few_step_kind, recommendation
 
     source, rec = recommendation(loras)
     source = source or (entry if few_step_kind(entry) else None)
@@ -169,11 +171,11 @@ def _installed_model(png: Path, name: str) -> str:
     """The installed model a PNG was made with: the one with its model hash (AutoV2), else its name;
     ModelError (one line) when neither is installed."""
     from studio.core.errors import ModelError
-    from studio.core.model_caps import DIFFUSION_TYPES
-    from studio.core.model_match import ModelRef, find_installed, missing_message
+    from studio.core.models.caps import DIFFUSION_TYPES
+    from studio.core.models.match import ModelRef, find_installed, missing_message
     from studio.core.paths import StudioPaths
     from studio.core.pngmeta import read_png_model_ref
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import load_settings
 
     if Path(name).is_absolute() and Path(name).exists():
@@ -224,7 +226,7 @@ def _measured_speed(ctx, spec: ImageSpec):
 def _warn_outside_vocabulary(ctx, spec: ImageSpec) -> None:
     """A note on stderr when the prompt asks for what the model has not learnt (e.g. black for Studio Fashion)."""
     from studio.core.errors import ModelError
-    from studio.core.vocabulary import prompt_warning, vocabulary_of
+    from studio.core.models.vocabulary import prompt_warning, vocabulary_of
 
     try:
         entry = ctx.registry.resolve(spec.model, task="image")
@@ -327,7 +329,7 @@ def main(args: argparse.Namespace) -> int:
         base.validate()
     check_flagged(base, ctx, args.allow_flagged)  # before any expansion or model load
     _warn_outside_vocabulary(ctx, base)
-    from studio.core.wildcards import expand_spec
+    from studio.core.specs.wildcards import expand_spec
 
     specs = [expand_spec(base.replace(seed=(seed + i) % (MAX_SEED + 1)), ctx.paths.wildcards)
              for i in range(args.batch)]  # a missing or recursive wildcard fails here, before any image

@@ -7,7 +7,8 @@ import sys
 from studio.core.i18n import _
 from studio.core.progress import ConsoleReporter
 from studio.core.results import TextResult
-from studio.core.specs import SAMPLING_REPETITION_PENALTY, TextSpec, random_seed
+from studio.core.specs.base import SAMPLING_REPETITION_PENALTY, random_seed
+from studio.core.specs.text import TextSpec
 
 
 class TextConsoleReporter(ConsoleReporter):
@@ -137,7 +138,7 @@ def say_if_english_only(ctx, spec: TextSpec) -> None:
 def chinese_model_for_template(ctx, spec: TextSpec, args: argparse.Namespace) -> TextSpec:
     """A template asked in Chinese without --model goes to an installed model that reads Chinese."""
     from studio.core.language import mostly_chinese
-    from studio.core.recommended import chinese_text_model
+    from studio.core.models.recommended import chinese_text_model
 
     if not args.template or args.model or not mostly_chinese(spec.prompt):
         return spec

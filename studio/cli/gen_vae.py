@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from studio.core.i18n import _
-from studio.core.specs import DatasetSpec, VaeSpec, random_seed
+from studio.core.specs.training import DatasetSpec, VaeSpec
+from studio.core.specs.base import random_seed
 
 
 def register(kinds) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from studio.cli.common import open_gallery
-from studio.core.gallery import MEDIA, SORTS, GalleryEntry
+from studio.core.store.gallery import MEDIA, SORTS, GalleryEntry
 from studio.core.i18n import _
 
 

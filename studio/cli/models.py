@@ -11,7 +11,7 @@ from studio.core.errors import ModelError, StudioError
 from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
-from studio.core.registry import TYPE_LABELS, ModelEntry, ModelRegistry
+from studio.core.models.registry import TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import load_settings
 
 
@@ -56,7 +56,7 @@ def register(sub) -> None:
 
 
 def cmd_recommended(args) -> int:
-    from studio.core.recommended import memory_budget_bytes, recommended_text_models
+    from studio.core.models.recommended import memory_budget_bytes, recommended_text_models
 
     budget = memory_budget_bytes(load_settings(StudioPaths.from_env().settings_file).memory_budget_gb)
     print(_("Memory budget here: {budget}. Nothing is downloaded until you run the command and agree to the "
@@ -86,7 +86,7 @@ def _registry() -> ModelRegistry:
 
 def find_entry(reg: ModelRegistry, name: str) -> ModelEntry:
     """A model by name (any type or status) or by path."""
-    from studio.core.identify import identify_path
+    from studio.core.models.identify import identify_path
 
     p = Path(name).expanduser()
     if p.exists():
@@ -156,8 +156,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from studio.core.identify import identify_path
-    from studio.core.library import import_model
+    from studio.core.models.identify import identify_path
+    from studio.core.models.library import import_model
 
     src = Path(args.path).expanduser()
     reg = _registry()  # import_model refuses a code-running pickle, alone or anywhere in a folder
@@ -171,7 +171,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_hash(args: argparse.Namespace) -> int:
-    from studio.core.hashing import HashCache, autov2
+    from studio.core.models.hashing import HashCache, autov2
     from studio.core.progress import ConsoleReporter
 
     reg = _registry()

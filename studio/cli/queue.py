@@ -17,7 +17,7 @@ from studio.cli.common import open_queue
 from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, ConsoleReporter, format_seconds
-from studio.core.queue_store import QUEUED, STATE_WORDS, STATES, JobRecord, QueueStore, reorder_moves
+from studio.core.store.queue import QUEUED, STATE_WORDS, STATES, JobRecord, QueueStore, reorder_moves
 
 
 def register(sub) -> None:

@@ -1,6 +1,6 @@
 """`self-test`: offline end-to-end checks of an install (source checkout or the bundled app).
 
-Each check runs one real job through ``studio.engines.dispatch.run_spec`` with the registry's
+Each check runs one real job through ``studio.host.dispatch.run_spec`` with the registry's
 default model for its task (or, ``scan``, the model manager's scan), in a temporary studio home that
 is deleted afterwards, and prints one PASS/FAIL line. Everything runs under the network guard in its
 strict mode (:mod:`studio.core.netguard`), and a last ``network`` line fails when anything tried to
@@ -27,12 +27,14 @@ from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _
 from studio.core.paths import HOME_ENV
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.recommended import recommended_image_spec
+from studio.core.models.recommended import recommended_image_spec
 from studio.core.results import JobResult
-from studio.core.specs import GanSpec, Spec, TextSpec, UpscaleSpec
+from studio.core.specs.image import GanSpec, UpscaleSpec
+from studio.core.specs.base import Spec
+from studio.core.specs.text import TextSpec
 
 if TYPE_CHECKING:
-    from studio.core.registry import ModelEntry
+    from studio.core.models.registry import ModelEntry
     from studio.engines.context import EngineContext
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ def run_selftest(args) -> int:
     with _temporary_home(keep=args.keep) as home, netguard.strict():
         print(_("temporary studio home: {home}").format(home=home) + "\n", flush=True)
         ctx = _engine_context(home, args.device)
-        from studio.engines.host import _apply_engine_overrides
+        from studio.host.process import _apply_engine_overrides
 
         _apply_engine_overrides()  # plug-ins are part of what is checked
         checks: dict[str, Callable[[], str]] = {
@@ -164,7 +166,7 @@ def _default_model(ctx: "EngineContext", task: str) -> "ModelEntry":
 
 
 def _run(ctx: "EngineContext", spec: Spec) -> JobResult:
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     result = run_spec(spec, NullReporter(), CancelToken(), ctx)
     if result.cancelled:

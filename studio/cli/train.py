@@ -12,11 +12,11 @@ from pathlib import Path
 
 from studio.core.errors import SpecError
 from studio.core.i18n import N_, _
-from studio.core.model_swap import check_target, train_target
+from studio.core.models.swap import check_target, train_target
 from studio.core.paths import StudioPaths
 from studio.core.results import TrainResult
-from studio.core.specs import TrainSpec
-from studio.core.training_families import FAMILY_KEYS, family, size_problem
+from studio.core.specs.training import TrainSpec
+from studio.core.models.training_families import FAMILY_KEYS, family, size_problem
 
 FAMILY_HELP = N_("text2img (text-to-image diffusion), gan (DCGAN, or the fully-connected GAN with --param arch=mlp), "
                "vae, ddpm (unconditional diffusion), clip (image-text), lora (diffusion LoRA, needs --base), "
@@ -67,7 +67,7 @@ def register(sub) -> None:
 
 def _spec_from_file(path: str) -> TrainSpec:
     """The TrainSpec in the JSON file ``path`` (SpecError, one line, for anything else)."""
-    from studio.core.specs import spec_from_json
+    from studio.core.specs.serial import spec_from_json
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -114,7 +114,7 @@ def run_command(args: argparse.Namespace) -> int:
     spec = build_spec(args)
     if args.spec_out:
         from studio.core.atomic import atomic_write_text
-        from studio.core.specs import spec_to_json
+        from studio.core.specs.serial import spec_to_json
 
         atomic_write_text(Path(args.spec_out), spec_to_json(spec) + "\n")
         print(args.spec_out)

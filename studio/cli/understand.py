@@ -9,7 +9,7 @@ import sys
 from studio.core.errors import SpecError
 from studio.core.i18n import _
 from studio.core.results import ClassifyResult, FillMaskResult
-from studio.core.specs import ClassifySpec, FillMaskSpec
+from studio.core.specs.text import ClassifySpec, FillMaskSpec
 
 
 def register(sub) -> None:

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from studio.core.atomic import atomic_write_bytes, check_output_file, check_output_folder, refuse_non_regular
-from studio.core.builtin_models import CPU_UPSCALER, DEFAULT_UPSCALER, UPSCALERS
+from studio.core.models.builtin_models import CPU_UPSCALER, DEFAULT_UPSCALER, UPSCALERS
 from studio.core.errors import SpecError
 from studio.core.i18n import _
-from studio.core.specs import UpscaleSpec
+from studio.core.specs.image import UpscaleSpec
 
 
 def register(sub) -> None:

@@ -47,7 +47,7 @@ from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import CONTENT_FILTER_POLICIES as POLICIES  # noqa: F401  (one list)
 
 if TYPE_CHECKING:
-    from studio.core.specs import Spec
+    from studio.core.specs.base import Spec
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +341,8 @@ def stopped_message(match: Match) -> str:
 def spec_texts(spec: "Spec") -> list[str]:
     """What the filter reads of a job before it runs: image prompts (not negative prompts), text
     prompts, the system prompt and the user's chat messages, a grid's prompts, a guided prompt."""
-    from studio.core.specs import GridSpec, GuidedSpec, ImageSpec, TextSpec
+    from studio.core.specs.image import GridSpec, GuidedSpec, ImageSpec
+    from studio.core.specs.text import TextSpec
 
     if isinstance(spec, ImageSpec):
         return [spec.prompt]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from studio.core.i18n import N_
-from studio.core.vocabulary import Vocabulary
+from studio.core.models.vocabulary import Vocabulary
 
 BANKS = ("subjects", "colours", "styles", "media")
 BANK_LABELS = {"subjects": N_("subjects"), "colours": N_("colours"), "styles": N_("styles"), "media": N_("media")}

@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from studio.core.gallery import GalleryEntry, GalleryStore
+from studio.core.store.gallery import GalleryEntry, GalleryStore
 from studio.core.i18n import _
 from studio.core.progress import format_seconds
-from studio.core.specs import ImageSpec, Spec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.base import Spec
 
 CPU_SECONDS_PER_STEP_512 = 3.0
 GPU_SPEEDUP = 30.0

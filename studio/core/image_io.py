@@ -11,7 +11,7 @@ from typing import Any
 
 from studio.core.errors import SpecError, StudioError
 from studio.core.i18n import _
-from studio.core.specs import MAX_SIDE
+from studio.core.specs.base import MAX_SIDE
 
 MAX_EDIT_SIDE = MAX_SIDE
 """Longest side the canvas edits: the image engine's own limit (cost and memory grow with the area)."""

@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any, Collection, Mapping, Sequence
 
 from studio import APP_NAME, __version__
 from studio.core.atomic import atomic_open
-from studio.core.control import from_infotext as controls_from_infotext
-from studio.core.control import infotext_fields as control_fields
+from studio.core.specs.control import from_infotext as controls_from_infotext
+from studio.core.specs.control import infotext_fields as control_fields
 from studio.core.errors import SpecError
-from studio.core.prompt_loras import extract, hashes_field, with_tags
+from studio.core.specs.prompt_loras import extract, hashes_field, with_tags
 from studio.core.i18n import _
 from studio.core.png_chunks import read_text_chunks
-from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
 
 if TYPE_CHECKING:
-    from studio.core.model_match import ModelRef
+    from studio.core.models.match import ModelRef
 
 PARAMETERS_KEY = "parameters"
 SCORE_FIELD, SCORE_CLIP_FIELD = "CLIP score", "CLIP"
@@ -321,7 +322,7 @@ def read_png_parameters(path: Path) -> ImageSpec:
 
 def read_png_model_ref(path: Path) -> "ModelRef":
     """How the PNG names its model (``Model`` and ``Model hash`` of its parameters); empty when it does not."""
-    from studio.core.model_match import ModelRef
+    from studio.core.models.match import ModelRef
 
     try:
         text = read_png_text(Path(path)).get(PARAMETERS_KEY, "")

@@ -9,7 +9,7 @@ import re
 
 from studio.core.errors import SpecError
 from studio.core.i18n import _
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 
 EXPANSION_SYSTEM = (
     "You write prompts for an image generator. Expand the user's short idea into one detailed image "

@@ -13,8 +13,10 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Union
 
-from studio.core.specs import (ClassifySpec, ConvertSpec, DatasetSpec, DescribeSpec, DownloadSpec, EvaluateSpec, FillMaskSpec, GanSpec,
-                                GridSpec, GuidedSpec, ImageSpec, TextSpec, TrainSpec, UpscaleSpec, VaeSpec)
+from studio.core.specs.text import ClassifySpec, FillMaskSpec, TextSpec
+from studio.core.specs.files import ConvertSpec, DownloadSpec
+from studio.core.specs.training import DatasetSpec, EvaluateSpec, TrainSpec, VaeSpec
+from studio.core.specs.image import DescribeSpec, GanSpec, GridSpec, GuidedSpec, ImageSpec, UpscaleSpec
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.language import LANGUAGE_CHOICES
-from studio.core.memory_modes import memory_mode_problem, speed_mode_problem
+from studio.core.specs.memory_modes import memory_mode_problem, speed_mode_problem
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         if not isinstance(value, str):
             return _("Expected host:port, or nothing for this machine.")
         if value:
-            from studio.core.remote_engine import RemoteEngineError, parse_address
+            from studio.core.protocol.remote import RemoteEngineError, parse_address
 
             try:
                 parse_address(value)
@@ -226,7 +226,7 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
                 return str(exc)
         return None
     if name == "engine_tls_fingerprint":
-        from studio.core.engine_tls import fingerprint_problem
+        from studio.core.protocol.tls import fingerprint_problem
 
         return fingerprint_problem(value)
     if name == "engine_max_connections":

@@ -1,7 +1,7 @@
 """Engines: torch / diffusers / transformers code as plain functions.
 
 Each engine is ``run(spec, reporter, cancel, ctx) -> JobResult``; no Qt here. They run in engine host
-processes (``studio.engines.host``), which the worker pool (``studio.jobs``) and ``queue run`` start and
-talk to over ``studio.core.engine_protocol``; the host calls them through
-:func:`studio.engines.dispatch.run_spec`. CLI commands without a pool call ``run_spec`` in their own process.
+processes (``studio.host.process``), which the worker pool (``studio.jobs``) and ``queue run`` start and
+talk to over ``studio.core.protocol.frames``; the host calls them through
+:func:`studio.host.dispatch.run_spec`. CLI commands without a pool call ``run_spec`` in their own process.
 """

@@ -38,7 +38,7 @@ def model_bytes(obj: Any) -> int:
 
 
 def _default_budget() -> int:
-    from studio.core.recommended import memory_budget_bytes
+    from studio.core.models.recommended import memory_budget_bytes
 
     return memory_budget_bytes(0.0)
 

@@ -9,7 +9,8 @@ from studio.core.content_filter import (ContentBlocked, ContentFilter, Match, bl
                                         screen, spec_texts, stopped_message)
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
-from studio.core.specs import Spec, TextSpec
+from studio.core.specs.base import Spec
+from studio.core.specs.text import TextSpec
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.paths import StudioPaths
-from studio.core.registry import ModelRegistry
+from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 from studio.engines.cache import ModelCache
 from studio.engines.devices import pick_device

@@ -16,7 +16,7 @@ from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter, format_bytes
 from studio.core.settings import Settings, load_settings
 from studio.core.results import DownloadPlanInfo, DownloadResult, PlannedFile, VerifiedFile
-from studio.core.specs import DownloadSpec
+from studio.core.specs.files import DownloadSpec
 from studio.engines.context import EngineContext
 from studio.engines.downloads import (
     DownloadError,
@@ -80,7 +80,7 @@ def plan_info(plan: DownloadPlan) -> DownloadPlanInfo:
 
 def _verification(plan: DownloadPlan, dest: Path, ctx: EngineContext) -> tuple[VerifiedFile, ...]:
     """Per file: how it was checked and its SHA-256 (from the hash cache run_download filled)."""
-    from studio.core.hashing import HashCache
+    from studio.core.models.hashing import HashCache
 
     cache = HashCache.for_paths(ctx.paths)
     folder = dest if dest.is_dir() else dest.parent

@@ -26,7 +26,7 @@ from studio.core import netguard
 from studio.core.atomic import atomic_write_text, refuse_non_regular
 from studio.core.errors import JobCancelled, StudioError
 from studio.core.i18n import N_, _
-from studio.core.model_swap import free_name
+from studio.core.models.swap import free_name
 from studio.core.names import UnsafeFileName, check_model_name, check_relative_file_name, path_inside
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, NullReporter, Reporter, format_bytes
@@ -281,7 +281,7 @@ def _run_download(plan: DownloadPlan, paths: StudioPaths, settings: Settings, re
             final = free_name(final)  # a URL download never replaces a file already in models/downloads
         refuse_non_regular(final)
         if final.exists() and f.size is not None and final.stat().st_size == f.size and f.sha256:
-            from studio.core.hashing import HashCache
+            from studio.core.models.hashing import HashCache
 
             if HashCache.for_paths(paths).file_hash(final) == f.sha256:  # already there and intact
                 hashes[f.name] = f.sha256
@@ -342,7 +342,7 @@ def _check_repo_folder(dest: Path, repo_id: str) -> None:
 
 def _record_hashes(paths: StudioPaths, dest: Path, hashes: dict[str, str]) -> None:
     """The verified hashes go into the hash cache so the manager never re-hashes these files."""
-    from studio.core.hashing import HashCache
+    from studio.core.models.hashing import HashCache
 
     cache = HashCache.for_paths(paths)
     for name, sha in hashes.items():

@@ -11,12 +11,13 @@ from typing import Any, Mapping
 
 from PIL import Image, ImageDraw, ImageFont
 
-from studio.core.grid import Axis
+from studio.core.specs.grid import Axis
 from studio.core.i18n import _
 from studio.core.image_io import open_rgb
 from studio.core.progress import CancelToken, Reporter, report_load
 from studio.core.results import GridCell, GridResult, ImageResult, JobResult
-from studio.core.specs import GridSpec, spec_to_dict
+from studio.core.specs.image import GridSpec
+from studio.core.specs.serial import spec_to_dict
 from studio.engines.context import EngineContext
 from studio.engines.output_files import output_path, save_png
 

@@ -14,7 +14,8 @@ from typing import Mapping, Sequence
 from PIL import Image, PngImagePlugin
 
 from studio.core.atomic import atomic_write_bytes
-from studio.core.specs import Spec, spec_to_json
+from studio.core.specs.base import Spec
+from studio.core.specs.serial import spec_to_json
 
 SPEC_CHUNK = "aigc_studio"
 

@@ -13,10 +13,10 @@ from typing import Callable, Protocol
 from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QImage
 
-from studio.core.gallery import GalleryStore
-from studio.core.queue_store import JobRecord, QueueStore
+from studio.core.store.gallery import GalleryStore
+from studio.core.store.queue import JobRecord, QueueStore
 from studio.core.settings import Settings
-from studio.core.specs import Spec
+from studio.core.specs.base import Spec
 
 
 class JobHandle(QObject):

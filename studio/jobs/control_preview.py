@@ -9,7 +9,7 @@ import io
 
 from PySide6.QtGui import QImage
 
-from studio.core.control import CANVAS_PREPROCESSORS
+from studio.core.specs.control import CANVAS_PREPROCESSORS
 from studio.core.image_io import _open
 
 PREVIEW_SIDE = 384

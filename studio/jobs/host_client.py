@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from studio.core.engine_protocol import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame, result_from_wire
+from studio.core.protocol.frames import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame, result_from_wire
 from studio.core.errors import StudioError
 from studio.core.i18n import _, current_language
 from studio.core.language import LANG_ENV
@@ -31,7 +31,8 @@ from studio.core.paths import HOME_ENV, StudioPaths
 from studio.core.progress import CancelToken, Reporter, report_load
 from studio.core.settings import Settings, settings_to_dict
 from studio.core.results import JobResult
-from studio.core.specs import Spec, spec_to_dict
+from studio.core.specs.base import Spec
+from studio.core.specs.serial import spec_to_dict
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def host_command() -> list[str]:
     """How to start a host: the frozen executable's ``engine host``, else this interpreter's module."""
     if getattr(sys, "frozen", False):
         return [sys.executable, "engine", "host"]
-    return [sys.executable, "-m", "studio.engines.host"]
+    return [sys.executable, "-m", "studio.host.process"]
 
 
 def _how_it_ended(code: int | None) -> str:

@@ -17,14 +17,15 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from studio.core.content_filter import ContentFlagged, flagged_message, screen
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
-from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RESUMABLE_LEFTOVERS, RUNNING,
+from studio.core.store.queue import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RESUMABLE_LEFTOVERS, RUNNING,
                                      JobRecord, QueueStore)
 from studio.core.settings import Settings
 from studio.core.results import JobResult
-from studio.core.specs import SPEC_TYPES, Spec
+from studio.core.specs.serial import SPEC_TYPES
+from studio.core.specs.base import Spec
 from studio.jobs.api import JobHandle
 from studio.jobs.reporter import QtReporter
 from studio.jobs.worker import CancelRequests, Worker, merge_status

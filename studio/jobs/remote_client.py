@@ -19,15 +19,16 @@ from typing import Any, BinaryIO, Callable
 
 from studio.core import netguard
 from studio.core.atomic import atomic_write_bytes
-from studio.core.engine_protocol import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame
+from studio.core.protocol.frames import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, Reporter
-from studio.core.remote_engine import (MAX_INPUT_BYTES, MAX_INPUTS, REMOTE_KINDS, RemoteEngineError, as_model_name,
+from studio.core.protocol.remote import (MAX_INPUT_BYTES, MAX_INPUTS, REMOTE_KINDS, RemoteEngineError, as_model_name,
                                        get_input, input_keys, set_input,
                                        parse_address, safe_output_name)
 from studio.core.settings import Settings, settings_to_dict
-from studio.core.specs import Spec, spec_to_dict
+from studio.core.specs.base import Spec
+from studio.core.specs.serial import spec_to_dict
 from studio.jobs.host_client import FAILED, HostClient, HostStartError, JobEnd, PreviewSink
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class RemoteHostClient(HostClient):
 
     def _tls(self, sock: socket.socket, pinned: str) -> socket.socket:
         """``sock`` wrapped in TLS; RemoteEngineError (before the token is sent) unless the certificate is pinned."""
-        from studio.core.engine_tls import check_pin, client_context
+        from studio.core.protocol.tls import check_pin, client_context
 
         tls = client_context().wrap_socket(sock)
         try:

@@ -15,7 +15,7 @@ from typing import Callable
 from studio.core.errors import user_message
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
-from studio.core.queue_store import CANCELLED, DONE, FAILED, INTERRUPTED, INTERRUPTED_MESSAGE, JobRecord, QueueStore
+from studio.core.store.queue import CANCELLED, DONE, FAILED, INTERRUPTED, INTERRUPTED_MESSAGE, JobRecord, QueueStore
 from studio.core.results import JobResult
 from studio.jobs.host_client import HostClient, PreviewSink
 

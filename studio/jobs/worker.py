@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
-from studio.core.queue_store import CANCELLED, DONE, FAILED, JobRecord, QueueStore
+from studio.core.store.queue import CANCELLED, DONE, FAILED, JobRecord, QueueStore
 from studio.core.settings import Settings
 from studio.jobs.host_client import HostStartError
 from studio.jobs.remote_client import make_client

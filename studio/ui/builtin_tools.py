@@ -11,10 +11,10 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from studio.core.builtin_models import CPU_UPSCALER, UPSCALERS
+from studio.core.models.builtin_models import CPU_UPSCALER, UPSCALERS
 from studio.core.errors import SpecError
 from studio.core.settings import Settings
-from studio.core.specs import UpscaleSpec
+from studio.core.specs.image import UpscaleSpec
 from studio.jobs.api import JobHandle
 
 if TYPE_CHECKING:

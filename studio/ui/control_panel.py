@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, Q
                                QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
-from studio.core.control import CANVAS_PREPROCESSORS, MAX_UNITS, PREPROCESSOR_LABELS, PREPROCESSORS, family_refusal
+from studio.core.specs.control import CANVAS_PREPROCESSORS, MAX_UNITS, PREPROCESSOR_LABELS, PREPROCESSORS, family_refusal
 from studio.core.errors import StudioError
-from studio.core.families import PIPELINE_TYPES, caps_of
-from studio.core.registry import ModelEntry
-from studio.core.specs import ControlUnit, ImageSpec
+from studio.core.models.families import PIPELINE_TYPES, caps_of
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.image import ControlUnit, ImageSpec
 
 THUMB = 96
 

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QPlainTextEdit, QProgressBar, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
-from studio.core.registry import IMAGE_TYPES
+from studio.core.models.registry import IMAGE_TYPES
 from studio.core.results import JobResult
-from studio.core.specs import DatasetSpec, random_seed
+from studio.core.specs.training import DatasetSpec
+from studio.core.specs.base import random_seed
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
 from studio.ui.job_watch import JobWatch

@@ -13,7 +13,7 @@ from PySide6.QtGui import QTextCursor
 
 from studio.core.errors import SpecError
 from studio.core.results import DescribeResult, JobResult
-from studio.core.specs import DescribeSpec
+from studio.core.specs.image import DescribeSpec
 from studio.jobs.api import JobHandle
 
 if TYPE_CHECKING:

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import StudioError, user_message
 from studio.core.i18n import _
-from studio.core.recommended import RecommendedModel
+from studio.core.models.recommended import RecommendedModel
 from studio.core.progress import format_bytes, format_seconds
 from studio.core.results import DownloadPlanInfo, DownloadResult, JobResult
-from studio.core.specs import DownloadSpec
+from studio.core.specs.files import DownloadSpec
 from studio.jobs.api import JobHandle, JobPool
 
 PROGRESS_UNIT = 1024

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, 
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.errors import SpecError, StudioError
-from studio.core.model_caps import edit_refusal
+from studio.core.models.caps import edit_refusal
 from studio.core.outpaint import Extension
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.core.results import JobResult
 from studio.jobs.api import JobHandle
 from studio.ui.flow_layout import FlowLayout

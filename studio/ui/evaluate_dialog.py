@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHB
 from studio.core.errors import SpecError
 from studio.core.evaluation import FIGURE_LABELS, EvaluationReport, format_figure, report_csv
 from studio.core.i18n import _
-from studio.core.model_caps import DIFFUSION_TYPES
+from studio.core.models.caps import DIFFUSION_TYPES
 from studio.core.results import EvaluateResult, JobResult
-from studio.core.specs import EvaluateSpec
+from studio.core.specs.training import EvaluateSpec
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
 from studio.ui.job_watch import JobWatch, seed_row

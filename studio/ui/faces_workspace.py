@@ -13,9 +13,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
-from studio.core.builtin_models import FACES_NAME
+from studio.core.models.builtin_models import FACES_NAME
 from studio.core.results import JobResult
-from studio.core.specs import MAX_SEED, GanSpec, Spec
+from studio.core.specs.base import MAX_SEED, Spec
+from studio.core.specs.image import GanSpec
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.job_watch import JobWatch, run_buttons, seed_row
 from studio.ui.spin_boxes import SeedSpinBox

@@ -13,10 +13,11 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from studio.core.grid import AXES, AXIS_LABELS
+from studio.core.specs.grid import AXES, AXIS_LABELS
 from studio.core.i18n import _
 from studio.core.results import GridResult, JobResult
-from studio.core.specs import GridSpec, ImageSpec, spec_to_dict
+from studio.core.specs.image import GridSpec, ImageSpec
+from studio.core.specs.serial import spec_to_dict
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
 from studio.ui.job_watch import JobWatch

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from studio.core.errors import SpecError
 from studio.core.results import GuidedResult, JobResult
-from studio.core.specs import GuidedSpec
+from studio.core.specs.image import GuidedSpec
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.job_watch import JobWatch, run_buttons, seed_row
 

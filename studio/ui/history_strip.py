@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
                                QMenu, QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
-from studio.core.gallery import GalleryEntry
-from studio.core.model_match import ModelRef
+from studio.core.store.gallery import GalleryEntry
+from studio.core.models.match import ModelRef
 from studio.core.paths import StudioPaths
-from studio.core.specs import ImageSpec, Spec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.base import Spec
 from studio.core.trash import HeldFile, hold, release, release_leftovers, restore
 from studio.ui import theme
 from studio.ui.image_loader import ImageLoader

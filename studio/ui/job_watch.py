@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from studio.core.errors import SpecError
-from studio.core.specs import Spec, random_seed
+from studio.core.specs.base import Spec, random_seed
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.queue_view import format_eta
 from studio.ui.spin_boxes import SeedSpinBox

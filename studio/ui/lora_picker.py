@@ -14,10 +14,10 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QSlider,
                                QToolButton, QVBoxLayout, QWidget)
 
-from studio.core import prompt_loras
+from studio.core.specs import prompt_loras
 from studio.core.errors import SpecError
-from studio.core.families import caps_of, family_label, lora_fits
-from studio.core.registry import ModelEntry
+from studio.core.models.families import caps_of, family_label, lora_fits
+from studio.core.models.registry import ModelEntry
 from studio.ui import theme
 
 SLIDER_SCALE = 100  # slider units per 1.0 of weight
@@ -137,7 +137,7 @@ class LoraPicker(QWidget):
         model = self._model
         if model is None:
             return ""
-        if not caps_of(model).lora:  # the capability table (studio.core.families) says which models take LoRAs
+        if not caps_of(model).lora:  # the capability table (studio.core.models.families) says which models take LoRAs
             return self.tr("{0} takes no LoRAs (only Stable Diffusion models do)").format(model.title)
         if not lora_fits(model.family, lora.family):
             return self.tr("Made for {0}; {1} is {2}").format(family_label(lora.family), model.title,

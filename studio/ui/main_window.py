@@ -22,12 +22,14 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMessageBox, QSc
 from studio import APP_NAME
 from studio.core.errors import SpecError
 from studio.core.estimate import StepSpeed, long_job_warning, measured_speed
-from studio.core.model_match import ModelRef
+from studio.core.models.match import ModelRef
 from studio.core.paths import StudioPaths
-from studio.core.queue_store import CANCELLED, DONE, FAILED
+from studio.core.store.queue import CANCELLED, DONE, FAILED
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec, Spec, UpscaleSpec, spec_from_json, spec_to_json
-from studio.core.wildcards import expand_spec
+from studio.core.specs.image import ImageSpec, UpscaleSpec
+from studio.core.specs.base import Spec
+from studio.core.specs.serial import spec_from_json, spec_to_json
+from studio.core.specs.wildcards import expand_spec
 from studio.jobs.api import JobPool
 from studio.ui.batch_grid import BatchGrid
 from studio.ui.canvas import ImageCanvas

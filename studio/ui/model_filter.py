@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
 from studio.core.i18n import _
-from studio.core.registry import SOURCE_LABELS, STATUS_LABELS, TASK_TYPES, TYPE_LABELS, ModelEntry
+from studio.core.models.registry import SOURCE_LABELS, STATUS_LABELS, TASK_TYPES, TYPE_LABELS, ModelEntry
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("name", "type", "family", "size", "source", "status", "hash")

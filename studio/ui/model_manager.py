@@ -51,8 +51,8 @@ from studio.core.errors import JobCancelled, StudioError, user_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
-from studio.core.families import caps_of, family_label
-from studio.core.registry import (DETAIL_LABELS, SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry,
+from studio.core.models.families import caps_of, family_label
+from studio.core.models.registry import (DETAIL_LABELS, SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry,
                                   ModelRegistry)
 from studio.core.settings import Settings
 from studio.jobs.api import JobPool
@@ -95,7 +95,7 @@ class _HashTask(QRunnable):
         return self._cancelled()
 
     def run(self) -> None:
-        from studio.core.hashing import HashCache
+        from studio.core.models.hashing import HashCache
 
         try:
             sha = HashCache.for_paths(self.paths).model_hash(
@@ -375,7 +375,7 @@ class ModelManager(QWidget):
                 (self.tr("Status"), _(STATUS_LABELS.get(e.status, e.status)) + (f" — {e.reason}" if e.reason else "")),
                 (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), _(SOURCE_LABELS.get(e.source, e.source))),
                 (self.tr("Path"), e.path)]
-        caps = caps_of(e)  # what it can do, from the capability table (studio.core.families)
+        caps = caps_of(e)  # what it can do, from the capability table (studio.core.models.families)
         if caps.txt2img:
             rows.insert(2, (self.tr("Can do"), ", ".join(caps.names())))
         if caps.text_encoders:
@@ -475,7 +475,7 @@ class ModelManager(QWidget):
     # -- import / library edits -------------------------------------------------------------
     def import_paths(self, sources: list[Path], mode: str = "copy") -> list[Path]:
         """Import files/folders into the library, then rescan and hash them in the background."""
-        from studio.core.library import import_model
+        from studio.core.models.library import import_model
 
         done, errors = [], []
         for src in sources:
@@ -508,7 +508,7 @@ class ModelManager(QWidget):
             self.import_paths([Path(folder)])
 
     def _rename(self) -> None:
-        from studio.core.library import rename_model
+        from studio.core.models.library import rename_model
 
         e = self.current_entry()
         if e is None:
@@ -523,7 +523,7 @@ class ModelManager(QWidget):
             self._changed()
 
     def _trash(self) -> None:
-        from studio.core.library import trash_model
+        from studio.core.models.library import trash_model
 
         e = self.current_entry()
         if e is None:
@@ -546,7 +546,7 @@ class ModelManager(QWidget):
 
     def _convert(self) -> None:
         """Queue a ``convert`` job: it runs in an engine process like every job (torch stays out of here)."""
-        from studio.core.specs import ConvertSpec
+        from studio.core.specs.files import ConvertSpec
 
         e = self.current_entry()
         pool = self._pool_getter()

@@ -6,7 +6,7 @@ import logging
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from studio.core.paths import StudioPaths
-from studio.core.registry import ModelRegistry
+from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 
 log = logging.getLogger(__name__)

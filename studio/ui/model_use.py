@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from studio.core.registry import UNDERSTAND_TYPES, ModelEntry
+from studio.core.models.registry import UNDERSTAND_TYPES, ModelEntry
 from studio.ui.lora_picker import tag_name
 from studio.ui.prompt_editor import PROMPT_MODEL_TYPES
 

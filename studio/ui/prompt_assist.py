@@ -11,8 +11,8 @@ from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from studio.core.i18n import _, current_language
-from studio.core.registry import ModelEntry
-from studio.core.vocabulary import WORD_KINDS, Vocabulary, prompt_warning, vocabulary_of
+from studio.core.models.registry import ModelEntry
+from studio.core.models.vocabulary import WORD_KINDS, Vocabulary, prompt_warning, vocabulary_of
 from studio.ui import theme
 from studio.ui.flow_layout import FlowLayout
 

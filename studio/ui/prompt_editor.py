@@ -16,18 +16,20 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
 
-from studio.core.builtin_models import UPSCALERS, canonical_upscaler
+from studio.core.models.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
-from studio.core.families import caps_of
-from studio.core.few_step import display_name, recommendation
+from studio.core.models.families import caps_of
+from studio.core.models.few_step import display_name, recommendation
 from studio.core.i18n import _
-from studio.core.model_caps import DIFFUSION_TYPES, ignored_inputs, schedulers_for
-from studio.core.model_match import ModelRef, find_installed, missing_message
-from studio.core.recommended import sampling_settings
-from studio.core.registry import ModelEntry
-from studio.core.samplers import SPACING_LABELS
-from studio.core.specs import MAX_STEPS, SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS, ImageSpec, random_seed
-from studio.core.prompt_loras import with_tags
+from studio.core.models.caps import DIFFUSION_TYPES, ignored_inputs, schedulers_for
+from studio.core.models.match import ModelRef, find_installed, missing_message
+from studio.core.models.recommended import sampling_settings
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.samplers import SPACING_LABELS
+from studio.core.specs.base import MAX_STEPS, random_seed
+from studio.core.specs.samplers import SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.prompt_loras import with_tags
 from studio.ui import theme
 from studio.ui.icons import icon
 from studio.ui.lora_picker import LoraPicker

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from studio.core.errors import SpecError
 from studio.core.prompt_expansion import clean_expansion, expansion_spec
 from studio.core.results import JobResult
-from studio.core.specs import random_seed
+from studio.core.specs.base import random_seed
 from studio.jobs.api import JobHandle
 
 if TYPE_CHECKING:

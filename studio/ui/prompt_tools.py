@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCompleter, QDialog, QDialogButtonBox, QLineEdit,
 
 from studio.core.prompt_complete import candidates, completions, word_at
 from studio.core.prompt_history import HistoryWalker, PromptHistory
-from studio.core.wildcards import wildcard_names
+from studio.core.specs.wildcards import wildcard_names
 from studio.ui.lora_picker import tag_name
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
 
 from studio.core.errors import SpecError
 from studio.core.progress import describe_load
-from studio.core.queue_store import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
+from studio.core.store.queue import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RETRYABLE_STATES, RUNNING,
                                      JobRecord, reorder_moves)
 from studio.jobs.api import JobPool
 from studio.ui import theme

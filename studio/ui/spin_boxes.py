@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
 
-from studio.core.specs import MAX_SEED, MAX_SIDE, MIN_SIDE
+from studio.core.specs.base import MAX_SEED, MAX_SIDE, MIN_SIDE
 
 
 def snap_to_8(value: int, lo: int = MIN_SIDE, hi: int = MAX_SIDE) -> int:

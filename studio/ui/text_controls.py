@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QSpinBox,
                                QWidget)
 
-from studio.core.specs import SAMPLING_REPETITION_PENALTY, random_seed
+from studio.core.specs.base import SAMPLING_REPETITION_PENALTY, random_seed
 from studio.ui.spin_boxes import SeedSpinBox
 
 PENALTY_AUTO = 0.45  # the spin box's lowest value, shown as "Auto"

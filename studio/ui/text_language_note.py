@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from typing import Any, Callable, Mapping
 
-from studio.core.builtin_text import SMOLLM2_LANGUAGES, SMOLLM2_NAME
+from studio.core.models.builtin_text import SMOLLM2_LANGUAGES, SMOLLM2_NAME
 from studio.core.language import mostly_chinese, reads_only_english
 from studio.core.paths import StudioPaths
 
@@ -25,7 +25,7 @@ def english_only(model: str, languages: object) -> bool:
 
 def chinese_model_instead(model: str, entries: Mapping[str, Any], prompt: str) -> str:
     """The installed model to answer ``prompt`` when it is Chinese and ``model`` reads English only ("": keep)."""
-    from studio.core.recommended import chinese_text_model
+    from studio.core.models.recommended import chinese_text_model
 
     if not mostly_chinese(prompt) or not english_only(model, languages_of(entries.get(model))):
         return ""
@@ -35,7 +35,7 @@ def chinese_model_instead(model: str, entries: Mapping[str, Any], prompt: str) -
 
 def chinese_models_dialog(parent: QWidget, paths: StudioPaths, pool: Callable[[], Any]) -> QWidget:
     """The Download dialog offering the recommended Chinese-capable models (size, licence, fits in memory)."""
-    from studio.core.recommended import memory_budget_bytes, recommended_text_models
+    from studio.core.models.recommended import memory_budget_bytes, recommended_text_models
     from studio.core.settings import load_settings
     from studio.ui.download_dialog import DownloadDialog
 

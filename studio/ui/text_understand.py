@@ -12,9 +12,10 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPla
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
-from studio.core.registry import UNDERSTAND_TYPES
+from studio.core.models.registry import UNDERSTAND_TYPES
 from studio.core.results import ClassifyResult, FillMaskResult, JobResult
-from studio.core.specs import ClassifySpec, FillMaskSpec, Spec
+from studio.core.specs.text import ClassifySpec, FillMaskSpec
+from studio.core.specs.base import Spec
 from studio.jobs.api import JobHandle, JobPool
 
 MLM, CLASSIFIER = UNDERSTAND_TYPES

@@ -19,9 +19,9 @@ from studio.core.conversations import Conversation, ConversationStore, new_conve
 from studio.core.errors import StudioError
 from studio.core.progress import describe_load
 from studio.core.paths import StudioPaths
-from studio.core.registry import TEXT_TYPES
+from studio.core.models.registry import TEXT_TYPES
 from studio.core.results import JobResult, TextResult
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.core.text_templates import TemplateStore
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.text_chat import ChatInput, ChatView

@@ -1,7 +1,7 @@
 """The Training workspace's settings form: family, dataset, base model, hyper-parameters, output name.
 
 Each family has defaults that train something recognisable on the bundled datasets
-(``studio.core.training_families``, which the trainers and the CLI read too); choosing a family
+(``studio.core.models.training_families``, which the trainers and the CLI read too); choosing a family
 applies them. Family-specific options (LoRA rank, VAE β, …) go into ``TrainSpec.params``.
 The form never imports the engines: every family is listed, and a family whose trainer is not
 installed fails as a job with a clear message.
@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from studio.core import datasets_info
 from studio.core.errors import SpecError
-from studio.core.families import PIPELINE_TYPES, caps_of
+from studio.core.models.families import PIPELINE_TYPES, caps_of
 from studio.core.i18n import _
-from studio.core.registry import TEXT_TYPES
-from studio.core.specs import TrainSpec
-from studio.core.training_families import CHOICE_LABELS, COMMON_DEFAULTS, FAMILIES, Family, family
+from studio.core.models.registry import TEXT_TYPES
+from studio.core.specs.training import TrainSpec
+from studio.core.models.training_families import CHOICE_LABELS, COMMON_DEFAULTS, FAMILIES, Family, family
 from studio.ui.spin_boxes import SeedSpinBox
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
-from studio.core.model_swap import made_by_studio, train_target
+from studio.core.models.swap import made_by_studio, train_target
 from studio.core.paths import StudioPaths
-from studio.core.queue_store import CANCELLED, DONE, FAILED, FINAL_STATES, INTERRUPTED, QUEUED, RUNNING
-from studio.core.safetensors_header import SafetensorsError, read_header
+from studio.core.store.queue import CANCELLED, DONE, FAILED, FINAL_STATES, INTERRUPTED, QUEUED, RUNNING
+from studio.core.models.safetensors_header import SafetensorsError, read_header
 from studio.core.results import JobResult, TrainResult
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.training_form import TrainingForm
 from studio.ui.training_images import DatasetPanel, SamplePanel

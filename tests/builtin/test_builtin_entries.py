@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.core import builtin_models
-from studio.core.registry import ModelRegistry
+from studio.core.models import builtin_models
+from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 
 EXPECTED = {"Faces (DCGAN)", "RealESRGAN x4plus", "RealESRGAN x4plus-anime", "RealESRGAN animevideov3 x2",

@@ -9,11 +9,12 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.core.builtin_models import faces_entry
+from studio.core.models.builtin_models import faces_entry
 from studio.core.errors import ModelError, SpecError
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import GanSpec, spec_from_json, spec_to_json
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import GanSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
+from studio.host.dispatch import run_spec
 from studio.engines.gan.faces import load_gan
 from studio.engines.gan.model import (DCGANConfig, Discriminator, Generator, init_weights, load_gan_folder,
                                       save_gan_folder)

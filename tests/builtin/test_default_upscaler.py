@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from studio.core.settings import Settings
-from studio.core.specs import UpscaleSpec
+from studio.core.specs.image import UpscaleSpec
 from studio.engines.context import EngineContext
 from studio.engines.upscale.run import resolve_upscaler
 

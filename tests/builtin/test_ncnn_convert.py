@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from studio.core.builtin_models import UPSCALERS, upscaler_entries
+from studio.core.models.builtin_models import UPSCALERS, upscaler_entries
 from studio.core.errors import ModelError
 from studio.engines.upscale.arch import build_from_state_dict
 from studio.engines.upscale.ncnn import parse_param, read_weights, to_state_dict

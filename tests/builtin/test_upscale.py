@@ -11,8 +11,9 @@ from PIL import Image, PngImagePlugin
 
 from studio.core.errors import StudioError
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import UpscaleSpec, spec_from_json
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import UpscaleSpec
+from studio.core.specs.serial import spec_from_json
+from studio.host.dispatch import run_spec
 from studio.engines.upscale.run import canonical_name
 from studio.engines.upscale.tiling import upscale_array
 from studio.engines.upscale.weights import load_upscaler

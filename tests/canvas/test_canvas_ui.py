@@ -172,7 +172,7 @@ def test_paste_eraser_invert_and_pan_while_painting(studio, qtbot, tmp_path):
 @pytest.mark.slow  # loads the real Studio Fashion (~10 s on an idle 2-core CPU)
 def test_inpaint_in_the_window_with_the_studios_own_pixel_model(studio, qtbot, tmp_path, paths):
     """The Inpaint button with the built-in Studio Fashion: enabled, queued, outside the mask unchanged."""
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import Settings
 
     editor, prompt = studio.canvas_editor, studio.prompt_editor

@@ -8,7 +8,7 @@ from PIL import Image
 from studio.core.errors import SpecError
 from studio.core.pngmeta import read_png_parameters
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.edit import feather
 from studio.engines.diffusion.generate import run
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.fixtures.tiny_models import build_tiny_ddpm, build_tiny_pixel
 

@@ -1,7 +1,7 @@
 """Results made with the CLI land in the same history as the GUI's, with their full parameters."""
 from __future__ import annotations
 
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from tests.diffusion.test_cli_image import cli
 
 
@@ -21,7 +21,7 @@ def test_recording_cli_results_leaves_no_database_connection_open(paths):
 
     from studio.cli.common import _record_in_gallery
     from studio.core.results import JobResult
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
 
     def held_db_files() -> list[str]:  # this process's open files that are the queue database (or its WAL)
         fd_dir = f"/proc/{os.getpid()}/fd"

@@ -73,7 +73,7 @@ def shape_clip(tmp_path_factory):
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken
     from studio.core.settings import Settings
-    from studio.core.specs import TrainSpec
+    from studio.core.specs.training import TrainSpec
     from studio.engines.context import EngineContext
     from studio.engines.training.run import run
     from tests.families.conftest import Recorder

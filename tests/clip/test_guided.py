@@ -6,11 +6,12 @@ import shutil
 import pytest
 
 from studio.core.errors import ModelError, SpecError
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from studio.core.pngmeta import read_png_parameters, read_png_score, read_png_text
 from studio.core.progress import CancelToken
-from studio.core.specs import GuidedSpec, spec_from_json
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import GuidedSpec
+from studio.core.specs.serial import spec_from_json
+from studio.host.dispatch import run_spec
 from tests.clip.conftest import save_tiny_clip
 from tests.diffusion.conftest import RecordingReporter
 

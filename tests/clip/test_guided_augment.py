@@ -6,8 +6,8 @@ import torch
 
 import studio.engines.clip.guided as guided
 from studio.core.progress import CancelToken
-from studio.core.specs import GuidedSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import GuidedSpec
+from studio.host.dispatch import run_spec
 from tests.clip.test_guided import models  # noqa: F401  (fixture: tiny GAN + random tiny CLIP)
 from tests.diffusion.conftest import RecordingReporter
 

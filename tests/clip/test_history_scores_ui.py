@@ -1,9 +1,9 @@
 """The history strip shows CLIP scores, sorts by them and searches "score > x"."""
 from __future__ import annotations
 
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from studio.core.results import ImageResult
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 
 def test_history_strip_sorts_and_filters_by_clip_score(qtbot, paths, tmp_path):

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from studio.core.errors import ModelError
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from studio.core.pngmeta import read_png_score
 from studio.core.progress import CancelToken, NullReporter
 from studio.core.results import ImageResult
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.clip.conftest import save_tiny_clip
 

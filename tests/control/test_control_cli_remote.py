@@ -12,9 +12,10 @@ from PIL import Image
 
 from studio.core.pngmeta import read_png_parameters, read_png_text
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.remote_engine import get_input, input_keys, set_input
+from studio.core.protocol.remote import get_input, input_keys, set_input
 from studio.core.settings import Settings
-from studio.core.specs import ControlUnit, ImageSpec, spec_to_dict
+from studio.core.specs.image import ControlUnit, ImageSpec
+from studio.core.specs.serial import spec_to_dict
 from studio.jobs.remote_client import RemoteHostClient
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import numpy as np
 from PIL import Image
 
 from studio.core.progress import CancelToken
-from studio.core.queue_store import QueueStore
-from studio.core.specs import ControlUnit, ImageSpec
+from studio.core.store.queue import QueueStore
+from studio.core.specs.image import ControlUnit, ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.diffusion.conftest import RecordingReporter
 
@@ -55,7 +55,7 @@ def test_queued_units_survive_a_restart(paths, tmp_path):
         again.close()
     bad = json.loads('{"kind": "image", "controls": [{"model": "cn", "weight": "heavy"}]}')
     from studio.core.errors import SpecError
-    from studio.core.specs import spec_from_dict
+    from studio.core.specs.serial import spec_from_dict
 
     try:
         spec_from_dict(bad)
@@ -83,7 +83,7 @@ def test_depth_preprocessor_needs_an_installed_depth_model(tiny_sd_dir, tiny_con
     import pytest
 
     from studio.core.errors import ModelError
-    from studio.core.identify import identify_path
+    from studio.core.models.identify import identify_path
     from studio.engines.diffusion.control import depth_map
 
     unit = ControlUnit(model=str(tiny_controlnet_dir), image=str(control_image), preprocess="depth")
@@ -103,8 +103,8 @@ def test_a_family_without_controlnet_is_refused_in_one_line(control_image):
     import pytest
 
     from studio.core.errors import ModelError
-    from studio.core.keypatterns import classify
-    from studio.core.registry import ModelEntry
+    from studio.core.models.keypatterns import classify
+    from studio.core.models.registry import ModelEntry
     from studio.engines.diffusion.control import refuse_family
 
     flux = ModelEntry(name="flux-dev", path="/m/flux", type="diffusers", family="flux")

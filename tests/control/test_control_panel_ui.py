@@ -5,8 +5,8 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 from PySide6.QtGui import QImage, Qt
 
-from studio.core.registry import ModelEntry
-from studio.core.specs import ControlUnit, ImageSpec
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.image import ControlUnit, ImageSpec
 from studio.ui.control_panel import ControlPanel
 from studio.ui.prompt_editor import PromptEditor
 

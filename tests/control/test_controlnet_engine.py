@@ -8,7 +8,7 @@ from PIL import Image
 from studio.core.errors import ModelError, SpecError
 from studio.core.pngmeta import read_png_parameters, read_png_text
 from studio.core.progress import CancelToken
-from studio.core.specs import ControlUnit, ImageSpec
+from studio.core.specs.image import ControlUnit, ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.diffusion.conftest import RecordingReporter
 

@@ -8,10 +8,10 @@ import pytest
 from PIL import Image
 
 from studio.core.errors import ModelError
-from studio.core.identify import identify_path
+from studio.core.models.identify import identify_path
 from studio.core.pngmeta import read_png_parameters, read_png_text
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.control.conftest import build_tiny_ip_adapter
 from tests.diffusion.conftest import RecordingReporter
@@ -90,7 +90,7 @@ def test_inpainting_unet_is_identified_and_used_for_inpaint(tiny_inpaint_dir, ti
 
     from studio.engines.diffusion.schedulers import make_scheduler
 
-    from studio.core.families import caps_of
+    from studio.core.models.families import caps_of
 
     entry = identify_path(tiny_inpaint_dir, "user")
     assert entry.details["variant"] == "inpainting" and entry.details["in_channels"] == 9
@@ -129,6 +129,6 @@ def test_controlnet_folders_and_single_files_are_identified(tiny_controlnet_dir,
     entry = identify_path(single, "user")
     assert (entry.type, entry.family, entry.status) == ("controlnet", "sd", "ok")
     assert entry.task == "addon"
-    from studio.core.families import capabilities
+    from studio.core.models.families import capabilities
 
     assert capabilities("diffusers", "sdxl").controlnet and not capabilities("diffusers", "flux").controlnet

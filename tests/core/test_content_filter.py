@@ -6,7 +6,8 @@ import pytest
 
 from studio.core.content_filter import ContentFilter, install_lists, screen, spec_texts
 from studio.core.paths import resources_dir
-from studio.core.specs import GridSpec, ImageSpec, TextSpec
+from studio.core.specs.image import GridSpec, ImageSpec
+from studio.core.specs.text import TextSpec
 
 
 @pytest.fixture()

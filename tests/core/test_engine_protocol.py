@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from studio.core.engine_protocol import (
+from studio.core.protocol.frames import (
     MAX_PAYLOAD_BYTES,
     PROTOCOL_VERSION,
     Frame,

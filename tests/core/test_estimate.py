@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from studio.core.estimate import long_job_warning, measured_speed
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from studio.core.results import ImageResult
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 SD = ImageSpec(prompt="a castle", model="my-sd", width=1024, height=1024, steps=50)
 

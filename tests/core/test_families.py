@@ -1,11 +1,11 @@
-"""The capability table (studio.core.families): one place says what each model type and family can do."""
+"""The capability table (studio.core.models.families): one place says what each model type and family can do."""
 from __future__ import annotations
 
-from studio.core import families
-from studio.core.families import FAMILIES, ModelType, capabilities, caps_of, lora_fits
-from studio.core.model_caps import edit_refusal, ignored_inputs, scheduler_refusal, schedulers_for
+from studio.core.models import families
+from studio.core.models.families import FAMILIES, ModelType, capabilities, caps_of, lora_fits
+from studio.core.models.caps import edit_refusal, ignored_inputs, scheduler_refusal, schedulers_for
 from studio.core.paths import resources_dir
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 
 
 def _entry(family: str, type_: str = "diffusers") -> ModelEntry:
@@ -57,7 +57,7 @@ def test_loras_fit_their_own_family_only():
 
 
 def test_single_file_transformers_are_told_apart_by_their_keys():
-    from studio.core.keypatterns import classify
+    from studio.core.models.keypatterns import classify
 
     p = "model.diffusion_model."
     large = {f"{p}joint_blocks.{i}.x_block.attn.ln_q.weight": (64,) for i in range(38)}

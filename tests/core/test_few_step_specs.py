@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from studio.core.errors import SpecError
-from studio.core.few_step import annotate, recommendation, sampler_warning
-from studio.core.queue_store import QueueStore
-from studio.core.recommended import sampling_settings
-from studio.core.registry import ModelEntry
-from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
+from studio.core.models.few_step import annotate, recommendation, sampler_warning
+from studio.core.store.queue import QueueStore
+from studio.core.models.recommended import sampling_settings
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
 
 
 def test_the_queue_keeps_the_sampler_spacing_and_decoder(tmp_path):

@@ -9,10 +9,10 @@ from PIL import Image
 from studio.cli import build_parser
 from studio.cli.gen_image import _installed_model
 from studio.core.errors import ModelError
-from studio.core.hashing import HashCache, autov2
-from studio.core.model_match import ModelRef, find_installed, missing_message
+from studio.core.models.hashing import HashCache, autov2
+from studio.core.models.match import ModelRef, find_installed, missing_message
 from studio.core.pngmeta import read_png_model_ref, read_png_parameters, write_png
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 
 A1111 = ("a castle on a hill\nNegative prompt: blurry\nSteps: 12, Sampler: Euler a, CFG scale: 6, Seed: 9, "
          "Size: 64x64, Model hash: {hash}, Model: v1-5-pruned-emaonly, Version: v1.10.1")
@@ -64,7 +64,7 @@ def test_from_png_with_an_unknown_model_fails_before_queueing(installed_tiny, tm
 
 
 def test_prompt_editor_selects_the_hash_match_or_refuses_to_queue(qtbot, installed_tiny, tmp_path, paths):
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import Settings
     from studio.ui.prompt_editor import PromptEditor
 

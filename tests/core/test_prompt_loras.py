@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core import prompt_loras as pl
+from studio.core.specs import prompt_loras as pl
 from studio.core.errors import SpecError
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 
 def test_tags_are_removed_from_the_text_and_become_loras():

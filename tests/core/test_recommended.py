@@ -1,8 +1,8 @@
 """A model's recommended settings become the spec the demo and the self-test run."""
 from __future__ import annotations
 
-from studio.core.recommended import image_side, recommended_image_spec
-from studio.core.registry import ModelEntry
+from studio.core.models.recommended import image_side, recommended_image_spec
+from studio.core.models.registry import ModelEntry
 
 
 def entry(**details) -> ModelEntry:

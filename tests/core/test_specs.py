@@ -4,8 +4,11 @@ from __future__ import annotations
 import pytest
 
 from studio.core.errors import SpecError
-from studio.core.specs import (ImageSpec, TextSpec, TrainSpec, UpscaleSpec, spec_from_json, spec_to_json,
-                               MAX_PROMPT_CHARS)
+from studio.core.specs.image import ImageSpec, UpscaleSpec
+from studio.core.specs.text import TextSpec
+from studio.core.specs.training import TrainSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
+from studio.core.specs.checks import MAX_PROMPT_CHARS
 
 
 @pytest.mark.parametrize("spec", [
@@ -52,7 +55,8 @@ def test_json_that_is_not_an_object_is_a_clear_error(text):
 
 
 def test_a_text_job_with_a_repetition_penalty_survives_the_queue_file():
-    from studio.core.specs import TextSpec, spec_from_json, spec_to_json
+    from studio.core.specs.text import TextSpec
+    from studio.core.specs.serial import spec_from_json, spec_to_json
 
     spec = TextSpec(prompt="x", repetition_penalty=1.1)
     assert spec_from_json(spec_to_json(spec)) == spec

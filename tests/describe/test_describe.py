@@ -9,8 +9,9 @@ from studio.core import describe as d
 from studio.core.errors import ModelError, StudioError
 from studio.core.progress import CancelToken
 from studio.core.results import DescribeResult, result_from_dict, result_to_dict
-from studio.core.specs import DescribeSpec, spec_from_json, spec_to_json
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import DescribeSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
+from studio.host.dispatch import run_spec
 from tests.describe.conftest import save_tiny_blip
 from tests.diffusion.conftest import RecordingReporter
 
@@ -71,7 +72,7 @@ def test_a_captioning_model_starts_the_prompt(ctx, paths, fashion_pngs):
     from PIL import Image
     from transformers import AutoProcessor, BlipForConditionalGeneration
 
-    from studio.core.identify import identify_path
+    from studio.core.models.identify import identify_path
 
     folder = save_tiny_blip(paths.models / "tiny-blip")
     assert identify_path(folder, "user").type == "captioner"

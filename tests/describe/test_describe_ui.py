@@ -28,9 +28,9 @@ def test_canvas_describe_button_writes_an_editable_prompt(studio, qtbot, fashion
     assert prompt.prompt_edit.toPlainText() == "my own words"
 
     # The history's context menu (same engine host, warm).
-    from studio.core.gallery import GalleryStore
+    from studio.core.store.gallery import GalleryStore
     from studio.core.results import ImageResult
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
 
     png = str(fashion_pngs[2][0])
     GalleryStore.open(studio.paths).add(ImageSpec(prompt="x"), ImageResult(outputs=(png,)))

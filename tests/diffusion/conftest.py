@@ -46,7 +46,7 @@ def engine_ctx(paths, _shared_model_cache):
     """Like the shared fixture, but loaded pipelines are kept across this folder's tests (loading
     each tiny pipeline again per test would dominate the run time). Tests that break a loaded model
     use ``fresh_ctx`` instead."""
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import Settings
     from studio.engines.context import EngineContext
 

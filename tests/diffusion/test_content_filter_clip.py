@@ -7,9 +7,9 @@ import pytest
 from studio.core.content_filter import ContentBlocked
 from studio.core.progress import CancelToken, NullReporter
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.context import EngineContext
-from studio.engines.dispatch import run_spec
+from studio.host.dispatch import run_spec
 from tests.clip.conftest import save_tiny_clip
 
 CONCEPTS = ("a red square", "a blue disc")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from studio.core.memory_modes import FEATURE_CACHE_INTERVAL
+from studio.core.specs.memory_modes import FEATURE_CACHE_INTERVAL
 from studio.core.pngmeta import read_png_parameters, read_png_text
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion import feature_cache
 from studio.engines.diffusion.generate import run
 from studio.engines.diffusion.loader import load_pipeline, resolve

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from studio.core.few_step import kind_in, recognise
-from studio.core.identify import identify_path
+from studio.core.models.few_step import kind_in, recognise
+from studio.core.models.identify import identify_path
 
 
 @pytest.mark.parametrize("name, kind", [

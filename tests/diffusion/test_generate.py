@@ -12,10 +12,11 @@ from PIL import Image
 from studio.core.errors import ModelError, SpecError, StudioError
 from studio.core.pngmeta import read_png_parameters, read_png_text
 from studio.core.progress import CancelToken
-from studio.core.specs import SCHEDULERS, ImageSpec
+from studio.core.specs.samplers import SCHEDULERS
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from studio.engines.diffusion.loader import load_pipeline, resolve
-from studio.engines.dispatch import run_spec
+from studio.host.dispatch import run_spec
 from tests.diffusion.conftest import RecordingReporter
 
 
@@ -205,7 +206,7 @@ def test_truncated_safetensors_names_the_file(tiny_sd_dir, tmp_path, engine_ctx)
 
 def test_truncated_safetensors_detected_by_the_loader_itself(tiny_sd_dir, tmp_path, engine_ctx):
     """Bypass the registry's identification: the loader's own error names the broken file."""
-    from studio.core.registry import ModelEntry
+    from studio.core.models.registry import ModelEntry
     from studio.engines.diffusion.loader import load_pipeline
 
     broken = tmp_path / "broken-te"
@@ -247,7 +248,7 @@ def no_builtin_models(monkeypatch, tmp_path):
     """A studio whose built-in models folder is empty (only what the test installs)."""
     empty = tmp_path / "no-builtins"
     empty.mkdir()
-    monkeypatch.setattr("studio.core.registry.builtin_models_dir", lambda: empty)
+    monkeypatch.setattr("studio.core.models.registry.builtin_models_dir", lambda: empty)
 
 
 def test_no_model_installed_is_a_clear_error(engine_ctx, no_builtin_models):
@@ -282,7 +283,7 @@ def test_a_gan_model_is_refused_with_a_clear_message(engine_ctx):
 
 def test_each_step_is_timed_for_the_long_job_estimate(tiny_sd_dir, engine_ctx, paths):
     from studio.cli.gen_image import _measured_speed
-    from studio.core.gallery import GalleryStore
+    from studio.core.store.gallery import GalleryStore
 
     spec = spec_for(tiny_sd_dir, steps=3)
     assert _measured_speed(engine_ctx, spec) is None  # never ran here: the estimate assumes an SD-class model

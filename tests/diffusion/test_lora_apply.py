@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image
 
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.diffusion.conftest import RecordingReporter
 

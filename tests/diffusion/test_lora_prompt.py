@@ -6,7 +6,7 @@ from PIL import Image
 
 from studio.core.pngmeta import read_png_parameters, read_png_text, spec_from_infotext
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.diffusion.conftest import RecordingReporter
 from tests.diffusion.test_cli_image import cli

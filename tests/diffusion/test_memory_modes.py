@@ -9,10 +9,10 @@ import torch
 from PIL import Image
 
 from studio.core.errors import SpecError, StudioError
-from studio.core.memory_modes import next_lower, pick_auto
+from studio.core.specs.memory_modes import next_lower, pick_auto
 from studio.core.pngmeta import read_png_parameters, read_png_text
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from studio.engines.diffusion.loader import load_pipeline, resolve
 from studio.engines.diffusion.memory import INJECT_OOM_ENV, SpeedModeError, modes_for_job

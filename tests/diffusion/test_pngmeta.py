@@ -10,7 +10,8 @@ from PIL.PngImagePlugin import PngInfo
 from studio.core.errors import SpecError
 from studio.core.pngmeta import (infotext, parse_infotext, read_png_parameters, read_png_text, spec_from_infotext,
                                  write_image_png)
-from studio.core.specs import SCHEDULERS, ImageSpec
+from studio.core.specs.samplers import SCHEDULERS
+from studio.core.specs.image import ImageSpec
 
 
 def _img():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core.prompt_weights import is_plain, parse, strip_weights
+from studio.core.specs.prompt_weights import is_plain, parse, strip_weights
 
 
 def approx(frags):

@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt
 
 from studio.core.errors import SpecError
 from studio.core.settings import Settings, load_settings
-from studio.core.specs import DownloadSpec, spec_from_json, spec_to_json
+from studio.core.specs.files import DownloadSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
 from studio.ui.model_manager import ModelManager
 from tests.models.conftest import no_network  # noqa: F401 (fixture)
 from tests.models.test_downloads import COMMIT, CONFIG, WEIGHTS, hub  # noqa: F401 (fixture)

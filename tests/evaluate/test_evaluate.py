@@ -41,7 +41,7 @@ def test_fid_of_a_set_against_itself_is_zero_and_against_noise_large():
 
 def _studio_png(path, caption, size=32, seed=0):
     from studio.core.pngmeta import write_image_png
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
 
     write_image_png(draw_shape(caption, size, seed), path, ImageSpec(prompt=caption))
     return path
@@ -191,7 +191,7 @@ def test_cli_generates_from_a_model_and_prompts_then_scores(paths, tmp_path, cap
     # `evaluate --model --prompts`: the built-in Studio Fashion makes each prompt's images through the image
     # engine (kept in the history), then they are scored against their own prompts, with FID against a folder.
     from studio.cli import main
-    from studio.core.gallery import GalleryStore
+    from studio.core.store.gallery import GalleryStore
 
     prompts = tmp_path / "prompts.txt"
     prompts.write_text("a red sneaker\n\na blue dress\n", encoding="utf-8")

@@ -21,7 +21,7 @@ def studio(clip_installed, qtbot, paths, monkeypatch):
 
 def test_evaluate_panel_scores_images_and_exports(studio, qtbot, tmp_path):
     from studio.core.pngmeta import write_image_png
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
 
     files = []
     for i, cap in enumerate(("a red square", "a blue disc")):
@@ -45,7 +45,7 @@ def test_evaluate_panel_scores_images_and_exports(studio, qtbot, tmp_path):
 
 def test_evaluate_panel_scores_a_folder_past_a_corrupt_file_and_lists_it(studio, qtbot, tmp_path):
     from studio.core.pngmeta import write_image_png
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
 
     folder = tmp_path / "shots"
     folder.mkdir()

@@ -6,8 +6,9 @@ import json
 import pytest
 
 from studio.core.errors import SpecError
-from studio.core.grid import cells, parse_axis
-from studio.core.specs import GridSpec, ImageSpec, spec_from_json, spec_to_json
+from studio.core.specs.grid import cells, parse_axis
+from studio.core.specs.image import GridSpec, ImageSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
 from tests.clip.conftest import save_tiny_clip
 
 
@@ -66,7 +67,7 @@ def test_cli_grid_draws_scored_labelled_grid_with_full_parameters(tiny_sd_dir, p
     assert [(listed[r["output"]]["seed"], listed[r["output"]]["score"]) for r in rows] == \
         [(r["spec"]["seed"], r["clip_score"]) for r in rows]
     assert all(e["prompt"] == "a red square" and e["model"] for e in listed.values())
-    from studio.core.gallery import GalleryStore
+    from studio.core.store.gallery import GalleryStore
 
     gallery = GalleryStore.open(paths)
     [entry] = [e for e in gallery.search("red square") if e.path == cell_paths[3]]

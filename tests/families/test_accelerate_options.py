@@ -8,7 +8,7 @@ import torch
 
 from studio.core.errors import SpecError, StudioError
 from studio.core.progress import CancelToken
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 from studio.engines.training.run import trainer_class
 from tests.families.conftest import Recorder
 

@@ -9,8 +9,9 @@ import torch
 from PIL import Image
 
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec, TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 from studio.engines.training.run import trainer_class
 from tests.families.conftest import Recorder
 
@@ -107,7 +108,7 @@ def test_cancel_mid_generation_and_mid_training(shapes_dir, trained_ddpm, ctx):
 def test_an_unconditional_image_records_what_was_used_and_the_editor_offers_only_that(trained_ddpm, ctx, qtbot):
     """16×16 without prompt or CFG: the PNG says so (not Size 512x512, CFG scale 7.5), and the editor agrees."""
     from studio.core.pngmeta import read_png_parameters, read_png_text
-    from studio.core.model_caps import ignored_inputs
+    from studio.core.models.caps import ignored_inputs
     from studio.engines.diffusion.generate import ignored_inputs as pipeline_ignores
     from studio.engines.diffusion.loader import load_pipeline, resolve
 
@@ -124,7 +125,7 @@ def test_an_unconditional_image_records_what_was_used_and_the_editor_offers_only
     pipe, _facts = load_pipeline(ctx, entry)
     assert pipeline_ignores(pipe) | {"loras"} == ignored_inputs(entry.type)  # the editor's table is the truth
 
-    from studio.core.registry import ModelEntry
+    from studio.core.models.registry import ModelEntry
     from studio.ui.prompt_editor import PromptEditor
 
     editor = PromptEditor()

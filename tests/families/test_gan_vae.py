@@ -10,8 +10,9 @@ import torch
 from PIL import Image
 
 from studio.core.progress import CancelToken
-from studio.core.specs import GanSpec, TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import GanSpec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 from studio.engines.training.checkpoint import load_checkpoint
 from studio.engines.training.run import trainer_class
 from tests.families.conftest import Recorder

@@ -7,8 +7,9 @@ import torch
 from PIL import Image
 
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec, TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 from studio.engines.training.run import trainer_class
 from tests.families.conftest import Recorder, make_shapes_folder
 

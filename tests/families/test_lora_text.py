@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from studio.core.progress import CancelToken
-from studio.core.specs import TextSpec, TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.text import TextSpec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 from studio.engines.training.run import trainer_class
 from tests.families.conftest import Recorder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from studio.core.progress import CancelToken
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 from studio.engines.training.run import trainer_class
 from tests.clip.conftest import save_tiny_clip
 from tests.families.conftest import Recorder

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.queue_store import QueueStore
+from studio.core.store.queue import QueueStore
 from studio.core.results import ImageResult
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 N_JOBS = 1200
 

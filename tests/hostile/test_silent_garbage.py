@@ -11,7 +11,10 @@ import pytest
 
 from studio.core.errors import SpecError, user_message
 from studio.core.estimate import long_job_warning
-from studio.core.specs import GanSpec, ImageSpec, TextSpec, TrainSpec, UpscaleSpec, spec_from_json
+from studio.core.specs.image import GanSpec, ImageSpec, UpscaleSpec
+from studio.core.specs.text import TextSpec
+from studio.core.specs.training import TrainSpec
+from studio.core.specs.serial import spec_from_json
 
 NAN, INF = float("nan"), float("inf")
 BAD_SPECS = [

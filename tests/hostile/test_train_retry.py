@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.queue_store import QueueStore
-from studio.core.specs import TrainSpec
+from studio.core.store.queue import QueueStore
+from studio.core.specs.training import TrainSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 # Enough steps that the orphaned engine cannot finish the training before it notices its studio died.
@@ -69,7 +69,7 @@ def test_a_new_run_of_the_same_name_keeps_the_earlier_checkpoint(paths):
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     ctx = EngineContext.create(paths, Settings(device="cpu"))
     first = SPEC.replace(steps=5)

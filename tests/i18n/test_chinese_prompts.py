@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from studio.core.registry import ModelEntry, builtin_models_dir
-from studio.core.vocabulary import model_prompt, prompt_warning, vocabulary_of
+from studio.core.models.registry import ModelEntry, builtin_models_dir
+from studio.core.models.vocabulary import model_prompt, prompt_warning, vocabulary_of
 
 
 def _fashion():

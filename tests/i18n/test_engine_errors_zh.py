@@ -58,7 +58,7 @@ def chinese():
 
 
 def test_engine_checks_and_loaders_speak_chinese_in_process(chinese, tmp_path):
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.diffusion.edit import check
     from studio.engines.diffusion.loader import _load_folder
     from studio.engines.upscale.ncnn import parse_param
@@ -93,9 +93,9 @@ class _Lines(NullReporter):
 def test_a_training_job_logs_and_reports_progress_in_chinese(chinese, paths):
     from studio.core.progress import CancelToken
     from studio.core.settings import Settings
-    from studio.core.specs import TrainSpec
+    from studio.core.specs.training import TrainSpec
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     ctx = EngineContext.create(paths, Settings(), device="cpu")
     rep = _Lines()

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CHECKED_DIRS: tuple[str, ...] = ("studio/core", "studio/cli", "studio/jobs", "studio/engines")
+CHECKED_DIRS: tuple[str, ...] = ("studio/core", "studio/cli", "studio/jobs", "studio/engines", "studio/host")
 """Source folders whose raised messages must be wrapped in ``_()``."""
 
 ALLOWED_EXCEPTIONS: dict[str, str] = {
@@ -28,8 +28,8 @@ ALLOWED_EXCEPTIONS: dict[str, str] = {
 ALLOWED_SITES: dict[tuple[str, str], str] = {
     ("studio/core/results.py", "ValueError"):
         "the wire format's field/type check; the caller wraps it in a translated 'refused' line",
-    ("studio/core/gallery.py", "ValueError"): "an order code passed by code (the CLI offers argparse choices)",
-    ("studio/core/queue_store.py", "ValueError"): "a job state passed by code, never typed by a user",
+    ("studio/core/store/gallery.py", "ValueError"): "an order code passed by code (the CLI offers argparse choices)",
+    ("studio/core/store/queue.py", "ValueError"): "a job state passed by code, never typed by a user",
     ("studio/jobs/host_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
     ("studio/jobs/remote_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
     ("studio/engines/clip/model.py", "ValueError"): "score() called with unpaired lists: a caller's bug",
@@ -121,7 +121,7 @@ def untranslated_parser_texts(source: str, rel: str) -> list[str]:
     return found
 
 
-REPORTING_DIRS: tuple[str, ...] = ("studio/engines",)
+REPORTING_DIRS: tuple[str, ...] = ("studio/engines", "studio/host")
 """Where a job's reporter.log()/reporter.progress() lines reach the user (the job log, the progress bar)."""
 
 

@@ -25,7 +25,7 @@ def family_dir(tmp_path_factory):
 @pytest.fixture()
 def family_ctx(paths):
     """An engine context on the CPU with its own model cache."""
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import Settings
     from studio.engines.cache import ModelCache
     from studio.engines.context import EngineContext

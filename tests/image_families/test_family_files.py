@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from studio.core.errors import ModelError
-from studio.core.identify import identify_path
+from studio.core.models.identify import identify_path
 from studio.core.progress import CancelToken
 from studio.engines.diffusion.generate import run
 from tests.diffusion.conftest import RecordingReporter

@@ -10,10 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.core.families import FAMILIES, NEW_FAMILIES
-from studio.core.identify import identify_path
+from studio.core.models.families import FAMILIES, NEW_FAMILIES
+from studio.core.models.identify import identify_path
 from studio.core.progress import CancelToken
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.diffusion.conftest import RecordingReporter
 from tests.fixtures.tiny_families import SIZE, pipeline_class

@@ -10,8 +10,8 @@ TEST_ENGINES = {"image": "tests.jobs.engines:run", "text": "tests.jobs.engines:s
 def use_engines(monkeypatch, engines: dict[str, str]) -> None:
     """Route jobs to other engines: in this process (CLI in-process runs) and in every engine host
     started from now on (they read AIGC_STUDIO_ENGINES)."""
-    import studio.engines.dispatch as dispatch
-    from studio.engines.host import ENGINES_ENV
+    import studio.host.dispatch as dispatch
+    from studio.host.process import ENGINES_ENV
 
     for kind, target in engines.items():
         monkeypatch.setitem(dispatch.ENGINES, kind, target)

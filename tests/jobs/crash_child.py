@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication
 
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.jobs.pool import WorkerPool
 
 SPECS = [ImageSpec(prompt="count quick first", steps=2, seed=1),

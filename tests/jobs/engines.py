@@ -20,10 +20,10 @@ import json
 import time
 
 from studio.core.atomic import atomic_save
-from studio.core.engine_protocol import PROTOCOL_VERSION, frame_prefix
+from studio.core.protocol.frames import PROTOCOL_VERSION, frame_prefix
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import ImageResult, JobResult, TextResult
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 STEP_S = 0.01
 FAST_STEP_S = 0.004

@@ -14,7 +14,7 @@ importers = {}
 
 class Spy:
     def find_spec(self, name, path=None, target=None):
-        if name in ("torch", "studio.engines.dispatch") and name not in importers:
+        if name in ("torch", "studio.host.dispatch") and name not in importers:
             importers[name] = threading.current_thread() is threading.main_thread()
         return None
 

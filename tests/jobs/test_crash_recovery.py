@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from studio.core.gallery import GalleryStore
-from studio.core.queue_store import QueueStore
+from studio.core.store.gallery import GalleryStore
+from studio.core.store.queue import QueueStore
 from tests.jobs.crash_child import SPECS
 from tests.jobs.helpers import wait_final
 

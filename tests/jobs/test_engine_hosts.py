@@ -1,6 +1,6 @@
 """Engine host processes, for real: a killed, stuck or garbled host costs one job, never the studio.
 
-Every test runs real host processes (``python -m studio.engines.host``) behind a real JobPool;
+Every test runs real host processes (``python -m studio.host.process``) behind a real JobPool;
 the small test engines of tests/jobs/engines.py run inside them.
 """
 from __future__ import annotations
@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.engine_protocol import PROTOCOL_VERSION
+from studio.core.protocol.frames import PROTOCOL_VERSION
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec, TrainSpec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.training import TrainSpec
 from tests.jobs.helpers import Recorder, wait_final
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

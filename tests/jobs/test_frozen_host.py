@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from tests.jobs.helpers import wait_final
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from studio.core.results import FacesResult, ImageResult, TextResult
-from studio.core.specs import GanSpec, ImageSpec, TextSpec
+from studio.core.specs.image import GanSpec, ImageSpec
+from studio.core.specs.text import TextSpec
 
 
 @pytest.fixture()
@@ -76,9 +77,11 @@ def test_images_made_by_sub_jobs_are_recorded_with_their_own_parameters(gallery,
     # sub-job's prompt, seed, model, score and spec (as the result arrives from the engine host: JSON).
     import json
 
-    from studio.core.queue_store import QueueStore
+    from studio.core.store.queue import QueueStore
     from studio.core.results import EvaluateResult, GridCell, GridResult, result_from_dict, result_to_dict
-    from studio.core.specs import EvaluateSpec, GridSpec, spec_to_dict
+    from studio.core.specs.training import EvaluateSpec
+    from studio.core.specs.image import GridSpec
+    from studio.core.specs.serial import spec_to_dict
 
     def wire(result):
         return result_from_dict(result.kind, json.loads(json.dumps(result_to_dict(result))))

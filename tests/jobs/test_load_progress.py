@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from studio.core.progress import describe_load
-from studio.core.specs import ImageSpec, TextSpec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.load_meter import weight_bytes
 from tests.jobs.helpers import wait_final
 
@@ -68,7 +69,7 @@ def test_bytes_are_counted_as_tensors_are_read(monkeypatch, tiny_llama, paths):
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     class Loads(NullReporter):
         def __init__(self):

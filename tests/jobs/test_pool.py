@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from studio.core.errors import SpecError
-from studio.core.specs import ImageSpec, TextSpec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.text import TextSpec
 from tests.jobs.helpers import Recorder, wait_final
 
 
@@ -105,7 +106,7 @@ def test_engine_exception_fails_the_job_logs_the_traceback_and_the_next_job_runs
 
 
 def test_unknown_engine_is_a_failure_with_a_message(qtbot, make_pool, test_engines, monkeypatch):
-    from studio.core.specs import UpscaleSpec
+    from studio.core.specs.image import UpscaleSpec
     from tests.jobs.conftest import use_engines
 
     use_engines(monkeypatch, {"upscale": "studio.engines.no_such_engine:run"})  # read by the hosts at start

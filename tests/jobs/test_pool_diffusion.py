@@ -7,7 +7,7 @@ from PIL import Image
 from PySide6.QtGui import QImage
 
 from studio.core.pngmeta import read_png_parameters
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from tests.jobs.helpers import Recorder, wait_final
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from tests.jobs.engines import PREVIEW_SIZE
 from tests.jobs.helpers import wait_final
 

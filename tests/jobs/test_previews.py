@@ -5,7 +5,7 @@ from PIL import Image
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QImage
 
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.jobs.reporter import QtReporter, pil_to_qimage
 from tests.jobs.engines import FAST_STEP_S
 from tests.jobs.helpers import Recorder, wait_final

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from studio.core.queue_store import QueueStore
-from studio.core.specs import ImageSpec
+from studio.core.store.queue import QueueStore
+from studio.core.specs.image import ImageSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core.queue_store import QueueStore
+from studio.core.store.queue import QueueStore
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec, TrainSpec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.training import TrainSpec
 
 
 def test_paused_is_kept_in_the_queue_file(paths):
@@ -90,7 +91,7 @@ def test_queue_view_moves_and_explains_failures(qtbot, pool):
 
 
 def test_loading_phase_reads_loading_model_in_the_queue_and_status_bar(qtbot):
-    from studio.core.queue_store import JobRecord
+    from studio.core.store.queue import JobRecord
     from studio.ui.queue_view import JobTableModel
     from studio.ui.status_bar import StudioStatusBar
 
@@ -112,7 +113,7 @@ def test_loading_phase_reads_loading_model_in_the_queue_and_status_bar(qtbot):
 def test_quitting_asks_only_while_a_training_runs(qtbot, paths, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from studio.core.queue_store import JobRecord
+    from studio.core.store.queue import JobRecord
     from studio.ui.main_window import MainWindow
 
     w = MainWindow(paths, Settings())

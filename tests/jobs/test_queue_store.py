@@ -5,10 +5,11 @@ import threading
 
 import pytest
 
-from studio.core.gallery import GalleryStore
-from studio.core.queue_store import QueueStore
+from studio.core.store.gallery import GalleryStore
+from studio.core.store.queue import QueueStore
 from studio.core.results import ImageResult, JobResult
-from studio.core.specs import ImageSpec, TextSpec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.text import TextSpec
 
 
 @pytest.fixture()
@@ -78,7 +79,7 @@ def test_result_and_history_entries_are_written_together(store, paths):
 
 
 def test_a_failed_history_write_rolls_back_the_done_state(store, monkeypatch):
-    import studio.core.queue_store as qs
+    import studio.core.store.queue as qs
 
     job = store.add(ImageSpec())
     store.next_queued()
@@ -129,7 +130,7 @@ def test_recover_leaves_jobs_of_a_live_second_studio_process_alone(store, paths)
     from pathlib import Path
 
     job = store.add(ImageSpec(seed=1))
-    child_code = ("import sys, time; from studio.core.queue_store import QueueStore\n"
+    child_code = ("import sys, time; from studio.core.store.queue import QueueStore\n"
                   "s = QueueStore(sys.argv[1]); print(s.next_queued().id, flush=True); time.sleep(120)")
     root = Path(__file__).resolve().parents[2]
     child = subprocess.Popen([sys.executable, "-c", child_code, str(paths.queue_db)], cwd=root,
@@ -148,7 +149,7 @@ def test_recover_leaves_jobs_of_a_live_second_studio_process_alone(store, paths)
 def test_a_queue_file_from_before_the_owner_column_still_opens(paths):
     import sqlite3
 
-    from studio.core.queue_store import _SCHEMA
+    from studio.core.store.schema import QUEUE_SCHEMA as _SCHEMA
 
     old = _SCHEMA.replace(",\n    owner TEXT NOT NULL DEFAULT ''", "")
     assert "owner" not in old
@@ -168,7 +169,7 @@ def test_reorder_moves_put_any_selection_anywhere_through_the_store_move(paths):
     block, in queue order, at the asked place among the others: checked on the real store for every case."""
     import itertools
 
-    from studio.core.queue_store import QUEUED, reorder_moves
+    from studio.core.store.queue import QUEUED, reorder_moves
 
     store = QueueStore.open(paths.queue_db)
     queued = [store.add(ImageSpec(prompt=p)) for p in "abcde"]

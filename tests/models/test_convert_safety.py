@@ -6,9 +6,9 @@ import torch
 from safetensors.torch import load_file
 
 from studio.core.errors import ModelError
-from studio.core.identify import identify_path
-from studio.core.pickle_scan import scan_pickle
-from studio.core.registry import ModelRegistry
+from studio.core.models.identify import identify_path
+from studio.core.models.pickle_scan import scan_pickle
+from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 from studio.engines.models.convert import convert, convert_folder, safe_load
 from tests.models.conftest import rrdb_shapes, write_malicious
@@ -41,7 +41,7 @@ def test_ckpt_converts_to_equal_safetensors(tmp_path):
     assert out == tmp_path / "m.safetensors"
     loaded = load_file(str(out))
     assert set(loaded) == set(sd["state_dict"]) and torch.equal(loaded["model.diffusion_model.w"], sd["state_dict"]["model.diffusion_model.w"])
-    from studio.core.safetensors_header import read_header
+    from studio.core.models.safetensors_header import read_header
 
     assert read_header(out).metadata["global_step"] == "470000"
 
@@ -104,7 +104,7 @@ def test_folder_conversion_never_replaces_a_safetensors_file(tmp_path):
 def test_a_convert_job_only_converts_inside_the_studios_model_folders(paths, tmp_path):
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ConvertSpec
+    from studio.core.specs.files import ConvertSpec
     from studio.engines.context import EngineContext
     from studio.engines.models.convert import run
 

@@ -115,8 +115,8 @@ def test_plan_shows_files_and_total_size_before_anything_is_downloaded(hub, path
 
 
 def test_download_verifies_records_revision_and_is_identified(hub, paths):
-    from studio.core.hashing import HashCache
-    from studio.core.identify import identify_path
+    from studio.core.models.hashing import HashCache
+    from studio.core.models.identify import identify_path
 
     dest = run_download(plan_download("acme/tiny", ONLINE), paths, ONLINE)
     assert (dest / "model.safetensors").read_bytes() == WEIGHTS

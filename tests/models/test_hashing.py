@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-import studio.core.hashing as hashing
+import studio.core.models.hashing as hashing
 from studio.core.errors import JobCancelled, ModelError
-from studio.core.hashing import HashCache, autov2
+from studio.core.models.hashing import HashCache, autov2
 
 
 def test_hash_matches_hashlib_and_autov2(paths, tmp_path):

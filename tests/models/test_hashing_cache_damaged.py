@@ -1,8 +1,8 @@
 """A damaged hash cache is rebuilt: listing models never fails because of it."""
 from __future__ import annotations
 
-from studio.core.hashing import HashCache
-from studio.core.registry import ModelRegistry
+from studio.core.models.hashing import HashCache
+from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 
 

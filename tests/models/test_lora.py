@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from studio.core.errors import ModelError
-from studio.core.identify import identify_path
+from studio.core.models.identify import identify_path
 from tests.models.conftest import write_st
 
 

@@ -91,7 +91,7 @@ def test_imported_model_appears_in_the_prompt_editor_picker(qtbot, paths, tiny_s
 
 def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir):
     """A real pool generates with the tiny pipeline; the dock lists it as loaded; Unload all frees it."""
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.jobs.pool import WorkerPool
 
     shutil.copytree(tiny_sd_dir, paths.models / "tiny")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from studio.core.identify import identify_path
-from studio.core.registry import ModelRegistry
+from studio.core.models.identify import identify_path
+from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 from studio.engines.models.sd_keys import export_single_file
 
@@ -25,7 +25,7 @@ def tiny_single_file(tiny_sd_dir, tmp_path_factory):
 
 
 def test_export_writes_original_key_names(tiny_single_file):
-    from studio.core.safetensors_header import read_header
+    from studio.core.models.safetensors_header import read_header
 
     keys = read_header(tiny_single_file).keys()
     assert "model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight" in keys
@@ -86,9 +86,9 @@ def test_shipped_configs_build_the_published_architectures(family, unet_params, 
 def test_offline_list_resolve_and_generate_through_the_engine(paths, tiny_sd_dir, tiny_single_file, no_network):
     """With every socket refused: scan, resolve, load and generate with both a folder and a single file."""
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     shutil.copytree(tiny_sd_dir, paths.models / "tiny-sd-folder")
     shutil.copy(tiny_single_file, paths.models / "tiny-sd.safetensors")

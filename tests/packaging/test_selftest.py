@@ -23,7 +23,7 @@ def run_selftest(*args: str, env_extra: dict[str, str] | None = None) -> tuple[i
 
 
 def default_models(paths) -> dict[str, object]:
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import Settings
 
     registry = ModelRegistry(paths, Settings())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 
 def _tools(window, qtbot):
@@ -43,7 +43,7 @@ def test_autocomplete_popup_and_wildcard_errors(window, qtbot, paths):
     (paths.wildcards / "colours.txt").write_text("red\nblue\n", encoding="utf-8")
     tools = _tools(window, qtbot)
     editor = window.prompt_editor
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
     from studio.core.settings import Settings
 
     editor.set_models([e for e in ModelRegistry(paths, Settings()).scan() if e.name == "studio-fashion"])

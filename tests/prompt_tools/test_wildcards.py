@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from studio.core.prompt_history import HistoryWalker, PromptHistory
-from studio.core.wildcards import WildcardError, expand_prompt, wildcard_names
+from studio.core.specs.wildcards import WildcardError, expand_prompt, wildcard_names
 
 
 @pytest.fixture()
@@ -63,7 +63,7 @@ def test_prompt_history_and_walker(paths):
 
 def test_cli_batch_records_each_expanded_prompt(cards, paths, tiny_sd_dir, capsys):
     from studio.cli import main
-    from studio.core.gallery import GalleryStore
+    from studio.core.store.gallery import GalleryStore
     from studio.core.pngmeta import read_png_parameters
 
     template = "a {red|blue} cube, __colours__"

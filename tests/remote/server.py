@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from studio.core.engine_protocol import PROTOCOL_VERSION, Frame, ProtocolError, encode, read_frame
+from studio.core.protocol.frames import PROTOCOL_VERSION, Frame, ProtocolError, encode, read_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ import pytest
 from studio.core import netguard
 from studio.core.progress import CancelToken, NullReporter
 from studio.core.settings import Settings
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.jobs.host_client import HostClient
 from tests.remote.server import ROOT
 

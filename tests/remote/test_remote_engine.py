@@ -16,9 +16,10 @@ from PIL import Image
 
 from studio.core.progress import CancelToken, NullReporter
 from studio.core.results import ImageResult
-from studio.core.remote_engine import RemoteEngineError, model_name_problem, parse_address, safe_output_name
+from studio.core.protocol.remote import RemoteEngineError, model_name_problem, parse_address, safe_output_name
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec, TrainSpec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.training import TrainSpec
 from studio.jobs.host_client import HostStartError
 from studio.jobs.remote_client import RemoteHostClient
 

@@ -9,10 +9,10 @@ import time
 import psutil
 import pytest
 
-from studio.core.engine_protocol import frame_prefix
+from studio.core.protocol.frames import frame_prefix
 from studio.core.progress import CancelToken, NullReporter
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.jobs.host_client import HostStartError
 from studio.jobs.remote_client import RemoteHostClient
 from tests.remote.server import (frames_of, hello, log_text, raw_connect, read_all, start_server, stop_server)
@@ -142,7 +142,7 @@ def tls_server(tmp_path_factory, tiny_sd_dir):
 
 
 def test_tls_certificate_is_made_once_and_its_fingerprint_printed(tls_server, tmp_path):
-    from studio.core.engine_tls import ensure_certificate, fingerprint_of, normalise_fingerprint
+    from studio.core.protocol.tls import ensure_certificate, fingerprint_of, normalise_fingerprint
     from studio.core.paths import StudioPaths
 
     assert len(tls_server.fingerprint) == 95 and normalise_fingerprint(tls_server.fingerprint) == tls_server.fingerprint

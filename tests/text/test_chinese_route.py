@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from studio.core.language import mostly_chinese, reads_only_english
-from studio.core.recommended import (RECOMMENDED_TEXT_MODELS, chinese_text_model, reads_chinese,
+from studio.core.models.recommended import (RECOMMENDED_TEXT_MODELS, chinese_text_model, reads_chinese,
                                      recommended_text_models)
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.ui.text_workspace import TextWorkspace
 
 CHINESE = "用一句话为网店描述一双红色的运动鞋。"
@@ -85,7 +85,7 @@ def test_a_chinese_template_goes_to_a_chinese_model(qtbot, paths, monkeypatch):
 def test_the_cli_says_it_in_one_line(tiny_llama_dir, capsys, monkeypatch):
     """The built-in model is replaced by a tiny one that says it reads English (as SmolLM2 does)."""
     from studio.cli import main
-    from studio.core.registry import ModelRegistry
+    from studio.core.models.registry import ModelRegistry
 
     real = ModelRegistry.resolve
 

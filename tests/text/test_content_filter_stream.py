@@ -7,9 +7,9 @@ import pytest
 from studio.core.content_filter import ContentBlocked, ContentFilter, normal_words
 from studio.core.progress import CancelToken
 from studio.core.settings import Settings
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
-from studio.engines.dispatch import run_spec
+from studio.host.dispatch import run_spec
 from tests.text.conftest import Recorder
 
 PROMPT = "The weather today is"

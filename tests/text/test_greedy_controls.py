@@ -1,7 +1,7 @@
 """Sampling controls: greedy (temperature 0) means no seed and no repetition penalty unless one is chosen."""
 from __future__ import annotations
 
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.ui.text_controls import SamplingControls
 
 

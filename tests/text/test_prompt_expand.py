@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from studio.core.prompt_expansion import clean_expansion
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ import pytest
 
 from studio.core.progress import CancelToken
 from studio.core.repetition import RepetitionGuard, clean_end, kept_length, loop_period
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.text.generate import run
 
 SNEAKER = "A classic red sneaker, a classic red sneaker, a classic red sneaker, a classic red sneaker, a classic"

@@ -7,7 +7,7 @@ import pytest
 from studio.core.errors import ModelError
 from studio.core.progress import CancelToken
 from studio.core.settings import Settings, validate_setting
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text import frugal
 from studio.engines.text.generate import run

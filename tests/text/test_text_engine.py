@@ -7,8 +7,8 @@ import pytest
 
 from studio.core.errors import ModelError, SpecError, StudioError
 from studio.core.progress import CancelToken
-from studio.core.specs import TextSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.text import TextSpec
+from studio.host.dispatch import run_spec
 from studio.engines.text.generate import run
 from tests.text.conftest import Recorder
 

@@ -7,7 +7,7 @@ import pytest
 from studio.core.errors import ModelError, SpecError
 from studio.core.progress import CancelToken
 from studio.core.settings import Settings
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text.generate import run
 from tests.text.conftest import Recorder

@@ -7,7 +7,7 @@ import pytest
 
 from studio.core.errors import ModelError
 from studio.core.progress import CancelToken
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.text.generate import run
 from studio.engines.text.gguf_convert import check_gguf, converted_folder, fingerprint
 from tests.text.conftest import Recorder
@@ -100,7 +100,7 @@ def test_cancelling_a_conversion_ends_it_within_the_grace_period_and_leaves_no_h
     import time
 
     from studio.core.settings import Settings
-    from studio.core.specs import TrainSpec
+    from studio.core.specs.training import TrainSpec
     from studio.jobs.pool import WorkerPool
     from tests.text.tiny_lm import smollm2_gguf
 

@@ -7,7 +7,7 @@ import pytest
 from studio.cli import main
 from studio.core.errors import StudioError
 from studio.core.progress import CancelToken
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.oom import INJECT_OOM_ENV
 from studio.engines.text.generate import run
 from studio.engines.text.loader import get_text_model

@@ -8,7 +8,7 @@ import pytest
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
 from studio.core.settings import Settings
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text.gguf_convert import MARKER, converted_folder, ensure_converted
 from tests.text.conftest import Recorder

@@ -39,9 +39,9 @@ def test_two_gloo_processes_train_one_ddpm_with_equal_weights_that_the_studio_lo
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
     from studio.engines.training.accel import weights_digest
     from studio.engines.training.checkpoint import load_checkpoint
     from PIL import Image

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from studio.core.progress import CancelToken
-from studio.core.specs import TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 from tests.training.test_text2img import Recorder
 
 

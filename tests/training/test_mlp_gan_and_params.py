@@ -12,7 +12,7 @@ from PIL import Image
 
 from studio.core import datasets_info
 from studio.core.errors import SpecError
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +75,7 @@ def test_mlp_gan_trains_at_mnists_own_28_px_and_only_dcgan_needs_multiples_of_8(
     from studio.core.progress import CancelToken, NullReporter
     from studio.engines.context import EngineContext
     from studio.core.settings import Settings
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
 
     monkeypatch.setenv("AIGC_STUDIO_HOME", str(studio_home))
     parse = build_parser().parse_args

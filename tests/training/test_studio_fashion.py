@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.registry import builtin_models_dir
-from studio.core.specs import ImageSpec
+from studio.core.models.registry import builtin_models_dir
+from studio.core.specs.image import ImageSpec
 from studio.engines.datasets import fashion_captions as fc
-from studio.engines.dispatch import run_spec
+from studio.host.dispatch import run_spec
 
 FOLDER = builtin_models_dir() / "studio-fashion"
 

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.specs import ImageSpec, TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 
 
 class Recorder(NullReporter):

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from studio.core.errors import SpecError
-from studio.core.model_swap import MARKER
+from studio.core.models.swap import MARKER
 from studio.core.names import check_model_name
-from studio.core.specs import TrainSpec, spec_from_dict, spec_to_dict
+from studio.core.specs.training import TrainSpec
+from studio.core.specs.serial import spec_from_dict, spec_to_dict
 
 TINY_ARGS = ["--steps", "1", "--batch", "2", "--size", "16", "--device", "cpu", "--checkpoint-every", "0"]
 

@@ -20,7 +20,7 @@ def test_compose_grid_places_images_row_by_row():
 
 
 def test_a_batch_shows_a_grid_and_a_single_job_does_not(studio, qtbot):
-    from studio.core.specs import GanSpec
+    from studio.core.specs.image import GanSpec
 
     # Three jobs queued by one Generate (the prompt editor's Batch 3 goes through the same submit_specs);
     # the built-in 64 px GAN keeps the test fast.

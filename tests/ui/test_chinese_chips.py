@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QToolButton
 
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.registry import ModelRegistry
+from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -35,7 +35,7 @@ def _fashion(paths: StudioPaths):
 
 def test_chips_show_and_insert_chinese_words_and_the_image_is_the_english_prompts(qtbot, paths, chinese):
     from studio.engines.context import EngineContext
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
     from studio.ui.prompt_editor import PromptEditor
 
     editor = PromptEditor()

@@ -145,8 +145,11 @@ def test_model_manager_rows_details_and_menu_in_chinese(qtbot, window, paths):
 
 
 def test_queue_rows_and_their_menus_in_chinese(qtbot, window):
-    from studio.core.queue_store import CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, JobRecord
-    from studio.core.specs import ConvertSpec, GanSpec, GridSpec, ImageSpec, TrainSpec, UpscaleSpec, spec_to_json
+    from studio.core.store.queue import CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RUNNING, JobRecord
+    from studio.core.specs.files import ConvertSpec
+    from studio.core.specs.image import GanSpec, GridSpec, ImageSpec, UpscaleSpec
+    from studio.core.specs.training import TrainSpec
+    from studio.core.specs.serial import spec_to_json
 
     specs = [UpscaleSpec(image="/tmp/a.png", model="RealESRGAN x4plus"), TrainSpec(family="gan", out="digits"),
              GanSpec(seeds=(1, 2, 3)), ConvertSpec(path="/tmp/model.ckpt"), GridSpec(base={}, x="steps=4,8"),
@@ -178,9 +181,9 @@ def test_queue_rows_and_their_menus_in_chinese(qtbot, window):
 def test_history_thumbnails_and_their_menu_in_chinese(qtbot, window, paths, tmp_path):
     from PIL import Image
 
-    from studio.core.gallery import GalleryStore
+    from studio.core.store.gallery import GalleryStore
     from studio.core.results import ImageResult
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
 
     png = tmp_path / "red.png"
     Image.new("RGB", (8, 8), (200, 0, 0)).save(png)

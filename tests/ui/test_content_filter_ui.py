@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from studio.core.settings import load_settings
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.ui.settings.content_filter import ContentFilterPage
 from tests.fixtures.studio_window import started_studio
 from tests.jobs.conftest import TEST_ENGINES, use_engines

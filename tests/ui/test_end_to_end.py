@@ -11,7 +11,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtTest import QTest
 
 from studio.core.pngmeta import PARAMETERS_KEY, SPEC_KEY, read_png_text
-from studio.core.queue_store import CANCELLED, DONE
+from studio.core.store.queue import CANCELLED, DONE
 from studio.ui.batch_grid import GAP
 
 STEPS = 4

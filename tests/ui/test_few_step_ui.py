@@ -2,10 +2,10 @@
 takes it back from a reused image; Settings → Memory & speed has fast decode, labelled lower quality."""
 from __future__ import annotations
 
-from studio.core.few_step import annotate
-from studio.core.registry import ModelEntry
+from studio.core.models.few_step import annotate
+from studio.core.models.registry import ModelEntry
 from studio.core.settings import load_settings
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 from studio.ui.prompt_editor import PromptEditor
 from studio.ui.settings.memory_speed import MemorySpeedPage
 from tests.ui.test_settings_dialog import ok_button, open_dialog

@@ -9,9 +9,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from studio.core.gallery import GalleryStore
+from studio.core.store.gallery import GalleryStore
 from studio.core.results import JobResult
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 
 class Trash:

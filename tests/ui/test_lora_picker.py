@@ -1,8 +1,8 @@
 """The prompt editor's LoRA picker: lists installed LoRAs, inserts A1111 tags, weighs them with sliders."""
 from __future__ import annotations
 
-from studio.core.registry import ModelEntry
-from studio.core.specs import ImageSpec
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.image import ImageSpec
 from studio.ui.prompt_editor import PromptEditor
 
 MODELS = [ModelEntry("tiny-sd", "/m/tiny-sd", "diffusers", family="sd1"),

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
+from studio.core.specs.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.core.settings import load_settings
 from studio.ui.settings.memory_speed import MemorySpeedPage
 from tests.ui.test_settings_dialog import ok_button, open_dialog

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core.model_caps import edit_refusal, schedulers_for
-from studio.core.registry import ModelEntry
-from studio.core.specs import SCHEDULERS
+from studio.core.models.caps import edit_refusal, schedulers_for
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.samplers import SCHEDULERS
 from tests.fixtures.studio_window import started_studio
 
 FASHION = ModelEntry("studio-fashion", "/m/sf", "studio_pipeline", family="studio",

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from studio.core.registry import ModelEntry, ModelRegistry
+from studio.core.models.registry import ModelEntry, ModelRegistry
 from studio.core.settings import Settings
 
 

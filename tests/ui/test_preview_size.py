@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
-from studio.core.engine_protocol import Frame
-from studio.engines.host import job_preview_box
+from studio.core.protocol.frames import Frame
+from studio.host.process import job_preview_box
 
 
 def _generate(window, qtbot, model_dir) -> tuple[int, list[QSize]]:

@@ -7,9 +7,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from studio.core.queue_store import QUEUED, QueueStore
+from studio.core.store.queue import QUEUED, QueueStore
 from studio.core.settings import Settings
-from studio.core.specs import ImageSpec
+from studio.core.specs.image import ImageSpec
 
 
 @pytest.fixture()

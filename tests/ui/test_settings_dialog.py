@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from studio.core.builtin_models import UPSCALERS
+from studio.core.models.builtin_models import UPSCALERS
 from studio.core.settings import Settings, load_settings
 from studio.ui.settings.appearance import AppearancePage
 from studio.ui.settings.general import GeneralPage
@@ -135,7 +135,7 @@ def test_ok_keeps_what_another_part_saved_meanwhile(window, qtbot):
 
 
 def test_the_theme_switch_recolours_highlighter_queue_and_canvas(window, qtbot, light_app):
-    from studio.core.queue_store import FAILED
+    from studio.core.store.queue import FAILED
     from studio.ui.theme import colour
 
     editor = window.prompt_editor
@@ -170,7 +170,7 @@ def studio(qtbot, paths, monkeypatch):
 
 
 def test_a_saved_change_takes_effect_from_the_next_job(studio, qtbot, tmp_path):
-    from studio.core.specs import GanSpec
+    from studio.core.specs.image import GanSpec
 
     target = tmp_path / "elsewhere"
     dialog = open_dialog(studio, qtbot)

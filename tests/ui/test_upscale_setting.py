@@ -1,7 +1,7 @@
 """Upscale → "Upscale every new image" and the prompt panel's "Upscale result" are one setting."""
 from __future__ import annotations
 
-from studio.core.builtin_models import CPU_UPSCALER
+from studio.core.models.builtin_models import CPU_UPSCALER
 
 
 def test_menu_and_prompt_panel_show_the_same_state(window):
@@ -27,7 +27,7 @@ def test_menu_and_prompt_panel_show_the_same_state(window):
 
 
 def test_the_upscale_menu_lists_installed_upscalers(window):
-    from studio.core.registry import ModelEntry
+    from studio.core.models.registry import ModelEntry
 
     tools = window.upscale_tools
     mine = ModelEntry("my-4x", "/m/my-4x.safetensors", "upscaler")

@@ -6,9 +6,11 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget
 
-from studio.core.queue_store import DONE, FAILED, QUEUED, RUNNING, JobRecord
-from studio.core.registry import ModelEntry
-from studio.core.specs import SCHEDULER_LABELS, ImageSpec, spec_to_json
+from studio.core.store.queue import DONE, FAILED, QUEUED, RUNNING, JobRecord
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.samplers import SCHEDULER_LABELS
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.serial import spec_to_json
 from studio.ui.prompt_highlighter import prompt_spans
 
 

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import QApplication
 
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
-from studio.core.specs import TextSpec, TrainSpec
+from studio.core.specs.text import TextSpec
+from studio.core.specs.training import TrainSpec
 from studio.jobs.pool import WorkerPool
 from studio.ui.main_window import MainWindow
 
-HEAVY = ("torch", "diffusers", "transformers", "studio.engines.dispatch")
+HEAVY = ("torch", "diffusers", "transformers", "studio.host.dispatch")
 
 
 def pump_until(app: QApplication, predicate, timeout: float) -> bool:

@@ -6,8 +6,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from studio.core.builtin_models import builtin_entries
-from studio.core.registry import ModelEntry
+from studio.core.models.builtin_models import builtin_entries
+from studio.core.models.registry import ModelEntry
 from studio.ui.dataset_dialog import DatasetDialog
 
 

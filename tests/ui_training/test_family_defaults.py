@@ -11,7 +11,7 @@ import pytest
 from studio.cli import build_parser
 from studio.cli.train import build_spec
 from studio.core.errors import SpecError
-from studio.core.training_families import FAMILIES, family
+from studio.core.models.training_families import FAMILIES, family
 from studio.ui.training_form import TrainingForm
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from studio.core.errors import SpecError
-from studio.core.registry import ModelEntry
-from studio.core.specs import TrainSpec
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.training import TrainSpec
 from studio.ui.training_form import FAMILIES
 
 

@@ -8,8 +8,8 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from studio.core.queue_store import CANCELLED, DONE, FAILED
-from studio.core.specs import TrainSpec
+from studio.core.store.queue import CANCELLED, DONE, FAILED
+from studio.core.specs.training import TrainSpec
 from tests.ui_training.conftest import TINY_TEXT2IMG
 
 

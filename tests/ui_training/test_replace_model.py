@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from studio.core.model_swap import MARKER
+from studio.core.models.swap import MARKER
 from studio.core.settings import Settings
 
 

@@ -1,9 +1,9 @@
 """After a restart the workspace shows the last training job; an interrupted one resumes from its checkpoint."""
 from __future__ import annotations
 
-from studio.core.queue_store import INTERRUPTED, INTERRUPTED_MESSAGE
+from studio.core.store.queue import INTERRUPTED, INTERRUPTED_MESSAGE
 from studio.core.settings import Settings
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 
 
 def test_interrupted_job_is_shown_with_resume(qtbot, paths, image_folder):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from studio.core.paths import resources_dir
 from studio.core.progress import CancelToken
-from studio.core.specs import ClassifySpec
+from studio.core.specs.text import ClassifySpec
 from studio.core.text_templates import BUILTIN_TEMPLATES, render
 from studio.core.text_understanding import read_labelled
-from studio.engines.dispatch import run_spec
+from studio.host.dispatch import run_spec
 from tests.understand.test_classifier import clf_spec
 from tests.understand.test_mlm import mlm_spec
 

@@ -7,9 +7,9 @@ import pytest
 
 from studio.core.errors import ModelError, StudioError
 from studio.core.progress import CancelToken
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 from studio.core.text_understanding import TextDataError, read_corpus, read_labelled
-from studio.engines.dispatch import run_spec
+from studio.host.dispatch import run_spec
 from tests.understand.conftest import write_csv
 
 
@@ -74,7 +74,7 @@ def test_model_neither_encoder_nor_lm(tmp_path, ctx, recorder, labelled):
 
 
 def test_unknown_classifier_model(ctx, recorder):
-    from studio.core.specs import ClassifySpec
+    from studio.core.specs.text import ClassifySpec
 
     with pytest.raises(StudioError):
         run_spec(ClassifySpec(model="nope", texts=("x",)), recorder, CancelToken(), ctx)

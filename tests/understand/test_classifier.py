@@ -8,8 +8,9 @@ import json
 import pytest
 
 from studio.core.progress import CancelToken
-from studio.core.specs import ClassifySpec, TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.text import ClassifySpec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 from studio.engines.training.run import trainer_class
 from tests.understand.test_mlm import mlm_spec
 
@@ -115,7 +116,7 @@ def test_builtin_smollm2_classifier_with_lora_saves_and_loads(ctx, recorder, tmp
     """The real built-in SmolLM2 (GGUF, through its converted copy) as a classifier base: ~25 s."""
     from peft import PeftModel
 
-    from studio.core.builtin_text import SMOLLM2_NAME
+    from studio.core.models.builtin_text import SMOLLM2_NAME
     from studio.engines.understand.models import load_classifier_folder
     from tests.understand.conftest import separable_rows, write_csv
 

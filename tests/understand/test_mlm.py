@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from studio.core.progress import CancelToken
-from studio.core.specs import FillMaskSpec, TrainSpec
-from studio.engines.dispatch import run_spec
+from studio.core.specs.text import FillMaskSpec
+from studio.core.specs.training import TrainSpec
+from studio.host.dispatch import run_spec
 from tests.families.conftest import Recorder
 
 TINY = {"vocab_size": 200, "hidden": 64, "heads": 2, "layers": 2, "intermediate": 128, "warmup": 10, "log_every": 10}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from studio.core.progress import CancelToken
-from studio.core.registry import ModelEntry
-from studio.engines.dispatch import run_spec
+from studio.core.models.registry import ModelEntry
+from studio.host.dispatch import run_spec
 from tests.understand.test_classifier import clf_spec
 from tests.understand.test_mlm import mlm_spec
 

@@ -1,9 +1,9 @@
 """The prompt editor's "Upscale result" combo: filled from the model's recommendation, kept by reuse."""
 from __future__ import annotations
 
-from studio.core.builtin_models import UPSCALERS
-from studio.core.registry import ModelEntry
-from studio.core.specs import ImageSpec
+from studio.core.models.builtin_models import UPSCALERS
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.image import ImageSpec
 
 X4 = "RealESRGAN animevideov3 x4"
 FASHION = ModelEntry("studio-fashion", "/m/sf", "studio_pipeline",

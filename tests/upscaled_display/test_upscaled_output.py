@@ -15,9 +15,10 @@ from PIL import Image
 from studio.core.errors import ModelError, SpecError
 from studio.core.pngmeta import infotext, read_png_parameters, read_png_text, spec_from_infotext
 from studio.core.progress import CancelToken, NullReporter
-from studio.core.recommended import recommended_image_spec
-from studio.core.specs import ImageSpec, spec_from_json, spec_to_json
-from studio.engines.dispatch import run_spec
+from studio.core.models.recommended import recommended_image_spec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.serial import spec_from_json, spec_to_json
+from studio.host.dispatch import run_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 X4 = "RealESRGAN animevideov3 x4"

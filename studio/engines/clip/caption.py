@@ -12,8 +12,8 @@ import torch
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
-from studio.core.registry import CAPTION_TYPES, TYPE_LABELS, ModelEntry
-from studio.core.specs import NO_CLIP
+from studio.core.models.registry import CAPTION_TYPES, TYPE_LABELS, ModelEntry
+from studio.core.specs.base import NO_CLIP
 
 MAX_CAPTION_TOKENS = 30
 

@@ -17,10 +17,10 @@ from studio.core import describe as d
 from studio.core.image_io import open_rgb
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.core.results import DescribeResult, RankedPhrase
-from studio.core.specs import DescribeSpec
-from studio.core.vocabulary import Vocabulary, vocabulary_of
+from studio.core.specs.image import DescribeSpec
+from studio.core.models.vocabulary import Vocabulary, vocabulary_of
 from studio.engines.clip.model import Clip, load_clip, resolve_clip
 from studio.engines.context import EngineContext
 

@@ -31,9 +31,9 @@ from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.pngmeta import SCORE_CLIP_FIELD, SCORE_FIELD
 from studio.core.progress import CancelToken, Reporter
-from studio.core.registry import TYPE_LABELS, ModelEntry
+from studio.core.models.registry import TYPE_LABELS, ModelEntry
 from studio.core.results import GuidedResult
-from studio.core.specs import GuidedSpec
+from studio.core.specs.image import GuidedSpec
 from studio.engines.clip.model import Clip, load_clip
 from studio.engines.context import EngineContext
 from studio.engines.gan.sampling import enlarge, latent_for_seed, to_images

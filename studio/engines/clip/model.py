@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
-from studio.core.registry import TYPE_LABELS, ModelEntry
+from studio.core.models.registry import TYPE_LABELS, ModelEntry
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -186,7 +186,7 @@ def resolve_clip(ctx, name: str) -> ModelEntry:
         entries = ctx.registry.find(name)
         p = Path(name).expanduser()
         if not entries and p.exists():
-            from studio.core.identify import identify_path
+            from studio.core.models.identify import identify_path
 
             entries = [identify_path(p, "path")]
         if not entries:

@@ -13,9 +13,9 @@ from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.pngmeta import ClipScore
 from studio.core.progress import Reporter
-from studio.core.prompt_weights import strip_weights
-from studio.core.registry import ModelEntry
-from studio.core.specs import NO_CLIP
+from studio.core.specs.prompt_weights import strip_weights
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.base import NO_CLIP
 from studio.engines.clip.model import load_clip, resolve_clip
 
 

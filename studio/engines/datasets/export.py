@@ -16,10 +16,12 @@ from typing import Any, Callable, Iterator
 
 from studio.core.errors import SpecError
 from studio.core.i18n import _
-from studio.core.model_swap import new_work_folder
+from studio.core.models.swap import new_work_folder
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.results import DatasetResult, ImageResult
-from studio.core.specs import MAX_SEED, DatasetSpec, GanSpec, ImageSpec
+from studio.core.specs.base import MAX_SEED
+from studio.core.specs.training import DatasetSpec
+from studio.core.specs.image import GanSpec, ImageSpec
 from studio.engines.context import EngineContext
 
 UNCONDITIONAL = ("gan", "studio_vae", "studio_ddpm")

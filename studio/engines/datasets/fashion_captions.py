@@ -38,7 +38,7 @@ ZH_CN_WORDS: dict[str, str] = {
     "黄": "yellow", "绿": "green", "青": "cyan", "蓝": "blue", "紫": "purple", "粉": "pink",
 }
 """Chinese words for the garments and colours (and common synonyms), mapped onto the caption words: the
-prompt is rewritten with them before encoding (studio.core.vocabulary.model_prompt), so 一只红色的运动鞋 draws
+prompt is rewritten with them before encoding (studio.core.models.vocabulary.model_prompt), so 一只红色的运动鞋 draws
 "a red sneaker". The model learnt English captions only; this mapping is what makes it read Chinese."""
 ZH_CN_EXAMPLE = "一只红色的运动鞋"
 TEMPLATES = ("{a} {colour} {item}", "{colour} {item}", "a photo of {a} {colour} {item}", "{a} {item} in {colour}")

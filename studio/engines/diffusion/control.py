@@ -17,14 +17,14 @@ from typing import Any, Iterator
 
 from PIL import Image
 
-from studio.core.control import family_refusal
+from studio.core.specs.control import family_refusal
 from studio.core.errors import ModelError, SpecError, StudioError
 from studio.core.i18n import _
 from studio.core.image_io import _open, to_rgb
-from studio.core.families import FAMILY_LABELS
+from studio.core.models.families import FAMILY_LABELS
 from studio.core.paths import resources_dir
-from studio.core.registry import ModelEntry
-from studio.core.specs import ControlUnit, ImageSpec
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.image import ControlUnit, ImageSpec
 from studio.engines.context import EngineContext
 from studio.engines.diffusion import preprocess
 
@@ -78,7 +78,7 @@ def _find(ctx: EngineContext, name: str, types: tuple[str, ...]) -> ModelEntry:
 
 def refuse_family(model: ModelEntry) -> None:
     """ModelError (one line) when the capability table says the model's family takes no ControlNet."""
-    from studio.core.families import FAMILIES, PIPELINE_TYPES, caps_of
+    from studio.core.models.families import FAMILIES, PIPELINE_TYPES, caps_of
 
     if model.type in PIPELINE_TYPES and model.family in FAMILIES and not caps_of(model).controlnet:
         raise ModelError(_("{model} cannot take ControlNet units or image prompts yet: choose an SD 1.x or SDXL "

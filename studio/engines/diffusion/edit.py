@@ -25,10 +25,11 @@ from studio.core.image_io import binary, open_mask, open_rgb, require_painted
 from studio.core.outpaint import Extension
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import ImageResult
-from studio.core.specs import MAX_SIDE, ImageSpec
+from studio.core.specs.base import MAX_SIDE
+from studio.core.specs.image import ImageSpec
 from studio.core.i18n import _
 from studio.engines.context import EngineContext
-from studio.core.identify import INPAINT_CHANNELS
+from studio.core.models.identify import INPAINT_CHANNELS
 from studio.engines.diffusion import control, generate
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.diffusion.memory import modes_for_job
@@ -255,7 +256,7 @@ def _derive(pipe: Any, inpaint: bool, guide: Guide | None = None) -> Any:
     import diffusers
     from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
 
-    from studio.core.families import FAMILIES, PIPELINE_FAMILY
+    from studio.core.models.families import FAMILIES, PIPELINE_FAMILY
 
     auto = AutoPipelineForInpainting if inpaint else AutoPipelineForImage2Image
     fam = FAMILIES.get(PIPELINE_FAMILY.get(type(pipe).__name__, ""))

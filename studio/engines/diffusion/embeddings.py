@@ -1,6 +1,6 @@
 """Weighted and long prompts for CLIP-conditioned pipelines (SD 1.x/2.x, SDXL), A1111 style.
 
-The prompt is parsed into weighted fragments (``studio.core.prompt_weights``), tokenized, cut
+The prompt is parsed into weighted fragments (``studio.core.specs.prompt_weights``), tokenized, cut
 into chunks of 75 tokens (BREAK forces a cut), each chunk wrapped in start/end tokens and
 encoded separately; token embeddings are scaled by their weights and the chunk rescaled to its
 original mean (as A1111 does), and the chunks are concatenated. Plain prompts of ≤ 75 tokens
@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from studio.core.prompt_weights import BREAK, is_plain, parse
+from studio.core.specs.prompt_weights import BREAK, is_plain, parse
 
 CHUNK = 75
 

@@ -14,21 +14,21 @@ from typing import Any, Iterable, Iterator
 import torch
 
 from studio.core.errors import JobCancelled, ModelError, StudioError
-from studio.core.families import FAMILIES
-from studio.core.few_step import sampler_warning
+from studio.core.models.families import FAMILIES
+from studio.core.models.few_step import sampler_warning
 from studio.core.i18n import _
-from studio.core.memory_modes import next_lower
+from studio.core.specs.memory_modes import next_lower
 from studio.core.pngmeta import ClipScore, write_image_png
 from studio.core.progress import CancelToken, Reporter
-from studio.core.prompt_weights import is_plain
+from studio.core.specs.prompt_weights import is_plain
 from studio.core.results import ImageResult
-from studio.core.registry import ModelEntry
-from studio.core.specs import ImageSpec
-from studio.core.vocabulary import model_prompt, vocabulary_of
+from studio.core.models.registry import ModelEntry
+from studio.core.specs.image import ImageSpec
+from studio.core.models.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
-from studio.core.identify import INPAINT_CHANNELS
+from studio.core.models.identify import INPAINT_CHANNELS
 from studio.engines.diffusion import control, embeddings
 from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accelerator
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
@@ -320,7 +320,7 @@ def pipeline_for_job(ctx: EngineContext, pipe: Any, facts: dict[str, Any],
 
 def lora_hashes(applied: Iterable[tuple[Any, float]]) -> list[tuple[str, str]]:
     """(name as the prompt names it, A1111's short LoRA hash) for the infotext's ``Lora hashes``."""
-    from studio.core.hashing import addnet_hash
+    from studio.core.models.hashing import addnet_hash
 
     out = []
     for entry, _weight in applied:

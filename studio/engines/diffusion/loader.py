@@ -13,9 +13,9 @@ import torch
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
-from studio.core.families import FAMILIES, NEW_FAMILIES, PIPELINE_FAMILY
-from studio.core.model_caps import DIFFUSION_TYPES
-from studio.core.registry import ModelEntry
+from studio.core.models.families import FAMILIES, NEW_FAMILIES, PIPELINE_FAMILY
+from studio.core.models.caps import DIFFUSION_TYPES
+from studio.core.models.registry import ModelEntry
 from studio.engines.context import EngineContext
 from studio.engines.devices import default_dtype
 
@@ -241,7 +241,7 @@ def model_hash(ctx: EngineContext, entry: ModelEntry) -> str:
     up to HASH_MAX_BYTES are hashed now through the same hash cache; bigger ones are omitted
     rather than blocking the job (the model manager hashes them in the background).
     """
-    from studio.core.hashing import HashCache, autov2, weight_files
+    from studio.core.models.hashing import HashCache, autov2, weight_files
 
     for key in ("autov2", "sha256"):
         value = str(entry.details.get(key, "") or "")

@@ -16,7 +16,7 @@ import torch
 
 from studio.core.errors import StudioError
 from studio.core.i18n import _
-from studio.core.memory_modes import FEATURE_CACHE_DEPTH, FEATURE_CACHE_INTERVAL, OFFLOAD_MODES, pick_auto
+from studio.core.specs.memory_modes import FEATURE_CACHE_DEPTH, FEATURE_CACHE_INTERVAL, OFFLOAD_MODES, pick_auto
 from studio.engines.diffusion import feature_cache
 from studio.engines.oom import INJECT_OOM_ENV, free_memory, is_oom  # noqa: F401 - re-exported
 

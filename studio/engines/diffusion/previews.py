@@ -17,14 +17,14 @@ from typing import Any
 import torch
 
 from studio.core.errors import ModelError
-from studio.core.families import FAMILIES
+from studio.core.models.families import FAMILIES
 from studio.core.i18n import _
 from studio.engines.diffusion.schedulers import x0_source
 
 log = logging.getLogger(__name__)
 
 # Rows: latent channels; columns: R, G, B. Applied to the scaled latents the denoiser works on; one entry per
-# latent space, read from the capability table (studio.core.families).
+# latent space, read from the capability table (studio.core.models.families).
 LATENT_RGB: dict[str, tuple[list[list[float]], list[float]]] = {
     key: ([list(row) for row in fam.latent_rgb], list(fam.latent_rgb_bias))
     for key, fam in FAMILIES.items() if fam.latent_rgb}
@@ -84,7 +84,7 @@ def load_taesd(path: Path, device: str, dtype: torch.dtype):
     """
     from diffusers import AutoencoderTiny
 
-    from studio.core.identify import identify_path
+    from studio.core.models.identify import identify_path
 
     entry = identify_path(Path(path), "path")
     if entry.type != "taesd" or entry.status != "ok":

@@ -7,8 +7,8 @@ import diffusers
 
 from studio.core.errors import SpecError
 from studio.core.i18n import _
-from studio.core.model_caps import karras_refusal
-from studio.core.specs import SCHEDULERS
+from studio.core.models.caps import karras_refusal
+from studio.core.specs.samplers import SCHEDULERS
 
 # name → (diffusers class name, overrides). Overrides are explicit both ways (e.g. Karras on/off)
 # because the config handed in may come from a scheduler a previous job set.

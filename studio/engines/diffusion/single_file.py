@@ -18,7 +18,7 @@ import torch
 from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.paths import resources_dir
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 
 log = logging.getLogger(__name__)
 

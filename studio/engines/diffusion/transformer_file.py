@@ -19,12 +19,12 @@ from typing import Any, Iterable
 import torch
 
 from studio.core.errors import ModelError
-from studio.core.families import FAMILIES, GGUF_FAMILY, Family
+from studio.core.models.families import FAMILIES, GGUF_FAMILY, Family
 from studio.core.i18n import _
-from studio.core.keypatterns import transformer_family
+from studio.core.models.keypatterns import transformer_family
 from studio.core.paths import resources_dir
 from studio.core.progress import format_bytes
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def _gguf_details(path: Path, fam: Family) -> dict[str, Any]:
     safetensors file's (the pure-Python GGUF header reader stops before the tensor list)."""
     from gguf import GGUFReader
 
-    from studio.core.keypatterns import classify
+    from studio.core.models.keypatterns import classify
 
     kc = classify(dict.fromkeys(t.name for t in GGUFReader(str(path)).tensors))
     return dict(kc.details) if kc is not None and kc.family == fam.key else {}

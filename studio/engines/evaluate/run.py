@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 
 from studio.core.atomic import atomic_write_text
-from studio.core.builtin_text import SMOLLM2_NAME
+from studio.core.models.builtin_text import SMOLLM2_NAME
 from studio.core.errors import JobCancelled, ModelError, SpecError, StudioError
 from studio.core.evaluation import (MAX_TEXT_BYTES, EvaluationError, EvaluationReport, Inputs, collect_inputs,
                                     nothing_readable, skipped_note, text_figures)
@@ -25,10 +25,12 @@ from studio.core.i18n import _
 from studio.core.image_io import open_rgb
 from studio.core.pngmeta import read_png_parameters
 from studio.core.progress import CancelToken, Reporter
-from studio.core.prompt_weights import strip_weights
+from studio.core.specs.prompt_weights import strip_weights
 from studio.core.results import EvaluateResult, GridCell
-from studio.core.specs import EvaluateSpec, ImageSpec, spec_to_dict
-from studio.core.vocabulary import model_prompt, vocabulary_of
+from studio.core.specs.training import EvaluateSpec
+from studio.core.specs.image import ImageSpec
+from studio.core.specs.serial import spec_to_dict
+from studio.core.models.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.model import Clip, load_clip
 from studio.engines.context import EngineContext
 from studio.engines.evaluate import metrics
@@ -248,12 +250,12 @@ def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken,
     """``spec.per_prompt`` images per prompt from ``spec.model``, each an ordinary image job of the image engine
     (saved with its parameters) at the model's recommended settings, without its viewing upscale: each appended
     to ``made`` as it is drawn (so a cancel keeps the finished ones)."""
-    from studio.core.recommended import recommended_image_spec
-    from studio.core.specs import MAX_SEED
+    from studio.core.models.recommended import recommended_image_spec
+    from studio.core.specs.base import MAX_SEED
     from studio.engines.diffusion.generate import run as generate
     from studio.engines.grid import CellReporter
 
-    from studio.core.model_caps import DIFFUSION_TYPES
+    from studio.core.models.caps import DIFFUSION_TYPES
 
     entry = ctx.registry.resolve(spec.model, task="image")
     if entry.type not in DIFFUSION_TYPES:

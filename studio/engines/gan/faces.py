@@ -10,11 +10,11 @@ from pathlib import Path
 
 import torch
 
-from studio.core.builtin_models import GAN_PACKAGE, missing_package_message
+from studio.core.models.builtin_models import GAN_PACKAGE, missing_package_message
 from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.engines.packages import reinstall_message
 from studio.engines.gan.model import (DCGANConfig, Generator, generator_from_state, load_gan_folder,
                                       load_generator_file)

@@ -8,12 +8,12 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from studio.core.builtin_models import FACES_NAME
+from studio.core.models.builtin_models import FACES_NAME
 from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import FacesResult
-from studio.core.specs import GanSpec
+from studio.core.specs.image import GanSpec
 from studio.engines.context import EngineContext
 from studio.engines.gan.faces import load_gan
 from studio.engines.gan.model import Generator

@@ -1,6 +1,6 @@
 """Convert pickle-based weights (.ckpt/.pt/.pth/.bin) to safetensors without running their code.
 
-Two locks: the opcodes are scanned first (``studio.core.pickle_scan``) and a file that would
+Two locks: the opcodes are scanned first (``studio.core.models.pickle_scan``) and a file that would
 import ``os``/``eval``/... is refused outright; then ``torch.load(weights_only=True)`` loads the
 rest, whose unpickler only builds allow-listed types (tensors, dicts, numbers, strings) and
 raises on anything else. The tensors are written beside the original as ``.safetensors``.
@@ -18,11 +18,11 @@ from safetensors.torch import save
 
 from studio.core.atomic import atomic_open, atomic_write_text
 from studio.core.errors import ModelError
-from studio.core.pickle_scan import PICKLE_SUFFIXES, scan_pickle
+from studio.core.models.pickle_scan import PICKLE_SUFFIXES, scan_pickle
 from studio.core.progress import CancelToken, Reporter
 from studio.core.i18n import _
 from studio.core.results import ConvertResult
-from studio.core.specs import ConvertSpec
+from studio.core.specs.files import ConvertSpec
 
 if TYPE_CHECKING:
     from studio.engines.context import EngineContext

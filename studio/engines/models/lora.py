@@ -11,9 +11,9 @@ from typing import Any, Sequence
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
-from studio.core.keypatterns import FAMILY_LABELS, family_for_dim
-from studio.core.families import PIPELINE_FAMILY, family_label, lora_fits
-from studio.core.registry import ModelEntry
+from studio.core.models.keypatterns import FAMILY_LABELS, family_for_dim
+from studio.core.models.families import PIPELINE_FAMILY, family_label, lora_fits
+from studio.core.models.registry import ModelEntry
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.progress import NullReporter, Reporter
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 
 
 def base_entry(entry: ModelEntry, ctx: Any) -> ModelEntry:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.prompt_expansion import clean_expansion, expansion_spec
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text.generate import run
 

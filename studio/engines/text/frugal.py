@@ -64,7 +64,7 @@ def precision_label(dtype: Any, int8: bool) -> str:
 def weights_in_memory(folder: Path, dtype_bytes: int) -> int:
     """Bytes the folder's safetensors weights take once loaded at ``dtype_bytes`` per float (integer tensors
     as stored); the files' size when a header cannot be read."""
-    from studio.core.safetensors_header import SafetensorsError, read_header
+    from studio.core.models.safetensors_header import SafetensorsError, read_header
 
     total = 0
     for f in sorted(Path(folder).glob("*.safetensors")):

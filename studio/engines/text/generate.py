@@ -16,7 +16,7 @@ from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.repetition import FINISH as REPETITION, RepetitionGuard, repetition_note
 from studio.core.results import TextResult
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text.prompting import Encoded, encode
 

@@ -17,9 +17,9 @@ from studio.core.errors import SpecError, StudioError, user_message
 from studio.core.i18n import _
 from studio.core.repetition import FINISH as REPETITION, RepetitionGuard, clean_end, kept_length, repetition_note
 from studio.core.progress import CancelToken, Reporter
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.core.results import TextResult
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
 from studio.engines.text.llama_gguf import LoadedGGUF, load_gguf
 from studio.engines.text.prompting import encode

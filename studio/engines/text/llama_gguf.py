@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import ModelError
-from studio.core.gguf_header import GGUFError, GGUFInfo, read_gguf
+from studio.core.models.gguf_header import GGUFError, GGUFInfo, read_gguf
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, NullReporter, Reporter
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.core.settings import GGUF_AUTO_CONTEXT, Settings
 from studio.engines.load_meter import count_read
 

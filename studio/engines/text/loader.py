@@ -22,7 +22,7 @@ from typing import Any
 from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, NullReporter, Reporter
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.engines.context import EngineContext
 from studio.engines.text.frugal import check_fits, precision_label, quantize_int8, text_dtype
 from studio.engines.text.gguf_convert import converted_folder, ensure_converted

@@ -6,7 +6,7 @@ from typing import Any
 
 from studio.core.errors import ModelError, SpecError
 from studio.core.i18n import _
-from studio.core.specs import TextSpec
+from studio.core.specs.text import TextSpec
 
 ROLES = ("system", "user", "assistant")
 

@@ -18,12 +18,12 @@ import torch
 from studio.core.i18n import _
 from studio.core.text_understanding import (CLASSIFIER_TYPE, CONFUSION_FILE, classification_report, confusion_matrix,
                                             format_report, read_labelled, split_indices)
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
 from studio.engines.training.trainer import Trainer
 from studio.engines.understand.models import DECODER, resolve_base
 
-DEFAULTS: Mapping[str, Any] = training_family("classifier").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("classifier").params  # one place: studio.core.models.training_families
 
 
 def confusion_image(matrix: list[list[int]], classes: list[str]):

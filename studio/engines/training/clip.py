@@ -21,11 +21,11 @@ from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.engines.training.trainer import Trainer
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 
 # A ViT with 8×8 patches (16 tokens + the class token at 32 px), 4 layers of width 128, and a 2-layer text
 # tower of width 64: small enough to train on two CPU cores in under half an hour (Studio CLIP).
-DEFAULTS: Mapping[str, Any] = training_family("clip").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("clip").params  # one place: studio.core.models.training_families
 STOP_WORDS = frozenset({"a", "an", "the", "of", "pair", "photo", "in", "picture", "image"})
 MEAN = STD = (0.5, 0.5, 0.5)  # the studio's images live in [-1, 1]: pixel = (x01 - 0.5) / 0.5
 

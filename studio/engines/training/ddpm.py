@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.engines.training.family_common import draw_batch, load_images, warmup_lambda
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: Mapping[str, Any] = training_family("ddpm").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("ddpm").params  # one place: studio.core.models.training_families
 
 
 class DdpmTrainer(Trainer):

@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 
 from studio.engines.training.family_common import draw_batch, load_images, recalibrated
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: Mapping[str, Any] = training_family("gan").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("gan").params  # one place: studio.core.models.training_families
 
 
 class GanTrainer(Trainer):

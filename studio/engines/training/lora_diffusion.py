@@ -17,15 +17,15 @@ import torch
 import torch.nn.functional as F
 
 from studio.core.errors import StudioError
-from studio.core.families import caps_of
+from studio.core.models.families import caps_of
 from studio.core.i18n import _
-from studio.core.model_swap import MARKER_KEY, discard, new_work_folder, swap_in, train_target
+from studio.core.models.swap import MARKER_KEY, discard, new_work_folder, swap_in, train_target
 from studio.core.names import check_model_name
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: Mapping[str, Any] = training_family("lora").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("lora").params  # one place: studio.core.models.training_families
 
 
 class DiffusionLoraTrainer(Trainer):
@@ -38,7 +38,7 @@ class DiffusionLoraTrainer(Trainer):
         if not self.spec.base:
             raise StudioError(_("Choose the base model the LoRA is for (--base)."))
         entry = self.ctx.registry.resolve(self.spec.base, task="image")
-        if not caps_of(entry).train_base:  # the capability table (studio.core.families)
+        if not caps_of(entry).train_base:  # the capability table (studio.core.models.families)
             raise StudioError(_("{model} is a {type} model; LoRAs are trained for Stable Diffusion pipelines.").format(
                 model=entry.name, type=entry.type))
         self.base_entry = entry

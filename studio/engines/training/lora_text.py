@@ -17,13 +17,13 @@ import torch
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
 from studio.core.i18n import _
-from studio.core.model_swap import new_work_folder, swap_in
+from studio.core.models.swap import new_work_folder, swap_in
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
 from studio.engines.training.text_data import IGNORE, load_examples
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.training.trainer import MODEL_CARD_FILE, Trainer
 
-DEFAULTS: Mapping[str, Any] = training_family("text_lora").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("text_lora").params  # one place: studio.core.models.training_families
 
 
 class TextLoraTrainer(Trainer):

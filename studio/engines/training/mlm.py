@@ -17,11 +17,11 @@ import torch
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.text_understanding import MLM_TYPE, read_corpus
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.training.family_common import TrainableParams, warmup_lambda
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: Mapping[str, Any] = training_family("mlm").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("mlm").params  # one place: studio.core.models.training_families
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 TOKENIZER_FOLDER = "tokenizer"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.core.atomic import atomic_write_text
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 
 
 def write_pipeline_readme(folder: Path, spec: TrainSpec, steps: int, prompts: list[str]) -> None:

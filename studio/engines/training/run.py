@@ -7,7 +7,7 @@ from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import TrainResult
-from studio.core.specs import TrainSpec
+from studio.core.specs.training import TrainSpec
 
 FAMILIES: dict[str, str] = {
     "text2img": "studio.engines.training.text2img:Text2ImgTrainer",

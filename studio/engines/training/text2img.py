@@ -16,10 +16,10 @@ import torch.nn.functional as F
 
 from studio.core.errors import StudioError
 from studio.core.i18n import _
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
 
-DEFAULTS: Mapping[str, Any] = training_family("text2img").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("text2img").params  # one place: studio.core.models.training_families
 
 
 def _sample_prompts(data: str) -> list[str]:

@@ -33,12 +33,13 @@ import torch
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
 from studio.core.i18n import _
-from studio.core.model_swap import check_target, new_work_folder, swap_in
+from studio.core.models.swap import check_target, new_work_folder, swap_in
 from studio.core.names import check_model_name
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.results import TrainResult
-from studio.core.specs import TrainSpec, spec_to_dict
-from studio.core.training_families import COMMON_DEFAULTS
+from studio.core.specs.training import TrainSpec
+from studio.core.specs.serial import spec_to_dict
+from studio.core.models.training_families import COMMON_DEFAULTS
 from studio.engines.training.accel import (make_accelerator, resolve_mixed_precision, shard_seed,
                                            weights_digest)
 from studio.engines.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint

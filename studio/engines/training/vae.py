@@ -16,12 +16,12 @@ import torch.nn.functional as F
 
 from studio.engines.training.family_common import draw_batch, load_images, recalibrated
 from studio.engines.training.trainer import Trainer
-from studio.core.training_families import family as training_family
+from studio.core.models.training_families import family as training_family
 from studio.engines.vae.model import load_vae_folder
 
 __all__ = ["VaeTrainer", "load_vae_folder"]
 
-DEFAULTS: Mapping[str, Any] = training_family("vae").params  # one place: studio.core.training_families
+DEFAULTS: Mapping[str, Any] = training_family("vae").params  # one place: studio.core.models.training_families
 
 
 class VaeTrainer(Trainer):

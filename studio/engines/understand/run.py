@@ -18,7 +18,7 @@ from studio.core.errors import SpecError, StudioError
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import ClassifyResult, FillMaskResult, MaskToken, Prediction
-from studio.core.specs import ClassifySpec, FillMaskSpec
+from studio.core.specs.text import ClassifySpec, FillMaskSpec
 from studio.core.text_understanding import PREDICTION_COLUMN, TEXT_COLUMNS, read_table
 from studio.engines.understand.models import LoadedClassifier, load_classifier, load_masked_lm
 

@@ -7,13 +7,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from studio.core.builtin_models import canonical_upscaler, default_upscaler
+from studio.core.models.builtin_models import canonical_upscaler, default_upscaler
 from studio.core.errors import ModelError, StudioError
 from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.core.results import UpscaleResult
-from studio.core.specs import UpscaleSpec, spec_to_json
+from studio.core.specs.image import UpscaleSpec
+from studio.core.specs.serial import spec_to_json
 from studio.engines.context import EngineContext
 from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
 from studio.engines.output_files import SPEC_CHUNK, output_path, save_png

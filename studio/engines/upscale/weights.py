@@ -7,11 +7,11 @@ from pathlib import Path
 
 import torch
 
-from studio.core.builtin_models import SR_PACKAGE, missing_package_message
+from studio.core.models.builtin_models import SR_PACKAGE, missing_package_message
 from studio.core.errors import ModelError
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
-from studio.core.registry import ModelEntry
+from studio.core.models.registry import ModelEntry
 from studio.engines.packages import reinstall_message
 from studio.engines.upscale.arch import Upscaler, UpscalerConfig, build_from_state_dict
 

@@ -20,7 +20,7 @@ from studio.core.i18n import _
 from studio.core.image_io import open_rgb
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import VaeResult
-from studio.core.specs import VaeSpec
+from studio.core.specs.training import VaeSpec
 from studio.engines.context import EngineContext
 from studio.engines.gan.run import safe_model_stem, walk_strip
 from studio.engines.gan.sampling import enlarge, make_grid, to_images

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from studio.core.remote_engine import DEFAULT_PORT
+from studio.core.protocol.remote import DEFAULT_PORT
 from studio.core.settings import MAX_CANCEL_GRACE_S
 from studio.ui.settings.page import SettingsContext, SettingsPage
 

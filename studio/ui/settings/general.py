@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QWidget
 
-from studio.core.builtin_models import UPSCALERS
+from studio.core.models.builtin_models import UPSCALERS
 from studio.core.settings import DEVICES, MAX_MEMORY_BUDGET_GB
 from studio.ui.settings.folder_edit import FolderEdit
 from studio.ui.settings.page import SettingsContext, SettingsPage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from studio.core.memory_modes import MEMORY_MODES, SPEED_MODES
+from studio.core.specs.memory_modes import MEMORY_MODES, SPEED_MODES
 from studio.ui.settings.page import SettingsContext, SettingsPage
 from studio.ui.settings.pickers import ChoiceCombo
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QListWidget, QPushButton, QVBoxLayout, QWidget
 
-from studio.core.registry import hf_hub_cache
-from studio.core.specs import NO_CLIP
+from studio.core.models.registry import hf_hub_cache
+from studio.core.specs.base import NO_CLIP
 from studio.ui.settings.folder_edit import FolderEdit
 from studio.ui.settings.page import SettingsContext, SettingsPage
 from studio.ui.settings.pickers import ChoiceCombo

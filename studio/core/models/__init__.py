@@ -1,0 +1,1 @@
+"""Models: the registry, identification from file headers, built-in entries, hashes and the capability table."""

@@ -1,0 +1,1 @@
+"""The engine host protocol: typed frames, remote engine requests and TLS."""

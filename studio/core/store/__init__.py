@@ -1,0 +1,1 @@
+"""Stores: the SQLite queue and gallery (one database file, one schema module)."""
