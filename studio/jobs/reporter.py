@@ -3,10 +3,10 @@
 Everything here runs in the worker thread; the signals reach the GUI thread through queued
 connections. Two throttles keep the GUI responsive whatever the engine does:
 
-* previews: one in flight. The engine host sends a preview only after the GUI has called
-  ``consumed()`` for the last one (the worker forwards it), at least ``min_preview_interval``
-  apart; :meth:`show_preview` emits what arrives. ``wants_preview()``/``preview()`` apply the same
-  gate to an engine run in this process. Raw RGB → QImage happens here, off the GUI thread.
+* previews: one in flight. The engine host sends a preview only after the GUI has acknowledged the
+  last one (``pool.preview_consumed``, which the worker forwards to the host), at least
+  ``min_preview_interval`` apart; :meth:`show_preview` emits what arrives. Raw RGB → QImage happens
+  here, off the GUI thread.
 * progress and streamed text are coalesced to at most one signal per ``min_progress_interval``;
   the first and the last progress call (``done >= total``) always go out, and :meth:`flush`
   sends any text still buffered when the job ends.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PREVIEW_INTERVAL = 0.05
 DEFAULT_PROGRESS_INTERVAL = 0.05
-# A GUI that never acknowledges previews still gets one this often (a safety net, not the norm).
-DEFAULT_PREVIEW_TIMEOUT = 2.0
 
 
 def rgb_to_qimage(width: int, height: int, rgb: bytes) -> QImage:
@@ -36,21 +34,9 @@ def rgb_to_qimage(width: int, height: int, rgb: bytes) -> QImage:
     return QImage(rgb, width, height, width * 3, QImage.Format.Format_RGB888).copy()
 
 
-def pil_to_qimage(image: Any) -> QImage:
-    """A deep-copied QImage of a PIL image (any mode) or QImage, safe to hand to another thread."""
-    if isinstance(image, QImage):
-        return image.copy()
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-    fmt = QImage.Format.Format_RGBA8888 if image.mode == "RGBA" else QImage.Format.Format_RGB888
-    data = image.tobytes()
-    width, height = image.size
-    # QImage does not own `data`: copy() detaches it before the bytes object is freed.
-    return QImage(data, width, height, width * len(image.mode), fmt).copy()
-
-
 class QtReporter(QObject):
-    """A studio.core.progress.Reporter for one worker; :meth:`begin` binds it to each new job."""
+    """One worker's reporter: what its engine host reports (progress, text, metrics, loads, log lines and
+    previews) as Qt signals; :meth:`begin` binds it to each new job."""
 
     progress_changed = Signal(int, int, int, float)  # job id, done, total, eta seconds (-1 unknown)
     preview_ready = Signal(int, QImage)
@@ -61,19 +47,16 @@ class QtReporter(QObject):
 
     def __init__(self, min_preview_interval: float = DEFAULT_PREVIEW_INTERVAL,
                  min_progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
-                 preview_timeout: float = DEFAULT_PREVIEW_TIMEOUT,
                  clock: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._clock = clock
         self.min_preview_interval = min_preview_interval
+        """The least time between two previews; the worker hands it to the engine host, which applies it."""
         self.min_progress_interval = min_progress_interval
-        self.preview_timeout = preview_timeout
         self._lock = threading.Lock()
         self.job_id = -1
         self._eta = Eta(clock=clock)
         self._load = LoadTracker(clock=clock)
-        self._awaiting_consume = False
-        self._last_preview = float("-inf")
         self._last_progress = float("-inf")
         self._last_progress_value: tuple[int, int] | None = None
         self._progress_pending = False
@@ -97,12 +80,6 @@ class QtReporter(QObject):
             self._progress_pending = False
             self._text_buffer = []
             self._last_text = float("-inf")
-
-    def consumed(self, job_id: int) -> None:
-        """The GUI has shown the last preview of ``job_id``: the engine may send another one."""
-        with self._lock:
-            if job_id == self.job_id:
-                self._awaiting_consume = False
 
     # -- Reporter protocol ---------------------------------------------------------------------
 
@@ -128,29 +105,8 @@ class QtReporter(QObject):
         if self.on_progress is not None:
             self.on_progress(int(done), int(total))
 
-    def wants_preview(self) -> bool:
-        now = self._clock()
-        with self._lock:
-            if now - self._last_preview < self.min_preview_interval:
-                return False
-            return not self._awaiting_consume or now - self._last_preview >= self.preview_timeout
-
-    def preview(self, image: Any) -> None:
-        # Engines should ask wants_preview() first (to skip decoding); drop the image if they did not.
-        if not self.wants_preview():
-            return
-        qimage = pil_to_qimage(image)
-        with self._lock:
-            self._awaiting_consume = True
-            self._last_preview = self._clock()
-        self.preview_ready.emit(self.job_id, qimage)
-        self._tick()
-
     def show_preview(self, image: QImage) -> None:
         """A preview an engine host already decided to send (its own gate applied): emit it."""
-        with self._lock:
-            self._awaiting_consume = True
-            self._last_preview = self._clock()
         self.preview_ready.emit(self.job_id, image)
 
     def text(self, chunk: str) -> None:

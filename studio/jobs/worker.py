@@ -134,7 +134,6 @@ class Worker(QThread):
 
     def preview_consumed(self, job_id: int) -> None:
         """The GUI painted the last preview of ``job_id``: the host may send the next one."""
-        self.reporter.consumed(job_id)
         with self._lock:
             kind = self._current_kind if self._current and self._current[0] == job_id else None
         if kind is not None:  # with the view's size now: a resize mid-job applies to the next previews

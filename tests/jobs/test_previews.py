@@ -1,12 +1,14 @@
 """Preview and progress throttling: a fast engine cannot flood a slow GUI with images."""
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
 from PIL import Image
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QImage
 
 from studio.core.specs.image import ImageSpec
-from studio.jobs.reporter import QtReporter, pil_to_qimage
 from tests.jobs.engines import FAST_STEP_S
 from tests.jobs.helpers import Recorder, wait_final
 
@@ -46,40 +48,37 @@ def test_slow_gui_receives_few_previews_from_200_and_never_a_backlog(qtbot, pool
     assert steps * FAST_STEP_S > 0.3  # the engine ran long enough for several previews
 
 
-def test_a_gui_that_never_acknowledges_still_gets_occasional_previews(qtbot):
+class _Channel:
+    """Stands in for the host's frame writer: keeps what would go to the client."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, kind: str, *payload, **fields) -> None:
+        self.sent.append(kind)
+
+
+def test_a_gui_that_never_acknowledges_still_gets_occasional_previews(monkeypatch):
+    from studio.host import process
+
     clock = [0.0]
-    r = QtReporter(clock=lambda: clock[0])
-    got = []
-    r.preview_ready.connect(lambda j, img: got.append(img))
-    r.begin(5)
+    monkeypatch.setattr(process, "time", SimpleNamespace(monotonic=lambda: clock[0], time=time.time))
+    channel = _Channel()
+    r = process.HostReporter(channel, job_id=5, previews=True, preview_box=(0, 0))
     img = Image.new("RGB", (8, 8), (255, 0, 0))
     for _ in range(100):
         clock[0] += 0.01
         r.preview(img)
-    assert len(got) == 1  # 1 s without the GUI calling consumed()
-    clock[0] += r.preview_timeout
+    assert channel.sent.count("preview") == 1  # 1 s without the client acknowledging
+    clock[0] += process.PREVIEW_TIMEOUT_S
     assert r.wants_preview()
-    r.consumed(4)  # another job's acknowledgement does not count
     r.preview(img)
-    assert len(got) == 2
-    r.consumed(5)
-    clock[0] += r.min_preview_interval / 2
+    assert channel.sent.count("preview") == 2
+    r.consumed()
+    clock[0] += process.PREVIEW_INTERVAL_S / 2
     assert not r.wants_preview()  # acknowledged, but the minimal interval holds
-    clock[0] += r.min_preview_interval
+    clock[0] += process.PREVIEW_INTERVAL_S
     assert r.wants_preview()
-
-
-def test_pil_to_qimage_keeps_pixels_and_owns_its_memory():
-    src = Image.new("RGB", (5, 3), (10, 20, 30))
-    src.putpixel((4, 2), (200, 100, 50))
-    q = pil_to_qimage(src)
-    del src
-    assert (q.width(), q.height()) == (5, 3)
-    assert q.pixelColor(0, 0) == QColor(10, 20, 30) and q.pixelColor(4, 2) == QColor(200, 100, 50)
-    rgba = pil_to_qimage(Image.new("RGBA", (2, 2), (1, 2, 3, 128)))
-    assert rgba.pixelColor(1, 1).alpha() == 128
-    grey = pil_to_qimage(Image.new("L", (2, 2), 77))
-    assert grey.pixelColor(0, 1) == QColor(77, 77, 77)
 
 
 def test_engine_warnings_reach_the_gui_and_the_log(qtbot, pool, caplog):
