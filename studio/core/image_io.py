@@ -19,7 +19,9 @@ MAX_EDIT_PIXELS = MAX_EDIT_SIDE * MAX_EDIT_SIDE
 READABLE = "PNG, JPEG, WebP, BMP, TIFF or GIF"
 
 
-def _open(path: Path) -> Any:
+def open_checked(path: Path) -> Any:
+    """The image at ``path``, decoded, in its own mode; StudioError with one line when it is missing, too
+    large or unreadable."""
     from PIL import Image, UnidentifiedImageError
 
     if not path.is_file():
@@ -70,7 +72,7 @@ def to_rgb(im: Any, background: tuple[int, int, int] = (255, 255, 255)) -> Any:
 def open_rgb(path: str | Path) -> Any:
     """The image at ``path`` as an RGB PIL image (StudioError with one sentence when impossible)."""
     path = Path(path).expanduser()
-    im = _open(path)
+    im = open_checked(path)
     try:
         return to_rgb(im)
     finally:
@@ -83,7 +85,7 @@ def open_mask(path: str | Path, size: tuple[int, int]) -> Any:
     A mask with transparency uses its alpha (painted = opaque), otherwise its brightness.
     """
     path = Path(path).expanduser()
-    im = _open(path)
+    im = open_checked(path)
     try:
         if im.size != tuple(size):
             raise SpecError(_("The mask is {width}×{height} but the image is {image_width}×{image_height}; they "

@@ -10,7 +10,7 @@ import io
 from PySide6.QtGui import QImage
 
 from studio.core.specs.control import CANVAS_PREPROCESSORS
-from studio.core.image_io import _open
+from studio.core.image_io import open_checked
 
 PREVIEW_SIDE = 384
 """Maps are computed on a copy at most this large (a 2048² canvas stays quick)."""
@@ -28,7 +28,7 @@ def control_map(path: str, preprocess: str) -> QImage:
     from studio.core.image_io import to_rgb
     from studio.engines.diffusion.preprocess import apply
 
-    im = _open(Path(path).expanduser())
+    im = open_checked(Path(path).expanduser())
     try:
         keep_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
         image = im.convert("RGBA") if keep_alpha else to_rgb(im)

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from studio.core.models.identify import ScanBudget, scan_folder
+from studio.core.models.scan import ScanBudget, scan_folder
 from studio.core.settings import Settings, SettingsError, load_settings, settings_from_dict, validate_setting
 
 # One wrong value per field: a wrong type for each, and out-of-range values where a range exists.

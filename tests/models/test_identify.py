@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.models.identify import identify_path, scan_folder
+from studio.core.models.identify import identify_path
+from studio.core.models.scan import scan_folder
 from studio.core.models.registry import ModelRegistry
 from studio.core.settings import Settings
 from tests.models.conftest import (copy_config_pipeline, rrdb_shapes, sd_checkpoint_shapes, srvgg_shapes,

@@ -149,10 +149,10 @@ class ModelRegistry:
     def scan(self, progress: Callable[[int, str], None] | None = None) -> list[ModelEntry]:
         """Every model found, usable or not, in source order.
 
-        Each folder's scan is bounded (see ``identify.ScanBudget``); ``progress(items, folder)`` is
+        Each folder's scan is bounded (see ``scan.ScanBudget``); ``progress(items, folder)`` is
         called every half second while a large folder is read.
         """
-        from studio.core.models.identify import ScanBudget, scan_folder
+        from studio.core.models.scan import ScanBudget, scan_folder
 
         from studio.core.models.builtin_models import builtin_entries
 

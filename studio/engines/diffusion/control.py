@@ -20,7 +20,7 @@ from PIL import Image
 from studio.core.specs.control import family_refusal
 from studio.core.errors import ModelError, SpecError, StudioError
 from studio.core.i18n import _
-from studio.core.image_io import _open, to_rgb
+from studio.core.image_io import open_checked, to_rgb
 from studio.core.models.families import FAMILY_LABELS
 from studio.core.paths import resources_dir
 from studio.core.models.registry import ModelEntry
@@ -48,7 +48,7 @@ def open_control_image(path: str, n: int) -> Image.Image:
     if not path:
         raise SpecError(_("ControlNet unit {n} has no control image; choose one.").format(n=n))
     try:
-        im = _open(Path(path).expanduser())
+        im = open_checked(Path(path).expanduser())
     except StudioError as exc:
         raise SpecError(_("ControlNet unit {n}: {problem}").format(n=n, problem=exc)) from exc
     try:
@@ -280,7 +280,7 @@ def resolve_ip_adapter(ctx: EngineContext, name: str, model: ModelEntry) -> Mode
 
 def open_ip_image(path: str) -> Image.Image:
     try:
-        im = _open(Path(path).expanduser())
+        im = open_checked(Path(path).expanduser())
     except StudioError as exc:
         raise SpecError(_("The image prompt: {problem}").format(problem=exc)) from exc
     try:
