@@ -26,6 +26,7 @@ from typing import Any, BinaryIO, Callable, Hashable, Mapping
 
 from studio.core import netguard
 from studio.core.language import resolve_language, use_language
+from studio.core.protocol.status import HostStatus
 from studio.core.protocol.frames import (
     PROTOCOL_VERSION,
     Frame,
@@ -356,16 +357,15 @@ class Host:
 
     def _send_status(self) -> None:
         self._last_status = time.monotonic()
-        self.channel.send("status", status=self.status())
+        self.channel.send("status", status=self.status().to_dict())
 
-    def status(self) -> dict[str, Any]:
-        """{"device", "memory_bytes", "loaded": [names], "loaded_bytes", "budget_bytes", "pid"}."""
+    def status(self) -> HostStatus:
         from studio.engines.devices import memory_in_use
 
         loaded = self.ctx.cache.loaded()
-        return {"device": self.ctx.device, "memory_bytes": memory_in_use(self.ctx.device), "pid": os.getpid(),
-                "loaded": [model_label(k) for k, _ in loaded], "loaded_bytes": sum(s for _, s in loaded),
-                "budget_bytes": self.ctx.cache.budget_bytes}
+        return HostStatus(device=self.ctx.device, memory_bytes=memory_in_use(self.ctx.device), pid=os.getpid(),
+                          loaded=tuple(model_label(k) for k, _ in loaded), loaded_bytes=sum(s for _, s in loaded),
+                          budget_bytes=self.ctx.cache.budget_bytes)
 
 
 def _apply_engine_overrides() -> None:

@@ -54,7 +54,7 @@ MESSAGES: dict[str, dict[str, type | tuple[type, ...]]] = {
     # "preview_box": the client's view size now, for the job's next previews)
     "unload": {},
     "settings": {"settings": dict},  # saved settings, applied by the host between jobs
-    "status": {},  # host -> client too: {"status": {...}}
+    "status": {},  # host -> client too: {"status": HostStatus.to_dict()} (studio.core.protocol.status)
     # host -> client
     "ready": {"device": str},
     "progress": {"job": int, "done": int, "total": int, "message": str},
