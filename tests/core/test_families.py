@@ -32,7 +32,8 @@ def test_capabilities_follow_the_table():
     assert flux.txt2img and flux.img2img and flux.inpaint and flux.lora and not flux.train_base
     assert flux.text_encoders == ("CLIP-L", "T5-XXL") and flux.flow and not flux.negative_prompt
     klein = caps_of(_entry("flux2_klein", "sd_single_file"))
-    assert klein.txt2img and not klein.img2img and not klein.inpaint
+    assert klein.txt2img and klein.img2img and klein.inpaint  # through Flux2KleinInpaintPipeline
+    assert not caps_of(_entry("sana_sprint")).inpaint
     assert caps_of(_entry("sd1")).train_base and caps_of(_entry("sdxl", "sd_single_file")).train_base
     assert not capabilities("gan").txt2img and not capabilities("diffusers", "other").img2img
     ddpm = capabilities("studio_ddpm", "studio")
@@ -41,7 +42,8 @@ def test_capabilities_follow_the_table():
 
 def test_the_window_and_cli_questions_read_the_table():
     assert edit_refusal(_entry("sd3"), "inpaint") == ""
-    assert "cannot" in edit_refusal(_entry("flux2_klein"), "img2img")
+    assert edit_refusal(_entry("flux2_klein"), "img2img") == ""
+    assert "cannot" in edit_refusal(_entry("sana_sprint"), "inpaint")
     assert "cannot" in edit_refusal(_entry("other"), "img2img")
     assert schedulers_for(_entry("flux")) == ("euler",)
     assert "flow-matching" in scheduler_refusal(_entry("flux"), "dpmpp_2m")

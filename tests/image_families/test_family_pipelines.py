@@ -63,7 +63,7 @@ def test_family_folder_identified_run_and_equal_to_plain_diffusers(key, family_d
 
 
 @pytest.mark.parametrize("key", [k for k in PARAMS if (k.values[0] if hasattr(k, "values") else k)
-                                 in ("sd3", "flux", "chroma", "zimage", "qwenimage", "sana_sprint")])
+                                 in ("sd3", "flux", "chroma", "zimage", "qwenimage", "sana_sprint", "flux2_klein")])
 def test_family_img2img_through_the_canvas_path(key, family_dir, family_ctx, tmp_path):
     folder = family_dir(key)
     src = tmp_path / "src.png"
@@ -72,3 +72,30 @@ def test_family_img2img_through_the_canvas_path(key, family_dir, family_ctx, tmp
                  family_ctx)
     assert result.operation == "img2img" and result.width == SIZE
     assert pixels(result.outputs[0]).shape == (SIZE, SIZE, 3)
+
+
+@pytest.mark.slow
+def test_flux2_klein_img2img_equals_plain_diffusers_and_inpaints(family_dir, family_ctx, tmp_path):
+    """FLUX.2 klein edits through diffusers' Flux2KleinInpaintPipeline (it has no img2img class): img2img is the
+    whole image masked, pixel for pixel plain diffusers' image; an inpaint keeps every pixel outside the mask."""
+    import diffusers
+
+    folder = family_dir("flux2_klein")
+    src = tmp_path / "src.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (SIZE, SIZE, 3), dtype=np.uint8)).save(src)
+    s = spec(folder, init_image=str(src), strength=0.75, steps=4)
+    result = run(s, RecordingReporter(), CancelToken(), family_ctx)
+    assert result.operation == "img2img"
+    plain_pipe = diffusers.Flux2KleinInpaintPipeline.from_pretrained(str(folder), local_files_only=True)
+    plain = plain_pipe(prompt=s.prompt, image=Image.open(src).convert("RGB"), mask_image=Image.new("L", (SIZE, SIZE), 255),
+                       strength=s.strength, num_inference_steps=s.steps, guidance_scale=s.guidance, width=SIZE,
+                       height=SIZE, generator=torch.Generator("cpu").manual_seed(s.seed)).images[0]
+    assert np.abs(pixels(result.outputs[0]) - np.asarray(plain.convert("RGB"), dtype=np.int16)).max() <= 1
+    mask = tmp_path / "mask.png"
+    m = np.zeros((SIZE, SIZE), dtype=np.uint8)
+    m[16:48, 16:48] = 255
+    Image.fromarray(m, "L").save(mask)
+    edited = run(s.replace(mask=str(mask), strength=0.9, mask_blur=0), RecordingReporter(), CancelToken(), family_ctx)
+    assert edited.operation == "inpaint"
+    before, after = pixels(src), pixels(edited.outputs[0])
+    assert np.array_equal(before[:16], after[:16]) and np.abs(before[24:40, 24:40] - after[24:40, 24:40]).max() > 0

@@ -190,7 +190,10 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            text_encoders=(TextEncoder("text_encoder", "Qwen2.5-VL", ("qwen_2.5_vl_7b.safetensors",)),),
            latent_channels=16, latent_patch=2, latent_rgb=_WAN_RGB, latent_rgb_bias=(-0.1835, -0.0868, -0.3360),
            steps=50, cfg=4.0, size=1024, config="qwenimage", gguf_archs=("qwen_image",), repo="Qwen/Qwen-Image"),
-    Family("flux2_klein", "FLUX.2 klein", "Flux2KleinPipeline", "", "", "transformer", "Flux2Transformer2DModel",
+    # diffusers 0.42 has no FLUX.2 klein img2img class: its inpainting pipeline with the whole image masked is
+    # one (strength-controlled, the image also its reference), so both edits use it (``edit._img2img``).
+    Family("flux2_klein", "FLUX.2 klein", "Flux2KleinPipeline", "Flux2KleinInpaintPipeline",
+           "Flux2KleinInpaintPipeline", "transformer", "Flux2Transformer2DModel",
            lora=True, flow=True, text_encoders=(TextEncoder("text_encoder", "Qwen3", ("qwen_3_4b.safetensors",)),),
            latent_channels=32, vae_factor=8, latent_patch=2, latent_rgb=_FLUX2_RGB, latent_rgb_bias=_FLUX_BIAS,
            steps=4, cfg=1.0, size=1024, config="flux2_klein", gguf_archs=("flux2",),
@@ -209,7 +212,8 @@ PIPELINE_FAMILY = {f.pipeline: f.key for f in FAMILIES.values() if f.pipeline}
 """diffusers pipeline class → family (``model_index.json``'s ``_class_name``)."""
 PIPELINE_FAMILY.update({"FluxImg2ImgPipeline": "flux", "FluxInpaintPipeline": "flux",
                         "StableDiffusion3Img2ImgPipeline": "sd3", "ChromaImg2ImgPipeline": "chroma",
-                        "Flux2Pipeline": "flux2_klein", "SanaPipeline": "sana_sprint"})
+                        "Flux2Pipeline": "flux2_klein", "Flux2KleinInpaintPipeline": "flux2_klein",
+                        "SanaPipeline": "sana_sprint"})
 GGUF_FAMILY = {arch: f.key for f in FAMILIES.values() for arch in f.gguf_archs}
 """GGUF ``general.architecture`` → image family."""
 IMAGE_GGUF_ARCHS = ("wan", "hyvid", "ltxv", "cosmos", "aura", "hidream", "lumina2", "sd1", "sdxl", "mochi")

@@ -278,14 +278,23 @@ def _derive(pipe: Any, inpaint: bool, guide: Guide | None = None) -> Any:
     return derived
 
 
+def _needs_mask(pipe: Any) -> bool:
+    """Whether ``pipe`` is an inpainting pipeline (not one of the studio's own, which take an optional mask)."""
+    if _pixel_space(pipe):
+        return False
+    return "mask_image" in (generate._accepted(pipe) or ())
+
+
 def _img2img(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext, entry: Any,
              pipe: Any, facts: dict[str, Any], warn, image: Image.Image, guide: Guide) -> Image.Image | ImageResult:
     pw, ph = _proc_size(*image.size)
     src = image if (pw, ph) == image.size else image.resize((pw, ph), Image.LANCZOS)
     run_spec = spec.replace(width=pw, height=ph)
-    out = generate._generate(run_spec, reporter, cancel, ctx, entry, _derive(pipe, False, guide), facts, warn,
-                             extra={"image": src, "strength": spec.strength,
-                                    **guide.args((0, 0, *image.size), (pw, ph))})
+    derived = _derive(pipe, False, guide)
+    extra = {"image": src, "strength": spec.strength, **guide.args((0, 0, *image.size), (pw, ph))}
+    if _needs_mask(derived):  # a family whose img2img is its inpainting pipeline (FLUX.2 klein): paint it all
+        extra["mask_image"] = Image.new("L", (pw, ph), 255)
+    out = generate._generate(run_spec, reporter, cancel, ctx, entry, derived, facts, warn, extra=extra)
     if isinstance(out, ImageResult):
         return out
     result = out[0].convert("RGB")
