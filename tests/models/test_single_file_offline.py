@@ -116,3 +116,44 @@ def test_config_folder_beside_a_checkpoint_is_part_of_it(paths, tiny_single_file
     mine = [e for e in ModelRegistry(paths, Settings()).scan() if e.source == "user"]
     assert [e.name for e in mine] == ["tiny-sd"]
     assert mine[0].details["config"].endswith("tiny-sd.config")
+
+
+def test_nine_channel_single_file_loads_as_inpainting_and_inpaints_like_its_folder(paths, tiny_sd_dir, tmp_path,
+                                                                                   no_network):
+    """An inpainting checkpoint in one file (conv_in takes 9 channels) beside a config folder of the plain
+    4-channel model, as people copy one: the UNet is built with the file's 9 channels and inpaints exactly as
+    the diffusers folder it came from."""
+    from PIL import Image
+
+    from studio.core.progress import CancelToken, NullReporter
+    from studio.core.specs import ImageSpec
+    from studio.engines.context import EngineContext
+    from studio.engines.diffusion.single_file import load
+    from studio.engines.dispatch import run_spec
+    from tests.control.conftest import build_tiny_inpaint_sd
+
+    folder = build_tiny_inpaint_sd(tmp_path / "tiny-inpaint")
+    single = paths.models / "tiny-inpainting.safetensors"
+    export_single_file(folder, single)
+    shutil.copytree(tiny_sd_dir, single.with_name("tiny-inpainting.config"),
+                    ignore=shutil.ignore_patterns("*.safetensors"))  # the plain model's config: in_channels 4
+    entry = identify_path(single, "user")
+    assert (entry.type, entry.family, entry.details["in_channels"], entry.details["variant"]) == (
+        "sd_single_file", "sd1", 9, "inpainting")
+    assert load(entry, "cpu", torch.float32).unet.config.in_channels == 9
+    shutil.copytree(folder, paths.models / "tiny-inpaint-folder")
+    init, mask = tmp_path / "init.png", tmp_path / "mask.png"
+    Image.new("RGB", (64, 64), (30, 160, 90)).save(init)
+    m = Image.new("L", (64, 64), 0)
+    m.paste(255, (8, 8, 56, 56))
+    m.save(mask)
+    ctx = EngineContext.create(paths, Settings(), device="cpu")
+    outs = []
+    for name in ("tiny-inpaint-folder", "tiny-inpainting"):
+        spec = ImageSpec(prompt="a hat", model=name, seed=5, steps=2, width=64, height=64, guidance=4.0,
+                         init_image=str(init), mask=str(mask), strength=1.0, mask_blur=0)
+        res = run_spec(spec, NullReporter(), CancelToken(), ctx)
+        assert res.operation == "inpaint"
+        outs.append(np.asarray(Image.open(res.outputs[0]).convert("RGB"), dtype=np.int16))
+    assert np.abs(outs[0] - outs[1]).max() <= 1
+    assert no_network == []

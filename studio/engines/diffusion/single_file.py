@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +69,6 @@ def _tokenizers(config: Path, index: dict[str, Any]) -> dict[str, Any]:
 
 def load(entry: ModelEntry, device: str, dtype: torch.dtype, config: Path | None = None) -> Any:
     """A diffusers pipeline for the single-file checkpoint ``entry`` (on the CPU; the caller moves it)."""
-    import diffusers
-
     path = Path(entry.path)
     if path.suffix.lower() != ".safetensors":
         raise ModelError(_("{file} is not a .safetensors file; convert it to safetensors first.").format(
@@ -76,6 +76,30 @@ def load(entry: ModelEntry, device: str, dtype: torch.dtype, config: Path | None
     if entry.status != "ok":
         raise ModelError(_("{file} cannot be used: {reason}").format(file=path.name, reason=entry.reason))
     config = Path(config) if config else config_for(entry)
+    with tempfile.TemporaryDirectory(prefix="studio-config-") as tmp:
+        return _load(entry, path, _with_file_channels(config, entry, Path(tmp)), dtype)
+
+
+def _with_file_channels(config: Path, entry: ModelEntry, tmp: Path) -> Path:
+    """``config``, or a copy of it in ``tmp`` whose UNet takes the input channels the file's ``conv_in`` weight
+    has (an inpainting checkpoint: 9 = latents + mask + masked image) when they differ."""
+    wanted = entry.details.get("in_channels")
+    unet = config / "unet" / "config.json"
+    if not wanted or not unet.is_file():
+        return config
+    values = json.loads(unet.read_text(encoding="utf-8"))
+    if int(values.get("in_channels", 4)) == int(wanted):
+        return config
+    shutil.copytree(config, tmp / config.name)
+    values["in_channels"] = int(wanted)
+    (tmp / config.name / "unet" / "config.json").write_text(json.dumps(values, indent=2), encoding="utf-8")
+    log.info("%s: the UNet takes %s input channels (conv_in); loading with that config", entry.path, wanted)
+    return tmp / config.name
+
+
+def _load(entry: ModelEntry, path: Path, config: Path, dtype: torch.dtype) -> Any:
+    import diffusers
+
     index = json.loads((config / "model_index.json").read_text(encoding="utf-8"))
     cls = getattr(diffusers, str(index.get("_class_name", "StableDiffusionPipeline")), None)
     if cls is None or not hasattr(cls, "from_single_file"):
