@@ -69,7 +69,8 @@ def test_missing_text_encoder_names_what_to_install(family_dir, family_ctx, tmp_
     with pytest.raises(ModelError) as exc:
         run(spec(single), RecordingReporter(), CancelToken(), family_ctx)
     line = _one_line(exc)
-    assert "CLIP-L, T5-XXL" in line and "black-forest-labs/FLUX.1-schnell" in line and "flux-alone.config" in line
+    assert "it also needs CLIP-L (clip_l.safetensors: " in line and "; T5-XXL (t5xxl_fp16.safetensors: " in line
+    assert "; the VAE (ae.safetensors: " in line and "download black-forest-labs/FLUX.1-schnell (a diffusers folder)" in line
 
 
 def test_truncated_single_file_and_gguf_are_one_line(family_dir, family_ctx, paths, tmp_path):

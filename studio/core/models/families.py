@@ -8,7 +8,7 @@ Latent→RGB preview factors are the published ComfyUI ones for each latent spac
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -34,6 +34,8 @@ class ModelType(str, Enum):
     VAE = "vae"
     TAESD = "taesd"
     CLIP = "clip"
+    TEXT_ENCODER = "text_encoder"
+    """A family's text encoder alone in one file (clip_l, t5xxl, qwen_3_4b…); its family is the kind."""
     MASKED_LM = "masked_lm"
     TEXT_CLASSIFIER = "text_classifier"
     CAPTIONER = "captioner"
@@ -63,6 +65,15 @@ class TextEncoder:
     """What it is, as people call it ("CLIP-L", "T5-XXL", "Qwen3")."""
     files: tuple[str, ...] = ()
     """Common single-file names (ComfyUI's text_encoders folder)."""
+    source: str = ""
+    """Hugging Face repo holding the single file (named in 'what to install' lines)."""
+    tokenizer_repo: str = ""
+    """Hugging Face repo whose tokenizer files it uses ("" = the studio's own CLIP tokenizer)."""
+
+    @property
+    def base(self) -> str:
+        """The architecture without its size ("CLIP-L" → "CLIP", "T5-XXL" → "T5"): what a file must be."""
+        return self.kind.split("-")[0] if self.kind.startswith(("CLIP", "T5")) else self.kind
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,9 @@ class Family:
     """Where people download the full model (named in 'what to install' messages)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Fixed pipeline arguments (SANA-Sprint's max timesteps…)."""
+    vae_files: tuple[str, ...] = ()
+    """Common single-file names of its VAE (an ``AutoencoderKL``: ``ae.safetensors``) and the repo publishing it."""
+    vae_repo: str = ""
     controlnet: str = ""
     """ControlNet group: families with the same group share ControlNets and IP-Adapters ("" = the studio
     runs none for this family; see ``studio.core.specs.control``)."""
@@ -150,8 +164,12 @@ _FLUX2_RGB = ((0.0058, 0.0113, 0.0073), (0.0495, 0.0443, 0.0836), (-0.0099, 0.00
               (0.0220, 0.0169, -0.0048), (-0.0332, -0.0457, -0.0468), (-0.0085, 0.0389, 0.0609),
               (-0.0076, 0.0003, -0.0043), (-0.0111, -0.0460, -0.0614))
 
-_CLIP_L = TextEncoder("text_encoder", "CLIP-L", ("clip_l.safetensors",))
-_T5 = TextEncoder("text_encoder_2", "T5-XXL", ("t5xxl_fp16.safetensors", "t5xxl_fp8_e4m3fn.safetensors"))
+_FLUX_TE = "comfyanonymous/flux_text_encoders"
+_CLIP_L = TextEncoder("text_encoder", "CLIP-L", ("clip_l.safetensors",), _FLUX_TE)
+_T5 = TextEncoder("text_encoder_2", "T5-XXL", ("t5xxl_fp16.safetensors", "t5xxl_fp8_e4m3fn.safetensors"), _FLUX_TE,
+                  "google/t5-v1_1-xxl")
+_AE = dict(vae_files=("ae.safetensors",), vae_repo="black-forest-labs/FLUX.1-schnell")
+_QWEN3 = TextEncoder("text_encoder", "Qwen3", ("qwen_3_4b.safetensors",), "Comfy-Org/z_image_turbo", "Qwen/Qwen3-4B")
 _SD_LIKE = dict(lora=True, train_base=True, prompt_weights=True, img2img="auto", inpaint="auto")
 
 FAMILIES: dict[str, Family] = {f.key: f for f in (
@@ -164,9 +182,9 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            latent_rgb_bias=(0.1084, -0.0175, -0.0011), size=1024),
     Family("sd3", "SD 3/3.5", "StableDiffusion3Pipeline", "StableDiffusion3Img2ImgPipeline",
            "StableDiffusion3InpaintPipeline", "transformer", "SD3Transformer2DModel", lora=True, flow=True,
-           text_encoders=(TextEncoder("text_encoder", "CLIP-L", ("clip_l.safetensors",)),
-                          TextEncoder("text_encoder_2", "CLIP-G", ("clip_g.safetensors",)),
-                          TextEncoder("text_encoder_3", "T5-XXL", _T5.files)),
+           text_encoders=(_CLIP_L, TextEncoder("text_encoder_2", "CLIP-G", ("clip_g.safetensors",),
+                                               "Comfy-Org/stable-diffusion-3.5-fp8"),
+                          replace(_T5, component="text_encoder_3")),
            latent_channels=16, latent_rgb=_SD3_RGB, latent_rgb_bias=(0.2394, 0.2135, 0.1925),
            steps=28, cfg=4.5, size=1024, config="sd3", gguf_archs=("sd3",),
            repo="stabilityai/stable-diffusion-3.5-medium"),
@@ -174,27 +192,28 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "FluxTransformer2DModel", lora=True, flow=True, negative_prompt=False,
            text_encoders=(_CLIP_L, _T5), latent_channels=16, latent_patch=2, latent_rgb=_FLUX_RGB,
            latent_rgb_bias=_FLUX_BIAS, steps=28, cfg=3.5, size=1024, config="flux", gguf_archs=("flux",),
-           repo="black-forest-labs/FLUX.1-schnell"),
+           repo="black-forest-labs/FLUX.1-schnell", **_AE),
     Family("chroma", "Chroma", "ChromaPipeline", "ChromaImg2ImgPipeline", "ChromaInpaintPipeline", "transformer",
            "ChromaTransformer2DModel", lora=True, flow=True,
-           text_encoders=(TextEncoder("text_encoder", "T5-XXL", _T5.files),), latent_channels=16, latent_patch=2,
+           text_encoders=(replace(_T5, component="text_encoder"),), latent_channels=16, latent_patch=2,
            latent_rgb=_FLUX_RGB, latent_rgb_bias=_FLUX_BIAS, steps=26, cfg=4.0, size=1024, config="chroma",
-           gguf_archs=("chroma",), repo="lodestones/Chroma1-HD"),
+           gguf_archs=("chroma",), repo="lodestones/Chroma1-HD", **_AE),
     Family("zimage", "Z-Image", "ZImagePipeline", "ZImageImg2ImgPipeline", "ZImageInpaintPipeline", "transformer",
            "ZImageTransformer2DModel", lora=True, flow=True,
-           text_encoders=(TextEncoder("text_encoder", "Qwen3", ("qwen_3_4b.safetensors",)),),
+           text_encoders=(_QWEN3,),
            latent_channels=16, latent_rgb=_FLUX_RGB, latent_rgb_bias=_FLUX_BIAS, steps=9, cfg=0.0, size=1024,
-           config="zimage", gguf_archs=("zimage", "z_image"), repo="Tongyi-MAI/Z-Image-Turbo"),
+           config="zimage", gguf_archs=("zimage", "z_image"), repo="Tongyi-MAI/Z-Image-Turbo", **_AE),
     Family("qwenimage", "Qwen-Image", "QwenImagePipeline", "QwenImageImg2ImgPipeline", "QwenImageInpaintPipeline",
            "transformer", "QwenImageTransformer2DModel", lora=True, flow=True, cfg_arg="true_cfg_scale",
-           text_encoders=(TextEncoder("text_encoder", "Qwen2.5-VL", ("qwen_2.5_vl_7b.safetensors",)),),
+           text_encoders=(TextEncoder("text_encoder", "Qwen2.5-VL", ("qwen_2.5_vl_7b.safetensors",),
+                                      "Comfy-Org/Qwen-Image_ComfyUI", "Qwen/Qwen2.5-VL-7B-Instruct"),),
            latent_channels=16, latent_patch=2, latent_rgb=_WAN_RGB, latent_rgb_bias=(-0.1835, -0.0868, -0.3360),
            steps=50, cfg=4.0, size=1024, config="qwenimage", gguf_archs=("qwen_image",), repo="Qwen/Qwen-Image"),
     # diffusers 0.42 has no FLUX.2 klein img2img class: its inpainting pipeline with the whole image masked is
     # one (strength-controlled, the image also its reference), so both edits use it (``edit._img2img``).
     Family("flux2_klein", "FLUX.2 klein", "Flux2KleinPipeline", "Flux2KleinInpaintPipeline",
            "Flux2KleinInpaintPipeline", "transformer", "Flux2Transformer2DModel",
-           lora=True, flow=True, text_encoders=(TextEncoder("text_encoder", "Qwen3", ("qwen_3_4b.safetensors",)),),
+           lora=True, flow=True, text_encoders=(_QWEN3,),
            latent_channels=32, vae_factor=8, latent_patch=2, latent_rgb=_FLUX2_RGB, latent_rgb_bias=_FLUX_BIAS,
            steps=4, cfg=1.0, size=1024, config="flux2_klein", gguf_archs=("flux2",),
            repo="black-forest-labs/FLUX.2-klein-4B"),

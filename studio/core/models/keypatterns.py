@@ -57,7 +57,7 @@ def classify(shapes: Mapping[str, Shape]) -> KeyClass | None:
     if not keys:
         return None
     for fn in (_controlnet, _ip_adapter, _transformer_file, _sd_checkpoint, _lora, _textual_inversion, _upscaler,
-               _taesd, _vae):
+               _text_encoder, _taesd, _vae):
         hit = fn(shapes, keys)
         if hit is not None:
             return hit
@@ -276,6 +276,42 @@ def _upscaler(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None:
                            conv_layers=len(convs))
         return KeyClass("upscaler", "srvgg", details)
     return None
+
+
+CLIP_BY_WIDTH = {768: "CLIP-L", 1280: "CLIP-G"}
+
+
+def _text_encoder(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None:
+    """A text encoder alone, as ComfyUI users keep them (models/text_encoders, models/clip): CLIP text models,
+    T5 encoders, Qwen3 and Qwen2.5-VL language models, in transformers' key names. The family is the kind the
+    capability table's ``TextEncoder.kind`` names ("T5-XXL", "Qwen3", …)."""
+    ks = [k[len("text_model."):] if k.startswith("text_model.") else k for k in keys]
+    details: dict[str, Any] = {"part": "text encoder"}
+    if any(k.startswith("encoder.layers.0.self_attn.q_proj.") for k in ks) and any(
+            k.startswith("embeddings.token_embedding.") for k in ks):
+        width = _dim(shapes, r"embeddings\.token_embedding\.weight$", 1)
+        kind = CLIP_BY_WIDTH.get(int(width or 0), "CLIP")
+        details.update(hidden_size=width, layers=len(_blocks(ks, "encoder.layers.")))
+    elif any(k.startswith("encoder.block.0.layer.0.SelfAttention.") for k in keys) and not any(
+            k.startswith("decoder.block.") for k in keys):
+        width = _dim(shapes, r"^encoder\.block\.0\.layer\.0\.SelfAttention\.q\.weight$", 1)
+        kind = "T5-XXL" if width in (4096, None) else "T5"
+        details.update(hidden_size=width, layers=len(_blocks(keys, "encoder.block.")))
+    elif any(k.startswith(("model.layers.0.self_attn.", "layers.0.self_attn.", "model.language_model.layers.0."))
+             for k in keys):
+        visual = any(k.startswith(("visual.", "model.visual.")) for k in keys)
+        if visual or any(".self_attn.q_proj.bias" in k for k in keys[:4000]):
+            kind = "Qwen2.5-VL"
+        elif any(".self_attn.q_norm." in k for k in keys):
+            kind = "Qwen3"
+        else:
+            return None  # another language model's weights (a shard of an LLM folder)
+        width = _dim(shapes, r"embed_tokens\.weight$", 1)
+        details.update(hidden_size=width)
+    else:
+        return None
+    details = {k: v for k, v in details.items() if v not in (None, 0)}
+    return KeyClass("text_encoder", kind, details)
 
 
 _TAESD_ORIG = re.compile(r"^\d+\.(conv\.\d+\.)?(weight|bias)$")

@@ -23,7 +23,8 @@ from studio.core.settings import Settings
 IMAGE_TYPES = ("diffusers", "sd_single_file", "studio_pipeline", "gan", "studio_vae", "studio_ddpm")
 TEXT_TYPES = ("causal_lm", "gguf", "text_lora")
 UPSCALE_TYPES = ("upscaler",)
-ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd", "controlnet", "ip_adapter", "depth_estimator")
+ADDON_TYPES = ("lora", "textual_inversion", "vae", "taesd", "controlnet", "ip_adapter", "depth_estimator",
+               "text_encoder")
 CLIP_TYPES = ("clip",)
 """Image–text models that score and guide (transformers CLIPModel folders)."""
 """Add-ons applied to a pipeline (not generators on their own)."""
@@ -47,6 +48,7 @@ TYPE_LABELS = {  # N_: the window shows them with _() in the chosen language
     "captioner": N_("Image captioner"),
     "controlnet": N_("ControlNet"), "ip_adapter": N_("IP-Adapter (image prompt)"),
     "depth_estimator": N_("Depth model (ControlNet preprocessor)"),
+    "text_encoder": N_("Text encoder (single file)"),
     "unknown": N_("Unknown"),
 }
 STATUSES = ("ok", "broken", "unknown", "unsafe")

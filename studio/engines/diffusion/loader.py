@@ -72,17 +72,32 @@ def load_pipeline(ctx: EngineContext, entry: ModelEntry) -> tuple[Any, dict[str,
     # float16 their v-prediction overflows under Euler-style sigma scaling (measured: garbage images on CUDA).
     dtype = _dtype(ctx, entry)
     folders: list[Path] = []
+    parts = None
     if entry.family in NEW_FAMILIES:  # a 2024–26 family: its parts may come from another folder; check memory
         from studio.engines.diffusion.transformer_file import estimate_bytes, memory_refusal
 
         if entry.type == "sd_single_file":
-            folders = [Path(e.path) for e in ctx.registry.scan()
-                       if e.type == "diffusers" and e.family == entry.family and e.usable]
+            folders, parts = _parts(ctx, entry)
         if ctx.device == "cpu" and all(k != _key(ctx, entry) for k, _size in ctx.cache.loaded()):
-            refusal = memory_refusal(entry, estimate_bytes(entry, dtype, folders), ctx.cache.budget_bytes)
+            refusal = memory_refusal(entry, estimate_bytes(entry, dtype, folders, parts), ctx.cache.budget_bytes)
             if refusal:
                 raise ModelError(refusal)
-    return ctx.cache.get_or_load(_key(ctx, entry), lambda: _load(entry, ctx.device, dtype, folders))
+    return ctx.cache.get_or_load(_key(ctx, entry), lambda: _load(entry, ctx.device, dtype, folders, parts))
+
+
+def _parts(ctx: EngineContext, entry: ModelEntry) -> tuple[list[Path], Any]:
+    """Where a transformer file's text encoders, tokenizers and VAE may come from: diffusers folders of its family,
+    and single files (text encoders the registry identified; the model folders; the Hugging Face cache)."""
+    from studio.core.models.registry import hf_hub_cache
+    from studio.engines.diffusion.text_encoders import encoder_files
+    from studio.engines.diffusion.transformer_file import Parts
+
+    scanned = ctx.registry.scan()
+    folders = [Path(e.path) for e in scanned if e.type == "diffusers" and e.family == entry.family and e.usable]
+    roots = [Path(entry.path).parent] + [folder for source, folder in ctx.registry.sources()
+                                         if source in ("user", "extra")]
+    hub = hf_hub_cache(ctx.settings.hf_cache_dir) if ctx.settings.scan_hf_cache else None
+    return folders, Parts(encoder_files(scanned), roots, hub)
 
 
 def _dtype(ctx: EngineContext, entry: ModelEntry) -> torch.dtype:
@@ -115,13 +130,13 @@ def _quiet_library_progress_bars() -> None:
         tlog.set_verbosity_error()
 
 
-def _load(entry: ModelEntry, device: str, dtype: torch.dtype,
-          folders: list[Path] | None = None) -> tuple[Any, dict[str, Any]]:
+def _load(entry: ModelEntry, device: str, dtype: torch.dtype, folders: list[Path] | None = None,
+          parts: Any = None) -> tuple[Any, dict[str, Any]]:
     _quiet_library_progress_bars()
     if entry.type == "sd_single_file" and entry.family in NEW_FAMILIES:
         from studio.engines.diffusion.transformer_file import load_transformer_file
 
-        pipe = load_transformer_file(entry, dtype, folders or [])
+        pipe = load_transformer_file(entry, dtype, folders or [], parts)
     elif entry.type == "sd_single_file":
         try:
             single_file = importlib.import_module(SINGLE_FILE_MODULE)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -25,6 +25,7 @@ from studio.core.models.keypatterns import transformer_family
 from studio.core.paths import resources_dir
 from studio.core.progress import format_bytes
 from studio.core.models.registry import ModelEntry
+from studio.engines.diffusion.text_encoders import EncoderFile, assemble, has_weights, part_bytes
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,9 @@ def _sidecar(path: Path) -> Path | None:
 def _has_parts(folder: Path, fam: Family) -> list[str]:
     """The text encoders (kinds) and VAE ``folder`` lacks for ``fam`` (empty: it has them all)."""
     missing = [t.kind for t in fam.text_encoders
-               if not (folder / t.component).is_dir() or not (folder / t.component.replace("text_encoder", "tokenizer"))
+               if not has_weights(folder, t.component) or not (folder / t.component.replace("text_encoder", "tokenizer"))
                .is_dir()]
-    if not (folder / "vae").is_dir():
+    if not has_weights(folder, "vae"):
         missing.append("VAE")
     return missing
 
@@ -119,8 +120,34 @@ def gguf_problem(path: Path, fam: Family) -> str:
     return ""
 
 
-def load_transformer_file(entry: ModelEntry, dtype: torch.dtype, folders: Iterable[Path] = ()) -> Any:
-    """The family's pipeline with the transformer read from ``entry``'s file (on the CPU; the caller moves it)."""
+@dataclass(frozen=True)
+class Parts:
+    """Where a transformer file's other parts may be as single files (``studio.engines.diffusion.text_encoders``):
+    the text encoders the registry found, the model folders (their ``text_encoders/``, ``vae/``) and the hub cache."""
+
+    encoders: list[EncoderFile] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)
+    hub: Path | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.encoders or self.roots or self.hub)
+
+
+def _base(entry: ModelEntry, fam: Family, folders: list[Path]) -> Path:
+    """The folder the pipeline is assembled on (its scheduler, and every part it holds): the sidecar or a folder
+    of the family holding the most parts, else the shipped config folder (parts from single files)."""
+    side = _sidecar(Path(entry.path))
+    cands = [c for c in [side, *folders] if c is not None and (c / "scheduler").is_dir()]
+    if cands:
+        return min(cands, key=lambda c: len(_has_parts(c, fam)))
+    return resources_dir() / "configs" / fam.config
+
+
+def load_transformer_file(entry: ModelEntry, dtype: torch.dtype, folders: Iterable[Path] = (),
+                          parts: Parts | None = None) -> Any:
+    """The family's pipeline with the transformer read from ``entry``'s file (on the CPU; the caller moves it);
+    the other parts from a diffusers folder of the family, else from single files (``parts``)."""
+    parts = parts or Parts()
     import diffusers
 
     from studio.engines.diffusion.loader import safetensors_problem
@@ -141,7 +168,16 @@ def load_transformer_file(entry: ModelEntry, dtype: torch.dtype, folders: Iterab
                 file=path.name))
         if safetensors_problem(path) is not None:
             raise ModelError(_("{file} is truncated or corrupt; download or copy it again.").format(file=path.name))
-    rest = companion(entry, folders)
+    folders = [Path(f) for f in folders]
+    try:
+        rest: Path | None = companion(entry, folders)
+    except ModelError:
+        if not parts:
+            raise
+        rest = None
+    base = rest or _base(entry, fam, folders)
+    index = json.loads((base / "model_index.json").read_text(encoding="utf-8"))
+    assemble(entry, fam, base, index, folders, parts.encoders, parts.roots, parts.hub, dtype, load=False)  # first
     cls = getattr(diffusers, fam.transformer)
     kwargs: dict[str, Any] = {}
     if gguf:
@@ -157,13 +193,14 @@ def load_transformer_file(entry: ModelEntry, dtype: torch.dtype, folders: Iterab
             raise ModelError(_("Cannot load {file} as a {family} transformer: {error}").format(
                 file=path.name, family=fam.label, error=first[:200])) from exc
     pipe_cls = getattr(diffusers, fam.pipeline)
+    extra = assemble(entry, fam, base, index, folders, parts.encoders, parts.roots, parts.hub, dtype)
     try:
-        return pipe_cls.from_pretrained(str(rest), transformer=transformer, local_files_only=True,
-                                        use_safetensors=True, dtype=dtype)
+        return pipe_cls.from_pretrained(str(base), transformer=transformer, local_files_only=True,
+                                        use_safetensors=True, dtype=dtype, **extra)
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(_("Cannot load the text encoders and VAE for {file} from {folder}: {error}").format(
-            file=path.name, folder=rest.name, error=first[:200])) from exc
+            file=path.name, folder=base.name, error=first[:200])) from exc
 
 
 def weight_bytes(folder: Path, parts: Iterable[str]) -> int:
@@ -184,7 +221,8 @@ def memory_refusal(entry: ModelEntry, need: int, budget: int) -> str:
         model=entry.name, need=format_bytes(need), budget=format_bytes(budget))
 
 
-def estimate_bytes(entry: ModelEntry, dtype: torch.dtype, folders: Iterable[Path] = ()) -> int:
+def estimate_bytes(entry: ModelEntry, dtype: torch.dtype, folders: Iterable[Path] = (),
+                   singles: Parts | None = None) -> int:
     """Bytes ``entry`` takes in memory once loaded in ``dtype`` (weights only; a lower bound)."""
     fam = FAMILIES.get(entry.family)
     path = Path(entry.path)
@@ -197,8 +235,12 @@ def estimate_bytes(entry: ModelEntry, dtype: torch.dtype, folders: Iterable[Path
     except OSError:
         return 0
     own = own if entry.details.get("format") == "gguf" else int(own * scale)
+    others = [p for p in parts if p != "transformer"]
     try:
         rest = companion(entry, folders)
     except ModelError:
-        return own
-    return own + int(weight_bytes(rest, [p for p in parts if p != "transformer"]) * scale)
+        if fam is None or not singles:
+            return own
+        base = _base(entry, fam, [Path(f) for f in folders])  # parts from single files
+        return own + int((weight_bytes(base, others) + part_bytes(fam, base, singles.encoders)) * scale)
+    return own + int(weight_bytes(rest, others) * scale)
