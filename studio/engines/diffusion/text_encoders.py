@@ -156,7 +156,7 @@ def install_hint(te: TextEncoder) -> str:
     """How to get ``te`` as a single file ("" when no source is known)."""
     if not te.source or not te.files:
         return ""
-    return _("python main.py models download {repo} --include '*{file}'").format(repo=te.source, file=te.files[0])
+    return f"python main.py models download {te.source} --include '*{te.files[0]}'"  # a command: not translated
 
 
 def assemble(entry: ModelEntry, fam: Family, base: Path, index: dict[str, Any], folders: list[Path],
@@ -178,14 +178,14 @@ def assemble(entry: ModelEntry, fam: Family, base: Path, index: dict[str, Any], 
         found = pick(te, config, encoders)
         if found is None:
             hint = install_hint(te)
-            missing.append(_("{kind} ({file}{hint})").format(
-                kind=te.kind, file=" / ".join(te.files[:1]) or te.kind,
-                hint=_(": {command}").format(command=hint) if hint else ""))
+            missing.append(_("{kind} ({file}: {command})").format(kind=te.kind, file=te.files[0], command=hint)
+                           if hint else te.kind)
             continue
         tokenizer = tokenizer_for(te, base, folders, roots, hub)
         if tokenizer is None:
-            missing.append(_("the {kind} tokenizer (python main.py models download {repo} --include 'tokenizer*' "
-                             "'*.model' 'vocab.json' 'merges.txt')").format(kind=te.kind, repo=te.tokenizer_repo))
+            command = (f"python main.py models download {te.tokenizer_repo} --include 'tokenizer*' '*.model' "
+                       "vocab.json merges.txt")
+            missing.append(_("the {kind} tokenizer ({command})").format(kind=te.kind, command=command))
             continue
         if load:
             log.info("%s: %s from %s", entry.name, te.component, found.path)
@@ -195,9 +195,11 @@ def assemble(entry: ModelEntry, fam: Family, base: Path, index: dict[str, Any], 
         vae = next((f / "vae" for f in folders if has_weights(f, "vae")), None)
         single = None if vae is not None else vae_file(fam, roots, hub)
         if vae is None and single is None:
-            where = _(" ({file}: python main.py models download {repo} --include {file})").format(
-                file=fam.vae_files[0], repo=fam.vae_repo) if fam.vae_files and fam.vae_repo else ""
-            missing.append(_("the VAE{where}").format(where=where))
+            if fam.vae_files and fam.vae_repo:
+                command = f"python main.py models download {fam.vae_repo} --include {fam.vae_files[0]}"
+                missing.append(_("the VAE ({file}: {command})").format(file=fam.vae_files[0], command=command))
+            else:
+                missing.append(_("the VAE"))
         elif load:
             cls = getattr(diffusers, str(index["vae"][1]))
             if vae is not None:
