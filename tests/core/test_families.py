@@ -82,3 +82,43 @@ def test_single_file_transformers_are_told_apart_by_their_keys():
                      "transformer_blocks.0.txt_mod.1.weight": None}).family == "qwenimage"
     lora = {"transformer.single_transformer_blocks.0.attn.to_k.lora_A.weight": (4, 32)}
     assert classify(lora).type == "lora"
+
+
+def test_klein_and_sana_sizes_are_read_from_the_file():
+    """FLUX.2 klein 9B and SANA-Sprint 1.6B files build their own sizes over the shipped 4B / 0.6B configs
+    (diffusers' convert_flux2_to_diffusers.py and convert_sana_to_diffusers.py give the sizes)."""
+    from studio.core.keypatterns import classify
+
+    klein9 = {f"double_blocks.{i}.img_attn.qkv.weight": None for i in range(8)}
+    klein9.update({f"single_blocks.{i}.linear1.weight": None for i in range(24)})
+    klein9.update({"double_stream_modulation_img.lin.weight": None, "img_in.weight": (4096, 128),
+                   "txt_in.weight": (4096, 12288)})
+    kc = classify(klein9)
+    assert (kc.family, kc.details["transformer_config"]) == ("flux2_klein", {
+        "num_layers": 8, "num_single_layers": 24, "num_attention_heads": 32, "joint_attention_dim": 12288})
+    sana = {f"transformer_blocks.{i}.attn2.to_k.weight": None for i in range(20)}
+    sana.update({"transformer_blocks.0.attn1.to_q.weight": (2240, 2240), "caption_projection.linear_1.weight": None,
+                 "scale_shift_table": None})
+    kc = classify(sana)
+    assert kc.family == "sana_sprint" and kc.details["transformer_config"] == {
+        "num_layers": 20, "num_attention_heads": 70, "num_cross_attention_heads": 20, "cross_attention_head_dim": 112,
+        "cross_attention_dim": 2240}
+
+
+def test_shipped_transformer_configs_have_the_published_sizes():
+    """Built on the meta device: FLUX.1 12 B, Chroma 8.9 B, Z-Image 6 B, Qwen-Image 20 B, FLUX.2 klein 4 B,
+    SANA-Sprint 0.6 B (the model cards' figures), its DC-AE 0.31 B."""
+    import diffusers
+    from accelerate import init_empty_weights
+
+    published = {("flux", "transformer"): 12, ("chroma", "transformer"): 8.9, ("zimage", "transformer"): 6,
+                 ("qwenimage", "transformer"): 20, ("flux2_klein", "transformer"): 4,
+                 ("sana_sprint", "transformer"): 0.6, ("sana_sprint", "vae"): 0.31}
+    for (key, comp), billions in published.items():
+        folder = resources_dir() / "configs" / key / comp
+        cls = getattr(diffusers, __import__("json").loads((folder / "config.json").read_text())["_class_name"])
+        with init_empty_weights():
+            model = cls.from_config(cls.load_config(str(folder)))
+        count = sum(p.numel() for p in model.parameters()) / 1e9
+        digits = len(str(billions).partition(".")[2])
+        assert round(count, digits) == billions, (key, comp, count)

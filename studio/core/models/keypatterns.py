@@ -174,7 +174,8 @@ def _blocks(keys: Sequence[str], prefix: str) -> list[int]:
 
 def _transformer_config(family: str, shapes: Mapping[str, Shape]) -> dict[str, Any]:
     """The transformer config values the file itself tells (layer counts, widths), over the shipped config's:
-    SD 3.5 large and medium, FLUX.1 variants with other depths. Original (SAI/BFL) key names only."""
+    SD 3.5 large and medium, FLUX.1 variants with other depths (original SAI/BFL key names), FLUX.2 klein 4B/9B,
+    SANA-Sprint 0.6B/1.6B."""
     keys = list(shapes)
     out: dict[str, Any] = {}
     if family == "sd3" and (joint := _blocks(keys, "joint_blocks.")):
@@ -187,7 +188,29 @@ def _transformer_config(family: str, shapes: Mapping[str, Shape]) -> dict[str, A
             out["pos_embed_max_size"] = int(round(pos ** 0.5))
     elif family in ("flux", "chroma") and (double := _blocks(keys, "double_blocks.")):
         out.update(num_layers=len(double), num_single_layers=len(_blocks(keys, "single_blocks.")))
+    elif family == "flux2_klein":  # klein 4B (5 + 20 blocks, 24 heads) and 9B (8 + 24, 32 heads), either key names
+        double = _blocks(keys, "double_blocks.") or _blocks(keys, "transformer_blocks.")
+        if double:
+            single = _blocks(keys, "single_blocks.") or _blocks(keys, "single_transformer_blocks.")
+            out.update(num_layers=len(double), num_single_layers=len(single))
+        inner = _dim(shapes, r"(?:^|\.)(?:img_in|x_embedder)\.weight$", 0)
+        if inner and inner % 128 == 0:
+            out["num_attention_heads"] = inner // 128
+        joint = _dim(shapes, r"(?:^|\.)(?:txt_in|context_embedder)\.weight$", 1)
+        if joint:
+            out["joint_attention_dim"] = joint
+    elif family == "sana_sprint" and (blocks := _blocks(keys, "transformer_blocks.")):
+        out["num_layers"] = len(blocks)
+        out.update(SANA_WIDTHS.get(_dim(shapes, r"^transformer_blocks\.0\.attn1\.to_q\.weight$", 0) or 0, {}))
     return out
+
+
+SANA_WIDTHS: dict[int, dict[str, int]] = {  # diffusers' scripts/convert_sana_to_diffusers.py
+    1152: dict(num_attention_heads=36, num_cross_attention_heads=16, cross_attention_head_dim=72,
+               cross_attention_dim=1152),  # SANA(-Sprint) 0.6B
+    2240: dict(num_attention_heads=70, num_cross_attention_heads=20, cross_attention_head_dim=112,
+               cross_attention_dim=2240),  # SANA(-Sprint) 1.6B
+}
 
 
 _KOHYA = re.compile(r"^lora_(unet|te\d?)_")
