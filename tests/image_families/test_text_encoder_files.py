@@ -59,6 +59,7 @@ def test_text_encoder_files_are_identified_by_their_keys(family_dir, paths, tmp_
 def test_flux_transformer_with_text_encoder_and_vae_files_equals_its_folder(family_dir, family_ctx, paths, tmp_path):
     folder = family_dir("flux")
     single, _clip, _t5 = _flux_files(folder, paths, tmp_path)
+    assert family_ctx.registry.resolve("unet/flux-tiny", task="image").path == str(single)  # its listed name
     from_files = run(spec(single), RecordingReporter(), CancelToken(), family_ctx)
     from_folder = run(spec(folder), RecordingReporter(), CancelToken(), family_ctx)
     assert np.abs(pixels(from_files.outputs[0]) - pixels(from_folder.outputs[0])).max() <= 1

@@ -207,9 +207,9 @@ class ModelRegistry:
         if p.exists():
             entry = identify_path(p, "path")
         else:
-            if os.sep in name_or_path or name_or_path.startswith("."):
+            every = self.find(name_or_path)  # a model in a sub-folder is named "unet/flux1-dev", as listed
+            if not every and (os.sep in name_or_path or "/" in name_or_path or name_or_path.startswith(".")):
                 raise ModelError(_("Model not found: {name_or_path} does not exist.").format(name_or_path=name_or_path))
-            every = self.find(name_or_path)
             matches = [e for e in every if types is None or e.type in types] or every
             usable = [e for e in matches if e.usable]
             matches = usable or matches

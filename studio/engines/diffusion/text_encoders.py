@@ -206,8 +206,15 @@ def assemble(entry: ModelEntry, fam: Family, base: Path, index: dict[str, Any], 
                 parts["vae"] = cls.from_pretrained(str(vae), local_files_only=True, torch_dtype=dtype)
             else:
                 vae_config = base if (base / "vae" / "config.json").is_file() else resources_dir() / "configs" / fam.config
-                parts["vae"] = cls.from_single_file(str(single), config=str(vae_config), subfolder="vae",
-                                                    local_files_only=True, torch_dtype=dtype)
+                import diffusers.utils.logging as dlog
+
+                level = dlog.get_verbosity()
+                dlog.set_verbosity_error()  # its "modules kept in float32: []" note is noise on the CLI
+                try:
+                    parts["vae"] = cls.from_single_file(str(single), config=str(vae_config), subfolder="vae",
+                                                        local_files_only=True, torch_dtype=dtype)
+                finally:
+                    dlog.set_verbosity(level)
     if missing:
         path = Path(entry.path)
         raise ModelError(_("{file} holds only the {family} transformer; it also needs {parts}. Put the files in "
