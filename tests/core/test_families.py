@@ -87,7 +87,7 @@ def test_single_file_transformers_are_told_apart_by_their_keys():
 def test_klein_and_sana_sizes_are_read_from_the_file():
     """FLUX.2 klein 9B and SANA-Sprint 1.6B files build their own sizes over the shipped 4B / 0.6B configs
     (diffusers' convert_flux2_to_diffusers.py and convert_sana_to_diffusers.py give the sizes)."""
-    from studio.core.keypatterns import classify
+    from studio.core.models.keypatterns import classify
 
     klein9 = {f"double_blocks.{i}.img_attn.qkv.weight": None for i in range(8)}
     klein9.update({f"single_blocks.{i}.linear1.weight": None for i in range(24)})
