@@ -121,7 +121,7 @@ def bench_gui(home: Path, tokens: int) -> dict:
     app = QApplication.instance() or QApplication([])
     paths = StudioPaths(home)
     pool = WorkerPool(paths, Settings(scan_hf_cache=False, device="cpu"))
-    ws = TextWorkspace(pool, paths, models=lambda: [])
+    ws = TextWorkspace(pool, paths, models=[])
     ws.controls.max_new_tokens.setValue(tokens)
     ws.controls.temperature.setValue(0.0)
     ws.resize(1100, 700)

@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from studio.core.protocol.frames import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame, result_from_wire
 from studio.core.errors import StudioError
@@ -96,10 +96,10 @@ class HostClient:
         self.command = command or host_command()
         self.env = env
         self.device = ""
-        self.on_status: Callable[[dict[str, Any]], None] = lambda status: None
+        self.on_status: Callable[[dict[str, object]], None] = lambda status: None
         self._proc: subprocess.Popen[bytes] | None = None
         self._writer: FrameWriter | None = None
-        self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._inbox: queue.Queue[tuple[str, object]] = queue.Queue()
         self._start_failures = 0
         self._lock = threading.Lock()
 
@@ -187,7 +187,7 @@ class HostClient:
         raise HostStartError(_("the engine did not answer in time") if not stopping() else _("stopped"))
 
     @staticmethod
-    def _read_loop(proc: subprocess.Popen[bytes], inbox: queue.Queue[tuple[str, Any]]) -> None:
+    def _read_loop(proc: subprocess.Popen[bytes], inbox: queue.Queue[tuple[str, object]]) -> None:
         try:
             while (frame := read_frame(proc.stdout)) is not None:
                 inbox.put(("frame", frame))
@@ -236,13 +236,13 @@ class HostClient:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def _send(self, kind: str, **fields: Any) -> None:
+    def _send(self, kind: str, **fields: object) -> None:
         writer = self._writer
         if writer is None:
             raise OSError("no engine host")
         writer.send(kind, **fields)
 
-    def _try_send(self, kind: str, **fields: Any) -> None:
+    def _try_send(self, kind: str, **fields: object) -> None:
         try:
             self._send(kind, **fields)
         except OSError:

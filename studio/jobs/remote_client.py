@@ -15,7 +15,7 @@ import queue
 import socket
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import BinaryIO, Callable
 
 from studio.core import netguard
 from studio.core.atomic import atomic_write_bytes
@@ -47,7 +47,7 @@ class RemoteHostClient(HostClient):
         self._sock: socket.socket | None = None
         self._connected = threading.Event()
         self._payload = b""
-        self._files: list[dict[str, Any]] = []
+        self._files: list[dict[str, object]] = []
         self._received: dict[str, str] = {}
 
     @property
@@ -117,7 +117,7 @@ class RemoteHostClient(HostClient):
         return tls
 
     @staticmethod
-    def _read_socket(stream: BinaryIO, inbox: queue.Queue[tuple[str, Any]], connected: threading.Event) -> None:
+    def _read_socket(stream: BinaryIO, inbox: queue.Queue[tuple[str, object]], connected: threading.Event) -> None:
         try:
             while (frame := read_frame(stream)) is not None:
                 inbox.put(("frame", frame))
@@ -187,7 +187,7 @@ class RemoteHostClient(HostClient):
             files.append({"field": field, "size": len(data)})
         self._payload, self._files = b"".join(chunks), files
 
-    def _send(self, kind: str, **fields: Any) -> None:
+    def _send(self, kind: str, **fields: object) -> None:
         writer = self._writer
         if writer is None:
             raise OSError("no engine connection")

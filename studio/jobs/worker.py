@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Collection
+from typing import Collection, Mapping
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -208,7 +208,7 @@ class Worker(QThread):
                 log.info("engine host %s restarted", self.objectName())
             self.engine_ready.emit(device)
 
-    def _on_status(self, status: dict[str, Any]) -> None:
+    def _on_status(self, status: dict[str, object]) -> None:
         device = str(status.get("device", ""))
         if device and self.client.device and device != self.client.device:
             self.client.device = device  # saved settings moved the engine: the status bar follows
@@ -276,7 +276,7 @@ class Worker(QThread):
                 log.exception("could not store progress of job %d", job_id)
 
 
-def merge_status(lanes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def merge_status(lanes: Mapping[str, Mapping[str, object]]) -> dict[str, object]:
     """One status for the window from every lane's host: loaded models and memory added up."""
     live = [s for s in lanes.values() if s]
     return {"device": next((s.get("device", "") for s in live), ""),

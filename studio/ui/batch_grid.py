@@ -16,7 +16,8 @@ from studio.jobs.api import JobHandle
 from studio.ui.image_loader import ImageLoader
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.canvas_feed import CanvasFeed
+    from studio.ui.session import StudioSession
 
 GAP = 4  # pixels between cells
 
@@ -49,11 +50,11 @@ class _Batch:
 
 
 class BatchGrid(QObject):
-    """Follows the batches the window queues and shows each finished one as a grid."""
+    """Follows the batches the Image workspace queues and shows each finished one as a grid on ``feed``'s canvas."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session: StudioSession, feed: CanvasFeed) -> None:
+        super().__init__(session)
+        self.feed = feed
         self._batches: list[_Batch] = []
         self._loader = ImageLoader(threads=1, parent=self)
         self._loader.loaded.connect(self._on_loaded)
@@ -91,7 +92,7 @@ class BatchGrid(QObject):
         self._batches.remove(batch)
         if len(batch.outputs) < 2:
             return  # one image (the others failed or were cancelled) is already on the canvas
-        batch.owner = self.window.canvas_owner()
+        batch.owner = self.feed.owner()
         for i, job_id in enumerate(j for j in batch.job_ids if j in batch.outputs):
             self._loader.request((batch, i, len(batch.outputs)), batch.outputs[job_id])
 
@@ -101,10 +102,9 @@ class BatchGrid(QObject):
         if len(batch.images) < count:
             return
         images = [batch.images[i] for i in range(count) if not batch.images[i].isNull()]
-        if len(images) < 2 or self.window.canvas_owner() is not batch.owner:
+        if len(images) < 2 or self.feed.owner() is not batch.owner:
             return  # unreadable files, or the user showed something else meanwhile
-        self.window.show_canvas_image(compose_grid(images),
-                                      self.tr("grid of {0} images").format(len(images)))
+        self.feed.show_image(compose_grid(images), self.tr("grid of {0} images").format(len(images)))
         self.shown += 1
 
     def wait(self, msecs: int = 5000) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
@@ -432,7 +432,7 @@ class ControlPanel(QWidget):
         self.changed.emit()
 
     # -- specs ---------------------------------------------------------------------------------------------
-    def spec_fields(self) -> dict[str, Any]:
+    def spec_fields(self) -> dict[str, object]:
         """The ImageSpec fields of the panel (every spec the prompt editor makes carries them)."""
         self.ip_weight_spin.interpretText()
         return {"controls": tuple(row.unit() for row in self.rows), "ip_image": self.ip_image or None,

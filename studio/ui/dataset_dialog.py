@@ -5,14 +5,14 @@ dialog shows its progress and, when done, hands the folder to the training form 
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QProgressBar, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
-from studio.core.models.registry import IMAGE_TYPES
+from studio.core.models.registry import IMAGE_TYPES, ModelEntry
 from studio.core.results import JobResult
 from studio.core.specs.training import DatasetSpec
 from studio.core.specs.base import random_seed
@@ -26,14 +26,14 @@ UNCONDITIONAL_TYPES = ("gan", "studio_vae", "studio_ddpm")
 class DatasetDialog(QDialog):
     made = Signal(str)  # the dataset folder
 
-    def __init__(self, pool: JobPool | None, models: Iterable[Any], parent: QWidget | None = None) -> None:
+    def __init__(self, pool: JobPool | None, models: Iterable[ModelEntry], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Make a dataset from a model"))
         self.model_combo = QComboBox()
         self.model_combo.setObjectName("dataset_model")
         self._types: dict[str, str] = {}
         for m in models:
-            if getattr(m, "type", "") in IMAGE_TYPES and getattr(m, "usable", False):
+            if m.type in IMAGE_TYPES and m.usable:
                 self.model_combo.addItem(m.title, m.name)
                 self._types[m.name] = m.type
         self.model_combo.currentIndexChanged.connect(self._update)

@@ -2,7 +2,7 @@
 ``describe`` job (``studio.engines.clip.describe``); its prompt replaces the prompt editor's text in one
 undo step (Ctrl+Z brings the old prompt back), ready to edit.
 
-The main window makes one :class:`ImageDescriber` with its other workspaces.
+The main window makes one :class:`ImageDescriber` (on the session and the prompt editor) with its other workspaces.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from studio.core.specs.image import DescribeSpec
 from studio.jobs.api import JobHandle
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.prompt_editor import PromptEditor
+    from studio.ui.session import StudioSession
 
 
 class ImageDescriber(QObject):
@@ -25,15 +26,14 @@ class ImageDescriber(QObject):
 
     described = Signal(str)  # the prompt written into the editor
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.editor = window.prompt_editor
+    def __init__(self, session: StudioSession, editor: PromptEditor) -> None:
+        super().__init__(session)
+        self.session, self.editor = session, editor
         self.job: JobHandle | None = None
 
     def describe(self, path: str) -> JobHandle | None:
         """Queue a description of the image at ``path``; its handle, or None (with the reason shown)."""
-        pool = self.window.pool
+        pool = self.session.pool
         if pool is None:
             self.editor.show_message(self.tr("The engine is still starting; try again in a moment."), error=True)
             return None
@@ -60,7 +60,7 @@ class ImageDescriber(QObject):
         cursor.select(QTextCursor.SelectionType.Document)
         cursor.insertText(result.text)
         cursor.endEditBlock()
-        self.window.show_workspace("image")
+        self.session.show_workspace("image")
         edit.setFocus()
         edit.moveCursor(QTextCursor.MoveOperation.End)
         by = f"{result.clip} + {result.captioner}" if result.captioner else result.clip

@@ -1,6 +1,6 @@
 """Canvas editing in the Image workspace: mask tools, img2img / inpaint / outpaint / upscale, versions.
 
-``CanvasEditor(window)`` (made by the main window with its other workspaces) adds an edit tool
+``CanvasEditor(session, canvas, describer, upscale)`` (made with the Image workspace's tools) adds an edit tool
 row under the canvas's own tools, a mask layer and brush outline in the canvas scene, and the
 version strip under the canvas. Jobs go through the same pool as text-to-image: the current image
 and mask are written to PNGs under ``<studio home>/cache/canvas`` and an ImageSpec with
@@ -33,7 +33,10 @@ from studio.ui.mask_layer import BrushCursor, MaskLayer
 from studio.ui.versions import EditDocument, Version, VersionStrip
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.builtin_tools import UpscaleTools
+    from studio.ui.canvas import ImageCanvas
+    from studio.ui.describe_image import ImageDescriber
+    from studio.ui.session import StudioSession
 
 MIN_BRUSH, MAX_BRUSH = 1, 512
 EDIT_CHAIN_KEY = "aigc_studio_edits"
@@ -162,12 +165,14 @@ class EditTools(QWidget):
 
 
 class CanvasEditor(QObject):
-    """Wires the tools, the mask layer, the document and the job pool to the window's canvas."""
+    """Wires the tools, the mask layer, the document and the session's job pool to the Image workspace's canvas.
+    The window adds :attr:`undo_actions` to itself (Ctrl+Z anywhere in the Image workspace)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.canvas = window.canvas
+    def __init__(self, session: StudioSession, canvas: ImageCanvas, describer: ImageDescriber,
+                 upscale: UpscaleTools) -> None:
+        super().__init__(session)
+        self.session, self.describer, self.upscale_tools = session, describer, upscale
+        self.canvas = canvas
         self.view: QGraphicsView = self.canvas.view
         self.mask = MaskLayer()
         self.mask.setVisible(False)
@@ -192,7 +197,7 @@ class CanvasEditor(QObject):
     # -- wiring ---------------------------------------------------------------------------------
     def _enable_undo_shortcuts(self) -> None:
         """Ctrl+Z/Ctrl+Shift+Z belong to the canvas only while the image workspace is shown."""
-        on = self.window.current_workspace() == "image"
+        on = self.session.workspace == "image"
         for action in self.undo_actions:
             action.setEnabled(on)
 
@@ -224,13 +229,12 @@ class CanvasEditor(QObject):
         self.undo_actions: list[QAction] = []
         for text, keys, slot in ((self.tr("Undo edit"), QKeySequence.StandardKey.Undo, self.doc.undo_stack.undo),
                                  (self.tr("Redo edit"), QKeySequence.StandardKey.Redo, self.doc.undo_stack.redo)):
-            action = QAction(text, self.window)
+            action = QAction(text, self)
             action.setShortcuts(QKeySequence.keyBindings(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
-            self.window.addAction(action)
             self.undo_actions.append(action)
-        self.window.workspaces.currentChanged.connect(lambda _i: self._enable_undo_shortcuts())
+        self.session.workspace_changed.connect(lambda _key: self._enable_undo_shortcuts())
         self._enable_undo_shortcuts()
         for text, keys, slot in ((self.tr("Paste image"), QKeySequence.StandardKey.Paste, self.paste),
                                  (self.tr("Smaller brush"), QKeySequence("["), lambda: self.resize_brush(1 / 1.25)),
@@ -249,7 +253,7 @@ class CanvasEditor(QObject):
         self._brush_changed()
 
     def _message(self, text: str, ms: int = 6000) -> None:
-        self.window.status.showMessage(text, ms)
+        self.session.notify(text, ms)
 
     # -- document / canvas ------------------------------------------------------------------------
     def _shows_current(self) -> bool:
@@ -432,7 +436,7 @@ class CanvasEditor(QObject):
 
     # -- jobs -------------------------------------------------------------------------------------
     def _temp_png(self, image: QImage, what: str) -> str:
-        folder = self.window.paths.cache / "canvas"
+        folder = self.session.paths.cache / "canvas"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{secrets.token_hex(6)}-{what}.png"
         data = QByteArray()
@@ -445,7 +449,7 @@ class CanvasEditor(QObject):
 
     def submit(self, op: str) -> JobHandle | None:
         """Queue ``op`` ("img2img", "inpaint", "outpaint") on the current version; its handle or None."""
-        pool = self.window.pool
+        pool = self.session.pool
         if pool is None:
             self._message(self.tr("The engine is still starting; try again in a moment."))
             return None
@@ -470,7 +474,7 @@ class CanvasEditor(QObject):
             return None
         w, h = ext.new_size(cur.image.width(), cur.image.height())
         strength = 1.0 if op == "outpaint" else t.strength_slider.value() / 100.0
-        spec = self.window.prompt_editor.spec().replace(
+        spec = self.session.current_spec().replace(
             init_image=self._temp_png(cur.image, "image"), mask=mask_path, strength=strength,
             outpaint=ext.as_tuple(), outpaint_fill=t.fill_combo.currentData(), mask_blur=t.blur_spin.value(),
             masked_only=t.only_masked_check.isChecked() and op == "inpaint",
@@ -501,7 +505,7 @@ class CanvasEditor(QObject):
 
     def _current_file(self) -> str | None:
         """The current version as a file (its own, else a PNG in the cache); None (said) when there is none."""
-        if self.window.pool is None or not self.adopt_canvas():
+        if self.session.pool is None or not self.adopt_canvas():
             self._message(self.tr("Open an image first (Open…, drag and drop, or paste)."))
             return None
         cur = self.doc.current
@@ -510,14 +514,14 @@ class CanvasEditor(QObject):
     def describe(self) -> JobHandle | None:
         """Queue "Describe this image" on the current version: its prompt goes into the prompt editor."""
         path = self._current_file()
-        return self.window.image_describer.describe(path) if path else None
+        return self.describer.describe(path) if path else None
 
     def upscale(self) -> JobHandle | None:
         """Queue an upscale of the current version with the Upscale menu's model."""
         path = self._current_file()
         if path is None:
             return None
-        tools = self.window.upscale_tools
+        tools = self.upscale_tools
         handle = tools.upscale_file(path)
         if handle is not None:
             self._follow(handle, "upscale", {"op": "upscale", "model": tools.model()})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import QMargins, Qt
@@ -22,6 +22,7 @@ from studio.core.errors import SpecError
 from studio.core.evaluation import FIGURE_LABELS, EvaluationReport, format_figure, report_csv
 from studio.core.i18n import _
 from studio.core.models.caps import DIFFUSION_TYPES
+from studio.core.models.registry import ModelEntry
 from studio.core.results import EvaluateResult, JobResult
 from studio.core.specs.training import EvaluateSpec
 from studio.jobs.api import JobHandle, JobPool
@@ -185,7 +186,7 @@ class EvaluateDialog(QDialog):
         self.inputs_edit.setPlainText("\n".join(paths))
         self.set_source(FILES)
 
-    def set_models(self, entries: Iterable[Any]) -> None:
+    def set_models(self, entries: Iterable[ModelEntry]) -> None:
         """List the usable text-to-image models of a model scan, keeping the current choice."""
         current = self.model_combo.currentData()
         self.model_combo.clear()

@@ -5,7 +5,7 @@ Jobs go through the shared queue as ``GanSpec``; the result (grid PNG, or the wa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QMovie, QPixmap
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.models.builtin_models import FACES_NAME
+from studio.core.models.registry import ModelEntry
 from studio.core.results import JobResult
 from studio.core.specs.base import MAX_SEED, Spec
 from studio.core.specs.image import GanSpec
@@ -22,11 +23,15 @@ from studio.ui.job_watch import JobWatch, run_buttons, seed_row
 from studio.ui.spin_boxes import SeedSpinBox
 from studio.ui.vae_tools import VaeTools
 
+if TYPE_CHECKING:
+    from studio.ui.session import StudioSession
+
 
 class FacesWorkspace(QWidget):
     """Controls on the left, the grid or the animated walk on the right."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, session: StudioSession | None = None) -> None:
+        """With a ``session``, its model scans fill the model list."""
         super().__init__(parent)
         self.setObjectName("FacesWorkspace")
         self.outputs: tuple[str, ...] = ()
@@ -92,6 +97,8 @@ class FacesWorkspace(QWidget):
         self.watch.finished.connect(self._on_finished)
         self.watch.ended.connect(lambda _state: self._update_enabled())
         self._update_enabled()
+        if session is not None:
+            session.follow_models(self.set_models)
 
     @property
     def job(self) -> JobHandle | None:
@@ -101,8 +108,8 @@ class FacesWorkspace(QWidget):
     def model(self) -> str:
         return str(self.model_combo.currentData() or FACES_NAME)
 
-    def set_models(self, entries: Iterable[Any]) -> None:
-        """List the usable GANs of a model scan (ModelEntry objects), keeping the current choice."""
+    def set_models(self, entries: Iterable[ModelEntry]) -> None:
+        """List the usable GANs of a model scan, keeping the current choice."""
         current = self.model()
         # GANs, and VAEs (their prior samples like a GAN; their tools below take your own images).
         entries = [e for e in entries if e.type in ("gan", "studio_vae") and e.usable]

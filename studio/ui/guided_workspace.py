@@ -6,7 +6,7 @@ with its CLIP score before and after guidance.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
@@ -14,10 +14,14 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core.errors import SpecError
+from studio.core.models.registry import ModelEntry
 from studio.core.results import GuidedResult, JobResult
 from studio.core.specs.image import GuidedSpec
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.job_watch import JobWatch, run_buttons, seed_row
+
+if TYPE_CHECKING:
+    from studio.ui.session import StudioSession
 
 GUIDABLE_TYPES = ("gan", "studio_vae", "vae")
 VIEW = 320  # px: previews are enlarged to this size (the models draw 32–64 px)
@@ -26,7 +30,8 @@ VIEW = 320  # px: previews are enlarged to this size (the models draw 32–64 px
 class GuidedWorkspace(QWidget):
     """Prompt, model, CLIP and optimisation settings on the left; the live image on the right."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, session: StudioSession | None = None) -> None:
+        """With a ``session``, its model scans fill the model lists."""
         super().__init__(parent)
         self.setObjectName("GuidedWorkspace")
         self.outputs: tuple[str, ...] = ()
@@ -99,6 +104,8 @@ class GuidedWorkspace(QWidget):
                               cancel_button=self.cancel_button, format_progress=self._progress_text,
                               progress_always_shown=True)
         self.watch.finished.connect(self._on_finished)
+        if session is not None:
+            session.follow_models(self.set_models)
 
     @property
     def job(self) -> JobHandle | None:
@@ -106,7 +113,7 @@ class GuidedWorkspace(QWidget):
         return self.watch.job
 
     # -- models --------------------------------------------------------------------------------
-    def set_models(self, entries: Iterable[Any]) -> None:
+    def set_models(self, entries: Iterable[ModelEntry]) -> None:
         """List the usable GANs/VAEs and CLIPs of a model scan, keeping the current choices."""
         entries = list(entries)
         self._fill(self.model_combo, [(e.title, e.name) for e in entries if e.type in GUIDABLE_TYPES and e.usable],

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
-
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QImage, QKeySequence, QPalette, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QListWidget,
@@ -20,7 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
                                QMenu, QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
-from studio.core.store.gallery import GalleryEntry
+from studio.core.store.gallery import GalleryEntry, GalleryStore
 from studio.core.models.match import ModelRef
 from studio.core.paths import StudioPaths
 from studio.core.specs.image import ImageSpec
@@ -64,7 +62,7 @@ class HistoryStrip(QWidget):
         super().__init__(parent)
         self.setObjectName("HistoryStrip")
         self.paths = paths
-        self.gallery: Any = None
+        self.gallery: GalleryStore | None = None
         self._deleted: list[tuple[GalleryEntry, HeldFile | None]] = []  # the last deletion, until undone or released
         self._release_timer = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000)
         self._release_timer.timeout.connect(self.release_deleted)
@@ -175,7 +173,7 @@ class HistoryStrip(QWidget):
         return QIcon(pm)
 
     # -- content ----------------------------------------------------------------------------
-    def bind(self, gallery: Any) -> None:
+    def bind(self, gallery: GalleryStore) -> None:
         """Show the image entries of a GalleryStore."""
         self.gallery = gallery
         if self.paths is not None:

@@ -6,10 +6,12 @@ QThreadPool and the result arrives as a signal in the GUI thread.
 """
 from __future__ import annotations
 
-from typing import Any, Hashable
+from typing import Hashable
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
+
+from studio.ui.worker import create_worker
 
 
 def read_image(path: str, max_side: int = 0) -> QImage:
@@ -24,19 +26,6 @@ def read_image(path: str, max_side: int = 0) -> QImage:
     return image if not image.isNull() else QImage()
 
 
-class _Job(QRunnable):
-    def __init__(self, loader: "ImageLoader", key: Hashable, path: str, max_side: int) -> None:
-        super().__init__()
-        self.loader, self.key, self.path, self.max_side = loader, key, path, max_side
-
-    def run(self) -> None:
-        image = read_image(self.path, self.max_side)
-        try:
-            self.loader.loaded.emit(self.key, image)
-        except RuntimeError:  # the loader was deleted while this image was decoding
-            pass
-
-
 class ImageLoader(QObject):
     """Decodes images in background threads; ``loaded(key, QImage)`` arrives in the GUI thread."""
 
@@ -47,8 +36,15 @@ class ImageLoader(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(threads)
 
-    def request(self, key: Any, path: str, max_side: int = 0) -> None:
-        self._pool.start(_Job(self, key, path, max_side))
+    def request(self, key: Hashable, path: str, max_side: int = 0) -> None:
+        create_worker(self._read, key, path, max_side, _pool=self._pool, _start_thread=True)
+
+    def _read(self, key: Hashable, path: str, max_side: int) -> None:  # a pool thread
+        image = read_image(path, max_side)
+        try:
+            self.loaded.emit(key, image)
+        except RuntimeError:  # the loader was deleted while this image was decoding
+            pass
 
     def wait(self, msecs: int = 5000) -> bool:
         """Block until pending loads are done (shutdown and tests)."""

@@ -15,14 +15,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import (
-    QObject,
-    QRunnable,
-    Qt,
-    QThreadPool,
-    QUrl,
-    Signal,
-)
+from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -57,6 +50,8 @@ from studio.core.models.registry import (DETAIL_LABELS, SOURCE_LABELS, STATUS_LA
 from studio.core.settings import Settings
 from studio.jobs.api import JobPool
 from studio.ui.model_filter import COLUMNS, ENTRY_ROLE, ModelFilter
+from studio.ui.session import StudioSession
+from studio.ui.worker import create_worker
 
 if TYPE_CHECKING:
     from studio.ui.download_dialog import DownloadDialog
@@ -64,64 +59,48 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class _Signals(QObject):
-    scanned = Signal(list)
-    hash_progress = Signal(str, int, int)  # path, done, total
-    hashed = Signal(str, str)  # path, sha256
-    failed = Signal(str, str)  # path, message
+class _Cancel:
+    """What the hash reads between chunks: the manager is closing."""
 
-
-class _ScanTask(QRunnable):
-    def __init__(self, registry: ModelRegistry, signals: _Signals) -> None:
-        super().__init__()
-        self.registry, self.signals = registry, signals
-
-    def run(self) -> None:
-        try:
-            entries = self.registry.scan_with_hashes()
-        except Exception:  # never leave the table waiting
-            log.exception("model scan failed")
-            entries = []
-        self.signals.scanned.emit(entries)
-
-
-class _HashTask(QRunnable):
-    def __init__(self, paths: StudioPaths, path: str, signals: _Signals, cancelled: Callable[[], bool]) -> None:
-        super().__init__()
-        self.paths, self.path, self.signals, self._cancelled = paths, path, signals, cancelled
+    def __init__(self, closing: Callable[[], bool]) -> None:
+        self._closing = closing
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled()
+        return self._closing()
 
-    def run(self) -> None:
-        from studio.core.models.hashing import HashCache
 
-        try:
-            sha = HashCache.for_paths(self.paths).model_hash(
-                Path(self.path), progress=lambda d, t: self.signals.hash_progress.emit(self.path, d, t), cancel=self)
-            self.signals.hashed.emit(self.path, sha)
-        except JobCancelled:
-            self.signals.failed.emit(self.path, "cancelled")
-        except (StudioError, OSError) as exc:
-            self.signals.failed.emit(self.path, user_message(exc))
+def _hash(paths: StudioPaths, path: str, progress: Callable[[int, int], None],
+          cancel: _Cancel) -> tuple[str, str, str]:
+    """(worker thread) ``path``'s SHA-256: (path, sha256, '') or (path, '', why not)."""
+    from studio.core.models.hashing import HashCache
+
+    try:
+        return path, HashCache.for_paths(paths).model_hash(Path(path), progress=progress, cancel=cancel), ""
+    except JobCancelled:
+        return path, "", "cancelled"
+    except (StudioError, OSError) as exc:
+        return path, "", user_message(exc)
 
 
 class ModelManager(QWidget):
     """Library table with filter/search, details, import (drop or dialog), hashing, unload.
 
-    ``pool`` is a callable returning the JobPool (or None before it starts); ``on_changed`` is
-    called after the library changed (the main window rescans its model pickers). ``use`` opens a
-    model in the workspace that uses it and ``use_label`` names that action ('' when none does)."""
+    The list is the ``session``'s one model scan (the window's, so every picker sees what the manager shows;
+    a session of its own when none is given). ``pool`` is a callable returning the JobPool (the session's by
+    default); ``on_changed`` is called after the library changed. ``use`` opens a model in the workspace
+    that uses it and ``use_label`` names that action ('' when none does)."""
 
     library_changed = Signal()
     scan_finished = Signal()
     offline_changed = Signal(bool)
+    hash_progress = Signal(str, int, int)  # path, bytes hashed, bytes in all
+    hashed = Signal(str, str)  # path, SHA-256 (after the table shows it)
 
     def __init__(self, paths: StudioPaths, settings: Settings, pool: Callable[[], JobPool | None] | None = None,
                  on_changed: Callable[[], None] | None = None, parent: QWidget | None = None,
                  use: Callable[[ModelEntry], bool] | None = None,
-                 use_label: Callable[[ModelEntry], str] | None = None) -> None:
+                 use_label: Callable[[ModelEntry], str] | None = None, session: StudioSession | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ModelManager")
         self._use = use
@@ -129,16 +108,15 @@ class ModelManager(QWidget):
         self.setWindowTitle(self.tr("Model manager"))
         self.paths, self.settings = paths, settings
         self.registry = ModelRegistry(paths, settings)
-        self._pool_getter = pool or (lambda: None)
+        self._owns_session = session is None
+        self.session = session or StudioSession(paths, settings, self)
+        self.session.models_changed.connect(self._on_scanned)
+        self._pool_getter = pool or (lambda: self.session.pool)
         self._bound_pool: JobPool | None = None
         self._on_changed = on_changed
         self._threads = QThreadPool(self)
-        self._threads.setMaxThreadCount(2)
-        self._signals = _Signals(self)
-        self._signals.scanned.connect(self._on_scanned)
-        self._signals.hash_progress.connect(self._on_hash_progress)
-        self._signals.hashed.connect(self._on_hashed)
-        self._signals.failed.connect(self._on_hash_failed)
+        self._threads.setMaxThreadCount(1)  # hashes (scans are the session's)
+        self.hash_progress.connect(self._on_hash_progress)
         self._closing = False
         self._pending_hash: list[str] = []
         self.entries: list[ModelEntry] = []
@@ -282,9 +260,9 @@ class ModelManager(QWidget):
     def rescan(self) -> None:
         """Re-read every model source in the background (``scan_finished`` follows)."""
         self._bind_pool()
-        self._threads.start(_ScanTask(self.registry, self._signals))
+        self.session.rescan()
 
-    def _on_scanned(self, entries: list) -> None:
+    def _on_scanned(self, entries: list[ModelEntry]) -> None:
         if self._closing:
             return
         current = self.current_entry()
@@ -448,7 +426,21 @@ class ModelManager(QWidget):
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.progress_label.setText(self.tr("Hashing {0}…").format(entry.name))
-        self._threads.start(_HashTask(self.paths, entry.path, self._signals, lambda: self._closing))
+        create_worker(_hash, self.paths, entry.path, lambda done, total, p=entry.path: self._progress(p, done, total),
+                      _Cancel(lambda: self._closing), _pool=self._threads, _connect={"returned": self._on_hash_done})
+
+    def _progress(self, path: str, done: int, total: int) -> None:  # the hashing thread
+        try:
+            self.hash_progress.emit(path, done, total)
+        except RuntimeError:  # the manager was deleted meanwhile
+            pass
+
+    def _on_hash_done(self, result: tuple[str, str, str]) -> None:
+        path, sha, error = result
+        if error:
+            self._on_hash_failed(path, error)
+        else:
+            self._on_hashed(path, sha)
 
     def _on_hash_progress(self, path: str, done: int, total: int) -> None:
         self.progress.setValue(int(1000 * done / total) if total else 1000)
@@ -467,6 +459,7 @@ class ModelManager(QWidget):
             self.model.item(r, COLUMNS.index("hash")).setText(sha[:10])
             self.entries = [new if e.path == path else e for e in self.entries]
         self._show_details()
+        self.hashed.emit(path, sha)
 
     def _on_hash_failed(self, path: str, message: str) -> None:
         self.progress.setVisible(False)
@@ -591,13 +584,15 @@ class ModelManager(QWidget):
             self.settings.model_dirs, self.settings.scan_hf_cache, self.settings.hf_cache_dir)
         self.settings = settings
         self.registry = ModelRegistry(self.paths, settings)
+        if self._owns_session:
+            self.session.settings = settings
         self.offline_check.blockSignals(True)
         self.offline_check.setChecked(settings.offline)
         self.offline_check.blockSignals(False)
         self.offline_label.setVisible(settings.offline)
         if self.download_dialog is not None:
             self.download_dialog.set_offline(settings.offline)
-        if folders_changed and self._scanned_once:
+        if folders_changed and self._scanned_once and self._owns_session:  # a shared session rescans itself
             self.rescan()
 
     def open_download_dialog(self) -> DownloadDialog:
@@ -655,5 +650,7 @@ class ModelManager(QWidget):
     def shutdown(self) -> None:
         self._closing = True
         self._threads.waitForDone(10000)
+        if self._owns_session:
+            self.session.scanner.wait()
 
 

@@ -1,43 +1,17 @@
 """Scanning the model folders off the GUI thread (a large Hugging Face cache can take a while)."""
 from __future__ import annotations
 
-import logging
-
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from studio.core.paths import StudioPaths
-from studio.core.models.registry import ModelRegistry
+from studio.core.models.registry import ModelEntry, ModelRegistry
 from studio.core.settings import Settings
-
-log = logging.getLogger(__name__)
-
-
-class _Scan(QRunnable):
-    def __init__(self, scanner: "ModelScanner") -> None:
-        super().__init__()
-        self.scanner = scanner
-
-    def _progress(self, items: int, folder: str) -> None:
-        try:
-            self.scanner.progress.emit(items, folder)
-        except RuntimeError:  # scanner deleted (window closed) while scanning
-            pass
-
-    def run(self) -> None:
-        try:
-            # With the hashes already cached (never computed here): reused A1111 PNGs name models by hash.
-            entries = ModelRegistry(self.scanner.paths, self.scanner.settings).scan_with_hashes(self._progress)
-        except Exception:  # a broken folder must not leave the picker waiting forever
-            log.exception("model scan failed")
-            entries = []
-        try:
-            self.scanner.scanned.emit(entries)
-        except RuntimeError:  # scanner deleted (window closed) while scanning
-            pass
+from studio.ui.worker import create_worker
 
 
 class ModelScanner(QObject):
-    """``scan()`` lists the models in a worker thread; ``scanned(list[ModelEntry])`` follows."""
+    """``scan()`` lists the models in a worker thread; ``scanned(list[ModelEntry])`` follows (an empty list when
+    the scan failed: a broken folder must not leave the pickers waiting; the failure is logged)."""
 
     scanned = Signal(list)
     progress = Signal(int, str)  # items looked at so far, the folder being read (large folders only)
@@ -46,10 +20,27 @@ class ModelScanner(QObject):
         super().__init__(parent)
         self.paths, self.settings = paths, settings
         self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._pool.setMaxThreadCount(1)  # scans run one after the other, each reporting in turn
 
     def scan(self) -> None:
-        self._pool.start(_Scan(self))
+        create_worker(self._scan, self.paths, self.settings, _pool=self._pool,
+                      _connect={"returned": self._on_returned, "errored": self._on_errored})
+
+    def _scan(self, paths: StudioPaths, settings: Settings) -> list[ModelEntry]:  # the worker thread
+        # With the hashes already cached (never computed here): reused A1111 PNGs name models by hash.
+        return ModelRegistry(paths, settings).scan_with_hashes(self._progress)
+
+    def _on_returned(self, entries: list[ModelEntry]) -> None:
+        self.scanned.emit(entries)
+
+    def _on_errored(self, _exc: BaseException) -> None:
+        self.scanned.emit([])
+
+    def _progress(self, items: int, folder: str) -> None:
+        try:
+            self.progress.emit(items, folder)
+        except RuntimeError:  # scanner deleted (window closed) while scanning
+            pass
 
     def wait(self, msecs: int = 10000) -> bool:
         return self._pool.waitForDone(msecs)

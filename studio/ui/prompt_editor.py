@@ -8,7 +8,7 @@ chose one since (typed, the dice, reused parameters); locked, the field's seed i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics
@@ -293,7 +293,7 @@ class PromptEditor(QWidget):
             self.height_spin.setValue(size)
         self.show_message(self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText()))
 
-    def _apply_sampling(self, rec: Mapping[str, Any]) -> None:
+    def _apply_sampling(self, rec: Mapping[str, object]) -> None:
         """Steps, CFG, sampler and timestep spacing from a recommendation (what it states only)."""
         values = sampling_settings(rec)
         if "steps" in values:

@@ -1,9 +1,9 @@
 """"Expand prompt" in the window: the prompt editor's button (and Ctrl+E) queues an expansion text job
 (``studio.core.prompt_expansion.expansion_spec``) and streams its answer into the prompt box.
 
-The main window makes one :class:`PromptExpander` with its other workspaces. The box is emptied and
-refilled inside one undo step, so Ctrl+Z brings the short prompt back; a cancelled or failed expansion
-restores it at once. The expansion job's own handle brings its text and its end.
+The main window makes one :class:`PromptExpander` (on the session and the prompt editor) with its other
+workspaces. The box is emptied and refilled inside one undo step, so Ctrl+Z brings the short prompt back; a
+cancelled or failed expansion restores it at once. The expansion job's own handle brings its text and its end.
 """
 from __future__ import annotations
 
@@ -18,16 +18,16 @@ from studio.core.specs.base import random_seed
 from studio.jobs.api import JobHandle
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.prompt_editor import PromptEditor
+    from studio.ui.session import StudioSession
 
 
 class PromptExpander(QObject):
     """Routes the expansion job's streamed text and end to the prompt editor."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.editor = window.prompt_editor
+    def __init__(self, session: StudioSession, editor: PromptEditor) -> None:
+        super().__init__(session)
+        self.session, self.editor = session, editor
         self.assist = self.editor.assist
         self.job: JobHandle | None = None
         """The running expansion, None when idle."""
@@ -37,7 +37,7 @@ class PromptExpander(QObject):
 
     def expand(self, short: str) -> JobHandle | None:
         """Queue the expansion of ``short``; its handle, or None (with the reason shown)."""
-        pool = self.window.pool
+        pool = self.session.pool
         if pool is None:
             self.editor.show_message(self.tr("The engine is still starting; try again in a moment."), error=True)
             return None
@@ -57,8 +57,8 @@ class PromptExpander(QObject):
         return job
 
     def stop(self) -> None:
-        if self.job is not None and self.window.pool is not None:
-            self.window.pool.cancel(self.job.job_id)
+        if self.job is not None and self.session.pool is not None:
+            self.session.pool.cancel(self.job.job_id)
 
     def _on_finished(self, result: JobResult) -> None:
         self.job = None

@@ -3,7 +3,8 @@ the last while walking; Generate ▸ Prompt history… searches it) and autocomp
 model's vocabulary, LoRAs as ``<lora:name:1>``, wildcards as ``__name__``).
 
 The logic lives in ``studio.core.prompt_history`` and ``studio.core.prompt_complete``; this module maps keys
-and shows the popup. The main window makes one :class:`PromptTools` with its other workspaces.
+and shows the popup. The main window makes one :class:`PromptTools` with its other workspaces and puts its
+:attr:`~PromptTools.history_action` in the Generate menu.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from studio.core.specs.wildcards import wildcard_names
 from studio.ui.lora_picker import tag_name
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.prompt_editor import PromptEditor
+    from studio.ui.session import StudioSession
 
 _POPUP_KEYS = (Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Escape, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
 
@@ -38,12 +40,11 @@ def replace_text(edit: QPlainTextEdit, text: str) -> None:
 class PromptTools(QObject):
     """History walking and the autocomplete popup of the prompt editor's prompt box."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.editor = window.prompt_editor
+    def __init__(self, session: StudioSession, editor: PromptEditor) -> None:
+        super().__init__(session)
+        self.session, self.editor = session, editor
         self.edit: QPlainTextEdit = self.editor.prompt_edit
-        self.history = PromptHistory.open(window.paths)
+        self.history = PromptHistory.open(session.paths)
         self.walker = HistoryWalker()
         self.model = QStringListModel(self)
         self.completer = QCompleter(self.model, self)
@@ -52,11 +53,9 @@ class PromptTools(QObject):
         self.completer.activated.connect(self.insert_completion)
         self.edit.installEventFilter(self)
         self.editor.generate_requested.connect(lambda _specs: self.history.add(self.edit.toPlainText()))
-        self.history_action = QAction(self.tr("Prompt history…"), window)
+        self.history_action = QAction(self.tr("Prompt history…"), self)
         self.history_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.history_action.triggered.connect(lambda: self.open_history())
-        window.addAction(self.history_action)
-        window.generate_menu.addAction(self.history_action)
         self.edit.setToolTip(self.tr("Alt+Up / Alt+Down: earlier prompts; Ctrl+Shift+H searches them"))
 
     # -- history -------------------------------------------------------------------------------
@@ -77,7 +76,7 @@ class PromptTools(QObject):
         return True
 
     def open_history(self) -> "PromptHistoryDialog":
-        dialog = PromptHistoryDialog(self.history, self.window)
+        dialog = PromptHistoryDialog(self.history, self.editor.window())
         dialog.chosen.connect(lambda text: (replace_text(self.edit, text), self.edit.setFocus()))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -87,7 +86,7 @@ class PromptTools(QObject):
     def known_words(self) -> list[str]:
         vocab = self.editor.assist.vocabulary()
         loras = [tag_name(e) for e in getattr(self.editor.lora_picker, "_entries", [])]
-        return candidates(vocab.words() if vocab else (), loras, wildcard_names(self.window.paths.wildcards))
+        return candidates(vocab.words() if vocab else (), loras, wildcard_names(self.session.paths.wildcards))
 
     def update_popup(self) -> list[str]:
         """Show the completions of the word at the cursor (hide the popup when there are none)."""

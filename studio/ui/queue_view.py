@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from PySide6.QtCore import (QAbstractTableModel, QItemSelectionModel, QMimeData, QModelIndex, QPersistentModelIndex,
-                            QPoint, QRect, Qt, Signal)
-from PySide6.QtGui import (QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QKeySequence,
-                           QPainter, QPalette, QPen, QShortcut)
+from PySide6.QtCore import (QAbstractTableModel, QItemSelectionModel, QMimeData, QModelIndex, QObject,
+                            QPersistentModelIndex, QPoint, QRect, Qt, Signal)
+from PySide6.QtGui import (QBrush, QColor, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent,
+                           QGuiApplication, QKeySequence, QPainter, QPaintEvent, QPalette, QPen, QShortcut)
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QMenu, QMessageBox,
                                QPushButton,
                                QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem,
@@ -77,7 +76,7 @@ class JobTableModel(QAbstractTableModel):
 
     reorder_requested = Signal(list, int)  # (job ids, index among the other queued jobs)
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[_Row] = []
         self._index: dict[int, int] = {}
@@ -284,7 +283,7 @@ class JobTableModel(QAbstractTableModel):
         light, dark = STATE_COLOURS.get(state, ("#000000", "#e3e5e8"))
         return QColor(dark if theme.is_dark() else light)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         r = self._rows[index.row()]
@@ -401,7 +400,7 @@ class QueueTable(QTableView):
             event.ignore()
         self._show_drop_row(row if allowed else -1)
 
-    def dragLeaveEvent(self, event: Any) -> None:  # noqa: N802
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802
         super().dragLeaveEvent(event)
         self._show_drop_row(-1)
 
@@ -423,7 +422,7 @@ class QueueTable(QTableView):
             self.drop_row = row
             self.viewport().update()
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
         if self.drop_row < 0:
             return
@@ -558,7 +557,7 @@ class QueueView(QWidget):
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.record(r) for r in rows]
 
-    def _update_buttons(self, *args: Any) -> None:
+    def _update_buttons(self, *args: object) -> None:
         recs = self.selected_records()
         bound = self.pool is not None
         self.clear_button.setEnabled(bound)

@@ -88,3 +88,20 @@ def run_steps(steps: list[Step], done: Callable[[], None], preloader: Preloader 
             done()
 
     QTimer.singleShot(TURN_MS, context, next_step)
+
+
+class Steps(list[Step]):
+    """Steps still to run, in order: now (:meth:`run_now`) or one per event-loop turn (:meth:`run_later`)."""
+
+    def run_now(self) -> None:
+        while self:
+            self.pop(0)[1]()
+
+    def run_later(self, done: Callable[[], None], preloader: Preloader | None, context: QObject) -> None:
+        """Each step once ``preloader`` (started with :meth:`modules`) has imported its modules, so the window
+        answers between them; then ``done`` (see :func:`run_steps`)."""
+        run_steps(self, done, preloader, context)
+
+    def modules(self) -> list[str]:
+        """The modules the steps import, in the order they run."""
+        return [m for modules, _step in self for m in modules]

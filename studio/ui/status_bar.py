@@ -1,11 +1,12 @@
 """The status bar: engine state, device, memory in use and the loaded model(s)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from studio.core.progress import describe_load
+from studio.jobs.api import JobPool
 
 
 def format_bytes(n: float) -> str:
@@ -41,6 +42,17 @@ class StudioStatusBar(QStatusBar):
         self.memory_label.hide()
         self.ready = False
 
+    def bind(self, pool: JobPool) -> None:
+        """Follow ``pool``: its engine, the running job's progress and log lines (and a replaced queue file)."""
+        pool.job_log.connect(lambda job_id, msg: self.showMessage(f"#{job_id}: {msg}", 8000))
+        pool.engine_ready.connect(self.on_engine_ready)
+        pool.engine_failed.connect(self.on_engine_failed)
+        pool.engine_status.connect(self.on_engine_status)
+        pool.job_progress.connect(self.on_job_progress)
+        pool.job_load.connect(self.on_job_load)
+        if pool.store.notice:  # the queue database was damaged and replaced: say so once
+            self.showMessage(pool.store.notice, 60000)
+
     def on_engine_ready(self, device: str) -> None:
         self.ready = True
         self.engine_label.hide()
@@ -68,7 +80,7 @@ class StudioStatusBar(QStatusBar):
         """A model loading: its percentage, bytes read and ETA (the same line as the queue row's)."""
         self.model_label.setText(describe_load(what, done, total, eta))
 
-    def on_engine_status(self, status: Mapping[str, Any]) -> None:
+    def on_engine_status(self, status: Mapping[str, object]) -> None:
         """``{"device", "memory_bytes", "loaded": [...]}`` from the pool."""
         if status.get("device"):
             self._set_device(str(status["device"]))

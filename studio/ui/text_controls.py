@@ -1,7 +1,7 @@
 """Sampling controls for the text workspace: temperature, top-k/p, min-p, penalty, length, seed, stops."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping, TypedDict
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QSpinBox,
@@ -11,9 +11,24 @@ from studio.core.specs.base import SAMPLING_REPETITION_PENALTY, random_seed
 from studio.ui.spin_boxes import SeedSpinBox
 
 PENALTY_AUTO = 0.45  # the spin box's lowest value, shown as "Auto"
-DEFAULTS: dict[str, Any] = {"temperature": 0.7, "top_k": 50, "top_p": 0.95, "min_p": 0.0,
-                            "repetition_penalty": None, "max_new_tokens": 256, "seed": 0, "random_seed": True,
-                            "stop": []}
+
+
+class Sampling(TypedDict):
+    """The controls' settings as a plain dict (saved with conversations)."""
+
+    temperature: float
+    top_k: int
+    top_p: float
+    min_p: float
+    repetition_penalty: float | None
+    max_new_tokens: int
+    seed: int
+    random_seed: bool
+    stop: list[str]
+
+
+DEFAULTS: Sampling = {"temperature": 0.7, "top_k": 50, "top_p": 0.95, "min_p": 0.0, "repetition_penalty": None,
+                      "max_new_tokens": 256, "seed": 0, "random_seed": True, "stop": []}
 
 
 def parse_stops(text: str) -> list[str]:
@@ -102,7 +117,7 @@ class SamplingControls(QWidget):
         self.temperature.valueChanged.connect(lambda _v: self._update_seed_state())
         self.set_values(DEFAULTS)
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> Sampling:
         """The settings as a plain dict (saved with conversations)."""
         return {"temperature": round(self.temperature.value(), 4), "top_k": self.top_k.value(),
                 "top_p": round(self.top_p.value(), 4), "min_p": round(self.min_p.value(), 4),
@@ -110,7 +125,8 @@ class SamplingControls(QWidget):
                 "max_new_tokens": self.max_new_tokens.value(), "seed": self.seed.seed(),
                 "random_seed": self.random_seed.isChecked(), "stop": parse_stops(self.stop.text())}
 
-    def set_values(self, values: Mapping[str, Any]) -> None:
+    def set_values(self, values: Mapping[str, object]) -> None:
+        """Show saved settings (unknown keys are ignored, missing ones take the defaults)."""
         v = {**DEFAULTS, **{k: values[k] for k in values if k in DEFAULTS}}
         self.temperature.setValue(float(v["temperature"]))
         self.top_k.setValue(int(v["top_k"]))
@@ -145,7 +161,7 @@ class SamplingControls(QWidget):
             self.seed.set_seed(random_seed())
         return self.seed.seed()
 
-    def spec_kwargs(self, seed: int | None = None) -> dict[str, Any]:
+    def spec_kwargs(self, seed: int | None = None) -> dict[str, object]:
         """TextSpec keyword arguments for these settings."""
         v = self.values()
         return {"temperature": v["temperature"], "top_k": v["top_k"], "top_p": v["top_p"], "min_p": v["min_p"],

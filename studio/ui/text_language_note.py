@@ -6,14 +6,16 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from studio.core.models.builtin_text import SMOLLM2_LANGUAGES, SMOLLM2_NAME
 from studio.core.language import mostly_chinese, reads_only_english
 from studio.core.paths import StudioPaths
+from studio.core.models.registry import ModelEntry
+from studio.jobs.api import JobPool
 
 
-def languages_of(entry: Any) -> object:
+def languages_of(entry: ModelEntry | None) -> object:
     """What a model entry says it reads ("en, zh"; None when it does not say)."""
     return (getattr(entry, "details", None) or {}).get("languages") if entry is not None else None
 
@@ -23,7 +25,7 @@ def english_only(model: str, languages: object) -> bool:
     return reads_only_english(SMOLLM2_LANGUAGES if model in ("", SMOLLM2_NAME) else languages)
 
 
-def chinese_model_instead(model: str, entries: Mapping[str, Any], prompt: str) -> str:
+def chinese_model_instead(model: str, entries: Mapping[str, ModelEntry], prompt: str) -> str:
     """The installed model to answer ``prompt`` when it is Chinese and ``model`` reads English only ("": keep)."""
     from studio.core.models.recommended import chinese_text_model
 
@@ -33,7 +35,7 @@ def chinese_model_instead(model: str, entries: Mapping[str, Any], prompt: str) -
     return pick.name if pick is not None else ""
 
 
-def chinese_models_dialog(parent: QWidget, paths: StudioPaths, pool: Callable[[], Any]) -> QWidget:
+def chinese_models_dialog(parent: QWidget, paths: StudioPaths, pool: Callable[[], JobPool | None]) -> QWidget:
     """The Download dialog offering the recommended Chinese-capable models (size, licence, fits in memory)."""
     from studio.core.models.recommended import memory_budget_bytes, recommended_text_models
     from studio.core.settings import load_settings

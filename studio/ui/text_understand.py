@@ -6,26 +6,19 @@ the shared queue; the table shows the typed result (tokens or labels with their 
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Sequence
 
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
-from studio.core.models.registry import UNDERSTAND_TYPES
+from studio.core.models.registry import UNDERSTAND_TYPES, ModelEntry
 from studio.core.results import ClassifyResult, FillMaskResult, JobResult
 from studio.core.specs.text import ClassifySpec, FillMaskSpec
 from studio.core.specs.base import Spec
 from studio.jobs.api import JobHandle, JobPool
 
 MLM, CLASSIFIER = UNDERSTAND_TYPES
-
-
-class _Named:
-    """What ``set_models`` reads of a ModelEntry: a known, usable model of a type."""
-
-    def __init__(self, name: str, type_: str) -> None:
-        self.name, self.type, self.usable = name, type_, True
 
 
 class UnderstandPanel(QWidget):
@@ -84,11 +77,13 @@ class UnderstandPanel(QWidget):
     def bind(self, pool: JobPool) -> None:
         self.pool = pool
 
-    def set_models(self, models: Iterable[Any]) -> None:
-        """Masked LMs and classifiers from ModelEntry objects (others are skipped)."""
+    def set_models(self, models: Sequence[ModelEntry]) -> None:
+        """The usable masked LMs and classifiers of a scan (others are skipped)."""
+        self._types = {m.name: m.type for m in models if m.type in UNDERSTAND_TYPES and m.usable}
+        self._fill_models()
+
+    def _fill_models(self) -> None:
         current = self.model_combo.currentData()
-        self._types = {m.name: m.type for m in models
-                       if not isinstance(m, str) and m.type in UNDERSTAND_TYPES and m.usable}
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
         for name, typ in self._types.items():
@@ -97,11 +92,11 @@ class UnderstandPanel(QWidget):
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(current)))
         self._update()
 
-    def add_model(self, entry: Any) -> None:
-        """Choose ``entry`` (a ModelEntry), adding it first when the last scan did not list it."""
+    def add_model(self, entry: ModelEntry) -> None:
+        """Choose ``entry``, adding it first when the last scan did not list it."""
         if entry.name not in self._types:
             self._types[entry.name] = entry.type
-            self.set_models([_Named(n, t) for n, t in self._types.items()])
+            self._fill_models()
         self.model_combo.setCurrentIndex(self.model_combo.findData(entry.name))
 
     def model_type(self) -> str:

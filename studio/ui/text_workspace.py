@@ -1,14 +1,14 @@
 """The Text workspace: chat and completion with a local LLM, streamed live through the job queue.
 
-Construct ``TextWorkspace(pool, paths, models)`` (all optional: the main window builds it with no
-arguments and calls ``bind(pool)`` once the job pool runs; ``set_models(entries)`` refreshes the
-model list). Every answer is a TextSpec job in the shared queue; its handle's ``text`` chunks are
+Construct ``TextWorkspace(pool, paths, models)`` (all optional: the main window builds it on its session,
+whose model scans fill the list, and calls ``bind(pool)`` once the job pool runs; ``set_models(entries)``
+refreshes the model list). Every answer is a TextSpec job in the shared queue; its handle's ``text`` chunks are
 appended to the view as they arrive. Chats are saved under the studio home after every answer.
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
@@ -19,10 +19,10 @@ from studio.core.conversations import Conversation, ConversationStore, new_conve
 from studio.core.errors import StudioError
 from studio.core.progress import describe_load
 from studio.core.paths import StudioPaths
-from studio.core.models.registry import TEXT_TYPES
+from studio.core.models.registry import TEXT_TYPES, ModelEntry
 from studio.core.results import JobResult, TextResult
 from studio.core.specs.text import TextSpec
-from studio.core.text_templates import TemplateStore
+from studio.core.text_templates import ContentTemplate, TemplateStore
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui.text_chat import ChatInput, ChatView
 from studio.ui.text_completion import CompletionEditor
@@ -30,6 +30,9 @@ from studio.ui.text_language_note import LanguageNote, chinese_model_instead, ch
 from studio.ui.text_templates_dialog import TemplateSettingsQuestion
 from studio.ui.text_controls import SamplingControls
 from studio.ui.text_understand import UnderstandPanel
+
+if TYPE_CHECKING:
+    from studio.ui.session import StudioSession
 
 CONTEXT_WARNING = 0.9  # warn when this share of the context is used
 
@@ -41,15 +44,15 @@ class TextWorkspace(QWidget):
     answer_finished = Signal(int, object)  # job id, TextResult (after the view and the file are updated)
 
     def __init__(self, pool: JobPool | None = None, paths: StudioPaths | None = None,
-                 models: Callable[[], Iterable[Any]] | None = None, parent: QWidget | None = None) -> None:
+                 models: Sequence[ModelEntry] = (), parent: QWidget | None = None,
+                 session: StudioSession | None = None) -> None:
+        """``models``: the list to offer when there is no ``session`` (whose scans fill it otherwise)."""
         super().__init__(parent)
         self.setObjectName("TextWorkspace")
-        self.paths = paths or StudioPaths.from_env()
+        self.paths = paths or (session.paths if session is not None else StudioPaths.from_env())
         self.pool: JobPool | None = None
         self.store = ConversationStore.for_paths(self.paths)
         self.templates = TemplateStore.for_paths(self.paths)
-        self._models_fn = models
-        self._scanner: Any = None
         self.conversation: Conversation = new_conversation()
         self.job: JobHandle | None = None
         """The answer being written, None when idle."""
@@ -62,8 +65,10 @@ class TextWorkspace(QWidget):
         self._context = 0
         self._build()
         self.refresh_conversations()
-        if models is not None:
-            self.set_models(models())
+        if session is not None:
+            session.follow_models(self.set_models)
+        else:
+            self.set_models(models)
         if pool is not None:
             self.bind(pool)
 
@@ -157,7 +162,7 @@ class TextWorkspace(QWidget):
         self.language_note = self.language_panel.languages_label
         self.language_panel.chinese_models_requested.connect(self.open_chinese_models)
         rv.addWidget(self.language_panel)
-        self._text_entries: dict[str, Any] = {}
+        self._text_entries: dict[str, ModelEntry] = {}
         for signal in (self.model_combo.currentIndexChanged, self.chat_input.textChanged,
                        self.completion.textChanged, self.modes.currentChanged):
             signal.connect(self._show_model_languages)
@@ -196,27 +201,14 @@ class TextWorkspace(QWidget):
             return
         self.pool = pool
         self.understand.bind(pool)
-        if self._models_fn is None and self._scanner is None:
-            self._scan_models()
 
-    def _scan_models(self) -> None:
-        from studio.core.settings import load_settings
-        from studio.ui.model_scan import ModelScanner
-
-        self._scanner = ModelScanner(self.paths, load_settings(self.paths.settings_file), self)
-        self._scanner.scanned.connect(self.set_models)
-        self._scanner.scan()
-
-    def set_models(self, models: Iterable[Any]) -> None:
-        """Fill the model list from ModelEntry objects (text models only) or plain names."""
+    def set_models(self, models: Sequence[ModelEntry]) -> None:
+        """Fill the model list from a scan's entries (the usable text models)."""
         current = self.model_combo.currentData()
-        models = list(models)
         self.understand.set_models(models)
         names = []
         for m in models:
-            if isinstance(m, str):
-                names.append(m)
-            elif getattr(m, "type", "") in TEXT_TYPES and getattr(m, "usable", True):
+            if m.type in TEXT_TYPES and m.usable:
                 names.append(m.name)
                 self._text_entries[m.name] = m
         self.model_combo.blockSignals(True)
@@ -326,7 +318,7 @@ class TextWorkspace(QWidget):
         if dlg.exec() and dlg.result_template is not None:
             self.apply_template(dlg.result_template, dlg.result_prompt, dlg.target)
 
-    def template_changes(self, template: Any, target: str) -> list[tuple[str, str, str]]:
+    def template_changes(self, template: ContentTemplate, target: str) -> list[tuple[str, str, str]]:
         """(setting, yours, the template's) for each setting the template would change."""
         values = self.controls.values()
         out = []
@@ -339,11 +331,11 @@ class TextWorkspace(QWidget):
             out.append((self.tr("System prompt"), system or self.tr("(none)"), template.system.strip()))
         return out
 
-    def ask_template_settings(self, template: Any, changes: list[tuple[str, str, str]]) -> str:
+    def ask_template_settings(self, template: ContentTemplate, changes: list[tuple[str, str, str]]) -> str:
         """Ask before a template changes the user's settings: "template", "mine" or "cancel"."""
         return TemplateSettingsQuestion(self, template.title, changes).ask()
 
-    def apply_template(self, template: Any, prompt: str, target: str) -> bool:
+    def apply_template(self, template: ContentTemplate, prompt: str, target: str) -> bool:
         """Use a rendered template: as a chat message (sent), or as the start of a completion document.
 
         A template never changes the system prompt, temperature or Max new tokens silently: when it

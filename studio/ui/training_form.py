@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Sequence
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -23,7 +23,7 @@ from studio.core import datasets_info
 from studio.core.errors import SpecError
 from studio.core.models.families import PIPELINE_TYPES, caps_of
 from studio.core.i18n import _
-from studio.core.models.registry import TEXT_TYPES
+from studio.core.models.registry import TEXT_TYPES, ModelEntry
 from studio.core.specs.training import TrainSpec
 from studio.core.models.training_families import CHOICE_LABELS, COMMON_DEFAULTS, FAMILIES, Family, family
 from studio.ui.spin_boxes import SeedSpinBox
@@ -44,7 +44,7 @@ class TrainingForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._models: list[Any] = []
+        self._models: list[ModelEntry] = []
         self._extra_widgets: dict[str, QWidget] = {}
         self._folder = ""
         layout = QVBoxLayout(self)
@@ -269,14 +269,14 @@ class TrainingForm(QWidget):
         return str(self.dataset_combo.currentData() or "")
 
     # -- base models ---------------------------------------------------------------------------
-    def set_models(self, models: Iterable[Any]) -> None:
-        """ModelEntry objects (or names) from the registry scan; LoRA families pick their base from them."""
+    def set_models(self, models: Sequence[ModelEntry]) -> None:
+        """The entries of a model scan; LoRA families pick their base from them."""
         self._models = list(models)
         self._fill_base()
         self._update_base_note()
 
-    def models(self) -> list[Any]:
-        """The models of the last scan (ModelEntry objects, or names)."""
+    def models(self) -> list[ModelEntry]:
+        """The models of the last scan."""
         return list(self._models)
 
     def _fill_base(self) -> None:
@@ -286,11 +286,8 @@ class TrainingForm(QWidget):
         self.base_combo.blockSignals(True)
         self.base_combo.clear()
         for m in self._models:
-            if isinstance(m, str):
-                self.base_combo.addItem(m, m)
-            elif (getattr(m, "type", "") in types and getattr(m, "usable", True)
-                  and (need != "image" or caps_of(m).train_base)):  # the capability table: LoRA training bases
-                self.base_combo.addItem(getattr(m, "title", m.name), m.name)
+            if m.type in types and m.usable and (need != "image" or caps_of(m).train_base):
+                self.base_combo.addItem(m.title, m.name)  # the capability table says which are LoRA training bases
         if current:
             i = self.base_combo.findText(current)
             if i >= 0:
@@ -299,7 +296,7 @@ class TrainingForm(QWidget):
                 self.base_combo.setEditText(current)
         self.base_combo.blockSignals(False)
 
-    def _update_base_note(self, *_args: Any) -> None:
+    def _update_base_note(self, *_args: object) -> None:
         """Show the de-quantising note while the chosen base model is a GGUF file."""
         name = self.base()
         entry = next((m for m in self._models if getattr(m, "name", None) == name), None)
@@ -350,10 +347,10 @@ class TrainingForm(QWidget):
     def out_name(self) -> str:
         return self.out_edit.text().strip()
 
-    def params(self) -> dict[str, Any]:
+    def params(self) -> dict[str, object]:
         """Family options + log interval + flips + the advanced JSON (which wins)."""
         f = self.family()
-        params: dict[str, Any] = {"log_every": self.log_spin.value()}
+        params: dict[str, object] = {"log_every": self.log_spin.value()}
         if self.fid_spin.value() and not f.text_data:
             params["fid_every"] = self.fid_spin.value()
         if self.flip_check.isChecked() and not f.text_data:

@@ -6,11 +6,12 @@ The dataset preview is read in a thread pool (Pillow only, ``studio.core.dataset
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QObject, QRect, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRect, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from studio.core import datasets_info
+from studio.ui.worker import create_worker
 
 MAX_HISTORY = 200  # sample grids kept to scrub back through (a few MB at most)
 
@@ -134,31 +135,23 @@ class SamplePanel(QWidget):
             self.shown.emit(job_id)
 
 
-class _PreviewTask(QRunnable):
-    def __init__(self, loader: "DatasetPreviewLoader", token: int, name: str, count: int) -> None:
-        super().__init__()
-        self.loader, self.token, self.name, self.count = loader, token, name, count
-
-    def run(self) -> None:
-        try:
-            preview = datasets_info.preview_dataset(self.name, self.count)
-            image = QImage()
-            if preview.images:
-                grid = datasets_info.preview_grid(preview.images, columns=8, cell=64)
-                image = QImage.fromData(datasets_info.image_to_png_bytes(grid), "PNG")
-            text = preview.summary()
-            if preview.texts:
-                text += "\n\n" + "\n\n".join(t[:400] for t in preview.texts[:6])
-            elif any(preview.captions):
-                captions = list(dict.fromkeys(c for c in preview.captions if c))[:6]
-                text += "  " + QCoreApplication.translate("DatasetPanel", "Captions: ") + "; ".join(captions)
-            error = ""
-        except (ValueError, OSError) as exc:
-            image, text, error = QImage(), "", str(exc)
-        try:
-            self.loader.loaded.emit(self.token, image, text, error)
-        except RuntimeError:  # the loader was deleted (window closed) meanwhile
-            pass
+def read_preview(name: str, count: int) -> tuple[QImage, str, str]:
+    """(a worker thread) The preview grid of dataset ``name``, its summary, and an error ('' when none)."""
+    try:
+        preview = datasets_info.preview_dataset(name, count)
+        image = QImage()
+        if preview.images:
+            grid = datasets_info.preview_grid(preview.images, columns=8, cell=64)
+            image = QImage.fromData(datasets_info.image_to_png_bytes(grid), "PNG")
+        text = preview.summary()
+        if preview.texts:
+            text += "\n\n" + "\n\n".join(t[:400] for t in preview.texts[:6])
+        elif any(preview.captions):
+            captions = list(dict.fromkeys(c for c in preview.captions if c))[:6]
+            text += "  " + QCoreApplication.translate("DatasetPanel", "Captions: ") + "; ".join(captions)
+        return image, text, ""
+    except (ValueError, OSError) as exc:
+        return QImage(), "", str(exc)
 
 
 class DatasetPreviewLoader(QObject):
@@ -174,8 +167,15 @@ class DatasetPreviewLoader(QObject):
 
     def request(self, name: str, count: int = 32) -> int:
         self._token += 1
-        self._pool.start(_PreviewTask(self, self._token, name, count))
+        create_worker(self._read, self._token, name, count, _pool=self._pool, _start_thread=True)
         return self._token
+
+    def _read(self, token: int, name: str, count: int) -> None:  # the worker thread
+        image, text, error = read_preview(name, count)
+        try:
+            self.loaded.emit(token, image, text, error)
+        except RuntimeError:  # the loader was deleted (window closed) meanwhile
+            pass
 
     @property
     def latest(self) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit,
 from studio.core.errors import SpecError
 from studio.core.models.swap import made_by_studio, train_target
 from studio.core.paths import StudioPaths
+from studio.core.models.registry import ModelEntry
 from studio.core.store.queue import CANCELLED, DONE, FAILED, FINAL_STATES, INTERRUPTED, QUEUED, RUNNING
 from studio.core.models.safetensors_header import SafetensorsError, read_header
 from studio.core.results import JobResult, TrainResult
@@ -31,6 +32,10 @@ from studio.jobs.api import JobHandle, JobPool
 from studio.ui.training_form import TrainingForm
 from studio.ui.training_images import DatasetPanel, SamplePanel
 from studio.ui.training_plot import LossPlot
+
+if TYPE_CHECKING:
+    from studio.ui.dataset_dialog import DatasetDialog
+    from studio.ui.session import StudioSession
 
 # The framework's checkpoint file (studio/engines/training/checkpoint.py CHECKPOINT_NAME; the UI may
 # not import engines, and the cancel test checks this exact file appears).
@@ -70,13 +75,15 @@ class TrainingWorkspace(QWidget):
     model_saved = Signal(str)  # a training finished: the folder of the new model
 
     def __init__(self, pool: JobPool | None = None, paths: StudioPaths | None = None,
-                 models: Callable[[], Iterable[Any]] | None = None, parent: QWidget | None = None) -> None:
+                 models: Sequence[ModelEntry] = (), parent: QWidget | None = None,
+                 session: StudioSession | None = None) -> None:
+        """``models``: the base models to offer when there is no ``session`` (whose scans fill them otherwise;
+        the workspace asks it for a new scan when shown after a while)."""
         super().__init__(parent)
         self.setObjectName("TrainingWorkspace")
-        self.paths = paths or StudioPaths.from_env()
+        self.paths = paths or (session.paths if session is not None else StudioPaths.from_env())
         self.pool: JobPool | None = None
-        self._models_fn = models
-        self._scanner: Any = None
+        self.session = session
         self._last_scan = 0.0
         self.job_id: int | None = None
         self.job_spec: TrainSpec | None = None
@@ -84,8 +91,12 @@ class TrainingWorkspace(QWidget):
         self._step = 0
         self._rate_origin: tuple[float, int] | None = None
         self._build()
-        if models is not None:
-            self.set_models(models())
+        if session is not None:
+            self._last_scan = time.monotonic()  # the session scans at start-up
+            session.follow_models(self.set_models)
+            self.model_saved.connect(lambda _folder: session.rescan())  # the new model shows up in the pickers
+        else:
+            self.set_models(models)
         if pool is not None:
             self.bind(pool)
         self._update_buttons()
@@ -191,8 +202,6 @@ class TrainingWorkspace(QWidget):
             return
         self.pool = pool
         pool.job_changed.connect(self._on_changed)
-        if self._models_fn is None:
-            self._scan_models()
         self._adopt_latest()
 
     def _adopt_latest(self) -> None:
@@ -219,20 +228,13 @@ class TrainingWorkspace(QWidget):
         self._update_buttons()
 
     def _scan_models(self) -> None:
-        if self._models_fn is not None:
-            self.set_models(self._models_fn())
-            return
-        if self._scanner is None:
-            from studio.core.settings import load_settings
-            from studio.ui.model_scan import ModelScanner
+        """Ask the session for a new scan (a model trained or downloaded meanwhile shows up as a base)."""
+        if self.session is not None:
+            self._last_scan = time.monotonic()
+            self.session.rescan()
 
-            self._scanner = ModelScanner(self.paths, load_settings(self.paths.settings_file), self)
-            self._scanner.scanned.connect(self.set_models)
-        self._last_scan = time.monotonic()
-        self._scanner.scan()
-
-    def set_models(self, models: Iterable[Any]) -> None:
-        """Base models for the LoRA families (ModelEntry objects or names)."""
+    def set_models(self, models: Sequence[ModelEntry]) -> None:
+        """Base models for the LoRA families, from a scan."""
         self.form.set_models(models)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
@@ -244,8 +246,8 @@ class TrainingWorkspace(QWidget):
     def wait(self, msecs: int = 10000) -> None:
         """Let background reads finish (tests, closing)."""
         self.dataset_panel.loader.wait(msecs)
-        if self._scanner is not None:
-            self._scanner.wait(msecs)
+        if self.session is not None:
+            self.session.scanner.wait(msecs)
 
     # -- actions -------------------------------------------------------------------------------
     def start(self) -> int | None:
@@ -313,7 +315,7 @@ class TrainingWorkspace(QWidget):
             self.cancel_button.setEnabled(False)
             self.pool.cancel(self.job_id)
 
-    def make_dataset(self) -> Any:
+    def make_dataset(self) -> DatasetDialog:
         """Open the data augmentation dialog; the dataset it makes becomes the form's dataset."""
         from studio.ui.dataset_dialog import DatasetDialog
 

@@ -136,9 +136,9 @@ def test_quitting_asks_only_while_a_training_runs(qtbot, paths, monkeypatch):
         return next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole).click()
 
     monkeypatch.setattr(QMessageBox, "exec", lambda box: answer(box))
-    w.pool = FakePool("image")
+    w.session.pool = FakePool("image")
     assert w.confirm_quit() is True and asked == []  # an image job just stops; nothing to ask
-    w.pool = FakePool("train")
+    w.session.pool = FakePool("train")
     assert w.confirm_quit() is False  # Cancel keeps the studio open
     assert "Train gan → faces" in asked[0] and "step 40 of 500" in asked[0] and "Resume" in asked[0]
-    w.pool = None
+    w.session.pool = None

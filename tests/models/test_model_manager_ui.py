@@ -40,8 +40,8 @@ def _drop(widget, files):
 def test_drop_identifies_and_hashes_with_progress(qtbot, dock, tmp_path, paths):
     f = write_st(tmp_path / "incoming" / "my-checkpoint.safetensors", sd_checkpoint_shapes("sd2"))
     seen = []
-    dock._signals.hash_progress.connect(lambda p, d, t: seen.append((d, t)))
-    with qtbot.waitSignal(dock._signals.hashed, timeout=20000) as hashed:
+    dock.hash_progress.connect(lambda p, d, t: seen.append((d, t)))
+    with qtbot.waitSignal(dock.hashed, timeout=20000) as hashed:
         _drop(dock, [f])
     sha = hashlib.sha256(f.read_bytes()).hexdigest()
     assert hashed.args[1] == sha and (paths.models / "my-checkpoint.safetensors").is_file()
@@ -82,7 +82,7 @@ def test_imported_model_appears_in_the_prompt_editor_picker(qtbot, paths, tiny_s
     src = tmp_path / "my-pipeline"
     shutil.copytree(tiny_sd_dir, src)
     combo = w.prompt_editor.model_combo
-    with qtbot.waitSignal(d._signals.hashed, timeout=30000):
+    with qtbot.waitSignal(d.hashed, timeout=30000):
         d.import_paths([src])
     qtbot.waitUntil(lambda: combo.findData("my-pipeline") >= 0, timeout=20000)
     d.shutdown()

@@ -58,7 +58,7 @@ def _answer_question(button_text: str) -> None:
 
 
 def test_a_template_asks_before_changing_your_settings(qtbot, paths):
-    ws = TextWorkspace(None, paths, models=lambda: [])
+    ws = TextWorkspace(None, paths, models=[])
     qtbot.addWidget(ws)
     ws.show()
     ws.system_edit.setPlainText("You answer in French.")

@@ -47,7 +47,7 @@ def test_installed_chinese_models_are_recognised():
 
 
 def test_the_workspace_notes_a_chinese_prompt_and_links_the_list(qtbot, paths):
-    ws = TextWorkspace(None, paths, models=lambda: [])
+    ws = TextWorkspace(None, paths, models=[])
     qtbot.addWidget(ws)
     ws.show()
     panel = ws.language_panel
@@ -72,7 +72,7 @@ def test_the_workspace_notes_a_chinese_prompt_and_links_the_list(qtbot, paths):
 
 def test_a_chinese_template_goes_to_a_chinese_model(qtbot, paths, monkeypatch):
     qwen = _entry("qwen2.5-0.5b-instruct-q4_k_m", "/m/qwen2.5-0.5b-instruct-q4_k_m.gguf", 400)
-    ws = TextWorkspace(None, paths, models=lambda: [qwen])
+    ws = TextWorkspace(None, paths, models=[qwen])
     qtbot.addWidget(ws)
     sent: list[str] = []
     monkeypatch.setattr(ws, "send", lambda: sent.append(ws.model_name()))

@@ -6,6 +6,7 @@ import pytest
 
 from studio.core.errors import ModelError, SpecError
 from studio.core.progress import CancelToken
+from studio.core.models.registry import ModelEntry
 from studio.core.settings import Settings
 from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
@@ -185,7 +186,7 @@ def test_text_workspace_streams_a_gguf_answer_and_stops_it(qtbot, text_pool, pat
 
     from studio.ui.text_workspace import TextWorkspace
 
-    ws = TextWorkspace(text_pool, paths, models=lambda: [str(tiny_gguf)])
+    ws = TextWorkspace(text_pool, paths, models=[ModelEntry(str(tiny_gguf), str(tiny_gguf), "gguf")])
     qtbot.addWidget(ws)
     ws.model_combo.setCurrentIndex(ws.model_combo.findData(str(tiny_gguf)))
     ws.controls.random_seed.setChecked(False)

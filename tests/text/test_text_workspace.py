@@ -4,13 +4,19 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from studio.core.conversations import ConversationStore
+from studio.core.models.registry import ModelEntry
 from studio.ui.text_workspace import TextWorkspace
+
+
+def _lm(folder) -> ModelEntry:
+    """A scan's entry for a causal-LM folder, named by its path."""
+    return ModelEntry(str(folder), str(folder), "causal_lm")
 
 WAIT_MS = 120_000
 
 
 def _workspace(qtbot, pool, paths, model_dir) -> TextWorkspace:
-    ws = TextWorkspace(pool, paths, models=lambda: [str(model_dir)])
+    ws = TextWorkspace(pool, paths, models=[_lm(model_dir)])
     qtbot.addWidget(ws)
     ws.model_combo.setCurrentIndex(ws.model_combo.findData(str(model_dir)))
     ws.controls.random_seed.setChecked(False)
@@ -78,7 +84,7 @@ def test_answer_finishes_with_figures_and_the_chat_restores_exactly(qtbot, text_
     assert ws.chat_view.last().alt_label.text() == "2/2" and ws.chat_view.last().prev_button.isEnabled()
     saved = ConversationStore.for_paths(paths).load(ws.conversation.id)
     assert saved.last_answers == (result.text, result.text) and saved.last_answer_index == 1
-    reopened = TextWorkspace(text_pool, paths, models=lambda: [str(tiny_llama_dir)])
+    reopened = TextWorkspace(text_pool, paths, models=[_lm(tiny_llama_dir)])
     qtbot.addWidget(reopened)
     reopened.open_conversation(ws.conversation.id)
     assert reopened.chat_view.last().alt_label.text() == "2/2"  # the answers come back with the chat
@@ -93,7 +99,7 @@ def test_answer_finishes_with_figures_and_the_chat_restores_exactly(qtbot, text_
     conv_id = ws.conversation.id
     before = ws.chat_view.messages()
 
-    other = TextWorkspace(text_pool, paths, models=lambda: [str(tiny_llama_dir)])
+    other = TextWorkspace(text_pool, paths, models=[_lm(tiny_llama_dir)])
     qtbot.addWidget(other)
     assert other.conversation_list.count() == 1
     other.open_conversation(conv_id)
@@ -169,9 +175,9 @@ def test_main_window_mounts_the_text_workspace(qtbot, paths):
 
 def test_the_builtin_model_says_it_reads_english_only(qtbot, paths, tiny_llama_dir):
     """SmolLM2-135M was trained on English: the workspace says so while it is chosen, not for other models."""
-    ws = TextWorkspace(None, paths, models=lambda: [str(tiny_llama_dir)])
+    ws = TextWorkspace(None, paths, models=[_lm(tiny_llama_dir)])
     qtbot.addWidget(ws)
-    ws.set_models([str(tiny_llama_dir)])
+    ws.set_models([_lm(tiny_llama_dir)])
     ws.show()
     ws.model_combo.setCurrentIndex(0)  # the default: built-in SmolLM2
     assert ws.language_note.isVisible() and "English" in ws.language_note.text()

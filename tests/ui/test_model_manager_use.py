@@ -77,19 +77,21 @@ def test_use_button_for_text_upscalers_and_loras(window, manager, qtbot):
     assert window.current_workspace() == "text"
     assert window.workspace("text").model_name() == text_models[0].name
 
-    from studio.ui.model_use import use_label, use_model
+    from studio.ui.model_use import use_label
+
+    use_model = window.model_use  # what the manager's Use calls
 
     lora = ModelEntry("my-style", "/m/my-style.safetensors", "lora")
     window.prompt_editor.prompt_edit.setPlainText("a red dress")
-    assert use_label(lora) == "Add to the prompt" and use_model(window, lora)
+    assert use_label(lora) == "Add to the prompt" and use_model(lora)
     assert window.prompt_editor.prompt_edit.toPlainText().startswith("a red dress")
     assert window.prompt_editor.lora_picker.loras() == [("my-style", 1.0)]
     assert use_label(ModelEntry("taesd", "/m/taesd", "taesd")) == ""
     vae = ModelEntry("my-vae", "/m/my-vae", "studio_vae")
-    assert use_label(vae) == "Use in Faces" and use_model(window, vae)
+    assert use_label(vae) == "Use in Faces" and use_model(vae)
     assert window.current_workspace() == "faces" and window.faces_workspace.model() == "my-vae"
     clf = ModelEntry("my-clf", "/m/my-clf", "text_classifier")
-    assert use_label(clf) == "Use in Text" and use_model(window, clf)
+    assert use_label(clf) == "Use in Text" and use_model(clf)
     text = window.workspace("text")
     assert window.current_workspace() == "text" and text.modes.currentWidget() is text.understand
     assert text.understand.model_combo.currentData() == "my-clf" and text.understand.run_button.text() == "Classify"

@@ -35,7 +35,7 @@ def workspace(qtbot, paths):
     """A TrainingWorkspace with no pool (form and panels only)."""
     from studio.ui.training_workspace import TrainingWorkspace
 
-    ws = TrainingWorkspace(paths=paths, models=lambda: [])
+    ws = TrainingWorkspace(paths=paths, models=[])
     qtbot.addWidget(ws)
     ws.resize(1200, 800)
     ws.show()
@@ -56,7 +56,7 @@ def live(qtbot, paths, monkeypatch):
 
     monkeypatch.setattr(pool_module, "QtReporter", functools.partial(QtReporter, min_preview_interval=0.0))
     pool = pool_module.WorkerPool(paths, Settings())
-    ws = TrainingWorkspace(pool, paths, models=lambda: [])
+    ws = TrainingWorkspace(pool, paths, models=[])
     qtbot.addWidget(ws)
     ws.resize(1200, 800)
     ws.show()

@@ -102,7 +102,7 @@ def test_unavailable_bundled_dataset_is_greyed_out(qtbot, paths, monkeypatch, tm
     from studio.ui.training_workspace import TrainingWorkspace
 
     monkeypatch.setenv(datasets_info.FASHION_DIR_ENV, str(tmp_path))
-    ws = TrainingWorkspace(paths=paths, models=lambda: [])
+    ws = TrainingWorkspace(paths=paths, models=[])
     qtbot.addWidget(ws)
     combo = ws.form.dataset_combo
     i = combo.findData("fashion-mnist")

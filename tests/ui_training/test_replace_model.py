@@ -12,7 +12,7 @@ def _workspace(qtbot, paths):
     from studio.ui.training_workspace import TrainingWorkspace
 
     pool = WorkerPool(paths, Settings())  # not started: queued jobs stay queued
-    ws = TrainingWorkspace(pool, paths, models=lambda: [])
+    ws = TrainingWorkspace(pool, paths, models=[])
     qtbot.addWidget(ws)
     ws.form.set_family("gan")
     ws.form.set_dataset("digits")

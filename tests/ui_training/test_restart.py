@@ -21,7 +21,7 @@ def test_interrupted_job_is_shown_with_resume(qtbot, paths, image_folder):
     save_checkpoint(checkpoint_path(paths, "crashed"), {"step": 15, "family": "text2img",
                                                          "modules": {"unet": {"w": torch.zeros(2)}}})
 
-    ws = TrainingWorkspace(pool, paths, models=lambda: [])
+    ws = TrainingWorkspace(pool, paths, models=[])
     qtbot.addWidget(ws)
     assert ws.job_id == job_id and ws.job_state == INTERRUPTED
     assert ws.form.out_name() == "crashed" and ws.form.dataset() == str(image_folder)
@@ -42,7 +42,7 @@ def test_a_second_job_waits_and_the_panel_keeps_the_first(qtbot, paths, image_fo
     from studio.ui.training_workspace import TrainingWorkspace
 
     pool = WorkerPool(paths, Settings())  # not started: both jobs stay queued
-    ws = TrainingWorkspace(pool, paths, models=lambda: [])
+    ws = TrainingWorkspace(pool, paths, models=[])
     qtbot.addWidget(ws)
     ws.form.set_family("gan")
     ws.form.set_dataset(str(image_folder))

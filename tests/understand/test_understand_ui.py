@@ -32,7 +32,7 @@ def pool(qtbot, paths):
 def test_understand_panel_fills_a_mask_and_classifies(qtbot, trained, paths, pool):
     from studio.ui.text_workspace import TextWorkspace
 
-    ws = TextWorkspace(paths=paths, models=lambda: [])
+    ws = TextWorkspace(paths=paths, models=[])
     qtbot.addWidget(ws)
     ws.bind(pool)
     ws.set_models(trained.registry.scan())

@@ -8,7 +8,7 @@ the window, which applies it (theme at once, engine settings from the next job).
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QLabel, QListWidget, QMessageBox,
@@ -18,6 +18,8 @@ from studio.core.settings import Settings, load_settings, save_settings
 from studio.ui import theme
 from studio.ui.settings import PAGES
 from studio.ui.settings.page import SettingsContext, SettingsPage
+
+P = TypeVar("P", bound=SettingsPage)
 
 
 class SettingsDialog(QDialog):
@@ -78,16 +80,16 @@ class SettingsDialog(QDialog):
             page.load(Settings())
         self._update_ok()
 
-    def page(self, cls: type) -> Any:
+    def page(self, cls: type[P]) -> P:
         """The page of class ``cls`` (tests and callers that open the dialog on one page)."""
         return next(p for p in self.pages if isinstance(p, cls))
 
     def show_page(self, cls: type) -> None:
         self.nav.setCurrentRow(self.pages.index(self.page(cls)))
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> dict[str, object]:
         """{setting: new value} for the fields that differ from the file's values."""
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for page in self.pages:
             for name, value in page.values().items():
                 if getattr(self.original, name) != value:

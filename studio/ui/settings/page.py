@@ -7,14 +7,17 @@ invalid, and the dialog reads :meth:`SettingsPage.values` only when every field 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable, TypeVar
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings, validate_setting
 from studio.ui import theme
+
+V = TypeVar("V")
+"""A setting's value, as its field reads and writes it."""
 
 
 @dataclass
@@ -29,8 +32,8 @@ class SettingsContext:
 @dataclass
 class _Field:
     name: str
-    get: Callable[[], Any]
-    set: Callable[[Any], None]
+    get: Callable[[], object]
+    set: Callable[[object], None]
     error: QLabel
     widget: QWidget
 
@@ -55,8 +58,8 @@ class SettingsPage(QWidget):
         """The page's name in the dialog's list (each page returns its own ``self.tr("…")``)."""
         raise NotImplementedError
 
-    def bind(self, name: str, label: str, widget: QWidget, get: Callable[[], Any], set_: Callable[[Any], None],
-             signal: Any = None, help_text: str = "") -> QWidget:
+    def bind(self, name: str, label: str, widget: QWidget, get: Callable[[], V], set_: Callable[[V], None],
+             signal: SignalInstance | None = None, help_text: str = "") -> QWidget:
         """Add ``widget`` as the editor of setting ``name``; ``signal`` (e.g. ``textChanged``) re-validates."""
         error = QLabel()
         error.setObjectName(f"{name}_error")
@@ -87,7 +90,7 @@ class SettingsPage(QWidget):
             f.set(getattr(settings, f.name))
         self.validate()
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, object]:
         """{setting name: value} as edited (valid or not)."""
         return {name: f.get() for name, f in self._fields.items()}
 
