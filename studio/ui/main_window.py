@@ -108,7 +108,6 @@ class MainWindow(QMainWindow):
         self.history.evaluate_requested.connect(self.open_evaluate)
         self.workspaces.currentChanged.connect(self._on_workspace_changed)
         session.set_workspace(self.current_workspace())
-
         ui = "studio.ui."
 
         def tab(key: str, title: str) -> list[Step]:  # the widget in one turn, its tab (styled, laid out) the next
