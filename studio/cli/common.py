@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
-from studio.core.progress import CancelToken, ConsoleReporter
+from studio.core.progress import CancelToken, ConsoleReporter, NullReporter
 from studio.core.results import JobResult
 from studio.core.settings import load_settings
 from studio.core.specs.base import Spec
+from studio.core.launch import process_rank, world_size
 
 if TYPE_CHECKING:
     from studio.core.store.gallery import GalleryStore
@@ -104,6 +105,19 @@ def check_flagged(spec: Spec, ctx: "EngineContext", allow_flagged: bool) -> None
           file=sys.stderr, flush=True)
 
 
+def launch_note() -> str:
+    """The sentence the --help of each batch command ends with: how to run it on several processes."""
+    return _("Several processes can share the images: run it under torchrun or accelerate launch "
+             "(e.g. `torchrun --nproc_per_node 2 -m studio.cli ...`); the same seeds give the same images, "
+             "the main process records them all.")
+
+
+def is_launch_worker() -> bool:
+    """True in a process other than the main one of an ``accelerate launch`` / ``torchrun`` launch: it makes its
+    share of a batch, and prints and records nothing (the main process does, for all)."""
+    return process_rank() > 0
+
+
 def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: ConsoleReporter | None = None,
                    record: bool = True, allow_flagged: bool = False) -> JobResult:
     """Run one spec with a console progress bar; Ctrl+C cancels cooperatively.
@@ -123,12 +137,20 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: Con
         cancel.cancel()
 
     signal.signal(signal.SIGINT, on_sigint)
+    launched = world_size() > 1
+    if launched:  # torchrun stops the others with SIGTERM when one process fails: finish the item, keep it
+        previous_term = signal.signal(signal.SIGTERM, lambda signum, frame: cancel.cancel())
     ctx = ctx or engine_context()
     check_flagged(spec, ctx, allow_flagged)
     try:
-        result = run_spec(spec, reporter or ConsoleReporter(), cancel, ctx)
+        # Under a launch the main process speaks for all: the others show no progress (errors still print).
+        result = run_spec(spec, NullReporter() if is_launch_worker() else reporter or ConsoleReporter(), cancel, ctx)
     finally:
         signal.signal(signal.SIGINT, previous)
+        if launched:
+            signal.signal(signal.SIGTERM, previous_term)
+    if is_launch_worker():  # the main process of a launch records what every process made
+        record = False
     if record and not result.cancelled and (result.outputs or result.text):
         _record_in_gallery(ctx.paths, spec, result)
     return result

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from studio.cli.common import launch_note
 from studio.core.errors import SpecError
 from studio.core.evaluation import EvaluationReport, format_figure
 from studio.core.i18n import _
@@ -20,7 +21,8 @@ def register(sub) -> None:
                                    "CLIP feature space. Texts (.txt): perplexity under a reference language model "
                                    "(built-in SmolLM2 by default), distinct-1/2, repetition rate and length. "
                                    "With --model and --prompts the images are generated first (each an ordinary "
-                                   "image, kept in the history) and scored against their own prompts."))
+                                   "image, kept in the history) and scored against their own prompts.") + " " +
+                       launch_note())
     p.add_argument("inputs", nargs="*", metavar="IMAGES_OR_TEXTS", help=_("image or .txt files, or folders of them"))
     p.add_argument("--model", default="", help=_("generate the images to evaluate with this image model "
                                                "(at its recommended settings), from --prompts"))
@@ -59,7 +61,7 @@ def read_prompts(path: str) -> tuple[str, ...]:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.common import is_launch_worker, run_in_process
 
     if bool(args.model) != bool(args.prompts):
         raise SpecError(_("--model and --prompts go together: the model generates the images from the prompts."))
@@ -70,6 +72,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     spec.validate()
     # Generated images are kept in the history like any others; scoring files already there records nothing.
     result = run_in_process(spec, record=spec.generates())
+    if is_launch_worker():  # under a launch the main process speaks for all
+        return 130 if result.cancelled else 0
     if result.cancelled:
         return 130
     report = EvaluationReport.from_dict(result.report if isinstance(result, EvaluateResult) else {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from studio.cli.common import launch_note
 from studio.core.specs.grid import AXES
 from studio.core.i18n import _
 from studio.core.specs.samplers import SCHEDULERS, TIMESTEP_SPACINGS
@@ -18,7 +19,7 @@ def register(kinds) -> None:
                                        "a labelled grid PNG with each cell's CLIP score under it. Axes: "
                                        "{axes}; e.g. --x steps=4,8,16 --y cfg=2,4 or "
                                        "--y 'prompt=a red shoe|a blue shoe'. Prints the grid's path, then the cells'."
-                                       ).format(axes=", ".join(AXES)))
+                                       ).format(axes=", ".join(AXES)) + " " + launch_note())
     p.add_argument("--x", required=True, metavar="AXIS=V1,V2", help=_("the columns"))
     p.add_argument("--y", default="", metavar="AXIS=V1,V2", help=_("the rows (optional)"))
     p.add_argument("--prompt", default="", help=_("the base prompt"))
@@ -38,13 +39,15 @@ def register(kinds) -> None:
 
 
 def run_grid(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.common import is_launch_worker, run_in_process
     from studio.cli.gen_image import _base_spec
 
     base = _base_spec(args, random_seed() if args.seed is None else args.seed).replace(clip=args.clip.strip())
     spec = GridSpec(base={k: v for k, v in spec_to_dict(base).items() if k != "kind"}, x=args.x, y=args.y)
     spec.validate()
     result = run_in_process(spec, allow_flagged=args.allow_flagged)
+    if is_launch_worker():  # under a launch the main process speaks for all
+        return 130 if result.cancelled else 0
     if result.cancelled:
         print(_("cancelled"), file=sys.stderr)
         return 130

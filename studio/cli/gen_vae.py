@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from studio.cli.common import launch_note
 from studio.core.i18n import _
 from studio.core.specs.training import DatasetSpec, VaeSpec
 from studio.core.specs.base import random_seed
@@ -25,7 +26,7 @@ def register(kinds) -> None:
                          description=_("Data augmentation: COUNT images per prompt (or, for a GAN, VAE or DDPM, "
                                      "COUNT images) from a model, saved with same-name .txt captions in "
                                      "<studio home>/datasets/NAME, which every image trainer reads "
-                                     "(`train gan --data <that folder>`). Prints the folder."))
+                                     "(`train gan --data <that folder>`). Prints the folder.") + " " + launch_note())
     d.add_argument("--model", required=True, help=_("the model that makes the images (see `models list`)"))
     d.add_argument("--out", required=True, metavar="NAME", help=_("the dataset's name (a new folder)"))
     d.add_argument("--prompt", action="append", default=[], metavar="TEXT",
@@ -38,6 +39,10 @@ def register(kinds) -> None:
 
 
 def _finish(result) -> int:
+    from studio.cli.common import is_launch_worker
+
+    if is_launch_worker():  # under a launch the main process speaks for all
+        return 130 if result.cancelled else 0
     if result.cancelled:
         print(_("cancelled"), file=sys.stderr)
         return 130

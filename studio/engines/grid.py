@@ -2,7 +2,8 @@
 
 Each cell is an ordinary image job (the image engine's own ``run`` on the cell's ImageSpec), so each
 cell is also saved and recorded as a normal image with its parameters. The grid PNG carries the
-grid spec and, in its ``aigc_grid_cells`` chunk, every cell's full spec, file and score.
+grid spec and, in its ``aigc_grid_cells`` chunk, every cell's full spec, file and score. Under
+``accelerate launch`` / ``torchrun`` each process makes its share of the cells and the main one draws the grid.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from studio.core.results import GridCell, GridResult, ImageResult, JobResult
 from studio.core.specs.image import GridSpec
 from studio.core.specs.serial import spec_to_dict
 from studio.engines.context import EngineContext
+from studio.engines.launch import Launch, LaunchLost, kept_in, merge_indexed
 from studio.engines.output_files import output_path, save_png
 
 CELLS_CHUNK = "aigc_grid_cells"
@@ -104,38 +106,50 @@ def draw_grid(images: list[Image.Image], captions: list[str], x: Axis, y: Axis |
 
 
 def run(spec: GridSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> GridResult:
+    """Make the cells (under a launch, this process's share of them; the main process draws the grid)."""
     from studio.engines.diffusion.generate import run as generate
 
     spec.validate()
+    launch = Launch.start(ctx)
     axes = spec.axes()
     x, y = axes[0], (axes[1] if len(axes) > 1 else None)
     cells = spec.cells()
-    outputs: list[str] = []
-    rows: list[dict[str, Any]] = []
-    done: list[GridCell] = []
-    images, captions = [], []
-    for i, cell in enumerate(cells):
-        if cancel.cancelled:
-            return GridResult(cancelled=True, outputs=tuple(outputs), cells=tuple(done))
-        result = generate(cell, CellReporter(reporter, i, len(cells)), cancel, ctx)
-        if result.cancelled or not result.outputs:
-            return GridResult(cancelled=True, outputs=tuple(outputs), cells=tuple(done))
-        path = result.outputs[0]
-        score, clip = _score(ctx, path, cell.prompt, result)
-        outputs.append(path)
-        images.append(open_rgb(path))
-        captions.append(_("CLIP {score:.1f}").format(score=score) if score is not None else _("no CLIP score"))
-        rows.append({"spec": spec_to_dict(cell), "output": path, "clip_score": score,
-                     "seconds": result.seconds})
-        # The history records each cell as the image it is (its own prompt, seed, model and score).
-        done.append(GridCell(spec=rows[-1]["spec"], output=path, clip_score=score, seconds=result.seconds,
-                             model=result.model, clip=clip))
+    mine = launch.share(len(cells))
+    made: list[tuple[int, GridCell]] = []
+    stopped = False
+    try:
+        for j, i in enumerate(mine):
+            if cancel.cancelled:
+                stopped = True
+                break
+            result = generate(cells[i], CellReporter(reporter, j, len(mine)), cancel, ctx)
+            if result.cancelled or not result.outputs:
+                stopped = True
+                break
+            path = result.outputs[0]
+            score, clip = _score(ctx, path, cells[i].prompt, result)
+            # The history records each cell as the image it is (its own prompt, seed, model and score).
+            made.append((i, GridCell(spec=spec_to_dict(cells[i]), output=path, clip_score=score,
+                                     seconds=result.seconds, model=result.model, clip=clip)))
+            launch.maybe_die(len(made))
+        shares = launch.gather((made, stopped))  # also the barrier: every cell is saved
+    except LaunchLost as exc:
+        raise kept_in(exc, ctx.outputs) from exc
+    done = merge_indexed([part for part, _stopped in shares])
+    if not launch.is_main:  # the main process draws the grid and reports every cell
+        return GridResult(cancelled=stopped)
+    if any(s for _part, s in shares):
+        return GridResult(cancelled=True, outputs=tuple(c.output for c in done), cells=tuple(done))
+    images = [open_rgb(c.output) for c in done]
+    captions = [_("CLIP {score:.1f}").format(score=c.clip_score) if c.clip_score is not None else _("no CLIP score")
+                for c in done]
+    rows = [{"spec": c.spec, "output": c.output, "clip_score": c.clip_score, "seconds": c.seconds} for c in done]
     grid = draw_grid(images, captions, x, y)
     title = _("Comparison grid: {x}{y}").format(x=spec.x, y=f" × {spec.y}" if spec.y else "")
     out = save_png(grid, output_path(ctx.outputs, "grid", ".png"), spec, title,
                    {CELLS_CHUNK: json.dumps(rows, ensure_ascii=False)})
     scores = [r["clip_score"] for r in rows if r["clip_score"] is not None]
     best = max(rows, key=lambda r: r["clip_score"] if r["clip_score"] is not None else -1.0)
-    return GridResult(outputs=(str(out), *outputs), grid=str(out), best=best["output"] if scores else "",
-                      cells=tuple(done),
+    return GridResult(outputs=(str(out), *(c.output for c in done)), grid=str(out),
+                      best=best["output"] if scores else "", cells=tuple(done),
                       mean_clip_score=sum(scores) / len(scores) if scores else None)

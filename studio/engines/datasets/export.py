@@ -6,61 +6,72 @@ and DDPM models) are sampled through the image engine's own pipeline code, GANs 
 the GAN engine's generators; seeds are ``seed, seed+1, …`` so a dataset can be made again exactly.
 The folder is written beside its final name and renamed when complete: a cancelled or failed run
 leaves nothing half made, and an existing dataset is never replaced.
+
+Under ``accelerate launch`` / ``torchrun`` each process makes its share of the images into the same
+hidden folder (the main process makes it; every process needs the same studio home), and the main
+process renames it once all are done. A process that dies leaves the finished images in that folder,
+which the error line names.
 """
 from __future__ import annotations
 
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from studio.core.errors import SpecError
 from studio.core.i18n import _
 from studio.core.models.swap import new_work_folder
+from studio.core.models.recommended import recommended_image_spec
 from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.results import DatasetResult, ImageResult
 from studio.core.specs.base import MAX_SEED
 from studio.core.specs.training import DatasetSpec
 from studio.core.specs.image import GanSpec, ImageSpec
 from studio.engines.context import EngineContext
+from studio.engines.launch import Launch, LaunchLost
 
 UNCONDITIONAL = ("gan", "studio_vae", "studio_ddpm")
 
 
-def _diffusion_images(ctx: EngineContext, entry: Any, spec: DatasetSpec, prompt: str,
-                      cancel: CancelToken) -> Iterator[Any]:
-    """``spec.count`` images for ``prompt`` from a diffusion model, with its recommended settings."""
+def _diffusion_maker(ctx: EngineContext, entry: Any, spec: DatasetSpec,
+                     cancel: CancelToken) -> Callable[[str, int], Any]:
+    """A function (prompt, seed) -> image from a diffusion model at its own size and recommended settings
+    (None: cancelled)."""
     from studio.engines.diffusion.generate import _generate, pipeline_for_job
     from studio.engines.diffusion.loader import load_pipeline
 
-    rec = entry.details.get("recommended") or {}
-    size = int(entry.details.get("default_size") or 512)
-    base = ImageSpec(prompt=prompt, model=entry.name, steps=spec.steps or int(rec.get("steps") or 20),
-                     guidance=float(rec.get("guidance") or 7.5), scheduler=str(rec.get("scheduler") or "euler"),
-                     width=size, height=size).clean()
     pipe, facts = load_pipeline(ctx, entry)
     quiet = NullReporter()
-    for k in range(spec.count):
-        one = base.replace(seed=(spec.seed + k) % (MAX_SEED + 1))
+
+    def make(prompt: str, seed: int) -> Any:
+        one = recommended_image_spec(entry, prompt, seed, steps=spec.steps or None, upscale="").clean()
         with pipeline_for_job(ctx, pipe, facts, one.loras):
             out = _generate(one, quiet, cancel, ctx, entry, pipe, facts, quiet.log)
-        if isinstance(out, ImageResult):  # cancelled
-            return
-        yield out[0]
+        return None if isinstance(out, ImageResult) else out[0]  # an ImageResult: cancelled
+
+    return make
 
 
-def _generator_images(ctx: EngineContext, entry: Any, spec: DatasetSpec) -> Iterator[Any]:
+def _generator_maker(ctx: EngineContext, entry: Any) -> Callable[[str, int], Any]:
     from studio.engines.gan.run import _generator
     from studio.engines.gan.sampling import images_for_seeds
 
     gen, _name = _generator(GanSpec(model=entry.name), ctx)
-    for k in range(spec.count):
-        yield images_for_seeds(gen, [(spec.seed + k) % (MAX_SEED + 1)])[0]
+    return lambda _prompt, seed: images_for_seeds(gen, [seed])[0]
+
+
+def _kept(folder: Path, exc: LaunchLost) -> LaunchLost:
+    """The launch's failure, saying where the images already made are kept (the dataset was not made)."""
+    made = len(list(folder.glob("*.png"))) if folder.is_dir() else 0
+    return LaunchLost(_("{reason} The dataset was not made; the {n} images already made are kept in {folder}.")
+                      .format(reason=exc, n=made, folder=folder))
 
 
 def run(spec: DatasetSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> DatasetResult:
     t0 = time.perf_counter()
     spec.validate()
+    launch = Launch.start(ctx)  # one process, or this process's share of an accelerate/torchrun launch
     target = ctx.paths.datasets / spec.out.strip()
     if target.exists():
         raise SpecError(_("A dataset called {name} already exists ({path}); choose another name.").format(
@@ -74,29 +85,47 @@ def run(spec: DatasetSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineC
     if not unconditional and not spec.prompts:
         raise SpecError(_("Give the prompts (one per line) whose images the dataset should hold."))
     total = spec.count * len(labels)
-    tmp = new_work_folder(target)  # a fresh hidden folder: nothing already there is removed
+    # Item i is image i % count of prompt i // count: its file name and seed come from i alone.
+    mine = launch.share(total)
+    tmp = Path(launch.broadcast(str(new_work_folder(target)) if launch.is_main else ""))
+    if not tmp.is_dir():  # a process on another machine: the studio home must be shared
+        raise LaunchLost(_("Process {rank} of {n} cannot see the dataset folder {folder}: every process of a launch "
+                           "needs the same studio home (a shared folder).").format(rank=launch.rank, n=launch.size,
+                                                                                 folder=tmp))
+    if launch.distributed:
+        reporter.log(_("{n} processes share the {total} images ({mine} in this one).").format(
+            n=launch.size, total=total, mine=len(mine)))
     done = 0
     try:
-        for li, label in enumerate(labels):
-            images: Callable[[], Iterator[Any]] = (
-                (lambda: _diffusion_images(ctx, entry, spec, label, cancel)) if entry.type not in ("gan", "studio_vae")
-                else (lambda: _generator_images(ctx, entry, spec)))
-            for k, image in enumerate(images()):
-                stem = f"{li:03d}-{k:05d}"
-                image.convert("RGB").save(tmp / f"{stem}.png")
-                (tmp / f"{stem}.txt").write_text(label + "\n", encoding="utf-8")
-                done += 1
-                reporter.progress(done, total, _("image {done} of {total}").format(done=done, total=total))
-                if cancel.cancelled:
-                    break
+        if mine:
+            make = (_generator_maker(ctx, entry) if entry.type in ("gan", "studio_vae")
+                    else _diffusion_maker(ctx, entry, spec, cancel))
+        for i in mine:
             if cancel.cancelled:
                 break
-        if cancel.cancelled:
-            shutil.rmtree(tmp, ignore_errors=True)
-            return DatasetResult(cancelled=True, images=done)
-        tmp.rename(target)
+            li, k = divmod(i, spec.count)
+            image = make(labels[li], (spec.seed + k) % (MAX_SEED + 1))
+            if image is None:
+                break
+            stem = f"{li:03d}-{k:05d}"
+            image.convert("RGB").save(tmp / f"{stem}.png")
+            (tmp / f"{stem}.txt").write_text(labels[li] + "\n", encoding="utf-8")
+            done += 1
+            reporter.progress(done, len(mine), _("image {done} of {total}").format(done=done, total=len(mine)))
+            launch.maybe_die(done)
+        shares = launch.gather((done, cancel.cancelled))  # also the barrier: every share is written
+    except LaunchLost as exc:  # another process died: what was made stays where it is
+        raise _kept(tmp, exc) from exc
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not launch.distributed:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return DatasetResult(outputs=(str(target),), images=done, folder=str(target), model=entry.name,
+    made = sum(n for n, _c in shares)
+    if not launch.is_main:
+        return DatasetResult(images=done, folder="", model=entry.name)
+    if any(c for _n, c in shares):
+        shutil.rmtree(tmp, ignore_errors=True)
+        return DatasetResult(cancelled=True, images=made)
+    tmp.rename(target)
+    return DatasetResult(outputs=(str(target),), images=made, folder=str(target), model=entry.name,
                          seconds=round(time.perf_counter() - t0, 3))

@@ -28,6 +28,7 @@ from studio.core.models.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
+from studio.core.launch import launch_tag
 from studio.core.models.identify import INPAINT_CHANNELS
 from studio.engines.diffusion import control, embeddings
 from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accelerator
@@ -41,9 +42,11 @@ log = logging.getLogger(__name__)
 
 
 def output_path(ctx: EngineContext, seed: int, now: _dt.datetime | None = None) -> Path:
-    """A new, unique PNG path: ``outputs/<YYYY-MM-DD>/<HHMMSS>-<seed>-<random>.png``."""
+    """A new, unique PNG path: ``outputs/<YYYY-MM-DD>/<HHMMSS>-<seed>-<random>.png`` (under a launch
+    ``…-<seed>-p<rank>-<random>.png``: processes never write each other's files)."""
     now = now or _dt.datetime.now()
-    return ctx.outputs / now.strftime("%Y-%m-%d") / f"{now:%H%M%S}-{seed}-{secrets.token_hex(3)}.png"
+    tag = f"{launch_tag()}-" if launch_tag() else ""
+    return ctx.outputs / now.strftime("%Y-%m-%d") / f"{now:%H%M%S}-{seed}-{tag}{secrets.token_hex(3)}.png"
 
 
 def tiny_decoder(ctx: EngineContext, facts: dict[str, Any], reporter: Reporter) -> tuple[Any, str]:

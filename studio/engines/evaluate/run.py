@@ -34,6 +34,7 @@ from studio.core.models.vocabulary import model_prompt, vocabulary_of
 from studio.engines.clip.model import Clip, load_clip
 from studio.engines.context import EngineContext
 from studio.engines.evaluate import metrics
+from studio.engines.launch import Launch, LaunchLost, kept_in, merge_indexed
 from studio.engines.output_files import output_path
 
 MAX_REFERENCE = 2000
@@ -246,10 +247,11 @@ def evaluate_texts(spec: EvaluateSpec, inputs: Inputs, reporter: Reporter, cance
 
 
 def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext,
-                    made: list[GridCell]) -> None:
+                    made: list[tuple[int, GridCell]], launch: Launch | None = None) -> None:
     """``spec.per_prompt`` images per prompt from ``spec.model``, each an ordinary image job of the image engine
     (saved with its parameters) at the model's recommended settings, without its viewing upscale: each appended
-    to ``made`` as it is drawn (so a cancel keeps the finished ones)."""
+    to ``made`` with its index as it is drawn (so a cancel keeps the finished ones). Under a launch, this
+    process's share of them."""
     from studio.core.models.recommended import recommended_image_spec
     from studio.core.specs.base import MAX_SEED
     from studio.engines.diffusion.generate import run as generate
@@ -263,14 +265,33 @@ def generate_images(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken,
             model=entry.title))
     jobs = [recommended_image_spec(entry, prompt, (spec.seed + k) % (MAX_SEED + 1), upscale="")
             for prompt in spec.prompts for k in range(spec.per_prompt)]
-    for i, job in enumerate(jobs):
+    mine = (launch or Launch()).share(len(jobs))
+    for j, i in enumerate(mine):
         cancel.raise_if_cancelled()
-        label = _("generating image {i} of {n}").format(i=i + 1, n=len(jobs))
-        result = generate(job, CellReporter(reporter, i, len(jobs), label), cancel, ctx)
+        label = _("generating image {i} of {n}").format(i=j + 1, n=len(mine))
+        result = generate(jobs[i], CellReporter(reporter, j, len(mine), label), cancel, ctx)
         if result.cancelled or not result.outputs:
             raise JobCancelled()
-        made.append(GridCell(spec=spec_to_dict(job), output=result.outputs[0], clip_score=result.clip_score,
-                             seconds=result.seconds, model=result.model, clip=result.clip))
+        made.append((i, GridCell(spec=spec_to_dict(jobs[i]), output=result.outputs[0], clip_score=result.clip_score,
+                                 seconds=result.seconds, model=result.model, clip=result.clip)))
+        if launch is not None:
+            launch.maybe_die(len(made))
+
+
+def generate_shared(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext,
+                    launch: Launch) -> tuple[list[GridCell], bool]:
+    """Every process's generated images in order (this process's share made here), and whether any stopped."""
+    mine: list[tuple[int, GridCell]] = []
+    stopped = False
+    try:
+        generate_images(spec, reporter, cancel, ctx, mine, launch)
+    except JobCancelled:
+        stopped = True
+    try:
+        shares = launch.gather((mine, stopped))  # also the barrier: every image is saved
+    except LaunchLost as exc:
+        raise kept_in(exc, ctx.outputs) from exc
+    return merge_indexed([part for part, _s in shares]), any(s for _part, s in shares)
 
 
 def _scored(spec: EvaluateSpec, made: list[GridCell], report: EvaluationReport) -> tuple[GridCell, ...]:
@@ -284,12 +305,19 @@ def _scored(spec: EvaluateSpec, made: list[GridCell], report: EvaluationReport) 
 
 
 def run(spec: EvaluateSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineContext) -> EvaluateResult:
+    """Score the inputs, or generate the images first (under a launch each process its share; the main
+    process scores them all and writes the report)."""
     t0 = time.perf_counter()
     spec.validate()
     made: list[GridCell] = []
     try:
         if spec.generates():
-            generate_images(spec, reporter, cancel, ctx, made)
+            launch = Launch.start(ctx)
+            made, stopped = generate_shared(spec, reporter, cancel, ctx, launch)
+            if not launch.is_main:
+                return EvaluateResult(cancelled=stopped)
+            if stopped:
+                raise JobCancelled()
         inputs = collect_inputs([c.output for c in made] or spec.inputs)
         evaluate = evaluate_images if inputs.media == "image" else evaluate_texts
         report = evaluate(spec, inputs, reporter, cancel, ctx)

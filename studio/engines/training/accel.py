@@ -10,21 +10,18 @@ in the same engine host may choose another device or mixed precision.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any, Mapping
 
 import torch
 
 from studio.core.errors import StudioError
 from studio.core.i18n import _
+from studio.core.launch import world_size
 
 
 def launched_distributed() -> bool:
     """True inside a multi-process launch (torchrun / accelerate launch set WORLD_SIZE for each process)."""
-    try:
-        return int(os.environ.get("WORLD_SIZE", "1")) > 1
-    except ValueError:
-        return False
+    return world_size() > 1
 
 
 def resolve_mixed_precision(choice: str, device: torch.device, amp: Any = None) -> str:
