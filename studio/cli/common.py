@@ -105,6 +105,11 @@ def check_flagged(spec: Spec, ctx: "EngineContext", allow_flagged: bool) -> None
           file=sys.stderr, flush=True)
 
 
+def with_launch_note(description: str) -> str:
+    """``description`` (a batch command's --help) followed by how to run it on several processes."""
+    return f"{description} {launch_note()}"
+
+
 def launch_note() -> str:
     """The sentence the --help of each batch command ends with: how to run it on several processes."""
     return _("Several processes can share the images: run it under torchrun or accelerate launch "

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from studio.cli.common import launch_note
+from studio.cli.common import with_launch_note
 from studio.core.errors import SpecError
 from studio.core.evaluation import EvaluationReport, format_figure
 from studio.core.i18n import _
@@ -15,14 +15,14 @@ from studio.core.specs.training import EvaluateSpec
 
 
 def register(sub) -> None:
+    about = _("Images: the CLIP score against --prompt (else each studio PNG's own prompt), "
+              "diversity (mean pairwise CLIP distance) and, with --reference, FID and KID in "
+              "CLIP feature space. Texts (.txt): perplexity under a reference language model "
+              "(built-in SmolLM2 by default), distinct-1/2, repetition rate and length. "
+              "With --model and --prompts the images are generated first (each an ordinary "
+              "image, kept in the history) and scored against their own prompts.")
     p = sub.add_parser("evaluate", help=_("score images or texts (CLIP score, diversity, FID/KID, perplexity…)"),
-                       description=_("Images: the CLIP score against --prompt (else each studio PNG's own prompt), "
-                                   "diversity (mean pairwise CLIP distance) and, with --reference, FID and KID in "
-                                   "CLIP feature space. Texts (.txt): perplexity under a reference language model "
-                                   "(built-in SmolLM2 by default), distinct-1/2, repetition rate and length. "
-                                   "With --model and --prompts the images are generated first (each an ordinary "
-                                   "image, kept in the history) and scored against their own prompts.") + " " +
-                       launch_note())
+                       description=with_launch_note(about))
     p.add_argument("inputs", nargs="*", metavar="IMAGES_OR_TEXTS", help=_("image or .txt files, or folders of them"))
     p.add_argument("--model", default="", help=_("generate the images to evaluate with this image model "
                                                "(at its recommended settings), from --prompts"))

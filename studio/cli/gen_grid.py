@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from studio.cli.common import launch_note
+from studio.cli.common import with_launch_note
 from studio.core.specs.grid import AXES
 from studio.core.i18n import _
 from studio.core.specs.samplers import SCHEDULERS, TIMESTEP_SPACINGS
@@ -14,12 +14,12 @@ from studio.core.specs.serial import spec_to_dict
 
 
 def register(kinds) -> None:
+    about = _("Generates one image per cell (each saved and recorded like any image) and a labelled grid PNG with "
+              "each cell's CLIP score under it. Axes: {axes}; e.g. --x steps=4,8,16 --y cfg=2,4 or "
+              "--y 'prompt=a red shoe|a blue shoe'. Prints the grid's path, then the cells'."
+              ).format(axes=", ".join(AXES))
     p = kinds.add_parser("grid", help=_("a comparison grid over one or two axes, each cell CLIP-scored"),
-                         description=_("Generates one image per cell (each saved and recorded like any image) and "
-                                       "a labelled grid PNG with each cell's CLIP score under it. Axes: "
-                                       "{axes}; e.g. --x steps=4,8,16 --y cfg=2,4 or "
-                                       "--y 'prompt=a red shoe|a blue shoe'. Prints the grid's path, then the cells'."
-                                       ).format(axes=", ".join(AXES)) + " " + launch_note())
+                         description=with_launch_note(about))
     p.add_argument("--x", required=True, metavar="AXIS=V1,V2", help=_("the columns"))
     p.add_argument("--y", default="", metavar="AXIS=V1,V2", help=_("the rows (optional)"))
     p.add_argument("--prompt", default="", help=_("the base prompt"))

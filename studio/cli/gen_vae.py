@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from studio.cli.common import launch_note
+from studio.cli.common import with_launch_note
 from studio.core.i18n import _
 from studio.core.specs.training import DatasetSpec, VaeSpec
 from studio.core.specs.base import random_seed
@@ -22,11 +22,11 @@ def register(kinds) -> None:
     p.add_argument("--scale", type=int, default=4, help=_("enlarge the saved images 1-8 times (default 4)"))
     p.set_defaults(func=run_vae)
 
+    about = _("Data augmentation: COUNT images per prompt (or, for a GAN, VAE or DDPM, COUNT images) from a "
+              "model, saved with same-name .txt captions in <studio home>/datasets/NAME, which every image "
+              "trainer reads (`train gan --data <that folder>`). Prints the folder.")
     d = kinds.add_parser("dataset", help=_("export generated images with captions as a training dataset"),
-                         description=_("Data augmentation: COUNT images per prompt (or, for a GAN, VAE or DDPM, "
-                                     "COUNT images) from a model, saved with same-name .txt captions in "
-                                     "<studio home>/datasets/NAME, which every image trainer reads "
-                                     "(`train gan --data <that folder>`). Prints the folder.") + " " + launch_note())
+                         description=with_launch_note(about))
     d.add_argument("--model", required=True, help=_("the model that makes the images (see `models list`)"))
     d.add_argument("--out", required=True, metavar="NAME", help=_("the dataset's name (a new folder)"))
     d.add_argument("--prompt", action="append", default=[], metavar="TEXT",
