@@ -126,10 +126,10 @@ def test_nine_channel_single_file_loads_as_inpainting_and_inpaints_like_its_fold
     from PIL import Image
 
     from studio.core.progress import CancelToken, NullReporter
-    from studio.core.specs import ImageSpec
+    from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
     from studio.engines.diffusion.single_file import load
-    from studio.engines.dispatch import run_spec
+    from studio.host.dispatch import run_spec
     from tests.control.conftest import build_tiny_inpaint_sd
 
     folder = build_tiny_inpaint_sd(tmp_path / "tiny-inpaint")
