@@ -14,7 +14,7 @@ from studio.core.specs.image import ImageSpec
 from studio.jobs.api import JobPool
 from studio.ui.canvas import ImageCanvas
 from studio.ui.image_loader import ImageLoader
-from studio.ui.queue_view import JobTableModel
+from studio.ui.queue_model import JobTableModel
 
 if TYPE_CHECKING:
     from studio.ui.session import StudioSession

@@ -21,7 +21,7 @@ from studio.core.specs.serial import spec_to_dict
 from studio.jobs.api import JobHandle, JobPool
 from studio.ui import theme
 from studio.ui.job_watch import JobWatch
-from studio.ui.queue_view import format_eta
+from studio.ui.queue_model import format_eta
 
 EXAMPLES = {"sampler": "euler,ddim,dpmpp_2m", "steps": "4,8,16", "cfg": "2,4,7.5", "seed": "1,2,3",
             "model": "", "prompt": "a red shoe|a blue shoe"}

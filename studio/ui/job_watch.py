@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QProgressBar, QPushB
 from studio.core.errors import SpecError
 from studio.core.specs.base import Spec, random_seed
 from studio.jobs.api import JobHandle, JobPool
-from studio.ui.queue_view import format_eta
+from studio.ui.queue_model import format_eta
 from studio.ui.spin_boxes import SeedSpinBox
 
 Say = Callable[[str, bool], None]

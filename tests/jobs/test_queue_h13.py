@@ -92,7 +92,7 @@ def test_queue_view_moves_and_explains_failures(qtbot, pool):
 
 def test_loading_phase_reads_loading_model_in_the_queue_and_status_bar(qtbot):
     from studio.core.store.queue import JobRecord
-    from studio.ui.queue_view import JobTableModel
+    from studio.ui.queue_model import JobTableModel
     from studio.ui.status_bar import StudioStatusBar
 
     model = JobTableModel()

@@ -163,7 +163,7 @@ def test_queue_rows_and_their_menus_in_chinese(qtbot, window):
                for i, (s, state) in enumerate(zip(specs, (QUEUED, RUNNING, DONE, FAILED, CANCELLED, INTERRUPTED)))]
     view = window.queue_view
     view.model.set_records(records)
-    from studio.ui.queue_view import COL_JOB, COL_PROGRESS, COL_STATE
+    from studio.ui.queue_model import COL_JOB, COL_PROGRESS, COL_STATE
 
     titles = cells(view.table, COL_JOB)
     assert titles[0].startswith("放大") and "English title" not in titles, titles

@@ -190,7 +190,7 @@ def _record(job_id, state, done=0, total=0, error="", title="a fox"):
 
 
 def test_queue_model_texts():
-    from studio.ui.queue_view import JobTableModel, format_eta
+    from studio.ui.queue_model import JobTableModel, format_eta
 
     m = JobTableModel()
     m.set_records([_record(1, DONE, 20, 20), _record(2, RUNNING, 0, 0), _record(3, QUEUED),
