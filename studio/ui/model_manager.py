@@ -10,45 +10,25 @@ it never widens the window or squeezes the canvas.
 """
 from __future__ import annotations
 
-import html
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QMenu,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QListWidget, QMenu, QProgressBar, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from studio.core.errors import JobCancelled, StudioError, user_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
-from studio.core.models.families import caps_of, family_label
-from studio.core.models.registry import (DETAIL_LABELS, SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry,
-                                  ModelRegistry)
+from studio.core.models.families import family_label
+from studio.core.models.registry import SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import Settings
 from studio.jobs.api import JobPool
+from studio.ui.model_details import ModelDetails, ask_rename, ask_trash, reveal
 from studio.ui.model_filter import COLUMNS, ENTRY_ROLE, ModelFilter
 from studio.ui.session import StudioSession
 from studio.ui.worker import create_worker
@@ -125,11 +105,6 @@ class ModelManager(QWidget):
         self.setAcceptDrops(True)
         self._bind_pool()
 
-    def refresh(self) -> None:
-        """Rescan when the list has been shown before (the first showing scans by itself)."""
-        if self._scanned_once:
-            self.rescan()
-
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if not self._scanned_once:  # the first look scans; later scans follow imports, downloads, Rescan
@@ -196,8 +171,7 @@ class ModelManager(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(lambda _idx: self.use_current())
-        self.details = QTextBrowser(body)
-        self.details.setOpenExternalLinks(False)
+        self.details = ModelDetails(body)
         split = QSplitter(Qt.Orientation.Vertical, body)
         split.addWidget(self.table)
         split.addWidget(self.details)
@@ -333,39 +307,8 @@ class ModelManager(QWidget):
         return self.proxy.data(idx, ENTRY_ROLE)
 
     def _show_details(self) -> None:
-        e = self.current_entry()
         self._update_buttons()
-        if e is None:
-            self.details.setHtml(self.tr("<i>Select a model to see its details. Drop model files here to import them.</i>"))
-            return
-        esc = html.escape
-        body = "".join(f"<tr><td><b>{esc(str(k))}</b></td><td>{esc(str(v))}</td></tr>" for k, v in self.detail_rows(e))
-        meta = e.details.get("metadata") or {}
-        if meta:
-            body += f"<tr><td colspan=2><b>{esc(self.tr('Metadata'))}</b></td></tr>"
-            body += "".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v)[:300])}</td></tr>" for k, v in meta.items())
-        self.details.setHtml(f"<h3>{esc(e.title)}</h3><table cellspacing='3'>{body}</table>")
-
-    def detail_rows(self, e: ModelEntry) -> list[tuple[str, str]]:
-        """(label, value) rows of the details panel: labels in the window's language, values as found."""
-        rows = [(self.tr("Type"), _(TYPE_LABELS.get(e.type, e.type))),
-                (self.tr("Family"), family_label(e.family)),
-                (self.tr("Status"), _(STATUS_LABELS.get(e.status, e.status)) + (f" — {e.reason}" if e.reason else "")),
-                (self.tr("Size"), format_bytes(e.size)), (self.tr("Source"), _(SOURCE_LABELS.get(e.source, e.source))),
-                (self.tr("Path"), e.path)]
-        caps = caps_of(e)  # what it can do, from the capability table (studio.core.models.families)
-        if caps.txt2img:
-            rows.insert(2, (self.tr("Can do"), ", ".join(caps.names())))
-        if caps.text_encoders:
-            rows.insert(3, (self.tr("Text encoders"), ", ".join(caps.text_encoders)))
-        for k, v in e.details.items():
-            if k == "metadata" or v in (None, "") or k in ("type", "family") or (k in ("title", "name") and v == e.title):
-                continue  # metadata has its own table; the card's type, family and name are shown above
-            if isinstance(v, int) and k == "parameters":
-                v = f"{v:,}"
-            label = _(DETAIL_LABELS[k]) if k in DETAIL_LABELS else k.replace("_", " ")
-            rows.append((label, ", ".join(map(str, v)) if isinstance(v, list) else str(v)))
-        return rows
+        self.details.show_entry(self.current_entry())
 
     def use_current(self) -> bool:
         """Open the selected model in the workspace that uses it (the Use button, double-click, Enter)."""
@@ -501,41 +444,19 @@ class ModelManager(QWidget):
             self.import_paths([Path(folder)])
 
     def _rename(self) -> None:
-        from studio.core.models.library import rename_model
-
         e = self.current_entry()
-        if e is None:
-            return
-        name, ok = QInputDialog.getText(self, self.tr("Rename model"), self.tr("New name:"), text=e.name)
-        if ok and name and name != e.name:
-            try:
-                rename_model(self.paths, e, name)
-            except StudioError as exc:
-                QMessageBox.warning(self, self.tr("Rename model"), str(exc))
-                return
+        if e is not None and ask_rename(self, self.paths, e):
             self._changed()
 
     def _trash(self) -> None:
-        from studio.core.models.library import trash_model
-
         e = self.current_entry()
-        if e is None:
-            return
-        if QMessageBox.question(self, self.tr("Move to trash"),
-                                self.tr("Move {0} to the trash?").format(e.name)) != QMessageBox.StandardButton.Yes:
-            return
-        try:
-            trash_model(self.paths, e)
-        except StudioError as exc:
-            QMessageBox.warning(self, self.tr("Move to trash"), str(exc))
-            return
-        self._changed()
+        if e is not None and ask_trash(self, self.paths, e):
+            self._changed()
 
     def _reveal(self) -> None:
         e = self.current_entry()
-        if e is not None and e.path:
-            p = Path(e.path)
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(p if p.is_dir() else p.parent)))
+        if e is not None:
+            reveal(e)
 
     def _convert(self) -> None:
         """Queue a ``convert`` job: it runs in an engine process like every job (torch stays out of here)."""

@@ -135,7 +135,7 @@ def test_model_manager_rows_details_and_menu_in_chinese(qtbot, window, paths):
     for r in range(mm.proxy.rowCount()):
         mm.table.selectRow(r)
         # The details table: the row labels are the studio's words; values are data (paths, class names).
-        labels = [label for label, _v in mm.detail_rows(mm.current_entry())]
+        labels = [label for label, _v in mm.details.rows(mm.current_entry())]
         assert labels[0] in mm.details.toPlainText()
         left.setdefault("details", []).extend(english(labels))
         menu = mm.context_menu()
