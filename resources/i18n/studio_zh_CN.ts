@@ -2457,6 +2457,10 @@ Queue it anyway?</source>
         <translation>&lt;i&gt;选择一个模型查看详情。将模型文件拖到这里即可导入。&lt;/i&gt;</translation>
     </message>
     <message>
+        <source>Metadata</source>
+        <translation>元数据</translation>
+    </message>
+    <message>
         <source>Path</source>
         <translation>路径</translation>
     </message>
@@ -3924,10 +3928,6 @@ Queue it anyway?</source>
     <message>
         <source>Automatic (x4plus on a GPU, animevideov3 x4 on the CPU)</source>
         <translation>自动（GPU 上用 x4plus，CPU 上用 animevideov3 x4）</translation>
-    </message>
-    <message>
-        <source>The engine is still starting; try again in a moment.</source>
-        <translation>引擎仍在启动，请稍后再试。</translation>
     </message>
     <message>
         <source>Upscaling with {0}…</source>
