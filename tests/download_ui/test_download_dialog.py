@@ -23,8 +23,11 @@ TIMEOUT = 30000
 
 
 @pytest.fixture()
-def pool(qtbot, paths):
+def pool(qtbot, paths, monkeypatch):
     from studio.jobs.pool import WorkerPool
+    from tests.fixtures.host_zygote import use_warm_hosts
+
+    use_warm_hosts(monkeypatch)  # the pool's hosts are forked from the session's warm parent
 
     p = WorkerPool(paths, Settings(device="cpu"))
     yield p

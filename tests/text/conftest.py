@@ -81,10 +81,14 @@ def tiny_llama_long_dir(tmp_path_factory, smol_tokenizer_dir) -> Path:
 
 
 @pytest.fixture()
-def text_pool(qtbot, paths):
-    """A real, started JobPool on the test's studio home (the real text engine behind it)."""
+def text_pool(qtbot, paths, monkeypatch):
+    """A real, started JobPool on the test's studio home (the real text engine behind it; its hosts are
+    forked from the session's warm parent, tests/fixtures/host_zygote.py)."""
     from studio.core.settings import Settings
     from studio.jobs.pool import WorkerPool
+    from tests.fixtures.host_zygote import use_warm_hosts
+
+    use_warm_hosts(monkeypatch)
 
     pool = WorkerPool(paths, Settings(device="cpu", scan_hf_cache=False))
     pool.start()

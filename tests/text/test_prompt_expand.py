@@ -20,10 +20,12 @@ def studio(qtbot, paths, monkeypatch, tiny_llama_dir):
     from studio.core.settings import Settings
     from studio.jobs.reporter import QtReporter
     from studio.ui.main_window import MainWindow
+    from tests.fixtures.host_zygote import use_warm_hosts
 
     shutil.copytree(tiny_llama_dir, paths.models / "tiny-llama")
     settings = Settings(default_text_model="tiny-llama", scan_hf_cache=False)
     monkeypatch.setattr(pool_module, "QtReporter", functools.partial(QtReporter, min_preview_interval=0.0))
+    use_warm_hosts(monkeypatch)  # the pool's hosts are forked from the session's warm parent
     w = MainWindow(paths, settings)
     qtbot.addWidget(w)
     w.resize(1360, 860)

@@ -54,7 +54,10 @@ def live(qtbot, paths, monkeypatch):
     from studio.jobs.reporter import QtReporter
     from studio.ui.training_workspace import TrainingWorkspace
 
+    from tests.fixtures.host_zygote import use_warm_hosts
+
     monkeypatch.setattr(pool_module, "QtReporter", functools.partial(QtReporter, min_preview_interval=0.0))
+    use_warm_hosts(monkeypatch)  # the pool's hosts are forked from the session's warm parent
     pool = pool_module.WorkerPool(paths, Settings())
     ws = TrainingWorkspace(pool, paths, models=[])
     qtbot.addWidget(ws)

@@ -19,9 +19,12 @@ def trained(review_corpus, labelled, ctx, recorder):
 
 
 @pytest.fixture()
-def pool(qtbot, paths):
+def pool(qtbot, paths, monkeypatch):
     from studio.core.settings import Settings
     from studio.jobs.pool import WorkerPool
+    from tests.fixtures.host_zygote import use_warm_hosts
+
+    use_warm_hosts(monkeypatch)  # the pool's hosts are forked from the session's warm parent
 
     pool = WorkerPool(paths, Settings(device="cpu", scan_hf_cache=False))
     pool.start()
