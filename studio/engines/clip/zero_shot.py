@@ -25,7 +25,7 @@ def class_prompts() -> list[tuple[int, int, str]]:
     from studio.engines.datasets import fashion_captions as fc
 
     return [(i, c, fc.phrase(item, colour)) for i, item in enumerate(fc.ITEM_NAMES)
-            for c, colour in enumerate(fc.COLOUR_NAMES)]
+            for c, colour in enumerate(fc.COLOUR_NAMES[:fc.FIRST_COLOURS])]  # the colours Studio CLIP learnt
 
 
 def test_images(n: int, seed: int = 1234) -> tuple[torch.Tensor, list[int], list[int]]:
@@ -33,7 +33,7 @@ def test_images(n: int, seed: int = 1234) -> tuple[torch.Tensor, list[int], list
     from studio.engines.datasets import fashion_captions as fc
     from studio.engines.datasets.bundled import fashion_colour
 
-    ds = fashion_colour(size=32, split="test")
+    ds = fashion_colour(size=32, split="test", colours=fc.FIRST_COLOURS)
     g = torch.Generator().manual_seed(seed)
     idx = torch.randperm(len(ds), generator=g)[:n]
     x, caps = ds.batch(idx, g)

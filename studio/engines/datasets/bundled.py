@@ -66,8 +66,10 @@ def fashion_mnist(size: int = 32, limit: int | None = None, split: str = "train"
                         name="fashion-mnist")
 
 
-def fashion_colour(size: int = 32, limit: int | None = None, split: str = "train") -> ImageDataset:
-    """Fashion-MNIST colourised on the fly: 10 items × 8 colours with captions (see ``fashion_captions``)."""
+def fashion_colour(size: int = 32, limit: int | None = None, split: str = "train", colours: int | None = None,
+                   colour_weights: list[float] | None = None) -> ImageDataset:
+    """Fashion-MNIST colourised on the fly: 10 items × 12 colours with captions (see ``fashion_captions``);
+    ``colours`` keeps the first n colours only, ``colour_weights`` draws the colours with these odds."""
     from studio.engines.datasets import fashion_captions as fc
 
     base = fashion_mnist(size=size, limit=limit, split=split)
@@ -77,13 +79,15 @@ def fashion_colour(size: int = 32, limit: int | None = None, split: str = "train
     def draw(index: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, list[str]]:
         # Reads ds.images at call time, so a trainer may move them to the GPU once.
         n = len(index)
-        colour = torch.randint(0, len(fc.COLOURS), (n,), generator=generator)
+        if colour_weights is not None:
+            colour = torch.multinomial(torch.tensor(colour_weights, dtype=torch.float), n, True, generator=generator)
+        else:
+            colour = torch.randint(0, colours or len(fc.COLOURS), (n,), generator=generator)
         jitter = torch.rand(n, 3, generator=generator)
         template = torch.randint(0, 1 << 30, (n,), generator=generator)
         dev = ds.images.device
         gray = ds.images[index.to(dev)].float() / 255.0
-        rgb = fc.colour_rgb(colour, jitter).to(dev)
-        x = gray * rgb[:, :, None, None] * 2.0 - 1.0
+        x = fc.render(gray, colour, jitter) * 2.0 - 1.0
         lab = labels_cpu[index].tolist()
         caps = [fc.caption(lab[i], int(colour[i]), int(template[i])) for i in range(n)]
         return x, caps

@@ -68,3 +68,30 @@ def trimmed_clip_tokenizer(full_dir: Path, texts: Iterable[str], max_length: int
         vocab.setdefault(t, len(vocab))
     tok = CLIPTokenizer(vocab=vocab, merges=[(a, b) for a, b in kept_merges], model_max_length=max_length)
     return tok
+
+
+def extended_clip_tokenizer(tok, full_dir: Path, texts: Iterable[str]):
+    """``tok`` (a trimmed ``CLIPTokenizer``) plus the tokens ``texts`` need: the old tokens keep their ids
+    (so a text encoder's embedding rows stay valid), new ones are appended; merges keep CLIP's ranks."""
+    from transformers import CLIPTokenizer
+
+    full = CLIPTokenizer.from_pretrained(str(full_dir))
+    _, merges = _read_full(Path(full_dir))
+    ranks = {m: i for i, m in enumerate(merges)}
+    normalizer, pre = full.backend_tokenizer.normalizer, full.backend_tokenizer.pre_tokenizer
+    old_vocab = dict(tok.get_vocab())
+    model = json.loads(tok.backend_tokenizer.to_str())["model"]
+    used = {tuple(m.split()) if isinstance(m, str) else tuple(m) for m in model["merges"]}
+    tokens: set[str] = set()
+    for text in texts:
+        for word, _ in pre.pre_tokenize_str(normalizer.normalize_str(text)):
+            final, applied = _applied_merges(word, ranks)
+            tokens.update(final)
+            used |= applied
+    for a, b in used:
+        tokens.update((a, b, a + b))
+    vocab = dict(sorted(old_vocab.items(), key=lambda kv: kv[1]))
+    for t in sorted(tokens - set(vocab)):
+        vocab[t] = len(vocab)
+    kept = sorted(used, key=lambda m: ranks.get(m, 1 << 60))
+    return CLIPTokenizer(vocab=vocab, merges=[(a, b) for a, b in kept], model_max_length=tok.model_max_length)

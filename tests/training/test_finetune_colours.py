@@ -1,0 +1,121 @@
+"""Studio Fashion's new colours: the words tokenize, the judge tells the 12 colours apart, the fine-tune resumes."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from studio.engines.datasets import fashion_captions as fc
+
+ROOT = Path(__file__).resolve().parents[2]
+FASHION = Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("finetune_fashion_colours", ROOT / "tools" / "finetune_fashion_colours.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_extended_tokenizer_keeps_old_ids_and_knows_the_new_words():
+    from transformers import CLIPTokenizer
+
+    from studio.engines.clip_vocab import bundled_tokenizer_dir
+    from studio.engines.training.vocab import extended_clip_tokenizer, trimmed_clip_tokenizer
+
+    old = trimmed_clip_tokenizer(bundled_tokenizer_dir(), fc.all_captions(fc.FIRST_COLOURS) + [""])
+    new = extended_clip_tokenizer(old, bundled_tokenizer_dir(), fc.all_captions() + [""])
+    full = CLIPTokenizer.from_pretrained(str(bundled_tokenizer_dir()))
+    assert {t: i for t, i in new.get_vocab().items() if t in old.get_vocab()} == old.get_vocab()
+    for caption in fc.all_captions(fc.FIRST_COLOURS)[::7]:
+        assert new(caption).input_ids == old(caption).input_ids
+    for word in ("black", "white", "grey", "gray", "brown"):
+        ids = new(word, add_special_tokens=False).input_ids
+        assert new.unk_token_id not in ids and len(ids) == 1, word
+        assert new.convert_ids_to_tokens(ids) == full.convert_ids_to_tokens(full(word, add_special_tokens=False).input_ids)
+
+
+def test_chinese_colour_words_map_onto_the_new_colours():
+    from studio.core.registry import ModelEntry
+    from studio.core.vocabulary import model_prompt, prompt_warning, vocabulary_of
+
+    vocab = vocabulary_of(ModelEntry("sf", "/m", "studio_pipeline", details={"vocabulary": fc.vocabulary()}))
+    assert model_prompt(vocab, "一件黑色的外套") == "a black coat"
+    assert model_prompt(vocab, "一件白色的T恤") == "a white t-shirt"
+    assert model_prompt(vocab, "一条灰色的连衣裙") == "a grey dress"
+    assert model_prompt(vocab, "一个咖啡色的包") == "a brown bag"
+    assert vocab.word_in("brown", "zh_CN") == "棕色" and vocab.word_in("grey", "zh_CN") == "灰色"
+    assert prompt_warning(vocab, "a gray coat", "Studio Fashion") == ""
+    assert "has not learnt navy" in prompt_warning(vocab, "a navy coat", "Studio Fashion")
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian package dataset-fashion-mnist not installed")
+def test_the_judge_reads_every_rendered_colour():
+    """``judge_colour`` (hue, saturation, value) reads the colour of real colourised test garments."""
+    from studio.engines.datasets.bundled import fashion_colour
+
+    ds = fashion_colour(size=32, split="test", limit=400)
+    g = torch.Generator().manual_seed(5)
+    x, caps = ds.batch(torch.arange(240), g)
+    right = 0
+    for img, cap in zip((x + 1) / 2, caps):
+        named = next(c for c in fc.COLOUR_NAMES if f" {c} " in f" {cap} "
+                     or any(f" {s} " in f" {cap} " for s in fc.COLOUR_SYNONYMS.get(c, ())))
+        right += fc.COLOUR_NAMES[fc.judge_colour(img.numpy())] == named
+    assert right >= 0.97 * len(caps)
+    black = fc.render(torch.ones(1, 1, 4, 4) * 0.0, torch.tensor([fc.COLOUR_NAMES.index("black")]), torch.zeros(1, 3))
+    assert black.min() > 0.8  # a black garment's background is light (on black it would vanish)
+
+
+def _tiny_base(folder: Path) -> Path:
+    """A tiny random-weight StudioPixelPipeline knowing the first 8 colours, saved as the fine-tune's base."""
+    from diffusers import EulerDiscreteScheduler, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    from studio.engines.clip_vocab import bundled_tokenizer_dir
+    from studio.engines.pipelines.studio_pipeline import StudioPixelPipeline
+    from studio.engines.training.vocab import trimmed_clip_tokenizer
+
+    torch.manual_seed(0)
+    tok = trimmed_clip_tokenizer(bundled_tokenizer_dir(), fc.all_captions(fc.FIRST_COLOURS) + [""], 16)
+    text = CLIPTextModel(CLIPTextConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                        num_attention_heads=2, max_position_embeddings=16, projection_dim=16,
+                                        bos_token_id=0, eos_token_id=1, pad_token_id=1))
+    unet = UNet2DConditionModel(sample_size=32, in_channels=3, out_channels=3, layers_per_block=1,
+                                block_out_channels=(8, 16), cross_attention_dim=16, attention_head_dim=2,
+                                norm_num_groups=8, down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+                                up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"))
+    sched = EulerDiscreteScheduler(beta_schedule="squaredcos_cap_v2", prediction_type="v_prediction",
+                                   timestep_spacing="trailing")
+    StudioPixelPipeline(unet=unet, text_encoder=text, tokenizer=tok, scheduler=sched).save_pretrained(str(folder))
+    (folder / "studio_model.json").write_text(json.dumps({"type": "studio_pipeline", "name": "Tiny"}))
+    return folder
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian package dataset-fashion-mnist not installed")
+def test_finetune_cut_short_resumes_to_the_same_weights(tmp_path):
+    """A run cut at step 2 and resumed ends with the weights of an uncut run; the new words are in the model."""
+    from safetensors.torch import load_file
+    from transformers import CLIPTokenizer
+
+    tool = _tool()
+    base = _tiny_base(tmp_path / "base")
+    common = ["--base", str(base), "--steps", "4", "--batch", "2", "--limit", "64", "--checkpoint-every", "0"]
+    assert tool.main(common + ["--out", str(tmp_path / "uncut"), "--home", str(tmp_path / "h1")]) == 0
+    assert tool.main(common + ["--out", str(tmp_path / "cut"), "--home", str(tmp_path / "h2"), "--cut-at", "2"]) == 0
+    assert (tmp_path / "h2" / "training" / "studio-fashion-colours" / "checkpoint.safetensors").is_file()
+    assert json.loads((tmp_path / "cut" / "studio_model.json").read_text())["fine_tuned"]["steps"] == 2
+    assert tool.main(common + ["--out", str(tmp_path / "cut"), "--home", str(tmp_path / "h2"), "--resume"]) == 0
+    card = json.loads((tmp_path / "cut" / "studio_model.json").read_text())
+    assert card["fine_tuned"]["steps"] == 4 and card["vocabulary"]["colours"] == list(fc.COLOUR_NAMES)
+    for part in ("unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors"):
+        a, b = load_file(tmp_path / "uncut" / part), load_file(tmp_path / "cut" / part)
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), part
+    tok = CLIPTokenizer.from_pretrained(str(tmp_path / "cut" / "tokenizer"))
+    emb = load_file(tmp_path / "cut" / "text_encoder" / "model.safetensors")
+    assert next(v for k, v in emb.items() if "token_embedding" in k).shape[0] == len(tok)
+    assert tok.unk_token_id not in tok("a gray coat", add_special_tokens=False).input_ids

@@ -1,0 +1,193 @@
+"""Teach the shipped Studio Fashion black, white, grey (gray) and brown by fine-tuning it (not retraining).
+
+    # what shipped (this project's 2-core CPU, see resources/models/studio-fashion/README.md):
+    nice -n -10 python tools/finetune_fashion_colours.py --steps 700 --batch 32 --minutes 62 --out OUT
+    # cut short? the same command with --resume continues from the last checkpoint
+    nice -n -10 python tools/finetune_fashion_colours.py --steps 700 --batch 32 --minutes 30 --out OUT --resume
+
+The tokenizer gets the new words (old tokens keep their ids), the text encoder new embedding rows
+(started at the mean of the old colour words'), and the UNet and text encoder are fine-tuned in full with
+the same v-prediction / min-SNR loss as ``studio.engines.training.text2img``, on the colourised
+Fashion-MNIST with every colour: half of each batch replays the eight old colours so none gets worse.
+A checkpoint (weights, EMA, optimizer, LR schedule) is written every ``--checkpoint-every`` steps and when
+``--minutes`` runs out; ``--resume`` continues from it. The EMA weights are written as float16 safetensors.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "resources" / "models" / "studio-fashion"
+PARAMS = {"caption_dropout": 0.1, "min_snr_gamma": 5.0, "ema_decay": 0.995, "warmup": 30, "weight_decay": 0.01,
+          "sample_steps": 20, "guidance": 4.0, "save_dtype": "float16", "log_every": 10, "embedding_lr_scale": 5.0,
+          "new_colour_share": 0.5}
+
+
+def colour_weights(share: float) -> list[float]:
+    """Odds per colour: ``share`` of the draws spread over the new colours, the rest replays the old ones."""
+    from studio.engines.datasets import fashion_captions as fc
+
+    old, new = fc.FIRST_COLOURS, len(fc.COLOURS) - fc.FIRST_COLOURS
+    return [(1 - share) / old] * old + [share / new] * new
+
+
+def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
+    """A Text2ImgTrainer that starts from the pipeline in ``base`` and learns the colours it lacks."""
+    import torch
+
+    from studio.engines.training.text2img import Text2ImgTrainer, _WarmupCosine
+
+    class ColourFineTuner(Text2ImgTrainer):
+        def setup(self) -> None:
+            from diffusers import DDPMScheduler
+
+            from studio.engines.clip_vocab import bundled_tokenizer_dir
+            from studio.engines.datasets import fashion_captions as fc
+            from studio.engines.datasets.bundled import fashion_colour
+            from studio.engines.pipelines.studio_pipeline import load_studio_pipeline
+            from studio.engines.training.vocab import extended_clip_tokenizer
+
+            self.ds = fashion_colour(size=32, limit=self.params.get("limit"),
+                                     colour_weights=colour_weights(float(self.p("new_colour_share"))))
+            pipe = load_studio_pipeline(base, dtype=torch.float32)
+            old = pipe.tokenizer
+            self.tokenizer = extended_clip_tokenizer(old, bundled_tokenizer_dir(), fc.all_captions() + [""])
+            for c in fc.all_captions(fc.FIRST_COLOURS):  # what the model knew reads exactly as before
+                assert old(c).input_ids == self.tokenizer(c).input_ids, c
+            self._token_cache: dict[str, list[int]] = {}
+            self.unet, self.text_encoder = pipe.unet.to(self.device), pipe.text_encoder.to(self.device)
+            n_old = len(old)
+            emb = self.text_encoder.resize_token_embeddings(len(self.tokenizer), mean_resizing=False).weight
+            with torch.no_grad():  # new rows start as "a colour word": the mean of the old colour words' rows
+                ids = [old.convert_tokens_to_ids(f"{c}</w>") for c in fc.COLOUR_NAMES[:fc.FIRST_COLOURS]]
+                mean, std = emb[ids].mean(0), emb[ids].std(0)
+                g = torch.Generator().manual_seed(self.spec.seed)
+                emb[n_old:] = mean + 0.3 * std * torch.randn(len(emb) - n_old, emb.shape[1], generator=g).to(emb)
+            self.prompts = [fc.phrase(item, colour) for colour in fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
+                            for item in ("t-shirt", "trousers", "dress", "sneaker")]
+            self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
+                                                 prediction_type="v_prediction", timestep_spacing="trailing",
+                                                 clip_sample=False)
+            self.alphas_cumprod = self.noise_scheduler.alphas_cumprod.to(self.device)
+            self.ema_unet = copy.deepcopy(self.unet).requires_grad_(False)
+            self.ema_text = copy.deepcopy(self.text_encoder).requires_grad_(False)
+            self.modules = {"unet": self.unet, "text_encoder": self.text_encoder,
+                            "ema_unet": self.ema_unet, "ema_text_encoder": self.ema_text}
+            emb_param = self.text_encoder.get_input_embeddings().weight
+            rest = [p for p in self.text_encoder.parameters() if p is not emb_param]
+            lr = self.spec.lr
+            self.optimizer = torch.optim.AdamW(
+                [{"params": list(self.unet.parameters()) + rest, "lr": lr},
+                 {"params": [emb_param], "lr": lr * float(self.p("embedding_lr_scale"))}],
+                lr=lr, weight_decay=float(self.p("weight_decay")), betas=(0.9, 0.99))
+            self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
+                self.optimizer, _WarmupCosine(int(self.p("warmup")), max(1, self.spec.steps)))
+            self.optimizers = {"adamw": self.optimizer}
+            self.lr_schedulers = {"lr": self.lr_scheduler}
+            self._ema_pairs = [(e, p) for m, em in ((self.unet, self.ema_unet), (self.text_encoder, self.ema_text))
+                               for e, p in zip(em.parameters(), m.parameters())]
+            self.net, self.text_net, self.optimizer, _s = self.prepare(self.unet, self.text_encoder, self.optimizer,
+                                                                       self.lr_scheduler)
+
+    return ColourFineTuner(spec, reporter, cancel, ctx, out_dir=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True, help="folder to write the fine-tuned pipeline into (replaced)")
+    ap.add_argument("--base", default=str(SHIPPED), help="the pipeline to start from (default: the shipped one)")
+    ap.add_argument("--steps", type=int, default=700)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1.5e-4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--minutes", type=float, default=0.0, help="stop at this wall-clock time, checkpoint and save")
+    ap.add_argument("--checkpoint-every", type=int, default=30, help="steps between checkpoints")
+    ap.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --home")
+    ap.add_argument("--home", default=str(Path(tempfile.gettempdir()) / "studio-fashion-colours"),
+                    help="studio home holding the checkpoint (kept, so a cut run can resume)")
+    ap.add_argument("--sample-every", type=int, default=0, help="write a sample grid PNG beside --out every N steps")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N training images (tests)")
+    ap.add_argument("--cut-at", type=int, default=0, help="stop at this step as the time limit would (tests)")
+    args = ap.parse_args(argv)
+
+    home = Path(args.home)
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["AIGC_STUDIO_HOME"] = str(home)
+    from studio.core.i18n import _
+    from studio.core.paths import StudioPaths
+    from studio.core.progress import CancelToken, ConsoleReporter
+    from studio.core.settings import Settings
+    from studio.core.specs import TrainSpec
+    from studio.engines.context import EngineContext
+    from studio.engines.datasets import fashion_captions
+
+    out = Path(args.out).resolve()
+    params = dict(PARAMS, **({"limit": args.limit} if args.limit else {}))
+    ctx = EngineContext.create(StudioPaths(home), Settings(), device=args.device)
+    spec = TrainSpec(family="text2img", data="fashion-colour", out="studio-fashion-colours", steps=args.steps,
+                     batch=args.batch, lr=args.lr, size=32, seed=args.seed, sample_every=args.sample_every,
+                     checkpoint_every=args.checkpoint_every, params=params, overwrite=True,
+                     resume="last" if args.resume else "")
+
+    class Reporter(ConsoleReporter):
+        def __init__(self) -> None:
+            super().__init__(min_interval=10.0)
+
+        def wants_preview(self) -> bool:
+            return bool(args.sample_every)
+
+        def preview(self, image) -> None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            image.save(out.parent / f"{out.name}-samples.png")
+
+        def progress(self, done, total=None, message="") -> None:
+            super().progress(done, total, message)
+            if args.cut_at and message != _("sample grid") and done >= args.cut_at:
+                cancel.cancel()
+
+    cancel = CancelToken()
+    timer = None
+    if args.minutes:
+        timer = threading.Timer(args.minutes * 60, cancel.cancel)
+        timer.daemon = True
+        timer.start()
+    base_card = json.loads((Path(args.base) / "studio_model.json").read_text(encoding="utf-8"))
+    trainer = make_trainer(spec, Reporter(), cancel, ctx, Path(args.base), out)
+    t0 = time.time()
+    result = trainer.fit()
+    if result.cancelled:  # the time limit: the checkpoint is saved; keep what was learnt too
+        print(f"time limit reached at step {trainer.step} (resume with --resume)", file=sys.stderr, flush=True)
+        trainer.write_artifact()
+    minutes = (time.time() - t0) / 60
+    card_path = out / "studio_model.json"
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    for key in ("name", "license", "default_size", "clip", "recommended", "training"):
+        if key in base_card:
+            card[key] = base_card[key]
+    card["trained_steps"] = base_card.get("trained_steps", 0)
+    card["vocabulary"] = fashion_captions.vocabulary()
+    card["fine_tuned"] = {"colours": list(fashion_captions.COLOUR_NAMES[fashion_captions.FIRST_COLOURS:]),
+                          "steps": trainer.step, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+                          "device": args.device, "minutes_this_run": round(minutes, 1),
+                          "command": "python tools/finetune_fashion_colours.py " + " ".join(argv or sys.argv[1:])}
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out} at step {trainer.step} ({minutes:.1f} min this run)", flush=True)
+    if not result.cancelled:
+        shutil.rmtree(home / "training" / spec.out, ignore_errors=True)  # finished: the checkpoint is spent
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
