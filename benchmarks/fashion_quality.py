@@ -183,11 +183,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="which colours to prompt: all 12, the 8 first learnt, or black/white/grey/brown")
     ap.add_argument("--save-grid", default="", help="also save the generated images as a PNG grid here")
     ap.add_argument("--json", default="", help="also write the figures to this file")
+    ap.add_argument("--judge-cache", default="", help="keep the trained judge here and reuse it (same --epochs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or min(2, os.cpu_count() or 1)))
 
     t = time.perf_counter()
-    judge, real_acc = train_judge(args.epochs, device=args.device)
+    cache = Path(args.judge_cache) if args.judge_cache else None
+    if cache is not None and cache.is_file():
+        saved = torch.load(cache, weights_only=True)
+        judge, real_acc = Judge(), float(saved["real_acc"])
+        judge.load_state_dict(saved["state"])
+        judge.eval()
+    else:
+        judge, real_acc = train_judge(args.epochs, device=args.device)
+        if cache is not None:
+            torch.save({"state": judge.state_dict(), "real_acc": real_acc}, cache)
     print(f"judge trained in {time.perf_counter() - t:.0f} s; real test accuracy {real_acc:.3f}", flush=True)
     rgb, items, colours = colourised_test(2400)
     with torch.no_grad():

@@ -184,10 +184,12 @@ def judge_colour(rgb) -> int:
     return c
 
 
-def vocabulary() -> dict:
+def vocabulary(colours: int | None = None) -> dict:
     """What the captions teach, for the model card (``studio_model.json`` "vocabulary"; the prompt editor
-    shows it and warns about prompts outside it): the garments, the colours, and the synonyms also known."""
-    return {"garments": list(ITEM_NAMES), "colours": list(COLOUR_NAMES),
-            "also": sorted([s for _, syn in ITEMS for s in syn] + [s for v in COLOUR_SYNONYMS.values() for s in v]),
-            "example": "a red sneaker", "zh_CN": dict(ZH_CN_WORDS), "example_zh_CN": ZH_CN_EXAMPLE}
-
+    shows it and warns about prompts outside it): the garments, the (first ``colours``) colours, and the
+    synonyms also known."""
+    names = COLOUR_NAMES[:colours]
+    zh = {k: v for k, v in ZH_CN_WORDS.items() if v in ITEM_NAMES or v in names}
+    return {"garments": list(ITEM_NAMES), "colours": list(names),
+            "also": sorted([s for _, syn in ITEMS for s in syn] + [s for n in names for s in COLOUR_SYNONYMS.get(n, ())]),
+            "example": "a red sneaker", "zh_CN": zh, "example_zh_CN": ZH_CN_EXAMPLE}
