@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.paths import StudioPaths
     from studio.core.progress import CancelToken, ConsoleReporter
     from studio.core.settings import Settings
-    from studio.core.specs import TrainSpec
+    from studio.core.specs.training import TrainSpec
     from studio.engines.context import EngineContext
     from studio.engines.datasets import fashion_captions
 

@@ -5,7 +5,7 @@
     # the same schedule on a CPU (slow: see resources/models/studio-fashion/README.md for the time):
     python tools/train_fashion.py --device cpu --batch 512 --lr 6e-4 --steps 2771 --out OUT
 
-Trains family text2img on the colourised, captioned Fashion-MNIST (10 items × 8 colours) and
+Trains family text2img on the colourised, captioned Fashion-MNIST (10 items × 12 colours) and
 writes a StudioPixelPipeline folder with studio_model.json and a README. ``--minutes`` stops
 training early at a wall-clock limit and still writes the model (the LR schedule is then cut short).
 """

@@ -40,8 +40,8 @@ def test_extended_tokenizer_keeps_old_ids_and_knows_the_new_words():
 
 
 def test_chinese_colour_words_map_onto_the_new_colours():
-    from studio.core.registry import ModelEntry
-    from studio.core.vocabulary import model_prompt, prompt_warning, vocabulary_of
+    from studio.core.models.registry import ModelEntry
+    from studio.core.models.vocabulary import model_prompt, prompt_warning, vocabulary_of
 
     vocab = vocabulary_of(ModelEntry("sf", "/m", "studio_pipeline", details={"vocabulary": fc.vocabulary()}))
     assert model_prompt(vocab, "一件黑色的外套") == "a black coat"
@@ -96,6 +96,7 @@ def _tiny_base(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FASHION.exists(), reason="Debian package dataset-fashion-mnist not installed")
 def test_finetune_cut_short_resumes_to_the_same_weights(tmp_path):
     """A run cut at step 2 and resumed ends with the weights of an uncut run; the new words are in the model."""
