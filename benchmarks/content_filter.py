@@ -1,23 +1,28 @@
 """Content filter: recall and false positives on hand-written prompts not built from the lists, and speed.
 
-Prints, for the shipped word lists (resources/content_filter/*.txt):
-  * recall on the harmful prompts and the false-positive rate on the harmless near-misses of
-    resources/content_filter/benchmark/ (en + zh, written by hand before the lists were enlarged),
-    per category and per language, for the dev half (the lists were tuned on it) and the held-out half
-    (measured once; since then tuning data too), the second held-out set (written later; measured once,
-    then tuning data) and the third (written before that tuning: the figures to report); a cell passes at recall >= 0.90 and false positives <= 1 %;
-  * recall on the held-out harmful prompts obfuscated as an evader would (full-width, leetspeak,
-    letters spaced out, Chinese characters spaced out or in traditional form);
-  * the false-positive count on resources/content_filter/benchmark/harmless_prompts.txt;
-  * ms per prompt of ``ContentFilter.check`` (normalisation included) over every benchmark prompt,
-    repeated to --n prompts, against a reference measured in the same run: a plain Python loop testing
-    every term with ``in`` on the same normalised text (the ratio is what to compare across machines).
+Prints, for the shipped word lists (resources/content_filter/*.txt) with the shipped classifier
+(resources/content_filter/classifier.json, trained by tools/train_content_filter.py):
+  * the figures to report: recall on the harmful prompts and the false-positive rate on the harmless
+    near-misses of the test set (resources/content_filter/benchmark/*_test.tsv, en + zh, written in one go
+    before the classifier existed, never tuned on), per category and per language; a cell passes at
+    recall >= 0.90 and false positives <= 1 %; and, on the same set, the lists alone and the variant where
+    every list hit blocks (no classifier veto);
+  * the overall figures on the older sets, labelled seen: the lists were tuned on them and the classifier
+    was trained on them (dev, heldout, heldout2, heldout3);
+  * recall on the test set's harmful prompts obfuscated as an evader would (full-width, leetspeak, letters
+    spaced out, Chinese characters spaced out or in traditional form);
+  * the false-positive count on resources/content_filter/benchmark/harmless_prompts.txt (seen);
+  * ms per prompt of ``ContentFilter.check`` (normalisation and classifier included) over every benchmark
+    prompt repeated to --n prompts, and once over the distinct prompts with an empty word cache, against a
+    reference measured in the same run: a plain Python loop testing every term with ``in`` on the same
+    normalised text (the ratio is what to compare across machines).
 
     python benchmarks/content_filter.py [--n 10000] [--list-misses]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -27,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from studio.core.content_classifier import PromptClassifier, load_classifier, weights_path  # noqa: E402
 from studio.core.content_filter import ALLOW, ContentFilter, _char_table, _normalise, parse_list  # noqa: E402
 from studio.core.paths import resources_dir  # noqa: E402
 
@@ -63,8 +69,9 @@ def obfuscate(prompt: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def table(filt: ContentFilter, split: str, show: bool) -> tuple[float, float]:
-    """Print recall / false positives per category and language; (overall recall, overall FP rate)."""
+def table(filt: ContentFilter, split: str, show: bool, brief: bool = False) -> tuple[float, float]:
+    """Print recall / false positives per category and language (``brief``: the overall line only);
+    (overall recall, overall FP rate)."""
     harmful, harmless = rows("harmful", split), rows("harmless", split)
     cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # caught, n, false, n
     for lang, cat, prompt in harmful:
@@ -79,70 +86,100 @@ def table(filt: ContentFilter, split: str, show: bool) -> tuple[float, float]:
         cells[(cat, lang)][3] += 1
         if show and hit:
             print(f"  false positive [{split} {lang} {cat}] -> {hit.category}: {prompt}")
-    print(f"\n{split} half: {len(harmful)} harmful, {len(harmless)} harmless near-misses")
-    print(f"  {'category':<34}{'lang':<6}{'recall':>14}{'false positives':>20}")
     totals = defaultdict(lambda: [0, 0, 0, 0])
     for (cat, lang), c in sorted(cells.items()):
         for key in ((cat, "all"), ("all", lang), ("all", "all")):
             totals[key] = [a + b for a, b in zip(totals[key], c)]
+    t = totals[("all", "all")]
+    if brief:
+        print(f"  {split:<10}{len(harmful):>4} harmful {len(harmless):>4} harmless: recall {t[0] / t[1]:.3f}, "
+              f"false positives {t[2] / t[3]:.2%}")
+        return t[0] / t[1], t[2] / t[3]
+    print(f"\n{split}: {len(harmful)} harmful, {len(harmless)} harmless near-misses")
+    print(f"  {'category':<34}{'lang':<6}{'recall':>14}{'false positives':>20}")
     for (cat, lang), c in sorted(cells.items()) + sorted(totals.items()):
         recall, fp = c[0] / max(1, c[1]), c[2] / max(1, c[3])
         mark = "" if recall >= RECALL_TARGET and fp <= FP_TARGET else "  <- below target"
         print(f"  {cat:<34}{lang:<6}{c[0]:>5}/{c[1]:<3} {recall:.3f}{c[2]:>8}/{c[3]:<3} {fp:6.2%}{mark}")
-    t = totals[("all", "all")]
     return t[0] / t[1], t[2] / t[3]
+
+
+class Strict(ContentFilter):
+    """The variant the classifier's veto was chosen against: every list hit blocks."""
+
+    def check(self, text: str, classify: bool = True) -> object:
+        hit = self.check_lists(text)
+        if hit is not None or self.classifier is None:
+            return hit
+        return hit if self.classifier.probability(text) < self.classifier.threshold else "classifier"
+
+
+def timed(check, prompts: list[str]) -> float:
+    t0 = time.perf_counter()
+    for p in prompts:
+        check(p)
+    return time.perf_counter() - t0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="prompts to time (10000)")
-    ap.add_argument("--list-misses", action="store_true", help="print each miss and false positive")
+    ap.add_argument("--list-misses", action="store_true", help="print each miss and false positive of the test set")
     args = ap.parse_args()
     pairs = [(c, t, p.stem) for p in sorted(LISTS.glob("*.txt")) for c, t in parse_list(p.read_text(encoding="utf-8"))]
     t0 = time.perf_counter()
-    filt = ContentFilter(pairs)
+    lists = ContentFilter(pairs)
     build_ms = 1000 * (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    clf = load_classifier()
+    load_ms = 1000 * (time.perf_counter() - t0)
+    if clf is None:
+        print("the classifier's weights are unusable (see the log line above)")
+        return 1
+    filt = ContentFilter(pairs, clf)
     cats = {c for c, _t, _s in pairs if c != ALLOW and not c.startswith("=")}
-    print(f"word lists: {filt.size} terms and rules in {len(cats)} categories "
+    print(f"word lists: {lists.size} terms and rules in {len(cats)} categories "
           f"({sum(c == ALLOW for c, _t, _s in pairs)} allowed phrases, "
           f"{sum(c.startswith('=') for c, _t, _s in pairs)} group terms); automaton built in {build_ms:.0f} ms")
+    print(f"classifier: {len(clf.weights)} weights, threshold {clf.threshold}, veto {clf.veto}, loaded in "
+          f"{load_ms:.0f} ms; trained on {clf.info.get('trained_on')} prompts")
 
-    table(filt, "dev", args.list_misses)
-    table(filt, "heldout", args.list_misses)  # measured once, then looked at: tuning data since
-    table(filt, "heldout2", args.list_misses)  # written later, measured once, then tuning data too
-    recall, fp = table(filt, "heldout3", args.list_misses)
+    print("\nseen sets (the lists were tuned on them, the classifier trained on them): lists + classifier")
+    for split in ("dev", "heldout", "heldout2", "heldout3"):
+        table(filt, split, False, brief=True)
+    print("\ntest set (never tuned on), other configurations:")
+    print("  word lists alone:", end="")
+    table(lists, "test", False, brief=True)
+    print("  lists + classifier, every list hit blocking (no veto):", end="")
+    table(Strict(pairs, clf), "test", False, brief=True)
+    recall, fp = table(filt, "test", args.list_misses)
 
     rng = random.Random(25)
-    held = rows("harmful", "heldout3")
+    held = rows("harmful", "test")
     obf = [obfuscate(p, rng) for _l, _c, p in held]
     plain = sum(filt.check(p) is not None for _l, _c, p in held)
     caught = sum(filt.check(p) is not None for p in obf)
-    print(f"\nheld-out harmful, obfuscated (full-width, leetspeak, spaced letters, traditional/spaced Chinese): "
+    print(f"\ntest harmful, obfuscated (full-width, leetspeak, spaced letters, traditional/spaced Chinese): "
           f"{caught}/{len(obf)} = {caught / len(obf):.3f} (plain: {plain / len(held):.3f})")
     old = [ln for ln in (BENCH / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
-    print(f"false positives on harmless_prompts.txt: {len(old_fp)}/{len(old)} {old_fp or ''}")
+    print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    prompts = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2", "heldout3")
-               for _l, _c, p in rows(k, s)]
-    prompts += obf
-    prompts = [prompts[i % len(prompts)] for i in range(args.n)]
-    filt.check(prompts[0])
-    t0 = time.perf_counter()
-    for p in prompts:
-        filt.check(p)
-    ac_s = time.perf_counter() - t0
+    unique = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2", "heldout3", "test")
+              for _l, _c, p in rows(k, s)] + obf
+    prompts = [unique[i % len(unique)] for i in range(args.n)]
+    cold = ContentFilter(pairs, PromptClassifier(json.loads(weights_path().read_text(encoding="utf-8"))))
+    cold_s = timed(cold.check, unique)  # every prompt new to the classifier's word cache
+    full_s = timed(filt.check, prompts)
+    lists_s = timed(lists.check, prompts)
     keys = [_normalise(t)[0] for c, t, _s in pairs if c != ALLOW and "&" not in t]
-    t0 = time.perf_counter()
-    for p in prompts:  # the reference: every term tested in turn (no word-boundary rule: a lower bound)
-        norm = _normalise(p)[0]
-        any(k in norm for k in keys)
-    loop_s = time.perf_counter() - t0
-    per = 1000 * ac_s / len(prompts)
-    print(f"\nspeed: {per:.4f} ms per prompt over {len(prompts)} prompts ({len(prompts) / ac_s:,.0f} prompts/s); "
-          f"reference (Python loop over every term, same normalisation): {1000 * loop_s / len(prompts):.4f} ms "
-          f"-> filter/reference time ratio {ac_s / loop_s:.3f}")
-    print(f"\nheld-out overall: recall {recall:.3f} (target >= {RECALL_TARGET}), false positives {fp:.2%} "
+    loop_s = timed(lambda p: any(k in _normalise(p)[0] for k in keys), prompts)  # the reference (a lower bound)
+    per = 1000 * full_s / len(prompts)
+    print(f"\nspeed, ms per prompt over {len(prompts)} prompts: lists + classifier {per:.4f} "
+          f"(first pass over {len(unique)} distinct prompts, empty word cache: {1000 * cold_s / len(unique):.4f}); "
+          f"lists alone {1000 * lists_s / len(prompts):.4f}; reference (Python loop over every term, same "
+          f"normalisation) {1000 * loop_s / len(prompts):.4f} -> filter/reference time ratio {full_s / loop_s:.3f}")
+    print(f"\ntest set overall: recall {recall:.3f} (target >= {RECALL_TARGET}), false positives {fp:.2%} "
           f"(target <= {FP_TARGET:.0%}), {per:.4f} ms per prompt (target <= 0.1)")
     return 0
 

@@ -231,6 +231,10 @@
         <translation>打开词表文件夹</translation>
     </message>
     <message>
+        <source>Prompt classifier</source>
+        <translation>提示词分类器</translation>
+    </message>
+    <message>
         <source>e.g. graphic violence, nudity (empty: no image check)</source>
         <translation>例如 graphic violence, nudity（留空：不检查图片）</translation>
     </message>
@@ -301,6 +305,14 @@
     <message>
         <source>Editable files in {0}; your edits are kept. Case, full-width forms, leetspeak, traditional Chinese and spaces or punctuation inside a word are ignored.</source>
         <translation>可编辑的文件位于 {0}；你的修改会被保留。匹配时忽略大小写、全角形式、火星文（如 b0mb）、繁体中文以及词中的空格和标点。</translation>
+    </message>
+    <message>
+        <source>Built in, but its weights file is unusable (see the log): the word lists work alone.</source>
+        <translation>内置，但其权重文件无法使用（见日志）：仅由词表过滤。</translation>
+    </message>
+    <message>
+        <source>Built in (English and Chinese): it also reads every prompt and blocks harmful ones the lists miss. Generated text is checked by the lists alone.</source>
+        <translation>内置（中英文）：它也会读取每条提示词，拦截词表漏掉的有害提示。生成的文本只由词表检查。</translation>
     </message>
     <message>
         <source>Content filter</source>

@@ -25,6 +25,12 @@ The lists live in the studio home (``paths.content_filter_dir``), copied from ``
 on first use; a file the user edited is never overwritten (an unedited copy of an older shipped version is
 updated). Matching uses an Aho–Corasick automaton (pyahocorasick), one pass over the text for all terms;
 a loaded filter is reused while the lists' text is the same.
+
+The learned half (:mod:`studio.core.content_classifier`, shipped weights) reads prompts too: it blocks a
+prompt the lists pass when it scores at or above its threshold (the category it names is its own). With a veto
+above 0 in its weights file (off as shipped) it would overrule a hit of the six shipped categories that it
+scores below the veto (a near-miss such as "porn star martini"; never a category of the user's own, nor a text
+with a word it never saw). Both thresholds were chosen on a validation split. Generated text is matched by the lists alone (the classifier learnt prompts).
 """
 from __future__ import annotations
 
@@ -47,6 +53,7 @@ from studio.core.paths import StudioPaths, resources_dir
 from studio.core.settings import CONTENT_FILTER_POLICIES as POLICIES  # noqa: F401  (one list)
 
 if TYPE_CHECKING:
+    from studio.core.content_classifier import PromptClassifier
     from studio.core.specs.base import Spec
 
 log = logging.getLogger(__name__)
@@ -56,6 +63,8 @@ MAX_LIST_BYTES = 4 << 20
 """A word list larger than this is not read (one log line)."""
 ALLOW = "allow"
 """The section of harmless phrases that cancel a hit inside them."""
+CLASSIFIER = "classifier"
+"""The source of a hit of the learned classifier (a list's source is its file's name)."""
 PARTICLES = "的地得之了"
 _LEET = str.maketrans({"0": "o", "1": "i", "l": "i", "!": "i", "|": "i", "3": "e", "4": "a", "5": "s", "$": "s",
                        "7": "t", "@": "a"})
@@ -175,10 +184,12 @@ space break): an ASCII start must be a word's start, an ASCII end a word's end."
 class ContentFilter:
     """An automaton of every term of some word lists; :meth:`check` finds the first hit in a text."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str, str]]) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str, str]], classifier: "PromptClassifier | None" = None) -> None:
         """``pairs``: (category, term, source list name). Category "allow" marks harmless phrases; a category
         "=name" makes a group of terms, which alone is no hit; a term "=a & =b" is a rule: a hit of its
-        category when a term of every group named occurs in the text."""
+        category when a term of every group named occurs in the text. ``classifier``: the learned half (None:
+        the lists alone)."""
+        self.classifier = classifier
         self._auto = ahocorasick.Automaton()
         entries: dict[str, list[Entry]] = {}
         self._rules: list[tuple[frozenset[str], str, str]] = []
@@ -222,14 +233,30 @@ class ContentFilter:
             cached = _CACHE.get(key)
         if cached is not None:
             return cached
-        filt = cls([(c, t, stem) for stem, text in texts for c, t in parse_list(text)])
+        from studio.core.content_classifier import load_classifier
+
+        filt = cls([(c, t, stem) for stem, text in texts for c, t in parse_list(text)], load_classifier())
         with _CACHE_LOCK:
             _CACHE.clear()  # one home at a time: the newest lists
             _CACHE[key] = filt
         return filt
 
-    def check(self, text: str) -> Match | None:
-        """The first rule ``text`` breaks, or None."""
+    def check(self, text: str, classify: bool = True) -> Match | None:
+        """The first rule ``text`` breaks, or None: the lists' hit unless the classifier vetoes it, else the
+        classifier's own (``classify=False``: the lists alone)."""
+        hit = self.check_lists(text)
+        clf = self.classifier if classify else None
+        if clf is None or not text:
+            return hit
+        if hit is not None and (clf.veto <= 0 or hit.category not in clf.categories or not clf.knows(text)):
+            return hit  # a category of the user's own, or a word the classifier never saw: never overruled
+        p = clf.probability(text)
+        if hit is not None:
+            return hit if p >= clf.veto else None
+        return Match(clf.category(text), CLASSIFIER) if p >= clf.threshold else None
+
+    def check_lists(self, text: str) -> Match | None:
+        """The first rule of the word lists ``text`` breaks, or None."""
         if self._empty or not text:
             return None
         norm, starts, breaks = _normalise(text)

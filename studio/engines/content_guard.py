@@ -79,7 +79,7 @@ class StreamGuard:
             return
         self._text.append(chunk)
         if self.hit is None:
-            hit = self.filter.check("".join(self._text))
+            hit = self.filter.check("".join(self._text), classify=False)  # the classifier learnt prompts
             if hit is not None:
                 self.hit = hit
                 log.warning("content filter (%s): generated text matched category %r of list %s", self.policy,

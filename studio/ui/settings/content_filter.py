@@ -7,6 +7,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QPushButton, QWidget
 
+from studio.core.content_classifier import load_classifier
 from studio.core.content_filter import ALLOW, category_label, install_lists, parse_list
 from studio.ui import theme
 from studio.ui.settings.page import SettingsContext, SettingsPage
@@ -34,6 +35,11 @@ class ContentFilterPage(SettingsPage):
         self.open_button.setObjectName("content_filter_open")
         self.open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder))))
         self.form.addRow("", self.open_button)
+        self.builtin = QLabel(self._classifier_text())
+        self.builtin.setObjectName("content_filter_builtin")
+        self.builtin.setWordWrap(True)
+        self.builtin.setStyleSheet(theme.css("muted", self))
+        self.form.addRow(self.tr("Prompt classifier"), self.builtin)
         self.concepts = QLineEdit()
         self.concepts.setObjectName("content_filter_concepts")
         self.concepts.setPlaceholderText(self.tr("e.g. graphic violence, nudity (empty: no image check)"))
@@ -102,6 +108,13 @@ class ContentFilterPage(SettingsPage):
         head = self.tr("Editable files in {0}; your edits are kept. Case, full-width forms, leetspeak, traditional "
                        "Chinese and spaces or punctuation inside a word are ignored.").format(self.folder)
         return "\n".join([head, *lines])
+
+    def _classifier_text(self) -> str:
+        """What the built-in classifier does, or that its weights are unusable."""
+        if load_classifier() is None:
+            return self.tr("Built in, but its weights file is unusable (see the log): the word lists work alone.")
+        return self.tr("Built in (English and Chinese): it also reads every prompt and blocks harmful ones the "
+                       "lists miss. Generated text is checked by the lists alone.")
 
     def page_title(self) -> str:
         return self.tr("Content filter")

@@ -1,0 +1,238 @@
+"""The content filter's learned half: a linear classifier of prompts over word and character n-grams.
+
+Pure Python at inference (no numpy, no torch): :func:`features` turns a prompt into n-gram strings, and the
+score is the sum of their weights (a logistic regression trained by ``tools/train_content_filter.py`` with
+scikit-learn; its weights ship in ``resources/content_filter/classifier.json``). Only the harmful/harmless
+score runs for every prompt; the category (what the block message names) is computed for a flagged one.
+
+Normalisation, the same at training and inference: NFKC and case folding; traditional and variant Chinese
+become simplified (the word lists' OpenCC table); leetspeak inside an English word (0→o, 1/!/|→i, 3→e, 4/@→a,
+5/$→s, 7→t; a leading number such as "13yo" stays a number); three or more single letters in a row become one
+word ("k i l l" → "kill"); spaces between Chinese characters and the particles 的/了 are dropped.
+Features: each English word, each pair of neighbouring words, the 3- to 5-letter n-grams of each word padded
+with a space at both ends, and the 1- to 3-character n-grams of each Chinese run, counted, the vector scaled to
+unit length by the square root of their number. A word's share of the score is kept in a cache, so a prompt
+costs about one dictionary look-up per word.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.core.paths import resources_dir
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+"""The weights file's format; another one is refused (one log line) like a corrupt file."""
+MAX_WEIGHTS_BYTES = 32 << 20
+CACHE_WORDS = 50_000
+"""Words whose share of the score is kept (the cache starts again when full)."""
+_TOKEN = re.compile(r"[a-z0-9@$!|]+|[^\W_a-z0-9]+")
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "|": "i", "3": "e", "4": "a", "@": "a", "5": "s", "$": "s",
+                       "7": "t"})
+_LETTER = re.compile(r"[a-z]")
+_LEADING_DIGITS = re.compile(r"\d*")
+_NO_PARTICLES = str.maketrans("", "", "的了")
+
+
+def _fold(text: str) -> str:
+    from studio.core.content_filter import _char_table  # one table for the lists and the classifier
+
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        folded = _CJK_SPACE.sub("", folded.translate(_char_table()))
+    return folded
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of ``text`` (English words and Chinese runs), as the classifier reads them."""
+    out: list[str] = []
+    run: list[str] = []  # single letters in a row ("k i l l")
+    for m in _TOKEN.finditer(_fold(text)):
+        tok = m.group()
+        if tok[0] < "\x80":
+            tok = tok.strip("!|")
+            if not _LETTER.search(tok):
+                tok = "".join(c for c in tok if c.isdigit())
+            else:
+                lead = _LEADING_DIGITS.match(tok).end()
+                tok = tok[:lead] + tok[lead:].translate(_LEET)
+            if len(tok) == 1 and tok.isalpha():
+                run.append(tok)
+                continue
+        else:
+            tok = tok.translate(_NO_PARTICLES)
+        if run:
+            out.extend(["".join(run)] if len(run) >= 3 else run)
+            run = []
+        if tok:
+            out.append(tok)
+    if run:
+        out.extend(["".join(run)] if len(run) >= 3 else run)
+    return out
+
+
+def word_grams(w: str) -> list[str]:
+    """The features of one word: an English word, its 3- to 5-letter n-grams padded with a space at both
+    ends; a Chinese run, its 1- to 3-character n-grams."""
+    if w[0] < "\x80":
+        p = " " + w + " "
+        size = len(p)
+        return ["_" + w] + [p[i:i + n] for n in (3, 4, 5) for i in range(size - n + 1)]
+    size = len(w)
+    return [w[i:i + n] for n in (1, 2, 3) for i in range(size - n + 1)]
+
+
+def features(text: str) -> list[str]:
+    """The n-gram features of ``text`` (see the module's doc), with repeats: keys of the weights file."""
+    feats: list[str] = []
+    prev = ""
+    for w in words(text):
+        feats += word_grams(w)
+        if w[0] < "\x80":
+            if prev:
+                feats.append(prev + "_" + w)
+            prev = w
+        else:
+            prev = ""
+    return feats
+
+
+@dataclass
+class Verdict:
+    """The classifier's reading of one text: the harmful probability and, when asked, the likeliest category."""
+
+    probability: float
+    category: str = ""
+
+
+class PromptClassifier:
+    """The weights of one trained classifier and the thresholds chosen on its validation split."""
+
+    def __init__(self, data: dict) -> None:
+        """``data``: the weights file's object (KeyError/TypeError/ValueError when malformed)."""
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
+        self.bias = float(data["bias"])
+        self.weights: dict[str, float] = {str(k): float(v) for k, v in data["weights"].items()}
+        self.threshold = float(data["threshold"])
+        """At or above it a prompt is blocked by the classifier alone."""
+        self.veto = float(data["veto"])
+        """Below it a word-list hit is overruled (a harmless near-miss such as "porn star martini")."""
+        self.categories: list[str] = [str(c) for c in data["categories"]]
+        self.cat_bias: list[float] = [float(b) for b in data["category_bias"]]
+        self.cat_weights: dict[str, list[float]] = {
+            str(k): [float(x) for x in v] for k, v in data["category_weights"].items()}
+        if len(self.cat_bias) != len(self.categories) or any(
+                len(v) != len(self.categories) for v in self.cat_weights.values()):
+            raise ValueError("category weights do not match the categories")
+        if not 0.0 <= self.veto <= self.threshold <= 1.0:
+            raise ValueError("thresholds out of order")
+        self.info: dict = dict(data.get("info", {}))
+        self._cache: dict[str, tuple[float, int]] = {}
+
+    def _word(self, w: str) -> tuple[float, int]:
+        """(the summed weights of one word's n-grams, their number), cached."""
+        got = self._cache.get(w)
+        if got is None:
+            grams = word_grams(w)
+            get = self.weights.get
+            got = (sum([get(g, 0.0) for g in grams]), len(grams))
+            if len(self._cache) >= CACHE_WORDS:
+                self._cache.clear()
+            self._cache[w] = got
+        return got
+
+    def probability(self, text: str) -> float:
+        """P(harmful) of ``text``: the same as the weights applied to :func:`features`, word by word."""
+        total, count = self.bias_free(words(text))
+        if not count:
+            return 0.0
+        z = self.bias + total / math.sqrt(count)
+        return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
+
+    def bias_free(self, ws: list[str]) -> tuple[float, int]:
+        total, count, prev = 0.0, 0, ""
+        get, word = self.weights.get, self._word
+        for w in ws:
+            s, n = word(w)
+            total += s
+            count += n
+            if w[0] < "\x80":
+                if prev:
+                    total += get(prev + "_" + w, 0.0)
+                    count += 1
+                prev = w
+            else:
+                prev = ""
+        return total, count
+
+    def category(self, text: str) -> str:
+        """The likeliest harmful category of ``text`` (slower: only for a flagged prompt)."""
+        feats = features(text)
+        scores = list(self.cat_bias)
+        scale = 1.0 / math.sqrt(max(1, len(feats)))
+        for f in feats:
+            row = self.cat_weights.get(f)
+            if row:
+                for i, w in enumerate(row):
+                    scores[i] += w * scale
+        return self.categories[max(range(len(scores)), key=scores.__getitem__)]
+
+    def knows(self, text: str) -> bool:
+        """Whether every word of ``text`` was seen in training (an English word's own feature, each character of
+        a Chinese run): only then may the classifier overrule a word-list hit ("behead" alone, a word it never
+        saw, scores low for want of evidence, not because it is harmless)."""
+        weights = self.weights
+        for w in words(text):
+            if w[0] < "\x80":
+                if "_" + w not in weights and not w.isdigit():
+                    return False
+            elif any(c not in weights for c in w):
+                return False
+        return True
+
+    def verdict(self, text: str) -> Verdict:
+        p = self.probability(text)
+        return Verdict(p, self.category(text) if p >= self.veto else "")
+
+
+def weights_path() -> Path:
+    return resources_dir() / "content_filter" / "classifier.json"
+
+
+_LOADED: dict[str, PromptClassifier | None] = {}
+_LOCK = threading.Lock()
+
+
+def load_classifier(path: Path | None = None) -> PromptClassifier | None:
+    """The shipped classifier (read once per process), or None when its file is missing, too large or
+    malformed: one log line says so, and the word lists work alone."""
+    path = path or weights_path()
+    key = str(path)
+    with _LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        clf: PromptClassifier | None = None
+        try:
+            if path.stat().st_size > MAX_WEIGHTS_BYTES:
+                raise ValueError("file too large")
+            clf = PromptClassifier(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("content filter: the classifier's weights %s are unusable (%s); the word lists work alone",
+                        path, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+        _LOADED[key] = clf
+        return clf
+
+
+def classifier_status() -> str:
+    """"ok" when the shipped classifier loaded, else "unusable" (for the Settings page)."""
+    return "ok" if load_classifier() is not None else "unusable"
