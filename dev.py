@@ -4,6 +4,7 @@
     python3 dev.py run      install (once) and open the studio (headless demo without a display)
     python3 dev.py test     install (once) and run the whole test suite
     python3 dev.py package  install (once) and build the Linux bundle, then self-test it
+    python3 dev.py setup [openvino]  install (once) app, models and tests, plus the optional groups named
 
 Installation goes into ``.venv`` beside this file. It is checked, not redone, on later calls:
 a stamp of the requirement files tells whether anything changed.
@@ -41,6 +42,10 @@ LLAMA_CMAKE_ARGS = ("-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=O
                     "-DGGML_CUDA=OFF")
 BUILD_TOOLS = {"gcc": "gcc", "g++": "g++", "cmake": "cmake"}
 """Commands the llama.cpp build needs -> the Debian package that installs each."""
+
+
+OPTIONAL_GROUPS = ("openvino",)
+"""Requirement groups installed only when named (``dev.py setup openvino``): the studio runs without them."""
 
 
 def venv_python() -> Path:
@@ -249,9 +254,18 @@ def cmd_package(extra: list[str]) -> int:
     return run_py(["packaging/build_linux.py", *extra])
 
 
+def cmd_setup(extra: list[str]) -> int:
+    unknown = [g for g in extra if g not in OPTIONAL_GROUPS]
+    if unknown:
+        say(f"unknown optional group(s) {', '.join(unknown)}: choose from {', '.join(OPTIONAL_GROUPS)}")
+        return 2
+    ensure_venv(["app", "models", "test", *extra])
+    return 0
+
+
 def main(argv: list[str]) -> int:
     commands = {"run": cmd_run, "test": cmd_test, "package": cmd_package,
-                "setup": lambda extra: ensure_venv(["app", "models", "test"]) or 0}
+                "setup": cmd_setup}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

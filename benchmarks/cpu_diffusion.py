@@ -12,10 +12,12 @@ step does not depend on the weights' values. Then, in one run on this CPU:
 - the two paths: 20 × CFG step + VAE decode vs 4 × LCM step + TAESD decode (the steps' median times the
   step count; ``--full`` runs all 20 + 4 steps instead), their ratio, and peak RSS after each phase.
 
-The text encoder (once per image, ~0.3 s) is left out of both paths. The OpenVINO UNet step is a marked hook
-(``openvino_unet_step``) for the OpenVINO backend (issue 21 item 5): it reports "not measured" until then.
+The text encoder (once per image, ~0.3 s) is left out of both paths. Then the OpenVINO backend
+(``openvino_unet_step``): the UNet exported with int8 weights (``--openvino-fp32``: float32 too) and one CFG UNet
+call on it interleaved with one on PyTorch, round by round, so both see the same load (needs
+requirements/openvino.txt; "not measured" without it). ``--only-openvino`` skips the sampler paths.
 
-    .venv/bin/python benchmarks/cpu_diffusion.py [--steps 2] [--size 512] [--full]
+    .venv/bin/python benchmarks/cpu_diffusion.py [--steps 2] [--size 512] [--full] [--only-openvino] [--openvino-fp32]
 """
 from __future__ import annotations
 
@@ -83,12 +85,44 @@ def denoise(unet, scheduler, latents, text, steps: int, cfg: bool, step_times: l
 
 
 # ---------------------------------------------------------------------------------------------------------
-# OPENVINO HOOK (issue 21 item 5, another engineer): measure one CFG UNet step of the same UNet converted with
-# OpenVINO (optimum-intel / ov.convert_model, int8 weights via NNCF) on the same inputs, and return its
-# seconds; the report then prints its ratio against PyTorch's CFG step (goal ≥ 1.5×). Until then: None.
-def openvino_unet_step(unet: Any, sample: Any, timestep: Any, text: Any) -> float | None:
-    """Seconds of one OpenVINO UNet step on ``sample`` (CFG batch), or None while the backend does not exist."""
-    return None
+# OPENVINO (issue 21 item 5): the same UNet exported by the studio's own backend (studio.engines.diffusion.
+# openvino_unet: convert_model, int8 weights through NNCF) into a temporary folder, run through its UNet wrapper.
+def openvino_unet_step(unet: Any, sample: Any, timestep: Any, text: Any, rounds: int = 3,
+                       precisions: tuple[str, ...] = ("int8",)) -> dict[str, Any] | None:
+    """One CFG UNet call (batch 2) on PyTorch and on OpenVINO, interleaved: ``rounds`` × (PyTorch, each OpenVINO
+    precision), so that all see the same load of a shared machine; medians in seconds, the export times and the
+    peak RSS after each phase. None when openvino/nncf are not installed."""
+    import tempfile
+
+    from studio.core.progress import CancelToken, NullReporter
+    from studio.engines.diffusion import openvino_unet as ov
+
+    backends = {"int8": "openvino", "fp32": "openvino_fp32"}
+    missing = sorted({m for p in precisions for m in ov.missing_packages(p)})
+    if missing:
+        print(f"OpenVINO UNet step: not measured ({', '.join(missing)} not installed: "
+              "pip install -r requirements/openvino.txt)")
+        return None
+    out: dict[str, Any] = {"export_s": {}, "rss": {}}
+    with tempfile.TemporaryDirectory(prefix="ov-bench-") as tmp:
+        nets = {}
+        for precision in precisions:
+            start = time.perf_counter()
+            nets[precision] = ov.openvino_unet(unet, Path(tmp), "benchmark", backends[precision], NullReporter(),
+                                               CancelToken(), "unet", {})
+            nets[precision](sample, timestep, encoder_hidden_states=text)  # compiles for this shape (untimed)
+            out["export_s"][precision] = time.perf_counter() - start
+            out["rss"][precision] = peak_rss_mib()
+            print(f"OpenVINO {precision}: exported, compiled and warmed up in {out['export_s'][precision]:.0f} s "
+                  f"(IR {nets[precision].cache_bytes / 2**20:.0f} MiB); peak RSS {peak_rss_mib():.0f} MiB", flush=True)
+        times: dict[str, list[float]] = {"pytorch": [], **{p: [] for p in precisions}}
+        for _round in range(rounds):
+            times["pytorch"].append(timed(lambda: unet(sample, timestep, encoder_hidden_states=text).sample))
+            for precision, net in nets.items():
+                times[precision].append(timed(lambda: net(sample, timestep, encoder_hidden_states=text).sample))
+            print("interleaved round: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
+    out.update({k: statistics.median(v) for k, v in times.items()})
+    return out
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -97,6 +131,9 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=2, help="steps timed per sampler (median taken); default 2")
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--full", action="store_true", help="run all 20 Euler and 4 LCM steps instead of projecting")
+    ap.add_argument("--only-openvino", action="store_true", help="measure only the OpenVINO vs PyTorch UNet step")
+    ap.add_argument("--openvino-fp32", action="store_true", help="also measure OpenVINO in float32 (one more export)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved PyTorch/OpenVINO rounds (median); default 3")
     args = ap.parse_args()
 
     import torch
@@ -117,6 +154,16 @@ def main() -> int:
     euler_n = CFG_STEPS if args.full else min(args.steps, CFG_STEPS - 1)
     lcm_n = FEW_STEPS if args.full else min(args.steps, FEW_STEPS - 1)
 
+    precisions = ("int8", "fp32") if args.openvino_fp32 else ("int8",)
+    if args.only_openvino:
+        with torch.inference_mode():
+            euler = make_scheduler("euler", scheduler_config)
+            euler.set_timesteps(CFG_STEPS)
+            sample = torch.randn(2, 4, side, side, generator=gen)
+            unet(sample, euler.timesteps[0], encoder_hidden_states=text_cfg)  # warm-up (untimed)
+            ov = openvino_unet_step(unet, sample, euler.timesteps[0], text_cfg, args.rounds, precisions)
+        report_openvino(ov)
+        return 0
     with torch.inference_mode():
         euler = make_scheduler("euler", scheduler_config)
         euler.set_timesteps(CFG_STEPS)
@@ -146,7 +193,7 @@ def main() -> int:
         print(f"decode: full VAE {vae_s:.2f} s (peak RSS {rss_vae:.0f} MiB), TAESD {taesd_s:.2f} s "
               f"(peak RSS {peak_rss_mib():.0f} MiB)", flush=True)
 
-        ov = openvino_unet_step(unet, torch.cat([final] * 2), euler.timesteps[0], text_cfg)
+        ov = openvino_unet_step(unet, torch.cat([final] * 2), euler.timesteps[0], text_cfg, args.rounds, precisions)
 
     euler_step, lcm_step = statistics.median(euler_times), statistics.median(lcm_times)
     slow = sum(euler_times) + vae_s if args.full else CFG_STEPS * euler_step + vae_s
@@ -160,11 +207,24 @@ def main() -> int:
     print(f"ratio (20-step Euler + VAE) / (4-step LCM + TAESD): {slow / fast:.1f}× (expected ≥ 8×)")
     print(f"decode ratio VAE / TAESD: {vae_s / taesd_s:.1f}×; peak RSS {peak_rss_mib():.0f} MiB; "
           f"load average at the end {os.getloadavg()[0]:.1f}")
-    if ov is None:
-        print("OpenVINO UNet step: not measured (hook `openvino_unet_step`, issue 21 item 5)")
-    else:
-        print(f"OpenVINO UNet step: {ov:.2f} s vs PyTorch {euler_step:.2f} s: {euler_step / ov:.2f}× (goal ≥ 1.5×)")
+    report_openvino(ov)
     return 0
+
+
+def report_openvino(ov: dict[str, Any] | None) -> None:
+    """The interleaved OpenVINO vs PyTorch CFG UNet step (batch 2) as a table, with ratios."""
+    if ov is None:
+        return
+    print()
+    print("| CFG UNet step (batch 2), interleaved | seconds | vs PyTorch | export + compile | peak RSS after |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| PyTorch float32 | {ov['pytorch']:.2f} | 1.00× | | |")
+    for precision, seconds in ov["export_s"].items():
+        print(f"| OpenVINO {precision} weights | {ov[precision]:.2f} | {ov['pytorch'] / ov[precision]:.2f}× | "
+              f"{seconds:.0f} s | {ov['rss'][precision]:.0f} MiB |")
+    print(f"OpenVINO int8 UNet step: {ov['int8']:.2f} s vs PyTorch {ov['pytorch']:.2f} s: "
+          f"{ov['pytorch'] / ov['int8']:.2f}× (goal ≥ 1.5×); peak RSS {peak_rss_mib():.0f} MiB; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -2259,6 +2259,26 @@ Queue it anyway?</source>
         <translation>设备或模型不支持的模式会被拒绝并说明原因。PNG 会记录所用的模式。</translation>
     </message>
     <message>
+        <source>PyTorch (the reference image)</source>
+        <translation>PyTorch（参考图像）</translation>
+    </message>
+    <message>
+        <source>CPU: OpenVINO, int8 weights (faster; slightly different image)</source>
+        <translation>CPU：OpenVINO，int8 权重（更快；图像略有不同）</translation>
+    </message>
+    <message>
+        <source>CPU: OpenVINO, float32 (the PyTorch image)</source>
+        <translation>CPU：OpenVINO，float32（与 PyTorch 图像相同）</translation>
+    </message>
+    <message>
+        <source>Backend</source>
+        <translation>后端</translation>
+    </message>
+    <message>
+        <source>OpenVINO runs the UNet of SD 1.x/2.x and SDXL models on a CPU, exported once into the studio cache (optional install: requirements/openvino.txt). Where it cannot be used (not installed, a GPU, another family, LoRAs, ControlNet, canvas edits) the image is made with PyTorch and the job&apos;s log says why. The CLI: generate image --backend openvino.</source>
+        <translation>OpenVINO 在 CPU 上运行 SD 1.x/2.x 和 SDXL 模型的 UNet，只导出一次，保存在工作室缓存中（可选安装：requirements/openvino.txt）。无法使用时（未安装、GPU、其他模型系列、LoRA、ControlNet、画布编辑），图像由 PyTorch 生成，任务日志会说明原因。命令行：generate image --backend openvino。</translation>
+    </message>
+    <message>
         <source>Fast decode: the tiny TAESD decoder makes the final image (lower quality, much faster on a CPU)</source>
         <translation>快速解码：由微型 TAESD 解码器生成最终图像（质量较低，在 CPU 上快得多）</translation>
     </message>

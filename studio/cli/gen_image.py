@@ -11,7 +11,7 @@ from studio.core.atomic import atomic_open, check_output_file, check_output_fold
 from studio.core.errors import SpecError
 from studio.core.estimate import long_job_warning, measured_speed
 from studio.core.i18n import _
-from studio.core.specs.memory_modes import MEMORY_MODES, SPEED_MODES
+from studio.core.specs.memory_modes import BACKENDS, MEMORY_MODES, SPEED_MODES
 from studio.core.prompt_history import PromptHistory
 from studio.core.specs.base import MAX_SEED, random_seed
 from studio.core.specs.samplers import SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS
@@ -77,6 +77,11 @@ def register(kinds) -> None:
                           "fused_qkv, compile and cache change it slightly; cache reuses a UNet's deep features between "
                           "steps, DeepCache-style: faster; int8: torchao quantisation, CUDA only; default: the settings' "
                           "choice)").format(modes=", ".join(SPEED_MODES)))
+    p.add_argument("--backend", default="", choices=("",) + BACKENDS, metavar="BACKEND",
+                   help=_("what runs the UNet: {backends} (openvino: exported once to OpenVINO with int8 weights, "
+                          "CPU only, SD 1.x/2.x/SDXL, needs requirements/openvino.txt; openvino_fp32: the same in "
+                          "float32; anything else falls back to pytorch with one line; default: the settings' "
+                          "choice)").format(backends=", ".join(BACKENDS)))
     edit = p.add_argument_group(_("editing an image (img2img, inpaint, outpaint)"))
     edit.add_argument("--init", default="", metavar="IMAGE", help=_("start from this image (its size is used)"))
     edit.add_argument("--mask", default="", metavar="MASK", help=_("repaint only the white part (same size as IMAGE)"))
@@ -311,6 +316,8 @@ def main(args: argparse.Namespace) -> int:
         base = base.replace(memory_mode=args.memory_mode)
     if args.speed_mode:
         base = base.replace(speed_mode=args.speed_mode)
+    if args.backend:
+        base = base.replace(backend=args.backend)
     if args.fast_decode:
         base = base.replace(decoder="fast")
     base.validate()  # bad sizes etc. fail here, before torch is even imported

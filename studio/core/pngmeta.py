@@ -105,6 +105,8 @@ def infotext(spec: ImageSpec, model_name: str = "", model_hash: str = "",
         fields.append(("Memory mode", spec.memory_mode))
     if spec.speed_mode:
         fields.append(("Speed mode", spec.speed_mode))
+    if spec.backend and spec.backend != "pytorch":
+        fields.append(("Backend", spec.backend))
     fields += control_fields(spec, control_names)
     if score is not None:
         fields += [(SCORE_FIELD, f"{score.score:.2f}"), (SCORE_CLIP_FIELD, score.clip)]

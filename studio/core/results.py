@@ -71,6 +71,8 @@ class ImageResult(JobResult):
     memory_mode: str = ""
     """The memory mode the image was made in (after ``auto`` and any out-of-memory retry)."""
     speed_mode: str = ""
+    backend: str = ""
+    """What ran the UNet: "pytorch", "openvino" (int8 weights) or "openvino_fp32" ("" before backends existed)."""
     step_seconds: float = 0.0
     """Wall time of one denoising step as measured (loading, decoding, upscaling and scoring left out):
     what ``studio.core.estimate`` expects the model's next image to take; 0 when not measured."""

@@ -14,7 +14,7 @@ from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.language import LANGUAGE_CHOICES
-from studio.core.specs.memory_modes import memory_mode_problem, speed_mode_problem
+from studio.core.specs.memory_modes import backend_problem, memory_mode_problem, speed_mode_problem
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ class Settings:
     """How image jobs spend device memory (see ``memory_modes.MEMORY_MODES``); a job may choose its own."""
     speed_mode: str = "off"
     """Speed mode of image jobs (see ``memory_modes.SPEED_MODES``); "off" gives the reference image."""
+    backend: str = "pytorch"
+    """What runs image jobs' UNet (see ``memory_modes.BACKENDS``): "pytorch", or OpenVINO on a CPU."""
     gguf_context_length: int = 0
     """Tokens of context a GGUF model is run with by llama.cpp; 0 (auto): the model's own, at most
     ``GGUF_AUTO_CONTEXT``."""
@@ -194,6 +196,8 @@ def validate_setting(name: str, value: Any, check_disk: bool = True) -> str | No
         return memory_mode_problem(value)
     if name == "speed_mode":
         return speed_mode_problem(value)
+    if name == "backend":
+        return backend_problem(value)
     if name == "theme":
         return None if value in THEMES else _("Use system, light or dark.")
     if name == "language":

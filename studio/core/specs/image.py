@@ -13,7 +13,7 @@ from studio.core.specs import prompt_loras
 from studio.core.specs.base import MAX_SEED, MAX_SIDE, MAX_STEPS, MIN_SIDE, Spec
 from studio.core.specs.checks import (MAX_PROMPT_CHARS, check_finite, check_prompt_weights, check_range,
                                       check_upscaler_name, truncate_prompt)
-from studio.core.specs.memory_modes import memory_mode_problem, speed_mode_problem
+from studio.core.specs.memory_modes import backend_problem, memory_mode_problem, speed_mode_problem
 from studio.core.specs.samplers import DECODERS, SCHEDULERS, TIMESTEP_SPACINGS
 
 
@@ -76,6 +76,9 @@ class ImageSpec(Spec):
     holds the mode it actually ran in."""
     speed_mode: str = ""
     """"" : the settings' speed mode; else one of ``memory_modes.SPEED_MODES``."""
+    backend: str = ""
+    """"" : the settings' backend; else one of ``memory_modes.BACKENDS`` (what runs the UNet). The infotext records
+    the backend the image actually ran on."""
     controls: tuple[ControlUnit, ...] = ()
     """ControlNet units (one or more stack)."""
     ip_image: str | None = None
@@ -113,7 +116,8 @@ class ImageSpec(Spec):
         truncate_prompt(self.negative_prompt, _("The negative prompt"), warnings)
         check_upscaler_name(self.upscale)
         for problem in (self.memory_mode and memory_mode_problem(self.memory_mode),
-                        self.speed_mode and speed_mode_problem(self.speed_mode)):
+                        self.speed_mode and speed_mode_problem(self.speed_mode),
+                        self.backend and backend_problem(self.backend)):
             if problem:
                 raise SpecError(problem)
         for item in self.loras:

@@ -20,6 +20,12 @@ SPEED_MODES = ("off", "channels_last", "fused_qkv", "compile", "cache", "int8")
 ``fused_qkv``: fused attention projections; ``compile``: ``torch.compile`` of the UNet (slow first run,
 cached); ``cache``: reuse UNet features across steps (faster, slightly different image); ``int8``: torchao int8
 quantisation of the UNet's linear layers (CUDA only; less memory, slightly different image)."""
+BACKENDS = ("pytorch", "openvino", "openvino_fp32")
+"""What runs an image job's UNet: ``pytorch``; ``openvino``: the UNet exported to OpenVINO with int8 weights (CPU,
+SD 1.x/2.x/SDXL; optional install ``requirements/openvino.txt``; slightly different image); ``openvino_fp32``: the
+same in float32 (nearly the PyTorch image)."""
+OPENVINO_PRECISION = {"openvino": "int8", "openvino_fp32": "fp32"}
+"""The OpenVINO backends' weight precision."""
 FEATURE_CACHE_INTERVAL = 3
 """Speed mode ``cache`` on a UNet: the whole UNet runs every this many steps, only its shallow blocks between."""
 FEATURE_CACHE_DEPTH = 1
@@ -42,6 +48,13 @@ def speed_mode_problem(mode: object) -> str | None:
     if mode in SPEED_MODES:
         return None
     return _("Unknown speed mode {mode!r}: use {modes}.").format(mode=mode, modes=", ".join(SPEED_MODES))
+
+
+def backend_problem(backend: object) -> str | None:
+    """None when ``backend`` is a backend; else one translated line saying which exist."""
+    if backend in BACKENDS:
+        return None
+    return _("Unknown backend {backend!r}: use {backends}.").format(backend=backend, backends=", ".join(BACKENDS))
 
 
 def next_lower(mode: str, on_accelerator: bool) -> str | None:

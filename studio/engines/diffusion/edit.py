@@ -191,6 +191,9 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
         nets = control.controlnets(ctx, units, pipe, facts, entry.title) if units else None
         # Edits are made with speed mode off: a mode an earlier image job left on the shared pipeline (a feature
         # cache, fused projections) would change the edit without its PNG saying so.
+        if (spec.backend or ctx.settings.backend) != "pytorch":
+            warn(_("OpenVINO is not used: {reason}; this image is made with PyTorch.").format(
+                reason=_("canvas edits (img2img, inpaint) run on PyTorch")))
         if spec.decoder == "fast":  # the canvas image is re-encoded and blended: the full VAE keeps it exact
             warn(_("Fast decode is for new images; this edit is decoded with the model's full VAE."))
         with generate.pipeline_for_job(ctx, pipe, facts, spec.loras) as applied, \
@@ -210,7 +213,7 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
     hash_ = model_hash(ctx, entry)
     path = generate.output_path(ctx, spec.seed)
     saved = spec.replace(model=spec.model or entry.name, width=_multiple_of_8(result.width),
-                         height=_multiple_of_8(result.height), decoder="")  # edits decode with the full VAE
+                         height=_multiple_of_8(result.height), decoder="", backend="")  # edits: full VAE, PyTorch
     generate.save_png(result, path, saved, entry.name, hash_, generate.lora_hashes(applied),
                       control_names=generate.unit_names(ctx, spec, units, ip_entry))
     return ImageResult(outputs=(str(path),), seed=spec.seed, model=entry.name, model_hash=hash_,

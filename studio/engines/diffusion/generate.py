@@ -17,7 +17,7 @@ from studio.core.errors import JobCancelled, ModelError, StudioError
 from studio.core.models.families import FAMILIES
 from studio.core.models.few_step import sampler_warning
 from studio.core.i18n import _
-from studio.core.specs.memory_modes import next_lower
+from studio.core.specs.memory_modes import OPENVINO_PRECISION, next_lower
 from studio.core.pngmeta import ClipScore, write_image_png
 from studio.core.progress import CancelToken, Reporter
 from studio.core.specs.prompt_weights import is_plain
@@ -30,7 +30,7 @@ from studio.engines.context import EngineContext
 from studio.engines.content_guard import check_image
 from studio.core.launch import launch_tag
 from studio.core.models.identify import INPAINT_CHANNELS
-from studio.engines.diffusion import control, embeddings
+from studio.engines.diffusion import control, embeddings, openvino_unet
 from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accelerator
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
@@ -190,7 +190,18 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         warn(_("Speed mode {mode} cannot be used with ControlNet or an image prompt; this image is made with speed "
                "mode off.").format(mode=speed))
         speed = "off"
+    backend = spec.backend or ctx.settings.backend
+    if backend in OPENVINO_PRECISION and speed != "off" and openvino_unet.fallback_reason(
+            backend, facts, pipe, ctx.device, spec.loras, units, spec.ip_image, (spec.width, spec.height)) is None:
+        warn(_("Speed mode {mode} changes the PyTorch UNet, which OpenVINO replaces; this image is made with speed "
+               "mode off.").format(mode=speed))
+        speed = "off"
     pipe, facts = unquantized(ctx, entry, pipe, facts, speed)
+    try:
+        ov_unet, backend = openvino_unet.for_job(ctx, backend, pipe, facts, entry, spec.loras, units, spec.ip_image,
+                                                 (spec.width, spec.height), reporter, cancel, warn)
+    except JobCancelled:
+        return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
     injected = injected_ooms()
     step_times: list[float] = []  # when each denoising step ended: the measured speed estimates use
     retried = False  # one retry per job: a second out-of-memory fails
@@ -203,7 +214,8 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         run_pipe, extra = job_pipeline(ctx, pipe, facts, units, entry, (spec.width, spec.height))
         while True:
             try:
-                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts), decoded_by(run_pipe, tiny):
+                with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts), \
+                        decoded_by(run_pipe, tiny), openvino_unet.unet_replaced(run_pipe, ov_unet):
                     step_times.clear()
                     step_times.append(time.monotonic())
                     result = _generate(spec, reporter, cancel, ctx, entry, run_pipe, facts, warn,
@@ -237,7 +249,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         saved = saved.replace(decoder="fast")
     spec_saved, spec_shown = as_used(saved, unused, image)
     # The infotext records the modes the image was actually made in; the job spec keeps what was asked.
-    spec_shown = spec_shown.replace(memory_mode=memory, speed_mode=speed)
+    spec_shown = spec_shown.replace(memory_mode=memory, speed_mode=speed, backend=backend)
     native_path, native_size, upscaler_name = "", (0, 0), ""
     names = unit_names(ctx, spec, units, ip_entry)
     if upscaler is not None:
@@ -258,7 +270,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
                        clip_score=None if score is None else score.score, clip="" if score is None else score.clip,
                        memory_mode=memory, speed_mode=speed, seconds=round(time.monotonic() - started, 3),
                        step_seconds=round(step_seconds(step_times), 5), device=ctx.device,
-                       decoder="fast" if tiny is not None else "")
+                       decoder="fast" if tiny is not None else "", backend=backend)
 
 
 def job_pipeline(ctx: EngineContext, pipe: Any, facts: dict[str, Any], units: list, entry: Any,

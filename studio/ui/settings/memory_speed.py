@@ -1,10 +1,10 @@
-"""Settings → Memory & speed: how image jobs spend device memory, which speed mode they use, and whether text
-models on the CPU run with int8 weights."""
+"""Settings → Memory & speed: how image jobs spend device memory, which speed mode and backend (PyTorch or
+OpenVINO) they use, and whether text models on the CPU run with int8 weights."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from studio.core.specs.memory_modes import MEMORY_MODES, SPEED_MODES
+from studio.core.specs.memory_modes import BACKENDS, MEMORY_MODES, SPEED_MODES
 from studio.ui.settings.page import SettingsContext, SettingsPage
 from studio.ui.settings.pickers import ChoiceCombo
 
@@ -44,6 +44,18 @@ class MemorySpeedPage(SettingsPage):
                   self.speed.currentIndexChanged,
                   self.tr("A mode this device or model cannot do is refused with the reason. "
                           "The PNG records the modes used."))
+        backend_labels = {
+            "pytorch": self.tr("PyTorch (the reference image)"),
+            "openvino": self.tr("CPU: OpenVINO, int8 weights (faster; slightly different image)"),
+            "openvino_fp32": self.tr("CPU: OpenVINO, float32 (the PyTorch image)")}
+        self.backend = ChoiceCombo([(backend_labels.get(name, name), name) for name in BACKENDS])
+        self.backend.setObjectName("backend")
+        self.bind("backend", self.tr("Backend"), self.backend, self.backend.value, self.backend.set_value,
+                  self.backend.currentIndexChanged,
+                  self.tr("OpenVINO runs the UNet of SD 1.x/2.x and SDXL models on a CPU, exported once into the "
+                          "studio cache (optional install: requirements/openvino.txt). Where it cannot be used (not "
+                          "installed, a GPU, another family, LoRAs, ControlNet, canvas edits) the image is made with "
+                          "PyTorch and the job's log says why. The CLI: generate image --backend openvino."))
         self.fast_decode = QCheckBox(self.tr("Fast decode: the tiny TAESD decoder makes the final image (lower "
                                              "quality, much faster on a CPU)"))
         self.fast_decode.setObjectName("fast_decode")
