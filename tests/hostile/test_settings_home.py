@@ -18,7 +18,7 @@ WRONG = {"offline": "yes", "model_dirs": 5, "scan_hf_cache": 1, "default_image_m
          "device": "tpu", "theme": "pink", "output_dir": 7, "default_upscaler": {}, "hf_cache_dir": False,
          "extra": [], "score_clip": 5, "engine_prewarm": "soon", "shared_lane": 0, "cancel_grace_s": -1,
          "content_filter": "maybe", "engine_address": "no-port", "engine_token": 5,
-         "memory_mode": "huge", "speed_mode": 3, "language": "klingon",
+         "memory_mode": "huge", "speed_mode": 3, "backend": "tensorrt", "language": "klingon",
          "content_filter_concepts": "nudity", "content_filter_threshold": float("nan"), "content_filter_clip": 4,
          "content_filter_classifier": [], "content_filter_classifier_labels": 7,
          "content_filter_classifier_threshold": 1.5, "fast_decode": "sometimes",
