@@ -1,6 +1,7 @@
 """`python main.py generate image` in a real subprocess."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -63,3 +64,15 @@ def test_cli_memory_mode_is_used_and_recorded(tiny_sd_dir, studio_home):
                "--height", "64", "--steps", "1"], studio_home, timeout=120)
     # compile is possible here (a C++ compiler exists) or refused in one line: never a traceback.
     assert "Traceback" not in bad.stderr
+
+
+def test_cli_backend_flag_reaches_the_engine_and_a_fallback_is_one_line(tiny_sd_dir, studio_home):
+    """--backend openvino at a size the tiny UNet's traced graph cannot take: PyTorch makes it, one line says why."""
+    proc = cli(["--prompt", "a cat", "--model", str(tiny_sd_dir), "--seed", "1", "--steps", "1", "--width", "72",
+                "--height", "64", "--backend", "openvino"], studio_home)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "OpenVINO" in line]
+    assert len(lines) == 1 and "made with PyTorch" in lines[0], proc.stderr
+    installed = all(importlib.util.find_spec(name) for name in ("openvino", "nncf"))
+    assert ("multiples of 16 px" if installed else "is not installed") in lines[0]
+    assert "Backend" not in read_png_text(proc.stdout.split()[0])["parameters"]  # it ran on PyTorch

@@ -53,6 +53,7 @@ def exports(ctx) -> list:
     return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
 
 
+@pytest.mark.slow
 def test_openvino_fp32_gives_pytorchs_image_and_int8_runs(tiny_sd_dir, fresh_ctx):
     ctx = fresh_ctx
     reference = run(spec_for(tiny_sd_dir), RecordingReporter(), CancelToken(), ctx)
@@ -141,3 +142,13 @@ def test_a_half_written_folder_is_never_used(tiny_sd_dir, fresh_ctx, tmp_path):
     (root / "unet-fp32-x").mkdir(parents=True)
     (root / "unet-fp32-x" / openvino_unet.IR_NAME).write_text("<net/>")
     assert openvino_unet.cached_export(root, "unet-fp32-x") is None
+
+
+@pytest.mark.slow
+def test_sdxl_unet_with_its_text_time_embedding_gives_pytorchs_image(tiny_sdxl_dir, fresh_ctx):
+    ctx = fresh_ctx
+    reference = run(spec_for(tiny_sdxl_dir), RecordingReporter(), CancelToken(), ctx)
+    fp32 = run(spec_for(tiny_sdxl_dir, backend="openvino_fp32"), LogReporter(), CancelToken(), ctx)
+    assert fp32.backend == "openvino_fp32"
+    diff = np.abs(pixels(fp32) - pixels(reference)).max()
+    assert diff <= FP32_TOLERANCE, diff

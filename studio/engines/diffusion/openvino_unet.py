@@ -125,9 +125,11 @@ class _Traceable(torch.nn.Module):
 
 
 def example_inputs(unet: Any, batch: int = 2, side: int = 0) -> dict[str, torch.Tensor]:
-    """Inputs of the UNet's shapes (CFG batch 2, its sample size) to trace the export with."""
+    """Inputs to trace the export with: CFG batch 2 and a small latent the UNet's down-samplings halve evenly (the
+    IR's batch and sizes stay dynamic; a small trace costs a fraction of a full step)."""
     cfg = unet.config
-    side = side or int(cfg.sample_size if isinstance(cfg.sample_size, int) else cfg.sample_size[0])
+    size = int(cfg.sample_size if isinstance(cfg.sample_size, int) else cfg.sample_size[0])
+    side = side or min(size, 2 ** len(cfg.block_out_channels))
     dim = cfg.cross_attention_dim if isinstance(cfg.cross_attention_dim, int) else cfg.cross_attention_dim[0]
     gen = torch.Generator("cpu").manual_seed(0)
     out = {"sample": torch.randn(batch, cfg.in_channels, side, side, generator=gen),
