@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chat", help="send this message in the Text workspace and wait for the answer first "
                                    "(greedy, at most 120 new tokens, so the shot is repeatable)")
     ap.add_argument("--open", choices=("settings", "models", "evaluate", "grid", "templates", "about", "dataset",
-                                       "download", "restart", "model-menu", "chinese-models"),
+                                       "download", "restart", "model-menu", "chinese-models", "queue-log"),
                     help="open a dialog before the shot: Settings, the model manager, Evaluate, Comparison grid, "
                          "Content templates, About, Make a dataset, Download, the language restart question, or "
                          "the model manager's context menu")
@@ -260,6 +260,14 @@ def _shoot(args: argparse.Namespace) -> int:
         opened = window.workspace("text").download_dialog
     elif args.open == "restart":
         opened = window.offer_restart()
+    elif args.open == "queue-log":  # the first queue row's tooltip: its state, the job's log lines, its files
+        from PySide6.QtWidgets import QToolTip
+
+        view = window.queue_view
+        index = view.model.index(0, 0)
+        rect = view.table.visualRect(index)
+        QToolTip.showText(view.table.viewport().mapToGlobal(rect.center()), view.model.data(
+            index, Qt.ItemDataRole.ToolTipRole), view.table)
     elif args.open == "model-menu":  # the model manager's context menu on its first row
         manager = window.open_model_manager()
         pump(10, lambda: manager.proxy.rowCount() > 0)
