@@ -378,16 +378,24 @@
         <translation>自动（模型所属系列）</translation>
     </message>
     <message>
-        <source>{0} cannot take ControlNet units or image prompts: choose an SD 1.x or SDXL model.</source>
-        <translation>{0} 不能接受 ControlNet 单元或图像提示：请选择 SD 1.x 或 SDXL 模型。</translation>
+        <source>{0} cannot take ControlNet units: choose a model of one of these families: {1}.</source>
+        <translation>{0} 不能使用 ControlNet 单元：请选择以下系列之一的模型：{1}。</translation>
     </message>
     <message>
-        <source>No ControlNet is installed: put ControlNet folders or .safetensors files in your models folder (SD 1.5 or SDXL ones, as your model).</source>
-        <translation>没有安装 ControlNet：请把 ControlNet 文件夹或 .safetensors 文件放进模型文件夹（与你的模型相同的 SD 1.5 或 SDXL 版本）。</translation>
+        <source>No ControlNet is installed: put ControlNet folders or .safetensors files of your model&apos;s family in your models folder.</source>
+        <translation>尚未安装 ControlNet：请把与你的模型同一系列的 ControlNet 文件夹或 .safetensors 文件放入模型文件夹。</translation>
+    </message>
+    <message>
+        <source>With {0}, ControlNet units guide new images only (diffusers has no ControlNet pipeline for its edits).</source>
+        <translation>使用 {0} 时，ControlNet 单元只能引导新生成的图像（diffusers 没有用于其编辑的 ControlNet 管线）。</translation>
     </message>
     <message>
         <source>No unit: the prompt alone guides the image.</source>
         <translation>没有单元：只由提示词引导画面。</translation>
+    </message>
+    <message>
+        <source>{0} cannot take an image prompt: IP-Adapters work with SD 1.x and SDXL models.</source>
+        <translation>{0} 不能使用图像提示：IP-Adapter 只适用于 SD 1.x 和 SDXL 模型。</translation>
     </message>
     <message>
         <source>No IP-Adapter is installed: put an IP-Adapter .safetensors file with its image_encoder folder in your models folder.</source>

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, Q
                                QPushButton, QScrollArea, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
-from studio.core.specs.control import CANVAS_PREPROCESSORS, MAX_UNITS, PREPROCESSOR_LABELS, PREPROCESSORS, family_refusal
+from studio.core.specs.control import (CANVAS_PREPROCESSORS, MAX_UNITS, PREPROCESSOR_LABELS, PREPROCESSORS,
+                                  control_families, family_refusal)
 from studio.core.errors import StudioError
 from studio.core.models.families import PIPELINE_TYPES, caps_of
 from studio.core.models.registry import ModelEntry
@@ -365,20 +366,32 @@ class ControlPanel(QWidget):
         self._update_state()
 
     def _update_state(self) -> None:
-        usable = self._model is None or caps_of(self._model).controlnet or self._model.type not in PIPELINE_TYPES
+        pipeline = self._model is not None and self._model.type in PIPELINE_TYPES
+        caps = caps_of(self._model) if pipeline else None
+        usable = caps is None or caps.controlnet
         if not usable:
-            self.none_label.setText(self.tr("{0} cannot take ControlNet units or image prompts: choose an SD 1.x or "
-                                            "SDXL model.").format(self._model.title))
+            self.none_label.setText(self.tr("{0} cannot take ControlNet units: choose a model of one of these "
+                                            "families: {1}.").format(self._model.title, control_families()))
         elif not self._controlnets:
             self.none_label.setText(self.tr("No ControlNet is installed: put ControlNet folders or .safetensors "
-                                            "files in your models folder (SD 1.5 or SDXL ones, as your model)."))
+                                            "files of your model's family in your models folder."))
+        elif caps is not None and caps.control_ops == ("txt2img",):
+            self.none_label.setText(self.tr("With {0}, ControlNet units guide new images only (diffusers has no "
+                                            "ControlNet pipeline for its edits).").format(self._model.title))
         else:
             self.none_label.setText("" if self.rows else self.tr("No unit: the prompt alone guides the image."))
         self.none_label.setVisible(bool(self.none_label.text()))
         self.add_button.setEnabled(usable and bool(self._controlnets) and len(self.rows) < MAX_UNITS)
-        self.ip_note.setText("" if self._ip_adapters else self.tr(
-            "No IP-Adapter is installed: put an IP-Adapter .safetensors file with its image_encoder folder in "
-            "your models folder."))
+        ip_usable = caps is None or caps.ip_adapter
+        for w in (self.ip_combo, self.ip_file_button, self.ip_weight_spin):
+            w.setEnabled(ip_usable)
+        if not ip_usable:
+            self.ip_note.setText(self.tr("{0} cannot take an image prompt: IP-Adapters work with SD 1.x and SDXL "
+                                         "models.").format(self._model.title))
+        else:
+            self.ip_note.setText("" if self._ip_adapters else self.tr(
+                "No IP-Adapter is installed: put an IP-Adapter .safetensors file with its image_encoder folder in "
+                "your models folder."))
         self.ip_note.setVisible(bool(self.ip_note.text()))
 
     # -- units ---------------------------------------------------------------------------------------

@@ -128,6 +128,24 @@ class Family:
     controlnet: str = ""
     """ControlNet group: families with the same group share ControlNets and IP-Adapters ("" = the studio
     runs none for this family; see ``studio.core.specs.control``)."""
+    controlnet_class: str = "ControlNetModel"
+    """diffusers class of the family's ControlNets."""
+    controlnet_pipelines: tuple[tuple[str, str], ...] = ()
+    """(operation, diffusers ControlNet pipeline) of a transformer family, for the operations diffusers has
+    (empty: the UNet families, whose ControlNet pipelines AutoPipeline derives for every operation)."""
+    ip_adapter: bool = False
+    """IP-Adapter image prompts (the UNet families)."""
+
+    def control_ops(self) -> tuple[str, ...]:
+        """The operations ("txt2img", "img2img", "inpaint") a ControlNet can guide for this family."""
+        if not self.controlnet:
+            return ()
+        return tuple(op for op, _cls in self.controlnet_pipelines) if self.controlnet_pipelines else (
+            "txt2img", "img2img", "inpaint")
+
+    def controlnet_pipeline(self, op: str) -> str:
+        """The diffusers ControlNet pipeline of ``op`` ("" when AutoPipeline derives it or none exists)."""
+        return dict(self.controlnet_pipelines).get(op, "")
 
 
 _SD_RGB = ((0.3512, 0.2297, 0.3227), (0.3250, 0.4974, 0.2350), (-0.2829, 0.1762, 0.2721), (-0.2120, -0.2616, -0.7177))
@@ -170,7 +188,7 @@ _T5 = TextEncoder("text_encoder_2", "T5-XXL", ("t5xxl_fp16.safetensors", "t5xxl_
                   "google/t5-v1_1-xxl")
 _AE = dict(vae_files=("ae.safetensors",), vae_repo="black-forest-labs/FLUX.1-schnell")
 _QWEN3 = TextEncoder("text_encoder", "Qwen3", ("qwen_3_4b.safetensors",), "Comfy-Org/z_image_turbo", "Qwen/Qwen3-4B")
-_SD_LIKE = dict(lora=True, train_base=True, prompt_weights=True, img2img="auto", inpaint="auto")
+_SD_LIKE = dict(lora=True, train_base=True, prompt_weights=True, img2img="auto", inpaint="auto", ip_adapter=True)
 
 FAMILIES: dict[str, Family] = {f.key: f for f in (
     Family("sd", "SD", latent_rgb=_SD_RGB, config="sd1", controlnet="sd", **_SD_LIKE),
@@ -187,12 +205,15 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
                           replace(_T5, component="text_encoder_3")),
            latent_channels=16, latent_rgb=_SD3_RGB, latent_rgb_bias=(0.2394, 0.2135, 0.1925),
            steps=28, cfg=4.5, size=1024, config="sd3", gguf_archs=("sd3",),
-           repo="stabilityai/stable-diffusion-3.5-medium"),
+           repo="stabilityai/stable-diffusion-3.5-medium", controlnet="sd3", controlnet_class="SD3ControlNetModel",
+           controlnet_pipelines=(("txt2img", "StableDiffusion3ControlNetPipeline"),)),
     Family("flux", "FLUX.1", "FluxPipeline", "FluxImg2ImgPipeline", "FluxInpaintPipeline", "transformer",
            "FluxTransformer2DModel", lora=True, flow=True, negative_prompt=False,
            text_encoders=(_CLIP_L, _T5), latent_channels=16, latent_patch=2, latent_rgb=_FLUX_RGB,
            latent_rgb_bias=_FLUX_BIAS, steps=28, cfg=3.5, size=1024, config="flux", gguf_archs=("flux",),
-           repo="black-forest-labs/FLUX.1-schnell", **_AE),
+           repo="black-forest-labs/FLUX.1-schnell", controlnet="flux", controlnet_class="FluxControlNetModel",
+           controlnet_pipelines=(("txt2img", "FluxControlNetPipeline"), ("img2img", "FluxControlNetImg2ImgPipeline"),
+                                 ("inpaint", "FluxControlNetInpaintPipeline")), **_AE),
     Family("chroma", "Chroma", "ChromaPipeline", "ChromaImg2ImgPipeline", "ChromaInpaintPipeline", "transformer",
            "ChromaTransformer2DModel", lora=True, flow=True,
            text_encoders=(replace(_T5, component="text_encoder"),), latent_channels=16, latent_patch=2,
@@ -202,13 +223,17 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
            "ZImageTransformer2DModel", lora=True, flow=True,
            text_encoders=(_QWEN3,),
            latent_channels=16, latent_rgb=_FLUX_RGB, latent_rgb_bias=_FLUX_BIAS, steps=9, cfg=0.0, size=1024,
-           config="zimage", gguf_archs=("zimage", "z_image"), repo="Tongyi-MAI/Z-Image-Turbo", **_AE),
+           config="zimage", gguf_archs=("zimage", "z_image"), repo="Tongyi-MAI/Z-Image-Turbo", controlnet="zimage",
+           controlnet_class="ZImageControlNetModel", controlnet_pipelines=(("txt2img", "ZImageControlNetPipeline"),),
+           **_AE),
     Family("qwenimage", "Qwen-Image", "QwenImagePipeline", "QwenImageImg2ImgPipeline", "QwenImageInpaintPipeline",
            "transformer", "QwenImageTransformer2DModel", lora=True, flow=True, cfg_arg="true_cfg_scale",
            text_encoders=(TextEncoder("text_encoder", "Qwen2.5-VL", ("qwen_2.5_vl_7b.safetensors",),
                                       "Comfy-Org/Qwen-Image_ComfyUI", "Qwen/Qwen2.5-VL-7B-Instruct"),),
            latent_channels=16, latent_patch=2, latent_rgb=_WAN_RGB, latent_rgb_bias=(-0.1835, -0.0868, -0.3360),
-           steps=50, cfg=4.0, size=1024, config="qwenimage", gguf_archs=("qwen_image",), repo="Qwen/Qwen-Image"),
+           steps=50, cfg=4.0, size=1024, config="qwenimage", gguf_archs=("qwen_image",), repo="Qwen/Qwen-Image",
+           controlnet="qwenimage", controlnet_class="QwenImageControlNetModel",
+           controlnet_pipelines=(("txt2img", "QwenImageControlNetPipeline"),)),
     # diffusers 0.42 has no FLUX.2 klein img2img class: its inpainting pipeline with the whole image masked is
     # one (strength-controlled, the image also its reference), so both edits use it (``edit._img2img``).
     Family("flux2_klein", "FLUX.2 klein", "Flux2KleinPipeline", "Flux2KleinInpaintPipeline",
@@ -233,6 +258,10 @@ PIPELINE_FAMILY.update({"FluxImg2ImgPipeline": "flux", "FluxInpaintPipeline": "f
                         "StableDiffusion3Img2ImgPipeline": "sd3", "ChromaImg2ImgPipeline": "chroma",
                         "Flux2Pipeline": "flux2_klein", "Flux2KleinInpaintPipeline": "flux2_klein",
                         "SanaPipeline": "sana_sprint"})
+CONTROLNET_CLASS_FAMILY = {f.controlnet_class: f.key for f in FAMILIES.values()
+                           if f.controlnet and f.controlnet_class != "ControlNetModel"}
+"""diffusers ControlNet class → family, for the transformer families' ControlNets (a ``ControlNetModel``'s
+family is read from its width)."""
 GGUF_FAMILY = {arch: f.key for f in FAMILIES.values() for arch in f.gguf_archs}
 """GGUF ``general.architecture`` → image family."""
 IMAGE_GGUF_ARCHS = ("wan", "hyvid", "ltxv", "cosmos", "aura", "hidream", "lumina2", "sd1", "sdxl", "mochi")
@@ -270,7 +299,10 @@ class Capabilities:
     guidance: bool = True
     flow: bool = False
     controlnet: bool = False
-    """ControlNet units and IP-Adapter image prompts."""
+    """ControlNet units (for the operations in ``control_ops``)."""
+    control_ops: tuple[str, ...] = ()
+    ip_adapter: bool = False
+    """IP-Adapter image prompts."""
     native_inpaint: bool = False
     """An inpainting UNet (9 input channels): inpaints natively."""
     text_encoders: tuple[str, ...] = ()
@@ -282,7 +314,8 @@ class Capabilities:
         """The capabilities it has, translated, in the table's order (the model manager lists them)."""
         words = {"txt2img": N_("text to image"), "img2img": N_("img2img"), "inpaint": N_("inpaint"),
                  "lora": N_("LoRA"), "train_base": N_("LoRA training base"), "clip_score": N_("CLIP score"),
-                 "previews": N_("step previews"), "controlnet": N_("ControlNet and image prompts"),
+                 "previews": N_("step previews"), "controlnet": N_("ControlNet"),
+                 "ip_adapter": N_("image prompts (IP-Adapter)"),
                  "native_inpaint": N_("inpaints natively")}
         return [_(w) for k, w in words.items() if getattr(self, k)]
 
@@ -303,7 +336,8 @@ def capabilities(model_type: str, family_key: str = "") -> Capabilities:
     return Capabilities(txt2img=True, img2img=bool(fam.img2img), inpaint=bool(fam.inpaint), lora=fam.lora,
                         train_base=fam.train_base, clip_score=fam.clip_score, previews=fam.previews,
                         negative_prompt=fam.negative_prompt, guidance=fam.guidance, flow=fam.flow,
-                        controlnet=bool(fam.controlnet), text_encoders=tuple(t.kind for t in fam.text_encoders), steps=fam.steps, cfg=fam.cfg,
+                        controlnet=bool(fam.controlnet), control_ops=fam.control_ops(), ip_adapter=fam.ip_adapter,
+                        text_encoders=tuple(t.kind for t in fam.text_encoders), steps=fam.steps, cfg=fam.cfg,
                         size=fam.size)
 
 

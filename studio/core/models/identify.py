@@ -492,14 +492,16 @@ def _config_folder(path: Path, base: dict) -> ModelEntry:
 
 
 CONTROLNET_CLASSES = ("ControlNetModel", "SD3ControlNetModel", "FluxControlNetModel", "SparseControlNetModel",
-                      "ControlNetUnionModel", "QwenImageControlNetModel")
+                      "ControlNetUnionModel", "QwenImageControlNetModel", "ZImageControlNetModel")
 INPAINT_CHANNELS = 9
 
 
 def _controlnet_family(config: dict) -> str:
     """The family a diffusers ControlNet folder guides (from its config: width and SDXL's added embedding)."""
     if config.get("_class_name") != "ControlNetModel":
-        return "other"
+        from studio.core.models.families import CONTROLNET_CLASS_FAMILY
+
+        return CONTROLNET_CLASS_FAMILY.get(str(config.get("_class_name")), "other")
     if config.get("addition_embed_type") == "text_time":
         return "sdxl"
     cross = config.get("cross_attention_dim")

@@ -141,8 +141,10 @@ def _controlnet(shapes: Mapping[str, Shape], keys: list[str]) -> KeyClass | None
     original = any(k.startswith(("control_model.input_hint_block.", "input_hint_block.")) for k in keys)
     diffusers = any(k.startswith("controlnet_cond_embedding.") for k in keys)
     if any(k.startswith(("controlnet_blocks.", "controlnet_x_embedder.")) for k in keys) and not diffusers:
-        # a transformer family's ControlNet (FLUX.1, SD3…): identified, not run by the studio yet
+        # a transformer family's ControlNet (FLUX.1, SD3, Qwen-Image) in diffusers' keys
         return KeyClass("controlnet", transformer_family(keys) or "other", {"layout": "diffusers (transformer)"})
+    if any(k.startswith("control_layers.") for k in keys) and any(k.startswith("control_all_x_embedder.") for k in keys):
+        return KeyClass("controlnet", "zimage", {"layout": "diffusers (transformer)"})
     if not (original or diffusers):
         return None
     cross = _dim(shapes, r"attn2\.to_k\.weight$", 1)

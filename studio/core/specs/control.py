@@ -142,6 +142,13 @@ def from_infotext(params: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
+def control_families() -> str:
+    """The families that take ControlNet units, as the capability table labels them ("SD 1.x, SD 2.x, …")."""
+    from studio.core.models.families import FAMILIES
+
+    return ", ".join(dict.fromkeys(f.label for f in FAMILIES.values() if f.controlnet and f.key != "sd"))
+
+
 def family_group(key: str) -> str:
     """The group of families that share ControlNets (the capability table's; "" when not known)."""
     from studio.core.models.families import family

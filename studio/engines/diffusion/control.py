@@ -1,4 +1,8 @@
-"""ControlNet units and IP-Adapter image prompts for the image engine (SD 1.x / SDXL, diffusers pipelines).
+"""ControlNet units and IP-Adapter image prompts for the image engine (diffusers pipelines).
+
+ControlNets guide the UNet families (SD 1.x/2.x/SDXL: every operation) and the transformer families the
+capability table gives ControlNet pipelines (SD 3/3.5, FLUX.1, Z-Image, Qwen-Image: the operations
+diffusers has a pipeline for); IP-Adapters the UNet families.
 
 A job's units are read first (images opened, preprocessed and sized to the image being made: one line
 when a size changes), their ControlNets loaded through the model cache and checked against the
@@ -17,9 +21,9 @@ from typing import Any, Iterator
 
 from PIL import Image
 
-from studio.core.specs.control import family_refusal
+from studio.core.specs.control import control_families, family_refusal
 from studio.core.errors import ModelError, SpecError, StudioError
-from studio.core.i18n import _
+from studio.core.i18n import N_, _
 from studio.core.image_io import open_checked, to_rgb
 from studio.core.models.families import FAMILY_LABELS
 from studio.core.paths import resources_dir
@@ -76,19 +80,40 @@ def _find(ctx: EngineContext, name: str, types: tuple[str, ...]) -> ModelEntry:
     return usable[0] if usable else ctx.registry.resolve(name, task="addon")
 
 
-def refuse_family(model: ModelEntry) -> None:
-    """ModelError (one line) when the capability table says the model's family takes no ControlNet."""
+def refuse_family(model: ModelEntry, op: str = "txt2img") -> None:
+    """ModelError (one line) when the capability table says the model's family takes no ControlNet, or none
+    for ``op`` ("txt2img", "img2img", "inpaint")."""
     from studio.core.models.families import FAMILIES, PIPELINE_TYPES, caps_of
 
-    if model.type in PIPELINE_TYPES and model.family in FAMILIES and not caps_of(model).controlnet:
-        raise ModelError(_("{model} cannot take ControlNet units or image prompts yet: choose an SD 1.x or SDXL "
-                           "model.").format(model=model.title))
+    if model.type not in PIPELINE_TYPES or model.family not in FAMILIES:
+        return
+    caps = caps_of(model)
+    if not caps.controlnet:
+        raise ModelError(_("{model} cannot take ControlNet units yet: choose a model of one of these families: "
+                           "{families}.").format(model=model.title, families=control_families()))
+    if op not in caps.control_ops:
+        raise ModelError(_("{family} ControlNets guide only {ops} (diffusers has no ControlNet pipeline for {op}): "
+                           "remove the units for this edit.").format(
+            family=FAMILIES[model.family].label, ops=", ".join(_(OP_WORDS[o]) for o in caps.control_ops),
+            op=_(OP_WORDS.get(op, op))))
+
+
+def refuse_ip(model: ModelEntry) -> None:
+    """ModelError (one line) when the model's family takes no IP-Adapter image prompt."""
+    from studio.core.models.families import FAMILIES, PIPELINE_TYPES, caps_of
+
+    if model.type in PIPELINE_TYPES and model.family in FAMILIES and not caps_of(model).ip_adapter:
+        raise ModelError(_("{model} cannot take an image prompt yet: choose an SD 1.x or SDXL model.").format(
+            model=model.title))
+
+
+OP_WORDS = {"txt2img": N_("new images"), "img2img": N_("img2img"), "inpaint": N_("inpaint")}
 
 
 def prepare_units(ctx: EngineContext, spec: ImageSpec, size: tuple[int, int], model: ModelEntry,
-                  warn) -> list[Prepared]:
+                  warn, op: str = "txt2img") -> list[Prepared]:
     """Every unit's ControlNet entry and control map at ``size`` (refusals before any model loads)."""
-    refuse_family(model)
+    refuse_family(model, op)
     out: list[Prepared] = []
     for i, unit in enumerate(spec.controls):
         n = i + 1
@@ -159,22 +184,63 @@ def _single_file_config(ctx: EngineContext, entry: ModelEntry) -> Path:
     return folder
 
 
+def controlnet_class(entry: ModelEntry) -> Any:
+    """The diffusers class of ``entry``'s ControlNet: from its folder's config, else its family's (the
+    capability table's); ModelError for a class the studio does not run."""
+    import diffusers
+
+    from studio.core.models.families import FAMILIES
+
+    path = Path(entry.path)
+    name = str(entry.details.get("class", "")) if path.is_dir() else ""
+    fam = FAMILIES.get(entry.family)
+    runs = {f.controlnet_class for f in FAMILIES.values() if f.controlnet}
+    name = name or (fam.controlnet_class if fam is not None and fam.controlnet else "ControlNetModel")
+    if name not in runs:
+        raise ModelError(_("{model} is a {cls}, which the studio does not run yet.").format(model=entry.title,
+                                                                                         cls=name))
+    return getattr(diffusers, name)
+
+
+def _transformer_single_file(cls: Any, ctx: EngineContext, entry: ModelEntry, dtype: Any) -> Any:
+    """A transformer family's ControlNet kept as one file in diffusers' keys, built from the config folder
+    beside it (``<stem>.config``): such files carry no architecture of their own."""
+    import torch
+    from safetensors.torch import load_file
+
+    config = Path(str(entry.details.get("config", "")))
+    if not entry.details.get("config") or not (config / "config.json").is_file():
+        raise ModelError(_("{file}: a {cls} kept as a single file needs its config.json: keep the ControlNet's "
+                           "folder as downloaded, or put its config.json in a '<name>.config' folder beside the "
+                           "file.").format(file=Path(entry.path).name, cls=cls.__name__))
+    model = cls.from_config(cls.load_config(str(config)))
+    missing, unexpected = model.load_state_dict(load_file(entry.path), strict=False)
+    if missing or unexpected:
+        raise ModelError(_("{file} does not match its config ({n} weights missing, {m} unexpected).").format(
+            file=Path(entry.path).name, n=len(missing), m=len(unexpected)))
+    return model.to(dtype) if isinstance(dtype, torch.dtype) else model
+
+
 def load_controlnet(ctx: EngineContext, entry: ModelEntry, dtype: Any) -> Any:
-    """The ControlNetModel of ``entry`` on the job's device (cached)."""
+    """The ControlNet of ``entry`` (its family's class) on the job's device (cached)."""
     def load() -> Any:
         from diffusers import ControlNetModel
 
         path = Path(entry.path)
         try:
+            cls = controlnet_class(entry)
             if path.is_dir():
-                model = ControlNetModel.from_pretrained(str(path), local_files_only=True, use_safetensors=True,
-                                                        torch_dtype=dtype)
+                model = cls.from_pretrained(str(path), local_files_only=True, use_safetensors=True,
+                                            torch_dtype=dtype)
             else:
                 if path.suffix.lower() != ".safetensors":
                     raise ModelError(_("{file} is not a .safetensors file; convert it to safetensors first.").format(
                         file=path.name))
-                model = ControlNetModel.from_single_file(str(path), config=str(_single_file_config(ctx, entry)),
-                                                         local_files_only=True, torch_dtype=dtype)
+                if cls is not ControlNetModel:
+                    model = _transformer_single_file(cls, ctx, entry, dtype)
+                else:
+                    model = ControlNetModel.from_single_file(str(path), config=str(_single_file_config(ctx, entry)),
+                                                             local_files_only=True, torch_dtype=dtype)
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001 - loaders raise many types
@@ -192,9 +258,21 @@ def _family_word(cross: Any, sdxl: bool) -> str:
     return {768: FAMILY_LABELS["sd1"], 1024: FAMILY_LABELS["sd2"]}.get(cross, _("width {n}").format(n=cross))
 
 
+# Widths a transformer family's ControlNet shares with the transformer it guides.
+_SHARED_DIMS = ("in_channels", "joint_attention_dim", "attention_head_dim", "num_attention_heads", "dim", "n_heads")
+
+
 def check_fits(model_name: str, unet: Any, control_name: str, controlnet: Any) -> None:
-    """ModelError (one line) when the ControlNet was made for another family than the model's UNet."""
+    """ModelError (one line) when the ControlNet was made for another family than the model's UNet (or for
+    another size of the model's transformer)."""
     u, c = unet.config, controlnet.config
+    if "cross_attention_dim" not in u:  # a transformer: same family already checked, compare the widths
+        for key in _SHARED_DIMS:
+            if key in u and key in c and u[key] != c[key]:
+                raise ModelError(_("{control} does not fit {model}: its {key} is {a}, the model's {b}; choose a "
+                                   "ControlNet made for this model.").format(control=control_name, model=model_name,
+                                                                             key=key, a=c[key], b=u[key]))
+        return
     u_xl, c_xl = u.get("addition_embed_type") == "text_time", c.get("addition_embed_type") == "text_time"
     if u.get("cross_attention_dim") != c.get("cross_attention_dim") or u_xl != c_xl:
         raise ModelError(_("{control} is made for {control_family}, and {model} is {model_family}: choose a "
@@ -205,41 +283,70 @@ def check_fits(model_name: str, unet: Any, control_name: str, controlnet: Any) -
 
 def controlnets(ctx: EngineContext, units: list[Prepared], pipe: Any, facts: dict[str, Any],
                 model_name: str) -> Any:
-    """The ControlNetModel (one unit) or the list of them (units stack), each checked against the UNet."""
-    if getattr(pipe, "unet", None) is None:
-        raise ModelError(_("{pipeline} models cannot take ControlNet units; use an SD 1.x or SDXL model.").format(
-            pipeline=type(pipe).__name__))
+    """The ControlNet (one unit) or the stack of them (several units), each checked against the denoiser."""
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    if denoiser is None:
+        raise ModelError(_("{pipeline} models cannot take ControlNet units.").format(pipeline=type(pipe).__name__))
     nets = []
     for p in units:
         net = load_controlnet(ctx, p.entry, facts.get("dtype"))
-        check_fits(model_name, pipe.unet, p.entry.title, net)
+        check_fits(model_name, denoiser, p.entry.title, net)
         nets.append(net)
-    return nets[0] if len(nets) == 1 else nets
+    if len(nets) == 1:
+        return nets[0]
+    import diffusers
+
+    multi = {"QwenImageControlNetModel": "QwenImageMultiControlNetModel"}.get(type(nets[0]).__name__)
+    if type(nets[0]).__name__ == "ZImageControlNetModel":
+        raise ModelError(_("Z-Image takes one ControlNet unit at a time; remove the others."))
+    return getattr(diffusers, multi)(nets) if multi else nets  # SD, SD3 and FLUX pipelines stack a list
 
 
-def control_kwargs(units: list[Prepared], op: str) -> dict[str, Any]:
-    """The pipeline arguments of the units (txt2img takes the map as ``image``, the edit pipelines as
-    ``control_image``)."""
+def control_kwargs(units: list[Prepared], op: str, pipe: Any = None, warn=None) -> dict[str, Any]:
+    """The pipeline arguments of the units (the SD txt2img pipelines take the map as ``image``, the others as
+    ``control_image``). Given the job's ``pipe``, arguments it does not take are left out, with one warning
+    when that drops what the units asked (Z-Image's pipeline guides every step)."""
+    import inspect
+
     one = len(units) == 1
     images = [p.image for p in units]
-    return {("image" if op == "txt2img" else "control_image"): images[0] if one else images,
+    accepted = set(inspect.signature(pipe.__call__).parameters) if pipe is not None else set()
+    key = "control_image" if op != "txt2img" or "control_image" in accepted else "image"
+    args = {key: images[0] if one else images,
             "controlnet_conditioning_scale": units[0].unit.weight if one else [p.unit.weight for p in units],
             "control_guidance_start": [p.unit.start for p in units],
             "control_guidance_end": [p.unit.end for p in units]}
+    if pipe is None:
+        return args
+    dropped = [k for k in args if k not in accepted]
+    if warn is not None and any(k.startswith("control_guidance") for k in dropped) and any(
+            p.unit.start > 0 or p.unit.end < 1 for p in units):
+        warn(_("{pipeline} guides every step: the units' start and end are not used.").format(
+            pipeline=type(pipe).__name__))
+    return {k: v for k, v in args.items() if k in accepted}
 
 
 def derive(pipe: Any, op: str, controlnet: Any = None) -> Any:
-    """The txt2img / img2img / inpaint pipeline on ``pipe``'s modules, with ``controlnet`` when given."""
+    """The txt2img / img2img / inpaint pipeline on ``pipe``'s modules, with ``controlnet`` when given (a
+    transformer family's ControlNet pipeline is the capability table's)."""
+    import diffusers
     from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting, AutoPipelineForText2Image
 
-    auto = {"txt2img": AutoPipelineForText2Image, "img2img": AutoPipelineForImage2Image,
-            "inpaint": AutoPipelineForInpainting}[op]
+    from studio.core.models.families import FAMILIES, PIPELINE_FAMILY
+
+    auto: Any = {"txt2img": AutoPipelineForText2Image, "img2img": AutoPipelineForImage2Image,
+                 "inpaint": AutoPipelineForInpainting}[op]
+    fam = FAMILIES.get(PIPELINE_FAMILY.get(type(pipe).__name__, ""))
+    if controlnet is not None and fam is not None and fam.controlnet_pipelines:
+        auto = getattr(diffusers, fam.controlnet_pipeline(op), None) if fam.controlnet_pipeline(op) else None
     kwargs = {"controlnet": controlnet} if controlnet is not None else {}
     try:
+        if auto is None:
+            raise ValueError(op)
         derived = auto.from_pipe(pipe, **kwargs)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ModelError(_("{pipeline} models cannot take ControlNet units; use an SD 1.x or SDXL model.").format(
-            pipeline=type(pipe).__name__)) from exc
+        raise ModelError(_("{pipeline} models cannot take ControlNet units for {op}.").format(
+            pipeline=type(pipe).__name__, op=_(OP_WORDS.get(op, op)))) from exc
     if hasattr(derived, "set_progress_bar_config"):
         derived.set_progress_bar_config(disable=True)
     return derived
@@ -299,7 +406,7 @@ def ip_adapter(ctx: EngineContext, spec: ImageSpec, pipe: Any, facts: dict[str, 
         yield {}, None
         return
     image = open_ip_image(spec.ip_image)
-    refuse_family(model)
+    refuse_ip(model)
     entry = resolve_ip_adapter(ctx, spec.ip_adapter, model)
     if not hasattr(pipe, "load_ip_adapter") or getattr(pipe, "unet", None) is None:
         raise ModelError(_("{pipeline} models cannot take an image prompt; use an SD 1.x or SDXL model.").format(

@@ -174,7 +174,8 @@ def run_edit(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Engi
         warnings.append(message)
         reporter.log(message)
 
-    units = control.prepare_units(ctx, spec, image.size, entry, warn) if spec.controls else []
+    units = control.prepare_units(ctx, spec, image.size, entry, warn, "img2img" if op == "img2img" else "inpaint"
+                                  ) if spec.controls else []
     if spec.ip_image:
         control.open_ip_image(spec.ip_image)
     applied: list = []

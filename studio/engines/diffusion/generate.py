@@ -211,7 +211,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
         unsuited = sampler_warning(spec.scheduler, entry, [e for e, _w in applied])
         if unsuited:  # allowed: the person is told what to expect
             warn(unsuited)
-        run_pipe, extra = job_pipeline(ctx, pipe, facts, units, entry, (spec.width, spec.height))
+        run_pipe, extra = job_pipeline(ctx, pipe, facts, units, entry, (spec.width, spec.height), warn)
         while True:
             try:
                 with modes_for_job(pipe, memory, speed, ctx.device, ctx.paths.cache, facts), \
@@ -274,7 +274,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
 
 
 def job_pipeline(ctx: EngineContext, pipe: Any, facts: dict[str, Any], units: list, entry: Any,
-                 size: tuple[int, int]) -> tuple[Any, dict[str, Any]]:
+                 size: tuple[int, int], warn=None) -> tuple[Any, dict[str, Any]]:
     """The pipeline a text-to-image job runs and its extra arguments: ``pipe`` itself, its ControlNet
     variant when the job has units, and an inpainting UNet's own pipeline (the whole blank image is the
     area to paint: a 9-channel UNet needs a mask and a masked image)."""
@@ -288,7 +288,8 @@ def job_pipeline(ctx: EngineContext, pipe: Any, facts: dict[str, Any], units: li
     op = "inpaint" if inpainting else "txt2img"
     if units:
         nets = control.controlnets(ctx, units, pipe, facts, entry.title)
-        return control.derive(pipe, op, nets), {**extra, **control.control_kwargs(units, op)}
+        derived = control.derive(pipe, op, nets)
+        return derived, {**extra, **control.control_kwargs(units, op, derived, warn)}
     return (control.derive(pipe, op), extra) if inpainting else (pipe, extra)
 
 
@@ -452,7 +453,11 @@ def _generate(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: Eng
                     del kwargs[k]
                 if dropped:
                     log.info("%s ignores %s", type(pipe).__name__, ", ".join(dropped))
-            out = pipe(**kwargs)
+            # Some pipelines draw from torch's global generator besides the job's (SD3's ControlNet samples
+            # the control image's latents): seeded from the job's seed, the image is reproducible.
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(spec.seed)
+                out = pipe(**kwargs)
     except JobCancelled:
         return ImageResult(cancelled=True, seed=spec.seed, model=entry.name)
     except (StudioError, MemoryError):
