@@ -107,11 +107,16 @@ def test_a_family_without_controlnet_is_refused_in_one_line(control_image):
     from studio.core.models.registry import ModelEntry
     from studio.engines.diffusion.control import refuse_family
 
-    flux = ModelEntry(name="flux-dev", path="/m/flux", type="diffusers", family="flux")
-    with pytest.raises(ModelError, match="flux-dev cannot take ControlNet units") as err:
-        refuse_family(flux)
+    chroma = ModelEntry(name="chroma-hd", path="/m/chroma", type="diffusers", family="chroma")
+    with pytest.raises(ModelError, match="chroma-hd cannot take ControlNet units") as err:
+        refuse_family(chroma)
+    assert "\n" not in str(err.value) and "FLUX.1" in str(err.value)  # the families that do are named
+    sd3 = ModelEntry(name="sd35", path="/m/sd35", type="diffusers", family="sd3")
+    refuse_family(sd3)  # new images: fine
+    with pytest.raises(ModelError, match="img2img") as err:  # diffusers has no SD3 ControlNet img2img
+        refuse_family(sd3, "img2img")
     assert "\n" not in str(err.value)
-    refuse_family(ModelEntry(name="sd", path="/m/sd", type="diffusers", family="sd1"))  # fine
+    refuse_family(ModelEntry(name="sd", path="/m/sd", type="diffusers", family="sd1"), "inpaint")  # fine
     # A FLUX.1 ControlNet file is a ControlNet (of FLUX.1), not a FLUX.1 transformer.
     keys = {"controlnet_x_embedder.weight": None, "controlnet_blocks.0.weight": None,
             "transformer_blocks.0.attn.to_q.weight": None, "single_transformer_blocks.0.attn.to_q.weight": None}

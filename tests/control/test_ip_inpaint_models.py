@@ -131,4 +131,6 @@ def test_controlnet_folders_and_single_files_are_identified(tiny_controlnet_dir,
     assert entry.task == "addon"
     from studio.core.models.families import capabilities
 
-    assert capabilities("diffusers", "sdxl").controlnet and not capabilities("diffusers", "flux").controlnet
+    assert capabilities("diffusers", "sdxl").controlnet and capabilities("diffusers", "sdxl").ip_adapter
+    assert capabilities("diffusers", "flux").controlnet and not capabilities("diffusers", "flux").ip_adapter
+    assert not capabilities("diffusers", "chroma").controlnet
