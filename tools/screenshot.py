@@ -260,11 +260,11 @@ def _shoot(args: argparse.Namespace) -> int:
         opened = window.workspace("text").download_dialog
     elif args.open == "restart":
         opened = window.offer_restart()
-    elif args.open == "queue-log":  # the first queue row's tooltip: its state, the job's log lines, its files
+    elif args.open == "queue-log":  # the last queue row's tooltip: its state, the job's log lines, its files
         from PySide6.QtWidgets import QToolTip
 
         view = window.queue_view
-        index = view.model.index(0, 0)
+        index = view.model.index(view.model.rowCount() - 1, 0)
         rect = view.table.visualRect(index)
         QToolTip.showText(view.table.viewport().mapToGlobal(rect.center()), view.model.data(
             index, Qt.ItemDataRole.ToolTipRole), view.table)
