@@ -13,6 +13,7 @@ from studio.core.progress import CancelToken, ConsoleReporter, NullReporter
 from studio.core.results import JobResult
 from studio.core.settings import load_settings
 from studio.core.specs.base import Spec
+from studio.core.specs.training import TrainSpec
 from studio.core.launch import process_rank, world_size
 
 if TYPE_CHECKING:
@@ -148,8 +149,10 @@ def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: Con
     ctx = ctx or engine_context()
     check_flagged(spec, ctx, allow_flagged)
     try:
-        # Under a launch the main process speaks for all: the others show no progress (errors still print).
-        result = run_spec(spec, NullReporter() if is_launch_worker() else reporter or ConsoleReporter(), cancel, ctx)
+        # Under a launch the main process speaks for a batch's images: the others show no progress (errors still
+        # print). A training's processes each report (each names its weights' digest, which must agree).
+        quiet = is_launch_worker() and not isinstance(spec, TrainSpec)
+        result = run_spec(spec, NullReporter() if quiet else reporter or ConsoleReporter(), cancel, ctx)
     finally:
         signal.signal(signal.SIGINT, previous)
         if launched:

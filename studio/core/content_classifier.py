@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.core.i18n import _
 from studio.core.paths import resources_dir
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class PromptClassifier:
     def __init__(self, data: dict) -> None:
         """``data``: the weights file's object (KeyError/TypeError/ValueError when malformed)."""
         if data.get("format") != FORMAT:
-            raise ValueError(f"format {data.get('format')!r}, expected {FORMAT}")
+            raise ValueError(_("format {found!r}, expected {expected}").format(found=data.get("format"), expected=FORMAT))
         self.bias = float(data["bias"])
         self.weights: dict[str, float] = {str(k): float(v) for k, v in data["weights"].items()}
         self.threshold = float(data["threshold"])
@@ -133,9 +134,9 @@ class PromptClassifier:
             str(k): [float(x) for x in v] for k, v in data["category_weights"].items()}
         if len(self.cat_bias) != len(self.categories) or any(
                 len(v) != len(self.categories) for v in self.cat_weights.values()):
-            raise ValueError("category weights do not match the categories")
+            raise ValueError(_("category weights do not match the categories"))
         if not 0.0 <= self.veto <= self.threshold <= 1.0:
-            raise ValueError("thresholds out of order")
+            raise ValueError(_("thresholds out of order"))
         self.info: dict = dict(data.get("info", {}))
         self._cache: dict[str, tuple[float, int]] = {}
 
@@ -224,7 +225,7 @@ def load_classifier(path: Path | None = None) -> PromptClassifier | None:
         clf: PromptClassifier | None = None
         try:
             if path.stat().st_size > MAX_WEIGHTS_BYTES:
-                raise ValueError("file too large")
+                raise ValueError(_("file too large"))
             clf = PromptClassifier(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("content filter: the classifier's weights %s are unusable (%s); the word lists work alone",

@@ -25,10 +25,9 @@ TIMEOUT = 30000
 @pytest.fixture()
 def pool(qtbot, paths, monkeypatch):
     from studio.jobs.pool import WorkerPool
-    from tests.fixtures.host_zygote import use_warm_hosts
 
-    use_warm_hosts(monkeypatch)  # the pool's hosts are forked from the session's warm parent
-
+    # Real hosts, not forked warm ones: huggingface_hub reads HF_HUB_OFFLINE and the test hub's endpoint into
+    # constants when imported, and a warm parent imported it before this test's environment was set.
     p = WorkerPool(paths, Settings(device="cpu"))
     yield p
     p.shutdown(wait=True, timeout=30)
