@@ -19,6 +19,7 @@ from studio.core.specs.image import ControlUnit, ImageSpec
 from studio.engines.diffusion.generate import run
 from tests.diffusion.conftest import RecordingReporter
 from tests.fixtures.tiny_families import SIZE, components, pipeline_class
+from tests.image_families.conftest import family_ctx as ctx  # noqa: F401 (fixture: a CPU engine context)
 
 KEYS = ("sd3", "flux", "qwenimage", "zimage")
 
@@ -78,18 +79,6 @@ def built(tmp_path_factory):
         return _BUILT[key]
 
     return get
-
-
-@pytest.fixture()
-def ctx(paths):
-    from studio.core.models.registry import ModelRegistry
-    from studio.core.settings import Settings
-    from studio.engines.cache import ModelCache
-    from studio.engines.context import EngineContext
-
-    settings = Settings()
-    return EngineContext(paths=paths, settings=settings, registry=ModelRegistry(paths, settings),
-                         cache=ModelCache(budget_bytes=2 * 2**30), device="cpu")
 
 
 @pytest.fixture(scope="module")
