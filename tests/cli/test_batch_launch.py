@@ -83,7 +83,9 @@ def test_two_gloo_processes_make_the_dataset_one_process_makes(tmp_path):
     kept = Path(lines[0].rsplit(" kept in ", 1)[1].rstrip("."))
     assert kept.parent == two / "datasets" and not (two / "datasets" / "aug2").exists()
     made = sorted(p.name for p in kept.glob("*.png"))
-    assert "001-00000.png" in made and len(made) >= 2  # process 1's first image and process 0's own
+    # Process 1's first image is kept. Process 0 may not have finished one of its own yet (it stops at the next
+    # item when torchrun ends the launch): on a quiet machine it is often still loading the model.
+    assert "001-00000.png" in made
     for name in made:
         assert _pixels(kept)[name] == files[name]
     assert _pixels(two / "datasets" / "aug") == files and _history(two) == _history(one)
