@@ -302,28 +302,22 @@ def controlnets(ctx: EngineContext, units: list[Prepared], pipe: Any, facts: dic
     return getattr(diffusers, multi)(nets) if multi else nets  # SD, SD3 and FLUX pipelines stack a list
 
 
-def control_kwargs(units: list[Prepared], op: str, pipe: Any = None, warn=None) -> dict[str, Any]:
+def control_kwargs(units: list[Prepared], op: str, pipe: Any = None, accepted: set[str] | None = None,
+                   warn=None) -> dict[str, Any]:
     """The pipeline arguments of the units (the SD txt2img pipelines take the map as ``image``, the others as
-    ``control_image``). Given the job's ``pipe``, arguments it does not take are left out, with one warning
-    when that drops what the units asked (Z-Image's pipeline guides every step)."""
-    import inspect
-
+    ``control_image``). ``accepted``: the arguments the job's ``pipe`` takes (the engine leaves out the others
+    when it calls it); one warning when that drops the units' start and end (Z-Image guides every step)."""
     one = len(units) == 1
     images = [p.image for p in units]
-    accepted = set(inspect.signature(pipe.__call__).parameters) if pipe is not None else set()
-    key = "control_image" if op != "txt2img" or "control_image" in accepted else "image"
-    args = {key: images[0] if one else images,
-            "controlnet_conditioning_scale": units[0].unit.weight if one else [p.unit.weight for p in units],
-            "control_guidance_start": [p.unit.start for p in units],
-            "control_guidance_end": [p.unit.end for p in units]}
-    if pipe is None:
-        return args
-    dropped = [k for k in args if k not in accepted]
-    if warn is not None and any(k.startswith("control_guidance") for k in dropped) and any(
+    key = "control_image" if op != "txt2img" or (accepted is not None and "control_image" in accepted) else "image"
+    if warn is not None and accepted is not None and "control_guidance_start" not in accepted and any(
             p.unit.start > 0 or p.unit.end < 1 for p in units):
         warn(_("{pipeline} guides every step: the units' start and end are not used.").format(
             pipeline=type(pipe).__name__))
-    return {k: v for k, v in args.items() if k in accepted}
+    return {key: images[0] if one else images,
+            "controlnet_conditioning_scale": units[0].unit.weight if one else [p.unit.weight for p in units],
+            "control_guidance_start": [p.unit.start for p in units],
+            "control_guidance_end": [p.unit.end for p in units]}
 
 
 def derive(pipe: Any, op: str, controlnet: Any = None) -> Any:

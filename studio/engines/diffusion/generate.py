@@ -289,7 +289,7 @@ def job_pipeline(ctx: EngineContext, pipe: Any, facts: dict[str, Any], units: li
     if units:
         nets = control.controlnets(ctx, units, pipe, facts, entry.title)
         derived = control.derive(pipe, op, nets)
-        return derived, {**extra, **control.control_kwargs(units, op, derived, warn)}
+        return derived, {**extra, **control.control_kwargs(units, op, derived, _accepted(derived), warn)}
     return (control.derive(pipe, op), extra) if inpainting else (pipe, extra)
 
 
