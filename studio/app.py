@@ -30,7 +30,7 @@ from studio.core.paths import StudioPaths
 from studio.core.settings import load_settings
 from studio.ui.icons import app_icon
 from studio.ui.main_window import MainWindow
-from studio.ui.staged import Preloader, Step, run_steps
+from studio.ui.staged import Preloader, Steps
 from studio.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:
@@ -154,9 +154,8 @@ class Startup(QObject):
         if self._began:
             return
         self._began = True
-        steps: list[Step] = [((), self.window.rescan_models), (POOL_MODULES, self._make_pool),
-                             ((), self._start_pool)]
-        run_steps(steps, self._build_workspaces, Preloader(POOL_MODULES, then=self._open_store).start(), self)
+        steps = Steps([((), self.window.rescan_models), (POOL_MODULES, self._make_pool), ((), self._start_pool)])
+        steps.run_later(self._build_workspaces, Preloader(POOL_MODULES, then=self._open_store).start(), self)
 
     def _open_store(self) -> None:
         """(preload thread) The queue database: opening it may repair it, or write its tables the first time."""

@@ -8,7 +8,8 @@ torch: the job pool is attached once the window is shown (:meth:`attach_pool`).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Callable
+import inspect
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,7 +26,7 @@ from studio.ui.actions import make_action
 from studio.ui.icons import app_icon
 from studio.ui.image_workspace import ImageWorkspace
 from studio.ui.session import PoolUser, StudioSession
-from studio.ui.staged import Preloader, Step, Steps
+from studio.ui.staged import Preloader, Step, Steps, named
 from studio.ui.status_bar import StudioStatusBar
 from studio.ui.window_dialogs import WindowDialogs, confirm_quit
 from studio.ui.window_state import STATE_VERSION, restore_window, save_window
@@ -110,16 +111,17 @@ class MainWindow(QMainWindow):
         session.set_workspace(self.current_workspace())
         ui = "studio.ui."
 
-        def tab(key: str, title: str) -> list[Step]:  # the widget in one turn, its tab (styled, laid out) the next
+        def tab(key: str, title: str) -> list[Step]:  # the widget (in parts), then its tab (styled, laid out)
             module = ui + f"{key}_workspace"
-            return [((module,), lambda: self._make_workspace(key, module)), ((), lambda: self._add_tab(key, title))]
+            return [((module,), named(f"make_{key}_workspace", lambda: self._make_workspace(key, module))),
+                    ((), named(f"add_{key}_tab", lambda: self._add_tab(key, title)))]
 
         self._workspace_steps = Steps([  # what ensure_workspaces() still has to build, in tab order
             *tab("text", self.tr("Text")), *tab("training", self.tr("Training")), *tab("faces", self.tr("Faces")),
             ((ui + "builtin_tools", ui + "describe_image"), self._build_upscale_tools),
             ((ui + "edit_tools",), self._build_edit_tools),
             ((ui + "prompt_expand", ui + "prompt_tools"), self._build_prompt_tools),
-            ((ui + "model_manager", ui + "model_use"), self._build_models),
+            ((ui + "model_manager", ui + "model_use"), self._build_models), ((), self._add_models_tab),
             *tab("guided", self.tr("Guided")), ((), self._show_saved_workspace)])
 
         self.resize(1360, 860)
@@ -267,14 +269,18 @@ class MainWindow(QMainWindow):
         return self._workspace_steps.modules()
 
     def workspaces_built(self) -> bool:
-        return not self._workspace_steps
+        return not self._workspace_steps.pending()
 
     # Each step imports its own modules (a Preloader has usually done it) and makes its panels on the session.
-    def _make_workspace(self, key: str, module: str) -> None:
+    def _make_workspace(self, key: str, module: str) -> Iterator[None]:
         """``self.<key>_workspace``, made on the session from ``module``'s class of the same name
-        (``text_workspace`` → ``TextWorkspace``)."""
+        (``text_workspace`` → ``TextWorkspace``); one that takes ``later`` is built in its parts, one per turn."""
         cls = getattr(importlib.import_module(module), module.rsplit(".", 1)[1].title().replace("_", ""))
-        setattr(self, f"{key}_workspace", cls(session=self.session))
+        in_parts = "later" in inspect.signature(cls).parameters
+        widget = cls(session=self.session, later=True) if in_parts else cls(session=self.session)
+        for _part in widget.parts if in_parts else ():
+            yield
+        setattr(self, f"{key}_workspace", widget)
 
     def _add_tab(self, key: str, title: str) -> None:
         widget = getattr(self, f"{key}_workspace")
@@ -302,11 +308,13 @@ class MainWindow(QMainWindow):
         self.model_use = use = ModelUse(self.session, self.prompt_editor, self.upscale_tools, self.faces_workspace,
                                         self.text_workspace)
         self.model_manager = ModelManager(self.paths, self.settings, use=use, use_label=use_label, session=self.session)
-        self.add_workspace("models", self.model_manager, self.tr("Models"))
         self.session.settings_changed.connect(self.model_manager.apply_settings)
         # The manager's own offline switch saves the file; the window and the pool take the new value too.
         self.model_manager.offline_changed.connect(
             lambda off: self.apply_settings(self.settings.replace(offline=off)))
+
+    def _add_models_tab(self) -> None:  # the next turn: the tab is styled and laid out
+        self.add_workspace("models", self.model_manager, self.tr("Models"))
 
     def _show_saved_workspace(self) -> None:
         if self._saved_workspace != "image" and self.current_workspace() == "image":

@@ -55,6 +55,7 @@ class PromptAssist(QWidget):
         top.addWidget(self.expand_button)
         self.chips = QWidget()
         self.chips.setObjectName("vocabulary_chips")
+        self.chips.setStyleSheet("QToolButton { padding: 0px 4px; }")  # one sheet for every chip
         self.chip_layout = FlowLayout(self.chips, spacing=2)
         self.chip_layout.setContentsMargins(0, 0, 0, 0)
         self.warning_label = QLabel()
@@ -74,8 +75,12 @@ class PromptAssist(QWidget):
     # -- vocabulary ---------------------------------------------------------------------------------
     def set_model(self, entry: ModelEntry | None) -> None:
         """Show what ``entry`` knows (chips for a model with a vocabulary; nothing for open-ended models)."""
-        self._vocab = vocabulary_of(entry)
-        self._title = str((entry.details or {}).get("title") or entry.name) if entry is not None else ""
+        vocab = vocabulary_of(entry)
+        title = str((entry.details or {}).get("title") or entry.name) if entry is not None else ""
+        if self.chip_layout.count() and (vocab, title) == (self._vocab, self._title):  # the same chips (a rescan)
+            self._check()
+            return
+        self._vocab, self._title = vocab, title
         while self.chip_layout.count():
             item = self.chip_layout.takeAt(0)
             if item is not None and item.widget() is not None:
@@ -121,7 +126,6 @@ class PromptAssist(QWidget):
             chip.setToolTip(self.tr("Insert “{0}” ({1})").format(word, group_name))
         else:
             chip.setToolTip(self.tr("Insert “{0}” ({1}; the model learnt it as “{2}”)").format(shown, group_name, word))
-        chip.setStyleSheet("QToolButton { padding: 0px 4px; }")
         chip.clicked.connect(lambda: self.insert_word(shown))
         return chip
 

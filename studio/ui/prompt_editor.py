@@ -255,6 +255,7 @@ class PromptEditor(QWidget):
         entries = list(entries)
         self.lora_picker.set_loras(entries)
         current = self.model()
+        self.model_combo.blockSignals(True)  # one model switch below, not one per item while the list fills
         self.model_combo.clear()
         self._entries = {}
         for e in entries:
@@ -262,6 +263,7 @@ class PromptEditor(QWidget):
                 self._entries[e.name] = e
                 self.model_combo.addItem(str(e.details.get("title") or e.name), e.name)
                 self.model_combo.setItemData(self.model_combo.count() - 1, e.path, Qt.ItemDataRole.ToolTipRole)
+        self.model_combo.blockSignals(False)
         first_models = not self._models_known
         self._models_known = True
         # Keep the choice if it is still listed, or is a folder picked from disk that still exists.

@@ -4,7 +4,8 @@ A step names the modules it needs and a function that makes its widgets. A backg
 the steps' modules first, while the GUI thread is idle (an import holds the GIL only in short slices,
 so the window keeps painting and answering); the steps then run on the GUI thread, one per event-loop
 turn, so the window answers between them. Steps wait for the whole preload rather than each for its
-own modules: a step sharing the GIL with an import would take twice as long.
+own modules: a step sharing the GIL with an import would take twice as long. A step may return a
+generator: it is resumed one ``next()`` per turn until it ends, so one widget can be built in parts.
 """
 from __future__ import annotations
 
@@ -12,20 +13,41 @@ import _thread
 import importlib
 import logging
 import threading
-from typing import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
 
 log = logging.getLogger(__name__)
 
-Step = tuple[tuple[str, ...], Callable[[], None]]
-"""The modules a step imports, and the step itself (run on the GUI thread)."""
+Step = tuple[tuple[str, ...], Callable[[], object]]
+"""The modules a step imports, and the step itself (run on the GUI thread; it may return a generator)."""
 
 TURN_MS = 1
 """Between steps: a timer (not a 0 ms call, which Qt runs before due timers) lets due timers, input and
 paints go first."""
 WAIT_MS = 5
 """How often a step waiting for its modules looks again."""
+TRACE: Callable[[str, float, float, float], None] | None = None
+"""When set (``benchmarks/responsiveness.py``): called after every turn of a step with its name, its start
+(``time.perf_counter()``), and the wall and GUI-thread CPU seconds it took."""
+
+
+def step_name(step: Callable[[], object]) -> str:
+    """A step's name for traces: its function's name (``make_text_workspace``, ``rescan_models``)."""
+    return getattr(step, "__name__", type(step).__name__)
+
+
+def named(name: str, step: Callable[[], object]) -> Callable[[], object]:
+    """``step``, named ``name`` in traces."""
+    step.__name__ = name
+    return step
+
+
+def finish(parts: Iterator[object] | None) -> None:
+    """Run what is left of a step built in parts (a generator), all at once."""
+    for _part in parts or ():
+        pass
 
 
 class Preloader:
@@ -69,39 +91,74 @@ class Preloader:
         return not self._started or self._finished.is_set()
 
 
-def run_steps(steps: list[Step], done: Callable[[], None], preloader: Preloader | None, context: QObject) -> None:
-    """Run ``steps`` on the GUI thread, one per event-loop turn (a step naming modules once ``preloader`` is
-    done); then ``done``. ``steps`` is consumed: a step taken from it elsewhere meanwhile is not run again.
-    Once ``context`` is deleted (the window closed meanwhile) nothing more runs."""
-
-    def next_step() -> None:
-        if steps:
-            modules, step = steps[0]
-            if modules and preloader is not None and not preloader.done():
-                QTimer.singleShot(WAIT_MS, context, next_step)
-                return
-            steps.pop(0)
-            step()
-        if steps:
-            QTimer.singleShot(TURN_MS, context, next_step)
-        else:
-            done()
-
-    QTimer.singleShot(TURN_MS, context, next_step)
-
-
 class Steps(list[Step]):
-    """Steps still to run, in order: now (:meth:`run_now`) or one per event-loop turn (:meth:`run_later`)."""
+    """Steps still to run, in order: now (:meth:`run_now`) or one per event-loop turn (:meth:`run_later`).
+
+    A step that returns a generator is built in parts, one ``next()`` per turn; until it ends it is
+    :meth:`under_way`, and :meth:`run_now` finishes it first."""
+
+    def __init__(self, steps: Iterable[Step] = ()) -> None:
+        super().__init__(steps)
+        self._under_way: list[tuple[str, Iterator[object]]] = []  # a step built in parts, and its name
+
+    def pending(self) -> bool:
+        """True while a step is still to run or under way."""
+        return bool(self) or bool(self._under_way)
 
     def run_now(self) -> None:
+        while self._under_way:
+            finish(self._under_way.pop(0)[1])
         while self:
-            self.pop(0)[1]()
+            self._start(self.pop(0)[1])
+            while self._under_way:
+                finish(self._under_way.pop(0)[1])
 
     def run_later(self, done: Callable[[], None], preloader: Preloader | None, context: QObject) -> None:
-        """Each step once ``preloader`` (started with :meth:`modules`) has imported its modules, so the window
-        answers between them; then ``done`` (see :func:`run_steps`)."""
-        run_steps(self, done, preloader, context)
+        """Run the steps on the GUI thread, one per event-loop turn, each once ``preloader`` (started with
+        :meth:`modules`) is done when it names modules; then ``done``. A step taken meanwhile by
+        :meth:`run_now` is not run again. Once ``context`` is deleted (the window closed meanwhile) nothing
+        more runs."""
+
+        def next_step() -> None:
+            if self._under_way:
+                name, parts = self._under_way[0]
+                if _turn(name, lambda: next(parts, _END)) is _END and self._under_way:
+                    self._under_way.pop(0)
+            elif self:
+                modules, _step = self[0]
+                if modules and preloader is not None and not preloader.done():
+                    QTimer.singleShot(WAIT_MS, context, next_step)
+                    return
+                self._start(self.pop(0)[1])
+            if self.pending():
+                QTimer.singleShot(TURN_MS, context, next_step)
+            else:
+                done()
+
+        QTimer.singleShot(TURN_MS, context, next_step)
+
+    def _start(self, step: Callable[[], object]) -> None:
+        """Run ``step``; a generator it returns runs its first part now, the rest is under way."""
+
+        def first_part() -> None:
+            out = step()
+            if isinstance(out, Iterator) and next(out, _END) is not _END:
+                self._under_way.append((step_name(step), out))
+        _turn(step_name(step), first_part)
 
     def modules(self) -> list[str]:
         """The modules the steps import, in the order they run."""
         return [m for modules, _step in self for m in modules]
+
+
+_END = object()
+
+
+def _turn(name: str, call: Callable[[], object]) -> object:
+    """``call()``, traced (:data:`TRACE`)."""
+    if TRACE is None:
+        return call()
+    start, cpu = time.perf_counter(), time.thread_time()
+    out = call()
+    TRACE(name, start, time.perf_counter() - start, time.thread_time() - cpu)
+    return out

@@ -8,7 +8,7 @@ appended to the view as they arrive. Chats are saved under the studio home after
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
@@ -24,6 +24,7 @@ from studio.core.results import JobResult, TextResult
 from studio.core.specs.text import TextSpec
 from studio.core.text_templates import ContentTemplate, TemplateStore
 from studio.jobs.api import JobHandle, JobPool
+from studio.ui.staged import finish
 from studio.ui.text_chat import ChatInput, ChatView
 from studio.ui.text_completion import CompletionEditor
 from studio.ui.text_language_note import LanguageNote, chinese_model_instead, chinese_models_dialog, languages_of
@@ -45,8 +46,8 @@ class TextWorkspace(QWidget):
 
     def __init__(self, pool: JobPool | None = None, paths: StudioPaths | None = None,
                  models: Sequence[ModelEntry] = (), parent: QWidget | None = None,
-                 session: StudioSession | None = None) -> None:
-        """``models``: the list to offer when there is no ``session`` (whose scans fill it otherwise)."""
+                 session: StudioSession | None = None, later: bool = False) -> None:
+        """``models``: the list to offer without a ``session`` (whose scans fill it); ``later``: see :attr:`parts`."""
         super().__init__(parent)
         self.setObjectName("TextWorkspace")
         self.paths = paths or (session.paths if session is not None else StudioPaths.from_env())
@@ -63,17 +64,14 @@ class TextWorkspace(QWidget):
         self._tokens_done = 0
         self._last_used = 0
         self._context = 0
-        self._build()
-        self.refresh_conversations()
-        if session is not None:
-            session.follow_models(self.set_models)
-        else:
-            self.set_models(models)
-        if pool is not None:
-            self.bind(pool)
+        self.parts = self._build(pool, models, session)  # with ``later`` the caller runs it, a part per turn
+        if not later:
+            finish(self.parts)
 
     # -- layout --------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build(self, pool: JobPool | None, models: Sequence[ModelEntry], session: StudioSession | None
+               ) -> Iterator[None]:
+        """The widgets in three parts (a few ms each), then the conversations, the models and the pool."""
         split = QSplitter(Qt.Orientation.Horizontal, self)
         QVBoxLayout(self).addWidget(split)
         self.layout().setContentsMargins(0, 0, 0, 0)
@@ -130,6 +128,7 @@ class TextWorkspace(QWidget):
         bar.insertStretch(1, 1)
         cv.addLayout(bar)
         self.modes.addTab(chat, self.tr("Chat"))
+        yield
 
         comp = QWidget()
         pv = QVBoxLayout(comp)
@@ -149,6 +148,7 @@ class TextWorkspace(QWidget):
         self.modes.addTab(comp, self.tr("Completion"))
         self.understand = UnderstandPanel()
         self.modes.addTab(self.understand, self.tr("Understand"))
+        yield
 
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -193,6 +193,13 @@ class TextWorkspace(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([200, 640, 260])
         self._set_busy(False)
+        self.refresh_conversations()
+        if session is not None:
+            session.follow_models(self.set_models)
+        else:
+            self.set_models(models)
+        if pool is not None:
+            self.bind(pool)
 
     # -- pool and models -------------------------------------------------------------------------
     def bind(self, pool: JobPool) -> None:

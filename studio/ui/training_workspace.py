@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
@@ -29,6 +29,7 @@ from studio.core.models.safetensors_header import SafetensorsError, read_header
 from studio.core.results import JobResult, TrainResult
 from studio.core.specs.training import TrainSpec
 from studio.jobs.api import JobHandle, JobPool
+from studio.ui.staged import finish
 from studio.ui.training_form import TrainingForm
 from studio.ui.training_images import DatasetPanel, SamplePanel
 from studio.ui.training_plot import LossPlot
@@ -76,9 +77,10 @@ class TrainingWorkspace(QWidget):
 
     def __init__(self, pool: JobPool | None = None, paths: StudioPaths | None = None,
                  models: Sequence[ModelEntry] = (), parent: QWidget | None = None,
-                 session: StudioSession | None = None) -> None:
+                 session: StudioSession | None = None, later: bool = False) -> None:
         """``models``: the base models to offer when there is no ``session`` (whose scans fill them otherwise;
-        the workspace asks it for a new scan when shown after a while)."""
+        the workspace asks it for a new scan when shown after a while). ``later``: build only the frame now,
+        the rest by :attr:`parts`."""
         super().__init__(parent)
         self.setObjectName("TrainingWorkspace")
         self.paths = paths or (session.paths if session is not None else StudioPaths.from_env())
@@ -90,7 +92,14 @@ class TrainingWorkspace(QWidget):
         self.job_state = ""
         self._step = 0
         self._rate_origin: tuple[float, int] | None = None
-        self._build()
+        self.parts = self._construct(pool, models, session)
+        """What is left to build: ``later`` leaves it to the caller (one ``next()`` per event-loop turn)."""
+        if not later:
+            finish(self.parts)
+
+    def _construct(self, pool: JobPool | None, models: Sequence[ModelEntry],
+                   session: StudioSession | None) -> Iterator[None]:
+        yield from self._build()
         if session is not None:
             self._last_scan = time.monotonic()  # the session scans at start-up
             session.follow_models(self.set_models)
@@ -102,7 +111,8 @@ class TrainingWorkspace(QWidget):
         self._update_buttons()
 
     # -- layout --------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build(self) -> Iterator[None]:
+        """The widgets, in three parts (each a few ms)."""
         split = QSplitter(Qt.Orientation.Horizontal, self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -112,6 +122,7 @@ class TrainingWorkspace(QWidget):
         lv = QVBoxLayout(left)
         self.form = TrainingForm()
         self.form.setObjectName("training_form")
+        yield
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -167,6 +178,7 @@ class TrainingWorkspace(QWidget):
         figures.addWidget(self.rate_label)
         figures.addWidget(self.eta_label)
         rv.addLayout(figures)
+        yield
 
         vsplit = QSplitter(Qt.Orientation.Vertical)
         self.tabs = QTabWidget()

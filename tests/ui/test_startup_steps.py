@@ -93,3 +93,38 @@ def test_closing_the_window_before_the_steps_end_stops_them_quietly(qtbot, paths
     window.scanner.wait()
     window.deleteLater()
     qtbot.wait(300)  # the steps still scheduled find no window: nothing runs (pytest-qt fails on an error)
+
+
+def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtbot, monkeypatch):
+    from PySide6.QtCore import QObject
+
+    from studio.ui import staged
+
+    turns: list[str] = []
+    monkeypatch.setattr(staged, "TRACE", lambda name, _start, _wall, _cpu: turns.append(name))
+    log: list[str] = []
+
+    def widget() -> object:
+        def parts():
+            for i in range(3):
+                log.append(f"part {i}")
+                yield
+            log.append("built")
+        return parts()
+
+    steps = staged.Steps([((), widget), ((), staged.named("next", lambda: log.append("next")))])
+    done: list[bool] = []
+    steps.run_later(lambda: done.append(True), None, context := QObject())
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    assert log == ["part 0", "part 1", "part 2", "built", "next"]
+    assert turns == ["widget"] * 4 + ["next"]  # 3 parts and the end: a part per event-loop turn
+
+    log.clear()
+    steps = staged.Steps([((), widget), ((), staged.named("next", lambda: log.append("next")))])
+    steps.run_later(lambda: done.append(True), None, context)
+    qtbot.waitUntil(lambda: bool(log), timeout=5000)
+    assert steps.pending()
+    steps.run_now()  # e.g. a workspace asked for mid-way: what is under way is finished first, nothing twice
+    assert log == ["part 0", "part 1", "part 2", "built", "next"] and not steps.pending()
+    qtbot.wait(50)
+    assert log == ["part 0", "part 1", "part 2", "built", "next"]
