@@ -84,9 +84,9 @@ def _kind(data: bytes, want_job: int = -1) -> tuple[str, str]:
         return "ok", "dropped in silence"
     if b'"pid"' in data and want_job == -1:
         return "other", "the pid reached an unauthenticated client"
-    errors = [f for f in frames if f.type == "error" and f.get("job") == want_job]
-    if len(errors) == 1 and "\n" not in errors[0]["message"] and not errors[0]["traceback"]:
-        return "one-line error", errors[0]["message"]
+    errors = [f for f in frames if f.type == "error" and f.fields.get("job") == want_job]
+    if len(errors) == 1 and "\n" not in errors[0].fields["message"] and not errors[0].fields["traceback"]:
+        return "one-line error", errors[0].fields["message"]
     return "other", ", ".join(f.type for f in frames)
 
 

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Hashable
 
-from studio.engines.load_meter import current_reporter, load_name, measured_load, source_in_key, weight_bytes
+from studio.engines.load_meter import current_reporter, key_label, load_name, measured_load, source_in_key, weight_bytes
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class ModelCache:
             obj = loader()
         else:
             src = str(source) if source else source_in_key(key)
-            with measured_load(reporter, what or (load_name(src) if src else str(key)),
+            with measured_load(reporter, what or (load_name(src) if src else key_label(key)),
                                lambda: weight_bytes(src) if src else 0):
                 obj = loader()
         size = model_bytes(obj)

@@ -232,6 +232,16 @@ def source_in_key(key: Hashable) -> str:
     return ""
 
 
+def key_label(key: Hashable) -> str:
+    """A short readable name for a model-cache key such as ``("sd", "/models/tiny-sd", "cpu")``: the last part
+    of the path in it (the model's folder or file, or the name after it), else its first two parts."""
+    parts = key if isinstance(key, tuple) else (key,)
+    for p in parts:
+        if isinstance(p, str) and ("/" in p or "\\" in p):
+            return p.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or p
+    return str(parts[0]) if len(parts) == 1 else " ".join(str(p) for p in parts[:2])
+
+
 def load_name(source: str | Path) -> str:
     """What a load is called: the model's folder or file name."""
     p = Path(str(source).rstrip("/\\"))

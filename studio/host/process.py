@@ -22,25 +22,25 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any, BinaryIO, Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping
 
 from studio.core import netguard
 from studio.core.language import resolve_language, use_language
 from studio.core.protocol.status import HostStatus
-from studio.core.protocol.frames import (
-    PROTOCOL_VERSION,
-    Frame,
-    FrameWriter,
-    ProtocolError,
-    read_frame,
-    result_to_wire,
-)
+from studio.core.protocol.frames import PROTOCOL_VERSION, FrameWriter, ProtocolError, result_to_wire
+from studio.core.protocol.messages import (Bye, Cancel, Consumed, Hello, Message, NewSettings, RunJob, Status, Unload,
+                                           read_message)
 from studio.core.errors import JobCancelled, user_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
 from studio.core.settings import Settings, settings_from_dict
 from studio.core.specs.serial import spec_from_dict
+
+if TYPE_CHECKING:  # the host imports torch-side modules only once the client said hello
+    from PIL.Image import Image
+
+    from studio.engines.context import EngineContext
 
 log = logging.getLogger("studio.host.process")  # also when run as __main__
 
@@ -50,29 +50,6 @@ STATUS_INTERVAL_S = 2.0
 STREAM_INTERVAL_S = 0.01
 PREVIEW_INTERVAL_S = 0.05
 PREVIEW_TIMEOUT_S = 2.0  # a client that never acknowledges still gets a preview this often
-
-
-def model_label(key: Hashable) -> str:
-    """A short readable name for a model-cache key such as ``("sd", "/models/tiny-sd", "cpu")``."""
-    parts = key if isinstance(key, tuple) else (key,)
-    for p in parts:
-        if isinstance(p, str) and (os.sep in p or "/" in p):
-            return os.path.basename(p.rstrip("/\\")) or p
-    return str(parts[0]) if len(parts) == 1 else " ".join(str(p) for p in parts[:2])
-
-
-def preview_box_of(frame: Frame) -> tuple[int, int] | None:
-    """A frame's ``preview_box`` [width, height]: the largest preview its client shows (the canvas's size in
-    pixels; 0 means no limit). None when it has none (or an unreadable one)."""
-    box = frame.get("preview_box")
-    if isinstance(box, list) and len(box) == 2 and all(type(v) is int and v >= 0 for v in box):
-        return box[0], box[1]
-    return None
-
-
-def job_preview_box(frame: Frame) -> tuple[int, int]:
-    """A job's preview box: ``preview_box``, else (from clients without it) ``preview_max`` for both sides."""
-    return preview_box_of(frame) or (frame["preview_max"], frame["preview_max"])
 
 
 class HostReporter:
@@ -131,7 +108,7 @@ class HostReporter:
                 return False
             return not self._awaiting or now - self._last_preview >= PREVIEW_TIMEOUT_S
 
-    def preview(self, image: Any) -> None:
+    def preview(self, image: Image) -> None:
         if not self.wants_preview():
             return
         if image.mode != "RGB":
@@ -182,10 +159,10 @@ class HostReporter:
             self.channel.send("progress", job=self.job_id, done=done, total=total, message=message)
 
 
-ContextFactory = Callable[[Settings], Any]
+ContextFactory = Callable[[Settings], "EngineContext"]
 
 
-def local_context(settings: Settings) -> Any:
+def local_context(settings: Settings) -> EngineContext:
     """The EngineContext of a host on this machine: the studio home from the environment."""
     from studio.engines.context import EngineContext
 
@@ -199,37 +176,37 @@ class Host:
         self._reader = reader
         self.channel = FrameWriter(writer)
         self._make_context = make_context
-        self._commands: queue.Queue[Frame | None] = queue.Queue()
+        self._commands: queue.Queue[Message | None] = queue.Queue()
         self._lock = threading.Lock()
         self._current: tuple[int, CancelToken, HostReporter] | None = None
         self._cancelled: set[int] = set()
         self._last_status = 0.0
-        self.ctx: Any = None
+        self.ctx: EngineContext | None = None
 
     def serve(self) -> int:
         """Run the conversation; the process exit code (0 after bye or end of input)."""
         self.channel.send("hello", version=PROTOCOL_VERSION, pid=os.getpid())
         try:
-            first = read_frame(self._reader)
+            first = read_message(self._reader)
         except ProtocolError as exc:
             self._fatal(str(exc))
             return 2
         return self.converse(first)
 
-    def converse(self, first: Frame | None) -> int:
-        """The conversation after the client's first frame ``first`` (its hello): context, ready, jobs."""
-        if first is None or first.type == "bye":
+    def converse(self, first: Message | None) -> int:
+        """The conversation after the client's first message ``first`` (its hello): context, ready, jobs."""
+        if first is None or isinstance(first, Bye):
             return 0
-        if first.type != "hello" or first["version"] != PROTOCOL_VERSION:
+        if not isinstance(first, Hello) or first.version != PROTOCOL_VERSION:
             self._fatal(_("Protocol version mismatch: this engine speaks {mine}, the studio {theirs}.").format(
-                mine=PROTOCOL_VERSION, theirs=first.get("version")))
+                mine=PROTOCOL_VERSION, theirs=first.version if isinstance(first, Hello) else None))
             return 2
         refusal = self.refusal(first)
         if refusal:
             self._fatal(refusal)
             return 4
         try:
-            settings = settings_from_dict(first.get("settings") or {})
+            settings = settings_from_dict(first.settings)
             self.ctx = self._make_context(settings)
             _apply_engine_overrides()
             import studio.host.dispatch  # noqa: F401 (a broken install shows now, not per job)
@@ -245,19 +222,19 @@ class Host:
         self._send_status()
         threading.Thread(target=self._read_loop, name="host-reader", daemon=True).start()
         while True:
-            frame = self._commands.get()
-            if frame is None or frame.type == "bye":
+            message = self._commands.get()
+            if message is None or isinstance(message, Bye):
                 return 0
-            if frame.type == "job":
-                self._run(frame)
-            elif frame.type == "unload":
+            if isinstance(message, RunJob):
+                self._run(message)
+            elif isinstance(message, Unload):
                 self._unload()
-            elif frame.type == "settings":
-                self._reconfigure(frame["settings"])
-            elif frame.type == "status":
+            elif isinstance(message, NewSettings):
+                self._reconfigure(message.settings)
+            elif isinstance(message, Status):
                 self._send_status()
 
-    def refusal(self, hello: Frame) -> str | None:
+    def refusal(self, hello: Hello) -> str | None:
         """Why the client that said ``hello`` may not use this host (None: it may). A local host's
         client is the studio that started it; a remote host checks its token (studio.host.remote)."""
         return None
@@ -271,16 +248,16 @@ class Host:
     def _read_loop(self) -> None:
         """Acts on cancel/consumed at once; queues the rest for the main thread."""
         try:
-            while (frame := read_frame(self._reader)) is not None:
-                if frame.type == "cancel":
-                    self._cancel(frame["job"])
-                elif frame.type == "consumed":
+            while (message := read_message(self._reader)) is not None:
+                if isinstance(message, Cancel):
+                    self._cancel(message.job)
+                elif isinstance(message, Consumed):
                     with self._lock:
                         current = self._current
-                    if current is not None and current[0] == frame["job"]:
-                        current[2].consumed(preview_box_of(frame))
+                    if current is not None and current[0] == message.job:
+                        current[2].consumed(message.preview_box)
                 else:
-                    self._commands.put(frame)
+                    self._commands.put(message)
         except (ProtocolError, OSError, ValueError) as exc:
             log.error("the studio's connection broke: %s", exc)
         self._cancel(None)  # the client is gone: stop the running job, then end
@@ -293,21 +270,20 @@ class Host:
             elif job_id is not None:
                 self._cancelled.add(job_id)
 
-    def _run(self, frame: Frame) -> None:
+    def _run(self, job: RunJob) -> None:
         from studio.host.dispatch import run_spec
 
-        job_id = frame["job"]
+        job_id = job.job
         token = CancelToken(on_seen=lambda: self._send_quietly("stopping", job=job_id))
-        interval = frame.get("preview_interval")
-        reporter = HostReporter(self.channel, job_id, frame["previews"], job_preview_box(frame), self._maybe_status,
-                                float(interval) if isinstance(interval, (int, float)) else PREVIEW_INTERVAL_S)
+        reporter = HostReporter(self.channel, job_id, job.previews, job.preview_box, self._maybe_status,
+                                PREVIEW_INTERVAL_S if job.preview_interval is None else job.preview_interval)
         with self._lock:
             self._current = (job_id, token, reporter)
             if job_id in self._cancelled:
                 self._cancelled.discard(job_id)
                 token.cancel()
         try:
-            spec = spec_from_dict(frame["spec"])
+            spec = spec_from_dict(job.spec)
             result = run_spec(spec, reporter, token, self.ctx)
             reporter.flush()
             self.channel.send("result", job=job_id, result=result_to_wire(result))
@@ -326,7 +302,7 @@ class Host:
         gc.collect()
         self._send_status()
 
-    def _send_quietly(self, kind: str, **fields: Any) -> None:
+    def _send_quietly(self, kind: str, **fields: object) -> None:
         """A courtesy message from the engine thread; a gone client is noticed by the reader."""
         try:
             self.channel.send(kind, **fields)
@@ -339,7 +315,7 @@ class Host:
         log.info("job %d failed: %s\n%s", job_id, user_message(exc), tb)  # the studio logs it as an error
         self.channel.send("error", job=job_id, message=user_message(exc), traceback=tb)
 
-    def _reconfigure(self, data: dict[str, Any]) -> None:
+    def _reconfigure(self, data: Mapping[str, object]) -> None:
         try:
             self.ctx.reconfigure(settings_from_dict(data))
         except Exception:  # bad values keep the settings the host had; the studio checked them anyway
@@ -361,10 +337,11 @@ class Host:
 
     def status(self) -> HostStatus:
         from studio.engines.devices import memory_in_use
+        from studio.engines.load_meter import key_label
 
         loaded = self.ctx.cache.loaded()
         return HostStatus(device=self.ctx.device, memory_bytes=memory_in_use(self.ctx.device), pid=os.getpid(),
-                          loaded=tuple(model_label(k) for k, _ in loaded), loaded_bytes=sum(s for _, s in loaded),
+                          loaded=tuple(key_label(k) for k, _ in loaded), loaded_bytes=sum(s for _, s in loaded),
                           budget_bytes=self.ctx.cache.budget_bytes)
 
 

@@ -24,16 +24,21 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping
 
 from studio.core.protocol.frames import (PRE_AUTH_MAX_BYTES, PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError,
-                                         encode, read_frame)
+                                         encode)
+from studio.core.protocol.messages import WIRE_TYPES, Hello, RunJob, read_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.protocol.remote import (MAX_INPUT_BYTES, MAX_INPUTS, REMOTE_KINDS, RemoteEngineError, input_keys,
                                        model_name_problem, set_input, token_matches)
 from studio.core.settings import Settings
 from studio.host.process import Host
+
+if TYPE_CHECKING:
+    from studio.engines.context import EngineContext
 
 log = logging.getLogger(__name__)
 
@@ -50,28 +55,31 @@ class RemoteChannel(FrameWriter):
     """Sends each output file of a result (``file`` messages) before the result, which then names them; an
     error goes as its one line (the traceback stays in this machine's log)."""
 
-    def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
+    def send(self, kind: str, payload: bytes = b"", **fields: object) -> None:
+        job = fields.get("job")
         if kind == "error":
             message = str(fields.get("message") or "")
             if fields.get("traceback"):  # one line for the operator's terminal; the traceback in the log file
-                log.warning("engine: job %s failed for a remote client: %s", fields.get("job"),
+                log.warning("engine: job %s failed for a remote client: %s", job,
                             message.strip().splitlines()[0] if message.strip() else "?")
-                log.info("engine: the traceback of job %s:\n%s", fields.get("job"), fields["traceback"])
+                log.info("engine: the traceback of job %s:\n%s", job, fields["traceback"])
             lines = message.strip().splitlines()
             fields = {**fields, "message": lines[0] if lines else _("The engine failed."), "traceback": ""}
-        if kind == "result" and isinstance(fields.get("result"), dict):
-            result = dict(fields["result"])
-            result["outputs"] = [self._send_file(fields["job"], p) for p in result.get("outputs") or []]
+        wire = fields.get("result")
+        if kind == "result" and isinstance(wire, dict):
+            result = dict(wire)
+            outputs = result.get("outputs")
+            result["outputs"] = [self._send_file(job, str(p)) for p in (outputs if isinstance(outputs, list) else [])]
             for name in _OUTPUT_FIELDS:
                 if result.get(name):
-                    result[name] = self._send_file(fields["job"], result[name])
+                    result[name] = self._send_file(job, str(result[name]))
             for name in _LOCAL_FIELDS:
                 if name in result:
                     result[name] = ""
             fields = {**fields, "result": result}
         super().send(kind, payload, **fields)
 
-    def _send_file(self, job_id: int, path: str) -> str:
+    def _send_file(self, job_id: object, path: str) -> str:
         name = Path(path).name
         super().send("file", Path(path).read_bytes(), job=job_id, name=name)
         return name
@@ -83,9 +91,9 @@ class SharedContext:
     def __init__(self, paths: StudioPaths, settings: Settings) -> None:
         self.paths, self.settings = paths, settings
         self._lock = threading.Lock()
-        self._ctx: Any = None
+        self._ctx: EngineContext | None = None
 
-    def __call__(self, _client_settings: Settings) -> Any:
+    def __call__(self, _client_settings: Settings) -> EngineContext:
         with self._lock:
             if self._ctx is None:
                 from studio.engines.context import EngineContext
@@ -136,7 +144,7 @@ class _ActivityReader:
 class RemoteHost(Host):
     """One client's conversation with this machine's engine."""
 
-    def __init__(self, reader: BinaryIO, writer: BinaryIO, make_context: Callable[[Settings], Any], token: str,
+    def __init__(self, reader: BinaryIO, writer: BinaryIO, make_context: Callable[[Settings], EngineContext], token: str,
                  inbox: Path, connection: Connection | None = None, gate: "Gate | None" = None) -> None:
         self.connection = connection or Connection(None, "?", 1e9)
         super().__init__(_ActivityReader(reader, self.connection), writer, make_context)
@@ -151,7 +159,7 @@ class RemoteHost(Host):
     def serve(self) -> int:
         """Nothing is said before the client's hello has carried the right token; then the usual conversation."""
         try:
-            first = read_frame(self._reader, limit=PRE_AUTH_MAX_BYTES)
+            first = read_message(self._reader, limit=PRE_AUTH_MAX_BYTES)
         except ProtocolError as exc:
             self._refuse(_("This engine refused the connection."), f"before authentication: {exc}")
             return 2
@@ -159,11 +167,12 @@ class RemoteHost(Host):
             return 0  # dropped (handshake timeout) or gone
         if first is None:
             return 0
-        if first.type != "hello" or not token_matches(first.get("token"), self._token):
+        if not isinstance(first, Hello) or not token_matches(first.token, self._token):
             if self._gate is not None:
                 self._gate.wrong_token(self.connection.peer)
-            self._refuse(self.refusal(first) or "", "wrong token" if first.type == "hello" else
-                         f"a {first.type} message before the token")
+            self._refuse(self.refusal(first if isinstance(first, Hello) else Hello(0)) or "",
+                         "wrong token" if isinstance(first, Hello) else
+                         f"a {WIRE_TYPES[type(first)]} message before the token")
             return 4
         self.connection.authenticated = True
         self.connection.touch()
@@ -181,34 +190,34 @@ class RemoteHost(Host):
         log.warning("engine: refused %s: %s", self.connection.peer, reason)
         self._fatal(message)
 
-    def refusal(self, hello: Frame) -> str | None:
-        if token_matches(hello.get("token"), self._token):
+    def refusal(self, hello: Hello) -> str | None:
+        if token_matches(hello.token, self._token):
             return None
         return _("This engine refused the connection: wrong token. Copy the token from the engine machine's "
                  "studio home (file engine-token) into Settings → Engine.")
 
-    def _reconfigure(self, data: dict[str, Any]) -> None:
+    def _reconfigure(self, data: Mapping[str, object]) -> None:
         """A client's settings hold its own folders: this engine keeps the settings of its machine."""
         self._send_status()
 
-    def _run(self, frame: Frame) -> None:
-        job_id = frame["job"]
+    def _run(self, job: RunJob) -> None:
+        job_id = job.job
         folder = self._inbox / f"job-{job_id}-{secrets.token_hex(4)}"
         try:
-            spec = self._localise(frame, folder)
+            spec = self._localise(job, folder)
         except RemoteEngineError as exc:
             self.channel.send("error", job=job_id, message=str(exc), traceback="")
             shutil.rmtree(folder, ignore_errors=True)
             return
         try:
-            super()._run(Frame(frame.type, {**frame.fields, "spec": spec}))
+            super()._run(replace(job, spec=spec))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
             self.connection.touch()  # idle from the end of the job
 
-    def _localise(self, frame: Frame, folder: Path) -> dict[str, Any]:
+    def _localise(self, job: RunJob, folder: Path) -> dict[str, object]:
         """The job's spec with its inline files written under ``folder``; RemoteEngineError if refused."""
-        spec = dict(frame["spec"])
+        spec = dict(job.spec)
         kind = spec.get("kind")
         if kind not in REMOTE_KINDS:
             raise RemoteEngineError(_("A remote engine runs image, text, upscale and faces jobs, not {kind!r}.")
@@ -229,14 +238,14 @@ class RemoteHost(Host):
             problem = model_name_problem(lora[0] if isinstance(lora, (list, tuple)) and lora else lora)
             if problem:
                 raise RemoteEngineError(problem)
-        files = frame.get("files") or []
+        files = job.files
         wanted = input_keys(spec)
         if len(wanted) > MAX_INPUTS:
             raise RemoteEngineError(_("A job's inline input was malformed."))
-        payload, offset = frame.payload, 0
+        payload, offset = job.payload, 0
         for field in wanted:  # only what came inline is read
             set_input(spec, field, None if kind == "image" and "." not in field else "")
-        for item in files if isinstance(files, list) else ():
+        for item in files:
             field, size = (item.get("field"), item.get("size")) if isinstance(item, dict) else (None, None)
             if field not in wanted or not isinstance(size, int) or not 0 < size <= MAX_INPUT_BYTES \
                     or offset + size > len(payload):
@@ -373,7 +382,7 @@ def _serve_one(connection: Connection, make_context: SharedContext, token: str, 
                tls: ssl.SSLContext | None) -> None:
     conn = connection.sock
     assert conn is not None
-    streams: list[Any] = []
+    streams: list[BinaryIO] = []
     try:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if tls is not None:

@@ -65,7 +65,7 @@ class JobPool(Protocol):
     paused_changed: SignalInstance  # (paused)
     engine_ready: SignalInstance  # (device name)
     engine_failed: SignalInstance  # (message)
-    engine_status: SignalInstance  # ({"device", "memory_bytes", "loaded", "loaded_bytes"})
+    engine_status: SignalInstance  # (HostStatus: device, memory, loaded models of every engine host)
     confirm_flagged: Callable[[str], bool]
     """Asked (with the content filter's one line) before a flagged job is queued in "warn" mode."""
 

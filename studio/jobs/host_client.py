@@ -21,9 +21,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, TypeVar
 
-from studio.core.protocol.frames import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame, result_from_wire
+from studio.core.protocol.frames import PROTOCOL_VERSION, FrameWriter, ProtocolError, result_from_wire
+from studio.core.protocol.messages import (Cancelled, Error, Hello, Load, Log, Message, Metrics, Preview, Progress,
+                                           Ready, Result, Status, Stopping, Text, read_message)
+from studio.core.protocol.status import HostStatus
 from studio.core.errors import StudioError
 from studio.core.i18n import _, current_language
 from studio.core.language import LANG_ENV
@@ -46,6 +49,9 @@ WIND_DOWN_S = 120.0
 checkpoint) may take to end before its host is ended too; the short grace is for jobs that ignore it."""
 
 DONE, CANCELLED, FAILED = "done", "cancelled", "failed"
+M = TypeVar("M")
+Inbox = queue.Queue[tuple[str, object]]
+"""What a host's reader thread hands over: ("message", Message), ("protocol", ProtocolError) or ("eof", None)."""
 PreviewSink = Callable[[int, int, bytes, float], None]
 """Receives one preview: width, height, width*height*3 bytes of RGB, and when the host sent it (time.time())."""
 
@@ -96,10 +102,10 @@ class HostClient:
         self.command = command or host_command()
         self.env = env
         self.device = ""
-        self.on_status: Callable[[dict[str, object]], None] = lambda status: None
+        self.on_status: Callable[[HostStatus], None] = lambda status: None
         self._proc: subprocess.Popen[bytes] | None = None
         self._writer: FrameWriter | None = None
-        self._inbox: queue.Queue[tuple[str, object]] = queue.Queue()
+        self._inbox: Inbox = queue.Queue()
         self._start_failures = 0
         self._lock = threading.Lock()
 
@@ -152,32 +158,32 @@ class HostClient:
         self._proc, self._writer, self._inbox = proc, FrameWriter(proc.stdin), queue.Queue()
         threading.Thread(target=self._read_loop, args=(proc, self._inbox), name=f"{self.name}-reader",
                          daemon=True).start()
-        hello = self._wait_for({"hello"}, HELLO_TIMEOUT_S, stopping)
-        if hello["version"] != PROTOCOL_VERSION:
+        hello = self._wait_for(Hello, HELLO_TIMEOUT_S, stopping)
+        if hello.version != PROTOCOL_VERSION:
             self.kill()
             raise HostStartError(_("Protocol version mismatch: the engine speaks {theirs}, the studio {mine}.").format(
-                theirs=hello["version"], mine=PROTOCOL_VERSION), permanent=True)
+                theirs=hello.version, mine=PROTOCOL_VERSION), permanent=True)
         self._send("hello", version=PROTOCOL_VERSION, settings=settings_to_dict(self.settings))
-        ready = self._wait_for({"ready"}, READY_TIMEOUT_S, stopping)
-        self.device = ready["device"]
+        ready = self._wait_for(Ready, READY_TIMEOUT_S, stopping)
+        self.device = ready.device
         self._start_failures = 0
         log.info("engine host %s (pid %d) ready on %s", self.name, proc.pid, self.device)
         return self.device
 
-    def _wait_for(self, kinds: set[str], timeout: float, stopping: Callable[[], bool]) -> Frame:
+    def _wait_for(self, kind: type[M], timeout: float, stopping: Callable[[], bool]) -> M:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not stopping():
             try:
                 what, item = self._inbox.get(timeout=0.1)
             except queue.Empty:
                 continue
-            if what == "frame" and item.type in kinds:
+            if isinstance(item, kind):
                 return item
-            if what == "frame" and item.type == "error":
+            if isinstance(item, Error):
                 self.kill()
-                raise HostStartError(item["message"], permanent=True)
-            if what == "frame" and item.type == "status":
-                self.on_status(item["status"])
+                raise HostStartError(item.message, permanent=True)
+            if isinstance(item, Status):
+                self._status(item)
             elif what == "eof":
                 raise HostStartError(_("the engine stopped ({how})").format(how=_how_it_ended(self._reap())))
             elif what == "protocol":
@@ -187,10 +193,10 @@ class HostClient:
         raise HostStartError(_("the engine did not answer in time") if not stopping() else _("stopped"))
 
     @staticmethod
-    def _read_loop(proc: subprocess.Popen[bytes], inbox: queue.Queue[tuple[str, object]]) -> None:
+    def _read_loop(proc: subprocess.Popen[bytes], inbox: Inbox) -> None:
         try:
-            while (frame := read_frame(proc.stdout)) is not None:
-                inbox.put(("frame", frame))
+            while (message := read_message(proc.stdout)) is not None:
+                inbox.put(("message", message))
         except ProtocolError as exc:
             inbox.put(("protocol", exc))
             return
@@ -274,8 +280,8 @@ class HostClient:
                 what, item = self._inbox.get_nowait()
             except queue.Empty:
                 return self.running
-            if what == "frame" and item.type == "status":
-                self.on_status(item["status"])
+            if isinstance(item, Status):
+                self._status(item)
             elif what in ("eof", "protocol"):
                 log.error("engine host %s ended while idle (%s)", self.name, item or _how_it_ended(self._reap()))
                 self._discard()
@@ -333,49 +339,51 @@ class HostClient:
                 return JobEnd(FAILED, host_ended=True, message=_(
                     "The engine sent a message the studio cannot read: {reason}. It was restarted.").format(
                     reason=str(item).rstrip(".")))
-            if item.type == "stopping":
-                if deadline is not None and item["job"] == job_id:
+            if isinstance(item, Stopping):
+                if deadline is not None and item.job == job_id:
                     deadline = max(deadline, time.monotonic() + WIND_DOWN_S)
                 continue
             end = self._handle(job_id, item, reporter, on_preview)
             if end is not None:
                 return end
 
-    def _handle(self, job_id: int, frame: Frame, reporter: Reporter, on_preview: PreviewSink | None) -> JobEnd | None:
-        kind = frame.type
-        if kind == "status":
-            self.on_status(frame["status"])
+    def _status(self, message: Status) -> None:
+        if message.status is not None:
+            self.on_status(message.status)
+
+    def _handle(self, job_id: int, message: Message, reporter: Reporter,
+                on_preview: PreviewSink | None) -> JobEnd | None:
+        if isinstance(message, Status):
+            self._status(message)
             return None
-        if kind == "error" and frame["job"] == -1:
+        if isinstance(message, Error) and message.job == -1:
             self._discard()
-            return JobEnd(FAILED, message=frame["message"], traceback=frame["traceback"], host_ended=True)
-        if frame.get("job") != job_id:
+            return JobEnd(FAILED, message=message.message, traceback=message.traceback, host_ended=True)
+        if getattr(message, "job", None) != job_id:
             return None  # a late message of an earlier job
-        if kind == "progress":
-            reporter.progress(frame["done"], frame["total"], frame["message"])
-        elif kind == "preview":
+        if isinstance(message, Progress):
+            reporter.progress(message.done, message.total, message.message)
+        elif isinstance(message, Preview):
             if on_preview is not None:
-                sent = frame.get("sent")
-                on_preview(frame["width"], frame["height"], frame.payload,
-                           float(sent) if isinstance(sent, (int, float)) else time.time())
-        elif kind == "load":
-            report_load(reporter, frame["done"], frame["total"], frame["model"])
-        elif kind == "text":
-            reporter.text(frame["chunk"])
-        elif kind == "metrics":
-            reporter.metrics(frame["step"], frame["values"])
-        elif kind == "log":
-            reporter.log(frame["message"])
-        elif kind == "result":
+                on_preview(message.width, message.height, message.payload,
+                           message.sent if message.sent is not None else time.time())
+        elif isinstance(message, Load):
+            report_load(reporter, message.done, message.total, message.model)
+        elif isinstance(message, Text):
+            reporter.text(message.chunk)
+        elif isinstance(message, Metrics):
+            reporter.metrics(message.step, message.values)
+        elif isinstance(message, Log):
+            reporter.log(message.message)
+        elif isinstance(message, Result):
             try:
-                result = result_from_wire(frame["result"])
+                result = result_from_wire(message.result)
             except ProtocolError as exc:
                 self._discard()
                 return JobEnd(FAILED, message=str(exc), host_ended=True)
             return JobEnd(CANCELLED if result.cancelled else DONE, result)
-        elif kind == "cancelled":
+        elif isinstance(message, Cancelled):
             return JobEnd(CANCELLED)
-        elif kind == "error":
-            return JobEnd(FAILED, message=frame["message"], traceback=frame["traceback"])
+        elif isinstance(message, Error):
+            return JobEnd(FAILED, message=message.message, traceback=message.traceback)
         return None
-

@@ -23,12 +23,13 @@ from studio.core.paths import StudioPaths
 from studio.core.store.queue import (CANCELLED, DONE, FAILED, INTERRUPTED, QUEUED, RESUMABLE_LEFTOVERS, RUNNING,
                                      JobRecord, QueueStore)
 from studio.core.settings import Settings
+from studio.core.protocol.status import HostStatus
 from studio.core.results import JobResult
 from studio.core.specs.serial import SPEC_TYPES
 from studio.core.specs.base import Spec
 from studio.jobs.api import JobHandle
 from studio.jobs.reporter import QtReporter
-from studio.jobs.worker import CancelRequests, Worker, merge_status
+from studio.jobs.worker import CancelRequests, Worker
 
 TRAINING_KINDS = ("train",)
 """Jobs that get a lane of their own (unless Settings.shared_lane): hours long, they must not block the rest."""
@@ -47,7 +48,7 @@ class WorkerPool(QObject):
     job_log = Signal(int, str)
     job_ended = Signal(int, str)  # id, final state (done/failed/cancelled/interrupted/removed)
     engine_ready = Signal(str)  # device name once torch is imported and the context is made
-    engine_status = Signal(dict)  # {"device", "memory_bytes", "loaded": [names], "loaded_bytes"}
+    engine_status = Signal(object)  # HostStatus: every lane's host added up (HostStatus.merge)
     engine_failed = Signal(str)  # the engines could not start (broken install): user-facing message
     paused_changed = Signal(bool)
     training_idle_close_s = 30.0
@@ -63,7 +64,7 @@ class WorkerPool(QObject):
         # A damaged file is moved aside on open: store.notice says so.
         self._store = store if store is not None else QueueStore.open(paths.queue_db)
         self._gallery = GalleryStore(self._store.db)
-        self._lane_status: dict[str, dict] = {}
+        self._lane_status: dict[str, HostStatus | None] = {}
         self._workers: list[Worker] = []
         self._cancel_requests = CancelRequests()
         self._remove_when_done: set[int] = set()
@@ -324,9 +325,10 @@ class WorkerPool(QObject):
             self._device = device
             self.engine_ready.emit(device)
 
-    def _on_lane_status(self, lane: str, status: dict) -> None:
+    def _on_lane_status(self, lane: str, status: HostStatus | None) -> None:
+        """``status`` None: the lane's host has ended (it holds no models now)."""
         self._lane_status[lane] = status
-        self.engine_status.emit(merge_status(self._lane_status))
+        self.engine_status.emit(HostStatus.merge(self._lane_status.values()))
     def _on_started(self, job_id: int) -> None:
         self.job_changed.emit(job_id)
         handle = self.handle(job_id)

@@ -14,12 +14,14 @@ import logging
 import queue
 import socket
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, Callable
 
 from studio.core import netguard
 from studio.core.atomic import atomic_write_bytes
-from studio.core.protocol.frames import PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError, read_frame
+from studio.core.protocol.frames import PROTOCOL_VERSION, FrameWriter, ProtocolError
+from studio.core.protocol.messages import File, Hello, Message, Ready, Result, read_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, Reporter
@@ -29,7 +31,7 @@ from studio.core.protocol.remote import (MAX_INPUT_BYTES, MAX_INPUTS, REMOTE_KIN
 from studio.core.settings import Settings, settings_to_dict
 from studio.core.specs.base import Spec
 from studio.core.specs.serial import spec_to_dict
-from studio.jobs.host_client import FAILED, HostClient, HostStartError, JobEnd, PreviewSink
+from studio.jobs.host_client import FAILED, HostClient, HostStartError, Inbox, JobEnd, PreviewSink
 
 log = logging.getLogger(__name__)
 
@@ -88,19 +90,19 @@ class RemoteHostClient(HostClient):
         # The client speaks first: the engine says nothing before it has seen the right token.
         self._send("hello", version=PROTOCOL_VERSION, settings=settings_to_dict(self.settings), token=self.token)
         try:
-            hello = self._wait_for({"hello"}, HELLO_TIMEOUT_S, stopping)
+            hello = self._wait_for(Hello, HELLO_TIMEOUT_S, stopping)
         except HostStartError as exc:
             if exc.permanent or stopping():  # the engine's own refusal (one line), or the user stopped
                 raise
             raise HostStartError(_("The engine at {address} said nothing ({reason}): is it a studio engine, and "
                                    "does it run with --tls (then set its fingerprint in Settings → Engine)?").format(
                 address=self.address, reason=str(exc))) from None
-        if hello["version"] != PROTOCOL_VERSION:
+        if hello.version != PROTOCOL_VERSION:
             self._discard()
             raise HostStartError(_("Protocol version mismatch: the engine speaks {theirs}, the studio {mine}.").format(
-                theirs=hello["version"], mine=PROTOCOL_VERSION), permanent=True)
-        ready = self._wait_for({"ready"}, 600.0, stopping)
-        self.device = f"{ready['device']} @ {self.address}"
+                theirs=hello.version, mine=PROTOCOL_VERSION), permanent=True)
+        ready = self._wait_for(Ready, 600.0, stopping)
+        self.device = f"{ready.device} @ {self.address}"
         self._start_failures = 0
         return self.device
 
@@ -117,10 +119,10 @@ class RemoteHostClient(HostClient):
         return tls
 
     @staticmethod
-    def _read_socket(stream: BinaryIO, inbox: queue.Queue[tuple[str, object]], connected: threading.Event) -> None:
+    def _read_socket(stream: BinaryIO, inbox: Inbox, connected: threading.Event) -> None:
         try:
-            while (frame := read_frame(stream)) is not None:
-                inbox.put(("frame", frame))
+            while (message := read_message(stream)) is not None:
+                inbox.put(("message", message))
         except ProtocolError as exc:
             inbox.put(("protocol", exc))
             connected.clear()
@@ -205,33 +207,36 @@ class RemoteHostClient(HostClient):
             return
         writer.send(kind, **fields)
 
-    def _handle(self, job_id: int, frame: Frame, reporter: Reporter, on_preview: PreviewSink | None) -> JobEnd | None:
-        if frame.type == "file":
-            if frame.get("job") == job_id:
-                self._store(frame)
+    def _handle(self, job_id: int, message: Message, reporter: Reporter,
+                on_preview: PreviewSink | None) -> JobEnd | None:
+        if isinstance(message, File):
+            if message.job == job_id:
+                self._store(message)
             return None
-        if frame.type == "result" and frame.get("job") == job_id and isinstance(frame.get("result"), dict):
-            result = dict(frame["result"])
-            result["outputs"] = [self._received.get(str(o), "") for o in result.get("outputs") or []]
+        if isinstance(message, Result) and message.job == job_id:
+            result = dict(message.result)
+            named = result.get("outputs")
+            outputs = [self._received.get(str(o), "") for o in (named if isinstance(named, list) else [])]
+            result["outputs"] = outputs
             if result.get("native"):
                 result["native"] = self._received.get(str(result["native"]), "")
-            if not all(result["outputs"]):
+            if not all(outputs):
                 return JobEnd(FAILED, message=_("The remote engine named a result it did not send."))
-            frame = Frame(frame.type, {**frame.fields, "result": result}, frame.payload)
-        return super()._handle(job_id, frame, reporter, on_preview)
+            message = replace(message, result=result)
+        return super()._handle(job_id, message, reporter, on_preview)
 
-    def _store(self, frame: Frame) -> None:
+    def _store(self, message: File) -> None:
         """Keep a result file under this studio's outputs folder (the name is cleaned and made unique here)."""
         folder = self.settings.outputs_folder(self.paths.outputs)
         folder.mkdir(parents=True, exist_ok=True)
-        name = safe_output_name(str(frame["name"]))
+        name = safe_output_name(message.name)
         target = folder / name
         n = 1
         while target.exists():
             target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
             n += 1
-        atomic_write_bytes(target, frame.payload)
-        self._received[str(frame["name"])] = str(target)
+        atomic_write_bytes(target, message.payload)
+        self._received[message.name] = str(target)
 
 
 def make_client(paths: StudioPaths, settings: Settings, name: str) -> HostClient:

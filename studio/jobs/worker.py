@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Collection, Mapping
+from typing import Collection
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken
+from studio.core.protocol.status import HostStatus
 from studio.core.store.queue import CANCELLED, DONE, FAILED, JobRecord, QueueStore
 from studio.core.settings import Settings
 from studio.jobs.host_client import HostStartError
@@ -67,7 +68,7 @@ class Worker(QThread):
 
     engine_ready = Signal(str)
     engine_failed = Signal(str)
-    engine_status = Signal(str, dict)  # lane name, status ({} once the lane's host has ended)
+    engine_status = Signal(str, object)  # lane name, HostStatus (None once the lane's host has ended)
     job_started = Signal(int)
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
@@ -164,7 +165,7 @@ class Worker(QThread):
         try:
             while not self._stop.is_set():
                 if self.client.running and not self.client.poll_idle():
-                    self.engine_status.emit(self.objectName(), {})  # it died while idle
+                    self.engine_status.emit(self.objectName(), None)  # it died while idle
                 if self.eager and not self.client.running:
                     self._start_host()
                     continue
@@ -187,7 +188,7 @@ class Worker(QThread):
                 self.engine_failed.emit(str(exc))
         finally:
             self.client.close()
-            self.engine_status.emit(self.objectName(), {})
+            self.engine_status.emit(self.objectName(), None)
 
     def _idle_wait(self) -> float:
         """End the host of a lane idle for ``close_when_idle`` s; how long to sleep before looking again."""
@@ -197,7 +198,7 @@ class Worker(QThread):
         if left > 0:
             return min(STATUS_INTERVAL_S, max(0.05, left))
         self.client.close()  # nothing left for this lane: its memory goes back to the OS
-        self.engine_status.emit(self.objectName(), {})
+        self.engine_status.emit(self.objectName(), None)
         return STATUS_INTERVAL_S
 
     def _start_host(self) -> None:
@@ -208,8 +209,8 @@ class Worker(QThread):
                 log.info("engine host %s restarted", self.objectName())
             self.engine_ready.emit(device)
 
-    def _on_status(self, status: dict[str, object]) -> None:
-        device = str(status.get("device", ""))
+    def _on_status(self, status: HostStatus) -> None:
+        device = status.device
         if device and self.client.device and device != self.client.device:
             self.client.device = device  # saved settings moved the engine: the status bar follows
             self.engine_ready.emit(device)
@@ -275,13 +276,3 @@ class Worker(QThread):
             except Exception:
                 log.exception("could not store progress of job %d", job_id)
 
-
-def merge_status(lanes: Mapping[str, Mapping[str, object]]) -> dict[str, object]:
-    """One status for the window from every lane's host: loaded models and memory added up."""
-    live = [s for s in lanes.values() if s]
-    return {"device": next((s.get("device", "") for s in live), ""),
-            "memory_bytes": sum(int(s.get("memory_bytes", 0)) for s in live),
-            "loaded": [name for s in live for name in s.get("loaded", [])],
-            "loaded_bytes": sum(int(s.get("loaded_bytes", 0)) for s in live),
-            "budget_bytes": max((int(s.get("budget_bytes", 0)) for s in live), default=0),
-            "hosts": len(live)}

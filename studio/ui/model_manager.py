@@ -26,6 +26,7 @@ from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
 from studio.core.models.families import family_label
 from studio.core.models.registry import SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS, ModelEntry, ModelRegistry
+from studio.core.protocol.status import HostStatus
 from studio.core.settings import Settings
 from studio.jobs.api import JobPool
 from studio.ui.model_details import ModelDetails, ask_rename, ask_trash, reveal
@@ -538,11 +539,11 @@ class ModelManager(QWidget):
             pool.engine_status.connect(self.on_engine_status)
             self._bound_pool = pool
 
-    def on_engine_status(self, status: dict) -> None:
+    def on_engine_status(self, status: HostStatus) -> None:
         self.loaded_list.clear()
-        for name in status.get("loaded", []):
-            self.loaded_list.addItem(str(name))
-        if not status.get("loaded"):
+        for name in status.loaded:
+            self.loaded_list.addItem(name)
+        if not status.loaded:
             self.loaded_list.addItem(self.tr("(nothing loaded)"))
 
     def unload_all(self) -> None:

@@ -1,11 +1,10 @@
 """The status bar: engine state, device, memory in use and the loaded model(s)."""
 from __future__ import annotations
 
-from typing import Mapping
-
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from studio.core.progress import describe_load
+from studio.core.protocol.status import HostStatus
 from studio.jobs.api import JobPool
 
 
@@ -80,15 +79,14 @@ class StudioStatusBar(QStatusBar):
         """A model loading: its percentage, bytes read and ETA (the same line as the queue row's)."""
         self.model_label.setText(describe_load(what, done, total, eta))
 
-    def on_engine_status(self, status: Mapping[str, object]) -> None:
-        """``{"device", "memory_bytes", "loaded": [...]}`` from the pool."""
-        if status.get("device"):
-            self._set_device(str(status["device"]))
-        mem = status.get("memory_bytes")
-        if isinstance(mem, (int, float)) and mem > 0:
-            self.memory_label.setText(self.tr("Memory: {0}").format(format_bytes(mem)))
+    def on_engine_status(self, status: HostStatus) -> None:
+        """The engine hosts' device, memory in use and loaded models (from the pool)."""
+        if status.device:
+            self._set_device(status.device)
+        if status.memory_bytes > 0:
+            self.memory_label.setText(self.tr("Memory: {0}").format(format_bytes(status.memory_bytes)))
             self.memory_label.show()
-        loaded = [str(x) for x in status.get("loaded") or []]
+        loaded = list(status.loaded)
         names = ", ".join(n.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] for n in loaded)
         self.model_label.setText(self.tr("Loaded: {0}").format(names) if names else self.tr("No model loaded"))
         self.model_label.setToolTip("\n".join(loaded))

@@ -8,6 +8,7 @@ import pytest
 
 from studio.core.protocol.frames import (
     MAX_PAYLOAD_BYTES,
+    MESSAGES,
     PROTOCOL_VERSION,
     Frame,
     FrameWriter,
@@ -35,8 +36,8 @@ def test_frames_round_trip_with_raw_payloads_and_end_cleanly():
     buf.seek(0)
     a, b, c = read_frame(buf), read_frame(buf), read_frame(buf)
     assert a == Frame("progress", {"job": 3, "done": 1, "total": 20, "message": "step 1"})
-    assert b.type == "preview" and b.payload == bytes(range(12)) and (b["width"], b["height"]) == (2, 2)
-    assert c["chunk"] == "héllo ✓"
+    assert b.type == "preview" and b.payload == bytes(range(12)) and (b.fields["width"], b.fields["height"]) == (2, 2)
+    assert c.fields["chunk"] == "héllo ✓"
     assert read_frame(buf) is None  # the peer closed between frames
 
 
@@ -73,3 +74,29 @@ def test_results_travel_as_json_only():
         result_from_wire({"kind": "image", "seed": "5"})
     with pytest.raises(ProtocolError, match="wrong shape"):
         result_from_wire({"outputs": "/etc/passwd"})
+
+
+def test_frames_decode_to_typed_messages():
+    from studio.core.protocol.messages import (WIRE_TYPES, Error, Hello, Preview, Progress, RunJob, Status, decode,
+                                               read_message)
+    from studio.core.protocol.status import HostStatus
+
+    buf = io.BytesIO()
+    w = FrameWriter(buf)
+    w.send("hello", version=PROTOCOL_VERSION, token=7)  # a token that is not text reads as none
+    w.send("progress", job=3, done=1, total=20, message="step 1")
+    w.send("preview", bytes(range(12)), job=3, width=2, height=2)  # no "sent": an older host
+    w.send("status", status=HostStatus(device="cpu", loaded=("tiny-sd",)).to_dict())
+    w.send("error", job=-1, message="no engine", traceback="")
+    w.send("job", job=4, spec={"kind": "image"}, previews=True, preview_max=256, preview_box=[640, 360])
+    buf.seek(0)
+    got = [read_message(buf) for _ in range(6)]
+    assert got[0] == Hello(PROTOCOL_VERSION, token=None)
+    assert got[1] == Progress(3, 1, 20, "step 1")
+    assert got[2] == Preview(3, 2, 2, bytes(range(12)), sent=None)
+    assert got[3] == Status(HostStatus(device="cpu", loaded=("tiny-sd",)))
+    assert got[4] == Error(-1, "no engine", "")
+    assert isinstance(got[5], RunJob) and got[5].preview_box == (640, 360) and got[5].spec == {"kind": "image"}
+    assert read_message(buf) is None
+    assert decode(Frame("status", {})) == Status(None)  # the client's request for a status
+    assert set(WIRE_TYPES.values()) == set(MESSAGES)  # every wire type has its message

@@ -123,3 +123,39 @@ def test_the_load_line_in_chinese():
     use_language("zh_CN")
     line = describe_load("m", 1, 4, 3.0)
     assert "loading" not in line and "25 %" in line and "ETA" not in line
+
+
+def test_the_status_bar_names_a_loading_upscaler_by_its_name(qtbot, paths, tmp_path):
+    """An upscaler's load is called by the model's name (was the cache key, "('upscaler', '/…/x.param/…', 'cpu')"),
+    and counts the converted weights file it reads, to 100 %."""
+    from PIL import Image
+
+    from studio.core.language import use_language
+    from studio.core.progress import CancelToken, NullReporter
+    from studio.core.settings import Settings
+    from studio.core.specs.image import UpscaleSpec
+    from studio.engines.context import EngineContext
+    from studio.engines.upscale.weights import converted_file
+    from studio.host.dispatch import run_spec
+    from studio.ui.status_bar import StudioStatusBar
+
+    bar = StudioStatusBar()
+    qtbot.addWidget(bar)
+    lines: list[str] = []
+
+    class Loads(NullReporter):
+        def load(self, done, total, what):
+            bar.on_job_load(1, what, done, total, -1.0)
+            lines.append(bar.model_label.text())
+
+    src = tmp_path / "small.png"
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(src)
+    ctx = EngineContext.create(paths, Settings(), device="cpu")
+    entry = ctx.registry.resolve("RealESRGAN animevideov3 x2", task="upscale")
+    run_spec(UpscaleSpec(image=str(src), model=entry.name), Loads(), CancelToken(), ctx)
+    size = converted_file(paths, Path(entry.path)).stat().st_size
+    assert lines and all(line.startswith("loading RealESRGAN animevideov3 x2: ") for line in lines), lines
+    assert lines[-1].startswith(describe_load("RealESRGAN animevideov3 x2", size, size))
+    use_language("zh_CN")
+    bar.on_job_load(1, "RealESRGAN animevideov3 x2", 0, size, -1.0)
+    assert "RealESRGAN animevideov3 x2" in bar.model_label.text() and "upscaler" not in bar.model_label.text()

@@ -44,7 +44,7 @@ def test_jobs_run_in_order_and_report_progress(qtbot, pool):
     assert [e.seed for e in pool.gallery.list()] == [2, 1, 3]
     qtbot.waitUntil(lambda: rec.of("engine_ready") == [("cpu",)])
     status = rec.of("engine_status")[-1][0]
-    assert status["device"] == "cpu" and status["memory_bytes"] > 0 and status["loaded"] == []
+    assert status.device == "cpu" and status.memory_bytes > 0 and status.loaded == ()
 
 
 def test_submit_rejects_an_invalid_spec_with_a_clear_message(pool):

@@ -48,6 +48,6 @@ def test_two_queued_image_jobs_run_in_order_with_previews_pngs_and_history(qtbot
                                                               (first.id, 11, first.outputs[0])]
     assert [e.job_id for e in pool.gallery.search("lighthouse")] == [first.id]
     assert [e.job_id for e in pool.gallery.search(model="tiny-sd", seed=12)] == [second.id]
-    qtbot.waitUntil(lambda: "tiny-sd" in rec.of("engine_status")[-1][0]["loaded"])
+    qtbot.waitUntil(lambda: "tiny-sd" in rec.of("engine_status")[-1][0].loaded)
     pool.unload_models()
-    qtbot.waitUntil(lambda: rec.of("engine_status")[-1][0]["loaded"] == [])
+    qtbot.waitUntil(lambda: rec.of("engine_status")[-1][0].loaded == ())

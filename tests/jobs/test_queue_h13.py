@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from studio.core.protocol.status import HostStatus
 from studio.core.store.queue import QueueStore
 from studio.core.settings import Settings
 from studio.core.specs.image import ImageSpec
@@ -106,7 +107,7 @@ def test_loading_phase_reads_loading_model_in_the_queue_and_status_bar(qtbot):
     qtbot.addWidget(bar)
     bar.on_job_progress(1, 0, 0, -1.0)
     assert bar.model_label.text() == "Loading model…"
-    bar.on_engine_status({"loaded": ["/m/studio-fashion"]})
+    bar.on_engine_status(HostStatus(loaded=("/m/studio-fashion",)))
     assert bar.model_label.text() == "Loaded: studio-fashion"
 
 

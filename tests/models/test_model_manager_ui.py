@@ -105,7 +105,7 @@ def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir):
         items = lambda: [d.loaded_list.item(i).text() for i in range(d.loaded_list.count())]  # noqa: E731
         qtbot.waitUntil(lambda: any("tiny" in t for t in items()), timeout=20000)
         with qtbot.waitSignal(pool.engine_status, timeout=20000,
-                              check_params_cb=lambda s: not s.get("loaded")):
+                              check_params_cb=lambda s: not s.loaded):
             d.unload_button.click()
         qtbot.waitUntil(lambda: items() == ["(nothing loaded)"], timeout=5000)
         d.shutdown()

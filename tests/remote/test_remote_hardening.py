@@ -68,7 +68,7 @@ def test_a_wrong_token_gets_one_refusal_line_and_no_greeting_or_pid(server):
     answer = read_all(sock, 10)
     sock.close()
     [frame] = frames_of(answer)
-    assert frame.type == "error" and "wrong token" in frame["message"] and frame["traceback"] == ""
+    assert frame.type == "error" and "wrong token" in frame.fields["message"] and frame.fields["traceback"] == ""
     assert b"pid" not in answer and b'"hello"' not in answer and b"device" not in answer
     assert "refused 127.0.0.3: wrong token" in log_text(server, "127.0.0.3: wrong token")
 
@@ -83,13 +83,13 @@ def test_wrong_tokens_are_rate_limited_per_peer(server):
     sock.sendall(hello(server.token))
     [frame] = frames_of(read_all(sock, 10))
     sock.close()
-    assert frame.type == "error" and "too many wrong tokens" in frame["message"]
+    assert frame.type == "error" and "too many wrong tokens" in frame.fields["message"]
     assert "refused 127.0.0.4: 5 wrong tokens" in log_text(server, "127.0.0.4: 5 wrong tokens")
     other = raw_connect(server, source="127.0.0.5")  # another peer is not locked out
     other.sendall(hello("nope"))
     [frame] = frames_of(read_all(other, 10))
     other.close()
-    assert "wrong token" in frame["message"]
+    assert "wrong token" in frame.fields["message"]
 
 
 def test_connection_nine_is_refused_with_a_clear_line(server):
@@ -103,7 +103,7 @@ def test_connection_nine_is_refused_with_a_clear_line(server):
         [frame] = frames_of(read_all(ninth, 5))
         ninth.close()
         assert frame.type == "error"
-        assert "already serves 8 connections, its limit (engine_max_connections" in frame["message"]
+        assert "already serves 8 connections, its limit (engine_max_connections" in frame.fields["message"]
         assert "8 connections held" in log_text(server, "8 connections held")
     finally:
         for sock in held:

@@ -7,7 +7,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
 from studio.core.protocol.frames import Frame
-from studio.host.process import job_preview_box
+from studio.core.protocol.messages import decode
 
 
 def _generate(window, qtbot, model_dir) -> tuple[int, list[QSize]]:
@@ -51,6 +51,6 @@ def test_a_job_from_an_older_client_is_scaled_to_its_preview_max():
     old = Frame("job", {"job": 1, "spec": {}, "previews": True, "preview_max": 256})
     new = Frame("job", {"job": 1, "spec": {}, "previews": True, "preview_max": 640, "preview_box": [640, 360]})
     odd = Frame("job", {"job": 1, "spec": {}, "previews": True, "preview_max": 0, "preview_box": ["x", -1]})
-    assert job_preview_box(old) == (256, 256)
-    assert job_preview_box(new) == (640, 360)
-    assert job_preview_box(odd) == (0, 0)  # unreadable: no limit rather than a failed job
+    assert decode(old).preview_box == (256, 256)
+    assert decode(new).preview_box == (640, 360)
+    assert decode(odd).preview_box == (0, 0)  # unreadable: no limit rather than a failed job

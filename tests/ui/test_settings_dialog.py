@@ -10,6 +10,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from studio.core.models.builtin_models import UPSCALERS
+from studio.core.protocol.status import HostStatus
 from studio.core.settings import Settings, load_settings
 from studio.ui.settings.appearance import AppearancePage
 from studio.ui.settings.general import GeneralPage
@@ -177,7 +178,7 @@ def test_a_saved_change_takes_effect_from_the_next_job(studio, qtbot, tmp_path):
     dialog.page(GeneralPage).output_dir.setText(str(target))
     dialog.page(GeneralPage).memory.setValue(2.0)
     dialog.page(GeneralPage).device.setCurrentText("cpu")
-    statuses: list[dict] = []
+    statuses: list[HostStatus] = []
     studio.pool.engine_status.connect(statuses.append)
     dialog.accept()
     job = studio.pool.submit(GanSpec(seeds=(1,)))
@@ -186,8 +187,8 @@ def test_a_saved_change_takes_effect_from_the_next_job(studio, qtbot, tmp_path):
     outputs = [str(o) for o in done.args[0].outputs]
     assert outputs and all(o.startswith(str(target)) for o in outputs), outputs
     # The engine process took the new budget and device (its status says so).
-    qtbot.waitUntil(lambda: any(s.get("budget_bytes") == 2 * 2**30 for s in statuses), timeout=10_000)
-    assert statuses[-1]["device"] == "cpu"
+    qtbot.waitUntil(lambda: any(s.budget_bytes == 2 * 2**30 for s in statuses), timeout=10_000)
+    assert statuses[-1].device == "cpu"
 
 
 def test_a_saved_model_folder_is_scanned_at_once(window, qtbot, tmp_path):

@@ -19,7 +19,7 @@ import json
 import struct
 import threading
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Mapping
+from typing import BinaryIO, Mapping
 
 from studio.core.errors import StudioError
 from studio.core.i18n import _
@@ -80,14 +80,9 @@ class Frame:
     """One message: its type, its JSON fields and its raw payload."""
 
     type: str
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, object] = field(default_factory=dict)
+    """The JSON fields; read them typed through :func:`studio.core.protocol.messages.decode`."""
     payload: bytes = b""
-
-    def __getitem__(self, name: str) -> Any:
-        return self.fields[name]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.fields.get(name, default)
 
 
 def encode(frame: Frame) -> bytes:
@@ -100,7 +95,7 @@ def encode(frame: Frame) -> bytes:
     return frame_prefix(len(header), len(frame.payload)) + header + bytes(frame.payload)
 
 
-def check(kind: str, fields: Mapping[str, Any]) -> None:
+def check(kind: str, fields: Mapping[str, object]) -> None:
     """Raise ProtocolError unless ``kind`` is a known type whose required fields have the right types."""
     schema = MESSAGES.get(kind)
     if schema is None:
@@ -173,7 +168,7 @@ class FrameWriter:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def send(self, kind: str, payload: bytes = b"", **fields: Any) -> None:
+    def send(self, kind: str, payload: bytes = b"", **fields: object) -> None:
         """Send one message (OSError when the peer is gone)."""
         data = encode(Frame(kind, fields, payload))
         with self._lock:
@@ -194,12 +189,12 @@ class FrameWriter:
                 pass
 
 
-def result_to_wire(result: JobResult) -> dict[str, Any]:
+def result_to_wire(result: JobResult) -> dict[str, object]:
     """A JSON object for ``result``: its typed fields and its kind (:func:`studio.core.results.result_to_dict`)."""
     return result_to_dict(result)
 
 
-def result_from_wire(data: Mapping[str, Any]) -> JobResult:
+def result_from_wire(data: Mapping[str, object]) -> JobResult:
     """Inverse of :func:`result_to_wire`; ProtocolError for a result of the wrong shape or field types."""
     kind = data.get("kind", "") if isinstance(data, Mapping) else ""
     try:

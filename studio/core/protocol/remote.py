@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 from studio.core.atomic import atomic_write_text
 from studio.core.errors import StudioError
@@ -38,7 +38,7 @@ class RemoteEngineError(StudioError):
     """A remote-engine address, token or request that cannot be used (one line for the user)."""
 
 
-def input_keys(spec: Mapping[str, Any]) -> list[str]:
+def input_keys(spec: Mapping[str, object]) -> list[str]:
     """Every input-file key a spec dict has ("init_image", "controls.0.image"…), set or not."""
     kind = str(spec.get("kind", ""))
     keys = list(INPUT_FIELDS.get(kind, ()))
@@ -49,7 +49,7 @@ def input_keys(spec: Mapping[str, Any]) -> list[str]:
     return keys
 
 
-def get_input(spec: Mapping[str, Any], key: str) -> Any:
+def get_input(spec: Mapping[str, object], key: str) -> object:
     """The value at ``key`` (see :func:`input_keys`)."""
     field, _sep, rest = key.partition(".")
     if not rest:
@@ -59,7 +59,7 @@ def get_input(spec: Mapping[str, Any], key: str) -> Any:
     return record.get(inner) if isinstance(record, Mapping) else None
 
 
-def set_input(spec: dict[str, Any], key: str, value: Any) -> None:
+def set_input(spec: dict[str, object], key: str, value: object) -> None:
     """Set ``key`` in the spec dict (records are copied, never changed in place)."""
     field, _sep, rest = key.partition(".")
     if not rest:
@@ -105,12 +105,12 @@ def load_token(paths: StudioPaths) -> str:
     return token
 
 
-def token_matches(given: Any, expected: str) -> bool:
+def token_matches(given: object, expected: str) -> bool:
     """Constant-time comparison (a wrong guess tells nothing about the right token)."""
     return isinstance(given, str) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def model_name_problem(value: Any) -> str | None:
+def model_name_problem(value: object) -> str | None:
     """Why ``value`` cannot name a model on a remote engine (None when it can): a name, never a path."""
     if not isinstance(value, str):
         return _("A model must be named by text.")

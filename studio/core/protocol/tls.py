@@ -15,7 +15,7 @@ import os
 import re
 import ssl
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from studio.core.atomic import atomic_write_bytes
 from studio.core.i18n import _
@@ -45,7 +45,7 @@ def fingerprint_of_hex(digits: str) -> str:
     return ":".join(digits[i:i + 2] for i in range(0, 64, 2))
 
 
-def fingerprint_problem(value: Any) -> str | None:
+def fingerprint_problem(value: object) -> str | None:
     """Why ``value`` is not a certificate fingerprint (None when it is, or is empty: no TLS)."""
     if not isinstance(value, str):
         return _("Expected the engine's SHA-256 fingerprint (text).")

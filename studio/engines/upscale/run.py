@@ -20,7 +20,7 @@ from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oo
 from studio.engines.output_files import SPEC_CHUNK, output_path, save_png
 from studio.engines.upscale.arch import Upscaler
 from studio.engines.upscale.tiling import pick_compute_dtype, tile_count, upscale_array
-from studio.engines.upscale.weights import load_upscaler
+from studio.engines.upscale.weights import load_upscaler, weights_read
 
 MAX_OUTPUT_PIXELS = 16384 * 16384  # 768 MB of RGB output; beyond that the PNG itself is impractical
 TILE_PAD = 16
@@ -66,7 +66,8 @@ def read_image(path: Path) -> tuple[np.ndarray, Image.Image | None, dict[str, st
 
 def _model(entry: ModelEntry, ctx: EngineContext) -> Upscaler:
     return ctx.cache.get_or_load(("upscaler", f"{entry.path}/{entry.name}", ctx.device),
-                                 lambda: load_upscaler(entry, ctx.paths).to(ctx.device))
+                                 lambda: load_upscaler(entry, ctx.paths).to(ctx.device),
+                                 source=weights_read(entry, ctx.paths), what=entry.title)  # its name, not the key
 
 
 def _precision(ctx: EngineContext):

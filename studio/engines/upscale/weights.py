@@ -45,11 +45,22 @@ def convert_ncnn(param: Path, out: Path, label: str = "") -> Path:
     return out
 
 
+def converted_file(paths: StudioPaths, param: Path) -> Path:
+    """Where the converted safetensors of an ncnn model lives (it may not be there yet)."""
+    return paths.cache / "converted" / f"realesrgan-{param.stem.lower()}.safetensors"
+
+
+def weights_read(entry: ModelEntry, paths: StudioPaths) -> Path:
+    """The file a load of ``entry`` reads (an ncnn model's converted safetensors): what its load progress counts."""
+    p = Path(entry.path)
+    return converted_file(paths, p) if p.suffix.lower() == ".param" else p
+
+
 def converted_path(paths: StudioPaths, param: Path, label: str = "") -> Path:
     """The converted safetensors of an ncnn model; converts when missing or when the package changed."""
     from safetensors import safe_open
 
-    out = paths.cache / "converted" / f"realesrgan-{param.stem.lower()}.safetensors"
+    out = converted_file(paths, param)
     bin_path = param.with_suffix(".bin")
     if out.is_file() and param.is_file() and bin_path.is_file():
         try:
