@@ -69,7 +69,7 @@ class RemoteChannel(FrameWriter):
         if kind == "result" and isinstance(wire, dict):
             result = dict(wire)
             outputs = result.get("outputs")
-            result["outputs"] = [self._send_file(job, str(p)) for p in (outputs if isinstance(outputs, list) else [])]
+            result["outputs"] = [self._send_file(job, str(p)) for p in (outputs if isinstance(outputs, (list, tuple)) else [])]
             for name in _OUTPUT_FIELDS:
                 if result.get(name):
                     result[name] = self._send_file(job, str(result[name]))

@@ -216,7 +216,7 @@ class RemoteHostClient(HostClient):
         if isinstance(message, Result) and message.job == job_id:
             result = dict(message.result)
             named = result.get("outputs")
-            outputs = [self._received.get(str(o), "") for o in (named if isinstance(named, list) else [])]
+            outputs = [self._received.get(str(o), "") for o in (named if isinstance(named, (list, tuple)) else [])]
             result["outputs"] = outputs
             if result.get("native"):
                 result["native"] = self._received.get(str(result["native"]), "")
