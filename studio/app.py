@@ -175,8 +175,7 @@ class Startup(QObject):
         self.pool_started.emit(self.pool)
 
     def _build_workspaces(self) -> None:
-        preloader = Preloader(self.window.workspace_modules()).start()
-        self.window.build_workspaces_later(self.finished.emit, preloader)
+        self.window.build_workspaces_later(self.finished.emit)
 
 
 def launch(window: MainWindow) -> Startup:

@@ -26,7 +26,7 @@ from studio.ui.actions import make_action
 from studio.ui.icons import app_icon
 from studio.ui.image_workspace import ImageWorkspace
 from studio.ui.session import PoolUser, StudioSession
-from studio.ui.staged import Preloader, Step, Steps, named
+from studio.ui.staged import Preloader, Step, Steps, named, paint_off_screen
 from studio.ui.status_bar import StudioStatusBar
 from studio.ui.window_dialogs import WindowDialogs, confirm_quit
 from studio.ui.window_state import STATE_VERSION, restore_window, save_window
@@ -75,14 +75,11 @@ class MainWindow(QMainWindow):
         self.canvas, self.prompt_editor, self.queue_view = image.canvas, image.prompt_editor, image.queue_view
         self.history, self.control_panel, self.feed, self.image_jobs = (image.history, image.control_panel,
                                                                         image.feed, image.jobs)
-        self.prompt_dock = self._dock("prompt_dock", self.tr("Prompt"), self.prompt_editor,
-                                      Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.queue_dock = self._dock("queue_dock", self.tr("Queue"), self.queue_view,
-                                     Qt.DockWidgetArea.RightDockWidgetArea)
-        self.history_dock = self._dock("history_dock", self.tr("History"), self.history,
-                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.control_dock = self._dock("control_dock", self.tr("Control"), self.control_panel,
-                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        area = Qt.DockWidgetArea
+        self.prompt_dock = self._dock("prompt_dock", self.tr("Prompt"), self.prompt_editor, area.LeftDockWidgetArea)
+        self.queue_dock = self._dock("queue_dock", self.tr("Queue"), self.queue_view, area.RightDockWidgetArea)
+        self.history_dock = self._dock("history_dock", self.tr("History"), self.history, area.BottomDockWidgetArea)
+        self.control_dock = self._dock("control_dock", self.tr("Control"), self.control_panel, area.RightDockWidgetArea)
         self.splitDockWidget(self.queue_dock, self.control_dock, Qt.Orientation.Vertical)
 
         self.status = StudioStatusBar()
@@ -121,7 +118,8 @@ class MainWindow(QMainWindow):
             ((ui + "builtin_tools", ui + "describe_image"), self._build_upscale_tools),
             ((ui + "edit_tools",), self._build_edit_tools),
             ((ui + "prompt_expand", ui + "prompt_tools"), self._build_prompt_tools),
-            ((ui + "model_manager", ui + "model_use"), self._build_models), ((), self._add_models_tab),
+            ((ui + "model_manager", ui + "model_use"), self._build_models),
+            ((), named("add_models_tab", lambda: self.add_workspace("models", self.model_manager, self.tr("Models")))),
             *tab("guided", self.tr("Guided")), ((), self._show_saved_workspace)])
 
         self.resize(1360, 860)
@@ -129,6 +127,8 @@ class MainWindow(QMainWindow):
         self._restored, self._saved_workspace = restore_window(self, self.prompt_editor, paths)
         if not defer_workspaces:
             self.ensure_workspaces()
+        else:  # shown soon: its first paint on screen is a short one
+            paint_off_screen(self)
 
     @property  # the session's state, by the window's names
     def settings(self) -> Settings:
@@ -159,9 +159,8 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(name)  # saveState/restoreState key
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        feature = QDockWidget.DockWidgetFeature
+        dock.setFeatures(feature.DockWidgetMovable | feature.DockWidgetFloatable | feature.DockWidgetClosable)
         self.addDockWidget(area, dock)
         return dock
 
@@ -260,25 +259,20 @@ class MainWindow(QMainWindow):
         """Build now whatever :meth:`build_workspaces_later` has not built yet."""
         self._workspace_steps.run_now()
 
-    def build_workspaces_later(self, done: Callable[[], None] = lambda: None,
-                               preloader: Preloader | None = None) -> None:
-        """Build the workspaces one step per event-loop turn (see :class:`~studio.ui.staged.Steps`); then ``done``."""
-        self._workspace_steps.run_later(done, preloader, self)
-
-    def workspace_modules(self) -> list[str]:
-        return self._workspace_steps.modules()
+    def build_workspaces_later(self, done: Callable[[], None] = lambda: None) -> None:
+        """Build the workspaces one step per event-loop turn, once a background thread has imported their modules
+        (see :class:`~studio.ui.staged.Steps`); then ``done``."""
+        self._workspace_steps.run_later(done, Preloader(self._workspace_steps.modules()).start(), self)
 
     def workspaces_built(self) -> bool:
         return not self._workspace_steps.pending()
 
     # Each step imports its own modules (a Preloader has usually done it) and makes its panels on the session.
     def _make_workspace(self, key: str, module: str) -> Iterator[None]:
-        """``self.<key>_workspace``, made on the session from ``module``'s class of the same name
-        (``text_workspace`` → ``TextWorkspace``); one that takes ``later`` is built in its parts, one per turn."""
+        """``self.<key>_workspace``: ``module``'s class of that name (``TextWorkspace``), in its parts if it has any."""
         cls = getattr(importlib.import_module(module), module.rsplit(".", 1)[1].title().replace("_", ""))
-        in_parts = "later" in inspect.signature(cls).parameters
-        widget = cls(session=self.session, later=True) if in_parts else cls(session=self.session)
-        for _part in widget.parts if in_parts else ():
+        widget = cls(session=self.session, **({"later": True} if "later" in inspect.signature(cls).parameters else {}))
+        for _part in getattr(widget, "parts", ()):  # what a widget made ``later`` still has to build
             yield
         setattr(self, f"{key}_workspace", widget)
 
@@ -310,11 +304,7 @@ class MainWindow(QMainWindow):
         self.model_manager = ModelManager(self.paths, self.settings, use=use, use_label=use_label, session=self.session)
         self.session.settings_changed.connect(self.model_manager.apply_settings)
         # The manager's own offline switch saves the file; the window and the pool take the new value too.
-        self.model_manager.offline_changed.connect(
-            lambda off: self.apply_settings(self.settings.replace(offline=off)))
-
-    def _add_models_tab(self) -> None:  # the next turn: the tab is styled and laid out
-        self.add_workspace("models", self.model_manager, self.tr("Models"))
+        self.model_manager.offline_changed.connect(lambda off: self.apply_settings(self.settings.replace(offline=off)))
 
     def _show_saved_workspace(self) -> None:
         if self._saved_workspace != "image" and self.current_workspace() == "image":

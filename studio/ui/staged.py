@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,12 @@ def named(name: str, step: Callable[[], object]) -> Callable[[], object]:
     """``step``, named ``name`` in traces."""
     step.__name__ = name
     return step
+
+
+def paint_off_screen(widget: QWidget) -> None:
+    """Paint ``widget`` once into an image before it is shown: its fonts' glyphs, its style's pixmaps and its
+    layout are made then, so its first paint on screen holds the GUI thread about half as long."""
+    widget.render(QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied))
 
 
 def finish(parts: Iterator[object] | None) -> None:
