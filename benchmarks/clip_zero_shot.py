@@ -26,7 +26,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from studio.cli.common import engine_context
+    from studio.cli.in_process import engine_context
     from studio.engines.clip.model import load_clip
     from studio.engines.clip.zero_shot import test_images, zero_shot
     from studio.engines.gan.sampling import to_images

@@ -13,6 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# CLI commands run their jobs in the test's own process (the named in-process path, studio.cli.in_process), so
+# most CLI tests start no engine host; tests/cli/test_cli_host.py runs the CLI through a real host.
+os.environ.setdefault("AIGC_STUDIO_IN_PROCESS", "1")
 
 pytest_plugins = ["tests.fixtures.tiny_models"] if (ROOT / "tests" / "fixtures" / "tiny_models.py").exists() else []
 

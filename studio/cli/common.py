@@ -1,25 +1,20 @@
-"""Helpers shared by CLI commands: logging, the engine context, running one spec in-process."""
+"""Helpers shared by CLI commands: logging, the queue and history, launches (jobs run through :mod:`studio.cli.submit`)."""
 from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import sys
 from typing import TYPE_CHECKING
 
 from studio.core.i18n import _
+from studio.core.launch import process_rank
 from studio.core.paths import StudioPaths
-from studio.core.progress import CancelToken, ConsoleReporter, NullReporter
 from studio.core.results import JobResult
-from studio.core.settings import load_settings
 from studio.core.specs.base import Spec
-from studio.core.specs.training import TrainSpec
-from studio.core.launch import process_rank, world_size
 
 if TYPE_CHECKING:
     from studio.core.store.gallery import GalleryStore
     from studio.core.store.queue import QueueStore
-    from studio.engines.context import EngineContext
 
 
 def say_notice(notice: str) -> None:
@@ -81,31 +76,6 @@ def setup_logging() -> None:
     root.setLevel(logging.INFO)
 
 
-def engine_context() -> "EngineContext":
-    from studio.engines.context import EngineContext
-
-    paths = StudioPaths.from_env()
-    return EngineContext.create(paths, load_settings(paths.settings_file))
-
-
-def check_flagged(spec: Spec, ctx: "EngineContext", allow_flagged: bool) -> None:
-    """The content filter's "warn" mode on the command line: a flagged job runs only with
-    ``--allow-flagged`` (the warning goes to stderr); without it, ContentFlagged (exit status 1).
-    ("block" is enforced where every job runs, in ``run_spec``.)"""
-    from studio.core.content_filter import ContentFlagged, flagged_message, screen
-
-    if ctx.settings.content_filter != "warn":
-        return
-    hit = screen(spec, "warn", ctx.paths)
-    if hit is None:
-        return
-    if not allow_flagged:
-        raise ContentFlagged(_("{warning} Not run: add --allow-flagged to run it anyway.").format(
-            warning=flagged_message(hit)))
-    print(_("warning: {warning} Running it anyway (--allow-flagged).").format(warning=flagged_message(hit)),
-          file=sys.stderr, flush=True)
-
-
 def with_launch_note(description: str) -> str:
     """``description`` (a batch command's --help) followed by how to run it on several processes."""
     return f"{description} {launch_note()}"
@@ -124,47 +94,7 @@ def is_launch_worker() -> bool:
     return process_rank() > 0
 
 
-def run_in_process(spec: Spec, ctx: "EngineContext | None" = None, reporter: ConsoleReporter | None = None,
-                   record: bool = True, allow_flagged: bool = False) -> JobResult:
-    """Run one spec with a console progress bar; Ctrl+C cancels cooperatively.
-
-    With ``record`` the result is added to the studio's history (as a GUI job's would be).
-    ``allow_flagged``: run it even when the content filter (in "warn" mode) flags it.
-    """
-    from studio.host.dispatch import run_spec
-
-    cancel = CancelToken()
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_sigint(signum, frame):  # first Ctrl+C cancels cleanly, the second one aborts
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        print("\n" + _("cancelling... (Ctrl+C again to abort)"), file=sys.stderr)
-        cancel.cancel()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    launched = world_size() > 1
-    if launched:  # torchrun stops the others with SIGTERM when one process fails: finish the item, keep it
-        previous_term = signal.signal(signal.SIGTERM, lambda signum, frame: cancel.cancel())
-    ctx = ctx or engine_context()
-    check_flagged(spec, ctx, allow_flagged)
-    try:
-        # Under a launch the main process speaks for a batch's images: the others show no progress (errors still
-        # print). A training's processes each report (each names its weights' digest, which must agree).
-        quiet = is_launch_worker() and not isinstance(spec, TrainSpec)
-        result = run_spec(spec, NullReporter() if quiet else reporter or ConsoleReporter(), cancel, ctx)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if launched:
-            signal.signal(signal.SIGTERM, previous_term)
-    if is_launch_worker():  # the main process of a launch records what every process made
-        record = False
-    if record and not result.cancelled and (result.outputs or result.text):
-        _record_in_gallery(ctx.paths, spec, result)
-    return result
-
-
-def _record_in_gallery(paths: StudioPaths, spec: Spec, result: JobResult) -> None:
+def record_in_gallery(paths: StudioPaths, spec: Spec, result: JobResult) -> None:
     """CLI results join the same history as the GUI's, so they can be found and reproduced there."""
     try:
         with contextlib.closing(open_gallery(paths)) as gallery:  # one connection per call, not leaked

@@ -44,43 +44,42 @@ def register(sub) -> None:
 
 
 def run_demo(args) -> int:
-    from studio.cli.common import engine_context, run_in_process
+    from studio.cli.submit import job_context, run_job
     from studio.cli.gen_text import TextConsoleReporter, say_if_english_only
 
-    ctx = engine_context()
-    failures = 0
-    image_prompt, text_prompt = demo_prompts()
-    image_model = ctx.registry.default("image")
-    if image_model is None:
-        print(_("demo: no image model installed (see `python main.py models list`)"), file=sys.stderr)
-        failures += 1
-    else:
-        print(_("Generating an image with {name!r}: {prompt!r}").format(
-            name=image_model.name, prompt=image_prompt), file=sys.stderr)
-        try:
-            res = run_in_process(recommended_image_spec(image_model, image_prompt, seed=1, steps=args.steps),
-                                 ctx)
-            for path in res.outputs:
-                print(_("image written: {path}").format(path=path))
-        except StudioError as exc:
-            print(_("demo: image failed: {reason}").format(reason=user_message(exc)), file=sys.stderr)
+    with job_context() as ctx:
+        failures = 0
+        image_prompt, text_prompt = demo_prompts()
+        image_model = ctx.registry.default("image")
+        if image_model is None:
+            print(_("demo: no image model installed (see `python main.py models list`)"), file=sys.stderr)
             failures += 1
-    text_model = ctx.registry.default("text")
-    if text_model is None:
-        print(_("demo: no text model installed"), file=sys.stderr)
-        return 1
-    print("\n" + _("Generating text with {name!r}: {prompt!r}").format(name=text_model.name, prompt=text_prompt),
-          file=sys.stderr)
-    try:
-        reporter = TextConsoleReporter()  # the text alone on stdout, progress on stderr
-        spec = demo_text_spec(text_model.name, text_prompt, args.max_new_tokens)
-        say_if_english_only(ctx, spec)  # the Chinese demo prompt to the built-in model: one line says so
-        res = run_in_process(spec, ctx, reporter=reporter)
-        reporter.end_text()
-        out = Path(ctx.paths.outputs) / "demo-text.txt"
-        atomic_write_text(out, res.text)
-        print("\n" + _("text written: {out}").format(out=out))
-    except StudioError as exc:
-        print(_("demo: text failed: {reason}").format(reason=user_message(exc)), file=sys.stderr)
-        failures += 1
+        else:
+            print(_("Generating an image with {name!r}: {prompt!r}").format(
+                name=image_model.name, prompt=image_prompt), file=sys.stderr)
+            try:
+                res = run_job(recommended_image_spec(image_model, image_prompt, seed=1, steps=args.steps), ctx)
+                for path in res.outputs:
+                    print(_("image written: {path}").format(path=path))
+            except StudioError as exc:
+                print(_("demo: image failed: {reason}").format(reason=user_message(exc)), file=sys.stderr)
+                failures += 1
+        text_model = ctx.registry.default("text")
+        if text_model is None:
+            print(_("demo: no text model installed"), file=sys.stderr)
+            return 1
+        print("\n" + _("Generating text with {name!r}: {prompt!r}").format(name=text_model.name, prompt=text_prompt),
+              file=sys.stderr)
+        try:
+            reporter = TextConsoleReporter()  # the text alone on stdout, progress on stderr
+            spec = demo_text_spec(text_model.name, text_prompt, args.max_new_tokens)
+            say_if_english_only(ctx, spec)  # the Chinese demo prompt to the built-in model: one line says so
+            res = run_job(spec, ctx, reporter=reporter)
+            reporter.end_text()
+            out = Path(ctx.paths.outputs) / "demo-text.txt"
+            atomic_write_text(out, res.text)
+            print("\n" + _("text written: {out}").format(out=out))
+        except StudioError as exc:
+            print(_("demo: text failed: {reason}").format(reason=user_message(exc)), file=sys.stderr)
+            failures += 1
     return 1 if failures else 0

@@ -28,11 +28,11 @@ def register(sub) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
 
     spec = DescribeSpec(image=args.image, clip=args.clip, captioner=args.captioner)
     spec.validate()
-    result = run_in_process(spec, record=False)
+    result = run_job(spec, record=False)
     if result.cancelled:
         print(_("cancelled"), file=sys.stderr)
         return 130

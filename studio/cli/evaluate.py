@@ -61,7 +61,8 @@ def read_prompts(path: str) -> tuple[str, ...]:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from studio.cli.common import is_launch_worker, run_in_process
+    from studio.cli.common import is_launch_worker
+    from studio.cli.submit import run_job
 
     if bool(args.model) != bool(args.prompts):
         raise SpecError(_("--model and --prompts go together: the model generates the images from the prompts."))
@@ -71,7 +72,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                         seed=args.seed)
     spec.validate()
     # Generated images are kept in the history like any others; scoring files already there records nothing.
-    result = run_in_process(spec, record=spec.generates())
+    result = run_job(spec, record=spec.generates())
     if is_launch_worker():  # under a launch the main process speaks for all
         return 130 if result.cancelled else 0
     if result.cancelled:

@@ -56,7 +56,7 @@ def _check_out(out: str, walk: bool) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
 
     seed = random_seed() if args.seed is None else args.seed
     if not 1 <= args.count <= 1024:
@@ -67,7 +67,7 @@ def main(args: argparse.Namespace) -> int:
     spec.validate()  # bad values fail here, before torch is imported
     if args.out:
         _check_out(args.out, args.walk_to is not None)
-    result = run_in_process(spec)
+    result = run_job(spec)
     if result.cancelled:
         print(_("cancelled"), file=sys.stderr)
         return 130

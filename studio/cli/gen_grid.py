@@ -39,13 +39,14 @@ def register(kinds) -> None:
 
 
 def run_grid(args: argparse.Namespace) -> int:
-    from studio.cli.common import is_launch_worker, run_in_process
+    from studio.cli.common import is_launch_worker
+    from studio.cli.submit import run_job
     from studio.cli.gen_image import _base_spec
 
     base = _base_spec(args, random_seed() if args.seed is None else args.seed).replace(clip=args.clip.strip())
     spec = GridSpec(base={k: v for k, v in spec_to_dict(base).items() if k != "kind"}, x=args.x, y=args.y)
     spec.validate()
-    result = run_in_process(spec, allow_flagged=args.allow_flagged)
+    result = run_job(spec, allow_flagged=args.allow_flagged)
     if is_launch_worker():  # under a launch the main process speaks for all
         return 130 if result.cancelled else 0
     if result.cancelled:

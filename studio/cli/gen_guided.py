@@ -32,7 +32,7 @@ def register(kinds) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
     from studio.cli.gen_faces import _check_out, _copy_to
 
     spec = GuidedSpec(prompt=args.prompt, model=args.model, clip=args.clip,
@@ -41,7 +41,7 @@ def main(args: argparse.Namespace) -> int:
     spec.validate()  # bad values fail here, before torch is imported
     if args.out:
         _check_out(args.out, False)
-    result = run_in_process(spec, allow_flagged=args.allow_flagged)
+    result = run_job(spec, allow_flagged=args.allow_flagged)
     if result.cancelled:
         print(_("cancelled"), file=sys.stderr)
         return 130

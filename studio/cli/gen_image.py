@@ -5,6 +5,7 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio.cli import control_args
 from studio.core.atomic import atomic_open, check_output_file, check_output_folder, refuse_non_regular
@@ -16,6 +17,9 @@ from studio.core.prompt_history import PromptHistory
 from studio.core.specs.base import MAX_SEED, random_seed
 from studio.core.specs.samplers import SCHEDULER_LABELS, SCHEDULERS, TIMESTEP_SPACINGS
 from studio.core.specs.image import ImageSpec
+
+if TYPE_CHECKING:
+    from studio.cli.submit import JobContext
 
 
 # Option defaults: with --from-png, an option left at its default keeps the PNG's value.
@@ -199,14 +203,14 @@ def _installed_model(png: Path, name: str) -> str:
 def _expand(prompt: str, ctx, seed: int) -> str:
     """``prompt`` expanded by the default text model; its progress and streamed text go to stderr (stdout
     carries only the PNG paths), then the prompt used."""
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
     from studio.core.progress import ConsoleReporter
     from studio.core.prompt_expansion import clean_expansion, expansion_spec
 
     print(_("Expanding the prompt with the default text model…"), file=sys.stderr, flush=True)
     # The user's prompt passed check_flagged already (cmd_image checks it before expanding).
-    result = run_in_process(expansion_spec(prompt, seed=seed), ctx, reporter=ConsoleReporter(text_stream=sys.stderr),
-                            record=False, allow_flagged=True)
+    result = run_job(expansion_spec(prompt, seed=seed), ctx, reporter=ConsoleReporter(text_stream=sys.stderr),
+                     record=False, allow_flagged=True)
     expanded = clean_expansion(result.text) or " ".join(prompt.split())
     print("\n" + _("prompt: {prompt}").format(prompt=expanded), file=sys.stderr, flush=True)
     return expanded
@@ -223,7 +227,7 @@ def _measured_speed(ctx, spec: ImageSpec):
         return None  # the job says so itself
     gallery = open_gallery(ctx.paths)
     try:
-        return measured_speed(gallery, model, ctx.device)
+        return measured_speed(gallery, model, ctx.device_for(spec.kind))
     finally:
         gallery.close()
 
@@ -289,7 +293,7 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from studio.cli.common import check_flagged, engine_context, run_in_process
+    from studio.cli.submit import job_context
 
     if not 1 <= args.batch <= 1000:
         raise SpecError(_("--batch must be between 1 and 1000 (got {batch}).").format(batch=args.batch))
@@ -327,8 +331,15 @@ def main(args: argparse.Namespace) -> int:
         from studio.core.prompt_expansion import expansion_spec
 
         expansion_spec(base.prompt)  # an empty prompt fails here, before any model loads
-    ctx = engine_context()  # one context: the model loads once for the whole batch
-    warning = long_job_warning(base, ctx.device, _measured_speed(ctx, base))
+    with job_context() as ctx:  # one engine: the model loads once for the whole batch
+        return _run_batch(args, ctx, base, seed)
+
+
+def _run_batch(args: argparse.Namespace, ctx: "JobContext", base: ImageSpec, seed: int) -> int:
+    """Run the batch of ``base`` (seeds from ``seed``) on the command's engine; print each image's path."""
+    from studio.cli.submit import check_flagged, run_job
+
+    warning = long_job_warning(base, ctx.device_for(base.kind), _measured_speed(ctx, base))
     if warning:  # said before the work starts; Ctrl+C cancels
         print(_("warning: {warning}").format(warning=warning), file=sys.stderr, flush=True)
     if args.expand:
@@ -344,7 +355,7 @@ def main(args: argparse.Namespace) -> int:
     for i, spec in enumerate(specs):
         if spec.prompt != base.prompt:
             print(_("prompt {n}: {prompt}").format(n=i + 1, prompt=spec.prompt), file=sys.stderr)
-        result = run_in_process(spec, ctx, allow_flagged=args.allow_flagged)
+        result = run_job(spec, ctx, allow_flagged=args.allow_flagged)
         if result.cancelled:
             print(_("cancelled"), file=sys.stderr)
             return 130

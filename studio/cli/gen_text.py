@@ -151,15 +151,15 @@ def chinese_model_for_template(ctx, spec: TextSpec, args: argparse.Namespace) ->
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from studio.cli.common import engine_context, run_in_process
+    from studio.cli.submit import job_context, run_job
 
     spec = spec_from_args(args)
     spec.validate()
-    ctx = engine_context()
-    spec = chinese_model_for_template(ctx, spec, args)
-    say_if_english_only(ctx, spec)
-    reporter = TextConsoleReporter()
-    result = run_in_process(spec, ctx, reporter=reporter, allow_flagged=args.allow_flagged)
+    with job_context() as ctx:
+        spec = chinese_model_for_template(ctx, spec, args)
+        say_if_english_only(ctx, spec)
+        reporter = TextConsoleReporter()
+        result = run_job(spec, ctx, reporter=reporter, allow_flagged=args.allow_flagged)
     reporter.end_text()  # the streamed text has no final newline
     if result.cancelled or not isinstance(result, TextResult):
         print(_("cancelled"), file=sys.stderr)

@@ -52,7 +52,7 @@ def _finish(result) -> int:
 
 
 def run_vae(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
 
     for image in args.images:
         if not Path(image).expanduser().is_file():
@@ -60,11 +60,11 @@ def run_vae(args: argparse.Namespace) -> int:
     spec = VaeSpec(model=args.model, images=tuple(str(Path(p).expanduser().resolve()) for p in args.images),
                    frames=args.frames, scale=args.scale)
     spec.validate()
-    return _finish(run_in_process(spec))
+    return _finish(run_job(spec))
 
 
 def run_dataset(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
 
     prompts = list(args.prompt)
     if args.prompts_file:
@@ -73,4 +73,4 @@ def run_dataset(args: argparse.Namespace) -> int:
     spec = DatasetSpec(model=args.model, out=args.out, prompts=tuple(prompts), count=args.count,
                        seed=random_seed() if args.seed is None else args.seed, steps=args.steps)
     spec.validate()
-    return _finish(run_in_process(spec))
+    return _finish(run_job(spec))

@@ -6,6 +6,7 @@ models folder (``--out`` names it) and checkpoints under the studio's training f
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -109,7 +110,7 @@ def build_spec(args: argparse.Namespace) -> TrainSpec:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from studio.cli.common import engine_context, run_in_process
+    from studio.cli.submit import JobContext, run_job
 
     spec = build_spec(args)
     if args.spec_out:
@@ -120,10 +121,11 @@ def run_command(args: argparse.Namespace) -> int:
         print(args.spec_out)
         return 0
     check_target(train_target(StudioPaths.from_env().models, spec.family, spec.out.strip()), spec.overwrite)
-    ctx = engine_context()
-    if args.device:
-        ctx.device = args.device
-    result = run_in_process(spec, ctx)
+    ctx = JobContext()
+    if args.device:  # the engine picks this device (the saved settings stay as they are)
+        ctx = JobContext(ctx.paths, dataclasses.replace(ctx.settings, device=args.device))
+    with ctx:
+        result = run_job(spec, ctx)
     checkpoint = result.checkpoint if isinstance(result, TrainResult) else ""
     if result.cancelled:
         print(_("cancelled; checkpoint kept: {checkpoint} (resume with --resume last)").format(checkpoint=checkpoint),

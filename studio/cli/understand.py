@@ -29,11 +29,11 @@ def register(sub) -> None:
 
 
 def run_fill_mask(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
 
     spec = FillMaskSpec(model=args.model, text=args.text, top_k=args.top_k)
     spec.validate()
-    result = run_in_process(spec, record=False)
+    result = run_job(spec, record=False)
     assert isinstance(result, FillMaskResult)
     preds = result.predictions
     if args.json:
@@ -48,13 +48,13 @@ def run_fill_mask(args: argparse.Namespace) -> int:
 
 
 def run_classify(args: argparse.Namespace) -> int:
-    from studio.cli.common import run_in_process
+    from studio.cli.submit import run_job
 
     if args.file and args.text:
         raise SpecError(_("Give texts or --file, not both."))
     spec = ClassifySpec(model=args.model, texts=tuple(args.text), file=args.file, out=args.out)
     spec.validate()
-    result = run_in_process(spec, record=False)
+    result = run_job(spec, record=False)
     assert isinstance(result, ClassifyResult)
     if spec.file:
         print(_("{rows} rows classified ({summary}): {path}").format(

@@ -62,25 +62,25 @@ def _write(src: Path, dst: Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from studio.cli.common import engine_context, run_in_process
+    from studio.cli.submit import job_context, run_job
 
     specs = [UpscaleSpec(image=str(Path(i).expanduser()), model=args.model, tile=args.tile) for i in args.images]
     for spec in specs:
         spec.validate()
     if args.out:
         _check_out(args.out, len(specs) > 1)
-    ctx = engine_context()  # one context: the model loads once for all images
-    for spec in specs:
-        result = run_in_process(spec, ctx)
-        if result.cancelled:
-            print(_("cancelled"), file=sys.stderr)
-            return 130
-        produced = Path(result.outputs[0])
-        if args.out:
-            target = _target(args.out, produced, len(specs) > 1)
-            _write(produced, target)
-            print(target)
-        else:
-            print(produced)
-        sys.stdout.flush()
+    with job_context() as ctx:  # one engine: the model loads once for all images
+        for spec in specs:
+            result = run_job(spec, ctx)
+            if result.cancelled:
+                print(_("cancelled"), file=sys.stderr)
+                return 130
+            produced = Path(result.outputs[0])
+            if args.out:
+                target = _target(args.out, produced, len(specs) > 1)
+                _write(produced, target)
+                print(target)
+            else:
+                print(produced)
+            sys.stdout.flush()
     return 0

@@ -19,7 +19,7 @@ def test_cli_image_is_recorded_in_history(tiny_sd_dir, studio_home, paths):
 def test_recording_cli_results_leaves_no_database_connection_open(paths):
     import os
 
-    from studio.cli.common import _record_in_gallery
+    from studio.cli.common import record_in_gallery
     from studio.core.results import JobResult
     from studio.core.specs.image import ImageSpec
 
@@ -30,7 +30,7 @@ def test_recording_cli_results_leaves_no_database_connection_open(paths):
 
     spec = ImageSpec(prompt="a red square", seed=3)
     for i in range(3):
-        _record_in_gallery(paths, spec, JobResult(outputs=(str(paths.outputs / f"{i}.png"),)))
+        record_in_gallery(paths, spec, JobResult(outputs=(str(paths.outputs / f"{i}.png"),)))
     assert held_db_files() == []
     gallery = GalleryStore.open(paths)
     assert len(gallery.search("red")) == 3
