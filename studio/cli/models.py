@@ -11,6 +11,7 @@ from studio.core.errors import ModelError, StudioError
 from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
+from studio.core.models.families import family_label
 from studio.core.models.registry import TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import load_settings
 
@@ -118,7 +119,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for e in entries:
         label = _(TYPE_LABELS.get(e.type, e.type))
         status = "" if e.status == "ok" else f"  [{e.status}] {e.reason}"
-        fam = f" {e.family}" if e.family else ""
+        fam = f" {family_label(e.family)}" if e.family else ""
         print(f"{e.name:<{width}}  {label}{fam}  {format_bytes(e.size)}  ({e.source}){status}")
     return 0
 
@@ -137,7 +138,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(_field(_("name")) + e.name)
     print(_field(_("type")) + f"{_(TYPE_LABELS.get(e.type, e.type))} ({e.type})")
-    for label, value in ((_("family"), e.family), (_("status"), e.status + (f": {e.reason}" if e.reason else "")),
+    family = f"{family_label(e.family)} ({e.family})" if family_label(e.family) != e.family else e.family
+    for label, value in ((_("family"), family), (_("status"), e.status + (f": {e.reason}" if e.reason else "")),
                          (_("source"), e.source), (_("path"), e.path), (_("size"), format_bytes(e.size))):
         if value:
             print(_field(label) + value)
@@ -165,7 +167,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     e = identify_path(target, "user")
     state = "" if e.status == "ok" else f" [{e.status}: {e.reason}]"
     print(_("imported {name} as {type} {family}").format(name=e.name, type=_(TYPE_LABELS.get(e.type, e.type)),
-                                                         family=e.family).rstrip() + state)
+                                                         family=family_label(e.family)).rstrip() + state)
     print(target)
     return 0
 

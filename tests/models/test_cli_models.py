@@ -29,15 +29,19 @@ def test_list_json_info_hash(paths, tmp_path, capsys):
     assert len(sha) == 64 and f"AutoV2 {sha[:10]}" in line
     assert main(["models", "info", "dream"]) == 0
     info = capsys.readouterr().out
-    assert "Checkpoint (single file)" in info and "sdxl" in info and sha in info and "openrail++" in info
+    assert "Checkpoint (single file)" in info and "SDXL (sdxl)" in info and sha in info and "openrail++" in info
     assert main(["models", "list"]) == 0
-    assert "[unknown] not a model file (.txt)" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "[unknown] not a model file (.txt)" in listed
+    # The family as people name it (the capability table's label), not its key; --json keeps the key.
+    assert next(line for line in listed.splitlines() if line.startswith("dream ")).split()[1:5] == [
+        "Checkpoint", "(single", "file)", "SDXL"]
 
 
 def test_import_copy_move_link(paths, tmp_path, capsys):
     src = write_st(tmp_path / "outside" / "emb.safetensors", {"emb_params": (1, 1024)})
     assert main(["models", "import", str(src)]) == 0
-    assert "Embedding sd2" in capsys.readouterr().out and src.exists() and (paths.models / "emb.safetensors").is_file()
+    assert "Embedding SD 2.x" in capsys.readouterr().out and src.exists() and (paths.models / "emb.safetensors").is_file()
     assert main(["models", "import", str(src), "--link", "--name", "emb-link"]) == 0
     assert (paths.models / "emb-link.safetensors").is_symlink()
     assert main(["models", "import", str(src), "--move"]) == 0
