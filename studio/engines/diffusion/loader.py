@@ -125,9 +125,12 @@ def _quiet_library_progress_bars() -> None:
 
     dlog.disable_progress_bar()
     tlog.disable_progress_bar()
-    # transformers warns about torchvision (kept out of the studio on purpose) on every pipeline import.
-    if tlog.get_verbosity() < tlog.ERROR:
-        tlog.set_verbosity_error()
+    # transformers warns about torchvision (kept out of the studio on purpose) on every pipeline import;
+    # diffusers about a UNet-only LoRA (an LCM-LoRA) having no text-encoder keys, and about "modules kept in
+    # float32: []" when an edit pipeline is derived. Neither is the user's to act on; failures still raise.
+    for lib in (tlog, dlog):
+        if lib.get_verbosity() < lib.ERROR:
+            lib.set_verbosity_error()
 
 
 def _load(entry: ModelEntry, device: str, dtype: torch.dtype, folders: list[Path] | None = None,
