@@ -139,7 +139,22 @@ def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
     if refusal:
         raise SpecError(refusal)
     _say_recommended(entry, loras, given)
+    _say_ignored(entry, args)
     return spec.replace(negative_prompt=args.negative, model=args.model or entry.name)
+
+
+def _say_ignored(entry, args: argparse.Namespace) -> None:
+    """One line on stderr for each option given that the model's family takes no notice of (FLUX.1 has no
+    negative prompt; SANA-Sprint's guidance is distilled into it): the image is made, without it."""
+    from studio.core.models.caps import ignored_inputs
+    from studio.core.models.families import family_label
+
+    ignored = ignored_inputs(entry.type, entry.family)
+    for name, option, given in (("negative_prompt", "--negative", bool(args.negative)),
+                                ("guidance", "--guidance", args.guidance is not None)):
+        if given and name in ignored:
+            print(_("{family} models take no notice of {option}: it is ignored.").format(
+                family=family_label(entry.family), option=option), file=sys.stderr, flush=True)
 
 
 def _lora_entries(registry, args: argparse.Namespace) -> list:

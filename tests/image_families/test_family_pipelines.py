@@ -10,7 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.core.models.families import FAMILIES, NEW_FAMILIES
+from studio.core.models.families import FAMILIES, NEW_FAMILIES, capabilities
+from studio.core.pngmeta import read_png_text
 from studio.core.models.identify import identify_path
 from studio.core.progress import CancelToken
 from studio.core.specs.image import ImageSpec
@@ -60,6 +61,10 @@ def test_family_folder_identified_run_and_equal_to_plain_diffusers(key, family_d
     studio = pixels(result.outputs[0])
     plain = plain_image(key, folder, s)
     assert np.abs(studio - plain).max() <= 1
+    # The PNG claims a negative prompt and a CFG only where the family takes notice of them (FLUX.1: no negative).
+    caps = capabilities("diffusers", key)
+    params = read_png_text(result.outputs[0])["parameters"]
+    assert ("Negative prompt: blurry" in params, "CFG scale: 3" in params) == (caps.negative_prompt, caps.guidance)
 
 
 @pytest.mark.parametrize("key", [k for k in PARAMS if (k.values[0] if hasattr(k, "values") else k)

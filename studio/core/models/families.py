@@ -238,7 +238,7 @@ FAMILIES: dict[str, Family] = {f.key: f for f in (
     # one (strength-controlled, the image also its reference), so both edits use it (``edit._img2img``).
     Family("flux2_klein", "FLUX.2 klein", "Flux2KleinPipeline", "Flux2KleinInpaintPipeline",
            "Flux2KleinInpaintPipeline", "transformer", "Flux2Transformer2DModel",
-           lora=True, flow=True, text_encoders=(_QWEN3,),
+           lora=True, flow=True, negative_prompt=False, text_encoders=(_QWEN3,),
            latent_channels=32, vae_factor=8, latent_patch=2, latent_rgb=_FLUX2_RGB, latent_rgb_bias=_FLUX_BIAS,
            steps=4, cfg=1.0, size=1024, config="flux2_klein", gguf_archs=("flux2",),
            repo="black-forest-labs/FLUX.2-klein-4B"),
