@@ -2904,6 +2904,10 @@ Queue it anyway?</source>
         <translation>使用 {0} 推荐的设置。</translation>
     </message>
     <message>
+        <source>Using the usual settings for {0} models.</source>
+        <translation>使用 {0} 模型的常用设置。</translation>
+    </message>
+    <message>
         <source>Not offered for this model: {0}</source>
         <translation>此模型不提供：{0}</translation>
     </message>

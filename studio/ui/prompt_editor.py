@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 
 from studio.core.models.builtin_models import UPSCALERS, canonical_upscaler
 from studio.core.errors import SpecError
-from studio.core.models.families import caps_of
+from studio.core.models.families import caps_of, family_label
 from studio.core.models.few_step import display_name, recommendation
 from studio.core.i18n import _
 from studio.core.models.caps import DIFFUSION_TYPES, ignored_inputs, schedulers_for
 from studio.core.models.match import ModelRef, find_installed, missing_message
-from studio.core.models.recommended import sampling_settings
+from studio.core.models.recommended import recommended_image_spec, sampling_settings
 from studio.core.models.registry import ModelEntry
 from studio.core.specs.samplers import SPACING_LABELS
 from studio.core.specs.base import MAX_STEPS, random_seed
@@ -81,6 +81,8 @@ class PromptEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("PromptEditor")
         self._models_known = False
+        self._fields_family: str | None = None
+        """The family whose settings the sampling fields hold (None before the first model is chosen)."""
         self.spec_extras: Callable[[], dict] = dict
         """More ImageSpec fields for every spec the editor makes (the Control dock's units and image prompt)."""
         outer = QVBoxLayout(self)
@@ -281,9 +283,21 @@ class PromptEditor(QWidget):
         details = entry.details if entry is not None else {}
         rec = details.get("recommended") or {}
         caps = caps_of(entry) if entry is not None else None
+        family = entry.family if entry is not None else None
+        crossed = family is not None and self._fields_family is not None and family != self._fields_family
+        if family is not None:
+            self._fields_family = family
+        message = self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText())
         if not rec and caps is not None and caps.flow:  # a 2024–26 family: its own steps, CFG and size
             rec = {"steps": caps.steps, "guidance": caps.cfg}
             details = {**details, "default_size": details.get("default_size") or caps.size}
+        elif not rec and crossed and entry is not None and entry.type in DIFFUSION_TYPES:
+            # Another family's settings (FLUX.1's 1024 px, CFG 3.5) would not suit this one: its usual ones,
+            # as the CLI takes them (a choice made within one family is kept).
+            usual = recommended_image_spec(entry, "", 0)
+            rec = {"steps": usual.steps, "guidance": usual.guidance, "scheduler": usual.scheduler}
+            details = {**details, "default_size": details.get("default_size") or usual.width}
+            message = self.tr("Using the usual settings for {0} models.").format(family_label(entry.family))
         # The upscaler follows the model: a 512 px model chosen after Studio Fashion is not upscaled ×4.
         self.set_upscaler(str(rec.get("upscale") or ""))
         if not rec and not details.get("default_size"):
@@ -293,7 +307,7 @@ class PromptEditor(QWidget):
         if isinstance(size, int) and size > 0:
             self.width_spin.setValue(size)  # snapped into the allowed range
             self.height_spin.setValue(size)
-        self.show_message(self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText()))
+        self.show_message(message)
 
     def _apply_sampling(self, rec: Mapping[str, object]) -> None:
         """Steps, CFG, sampler and timestep spacing from a recommendation (what it states only)."""

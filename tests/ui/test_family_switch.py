@@ -1,0 +1,40 @@
+"""Choosing a model of another family puts that family's usual settings in the prompt editor (FLUX.1's
+1024 px and CFG 3.5 do not follow the user to an SD 1.5 model); a choice made within one family stays."""
+from __future__ import annotations
+
+from studio.core.models.registry import ModelEntry
+from studio.ui.prompt_editor import PromptEditor
+
+FLUX = ModelEntry("flux-dev", "/m/flux-dev", "diffusers", family="flux")
+SD = ModelEntry("v1-5", "/m/v1-5", "diffusers", family="sd1")
+SD_TOO = ModelEntry("dreamshaper", "/m/dreamshaper", "diffusers", family="sd1")
+
+
+def fields(editor: PromptEditor) -> tuple:
+    spec = editor.spec()
+    return spec.steps, spec.guidance, spec.scheduler, spec.width, spec.height
+
+
+def pick(editor: PromptEditor, name: str) -> None:
+    editor.model_combo.setCurrentIndex(editor.model_combo.findData(name))
+    editor.model_combo.activated.emit(editor.model_combo.currentIndex())  # as a click in the list does
+
+
+def test_a_model_of_another_family_gets_its_usual_settings(qtbot):
+    editor = PromptEditor()
+    qtbot.addWidget(editor)
+    editor.set_models([FLUX, SD, SD_TOO])
+    assert fields(editor) == (28, 3.5, "euler", 1024, 1024)  # FLUX.1's own (the capability table)
+
+    pick(editor, "v1-5")
+    assert fields(editor) == (20, 7.5, "euler", 512, 512)  # what `generate image --model v1-5` takes too
+    assert editor.message_label.text() == "Using the usual settings for SD 1.x models."
+
+    editor.steps_spin.setValue(30)
+    editor.guidance_spin.setValue(5.0)
+    editor.scheduler_combo.setCurrentIndex(editor.scheduler_combo.findData("dpmpp_2m"))
+    pick(editor, "dreamshaper")  # same family: the user's own choices stay
+    assert fields(editor) == (30, 5.0, "dpmpp_2m", 512, 512)
+
+    pick(editor, "flux-dev")
+    assert fields(editor)[:2] == (28, 3.5)
