@@ -215,7 +215,7 @@ def _installed_model(png: Path, name: str) -> str:
     return found.name
 
 
-def _expand(prompt: str, ctx, seed: int) -> str:
+def _expand(prompt: str, ctx, seed: int, allow_flagged: bool) -> str:
     """``prompt`` expanded by the default text model; its progress and streamed text go to stderr (stdout
     carries only the PNG paths), then the prompt used."""
     from studio.cli.submit import run_job
@@ -223,9 +223,9 @@ def _expand(prompt: str, ctx, seed: int) -> str:
     from studio.core.prompt_expansion import clean_expansion, expansion_spec
 
     print(_("Expanding the prompt with the default text model…"), file=sys.stderr, flush=True)
-    # The user's prompt passed check_flagged already (cmd_image checks it before expanding).
+    # The expansion job carries the user's prompt: the content filter screens it before anything is expanded.
     result = run_job(expansion_spec(prompt, seed=seed), ctx, reporter=ConsoleReporter(text_stream=sys.stderr),
-                     record=False, allow_flagged=True)
+                     record=False, allow_flagged=allow_flagged)
     expanded = clean_expansion(result.text) or " ".join(prompt.split())
     print("\n" + _("prompt: {prompt}").format(prompt=expanded), file=sys.stderr, flush=True)
     return expanded
@@ -352,15 +352,14 @@ def main(args: argparse.Namespace) -> int:
 
 def _run_batch(args: argparse.Namespace, ctx: "JobContext", base: ImageSpec, seed: int) -> int:
     """Run the batch of ``base`` (seeds from ``seed``) on the command's engine; print each image's path."""
-    from studio.cli.submit import check_flagged, run_job
+    from studio.cli.submit import run_job
 
     warning = long_job_warning(base, ctx.device_for(base.kind), _measured_speed(ctx, base))
     if warning:  # said before the work starts; Ctrl+C cancels
         print(_("warning: {warning}").format(warning=warning), file=sys.stderr, flush=True)
     if args.expand:
-        base = base.replace(prompt=_expand(base.prompt, ctx, seed))
+        base = base.replace(prompt=_expand(base.prompt, ctx, seed, args.allow_flagged))
         base.validate()
-    check_flagged(base, ctx, args.allow_flagged)  # before any expansion or model load
     _warn_outside_vocabulary(ctx, base)
     from studio.core.specs.wildcards import expand_spec
 

@@ -129,22 +129,23 @@ def job_context(settings: Settings | None = None) -> JobContext:
     return JobContext(settings=settings)
 
 
-def check_flagged(spec: Spec, ctx: JobContext, allow_flagged: bool) -> None:
-    """The content filter's "warn" mode on the command line: a flagged job runs only with
-    ``--allow-flagged`` (the warning goes to stderr); without it, ContentFlagged (exit status 1).
-    ("block" is enforced where every job runs, in ``run_spec``.)"""
-    from studio.core.content_filter import ContentFlagged, flagged_message, screen
+def admit(spec: Spec, ctx: JobContext, allow_flagged: bool) -> None:
+    """The window's gate (:func:`studio.jobs.admission.admit`): ``spec`` validated once and screened once.
 
-    if ctx.settings.content_filter != "warn":
-        return
-    hit = screen(spec, "warn", ctx.paths)
-    if hit is None:
-        return
-    if not allow_flagged:
-        raise ContentFlagged(_("{warning} Not run: add --allow-flagged to run it anyway.").format(
-            warning=flagged_message(hit)))
-    print(_("warning: {warning} Running it anyway (--allow-flagged).").format(warning=flagged_message(hit)),
-          file=sys.stderr, flush=True)
+    The content filter's "warn" mode on the command line: a flagged job runs only with ``--allow-flagged``
+    (the warning goes to stderr); without it, ContentFlagged (exit status 1). ("block" is enforced where
+    every job runs, in the engine host.)"""
+    from studio.jobs import admission
+
+    def confirm(warning: str) -> bool:
+        if allow_flagged:
+            print(_("warning: {warning} Running it anyway (--allow-flagged).").format(warning=warning),
+                  file=sys.stderr, flush=True)
+        return allow_flagged
+
+    admission.admit(spec, ctx.settings, ctx.paths, confirm,
+                    lambda warning: _("{warning} Not run: add --allow-flagged to run it anyway.").format(
+                        warning=warning))
 
 
 def run_job(spec: Spec, ctx: JobContext | None = None, reporter: Reporter | None = None, record: bool = True,
@@ -158,7 +159,7 @@ def run_job(spec: Spec, ctx: JobContext | None = None, reporter: Reporter | None
     if ctx is None:
         with job_context() as own:
             return run_job(spec, own, reporter, record, allow_flagged)
-    check_flagged(spec, ctx, allow_flagged)
+    admit(spec, ctx, allow_flagged)
     cancel = CancelToken()
 
     def on_sigint(signum, frame):  # first Ctrl+C cancels cleanly, the second one aborts

@@ -16,7 +16,6 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from studio.core.content_filter import ContentFlagged, flagged_message, screen
 from studio.core.store.gallery import GalleryStore
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
@@ -27,6 +26,7 @@ from studio.core.protocol.status import HostStatus
 from studio.core.results import JobResult
 from studio.core.specs.serial import SPEC_TYPES
 from studio.core.specs.base import Spec
+from studio.jobs.admission import admit
 from studio.jobs.api import JobHandle
 from studio.jobs.reporter import QtReporter
 from studio.jobs.worker import CancelRequests, Worker
@@ -148,16 +148,14 @@ class WorkerPool(QObject):
     # -- the queue -----------------------------------------------------------------------------
 
     def submit(self, spec: Spec) -> JobHandle:
-        """Validate ``spec`` (SpecError with a user message if invalid), queue it, return its handle.
+        """Admit ``spec`` (:func:`~studio.jobs.admission.admit`, the CLI's gate too: validated once, SpecError
+        with a user message if invalid), queue it, return its handle.
 
         In the content filter's "warn" mode a flagged job is queued only if :attr:`confirm_flagged`
         says yes (ContentFlagged otherwise); "block" is enforced where every job runs (``run_spec``).
         """
-        spec.validate()
-        if self.settings.content_filter == "warn":
-            hit = screen(spec, "warn", self.paths)
-            if hit is not None and not self.confirm_flagged(flagged_message(hit)):
-                raise ContentFlagged(_("Not queued: {reason}").format(reason=flagged_message(hit)))
+        admit(spec, self.settings, self.paths, self.confirm_flagged,
+              lambda reason: _("Not queued: {reason}").format(reason=reason))
         handle = self._queued(self._store.add(spec), spec.kind)
         for old in self._store.superseded_by(spec):  # a resumed training replaces its interrupted row
             if self._store.remove(old):
