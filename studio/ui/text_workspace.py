@@ -61,9 +61,7 @@ class TextWorkspace(QWidget):
         self._answer_prefix = ""
         self._job_started = 0.0
         self._first_text_at: float | None = None
-        self._tokens_done = 0
-        self._last_used = 0
-        self._context = 0
+        self._tokens_done = self._last_used = self._context = 0
         self.parts = self._build(pool, models, session)  # with ``later`` the caller runs it, a part per turn
         if not later:
             finish(self.parts)
@@ -71,7 +69,7 @@ class TextWorkspace(QWidget):
     # -- layout --------------------------------------------------------------------------------
     def _build(self, pool: JobPool | None, models: Sequence[ModelEntry], session: StudioSession | None
                ) -> Iterator[None]:
-        """The widgets in three parts (a few ms each), then the conversations, the models and the pool."""
+        """The widgets in four parts (a few ms each), then the conversations, the models and the pool."""
         split = QSplitter(Qt.Orientation.Horizontal, self)
         QVBoxLayout(self).addWidget(split)
         self.layout().setContentsMargins(0, 0, 0, 0)
@@ -167,6 +165,7 @@ class TextWorkspace(QWidget):
                        self.completion.textChanged, self.modes.currentChanged):
             signal.connect(self._show_model_languages)
         self._show_model_languages()
+        yield
         self.controls = SamplingControls()
         rv.addWidget(self.controls)
         self.speed_label = QLabel(self.tr("– tokens/s"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -27,6 +27,7 @@ from studio.core.models.registry import TEXT_TYPES, ModelEntry
 from studio.core.specs.training import TrainSpec
 from studio.core.models.training_families import CHOICE_LABELS, COMMON_DEFAULTS, FAMILIES, Family, family
 from studio.ui.spin_boxes import SeedSpinBox
+from studio.ui.staged import finish
 
 NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._ -]{0,79}"
 FOLDER_ITEM = "__folder__"
@@ -42,11 +43,18 @@ class TrainingForm(QWidget):
     preview_requested = Signal()
     make_dataset_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, later: bool = False) -> None:
+        """``later``: build only the frame now; the generator :attr:`parts` builds the rest, a part per ``next()``."""
         super().__init__(parent)
         self._models: list[ModelEntry] = []
         self._extra_widgets: dict[str, QWidget] = {}
         self._folder = ""
+        self.parts = self._build()
+        if not later:
+            finish(self.parts)
+
+    def _build(self) -> Iterator[None]:
+        """The form in three parts (a few ms each)."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -114,6 +122,7 @@ class TrainingForm(QWidget):
                                          "the training folder under the same name"))
         form.addRow(self.tr("Output name"), self.out_edit)
         layout.addWidget(what)
+        yield
 
         hyper = QGroupBox(self.tr("Hyper-parameters"))
         hform = QFormLayout(hyper)
@@ -146,6 +155,7 @@ class TrainingForm(QWidget):
         self.fid_label = hform.labelForField(self.fid_spin)
         self.size_label = hform.labelForField(self.size_combo)
         layout.addWidget(hyper)
+        yield
 
         self.extras_box = QGroupBox(self.tr("Family options"))
         self.extras_form = QFormLayout(self.extras_box)

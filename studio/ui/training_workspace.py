@@ -112,7 +112,7 @@ class TrainingWorkspace(QWidget):
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> Iterator[None]:
-        """The widgets, in three parts (each a few ms)."""
+        """The widgets, in four parts (a few ms each)."""
         split = QSplitter(Qt.Orientation.Horizontal, self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -120,7 +120,8 @@ class TrainingWorkspace(QWidget):
 
         left = QWidget()
         lv = QVBoxLayout(left)
-        self.form = TrainingForm()
+        self.form = TrainingForm(later=True)
+        yield from self.form.parts
         self.form.setObjectName("training_form")
         yield
         scroll = QScrollArea()
