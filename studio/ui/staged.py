@@ -102,8 +102,8 @@ class Preloader:
 class Steps(list[Step]):
     """Steps still to run, in order: now (:meth:`run_now`) or one per event-loop turn (:meth:`run_later`).
 
-    A step that returns a generator is built in parts, one ``next()`` per turn; until it ends it is
-    :meth:`under_way`, and :meth:`run_now` finishes it first."""
+    A step that returns a generator is built in parts, one ``next()`` per turn; until it ends it is under
+    way (:meth:`pending`), and :meth:`run_now` finishes it first."""
 
     def __init__(self, steps: Iterable[Step] = ()) -> None:
         super().__init__(steps)
@@ -128,10 +128,10 @@ class Steps(list[Step]):
         more runs."""
 
         def next_step() -> None:
-            if self._under_way:
-                name, parts = self._under_way[0]
-                if _turn(name, lambda: next(parts, _END)) is _END and self._under_way:
-                    self._under_way.pop(0)
+            if self._under_way:  # taken out while it runs: a run_now() from inside it finishes the others
+                name, parts = self._under_way.pop(0)
+                if _turn(name, lambda: next(parts, _END)) is not _END:
+                    self._under_way.insert(0, (name, parts))
             elif self:
                 modules, _step = self[0]
                 if modules and preloader is not None and not preloader.done():

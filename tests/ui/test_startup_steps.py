@@ -139,3 +139,21 @@ def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtb
     # What was under way was finished first, then the rest; nothing ran twice.
     assert seen == [True, ["part 0", "part 1", "built", "next"]]
     assert log == ["part 0", "part 1", "built", "next"] and not steps.pending()
+
+    log.clear()
+    done.clear()
+
+    def asks_for_the_rest_from_inside() -> object:  # e.g. a panel built in a part asks for a later workspace
+        def parts():
+            log.append("part 0")
+            yield
+            steps.run_now()
+            log.append("part 1")
+            yield
+            log.append("built")
+        return parts()
+
+    steps = staged.Steps([((), asks_for_the_rest_from_inside), ((), staged.named("next", lambda: log.append("next")))])
+    steps.run_later(lambda: done.append(True), None, context)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    assert log == ["part 0", "next", "part 1", "built"]  # the others at once; this one goes on, nothing twice
