@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
     from studio.core.specs.image import ImageSpec
-    from studio.engines.clip.model import load_clip, pil_to_tensor
+    from studio.engines.common.clip_model import load_clip, pil_to_tensor
     from studio.engines.clip.zero_shot import class_prompts
     from studio.engines.context import EngineContext
     from studio.engines.datasets import fashion_captions as fc

@@ -27,9 +27,9 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     from studio.cli.in_process import engine_context
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
     from studio.engines.clip.zero_shot import test_images, zero_shot
-    from studio.engines.gan.sampling import to_images
+    from studio.engines.common.sampling import to_images
 
     ctx = engine_context()
     clip = load_clip(ctx, args.clip)

@@ -6,7 +6,7 @@ step does not depend on the weights' values. Then, in one run on this CPU:
 
 - one Euler step with CFG (batch 2, as at CFG 7.5) and one LCM step without CFG (batch 1, LCM-LoRA's CFG 1:
   diffusers skips the unconditional pass at CFG ≤ 1), each through the studio's own schedulers
-  (``studio.engines.diffusion.schedulers.make_scheduler``), timed over ``--steps`` real steps (median) after
+  (``studio.engines.pipelines.schedulers.make_scheduler``), timed over ``--steps`` real steps (median) after
   one untimed warm-up step (the first call at a shape builds its kernels, as once per engine process);
 - a full-VAE decode and a TAESD decode of the 64×64 latent (after a small untimed warm-up decode each);
 - the two paths: 20 × CFG step + VAE decode vs 4 × LCM step + TAESD decode (the steps' median times the
@@ -138,7 +138,7 @@ def main() -> int:
 
     import torch
 
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}, {args.size}² (latent {args.size // 8}²)", flush=True)

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.settings import Settings
     from studio.core.specs.image import DescribeSpec, ImageSpec
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
     from studio.engines.clip.zero_shot import class_prompts
     from studio.engines.context import EngineContext
     from studio.engines.datasets import fashion_captions as fc
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         import fashion_quality as fq
 
         judge, real_acc = fq.train_judge(2)
-        from studio.engines.clip.model import pil_to_tensor
+        from studio.engines.common.clip_model import pil_to_tensor
 
         natives = []
         for _i, _c, _p, native in rows:

@@ -49,7 +49,7 @@ def _bench(args: argparse.Namespace, tmp: Path) -> int:
     from studio.engines.diffusion.generate import run
     from studio.engines.diffusion.loader import load_pipeline, resolve
     from studio.engines.diffusion.previews import Previewer
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
     from tests.fixtures.tiny_models import build_tiny_sd
 
     class PreviewEveryStep(NullReporter):

@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         gen, g_items, g_colours, sec = generate(args.model, args.per_pair, args.steps, args.guidance, args.scheduler,
                                                 Path(home), args.device, colour_indices(args.colours))
     if args.save_grid:
-        from studio.engines.training.images import to_grid
+        from studio.engines.common.sampling import to_grid
 
         to_grid(gen * 2 - 1, nrow=len(set(g_colours.tolist())) * args.per_pair, scale=2).save(args.save_grid)
     with torch.no_grad():

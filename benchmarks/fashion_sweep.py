@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.settings import Settings
     from studio.engines.context import EngineContext
     from studio.engines.diffusion.loader import load_pipeline
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
 
     ctx = EngineContext.create(StudioPaths(Path(home)), Settings(), device=args.device)
     pipe, facts = load_pipeline(ctx, ctx.registry.resolve(args.model))

@@ -46,10 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.settings import Settings
     from studio.core.specs.image import GuidedSpec
     from studio.engines.clip.guided import guide, latent_model
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
     from studio.engines.context import EngineContext
     from studio.engines.datasets import fashion_captions as fc
-    from studio.engines.gan.sampling import to_images
+    from studio.engines.common.sampling import to_images
 
     paths = StudioPaths(Path(args.home)) if args.home else StudioPaths.from_env()
     ctx = EngineContext.create(paths if paths.root.exists() else StudioPaths(Path(tempfile.mkdtemp())),

@@ -61,7 +61,7 @@ def smollm2_folder() -> str:
     from studio.core.models.builtin_text import smollm2_entry
     from studio.core.paths import StudioPaths
     from studio.core.progress import NullReporter
-    from studio.engines.text.gguf_convert import ensure_converted
+    from studio.engines.models.gguf_convert import ensure_converted
 
     home = StudioPaths(Path(tempfile.mkdtemp(prefix="text-cpu-convert-")))
     return str(ensure_converted(Path(smollm2_entry().path), home, NullReporter(), display_name="SmolLM2"))

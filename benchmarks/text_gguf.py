@@ -172,7 +172,7 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dic
 
         from studio.core.paths import StudioPaths
         from studio.core.progress import CancelToken, NullReporter
-        from studio.engines.text.gguf_convert import ensure_converted
+        from studio.engines.models.gguf_convert import ensure_converted
         from studio.engines.text.loader import load_folder
         from studio.engines.text.streaming import stream_generate
 

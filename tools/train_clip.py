@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.progress import CancelToken, ConsoleReporter
     from studio.core.settings import Settings
     from studio.core.specs.training import TrainSpec
-    from studio.engines.clip.model import load_clip_folder
+    from studio.engines.common.clip_model import load_clip_folder
     from studio.engines.clip.zero_shot import zero_shot
     from studio.engines.context import EngineContext
     from studio.engines.training.clip import ClipTrainer

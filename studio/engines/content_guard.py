@@ -109,29 +109,6 @@ def classifier_hit(spec: Spec, ctx: Any) -> Match | None:
     return None
 
 
-def check_image(image: Any, reporter: Reporter, ctx: Any) -> None:
-    """The CLIP concept check of a generated image, before it is saved (like Stable Diffusion's safety
-    checker): the image's cosine similarity to each concept phrase of the settings; at the threshold or
-    above, "block" raises ContentBlocked naming the concept and "warn" adds a line to the job's log."""
-    settings = ctx.settings
-    if settings.content_filter == "off" or not settings.content_filter_concepts:
-        return
-    from studio.engines.clip.model import load_clip
-
-    concepts = list(settings.content_filter_concepts)
-    sims = load_clip(ctx, settings.content_filter_clip).similarity([image], concepts)[0].tolist()
-    best = max(range(len(concepts)), key=lambda i: sims[i])
-    if sims[best] < settings.content_filter_threshold:
-        return
-    log.warning("content filter (%s): image matched concept %r (similarity %.3f)", settings.content_filter,
-                concepts[best], sims[best])
-    hit = Match(_("image concept: {concept}").format(concept=concepts[best]), "clip")
-    if settings.content_filter == "block":
-        raise ContentBlocked(_("The image was stopped by the content filter ({category}); it was not saved.").format(
-            category=hit.label()))
-    reporter.log(flagged_message(hit))
-
-
 def run_guarded(spec: Spec, reporter: Reporter, cancel: CancelToken, ctx: Any, engine) -> Any:
     """Run ``engine`` on ``spec`` under the content filter (see the module's doc)."""
     check_before(spec, reporter, ctx)

@@ -63,7 +63,7 @@ def _score(ctx: EngineContext, path: str, prompt: str, result: JobResult) -> tup
     if isinstance(result, ImageResult) and result.clip_score is not None:
         return float(result.clip_score), result.clip
     from studio.core.errors import ModelError
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     try:
         clip = load_clip(ctx, "")

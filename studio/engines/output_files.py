@@ -63,3 +63,8 @@ def save_gif(frames: Sequence[Image.Image], path: Path, frame_ms: int = 80, boun
                 optimize=False, disposal=2)
     atomic_write_bytes(Path(path), buf.getvalue())
     return Path(path)
+
+
+def safe_model_stem(name: str) -> str:
+    """A short file-name stem for a model's outputs ("DCGAN (faces)" -> "dcgan-faces")."""
+    return safe_stem(name.replace("(", "").replace(")", "").lower().replace(" ", "-"), 24)

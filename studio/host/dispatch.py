@@ -21,7 +21,7 @@ ENGINES: dict[str, str] = {
     "download": "studio.engines.download_job:run",
     "convert": "studio.engines.models.convert:run",
     "vae": "studio.engines.vae.run:run",
-    "dataset": "studio.engines.datasets.export:run",
+    "dataset": "studio.engines.dataset_export:run",
     "evaluate": "studio.engines.evaluate.run:run",
     "grid": "studio.engines.grid:run",
     "fill_mask": "studio.engines.understand.run:fill_mask",

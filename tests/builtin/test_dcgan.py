@@ -18,7 +18,7 @@ from studio.host.dispatch import run_spec
 from studio.engines.gan.faces import load_gan
 from studio.engines.gan.model import (DCGANConfig, Discriminator, Generator, init_weights, load_gan_folder,
                                       save_gan_folder)
-from studio.engines.gan.sampling import images_for_seeds, latent_for_seed, slerp
+from studio.engines.common.sampling import images_for_seeds, latent_for_seed, slerp
 
 
 @pytest.mark.parametrize("size", [16, 32, 64, 128])

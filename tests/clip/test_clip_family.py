@@ -10,7 +10,7 @@ from tests.clip.conftest import SHAPE_CAPTIONS, draw_shape
 
 @pytest.mark.slow  # trains the shared tiny CLIP first (~25 s of CPU)
 def test_clip_family_learns_to_match_captions(ctx, paths, shape_clip):
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     folder, rec = shape_clip
     shutil.copytree(folder, paths.models / "shape-clip")

@@ -11,7 +11,7 @@ from tests.clip.conftest import draw_shape, save_tiny_clip
 
 
 def test_saved_clip_is_listed_and_loads_through_the_registry(ctx, paths):
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     save_tiny_clip(paths.models / "tiny-clip")
     entry = next(e for e in ctx.registry.scan() if e.name == "tiny-clip")
@@ -27,7 +27,7 @@ def test_saved_clip_is_listed_and_loads_through_the_registry(ctx, paths):
 
 
 def test_clip_folder_with_missing_files_says_which(ctx, paths):
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     folder = save_tiny_clip(paths.models / "no-tokenizer")
     for f in ("vocab.json", "merges.txt", "tokenizer.json"):
@@ -44,7 +44,7 @@ def test_clip_folder_with_missing_files_says_which(ctx, paths):
 def test_text_only_model_chosen_as_clip_is_a_clear_error(ctx, paths):
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     CLIPTextModel(CLIPTextConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                                  num_attention_heads=2, max_position_embeddings=16)).save_pretrained(

@@ -49,7 +49,7 @@ def test_guidance_scores_augmented_views_and_keeps_the_shell(ctx, models, monkey
 
 
 def test_early_stopping_on_held_out_views(ctx, models):  # noqa: F811
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     clip = load_clip(ctx, "tiny-clip")
     fixed = torch.rand(1, 3, 32, 32) * 2 - 1

@@ -26,7 +26,7 @@ def pixels(path) -> np.ndarray:
 def plain_pipe(sd_dir, nets):
     from diffusers import ControlNetModel, StableDiffusionControlNetPipeline
 
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
 
     loaded = [ControlNetModel.from_pretrained(str(n), local_files_only=True) for n in nets]
     pipe = StableDiffusionControlNetPipeline.from_pretrained(str(sd_dir), controlnet=loaded[0] if len(loaded) == 1
@@ -107,7 +107,7 @@ def test_img2img_and_inpaint_with_control(tiny_sd_dir, tiny_controlnet_dir, cont
     import torch
     from diffusers import ControlNetModel, StableDiffusionControlNetImg2ImgPipeline
 
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
 
     init = tmp_path / "init.png"
     Image.new("RGB", (64, 64), (40, 120, 200)).save(init)

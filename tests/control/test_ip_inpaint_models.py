@@ -52,7 +52,7 @@ def test_image_prompt_equals_plain_diffusers_and_is_recorded(tiny_sd_dir, ip_ada
     from diffusers import StableDiffusionPipeline
     from transformers import CLIPImageProcessor, CLIPVisionModelWithProjection
 
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
 
     spec = ImageSpec(prompt="a cat", model=str(tiny_sd_dir), seed=3, steps=3, width=64, height=64, guidance=5.0,
                      ip_image=str(reference), ip_weight=0.8)
@@ -88,7 +88,7 @@ def test_inpainting_unet_is_identified_and_used_for_inpaint(tiny_inpaint_dir, ti
     import torch
     from diffusers import StableDiffusionInpaintPipeline
 
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
 
     from studio.core.models.families import caps_of
 

@@ -36,7 +36,7 @@ def test_composition_rules():
 
 def test_studio_clip_describes_as_its_plain_zero_shot_does(ctx, fashion_pngs):
     """With Studio CLIP the described prompt is the best of the 80 Fashion captions by a plain CLIP call."""
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
     from studio.engines.clip.zero_shot import class_prompts
     from PIL import Image
 

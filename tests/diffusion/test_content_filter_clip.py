@@ -25,7 +25,7 @@ def _ctx(paths, policy: str, threshold: float, clip) -> EngineContext:
 def test_clip_concept_check_blocks_before_saving(paths, tiny_sd_dir, tmp_path):
     from PIL import Image
 
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     spec = ImageSpec(prompt="a calm lake", model=str(tiny_sd_dir), width=64, height=64, steps=1, seed=3,
                      clip="none")

@@ -7,7 +7,7 @@ import pytest
 
 from studio.core.errors import SpecError
 from studio.core.paths import resources_dir
-from studio.engines.diffusion.schedulers import make_scheduler
+from studio.engines.pipelines.schedulers import make_scheduler
 
 FASHION_SCHEDULER = resources_dir() / "models" / "studio-fashion" / "scheduler" / "scheduler_config.json"
 

@@ -123,7 +123,7 @@ def test_engine_output_equals_a_plain_diffusers_call(tiny_sd_dir, engine_ctx, sc
     import torch
     from diffusers import DiffusionPipeline
 
-    from studio.engines.diffusion.schedulers import make_scheduler
+    from studio.engines.pipelines.schedulers import make_scheduler
 
     spec = spec_for(tiny_sd_dir, scheduler=scheduler, steps=3, negative_prompt="blurry")
     ours = run(spec, RecordingReporter(), CancelToken(), engine_ctx)

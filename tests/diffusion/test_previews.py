@@ -9,7 +9,7 @@ import torch
 
 from studio.core.specs.samplers import SCHEDULERS
 from studio.engines.diffusion.previews import Previewer, X0Tap
-from studio.engines.diffusion.schedulers import make_scheduler, x0_source
+from studio.engines.pipelines.schedulers import make_scheduler, x0_source
 from tests.fixtures.tiny_models import SCHEDULER_CONFIG
 
 

@@ -26,7 +26,7 @@ def test_text_metrics_match_hand_computed_values():
 def test_fid_of_a_set_against_itself_is_zero_and_against_noise_large():
     import torch
 
-    from studio.engines.evaluate import metrics
+    from studio.engines.common import metrics
 
     g = torch.Generator().manual_seed(0)
     base = torch.nn.functional.normalize(torch.randn(1, 16, generator=g), dim=-1)

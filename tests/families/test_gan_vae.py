@@ -51,7 +51,7 @@ def test_gan_trains_and_generates_through_the_gan_engine(shapes_dir, ctx, record
     grid = Image.open(out.outputs[0])
     assert grid.size == (4 * 16 + 5 * 2, 16 + 2 * 2)
     from studio.engines.gan.model import load_gan_folder
-    from studio.engines.gan.sampling import latent_for_seed
+    from studio.engines.common.sampling import latent_for_seed
 
     gen = load_gan_folder(folder)
     with torch.no_grad():

@@ -32,8 +32,8 @@ ALLOWED_SITES: dict[tuple[str, str], str] = {
     ("studio/core/store/queue.py", "ValueError"): "a job state passed by code, never typed by a user",
     ("studio/jobs/host_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
     ("studio/jobs/remote_client.py", "OSError"): "an internal 'not connected' signal, caught before the user sees it",
-    ("studio/engines/clip/model.py", "ValueError"): "score() called with unpaired lists: a caller's bug",
-    ("studio/engines/gan/sampling.py", "ValueError"): "make_grid() called with no images: a caller's bug",
+    ("studio/engines/common/clip_model.py", "ValueError"): "score() called with unpaired lists: a caller's bug",
+    ("studio/engines/common/sampling.py", "ValueError"): "make_grid() called with no images: a caller's bug",
     ("studio/engines/pipelines/pixel_edit.py", "ValueError"):
         "a pipeline call with a mask and no image; the edit engine refuses that first with a translated SpecError",
 }

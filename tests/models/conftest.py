@@ -108,7 +108,7 @@ def write_malicious(path: Path, marker: Path, zip_format: bool = True) -> Path:
 
 def copy_config_pipeline(family: str, out: Path) -> Path:
     """A diffusers folder from the shipped configs with a tiny weights file per model component."""
-    from studio.engines.diffusion.single_file import configs_dir
+    from studio.engines.models.single_file import configs_dir
 
     shutil.copytree(configs_dir() / family, out)
     for comp in ("unet", "vae", "text_encoder", "text_encoder_2"):

@@ -45,7 +45,7 @@ def _image(pipe) -> np.ndarray:
 def test_single_file_generates_the_same_image_offline(tiny_single_file, tiny_sd_dir, no_network):
     from diffusers import StableDiffusionPipeline
 
-    from studio.engines.diffusion.single_file import load
+    from studio.engines.models.single_file import load
 
     entry = identify_path(tiny_single_file, "user")
     pipe = load(entry, "cpu", torch.float32)
@@ -68,7 +68,7 @@ def test_shipped_configs_build_the_published_architectures(family, unet_params, 
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    from studio.engines.diffusion.single_file import configs_dir
+    from studio.engines.models.single_file import configs_dir
 
     root = configs_dir() / family
     with init_empty_weights():
@@ -128,7 +128,7 @@ def test_nine_channel_single_file_loads_as_inpainting_and_inpaints_like_its_fold
     from studio.core.progress import CancelToken, NullReporter
     from studio.core.specs.image import ImageSpec
     from studio.engines.context import EngineContext
-    from studio.engines.diffusion.single_file import load
+    from studio.engines.models.single_file import load
     from studio.host.dispatch import run_spec
     from tests.control.conftest import build_tiny_inpaint_sd
 

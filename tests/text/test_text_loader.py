@@ -9,7 +9,7 @@ from studio.core.errors import ModelError
 from studio.core.progress import CancelToken
 from studio.core.specs.text import TextSpec
 from studio.engines.text.generate import run
-from studio.engines.text.gguf_convert import check_gguf, converted_folder, fingerprint
+from studio.engines.models.gguf_convert import check_gguf, converted_folder, fingerprint
 from tests.text.conftest import Recorder
 from tests.text.tiny_lm import write_gguf
 
@@ -129,7 +129,7 @@ def test_cancelling_a_conversion_ends_it_within_the_grace_period_and_leaves_no_h
 def test_the_next_conversion_removes_copies_half_built_by_ended_converters(tmp_path):
     import os
 
-    from studio.engines.text.gguf_convert import remove_stale_temporaries
+    from studio.engines.models.gguf_convert import remove_stale_temporaries
 
     folder = tmp_path / "converted" / "model-abc"
     dead, live = (tmp_path / "converted" / f".model-abc.tmp-{pid}" for pid in (2**22 + 12345, os.getpid()))

@@ -10,7 +10,7 @@ from studio.core.progress import CancelToken
 from studio.core.settings import Settings
 from studio.core.specs.text import TextSpec
 from studio.engines.context import EngineContext
-from studio.engines.text.gguf_convert import MARKER, converted_folder, ensure_converted
+from studio.engines.models.gguf_convert import MARKER, converted_folder, ensure_converted
 from tests.text.conftest import Recorder
 from tests.text.tiny_lm import smollm2_gguf
 

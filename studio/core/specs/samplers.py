@@ -1,6 +1,6 @@
 """The samplers (schedulers) an image job may name, how the window labels them, and the timestep spacings.
 
-One list for the spec, the window, the CLI, the PNG and the engine (``studio.engines.diffusion.schedulers``
+One list for the spec, the window, the CLI, the PNG and the engine (``studio.engines.pipelines.schedulers``
 maps each name to its diffusers class). Pure Python.
 """
 from __future__ import annotations

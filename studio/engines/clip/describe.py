@@ -21,7 +21,7 @@ from studio.core.models.registry import ModelEntry
 from studio.core.results import DescribeResult, RankedPhrase
 from studio.core.specs.image import DescribeSpec
 from studio.core.models.vocabulary import Vocabulary, vocabulary_of
-from studio.engines.clip.model import Clip, load_clip, resolve_clip
+from studio.engines.common.clip_model import Clip, load_clip, resolve_clip
 from studio.engines.context import EngineContext
 
 SHOWN = 5

@@ -34,9 +34,9 @@ from studio.core.progress import CancelToken, Reporter
 from studio.core.models.registry import TYPE_LABELS, ModelEntry
 from studio.core.results import GuidedResult
 from studio.core.specs.image import GuidedSpec
-from studio.engines.clip.model import Clip, load_clip
+from studio.engines.common.clip_model import Clip, load_clip
 from studio.engines.context import EngineContext
-from studio.engines.gan.sampling import enlarge, latent_for_seed, to_images
+from studio.engines.common.sampling import enlarge, latent_for_seed, to_images
 from studio.engines.output_files import output_path, safe_stem, save_png
 
 VIEWS = 8
@@ -74,7 +74,7 @@ def latent_model(ctx: EngineContext, spec: GuidedSpec) -> Latent:
                            "(a studio GAN or VAE, or a diffusers VAE).").format(
             name=entry.name, kind=TYPE_LABELS.get(entry.type, entry.type)))
     if entry.type in ("gan", "studio_vae"):
-        from studio.engines.gan.run import load_generator
+        from studio.engines.common.latent import load_generator
 
         gen, name = load_generator(ctx, entry.path)
         gen.eval().requires_grad_(False)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from studio.engines.clip.model import Clip
+from studio.engines.common.clip_model import Clip
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class ImageDataset:
 
     def preview_grid(self, n: int = 16, seed: int = 0):
         """A PIL grid of the first draws (what the UI shows before training starts)."""
-        from studio.engines.training.images import to_grid
+        from studio.engines.common.sampling import to_grid
 
         g = torch.Generator().manual_seed(seed)
         idx = torch.randint(0, len(self), (min(n, len(self)),), generator=g)

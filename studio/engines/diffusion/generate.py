@@ -26,9 +26,9 @@ from studio.core.results import ImageResult
 from studio.core.models.registry import ModelEntry
 from studio.core.specs.image import ImageSpec
 from studio.core.models.vocabulary import model_prompt, vocabulary_of
-from studio.engines.clip.scoring import check_chosen, chosen_clip, score_image
+from studio.engines.common.clip_scoring import check_chosen, chosen_clip, score_image
 from studio.engines.context import EngineContext
-from studio.engines.content_guard import check_image
+from studio.engines.common.image_guard import check_image
 from studio.core.launch import launch_tag
 from studio.core.models.identify import INPAINT_CHANNELS
 from studio.engines.diffusion import control, embeddings, openvino_unet
@@ -36,7 +36,7 @@ from studio.engines.diffusion.memory import choose_mode, modes_for_job, on_accel
 from studio.engines.diffusion.loader import load_pipeline, model_hash, resolve, unquantized
 from studio.engines.oom import free_memory, injected_error, injected_ooms, is_oom
 from studio.engines.diffusion.previews import TAESD_FOLDERS, Previewer, X0Tap, find_taesd, load_taesd
-from studio.engines.diffusion.schedulers import make_scheduler
+from studio.engines.pipelines.schedulers import make_scheduler
 from studio.engines.upscale.run import canonical_name, upscale_image
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 STUDIO_PIPELINE_MODULE = "studio.engines.pipelines.studio_pipeline"
 UNCONDITIONAL_PIPELINE = "studio.engines.pipelines.unconditional:StudioDDPMPipeline"
 """Runs the studio's DDPM folders (plain DDPMPipeline on disk) with any scheduler and step callbacks."""
-SINGLE_FILE_MODULE = "studio.engines.diffusion.single_file"
+SINGLE_FILE_MODULE = "studio.engines.models.single_file"
 HASH_MAX_BYTES = 256 * 2**20
 """Weights files larger than this are not hashed inline (the model manager's hash cache does it)."""
 

@@ -19,7 +19,7 @@ import torch
 from studio.core.errors import ModelError
 from studio.core.models.families import FAMILIES
 from studio.core.i18n import _
-from studio.engines.diffusion.schedulers import x0_source
+from studio.engines.pipelines.schedulers import x0_source
 
 log = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ from studio.core.specs.training import EvaluateSpec
 from studio.core.specs.image import ImageSpec
 from studio.core.specs.serial import spec_to_dict
 from studio.core.models.vocabulary import model_prompt, vocabulary_of
-from studio.engines.clip.model import Clip, load_clip
+from studio.engines.common.clip_model import Clip, load_clip
 from studio.engines.context import EngineContext
-from studio.engines.evaluate import metrics
+from studio.engines.common import metrics
 from studio.engines.launch import Launch, LaunchLost, kept_in, merge_indexed
 from studio.engines.output_files import output_path
 

@@ -3,44 +3,24 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from pathlib import Path
 
 import torch
-from PIL import Image
 
 from studio.core.models.builtin_models import FACES_NAME
-from studio.core.errors import ModelError
-from studio.core.i18n import _
 from studio.core.progress import CancelToken, Reporter
 from studio.core.results import FacesResult
 from studio.core.specs.image import GanSpec
+from studio.engines.common.latent import load_generator
+from studio.engines.common.sampling import (Generator, enlarge, generate, latent_for_seed, make_grid, walk_latents,
+                                            walk_strip)
 from studio.engines.context import EngineContext
-from studio.engines.gan.faces import load_gan
-from studio.engines.gan.model import Generator
-from studio.engines.gan.sampling import enlarge, generate, latent_for_seed, make_grid, walk_latents
-from studio.engines.output_files import output_path, safe_stem, save_gif, save_png
+from studio.engines.output_files import output_path, safe_model_stem, save_gif, save_png
 
 CHUNK = 16  # images per forward pass between progress reports / cancel checks
 
 
 def _generator(spec: GanSpec, ctx: EngineContext) -> tuple[Generator, str]:
     return load_generator(ctx, spec.model or FACES_NAME)
-
-
-def load_generator(ctx: EngineContext, name: str) -> tuple[Generator, str]:
-    """A studio GAN's generator or a studio VAE's decoder (both map latent_dim → image), cached; and its name."""
-    entry = ctx.registry.resolve(name, task="image")
-    if entry.type == "studio_vae":  # a VAE decoder samples the prior exactly like a generator
-        from studio.engines.vae.model import load_vae_folder
-
-        dec = ctx.cache.get_or_load(("studio_vae", entry.path, ctx.device),
-                                    lambda: load_vae_folder(Path(entry.path)).to(ctx.device))
-        return dec, entry.name
-    if entry.type != "gan":
-        raise ModelError(_("Model {model!r} is a {type} model, not a GAN.").format(model=entry.name, type=entry.type))
-    gen = ctx.cache.get_or_load(("gan", f"{entry.path}/{entry.name}", ctx.device),
-                                lambda: load_gan(entry, ctx.paths).to(ctx.device))
-    return gen, entry.name
 
 
 def _sample(gen: Generator, latents: torch.Tensor, reporter: Reporter, cancel: CancelToken,
@@ -96,13 +76,3 @@ def run(spec: GanSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineConte
     return dataclasses.replace(base, outputs=(str(png),), count=len(images),
                                seconds=round(time.perf_counter() - t0, 3))
 
-
-def walk_strip(frames: list, most: int = 12) -> Image.Image:
-    """One row of at most ``most`` evenly spaced frames, first and last included."""
-    n = len(frames)
-    picks = [frames[round(i * (n - 1) / (most - 1))] for i in range(most)] if n > most else frames
-    return make_grid(picks, columns=len(picks))
-
-
-def safe_model_stem(name: str) -> str:
-    return safe_stem(name.replace("(", "").replace(")", "").lower().replace(" ", "-"), 24)

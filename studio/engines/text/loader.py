@@ -25,7 +25,7 @@ from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.models.registry import ModelEntry
 from studio.engines.context import EngineContext
 from studio.engines.text.frugal import check_fits, precision_label, quantize_int8, text_dtype
-from studio.engines.text.gguf_convert import converted_folder, ensure_converted
+from studio.engines.models.gguf_convert import converted_folder, ensure_converted
 
 log = logging.getLogger(__name__)
 DEFAULT_CONTEXT = 2048

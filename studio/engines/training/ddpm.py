@@ -91,7 +91,7 @@ class DdpmTrainer(Trainer):
 
     def pipeline(self, scheduler_name: str | None = None):
         """A StudioDDPMPipeline around the EMA weights (sharing them, not a copy)."""
-        from studio.engines.diffusion.schedulers import make_scheduler
+        from studio.engines.pipelines.schedulers import make_scheduler
         from studio.engines.pipelines.unconditional import StudioDDPMPipeline
 
         sched = make_scheduler(scheduler_name or str(self.p("sample_scheduler")), self.noise_scheduler.config)
@@ -116,7 +116,7 @@ class DdpmTrainer(Trainer):
         return self.sample_tensor()
 
     def sample(self):
-        from studio.engines.training.images import to_grid
+        from studio.engines.common.sampling import to_grid
 
         return to_grid(self.sample_tensor(), nrow=8, scale=2 if self.spec.size <= 32 else 1)
 

@@ -28,7 +28,7 @@ class GanTrainer(Trainer):
 
     def setup(self) -> None:
         from studio.engines.gan.model import DCGANConfig, Discriminator, Generator, init_weights
-        from studio.engines.gan.sampling import latent_for_seed
+        from studio.engines.common.sampling import latent_for_seed
 
         self.arch = str(self.p("arch"))
         self.ds = load_images(self, any_size=self.arch == "mlp")  # MLPGANConfig checks its own 4–128 px
@@ -108,7 +108,7 @@ class GanTrainer(Trainer):
         return self.sample_tensor()
 
     def sample(self):
-        from studio.engines.training.images import to_grid
+        from studio.engines.common.sampling import to_grid
 
         return to_grid(self.sample_tensor(), nrow=8, scale=2 if self.spec.size <= 32 else 1)
 

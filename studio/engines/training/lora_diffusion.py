@@ -43,7 +43,7 @@ class DiffusionLoraTrainer(Trainer):
                 model=entry.name, type=entry.type))
         self.base_entry = entry
         if entry.type == "sd_single_file":
-            from studio.engines.diffusion.single_file import load
+            from studio.engines.models.single_file import load
 
             pipe = load(entry, "cpu", torch.float32)
         else:
@@ -175,7 +175,7 @@ class DiffusionLoraTrainer(Trainer):
     def sample(self):
         from diffusers import EulerDiscreteScheduler
 
-        from studio.engines.training.images import to_grid
+        from studio.engines.common.sampling import to_grid
 
         original = self.pipe.scheduler
         self.pipe.scheduler = EulerDiscreteScheduler.from_config(original.config)

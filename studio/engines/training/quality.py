@@ -39,8 +39,8 @@ class QualityProbe:
 
     def measure(self) -> dict[str, float] | None:
         """{"fid", "kid"} for the trainer's current samples; None when the family or the studio cannot."""
-        from studio.engines.clip.model import load_clip
-        from studio.engines.evaluate import metrics
+        from studio.engines.common.clip_model import load_clip
+        from studio.engines.common import metrics
 
         t = self.trainer
         fake = t.quality_samples()

@@ -179,7 +179,7 @@ class Text2ImgTrainer(Trainer):
                                    tokenizer=self.tokenizer, scheduler=sched)
 
     def sample(self):
-        from studio.engines.training.images import to_grid
+        from studio.engines.common.sampling import to_grid
 
         return to_grid(self.sample_tensor(), nrow=8, scale=2)
 

@@ -36,7 +36,7 @@ class VaeTrainer(Trainer):
         return super().p(key)
 
     def setup(self) -> None:
-        from studio.engines.gan.sampling import latent_for_seed
+        from studio.engines.common.sampling import latent_for_seed
         from studio.engines.vae.model import VAE, VAEConfig
 
         self.ds = load_images(self)
@@ -98,7 +98,7 @@ class VaeTrainer(Trainer):
         return self.sample_tensors()[0]  # prior samples: what the saved VAE generates
 
     def sample(self):
-        from studio.engines.training.images import to_grid
+        from studio.engines.common.sampling import to_grid
 
         prior, orig, recon = self.sample_tensors()
         return to_grid(torch.cat([prior, orig, recon]), nrow=8, scale=2 if self.spec.size <= 32 else 1)

@@ -67,7 +67,7 @@ def resolve_base(name: str, ctx: Any, reporter: Reporter | None = None) -> BaseM
             raise ModelError(_("{name} is a LoRA classifier; fine-tune its base model instead.").format(name=entry.name))
         folder = Path(entry.path)
     elif entry.type == "gguf":
-        from studio.engines.text.gguf_convert import ensure_converted
+        from studio.engines.models.gguf_convert import ensure_converted
 
         folder = ensure_converted(Path(entry.path), ctx.paths, reporter, display_name=entry.name)
     elif entry.type in (MLM_TYPE, "causal_lm"):

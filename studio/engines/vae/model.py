@@ -16,6 +16,8 @@ from torch import nn
 
 from studio.core.errors import ModelError
 from studio.core.i18n import _
+from studio.core.models.registry import ModelEntry
+from studio.core.paths import StudioPaths
 from studio.engines.conv_config import SquareConvConfig
 
 WEIGHTS_FILE = "vae.safetensors"
@@ -114,6 +116,11 @@ def save_vae_weights(path: Path, vae: VAE) -> None:
 def load_vae_folder(folder: Path) -> Decoder:
     """The decoder of a VAE folder written by the VAE trainer, in eval mode on the CPU."""
     return _load(folder, whole=False)
+
+
+def load_vae_decoder(entry: ModelEntry, paths: StudioPaths) -> Decoder:
+    """The decoder of a registry entry of type "studio_vae" (:data:`studio.engines.common.latent.DECODERS`)."""
+    return load_vae_folder(Path(entry.path))
 
 
 def load_vae(folder: Path) -> VAE:

@@ -22,9 +22,8 @@ from studio.core.progress import CancelToken, Reporter
 from studio.core.results import VaeResult
 from studio.core.specs.training import VaeSpec
 from studio.engines.context import EngineContext
-from studio.engines.gan.run import safe_model_stem, walk_strip
-from studio.engines.gan.sampling import enlarge, make_grid, to_images
-from studio.engines.output_files import output_path, save_gif, save_png
+from studio.engines.common.sampling import enlarge, make_grid, to_images, walk_strip
+from studio.engines.output_files import output_path, safe_model_stem, save_gif, save_png
 
 
 def load_model(ctx: EngineContext, name: str):

@@ -2,8 +2,8 @@
 
 The folder (``<home>/datasets/<name>``) holds ``<label>-<n>.png`` with a same-stem ``.txt`` caption,
 the layout every image trainer reads. Diffusion models (Stable Diffusion, the studio's text-to-image
-and DDPM models) are sampled through the image engine's own pipeline code, GANs and VAEs through
-the GAN engine's generators; seeds are ``seed, seed+1, …`` so a dataset can be made again exactly.
+and DDPM models) are sampled through the image engine's own pipeline code, GANs and VAEs as latent
+models (:mod:`studio.engines.common.latent`); seeds are ``seed, seed+1, …`` so a dataset can be made again exactly.
 The folder is written beside its final name and renamed when complete: a cancelled or failed run
 leaves nothing half made, and an existing dataset is never replaced.
 
@@ -27,7 +27,6 @@ from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.results import DatasetResult, ImageResult
 from studio.core.specs.base import MAX_SEED
 from studio.core.specs.training import DatasetSpec
-from studio.core.specs.image import GanSpec, ImageSpec
 from studio.engines.context import EngineContext
 from studio.engines.launch import Launch, LaunchLost
 
@@ -54,10 +53,10 @@ def _diffusion_maker(ctx: EngineContext, entry: Any, spec: DatasetSpec,
 
 
 def _generator_maker(ctx: EngineContext, entry: Any) -> Callable[[str, int], Any]:
-    from studio.engines.gan.run import _generator
-    from studio.engines.gan.sampling import images_for_seeds
+    from studio.engines.common.latent import load_generator
+    from studio.engines.common.sampling import images_for_seeds
 
-    gen, _name = _generator(GanSpec(model=entry.name), ctx)
+    gen, _name = load_generator(ctx, entry.name)
     return lambda _prompt, seed: images_for_seeds(gen, [seed])[0]
 
 

@@ -1,4 +1,5 @@
-"""Sampling a GAN generator: one latent per seed, seed grids and spherical latent walks."""
+"""Sampling latent models (a GAN's generator, a VAE's decoder): one latent per seed, spherical latent walks,
+and image grids (of PIL images, or of tensors in [-1, 1] for trainers)."""
 from __future__ import annotations
 
 import math
@@ -7,7 +8,8 @@ from typing import Sequence
 import torch
 from PIL import Image
 
-from studio.engines.gan.model import Generator
+Generator = torch.nn.Module
+"""A latent model: maps (N, config.latent_dim) latents to (N, C, H, W) images in [-1, 1]."""
 
 
 def latent_for_seed(seed: int, latent_dim: int) -> torch.Tensor:
@@ -80,3 +82,27 @@ def enlarge(image: Image.Image, scale: int) -> Image.Image:
     if scale <= 1:
         return image
     return image.resize((image.width * scale, image.height * scale), Image.LANCZOS)
+
+
+def to_grid(x: torch.Tensor, nrow: int | None = None, pad: int = 2, scale: int = 1):
+    """A PIL image tiling (N, C, H, W) tensors in [-1, 1], ``nrow`` per row (default: square)."""
+    x = x.detach().float().cpu().clamp(-1, 1)
+    n, c, h, w = x.shape
+    nrow = nrow or max(1, int(math.ceil(math.sqrt(n))))
+    rows = int(math.ceil(n / nrow))
+    grid = torch.full((c, rows * (h + pad) + pad, nrow * (w + pad) + pad), -1.0)
+    for i in range(n):
+        r, col = divmod(i, nrow)
+        grid[:, pad + r * (h + pad):pad + r * (h + pad) + h, pad + col * (w + pad):pad + col * (w + pad) + w] = x[i]
+    arr = ((grid + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    img = Image.fromarray(arr[:, :, 0] if c == 1 else arr, "L" if c == 1 else "RGB")
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+    return img
+
+
+def walk_strip(frames: list, most: int = 12) -> Image.Image:
+    """One row of at most ``most`` evenly spaced frames, first and last included."""
+    n = len(frames)
+    picks = [frames[round(i * (n - 1) / (most - 1))] for i in range(most)] if n > most else frames
+    return make_grid(picks, columns=len(picks))

@@ -16,7 +16,7 @@ from studio.core.progress import Reporter
 from studio.core.specs.prompt_weights import strip_weights
 from studio.core.models.registry import ModelEntry
 from studio.core.specs.base import NO_CLIP
-from studio.engines.clip.model import load_clip, resolve_clip
+from studio.engines.common.clip_model import load_clip, resolve_clip
 
 
 def chosen_clip(ctx, job_clip: str, model: ModelEntry | None) -> tuple[str, bool]:
