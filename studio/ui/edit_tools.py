@@ -489,7 +489,7 @@ class CanvasEditor(QObject):
         if op == "outpaint":
             step["extend"] = list(ext.as_tuple())
         self._follow(handle, op, step)
-        self._message(self.tr("Queued {0} (job #{1})").format(op, handle.job_id), 3000)
+        self._message(self.tr("Queued {0} (job #{1})").format(self._op_label(op), handle.job_id), 3000)
         return handle
 
     def follow_model(self, entry: ModelEntry | None) -> None:
@@ -527,6 +527,11 @@ class CanvasEditor(QObject):
             self._follow(handle, "upscale", {"op": "upscale", "model": tools.model()})
         return handle
 
+    def _op_label(self, op: str) -> str:
+        """How the version strip, the undo history and messages name an edit (as its button does)."""
+        return {"img2img": self.tr("Img2img"), "inpaint": self.tr("Inpaint"), "outpaint": self.tr("Outpaint"),
+                "upscale": self.tr("Upscale")}.get(op, op)
+
     def _follow(self, handle: JobHandle, op: str, step: dict) -> None:
         handle.finished.connect(lambda result: self._on_finished(op, step, result))
 
@@ -542,7 +547,8 @@ class CanvasEditor(QObject):
             return
         chain = list(self.doc.current.chain) if self.doc.current else []
         step = dict(step, output=Path(path).name, **({"model": result.model} if result.model else {}))
-        self.doc.add_version(Version(image.convertToFormat(QImage.Format.Format_RGB888), op, path, chain + [step]))
+        self.doc.add_version(Version(image.convertToFormat(QImage.Format.Format_RGB888), self._op_label(op), path,
+                                     chain + [step]))
 
     # -- export -----------------------------------------------------------------------------------
     def export(self, target: str | None = None) -> str | None:

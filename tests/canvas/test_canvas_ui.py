@@ -91,6 +91,7 @@ def test_paint_undo_inpaint_export(studio, qtbot, tmp_path, tiny_sd_dir):
     assert np.array_equal(result[outside], original[outside])  # untouched outside the mask
     assert np.abs(result[~outside] - original[~outside]).mean() > 5
     assert editor.strip.count() == 2 and editor.strip.currentRow() == 1
+    assert editor.strip.item(1).text() == "2. Inpaint"  # named as its button is (translated), not "inpaint"
     qtbot.waitUntil(lambda: studio.canvas.path() == editor.doc.current.path, timeout=10_000)
 
     out = editor.export(str(tmp_path / "edited.png"))
