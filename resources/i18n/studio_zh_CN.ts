@@ -161,6 +161,22 @@
         <translation>已加入队列：{0}（任务 #{1}）</translation>
     </message>
     <message>
+        <source>Img2img</source>
+        <translation>图生图</translation>
+    </message>
+    <message>
+        <source>Inpaint</source>
+        <translation>局部重绘</translation>
+    </message>
+    <message>
+        <source>Outpaint</source>
+        <translation>扩图</translation>
+    </message>
+    <message>
+        <source>Upscale</source>
+        <translation>放大</translation>
+    </message>
+    <message>
         <source>Cannot open {0}</source>
         <translation>无法打开 {0}</translation>
     </message>

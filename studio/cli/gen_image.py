@@ -146,15 +146,15 @@ def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
 def _say_ignored(entry, args: argparse.Namespace) -> None:
     """One line on stderr for each option given that the model's family takes no notice of (FLUX.1 has no
     negative prompt; SANA-Sprint's guidance is distilled into it): the image is made, without it."""
-    from studio.core.models.caps import ignored_inputs
-    from studio.core.models.families import family_label
+    from studio.core.models.caps import entry_ignores
+    from studio.core.models.few_step import display_name
 
-    ignored = ignored_inputs(entry.type, entry.family)
+    ignored = entry_ignores(entry)
     for name, option, given in (("negative_prompt", "--negative", bool(args.negative)),
                                 ("guidance", "--guidance", args.guidance is not None)):
         if given and name in ignored:
-            print(_("{family} models take no notice of {option}: it is ignored.").format(
-                family=family_label(entry.family), option=option), file=sys.stderr, flush=True)
+            print(_("{model} takes no notice of {option}: it is ignored.").format(
+                model=display_name(entry), option=option), file=sys.stderr, flush=True)
 
 
 def _lora_entries(registry, args: argparse.Namespace) -> list:

@@ -21,7 +21,7 @@ from studio.core.errors import SpecError
 from studio.core.models.families import caps_of, family_label
 from studio.core.models.few_step import display_name, recommendation
 from studio.core.i18n import _
-from studio.core.models.caps import DIFFUSION_TYPES, ignored_inputs, schedulers_for
+from studio.core.models.caps import DIFFUSION_TYPES, entry_ignores, schedulers_for
 from studio.core.models.match import ModelRef, find_installed, missing_message
 from studio.core.models.recommended import recommended_image_spec, sampling_settings
 from studio.core.models.registry import ModelEntry
@@ -288,8 +288,8 @@ class PromptEditor(QWidget):
         if family is not None:
             self._fields_family = family
         message = self.tr("Using the settings {0} recommends.").format(self.model_combo.currentText())
-        if not rec and caps is not None and caps.flow:  # a 2024–26 family: its own steps, CFG and size
-            rec = {"steps": caps.steps, "guidance": caps.cfg}
+        if caps is not None and caps.flow:  # a 2024–26 family: its own steps, CFG and size (FLUX.1 schnell: its own)
+            rec = rec or {"steps": caps.steps, "guidance": caps.cfg}
             details = {**details, "default_size": details.get("default_size") or caps.size}
         elif not rec and crossed and entry is not None and entry.type in DIFFUSION_TYPES:
             # Another family's settings (FLUX.1's 1024 px, CFG 3.5) would not suit this one: its usual ones,
@@ -397,7 +397,7 @@ class PromptEditor(QWidget):
     def _update_model_state(self) -> None:
         entry = self._entries.get(self.model())
         self.lora_picker.set_model(entry)
-        self._offer_inputs(ignored_inputs(entry.type, entry.family) if entry is not None else frozenset())
+        self._offer_inputs(entry_ignores(entry))
         has = self.model_combo.count() > 0
         self.scanning_label.setVisible(not self._models_known and not has)
         self.model_combo.setVisible(has)

@@ -18,7 +18,7 @@ def test_cli_generates_and_inpaints_with_a_flux_folder(family_dir, studio_home, 
                 "--height", "64", "--out", str(out)], studio_home)
     assert proc.returncode == 0, proc.stderr
     spec = read_png_parameters(out)
-    assert (spec.steps, spec.scheduler, spec.guidance) == (2, "euler", 3.5)  # FLUX.1's own CFG (the table)
+    assert (spec.steps, spec.scheduler, spec.guidance) == (2, "euler", 0.0)  # schnell (no guidance embedding): CFG 0
     mask = tmp_path / "mask.png"
     m = np.zeros((64, 64), dtype=np.uint8)
     m[16:48, 16:48] = 255
@@ -47,4 +47,40 @@ def test_cli_says_in_one_line_that_flux_ignores_the_negative_prompt(family_dir, 
                                       "--negative", "blurry", "--guidance", "2"])
     capsys.readouterr()  # building the tiny pipeline said things of its own
     _base_spec(args, seed=1)
-    assert capsys.readouterr().err.strip() == "FLUX.1 models take no notice of --negative: it is ignored."
+    # tiny-flux is a schnell (no guidance embedding): its CFG is ignored too.
+    assert capsys.readouterr().err.strip().splitlines()[-2:] == [
+        f"{folder.name} takes no notice of --negative: it is ignored.",
+        f"{folder.name} takes no notice of --guidance: it is ignored."]
+
+
+def test_flux_schnell_is_recognised_and_proposes_its_four_steps(family_dir, paths, tmp_path, capsys):
+    """FLUX.1 [schnell] has no guidance embedding (dev has one): from a folder's transformer config or a single
+    file's tensor names, the CLI and the window propose its 4 steps instead of FLUX.1 dev's 28."""
+    import json
+    import shutil
+
+    from studio.cli import build_parser
+    from studio.cli.gen_image import _base_spec
+    from studio.core.models.identify import identify_path
+    from tests.fixtures.tiny_families import transformer_file
+
+    folder = family_dir("flux")  # built without a guidance embedding, as schnell is
+    schnell = identify_path(folder, "user")
+    assert (schnell.details["few_step"], schnell.details["few_step_source"]) == ("FLUX.1 schnell", "config")
+    assert schnell.details["recommended"] == {"steps": 4, "guidance": 0.0, "scheduler": "euler"}
+    single = identify_path(transformer_file(folder, paths.models / "flux1-tiny.safetensors"), "user")
+    assert (single.family, single.details.get("few_step"), single.details.get("few_step_source")) == (
+        "flux", "FLUX.1 schnell", "keys")
+
+    dev = tmp_path / "flux-dev-tiny"
+    shutil.copytree(folder, dev)
+    config = dev / "transformer" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "guidance_embeds": True}))
+    assert "few_step" not in identify_path(dev, "user").details
+
+    capsys.readouterr()
+    args = build_parser().parse_args(["generate", "image", "--prompt", "a cat", "--model", str(folder)])
+    spec = _base_spec(args, seed=1)
+    assert (spec.steps, spec.guidance, spec.width) == (4, 0.0, 1024)
+    assert capsys.readouterr().err.strip() == (f"Using the settings {folder.name} recommends: steps 4, CFG 0, "
+                                               "Euler.")

@@ -10,7 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from studio.core.models.families import FAMILIES, NEW_FAMILIES, capabilities
+from studio.core.models.caps import entry_ignores
+from studio.core.models.families import FAMILIES, NEW_FAMILIES
 from studio.core.pngmeta import read_png_text
 from studio.core.models.identify import identify_path
 from studio.core.progress import CancelToken
@@ -62,9 +63,11 @@ def test_family_folder_identified_run_and_equal_to_plain_diffusers(key, family_d
     plain = plain_image(key, folder, s)
     assert np.abs(studio - plain).max() <= 1
     # The PNG claims a negative prompt and a CFG only where the family takes notice of them (FLUX.1: no negative).
-    caps = capabilities("diffusers", key)
+    ignored = entry_ignores(entry)  # the tiny FLUX.1 is a schnell: no CFG either
     params = read_png_text(result.outputs[0])["parameters"]
-    assert ("Negative prompt: blurry" in params, "CFG scale: 3" in params) == (caps.negative_prompt, caps.guidance)
+    assert ("Negative prompt: blurry" in params, "CFG scale: 3" in params) == (
+        "negative_prompt" not in ignored, "guidance" not in ignored)
+    assert ("negative_prompt" in ignored) == (key in ("flux", "flux2_klein", "sana_sprint"))
 
 
 @pytest.mark.parametrize("key", [k for k in PARAMS if (k.values[0] if hasattr(k, "values") else k)

@@ -38,3 +38,19 @@ def test_a_model_of_another_family_gets_its_usual_settings(qtbot):
 
     pick(editor, "flux-dev")
     assert fields(editor)[:2] == (28, 3.5)
+
+
+def test_flux_schnell_gets_its_four_steps_at_1024_and_its_cfg_is_greyed(qtbot):
+    # As the model scan records a FLUX.1 folder whose transformer has no guidance embedding (few_step.annotate).
+    schnell = ModelEntry("flux-schnell", "/m/flux-schnell", "diffusers", family="flux", details={
+        "few_step": "FLUX.1 schnell", "few_step_source": "config",
+        "recommended": {"steps": 4, "guidance": 0.0, "scheduler": "euler"}})
+    editor = PromptEditor()
+    qtbot.addWidget(editor)
+    editor.set_models([SD, schnell])
+    pick(editor, "flux-schnell")
+    assert fields(editor) == (4, 0.0, "euler", 1024, 1024)
+    assert not editor.guidance_spin.isEnabled() and not editor.negative_edit.isEnabled()
+    assert "CFG changes nothing" in editor.guidance_spin.toolTip()
+    pick(editor, "flux-dev" if editor.model_combo.findData("flux-dev") >= 0 else "v1-5")
+    assert editor.guidance_spin.isEnabled()

@@ -12,7 +12,7 @@ from studio.core.models.registry import ModelEntry
 from studio.core.specs.samplers import SCHEDULER_LABELS, SCHEDULERS
 
 __all__ = ["DIFFUSION_TYPES", "PIXEL_TYPES", "EDIT_OPS", "edit_refusal", "karras_refusal", "schedulers_for",
-           "scheduler_refusal", "ignored_inputs"]
+           "scheduler_refusal", "ignored_inputs", "entry_ignores"]
 EDIT_OPS = ("img2img", "inpaint", "outpaint")
 FLOW_SCHEDULERS = ("euler",)
 """Flow-matching families run their own flow-matching Euler scheduler: the only sampler offered."""
@@ -72,6 +72,16 @@ IGNORED_INPUTS: dict[str, frozenset[str]] = {
 }
 """Prompt-editor inputs a model type takes no notice of (an unconditional DDPM draws at its own size,
 without a prompt): the editor does not offer them and the image's metadata does not claim them."""
+
+
+def entry_ignores(entry: ModelEntry | None) -> frozenset[str]:
+    """:func:`ignored_inputs` of a registry entry; FLUX.1 schnell (no guidance embedding) ignores the CFG too."""
+    if entry is None:
+        return frozenset()
+    from studio.core.models.few_step import KIND_TITLES
+
+    schnell = (entry.details or {}).get("few_step") == KIND_TITLES["schnell"]
+    return ignored_inputs(entry.type, entry.family) | (frozenset({"guidance"}) if schnell else frozenset())
 
 
 def ignored_inputs(model_type: str, family: str = "") -> frozenset[str]:

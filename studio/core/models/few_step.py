@@ -30,10 +30,11 @@ KINDS: dict[str, dict[str, Any]] = {
     "lightning": {"steps": 4, "guidance": 0.0, "scheduler": "euler", "timestep_spacing": "trailing"},
     "sdxs": {"steps": 1, "guidance": 0.0, "scheduler": "euler", "timestep_spacing": "trailing"},
     "turbo": {"steps": 1, "guidance": 0.0, "scheduler": "euler_a", "timestep_spacing": "trailing"},
+    "schnell": {"steps": 4, "guidance": 0.0, "scheduler": "euler"},  # FLUX.1 [schnell]: timestep-distilled
 }
 """Few-step kinds and the settings they are sampled with (first match wins: an "lcm-lora-sdxl-turbo" is LCM)."""
 KIND_TITLES = {"lcm": "LCM", "tcd": "TCD", "dmd2": "DMD2", "hyper": "Hyper-SD", "lightning": "Lightning",
-               "sdxs": "SDXS", "turbo": "Turbo"}
+               "sdxs": "SDXS", "turbo": "Turbo", "schnell": "FLUX.1 schnell"}
 _PATTERNS = {"lcm": r"(?<![a-z])lcm(?![a-z])", "tcd": r"(?<![a-z])tcd(?![a-z])", "dmd2": r"dmd2",
              "hyper": r"hyper[-_ ]?sd", "lightning": r"lightning", "sdxs": r"sdxs", "turbo": r"turbo"}
 _SCHEDULER_KINDS = {"LCMScheduler": "lcm", "TCDScheduler": "tcd"}
@@ -101,11 +102,22 @@ def card_tags(readme: Path) -> list[str]:
     return tags
 
 
+def _is_schnell(entry: ModelEntry, path: Path) -> bool:
+    """A FLUX.1 without a guidance embedding is [schnell] (dev has one): its transformer config says so in a
+    folder, its tensor names in a single file (``details["variant"]``)."""
+    if entry.family != "flux" or entry.type == "lora":
+        return False
+    if path.is_dir():
+        config = _read_json(path / "transformer" / "config.json")
+        return config.get("_class_name") == "FluxTransformer2DModel" and config.get("guidance_embeds") is False
+    return entry.details.get("variant") == "schnell"
+
+
 def recognise(entry: ModelEntry) -> tuple[str, str, str]:
     """(kind, evidence, text it was read from) for a few-step entry; ("", "", "") otherwise.
 
-    Evidence: "scheduler" (the folder's scheduler config), "tags" (model card), "metadata" (safetensors),
-    "name" (file or folder name).
+    Evidence: "scheduler" (the folder's scheduler config), "config"/"keys" (FLUX.1 schnell's transformer),
+    "tags" (model card), "metadata" (safetensors), "name" (file or folder name).
     """
     if entry.type not in FEW_STEP_TYPES or not entry.path:
         return "", "", ""
@@ -120,6 +132,8 @@ def recognise(entry: ModelEntry) -> tuple[str, str, str]:
         kind = _SCHEDULER_KINDS.get(str(sched.get("_class_name", "")), "")
         if kind:
             return kind, "scheduler", name_text
+    if _is_schnell(entry, path):
+        return "schnell", "config" if path.is_dir() else "keys", name_text
     tags = card_tags(folder / "README.md")
     for tag in tags:
         kind = kind_in(tag)

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator
 import torch
 
 from studio.core.errors import JobCancelled, ModelError, StudioError
-from studio.core.models.caps import ignored_inputs as family_ignores
+from studio.core.models.caps import entry_ignores
 from studio.core.models.families import FAMILIES
 from studio.core.models.few_step import sampler_warning
 from studio.core.i18n import _
@@ -244,7 +244,7 @@ def run(spec: ImageSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCon
                         reporter)
     hash_ = model_hash(ctx, entry)
     path = output_path(ctx, spec.seed)
-    unused = ignored_inputs(pipe) | family_ignores(entry.type, entry.family)  # FLUX.1 takes no negative prompt
+    unused = ignored_inputs(pipe) | entry_ignores(entry)  # FLUX.1: no negative prompt; schnell: no CFG either
     saved = spec.replace(model=spec.model or entry.name)
     if tiny is not None and not spec.decoder:  # made with the settings' fast decode: the PNG says so
         saved = saved.replace(decoder="fast")
