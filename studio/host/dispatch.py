@@ -22,7 +22,7 @@ ENGINES: dict[str, str] = {
     "convert": "studio.engines.models.convert:run",
     "vae": "studio.engines.vae.run:run",
     "dataset": "studio.engines.dataset_export:run",
-    "evaluate": "studio.engines.evaluate.run:run",
+    "evaluate": "studio.engines.evaluate:run",
     "grid": "studio.engines.grid:run",
     "fill_mask": "studio.engines.understand.run:fill_mask",
     "classify": "studio.engines.understand.run:classify",
