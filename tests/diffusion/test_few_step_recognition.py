@@ -83,3 +83,14 @@ def test_loras_by_their_file_names(tiny_lora, paths, file_name, expected):
     entry = identify_path(target, "user")
     assert recognise(entry)[0] == expected[0]
     assert entry.details.get("recommended") == expected[1]
+
+
+def test_messages_name_a_folder_with_a_dot_whole():
+    """"Using the settings FLUX.1-schnell recommends", not "FLUX recommends" (a folder is not a file with a suffix)."""
+    from studio.core.models.few_step import display_name
+    from studio.core.models.registry import ModelEntry
+
+    assert display_name(ModelEntry("FLUX.1-schnell", "/m/FLUX.1-schnell", "diffusers")) == "FLUX.1-schnell"
+    assert display_name(ModelEntry("s", "/m/sd3.5_medium.safetensors", "sd_single_file")) == "sd3.5_medium"
+    assert display_name(ModelEntry("l", "/m/loras/lcm-lora-sdv1-5/pytorch_lora_weights.safetensors", "lora")) == (
+        "lcm-lora-sdv1-5")

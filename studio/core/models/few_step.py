@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from studio.core.i18n import _
+from studio.core.models.hashing import WEIGHT_SUFFIXES
 from studio.core.models.registry import ModelEntry
 from studio.core.specs.samplers import FEW_STEP_SCHEDULERS, SCHEDULER_LABELS
 
@@ -173,9 +174,10 @@ def display_name(entry: ModelEntry) -> str:
     if (entry.details or {}).get("title") or not entry.path:
         return entry.title
     path = Path(entry.path)
-    if path.suffix and path.stem.lower() in _GENERIC_STEMS:
+    is_file = path.suffix.lower() in WEIGHT_SUFFIXES  # a folder may have a dot in its name (FLUX.1-dev, sd3.5-medium)
+    if is_file and path.stem.lower() in _GENERIC_STEMS:
         return path.parent.name
-    return path.stem if path.suffix else path.name
+    return path.stem if is_file else path.name
 
 
 def few_step_kind(entry: ModelEntry | None) -> str:
