@@ -420,6 +420,13 @@ class PromptEditor(QWidget):
                 w.setEnabled(name not in ignored)
                 tip = why if "prompt" in ignored else partial.get(name, why)
                 w.setToolTip(tip if name in ignored else str(w.property("offered_tip")))
+        # A greyed negative field says why in its placeholder too (FLUX.1), where a tooltip is not seen.
+        negative_tip = partial["negative_prompt"]
+        if self.negative_edit.property("offered_placeholder") is None:
+            self.negative_edit.setProperty("offered_placeholder", self.negative_edit.placeholderText())
+        self.negative_edit.setPlaceholderText(
+            (why if "prompt" in ignored else negative_tip) if "negative_prompt" in ignored
+            else str(self.negative_edit.property("offered_placeholder")))
         placeholder = self.prompt_edit.placeholderText()
         if "prompt" in ignored and placeholder != why:
             self.prompt_edit.setProperty("offered_placeholder", placeholder)

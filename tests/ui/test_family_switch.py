@@ -52,5 +52,7 @@ def test_flux_schnell_gets_its_four_steps_at_1024_and_its_cfg_is_greyed(qtbot):
     assert fields(editor) == (4, 0.0, "euler", 1024, 1024)
     assert not editor.guidance_spin.isEnabled() and not editor.negative_edit.isEnabled()
     assert "CFG changes nothing" in editor.guidance_spin.toolTip()
-    pick(editor, "flux-dev" if editor.model_combo.findData("flux-dev") >= 0 else "v1-5")
-    assert editor.guidance_spin.isEnabled()
+    assert editor.negative_edit.placeholderText() == "This model takes no negative prompt"  # seen, not hovered
+    pick(editor, "v1-5")
+    assert editor.guidance_spin.isEnabled() and editor.negative_edit.isEnabled()
+    assert editor.negative_edit.placeholderText().startswith("What to avoid")
