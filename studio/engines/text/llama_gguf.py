@@ -5,7 +5,7 @@ the model's own context up to ``GGUF_AUTO_CONTEXT``; every layer on a GPU when l
 and loads it. llama.cpp's own log is captured (never printed over the engine host's pipe) so that a
 failed load says in one line why: a truncated file, an architecture llama.cpp does not know, memory.
 ``GGUFTokenizer`` gives the loaded model the tokenizer interface ``prompting.encode`` uses; its chat
-template (from the GGUF's metadata) is rendered by the same Jinja renderer as transformers models'.
+template (from the GGUF's metadata) is rendered as transformers renders it (``chat_jinja``).
 """
 from __future__ import annotations
 
@@ -150,13 +150,11 @@ class GGUFTokenizer:
 
     def apply_chat_template(self, messages: list[dict[str, str]], tokenize: bool = False,
                             add_generation_prompt: bool = True, continue_final_message: bool = False) -> str:
-        """The prompt text from the GGUF's chat template (transformers' sandboxed Jinja renderer)."""
-        from transformers.utils.chat_template_utils import render_jinja_template
+        """The prompt text from the GGUF's chat template (rendered as transformers does, without importing it)."""
+        from studio.engines.text.chat_jinja import render_chat_template
 
-        rendered, _indices = render_jinja_template(
-            conversations=[messages], chat_template=self.chat_template, add_generation_prompt=add_generation_prompt,
-            continue_final_message=continue_final_message, **self.special)
-        return rendered[0]
+        return render_chat_template(self.chat_template or "", messages, add_generation_prompt=add_generation_prompt,
+                                    continue_final_message=continue_final_message, **self.special)
 
 
 @dataclass
