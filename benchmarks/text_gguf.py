@@ -8,7 +8,10 @@ Llama-architecture GGUF the script builds itself (written as F16 with the ``gguf
 to Q4_0 by llama.cpp's own ``llama_model_quantize``; kept in --work for later runs). Each measurement
 runs in a fresh process (so peak RSS is that path's alone); studio and direct runs alternate, and
 medians are reported. Reported per model: decode tokens/s (after the first token), first-token
-latency, load time, and peak RSS above the process's baseline against 1.3 × file size + KV cache.
+latency, load time, and peak RSS above the process's baseline (before llama.cpp is imported) against
+1.3 × file size + KV cache, split into the runtime's code and the model; ``--long N`` adds one run each
+with an N-token prompt (llama.cpp's work buffer grows with the prompt batch). The direct reference loads
+with the studio's own settings (``llama_gguf.llama_kwargs``).
 """
 from __future__ import annotations
 
@@ -127,46 +130,66 @@ def write_big_f16(f16: Path) -> Path:
 
 
 # -- one measurement per process ---------------------------------------------------------------------
-def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dict:
-    base = rss()
+def long_prompt(chars: int) -> str:
+    """About chars // 4 tokens of English (the README), for the long-prompt memory run."""
+    return (ROOT / "README.md").read_text(encoding="utf-8")[:chars]
+
+
+def studio_context(n_ctx: int, threads: int):
+    """The studio's engine context (its modules imported), running llama.cpp with ``threads`` threads."""
+    import tempfile
+
+    from studio.core.paths import StudioPaths
+    from studio.core.settings import Settings
+    from studio.engines.context import EngineContext
+    from studio.engines.text import generate, llama_gguf  # noqa: F401 - imported before the baseline
+
+    llama_gguf.default_threads = lambda: threads  # the same thread count as the direct run
+    return EngineContext.create(StudioPaths(Path(tempfile.mkdtemp())), Settings(
+        scan_hf_cache=False, gguf_context_length=n_ctx), device="cpu")
+
+
+def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, prompt_chars: int = 0) -> dict:
+    text_prompt = long_prompt(prompt_chars) if prompt_chars else PROMPT
+    if mode == "studio":
+        ctx = studio_context(n_ctx, threads)  # the studio's own modules are not counted (an engine host has them)
+    base, runtime = rss(), 0
+    if mode != "old":
+        import llama_cpp  # the runtime's code (numpy, llama.cpp's libraries): counted, and reported on its own
+
+        runtime = rss() - base
     t0 = time.monotonic()
     ids: list[int] = []
+    n_prompt = 0
     if mode == "direct":
-        import llama_cpp
+        from studio.engines.text.llama_gguf import llama_kwargs  # the studio's settings (a plain dict)
 
-        llm = llama_cpp.Llama(model_path=str(model), n_ctx=n_ctx, n_batch=min(512, n_ctx), n_threads=threads,
-                              n_threads_batch=os.cpu_count() or threads, use_mmap=False, verbose=False)
+        llm = llama_cpp.Llama(model_path=str(model), **llama_kwargs(n_ctx, 0, threads), verbose=False)
         load_s = time.monotonic() - t0
-        prompt = llm.tokenize(PROMPT.encode(), add_bos=True, special=True)
-        start, first, text = time.monotonic(), None, b""
+        prompt = llm.tokenize(text_prompt.encode(), add_bos=True, special=True)
+        n_prompt = len(prompt)
+        start, first, text, cpu_first = time.monotonic(), None, b"", 0.0
         for tok in llm.generate(prompt, temp=0.0, top_k=50, top_p=0.95, min_p=0.0, repeat_penalty=1.0):
             if llama_cpp.llama_vocab_is_eog(llm._model.vocab, tok) or len(ids) >= tokens:
                 break
             text += llm.detokenize([tok])
             ids.append(tok)
             if first is None:
-                first = time.monotonic() - start
-        total = time.monotonic() - start
+                first, cpu_first = time.monotonic() - start, time.process_time()
+            cpu_last, total = time.process_time(), time.monotonic() - start  # at the last token, as the studio's
+        cpu = cpu_last - cpu_first
     elif mode == "studio":
-        from studio.core.paths import StudioPaths
         from studio.core.progress import CancelToken
-        from studio.core.settings import Settings
         from studio.core.specs.text import TextSpec
-        from studio.engines.context import EngineContext
-        from studio.engines.text import llama_gguf
         from studio.engines.text.generate import run
-        import tempfile
 
-        llama_gguf.default_threads = lambda: threads  # the same thread count as the direct run
-
-        ctx = EngineContext.create(StudioPaths(Path(tempfile.mkdtemp())), Settings(
-            scan_hf_cache=False, gguf_context_length=n_ctx), device="cpu")
-        base, t0 = rss(), time.monotonic()
+        t0 = time.monotonic()
         rep = _Reporter()
-        spec = TextSpec(prompt=PROMPT, model=str(model), max_new_tokens=tokens, temperature=0.0)
+        spec = TextSpec(prompt=text_prompt, model=str(model), max_new_tokens=tokens, temperature=0.0)
         result = run(spec, rep, CancelToken(), ctx)
-        load_s = rep.generating_at - t0
+        load_s, n_prompt = rep.generating_at - t0, result.prompt_tokens
         first, total, ids = rep.first - rep.generating_at, rep.last - rep.generating_at, list(result.token_ids)
+        cpu = rep.cpu_last - rep.cpu_first
     else:  # the old path: GGUF de-quantised to float32 safetensors, run with transformers
         import torch
 
@@ -187,25 +210,27 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int) -> dic
                                                                "temperature": None, "top_p": None, "top_k": None},
                               cancel=CancelToken(), on_text=lambda _t: None)
         first, total, ids = res.first_token_seconds, res.seconds, [0] * res.new_tokens
+        cpu = 0.0
         threads = torch.get_num_threads()
     n = len(ids)
     return {"mode": mode, "load_s": load_s, "first_token_s": first, "tokens": n, "threads": threads,
-            "tokens_per_s": (n - 1) / (total - first) if n > 1 and total > first else 0.0,
-            "rss_base": base, "peak_rss": peak_rss(), "ids": ids[:64]}
+            "tokens_per_s": (n - 1) / (total - first) if n > 1 and total > first else 0.0, "prompt_tokens": n_prompt,
+            "tokens_per_cpu_s": (n - 1) / cpu if n > 1 and cpu > 0 else 0.0,
+            "rss_base": base, "rss_runtime": runtime, "peak_rss": peak_rss(), "ids": ids[:64]}
 
 
 class _Reporter:
     def __init__(self) -> None:
-        self.generating_at = self.first = self.last = 0.0
+        self.generating_at = self.first = self.last = self.cpu_first = self.cpu_last = 0.0
 
     def progress(self, done, total, message=""):
         if message == "generating":
             self.generating_at = time.monotonic()
 
     def text(self, chunk):
-        self.last = time.monotonic()
+        self.last, self.cpu_last = time.monotonic(), time.process_time()
         if not self.first:
-            self.first = self.last
+            self.first, self.cpu_first = self.last, self.cpu_last
 
     def log(self, message):
         pass
@@ -220,16 +245,17 @@ class _Reporter:
         pass
 
 
-def measure(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, work: Path) -> dict:
+def measure(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, work: Path, prompt_chars: int = 0) -> dict:
     cmd = [sys.executable, __file__, "--worker", mode, "--model", str(model), "--tokens", str(tokens),
-           "--ctx", str(n_ctx), "--threads", str(threads)]
+           "--ctx", str(n_ctx), "--threads", str(threads), "--prompt-chars", str(prompt_chars)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, BENCH_WORK=str(work)))
     if out.returncode:
         raise SystemExit(f"{mode} on {model.name} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_model(model: Path, tokens: int, old_tokens: int, repeats: int, threads: int, work: Path) -> dict:
+def bench_model(model: Path, tokens: int, old_tokens: int, repeats: int, threads: int, work: Path,
+                long_tokens: int = 0) -> dict:
     from studio.core.models.gguf_header import read_gguf
     from studio.engines.text.llama_gguf import kv_bytes
 
@@ -240,21 +266,33 @@ def bench_model(model: Path, tokens: int, old_tokens: int, repeats: int, threads
         for mode in (("studio", "direct") if i % 2 == 0 else ("direct", "studio")):
             runs[mode].append(measure(mode, model, tokens, n_ctx, threads, work))
             r = runs[mode][-1]
-            print(f"  {model.name} {mode:6}: {r['tokens_per_s']:.1f} tok/s, first token {r['first_token_s']:.3f} s",
-                  flush=True)
+            print(f"  {model.name} {mode:6}: {r['tokens_per_s']:.1f} tok/s ({r['tokens_per_cpu_s']:.1f} per CPU-s), "
+                  f"first token {r['first_token_s']:.3f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
     old = measure("old", model, old_tokens, n_ctx, threads, work) if old_tokens else None
     if old:
         print(f"  {model.name} old   : {old['tokens_per_s']:.2f} tok/s (transformers, float32)", flush=True)
-    med = {m: {k: statistics.median(r[k] for r in rs) for k in ("tokens_per_s", "first_token_s", "load_s",
-                                                               "peak_rss", "rss_base")} for m, rs in runs.items()}
+    long = {m: measure(m, model, 16, n_ctx, threads, work, prompt_chars=long_tokens * 4)
+            for m in ("studio", "direct")} if long_tokens else None
+    if long:
+        print(f"  {model.name} long prompt ({long['studio']['prompt_tokens']} tokens): peak RSS above baseline "
+              + ", ".join(f"{m} {(r['peak_rss'] - r['rss_base']) / 2**20:.0f} MB" for m, r in long.items()), flush=True)
+    med = {m: {k: statistics.median(r[k] for r in rs) for k in ("tokens_per_s", "tokens_per_cpu_s", "first_token_s",
+                                                               "load_s",
+                                                               "peak_rss", "rss_base", "rss_runtime")}
+           for m, rs in runs.items()}
     size, kv = model.stat().st_size, kv_bytes(info, n_ctx)
     studio_rss = med["studio"]["peak_rss"] - med["studio"]["rss_base"]
+    direct_rss = med["direct"]["peak_rss"] - med["direct"]["rss_base"]
     same_ids = all(r["ids"] == runs["direct"][0]["ids"] for r in runs["studio"] + runs["direct"])
     return {"model": model.name, "file_mb": size / 2**20, "context": n_ctx, "kv_mb": kv / 2**20, "threads": threads,
             "tokens": tokens, "studio": med["studio"], "direct": med["direct"], "old": old,
             "ratio_direct": med["studio"]["tokens_per_s"] / med["direct"]["tokens_per_s"],
+            "ratio_direct_cpu": med["studio"]["tokens_per_cpu_s"] / med["direct"]["tokens_per_cpu_s"],
             "ratio_old": med["studio"]["tokens_per_s"] / old["tokens_per_s"] if old and old["tokens_per_s"] else None,
-            "studio_rss_mb": studio_rss / 2**20, "rss_bound_mb": (1.3 * size + kv) / 2**20,
+            "studio_rss_mb": studio_rss / 2**20, "direct_rss_mb": direct_rss / 2**20,
+            "runtime_mb": med["studio"]["rss_runtime"] / 2**20, "rss_bound_mb": (1.3 * size + kv) / 2**20,
+            "long": {m: {"prompt_tokens": r["prompt_tokens"], "rss_mb": (r["peak_rss"] - r["rss_base"]) / 2**20}
+                     for m, r in long.items()} if long else None,
             "same_greedy_ids": same_ids}
 
 
@@ -268,13 +306,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--skip-big", action="store_true")
     ap.add_argument("--old-big", action="store_true",
                     help="also time the old path on the 1B model (de-quantises it to ~4 GB of float32 first)")
+    ap.add_argument("--long", type=int, default=0, metavar="TOKENS",
+                    help="also measure peak RSS with a prompt of about TOKENS tokens (one run each)")
     ap.add_argument("--json")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
     ap.add_argument("--ctx", type=int, default=2048, help=argparse.SUPPRESS)
+    ap.add_argument("--prompt-chars", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, Path(args.model), args.tokens, args.ctx, args.threads)))
+        print(json.dumps(worker(args.worker, Path(args.model), args.tokens, args.ctx, args.threads, args.prompt_chars)))
         return 0
     from studio.engines.text.llama_gguf import default_threads
     from tests.text.tiny_lm import smollm2_gguf
@@ -287,20 +328,26 @@ def main(argv: list[str]) -> int:
         models.append(build_big(work / "random-llama-1b.Q4_0.gguf"))
         print(f"1B Q4_0 GGUF ready in {time.monotonic() - t0:.0f} s: {models[-1]}", flush=True)
     results = [bench_model(m, args.tokens, args.old_tokens if i == 0 or args.old_big else 0, args.repeats, threads,
-                           work) for i, m in enumerate(models)]
+                           work, args.long) for i, m in enumerate(models)]
     print(f"\nthreads {threads}, {args.tokens} greedy tokens, medians of {args.repeats} (each a fresh process)")
     for r in results:
         s, d, o = r["studio"], r["direct"], r["old"]
         print(f"{r['model']} ({r['file_mb']:.0f} MB, context {r['context']}):")
         print(f"  studio {s['tokens_per_s']:.1f} tok/s | llama-cpp-python {d['tokens_per_s']:.1f} tok/s | "
-              f"ratio {r['ratio_direct']:.3f} (>= 0.95)")
+              f"ratio {r['ratio_direct']:.3f} (>= 0.95); per CPU-second of decoding (less load-sensitive): "
+              f"{s['tokens_per_cpu_s']:.1f} vs {d['tokens_per_cpu_s']:.1f}, ratio {r['ratio_direct_cpu']:.3f}")
         if o:
             print(f"  old de-quantised transformers path {o['tokens_per_s']:.2f} tok/s: studio is "
                   f"{r['ratio_old']:.1f}x (>= 3)")
         print(f"  first token: studio {s['first_token_s'] * 1000:.0f} ms, direct {d['first_token_s'] * 1000:.0f} ms; "
               f"load: studio {s['load_s']:.2f} s, direct {d['load_s']:.2f} s")
-        print(f"  peak RSS above baseline: {r['studio_rss_mb']:.0f} MB (bound 1.3 x file + KV = "
-              f"{r['rss_bound_mb']:.0f} MB); absolute peak {s['peak_rss'] / 2**20:.0f} MB")
+        print(f"  peak RSS above baseline: studio {r['studio_rss_mb']:.0f} MB, direct {r['direct_rss_mb']:.0f} MB "
+              f"(bound 1.3 x file + KV = {r['rss_bound_mb']:.0f} MB); of it the runtime's code (numpy, llama.cpp) "
+              f"{r['runtime_mb']:.0f} MB, the model {r['studio_rss_mb'] - r['runtime_mb']:.0f} MB; "
+              f"absolute peak {s['peak_rss'] / 2**20:.0f} MB")
+        if r["long"]:
+            print(f"  long prompt ({r['long']['studio']['prompt_tokens']} tokens): peak RSS above baseline studio "
+                  f"{r['long']['studio']['rss_mb']:.0f} MB, direct {r['long']['direct']['rss_mb']:.0f} MB")
         print(f"  same greedy token ids in every run: {r['same_greedy_ids']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

@@ -168,6 +168,10 @@ def test_auto_context_and_gpu_layers(tiny_gguf, gguf_ctx):
     assert lm.gpu_layers == 0  # a CPU device (and a CPU build) offloads nothing
     assert 0 < lm.cache_bytes < 4 * tiny_gguf.stat().st_size + 200 * 2**20
     assert gguf_ctx.cache.loaded()[0][1] == lm.cache_bytes
+    # A CPU steps through prompts 128 tokens at a time (a smaller work buffer than llama.cpp's usual 512).
+    from studio.engines.text.llama_gguf import CPU_BATCH
+
+    assert lm.llm.context_params.n_ubatch == lm.llm.n_batch == CPU_BATCH == 128
 
 
 def test_cli_generates_with_the_builtin_gguf(capsys):
