@@ -13,6 +13,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from studio.core.i18n import _
+
 _CONTINUE_TAG = "CONTINUE_FINAL_MESSAGE_TAG "
 
 
@@ -57,7 +59,7 @@ def render_chat_template(template: str, messages: list[dict[str, str]], add_gene
     chat = [dict(m) for m in messages]
     if continue_final_message:
         if not chat:
-            raise ValueError("continue_final_message is set but the conversation is empty")
+            raise ValueError(_("there is no message to continue"))
         final = chat[-1]["content"]
         chat[-1]["content"] = final + _CONTINUE_TAG
     text = compile_template(template).render(messages=chat, add_generation_prompt=add_generation_prompt,
@@ -65,7 +67,7 @@ def render_chat_template(template: str, messages: list[dict[str, str]], add_gene
     if continue_final_message:
         tag = _CONTINUE_TAG.strip()
         if final.strip() not in text or tag not in text:
-            raise ValueError("the chat template leaves out part of the final message, so it cannot be continued")
+            raise ValueError(_("the chat template leaves out part of the last message, so it cannot be continued"))
         at = text.rindex(tag)
         text = text[:at] if text[at:at + len(_CONTINUE_TAG)] == _CONTINUE_TAG else text[:at].rstrip()
     return text
