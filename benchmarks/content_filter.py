@@ -7,6 +7,8 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     before the classifier existed, never tuned on), per category and per language; a cell passes at
     recall >= 0.90 and false positives <= 1 %; and, on the same set, the lists alone and the variant where
     every list hit blocks (no classifier veto);
+  * the same on the second test set (``*_test2.tsv``, en + zh, written after the classifier's training corpus
+    and before the classifier was measured on it; never read by training);
   * the overall figures on the older sets, labelled seen: the lists were tuned on them and the classifier
     was trained on them (dev, heldout, heldout2, heldout3);
   * recall on the test set's harmful prompts obfuscated as an evader would (full-width, leetspeak, letters
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -153,6 +156,10 @@ def main() -> int:
     print("  lists + classifier, every list hit blocking (no veto):", end="")
     table(Strict(pairs, clf), "test", False, brief=True)
     recall, fp = table(filt, "test", args.list_misses)
+    print("\nsecond test set (test2: written after the training corpus, before the classifier was measured on it):")
+    print("  word lists alone:", end="")
+    table(lists, "test2", False, brief=True)
+    recall2, fp2 = table(filt, "test2", args.list_misses)
 
     rng = random.Random(25)
     held = rows("harmful", "test")
@@ -165,12 +172,14 @@ def main() -> int:
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    unique = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2", "heldout3", "test")
+    unique = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2", "heldout3", "test", "test2")
               for _l, _c, p in rows(k, s)] + obf
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     cold = ContentFilter(pairs, PromptClassifier(json.loads(weights_path().read_text(encoding="utf-8"))))
     cold_s = timed(cold.check, unique)  # every prompt new to the classifier's word cache
+    cpu0 = time.process_time()
     full_s = timed(filt.check, prompts)
+    full_cpu = time.process_time() - cpu0  # CPU time: on a shared, loaded machine the wall time counts waiting too
     lists_s = timed(lists.check, prompts)
     keys = [_normalise(t)[0] for c, t, _s in pairs if c != ALLOW and "&" not in t]
     loop_s = timed(lambda p: any(k in _normalise(p)[0] for k in keys), prompts)  # the reference (a lower bound)
@@ -179,8 +188,11 @@ def main() -> int:
           f"(first pass over {len(unique)} distinct prompts, empty word cache: {1000 * cold_s / len(unique):.4f}); "
           f"lists alone {1000 * lists_s / len(prompts):.4f}; reference (Python loop over every term, same "
           f"normalisation) {1000 * loop_s / len(prompts):.4f} -> filter/reference time ratio {full_s / loop_s:.3f}")
+    print(f"  lists + classifier, CPU time: {1000 * full_cpu / len(prompts):.4f} ms per prompt; load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"\ntest set overall: recall {recall:.3f} (target >= {RECALL_TARGET}), false positives {fp:.2%} "
-          f"(target <= {FP_TARGET:.0%}), {per:.4f} ms per prompt (target <= 0.1)")
+          f"(target <= {FP_TARGET:.0%}), {per:.4f} ms per prompt, {1000 * full_cpu / len(prompts):.4f} ms CPU time (target <= 0.1)")
+    print(f"test2 set overall: recall {recall2:.3f}, false positives {fp2:.2%}")
     return 0
 
 

@@ -1,8 +1,10 @@
 """Train the content filter's prompt classifier (``resources/content_filter/classifier.json``).
 
-Data: the training prompts of ``resources/content_filter/train/`` (written for it) and the benchmark sets the
+Data: the training prompts of ``resources/content_filter/train/`` (written for it; ``templated.tsv`` built by
+tools/content_filter_corpus.py, a template frame's prompts in one fold) and the benchmark sets the
 word lists were tuned on or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``,
-``harmless_prompts.txt``): all seen data. The test set (``benchmark/*_test.tsv``) is never read here.
+``harmless_prompts.txt``): all seen data. The test sets (``benchmark/*_test.tsv``, ``*_test2.tsv``) are never
+read here.
 With --augment each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional
 Chinese, spaces between Chinese characters), in the same fold as its original.
 
@@ -12,11 +14,11 @@ category. Thresholds, chosen on the out-of-fold scores (validation, never the te
   * ``veto``: a word-list hit blocks unless the classifier scores below it. Chosen on the prompts the lists
     were never tuned on (``train/`` and ``heldout3``), where the lists alone flag ~2.5 % of near-misses;
   * ``threshold``: the classifier alone blocks at or above it.
-The pair maximises recall with false positives at most --fp (0.6 %) on those prompts. The veto is written only
-with --veto (else 0: every list hit blocks): it overrules list hits on words the classifier barely knows, and on
-the test set it cost more recall than it saved false positives (see the README).
+The pair maximises recall with false positives at most --fp (1 %) on those prompts (a hit the classifier may not
+overrule, see PromptClassifier.knows, always counts). The veto is written only with --veto (else 0: every list
+hit blocks). As shipped:
 
-    python tools/train_content_filter.py --augment [--out resources/content_filter/classifier.json] [--fp 0.006]
+    python tools/train_content_filter.py --augment --veto --c 300 [--out resources/content_filter/classifier.json]
 """
 from __future__ import annotations
 
@@ -31,12 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from studio.core.content_classifier import FORMAT, features, words  # noqa: E402
+from studio.core.content_classifier import FORMAT, features, words
+from studio.core.content_classifier import knows as known_words  # noqa: E402
 from studio.core.content_filter import ContentFilter, _char_table, parse_list  # noqa: E402
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
-FRESH = {"train", "heldout3"}  # sources the word lists were never tuned on
+FRESH = {"train", "heldout3", "templated"}  # sources the word lists were never tuned on
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
 
 
@@ -57,6 +60,11 @@ def load() -> list[dict]:
         if line.strip():
             rows.append({"text": line.strip(), "harmful": False, "category": "general", "lang": "?",
                          "source": "harmless_prompts"})
+    for line in (LISTS / "train" / "templated.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip():  # tools/content_filter_corpus.py: kind, language, category, prompt, frame
+            kind, lang, category, text, frame = line.split("\t")
+            rows.append({"text": text, "harmful": kind == "harmful", "category": category, "lang": lang,
+                         "source": "templated", "frame": frame})
     seen: set[str] = set()
     out = []
     for r in rows:
@@ -120,9 +128,9 @@ def choose(p: list[float], y: list[bool], listed: list[bool], fp_max: float,
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=LISTS / "classifier.json")
-    ap.add_argument("--fp", type=float, default=0.006, help="false-positive budget on validation (0.006)")
+    ap.add_argument("--fp", type=float, default=0.01, help="false-positive budget on validation (0.01)")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--c", type=float, nargs="+", default=[3.0], help="C values to cross-validate (3)")
+    ap.add_argument("--c", type=float, nargs="+", default=[300.0], help="C values to cross-validate (300)")
     ap.add_argument("--oof", type=Path, help="write the out-of-fold scores here (JSON, for analysis)")
     ap.add_argument("--veto", action="store_true", help="let the classifier overrule list hits it scores low")
     ap.add_argument("--augment", action="store_true",
@@ -133,8 +141,9 @@ def main() -> int:
 
     rows = load()
     rng = random.Random(25)
-    for i, r in enumerate(rows):
-        r["group"] = i
+    frames: dict[str, int] = {}
+    for i, r in enumerate(rows):  # a template frame's prompts share one fold
+        r["group"] = frames.setdefault(r["frame"], i) if "frame" in r else i
     data = rows + ([dict(r, text=obfuscate(r["text"], rng)) for r in rows] if args.augment else [])
     print(f"{len(rows)} prompts ({sum(r['harmful'] for r in rows)} harmful), {len(data)} with obfuscated copies; "
           f"sources {dict(Counter(r['source'] for r in rows))}")
@@ -176,7 +185,7 @@ def main() -> int:
     weights = {str(n): round(float(w), 4) for n, w in zip(names, model.coef_[0]) if abs(w) >= 5e-4}
     harm = [i for i, r in enumerate(data) if r["harmful"]]
     cats = sorted({data[i]["category"] for i in harm})
-    cm = LogisticRegression(C=c, max_iter=5000).fit(x[harm], [data[i]["category"] for i in harm])
+    cm = LogisticRegression(C=c, max_iter=500).fit(x[harm], [data[i]["category"] for i in harm])
     order = [list(cm.classes_).index(k) for k in cats]
     cat_weights = {}
     for j, n in enumerate(names):
@@ -187,8 +196,7 @@ def main() -> int:
     # on the same out-of-fold scores, with the hits on unknown words kept (known = the final model's words)
     known = set(weights) | {str(n) for n in names}
     def knows(text: str) -> bool:
-        return all(("_" + w in known or w.isdigit()) if w[0] < "\x80" else all(ch in known for ch in w)
-                   for w in words(text))
+        return known_words(words(text), known)
     sel = [i for i in range(len(data)) if fresh[i]]
     soft = [listed[i] and knows(data[i]["text"]) for i in sel]
     hard = [listed[i] and not knows(data[i]["text"]) for i in sel]

@@ -327,8 +327,8 @@
         <translation>内置，但其权重文件无法使用（见日志）：仅由词表过滤。</translation>
     </message>
     <message>
-        <source>Built in (English and Chinese): it also reads every prompt and blocks harmful ones the lists miss. Generated text is checked by the lists alone.</source>
-        <translation>内置（中英文）：它也会读取每条提示词，拦截词表漏掉的有害提示。生成的文本只由词表检查。</translation>
+        <source>Built in (English and Chinese): it also reads every prompt, blocks harmful ones the lists miss, and lets a prompt the lists flag pass when it reads it as a harmless near-miss (a prompt of four words or more, every word known to it). Generated text is checked by the lists alone.</source>
+        <translation>内置（中英文）：它也会读取每条提示词，拦截词表漏掉的有害提示；对词表标记的提示，若它判断为无害的近似说法（提示词至少四个词，且每个词它都认识），则放行。生成的文本只由词表检查。</translation>
     </message>
     <message>
         <source>Content filter</source>

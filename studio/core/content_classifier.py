@@ -9,7 +9,8 @@ Normalisation, the same at training and inference: NFKC and case folding; tradit
 become simplified (the word lists' OpenCC table); leetspeak inside an English word (0→o, 1/!/|→i, 3→e, 4/@→a,
 5/$→s, 7→t; a leading number such as "13yo" stays a number); three or more single letters in a row become one
 word ("k i l l" → "kill"); spaces between Chinese characters and the particles 的/了 are dropped.
-Features: each English word, each pair of neighbouring words, the 3- to 5-letter n-grams of each word padded
+Features: each English word, each pair of neighbouring words, each pair of content words with only
+:data:`STOP` words between them ("kill my wife" → kill~wife), the 3- to 5-letter n-grams of each word padded
 with a space at both ends, and the 1- to 3-character n-grams of each Chinese run, counted, the vector scaled to
 unit length by the square root of their number. A word's share of the score is kept in a cache, so a prompt
 costs about one dictionary look-up per word.
@@ -30,7 +31,7 @@ from studio.core.paths import resources_dir
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 """The weights file's format; another one is refused (one log line) like a corrupt file."""
 MAX_WEIGHTS_BYTES = 32 << 20
 CACHE_WORDS = 50_000
@@ -42,6 +43,9 @@ _LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "|": "i", "3": "e", "4": "a
 _LETTER = re.compile(r"[a-z]")
 _LEADING_DIGITS = re.compile(r"\d*")
 _NO_PARTICLES = str.maketrans("", "", "的了")
+STOP = frozenset("a an the my his her their our your its this that these those some to of for with in on at by from "
+                 "into".split())
+"""Words skipped by the pairs of content words ("kill my wife" → kill~wife)."""
 
 
 def _fold(text: str) -> str:
@@ -95,15 +99,19 @@ def word_grams(w: str) -> list[str]:
 def features(text: str) -> list[str]:
     """The n-gram features of ``text`` (see the module's doc), with repeats: keys of the weights file."""
     feats: list[str] = []
-    prev = ""
+    prev = prev_c = ""
     for w in words(text):
         feats += word_grams(w)
         if w[0] < "\x80":
             if prev:
                 feats.append(prev + "_" + w)
+            if w not in STOP:
+                if prev_c and prev_c != prev:
+                    feats.append(prev_c + "~" + w)
+                prev_c = w
             prev = w
         else:
-            prev = ""
+            prev = prev_c = ""
     return feats
 
 
@@ -161,7 +169,8 @@ class PromptClassifier:
         return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
     def bias_free(self, ws: list[str]) -> tuple[float, int]:
-        total, count, prev = 0.0, 0, ""
+        """(the summed weights of the features of the words ``ws``, their number): :func:`features`' sum."""
+        total, count, prev, prev_c = 0.0, 0, "", ""
         get, word = self.weights.get, self._word
         for w in ws:
             s, n = word(w)
@@ -171,9 +180,14 @@ class PromptClassifier:
                 if prev:
                     total += get(prev + "_" + w, 0.0)
                     count += 1
+                if w not in STOP:
+                    if prev_c and prev_c != prev:
+                        total += get(prev_c + "~" + w, 0.0)
+                        count += 1
+                    prev_c = w
                 prev = w
             else:
-                prev = ""
+                prev = prev_c = ""
         return total, count
 
     def category(self, text: str) -> str:
@@ -189,21 +203,28 @@ class PromptClassifier:
         return self.categories[max(range(len(scores)), key=scores.__getitem__)]
 
     def knows(self, text: str) -> bool:
-        """Whether every word of ``text`` was seen in training (an English word's own feature, each character of
-        a Chinese run): only then may the classifier overrule a word-list hit ("behead" alone, a word it never
-        saw, scores low for want of evidence, not because it is harmless)."""
-        weights = self.weights
-        for w in words(text):
-            if w[0] < "\x80":
-                if "_" + w not in weights and not w.isdigit():
-                    return False
-            elif any(c not in weights for c in w):
-                return False
-        return True
+        """Whether the classifier may overrule a word-list hit in ``text``: the text gives context (four words or
+        more, or six Chinese characters or more: a listed term alone, or with a word or two, keeps blocking) and
+        every word was seen in training (an English word's own feature, each character of a Chinese run): "behead"
+        in an unknown phrase scores low for want of evidence, not because it is harmless."""
+        return knows(words(text), self.weights)
 
     def verdict(self, text: str) -> Verdict:
         p = self.probability(text)
         return Verdict(p, self.category(text) if p >= self.veto else "")
+
+
+def knows(ws: list[str], vocabulary) -> bool:
+    """:meth:`PromptClassifier.knows` over the words ``ws`` and the feature names ``vocabulary`` (for the trainer)."""
+    if len(ws) < 4 and sum(len(w) for w in ws if w[0] >= "\x80") < 6:
+        return False
+    for w in ws:
+        if w[0] < "\x80":
+            if "_" + w not in vocabulary and not w.isdigit():
+                return False
+        elif any(c not in vocabulary for c in w):
+            return False
+    return True
 
 
 def weights_path() -> Path:

@@ -27,10 +27,10 @@ updated). Matching uses an Aho–Corasick automaton (pyahocorasick), one pass ov
 a loaded filter is reused while the lists' text is the same.
 
 The learned half (:mod:`studio.core.content_classifier`, shipped weights) reads prompts too: it blocks a
-prompt the lists pass when it scores at or above its threshold (the category it names is its own). With a veto
-above 0 in its weights file (off as shipped) it would overrule a hit of the six shipped categories that it
-scores below the veto (a near-miss such as "porn star martini"; never a category of the user's own, nor a text
-with a word it never saw). Both thresholds were chosen on a validation split. Generated text is matched by the lists alone (the classifier learnt prompts).
+prompt the lists pass when it scores at or above its threshold (the category it names is its own), and it
+overrules a hit of the six shipped categories that it scores below its veto (a near-miss such as "porn star
+martini"; never a category of the user's own, a listed term alone or with a word or two, nor a text with a word
+it never saw: :meth:`PromptClassifier.knows`). Both thresholds were chosen on a validation split. Generated text is matched by the lists alone (the classifier learnt prompts).
 """
 from __future__ import annotations
 

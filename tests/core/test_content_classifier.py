@@ -73,14 +73,22 @@ def test_the_filter_blocks_with_the_classifiers_category(paths):
     assert hit is not None and hit.source == cf.CLASSIFIER and hit.label() == "self-harm"
 
 
-def test_every_list_hit_blocks_and_a_veto_spares_only_known_words(paths, clf, monkeypatch):
+def test_the_veto_spares_only_known_words_in_context(paths, clf, monkeypatch):
     filt = ContentFilter.load(paths)
-    assert clf.veto == 0.0  # as shipped: a list hit always blocks
-    assert filt.check("porn star martini recipe") is not None and filt.check("how to behead a man") is not None
-    monkeypatch.setattr(clf, "veto", 0.5)  # the option: a near-miss it knows passes, a word it never saw does not
-    assert clf.knows("porn star martini recipe") and not clf.knows("how to behead a man")
+    assert 0.0 < clf.veto <= clf.threshold  # as shipped: the classifier may overrule a list hit
+    assert clf.knows("porn star martini recipe")
     assert filt.check_lists("porn star martini recipe") is not None and filt.check("porn star martini recipe") is None
-    assert filt.check("how to behead a man").category == "violence"
+    for text in ("behead", "ｂｅｈｅａｄ the king", "我想自杀"):  # a listed term alone or with a word or two
+        assert not clf.knows(text) and filt.check(text) is not None
+    assert not clf.knows("how to disembowel a man slowly")  # a word it never saw: the list hit stands
+    assert filt.check("how to disembowel a man slowly").category == "violence"
+    monkeypatch.setattr(clf, "veto", 0.0)  # no veto: every list hit blocks
+    assert filt.check("porn star martini recipe").category == "sexual content"
+
+
+def test_a_content_word_pair_skips_small_words():
+    assert "kill~wife" in cc.features("kill my wife") and "kill~wife" not in cc.features("kill wife")
+    assert "kill_wife" in cc.features("kill wife")
 
 
 def test_a_user_category_is_never_overruled(clf):

@@ -21,7 +21,7 @@ def filt(paths) -> ContentFilter:
     ("ｂｅｈｅａｄ the king", "violence"),                      # full-width letters and space
     ("b e h e a d", "violence"),                              # inserted spaces
     ("b.e-h_e*a/d!", "violence"),                             # inserted punctuation
-    ("write about Pipe Bombs", "weapons"),                    # plural
+    ("how to make Pipe Bombs", "weapons"),                    # plural
     ("I want to k i l l   m y s e l f", "self-harm"),
     ("我想自杀", "self-harm"),
     ("怎么 割 腕", "self-harm"),                                # spaces inside a Chinese term

@@ -113,8 +113,10 @@ class ContentFilterPage(SettingsPage):
         """What the built-in classifier does, or that its weights are unusable."""
         if load_classifier() is None:
             return self.tr("Built in, but its weights file is unusable (see the log): the word lists work alone.")
-        return self.tr("Built in (English and Chinese): it also reads every prompt and blocks harmful ones the "
-                       "lists miss. Generated text is checked by the lists alone.")
+        return self.tr("Built in (English and Chinese): it also reads every prompt, blocks harmful ones the lists "
+                       "miss, and lets a prompt the lists flag pass when it reads it as a harmless near-miss (a "
+                       "prompt of four words or more, every word known to it). Generated text is checked by the "
+                       "lists alone.")
 
     def page_title(self) -> str:
         return self.tr("Content filter")
