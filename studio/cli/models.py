@@ -12,7 +12,7 @@ from studio.core.i18n import N_, _
 from studio.core.paths import StudioPaths
 from studio.core.progress import format_bytes
 from studio.core.models.families import family_label
-from studio.core.models.registry import TYPE_LABELS, ModelEntry, ModelRegistry
+from studio.core.models.registry import SOURCE_LABELS, TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import load_settings
 
 
@@ -120,7 +120,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         label = _(TYPE_LABELS.get(e.type, e.type))
         status = "" if e.status == "ok" else f"  [{e.status}] {e.reason}"
         fam = f" {family_label(e.family)}" if e.family else ""
-        print(f"{e.name:<{width}}  {label}{fam}  {format_bytes(e.size)}  ({e.source}){status}")
+        source = _(SOURCE_LABELS.get(e.source, e.source))
+        print(f"{e.name:<{width}}  {label}{fam}  {format_bytes(e.size)}  ({source}){status}")
     return 0
 
 
@@ -140,7 +141,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(_field(_("type")) + f"{_(TYPE_LABELS.get(e.type, e.type))} ({e.type})")
     family = f"{family_label(e.family)} ({e.family})" if family_label(e.family) != e.family else e.family
     for label, value in ((_("family"), family), (_("status"), e.status + (f": {e.reason}" if e.reason else "")),
-                         (_("source"), e.source), (_("path"), e.path), (_("size"), format_bytes(e.size))):
+                         (_("source"), _(SOURCE_LABELS.get(e.source, e.source))), (_("path"), e.path), (_("size"), format_bytes(e.size))):
         if value:
             print(_field(label) + value)
     for k, v in e.details.items():

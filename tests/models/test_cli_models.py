@@ -34,8 +34,8 @@ def test_list_json_info_hash(paths, tmp_path, capsys):
     listed = capsys.readouterr().out
     assert "[unknown] not a model file (.txt)" in listed
     # The family as people name it (the capability table's label), not its key; --json keeps the key.
-    assert next(line for line in listed.splitlines() if line.startswith("dream ")).split()[1:5] == [
-        "Checkpoint", "(single", "file)", "SDXL"]
+    dream = next(line for line in listed.splitlines() if line.startswith("dream "))
+    assert dream.split()[1:5] == ["Checkpoint", "(single", "file)", "SDXL"] and dream.endswith("(my models)")
 
 
 def test_import_copy_move_link(paths, tmp_path, capsys):
