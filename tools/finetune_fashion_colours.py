@@ -1,16 +1,19 @@
 """Teach the shipped Studio Fashion black, white, grey (gray) and brown by fine-tuning it (not retraining).
 
-    # what shipped (this project's 2-core CPU, see resources/models/studio-fashion/README.md):
-    nice -n -10 python tools/finetune_fashion_colours.py --steps 700 --batch 32 --minutes 62 --out OUT
+    OMP_NUM_THREADS=1 python tools/finetune_fashion_colours.py --steps 400 --batch 8 --lr 1e-4 --new-share 0.6 \
+        --ema-decay 0.99 --warmup 15 --minutes 68 --checkpoint-every 25 --out OUT
     # cut short? the same command with --resume continues from the last checkpoint
-    nice -n -10 python tools/finetune_fashion_colours.py --steps 700 --batch 32 --minutes 30 --out OUT --resume
 
-The tokenizer gets the new words (old tokens keep their ids), the text encoder new embedding rows
-(started at the mean of the old colour words'), and the UNet and text encoder are fine-tuned in full with
-the same v-prediction / min-SNR loss as ``studio.engines.training.text2img``, on the colourised
-Fashion-MNIST with every colour: half of each batch replays the eight old colours so none gets worse.
-A checkpoint (weights, EMA, optimizer, LR schedule) is written every ``--checkpoint-every`` steps and when
-``--minutes`` runs out; ``--resume`` continues from it. The EMA weights are written as float16 safetensors.
+The tokenizer gets the new words (old tokens keep their ids) and the text encoder new embedding rows
+(started around the mean of the old colour words', apart from each other). By default only those rows of
+the text encoder learn (``--text-encoder new-words``: a prompt in the old words encodes exactly as before),
+and the UNet is fine-tuned in full (``--unet attention``: only its transformer blocks) with the v-prediction /
+min-SNR loss of ``studio.engines.training.text2img`` on the colourised Fashion-MNIST. A share of each batch
+(``1 - --new-share``) replays the eight old colours; with ``--replay teacher`` (default) those samples learn
+the shipped model's own prediction for the same noisy image and caption (self-distillation: it keeps what it
+drew), with ``--replay data`` the data's. A checkpoint (weights, EMA, optimizer, LR schedule) is written every
+``--checkpoint-every`` steps and when ``--minutes`` runs out; ``--resume`` continues from it. The EMA weights are
+written as float16 safetensors.
 """
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "resources" / "models" / "studio-fashion"
 PARAMS = {"caption_dropout": 0.1, "min_snr_gamma": 5.0, "ema_decay": 0.995, "warmup": 30, "weight_decay": 0.01,
           "sample_steps": 20, "guidance": 4.0, "save_dtype": "float16", "log_every": 10, "embedding_lr_scale": 5.0,
-          "new_colour_share": 0.5}
+          "embedding_lr": 0.0, "new_colour_share": 0.5, "init_noise": 1.0, "text_encoder": "new-words",
+          "unet": "full", "replay": "teacher"}
 
 
 def colour_weights(share: float) -> list[float]:
@@ -67,13 +71,18 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
                 assert old(c).input_ids == self.tokenizer(c).input_ids, c
             self._token_cache: dict[str, list[int]] = {}
             self.unet, self.text_encoder = pipe.unet.to(self.device), pipe.text_encoder.to(self.device)
-            n_old = len(old)
+            n_old = self.n_old_tokens = len(old)
+            # The shipped model, frozen: with replay "teacher" the old colours' samples learn its predictions.
+            self.teacher_unet = copy.deepcopy(self.unet).requires_grad_(False).eval()
+            self.teacher_text = copy.deepcopy(self.text_encoder).requires_grad_(False).eval()
+            self.old_words = set(fc.colour_words(fc.FIRST_COLOURS))
             emb = self.text_encoder.resize_token_embeddings(len(self.tokenizer), mean_resizing=False).weight
-            with torch.no_grad():  # new rows start as "a colour word": the mean of the old colour words' rows
+            with torch.no_grad():  # new rows start as distinct "colour words" around the mean of the old ones
                 ids = [old.convert_tokens_to_ids(f"{c}</w>") for c in fc.COLOUR_NAMES[:fc.FIRST_COLOURS]]
                 mean, std = emb[ids].mean(0), emb[ids].std(0)
                 g = torch.Generator().manual_seed(self.spec.seed)
-                emb[n_old:] = mean + 0.3 * std * torch.randn(len(emb) - n_old, emb.shape[1], generator=g).to(emb)
+                noise = torch.randn(len(emb) - n_old, emb.shape[1], generator=g).to(emb)
+                emb[n_old:] = mean + float(self.p("init_noise")) * std * noise
             self.prompts = [fc.phrase(item, colour) for colour in fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
                             for item in ("t-shirt", "trousers", "dress", "sneaker")]
             self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
@@ -85,11 +94,20 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
             self.modules = {"unet": self.unet, "text_encoder": self.text_encoder,
                             "ema_unet": self.ema_unet, "ema_text_encoder": self.ema_text}
             emb_param = self.text_encoder.get_input_embeddings().weight
-            rest = [p for p in self.text_encoder.parameters() if p is not emb_param]
+            if self.p("text_encoder") == "new-words":  # only the new words' rows learn: old prompts read as before
+                self.text_encoder.requires_grad_(False)
+                emb_param.requires_grad_(True)
+                emb_param.register_hook(lambda grad: torch.cat([torch.zeros_like(grad[:n_old]), grad[n_old:]]))
+            if self.p("unet") == "attention":  # the transformer blocks learn; the convolutions keep the shapes
+                for name, param in self.unet.named_parameters():
+                    param.requires_grad_(".attentions." in f".{name}")
+            unet_params = [q for q in self.unet.parameters() if q.requires_grad]
+            rest = [q for q in self.text_encoder.parameters() if q is not emb_param and q.requires_grad]
             lr = self.spec.lr
+            emb_lr = float(self.p("embedding_lr")) or lr * float(self.p("embedding_lr_scale"))
             self.optimizer = torch.optim.AdamW(
-                [{"params": list(self.unet.parameters()) + rest, "lr": lr},
-                 {"params": [emb_param], "lr": lr * float(self.p("embedding_lr_scale"))}],
+                [{"params": unet_params + rest, "lr": lr},
+                 {"params": [emb_param], "lr": emb_lr, "weight_decay": 0.0}],  # no decay: old rows stay exact
                 lr=lr, weight_decay=float(self.p("weight_decay")), betas=(0.9, 0.99))
             self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(
                 self.optimizer, _WarmupCosine(int(self.p("warmup")), max(1, self.spec.steps)))
@@ -99,6 +117,48 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
                                for e, p in zip(em.parameters(), m.parameters())]
             self.net, self.text_net, self.optimizer, _s = self.prepare(self.unet, self.text_encoder, self.optimizer,
                                                                        self.lr_scheduler)
+
+        def train_step(self, step: int):
+            """The text2img loss; with replay "teacher", the old colours' samples (captioned or dropped) learn
+            the shipped model's prediction instead of the data's (it keeps what it drew, not just the data)."""
+            import torch.nn.functional as F
+
+            gc, gd = self.cpu_generator(step), self.device_generator(step)
+            b = self.spec.batch
+            idx = torch.randint(0, len(self.ds), (b,), generator=gc)
+            x0, caps = self.ds.batch(idx, gc)
+            old = torch.tensor([bool(self.old_words & set(c.split())) for c in caps], device=self.device)
+            drop = (torch.rand(b, generator=gc) < float(self.p("caption_dropout"))).tolist()
+            caps = ["" if d else c for c, d in zip(caps, drop)]
+            ids = self.tokenize(caps).to(self.device, non_blocking=True)
+            x0 = x0.to(self.device)
+            t = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (b,), generator=gd,
+                              device=self.device)
+            noise = torch.randn(x0.shape, generator=gd, device=self.device)
+            ac = self.alphas_cumprod[t].view(-1, 1, 1, 1)
+            xt = ac.sqrt() * x0 + (1 - ac).sqrt() * noise
+            target = ac.sqrt() * noise - (1 - ac).sqrt() * x0  # v
+            if self.p("replay") == "teacher" and bool(old.any()):
+                with torch.no_grad():
+                    o = old.nonzero().view(-1)
+                    teach = self.teacher_unet(xt[o], t[o], encoder_hidden_states=self.teacher_text(ids[o])[0]).sample
+                    target = target.index_copy(0, o, teach.float())
+            with self.autocast():
+                enc = self.text_net(ids)[0]
+                pred = self.net(xt, t, encoder_hidden_states=enc).sample
+            snr = (ac / (1 - ac)).view(-1)
+            weight = snr.clamp(max=float(self.p("min_snr_gamma"))) / (snr + 1)  # min-SNR-γ for v-prediction
+            per = F.mse_loss(pred.float(), target, reduction="none").mean(dim=(1, 2, 3))
+            loss = (weight * per).mean()
+            self.backward(loss)
+            gnorm = self.clip_grad([q for g in self.optimizer.param_groups for q in g["params"]], 1.0)
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            new = ~old
+            return {"loss": loss.detach(), "mse": per.mean().detach(),
+                    "mse_new": per[new].mean().detach() if bool(new.any()) else None,
+                    "mse_old": per[old].mean().detach() if bool(old.any()) else None,
+                    "grad_norm": None if gnorm is None else gnorm.detach()}
 
     return ColourFineTuner(spec, reporter, cancel, ctx, out_dir=out)
 
@@ -119,6 +179,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="studio home holding the checkpoint (kept, so a cut run can resume)")
     ap.add_argument("--sample-every", type=int, default=0, help="write a sample grid PNG beside --out every N steps")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N training images (tests)")
+    ap.add_argument("--text-encoder", choices=("new-words", "full"), default=PARAMS["text_encoder"],
+                    help="new-words: only the new words' embeddings learn (old prompts encode exactly as before)")
+    ap.add_argument("--unet", choices=("full", "attention"), default=PARAMS["unet"],
+                    help="which UNet weights learn: all, or only its transformer (attention) blocks")
+    ap.add_argument("--replay", choices=("teacher", "data"), default=PARAMS["replay"],
+                    help="old colours learn the shipped model's predictions (teacher) or the data's")
+    ap.add_argument("--new-share", type=float, default=PARAMS["new_colour_share"],
+                    help="share of each batch drawn in the new colours (the rest replays the old ones)")
+    ap.add_argument("--embedding-lr", type=float, default=1e-3, help="learning rate of the new words' embeddings")
+    ap.add_argument("--ema-decay", type=float, default=PARAMS["ema_decay"], help="EMA decay of the saved weights")
+    ap.add_argument("--warmup", type=int, default=PARAMS["warmup"], help="learning-rate warm-up steps")
     ap.add_argument("--cut-at", type=int, default=0, help="stop at this step as the time limit would (tests)")
     args = ap.parse_args(argv)
 
@@ -134,7 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     from studio.engines.datasets import fashion_captions
 
     out = Path(args.out).resolve()
-    params = dict(PARAMS, **({"limit": args.limit} if args.limit else {}))
+    params = dict(PARAMS, text_encoder=args.text_encoder, unet=args.unet, replay=args.replay,
+                  new_colour_share=args.new_share, embedding_lr=args.embedding_lr,
+                  ema_decay=args.ema_decay, warmup=args.warmup,
+                  **({"limit": args.limit} if args.limit else {}))
     ctx = EngineContext.create(StudioPaths(home), Settings(), device=args.device)
     spec = TrainSpec(family="text2img", data="fashion-colour", out="studio-fashion-colours", steps=args.steps,
                      batch=args.batch, lr=args.lr, size=32, seed=args.seed, sample_every=args.sample_every,

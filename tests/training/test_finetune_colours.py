@@ -120,3 +120,25 @@ def test_finetune_cut_short_resumes_to_the_same_weights(tmp_path):
     emb = load_file(tmp_path / "cut" / "text_encoder" / "model.safetensors")
     assert next(v for k, v in emb.items() if "token_embedding" in k).shape[0] == len(tok)
     assert tok.unk_token_id not in tok("a gray coat", add_special_tokens=False).input_ids
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian package dataset-fashion-mnist not installed")
+def test_new_words_only_keeps_old_prompts_encoded_as_before(tmp_path):
+    """``--text-encoder new-words``: the text encoder's weights and the old words' embedding rows are unchanged
+    (an old prompt encodes exactly as in the base); the UNet learnt."""
+    from safetensors.torch import load_file
+
+    tool = _tool()
+    base = _tiny_base(tmp_path / "base")
+    assert tool.main(["--base", str(base), "--steps", "2", "--batch", "4", "--limit", "64", "--checkpoint-every", "0",
+                      "--new-share", "0.5", "--ema-decay", "0", "--warmup", "1", "--lr", "1e-2",
+                      "--out", str(tmp_path / "out"), "--home", str(tmp_path / "h")]) == 0
+    before = load_file(base / "text_encoder" / "model.safetensors")
+    after = load_file(tmp_path / "out" / "text_encoder" / "model.safetensors")
+    key = next(k for k in before if "token_embedding" in k)
+    n_old = before[key].shape[0]
+    assert torch.equal(after[key][:n_old], before[key][:n_old].half())
+    assert after[key].shape[0] > n_old and torch.isfinite(after[key]).all()
+    assert all(torch.equal(after[k], before[k].half()) for k in before if k != key)
+    ub, ua = (load_file(f / "unet" / "diffusion_pytorch_model.safetensors") for f in (base, tmp_path / "out"))
+    assert any(not torch.equal(ua[k], ub[k].half()) for k in ub)
