@@ -250,3 +250,20 @@ def test_cancel_during_the_load_aborts_it(tiny_gguf, gguf_ctx):
     with job_reporter(rec), pytest.raises(JobCancelled):
         run(TextSpec(prompt="hi", model=str(tiny_gguf), max_new_tokens=2), rec, cancel, gguf_ctx)
     assert not gguf_ctx.cache.loaded()  # nothing half-loaded is kept
+
+
+def test_threads_leave_busy_cores_alone(monkeypatch):
+    """llama.cpp's threads wait for each other every step: on busy cores the studio uses fewer of them."""
+    import os
+
+    import psutil
+
+    from studio.engines.text import llama_gguf
+
+    physical = max(1, psutil.cpu_count(logical=False) or 1)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert llama_gguf.default_threads() == min(physical, os.cpu_count())
+    monkeypatch.setattr(os, "getloadavg", lambda: (float(os.cpu_count() + 8), 0.0, 0.0))
+    assert llama_gguf.default_threads() == 1
+    kw = llama_gguf.llama_kwargs(2048, 0, 1)
+    assert kw["n_threads"] == kw["n_threads_batch"] == 1

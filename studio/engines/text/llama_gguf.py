@@ -87,11 +87,24 @@ def _log_since(mark: int) -> list[tuple[int, str]]:
     return [(level, line) for seq, level, line in list(_LOG_LINES) if seq > mark]
 
 
+def idle_cores() -> int:
+    """Logical cores the machine's last-minute load leaves free (at least 1)."""
+    try:
+        busy = os.getloadavg()[0]
+    except (OSError, AttributeError):  # no load average (Windows)
+        busy = 0.0
+    return max(1, int((os.cpu_count() or 2) - busy + 0.5))
+
+
 def default_threads() -> int:
-    """Threads for generating: the physical cores (hyper-threads slow token generation down)."""
+    """Threads for generating: the physical cores (hyper-threads slow token generation down), no more than the
+    load leaves idle. llama.cpp's threads wait for each other at every step, so one that shares its core with
+    another busy program stalls them all: SmolLM2 on 2 cores at load 5 made 35 tokens/s with 1 thread and 0.36
+    with 2 (first token 0.3 s vs 15 s); greedy token ids are the same for any thread count."""
     import psutil
 
-    return max(1, psutil.cpu_count(logical=False) or (os.cpu_count() or 2) // 2)
+    physical = max(1, psutil.cpu_count(logical=False) or (os.cpu_count() or 2) // 2)
+    return min(physical, idle_cores())
 
 
 def kv_bytes(info: GGUFInfo, n_ctx: int) -> int:
@@ -122,7 +135,7 @@ def llama_kwargs(n_ctx: int, gpu_layers: int, threads: int) -> dict[str, Any]:
     held twice (1B Q4_0: 1.2 GB instead of 0.7 GB), and generation is no faster. The key/value cache stays f16."""
     batch = min(GPU_BATCH if gpu_layers else CPU_BATCH, n_ctx)
     return {"n_ctx": n_ctx, "n_batch": batch, "n_ubatch": batch, "n_gpu_layers": gpu_layers, "n_threads": threads,
-            "n_threads_batch": os.cpu_count() or threads, "use_mmap": False}
+            "n_threads_batch": max(threads, idle_cores()), "use_mmap": False}
 
 
 def pick_context(settings: Settings, info: GGUFInfo, name: str) -> int:
