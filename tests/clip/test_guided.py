@@ -67,8 +67,47 @@ def test_guidance_raises_the_clip_score_of_a_fixed_seed(ctx, trained_models):
 def test_cancel_stops_the_optimisation(ctx, models):
     cancel = CancelToken()
     rec = RecordingReporter(cancel_after=3, cancel=cancel)
-    result = run_spec(GuidedSpec(prompt="a red square", model="tiny-gan", clip="tiny-clip", steps=50), rec, cancel, ctx)
+    spec = GuidedSpec(prompt="a red square", model="tiny-gan", clip="tiny-clip", steps=50, candidates=1)
+    result = run_spec(spec, rec, cancel, ctx)
     assert result.cancelled and not result.outputs and rec.progress_calls[-1][0] == 3
+
+
+def test_cancel_while_choosing_the_start(ctx, models):
+    cancel = CancelToken()
+    rec = RecordingReporter(cancel_after=1, cancel=cancel)
+    spec = GuidedSpec(prompt="a red square", model="tiny-gan", clip="tiny-clip", steps=50, candidates=512)
+    result = run_spec(spec, rec, cancel, ctx)
+    assert result.cancelled and not result.outputs and rec.progress_calls == [(128, 512)]
+
+
+def test_the_start_is_the_candidate_clip_ranks_best(ctx, models):
+    import torch
+
+    from studio.engines.clip.guided import candidate_latents, choose_start, latent_model
+    from studio.engines.clip.model import load_clip
+
+    spec = GuidedSpec(prompt="a red square", model="tiny-gan", clip="tiny-clip", seed=5, candidates=64)
+    latent = latent_model(ctx, spec)
+    clip = load_clip(ctx, "tiny-clip")
+    with torch.no_grad():
+        text = clip.encode_texts([spec.prompt])
+        every = (clip.image_features(latent.decode(candidate_latents(latent, 5, 64))) @ text.T).flatten()
+    class Logging(RecordingReporter):
+        logs: list[str] = []
+
+        def log(self, message: str) -> None:
+            self.logs.append(message)
+
+    rec = Logging()
+    start = choose_start(latent, clip, text, spec, rec, CancelToken())
+    with torch.no_grad():
+        chosen = float(clip.image_features(latent.decode(start)) @ text.T)
+    assert chosen == pytest.approx(float(every.max()), abs=1e-5) and chosen > float(every[0])  # beats the seed's own
+    assert torch.equal(start, choose_start(latent, clip, text, spec, RecordingReporter(), CancelToken()))
+    assert rec.progress_calls[-1] == (64, 64) and rec.logs == ["Start: image {} of 64 drawn from the seed (the one CLIP ranks best)".format(
+        int(every.argmax()) + 1)]
+    alone = choose_start(latent, clip, text, spec.replace(candidates=1), RecordingReporter(), CancelToken())
+    assert torch.equal(alone, latent.start)  # 1: the seed's latent, as before
 
 
 def test_bad_choices_are_clear(ctx, models, tiny_sd_dir):

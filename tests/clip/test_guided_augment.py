@@ -55,7 +55,7 @@ def test_early_stopping_on_held_out_views(ctx, models):  # noqa: F811
     fixed = torch.rand(1, 3, 32, 32) * 2 - 1
     latent = guided.Latent(decode=lambda z: fixed + 0 * z.sum(), start=torch.randn(1, 16), name="flat", entry=None)
     rec = RecordingReporter()
-    spec = GuidedSpec(prompt="a red square", seed=1, steps=200)
+    spec = GuidedSpec(prompt="a red square", seed=1, steps=200, candidates=1)  # the steps alone
     z = guided.guide(latent, clip, spec, rec, CancelToken())
     assert z is not None and len(rec.progress_calls) == guided.PATIENCE + 1  # nothing improves: it stops
     assert rec.progress_calls[-1] == (200, 200)

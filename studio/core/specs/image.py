@@ -222,6 +222,10 @@ class GuidedSpec(Spec):
     prior_weight: float = 1.0
     """Penalty on latent values beyond ±2.5 (the latent is also kept at a Gaussian sample's norm): keeps the
     image in the generator's range."""
+    candidates: int = 512
+    """Latents drawn from the seed before optimising (the seed's own first): the one the CLIP ranks best
+    starts the guidance, so it begins from an image the model really draws (CLIP reranking, as DALL·E did).
+    1 starts from the seed's latent alone."""
     size: int = 64
     """Image side for a diffusers VAE (latents are size/8); GANs and studio VAEs draw their own size."""
     scale: int = 4
@@ -233,6 +237,7 @@ class GuidedSpec(Spec):
         check_range(N_("Steps"), self.steps, 1, 2000)
         check_range(N_("Learning rate"), self.lr, 1e-5, 10.0)
         check_range(N_("Prior weight"), self.prior_weight, 0.0, 100.0)
+        check_range(N_("Starts searched"), self.candidates, 1, 8192)
         check_range(N_("Seed"), self.seed, 0, MAX_SEED)
         check_range(N_("Scale"), self.scale, 1, 8)
         check_range(N_("Size"), self.size, 16, 1024)

@@ -4,6 +4,9 @@ Plain CLIP guidance finds adversarial latents: images the guiding CLIP scores hi
 judge does not see as the garment asked for. Against that, what the CLIP-guidance literature (VQGAN+CLIP
 practice) does:
 
+- **A natural start**: ``candidates`` latents drawn from the seed are decoded and the CLIP ranks them; the
+  best starts the optimisation (CLIP reranking, as DALL·E ranked its samples), so the run begins from an
+  image the model really draws and only has to refine it, instead of pulling a random image a long way.
 - **Augmented views**: each step CLIP scores VIEWS random views of the decoded image — a random crop
   (70–100 % of the side, resized back), a cutout (a grey rectangle) on half of them, and Gaussian pixel
   noise — and the loss is their mean similarity, so no pixel-exact pattern can win.
@@ -50,6 +53,8 @@ CUTOUT_P, CUTOUT_MAX = 0.5, 0.3
 NOISE_MAX = 0.1
 TAIL = 2.5
 """Latent values beyond ±TAIL are penalised (a standard normal has 1.2 % of them)."""
+SEARCH_BATCH = 128
+"""Candidate latents decoded and scored at once while choosing the start."""
 SHIFT = 2  # pixels (at 32 px; scaled with the image): the plain guidance's shifted views
 GUIDABLE = ("gan", "studio_vae", "vae")
 
@@ -141,17 +146,50 @@ def tail_prior(z: torch.Tensor) -> torch.Tensor:
     return F.relu(z.abs() - TAIL).pow(2).mean()
 
 
+def candidate_latents(latent: Latent, seed: int, count: int) -> torch.Tensor:
+    """``count`` latents for a seed, the seed's own start first (the same on every machine)."""
+    if count <= 1:
+        return latent.start
+    g = torch.Generator().manual_seed(seed + 104729)
+    rest = torch.randn((count - 1, *latent.start.shape[1:]), generator=g).to(latent.start.device)
+    return torch.cat([latent.start, rest])
+
+
+def choose_start(latent: Latent, clip: Clip, text: torch.Tensor, spec: GuidedSpec, reporter: Reporter,
+                 cancel: CancelToken) -> torch.Tensor | None:
+    """The candidate latent whose image the CLIP ranks best for the prompt (None when cancelled)."""
+    zs = candidate_latents(latent, spec.seed, spec.candidates)
+    if len(zs) == 1:
+        return zs
+    scores = []
+    with torch.no_grad():
+        for i in range(0, len(zs), SEARCH_BATCH):
+            if cancel.cancelled:
+                return None
+            scores.append((clip.image_features(latent.decode(zs[i:i + SEARCH_BATCH])) @ text.T).flatten())
+            done = min(len(zs), i + SEARCH_BATCH)
+            reporter.progress(done, len(zs), _("Choosing a start: {done} of {total} images ranked").format(
+                done=done, total=len(zs)))
+    best = int(torch.cat(scores).argmax())
+    reporter.log(_("Start: image {n} of {total} drawn from the seed (the one CLIP ranks best)").format(
+        n=best + 1, total=len(zs)))
+    return zs[best:best + 1]
+
+
 def guide(latent: Latent, clip: Clip, spec: GuidedSpec, reporter: Reporter,
           cancel: CancelToken, augmented: bool = True) -> torch.Tensor | None:
     """The best latent seen by the held-out views (None when cancelled).
 
-    ``augmented=False`` is the former plain guidance (shifted views, a weak prior, no early stopping),
-    kept as the reference ``benchmarks/guided_quality.py`` measures against."""
+    ``augmented=False`` is the former plain guidance (the seed's latent, shifted views, a weak prior, no
+    early stopping), kept as the reference ``benchmarks/guided_quality.py`` measures against."""
     if not augmented:
         return _plain_guide(latent, clip, spec, reporter, cancel)
     with torch.no_grad():
         text = clip.encode_texts([spec.prompt])
-    z = project(latent.start.clone()).requires_grad_(True)
+    start = choose_start(latent, clip, text, spec, reporter, cancel)
+    if start is None:
+        return None
+    z = project(start.clone()).requires_grad_(True)
     opt = torch.optim.Adam([z], lr=spec.lr)
     g = torch.Generator().manual_seed(spec.seed)
     best, best_sim, since = z.detach().clone(), -2.0, 0
@@ -241,7 +279,8 @@ def run(spec: GuidedSpec, reporter: Reporter, cancel: CancelToken, ctx: EngineCo
     start_score, final_score = clip.score([start_img, final_img], [spec.prompt] * 2)
     image = enlarge(final_img, spec.scale)
     params = (f"{spec.prompt}\nSteps: {spec.steps}, Seed: {spec.seed}, Model: {latent.name}, Guidance: CLIP, "
-              f"Learning rate: {spec.lr:g}, Prior weight: {spec.prior_weight:g}, {SCORE_FIELD}: {final_score:.2f}, "
+              f"Learning rate: {spec.lr:g}, Prior weight: {spec.prior_weight:g}, Starts searched: {spec.candidates}, "
+              f"{SCORE_FIELD}: {final_score:.2f}, "
               f"{SCORE_CLIP_FIELD}: {clip.name}, Start CLIP score: {start_score:.2f}")
     path = save_png(image, output_path(ctx.outputs, f"guided-{safe_stem(spec.prompt, 24)}-{spec.seed}", ".png"),
                     spec, params)
