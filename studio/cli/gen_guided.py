@@ -25,6 +25,9 @@ def register(kinds) -> None:
     p.add_argument("--lr", type=float, default=d.lr, help=_("Adam learning rate on the latent (default {lr})").format(lr=f"{d.lr:g}"))
     p.add_argument("--prior-weight", type=float, default=d.prior_weight,
                    help=_("how strongly the latent stays typical (default {weight})").format(weight=f"{d.prior_weight:g}"))
+    p.add_argument("--candidates", type=int, default=d.candidates,
+                   help=_("images drawn from the seed before optimising; the one CLIP ranks best is the start "
+                          "(default {n}; 1: the seed's own)").format(n=d.candidates))
     p.add_argument("--size", type=int, default=d.size, help=_("image side for a diffusers VAE (default 64)"))
     p.add_argument("--scale", type=int, default=d.scale, help=_("enlarge the saved image 1-8 times (default {scale})").format(scale=d.scale))
     p.add_argument("--out", default="", help=_("also write the PNG here (a file, or an existing folder)"))
@@ -37,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
 
     spec = GuidedSpec(prompt=args.prompt, model=args.model, clip=args.clip,
                       seed=random_seed() if args.seed is None else args.seed, steps=args.steps, lr=args.lr,
-                      prior_weight=args.prior_weight, size=args.size, scale=args.scale)
+                      prior_weight=args.prior_weight, candidates=args.candidates, size=args.size, scale=args.scale)
     spec.validate()  # bad values fail here, before torch is imported
     if args.out:
         _check_out(args.out, False)

@@ -65,6 +65,13 @@ class GuidedWorkspace(QWidget):
         self.prior_box.setValue(d.prior_weight)
         self.prior_box.setToolTip(self.tr("How strongly the latent stays typical: higher keeps the image "
                                           "closer to what the model normally draws"))
+        self.candidates_box = QSpinBox()
+        self.candidates_box.setObjectName("guided_candidates")
+        self.candidates_box.setRange(1, 8192)
+        self.candidates_box.setSingleStep(64)
+        self.candidates_box.setValue(d.candidates)
+        self.candidates_box.setToolTip(self.tr("Images drawn from the seed before optimising: the one CLIP ranks "
+                                               "best is the start (1: the seed's own image)"))
         self.generate_button, self.cancel_button, run_row = run_buttons(self.generate)
         self.generate_button.setObjectName("guided_generate")
         self.progress = QProgressBar()
@@ -78,6 +85,7 @@ class GuidedWorkspace(QWidget):
         form.addRow(self.tr("Model"), self.model_combo)
         form.addRow(self.tr("CLIP"), self.clip_combo)
         form.addRow(self.tr("Seed"), seed_layout)
+        form.addRow(self.tr("Starts searched"), self.candidates_box)
         form.addRow(self.tr("Steps"), self.steps_box)
         form.addRow(self.tr("Step size"), self.lr_box)
         form.addRow(self.tr("Prior weight"), self.prior_box)
@@ -140,7 +148,8 @@ class GuidedWorkspace(QWidget):
             raise SpecError(self.tr("Install or train a GAN or VAE first (Training → GAN on fashion-colour)."))
         spec = GuidedSpec(prompt=self.prompt_edit.text().strip(), model=str(model),
                           clip=str(self.clip_combo.currentData() or ""), seed=self.seed_box.seed(),
-                          steps=self.steps_box.value(), lr=self.lr_box.value(), prior_weight=self.prior_box.value())
+                          steps=self.steps_box.value(), lr=self.lr_box.value(), prior_weight=self.prior_box.value(),
+                          candidates=self.candidates_box.value())
         spec.validate()
         return spec
 

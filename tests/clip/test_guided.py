@@ -84,7 +84,7 @@ def test_the_start_is_the_candidate_clip_ranks_best(ctx, models):
     import torch
 
     from studio.engines.clip.guided import candidate_latents, choose_start, latent_model
-    from studio.engines.clip.model import load_clip
+    from studio.engines.common.clip_model import load_clip
 
     spec = GuidedSpec(prompt="a red square", model="tiny-gan", clip="tiny-clip", seed=5, candidates=64)
     latent = latent_model(ctx, spec)
@@ -131,3 +131,14 @@ def test_a_diffusers_vae_latent_is_guided_too(ctx, paths):
     result = run_spec(spec, rec, CancelToken(), ctx)
     assert len(rec.previews) == 3 and rec.previews[-1].size == (32, 32)
     assert read_png_score(result.outputs[0]).clip == "rand-clip"
+
+
+def test_cli_searches_the_starts_it_is_told(ctx, models, capsys):
+    from studio.cli import main
+
+    rc = main(["generate", "guided", "--prompt", "a red square", "--model", "tiny-gan", "--clip", "tiny-clip",
+               "--seed", "4", "--steps", "2", "--candidates", "32", "--scale", "1"])
+    out = capsys.readouterr().out
+    assert rc == 0 and out.strip().endswith(".png")
+    png = out.strip().splitlines()[-1]
+    assert "Starts searched: 32" in read_png_text(png)["parameters"]

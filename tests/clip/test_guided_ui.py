@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.core.pngmeta import read_png_text
 from tests.clip.conftest import save_tiny_clip
 from tests.clip.test_guided import save_tiny_gan
 from tests.fixtures.studio_window import started_studio
@@ -28,6 +29,7 @@ def test_guided_generation_from_the_window(studio, qtbot):
     ws.clip_combo.setCurrentIndex(ws.clip_combo.findData("tiny-clip"))
     ws.prompt_edit.setText("a red square")
     ws.steps_box.setValue(8)
+    ws.candidates_box.setValue(64)
     previews = []
     studio.pool.job_preview.connect(lambda job_id, image: previews.append(job_id))
     qtbot.mouseClick(ws.generate_button, Qt.MouseButton.LeftButton)
@@ -38,6 +40,7 @@ def test_guided_generation_from_the_window(studio, qtbot):
     assert "CLIP score" in ws.message.text() and ws.progress.value() == 8
     entry = studio.pool.gallery.search("a red square", kind="guided")[0]
     assert entry.path == ws.outputs[0] and entry.score is not None
+    assert "Starts searched: 64" in read_png_text(entry.path)["parameters"]  # the best of 64 started it
 
     ws.steps_box.setValue(2000)
     job = ws.generate()
