@@ -6,8 +6,8 @@ README says: ``main.py train gan --data fashion-colour --out fashion-colour-gan 
 ``fashion_quality.py`` — a CNN trained on the real Fashion-MNIST, and the dominant hue — says which item
 and colour each image shows. Printed: its accuracy on the unguided start images, on the former plain
 guidance's images (shifted views, weak prior: the reference, measured in the same run) and on the current
-guidance's (augmented views, latent shell + tail prior, held-out early stopping), with the guiding CLIP's
-own score beside. Goals: item >= 0.80, colour >= 0.90.
+guidance's (the best-ranked of ``candidates`` starts, augmented views, latent shell + tail prior,
+held-out early stopping), with the guiding CLIP's own score beside. Goals: item >= 0.80, colour >= 0.90.
 
     python benchmarks/guided_quality.py [--model fashion-colour-gan] [--seeds 3] [--prompts 80] [--steps N]
 """

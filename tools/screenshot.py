@@ -179,7 +179,7 @@ def _shoot(args: argparse.Namespace) -> int:
         if args.steps:
             guided.steps_box.setValue(args.steps)
         guided.generate()
-        pump(args.timeout, lambda: guided.job_id is None)
+        pump(args.timeout, lambda: guided.job is None)
         status = "done" if guided.outputs else "failed: " + guided.message.text()
     if args.describe:
         window.show_workspace("image")

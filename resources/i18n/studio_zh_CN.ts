@@ -1540,6 +1540,10 @@ a blue dress</translation>
         <translation>潜变量保持典型的力度：越高，图片越接近模型平常画出的样子</translation>
     </message>
     <message>
+        <source>Images drawn from the seed before optimising: the one CLIP ranks best is the start (1: the seed&apos;s own image)</source>
+        <translation>优化前由种子抽取的图像数：CLIP 评分最高的一张作为起点（1：只用种子自己的图像）</translation>
+    </message>
+    <message>
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
@@ -1554,6 +1558,10 @@ a blue dress</translation>
     <message>
         <source>Seed</source>
         <translation>种子</translation>
+    </message>
+    <message>
+        <source>Starts searched</source>
+        <translation>起点搜索数</translation>
     </message>
     <message>
         <source>Steps</source>

@@ -142,3 +142,11 @@ def test_cli_searches_the_starts_it_is_told(ctx, models, capsys):
     assert rc == 0 and out.strip().endswith(".png")
     png = out.strip().splitlines()[-1]
     assert "Starts searched: 32" in read_png_text(png)["parameters"]
+
+
+def test_the_built_in_faces_gan_is_guided(ctx, models):
+    """The window's Guided picker lists the built-in DCGAN first: its path is a package file, not a folder."""
+    spec = GuidedSpec(prompt="a smiling face", model="Faces (DCGAN)", clip="tiny-clip", seed=1, steps=1,
+                      candidates=4, scale=1)
+    result = run_spec(spec, RecordingReporter(previews=False), CancelToken(), ctx)
+    assert result.outputs and result.model == "Faces (DCGAN)"

@@ -81,7 +81,7 @@ def latent_model(ctx: EngineContext, spec: GuidedSpec) -> Latent:
     if entry.type in ("gan", "studio_vae"):
         from studio.engines.common.latent import load_generator
 
-        gen, name = load_generator(ctx, entry.path)
+        gen, name = load_generator(ctx, entry.name)  # by name: a built-in GAN's path is its package file
         gen.eval().requires_grad_(False)
         start = latent_for_seed(spec.seed, gen.config.latent_dim)[None].to(ctx.device)
         return Latent(decode=gen, start=start, name=entry.title, entry=entry)
