@@ -283,14 +283,17 @@ def test_a_gan_model_is_refused_with_a_clear_message(engine_ctx):
 
 def test_each_step_is_timed_for_the_long_job_estimate(tiny_sd_dir, engine_ctx, paths):
     from studio.cli.gen_image import _measured_speed
+    from studio.cli.submit import JobContext
     from studio.core.store.gallery import GalleryStore
 
     spec = spec_for(tiny_sd_dir, steps=3)
-    assert _measured_speed(engine_ctx, spec) is None  # never ran here: the estimate assumes an SD-class model
+    jobs = JobContext(paths)  # what `generate image` asks (its engine: this process, as tests name it)
+    assert _measured_speed(jobs, spec) is None  # never ran here: the estimate assumes an SD-class model
     result = run(spec, RecordingReporter(), CancelToken(), engine_ctx)
     assert 0 < result.step_seconds < result.seconds and result.device == "cpu"
     gallery = GalleryStore.open(paths)
     gallery.add(spec, result)
     gallery.close()
-    speed = _measured_speed(engine_ctx, spec)  # what `generate image` reads before the work starts
+    speed = _measured_speed(jobs, spec)  # what `generate image` reads before the work starts
+    jobs.close()
     assert speed is not None and (speed.seconds, speed.width, speed.height) == (result.step_seconds, 64, 64)
