@@ -121,39 +121,16 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
         def train_step(self, step: int):
             """The text2img loss; with replay "teacher", the old colours' samples (captioned or dropped) learn
             the shipped model's prediction instead of the data's (it keeps what it drew, not just the data)."""
-            import torch.nn.functional as F
-
-            gc, gd = self.cpu_generator(step), self.device_generator(step)
-            b = self.spec.batch
-            idx = torch.randint(0, len(self.ds), (b,), generator=gc)
-            x0, caps = self.ds.batch(idx, gc)
-            old = torch.tensor([bool(self.old_words & set(c.split())) for c in caps], device=self.device)
-            drop = (torch.rand(b, generator=gc) < float(self.p("caption_dropout"))).tolist()
-            caps = ["" if d else c for c, d in zip(caps, drop)]
-            ids = self.tokenize(caps).to(self.device, non_blocking=True)
-            x0 = x0.to(self.device)
-            t = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (b,), generator=gd,
-                              device=self.device)
-            noise = torch.randn(x0.shape, generator=gd, device=self.device)
-            ac = self.alphas_cumprod[t].view(-1, 1, 1, 1)
-            xt = ac.sqrt() * x0 + (1 - ac).sqrt() * noise
-            target = ac.sqrt() * noise - (1 - ac).sqrt() * x0  # v
+            batch = self.noisy_batch(step)
+            old = torch.tensor([bool(self.old_words & set(c.split())) for c in batch.captions], device=self.device)
+            target = batch.target
             if self.p("replay") == "teacher" and bool(old.any()):
                 with torch.no_grad():
                     o = old.nonzero().view(-1)
-                    teach = self.teacher_unet(xt[o], t[o], encoder_hidden_states=self.teacher_text(ids[o])[0]).sample
+                    teach = self.teacher_unet(batch.xt[o], batch.t[o],
+                                              encoder_hidden_states=self.teacher_text(batch.ids[o])[0]).sample
                     target = target.index_copy(0, o, teach.float())
-            with self.autocast():
-                enc = self.text_net(ids)[0]
-                pred = self.net(xt, t, encoder_hidden_states=enc).sample
-            snr = (ac / (1 - ac)).view(-1)
-            weight = snr.clamp(max=float(self.p("min_snr_gamma"))) / (snr + 1)  # min-SNR-γ for v-prediction
-            per = F.mse_loss(pred.float(), target, reduction="none").mean(dim=(1, 2, 3))
-            loss = (weight * per).mean()
-            self.backward(loss)
-            gnorm = self.clip_grad([q for g in self.optimizer.param_groups for q in g["params"]], 1.0)
-            self.optimizer.step()
-            self.optimizer.zero_grad(set_to_none=True)
+            loss, per, gnorm = self.optimise(batch, target)
             new = ~old
             return {"loss": loss.detach(), "mse": per.mean().detach(),
                     "mse_new": per[new].mean().detach() if bool(new.any()) else None,

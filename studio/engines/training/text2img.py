@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +18,18 @@ from studio.core.errors import StudioError
 from studio.core.i18n import _
 from studio.core.models.training_families import family as training_family
 from studio.engines.training.trainer import Trainer
+
+class NoisyBatch(NamedTuple):
+    """One training step's inputs: the captions as drawn (before caption dropout), their token ids (after
+    it), timesteps, noised latents, the v-prediction target and ᾱ_t."""
+
+    captions: list[str]
+    ids: torch.Tensor
+    t: torch.Tensor
+    xt: torch.Tensor
+    target: torch.Tensor
+    ac: torch.Tensor
+
 
 DEFAULTS: Mapping[str, Any] = training_family("text2img").params  # one place: studio.core.models.training_families
 
@@ -130,24 +142,30 @@ class Text2ImgTrainer(Trainer):
             rows.append(ids)
         return torch.tensor(rows, dtype=torch.long)
 
-    def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
+    def noisy_batch(self, step: int) -> NoisyBatch:
+        """The step's batch: captions (some dropped), timesteps, noised latents and their v-prediction target."""
         gc, gd = self.cpu_generator(step), self.device_generator(step)
         b = self.spec.batch
         idx = torch.randint(0, len(self.ds), (b,), generator=gc)
         x0, caps = self.ds.batch(idx, gc)
         drop = (torch.rand(b, generator=gc) < float(self.p("caption_dropout"))).tolist()
-        caps = ["" if d else c for c, d in zip(caps, drop)]
-        ids = self.tokenize(caps).to(self.device, non_blocking=True)
+        ids = self.tokenize(["" if d else c for c, d in zip(caps, drop)]).to(self.device, non_blocking=True)
         x0 = x0.to(self.device)
         t = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (b,), generator=gd, device=self.device)
         noise = torch.randn(x0.shape, generator=gd, device=self.device)
         ac = self.alphas_cumprod[t].view(-1, 1, 1, 1)
         xt = ac.sqrt() * x0 + (1 - ac).sqrt() * noise
         target = ac.sqrt() * noise - (1 - ac).sqrt() * x0  # v
+        return NoisyBatch(list(caps), ids, t, xt, target, ac)
+
+    def optimise(self, batch: NoisyBatch,
+                 target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """One update towards ``target`` with the min-SNR-γ weighted v-prediction loss: (loss, each sample's
+        MSE, the gradient norm)."""
         with self.autocast():
-            enc = self.text_net(ids)[0]
-            pred = self.net(xt, t, encoder_hidden_states=enc).sample
-        snr = (ac / (1 - ac)).view(-1)
+            enc = self.text_net(batch.ids)[0]
+            pred = self.net(batch.xt, batch.t, encoder_hidden_states=enc).sample
+        snr = (batch.ac / (1 - batch.ac)).view(-1)
         weight = snr.clamp(max=float(self.p("min_snr_gamma"))) / (snr + 1)  # min-SNR-γ for v-prediction
         per = F.mse_loss(pred.float(), target, reduction="none").mean(dim=(1, 2, 3))
         loss = (weight * per).mean()
@@ -155,6 +173,11 @@ class Text2ImgTrainer(Trainer):
         gnorm = self.clip_grad([p for g in self.optimizer.param_groups for p in g["params"]], 1.0)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
+        return loss, per, gnorm
+
+    def train_step(self, step: int) -> Mapping[str, torch.Tensor]:
+        batch = self.noisy_batch(step)
+        loss, per, gnorm = self.optimise(batch, batch.target)
         return {"loss": loss.detach(), "mse": per.mean().detach(),
                 "grad_norm": None if gnorm is None else gnorm.detach()}
 
