@@ -104,8 +104,9 @@ def test_use_button_for_text_upscalers_and_loras(window, manager, qtbot):
 
 def test_a_broken_model_says_why_instead_of_use(window, manager, paths, qtbot):
     (paths.models / "broken.safetensors").write_bytes(b"\xff" * 20)
-    with qtbot.waitSignal(manager.scan_finished, timeout=30_000):
-        manager.rescan()
+    manager.rescan()
+    # A scan the window started before the file existed may end first: wait for the one that lists it.
+    qtbot.waitUntil(lambda: any(e.name == "broken" for e in manager.entries), timeout=30_000)
     manager.kind.setCurrentIndex(manager.kind.findData("problems"))
     manager.table.setCurrentIndex(_row_of(manager, "broken"))
     assert not manager.use_button.isEnabled()
