@@ -48,6 +48,7 @@ def load() -> list[dict]:
     rows: list[dict] = []
     for kind in ("harmful", "harmless"):
         files = [(LISTS / "train" / f"{kind}.tsv", "train")]
+        files += [(f, "train") for f in sorted((LISTS / "train").glob(f"written2_{kind}.tsv"))]
         files += [(LISTS / "benchmark" / f"{kind}_{s}.tsv", s) for s in SEEN_SPLITS]
         for path, source in files:
             assert "_test" not in path.name
