@@ -9,6 +9,9 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     every list hit blocks (no classifier veto);
   * the same on the second test set (``*_test2.tsv``, en + zh, written after the classifier's training corpus
     and before the classifier was measured on it; never read by training);
+  * the same on the third test set (``*_test3.tsv``, en + zh, 26 harmful and 52 harmless prompts per category
+    and language, written by another engineer without reading the lists, the training data, the filter or the
+    other sets, while the filter was being improved; never read by training, measured once at the end);
   * the overall figures on the older sets, labelled seen: the lists were tuned on them and the classifier
     was trained on them (dev, heldout, heldout2, heldout3);
   * recall on the test set's harmful prompts obfuscated as an evader would (full-width, leetspeak, letters
@@ -19,7 +22,7 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     reference measured in the same run: a plain Python loop testing every term with ``in`` on the same
     normalised text (the ratio is what to compare across machines).
 
-    python benchmarks/content_filter.py [--n 10000] [--list-misses]
+    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses]
 """
 from __future__ import annotations
 
@@ -128,6 +131,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="prompts to time (10000)")
     ap.add_argument("--list-misses", action="store_true", help="print each miss and false positive of the test set")
+    ap.add_argument("--list-test3-misses", action="store_true",
+                    help="print test3's misses too (only after its final measurement: once read, it is not held out)")
     args = ap.parse_args()
     pairs = [(c, t, p.stem) for p in sorted(LISTS.glob("*.txt")) for c, t in parse_list(p.read_text(encoding="utf-8"))]
     t0 = time.perf_counter()
@@ -160,6 +165,10 @@ def main() -> int:
     print("  word lists alone:", end="")
     table(lists, "test2", False, brief=True)
     recall2, fp2 = table(filt, "test2", args.list_misses)
+    print("\nthird test set (test3: written independently of the lists, the training data and the filter):")
+    print("  word lists alone:", end="")
+    table(lists, "test3", False, brief=True)
+    recall3, fp3 = table(filt, "test3", args.list_test3_misses)
 
     rng = random.Random(25)
     held = rows("harmful", "test")
@@ -172,8 +181,8 @@ def main() -> int:
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    unique = [p for k in ("harmful", "harmless") for s in ("dev", "heldout", "heldout2", "heldout3", "test", "test2")
-              for _l, _c, p in rows(k, s)] + obf
+    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3")
+    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     cold = ContentFilter(pairs, PromptClassifier(json.loads(weights_path().read_text(encoding="utf-8"))))
     cold_s = timed(cold.check, unique)  # every prompt new to the classifier's word cache
@@ -193,6 +202,8 @@ def main() -> int:
     print(f"\ntest set overall: recall {recall:.3f} (target >= {RECALL_TARGET}), false positives {fp:.2%} "
           f"(target <= {FP_TARGET:.0%}), {per:.4f} ms per prompt, {1000 * full_cpu / len(prompts):.4f} ms CPU time (target <= 0.1)")
     print(f"test2 set overall: recall {recall2:.3f}, false positives {fp2:.2%}")
+    print(f"test3 set overall: recall {recall3:.3f} (target >= {RECALL_TARGET}), false positives {fp3:.2%} "
+          f"(target <= {FP_TARGET:.0%})")
     return 0
 
 
