@@ -232,7 +232,7 @@ class HostClient:
         self._proc, self._writer = None, None
 
     def close(self) -> None:
-        """Say bye and wait for the host to end (killing it after a few seconds)."""
+        """Say bye and end the host now (a job still running is abandoned: the window asks before it closes)."""
         if self.running:
             try:
                 self._send("bye")
