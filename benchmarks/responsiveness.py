@@ -6,7 +6,9 @@ hard cancel (the engine process ended and restarted) and a host crash (SIGKILL) 
 Goal: ≤ 50 ms in every phase. Also prints the preview latency from the host's step to the canvas, and
 the start-up steps that held the GUI thread longest (goal: none over 16 ms of its CPU time; a step built
 in parts counts each part), with the most GUI-thread CPU time between two ticks during start-up and
-what ran then (steps, the model list reaching the panels, or layout and paint).
+what ran then (steps, the model list reaching the panels, the vocabulary chips, or layout and paint).
+``--timeline`` prints the start-up turn by turn: each step, each gap over 16 ms with the CPU time of the GUI
+thread and of the whole process in it (a busy process: the GIL; an idle one: the OS), each GC collection.
 
 The window, its start-up steps (``studio.app.launch``: first paint, model scan, job pool, the other
 workspaces), the job pool and the canvas are the app's own; jobs are queued through the prompt editor. The model is a diffusers folder: ``--model`` (e.g. the
@@ -14,6 +16,7 @@ built-in ``studio-fashion``), or by default a random-weight SD-1.x pipeline of m
 built into a temporary folder (a benchmark fixture, never shown to users).
 
     .venv/bin/python benchmarks/responsiveness.py [--model NAME_OR_FOLDER] [--steps 20] [--size 128]
+        [--startup-only] [--timeline]
 """
 from __future__ import annotations
 
@@ -72,6 +75,8 @@ def main() -> int:
     ap.add_argument("--text-model", default="SmolLM2-135M-Instruct", help="text model for the text phase")
     ap.add_argument("--train-steps", type=int, default=200, help="steps of the GAN training phase")
     ap.add_argument("--startup-only", action="store_true", help="measure start-up and torch start only")
+    ap.add_argument("--timeline", action="store_true", help="also print every start-up turn, every gap over "
+                    "16 ms and every garbage collection during start-up and torch start, in time order")
     ap.add_argument("--diagnose", metavar="FILE", help="write every thread's stack to FILE whenever the GUI "
                     "thread is stalled > 150 ms (shows what holds the GIL)")
     args = ap.parse_args()
@@ -99,7 +104,6 @@ def run(model: str, args: argparse.Namespace) -> int:
     from studio.ui import staged
     from studio.ui.event_wait import wait_until
     from studio.ui.main_window import MainWindow
-    from studio.ui.session import StudioSession
 
     setup_logging()  # engine logs go to the studio's log file, as in the app
     paths = StudioPaths.from_env()
@@ -113,24 +117,34 @@ def run(model: str, args: argparse.Namespace) -> int:
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.timeout.connect(lambda: cpu_ticks.append((ticks[-1], time.thread_time())))
+    process_cpu: dict[float, float] = {}  # (--timeline) the process's CPU time, all its threads, at each tick
+    if args.timeline:
+        timer.timeout.connect(lambda: process_cpu.__setitem__(ticks[-1], time.process_time()))
     steps: list[tuple[str, float, float, float]] = []  # (name, start, wall s, GUI-thread CPU s) of each turn
     staged.TRACE = lambda name, start, wall, cpu: steps.append((name, start, wall, cpu))
-    deliver = StudioSession.set_models  # a scan's result reaching every panel: a start-up step too
+    # Traced too (staged.traced): a scan's model list reaching the panels, the vocabulary chips a few a turn.
+    collections: list[tuple[float, float, int, int]] = []  # (start, wall s, generation, objects collected)
+    if args.timeline:
+        import gc
 
-    def traced_set_models(session, entries) -> None:
-        start, cpu = time.perf_counter(), time.thread_time()
-        deliver(session, entries)
-        steps.append(("model list to the panels", start, time.perf_counter() - start, time.thread_time() - cpu))
+        gc_start: list[float] = [0.0]
 
-    StudioSession.set_models = traced_set_models  # type: ignore[method-assign]
+        def on_gc(phase: str, info: dict) -> None:
+            if phase == "start":
+                gc_start[0] = time.perf_counter()
+            else:
+                collections.append((gc_start[0], time.perf_counter() - gc_start[0], info["generation"],
+                                    info["collected"]))
+
+        gc.callbacks.append(on_gc)
     window = MainWindow(paths, load_settings(paths.settings_file), defer_workspaces=True)  # as the app does
     window.resize(1360, 860)
+    timer.start()  # before show(): its first tick is due 10 ms on, whatever show() takes
     marks: dict[str, float] = {"startup_start": time.perf_counter()}  # from window.show()
     cpu_ticks.append((marks["startup_start"], time.thread_time()))
     startup = launch(window)
     startup.finished.connect(lambda: marks.setdefault("workspaces_built", time.perf_counter()))
     startup.pool_started.connect(lambda _pool: marks.setdefault("engine_start", time.perf_counter()))
-    timer.start()
     if args.diagnose:
         import faulthandler
 
@@ -163,6 +177,9 @@ def run(model: str, args: argparse.Namespace) -> int:
     pump(1.0, lambda: False)  # let the model scan and the status settle
     if args.startup_only:
         timer.stop()
+        if args.timeline:
+            timeline(steps, cpu_ticks, process_cpu, collections, marks["startup_start"],
+                     max(marks["workspaces_built"], marks["engine_ready"]))
         return report(args, model, marks, ticks, cpu_ticks, window, pool, steps=steps)
 
     ended: dict[int, str] = {}
@@ -233,6 +250,9 @@ def run(model: str, args: argparse.Namespace) -> int:
         outcomes[phase] = ended.get(job, "still running")
     pump(0.3, lambda: False)
     timer.stop()
+    if args.timeline:
+        timeline(steps, cpu_ticks, process_cpu, collections, marks["startup_start"],
+                 max(marks["workspaces_built"], marks["engine_ready"]))
     return report(args, model, marks, ticks, cpu_ticks, window, pool, outcomes, previews, previews_first,
                   gen_latencies, steps)
 
@@ -306,6 +326,30 @@ def report_steps(steps: list[tuple[str, float, float, float]], cpu_ticks: list[t
         what = ", ".join(during) + " (and the layout, paint, signals after)" if during else "layout, paint, signals"
         print(f"  {head:39s} {(cb - ca) * 1000:5.1f} ms {verdict(cb - ca, goal)} ({(b - a) * 1000:5.1f} ms wall) "
               f"during: {what}")
+
+
+def timeline(steps: list[tuple[str, float, float, float]], cpu_ticks: list[tuple[float, float]],
+             process_cpu: dict[float, float], collections: list[tuple[float, float, int, int]], start: float,
+             end: float) -> None:
+    """Every start-up turn, every gap over 16 ms between ticks and every garbage collection (but the short ones
+    of generation 0), in time order, in ms from the window's show() until the start-up and the torch start end.
+    A gap shows the GUI thread's CPU time in it and the whole process's (its other threads too): the GUI thread
+    waited for the GIL when the process was busy meanwhile, for a CPU (the OS ran other processes) when not."""
+    events: list[tuple[float, str]] = []
+    for name, t0, wall, cpu in steps:
+        events.append((t0, f"step {name:44s} {cpu * 1000:5.1f} ms CPU ({wall * 1000:5.1f} ms wall)"))
+    inside = [t for t in cpu_ticks if start <= t[0] <= end]
+    for (a, ca), (b, cb) in zip(inside, inside[1:]):
+        if b - a > 0.016:
+            whole = process_cpu.get(b, 0.0) - process_cpu.get(a, 0.0) if a in process_cpu else float("nan")
+            events.append((a, f"GAP  {(b - a) * 1000:5.1f} ms wall, {(cb - ca) * 1000:5.1f} ms GUI-thread CPU, "
+                              f"{whole * 1000:5.1f} ms process CPU"))
+    for t0, wall, gen, collected in collections:
+        if start <= t0 <= end and (gen or wall > 0.002):
+            events.append((t0, f"gc   generation {gen}: {wall * 1000:5.1f} ms, {collected} collected"))
+    print("Start-up timeline (ms from show()):")
+    for t0, text in sorted(events):
+        print(f"  {(t0 - start) * 1000:7.1f}  {text}")
 
 
 if __name__ == "__main__":

@@ -191,6 +191,11 @@ def launch(window: MainWindow) -> Startup:
     first_paint = _FirstPaint(on_first_paint, parent=startup)
     window.installEventFilter(first_paint)
     startup.finished.connect(lambda: window.removeEventFilter(first_paint))
+    # What exists now (the modules, the window) and once the workspaces are built lives as long as the app: out of
+    # the cyclic GC's sight, a full collection during start-up (it may come from the preload thread too, and
+    # holds the GIL) looks only at what is new.
+    gc.freeze()
+    startup.finished.connect(gc.freeze)
     window.show()
     QTimer.singleShot(1500, startup.begin)
     return startup

@@ -6,17 +6,20 @@ widget only asks for it and edits the prompt box as the text arrives.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from studio.core.i18n import _, current_language
 from studio.core.models.registry import ModelEntry
 from studio.core.models.vocabulary import WORD_KINDS, Vocabulary, prompt_warning, vocabulary_of
-from studio.ui import theme
+from studio.ui import staged, theme
 from studio.ui.flow_layout import FlowLayout
 
 EXPAND_SHORTCUT = "Ctrl+E"
+CHIPS_PER_TURN = 6
+"""Chips made per event-loop turn: a model's row (18 for Studio Fashion) comes in a few short turns rather than
+one long one (the first model list reaches the editor while the window starts)."""
 
 
 def _cjk(ch: str) -> bool:
@@ -37,9 +40,12 @@ class PromptAssist(QWidget):
         self._vocab: Vocabulary | None = None
         self._title = ""
         self._expanding = False
+        self._chip_rows = 0  # counts the chip rows begun: a row still being made for a former model stops
+        self._chips_left: list[tuple[str, str]] = []  # (word, group) of the chips still to make
         self.knows_label = QLabel()
         self.knows_label.setObjectName("knows_label")
         self.knows_label.setStyleSheet(theme.css("muted", self))
+        self.knows_label.setWordWrap(True)  # a long model title or vocabulary must not widen the window
         self.expand_button = QToolButton()
         self.expand_button.setObjectName("expand_button")
         self.expand_button.setText(self.tr("Expand prompt"))
@@ -81,14 +87,16 @@ class PromptAssist(QWidget):
             self._check()
             return
         self._vocab, self._title = vocab, title
+        self._chip_rows += 1
         while self.chip_layout.count():
             item = self.chip_layout.takeAt(0)
             if item is not None and item.widget() is not None:
                 item.widget().deleteLater()
+        self.chips.hide()  # shown once all its chips are made: one layout and one paint
         vocab = self._vocab
         if vocab is None:
             self.knows_label.setText("")
-            self.chips.hide()
+            self._chips_left = []
         else:
             if "zh_CN" in vocab.languages():  # the card maps Chinese words onto the vocabulary
                 self.knows_label.setText(self.tr("{0} knows {1}, in English or Chinese:").format(
@@ -96,11 +104,35 @@ class PromptAssist(QWidget):
             else:
                 self.knows_label.setText(self.tr("{0} knows {1} (English prompts only):").format(
                     self._title, vocab.summary()))
-            for label, words in vocab.groups:
-                for word in words:
-                    self.chip_layout.addWidget(self._chip(word, label))
-            self.chips.show()
+            self._chips_left = [(word, label) for label, words in vocab.groups for word in words]
+            self._make_chips(self._chip_rows)
         self._check()
+
+    def chips_ready(self) -> bool:
+        """True once every chip of the model's vocabulary is made (they come :data:`CHIPS_PER_TURN` a turn)."""
+        return not self._chips_left
+
+    def finish_chips(self) -> None:
+        """Make the chips still to come now (e.g. before the row is read)."""
+        while self._chips_left:
+            self._make_chips(self._chip_rows)
+
+    def _make_chips(self, row: int) -> None:
+        """Make the next :data:`CHIPS_PER_TURN` chips of row ``row`` (polished and measured, so showing the row
+        is short); the rest follow a turn later, and the row is shown once the last is made."""
+        if row != self._chip_rows or not self._chips_left:  # another model's row began meanwhile
+            return
+        batch, self._chips_left = self._chips_left[:CHIPS_PER_TURN], self._chips_left[CHIPS_PER_TURN:]
+        for word, group in batch:
+            chip = self._chip(word, group)
+            self.chip_layout.addWidget(chip)
+            chip.ensurePolished()
+            chip.sizeHint()  # kept by the button: the row's layout asks for it again at once
+        if self._chips_left:
+            QTimer.singleShot(staged.TURN_MS, self, lambda: staged.traced("vocabulary chips",
+                                                                          lambda: self._make_chips(row)))
+        else:
+            self.chips.show()
 
     def vocabulary(self) -> Vocabulary | None:
         return self._vocab

@@ -17,6 +17,7 @@ from studio.core.models.registry import ModelEntry
 from studio.core.settings import Settings
 from studio.core.specs.image import ImageSpec
 from studio.jobs.api import JobPool
+from studio.ui import staged
 from studio.ui.model_scan import ModelScanner
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ PoolUser = Callable[[JobPool], None]
 class StudioSession(QObject):
     """Paths, settings, models, the job pool, the canvas and the current spec, shared by every panel."""
 
-    models_changed = Signal(list)  # list[ModelEntry]: a scan ended
+    models_changed = Signal(list)  # list[ModelEntry]: a scan ended (see set_models)
     scan_progress = Signal(int, str)  # items looked at so far, the folder being read (large folders only)
     settings_changed = Signal(object)  # Settings, after they were saved and applied
     pool_attached = Signal(object)  # JobPool
@@ -52,6 +53,7 @@ class StudioSession(QObject):
         self.spec_source: Callable[[], ImageSpec] = ImageSpec
         """The current spec: the prompt editor's (the window points this at it)."""
         self._pool_users: list[PoolUser] = []
+        self._models_to_hand = False  # a scan's list waits for the start-up's imports to end
         self.scanner = ModelScanner(paths, settings, self)
         self.scanner.scanned.connect(self.set_models)
         self.scanner.progress.connect(self.scan_progress)
@@ -63,7 +65,16 @@ class StudioSession(QObject):
         self.scanner.scan()
 
     def set_models(self, entries: list[ModelEntry]) -> None:
+        """A scan's entries: kept now, and handed to the panels (``models_changed``) now, or while the window
+        starts once the background imports of its later workspaces have ended: the panels' share of the GUI
+        thread is then theirs alone, not taken in turns with an importing thread (the latest list only)."""
         self.models = list(entries)
+        if not self._models_to_hand:
+            self._models_to_hand = True
+            staged.after_preload(self, lambda: staged.traced("model list to the panels", self._hand_models))
+
+    def _hand_models(self) -> None:
+        self._models_to_hand = False
         self.models_changed.emit(list(self.models))
 
     def follow_models(self, slot: Callable[[list[ModelEntry]], None]) -> None:

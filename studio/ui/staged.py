@@ -30,6 +30,7 @@ TURN_MS = 1
 paints go first."""
 WAIT_MS = 5
 """How often a step waiting for its modules looks again."""
+_running: set["Preloader"] = set()  # the preloads under way (their threads import)
 TRACE: Callable[[str, float, float, float], None] | None = None
 """When set (``benchmarks/responsiveness.py``): called after every turn of a step with its name, its start
 (``time.perf_counter()``), and the wall and GUI-thread CPU seconds it took."""
@@ -70,14 +71,16 @@ class Preloader:
     def start(self) -> "Preloader":
         # A bare thread: threading.Thread.start() waits until the new thread runs, which on a busy machine
         # held the GUI thread ~10 ms. It never keeps the process alive (like a daemon thread).
-        _thread.start_new_thread(self._run, ())
         self._started = True
+        _running.add(self)
+        _thread.start_new_thread(self._run, ())
         return self
 
     def _run(self) -> None:
         try:
             self._load()
         finally:
+            _running.discard(self)
             self._finished.set()
 
     def _load(self) -> None:
@@ -97,6 +100,21 @@ class Preloader:
     def done(self) -> bool:
         """True once the thread has ended (or never started)."""
         return not self._started or self._finished.is_set()
+
+
+def preloading() -> bool:
+    """True while a :class:`Preloader` imports: its thread takes the GIL in turns with the GUI thread, so work
+    done on the GUI thread meanwhile takes about twice as long."""
+    return bool(_running)
+
+
+def after_preload(context: QObject, call: Callable[[], object]) -> None:
+    """``call()`` now, or on the GUI thread once no :class:`Preloader` imports (looked at every :data:`WAIT_MS`);
+    nothing once ``context`` is deleted."""
+    if not preloading():
+        call()
+        return
+    QTimer.singleShot(WAIT_MS, context, lambda: after_preload(context, call))
 
 
 class Steps(list[Step]):
@@ -130,7 +148,7 @@ class Steps(list[Step]):
         def next_step() -> None:
             if self._under_way:  # taken out while it runs: a run_now() from inside it finishes the others
                 name, parts = self._under_way.pop(0)
-                if _turn(name, lambda: next(parts, _END)) is not _END:
+                if traced(name, lambda: next(parts, _END)) is not _END:
                     self._under_way.insert(0, (name, parts))
             elif self:
                 modules, _step = self[0]
@@ -152,7 +170,7 @@ class Steps(list[Step]):
             out = step()
             if isinstance(out, Iterator) and next(out, _END) is not _END:
                 self._under_way.append((step_name(step), out))
-        _turn(step_name(step), first_part)
+        traced(step_name(step), first_part)
 
     def modules(self) -> list[str]:
         """The modules the steps import, in the order they run."""
@@ -162,8 +180,9 @@ class Steps(list[Step]):
 _END = object()
 
 
-def _turn(name: str, call: Callable[[], object]) -> object:
-    """``call()``, traced (:data:`TRACE`)."""
+def traced(name: str, call: Callable[[], object]) -> object:
+    """``call()``, traced as one turn named ``name`` (:data:`TRACE`): work a widget spreads over event-loop
+    turns itself (e.g. the vocabulary chips) is measured as start-up steps are."""
     if TRACE is None:
         return call()
     start, cpu = time.perf_counter(), time.thread_time()

@@ -43,6 +43,8 @@ def test_chips_show_and_insert_chinese_words_and_the_image_is_the_english_prompt
     editor.show()
     editor.set_models([_fashion(paths)])
     assist = editor.assist
+    qtbot.waitUntil(assist.chips_ready, timeout=5000)  # the chips come a few per event-loop turn
+    assert assist.chips.isVisible()
     chips = {c.objectName()[5:]: c for c in assist.chips.findChildren(QToolButton) if c.objectName().startswith("chip_")}
     assert len(chips) == 18  # 10 garments + 8 colours
     assert all(HAN.search(c.text()) and HAN.search(c.toolTip()) for c in chips.values()), \

@@ -157,3 +157,88 @@ def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtb
     steps.run_later(lambda: done.append(True), None, context)
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     assert log == ["part 0", "next", "part 1", "built"]  # the others at once; this one goes on, nothing twice
+
+
+def test_the_first_start_keeps_the_window_size_and_the_model_list_waits_for_the_imports(qtbot, paths, monkeypatch):
+    """The model's vocabulary line wraps (a long one widened the window 1360 → 1386 px on the first start: a
+    relayout and a full repaint), and a scan's list reaches the panels once the background imports have ended,
+    each part of the start-up one traced turn."""
+    from studio.ui import staged
+
+    turns: list[tuple[str, bool]] = []  # (turn, whether a preload thread was importing meanwhile)
+    monkeypatch.setattr(staged, "TRACE", lambda name, *_: turns.append((name, staged.preloading())))
+    window, startup = _launch(qtbot, paths)
+    widths: list[int] = []
+    ticker = QTimer()
+    ticker.setInterval(2)
+    ticker.timeout.connect(lambda: widths.append(window.width()))
+    ticker.start()
+    assist = window.prompt_editor.assist
+    with qtbot.waitSignal(startup.finished, timeout=60000):
+        pass
+    try:
+        qtbot.waitUntil(lambda: assist.chips_ready() and assist.chips.isVisible(), timeout=30000)
+        qtbot.wait(50)  # a layout the chips asked for
+        ticker.stop()
+        assert set(widths) == {1360} and window.minimumSizeHint().width() <= 1360
+        assert "knows 10 garments" in assist.knows_label.text() and assist.knows_label.wordWrap()
+        names = [name for name, _ in turns]
+        assert names.count("model list to the panels") == 1
+        assert not dict(turns)["model list to the panels"]  # no import thread took the GIL in turns with it
+        # Studio Fashion's 18 chips: the first 6 with the list, then 2 more turns.
+        assert names.count("vocabulary chips") == 2
+        assert names.index("rescan_models") < names.index("_start_pool") < names.index("make_text_workspace")
+    finally:
+        _close(window, startup)
+
+
+def test_the_vocabulary_chips_come_a_few_per_turn_and_a_new_model_stops_the_old_row(qtbot, paths):
+    from studio.core.models.registry import ModelEntry, ModelRegistry
+    from studio.ui.prompt_assist import CHIPS_PER_TURN
+    from studio.ui.prompt_editor import PromptEditor
+
+    fashion = next(e for e in ModelRegistry(paths, Settings(scan_hf_cache=False)).scan() if e.name == "studio-fashion")
+    sd = ModelEntry("sd", "/m/sd", "diffusers", family="sd1")
+    editor = PromptEditor()
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.set_models([fashion, sd])
+    assist = editor.assist
+    assert assist.vocabulary() is not None and "Studio Fashion knows" in assist.knows_label.text()
+    assert assist.chip_layout.count() == CHIPS_PER_TURN and not assist.chips_ready() and assist.chips.isHidden()
+    qtbot.waitUntil(assist.chips_ready, timeout=5000)
+    assert assist.chip_layout.count() == 18 and assist.chips.isVisible()
+
+    editor.model_combo.setCurrentIndex(editor.model_combo.findData("sd"))
+    editor.model_combo.setCurrentIndex(editor.model_combo.findData("studio-fashion"))
+    editor.model_combo.setCurrentIndex(editor.model_combo.findData("sd"))  # before the row was made
+    qtbot.wait(50)
+    assert assist.chip_layout.count() == 0 and assist.chips.isHidden() and assist.chips_ready()
+    editor.model_combo.setCurrentIndex(editor.model_combo.findData("studio-fashion"))
+    assist.finish_chips()  # e.g. before reading the row
+    assert assist.chip_layout.count() == 18 and assist.chips.isVisible()
+
+
+def test_a_model_list_waits_for_a_running_preload(qtbot, paths):
+    import threading
+
+    from studio.core.models.registry import ModelEntry
+    from studio.ui import staged
+    from studio.ui.session import StudioSession
+
+    session = StudioSession(paths, Settings(scan_hf_cache=False))
+    seen: list[list[str]] = []
+    session.follow_models(lambda entries: seen.append([e.name for e in entries]))
+    release = threading.Event()
+    preload = staged.Preloader((), then=lambda: release.wait(10)).start()
+    session.set_models([ModelEntry("a", "/m/a", "diffusers")])
+    session.set_models([ModelEntry("b", "/m/b", "diffusers")])
+    qtbot.wait(30)
+    assert session.models[0].name == "b" and seen == [[]]  # kept, not handed yet
+    release.set()
+    qtbot.waitUntil(preload.done, timeout=5000)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    qtbot.wait(30)
+    assert seen == [[], ["b"]]  # the latest list, once
+    session.set_models([ModelEntry("c", "/m/c", "diffusers")])
+    assert seen[-1] == ["c"]  # no preload: at once
