@@ -234,11 +234,13 @@ def cmd_run(extra: list[str]) -> int:
 
 def parallel_args(cores: int | None = None) -> list[str]:
     """pytest-xdist's arguments for the whole suite: one worker per core (at most 4), each test file kept on
-    one worker so that its module fixtures are built once. Every test runs in its own studio home, so
-    workers do not share state; torch then uses one thread per process (``cmd_test``)."""
+    one worker so that its module fixtures are built once, handed out in the collection's order (files with
+    slow tests first, tests/conftest.py) rather than xdist's most-tests-first, which left the few-test slow
+    files to the end. Every test runs in its own studio home, so workers do not share state; torch then uses
+    one thread per process (``cmd_test``)."""
     cores = cores or os.cpu_count() or 1
     workers = min(cores, 4)
-    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+    return ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"] if workers > 1 else []
 
 
 def cmd_test(extra: list[str]) -> int:
