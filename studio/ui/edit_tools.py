@@ -169,7 +169,8 @@ class CanvasEditor(QObject):
     The window adds :attr:`undo_actions` to itself (Ctrl+Z anywhere in the Image workspace)."""
 
     def __init__(self, session: StudioSession, canvas: ImageCanvas, describer: ImageDescriber,
-                 upscale: UpscaleTools) -> None:
+                 upscale: UpscaleTools, tools: EditTools | None = None) -> None:
+        """``tools``: the tool row, when made beforehand (the start-up makes it a turn earlier)."""
         super().__init__(session)
         self.session, self.describer, self.upscale_tools = session, describer, upscale
         self.canvas = canvas
@@ -180,7 +181,7 @@ class CanvasEditor(QObject):
         self.view.scene().addItem(self.mask)
         self.view.scene().addItem(self.cursor)
         self.doc = EditDocument(self.mask, self)
-        self.tools = EditTools()
+        self.tools = tools or EditTools()
         self.strip = VersionStrip(self.doc)
         layout = self.canvas.layout()
         layout.insertWidget(1, self.tools)

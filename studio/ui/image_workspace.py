@@ -3,6 +3,7 @@ the history and the ControlNet panel (the window docks them), the jobs they queu
 after the first paint (the Upscale menu, Describe, the edit tools, prompt expansion and history)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt
@@ -106,17 +107,18 @@ class ImageWorkspace(QObject):
         self.history.describe_requested.connect(self.image_describer.describe)
         return self.upscale_tools.upscale_action
 
-    def build_edit_tools(self) -> list[QAction]:
-        """The canvas edit tools (after :meth:`build_upscale_tools`); returns their undo/redo actions, for the
-        window to hold."""
-        from studio.ui.edit_tools import CanvasEditor
+    def build_edit_tools(self) -> Iterator[None]:
+        """The canvas edit tools (after :meth:`build_upscale_tools`), in two parts: the tool row, then the editor
+        that puts it on the canvas and wires it (its undo/redo actions are then :attr:`canvas_editor`'s)."""
+        from studio.ui.edit_tools import CanvasEditor, EditTools
 
+        tools = EditTools()
+        yield
         editor = self.prompt_editor
         canvas_editor = self.canvas_editor = CanvasEditor(self.session, self.canvas, self.image_describer,
-                                                          self.upscale_tools)
+                                                          self.upscale_tools, tools)
         editor.model_changed.connect(lambda _name: canvas_editor.follow_model(editor.model_entry()))
         canvas_editor.follow_model(editor.model_entry())
-        return canvas_editor.undo_actions
 
     def build_prompt_tools(self) -> QAction:
         """Prompt expansion and the prompt history; returns the "Prompt history…" action."""

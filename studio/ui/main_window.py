@@ -215,8 +215,7 @@ class MainWindow(QMainWindow):
         the whole window (and every other workspace) wider than the screen.
         """
         self._workspace_keys.append(key)
-        self._workspace_docks[key] = docks
-        self._workspace_widgets[key] = widget
+        self._workspace_docks[key], self._workspace_widgets[key] = docks, widget
         page: QWidget = widget
         if scroll:
             area = QScrollArea()
@@ -285,9 +284,10 @@ class MainWindow(QMainWindow):
         self.upscale_tools, self.image_describer = self.image.upscale_tools, self.image.image_describer
         self.menuBar().insertMenu(self.help_menu.menuAction(), self.upscale_tools)
 
-    def _build_edit_tools(self) -> None:
-        self.addActions(self.image.build_edit_tools())  # Ctrl+Z anywhere in the Image workspace
+    def _build_edit_tools(self) -> Iterator[None]:
+        yield from self.image.build_edit_tools()  # in two parts (two turns)
         self.canvas_editor = self.image.canvas_editor
+        self.addActions(self.canvas_editor.undo_actions)  # Ctrl+Z anywhere in the Image workspace
 
     def _build_prompt_tools(self) -> None:
         history_action = self.image.build_prompt_tools()
@@ -295,16 +295,18 @@ class MainWindow(QMainWindow):
         self.addAction(history_action)
         self.generate_menu.addAction(history_action)
 
-    def _build_models(self) -> None:
+    def _build_models(self) -> Iterator[None]:
         from studio.ui.model_manager import ModelManager
         from studio.ui.model_use import ModelUse, use_label
 
         self.model_use = use = ModelUse(self.session, self.prompt_editor, self.upscale_tools, self.faces_workspace,
                                         self.text_workspace)
-        self.model_manager = ModelManager(self.paths, self.settings, use=use, use_label=use_label, session=self.session)
-        self.session.settings_changed.connect(self.model_manager.apply_settings)
+        self.model_manager = mm = ModelManager(self.paths, self.settings, use=use, use_label=use_label, later=True,
+                                               session=self.session)
+        yield from mm.parts  # a part per turn
+        self.session.settings_changed.connect(mm.apply_settings)
         # The manager's own offline switch saves the file; the window and the pool take the new value too.
-        self.model_manager.offline_changed.connect(lambda off: self.apply_settings(self.settings.replace(offline=off)))
+        mm.offline_changed.connect(lambda off: self.apply_settings(self.settings.replace(offline=off)))
 
     def _show_saved_workspace(self) -> None:
         if self._saved_workspace != "image" and self.current_workspace() == "image":

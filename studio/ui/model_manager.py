@@ -11,6 +11,7 @@ it never widens the window or squeezes the canvas.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -32,6 +33,7 @@ from studio.jobs.api import JobPool
 from studio.ui.model_details import ModelDetails, ask_rename, ask_trash, reveal
 from studio.ui.model_filter import COLUMNS, ENTRY_ROLE, ModelFilter
 from studio.ui.session import StudioSession
+from studio.ui.staged import finish
 from studio.ui.worker import create_worker
 
 if TYPE_CHECKING:
@@ -81,7 +83,9 @@ class ModelManager(QWidget):
     def __init__(self, paths: StudioPaths, settings: Settings, pool: Callable[[], JobPool | None] | None = None,
                  on_changed: Callable[[], None] | None = None, parent: QWidget | None = None,
                  use: Callable[[ModelEntry], bool] | None = None,
-                 use_label: Callable[[ModelEntry], str] | None = None, session: StudioSession | None = None) -> None:
+                 use_label: Callable[[ModelEntry], str] | None = None, session: StudioSession | None = None,
+                 later: bool = False) -> None:
+        """``later``: build only the frame now; the generator :attr:`parts` builds the rest, a part per ``next()``."""
         super().__init__(parent)
         self.setObjectName("ModelManager")
         self._use = use
@@ -91,7 +95,6 @@ class ModelManager(QWidget):
         self.registry = ModelRegistry(paths, settings)
         self._owns_session = session is None
         self.session = session or StudioSession(paths, settings, self)
-        self.session.models_changed.connect(self._on_scanned)
         self._pool_getter = pool or (lambda: self.session.pool)
         self._bound_pool: JobPool | None = None
         self._on_changed = on_changed
@@ -102,7 +105,13 @@ class ModelManager(QWidget):
         self._pending_hash: list[str] = []
         self.entries: list[ModelEntry] = []
         self._scanned_once = False
-        self._build()
+        self.parts = self._construct()
+        if not later:
+            finish(self.parts)
+
+    def _construct(self) -> Iterator[None]:
+        yield from self._build()
+        self.session.models_changed.connect(self._on_scanned)  # once every widget it fills is made
         self.setAcceptDrops(True)
         self._bind_pool()
 
@@ -118,7 +127,8 @@ class ModelManager(QWidget):
             self.rescan()
 
     # -- layout -----------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build(self) -> Iterator[None]:
+        """The widgets, in two parts."""
         body = self
         lay = QVBoxLayout(body)
         net = QHBoxLayout()
@@ -179,6 +189,7 @@ class ModelManager(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         lay.addWidget(split, 1)
+        yield
 
         self.progress = QProgressBar(body)
         self.progress.setVisible(False)

@@ -69,7 +69,7 @@ class TextWorkspace(QWidget):
     # -- layout --------------------------------------------------------------------------------
     def _build(self, pool: JobPool | None, models: Sequence[ModelEntry], session: StudioSession | None
                ) -> Iterator[None]:
-        """The widgets in four parts (a few ms each), then the conversations, the models and the pool."""
+        """The widgets in five parts (a few ms each), then the conversations, the models and the pool."""
         split = QSplitter(Qt.Orientation.Horizontal, self)
         QVBoxLayout(self).addWidget(split)
         self.layout().setContentsMargins(0, 0, 0, 0)
@@ -90,6 +90,7 @@ class TextWorkspace(QWidget):
         row.addWidget(self.new_button)
         row.addWidget(self.delete_button)
         lv.addLayout(row)
+        yield
 
         self.modes = QTabWidget()
         self.modes.setObjectName("text_modes")
@@ -165,7 +166,6 @@ class TextWorkspace(QWidget):
                        self.completion.textChanged, self.modes.currentChanged):
             signal.connect(self._show_model_languages)
         self._show_model_languages()
-        yield
         self.controls = SamplingControls()
         rv.addWidget(self.controls)
         self.speed_label = QLabel(self.tr("– tokens/s"))
@@ -185,6 +185,7 @@ class TextWorkspace(QWidget):
         self.status_label.setWordWrap(True)
         rv.addWidget(self.status_label)
         rv.addStretch(1)
+        yield
 
         split.addWidget(left)
         split.addWidget(self.modes)

@@ -54,7 +54,7 @@ class TrainingForm(QWidget):
             finish(self.parts)
 
     def _build(self) -> Iterator[None]:
-        """The form in three parts (a few ms each)."""
+        """The form in four parts (a few ms each)."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
@@ -182,6 +182,7 @@ class TrainingForm(QWidget):
             w.currentIndexChanged.connect(self.changed)
         self.out_edit.textChanged.connect(self.changed)
         self.base_combo.currentTextChanged.connect(self._update_base_note)
+        yield
         self.set_family("gan")
         self._on_family()
 

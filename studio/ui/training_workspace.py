@@ -100,6 +100,7 @@ class TrainingWorkspace(QWidget):
     def _construct(self, pool: JobPool | None, models: Sequence[ModelEntry],
                    session: StudioSession | None) -> Iterator[None]:
         yield from self._build()
+        yield
         if session is not None:
             self._last_scan = time.monotonic()  # the session scans at start-up
             session.follow_models(self.set_models)
@@ -112,7 +113,7 @@ class TrainingWorkspace(QWidget):
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> Iterator[None]:
-        """The widgets, in four parts (a few ms each)."""
+        """The widgets, in parts (a few ms each)."""
         split = QSplitter(Qt.Orientation.Horizontal, self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -189,6 +190,7 @@ class TrainingWorkspace(QWidget):
         self.tabs.addTab(self.samples, self.tr("Samples"))
         self.tabs.addTab(self.dataset_panel, self.tr("Dataset"))
         vsplit.addWidget(self.tabs)
+        yield
         self.plot = LossPlot()
         vsplit.addWidget(self.plot)
         self.log_view = QPlainTextEdit()

@@ -188,6 +188,9 @@ def test_the_first_start_keeps_the_window_size_and_the_model_list_waits_for_the_
         # Studio Fashion's 18 chips: the first 6 with the list, then 2 more turns.
         assert names.count("vocabulary chips") == 2
         assert names.index("rescan_models") < names.index("_start_pool") < names.index("make_text_workspace")
+        # The larger widgets are built in parts, a turn each: the edit tools' row, then the editor wiring it.
+        assert names.count("_build_edit_tools") == 2 and names.count("_build_models") == 2
+        assert names.count("make_text_workspace") >= 5 and names.count("make_training_workspace") >= 7
     finally:
         _close(window, startup)
 
