@@ -84,7 +84,15 @@ class _FirstPaint(QObject):
         return False
 
 
+GUI_THREAD_POOL_OFF = "QT_NO_GUI_THREADPOOL"
+"""Set (unless the user set it): Qt's raster engine then fills on the GUI thread itself. Otherwise it hands every
+fill taller than 96 lines (a scroll bar, a dock's background) to a thread pool and waits: on a busy machine (an
+engine importing torch) the GUI thread then waits for a CPU for the pool, tens of ms in one paint."""
+
+
 def make_app(argv: list[str]) -> QApplication:
+    if GUI_THREAD_POOL_OFF not in os.environ:  # read by Qt once, at the first large fill
+        os.environ[GUI_THREAD_POOL_OFF] = "1"
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)

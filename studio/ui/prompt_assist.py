@@ -6,7 +6,7 @@ widget only asks for it and edits the prompt box as the text arrives.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
@@ -129,8 +129,7 @@ class PromptAssist(QWidget):
             chip.ensurePolished()
             chip.sizeHint()  # kept by the button: the row's layout asks for it again at once
         if self._chips_left:
-            QTimer.singleShot(staged.TURN_MS, self, lambda: staged.traced("vocabulary chips",
-                                                                          lambda: self._make_chips(row)))
+            staged.later(self, lambda: staged.traced("vocabulary chips", lambda: self._make_chips(row)))
         else:
             self.chips.show()
 

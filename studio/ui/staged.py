@@ -6,12 +6,16 @@ so the window keeps painting and answering); the steps then run on the GUI threa
 turn, so the window answers between them. Steps wait for the whole preload rather than each for its
 own modules: a step sharing the GIL with an import would take twice as long. A step may return a
 generator: it is resumed one ``next()`` per turn until it ends, so one widget can be built in parts.
+After each turn (a step's, or a widget's own: :func:`later`) the event loop is left to itself about as long
+as the turn took, so turns of different chains never follow each other without input, paints and due
+timers between them.
 """
 from __future__ import annotations
 
 import _thread
 import importlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +34,9 @@ TURN_MS = 1
 paints go first."""
 WAIT_MS = 5
 """How often a step waiting for its modules looks again."""
+MAX_REST_MS = 40
+"""The rest after a turn: as long as the turn took, at most this."""
+_quiet_until = 0.0  # (time.perf_counter()) no turn starts before: the rest after the last one
 _running: set["Preloader"] = set()  # the preloads under way (their threads import)
 TRACE: Callable[[str, float, float, float], None] | None = None
 """When set (``benchmarks/responsiveness.py``): called after every turn of a step with its name, its start
@@ -108,13 +115,27 @@ def preloading() -> bool:
     return bool(_running)
 
 
+def later(context: QObject, call: Callable[[], object], ms: int = TURN_MS) -> None:
+    """``call()`` (a turn: see :func:`traced`) on the GUI thread in ``ms``, or once the rest after the last turn
+    is over; nothing once ``context`` is deleted."""
+
+    def when_rested() -> None:
+        wait_ms = math.ceil((_quiet_until - time.perf_counter()) * 1000)
+        if wait_ms > 0:
+            QTimer.singleShot(wait_ms, context, when_rested)
+        else:
+            call()
+
+    QTimer.singleShot(ms, context, when_rested)
+
+
 def after_preload(context: QObject, call: Callable[[], object]) -> None:
-    """``call()`` now, or on the GUI thread once no :class:`Preloader` imports (looked at every :data:`WAIT_MS`);
-    nothing once ``context`` is deleted."""
-    if not preloading():
+    """``call()`` (a turn) now, or on the GUI thread once no :class:`Preloader` imports (looked at every
+    :data:`WAIT_MS`) and the rest after the last turn is over; nothing once ``context`` is deleted."""
+    if not preloading() and time.perf_counter() >= _quiet_until:
         call()
         return
-    QTimer.singleShot(WAIT_MS, context, lambda: after_preload(context, call))
+    later(context, lambda: after_preload(context, call), WAIT_MS)
 
 
 class Steps(list[Step]):
@@ -153,15 +174,15 @@ class Steps(list[Step]):
             elif self:
                 modules, _step = self[0]
                 if modules and preloader is not None and not preloader.done():
-                    QTimer.singleShot(WAIT_MS, context, next_step)
+                    later(context, next_step, WAIT_MS)
                     return
                 self._start(self.pop(0)[1])
             if self.pending():
-                QTimer.singleShot(TURN_MS, context, next_step)
+                later(context, next_step)
             else:
                 done()
 
-        QTimer.singleShot(TURN_MS, context, next_step)
+        later(context, next_step)
 
     def _start(self, step: Callable[[], object]) -> None:
         """Run ``step``; a generator it returns runs its first part now, the rest is under way."""
@@ -181,11 +202,14 @@ _END = object()
 
 
 def traced(name: str, call: Callable[[], object]) -> object:
-    """``call()``, traced as one turn named ``name`` (:data:`TRACE`): work a widget spreads over event-loop
-    turns itself (e.g. the vocabulary chips) is measured as start-up steps are."""
-    if TRACE is None:
-        return call()
+    """``call()`` as one turn named ``name``: the turns :func:`later` runs next wait for the rest after it, and it
+    is traced (:data:`TRACE`), so work a widget spreads over turns itself (e.g. the vocabulary chips) is
+    measured as start-up steps are."""
+    global _quiet_until
     start, cpu = time.perf_counter(), time.thread_time()
     out = call()
-    TRACE(name, start, time.perf_counter() - start, time.thread_time() - cpu)
+    end = time.perf_counter()
+    _quiet_until = end + min(end - start, MAX_REST_MS / 1000)
+    if TRACE is not None:
+        TRACE(name, start, end - start, time.thread_time() - cpu)
     return out
