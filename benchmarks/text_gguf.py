@@ -9,7 +9,9 @@ to Q4_0 by llama.cpp's own ``llama_model_quantize``; kept in --work for later ru
 runs in a fresh process (so peak RSS is that path's alone); studio and direct runs alternate, and
 medians are reported. Reported per model: decode tokens/s (after the first token), first-token
 latency, load time, and peak RSS above the process's baseline (before llama.cpp is imported) against
-1.3 × file size + KV cache, split into the runtime's code and the model; ``--long N`` adds one run each
+1.3 × file size + KV cache, split into the runtime's import, the load and generating, with llama.cpp's own
+buffer sizes (the studio imports only llama.cpp's C API; the direct reference the whole binding, numpy
+included); ``--long N`` adds one run each
 with an N-token prompt (llama.cpp's work buffer grows with the prompt batch). The direct reference loads
 with the studio's own settings (``llama_gguf.llama_kwargs``).
 """
@@ -135,37 +137,59 @@ def long_prompt(chars: int) -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")[:chars]
 
 
-def studio_context(n_ctx: int, threads: int):
+def studio_context(model: Path, n_ctx: int, threads: int):
     """The studio's engine context (its modules imported), running llama.cpp with ``threads`` threads."""
     import tempfile
 
     from studio.core.paths import StudioPaths
     from studio.core.settings import Settings
     from studio.engines.context import EngineContext
-    from studio.engines.text import generate, llama_gguf  # noqa: F401 - imported before the baseline
+    from studio.engines.text import generate, gguf_generate, llama_gguf  # noqa: F401 - imported before the baseline
 
     llama_gguf.default_threads = lambda: threads  # the same thread count as the direct run
-    return EngineContext.create(StudioPaths(Path(tempfile.mkdtemp())), Settings(
+    ctx = EngineContext.create(StudioPaths(Path(tempfile.mkdtemp())), Settings(
         scan_hf_cache=False, gguf_context_length=n_ctx), device="cpu")
+    ctx.registry.resolve(str(model), task="text")  # the studio's model identification modules, imported
+    return ctx
+
+
+def llama_buffers() -> dict[str, float]:
+    """MiB of the buffers llama.cpp reported allocating (model weights, KV cache, compute, output), from the log
+    the studio captured."""
+    import re
+
+    from studio.engines.text.llama_gguf import _LOG_LINES
+
+    found: dict[str, float] = {}
+    for _seq, _level, line in _LOG_LINES:
+        m = re.search(r"\b(model|KV|compute|output) buffer size =\s*([\d.]+) MiB", line)
+        if m:
+            found[m.group(1)] = found.get(m.group(1), 0.0) + float(m.group(2))
+    return found
 
 
 def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, prompt_chars: int = 0) -> dict:
     text_prompt = long_prompt(prompt_chars) if prompt_chars else PROMPT
     if mode == "studio":
-        ctx = studio_context(n_ctx, threads)  # the studio's own modules are not counted (an engine host has them)
+        ctx = studio_context(model, n_ctx, threads)  # the studio's own modules are not counted (an engine host has them)
+    elif mode == "direct":
+        from studio.engines.text.llama_gguf import llama_kwargs  # the studio's settings (a plain dict)
     base, runtime = rss(), 0
-    if mode != "old":
-        import llama_cpp  # the runtime's code (numpy, llama.cpp's libraries): counted, and reported on its own
+    if mode == "studio":
+        from studio.engines.text.llama_gguf import llama_module
+
+        llama_module()  # what the studio imports: llama.cpp's C API (its libraries and ctypes bindings)
+        runtime = rss() - base
+    elif mode == "direct":
+        import llama_cpp  # the whole binding: Llama, numpy, jinja2, diskcache and llama.cpp's libraries
 
         runtime = rss() - base
     t0 = time.monotonic()
     ids: list[int] = []
-    n_prompt = 0
+    n_prompt, buffers = 0, {}
     if mode == "direct":
-        from studio.engines.text.llama_gguf import llama_kwargs  # the studio's settings (a plain dict)
-
         llm = llama_cpp.Llama(model_path=str(model), **llama_kwargs(n_ctx, 0, threads), verbose=False)
-        load_s = time.monotonic() - t0
+        load_s, loaded = time.monotonic() - t0, rss()
         prompt = llm.tokenize(text_prompt.encode(), add_bos=True, special=True)
         n_prompt = len(prompt)
         start, first, text, cpu_first = time.monotonic(), None, b"", 0.0
@@ -187,9 +211,10 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, prompt
         rep = _Reporter()
         spec = TextSpec(prompt=text_prompt, model=str(model), max_new_tokens=tokens, temperature=0.0)
         result = run(spec, rep, CancelToken(), ctx)
-        load_s, n_prompt = rep.generating_at - t0, result.prompt_tokens
+        load_s, n_prompt, loaded = rep.generating_at - t0, result.prompt_tokens, rep.rss_loaded
         first, total, ids = rep.first - rep.generating_at, rep.last - rep.generating_at, list(result.token_ids)
         cpu = rep.cpu_last - rep.cpu_first
+        buffers = llama_buffers()
     else:  # the old path: GGUF de-quantised to float32 safetensors, run with transformers
         import torch
 
@@ -204,7 +229,7 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, prompt
         base = rss()  # the conversion (once per file, cached) is not counted
         t0 = time.monotonic()
         lm = load_folder(folder, model.stem, "cpu")
-        load_s = time.monotonic() - t0
+        load_s, loaded = time.monotonic() - t0, rss()
         prompt = list(lm.tokenizer(PROMPT)["input_ids"])
         res = stream_generate(lm.model, lm.tokenizer, prompt, {"max_new_tokens": tokens, "do_sample": False,
                                                                "temperature": None, "top_p": None, "top_k": None},
@@ -216,16 +241,18 @@ def worker(mode: str, model: Path, tokens: int, n_ctx: int, threads: int, prompt
     return {"mode": mode, "load_s": load_s, "first_token_s": first, "tokens": n, "threads": threads,
             "tokens_per_s": (n - 1) / (total - first) if n > 1 and total > first else 0.0, "prompt_tokens": n_prompt,
             "tokens_per_cpu_s": (n - 1) / cpu if n > 1 and cpu > 0 else 0.0,
-            "rss_base": base, "rss_runtime": runtime, "peak_rss": peak_rss(), "ids": ids[:64]}
+            "rss_base": base, "rss_runtime": runtime, "rss_loaded": loaded, "peak_rss": peak_rss(), "buffers": buffers,
+            "ids": ids[:64]}
 
 
 class _Reporter:
     def __init__(self) -> None:
         self.generating_at = self.first = self.last = self.cpu_first = self.cpu_last = 0.0
+        self.rss_loaded = 0
 
     def progress(self, done, total, message=""):
         if message == "generating":
-            self.generating_at = time.monotonic()
+            self.generating_at, self.rss_loaded = time.monotonic(), rss()
 
     def text(self, chunk):
         self.last, self.cpu_last = time.monotonic(), time.process_time()
@@ -278,7 +305,7 @@ def bench_model(model: Path, tokens: int, old_tokens: int, repeats: int, threads
               + ", ".join(f"{m} {(r['peak_rss'] - r['rss_base']) / 2**20:.0f} MB" for m, r in long.items()), flush=True)
     med = {m: {k: statistics.median(r[k] for r in rs) for k in ("tokens_per_s", "tokens_per_cpu_s", "first_token_s",
                                                                "load_s",
-                                                               "peak_rss", "rss_base", "rss_runtime")}
+                                                               "peak_rss", "rss_base", "rss_runtime", "rss_loaded")}
            for m, rs in runs.items()}
     size, kv = model.stat().st_size, kv_bytes(info, n_ctx)
     studio_rss = med["studio"]["peak_rss"] - med["studio"]["rss_base"]
@@ -291,6 +318,10 @@ def bench_model(model: Path, tokens: int, old_tokens: int, repeats: int, threads
             "ratio_old": med["studio"]["tokens_per_s"] / old["tokens_per_s"] if old and old["tokens_per_s"] else None,
             "studio_rss_mb": studio_rss / 2**20, "direct_rss_mb": direct_rss / 2**20,
             "runtime_mb": med["studio"]["rss_runtime"] / 2**20, "rss_bound_mb": (1.3 * size + kv) / 2**20,
+            "parts_mb": {m: {"runtime": med[m]["rss_runtime"] / 2**20,
+                             "load": (med[m]["rss_loaded"] - med[m]["rss_base"] - med[m]["rss_runtime"]) / 2**20,
+                             "generating": (med[m]["peak_rss"] - med[m]["rss_loaded"]) / 2**20} for m in med},
+            "llama_buffers_mib": runs["studio"][0]["buffers"],
             "long": {m: {"prompt_tokens": r["prompt_tokens"], "rss_mb": (r["peak_rss"] - r["rss_base"]) / 2**20}
                      for m, r in long.items()} if long else None,
             "same_greedy_ids": same_ids}
@@ -341,10 +372,17 @@ def main(argv: list[str]) -> int:
                   f"{r['ratio_old']:.1f}x (>= 3)")
         print(f"  first token: studio {s['first_token_s'] * 1000:.0f} ms, direct {d['first_token_s'] * 1000:.0f} ms; "
               f"load: studio {s['load_s']:.2f} s, direct {d['load_s']:.2f} s")
-        print(f"  peak RSS above baseline: studio {r['studio_rss_mb']:.0f} MB, direct {r['direct_rss_mb']:.0f} MB "
-              f"(bound 1.3 x file + KV = {r['rss_bound_mb']:.0f} MB); of it the runtime's code (numpy, llama.cpp) "
-              f"{r['runtime_mb']:.0f} MB, the model {r['studio_rss_mb'] - r['runtime_mb']:.0f} MB; "
-              f"absolute peak {s['peak_rss'] / 2**20:.0f} MB")
+        print(f"  peak RSS above baseline: studio {r['studio_rss_mb']:.1f} MB, direct {r['direct_rss_mb']:.1f} MB "
+              f"(bound 1.3 x file + KV cache = {r['rss_bound_mb']:.1f} MB: {'met' if r['studio_rss_mb'] <= r['rss_bound_mb'] else 'MISSED'}); "
+              f"absolute peak: studio {s['peak_rss'] / 2**20:.0f} MB, direct {d['peak_rss'] / 2**20:.0f} MB")
+        print("    counted: the peak RSS (ru_maxrss) minus the RSS before llama.cpp is imported (the studio's own "
+              "modules are imported before); MB = MiB")
+        for m, p in r["parts_mb"].items():
+            print(f"    {m:6}: runtime import {p['runtime']:.1f} + load (weights, vocabulary, KV cache, buffers) "
+                  f"{p['load']:.1f} + generating (work-buffer pages, sampler, the answer) {p['generating']:.1f}")
+        if r["llama_buffers_mib"]:
+            print("    llama.cpp's buffers (allocated; RSS counts the pages touched): " + ", ".join(
+                f"{k} {v:.1f}" for k, v in r["llama_buffers_mib"].items()) + f" MiB; the file {r['file_mb']:.1f} MiB")
         if r["long"]:
             print(f"  long prompt ({r['long']['studio']['prompt_tokens']} tokens): peak RSS above baseline studio "
                   f"{r['long']['studio']['rss_mb']:.0f} MB, direct {r['long']['direct']['rss_mb']:.0f} MB")

@@ -16,7 +16,7 @@ from tests.text.tiny_lm import smollm2_gguf, write_gguf
 
 llama_cpp = pytest.importorskip("llama_cpp")
 PROMPT = "The capital of France is"
-THREADS = 2
+THREADS = 1  # the direct reference: on a busy machine 2 threads stall each other (greedy ids are the same)
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +119,61 @@ def test_sampling_seed_repeats_and_settings_reach_llama_cpp(tiny_gguf, gguf_ctx)
     tight = run(TextSpec(prompt="Once upon a time", model=str(tiny_gguf), max_new_tokens=16, temperature=1.2,
                          top_k=0, min_p=1.0, seed=3, repetition_penalty=1.0), Recorder(), CancelToken(), gguf_ctx)
     assert tight.token_ids == greedy.token_ids  # min-p 1 keeps only the top token too
+
+
+def test_seeded_sampling_draws_what_llama_cpp_python_draws_with_the_studios_settings(gguf_ctx):
+    """The studio drives llama.cpp's C API itself (llama_native): with a seed, its sampler chain draws the same
+    tokens as llama-cpp-python's Llama given the same file, settings, prompt and seed."""
+    from studio.engines.text.gguf_generate import get_gguf_model, sampling_kwargs
+    from studio.engines.text.llama_gguf import llama_kwargs
+
+    spec = TextSpec(prompt=PROMPT, max_new_tokens=20, temperature=1.1, top_k=30, top_p=0.9, min_p=0.02,
+                    repetition_penalty=1.2, seed=11)
+    result = run(spec, Recorder(), CancelToken(), gguf_ctx)
+    lm = get_gguf_model(gguf_ctx.registry.default("text"), gguf_ctx, Recorder(), CancelToken())
+    llm = llama_cpp.Llama(model_path=str(smollm2_gguf()), **llama_kwargs(lm.context_length, 0, lm.threads),
+                          verbose=False)
+    try:
+        llm.set_seed(11)
+        prompt_ids = llm.tokenize(PROMPT.encode(), add_bos=True, special=True)
+        direct = []
+        for tok in llm.generate(prompt_ids, **sampling_kwargs(spec)):
+            if llama_cpp.llama_vocab_is_eog(llm._model.vocab, tok) or len(direct) >= 20:
+                break
+            direct.append(tok)
+    finally:
+        llm.close()
+    assert len(result.token_ids) >= 5 and list(result.token_ids) == direct[:len(result.token_ids)]
+
+
+def test_a_gguf_answer_imports_neither_numpy_nor_torch(tmp_path):
+    """The GGUF path loads llama.cpp's C API alone: no numpy, jinja2 or diskcache (llama-cpp-python's high-level
+    layer, 18 MB), no torch; llama_cpp.Llama still works afterwards in the same process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tempfile\n"
+        "from pathlib import Path\n"
+        "from studio.core.paths import StudioPaths\n"
+        "from studio.core.progress import CancelToken, NullReporter\n"
+        "from studio.core.settings import Settings\n"
+        "from studio.core.specs.text import TextSpec\n"
+        "from studio.engines.context import EngineContext\n"
+        "from studio.engines.text.generate import run\n"
+        "ctx = EngineContext.create(StudioPaths(Path(tempfile.mkdtemp())), Settings(scan_hf_cache=False), "
+        "device='cpu')\n"
+        "r = run(TextSpec(prompt='The capital of France is', max_new_tokens=3, temperature=0.0), NullReporter(), "
+        "CancelToken(), ctx)\n"
+        "print(r.runner, [m for m in ('numpy', 'jinja2', 'diskcache', 'torch', 'transformers') if m in sys.modules])\n"
+        "import llama_cpp\n"
+        "print(callable(llama_cpp.Llama), llama_cpp.llama_cpp is sys.modules['llama_cpp.llama_cpp'])\n")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[-2:] == ["llama.cpp []", "True True"]
 
 
 def test_stop_string_ends_the_answer_before_it(tiny_gguf, gguf_ctx):

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from studio.core.i18n import _
-from studio.core.models.hashing import WEIGHT_SUFFIXES
 from studio.core.models.registry import ModelEntry
 from studio.core.specs.samplers import FEW_STEP_SCHEDULERS, SCHEDULER_LABELS
 
@@ -173,6 +172,8 @@ def display_name(entry: ModelEntry) -> str:
     """How a message names ``entry``: its title, else its file's stem (its folder's for a generic file name)."""
     if (entry.details or {}).get("title") or not entry.path:
         return entry.title
+    from studio.core.models.hashing import WEIGHT_SUFFIXES  # here: hashing loads OpenSSL and sqlite (4 MB)
+
     path = Path(entry.path)
     is_file = path.suffix.lower() in WEIGHT_SUFFIXES  # a folder may have a dot in its name (FLUX.1-dev, sd3.5-medium)
     if is_file and path.stem.lower() in _GENERIC_STEMS:

@@ -78,6 +78,12 @@ class _Reader:
             raise GGUFError(_("a metadata string is longer than the file"))
         return self.read(n).decode("utf-8", errors="replace")
 
+    def skip_string(self) -> None:
+        n = self.unpack("<Q")
+        if n > MAX_STRING or self.fh.tell() + n > self.size:
+            raise GGUFError(_("a metadata string is longer than the file"))
+        self.fh.seek(n, 1)
+
     def value(self, vtype: int) -> Any:
         if vtype in _SCALARS:
             return self.unpack(_SCALARS[vtype])
@@ -95,8 +101,11 @@ class _Reader:
                 self.fh.seek(nbytes, 1)
                 return f"<array of {count}>"
             if item_type == _STRING:
-                items = [self.string() for _ in range(count)]
-                return items if count <= 16 else f"<array of {count} strings>"
+                if count <= 16:
+                    return [self.string() for _ in range(count)]
+                for _ in range(count):  # a vocabulary: skipped, not decoded (100 000 strings would stay in RSS)
+                    self.skip_string()
+                return f"<array of {count} strings>"
             if item_type == _ARRAY:
                 return [self.value(_ARRAY) for _ in range(count)]
             raise GGUFError(_("unknown array item type {item_type}").format(item_type=item_type))

@@ -3,7 +3,7 @@
 Same contract as the transformers path (``streaming.stream_generate``): text pieces go to ``on_text``
 as they are decoded (UTF-8 split across tokens is held until whole), text after a stop string is never
 passed on, cancelling ends generation at the next token, and the seed makes sampling repeatable.
-Temperature 0 is greedy (llama.cpp's greedy sampler, the same token ids as llama-cpp-python's own).
+Temperature 0 is greedy (llama.cpp's greedy sampler); greedy or seeded, the token ids are llama-cpp-python's.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class GGUFStream(StreamResult):
 
 
 def sampling_kwargs(spec: TextSpec) -> dict[str, float | int]:
-    """``Llama.generate`` sampling arguments for the spec (greedy at temperature 0)."""
+    """``NativeLlama.generate`` sampling arguments (``Llama.generate``'s names) for the spec (greedy at temperature 0)."""
     return {"temp": max(0.0, float(spec.temperature)), "top_k": int(spec.top_k), "top_p": float(spec.top_p),
             "min_p": float(spec.min_p), "repeat_penalty": float(spec.effective_repetition_penalty())}
 
@@ -49,12 +49,11 @@ def stream_gguf(lm: LoadedGGUF, prompt_ids: list[int], max_new_tokens: int, samp
     holdback = max((len(s) for s in stop), default=1) - 1
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     llm = lm.llm
-    llm.set_seed(int(seed))
     ids: list[int] = []
     text, emitted, finish = "", 0, ""
     started, first = clock(), None
     try:
-        for token in llm.generate(prompt_ids, reset=True, **sampling):
+        for token in llm.generate(prompt_ids, seed=int(seed), **sampling):
             if cancel.cancelled:
                 finish = "cancelled"
                 break

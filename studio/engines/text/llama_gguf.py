@@ -1,4 +1,5 @@
-"""GGUF text models run natively by llama.cpp (the ``llama-cpp-python`` binding), in about the file's size.
+"""GGUF text models run natively by llama.cpp (the C API of the ``llama-cpp-python`` binding, driven by
+``llama_native`` without the binding's numpy layer), in about the file's size.
 
 ``load_gguf`` checks the file, picks the context length and GPU offload from the settings (``auto``:
 the model's own context up to ``GGUF_AUTO_CONTEXT``; every layer on a GPU when llama.cpp can offload),
@@ -10,7 +11,6 @@ template (from the GGUF's metadata) is rendered as transformers renders it (``ch
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import threading
@@ -26,6 +26,7 @@ from studio.core.progress import CancelToken, NullReporter, Reporter
 from studio.core.models.registry import ModelEntry
 from studio.core.settings import GGUF_AUTO_CONTEXT, Settings
 from studio.engines.load_meter import count_read
+from studio.engines.text.llama_native import NativeLlama, lib
 
 log = logging.getLogger(__name__)
 _LOG_LINES: deque[tuple[int, int, str]] = deque(maxlen=400)
@@ -33,53 +34,33 @@ _LOG_LINES: deque[tuple[int, int, str]] = deque(maxlen=400)
 _LOG_COUNT = [0]
 _LOG_LOCK = threading.Lock()
 _LOG_CALLBACK: Any = None  # the ctypes callback must outlive every call llama.cpp makes to it
-GGML_LOG_ERROR = 3
+GGML_LOG_DEBUG, GGML_LOG_ERROR = 1, 4  # ggml_log_level (ggml.h)
 
 
 def llama_module() -> Any:
-    """``llama_cpp``, with its log routed to Python's logging (ModelError when it is not installed)."""
+    """llama.cpp's C API (``llama_native.lib``: without llama-cpp-python's numpy/jinja2 layer), its log routed to
+    Python's logging (ModelError when llama-cpp-python is not installed)."""
     global _LOG_CALLBACK
     try:
-        import llama_cpp
+        low = lib()
     except ImportError as exc:  # an install without the llama.cpp wheel
         raise ModelError(_("GGUF models need llama-cpp-python, which is not installed (run `python3 dev.py "
                            "setup`, or pip install -r requirements/llama.txt).")) from exc
     with _LOG_LOCK:
         if _LOG_CALLBACK is None:
-            @llama_cpp.llama_log_callback
+            @low.llama_log_callback
             def on_log(level: int, text: bytes, user_data: Any) -> None:
                 line = text.decode("utf-8", "replace")
+                if level == GGML_LOG_DEBUG:  # hundreds of lines per load (one per tensor): never kept
+                    log.debug("llama.cpp: %s", line.rstrip())
+                    return
                 _LOG_COUNT[0] += 1
                 _LOG_LINES.append((_LOG_COUNT[0], level, line))
                 log.debug("llama.cpp: %s", line.rstrip())
 
             _LOG_CALLBACK = on_log
-            llama_cpp.llama_log_set(on_log, None)
-    return llama_cpp
-
-
-_PARAMS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def load_progress(llama_cpp: Any, on_progress: Any) -> Any:
-    """While a ``Llama`` is built, llama.cpp calls ``on_progress(fraction)`` as it reads the weights; a False
-    answer aborts the load. (``Llama`` takes no progress callback; its model parameters get ours.)"""
-    lc = llama_cpp.llama_cpp
-    original = lc.llama_model_default_params
-    callback = lc.llama_progress_callback(lambda fraction, _data: bool(on_progress(float(fraction))))
-
-    def params() -> Any:
-        p = original()
-        p.progress_callback = callback
-        return p
-
-    with _PARAMS_LOCK:
-        lc.llama_model_default_params = params
-        try:
-            yield
-        finally:
-            lc.llama_model_default_params = original
+            low.llama_log_set(on_log, None)
+    return low
 
 
 def _log_since(mark: int) -> list[tuple[int, str]]:
@@ -130,8 +111,8 @@ GPU_BATCH = 512
 
 
 def llama_kwargs(n_ctx: int, gpu_layers: int, threads: int) -> dict[str, Any]:
-    """The ``llama_cpp.Llama`` settings the studio loads a GGUF with (the benchmark's direct reference uses them
-    too). use_mmap=False: llama.cpp repacks Q4_0 weights for AVX2 into its own buffer, so a mapped file would be
+    """The settings the studio loads a GGUF with: ``llama_cpp.Llama``'s keyword arguments, which ``NativeLlama``
+    takes too (the benchmark's and the tests' direct reference pass them to ``Llama``). use_mmap=False: llama.cpp repacks Q4_0 weights for AVX2 into its own buffer, so a mapped file would be
     held twice (1B Q4_0: 1.2 GB instead of 0.7 GB), and generation is no faster. The key/value cache stays f16."""
     batch = min(GPU_BATCH if gpu_layers else CPU_BATCH, n_ctx)
     return {"n_ctx": n_ctx, "n_batch": batch, "n_ubatch": batch, "n_gpu_layers": gpu_layers, "n_threads": threads,
@@ -202,7 +183,6 @@ class LoadedGGUF:
     cache_bytes: int
     """What the model cache counts for it: the file plus the key/value cache."""
     device: str = "cpu"
-    _buffer: Any = None
 
     @property
     def has_chat_template(self) -> bool:
@@ -210,23 +190,11 @@ class LoadedGGUF:
 
     def token_is_eog(self, token: int) -> bool:
         """End of generation: the model's end-of-sequence token, or an end-of-turn one."""
-        return bool(self._llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
+        return self.llm.is_eog(token)
 
     def piece(self, token: int) -> bytes:
         """The bytes of one token (special tokens give none), leading spaces kept."""
-        import ctypes
-
-        lc = self._llama_cpp
-        if self._buffer is None:
-            self._buffer = ctypes.create_string_buffer(256)
-        n = lc.llama_token_to_piece(self.llm._model.vocab, lc.llama_token(token), self._buffer, 256, 0, False)
-        return bytes(self._buffer[:n]) if n > 0 else b""
-
-    @property
-    def _llama_cpp(self) -> Any:
-        import llama_cpp
-
-        return llama_cpp
+        return self.llm.piece(token)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -274,8 +242,7 @@ def load_gguf(entry: ModelEntry, settings: Settings, device: str = "cpu", report
     path, name = Path(entry.path), entry.name
     info = check_header(path, name)
     n_ctx = pick_context(settings, info, name)
-    llama_cpp = llama_module()
-    gpu_layers = pick_gpu_layers(settings, device, llama_cpp)
+    gpu_layers = pick_gpu_layers(settings, device, llama_module())
     if settings.gguf_gpu_layers > 0 and gpu_layers == 0:
         reporter.log(_("This llama.cpp build cannot offload to a GPU; {name} runs on the CPU.").format(name=name))
     threads = threads or default_threads()
@@ -292,19 +259,15 @@ def load_gguf(entry: ModelEntry, settings: Settings, device: str = "cpu", report
         return not cancel.cancelled  # False aborts the load: cancelling works while a big file loads
 
     try:
-        # verbose=True: llama-cpp-python's quiet mode redirects the process's stdout while loading, which
-        # would swallow the engine host's messages; its log goes to our callback, its prints to a buffer.
-        with contextlib.redirect_stderr(io.StringIO()), load_progress(llama_cpp, on_progress):
-            llm = llama_cpp.Llama(model_path=str(path), **llama_kwargs(n_ctx, gpu_layers, threads), verbose=True)
+        llm = NativeLlama(str(path), **llama_kwargs(n_ctx, gpu_layers, threads), progress=on_progress)
     except (ValueError, RuntimeError, OSError) as exc:
         cancel.raise_if_cancelled()  # the callback aborted the load
         raise _load_error(name, path, _log_since(mark), exc, n_ctx, info) from exc
-    llm.verbose = False  # no prints on each generate()
-    template = llm.metadata.get("tokenizer.chat_template") or None
+    template = llm.meta("tokenizer.chat_template") or None
     special = {}
     for key, token in (("bos_token", llm.token_bos()), ("eos_token", llm.token_eos())):
         if token is not None and token >= 0:
-            special[key] = llm._model.token_get_text(token)
+            special[key] = llm.token_text(token)
     return LoadedGGUF(llm=llm, tokenizer=GGUFTokenizer(llm, template, special), name=name, path=str(path),
                       context_length=n_ctx, trained_context=info.context_length or n_ctx, gpu_layers=gpu_layers,
                       threads=threads, cache_bytes=size + kv_bytes(info, n_ctx), device=device)
