@@ -103,7 +103,7 @@ class _Reader:
             if item_type == _STRING:
                 if count <= 16:
                     return [self.string() for _ in range(count)]
-                for _ in range(count):  # a vocabulary: skipped, not decoded (100 000 strings would stay in RSS)
+                for _item in range(count):  # a vocabulary: skipped, not decoded (100 000 strings would stay in RSS)
                     self.skip_string()
                 return f"<array of {count} strings>"
             if item_type == _ARRAY:

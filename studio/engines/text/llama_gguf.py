@@ -213,7 +213,7 @@ def _load_error(name: str, path: Path, lines: list[tuple[int, str]], exc: BaseEx
                               "unexpectedly reached end of file", "file is truncated")):
         return ModelError(_("{name} is corrupt or truncated: its weights end before the file says they do "
                             "(download it again).").format(name=name))
-    if "failed to create llama_context" in str(exc).lower() or "failed to allocate" in low:
+    if getattr(exc, "stage", "") == "context" or "failed to allocate" in low:
         return ModelError(_("Not enough memory for {name} with a {n_ctx}-token context; lower the context length "
                             "in Settings or close other programs.").format(name=name, n_ctx=n_ctx))
     errors = [line.strip() for level, line in lines if level == GGML_LOG_ERROR and line.strip()]

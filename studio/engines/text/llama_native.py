@@ -18,8 +18,18 @@ import threading
 from types import ModuleType
 from typing import Any, Callable, Iterator, Sequence
 
+from studio.core.i18n import _
+
 _LIB: ModuleType | None = None
 _LOCK = threading.Lock()
+class LlamaLoadError(ValueError):
+    """llama.cpp refused the model (``stage`` "model") or could not create its context ("context": memory)."""
+
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
 PENALTY_LAST_N = 64
 """Tokens the repetition penalty looks back over (``Llama``'s ``last_n_tokens_size``)."""
 
@@ -49,7 +59,7 @@ def lib() -> ModuleType:
             if "llama_cpp" not in sys.modules:
                 spec = importlib.util.find_spec("llama_cpp")
                 if spec is None or spec.loader is None or not spec.submodule_search_locations:
-                    raise ImportError("No module named 'llama_cpp'")
+                    raise ImportError(_("llama-cpp-python is not installed"))
                 sys.modules["llama_cpp"] = _deferred_package(spec)
             import llama_cpp.llama_cpp as low  # the C API alone
 
@@ -65,7 +75,7 @@ class NativeLlama:
                  n_gpu_layers: int = 0, n_threads: int = 1, n_threads_batch: int = 1, use_mmap: bool = True,
                  progress: Callable[[float], bool] | None = None) -> None:
         """Load ``model_path``; ``progress(fraction)`` is called as the weights load (False aborts the load).
-        ValueError when llama.cpp cannot load the model or create the context (its log says why)."""
+        LlamaLoadError when llama.cpp cannot load the model or create the context (its log says why)."""
         L = self._lib = lib()
         self.model = self.ctx = self._batch = None
         mp = L.llama_model_default_params()
@@ -79,7 +89,7 @@ class NativeLlama:
         del callback
         if not self.model:
             self.model = None
-            raise ValueError(f"Failed to load model from file: {model_path}")
+            raise LlamaLoadError(_("llama.cpp gave no reason"), "model")
         self.vocab = L.llama_model_get_vocab(self.model)
         self.n_batch = min(n_ctx, n_batch)
         cp = L.llama_context_default_params()
@@ -94,7 +104,7 @@ class NativeLlama:
         if not self.ctx:
             self.ctx = None
             self.close()
-            raise ValueError("Failed to create llama_context")
+            raise LlamaLoadError(_("llama.cpp could not create the model's context"), "context")
         self._memory = L.llama_get_memory(self.ctx)
         self._batch = L.llama_batch_init(self.n_batch, 0, 1)
         self._evaluated: list[int] = []
@@ -131,7 +141,7 @@ class NativeLlama:
             buf = (L.llama_token * size)()
             n = L.llama_tokenize(self.vocab, text, len(text), buf, size, add_bos, special)
             if n < 0:
-                raise RuntimeError(f"Failed to tokenize: n_tokens={n}")
+                raise RuntimeError(_("llama.cpp could not tokenize the text ({code})").format(code=n))
         return list(buf[:n])
 
     def piece(self, token: int, special: bool = False) -> bytes:
@@ -210,7 +220,8 @@ class NativeLlama:
             b.logits[len(chunk) - 1] = True
             code = L.llama_decode(self.ctx, b)
             if code != 0:
-                raise RuntimeError(f"llama_decode returned {code}")
+                raise RuntimeError(_("llama.cpp could not decode the tokens (llama_decode returned {code})").format(
+                    code=code))
             self._evaluated.extend(chunk)
 
     def generate(self, tokens: Sequence[int], *, temp: float = 0.8, top_k: int = 40, top_p: float = 0.95,
@@ -249,4 +260,4 @@ class NativeLlama:
             pass
 
 
-__all__ = ["NativeLlama", "lib", "PENALTY_LAST_N"]
+__all__ = ["NativeLlama", "LlamaLoadError", "lib", "PENALTY_LAST_N"]
