@@ -7,13 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.fixtures.host_zygote import warm_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(args, home: Path, module: bool = False) -> subprocess.CompletedProcess:
+    """`python -m studio.cli ARGS` (``module``: a new interpreter), else `main.py ARGS` in a process forked from
+    the session's warm parent (tests.fixtures.host_zygote)."""
     env = dict(os.environ, AIGC_STUDIO_HOME=str(home), OMP_NUM_THREADS="1")
-    head = [sys.executable, "-m", "studio.cli"] if module else [sys.executable, str(ROOT / "main.py")]
-    return subprocess.run(head + list(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if not module:
+        return warm_cli(list(args), env, 120)
+    return subprocess.run([sys.executable, "-m", "studio.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
 
 
 def test_spec_out_writes_the_spec_without_training_and_spec_reads_it(tmp_path):

@@ -1,4 +1,4 @@
-"""ControlNet units from the CLI (a real subprocess) and through a remote engine (control images inline)."""
+"""ControlNet units from the CLI (a real subprocess, forked from a warm parent) and through a remote engine (control images inline)."""
 from __future__ import annotations
 
 import os
@@ -17,14 +17,15 @@ from studio.core.settings import Settings
 from studio.core.specs.image import ControlUnit, ImageSpec
 from studio.core.specs.serial import spec_to_dict
 from studio.jobs.remote_client import RemoteHostClient
+from tests.fixtures.host_zygote import warm_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(args, home: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`main.py generate image ARGS` in its own process, forked from the session's warm parent (torch imported)."""
     env = dict(os.environ, AIGC_STUDIO_HOME=str(home), OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", "image", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return warm_cli(["generate", "image", *args], env, timeout)
 
 
 def test_cli_control_units_in_order_with_their_preprocessors(tiny_sd_dir, tiny_controlnet_dir, control_image,

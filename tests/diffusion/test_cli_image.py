@@ -1,4 +1,4 @@
-"""`python main.py generate image` in a real subprocess."""
+"""`python main.py generate image` in a real subprocess (forked from a warm parent: tests.fixtures.host_zygote)."""
 from __future__ import annotations
 
 import importlib.util
@@ -10,14 +10,19 @@ from pathlib import Path
 from PIL import Image
 
 from studio.core.pngmeta import read_png_parameters, read_png_text
+from tests.fixtures.host_zygote import warm_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(args, home: Path, timeout: int = 240) -> subprocess.CompletedProcess:
+def cli(args, home: Path, timeout: int = 240, fresh: bool = False) -> subprocess.CompletedProcess:
+    """`main.py generate image ARGS` in its own process, forked from the session's warm parent (torch imported),
+    or with ``fresh`` a new interpreter."""
     env = dict(os.environ, AIGC_STUDIO_HOME=str(home), OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", "image", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    if fresh:
+        return subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", "image", *args], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=timeout)
+    return warm_cli(["generate", "image", *args], env, timeout)
 
 
 def test_cli_writes_pngs_and_prints_their_paths(tiny_sd_dir, studio_home, tmp_path):
@@ -61,7 +66,7 @@ def test_cli_memory_mode_is_used_and_recorded(tiny_sd_dir, studio_home):
     assert (spec.memory_mode, spec.speed_mode) == ("vae", "channels_last")
     assert "Memory mode: vae, Speed mode: channels_last" in read_png_text(proc.stdout.split()[0])["parameters"]
     bad = cli(["--prompt", "x", "--model", str(tiny_sd_dir), "--speed-mode", "compile", "--width", "64",
-               "--height", "64", "--steps", "1"], studio_home, timeout=120)
+               "--height", "64", "--steps", "1"], studio_home, timeout=120, fresh=True)  # inductor's own workers
     # compile is possible here (a C++ compiler exists) or refused in one line: never a traceback.
     assert "Traceback" not in bad.stderr
 
