@@ -117,7 +117,7 @@ class Strict(ContentFilter):
         hit = self.check_lists(text)
         if hit is not None or self.classifier is None:
             return hit
-        return hit if self.classifier.probability(text) < self.classifier.threshold else "classifier"
+        return hit if self.classifier.probability(text) < self.classifier.threshold(text) else "classifier"
 
 
 def timed(check, prompts: list[str]) -> float:
@@ -149,7 +149,8 @@ def main() -> int:
     print(f"word lists: {lists.size} terms and rules in {len(cats)} categories "
           f"({sum(c == ALLOW for c, _t, _s in pairs)} allowed phrases, "
           f"{sum(c.startswith('=') for c, _t, _s in pairs)} group terms); automaton built in {build_ms:.0f} ms")
-    print(f"classifier: {len(clf.weights)} weights, threshold {clf.threshold}, veto {clf.veto}, loaded in "
+    print(f"classifier: {len(clf.index)} features x {clf.hidden} hidden units, thresholds {clf.thresholds}, "
+          f"vetoes {clf.vetoes}, loaded in "
           f"{load_ms:.0f} ms; trained on {clf.info.get('trained_on')} prompts")
 
     print("\nseen sets (the lists were tuned on them, the classifier trained on them): lists + classifier")

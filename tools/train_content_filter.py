@@ -1,62 +1,66 @@
 """Train the content filter's prompt classifier (``resources/content_filter/classifier.json``).
 
-Data: the training prompts of ``resources/content_filter/train/`` (written for it; ``templated.tsv`` built by
-tools/content_filter_corpus.py, a template frame's prompts in one fold) and the benchmark sets the
-word lists were tuned on or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``,
-``harmless_prompts.txt``): all seen data. The test sets (``benchmark/*_test.tsv``, ``*_test2.tsv``) are never
-read here.
-With --augment each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional
-Chinese, spaces between Chinese characters), in the same fold as its original.
+Data: the training prompts of ``resources/content_filter/train/`` (hand-written ``*.tsv`` files, and
+``templated.tsv`` built by tools/content_filter_corpus.py) and the benchmark sets the word lists were tuned on
+or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``, ``harmless_prompts.txt``): all seen
+data. The test sets (``benchmark/*_test*.tsv``) are never read here.
+Each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional Chinese, spaces
+between Chinese characters), in the same fold as its original.
 
-Model: logistic regression (scikit-learn) over :func:`studio.core.content_classifier.features` (counts
-scaled by 1/sqrt(their number), as the classifier scores them), C chosen by 5-fold cross-validation; a multinomial one over the harmful prompts names the
-category. Thresholds, chosen on the out-of-fold scores (validation, never the test set):
-  * ``veto``: a word-list hit blocks unless the classifier scores below it. Chosen on the prompts the lists
-    were never tuned on (``train/`` and ``heldout3``), where the lists alone flag ~2.5 % of near-misses;
-  * ``threshold``: the classifier alone blocks at or above it.
-The pair maximises recall with false positives at most --fp (1 %) on those prompts (a hit the classifier may not
-overrule, see PromptClassifier.knows, always counts). The veto is written only with --veto (else 0: every list
-hit blocks). As shipped:
+Folds: grouped, so that near-duplicates never fall on both sides: a template frame's prompts form one group,
+and so do prompts sharing half their word pairs / Chinese character triples (Jaccard >= 0.5, union-find).
 
-    python tools/train_content_filter.py --augment --veto --c 300 [--out resources/content_filter/classifier.json]
+Model: one hidden layer (``--hidden`` ReLU units) over the bag of :func:`studio.core.content_classifier.features`
+(counts scaled by 1/sqrt(their number); features seen in two prompts or more), trained with torch (Adam, input
+feature dropout), with two heads: harmful (sigmoid) and, for harmful prompts, the category (softmax). At
+inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
+
+Thresholds, per language (a prompt with a Chinese character is ``zh``), chosen on the out-of-fold scores of the
+hand-written prompts the lists were never tuned on (``train/*.tsv`` and ``heldout3``): the pair (threshold: the
+classifier alone blocks at or above it; veto: a word-list hit blocks unless the classifier scores below it and
+knows every word, see PromptClassifier.knows) that maximises recall with false positives at most --fp (1 %).
+
+    python tools/train_content_filter.py [--out resources/content_filter/classifier.json]
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import math
 import random
 import sys
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from studio.core.content_classifier import FORMAT, features, words
+from studio.core.content_classifier import FORMAT, features, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
 from studio.core.content_filter import ContentFilter, _char_table, parse_list  # noqa: E402
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
-FRESH = {"train", "heldout3", "templated"}  # sources the word lists were never tuned on
+HAND = {"train", "heldout3"}  # hand-written prompts the word lists were never tuned on: thresholds chosen here
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
 
 
 def load() -> list[dict]:
-    """Every training prompt once: {text, harmful, category, lang, source}."""
+    """Every training prompt once: {text, harmful, category, lang, source[, frame]}."""
     rows: list[dict] = []
-    for kind in ("harmful", "harmless"):
-        files = [(LISTS / "train" / f"{kind}.tsv", "train")]
-        files += [(f, "train") for f in sorted((LISTS / "train").glob(f"written2_{kind}.tsv"))]
-        files += [(LISTS / "benchmark" / f"{kind}_{s}.tsv", s) for s in SEEN_SPLITS]
-        for path, source in files:
-            assert "_test" not in path.name
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    lang, category, text = line.split("\t")
-                    rows.append({"text": text, "harmful": kind == "harmful", "category": category, "lang": lang,
-                                 "source": source})
+    files = [(p, "harmful" in p.name, "train") for p in sorted((LISTS / "train").glob("*.tsv"))
+             if p.name != "templated.tsv"]
+    files += [(LISTS / "benchmark" / f"{k}_{s}.tsv", k == "harmful", s) for k in ("harmful", "harmless")
+              for s in SEEN_SPLITS]
+    for path, harmful, source in files:
+        assert "_test" not in path.name
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cols = line.split("\t")
+            if len(cols) >= 3 and cols[2].strip():
+                rows.append({"text": cols[2].strip(), "harmful": harmful, "category": cols[1], "lang": cols[0],
+                             "source": source})
     for line in (LISTS / "benchmark" / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines():
         if line.strip():
             rows.append({"text": line.strip(), "harmful": False, "category": "general", "lang": "?",
@@ -87,43 +91,152 @@ def obfuscate(text: str, rng: random.Random) -> str:
         return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text)
     if how == "upper":
         return text.upper()
-    words = text.split()
+    ws = text.split()
     if how == "leet":
-        return " ".join(w.translate(LEET) if len(w) > 3 and rng.random() < 0.6 else w for w in words)
-    k = max(range(len(words)), key=lambda i: len(words[i]))
-    words[k] = " ".join(words[k])
-    return " ".join(words)
+        return " ".join(w.translate(LEET) if len(w) > 3 and rng.random() < 0.6 else w for w in ws)
+    k = max(range(len(ws)), key=lambda i: len(ws[i]))
+    ws[k] = " ".join(ws[k])
+    return " ".join(ws)
 
 
-def vectors(texts: list[str]) -> list[dict[str, float]]:
-    out = []
-    for t in texts:
-        f = features(t)
-        v = 1.0 / math.sqrt(len(f)) if f else 0.0
-        out.append({k: n * v for k, n in Counter(f).items()})
+def _shingles(text: str) -> set[str]:
+    ws = words(text)
+    out = {a + " " + b for a, b in zip(ws, ws[1:])}
+    for w in ws:
+        if w[0] >= "\x80":
+            out.update(w[i:i + 3] for i in range(len(w) - 2))
     return out
 
 
-def choose(p: list[float], y: list[bool], listed: list[bool], fp_max: float,
-           hard: list[bool] | None = None) -> tuple[float, float, float, float]:
-    """(threshold, veto, recall, fp) maximising recall with false positives <= fp_max; ``listed``: a list hit the
-    classifier may overrule, ``hard``: one it may not."""
-    hard = hard or [False] * len(p)
-    grid = sorted(set(round(x, 3) for x in p) | {0.0, 1.0})
-    grid = [g for g in grid if 0.05 <= g <= 0.99] or [0.5]
-    pos = sum(y)
-    neg = len(y) - pos
-    best = (0.99, 0.99, -1.0, 1.0)
-    for t in grid[::max(1, len(grid) // 200)]:
-        vetoes = [g for g in grid[::max(1, len(grid) // 100)] if g <= t] + [t] if any(listed) else [t]
-        for v in vetoes:
-            block = [h or pi >= t or (li and pi >= v) for pi, li, h in zip(p, listed, hard)]
-            tp = sum(b and yi for b, yi in zip(block, y))
-            fp = sum(b and not yi for b, yi in zip(block, y))
-            rec, fpr = tp / pos, fp / neg
-            if fpr <= fp_max and (rec, t) > (best[2], best[0]):
-                best = (t, v, rec, fpr)
+def near_groups(rows: list[dict], jaccard: float = 0.5) -> list[int]:
+    """A group id per row: one template frame, or prompts sharing >= ``jaccard`` of their shingles, are one group."""
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    frames: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        if "frame" in r:
+            parent[find(i)] = find(frames.setdefault(r["frame"], i))
+    sh = [_shingles(r["text"]) for r in rows]
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(sh):
+        for x in s:
+            index[x].append(i)
+    for i, s in enumerate(sh):
+        shared = Counter(j for x in s if len(index[x]) <= 60 for j in index[x] if j > i)
+        for j, c in shared.items():
+            if c / (len(s) + len(sh[j]) - c) >= jaccard:
+                parent[find(i)] = find(j)
+    return [find(i) for i in range(len(rows))]
+
+
+def choose(p, y, listed, fp_max: float, hard=None) -> tuple[float, float, float, float]:
+    """(threshold, veto, recall, fp) maximising recall with false positives <= fp_max, where a prompt is blocked
+    when ``hard`` (a list hit the classifier may not overrule), p >= threshold, or ``listed`` and p >= veto."""
+    import numpy as np
+
+    p, y, listed = np.asarray(p, float), np.asarray(y, bool), np.asarray(listed, bool)
+    hard = np.zeros_like(y) if hard is None else np.asarray(hard, bool)
+    neg, pos = int((~y).sum()), int(y.sum())
+    budget = int(math.floor(fp_max * neg + 1e-9))
+    free_neg = np.sort(p[~hard & ~listed & ~y])[::-1]
+    vetoes = list(np.unique(np.quantile(p[listed], np.linspace(0, 1, 201)))) if listed.any() else []
+    best = (1.0, 1.0, -1.0, 1.0)
+    for v in vetoes + [math.inf]:
+        base = hard | (listed & (p >= v))
+        k = budget - int((base & ~y).sum())  # harmless prompts without a list hit allowed at or above the threshold
+        if k < 0:
+            continue
+        t = float(np.nextafter(free_neg[k], 2.0)) if k < len(free_neg) else 0.0
+        block = base | (p >= t)
+        rec, fpr = float((block & y).sum() / pos), float((block & ~y).sum() / neg)
+        if fpr <= fp_max and rec > best[2]:
+            best = (t, float(min(v, t)), rec, fpr)
     return best
+
+
+class Model:
+    """The network: a bag of feature rows (the first layer), ReLU, a harmful logit and category logits."""
+
+    def __init__(self, n_features: int, hidden: int, n_cats: int, seed: int) -> None:
+        import torch
+
+        torch.manual_seed(seed)
+        self.emb = torch.nn.EmbeddingBag(n_features, hidden, mode="sum", sparse=True)
+        torch.nn.init.normal_(self.emb.weight, 0, 0.05)
+        self.b1 = torch.nn.Parameter(torch.zeros(hidden))
+        self.out = torch.nn.Linear(hidden, 1 + n_cats)
+
+    def __call__(self, flat, offsets, weights):
+        import torch
+
+        return self.out(torch.relu(self.emb(flat, offsets, per_sample_weights=weights) + self.b1))
+
+
+def _batch(ids: list[list[int]], scale: list[float], rows: list[int]):
+    import torch
+
+    flat, offs, w = [], [], []
+    for i in rows:
+        offs.append(len(flat))
+        flat += ids[i]
+        w += [scale[i]] * len(ids[i])
+    return torch.tensor(flat, dtype=torch.long), torch.tensor(offs, dtype=torch.long), torch.tensor(w)
+
+
+def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: int, seed: int) -> Model:
+    import torch
+    import torch.nn.functional as F
+
+    m = Model(n_features, args.hidden, n_cats, seed)
+    opt_sparse = torch.optim.SparseAdam(list(m.emb.parameters()), lr=args.lr)
+    opt = torch.optim.Adam([m.b1, *m.out.parameters()], lr=args.lr)
+    g = torch.Generator().manual_seed(seed)
+    for _epoch in range(args.epochs):
+        perm = torch.randperm(len(rows), generator=g).tolist()
+        for s in range(0, len(perm), 64):
+            batch = [rows[i] for i in perm[s:s + 64]]
+            flat, offs, w = _batch(ids, scale, batch)
+            w = w * (torch.rand(len(w), generator=g) >= args.dropout)  # input feature dropout
+            o = m(flat, offs, w)
+            loss = F.binary_cross_entropy_with_logits(o[:, 0], torch.tensor([float(y[i]) for i in batch]))
+            yc = torch.tensor([ycat[i] for i in batch])
+            if (yc >= 0).any():
+                loss = loss + 0.5 * F.cross_entropy(o[yc >= 0, 1:], yc[yc >= 0])
+            opt.zero_grad()
+            opt_sparse.zero_grad()
+            loss.backward()
+            opt.step()
+            opt_sparse.step()
+    return m
+
+
+def predict(m: Model, ids, scale, rows: list[int]) -> list[float]:
+    import torch
+
+    with torch.no_grad():
+        out = []
+        for s in range(0, len(rows), 1024):
+            out += torch.sigmoid(m(*_batch(ids, scale, rows[s:s + 1024]))[:, 0]).tolist()
+        return out
+
+
+def quantised(m: Model) -> dict:
+    """The weights file's network fields: int8 rows with a float32 scale each, base64."""
+    import numpy as np
+
+    table = m.emb.weight.detach().numpy().astype(np.float32)
+    row_scale = np.maximum(np.abs(table).max(axis=1), 1e-8) / 127.0
+    q = np.clip(np.round(table / row_scale[:, None]), -127, 127).astype(np.int8)
+    return {"hidden": int(table.shape[1]), "table": base64.b64encode(q.tobytes()).decode("ascii"),
+            "row_scale": base64.b64encode(row_scale.astype("<f4").tobytes()).decode("ascii"),
+            "hidden_bias": [round(float(x), 6) for x in m.b1.detach()],
+            "output": [[round(float(x), 6) for x in row] for row in m.out.weight.detach()],
+            "output_bias": [round(float(x), 6) for x in m.out.bias.detach()]}
 
 
 def main() -> int:
@@ -131,92 +244,85 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=LISTS / "classifier.json")
     ap.add_argument("--fp", type=float, default=0.01, help="false-positive budget on validation (0.01)")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--c", type=float, nargs="+", default=[300.0], help="C values to cross-validate (300)")
+    ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--min-df", type=int, default=2, help="a feature is kept when this many prompts have it")
     ap.add_argument("--oof", type=Path, help="write the out-of-fold scores here (JSON, for analysis)")
-    ap.add_argument("--veto", action="store_true", help="let the classifier overrule list hits it scores low")
-    ap.add_argument("--augment", action="store_true",
-                    help="add an obfuscated copy of each prompt (the normalisation undoes most obfuscation)")
     args = ap.parse_args()
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
+    import torch
 
+    torch.set_num_threads(1)
+    t0 = time.time()
     rows = load()
     rng = random.Random(25)
-    frames: dict[str, int] = {}
-    for i, r in enumerate(rows):  # a template frame's prompts share one fold
-        r["group"] = frames.setdefault(r["frame"], i) if "frame" in r else i
-    data = rows + ([dict(r, text=obfuscate(r["text"], rng)) for r in rows] if args.augment else [])
-    print(f"{len(rows)} prompts ({sum(r['harmful'] for r in rows)} harmful), {len(data)} with obfuscated copies; "
-          f"sources {dict(Counter(r['source'] for r in rows))}")
+    groups = near_groups(rows)
+    data = rows + [dict(r, text=obfuscate(r["text"], rng)) for r in rows]
+    group = groups + groups  # an obfuscated copy stays with its original
+    order = sorted(set(groups))
+    random.Random(1).shuffle(order)
+    fold_of = {g: k % args.folds for k, g in enumerate(order)}
+    folds = [fold_of[g] for g in group]
+    print(f"{len(rows)} prompts ({sum(r['harmful'] for r in rows)} harmful) in {len(order)} groups, {len(data)} "
+          f"with obfuscated copies; sources {dict(Counter(r['source'] for r in rows))}")
     pairs = [(c, t, p.stem) for p in sorted(LISTS.glob("*.txt")) for c, t in parse_list(p.read_text(encoding="utf-8"))]
     lists = ContentFilter(pairs)
     listed = [lists.check(r["text"]) is not None for r in data]
-    vec = DictVectorizer()
-    x = vec.fit_transform(vectors([r["text"] for r in data])).tocsr()
-    x.indices, x.indptr = x.indices.astype("int32"), x.indptr.astype("int32")  # liblinear wants 32-bit indices
+    feats = [features(r["text"]) for r in data]
+    df = Counter(f for fs in feats for f in set(fs))
+    names = sorted(f for f, c in df.items() if c >= args.min_df)
+    vocab = {f: i for i, f in enumerate(names)}
+    ids = [[vocab[f] for f in fs if f in vocab] for fs in feats]
+    scale = [1 / math.sqrt(len(fs)) if fs else 0.0 for fs in feats]
     y = [r["harmful"] for r in data]
-    folds = [r["group"] % args.folds for r in data]
-    fresh = [r["source"] in FRESH for r in data]
+    cats = sorted({r["category"] for r in data if r["harmful"]})
+    ycat = [cats.index(r["category"]) if r["harmful"] else -1 for r in data]
 
-    best = None
-    for c in args.c:
-        oof = [0.0] * len(data)
-        for k in range(args.folds):
-            tr = [i for i, f in enumerate(folds) if f != k]
-            te = [i for i, f in enumerate(folds) if f == k]
-            m = LogisticRegression(C=c, solver="liblinear").fit(x[tr], [y[i] for i in tr])
-            for i, pi in zip(te, m.predict_proba(x[te])[:, 1]):
-                oof[i] = float(pi)
-        sel = [i for i in range(len(data)) if fresh[i]]
-        t, v, rec, fpr = choose([oof[i] for i in sel], [y[i] for i in sel], [listed[i] for i in sel], args.fp)
-        alone = choose(oof, y, [False] * len(data), args.fp)
-        print(f"C={c:g}: fresh validation recall {rec:.3f} at fp {fpr:.2%} (threshold {t}, veto {v}); "
-              f"classifier alone, all validation: recall {alone[2]:.3f} at fp {alone[3]:.2%}")
-        if best is None or rec > best[1]:
-            best = (c, rec, t, v, fpr, alone)
-            best_oof = list(oof)
-        if args.oof:
-            args.oof.write_text(json.dumps([[oof[i], y[i], listed[i], fresh[i], data[i]["text"], data[i]["category"]]
-                                            for i in range(len(data))], ensure_ascii=False), encoding="utf-8")
-    c, rec, t, v, fpr, alone = best  # noqa: F841 (t, v: chosen again below)
-    print(f"chosen C={c:g}, threshold {t}, veto {v}")
+    oof = [0.0] * len(data)
+    for k in range(args.folds):
+        tr = [i for i, f in enumerate(folds) if f != k]
+        te = [i for i, f in enumerate(folds) if f == k]
+        for i, p in zip(te, predict(train(ids, scale, y, ycat, tr, args, len(names), len(cats), k), ids, scale, te)):
+            oof[i] = p
+        print(f"  fold {k + 1}/{args.folds} ({time.time() - t0:.0f} s)")
+    known = set(names)
+    hard = [listed[i] and not known_words(words(data[i]["text"]), known) for i in range(len(data))]
+    soft = [listed[i] and not hard[i] for i in range(len(data))]
+    thresholds, vetoes, info = {}, {}, {}
+    for lang in ("en", "zh"):
+        sel = [i for i, r in enumerate(data) if r["source"] in HAND and language(r["text"]) == lang]
+        t, v, rec, fpr = choose([oof[i] for i in sel], [y[i] for i in sel], [soft[i] for i in sel], args.fp,
+                                [hard[i] for i in sel])
+        thresholds[lang], vetoes[lang] = t, v
+        info[lang] = {"validation_recall": round(rec, 4), "validation_fp": round(fpr, 4)}
+        print(f"{lang}: hand-written validation ({len(sel)} prompts): recall {rec:.3f} at fp {fpr:.2%} "
+              f"(threshold {t:.6f}, veto {v:.6f})")
+        cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for i in sel:
+            blocked = hard[i] or oof[i] >= t or (soft[i] and oof[i] >= v)
+            cell = cells[data[i]["category"]]
+            cell[0 if y[i] else 2] += blocked
+            cell[1 if y[i] else 3] += 1
+        for cat, c in sorted(cells.items()):
+            print(f"    {cat:<34} recall {c[0]}/{c[1]} {c[0] / max(1, c[1]):.3f}  false positives {c[2]}/{c[3]} "
+                  f"{c[2] / max(1, c[3]):.2%}")
+    if args.oof:
+        args.oof.write_text(json.dumps([[oof[i], y[i], listed[i], hard[i], data[i]["source"], data[i]["text"],
+                                         data[i]["category"]] for i in range(len(data))], ensure_ascii=False),
+                            encoding="utf-8")
 
-    model = LogisticRegression(C=c, solver="liblinear").fit(x, y)
-    names = vec.get_feature_names_out()
-    weights = {str(n): round(float(w), 4) for n, w in zip(names, model.coef_[0]) if abs(w) >= 5e-4}
-    harm = [i for i, r in enumerate(data) if r["harmful"]]
-    cats = sorted({data[i]["category"] for i in harm})
-    cm = LogisticRegression(C=c, max_iter=500).fit(x[harm], [data[i]["category"] for i in harm])
-    order = [list(cm.classes_).index(k) for k in cats]
-    cat_weights = {}
-    for j, n in enumerate(names):
-        row = [round(float(cm.coef_[k][j]), 3) for k in order]
-        if max(abs(w) for w in row) >= 5e-3:
-            cat_weights[str(n)] = row
-    # the veto only applies where the classifier knows every word (PromptClassifier.knows): thresholds again,
-    # on the same out-of-fold scores, with the hits on unknown words kept (known = the final model's words)
-    known = set(weights) | {str(n) for n in names}
-    def knows(text: str) -> bool:
-        return known_words(words(text), known)
-    sel = [i for i in range(len(data)) if fresh[i]]
-    soft = [listed[i] and knows(data[i]["text"]) for i in sel]
-    hard = [listed[i] and not knows(data[i]["text"]) for i in sel]
-    t, v, rec, fpr = choose([best_oof[i] for i in sel], [y[i] for i in sel], soft, args.fp, hard)
-    print(f"with hits on unknown words kept: fresh validation recall {rec:.3f} at fp {fpr:.2%} (threshold {t}, "
-          f"veto {v})")
+    model = train(ids, scale, y, ycat, list(range(len(data))), args, len(names), len(cats), 99)
     out = {
-        "format": FORMAT,
-        "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows), "C": c,
-                 "validation_recall": round(rec, 4), "validation_fp": round(fpr, 4),
-                 "note": "tools/train_content_filter.py; benchmark/*_test.tsv never read"},
-        "threshold": t, "veto": v if args.veto else 0.0, "bias": round(float(model.intercept_[0]), 4), "weights": weights,
-        "categories": cats, "category_bias": [round(float(cm.intercept_[k]), 4) for k in order],
-        "category_weights": cat_weights,
+        "format": FORMAT, "features": names, **quantised(model), "categories": cats,
+        "threshold": thresholds, "veto": vetoes,
+        "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows), "hidden": args.hidden,
+                 "epochs": args.epochs, "validation": info,
+                 "note": "tools/train_content_filter.py; benchmark/*_test*.tsv never read"},
     }
-    args.out.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n",
-                        encoding="utf-8")
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {len(weights)} weights, "
-          f"{len(cat_weights)} category rows)")
+    args.out.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {len(names)} features) in "
+          f"{time.time() - t0:.0f} s")
     return 0
 
 

@@ -1,9 +1,10 @@
-"""The content filter's learned half: a linear classifier of prompts over word and character n-grams.
+"""The content filter's learned half: a small neural network reading prompts as bags of word and character n-grams.
 
-Pure Python at inference (no numpy, no torch): :func:`features` turns a prompt into n-gram strings, and the
-score is the sum of their weights (a logistic regression trained by ``tools/train_content_filter.py`` with
-scikit-learn; its weights ship in ``resources/content_filter/classifier.json``). Only the harmful/harmless
-score runs for every prompt; the category (what the block message names) is computed for a flagged one.
+Pure Python at inference (no numpy, no torch): :func:`features` turns a prompt into n-gram strings; each known
+one has a row of the first layer (int8 with a per-row scale, in ``resources/content_filter/classifier.json``,
+trained by ``tools/train_content_filter.py`` with torch); the rows are summed, scaled by 1/sqrt(the number of
+features), and go through one hidden ReLU layer to a harmful logit and, for a flagged prompt, six category
+logits. Thresholds are per language (a prompt with a Chinese character is ``zh``).
 
 Normalisation, the same at training and inference: NFKC and case folding; traditional and variant Chinese
 become simplified (the word lists' OpenCC table); leetspeak inside an English word (0→o, 1/!/|→i, 3→e, 4/@→a,
@@ -11,18 +12,21 @@ become simplified (the word lists' OpenCC table); leetspeak inside an English wo
 word ("k i l l" → "kill"); spaces between Chinese characters and the particles 的/了 are dropped.
 Features: each English word, each pair of neighbouring words, each pair of content words with only
 :data:`STOP` words between them ("kill my wife" → kill~wife), the 3- to 5-letter n-grams of each word padded
-with a space at both ends, and the 1- to 3-character n-grams of each Chinese run, counted, the vector scaled to
-unit length by the square root of their number. A word's share of the score is kept in a cache, so a prompt
-costs about one dictionary look-up per word.
+with a space at both ends, and the 1- to 3-character n-grams of each Chinese run, counted. A word's summed rows
+are kept in a cache, so a prompt costs about one vector addition per word and per word pair.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
+import operator
 import re
+import sys
 import threading
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +35,13 @@ from studio.core.paths import resources_dir
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 """The weights file's format; another one is refused (one log line) like a corrupt file."""
 MAX_WEIGHTS_BYTES = 32 << 20
 CACHE_WORDS = 50_000
 """Words whose share of the score is kept (the cache starts again when full)."""
 _TOKEN = re.compile(r"[a-z0-9@$!|]+|[^\W_a-z0-9]+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "|": "i", "3": "e", "4": "a", "@": "a", "5": "s", "$": "s",
                        "7": "t"})
@@ -123,83 +128,118 @@ class Verdict:
     category: str = ""
 
 
+def language(text: str) -> str:
+    """"zh" when ``text`` has a Chinese character, else "en": the thresholds are chosen per language."""
+    return "zh" if _HAN.search(text) else "en"
+
+
 class PromptClassifier:
-    """The weights of one trained classifier and the thresholds chosen on its validation split."""
+    """A trained network and the thresholds chosen on its cross-validation, per language."""
 
     def __init__(self, data: dict) -> None:
         """``data``: the weights file's object (KeyError/TypeError/ValueError when malformed)."""
         if data.get("format") != FORMAT:
             raise ValueError(_("format {found!r}, expected {expected}").format(found=data.get("format"), expected=FORMAT))
-        self.bias = float(data["bias"])
-        self.weights: dict[str, float] = {str(k): float(v) for k, v in data["weights"].items()}
-        self.threshold = float(data["threshold"])
-        """At or above it a prompt is blocked by the classifier alone."""
-        self.veto = float(data["veto"])
-        """Below it a word-list hit is overruled (a harmless near-miss such as "porn star martini")."""
+        names = [str(n) for n in data["features"]]
+        self.hidden = int(data["hidden"])
+        self.table = array("b", base64.b64decode(data["table"], validate=True))
+        self.row_scale = array("f", base64.b64decode(data["row_scale"], validate=True))
+        if sys.byteorder != "little":
+            self.row_scale.byteswap()
+        self.index: dict[str, int] = {n: i for i, n in enumerate(names)}
+        """Feature name → its row of the first layer."""
+        self.hidden_bias = [float(x) for x in data["hidden_bias"]]
+        out = [[float(x) for x in row] for row in data["output"]]
+        self.out_bias = [float(x) for x in data["output_bias"]]
         self.categories: list[str] = [str(c) for c in data["categories"]]
-        self.cat_bias: list[float] = [float(b) for b in data["category_bias"]]
-        self.cat_weights: dict[str, list[float]] = {
-            str(k): [float(x) for x in v] for k, v in data["category_weights"].items()}
-        if len(self.cat_bias) != len(self.categories) or any(
-                len(v) != len(self.categories) for v in self.cat_weights.values()):
-            raise ValueError(_("category weights do not match the categories"))
-        if not 0.0 <= self.veto <= self.threshold <= 1.0:
+        self.thresholds: dict[str, float] = {str(k): float(v) for k, v in data["threshold"].items()}
+        """Per language: at or above it a prompt is blocked by the classifier alone."""
+        self.vetoes: dict[str, float] = {str(k): float(v) for k, v in data["veto"].items()}
+        """Per language: below it a word-list hit is overruled (a harmless near-miss such as "porn star martini")."""
+        if len(self.table) != len(names) * self.hidden or len(self.row_scale) != len(names) or \
+                len(self.hidden_bias) != self.hidden or len(out) != 1 + len(self.categories) or \
+                len(self.out_bias) != len(out) or any(len(row) != self.hidden for row in out):
+            raise ValueError(_("the weights' sizes do not match"))
+        if set(self.thresholds) != {"en", "zh"} or set(self.vetoes) != {"en", "zh"} or \
+                any(not 0.0 <= self.vetoes[k] <= self.thresholds[k] <= 1.0 for k in self.thresholds):
             raise ValueError(_("thresholds out of order"))
+        self.harm_out, self.cat_out = out[0], out[1:]
         self.info: dict = dict(data.get("info", {}))
-        self._cache: dict[str, tuple[float, int]] = {}
+        self._cache: dict[str, tuple[list[float], int]] = {}
+        self._zero = [0.0] * self.hidden
 
-    def _word(self, w: str) -> tuple[float, int]:
-        """(the summed weights of one word's n-grams, their number), cached."""
+    def threshold(self, text: str) -> float:
+        return self.thresholds[language(text)]
+
+    def veto(self, text: str) -> float:
+        return self.vetoes[language(text)]
+
+    def row(self, feature: str) -> list[float] | None:
+        """The first layer's row of ``feature`` (None for an unknown one)."""
+        i = self.index.get(feature)
+        if i is None:
+            return None
+        s, h = self.row_scale[i], self.hidden
+        return [v * s for v in self.table[i * h:(i + 1) * h]]
+
+    def _word(self, w: str) -> tuple[list[float], int]:
+        """(the summed rows of one word's n-grams, their number), cached."""
         got = self._cache.get(w)
         if got is None:
             grams = word_grams(w)
-            get = self.weights.get
-            got = (sum([get(g, 0.0) for g in grams]), len(grams))
+            acc = self._zero
+            for g in grams:
+                r = self.row(g)
+                if r is not None:
+                    acc = list(map(operator.add, acc, r))
+            got = (acc, len(grams))
             if len(self._cache) >= CACHE_WORDS:
                 self._cache.clear()
             self._cache[w] = got
         return got
 
-    def probability(self, text: str) -> float:
-        """P(harmful) of ``text``: the same as the weights applied to :func:`features`, word by word."""
-        total, count = self.bias_free(words(text))
-        if not count:
-            return 0.0
-        z = self.bias + total / math.sqrt(count)
-        return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
-
-    def bias_free(self, ws: list[str]) -> tuple[float, int]:
-        """(the summed weights of the features of the words ``ws``, their number): :func:`features`' sum."""
-        total, count, prev, prev_c = 0.0, 0, "", ""
-        get, word = self.weights.get, self._word
+    def hidden_layer(self, ws: list[str]) -> list[float] | None:
+        """The hidden units for the words ``ws`` (the sum of the rows of :func:`features`, scaled by
+        1/sqrt(their number), plus the bias, ReLU); None for no words."""
+        acc, count, prev, prev_c = self._zero, 0, "", ""
+        add, row, word = operator.add, self.row, self._word
         for w in ws:
             s, n = word(w)
-            total += s
+            acc = list(map(add, acc, s))
             count += n
             if w[0] < "\x80":
+                pair = []
                 if prev:
-                    total += get(prev + "_" + w, 0.0)
-                    count += 1
+                    pair.append(prev + "_" + w)
                 if w not in STOP:
                     if prev_c and prev_c != prev:
-                        total += get(prev_c + "~" + w, 0.0)
-                        count += 1
+                        pair.append(prev_c + "~" + w)
                     prev_c = w
+                for f in pair:
+                    count += 1
+                    r = row(f)
+                    if r is not None:
+                        acc = list(map(add, acc, r))
                 prev = w
             else:
                 prev = prev_c = ""
-        return total, count
+        if not count:
+            return None
+        k = 1.0 / math.sqrt(count)
+        return [x if x > 0.0 else 0.0 for x in map(operator.add, [a * k for a in acc], self.hidden_bias)]
+
+    def probability(self, text: str) -> float:
+        """P(harmful) of ``text``."""
+        h = self.hidden_layer(words(text))
+        if h is None:
+            return 0.0
+        z = self.out_bias[0] + sum(map(operator.mul, h, self.harm_out))
+        return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
     def category(self, text: str) -> str:
-        """The likeliest harmful category of ``text`` (slower: only for a flagged prompt)."""
-        feats = features(text)
-        scores = list(self.cat_bias)
-        scale = 1.0 / math.sqrt(max(1, len(feats)))
-        for f in feats:
-            row = self.cat_weights.get(f)
-            if row:
-                for i, w in enumerate(row):
-                    scores[i] += w * scale
+        """The likeliest harmful category of ``text``."""
+        h = self.hidden_layer(words(text)) or self._zero
+        scores = [b + sum(map(operator.mul, h, row)) for b, row in zip(self.out_bias[1:], self.cat_out)]
         return self.categories[max(range(len(scores)), key=scores.__getitem__)]
 
     def knows(self, text: str) -> bool:
@@ -207,11 +247,11 @@ class PromptClassifier:
         more, or six Chinese characters or more: a listed term alone, or with a word or two, keeps blocking) and
         every word was seen in training (an English word's own feature, each character of a Chinese run): "behead"
         in an unknown phrase scores low for want of evidence, not because it is harmless."""
-        return knows(words(text), self.weights)
+        return knows(words(text), self.index)
 
     def verdict(self, text: str) -> Verdict:
         p = self.probability(text)
-        return Verdict(p, self.category(text) if p >= self.veto else "")
+        return Verdict(p, self.category(text) if p >= self.veto(text) else "")
 
 
 def knows(ws: list[str], vocabulary) -> bool:

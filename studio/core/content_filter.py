@@ -248,12 +248,12 @@ class ContentFilter:
         clf = self.classifier if classify else None
         if clf is None or not text:
             return hit
-        if hit is not None and (clf.veto <= 0 or hit.category not in clf.categories or not clf.knows(text)):
+        if hit is not None and (clf.veto(text) <= 0 or hit.category not in clf.categories or not clf.knows(text)):
             return hit  # a category of the user's own, or a word the classifier never saw: never overruled
         p = clf.probability(text)
         if hit is not None:
-            return hit if p >= clf.veto else None
-        return Match(clf.category(text), CLASSIFIER) if p >= clf.threshold else None
+            return hit if p >= clf.veto(text) else None
+        return Match(clf.category(text), CLASSIFIER) if p >= clf.threshold(text) else None
 
     def check_lists(self, text: str) -> Match | None:
         """The first rule of the word lists ``text`` breaks, or None."""

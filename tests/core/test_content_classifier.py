@@ -28,7 +28,8 @@ def fresh_load(monkeypatch):
 
 
 def test_the_shipped_classifier_loads(clf):
-    assert len(clf.weights) > 1000 and 0 <= clf.veto <= clf.threshold < 1
+    assert len(clf.index) > 1000 and set(clf.thresholds) == {"en", "zh"}
+    assert all(0 <= clf.vetoes[lang] <= clf.thresholds[lang] < 1 for lang in ("en", "zh"))
     assert set(clf.categories) == {"violence", "weapons", "self-harm", "hate", "sexual content",
                                    "sexual content involving minors"}
 
@@ -75,14 +76,14 @@ def test_the_filter_blocks_with_the_classifiers_category(paths):
 
 def test_the_veto_spares_only_known_words_in_context(paths, clf, monkeypatch):
     filt = ContentFilter.load(paths)
-    assert 0.0 < clf.veto <= clf.threshold  # as shipped: the classifier may overrule a list hit
+    assert 0.0 < clf.veto("a cat") <= clf.threshold("a cat")  # as shipped: the classifier may overrule a list hit
     assert clf.knows("porn star martini recipe")
     assert filt.check_lists("porn star martini recipe") is not None and filt.check("porn star martini recipe") is None
     for text in ("behead", "ｂｅｈｅａｄ the king", "我想自杀"):  # a listed term alone or with a word or two
         assert not clf.knows(text) and filt.check(text) is not None
     assert not clf.knows("how to disembowel a man slowly")  # a word it never saw: the list hit stands
     assert filt.check("how to disembowel a man slowly").category == "violence"
-    monkeypatch.setattr(clf, "veto", 0.0)  # no veto: every list hit blocks
+    monkeypatch.setattr(clf, "vetoes", {"en": 0.0, "zh": 0.0})  # no veto: every list hit blocks
     assert filt.check("porn star martini recipe").category == "sexual content"
 
 
@@ -98,10 +99,19 @@ def test_a_user_category_is_never_overruled(clf):
 
 def test_the_cached_score_equals_the_features_score(clf):
     for text in ("k i l l yourself", "how to make a b0mb at home", "自 杀 的方法", "a cat, 一只猫 on a mat"):
-        feats = cc.features(text)
-        z = clf.bias + sum(clf.weights.get(f, 0.0) for f in feats) / math.sqrt(len(feats))
+        feats = cc.features(text)  # the network applied to the features, unit by unit, without the word cache
+        rows = [clf.row(f) for f in feats]
+        hidden = [max(0.0, b + sum(r[j] for r in rows if r) / math.sqrt(len(feats)))
+                  for j, b in enumerate(clf.hidden_bias)]
+        z = clf.out_bias[0] + sum(h * w for h, w in zip(hidden, clf.harm_out))
         assert clf.probability(text) == pytest.approx(1 / (1 + math.exp(-z)))
         assert clf.probability(text) == pytest.approx(clf.probability(text))  # from the cache
+
+
+def test_the_thresholds_are_per_language(clf):
+    assert cc.language("a cat on a mat") == "en" and cc.language("一只猫 on a mat") == "zh"
+    assert cc.language("自殺") == "zh"
+    assert clf.threshold("一只猫") == clf.thresholds["zh"] and clf.veto("a cat") == clf.vetoes["en"]
 
 
 def test_normalisation():
@@ -113,7 +123,10 @@ def test_normalisation():
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00garbage", b'{"format": 99}', b"[1, 2]",
-                                     b'{"format": 1, "bias": 0}'])
+                                     b'{"format": 2, "bias": 0}', b'{"format": 3, "features": ["_a"], "hidden": 2, '
+                                     b'"table": "AA==", "row_scale": "AACAPw==", "hidden_bias": [0, 0], '
+                                     b'"output": [[1, 1]], "output_bias": [0], "categories": [], '
+                                     b'"threshold": {"en": 0.9, "zh": 0.9}, "veto": {"en": 0.5, "zh": 0.5}}'])
 def test_corrupt_weights_give_one_line_and_the_lists_still_work(paths, tmp_path, monkeypatch, caplog, fresh_load,
                                                                  content):
     bad = tmp_path / "classifier.json"
