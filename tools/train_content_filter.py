@@ -2,8 +2,8 @@
 
 Data: the training prompts of ``resources/content_filter/train/`` (hand-written ``*.tsv`` files, and
 ``templated.tsv`` built by tools/content_filter_corpus.py) and the benchmark sets the word lists were tuned on
-or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``, ``harmless_prompts.txt``): all seen
-data. The test sets (``benchmark/*_test*.tsv``) are never read here.
+or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``, ``harmless_prompts.txt``), and the
+word lists' allowed phrases (``[allow]``, harmless look-alikes such as 紫砂壶 or "nude lipstick"): all seen data. The test sets (``benchmark/*_test*.tsv``) are never read here.
 Each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional Chinese, spaces
 between Chinese characters), in the same fold as its original.
 
@@ -11,7 +11,7 @@ Folds: grouped, so that near-duplicates never fall on both sides: a template fra
 and so do prompts sharing half their word pairs / Chinese character triples (Jaccard >= 0.5, union-find).
 
 Model: one hidden layer (``--hidden`` ReLU units) over the bag of :func:`studio.core.content_classifier.features`
-(counts scaled by 1/sqrt(their number); features seen in two prompts or more), trained with torch (Adam, input
+(counts scaled by 1/sqrt(their number); features seen in two prompts or more, an obfuscated copy counting as one), trained with torch (Adam, input
 feature dropout), with two heads: harmful (sigmoid) and, for harmful prompts, the category (softmax). At
 inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
 
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import FORMAT, features, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
-from studio.core.content_filter import ContentFilter, _char_table, parse_list  # noqa: E402
+from studio.core.content_filter import ALLOW, ContentFilter, _char_table, parse_list  # noqa: E402
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
@@ -65,6 +65,10 @@ def load() -> list[dict]:
         if line.strip():
             rows.append({"text": line.strip(), "harmful": False, "category": "general", "lang": "?",
                          "source": "harmless_prompts"})
+    for path in sorted(LISTS.glob("*.txt")):  # the lists' allowed phrases: known harmless look-alikes (紫砂壶)
+        for category, term in parse_list(path.read_text(encoding="utf-8")):
+            if category == ALLOW:
+                rows.append({"text": term, "harmful": False, "category": "general", "lang": "?", "source": "allow"})
     for line in (LISTS / "train" / "templated.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip():  # tools/content_filter_corpus.py: kind, language, category, prompt, frame
             kind, lang, category, text, frame = line.split("\t")

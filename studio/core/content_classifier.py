@@ -165,8 +165,19 @@ class PromptClassifier:
             raise ValueError(_("thresholds out of order"))
         self.harm_out, self.cat_out = out[0], out[1:]
         self.info: dict = dict(data.get("info", {}))
-        self._cache: dict[str, tuple[list[float], int]] = {}
+        self._cache: dict[str, tuple[list[float] | None, int]] = {}
+        self._rows: dict[str, list[float] | None] = {}
         self._zero = [0.0] * self.hidden
+        self._last: tuple[str, list[str]] = ("", [])
+
+    def words(self, text: str) -> list[str]:
+        """:func:`words`, kept for the last text (the filter asks :meth:`knows` and :meth:`probability` of one text)."""
+        last = self._last
+        if last[0] == text and text:
+            return last[1]
+        ws = words(text)
+        self._last = (text, ws)
+        return ws
 
     def threshold(self, text: str) -> float:
         return self.thresholds[language(text)]
@@ -175,24 +186,27 @@ class PromptClassifier:
         return self.vetoes[language(text)]
 
     def row(self, feature: str) -> list[float] | None:
-        """The first layer's row of ``feature`` (None for an unknown one)."""
-        i = self.index.get(feature)
-        if i is None:
-            return None
-        s, h = self.row_scale[i], self.hidden
-        return [v * s for v in self.table[i * h:(i + 1) * h]]
+        """The first layer's row of ``feature`` (None for an unknown one), decoded once."""
+        got = self._rows.get(feature, 0)
+        if got == 0:
+            i = self.index.get(feature)
+            if i is None:
+                got = None
+            else:
+                s, h = self.row_scale[i], self.hidden
+                got = [v * s for v in self.table[i * h:(i + 1) * h]]
+            if len(self._rows) >= CACHE_WORDS * 4:
+                self._rows.clear()
+            self._rows[feature] = got
+        return got
 
-    def _word(self, w: str) -> tuple[list[float], int]:
-        """(the summed rows of one word's n-grams, their number), cached."""
+    def _word(self, w: str) -> tuple[list[float] | None, int]:
+        """(the summed rows of one word's n-grams or None when none is known, their number), cached."""
         got = self._cache.get(w)
         if got is None:
             grams = word_grams(w)
-            acc = self._zero
-            for g in grams:
-                r = self.row(g)
-                if r is not None:
-                    acc = list(map(operator.add, acc, r))
-            got = (acc, len(grams))
+            rows = [r for r in map(self.row, grams) if r is not None]
+            got = (list(map(sum, zip(*rows))) if len(rows) > 1 else rows[0] if rows else None, len(grams))
             if len(self._cache) >= CACHE_WORDS:
                 self._cache.clear()
             self._cache[w] = got
@@ -201,36 +215,39 @@ class PromptClassifier:
     def hidden_layer(self, ws: list[str]) -> list[float] | None:
         """The hidden units for the words ``ws`` (the sum of the rows of :func:`features`, scaled by
         1/sqrt(their number), plus the bias, ReLU); None for no words."""
-        acc, count, prev, prev_c = self._zero, 0, "", ""
-        add, row, word = operator.add, self.row, self._word
+        rows: list[list[float]] = []
+        count, prev, prev_c = 0, "", ""
+        row, word = self.row, self._word
         for w in ws:
             s, n = word(w)
-            acc = list(map(add, acc, s))
+            if s is not None:
+                rows.append(s)
             count += n
             if w[0] < "\x80":
-                pair = []
                 if prev:
-                    pair.append(prev + "_" + w)
+                    count += 1
+                    r = row(prev + "_" + w)
+                    if r is not None:
+                        rows.append(r)
                 if w not in STOP:
                     if prev_c and prev_c != prev:
-                        pair.append(prev_c + "~" + w)
+                        count += 1
+                        r = row(prev_c + "~" + w)
+                        if r is not None:
+                            rows.append(r)
                     prev_c = w
-                for f in pair:
-                    count += 1
-                    r = row(f)
-                    if r is not None:
-                        acc = list(map(add, acc, r))
                 prev = w
             else:
                 prev = prev_c = ""
         if not count:
             return None
         k = 1.0 / math.sqrt(count)
+        acc = map(sum, zip(*rows)) if rows else self._zero
         return [x if x > 0.0 else 0.0 for x in map(operator.add, [a * k for a in acc], self.hidden_bias)]
 
     def probability(self, text: str) -> float:
         """P(harmful) of ``text``."""
-        h = self.hidden_layer(words(text))
+        h = self.hidden_layer(self.words(text))
         if h is None:
             return 0.0
         z = self.out_bias[0] + sum(map(operator.mul, h, self.harm_out))
@@ -238,7 +255,7 @@ class PromptClassifier:
 
     def category(self, text: str) -> str:
         """The likeliest harmful category of ``text``."""
-        h = self.hidden_layer(words(text)) or self._zero
+        h = self.hidden_layer(self.words(text)) or self._zero
         scores = [b + sum(map(operator.mul, h, row)) for b, row in zip(self.out_bias[1:], self.cat_out)]
         return self.categories[max(range(len(scores)), key=scores.__getitem__)]
 
@@ -247,7 +264,7 @@ class PromptClassifier:
         more, or six Chinese characters or more: a listed term alone, or with a word or two, keeps blocking) and
         every word was seen in training (an English word's own feature, each character of a Chinese run): "behead"
         in an unknown phrase scores low for want of evidence, not because it is harmless."""
-        return knows(words(text), self.index)
+        return knows(self.words(text), self.index)
 
     def verdict(self, text: str) -> Verdict:
         p = self.probability(text)
