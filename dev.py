@@ -246,7 +246,8 @@ def parallel_args(cores: int | None = None) -> list[str]:
 def cmd_test(extra: list[str]) -> int:
     ensure_venv(["app", "models", "test"])
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
-    args = extra or ["tests", *parallel_args()]
+    # Options alone (e.g. --durations=25) go with the whole suite, in parallel; paths choose what runs.
+    args = extra if any(not a.startswith("-") for a in extra) else ["tests", *parallel_args(), *extra]
     if "-n" in args:  # one worker per core: a second torch thread in each (and in their engine hosts) only
         env.setdefault("OMP_NUM_THREADS", "1")  # oversubscribes the cores (measured: ~26 % more CPU time)
     rc = run_py(["-m", "pytest", *args], env=env)
