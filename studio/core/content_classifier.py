@@ -139,7 +139,8 @@ class PromptClassifier:
     def __init__(self, data: dict) -> None:
         """``data``: the weights file's object (KeyError/TypeError/ValueError when malformed)."""
         if data.get("format") != FORMAT:
-            raise ValueError(_("format {found!r}, expected {expected}").format(found=data.get("format"), expected=FORMAT))
+            raise ValueError(_("format {found!r}, expected {expected}").format(found=data.get("format"),
+                                                                                 expected=FORMAT))
         names = [str(n) for n in data["features"]]
         self.hidden = int(data["hidden"])
         self.table = array("b", base64.b64decode(data["table"], validate=True))

@@ -34,7 +34,8 @@ class GGUFStream(StreamResult):
 
 
 def sampling_kwargs(spec: TextSpec) -> dict[str, float | int]:
-    """``NativeLlama.generate`` sampling arguments (``Llama.generate``'s names) for the spec (greedy at temperature 0)."""
+    """``NativeLlama.generate`` sampling arguments (``Llama.generate``'s names) for the spec (greedy at
+    temperature 0)."""
     return {"temp": max(0.0, float(spec.temperature)), "top_k": int(spec.top_k), "top_p": float(spec.top_p),
             "min_p": float(spec.min_p), "repeat_penalty": float(spec.effective_repetition_penalty())}
 

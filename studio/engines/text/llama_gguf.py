@@ -112,8 +112,9 @@ GPU_BATCH = 512
 
 def llama_kwargs(n_ctx: int, gpu_layers: int, threads: int) -> dict[str, Any]:
     """The settings the studio loads a GGUF with: ``llama_cpp.Llama``'s keyword arguments, which ``NativeLlama``
-    takes too (the benchmark's and the tests' direct reference pass them to ``Llama``). use_mmap=False: llama.cpp repacks Q4_0 weights for AVX2 into its own buffer, so a mapped file would be
-    held twice (1B Q4_0: 1.2 GB instead of 0.7 GB), and generation is no faster. The key/value cache stays f16."""
+    takes too (the benchmark's and the tests' direct reference pass them to ``Llama``). use_mmap=False: llama.cpp
+    repacks Q4_0 weights for AVX2 into its own buffer, so a mapped file would be held twice (1B Q4_0: 1.2 GB
+    instead of 0.7 GB), and generation is no faster. The key/value cache stays f16."""
     batch = min(GPU_BATCH if gpu_layers else CPU_BATCH, n_ctx)
     return {"n_ctx": n_ctx, "n_batch": batch, "n_ubatch": batch, "n_gpu_layers": gpu_layers, "n_threads": threads,
             "n_threads_batch": max(threads, idle_cores()), "use_mmap": False}
