@@ -13,10 +13,11 @@ from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QPoin
 from PySide6.QtGui import (QAction, QGuiApplication, QImage, QKeySequence, QPainter, QPixmap, QTransform,
                            QWheelEvent)
 from PySide6.QtWidgets import (QFileDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
-                               QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+                               QMessageBox, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.atomic import atomic_write_bytes
 from studio.ui import theme
+from studio.ui.elided_label import ElidedLabel
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.05, 32.0
@@ -134,7 +135,7 @@ class ImageCanvas(QWidget):
         self._path: str | None = None
         self._pending_preview: int | None = None
         self._preview_job: int | None = None
-        self._before_preview: tuple[QImage, str | None, str] | None = None
+        self._before_preview: tuple[QImage, str | None, str, str] | None = None
         """What the canvas showed before the current job's previews (restored when the job is cancelled)."""
         self.preview_count = 0
         """Previews shown since the last final image (tests and the info line read it)."""
@@ -151,15 +152,16 @@ class ImageCanvas(QWidget):
         copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         copy_action.triggered.connect(self.copy)
         self.view.addAction(copy_action)
-        self.info_label = QLabel()
+        self.info_label = ElidedLabel()
+        """The shown file's name and size, shortened in the middle to the room the row leaves (the file's
+        whole path in its tooltip)."""
         self.info_label.setObjectName("canvas_info")
         self.info_label.setStyleSheet("color: gray;")
         self.zoom_label = QLabel()
         self.zoom_label.setMinimumWidth(48)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-        # The file name may be cut short; the buttons never are (the row must fit the first-launch canvas).
-        self.info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # The file name may be shortened; the buttons never are (the row must fit the first-launch canvas).
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 2, 4, 2)
         for b in (self.fit_button, self.actual_button, self.copy_button, self.save_button):
@@ -222,12 +224,13 @@ class ImageCanvas(QWidget):
     def show_preview(self, job_id: int, image: QImage, target: QSize | None = None, step: str = "") -> None:
         """Show an intermediate image of ``job_id``, stretched smoothly to the target size."""
         if self._preview_job != job_id:
-            self._before_preview = (self._image, self._path, self.info_label.text())
+            self._before_preview = (self._image, self._path, self.info_label.text(), self.info_label.toolTip())
             self._preview_job = job_id
         self._path = None
         self._set(image, target)
         self.preview_count += 1
         self.info_label.setText(self.tr("Preview {0}").format(step).strip())
+        self.info_label.setToolTip("")
         self._pending_preview = job_id
         self.view.viewport().update()
         if not self.view.isVisible():  # nothing will paint: do not hold the worker's previews back
@@ -249,6 +252,7 @@ class ImageCanvas(QWidget):
             self._path = before[1]
             self._set(before[0], None)
             self.info_label.setText(before[2])
+            self.info_label.setToolTip(before[3])
         return True
 
     def show_image(self, image: QImage, path: str | None = None) -> None:
@@ -259,6 +263,7 @@ class ImageCanvas(QWidget):
         self.preview_count = 0
         name = Path(path).name if path else self.tr("(unsaved)")
         self.info_label.setText(f"{name} · {image.width()}×{image.height()}")
+        self.info_label.setToolTip(f"{path}\n{image.width()}×{image.height()}" if path else "")
 
     def clear(self) -> None:
         self._preview_job, self._before_preview = None, None
@@ -267,6 +272,7 @@ class ImageCanvas(QWidget):
         self.view.item.setPixmap(QPixmap())
         self.view.setSceneRect(QRectF())
         self.info_label.clear()
+        self.info_label.setToolTip("")
         self._update_actions()
 
     def _on_painted(self) -> None:

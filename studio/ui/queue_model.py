@@ -3,11 +3,12 @@ line), drag and drop to reorder queued jobs, and the delegate that paints the pr
 """
 from __future__ import annotations
 
+import textwrap
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import (QAbstractTableModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt,
-                            Signal)
+from PySide6.QtCore import (QAbstractTableModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize,
+                            Qt, Signal)
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem
 
@@ -45,6 +46,14 @@ def display_title(record: JobRecord) -> str:
         return record.spec.title()
     except (SpecError, ValueError, TypeError, KeyError):
         return record.title or record.kind
+
+
+def full_title(record: JobRecord) -> str:
+    """The job's title with nothing shortened (its whole prompt), for the tooltip."""
+    try:
+        return record.spec.full_title()
+    except (SpecError, ValueError, TypeError, KeyError):
+        return display_title(record)
 
 
 @dataclass
@@ -250,6 +259,10 @@ class JobTableModel(QAbstractTableModel):
             return (self.tr("#"), self.tr("Job"), self.tr("State"), self.tr("Progress"))[section]
         return None
 
+    def progress_sample(self) -> str:
+        """The progress text of a running job at its widest (what the progress column is sized for)."""
+        return self.tr("step {0}/{1} · ETA {2}").format(88, 88, "8:88")
+
     def _progress(self, r: _Row) -> tuple[float, str]:
         rec = r.record
         if rec.state == RUNNING:
@@ -308,7 +321,8 @@ class JobTableModel(QAbstractTableModel):
 
     def _tooltip(self, r: _Row) -> str:
         rec = r.record
-        lines = [f"#{rec.id} {r.title}", self.tr("State: {0}").format(self._state_names.get(rec.state, rec.state)),
+        lines = [*textwrap.wrap(f"#{rec.id} {full_title(rec)}", 80),  # the whole prompt, which the row shortens
+                 self.tr("State: {0}").format(self._state_names.get(rec.state, rec.state)),
                  self.tr("Queued: {0}").format(time.strftime("%H:%M:%S", time.localtime(rec.created)))]
         if rec.error:  # the message here; the traceback behind "Details…" (context menu)
             lines += ["", rec.error]
@@ -323,6 +337,17 @@ class JobTableModel(QAbstractTableModel):
 
 class ProgressDelegate(QStyledItemDelegate):
     """Draws the progress column as a bar with its text; failures as coloured text."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        """A running job's bar is as wide as its widest "step n/N · ETA" text; other texts (a failure's
+        message) are no wider than that: they are elided, with the whole text in the tooltip."""
+        size = super().sizeHint(option, index)
+        model = index.model()
+        if not isinstance(model, JobTableModel):
+            return size
+        widest = option.fontMetrics.horizontalAdvance(model.progress_sample()) + 20
+        running = index.siblingAtColumn(COL_STATE).data(StateRole) == RUNNING
+        return QSize(widest if running else min(size.width(), widest), size.height())
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         value = index.data(ProgressRole)

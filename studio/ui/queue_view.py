@@ -124,8 +124,10 @@ class QueueView(QWidget):
         header.setSectionResizeMode(COL_ID, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_JOB, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_STATE, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_PROGRESS, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(COL_PROGRESS, 170)
+        # The job's text takes what the others leave: the progress column is as wide as its texts, at most
+        # what a running job's "step n/N · ETA" needs (see ProgressDelegate.sizeHint), in either language.
+        header.setSectionResizeMode(COL_PROGRESS, QHeaderView.ResizeMode.ResizeToContents)
+        self.model.rowsRemoved.connect(lambda *_: header.resizeSections())  # changed rows resize by themselves
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.doubleClicked.connect(self._on_double_click)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)

@@ -21,6 +21,11 @@ SAMPLING_REPETITION_PENALTY = 1.1
 NO_CLIP = "none"
 """``ImageSpec.clip`` value that turns CLIP scoring off."""
 
+def shorten(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` characters with "..." at the end (whole when ``limit`` is None)."""
+    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."
+
+
 def random_seed() -> int:
     return random.SystemRandom().randint(0, MAX_SEED)
 
@@ -38,6 +43,10 @@ class Spec:
     def title(self) -> str:
         """A short label for queue and history rows."""
         return self.kind
+
+    def full_title(self) -> str:
+        """The title with nothing shortened (a whole prompt), for tooltips; the title when it shortens nothing."""
+        return self.title()
 
     def replace(self, **changes: Any) -> "Spec":
         return dataclasses.replace(self, **changes)

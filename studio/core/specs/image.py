@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Mapping
 from studio.core.errors import SpecError
 from studio.core.i18n import N_, _
 from studio.core.specs import prompt_loras
-from studio.core.specs.base import MAX_SEED, MAX_SIDE, MAX_STEPS, MIN_SIDE, Spec
+from studio.core.specs.base import MAX_SEED, MAX_SIDE, MAX_STEPS, MIN_SIDE, Spec, shorten
 from studio.core.specs.checks import (MAX_PROMPT_CHARS, check_finite, check_prompt_weights, check_range,
                                       check_upscaler_name, truncate_prompt)
 from studio.core.specs.memory_modes import backend_problem, memory_mode_problem, speed_mode_problem
@@ -144,8 +144,10 @@ class ImageSpec(Spec):
                                    loras=prompt_loras.merge(self.loras, tagged))
 
     def title(self) -> str:
-        p = self.prompt.strip().replace("\n", " ") or _("(empty prompt)")
-        return p if len(p) <= 60 else p[:57] + "..."
+        return shorten(self.full_title(), 60)
+
+    def full_title(self) -> str:
+        return self.prompt.strip().replace("\n", " ") or _("(empty prompt)")
 
 
 @dataclass(frozen=True)
@@ -247,9 +249,11 @@ class GuidedSpec(Spec):
         truncate_prompt(self.prompt, _("The prompt"), warnings)
         return warnings
 
-    def title(self) -> str:
-        p = self.prompt.strip().replace("\n", " ")
-        return _("Guided: {text}").format(text=p if len(p) <= 50 else p[:47] + "...")
+    def title(self, limit: int | None = 50) -> str:
+        return _("Guided: {text}").format(text=shorten(self.prompt.strip().replace("\n", " "), limit))
+
+    def full_title(self) -> str:
+        return self.title(None)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from studio.core.specs.checks import check_finite, check_range
 
 from studio.core.errors import SpecError
 from studio.core.i18n import N_, _
-from studio.core.specs.base import MAX_SEED, SAMPLING_REPETITION_PENALTY, Spec
+from studio.core.specs.base import MAX_SEED, SAMPLING_REPETITION_PENALTY, Spec, shorten
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,13 @@ class TextSpec(Spec):
         check_range(N_("Seed"), self.seed, 0, MAX_SEED)
         return []
 
-    def title(self) -> str:
+    def title(self, limit: int | None = 50) -> str:
         src = self.messages[-1][1] if self.messages else self.prompt
-        p = src.strip().replace("\n", " ") or _("(empty prompt)")
-        p = p if len(p) <= 50 else p[:47] + "..."
+        p = shorten(src.strip().replace("\n", " ") or _("(empty prompt)"), limit)
         return (_("Chat: {text}") if self.chat else _("Text: {text}")).format(text=p)
+
+    def full_title(self) -> str:
+        return self.title(None)
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,11 @@ class FillMaskSpec(Spec):
         check_range(N_("top-k"), self.top_k, 1, 100)
         return []
 
-    def title(self) -> str:
-        t = self.text.strip().replace("\n", " ")
-        return _("Fill mask: {text}").format(text=t if len(t) <= 50 else t[:47] + "...")
+    def title(self, limit: int | None = 50) -> str:
+        return _("Fill mask: {text}").format(text=shorten(self.text.strip().replace("\n", " "), limit))
+
+    def full_title(self) -> str:
+        return self.title(None)
 
 
 @dataclass(frozen=True)
