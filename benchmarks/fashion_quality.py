@@ -4,7 +4,7 @@
 2. Score it on colourised real test images too (the ceiling for generated ones).
 3. Generate images through the studio's normal txt2img engine (ImageSpec → dispatch) from prompts
    covering every item × colour (12 colours × 10 items × 3 seeds = 360), and judge each: item by the
-   classifier (on the garment's brightness; a black garment's is read against its light background),
+   classifier (on the garment's brightness, normalised: "black" is a charcoal garment on black),
    colour by ``fashion_captions.judge_colour`` (hue, saturation and value of the foreground: a rule, not
    the model's own CLIP).
 
@@ -95,7 +95,7 @@ def accuracy(model: Judge, x: torch.Tensor, y) -> float:
 
 def to_judge_input(rgb: torch.Tensor) -> torch.Tensor:
     """(N, 3, 32, 32) RGB in [0, 1] → (N, 1, 28, 28) normalised garment brightness (the 2 px border cropped);
-    on a light background (a black garment) the garment is how much darker than the background it is."""
+    on a light background (should a model draw one) the garment is how much darker than the background it is."""
     v = rgb.amax(dim=1, keepdim=True)
     frame = torch.cat([v[:, :, :2].flatten(1), v[:, :, -2:].flatten(1), v[:, :, :, :2].flatten(1),
                        v[:, :, :, -2:].flatten(1)], dim=1)

@@ -38,12 +38,16 @@ PARAMS = {"caption_dropout": 0.1, "min_snr_gamma": 5.0, "ema_decay": 0.995, "war
           "unet": "full", "replay": "teacher"}
 
 
-def colour_weights(share: float) -> list[float]:
-    """Odds per colour: ``share`` of the draws spread over the new colours, the rest replays the old ones."""
+def colour_weights(share: float, new_odds: list[float] | None = None) -> list[float]:
+    """Odds per colour: ``share`` of the draws spread over the new colours (by ``new_odds``, default evenly),
+    the rest replays the old ones."""
     from studio.engines.datasets import fashion_captions as fc
 
     old, new = fc.FIRST_COLOURS, len(fc.COLOURS) - fc.FIRST_COLOURS
-    return [(1 - share) / old] * old + [share / new] * new
+    odds = list(new_odds or [1.0] * new)
+    if len(odds) != new:
+        raise ValueError(f"--new-odds needs {new} numbers ({', '.join(fc.COLOUR_NAMES[old:])})")
+    return [(1 - share) / old] * old + [share * o / sum(odds) for o in odds]
 
 
 def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
@@ -63,7 +67,8 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
             from studio.engines.training.vocab import extended_clip_tokenizer
 
             self.ds = fashion_colour(size=32, limit=self.params.get("limit"),
-                                     colour_weights=colour_weights(float(self.p("new_colour_share"))))
+                                     colour_weights=colour_weights(float(self.p("new_colour_share")),
+                                                                 self.params.get("new_odds")))
             pipe = load_studio_pipeline(base, dtype=torch.float32)
             old = pipe.tokenizer
             self.tokenizer = extended_clip_tokenizer(old, bundled_tokenizer_dir(), fc.all_captions() + [""])
@@ -83,6 +88,10 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
                 g = torch.Generator().manual_seed(self.spec.seed)
                 noise = torch.randn(len(emb) - n_old, emb.shape[1], generator=g).to(emb)
                 emb[n_old:] = mean + float(self.p("init_noise")) * std * noise
+                for name, synonyms in fc.COLOUR_SYNONYMS.items():  # "gray" starts where "grey" does
+                    for syn in synonyms:
+                        emb[self.tokenizer.convert_tokens_to_ids(f"{syn}</w>")] = \
+                            emb[self.tokenizer.convert_tokens_to_ids(f"{name}</w>")]
             self.prompts = [fc.phrase(item, colour) for colour in fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
                             for item in ("t-shirt", "trousers", "dress", "sneaker")]
             self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
@@ -164,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="old colours learn the shipped model's predictions (teacher) or the data's")
     ap.add_argument("--new-share", type=float, default=PARAMS["new_colour_share"],
                     help="share of each batch drawn in the new colours (the rest replays the old ones)")
+    ap.add_argument("--new-odds", default="", help="relative odds of the new colours within --new-share, "
+                    "comma-separated in the order black,white,grey,brown (default: even)")
     ap.add_argument("--embedding-lr", type=float, default=1e-3, help="learning rate of the new words' embeddings")
     ap.add_argument("--ema-decay", type=float, default=PARAMS["ema_decay"], help="EMA decay of the saved weights")
     ap.add_argument("--warmup", type=int, default=PARAMS["warmup"], help="learning-rate warm-up steps")
@@ -185,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     params = dict(PARAMS, text_encoder=args.text_encoder, unet=args.unet, replay=args.replay,
                   new_colour_share=args.new_share, embedding_lr=args.embedding_lr,
                   ema_decay=args.ema_decay, warmup=args.warmup,
-                  **({"limit": args.limit} if args.limit else {}))
+                  **({"limit": args.limit} if args.limit else {}),
+                  **({"new_odds": [float(v) for v in args.new_odds.split(",")]} if args.new_odds else {}))
     ctx = EngineContext.create(StudioPaths(home), Settings(), device=args.device)
     spec = TrainSpec(family="text2img", data="fashion-colour", out="studio-fashion-colours", steps=args.steps,
                      batch=args.batch, lr=args.lr, size=32, seed=args.seed, sample_every=args.sample_every,

@@ -67,8 +67,11 @@ def test_the_judge_reads_every_rendered_colour():
                      or any(f" {s} " in f" {cap} " for s in fc.COLOUR_SYNONYMS.get(c, ())))
         right += fc.COLOUR_NAMES[fc.judge_colour(img.numpy())] == named
     assert right >= 0.97 * len(caps)
-    black = fc.render(torch.ones(1, 1, 4, 4) * 0.0, torch.tensor([fc.COLOUR_NAMES.index("black")]), torch.zeros(1, 3))
-    assert black.min() > 0.8  # a black garment's background is light (on black it would vanish)
+    ids = torch.tensor([fc.COLOUR_NAMES.index(c) for c in ("black", "grey", "white")])
+    ladder = fc.render(torch.tensor([0.0, 1.0]).view(1, 1, 1, 2).repeat(3, 1, 1, 1), ids, torch.full((3, 3), 0.5))
+    assert float(ladder[..., 0].max()) == 0.0  # every colour's background is black (none flips it)
+    assert 0.2 < ladder[0, :, 0, 1].min() and ladder[0, :, 0, 1].max() < ladder[1, :, 0, 1].min()  # charcoal
+    assert ladder[1, :, 0, 1].max() < ladder[2, :, 0, 1].min()  # black < grey < white
 
 
 def _tiny_base(folder: Path) -> Path:

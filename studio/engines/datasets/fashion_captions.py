@@ -4,8 +4,9 @@ Every caption uses the same phrasings for every item (the issue found that plura
 the article other captions had were learnt badly), so "trousers" is always "a pair of trousers".
 The chromatic colours are spread around the hue circle so a hue judge can tell them apart; black,
 white, grey and brown (learnt later, by tools/finetune_fashion_colours.py) are told apart by saturation
-and value: a black garment is drawn dark on a light background (on black it would vanish), white
-and grey are unsaturated and bright or mid-grey on black, brown is a dark, less saturated orange.
+and value. Every colour is drawn on the same black background; "black" is drawn as a dark charcoal
+garment (value 0.24–0.3, so it stays visible on black), grey mid-grey (0.46–0.58), white bright (0.8–1):
+a brightness ladder of unsaturated garments. Brown is a dark, less saturated orange.
 """
 from __future__ import annotations
 
@@ -26,16 +27,19 @@ ITEMS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 PLURAL_ITEMS = {"trousers", "pants"}
 # Colour name → (hue in degrees, saturation, value, background value). Pink is a light magenta. The first
-# FIRST_COLOURS are what Studio Fashion first learnt (and Studio CLIP knows); each is drawn garment × colour on
-# black. Black is drawn dark on a light background: pixel = background·(1 − g) + colour·g for brightness g.
+# FIRST_COLOURS are what Studio Fashion first learnt (and Studio CLIP knows). Every colour is drawn on black:
+# pixel = background·(1 − g) + colour·g for garment brightness g; "black" is a charcoal garment (V 0.3).
 COLOURS: tuple[tuple[str, float, float, float, float], ...] = (
     ("red", 0.0, 0.95, 1.0, 0.0), ("orange", 28.0, 0.95, 1.0, 0.0), ("yellow", 55.0, 0.95, 1.0, 0.0),
     ("green", 120.0, 0.9, 1.0, 0.0), ("cyan", 185.0, 0.9, 1.0, 0.0), ("blue", 225.0, 0.9, 1.0, 0.0),
     ("purple", 275.0, 0.85, 1.0, 0.0), ("pink", 325.0, 0.6, 1.0, 0.0),
-    ("black", 0.0, 0.0, 0.1, 0.95), ("white", 0.0, 0.0, 1.0, 0.0), ("grey", 0.0, 0.0, 0.6, 0.0),
+    ("black", 0.0, 0.0, 0.3, 0.0), ("white", 0.0, 0.0, 1.0, 0.0), ("grey", 0.0, 0.0, 0.58, 0.0),
     ("brown", 24.0, 0.75, 0.55, 0.0),
 )
 FIRST_COLOURS = 8
+# The judge's value bands for unsaturated garments (brightest pixels): black (V 0.24–0.3) < 0.38 ≤ grey
+# (V 0.46–0.58) < 0.69 ≤ white (V 0.8–1), each boundary midway between the rendered bands.
+BLACK_BELOW, WHITE_ABOVE = 0.38, 0.69
 COLOUR_SYNONYMS: dict[str, tuple[str, ...]] = {"grey": ("gray",)}
 COLOUR_NAMES = tuple(c[0] for c in COLOURS)
 ITEM_NAMES = tuple(i[0] for i in ITEMS)
@@ -123,7 +127,7 @@ def colour_rgb(colour: torch.Tensor, jitter: torch.Tensor) -> torch.Tensor:
 
 def render(gray: torch.Tensor, colour: torch.Tensor, jitter: torch.Tensor) -> torch.Tensor:
     """Grey garments (N, 1, H, W) in [0, 1] drawn in colours (N,) → RGB (N, 3, H, W) in [0, 1]: the
-    colour where the garment is bright, the colour's background (black, or light for black garments) elsewhere."""
+    colour where the garment is bright, the colour's background (black for every colour) elsewhere."""
     dev = gray.device
     rgb = colour_rgb(colour.cpu(), jitter.cpu()).to(dev)[:, :, None, None]
     bg = torch.tensor([c[4] for c in COLOURS])[colour.cpu()].to(dev)[:, None, None, None]
@@ -143,35 +147,24 @@ def judge_colour(rgb) -> int:
     """The colour index of one drawn garment, (3, H, W) RGB in [0, 1] (numpy or torch), by hue, saturation
     and value of its foreground; -1 when nothing is drawn. (A rule, not a learnt model: the benchmark's judge.)
 
-    A light border means a dark garment on a light background (black); on a dark background the garment is
-    the brighter pixels: mostly saturated → its hue (orange vs brown by brightness), else white vs grey by
-    brightness. The brightest pixels carry the colour's value (Fashion-MNIST garments all reach full brightness
-    somewhere; their own shading dims the rest).
+    On the dark background the garment is the brighter pixels: mostly saturated → its hue (orange vs brown by
+    brightness), else black (charcoal), grey or white by brightness. The brightest pixels carry the colour's
+    value (Fashion-MNIST garments all reach full brightness somewhere; their own shading dims the rest).
     """
     import numpy as np
 
     x = np.asarray(rgb, dtype=np.float32).reshape(3, -1).T
     v = x.max(1)
     s = np.where(v > 1e-3, (v - x.min(1)) / np.maximum(v, 1e-3), 0.0)
-    frame = np.asarray(rgb, dtype=np.float32).max(0)
-    border = np.concatenate([frame[:2].ravel(), frame[-2:].ravel(), frame[:, :2].ravel(), frame[:, -2:].ravel()])
-    bg = float(np.median(border))
     index = {c[0]: i for i, c in enumerate(COLOURS)}
-    if bg > 0.5:  # a light background: the garment is the darker pixels, the darkest carry its colour
-        fg = v < bg - 0.3
-        if not fg.any():
-            return -1
-        darkest = np.argsort(np.where(fg, v, 2.0))[:5]
-        if float(np.median(s[darkest])) < 0.3 and float(np.median(v[darkest])) < 0.35:
-            return index["black"]
-    elif v.max() < 0.2:  # nothing drawn on the black background
+    if float(np.sort(v)[-3:].mean()) < 0.12:  # nothing drawn on the black background
         return -1
-    else:
-        fg = v > 0.35 * v.max()
+    fg = v > 0.35 * v.max()
     fg_x, fg_s, fg_v = x[fg], s[fg], v[fg]
     chroma = fg_s >= 0.3
-    if float((fg_v * chroma).sum()) < 0.5 * float(fg_v.sum()):  # mostly unsaturated: white or grey
-        return index["white"] if float(np.sort(fg_v)[-3:].mean()) > 0.7 else index["grey"]
+    if float((fg_v * chroma).sum()) < 0.5 * float(fg_v.sum()):  # mostly unsaturated: black, grey or white
+        top = float(np.sort(fg_v)[-3:].mean())
+        return index["black"] if top < BLACK_BELOW else index["grey"] if top < WHITE_ABOVE else index["white"]
     import colorsys
 
     hues = np.array([colorsys.rgb_to_hsv(*p)[0] * 360.0 for p in fg_x[chroma]])
