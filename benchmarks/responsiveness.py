@@ -101,7 +101,6 @@ def run(model: str, args: argparse.Namespace) -> int:
     from studio.core.specs.text import TextSpec
     from studio.core.specs.training import TrainSpec
     from studio.jobs.worker import SENT_AT_KEY
-    from studio.ui import staged
     from studio.ui.event_wait import wait_until
     from studio.ui.main_window import MainWindow
 
@@ -121,8 +120,6 @@ def run(model: str, args: argparse.Namespace) -> int:
     if args.timeline:
         timer.timeout.connect(lambda: process_cpu.__setitem__(ticks[-1], time.process_time()))
     steps: list[tuple[str, float, float, float]] = []  # (name, start, wall s, GUI-thread CPU s) of each turn
-    staged.TRACE = lambda name, start, wall, cpu: steps.append((name, start, wall, cpu))
-    # Traced too (staged.traced): a scan's model list reaching the panels, the vocabulary chips a few a turn.
     collections: list[tuple[float, float, int, int]] = []  # (start, wall s, generation, objects collected)
     if args.timeline:
         import gc
@@ -138,6 +135,8 @@ def run(model: str, args: argparse.Namespace) -> int:
 
         gc.callbacks.append(on_gc)
     window = MainWindow(paths, load_settings(paths.settings_file), defer_workspaces=True)  # as the app does
+    window.session.turns.trace = lambda name, start, wall, cpu: steps.append((name, start, wall, cpu))
+    # Traced too (Turns.traced): a scan's model list reaching the panels, the vocabulary chips a few a turn.
     window.resize(1360, 860)
     timer.start()  # before show(): its first tick is due 10 ms on, whatever show() takes
     marks: dict[str, float] = {"startup_start": time.perf_counter()}  # from window.show()

@@ -1,8 +1,8 @@
 """GUI entry: show the window first, then start the job pool (whose engine processes import torch).
 
-Order matters for start-up time: QApplication → MainWindow (the Image workspace) → show → first
-paint → :class:`Startup`: model scan in a thread, JobPool start, the other workspaces, one short step
-per event-loop turn. Torch is imported only by the pool's engine host
+Order matters for start-up time: QApplication → MainWindow (the Image workspace, its docks' panels covered)
+→ show → first paint → :class:`Startup`: each covered panel shown, model scan in a thread, JobPool start, the
+other workspaces, one short step per event-loop turn. Torch is imported only by the pool's engine host
 processes, never by this one, so the window is on screen ~0.5 s after launch and never stalls
 while an engine starts or loads a model.
 
@@ -30,7 +30,7 @@ from studio.core.paths import StudioPaths
 from studio.core.settings import load_settings
 from studio.ui.icons import app_icon
 from studio.ui.main_window import MainWindow
-from studio.ui.staged import Preloader, Steps
+from studio.ui.staged import Covers, Steps
 from studio.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:
@@ -141,11 +141,12 @@ POOL_MODULES = ("psutil", "studio.jobs.pool")
 
 class Startup(QObject):
     """What follows the window's first paint, one short step per event-loop turn so the window answers
-    between them (no step holds the GUI thread more than a few tens of ms, even on a slow machine): the
-    model scan (a thread), the job pool (its engine host starts and imports torch in the background),
-    then the workspaces not shown yet. Their modules are imported by a background thread meanwhile
-    (:mod:`studio.ui.staged`). ``pool_started`` carries the pool (None if its queue cannot be
-    opened); ``finished`` follows once every workspace is built."""
+    between them (no turn holds the GUI thread over 16 ms here): the docks' panels, covered for the first
+    paint (:class:`~studio.ui.staged.Covers`), each painted on a turn of its own; the model scan (a thread);
+    the job pool (its engine host starts and imports torch in the background); then the workspaces not
+    shown yet. Their modules are imported by a background thread meanwhile (:mod:`studio.ui.staged`).
+    ``pool_started`` carries the pool (None if its queue cannot be opened); ``finished`` follows once every
+    workspace is built."""
 
     pool_started = Signal(object)
     finished = Signal()
@@ -153,6 +154,8 @@ class Startup(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        # Made before the window is shown: its first paint skips the docks' panels (most of its cost).
+        self.covers = Covers((window.prompt_editor, window.queue_view, window.history, window.control_panel))
         self.pool: WorkerPool | None = None
         self._began = False
         self._store: QueueStore | StudioError | None = None
@@ -162,8 +165,10 @@ class Startup(QObject):
         if self._began:
             return
         self._began = True
-        steps = Steps([((), self.window.rescan_models), (POOL_MODULES, self._make_pool), ((), self._start_pool)])
-        steps.run_later(self._build_workspaces, Preloader(POOL_MODULES, then=self._open_store).start(), self)
+        turns = self.window.session.turns
+        steps = Steps(turns, [*self.covers.steps(), ((), self.window.rescan_models),
+                              (POOL_MODULES, self._make_pool), ((), self._start_pool)])
+        steps.run_later(self._build_workspaces, turns.preload(POOL_MODULES, then=self._open_store), self)
 
     def _open_store(self) -> None:
         """(preload thread) The queue database: opening it may repair it, or write its tables the first time."""
@@ -187,9 +192,9 @@ class Startup(QObject):
 
 
 def launch(window: MainWindow) -> Startup:
-    """Show ``window`` and run :class:`Startup` once it is painted (or after a moment, should the window not
-    be painted at all, e.g. started minimised): the engine process competes for the CPU while it imports
-    torch, so it starts once the window is on screen."""
+    """Show ``window`` (its docks' panels covered) and run :class:`Startup` once it is painted (or after a
+    moment, should the window not be painted at all, e.g. started minimised): the engine process competes for
+    the CPU while it imports torch, so it starts once the window is on screen."""
     startup = Startup(window)
 
     def on_first_paint() -> None:

@@ -42,7 +42,7 @@ class ImageWorkspace(QObject):
         self.session = session
         self.canvas = ImageCanvas()
         self.feed = session.canvas = CanvasFeed(self.canvas, session)
-        self.prompt_editor = editor = PromptEditor()
+        self.prompt_editor = editor = PromptEditor(turns=session.turns)
         session.spec_source = editor.spec
         self.queue_view = QueueView()
         self.history = HistoryStrip(session.paths)

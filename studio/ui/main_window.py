@@ -26,7 +26,7 @@ from studio.ui.actions import make_action
 from studio.ui.icons import app_icon
 from studio.ui.image_workspace import ImageWorkspace
 from studio.ui.session import PoolUser, StudioSession
-from studio.ui.staged import Preloader, Step, Steps, named, paint_off_screen
+from studio.ui.staged import Step, Steps, named, paint_off_screen
 from studio.ui.status_bar import StudioStatusBar
 from studio.ui.window_dialogs import WindowDialogs, confirm_quit
 from studio.ui.window_state import STATE_VERSION, restore_window, save_window
@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
             return [((module,), named(f"make_{key}_workspace", lambda: self._make_workspace(key, module))),
                     ((), named(f"add_{key}_tab", lambda: self._add_tab(key, title)))]
 
-        self._workspace_steps = Steps([  # what ensure_workspaces() still has to build, in tab order
+        self._workspace_steps = Steps(session.turns, [  # what ensure_workspaces() still has to build, in tab order
             *tab("text", self.tr("Text")), *tab("training", self.tr("Training")), *tab("faces", self.tr("Faces")),
             ((ui + "builtin_tools", ui + "describe_image"), self._build_upscale_tools),
             ((ui + "edit_tools",), self._build_edit_tools),
@@ -127,8 +127,8 @@ class MainWindow(QMainWindow):
         self._restored, self._saved_workspace = restore_window(self, self.prompt_editor, paths)
         if not defer_workspaces:
             self.ensure_workspaces()
-        else:  # shown soon: its first paint on screen is a short one
-            paint_off_screen(self)
+        else:  # shown soon: its docks sized and painted off screen, so its first layout and paint are short ones
+            paint_off_screen(self, then=self._default_sizes)  # (again on show: the same, unless the size differs)
 
     @property  # the session's state, by the window's names
     def settings(self) -> Settings:
@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
     def build_workspaces_later(self, done: Callable[[], None] = lambda: None) -> None:
         """Build the workspaces one step per event-loop turn, once a background thread has imported their modules
         (see :class:`~studio.ui.staged.Steps`); then ``done``."""
-        self._workspace_steps.run_later(done, Preloader(self._workspace_steps.modules()).start(), self)
+        self._workspace_steps.run_later(done, self.session.turns.preload(self._workspace_steps.modules()), self)
 
     def workspaces_built(self) -> bool:
         return not self._workspace_steps.pending()
@@ -276,8 +276,7 @@ class MainWindow(QMainWindow):
         setattr(self, f"{key}_workspace", widget)
 
     def _add_tab(self, key: str, title: str) -> None:
-        widget = getattr(self, f"{key}_workspace")
-        self.add_workspace(key, widget, title, bind=widget.bind)
+        self.add_workspace(key, widget := getattr(self, f"{key}_workspace"), title, bind=widget.bind)
 
     def _build_upscale_tools(self) -> None:
         self.addAction(self.image.build_upscale_tools(self))  # the shortcut works with hidden menus too

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, 
 from studio.core.i18n import _, current_language
 from studio.core.models.registry import ModelEntry
 from studio.core.models.vocabulary import WORD_KINDS, Vocabulary, prompt_warning, vocabulary_of
-from studio.ui import staged, theme
+from studio.ui import theme
 from studio.ui.flow_layout import FlowLayout
+from studio.ui.staged import Turns
 
 EXPAND_SHORTCUT = "Ctrl+E"
 CHIPS_PER_TURN = 6
@@ -33,10 +34,12 @@ class PromptAssist(QWidget):
     expand_requested = Signal(str)  # the short prompt to expand
     stop_requested = Signal()
 
-    def __init__(self, prompt: QPlainTextEdit, parent: QWidget | None = None) -> None:
+    def __init__(self, prompt: QPlainTextEdit, parent: QWidget | None = None, turns: Turns | None = None) -> None:
+        """``turns``: the window's start-up turns (the chips come a few a turn among them); else its own."""
         super().__init__(parent)
         self.setObjectName("prompt_assist")
         self.prompt = prompt
+        self.turns = turns or Turns()
         self._vocab: Vocabulary | None = None
         self._title = ""
         self._expanding = False
@@ -129,7 +132,7 @@ class PromptAssist(QWidget):
             chip.ensurePolished()
             chip.sizeHint()  # kept by the button: the row's layout asks for it again at once
         if self._chips_left:
-            staged.later(self, lambda: staged.traced("vocabulary chips", lambda: self._make_chips(row)))
+            self.turns.later(self, lambda: self.turns.traced("vocabulary chips", lambda: self._make_chips(row)))
         else:
             self.chips.show()
 

@@ -36,6 +36,7 @@ from studio.ui.lora_picker import LoraPicker
 from studio.ui.prompt_assist import PromptAssist
 from studio.ui.prompt_highlighter import PromptHighlighter
 from studio.ui.spin_boxes import SeedSpinBox, SizeSpinBox
+from studio.ui.staged import Turns
 
 MAX_BATCH = 64
 PROMPT_MODEL_TYPES = DIFFUSION_TYPES  # what the text-to-image engine runs
@@ -77,7 +78,8 @@ class PromptEditor(QWidget):
     open_model_manager_requested = Signal()
     spec_applied = Signal(object)  # the ImageSpec "reuse parameters" filled the editor from (the Control dock too)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, turns: Turns | None = None) -> None:
+        """``turns``: the window's start-up turns (the vocabulary chips come a few a turn among them)."""
         super().__init__(parent)
         self.setObjectName("PromptEditor")
         self._models_known = False
@@ -126,7 +128,7 @@ class PromptEditor(QWidget):
         self.prompt_edit.setObjectName("prompt_edit")
         self.lora_picker = LoraPicker(self.prompt_edit)
         self.lora_picker.lora_added.connect(self._apply_lora_recommended)  # an LCM-LoRA proposes LCM's settings
-        self.assist = PromptAssist(self.prompt_edit)  # vocabulary chips, warnings, "Expand prompt"
+        self.assist = PromptAssist(self.prompt_edit, turns=turns)  # vocabulary chips, warnings, "Expand prompt"
         self.negative_edit = PromptEdit(3, self.tr("What to avoid… e.g. blurry, [text]"))
         self.negative_edit.setObjectName("negative_edit")
 

@@ -17,7 +17,7 @@ from studio.core.models.registry import ModelEntry
 from studio.core.settings import Settings
 from studio.core.specs.image import ImageSpec
 from studio.jobs.api import JobPool
-from studio.ui import staged
+from studio.ui.staged import Turns
 from studio.ui.model_scan import ModelScanner
 
 if TYPE_CHECKING:
@@ -53,6 +53,9 @@ class StudioSession(QObject):
         self.spec_source: Callable[[], ImageSpec] = ImageSpec
         """The current spec: the prompt editor's (the window points this at it)."""
         self._pool_users: list[PoolUser] = []
+        self.turns = Turns()
+        """The GUI thread's start-up turns, shared by the window's steps and the panels' own (the rest after
+        each, the preloads under way)."""
         self._models_to_hand = False  # a scan's list waits for the start-up's imports to end
         self.scanner = ModelScanner(paths, settings, self)
         self.scanner.scanned.connect(self.set_models)
@@ -71,7 +74,7 @@ class StudioSession(QObject):
         self.models = list(entries)
         if not self._models_to_hand:
             self._models_to_hand = True
-            staged.after_preload(self, lambda: staged.traced("model list to the panels", self._hand_models))
+            self.turns.after_preload(self, lambda: self.turns.traced("model list to the panels", self._hand_models))
 
     def _hand_models(self) -> None:
         self._models_to_hand = False

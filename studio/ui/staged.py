@@ -6,9 +6,11 @@ so the window keeps painting and answering); the steps then run on the GUI threa
 turn, so the window answers between them. Steps wait for the whole preload rather than each for its
 own modules: a step sharing the GIL with an import would take twice as long. A step may return a
 generator: it is resumed one ``next()`` per turn until it ends, so one widget can be built in parts.
-After each turn (a step's, or a widget's own: :func:`later`) the event loop is left to itself about as long
-as the turn took, so turns of different chains never follow each other without input, paints and due
-timers between them.
+After each turn (a step's, or a widget's own: :meth:`Turns.later`) the event loop is left to itself about as
+long as the turn took, so turns of different chains never follow each other without input, paints and due
+timers between them. One :class:`Turns` (the window's session owns it) keeps that rest, the preloads under
+way and the trace. The window's heavier panels are covered for its first paint (:class:`Covers`), so no
+turn paints the whole window; each is shown on a turn of its own right after.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
@@ -36,11 +38,9 @@ WAIT_MS = 5
 """How often a step waiting for its modules looks again."""
 MAX_REST_MS = 40
 """The rest after a turn: as long as the turn took, at most this."""
-_quiet_until = 0.0  # (time.perf_counter()) no turn starts before: the rest after the last one
-_running: set["Preloader"] = set()  # the preloads under way (their threads import)
-TRACE: Callable[[str, float, float, float], None] | None = None
-"""When set (``benchmarks/responsiveness.py``): called after every turn of a step with its name, its start
-(``time.perf_counter()``), and the wall and GUI-thread CPU seconds it took."""
+Trace = Callable[[str, float, float, float], None]
+"""Called after every turn with its name, its start (``time.perf_counter()``), and the wall and GUI-thread CPU
+seconds it took."""
 
 
 def step_name(step: Callable[[], object]) -> str:
@@ -54,10 +54,15 @@ def named(name: str, step: Callable[[], object]) -> Callable[[], object]:
     return step
 
 
-def paint_off_screen(widget: QWidget) -> None:
+def paint_off_screen(widget: QWidget, then: Callable[[], object] | None = None) -> None:
     """Paint ``widget`` once into an image before it is shown: its fonts' glyphs, its style's pixmaps and its
-    layout are made then, so its first paint on screen holds the GUI thread about half as long."""
+    layout are made then, so its first paint on screen holds the GUI thread about half as long. ``then``: sizes
+    to set after that paint (e.g. the docks'), laid out at once, so the first layout on screen is a short one."""
     widget.render(QImage(widget.size(), QImage.Format.Format_ARGB32_Premultiplied))
+    if then is not None:
+        then()
+        if (layout := widget.layout()) is not None:
+            layout.activate()
 
 
 def finish(parts: Iterator[object] | None) -> None:
@@ -67,11 +72,14 @@ def finish(parts: Iterator[object] | None) -> None:
 
 
 class Preloader:
-    """Imports ``modules`` in order on a daemon thread, then calls ``then`` there (e.g. opens a file)."""
+    """Imports ``modules`` in order on a daemon thread, then calls ``then`` there (e.g. opens a file). While it
+    runs it is in ``running`` (a :class:`Turns`' preloads under way)."""
 
-    def __init__(self, modules: Iterable[str], then: Callable[[], None] | None = None) -> None:
+    def __init__(self, modules: Iterable[str], then: Callable[[], None] | None = None,
+                 running: set["Preloader"] | None = None) -> None:
         self._modules = list(dict.fromkeys(modules))
         self._then = then
+        self._running = running if running is not None else set()
         self._started = False
         self._finished = threading.Event()
 
@@ -79,7 +87,7 @@ class Preloader:
         # A bare thread: threading.Thread.start() waits until the new thread runs, which on a busy machine
         # held the GUI thread ~10 ms. It never keeps the process alive (like a daemon thread).
         self._started = True
-        _running.add(self)
+        self._running.add(self)
         _thread.start_new_thread(self._run, ())
         return self
 
@@ -87,7 +95,7 @@ class Preloader:
         try:
             self._load()
         finally:
-            _running.discard(self)
+            self._running.discard(self)
             self._finished.set()
 
     def _load(self) -> None:
@@ -109,33 +117,58 @@ class Preloader:
         return not self._started or self._finished.is_set()
 
 
-def preloading() -> bool:
-    """True while a :class:`Preloader` imports: its thread takes the GIL in turns with the GUI thread, so work
-    done on the GUI thread meanwhile takes about twice as long."""
-    return bool(_running)
+class Turns:
+    """The GUI thread's turns of one window's start-up, shared by whatever schedules them (the window's steps, the
+    app's, the model list reaching the panels, the vocabulary chips): when the next turn may start (the rest after
+    the last one), the preloads under way, and the trace. The window's session owns one."""
 
+    def __init__(self, trace: Trace | None = None) -> None:
+        self.trace = trace
+        """When set (``benchmarks/responsiveness.py``, tests): called after every turn (see :data:`Trace`)."""
+        self._quiet_until = 0.0  # (time.perf_counter()) no turn starts before: the rest after the last one
+        self._running: set[Preloader] = set()  # the preloads under way (their threads import)
 
-def later(context: QObject, call: Callable[[], object], ms: int = TURN_MS) -> None:
-    """``call()`` (a turn: see :func:`traced`) on the GUI thread in ``ms``, or once the rest after the last turn
-    is over; nothing once ``context`` is deleted."""
+    def preload(self, modules: Iterable[str], then: Callable[[], None] | None = None) -> Preloader:
+        """A started :class:`Preloader` of ``modules`` (then ``then``), counted in :meth:`preloading`."""
+        return Preloader(modules, then, self._running).start()
 
-    def when_rested() -> None:
-        wait_ms = math.ceil((_quiet_until - time.perf_counter()) * 1000)
-        if wait_ms > 0:
-            QTimer.singleShot(wait_ms, context, when_rested)
-        else:
+    def preloading(self) -> bool:
+        """True while a :class:`Preloader` imports: its thread takes the GIL in turns with the GUI thread, so work
+        done on the GUI thread meanwhile takes about twice as long."""
+        return bool(self._running)
+
+    def later(self, context: QObject, call: Callable[[], object], ms: int = TURN_MS) -> None:
+        """``call()`` (a turn: see :meth:`traced`) on the GUI thread in ``ms``, or once the rest after the last
+        turn is over; nothing once ``context`` is deleted."""
+
+        def when_rested() -> None:
+            wait_ms = math.ceil((self._quiet_until - time.perf_counter()) * 1000)
+            if wait_ms > 0:
+                QTimer.singleShot(wait_ms, context, when_rested)
+            else:
+                call()
+
+        QTimer.singleShot(ms, context, when_rested)
+
+    def after_preload(self, context: QObject, call: Callable[[], object]) -> None:
+        """``call()`` (a turn) now, or on the GUI thread once no :class:`Preloader` imports (looked at every
+        :data:`WAIT_MS`) and the rest after the last turn is over; nothing once ``context`` is deleted."""
+        if not self.preloading() and time.perf_counter() >= self._quiet_until:
             call()
+            return
+        self.later(context, lambda: self.after_preload(context, call), WAIT_MS)
 
-    QTimer.singleShot(ms, context, when_rested)
-
-
-def after_preload(context: QObject, call: Callable[[], object]) -> None:
-    """``call()`` (a turn) now, or on the GUI thread once no :class:`Preloader` imports (looked at every
-    :data:`WAIT_MS`) and the rest after the last turn is over; nothing once ``context`` is deleted."""
-    if not preloading() and time.perf_counter() >= _quiet_until:
-        call()
-        return
-    later(context, lambda: after_preload(context, call), WAIT_MS)
+    def traced(self, name: str, call: Callable[[], object]) -> object:
+        """``call()`` as one turn named ``name``: the turns :meth:`later` runs next wait for the rest after it, and
+        it is traced (:attr:`trace`), so work a widget spreads over turns itself (e.g. the vocabulary chips) is
+        measured as start-up steps are."""
+        start, cpu = time.perf_counter(), time.thread_time()
+        out = call()
+        end = time.perf_counter()
+        self._quiet_until = end + min(end - start, MAX_REST_MS / 1000)
+        if self.trace is not None:
+            self.trace(name, start, end - start, time.thread_time() - cpu)
+        return out
 
 
 class Steps(list[Step]):
@@ -144,8 +177,9 @@ class Steps(list[Step]):
     A step that returns a generator is built in parts, one ``next()`` per turn; until it ends it is under
     way (:meth:`pending`), and :meth:`run_now` finishes it first."""
 
-    def __init__(self, steps: Iterable[Step] = ()) -> None:
+    def __init__(self, turns: Turns, steps: Iterable[Step] = ()) -> None:
         super().__init__(steps)
+        self.turns = turns
         self._under_way: list[tuple[str, Iterator[object]]] = []  # a step built in parts, and its name
 
     def pending(self) -> bool:
@@ -169,20 +203,20 @@ class Steps(list[Step]):
         def next_step() -> None:
             if self._under_way:  # taken out while it runs: a run_now() from inside it finishes the others
                 name, parts = self._under_way.pop(0)
-                if traced(name, lambda: next(parts, _END)) is not _END:
+                if self.turns.traced(name, lambda: next(parts, _END)) is not _END:
                     self._under_way.insert(0, (name, parts))
             elif self:
                 modules, _step = self[0]
                 if modules and preloader is not None and not preloader.done():
-                    later(context, next_step, WAIT_MS)
+                    self.turns.later(context, next_step, WAIT_MS)
                     return
                 self._start(self.pop(0)[1])
             if self.pending():
-                later(context, next_step)
+                self.turns.later(context, next_step)
             else:
                 done()
 
-        later(context, next_step)
+        self.turns.later(context, next_step)
 
     def _start(self, step: Callable[[], object]) -> None:
         """Run ``step``; a generator it returns runs its first part now, the rest is under way."""
@@ -191,7 +225,7 @@ class Steps(list[Step]):
             out = step()
             if isinstance(out, Iterator) and next(out, _END) is not _END:
                 self._under_way.append((step_name(step), out))
-        traced(step_name(step), first_part)
+        self.turns.traced(step_name(step), first_part)
 
     def modules(self) -> list[str]:
         """The modules the steps import, in the order they run."""
@@ -201,15 +235,54 @@ class Steps(list[Step]):
 _END = object()
 
 
-def traced(name: str, call: Callable[[], object]) -> object:
-    """``call()`` as one turn named ``name``: the turns :func:`later` runs next wait for the rest after it, and it
-    is traced (:data:`TRACE`), so work a widget spreads over turns itself (e.g. the vocabulary chips) is
-    measured as start-up steps are."""
-    global _quiet_until
-    start, cpu = time.perf_counter(), time.thread_time()
-    out = call()
-    end = time.perf_counter()
-    _quiet_until = end + min(end - start, MAX_REST_MS / 1000)
-    if TRACE is not None:
-        TRACE(name, start, end - start, time.thread_time() - cpu)
-    return out
+class Cover(QWidget):
+    """A plain patch of the window's colour over ``panel`` until :meth:`lift`: Qt paints neither a widget nor its
+    children under an opaque child on top of it, so the window's first paint skips the panel. The patch is no part
+    of the panel's layout, so the panel keeps its place and size meanwhile: lifting the patch lays out nothing and
+    paints the panel's own region only."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__(panel)
+        self.setObjectName("startup_cover")
+        self.setAutoFillBackground(True)  # opaque: what is under it is not painted
+        self.setGeometry(panel.rect())
+        self.raise_()
+        panel.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            self.setGeometry(watched.rect())  # the panel's docks are sized once the window is shown
+        return False
+
+    def lift(self) -> None:
+        """Paint the panel now (it and its children, in this turn), and let the patch go."""
+        panel = self.parentWidget()
+        panel.removeEventFilter(self)
+        self.hide()
+        panel.repaint()
+        self.deleteLater()
+
+
+class Covers:
+    """The window's heavier panels covered (:class:`Cover`) for its first paint, then shown one per turn."""
+
+    def __init__(self, panels: Iterable[QWidget] = ()) -> None:
+        self._covers = [Cover(panel) for panel in panels]
+
+    def steps(self) -> list[Step]:
+        """A step per panel, in order: its cover lifted (unless :meth:`lift_all` came first)."""
+        return [((), named(f"show_{type(c.parentWidget()).__name__}", lambda c=c: self._lift(c)))
+                for c in self._covers]
+
+    def _lift(self, cover: Cover) -> None:
+        if cover in self._covers:
+            self._covers.remove(cover)
+            cover.lift()
+
+    def lift_all(self) -> None:
+        """Show every panel still covered, now."""
+        while self._covers:
+            self._covers.pop(0).lift()
+
+    def __bool__(self) -> bool:
+        return bool(self._covers)

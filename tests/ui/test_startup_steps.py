@@ -9,11 +9,12 @@ from studio.core.settings import Settings
 ALL_WORKSPACES = ["image", "text", "training", "faces", "models", "guided"]
 
 
-def _launch(qtbot, paths, settings: Settings | None = None):
+def _launch(qtbot, paths, settings: Settings | None = None, trace=None):
     from studio.app import launch
     from studio.ui.main_window import MainWindow
 
     window = MainWindow(paths, settings or Settings(scan_hf_cache=False), defer_workspaces=True)
+    window.session.turns.trace = trace
     qtbot.addWidget(window)
     return window, launch(window)
 
@@ -95,13 +96,13 @@ def test_closing_the_window_before_the_steps_end_stops_them_quietly(qtbot, paths
     qtbot.wait(300)  # the steps still scheduled find no window: nothing runs (pytest-qt fails on an error)
 
 
-def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtbot, monkeypatch):
+def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtbot):
     from PySide6.QtCore import QObject
 
     from studio.ui import staged
 
     turns: list[str] = []
-    monkeypatch.setattr(staged, "TRACE", lambda name, _start, _wall, _cpu: turns.append(name))
+    clock = staged.Turns(trace=lambda name, _start, _wall, _cpu: turns.append(name))
     log: list[str] = []
 
     def widget() -> object:
@@ -112,7 +113,7 @@ def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtb
             log.append("built")
         return parts()
 
-    steps = staged.Steps([((), widget), ((), staged.named("next", lambda: log.append("next")))])
+    steps = staged.Steps(clock, [((), widget), ((), staged.named("next", lambda: log.append("next")))])
     done: list[bool] = []
     steps.run_later(lambda: done.append(True), None, context := QObject())
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
@@ -133,7 +134,8 @@ def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtb
             log.append("built")
         return parts()
 
-    steps = staged.Steps([((), widget_asked_for_mid_way), ((), staged.named("next", lambda: log.append("next")))])
+    steps = staged.Steps(clock, [((), widget_asked_for_mid_way),
+                                 ((), staged.named("next", lambda: log.append("next")))])
     steps.run_later(lambda: done.append(True), None, context)
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     # What was under way was finished first, then the rest; nothing ran twice.
@@ -153,21 +155,20 @@ def test_a_step_built_in_parts_takes_one_turn_a_part_and_run_now_finishes_it(qtb
             log.append("built")
         return parts()
 
-    steps = staged.Steps([((), asks_for_the_rest_from_inside), ((), staged.named("next", lambda: log.append("next")))])
+    steps = staged.Steps(clock, [((), asks_for_the_rest_from_inside),
+                                 ((), staged.named("next", lambda: log.append("next")))])
     steps.run_later(lambda: done.append(True), None, context)
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     assert log == ["part 0", "next", "part 1", "built"]  # the others at once; this one goes on, nothing twice
 
 
-def test_the_first_start_keeps_the_window_size_and_the_model_list_waits_for_the_imports(qtbot, paths, monkeypatch):
+def test_the_first_start_keeps_the_window_size_and_the_model_list_waits_for_the_imports(qtbot, paths):
     """The model's vocabulary line wraps (a long one widened the window 1360 → 1386 px on the first start: a
     relayout and a full repaint), and a scan's list reaches the panels once the background imports have ended,
     each part of the start-up one traced turn."""
-    from studio.ui import staged
-
     turns: list[tuple[str, bool]] = []  # (turn, whether a preload thread was importing meanwhile)
-    monkeypatch.setattr(staged, "TRACE", lambda name, *_: turns.append((name, staged.preloading())))
-    window, startup = _launch(qtbot, paths)
+    window, startup = _launch(qtbot, paths,
+                              trace=lambda name, *_: turns.append((name, window.session.turns.preloading())))
     widths: list[int] = []
     ticker = QTimer()
     ticker.setInterval(2)
@@ -226,14 +227,13 @@ def test_a_model_list_waits_for_a_running_preload(qtbot, paths):
     import threading
 
     from studio.core.models.registry import ModelEntry
-    from studio.ui import staged
     from studio.ui.session import StudioSession
 
     session = StudioSession(paths, Settings(scan_hf_cache=False))
     seen: list[list[str]] = []
     session.follow_models(lambda entries: seen.append([e.name for e in entries]))
     release = threading.Event()
-    preload = staged.Preloader((), then=lambda: release.wait(10)).start()
+    preload = session.turns.preload((), then=lambda: release.wait(10))
     session.set_models([ModelEntry("a", "/m/a", "diffusers")])
     session.set_models([ModelEntry("b", "/m/b", "diffusers")])
     qtbot.wait(30)
@@ -245,3 +245,42 @@ def test_a_model_list_waits_for_a_running_preload(qtbot, paths):
     assert seen == [[], ["b"]]  # the latest list, once
     session.set_models([ModelEntry("c", "/m/c", "diffusers")])
     assert seen[-1] == ["c"]  # no preload: at once
+
+
+def test_the_first_paint_skips_the_docks_panels_and_each_is_painted_on_a_turn_of_its_own(qtbot, paths):
+    """The docks' panels are covered for the window's first paint (Qt paints nothing under an opaque patch), so it
+    is a short one; each is then painted on a turn of its own, before the model scan, and no patch is left."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QWidget
+
+    paints: list[tuple[float, QWidget]] = []
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt override)
+            if event.type() == QEvent.Type.Paint:
+                paints.append((time.perf_counter(), obj))
+            return False
+
+    turns: dict[str, float] = {}  # a turn's name → when it began
+    window, startup = _launch(qtbot, paths, trace=lambda name, start, *_: turns.setdefault(name, start))
+    panels = {"show_PromptEditor": window.prompt_editor, "show_QueueView": window.queue_view,
+              "show_HistoryStrip": window.history, "show_ControlPanel": window.control_panel}
+    watch = Paints()
+    for widget in (window.canvas, *panels.values()):
+        widget.installEventFilter(watch)
+    with qtbot.waitSignal(startup.finished, timeout=60000):
+        pass
+    qtbot.wait(50)
+    try:
+        assert list(turns)[:5] == [*panels, "rescan_models"]  # one turn each, first
+        first_paint = min(t for t, w in paints if w is window.canvas)
+        for name, panel in panels.items():
+            painted = [t for t, w in paints if w is panel]
+            assert painted and first_paint < turns[name] <= min(painted), name  # not before its own turn
+        assert window.findChildren(QWidget, "startup_cover") == []
+        assert window.prompt_editor.isVisible() and window.prompt_editor.visibleRegion().boundingRect() == \
+            window.prompt_editor.rect()
+    finally:
+        _close(window, startup)
