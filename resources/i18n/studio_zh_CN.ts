@@ -2948,6 +2948,10 @@ Queue it anyway?</source>
         <translation>此模型的引导已蒸馏进模型：CFG 不起作用</translation>
     </message>
     <message>
+        <source>This model is flow-matching: it runs its own scheduler, which has no timestep spacing to choose</source>
+        <translation>此模型为流匹配模型：它使用自带的调度器，没有可选的时间步间隔</translation>
+    </message>
+    <message>
         <source>Choose a diffusers model folder</source>
         <translation>选择 diffusers 模型文件夹</translation>
     </message>

@@ -33,7 +33,8 @@ def register(kinds) -> None:
     p.add_argument("--scheduler", default=None, choices=SCHEDULERS)
     p.add_argument("--timestep-spacing", default=None, choices=[s for s in TIMESTEP_SPACINGS if s],
                    help=_("where the steps fall: trailing for Turbo/Lightning-style models (default: the model's "
-                          "recommendation, else its own scheduler config)"))
+                          "recommendation, else its own scheduler config; flow-matching models such as SD3, FLUX.1 "
+                          "and Z-Image have none)"))
     p.add_argument("--clip", default="", metavar="NAME", help=_("the CLIP that scores the cells"))
     p.set_defaults(func=run_grid, upscale="", init="", lora=[])  # LoRAs come from <lora:…> tags in the prompt
 

@@ -52,7 +52,8 @@ def register(kinds) -> None:
                           "tcd are for LCM/TCD/DMD2/Hyper-SD models and LoRAs"))
     p.add_argument("--timestep-spacing", default=d["timestep_spacing"], choices=[s for s in TIMESTEP_SPACINGS if s],
                    help=_("where the steps fall: trailing for Turbo/Lightning-style models (default: the model's "
-                          "recommendation, else its own scheduler config)"))
+                          "recommendation, else its own scheduler config; flow-matching models such as SD3, FLUX.1 "
+                          "and Z-Image have none)"))
     p.add_argument("--fast-decode", action="store_true",
                    help=_("decode the final image with the tiny TAESD decoder installed for the model's latent space: "
                           "much faster, lower quality (default: the settings' choice)"))
@@ -135,12 +136,24 @@ def _base_spec(args: argparse.Namespace, seed: int) -> ImageSpec:
     loras = _lora_entries(registry, args)
     spec = recommended_image_spec(entry, args.prompt, seed, loras=loras,
                                   **{k: v for k, v in given.items() if v is not None})
-    refusal = scheduler_refusal(entry, spec.scheduler)
+    refusal = scheduler_refusal(entry, spec.scheduler) or _spacing_refusal(entry, args.timestep_spacing)
     if refusal:
         raise SpecError(refusal)
     _say_recommended(entry, loras, given)
     _say_ignored(entry, args)
     return spec.replace(negative_prompt=args.negative, model=args.model or entry.name)
+
+
+def _spacing_refusal(entry, spacing: str | None) -> str:
+    """Why ``--timestep-spacing`` cannot be given for ``entry`` ("" when it can): a flow-matching family's
+    own scheduler has no timestep spacing, so the flag would silently change nothing."""
+    from studio.core.models.caps import entry_ignores
+    from studio.core.models.few_step import display_name
+
+    if not spacing or "timestep_spacing" not in entry_ignores(entry):
+        return ""
+    return _("{model} is a flow-matching model: its own scheduler has no timestep spacing; leave out "
+             "--timestep-spacing.").format(model=display_name(entry))
 
 
 def _say_ignored(entry, args: argparse.Namespace) -> None:

@@ -412,16 +412,27 @@ class PromptEditor(QWidget):
                       "steps and sampler change its images")
         # A family without a negative prompt or CFG (FLUX.1, SANA-Sprint) says so on that field alone.
         partial = {"negative_prompt": self.tr("This model takes no negative prompt"),
-                   "guidance": self.tr("This model's guidance is distilled into it: CFG changes nothing")}
+                   "guidance": self.tr("This model's guidance is distilled into it: CFG changes nothing"),
+                   "timestep_spacing": self.tr("This model is flow-matching: it runs its own scheduler, which has "
+                                               "no timestep spacing to choose")}
         for name, widgets in (("prompt", (self.prompt_edit,)), ("negative_prompt", (self.negative_edit,)),
                               ("guidance", (self.guidance_spin,)), ("loras", (self.lora_picker,)),
-                              ("size", (self.width_spin, self.height_spin, self.swap_button))):
+                              ("size", (self.width_spin, self.height_spin, self.swap_button)),
+                              ("timestep_spacing", (self.spacing_combo,))):
             for w in widgets:
                 if w.property("offered_tip") is None:
                     w.setProperty("offered_tip", w.toolTip())
                 w.setEnabled(name not in ignored)
                 tip = why if "prompt" in ignored else partial.get(name, why)
                 w.setToolTip(tip if name in ignored else str(w.property("offered_tip")))
+        # A greyed spacing box shows what runs (the model's own); the person's choice returns with an SD model.
+        spacing = self.spacing_combo
+        if "timestep_spacing" in ignored and spacing.currentIndex() > 0:
+            spacing.setProperty("offered_index", spacing.currentIndex())
+            spacing.setCurrentIndex(0)
+        elif "timestep_spacing" not in ignored and spacing.property("offered_index") is not None:
+            spacing.setCurrentIndex(int(spacing.property("offered_index")))
+            spacing.setProperty("offered_index", None)
         # A greyed negative field says why in its placeholder too (FLUX.1), where a tooltip is not seen.
         negative_tip = partial["negative_prompt"]
         if self.negative_edit.property("offered_placeholder") is None:
@@ -481,8 +492,14 @@ class PromptEditor(QWidget):
             model=self.model(), seed=self.seed_spin.seed(), steps=self.steps_spin.value(),
             guidance=round(self.guidance_spin.value(), 2), width=self.width_spin.value(),
             height=self.height_spin.value(), scheduler=str(self.scheduler_combo.currentData()),
-            timestep_spacing=str(self.spacing_combo.currentData() or ""), upscale=self.upscaler(),
+            timestep_spacing=self.timestep_spacing(), upscale=self.upscaler(),
             **self.spec_extras())
+
+    def timestep_spacing(self) -> str:
+        """The chosen timestep spacing; "" (the model's own) for a model whose scheduler has none (flow-matching)."""
+        if "timestep_spacing" in entry_ignores(self.model_entry()):
+            return ""
+        return str(self.spacing_combo.currentData() or "")
 
     def batch_specs(self) -> list[ImageSpec]:
         """One spec per batch item, seeds seed, seed+1, ... (wrapping at 2**32)."""

@@ -48,9 +48,21 @@ def test_the_window_and_cli_questions_read_the_table():
     assert schedulers_for(_entry("flux")) == ("euler",)
     assert "flow-matching" in scheduler_refusal(_entry("flux"), "dpmpp_2m")
     assert scheduler_refusal(_entry("sd1"), "dpmpp_2m") == ""
-    assert ignored_inputs("diffusers", "flux") == frozenset({"negative_prompt"})
+    assert ignored_inputs("diffusers", "flux") == frozenset({"negative_prompt", "timestep_spacing"})
     assert ignored_inputs("diffusers", "sana_sprint") >= {"guidance"}
     assert ignored_inputs("diffusers", "sd1") == frozenset()
+
+
+def test_timestep_spacing_is_offered_only_where_the_scheduler_has_one():
+    """Leading/trailing spacing means something to the SD schedulers only: the flow-matching families run their
+    own scheduler (the table's ``flow``), so the editor greys the choice and the CLI refuses the flag."""
+    for key, fam in FAMILIES.items():
+        assert capabilities("diffusers", key).timestep_spacing is not fam.flow, key
+        assert ("timestep_spacing" in ignored_inputs("sd_single_file", key)) is fam.flow, key
+    assert {k for k, f in FAMILIES.items() if f.flow} == set(families.NEW_FAMILIES)
+    for model_type in ("studio_pipeline", "studio_ddpm"):  # the studio's own pixel models: SD-style schedulers
+        assert "timestep_spacing" not in ignored_inputs(model_type, "studio")
+    assert "timestep_spacing" not in ignored_inputs("diffusers", "other")  # unknown: let the person choose
 
 
 def test_loras_fit_their_own_family_only():

@@ -38,6 +38,15 @@ def test_cli_sampler_a_flow_model_cannot_use_is_one_line(family_dir, studio_home
     assert proc.returncode != 0 and "flow-matching" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_cli_refuses_timestep_spacing_for_a_flow_model_in_one_line(family_dir, studio_home):
+    folder = family_dir("flux")
+    proc = cli(["--prompt", "x", "--model", str(folder), "--timestep-spacing", "trailing", "--steps", "2"],
+               studio_home, timeout=120)
+    assert proc.returncode != 0 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert proc.stderr.strip().endswith(f"{folder.name} is a flow-matching model: its own scheduler has no "
+                                        "timestep spacing; leave out --timestep-spacing."), proc.stderr
+
+
 def test_cli_says_in_one_line_that_flux_ignores_the_negative_prompt(family_dir, capsys):
     from studio.cli import build_parser
     from studio.cli.gen_image import _base_spec

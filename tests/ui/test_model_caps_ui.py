@@ -39,6 +39,27 @@ def test_prompt_editor_offers_per_model_samplers(qtbot):
     assert editor.spec().scheduler == "dpmpp_2m"  # the choice is kept when the new model offers it
 
 
+def test_timestep_spacing_is_greyed_with_why_for_a_flow_matching_model(qtbot):
+    from studio.ui.prompt_editor import PromptEditor
+
+    flux = ModelEntry("flux-dev", "/m/flux", "diffusers", family="flux", details={"title": "FLUX.1 dev"})
+    editor = PromptEditor()
+    qtbot.addWidget(editor)
+    editor.set_models([SD, flux])
+    editor.set_model("sd")
+    editor.spacing_combo.setCurrentIndex(editor.spacing_combo.findData("trailing"))
+    offered_tip = editor.spacing_combo.toolTip()
+    assert editor.spacing_combo.isEnabled() and editor.spec().timestep_spacing == "trailing"
+
+    editor.set_model("flux-dev")  # its own flow-matching scheduler has no spacing: greyed, saying why
+    assert not editor.spacing_combo.isEnabled() and "flow-matching" in editor.spacing_combo.toolTip()
+    assert editor.spacing_combo.currentData() == "" and editor.spec().timestep_spacing == ""  # the model's own
+
+    editor.set_model("sd")
+    assert editor.spacing_combo.isEnabled() and editor.spacing_combo.toolTip() == offered_tip
+    assert editor.spec().timestep_spacing == "trailing"  # the person's choice is back
+
+
 @pytest.fixture()
 def studio(qtbot, paths, monkeypatch):
     yield from started_studio(qtbot, paths, monkeypatch, size=(1360, 860))

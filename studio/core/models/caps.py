@@ -85,9 +85,11 @@ def entry_ignores(entry: ModelEntry | None) -> frozenset[str]:
 
 
 def ignored_inputs(model_type: str, family: str = "") -> frozenset[str]:
-    """The ImageSpec inputs (prompt, negative_prompt, guidance, size, loras) a model of this type and family
-    ignores (FLUX.1 has no negative prompt; SANA-Sprint's guidance is distilled in)."""
+    """The ImageSpec inputs (prompt, negative_prompt, guidance, size, loras, timestep_spacing) a model of this
+    type and family ignores (FLUX.1 has no negative prompt; SANA-Sprint's guidance is distilled in; the
+    flow-matching families' own schedulers have no timestep spacing)."""
     caps = capabilities(model_type, family)
-    extra = {name for name, has in (("negative_prompt", caps.negative_prompt), ("guidance", caps.guidance))
+    extra = {name for name, has in (("negative_prompt", caps.negative_prompt), ("guidance", caps.guidance),
+                                    ("timestep_spacing", caps.timestep_spacing))
              if not has}
     return IGNORED_INPUTS.get(model_type, frozenset()) | frozenset(extra)

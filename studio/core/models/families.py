@@ -310,6 +310,12 @@ class Capabilities:
     cfg: float = 7.0
     size: int = 512
 
+    @property
+    def timestep_spacing(self) -> bool:
+        """Whether the sampler's timestep spacing (trailing for Turbo/Lightning…) changes anything: a
+        flow-matching family runs its own scheduler, which has none (the fact is ``flow``, said once)."""
+        return not self.flow
+
     def names(self) -> list[str]:
         """The capabilities it has, translated, in the table's order (the model manager lists them)."""
         words = {"txt2img": N_("text to image"), "img2img": N_("img2img"), "inpaint": N_("inpaint"),
