@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping
 from studio.core import netguard
 from studio.core.language import resolve_language, use_language
 from studio.core.protocol.status import HostStatus
-from studio.core.protocol.frames import PROTOCOL_VERSION, FrameWriter, ProtocolError, result_to_wire
-from studio.core.protocol.messages import (Bye, Cancel, Consumed, Hello, Message, NewSettings, RunJob, Status, Unload,
-                                           read_message)
+from studio.core.protocol.frames import PROTOCOL_VERSION, ProtocolError, result_to_wire
+from studio.core.protocol.messages import (Bye, Cancel, Cancelled, Consumed, Error, Hello, Load, Log, Message,
+                                           MessageWriter, Metrics, NewSettings, Preview, Progress, Ready, Result,
+                                           RunJob, Status, Stopping, Text, Unload, read_message)
 from studio.core.errors import JobCancelled, user_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
@@ -55,7 +56,7 @@ PREVIEW_TIMEOUT_S = 2.0  # a client that never acknowledges still gets a preview
 class HostReporter:
     """The Reporter engines get inside a host: each call becomes a message (lightly coalesced)."""
 
-    def __init__(self, channel: FrameWriter, job_id: int, previews: bool, preview_box: tuple[int, int],
+    def __init__(self, channel: MessageWriter, job_id: int, previews: bool, preview_box: tuple[int, int],
                  on_tick: Callable[[], None] = lambda: None, preview_interval: float = PREVIEW_INTERVAL_S) -> None:
         self.channel = channel
         self._preview_interval = preview_interval
@@ -89,14 +90,14 @@ class HostReporter:
         if final or new_phase or now - self._last_progress >= STREAM_INTERVAL_S:
             self._last_progress, self._pending_progress = now, None
             self._phase = (int(total), str(message))
-            self.channel.send("progress", job=self.job_id, done=int(done), total=int(total), message=str(message))
+            self.channel.send(Progress(self.job_id, int(done), int(total), str(message)))
         else:
             self._pending_progress = (int(done), int(total), str(message))
         self._on_tick()
 
     def load(self, done: int, total: int, what: str) -> None:
         """Load events are throttled where they are made (the meter): each one goes out."""
-        self.channel.send("load", job=self.job_id, done=int(done), total=int(total), model=str(what))
+        self.channel.send(Load(self.job_id, int(done), int(total), str(what)))
         self._on_tick()
 
     def wants_preview(self) -> bool:
@@ -122,7 +123,7 @@ class HostReporter:
             self._awaiting, self._last_preview = True, time.monotonic()
         self._send_pending_progress()  # the preview belongs to the newest step, so that goes first
         width, height = image.size
-        self.channel.send("preview", image.tobytes(), job=self.job_id, width=width, height=height, sent=time.time())
+        self.channel.send(Preview(self.job_id, width, height, image.tobytes(), sent=time.time()))
         self._on_tick()
 
     def text(self, chunk: str) -> None:
@@ -137,15 +138,14 @@ class HostReporter:
         if self._text:
             chunk, self._text = "".join(self._text), []
             self._last_text = time.monotonic()
-            self.channel.send("text", job=self.job_id, chunk=chunk)
+            self.channel.send(Text(self.job_id, chunk))
 
     def metrics(self, step: int, values: Mapping[str, float]) -> None:
-        self.channel.send("metrics", job=self.job_id, step=int(step),
-                          values={str(k): float(v) for k, v in values.items()})
+        self.channel.send(Metrics(self.job_id, int(step), {str(k): float(v) for k, v in values.items()}))
         self._on_tick()
 
     def log(self, message: str) -> None:
-        self.channel.send("log", job=self.job_id, message=str(message))
+        self.channel.send(Log(self.job_id, str(message)))
 
     def flush(self) -> None:
         """Send the text and the progress value still held back (before the job's end message)."""
@@ -156,7 +156,7 @@ class HostReporter:
         if self._pending_progress is not None:
             done, total, message = self._pending_progress
             self._pending_progress = None
-            self.channel.send("progress", job=self.job_id, done=done, total=total, message=message)
+            self.channel.send(Progress(self.job_id, done, total, message))
 
 
 ContextFactory = Callable[[Settings], "EngineContext"]
@@ -174,7 +174,7 @@ class Host:
 
     def __init__(self, reader: BinaryIO, writer: BinaryIO, make_context: ContextFactory = local_context) -> None:
         self._reader = reader
-        self.channel = FrameWriter(writer)
+        self.channel = MessageWriter(writer)
         self._make_context = make_context
         self._commands: queue.Queue[Message | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -185,7 +185,7 @@ class Host:
 
     def serve(self) -> int:
         """Run the conversation; the process exit code (0 after bye or end of input)."""
-        self.channel.send("hello", version=PROTOCOL_VERSION, pid=os.getpid())
+        self.channel.send(Hello(PROTOCOL_VERSION, pid=os.getpid()))
         try:
             first = read_message(self._reader)
         except ProtocolError as exc:
@@ -218,7 +218,7 @@ class Host:
             self._fatal(_("The engine could not start: {reason}").format(reason=user_message(exc)),
                         traceback.format_exc())
             return 3
-        self.channel.send("ready", device=str(self.ctx.device))
+        self.channel.send(Ready(str(self.ctx.device)))
         self._send_status()
         threading.Thread(target=self._read_loop, name="host-reader", daemon=True).start()
         while True:
@@ -241,7 +241,7 @@ class Host:
 
     def _fatal(self, message: str, tb: str = "") -> None:
         try:
-            self.channel.send("error", job=-1, message=message, traceback=tb)
+            self.channel.send(Error(-1, message, tb))
         except OSError:
             pass
 
@@ -274,7 +274,7 @@ class Host:
         from studio.host.dispatch import run_spec
 
         job_id = job.job
-        token = CancelToken(on_seen=lambda: self._send_quietly("stopping", job=job_id))
+        token = CancelToken(on_seen=lambda: self._send_quietly(Stopping(job_id)))
         reporter = HostReporter(self.channel, job_id, job.previews, job.preview_box, self._maybe_status,
                                 PREVIEW_INTERVAL_S if job.preview_interval is None else job.preview_interval)
         with self._lock:
@@ -286,10 +286,10 @@ class Host:
             spec = spec_from_dict(job.spec)
             result = run_spec(spec, reporter, token, self.ctx)
             reporter.flush()
-            self.channel.send("result", job=job_id, result=result_to_wire(result))
+            self.channel.send(Result(job_id, result_to_wire(result)))
         except JobCancelled:
             reporter.flush()
-            self.channel.send("cancelled", job=job_id)
+            self.channel.send(Cancelled(job_id))
         except OSError as exc:
             if getattr(exc, "errno", None) == 32:  # EPIPE: the client is gone
                 raise
@@ -302,10 +302,10 @@ class Host:
         gc.collect()
         self._send_status()
 
-    def _send_quietly(self, kind: str, **fields: object) -> None:
+    def _send_quietly(self, message: Message) -> None:
         """A courtesy message from the engine thread; a gone client is noticed by the reader."""
         try:
-            self.channel.send(kind, **fields)
+            self.channel.send(message)
         except OSError:
             pass
 
@@ -313,7 +313,7 @@ class Host:
         reporter.flush()
         tb = traceback.format_exc()
         log.info("job %d failed: %s\n%s", job_id, user_message(exc), tb)  # the studio logs it as an error
-        self.channel.send("error", job=job_id, message=user_message(exc), traceback=tb)
+        self.channel.send(Error(job_id, user_message(exc), tb))
 
     def _reconfigure(self, data: Mapping[str, object]) -> None:
         try:
@@ -333,7 +333,7 @@ class Host:
 
     def _send_status(self) -> None:
         self._last_status = time.monotonic()
-        self.channel.send("status", status=self.status().to_dict())
+        self.channel.send(Status(self.status()))
 
     def status(self) -> HostStatus:
         from studio.engines.devices import memory_in_use

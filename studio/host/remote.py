@@ -27,9 +27,9 @@ from pathlib import Path
 from dataclasses import replace
 from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping
 
-from studio.core.protocol.frames import (PRE_AUTH_MAX_BYTES, PROTOCOL_VERSION, Frame, FrameWriter, ProtocolError,
-                                         encode)
-from studio.core.protocol.messages import WIRE_TYPES, Hello, RunJob, read_message
+from studio.core.protocol.frames import PRE_AUTH_MAX_BYTES, PROTOCOL_VERSION, ProtocolError, encode
+from studio.core.protocol.messages import (WIRE_TYPES, Error, File, Hello, Message, MessageWriter, Result, RunJob,
+                                           read_message, to_frame)
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.protocol.remote import (MAX_INPUT_BYTES, MAX_INPUTS, REMOTE_KINDS, RemoteEngineError, input_keys,
@@ -51,37 +51,36 @@ REFUSAL_TIMEOUT_S = 2.0
 WATCH_INTERVAL_S = 0.1
 
 
-class RemoteChannel(FrameWriter):
+class RemoteChannel(MessageWriter):
     """Sends each output file of a result (``file`` messages) before the result, which then names them; an
     error goes as its one line (the traceback stays in this machine's log)."""
 
-    def send(self, kind: str, payload: bytes = b"", **fields: object) -> None:
-        job = fields.get("job")
-        if kind == "error":
-            message = str(fields.get("message") or "")
-            if fields.get("traceback"):  # one line for the operator's terminal; the traceback in the log file
-                log.warning("engine: job %s failed for a remote client: %s", job,
-                            message.strip().splitlines()[0] if message.strip() else "?")
-                log.info("engine: the traceback of job %s:\n%s", job, fields["traceback"])
-            lines = message.strip().splitlines()
-            fields = {**fields, "message": lines[0] if lines else _("The engine failed."), "traceback": ""}
-        wire = fields.get("result")
-        if kind == "result" and isinstance(wire, dict):
-            result = dict(wire)
+    def send(self, message: Message) -> None:
+        if isinstance(message, Error):
+            text = message.message
+            if message.traceback:  # one line for the operator's terminal; the traceback in the log file
+                log.warning("engine: job %s failed for a remote client: %s", message.job,
+                            text.strip().splitlines()[0] if text.strip() else "?")
+                log.info("engine: the traceback of job %s:\n%s", message.job, message.traceback)
+            lines = text.strip().splitlines()
+            message = replace(message, message=lines[0] if lines else _("The engine failed."), traceback="")
+        elif isinstance(message, Result):
+            result = dict(message.result)
             outputs = result.get("outputs")
-            result["outputs"] = [self._send_file(job, str(p)) for p in (outputs if isinstance(outputs, (list, tuple)) else [])]
+            result["outputs"] = [self._send_file(message.job, str(p))
+                                 for p in (outputs if isinstance(outputs, (list, tuple)) else [])]
             for name in _OUTPUT_FIELDS:
                 if result.get(name):
-                    result[name] = self._send_file(job, str(result[name]))
+                    result[name] = self._send_file(message.job, str(result[name]))
             for name in _LOCAL_FIELDS:
                 if name in result:
                     result[name] = ""
-            fields = {**fields, "result": result}
-        super().send(kind, payload, **fields)
+            message = replace(message, result=result)
+        super().send(message)
 
-    def _send_file(self, job_id: object, path: str) -> str:
+    def _send_file(self, job_id: int, path: str) -> str:
         name = Path(path).name
-        super().send("file", Path(path).read_bytes(), job=job_id, name=name)
+        super().send(File(job_id, name, Path(path).read_bytes()))
         return name
 
 
@@ -177,7 +176,7 @@ class RemoteHost(Host):
         self.connection.authenticated = True
         self.connection.touch()
         log.info("engine: %s authenticated", self.connection.peer)
-        self.channel.send("hello", version=PROTOCOL_VERSION)
+        self.channel.send(Hello(PROTOCOL_VERSION))
         return self.converse(first)
 
     def _send_status(self) -> None:
@@ -206,7 +205,7 @@ class RemoteHost(Host):
         try:
             spec = self._localise(job, folder)
         except RemoteEngineError as exc:
-            self.channel.send("error", job=job_id, message=str(exc), traceback="")
+            self.channel.send(Error(job_id, str(exc), ""))
             shutil.rmtree(folder, ignore_errors=True)
             return
         try:
@@ -369,7 +368,7 @@ def _refuse_one(conn: socket.socket, message: str, tls: ssl.SSLContext | None, s
     try:
         conn.settimeout(REFUSAL_TIMEOUT_S)
         sock: socket.socket = tls.wrap_socket(conn, server_side=True) if tls is not None else conn
-        sock.sendall(encode(Frame("error", {"job": -1, "message": message, "traceback": ""})))
+        sock.sendall(encode(to_frame(Error(-1, message, ""))))
         sock.close()
     except (OSError, ValueError):
         pass

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
-from studio.core.protocol.frames import PROTOCOL_VERSION, FrameWriter, ProtocolError, result_from_wire
-from studio.core.protocol.messages import (Cancelled, Error, Hello, Load, Log, Message, Metrics, Preview, Progress,
-                                           Ready, Result, Status, Stopping, Text, read_message)
+from studio.core.protocol.frames import PROTOCOL_VERSION, ProtocolError, result_from_wire
+from studio.core.protocol.messages import (Bye, Cancel, Cancelled, Consumed, Error, Hello, Load, Log, Message,
+                                           MessageWriter, Metrics, NewSettings, Preview, Progress, Ready, Result,
+                                           RunJob, Status, Stopping, Text, Unload, read_message)
 from studio.core.protocol.status import HostStatus
 from studio.core.errors import StudioError
 from studio.core.i18n import _, current_language
@@ -104,7 +105,7 @@ class HostClient:
         self.device = ""
         self.on_status: Callable[[HostStatus], None] = lambda status: None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._writer: FrameWriter | None = None
+        self._writer: MessageWriter | None = None
         self._inbox: Inbox = queue.Queue()
         self._start_failures = 0
         self._lock = threading.Lock()
@@ -155,7 +156,7 @@ class HostClient:
         except OSError as exc:
             raise HostStartError(_("The engine could not be started: {reason}").format(reason=exc),
                                  permanent=True) from exc
-        self._proc, self._writer, self._inbox = proc, FrameWriter(proc.stdin), queue.Queue()
+        self._proc, self._writer, self._inbox = proc, MessageWriter(proc.stdin), queue.Queue()
         threading.Thread(target=self._read_loop, args=(proc, self._inbox), name=f"{self.name}-reader",
                          daemon=True).start()
         hello = self._wait_for(Hello, HELLO_TIMEOUT_S, stopping)
@@ -163,7 +164,7 @@ class HostClient:
             self.kill()
             raise HostStartError(_("Protocol version mismatch: the engine speaks {theirs}, the studio {mine}.").format(
                 theirs=hello.version, mine=PROTOCOL_VERSION), permanent=True)
-        self._send("hello", version=PROTOCOL_VERSION, settings=settings_to_dict(self.settings))
+        self._send(Hello(PROTOCOL_VERSION, settings=settings_to_dict(self.settings)))
         ready = self._wait_for(Ready, READY_TIMEOUT_S, stopping)
         self.device = ready.device
         self._start_failures = 0
@@ -235,43 +236,41 @@ class HostClient:
         """Say bye and end the host now (a job still running is abandoned: the window asks before it closes)."""
         if self.running:
             try:
-                self._send("bye")
+                self._send(Bye())
             except OSError:
                 pass
         self._discard()
 
     # -- messages ------------------------------------------------------------------------------
 
-    def _send(self, kind: str, **fields: object) -> None:
+    def _send(self, message: Message) -> None:
         writer = self._writer
         if writer is None:
             raise OSError("no engine host")
-        writer.send(kind, **fields)
+        writer.send(message)
 
-    def _try_send(self, kind: str, **fields: object) -> None:
+    def _try_send(self, message: Message) -> None:
         try:
-            self._send(kind, **fields)
+            self._send(message)
         except OSError:
             pass  # the host is gone: the reader reports it
 
     def consumed(self, job_id: int, preview_box: tuple[int, int] | None = None) -> None:
         """The preview of ``job_id`` was shown (any thread); ``preview_box``: the largest the next ones may be
         now (the window was resized while the job runs)."""
-        if preview_box is None:
-            self._try_send("consumed", job=job_id)
-        else:
-            self._try_send("consumed", job=job_id, preview_box=[max(0, int(side)) for side in preview_box])
+        box = None if preview_box is None else (max(0, int(preview_box[0])), max(0, int(preview_box[1])))
+        self._try_send(Consumed(job_id, box))
 
     def unload(self) -> None:
-        self._try_send("unload")
+        self._try_send(Unload())
 
     def apply_settings(self, settings: Settings) -> None:
         """Saved settings for the next jobs (a new host gets them when it starts)."""
         self.settings = settings
-        self._try_send("settings", settings=settings_to_dict(settings))
+        self._try_send(NewSettings(settings_to_dict(settings)))
 
     def request_status(self) -> None:
-        self._try_send("status")
+        self._try_send(Status())
 
     def poll_idle(self) -> bool:
         """Handle what an idle host said (status); False when it has ended (it restarts on demand)."""
@@ -306,17 +305,15 @@ class HostClient:
             raise
         label = title or spec.title()
         try:
-            box = [max(0, int(side)) for side in preview_box]
-            self._send("job", job=job_id, spec=spec_to_dict(spec), previews=on_preview is not None,
-                       preview_box=box, preview_max=max(box) if all(box) else 0,
-                       preview_interval=float(preview_interval))
+            box = (max(0, int(preview_box[0])), max(0, int(preview_box[1])))
+            self._send(RunJob(job_id, spec_to_dict(spec), on_preview is not None, box, float(preview_interval)))
         except OSError:
             pass  # the reader reports the dead host below
         deadline: float | None = None
         while True:
             if cancel.cancelled and deadline is None:
                 deadline = time.monotonic() + max(0.0, grace_s)
-                self._try_send("cancel", job=job_id)
+                self._try_send(Cancel(job_id))
             if deadline is not None and time.monotonic() >= deadline:
                 log.warning("job %d did not stop %.1f s after cancel: ending engine host %s", job_id, grace_s, self.name)
                 self._discard()

@@ -20,8 +20,8 @@ from typing import BinaryIO, Callable
 
 from studio.core import netguard
 from studio.core.atomic import atomic_write_bytes
-from studio.core.protocol.frames import PROTOCOL_VERSION, FrameWriter, ProtocolError
-from studio.core.protocol.messages import File, Hello, Message, Ready, Result, read_message
+from studio.core.protocol.frames import PROTOCOL_VERSION, ProtocolError
+from studio.core.protocol.messages import File, Hello, Message, MessageWriter, Ready, Result, RunJob, read_message
 from studio.core.i18n import _
 from studio.core.paths import StudioPaths
 from studio.core.progress import CancelToken, Reporter
@@ -83,12 +83,12 @@ class RemoteHostClient(HostClient):
                 "The TLS handshake with the engine at {address} failed ({reason}): does it run with --tls?").format(
                 address=self.address, reason=getattr(exc, "reason", None) or exc), permanent=True) from exc
         self._sock, self._inbox = sock, queue.Queue()
-        self._writer = FrameWriter(sock.makefile("wb"))
+        self._writer = MessageWriter(sock.makefile("wb"))
         self._connected.set()
         threading.Thread(target=self._read_socket, args=(sock.makefile("rb"), self._inbox, self._connected),
                          name=f"{self.name}-reader", daemon=True).start()
         # The client speaks first: the engine says nothing before it has seen the right token.
-        self._send("hello", version=PROTOCOL_VERSION, settings=settings_to_dict(self.settings), token=self.token)
+        self._send(Hello(PROTOCOL_VERSION, token=self.token, settings=settings_to_dict(self.settings)))
         try:
             hello = self._wait_for(Hello, HELLO_TIMEOUT_S, stopping)
         except HostStartError as exc:
@@ -189,12 +189,12 @@ class RemoteHostClient(HostClient):
             files.append({"field": field, "size": len(data)})
         self._payload, self._files = b"".join(chunks), files
 
-    def _send(self, kind: str, **fields: object) -> None:
+    def _send(self, message: Message) -> None:
         writer = self._writer
         if writer is None:
             raise OSError("no engine connection")
-        if kind == "job":
-            spec = dict(fields["spec"])
+        if isinstance(message, RunJob):
+            spec = dict(message.spec)
             for name in ("model", "upscale", "clip", "ip_adapter"):
                 if isinstance(spec.get(name), str):
                     spec[name] = as_model_name(spec[name])  # a name, never this machine's path
@@ -203,9 +203,8 @@ class RemoteHostClient(HostClient):
             for name in input_keys(spec):
                 if get_input(spec, name):
                     set_input(spec, name, Path(get_input(spec, name)).name)  # the engine reads the inline copy
-            writer.send("job", self._payload, **{**fields, "spec": spec, "files": self._files})
-            return
-        writer.send(kind, **fields)
+            message = replace(message, spec=spec, files=tuple(self._files), payload=self._payload)
+        writer.send(message)
 
     def _handle(self, job_id: int, message: Message, reporter: Reporter,
                 on_preview: PreviewSink | None) -> JobEnd | None:

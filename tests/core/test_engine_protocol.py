@@ -30,9 +30,9 @@ def _raw(header: dict | bytes, payload: bytes = b"") -> io.BytesIO:
 def test_frames_round_trip_with_raw_payloads_and_end_cleanly():
     buf = io.BytesIO()
     w = FrameWriter(buf)
-    w.send("progress", job=3, done=1, total=20, message="step 1")
-    w.send("preview", bytes(range(12)), job=3, width=2, height=2)
-    w.send("text", job=3, chunk="héllo ✓")
+    w.write(Frame("progress", {"job": 3, "done": 1, "total": 20, "message": "step 1"}))
+    w.write(Frame("preview", {"job": 3, "width": 2, "height": 2}, bytes(range(12))))
+    w.write(Frame("text", {"job": 3, "chunk": "héllo ✓"}))
     buf.seek(0)
     a, b, c = read_frame(buf), read_frame(buf), read_frame(buf)
     assert a == Frame("progress", {"job": 3, "done": 1, "total": 20, "message": "step 1"})
@@ -83,12 +83,13 @@ def test_frames_decode_to_typed_messages():
 
     buf = io.BytesIO()
     w = FrameWriter(buf)
-    w.send("hello", version=PROTOCOL_VERSION, token=7)  # a token that is not text reads as none
-    w.send("progress", job=3, done=1, total=20, message="step 1")
-    w.send("preview", bytes(range(12)), job=3, width=2, height=2)  # no "sent": an older host
-    w.send("status", status=HostStatus(device="cpu", loaded=("tiny-sd",)).to_dict())
-    w.send("error", job=-1, message="no engine", traceback="")
-    w.send("job", job=4, spec={"kind": "image"}, previews=True, preview_max=256, preview_box=[640, 360])
+    w.write(Frame("hello", {"version": PROTOCOL_VERSION, "token": 7}))  # a token that is not text reads as none
+    w.write(Frame("progress", {"job": 3, "done": 1, "total": 20, "message": "step 1"}))
+    w.write(Frame("preview", {"job": 3, "width": 2, "height": 2}, bytes(range(12))))  # no "sent": an older host
+    w.write(Frame("status", {"status": HostStatus(device="cpu", loaded=("tiny-sd",)).to_dict()}))
+    w.write(Frame("error", {"job": -1, "message": "no engine", "traceback": ""}))
+    w.write(Frame("job", {"job": 4, "spec": {"kind": "image"}, "previews": True, "preview_max": 256,
+                          "preview_box": [640, 360]}))
     buf.seek(0)
     got = [read_message(buf) for _ in range(6)]
     assert got[0] == Hello(PROTOCOL_VERSION, token=None)
@@ -100,3 +101,38 @@ def test_frames_decode_to_typed_messages():
     assert read_message(buf) is None
     assert decode(Frame("status", {})) == Status(None)  # the client's request for a status
     assert set(WIRE_TYPES.values()) == set(MESSAGES)  # every wire type has its message
+
+
+def test_senders_send_the_typed_messages_receivers_decode():
+    """One dataclass per message type, both ways: what a sender builds is what the peer decodes, field for
+    field, and the frames carry the wire format peers of this protocol version read (optional fields only
+    when said, preview_max beside preview_box for older hosts)."""
+    from studio.core.protocol.messages import (WIRE_TYPES, Bye, Cancel, Cancelled, Consumed, Error, File, Hello, Load,
+                                               Log, MessageWriter, Metrics, NewSettings, Preview, Progress, Ready,
+                                               Result, RunJob, Status, Stopping, Text, Unload, read_message, to_frame)
+    from studio.core.protocol.status import HostStatus
+
+    sent = [Hello(PROTOCOL_VERSION, pid=42), Hello(PROTOCOL_VERSION, token="t0k", settings={"device": "cpu"}), Bye(),
+            Status(), Status(HostStatus(device="cpu", loaded=("tiny-sd",))),
+            RunJob(4, {"kind": "image"}, True, (640, 360), 0.05, ({"field": "init_image", "size": 3},), b"abc"),
+            Cancel(4), Consumed(4), Consumed(4, (320, 200)), Unload(), NewSettings({"theme": "dark"}), Ready("cpu"),
+            Progress(4, 1, 20, "step 1"), Preview(4, 2, 2, bytes(range(12)), sent=1.5), Load(4, 10, 100, "tiny"),
+            Text(4, "héllo ✓"), Metrics(4, 3, {"loss": 0.5}), Log(4, "a line"), Result(4, {"kind": "image"}),
+            File(4, "a.png", b"png"), Stopping(4), Cancelled(4), Error(-1, "no engine", "")]
+    assert {WIRE_TYPES[type(m)] for m in sent} == set(MESSAGES)  # every message type is sent here
+    buf = io.BytesIO()
+    w = MessageWriter(buf)
+    for message in sent:
+        w.send(message)
+    buf.seek(0)
+    assert [read_message(buf) for _ in sent] == sent and read_message(buf) is None
+    assert to_frame(Hello(PROTOCOL_VERSION, pid=42)).fields == {"version": PROTOCOL_VERSION, "pid": 42}
+    assert to_frame(Status()).fields == {} and to_frame(Consumed(4)).fields == {"job": 4}
+    assert to_frame(RunJob(4, {}, False, (640, 360), 0.05)).fields == {
+        "job": 4, "spec": {}, "previews": False, "preview_box": [640, 360], "preview_interval": 0.05,
+        "preview_max": 640}
+    assert to_frame(RunJob(4, {}, False, (0, 360))).fields["preview_max"] == 0  # 0: no limit
+    with pytest.raises(TypeError):
+        Progress(4, done=1, total=20, mesage="step 1")  # a misspelt field fails where the message is made
+    with pytest.raises(ProtocolError, match="no valid 'done' field"):
+        w.send(Progress(4, True, 2, ""))  # a bool is no count: refused before it leaves

@@ -1,6 +1,7 @@
 """Preview and progress throttling: a fast engine cannot flood a slow GUI with images."""
 from __future__ import annotations
 
+import io
 import time
 from types import SimpleNamespace
 
@@ -8,6 +9,7 @@ from PIL import Image
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
+from studio.core.protocol.messages import WIRE_TYPES, Message, MessageWriter
 from studio.core.specs.image import ImageSpec
 from tests.jobs.engines import FAST_STEP_S
 from tests.jobs.helpers import Recorder, wait_final
@@ -48,14 +50,16 @@ def test_slow_gui_receives_few_previews_from_200_and_never_a_backlog(qtbot, pool
     assert steps * FAST_STEP_S > 0.3  # the engine ran long enough for several previews
 
 
-class _Channel:
-    """Stands in for the host's frame writer: keeps what would go to the client."""
+class _Channel(MessageWriter):
+    """The host's message writer, into memory: keeps the type of each message it sent."""
 
     def __init__(self) -> None:
+        super().__init__(io.BytesIO())
         self.sent: list[str] = []
 
-    def send(self, kind: str, *payload, **fields) -> None:
-        self.sent.append(kind)
+    def send(self, message: Message) -> None:
+        super().send(message)
+        self.sent.append(WIRE_TYPES[type(message)])
 
 
 def test_a_gui_that_never_acknowledges_still_gets_occasional_previews(monkeypatch):

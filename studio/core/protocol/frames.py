@@ -168,9 +168,10 @@ class FrameWriter:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def send(self, kind: str, payload: bytes = b"", **fields: object) -> None:
-        """Send one message (OSError when the peer is gone)."""
-        data = encode(Frame(kind, fields, payload))
+    def write(self, frame: Frame) -> None:
+        """Send one frame (OSError when the peer is gone). Messages are sent typed, through
+        :class:`studio.core.protocol.messages.MessageWriter`."""
+        data = encode(frame)
         with self._lock:
             self._stream.write(data)
             self._stream.flush()

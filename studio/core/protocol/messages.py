@@ -1,17 +1,19 @@
-"""The engine host protocol's messages, typed: what a checked :class:`~studio.core.protocol.frames.Frame` says.
+"""The engine host protocol's messages, typed: one frozen dataclass per message type, both ways.
 
-:func:`decode` turns a frame (its type and required fields already checked by ``read_frame``) into one
-frozen dataclass per message type, so neither the studio nor a host reads a message by key. Optional
-fields (``preview_box``, ``sent``, ``token``...) that are missing or of the wrong type read as ``None``
-or their default: a newer or older peer may leave them out.
+:func:`decode` turns a frame (its type and required fields already checked by ``read_frame``) into its
+message, so neither the studio nor a host reads a message by key. Optional fields (``preview_box``,
+``sent``, ``token``...) that are missing or of the wrong type read as ``None`` or their default: a newer
+or older peer may leave them out. Senders build the same dataclasses: :class:`MessageWriter` sends one
+(:func:`to_frame` makes its frame), so a misspelt or missing field fails where the message is made.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import BinaryIO, Mapping, Union
 
 from studio.core.i18n import _
-from studio.core.protocol.frames import Frame, ProtocolError, read_frame
+from studio.core.protocol.frames import Frame, FrameWriter, ProtocolError, read_frame
 from studio.core.protocol.status import HostStatus
 
 JsonObject = Mapping[str, object]
@@ -251,3 +253,42 @@ def read_message(stream: BinaryIO, limit: int | None = None) -> Message | None:
     """The next message (:func:`~studio.core.protocol.frames.read_frame`, then :func:`decode`); None at the end."""
     frame = read_frame(stream, limit)
     return None if frame is None else decode(frame)
+
+
+def _wire(value: object) -> object:
+    """A message field as JSON: tuples as lists, a host status as its dict, mappings as dicts."""
+    if isinstance(value, HostStatus):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_wire(v) for v in value]
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+def to_frame(message: Message) -> Frame:
+    """The frame of ``message`` (the inverse of :func:`decode`): its fields by name, ``payload`` as the frame's
+    payload; an optional field left at its default is not sent (older peers never sent it either)."""
+    fields: dict[str, object] = {}
+    for f in dataclasses.fields(message):
+        value = getattr(message, f.name)
+        if f.name == "payload":
+            continue
+        has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        default = f.default if f.default is not dataclasses.MISSING else (
+            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        if has_default and value == default:
+            continue
+        fields[f.name] = _wire(value)
+    if isinstance(message, RunJob):  # hosts without preview_box read the square one
+        box = message.preview_box
+        fields["preview_max"] = max(box) if all(box) else 0
+    return Frame(WIRE_TYPES[type(message)], fields, getattr(message, "payload", b""))
+
+
+class MessageWriter(FrameWriter):
+    """Sends typed messages (safe to call from several threads)."""
+
+    def send(self, message: Message) -> None:
+        """Send one message (OSError when the peer is gone; ProtocolError for one a peer would refuse)."""
+        self.write(to_frame(message))
