@@ -107,3 +107,18 @@ def test_flux2_klein_img2img_equals_plain_diffusers_and_inpaints(family_dir, fam
     assert edited.operation == "inpaint"
     before, after = pixels(src), pixels(edited.outputs[0])
     assert np.array_equal(before[:16], after[:16]) and np.abs(before[24:40, 24:40] - after[24:40, 24:40]).max() > 0
+
+
+def test_a_flow_models_png_claims_no_timestep_spacing():
+    """A spec that asks a flow-matching family for trailing timesteps (reused from an SDXL-Turbo image) ran
+    with the family's own scheduler: its PNG records no spacing, where an SD model's records it."""
+    from studio.core.models.caps import ignored_inputs
+    from studio.core.pngmeta import infotext
+    from studio.engines.diffusion.generate import as_used
+
+    spec = ImageSpec(prompt="a cat", scheduler="euler", timestep_spacing="trailing")
+    image = Image.new("RGB", (8, 8))
+    job, shown = as_used(spec, ignored_inputs("diffusers", "flux"), image)
+    assert job.timestep_spacing == "" and "Schedule type" not in infotext(shown)
+    job, shown = as_used(spec, ignored_inputs("diffusers", "sdxl"), image)
+    assert job.timestep_spacing == "trailing" and "Schedule type: SGM Uniform" in infotext(shown)

@@ -136,6 +136,8 @@ def as_used(spec: ImageSpec, unused: frozenset[str], image: Any) -> tuple[ImageS
         changes["prompt"] = ""
     if "negative_prompt" in unused:
         changes["negative_prompt"] = ""
+    if "timestep_spacing" in unused:  # a flow-matching scheduler has none: the PNG claims no schedule type
+        changes["timestep_spacing"] = ""
     job = spec.replace(**changes) if changes else spec
     shown = job.replace(width=image.width, height=image.height) if "size" in unused else job
     return job, shown
