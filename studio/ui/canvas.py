@@ -261,6 +261,15 @@ class ImageCanvas(QWidget):
         self._path = path
         self._set(image, None)
         self.preview_count = 0
+        self._show_file(path)
+
+    def show_written(self, path: str) -> None:
+        """The shown image was just written to ``path`` (Save as, the editor's Export): the file line names it."""
+        if not self._image.isNull() and self._preview_job is None:
+            self._show_file(path)
+
+    def _show_file(self, path: str | None) -> None:
+        image = self._image
         name = Path(path).name if path else self.tr("(unsaved)")
         self.info_label.setText(f"{name} · {image.width()}×{image.height()}")
         self.info_label.setToolTip(f"{path}\n{image.width()}×{image.height()}" if path else "")
@@ -326,4 +335,7 @@ class ImageCanvas(QWidget):
         except OSError as exc:
             QMessageBox.warning(self, self.tr("Save as"), self.tr("Could not save the image: {0}").format(exc))
             return None
+        if self._path is None or Path(self._path).suffix.lower() == Path(target).suffix.lower():
+            self._path = target  # the same bytes (or the only file): later saves copy it, metadata and all
+        self.show_written(target)
         return target

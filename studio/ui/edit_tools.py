@@ -591,5 +591,7 @@ class CanvasEditor(QObject):
             self._message(self.tr("Could not save the image: {0}").format(exc))
             return None
         self._message(self.tr("Saved {0}").format(target), 4000)
+        if self._shows_current():
+            self.canvas.show_written(target)
         return target
 
