@@ -187,26 +187,39 @@ def cmd_hash(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_convert(args: argparse.Namespace) -> int:
-    from studio.engines.models.convert import convert
+def _run_file_job(spec) -> int:
+    """Run a model-file job in an engine host (``studio.cli.submit``), progress on stderr; print what it wrote."""
+    from studio.cli.submit import run_job
 
-    reg = _registry()
-    e = find_entry(reg, args.name)
-    for out in convert(Path(e.path), fallback_dir=reg.paths.models):
+    result = run_job(spec, record=False)
+    if result.cancelled:
+        print(_("cancelled"), file=sys.stderr)
+        return 130
+    for out in result.outputs:
         print(out)
     return 0
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from studio.core.specs.files import ConvertSpec
+
+    e = find_entry(_registry(), args.name)
+    if not e.path:
+        raise ModelError(_("{name} has no file to convert ({reason}).").format(name=e.name, reason=e.reason))
+    return _run_file_job(ConvertSpec(path=str(Path(e.path).absolute()), named=True))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from studio.core.atomic import check_output_file
-    from studio.engines.models.sd_keys import export_single_file
+    from studio.core.specs.files import ExportSpec
 
-    check_output_file(Path(args.out))  # a device, a missing folder, /proc...: refused before the export
+    out = check_output_file(Path(args.out))  # a device, a missing folder, /proc...: refused before the export
     e = find_entry(_registry(), args.name)
     if e.type != "diffusers":
         raise ModelError(_("{name} is not a diffusers pipeline folder.").format(name=e.name))
-    print(export_single_file(Path(e.path), Path(args.out)))
-    return 0
+    if out.exists() or out.is_symlink():
+        raise ModelError(_("{file} already exists; remove it first or choose another name.").format(file=out))
+    return _run_file_job(ExportSpec(folder=str(Path(e.path).absolute()), out=str(out.absolute())))
 
 
 def cmd_download(args: argparse.Namespace) -> int:

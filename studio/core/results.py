@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Union
 
 from studio.core.specs.text import ClassifySpec, FillMaskSpec, TextSpec
-from studio.core.specs.files import ConvertSpec, DownloadSpec
+from studio.core.specs.files import ConvertSpec, DownloadSpec, ExportSpec
 from studio.core.specs.training import DatasetSpec, EvaluateSpec, TrainSpec, VaeSpec
 from studio.core.specs.image import DescribeSpec, GanSpec, GridSpec, GuidedSpec, ImageSpec, UpscaleSpec
 
@@ -172,6 +172,13 @@ class ConvertResult(JobResult):
     """A pickle converted to safetensors: the files written are the outputs."""
 
     kind: ClassVar[str] = ConvertSpec.kind
+
+
+@dataclass(frozen=True)
+class ExportResult(JobResult):
+    """A diffusers folder written as one checkpoint: the file is the output."""
+
+    kind: ClassVar[str] = ExportSpec.kind
 
 
 @dataclass(frozen=True)
@@ -342,7 +349,7 @@ RESULT_TYPES: dict[str, type[JobResult]] = {t.kind: t for t in (ImageResult, Tex
                                                                  FacesResult, DownloadResult, VaeResult, DatasetResult,
                                                                  ConvertResult, GuidedResult, GridResult,
                                                                  EvaluateResult, FillMaskResult, ClassifyResult,
-                                                                 DescribeResult)}
+                                                                 DescribeResult, ExportResult)}
 
 
 def result_to_dict(result: JobResult) -> dict[str, Any]:

@@ -20,6 +20,7 @@ ENGINES: dict[str, str] = {
     "guided": "studio.engines.clip.guided:run",
     "download": "studio.engines.download_job:run",
     "convert": "studio.engines.models.convert:run",
+    "export_single_file": "studio.engines.models.sd_keys:run",
     "vae": "studio.engines.vae.run:run",
     "dataset": "studio.engines.dataset_export:run",
     "evaluate": "studio.engines.evaluate:run",

@@ -112,3 +112,44 @@ def test_a_killed_host_is_one_clear_line(studio_home):
     errors = [line for line in err.splitlines() if "error" in line.lower()]
     assert errors == ["error: The engine stopped unexpectedly (signal 9) while running “block forever”; retry the "
                       "job to run it again."], err
+
+
+def _imports(stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if "import time:" in line}
+
+
+def test_models_convert_and_export_run_in_an_engine_host(studio_home, tiny_sd_dir, tmp_path):
+    import torch
+    from safetensors import safe_open
+
+    _quick_host(studio_home)
+    ckpt = tmp_path / "style.pt"  # outside the model folders: the command line names it
+    torch.save({"emb_params": torch.arange(6.0).reshape(2, 3)}, ckpt)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "main.py"), "models", *args], cwd=ROOT,
+                              env=_env(studio_home), capture_output=True, text=True, timeout=300)
+
+    r = cli("convert", str(ckpt))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(tmp_path / "style.safetensors")]
+    assert "converting style.pt" in r.stderr  # the host's progress on the console
+    assert "studio.cli.submit" in _imports(r.stderr) and not {"torch", "safetensors", "numpy"} & _imports(r.stderr)
+    with safe_open(str(tmp_path / "style.safetensors"), "pt") as f:
+        assert f.get_tensor("emb_params").tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    again = cli("convert", str(ckpt))  # the engine refuses to replace it: its one line comes back
+    assert again.returncode == 1 and again.stdout == ""
+    assert [line for line in again.stderr.splitlines() if line.startswith("error")] == [
+        "error: style.safetensors already exists; remove it first or keep using it."], again.stderr
+
+    out = tmp_path / "tiny.safetensors"
+    r = cli("export", str(tiny_sd_dir), str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(out)] and not {"torch", "safetensors"} & _imports(r.stderr)
+    with safe_open(str(out), "pt") as f:
+        assert any(k.startswith("model.diffusion_model.") for k in f.keys())
+    before = out.read_bytes()
+    again = cli("export", str(tiny_sd_dir), str(out))
+    assert again.returncode == 1 and out.read_bytes() == before
+    assert [line for line in again.stderr.splitlines() if line.startswith("error")] == [
+        f"error: {out} already exists; remove it first or choose another name."], again.stderr

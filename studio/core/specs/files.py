@@ -60,6 +60,9 @@ class ConvertSpec(Spec):
 
     kind: ClassVar[str] = "convert"
     path: str = ""
+    named: bool = False
+    """The person running ``models convert PATH`` named this path: it may lie outside the model folders
+    (a job from the window or the queue converts only a model the studio lists)."""
 
     def validate(self) -> list[str]:
         if not self.path.strip():
@@ -68,3 +71,23 @@ class ConvertSpec(Spec):
 
     def title(self) -> str:
         return _("Convert {file} to safetensors").format(file=self.path.rstrip('/').rsplit('/', 1)[-1])
+
+
+@dataclass(frozen=True)
+class ExportSpec(Spec):
+    """Write an SD 1.x/2.x diffusers folder as one original-format ``.safetensors`` checkpoint
+    (``models export``); an existing ``out`` file is never replaced."""
+
+    kind: ClassVar[str] = "export_single_file"
+    folder: str = ""
+    out: str = ""
+
+    def validate(self) -> list[str]:
+        if not self.folder.strip():
+            raise SpecError(_("Choose the model to export."))
+        if not self.out.strip():
+            raise SpecError(_("Choose the file to write."))
+        return []
+
+    def title(self) -> str:
+        return _("Export {name} as one file").format(name=self.folder.rstrip('/').rsplit('/', 1)[-1])

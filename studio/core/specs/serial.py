@@ -11,7 +11,7 @@ from studio.core.specs.checks import non_finite_path
 from studio.core.errors import SpecError
 from studio.core.i18n import _
 from studio.core.specs.base import Spec
-from studio.core.specs.files import ConvertSpec, DownloadSpec
+from studio.core.specs.files import ConvertSpec, DownloadSpec, ExportSpec
 from studio.core.specs.image import ControlUnit, DescribeSpec, GanSpec, GridSpec, GuidedSpec, ImageSpec, UpscaleSpec
 from studio.core.specs.text import ClassifySpec, FillMaskSpec, TextSpec
 from studio.core.specs.training import DatasetSpec, EvaluateSpec, TrainSpec, VaeSpec
@@ -19,7 +19,7 @@ from studio.core.specs.training import DatasetSpec, EvaluateSpec, TrainSpec, Vae
 SPEC_TYPES: dict[str, type[Spec]] = {t.kind: t for t in (ImageSpec, TextSpec, UpscaleSpec, TrainSpec, GanSpec,
                                                           DownloadSpec, ConvertSpec, VaeSpec, DatasetSpec,
                                                           EvaluateSpec, GuidedSpec, GridSpec, FillMaskSpec, ClassifySpec,
-                                                          DescribeSpec)}
+                                                          DescribeSpec, ExportSpec)}
 
 
 NESTED_TYPES: dict[str, type] = {"controls": ControlUnit}

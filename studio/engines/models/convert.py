@@ -163,9 +163,10 @@ def run(spec: ConvertSpec, reporter: Reporter, cancel: CancelToken, ctx: "Engine
     path = Path(spec.path)
     if not path.exists():
         raise ModelError(_("{file} does not exist any more.").format(file=path.name))
-    # A job converts a model the studio lists, never a path a spec names elsewhere (files go beside it).
+    # A job converts a model the studio lists (files go beside it), or the path the person running
+    # `models convert PATH` named on the command line.
     roots = [Path(root).resolve() for _kind, root in ctx.registry.sources()]
-    if not any(path.resolve().is_relative_to(root) for root in roots):
+    if not spec.named and not any(path.resolve().is_relative_to(root) for root in roots):
         raise ModelError(_("{name} is not in one of the studio's model folders; convert it with "
                            "`main.py models convert PATH`.").format(name=path.name))
     reporter.progress(0, 1, _("converting {file}").format(file=path.name))

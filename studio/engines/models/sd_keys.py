@@ -11,13 +11,20 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from safetensors.torch import load_file, save
 
-from studio.core.atomic import atomic_open
+from studio.core.atomic import atomic_open, check_output_file
 from studio.core.errors import ModelError
 from studio.core.i18n import _
+from studio.core.progress import CancelToken, Reporter
+from studio.core.results import ExportResult
+from studio.core.specs.files import ExportSpec
+
+if TYPE_CHECKING:
+    from studio.engines.context import EngineContext
 
 _UNET_TOP = {"time_embedding.linear_1.": "time_embed.0.", "time_embedding.linear_2.": "time_embed.2.",
              "add_embedding.linear_1.": "label_emb.0.0.", "add_embedding.linear_2.": "label_emb.0.2.",
@@ -124,3 +131,16 @@ def export_single_file(folder: Path, out_file: Path, metadata: dict[str, str] | 
         fh.write(save(state, metadata={"format": "pt", **(metadata or {})}))
     return out_file
 
+
+
+def run(spec: ExportSpec, reporter: Reporter, cancel: CancelToken, ctx: "EngineContext") -> ExportResult:
+    """The ``export_single_file`` job (``models export``): never replaces a file already there."""
+    folder, out = Path(spec.folder), check_output_file(Path(spec.out))
+    if not (folder / "model_index.json").is_file():
+        raise ModelError(_("{name} is not a diffusers pipeline folder.").format(name=folder.name))
+    if out.exists() or out.is_symlink():
+        raise ModelError(_("{file} already exists; remove it first or choose another name.").format(file=out))
+    reporter.progress(0, 1, _("exporting {name}").format(name=folder.name))
+    export_single_file(folder, out)
+    reporter.progress(1, 1, _("exported"))
+    return ExportResult(outputs=(str(out),))
