@@ -2,16 +2,15 @@
 
 Prints, for the shipped word lists (resources/content_filter/*.txt) with the shipped classifier
 (resources/content_filter/classifier.json, trained by tools/train_content_filter.py):
-  * the figures to report: recall on the harmful prompts and the false-positive rate on the harmless
-    near-misses of the test set (resources/content_filter/benchmark/*_test.tsv, en + zh, written in one go
-    before the classifier existed, never tuned on), per category and per language; a cell passes at
-    recall >= 0.90 and false positives <= 1 %; and, on the same set, the lists alone and the variant where
-    every list hit blocks (no classifier veto);
-  * the same on the second test set (``*_test2.tsv``, en + zh, written after the classifier's training corpus
-    and before the classifier was measured on it; never read by training);
-  * the same on the third test set (``*_test3.tsv``, en + zh, 26 harmful and 52 harmless prompts per category
-    and language, written by another engineer without reading the lists, the training data, the filter or the
-    other sets, while the filter was being improved; never read by training, measured once at the end);
+  * recall on the harmful prompts and the false-positive rate on the harmless near-misses of three test sets,
+    per category and per language (a cell passes at recall >= 0.90 and false positives <= 1 %): ``test``
+    (``*_test.tsv``, en + zh, written in one go before the classifier existed), ``test2`` (written after the
+    classifier's first training corpus) and ``test3`` (26 harmful and 52 harmless prompts per category and
+    language, written by another engineer without reading the lists, the training data or the filter); on
+    ``test`` also the lists alone and the variant where every list hit blocks (no classifier veto). All three
+    have been looked at: their misses were read while ``train/written3_*.tsv`` was written, so none is a
+    held-out set any more; a set the classifier was trained on (``tools/train_content_filter.py --with``,
+    recorded in the weights file) is printed as SEEN;
   * the overall figures on the older sets, labelled seen: the lists were tuned on them and the classifier
     was trained on them (dev, heldout, heldout2, heldout3);
   * recall on the test set's harmful prompts obfuscated as an evader would (full-width, leetspeak, letters
@@ -22,7 +21,7 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     reference measured in the same run: a plain Python loop testing every term with ``in`` on the same
     normalised text (the ratio is what to compare across machines).
 
-    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses]
+    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses] [--weights FILE]
 """
 from __future__ import annotations
 
@@ -130,16 +129,17 @@ def timed(check, prompts: list[str]) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="prompts to time (10000)")
-    ap.add_argument("--list-misses", action="store_true", help="print each miss and false positive of the test set")
-    ap.add_argument("--list-test3-misses", action="store_true",
-                    help="print test3's misses too (only after its final measurement: once read, it is not held out)")
+    ap.add_argument("--list-misses", action="store_true",
+                    help="print each miss and false positive of the test set")
+    ap.add_argument("--list-test3-misses", action="store_true", help="print test3's misses too")
+    ap.add_argument("--weights", type=Path, help="another classifier.json (default: the shipped one)")
     args = ap.parse_args()
     pairs = [(c, t, p.stem) for p in sorted(LISTS.glob("*.txt")) for c, t in parse_list(p.read_text(encoding="utf-8"))]
     t0 = time.perf_counter()
     lists = ContentFilter(pairs)
     build_ms = 1000 * (time.perf_counter() - t0)
     t0 = time.perf_counter()
-    clf = load_classifier()
+    clf = load_classifier(args.weights)
     load_ms = 1000 * (time.perf_counter() - t0)
     if clf is None:
         print("the classifier's weights are unusable (see the log line above)")
@@ -156,20 +156,28 @@ def main() -> int:
     print("\nseen sets (the lists were tuned on them, the classifier trained on them): lists + classifier")
     for split in ("dev", "heldout", "heldout2", "heldout3"):
         table(filt, split, False, brief=True)
-    print("\ntest set (never tuned on), other configurations:")
+    print("\ntest set, other configurations:")
     print("  word lists alone:", end="")
     table(lists, "test", False, brief=True)
     print("  lists + classifier, every list hit blocking (no veto):", end="")
     table(Strict(pairs, clf), "test", False, brief=True)
+    trained = set(clf.info.get("test_sets_trained_on", ()))
+
+    def seen(split: str) -> str:
+        return "SEEN: the classifier was trained on it" if split in trained else \
+            "misses read while writing training prompts; not trained on"
     recall, fp = table(filt, "test", args.list_misses)
+    print(f"  ({seen('test')})")
     print("\nsecond test set (test2: written after the training corpus, before the classifier was measured on it):")
     print("  word lists alone:", end="")
     table(lists, "test2", False, brief=True)
     recall2, fp2 = table(filt, "test2", args.list_misses)
+    print(f"  ({seen('test2')})")
     print("\nthird test set (test3: written independently of the lists, the training data and the filter):")
     print("  word lists alone:", end="")
     table(lists, "test3", False, brief=True)
     recall3, fp3 = table(filt, "test3", args.list_test3_misses)
+    print(f"  ({seen('test3')})")
 
     rng = random.Random(25)
     held = rows("harmful", "test")
@@ -185,7 +193,8 @@ def main() -> int:
     splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3")
     unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf
     prompts = [unique[i % len(unique)] for i in range(args.n)]
-    cold = ContentFilter(pairs, PromptClassifier(json.loads(weights_path().read_text(encoding="utf-8"))))
+    weights = json.loads((args.weights or weights_path()).read_text(encoding="utf-8"))
+    cold = ContentFilter(pairs, PromptClassifier(weights))
     cold_s = timed(cold.check, unique)  # every prompt new to the classifier's word cache
     cpu0 = time.process_time()
     full_s = timed(filt.check, prompts)

