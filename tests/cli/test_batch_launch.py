@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.fixtures.host_zygote import warm_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 DATASET = ["generate", "dataset", "--model", "Studio Fashion", "--prompt", "a red dress", "--prompt", "a blue shoe",
            "--count", "3", "--steps", "2", "--seed", "7"]
@@ -58,8 +60,9 @@ def test_one_process_is_a_launch_of_one():
 def test_two_gloo_processes_make_the_dataset_one_process_makes(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir(), two.mkdir()
-    single = subprocess.run([sys.executable, str(ROOT / "main.py"), *DATASET, "--out", "aug"], cwd=ROOT,
-                            env=_env(one), capture_output=True, text=True, timeout=600)
+    # The one-process run: `main.py` forked from the session's warm parent (torch imported once; one thread, as
+    # in the launch: tests.fixtures.host_zygote); the launches below start their real interpreters.
+    single = warm_cli([*DATASET, "--out", "aug"], _env(one), 600)
     assert single.returncode == 0, single.stderr[-3000:]
     launch = subprocess.run([*LAUNCH, *DATASET, "--out", "aug"], cwd=ROOT, env=_env(two), capture_output=True,
                             text=True, timeout=600)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.torchless_child import HOST_COMMAND_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,6 +20,10 @@ def test_image_upscale_text_and_training_jobs_run_without_torch_in_the_gui_proce
 
     llm = build_tiny_llama(tmp_path / "tiny-llama", save_smol_tokenizer(tmp_path / "tok"))
     env = dict(os.environ, AIGC_STUDIO_HOME=str(paths.root), OMP_NUM_THREADS="1", QT_QPA_PLATFORM="offscreen")
+    if sys.platform.startswith("linux"):  # the child's engine hosts are forked from this session's warm parent
+        from tests.fixtures.host_zygote import warm_host_command
+
+        env[HOST_COMMAND_ENV] = json.dumps(warm_host_command())
     proc = subprocess.run([sys.executable, "-m", "tests.ui.torchless_child", str(tiny_sd_dir), str(llm)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=600)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("REPORT ")]

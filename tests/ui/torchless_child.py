@@ -6,6 +6,7 @@ JSON line: each job's final state and which torch-side libraries this (GUI) proc
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -19,6 +20,8 @@ from studio.jobs.pool import WorkerPool
 from studio.ui.main_window import MainWindow
 
 HEAVY = ("torch", "diffusers", "transformers", "studio.host.dispatch")
+HOST_COMMAND_ENV = "STUDIO_TEST_HOST_COMMAND"
+"""Set by the test: the engine host command (JSON list) of its warm parent (tests.fixtures.host_zygote)."""
 
 
 def pump_until(app: QApplication, predicate, timeout: float) -> bool:
@@ -32,6 +35,11 @@ def pump_until(app: QApplication, predicate, timeout: float) -> bool:
 
 
 def main(sd_dir: str, llm_dir: str) -> int:
+    if os.environ.get(HOST_COMMAND_ENV):  # hosts forked from the test session's warm parent (torch imported there)
+        import studio.jobs.host_client as host_client
+
+        command = json.loads(os.environ[HOST_COMMAND_ENV])
+        host_client.host_command = lambda: list(command)
     app = QApplication(sys.argv[:1])
     paths, settings = StudioPaths.from_env(), Settings(device="cpu", scan_hf_cache=False)
     window = MainWindow(paths, settings)

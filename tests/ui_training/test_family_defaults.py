@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from studio.cli.train import build_spec
 from studio.core.errors import SpecError
 from studio.core.models.training_families import FAMILIES, family
 from studio.ui.training_form import TrainingForm
+from tests.fixtures.host_zygote import warm_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,11 +65,12 @@ def test_train_lora_runs_with_its_own_defaults(tiny_sd_dir, image_folder, studio
     spec = cli_spec("lora", "--data", str(image_folder), "--out", "my-lora", "--base", str(tiny_sd_dir))
     assert spec.size == family("lora").size == 512
     env = dict(os.environ, AIGC_STUDIO_HOME=str(studio_home), OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", "lora", "--data", str(image_folder),
-                           "--out", "my-lora", "--base", str(tiny_sd_dir), "--steps", "2",
-                           # the end-of-run sample grid at 512 px is kept small: the defaults are the test
-                           "--param", "samples=1", "--param", "sample_steps=1"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    # `main.py train lora ...` in its own process, forked from the session's warm parent (torch imported once:
+    # tests.fixtures.host_zygote); the interpreter's start is not what this test is about.
+    proc = warm_cli(["train", "lora", "--data", str(image_folder), "--out", "my-lora", "--base", str(tiny_sd_dir),
+                     "--steps", "2",
+                     # the end-of-run sample grid at 512 px is kept small: the defaults are the test
+                     "--param", "samples=1", "--param", "sample_steps=1"], env, 300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert Path(proc.stdout.strip().splitlines()[-1]).exists()
 
