@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,13 @@ from PIL import Image
 from studio.core import datasets_info
 from studio.core.errors import SpecError
 from studio.core.specs.training import TrainSpec
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures.host_zygote import warm_cli
 
 
 def studio(args, home: Path, timeout: int = 240) -> subprocess.CompletedProcess:
+    """`main.py ARGS` in its own process, forked from the session's warm parent (tests.fixtures.host_zygote)."""
     env = dict(os.environ, AIGC_STUDIO_HOME=str(home), OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1")
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return warm_cli(list(args), env, timeout)
 
 
 @pytest.mark.slow
