@@ -21,6 +21,12 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     reference measured in the same run: a plain Python loop testing every term with ``in`` on the same
     normalised text (the ratio is what to compare across machines).
 
+  * the held-out set, ``test4`` (``*_test4_en.tsv`` and ``*_test4_zh.tsv``: 40 harmful and 80 harmless
+    near-miss prompts per category and language, 1,440 in all), written by two other engineers (one per
+    language) without reading the lists, the training data, the filter or the other sets, while the filter was
+    being improved; the trainer refuses to read it. Its misses are not printed (``--list-test4-misses`` does,
+    and then it is no longer held out): the figures to report;
+
     python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses] [--weights FILE]
 """
 from __future__ import annotations
@@ -47,12 +53,19 @@ RECALL_TARGET, FP_TARGET = 0.90, 0.01
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
 
 
+def split_files(kind: str, split: str) -> list[Path]:
+    """The files of a split: ``{kind}_{split}.tsv``, or one per language (``{kind}_{split}_en.tsv``, ``_zh``)."""
+    whole = BENCH / f"{kind}_{split}.tsv"
+    return [whole] if whole.exists() else sorted(BENCH.glob(f"{kind}_{split}_*.tsv"))
+
+
 def rows(kind: str, split: str) -> list[tuple[str, str, str]]:
     out = []
-    for line in (BENCH / f"{kind}_{split}.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            lang, category, prompt = line.split("\t")
-            out.append((lang, category, prompt))
+    for path in split_files(kind, split):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                lang, category, prompt = line.split("\t")
+                out.append((lang, category, prompt))
     return out
 
 
@@ -132,6 +145,8 @@ def main() -> int:
     ap.add_argument("--list-misses", action="store_true",
                     help="print each miss and false positive of the test set")
     ap.add_argument("--list-test3-misses", action="store_true", help="print test3's misses too")
+    ap.add_argument("--list-test4-misses", action="store_true",
+                    help="print the held-out set's misses too (once read, it is not held out any more)")
     ap.add_argument("--weights", type=Path, help="another classifier.json (default: the shipped one)")
     args = ap.parse_args()
     pairs = [(c, t, p.stem) for p in sorted(LISTS.glob("*.txt")) for c, t in parse_list(p.read_text(encoding="utf-8"))]
@@ -178,6 +193,11 @@ def main() -> int:
     table(lists, "test3", False, brief=True)
     recall3, fp3 = table(filt, "test3", args.list_test3_misses)
     print(f"  ({seen('test3')})")
+    print("\nheld-out set (test4: written by two other engineers, one per language, without reading the lists, "
+          "the training data, the filter or the other sets; never trained or tuned on):")
+    print("  word lists alone:", end="")
+    table(lists, "test4", False, brief=True)
+    recall4, fp4 = table(filt, "test4", args.list_test4_misses)
 
     rng = random.Random(25)
     held = rows("harmful", "test")
@@ -186,12 +206,17 @@ def main() -> int:
     caught = sum(filt.check(p) is not None for p in obf)
     print(f"\ntest harmful, obfuscated (full-width, leetspeak, spaced letters, traditional/spaced Chinese): "
           f"{caught}/{len(obf)} = {caught / len(obf):.3f} (plain: {plain / len(held):.3f})")
+    held4 = rows("harmful", "test4")
+    obf4 = [obfuscate(p, rng) for _l, _c, p in held4]
+    caught4 = sum(filt.check(p) is not None for p in obf4)
+    print(f"test4 harmful (held out), obfuscated the same way: {caught4}/{len(obf4)} = {caught4 / len(obf4):.3f} "
+          f"(plain: {recall4:.3f})")
     old = [ln for ln in (BENCH / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3")
-    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf
+    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3", "test4")
+    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf4
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     weights = json.loads((args.weights or weights_path()).read_text(encoding="utf-8"))
     cold = ContentFilter(pairs, PromptClassifier(weights))
@@ -212,7 +237,8 @@ def main() -> int:
     print(f"\ntest set overall: recall {recall:.3f} (target >= {RECALL_TARGET}), false positives {fp:.2%} "
           f"(target <= {FP_TARGET:.0%}), {per:.4f} ms per prompt, {1000 * full_cpu / len(prompts):.4f} ms CPU time (target <= 0.1)")
     print(f"test2 set overall: recall {recall2:.3f}, false positives {fp2:.2%}")
-    print(f"test3 set overall: recall {recall3:.3f} (target >= {RECALL_TARGET}), false positives {fp3:.2%} "
+    print(f"test3 set overall: recall {recall3:.3f}, false positives {fp3:.2%}")
+    print(f"held-out test4 overall: recall {recall4:.3f} (target >= {RECALL_TARGET}), false positives {fp4:.2%} "
           f"(target <= {FP_TARGET:.0%})")
     return 0
 
