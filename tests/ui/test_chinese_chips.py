@@ -46,7 +46,7 @@ def test_chips_show_and_insert_chinese_words_and_the_image_is_the_english_prompt
     qtbot.waitUntil(assist.chips_ready, timeout=5000)  # the chips come a few per event-loop turn
     assert assist.chips.isVisible()
     chips = {c.objectName()[5:]: c for c in assist.chips.findChildren(QToolButton) if c.objectName().startswith("chip_")}
-    assert len(chips) == 18  # 10 garments + 8 colours
+    assert len(chips) == 22  # 10 garments + 12 colours
     assert all(HAN.search(c.text()) and HAN.search(c.toolTip()) for c in chips.values()), \
         [c.text() for c in chips.values()]
     assert (chips["sneaker"].text(), chips["red"].text(), chips["ankle boot"].text()) == ("运动鞋", "红色", "短靴")

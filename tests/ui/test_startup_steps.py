@@ -2,11 +2,22 @@
 other workspaces come one step per event-loop turn, so the window answers between them."""
 from __future__ import annotations
 
+import json
+import math
+
 from PySide6.QtCore import QTimer
 
+from studio.core.paths import resources_dir
 from studio.core.settings import Settings
+from studio.ui.prompt_assist import CHIPS_PER_TURN
 
 ALL_WORKSPACES = ["image", "text", "training", "faces", "models", "guided"]
+
+
+def fashion_chips() -> int:
+    """A chip per garment and colour the shipped Studio Fashion card names (10 + 12)."""
+    card = json.loads((resources_dir() / "models" / "studio-fashion" / "studio_model.json").read_text(encoding="utf-8"))
+    return len(card["vocabulary"]["garments"]) + len(card["vocabulary"]["colours"])
 
 
 def _launch(qtbot, paths, settings: Settings | None = None, trace=None):
@@ -186,8 +197,8 @@ def test_the_first_start_keeps_the_window_size_and_the_model_list_waits_for_the_
         names = [name for name, _ in turns]
         assert names.count("model list to the panels") == 1
         assert not dict(turns)["model list to the panels"]  # no import thread took the GIL in turns with it
-        # Studio Fashion's 18 chips: the first 6 with the list, then 2 more turns.
-        assert names.count("vocabulary chips") == 2
+        # Studio Fashion's chips (10 garments + 12 colours): the first 6 with the list, then a turn per 6 more.
+        assert names.count("vocabulary chips") == math.ceil(fashion_chips() / CHIPS_PER_TURN) - 1
         assert names.index("rescan_models") < names.index("_start_pool") < names.index("make_text_workspace")
         # The larger widgets are built in parts, a turn each: the edit tools' row, then the editor wiring it.
         assert names.count("_build_edit_tools") == 2 and names.count("_build_models") == 2
@@ -198,7 +209,6 @@ def test_the_first_start_keeps_the_window_size_and_the_model_list_waits_for_the_
 
 def test_the_vocabulary_chips_come_a_few_per_turn_and_a_new_model_stops_the_old_row(qtbot, paths):
     from studio.core.models.registry import ModelEntry, ModelRegistry
-    from studio.ui.prompt_assist import CHIPS_PER_TURN
     from studio.ui.prompt_editor import PromptEditor
 
     fashion = next(e for e in ModelRegistry(paths, Settings(scan_hf_cache=False)).scan() if e.name == "studio-fashion")
@@ -211,7 +221,7 @@ def test_the_vocabulary_chips_come_a_few_per_turn_and_a_new_model_stops_the_old_
     assert assist.vocabulary() is not None and "Studio Fashion knows" in assist.knows_label.text()
     assert assist.chip_layout.count() == CHIPS_PER_TURN and not assist.chips_ready() and assist.chips.isHidden()
     qtbot.waitUntil(assist.chips_ready, timeout=5000)
-    assert assist.chip_layout.count() == 18 and assist.chips.isVisible()
+    assert assist.chip_layout.count() == fashion_chips() and assist.chips.isVisible()
 
     editor.model_combo.setCurrentIndex(editor.model_combo.findData("sd"))
     editor.model_combo.setCurrentIndex(editor.model_combo.findData("studio-fashion"))
@@ -220,7 +230,7 @@ def test_the_vocabulary_chips_come_a_few_per_turn_and_a_new_model_stops_the_old_
     assert assist.chip_layout.count() == 0 and assist.chips.isHidden() and assist.chips_ready()
     editor.model_combo.setCurrentIndex(editor.model_combo.findData("studio-fashion"))
     assist.finish_chips()  # e.g. before reading the row
-    assert assist.chip_layout.count() == 18 and assist.chips.isVisible()
+    assert assist.chip_layout.count() == fashion_chips() and assist.chips.isVisible()
 
 
 def test_a_model_list_waits_for_a_running_preload(qtbot, paths):
