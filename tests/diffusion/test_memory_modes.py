@@ -143,3 +143,20 @@ def test_a_speed_mode_stays_on_the_pipeline_until_a_job_wants_another(tiny_sd_di
     back = run(spec_for(tiny_sd_dir, speed_mode="off"), RecordingReporter(), CancelToken(), engine_ctx)
     assert facts["speed_mode"] == "off"
     assert np.array_equal(pixels(ref.outputs[0]), pixels(back.outputs[0]))
+
+
+def test_compiled_kernels_go_to_the_studio_cache_even_after_inductor_chose_its_default(tmp_path, monkeypatch):
+    """Inductor writes /tmp/torchinductor_<user> into the environment the first time its cache folder is asked
+    for (an engine host's imports do it): the compile speed mode must still keep kernels in the studio cache,
+    and a folder the user chose stays theirs."""
+    from torch._inductor.runtime.cache_dir_utils import cache_dir
+
+    from studio.engines.diffusion.memory import keep_compiled_kernels_in
+
+    monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR", raising=False)
+    cache_dir()  # what happens before a job in a fresh engine host
+    keep_compiled_kernels_in(tmp_path / "studio" / "torch_compile")
+    assert cache_dir() == str(tmp_path / "studio" / "torch_compile")
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "mine"))
+    keep_compiled_kernels_in(tmp_path / "studio" / "torch_compile")
+    assert cache_dir() == str(tmp_path / "mine")

@@ -143,8 +143,7 @@ def _set_speed(pipe: Any, mode: str, cache_dir: Path) -> None:
     elif mode == "fused_qkv":
         net.fuse_qkv_projections()
     elif mode == "compile":
-        # Compiled kernels are kept in the studio cache: the compile is paid once per model and shape.
-        os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir / "torch_compile"))
+        keep_compiled_kernels_in(cache_dir / "torch_compile")
         net.compile()
     elif mode == "int8":
         # Dynamic int8 activations × int8 per-channel weights on the denoiser's linear layers, in place.
@@ -157,6 +156,20 @@ def _set_speed(pipe: Any, mode: str, cache_dir: Path) -> None:
         from diffusers import FirstBlockCacheConfig
 
         net.enable_cache(FirstBlockCacheConfig(threshold=0.2))
+
+
+def keep_compiled_kernels_in(folder: Path) -> None:
+    """Keep inductor's compiled kernels in ``folder`` (the studio cache), so a compile is paid once per model and
+    shape, not again after /tmp is cleared. A folder the user chose with TORCHINDUCTOR_CACHE_DIR is kept.
+
+    Inductor writes its default (/tmp/torchinductor_<user>) into the environment the first time anything asks
+    for its cache folder, which an engine host's earlier imports do: a ``setdefault`` then changes nothing.
+    """
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    current = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    if current is None or os.path.abspath(current) == os.path.abspath(default_cache_dir()):
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
 
 
 def _reset_speed(pipe: Any, mode: str) -> None:
