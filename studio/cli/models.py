@@ -14,6 +14,7 @@ from studio.core.progress import format_bytes
 from studio.core.models.families import family_label
 from studio.core.models.registry import SOURCE_LABELS, TYPE_LABELS, ModelEntry, ModelRegistry
 from studio.core.settings import load_settings
+from studio.core.specs.base import Spec
 
 
 def register(sub) -> None:
@@ -187,7 +188,7 @@ def cmd_hash(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_file_job(spec) -> int:
+def _run_file_job(spec: Spec) -> int:
     """Run a model-file job in an engine host (``studio.cli.submit``), progress on stderr; print what it wrote."""
     from studio.cli.submit import run_job
 

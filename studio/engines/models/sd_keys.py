@@ -132,7 +132,6 @@ def export_single_file(folder: Path, out_file: Path, metadata: dict[str, str] | 
     return out_file
 
 
-
 def run(spec: ExportSpec, reporter: Reporter, cancel: CancelToken, ctx: "EngineContext") -> ExportResult:
     """The ``export_single_file`` job (``models export``): never replaces a file already there."""
     folder, out = Path(spec.folder), check_output_file(Path(spec.out))
