@@ -84,6 +84,11 @@ def host_command() -> list[str]:
     return [sys.executable, "-m", "studio.host.process"]
 
 
+def _box(preview_box: tuple[int, int]) -> tuple[int, int]:
+    """A preview box as sent: whole pixels, never negative (0: no bound on that side)."""
+    return max(0, int(preview_box[0])), max(0, int(preview_box[1]))
+
+
 def _how_it_ended(code: int | None) -> str:
     if code is None:
         return _("no exit code")
@@ -258,8 +263,7 @@ class HostClient:
     def consumed(self, job_id: int, preview_box: tuple[int, int] | None = None) -> None:
         """The preview of ``job_id`` was shown (any thread); ``preview_box``: the largest the next ones may be
         now (the window was resized while the job runs)."""
-        box = None if preview_box is None else (max(0, int(preview_box[0])), max(0, int(preview_box[1])))
-        self._try_send(Consumed(job_id, box))
+        self._try_send(Consumed(job_id, None if preview_box is None else _box(preview_box)))
 
     def unload(self) -> None:
         self._try_send(Unload())
@@ -305,8 +309,8 @@ class HostClient:
             raise
         label = title or spec.title()
         try:
-            box = (max(0, int(preview_box[0])), max(0, int(preview_box[1])))
-            self._send(RunJob(job_id, spec_to_dict(spec), on_preview is not None, box, float(preview_interval)))
+            self._send(RunJob(job_id, spec_to_dict(spec), on_preview is not None, _box(preview_box),
+                              float(preview_interval)))
         except OSError:
             pass  # the reader reports the dead host below
         deadline: float | None = None

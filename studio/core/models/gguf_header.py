@@ -72,17 +72,18 @@ class _Reader:
     def unpack(self, fmt: str) -> Any:
         return struct.unpack(fmt, self.read(struct.calcsize(fmt)))[0]
 
-    def string(self) -> str:
+    def _string_length(self) -> int:
+        """The length prefix of a metadata string, refused when the string would run past the file."""
         n = self.unpack("<Q")
         if n > MAX_STRING or self.fh.tell() + n > self.size:
             raise GGUFError(_("a metadata string is longer than the file"))
-        return self.read(n).decode("utf-8", errors="replace")
+        return n
+
+    def string(self) -> str:
+        return self.read(self._string_length()).decode("utf-8", errors="replace")
 
     def skip_string(self) -> None:
-        n = self.unpack("<Q")
-        if n > MAX_STRING or self.fh.tell() + n > self.size:
-            raise GGUFError(_("a metadata string is longer than the file"))
-        self.fh.seek(n, 1)
+        self.fh.seek(self._string_length(), 1)
 
     def value(self, vtype: int) -> Any:
         if vtype in _SCALARS:
