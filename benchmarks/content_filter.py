@@ -21,13 +21,16 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     reference measured in the same run: a plain Python loop testing every term with ``in`` on the same
     normalised text (the ratio is what to compare across machines).
 
-  * the held-out set, ``test4`` (``*_test4_en.tsv`` and ``*_test4_zh.tsv``: 40 harmful and 80 harmless
-    near-miss prompts per category and language, 1,440 in all), written by two other engineers (one per
-    language) without reading the lists, the training data, the filter or the other sets, while the filter was
-    being improved; the trainer refuses to read it. Its misses are not printed (``--list-test4-misses`` does,
+  * the fourth test set, ``test4`` (``*_test4_{en,zh}.tsv``: 40 harmful and 80 harmless per category and
+    language), written by two other engineers without reading the lists, the training data or the filter; it
+    was the held-out set until it was measured once (session 8), and has been trained on since;
+  * the held-out set, ``test5`` (``*_test5_{en,zh}.tsv``: 50 harmful and 100 harmless near-miss prompts per
+    category and language, 1,800 in all), written by four other engineers (two per language, three categories
+    each) without reading the lists, the training data, the filter or the other sets, while the filter was
+    being improved; the trainer refuses to read it. Its misses are not printed (``--list-test5-misses`` does,
     and then it is no longer held out): the figures to report;
 
-    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses] [--weights FILE]
+    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses] [--list-test4-misses] [--weights FILE]
 """
 from __future__ import annotations
 
@@ -145,7 +148,8 @@ def main() -> int:
     ap.add_argument("--list-misses", action="store_true",
                     help="print each miss and false positive of the test set")
     ap.add_argument("--list-test3-misses", action="store_true", help="print test3's misses too")
-    ap.add_argument("--list-test4-misses", action="store_true",
+    ap.add_argument("--list-test4-misses", action="store_true", help="print test4's misses too")
+    ap.add_argument("--list-test5-misses", action="store_true",
                     help="print the held-out set's misses too (once read, it is not held out any more)")
     ap.add_argument("--weights", type=Path, help="another classifier.json (default: the shipped one)")
     args = ap.parse_args()
@@ -193,11 +197,17 @@ def main() -> int:
     table(lists, "test3", False, brief=True)
     recall3, fp3 = table(filt, "test3", args.list_test3_misses)
     print(f"  ({seen('test3')})")
-    print("\nheld-out set (test4: written by two other engineers, one per language, without reading the lists, "
-          "the training data, the filter or the other sets; never trained or tuned on):")
+    print("\nfourth test set (test4: written by two other engineers without reading the lists, the training data "
+          "or the filter; measured once as the held-out set, then trained on):")
     print("  word lists alone:", end="")
     table(lists, "test4", False, brief=True)
     recall4, fp4 = table(filt, "test4", args.list_test4_misses)
+    print(f"  ({seen('test4')})")
+    print("\nheld-out set (test5: written by four other engineers, two per language, without reading the lists, "
+          "the training data, the filter or the other sets; never trained or tuned on):")
+    print("  word lists alone:", end="")
+    table(lists, "test5", False, brief=True)
+    recall5, fp5 = table(filt, "test5", args.list_test5_misses)
 
     rng = random.Random(25)
     held = rows("harmful", "test")
@@ -206,17 +216,17 @@ def main() -> int:
     caught = sum(filt.check(p) is not None for p in obf)
     print(f"\ntest harmful, obfuscated (full-width, leetspeak, spaced letters, traditional/spaced Chinese): "
           f"{caught}/{len(obf)} = {caught / len(obf):.3f} (plain: {plain / len(held):.3f})")
-    held4 = rows("harmful", "test4")
-    obf4 = [obfuscate(p, rng) for _l, _c, p in held4]
-    caught4 = sum(filt.check(p) is not None for p in obf4)
-    print(f"test4 harmful (held out), obfuscated the same way: {caught4}/{len(obf4)} = {caught4 / len(obf4):.3f} "
-          f"(plain: {recall4:.3f})")
+    held5 = rows("harmful", "test5")
+    obf5 = [obfuscate(p, rng) for _l, _c, p in held5]
+    caught5 = sum(filt.check(p) is not None for p in obf5)
+    print(f"test5 harmful (held out), obfuscated the same way: {caught5}/{len(obf5)} = {caught5 / len(obf5):.3f} "
+          f"(plain: {recall5:.3f})")
     old = [ln for ln in (BENCH / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3", "test4")
-    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf4
+    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3", "test4", "test5")
+    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf5
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     weights = json.loads((args.weights or weights_path()).read_text(encoding="utf-8"))
     cold = ContentFilter(pairs, PromptClassifier(weights))
@@ -238,7 +248,8 @@ def main() -> int:
           f"(target <= {FP_TARGET:.0%}), {per:.4f} ms per prompt, {1000 * full_cpu / len(prompts):.4f} ms CPU time (target <= 0.1)")
     print(f"test2 set overall: recall {recall2:.3f}, false positives {fp2:.2%}")
     print(f"test3 set overall: recall {recall3:.3f}, false positives {fp3:.2%}")
-    print(f"held-out test4 overall: recall {recall4:.3f} (target >= {RECALL_TARGET}), false positives {fp4:.2%} "
+    print(f"test4 set overall: recall {recall4:.3f}, false positives {fp4:.2%}")
+    print(f"held-out test5 overall: recall {recall5:.3f} (target >= {RECALL_TARGET}), false positives {fp5:.2%} "
           f"(target <= {FP_TARGET:.0%})")
     return 0
 

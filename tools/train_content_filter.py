@@ -4,7 +4,7 @@ Data: the training prompts of ``resources/content_filter/train/`` (hand-written 
 ``templated.tsv`` built by tools/content_filter_corpus.py) and the benchmark sets the word lists were tuned on
 or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``, ``harmless_prompts.txt``), and the
 word lists' allowed phrases (``[allow]``, harmless look-alikes such as 紫砂壶 or "nude lipstick"): all seen data.
-``--with test,test2,test3`` adds those test sets (their misses have been read; the weights file records which,
+``--with test,test2,test3,test4`` adds those test sets (their misses have been read; the weights file records which,
 and the benchmark labels them seen). No other test set (a newer held-out one) is ever read here.
 Each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional Chinese, spaces
 between Chinese characters), in the same fold as its original.
@@ -47,12 +47,18 @@ from studio.core.content_filter import ALLOW, ContentFilter, _char_table, parse_
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
-LOOKED_AT = ("test", "test2", "test3")
+LOOKED_AT = ("test", "test2", "test3", "test4")
 """Test sets whose misses have been read: ``--with`` may add them to the training data (the weights file records
 which, and the benchmark labels them seen). Any other benchmark file (a newer held-out set) is never read."""
 HAND = {"train", "heldout3", *LOOKED_AT}
 """Hand-written prompts the word lists were never tuned on: the thresholds are chosen on them."""
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
+
+
+def split_files(kind: str, split: str) -> list[Path]:
+    """A named split's files: ``{kind}_{split}.tsv``, or one per language (``_en``, ``_zh``), named, never globbed."""
+    whole = LISTS / "benchmark" / f"{kind}_{split}.tsv"
+    return [whole] if whole.exists() else [LISTS / "benchmark" / f"{kind}_{split}_{lang}.tsv" for lang in ("en", "zh")]
 
 
 def load(extra: tuple[str, ...] = ()) -> list[dict]:
@@ -63,8 +69,8 @@ def load(extra: tuple[str, ...] = ()) -> list[dict]:
     rows: list[dict] = []
     files = [(p, "harmful" in p.name, "train") for p in sorted((LISTS / "train").glob("*.tsv"))
              if p.name != "templated.tsv"]
-    files += [(LISTS / "benchmark" / f"{k}_{s}.tsv", k == "harmful", s) for k in ("harmful", "harmless")
-              for s in SEEN_SPLITS + tuple(extra)]
+    files += [(path, k == "harmful", s) for k in ("harmful", "harmless") for s in SEEN_SPLITS + tuple(extra)
+              for path in split_files(k, s)]
     for path, harmful, source in files:
         assert "_test" not in path.name or source in LOOKED_AT
         for line in path.read_text(encoding="utf-8").splitlines():
