@@ -5,7 +5,8 @@
     # cut short? the same command with --resume continues from the last checkpoint
 
 The tokenizer gets the new words (old tokens keep their ids) and the text encoder new embedding rows
-(started around the mean of the old colour words', apart from each other). By default only those rows of
+(started around the mean of the old colour words', apart from each other; a base that already has them,
+an earlier fine-tune's output, keeps its rows and goes on from them). By default only those rows of
 the text encoder learn (``--text-encoder new-words``: a prompt in the old words encodes exactly as before),
 and the UNet is fine-tuned in full (``--unet attention``: only its transformer blocks) with the v-prediction /
 min-SNR loss of ``studio.engines.training.text2img`` on the colourised Fashion-MNIST. A share of each batch
@@ -82,7 +83,13 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
             self.teacher_text = copy.deepcopy(self.text_encoder).requires_grad_(False).eval()
             self.old_words = set(fc.colour_words(fc.FIRST_COLOURS))
             emb = self.text_encoder.resize_token_embeddings(len(self.tokenizer), mean_resizing=False).weight
-            with torch.no_grad():  # new rows start as distinct "colour words" around the mean of the old ones
+            # The rows that learn: tokens the base lacks, and the new colours' words when the base (an earlier
+            # fine-tune) already has them, so a second run goes on from what the first learnt.
+            new_words = set(fc.colour_words()) - set(fc.colour_words(fc.FIRST_COLOURS))
+            learn = sorted(set(range(n_old, len(emb))) | {
+                self.tokenizer.convert_tokens_to_ids(f"{w}</w>") for w in new_words
+                if f"{w}</w>" in self.tokenizer.get_vocab()})
+            with torch.no_grad():  # rows the base lacks start as distinct "colour words" around the old ones' mean
                 ids = [old.convert_tokens_to_ids(f"{c}</w>") for c in fc.COLOUR_NAMES[:fc.FIRST_COLOURS]]
                 mean, std = emb[ids].mean(0), emb[ids].std(0)
                 g = torch.Generator().manual_seed(self.spec.seed)
@@ -90,8 +97,9 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
                 emb[n_old:] = mean + float(self.p("init_noise")) * std * noise
                 for name, synonyms in fc.COLOUR_SYNONYMS.items():  # "gray" starts where "grey" does
                     for syn in synonyms:
-                        emb[self.tokenizer.convert_tokens_to_ids(f"{syn}</w>")] = \
-                            emb[self.tokenizer.convert_tokens_to_ids(f"{name}</w>")]
+                        if self.tokenizer.convert_tokens_to_ids(f"{syn}</w>") >= n_old:
+                            emb[self.tokenizer.convert_tokens_to_ids(f"{syn}</w>")] = \
+                                emb[self.tokenizer.convert_tokens_to_ids(f"{name}</w>")]
             self.prompts = [fc.phrase(item, colour) for colour in fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
                             for item in ("t-shirt", "trousers", "dress", "sneaker")]
             self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
@@ -106,7 +114,9 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
             if self.p("text_encoder") == "new-words":  # only the new words' rows learn: old prompts read as before
                 self.text_encoder.requires_grad_(False)
                 emb_param.requires_grad_(True)
-                emb_param.register_hook(lambda grad: torch.cat([torch.zeros_like(grad[:n_old]), grad[n_old:]]))
+                mask = torch.zeros(len(emb), 1, device=emb_param.device)
+                mask[learn] = 1.0
+                emb_param.register_hook(lambda grad: grad * mask)
             if self.p("unet") == "attention":  # the transformer blocks learn; the convolutions keep the shapes
                 for name, param in self.unet.named_parameters():
                     param.requires_grad_(".attentions." in f".{name}")

@@ -145,3 +145,27 @@ def test_new_words_only_keeps_old_prompts_encoded_as_before(tmp_path):
     assert all(torch.equal(after[k], before[k].half()) for k in before if k != key)
     ub, ua = (load_file(f / "unet" / "diffusion_pytorch_model.safetensors") for f in (base, tmp_path / "out"))
     assert any(not torch.equal(ua[k], ub[k].half()) for k in ub)
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian package dataset-fashion-mnist not installed")
+def test_a_second_finetune_goes_on_from_the_first_ones_new_words(tmp_path):
+    """Fine-tuning an earlier fine-tune's output (its tokenizer already has the new words): the new words'
+    rows go on learning from where they were, every other row stays exactly as it was."""
+    from safetensors.torch import load_file
+    from transformers import CLIPTokenizer
+
+    tool = _tool()
+    base = _tiny_base(tmp_path / "base")
+    args = ["--steps", "2", "--batch", "4", "--limit", "64", "--checkpoint-every", "0", "--new-share", "1.0",
+            "--ema-decay", "0", "--warmup", "1", "--lr", "1e-2"]
+    assert tool.main(["--base", str(base), "--out", str(tmp_path / "one"), "--home", str(tmp_path / "h1")] + args) == 0
+    assert tool.main(["--base", str(tmp_path / "one"), "--out", str(tmp_path / "two"),
+                      "--home", str(tmp_path / "h2")] + args) == 0
+    one, two = (load_file(tmp_path / f / "text_encoder" / "model.safetensors") for f in ("one", "two"))
+    key = next(k for k in one if "token_embedding" in k)
+    assert one[key].shape == two[key].shape  # no rows added: the words were known
+    tok = CLIPTokenizer.from_pretrained(str(tmp_path / "two" / "tokenizer"))
+    new = {tok.convert_tokens_to_ids(f"{w}</w>") for w in set(fc.colour_words()) - set(fc.colour_words(fc.FIRST_COLOURS))}
+    rest = [i for i in range(len(one[key])) if i not in new]
+    assert torch.equal(two[key][rest], one[key][rest])
+    assert all(not torch.equal(two[key][i], one[key][i]) for i in new)
