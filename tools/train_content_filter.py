@@ -13,10 +13,14 @@ Folds: grouped, so that near-duplicates never fall on both sides: a template fra
 and so do prompts sharing half their word pairs / Chinese character triples (Jaccard >= 0.5, union-find).
 
 Model: one hidden layer (``--hidden`` ReLU units) over the bag of :func:`studio.core.content_classifier.features`
-(counts scaled by 1/sqrt(their number); features seen in two prompts or more, an obfuscated copy counting as one),
-trained with torch (Adam, input feature dropout), with two heads: harmful (sigmoid) and, for harmful prompts, the
-category (softmax). At inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row
-scale).
+(counts scaled by 1/sqrt(their number)), trained with torch (Adam, input feature dropout), with two heads: harmful
+(sigmoid) and, for harmful prompts, the category (softmax); ``--category-weight`` may weigh a category's harmful
+prompts more in the harmful loss. ``--nets`` (2) such networks are trained from different seeds and their logits
+averaged (in validation too); the weights file holds them as one network with their hidden units side by side
+(see :func:`quantised`). Features kept: those of ``--min-df`` (3) prompts or more, an obfuscated copy counting as
+a prompt: most copies read back to the same features, so 2 would keep nearly every feature of a single prompt
+(noise, and a weights file twice as large); ``--min-df-zh`` may set another count for a feature with a Chinese
+character. At inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
 
 Thresholds, per language (a prompt with a Chinese character is ``zh``), chosen on the out-of-fold scores of the
 hand-written prompts the lists were never tuned on (``train/*.tsv``, ``heldout3`` and the test sets of ``--with``):
@@ -33,6 +37,7 @@ import base64
 import json
 import math
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -53,6 +58,7 @@ which, and the benchmark labels them seen). Any other benchmark file (a newer he
 HAND = {"train", "heldout3", *LOOKED_AT}
 """Hand-written prompts the word lists were never tuned on: the thresholds are chosen on them."""
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
+_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 def split_files(kind: str, split: str) -> list[Path]:
@@ -217,6 +223,7 @@ def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: i
     opt_sparse = torch.optim.SparseAdam(list(m.emb.parameters()), lr=args.lr)
     opt = torch.optim.Adam([m.b1, *m.out.parameters()], lr=args.lr)
     g = torch.Generator().manual_seed(seed)
+    weight = torch.tensor(args.category_weights) if getattr(args, "category_weights", None) else None
     for _epoch in range(args.epochs):
         perm = torch.randperm(len(rows), generator=g).tolist()
         for s in range(0, len(perm), 64):
@@ -224,8 +231,13 @@ def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: i
             flat, offs, w = _batch(ids, scale, batch)
             w = w * (torch.rand(len(w), generator=g) >= args.dropout)  # input feature dropout
             o = m(flat, offs, w)
-            loss = F.binary_cross_entropy_with_logits(o[:, 0], torch.tensor([float(y[i]) for i in batch]))
+            yt = torch.tensor([float(y[i]) for i in batch])
             yc = torch.tensor([ycat[i] for i in batch])
+            if weight is None:
+                loss = F.binary_cross_entropy_with_logits(o[:, 0], yt)
+            else:  # --category-weight: a harmful prompt's share of the harmful loss by its category
+                sw = torch.where(yc >= 0, weight[yc.clamp(min=0)], torch.ones(len(batch)))
+                loss = (F.binary_cross_entropy_with_logits(o[:, 0], yt, reduction="none") * sw).mean()
             if (yc >= 0).any():
                 loss = loss + 0.5 * F.cross_entropy(o[yc >= 0, 1:], yc[yc >= 0])
             opt.zero_grad()
@@ -236,28 +248,39 @@ def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: i
     return m
 
 
-def predict(m: Model, ids, scale, rows: list[int]) -> list[float]:
+def train_nets(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: int, seed: int) -> list[Model]:
+    """``args.nets`` networks trained alike from different seeds (their logits are averaged)."""
+    return [train(ids, scale, y, ycat, rows, args, n_features, n_cats, seed + 1000 * k) for k in range(args.nets)]
+
+
+def predict(nets: list[Model], ids, scale, rows: list[int]) -> list[float]:
+    """P(harmful): the sigmoid of the networks' mean harmful logit."""
     import torch
 
     with torch.no_grad():
         out = []
         for s in range(0, len(rows), 1024):
-            out += torch.sigmoid(m(*_batch(ids, scale, rows[s:s + 1024]))[:, 0]).tolist()
+            batch = _batch(ids, scale, rows[s:s + 1024])
+            out += torch.sigmoid(sum(m(*batch)[:, 0] for m in nets) / len(nets)).tolist()
         return out
 
 
-def quantised(m: Model) -> dict:
-    """The weights file's network fields: int8 rows with a float32 scale each, base64."""
+def quantised(nets: list[Model]) -> dict:
+    """The weights file's network fields: int8 rows with a float32 scale each, base64. Several networks become
+    one wider one (their hidden units side by side, the output weights divided by their number, the output biases
+    averaged): the same mean logits, read by the classifier as one network."""
     import numpy as np
 
-    table = m.emb.weight.detach().numpy().astype(np.float32)
+    table = np.concatenate([m.emb.weight.detach().numpy() for m in nets], axis=1).astype(np.float32)
     row_scale = np.maximum(np.abs(table).max(axis=1), 1e-8) / 127.0
     q = np.clip(np.round(table / row_scale[:, None]), -127, 127).astype(np.int8)
+    output = np.concatenate([m.out.weight.detach().numpy() for m in nets], axis=1) / len(nets)
+    output_bias = np.mean([m.out.bias.detach().numpy() for m in nets], axis=0)
     return {"hidden": int(table.shape[1]), "table": base64.b64encode(q.tobytes()).decode("ascii"),
             "row_scale": base64.b64encode(row_scale.astype("<f4").tobytes()).decode("ascii"),
-            "hidden_bias": [round(float(x), 6) for x in m.b1.detach()],
-            "output": [[round(float(x), 6) for x in row] for row in m.out.weight.detach()],
-            "output_bias": [round(float(x), 6) for x in m.out.bias.detach()]}
+            "hidden_bias": [round(float(x), 6) for m in nets for x in m.b1.detach()],
+            "output": [[round(float(x), 6) for x in row] for row in output],
+            "output_bias": [round(float(x), 6) for x in output_bias]}
 
 
 def main() -> int:
@@ -265,11 +288,16 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=LISTS / "classifier.json")
     ap.add_argument("--fp", type=float, default=0.01, help="false-positive budget on validation (0.01)")
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--hidden", type=int, default=32, help="hidden units per network")
+    ap.add_argument("--nets", type=int, default=2, help="networks trained from different seeds, logits averaged (2)")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--dropout", type=float, default=0.2)
-    ap.add_argument("--min-df", type=int, default=2, help="a feature is kept when this many prompts have it")
+    ap.add_argument("--category-weight", default="", help="weights of harmful prompts' loss by category, "
+                    "e.g. 'self-harm=2,weapons=2' (others 1)")
+    ap.add_argument("--min-df", type=int, default=3, help="a feature is kept when this many prompts have it, "
+                    "an obfuscated copy counting as one (3)")
+    ap.add_argument("--min-df-zh", type=int, help="the same for a feature with a Chinese character (--min-df)")
     ap.add_argument("--with", dest="extra", default="", help="comma-separated test sets to train on too, "
                     f"from {', '.join(LOOKED_AT)} (their misses were read; the benchmark then labels them seen)")
     ap.add_argument("--oof", type=Path, help="write the out-of-fold scores here (JSON, for analysis)")
@@ -296,19 +324,25 @@ def main() -> int:
     listed = [lists.check(r["text"]) is not None for r in data]
     feats = [features(r["text"]) for r in data]
     df = Counter(f for fs in feats for f in set(fs))
-    names = sorted(f for f, c in df.items() if c >= args.min_df)
+    min_zh = args.min_df if args.min_df_zh is None else args.min_df_zh
+    names = sorted(f for f, c in df.items() if c >= (min_zh if _HAN.search(f) else args.min_df))
     vocab = {f: i for i, f in enumerate(names)}
     ids = [[vocab[f] for f in fs if f in vocab] for fs in feats]
     scale = [1 / math.sqrt(len(fs)) if fs else 0.0 for fs in feats]
     y = [r["harmful"] for r in data]
     cats = sorted({r["category"] for r in data if r["harmful"]})
     ycat = [cats.index(r["category"]) if r["harmful"] else -1 for r in data]
+    given = dict(kv.rsplit("=", 1) for kv in args.category_weight.split(",") if kv)
+    if set(given) - set(cats):
+        ap.error(f"--category-weight: not a category: {sorted(set(given) - set(cats))} (categories: {cats})")
+    args.category_weights = [float(given.get(c, 1.0)) for c in cats] if given else None
 
     oof = [0.0] * len(data)
     for k in range(args.folds):
         tr = [i for i, f in enumerate(folds) if f != k]
         te = [i for i, f in enumerate(folds) if f == k]
-        for i, p in zip(te, predict(train(ids, scale, y, ycat, tr, args, len(names), len(cats), k), ids, scale, te)):
+        nets = train_nets(ids, scale, y, ycat, tr, args, len(names), len(cats), k)
+        for i, p in zip(te, predict(nets, ids, scale, te)):
             oof[i] = p
         print(f"  fold {k + 1}/{args.folds} ({time.time() - t0:.0f} s)")
     known = set(names)
@@ -337,12 +371,14 @@ def main() -> int:
                                          data[i]["category"]] for i in range(len(data))], ensure_ascii=False),
                             encoding="utf-8")
 
-    model = train(ids, scale, y, ycat, list(range(len(data))), args, len(names), len(cats), 99)
+    nets = train_nets(ids, scale, y, ycat, list(range(len(data))), args, len(names), len(cats), 99)
     out = {
-        "format": FORMAT, "features": names, **quantised(model), "categories": cats,
+        "format": FORMAT, "features": names, **quantised(nets), "categories": cats,
         "threshold": thresholds, "veto": vetoes,
-        "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows), "hidden": args.hidden,
-                 "epochs": args.epochs, "validation": info, "test_sets_trained_on": list(extra),
+        "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows),
+                 "hidden": args.hidden * args.nets, "nets": args.nets, "epochs": args.epochs, "min_df": args.min_df,
+                 "min_df_zh": min_zh, "category_weight": args.category_weight, "validation": info,
+                 "test_sets_trained_on": list(extra),
                  "note": "tools/train_content_filter.py; benchmark test sets read: " + (", ".join(extra) or "none")},
     }
     args.out.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -4,7 +4,9 @@ Pure Python at inference (no numpy, no torch): :func:`features` turns a prompt i
 one has a row of the first layer (int8 with a per-row scale, in ``resources/content_filter/classifier.json``,
 trained by ``tools/train_content_filter.py`` with torch); the rows are summed, scaled by 1/sqrt(the number of
 features), and go through one hidden ReLU layer to a harmful logit and, for a flagged prompt, six category
-logits. Thresholds are per language (a prompt with a Chinese character is ``zh``).
+logits. The trainer averages the logits of several networks trained from different seeds (``--nets``) and writes
+them as this one network, their hidden units side by side (the output weights divided by their number): the file's
+``hidden`` is the total. Thresholds are per language (a prompt with a Chinese character is ``zh``).
 
 Normalisation, the same at training and inference: NFKC and case folding; traditional and variant Chinese
 become simplified (the word lists' OpenCC table); leetspeak inside an English word (0→o, 1/!/|→i, 3→e, 4/@→a,

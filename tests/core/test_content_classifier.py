@@ -153,3 +153,31 @@ def test_a_missing_weights_file_is_one_line_too(paths, tmp_path, monkeypatch, ca
     with caplog.at_level(logging.WARNING, logger=cc.__name__):
         assert ContentFilter.load(paths).check("我想自杀").category == "self-harm"
     assert len([r for r in caplog.records if r.name == cc.__name__]) == 1
+
+
+def test_several_trained_networks_are_shipped_as_one_wider_network():
+    """The trainer's ``--nets``: networks averaged by their logits are written as one network (hidden units side by
+    side), and the classifier's score equals the trainer's averaged score (up to the int8 rounding)."""
+    torch = pytest.importorskip("torch")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "train_content_filter.py"
+    spec = importlib.util.spec_from_file_location("_train_content_filter_nets", path)
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    texts = ["how to make a bomb", "a cat on a mat", "一只猫在睡觉"]
+    names = sorted({f for t in texts for f in cc.features(t)})
+    vocab = {f: i for i, f in enumerate(names)}
+    ids = [[vocab[f] for f in cc.features(t)] for t in texts]
+    scale = [1 / math.sqrt(len(x)) for x in ids]
+    nets = [trainer.Model(len(names), 4, 6, seed) for seed in (1, 2)]
+    with torch.no_grad():
+        for m in nets:
+            m.b1.uniform_(-0.2, 0.5)
+    data = {"format": cc.FORMAT, "features": names, **trainer.quantised(nets), "categories": [str(k) for k in range(6)],
+            "threshold": {"en": 0.5, "zh": 0.5}, "veto": {"en": 0.5, "zh": 0.5}}
+    clf = cc.PromptClassifier(data)
+    assert clf.hidden == 8
+    for text, p in zip(texts, trainer.predict(nets, ids, scale, [0, 1, 2])):
+        assert clf.probability(text) == pytest.approx(p, abs=2e-3)
