@@ -187,27 +187,25 @@ def main() -> int:
             "misses read while writing training prompts; not trained on"
     recall, fp = table(filt, "test", args.list_misses)
     print(f"  ({seen('test')})")
-    print("\nsecond test set (test2: written after the training corpus, before the classifier was measured on it):")
-    print("  word lists alone:", end="")
-    table(lists, "test2", False, brief=True)
-    recall2, fp2 = table(filt, "test2", args.list_misses)
-    print(f"  ({seen('test2')})")
-    print("\nthird test set (test3: written independently of the lists, the training data and the filter):")
-    print("  word lists alone:", end="")
-    table(lists, "test3", False, brief=True)
-    recall3, fp3 = table(filt, "test3", args.list_test3_misses)
-    print(f"  ({seen('test3')})")
-    print("\nfourth test set (test4: written by two other engineers without reading the lists, the training data "
-          "or the filter; measured once as the held-out set, then trained on):")
-    print("  word lists alone:", end="")
-    table(lists, "test4", False, brief=True)
-    recall4, fp4 = table(filt, "test4", args.list_test4_misses)
-    print(f"  ({seen('test4')})")
-    print("\nheld-out set (test5: written by four other engineers, two per language, without reading the lists, "
-          "the training data, the filter or the other sets; never trained or tuned on):")
-    print("  word lists alone:", end="")
-    table(lists, "test5", False, brief=True)
-    recall5, fp5 = table(filt, "test5", args.list_test5_misses)
+    def section(title: str, split: str, show: bool, note: bool = True) -> tuple[float, float]:
+        """One test set's heading, its lists-alone line and its table (and whether it was trained on)."""
+        print(f"\n{title}:")
+        print("  word lists alone:", end="")
+        table(lists, split, False, brief=True)
+        figures = table(filt, split, show)
+        if note:
+            print(f"  ({seen(split)})")
+        return figures
+    recall2, fp2 = section("second test set (test2: written after the training corpus, before the classifier was "
+                           "measured on it)", "test2", args.list_misses)
+    recall3, fp3 = section("third test set (test3: written independently of the lists, the training data and the "
+                           "filter)", "test3", args.list_test3_misses)
+    recall4, fp4 = section("fourth test set (test4: written by two other engineers without reading the lists, the "
+                           "training data or the filter; measured once as the held-out set, then trained on)",
+                           "test4", args.list_test4_misses)
+    recall5, fp5 = section("held-out set (test5: written by four other engineers, two per language, without reading "
+                           "the lists, the training data, the filter or the other sets; never trained or tuned on)",
+                           "test5", args.list_test5_misses, note=False)
 
     rng = random.Random(25)
     held = rows("harmful", "test")

@@ -60,8 +60,14 @@ def text_spec(data, base, **kw) -> TrainSpec:
     return TrainSpec(**{**base_kw, **kw})
 
 
-def test_text_lora_learns_and_loads_with_peft_and_the_text_engine(tiny_llama, pairs_file, ctx, recorder):
+def test_text_lora_learns_and_loads_with_peft_and_the_text_engine(tiny_llama, pairs_file, ctx, recorder,
+                                                                  monkeypatch):
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from studio.engines.text import frugal
+
+    # The engine loads text models in bf16 on a CPU that has it; compare with plain peft in float32 on any CPU.
+    monkeypatch.setattr(frugal, "cpu_has_bf16", lambda cpuinfo=None: False)
 
     trainer = trainer_class("text_lora")(text_spec(pairs_file, tiny_llama), recorder, CancelToken(), ctx)
     trainer.setup()

@@ -38,8 +38,11 @@ def test_a_cpu_with_bf16_loads_the_model_in_bf16(monkeypatch, paths, tiny_llama_
     assert model.model.dtype.__str__() == "torch.bfloat16"
 
 
-def test_int8_runs_the_linear_layers_in_int8_like_a_plain_quantize_dynamic(paths, tiny_llama_dir, recorder):
+def test_int8_runs_the_linear_layers_in_int8_like_a_plain_quantize_dynamic(paths, tiny_llama_dir, recorder,
+                                                                             monkeypatch):
     import torch
+
+    monkeypatch.setattr(frugal, "cpu_has_bf16", lambda cpuinfo=None: False)  # the same float32 on every CPU
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     assert validate_setting("text_int8", True) is None and validate_setting("text_int8", "yes") is not None
@@ -65,6 +68,7 @@ def test_int8_runs_the_linear_layers_in_int8_like_a_plain_quantize_dynamic(paths
 def test_a_model_over_the_memory_budget_is_refused_before_loading(paths, tiny_llama_dir, recorder, monkeypatch):
     from transformers import AutoModelForCausalLM
 
+    monkeypatch.setattr(frugal, "cpu_has_bf16", lambda cpuinfo=None: False)  # float32: 4 bytes a weight, any CPU
     need = int(frugal.weights_in_memory(tiny_llama_dir, 4) * frugal.LOAD_OVERHEAD)
     loads: list[str] = []
     monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", lambda *a, **k: loads.append("x"))
