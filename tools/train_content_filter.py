@@ -17,10 +17,11 @@ Model: one hidden layer (``--hidden`` ReLU units) over the bag of :func:`studio.
 (sigmoid) and, for harmful prompts, the category (softmax); ``--category-weight`` may weigh a category's harmful
 prompts more in the harmful loss. ``--nets`` (2) such networks are trained from different seeds and their logits
 averaged (in validation too); the weights file holds them as one network with their hidden units side by side
-(see :func:`quantised`). Features kept: those of ``--min-df`` (3) prompts or more, an obfuscated copy counting as
-a prompt: most copies read back to the same features, so 2 would keep nearly every feature of a single prompt
-(noise, and a weights file twice as large); ``--min-df-zh`` may set another count for a feature with a Chinese
-character. At inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
+(see :func:`quantised`). Features kept: those of ``--min-df`` (2) prompts or more, an obfuscated copy counting as
+a prompt; ``--min-df-zh`` (3) for a feature with a Chinese character: a copy often reads back to the same
+features, so 2 keeps nearly every feature of a single Chinese prompt (a weights file half as large again, for
+no gain out of fold). The shipped weights: ``--with test,test2,test3,test4`` and these defaults (English
+recall 0.872 out of fold against 0.864 with 3 for both, Chinese 0.929 against 0.933). At inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
 
 Thresholds, per language (a prompt with a Chinese character is ``zh``), chosen on the out-of-fold scores of the
 hand-written prompts the lists were never tuned on (``train/*.tsv``, ``heldout3`` and the test sets of ``--with``):
@@ -295,9 +296,10 @@ def main() -> int:
     ap.add_argument("--dropout", type=float, default=0.2)
     ap.add_argument("--category-weight", default="", help="weights of harmful prompts' loss by category, "
                     "e.g. 'self-harm=2,weapons=2' (others 1)")
-    ap.add_argument("--min-df", type=int, default=3, help="a feature is kept when this many prompts have it, "
-                    "an obfuscated copy counting as one (3)")
-    ap.add_argument("--min-df-zh", type=int, help="the same for a feature with a Chinese character (--min-df)")
+    ap.add_argument("--min-df", type=int, default=2, help="a feature is kept when this many prompts have it, "
+                    "an obfuscated copy counting as one (2)")
+    ap.add_argument("--min-df-zh", type=int, default=3,
+                    help="the same for a feature with a Chinese character (3)")
     ap.add_argument("--with", dest="extra", default="", help="comma-separated test sets to train on too, "
                     f"from {', '.join(LOOKED_AT)} (their misses were read; the benchmark then labels them seen)")
     ap.add_argument("--oof", type=Path, help="write the out-of-fold scores here (JSON, for analysis)")
