@@ -85,7 +85,7 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
             emb = self.text_encoder.resize_token_embeddings(len(self.tokenizer), mean_resizing=False).weight
             # The rows that learn: tokens the base lacks, and the new colours' words when the base (an earlier
             # fine-tune) already has them, so a second run goes on from what the first learnt.
-            new_words = set(fc.colour_words()) - set(fc.colour_words(fc.FIRST_COLOURS))
+            new_words = set(fc.colour_words()) - self.old_words
             learn = sorted(set(range(n_old, len(emb))) | {
                 self.tokenizer.convert_tokens_to_ids(f"{w}</w>") for w in new_words
                 if f"{w}</w>" in self.tokenizer.get_vocab()})
@@ -97,9 +97,9 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
                 emb[n_old:] = mean + float(self.p("init_noise")) * std * noise
                 for name, synonyms in fc.COLOUR_SYNONYMS.items():  # "gray" starts where "grey" does
                     for syn in synonyms:
-                        if self.tokenizer.convert_tokens_to_ids(f"{syn}</w>") >= n_old:
-                            emb[self.tokenizer.convert_tokens_to_ids(f"{syn}</w>")] = \
-                                emb[self.tokenizer.convert_tokens_to_ids(f"{name}</w>")]
+                        row = self.tokenizer.convert_tokens_to_ids(f"{syn}</w>")
+                        if row >= n_old:  # a row the base lacks (a known one keeps what it learnt)
+                            emb[row] = emb[self.tokenizer.convert_tokens_to_ids(f"{name}</w>")]
             self.prompts = [fc.phrase(item, colour) for colour in fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
                             for item in ("t-shirt", "trousers", "dress", "sneaker")]
             self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
