@@ -24,13 +24,17 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
   * the fourth test set, ``test4`` (``*_test4_{en,zh}.tsv``: 40 harmful and 80 harmless per category and
     language), written by two other engineers without reading the lists, the training data or the filter; it
     was the held-out set until it was measured once (session 8), and has been trained on since;
-  * the held-out set, ``test5`` (``*_test5_{en,zh}.tsv``: 50 harmful and 100 harmless near-miss prompts per
-    category and language, 1,800 in all), written by four other engineers (two per language, three categories
-    each) without reading the lists, the training data, the filter or the other sets, while the filter was
-    being improved; the trainer refuses to read it. Its misses are not printed (``--list-test5-misses`` does,
+  * the fifth test set, ``test5`` (``*_test5_{en,zh}.tsv``: 50 harmful and 100 harmless near-miss prompts per
+    category and language as written), written by four other engineers without reading the lists, the training
+    data, the filter or the other sets; it was the held-out set until it was measured once (session 9), its
+    misses were read, and it has been trained on since (``--with test5``);
+  * the held-out set, ``test6`` (``*_test6_{en,zh}.tsv``: about 50 harmful and 150 harmless near-miss prompts per
+    category and language), written by other engineers without reading the lists, the training data, the filter
+    or the other sets; the trainer refuses to read it. Its misses are not printed (``--list-test6-misses`` does,
     and then it is no longer held out): the figures to report;
 
-    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses] [--list-test4-misses] [--weights FILE]
+    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses] [--list-test4-misses]
+        [--list-test5-misses] [--list-test6-misses] [--weights FILE]
 """
 from __future__ import annotations
 
@@ -47,7 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import PromptClassifier, load_classifier, weights_path  # noqa: E402
-from studio.core.content_filter import ALLOW, ContentFilter, _char_table, _normalise, parse_list  # noqa: E402
+from studio.core.content_filter import (ALLOW, ContentFilter, _char_table, _normalise, benchmark_files,  # noqa: E402
+                                        parse_list)
 from studio.core.paths import resources_dir  # noqa: E402
 
 LISTS = resources_dir() / "content_filter"
@@ -56,15 +61,9 @@ RECALL_TARGET, FP_TARGET = 0.90, 0.01
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
 
 
-def split_files(kind: str, split: str) -> list[Path]:
-    """The files of a split: ``{kind}_{split}.tsv``, or one per language (``{kind}_{split}_en.tsv``, ``_zh``)."""
-    whole = BENCH / f"{kind}_{split}.tsv"
-    return [whole] if whole.exists() else sorted(BENCH.glob(f"{kind}_{split}_*.tsv"))
-
-
 def rows(kind: str, split: str) -> list[tuple[str, str, str]]:
     out = []
-    for path in split_files(kind, split):
+    for path in benchmark_files(kind, split):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 lang, category, prompt = line.split("\t")
@@ -149,7 +148,8 @@ def main() -> int:
                     help="print each miss and false positive of the test set")
     ap.add_argument("--list-test3-misses", action="store_true", help="print test3's misses too")
     ap.add_argument("--list-test4-misses", action="store_true", help="print test4's misses too")
-    ap.add_argument("--list-test5-misses", action="store_true",
+    ap.add_argument("--list-test5-misses", action="store_true", help="print test5's misses too")
+    ap.add_argument("--list-test6-misses", action="store_true",
                     help="print the held-out set's misses too (once read, it is not held out any more)")
     ap.add_argument("--weights", type=Path, help="another classifier.json (default: the shipped one)")
     args = ap.parse_args()
@@ -169,7 +169,7 @@ def main() -> int:
           f"({sum(c == ALLOW for c, _t, _s in pairs)} allowed phrases, "
           f"{sum(c.startswith('=') for c, _t, _s in pairs)} group terms); automaton built in {build_ms:.0f} ms")
     print(f"classifier: {len(clf.index)} features x {clf.hidden} hidden units, thresholds {clf.thresholds}, "
-          f"vetoes {clf.vetoes}, loaded in "
+          f"vetoes {clf.vetoes}, per predicted category {clf.category_thresholds or 'none'}, loaded in "
           f"{load_ms:.0f} ms; trained on {clf.info.get('trained_on')} prompts")
 
     print("\nseen sets (the lists were tuned on them, the classifier trained on them): lists + classifier")
@@ -203,9 +203,12 @@ def main() -> int:
     recall4, fp4 = section("fourth test set (test4: written by two other engineers without reading the lists, the "
                            "training data or the filter; measured once as the held-out set, then trained on)",
                            "test4", args.list_test4_misses)
-    recall5, fp5 = section("held-out set (test5: written by four other engineers, two per language, without reading "
-                           "the lists, the training data, the filter or the other sets; never trained or tuned on)",
-                           "test5", args.list_test5_misses, note=False)
+    recall5, fp5 = section("fifth test set (test5: written by four other engineers, two per language, without "
+                           "reading the lists, the training data, the filter or the other sets; measured once as the "
+                           "held-out set, then trained on)", "test5", args.list_test5_misses)
+    recall6, fp6 = section("held-out set (test6: written by other engineers without reading the lists, the training "
+                           "data, the filter or the other sets; never trained or tuned on)",
+                           "test6", args.list_test6_misses, note=False)
 
     rng = random.Random(25)
     held = rows("harmful", "test")
@@ -214,17 +217,17 @@ def main() -> int:
     caught = sum(filt.check(p) is not None for p in obf)
     print(f"\ntest harmful, obfuscated (full-width, leetspeak, spaced letters, traditional/spaced Chinese): "
           f"{caught}/{len(obf)} = {caught / len(obf):.3f} (plain: {plain / len(held):.3f})")
-    held5 = rows("harmful", "test5")
-    obf5 = [obfuscate(p, rng) for _l, _c, p in held5]
-    caught5 = sum(filt.check(p) is not None for p in obf5)
-    print(f"test5 harmful (held out), obfuscated the same way: {caught5}/{len(obf5)} = {caught5 / len(obf5):.3f} "
-          f"(plain: {recall5:.3f})")
+    held6 = rows("harmful", "test6")
+    obf6 = [obfuscate(p, rng) for _l, _c, p in held6]
+    caught6 = sum(filt.check(p) is not None for p in obf6)
+    print(f"test6 harmful (held out), obfuscated the same way: {caught6}/{len(obf6)} = {caught6 / len(obf6):.3f} "
+          f"(plain: {recall6:.3f})")
     old = [ln for ln in (BENCH / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3", "test4", "test5")
-    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf5
+    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3", "test4", "test5", "test6")
+    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf6
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     weights = json.loads((args.weights or weights_path()).read_text(encoding="utf-8"))
     cold = ContentFilter(pairs, PromptClassifier(weights))
@@ -247,7 +250,8 @@ def main() -> int:
     print(f"test2 set overall: recall {recall2:.3f}, false positives {fp2:.2%}")
     print(f"test3 set overall: recall {recall3:.3f}, false positives {fp3:.2%}")
     print(f"test4 set overall: recall {recall4:.3f}, false positives {fp4:.2%}")
-    print(f"held-out test5 overall: recall {recall5:.3f} (target >= {RECALL_TARGET}), false positives {fp5:.2%} "
+    print(f"test5 set overall: recall {recall5:.3f}, false positives {fp5:.2%}")
+    print(f"held-out test6 overall: recall {recall6:.3f} (target >= {RECALL_TARGET}), false positives {fp6:.2%} "
           f"(target <= {FP_TARGET:.0%})")
     return 0
 

@@ -4,8 +4,9 @@ Data: the training prompts of ``resources/content_filter/train/`` (hand-written 
 ``templated.tsv`` built by tools/content_filter_corpus.py) and the benchmark sets the word lists were tuned on
 or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``, ``harmless_prompts.txt``), and the
 word lists' allowed phrases (``[allow]``, harmless look-alikes such as 紫砂壶 or "nude lipstick"): all seen data.
-``--with test,test2,test3,test4`` adds those test sets (their misses have been read; the weights file records which,
-and the benchmark labels them seen). No other test set (a newer held-out one) is ever read here.
+``--with test,test2,test3,test4,test5`` adds those test sets (their misses have been read; the weights file records
+which, and the benchmark labels them seen). No other test set (the held-out ``test6``, or a newer one) is ever read
+here: each set's files are named (:func:`studio.core.content_filter.benchmark_files`), no pattern matches them.
 Each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional Chinese, spaces
 between Chinese characters), in the same fold as its original.
 
@@ -27,7 +28,13 @@ Thresholds, per language (a prompt with a Chinese character is ``zh``), chosen o
 hand-written prompts the lists were never tuned on (``train/*.tsv``, ``heldout3`` and the test sets of ``--with``):
 the pair (threshold: the classifier alone blocks at or above it; veto: a word-list hit blocks unless the classifier
 scores below it and knows every word, see PromptClassifier.knows) that maximises recall with false positives at
-most --fp (1 %).
+most --fp. A threshold per language and predicted category (the category the classifier names decides which
+applies at inference) is chosen too, on the same scores: the one that maximises that category's recall with false
+positives at most --cell-fp among the harmless prompts it puts in that category, the language's veto kept
+(:func:`choose_per_category`; --cell-min, --cell-shrink keep small categories near the language's threshold). The
+trainer prints, per true category, recall and false positives out of fold for both, and nested (each fold's
+prompts judged by thresholds chosen on the other folds' scores), which is the fair comparison; --per-category
+keeps the per-category thresholds in the weights file (``category_threshold``).
 
     python tools/train_content_filter.py [--out resources/content_filter/classifier.json]
 """
@@ -49,23 +56,17 @@ sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import FORMAT, features, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
-from studio.core.content_filter import ALLOW, ContentFilter, _char_table, parse_list  # noqa: E402
+from studio.core.content_filter import ALLOW, ContentFilter, _char_table, benchmark_files, parse_list  # noqa: E402
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
-LOOKED_AT = ("test", "test2", "test3", "test4")
+LOOKED_AT = ("test", "test2", "test3", "test4", "test5")
 """Test sets whose misses have been read: ``--with`` may add them to the training data (the weights file records
 which, and the benchmark labels them seen). Any other benchmark file (a newer held-out set) is never read."""
 HAND = {"train", "heldout3", *LOOKED_AT}
 """Hand-written prompts the word lists were never tuned on: the thresholds are chosen on them."""
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
 _HAN = re.compile(r"[\u3400-\u9fff]")
-
-
-def split_files(kind: str, split: str) -> list[Path]:
-    """A named split's files: ``{kind}_{split}.tsv``, or one per language (``_en``, ``_zh``), named, never globbed."""
-    whole = LISTS / "benchmark" / f"{kind}_{split}.tsv"
-    return [whole] if whole.exists() else [LISTS / "benchmark" / f"{kind}_{split}_{lang}.tsv" for lang in ("en", "zh")]
 
 
 def load(extra: tuple[str, ...] = ()) -> list[dict]:
@@ -77,7 +78,7 @@ def load(extra: tuple[str, ...] = ()) -> list[dict]:
     files = [(p, "harmful" in p.name, "train") for p in sorted((LISTS / "train").glob("*.tsv"))
              if p.name != "templated.tsv"]
     files += [(path, k == "harmful", s) for k in ("harmful", "harmless") for s in SEEN_SPLITS + tuple(extra)
-              for path in split_files(k, s)]
+              for path in benchmark_files(k, s)]
     for path, harmful, source in files:
         assert "_test" not in path.name or source in LOOKED_AT
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -187,6 +188,71 @@ def choose(p, y, listed, fp_max: float, hard=None) -> tuple[float, float, float,
     return best
 
 
+def choose_per_category(p, y, listed, hard, predicted, threshold: float, veto: float, fp_max: float,
+                        min_count: int = 0, shrink: float = 0.0) -> dict[str, float]:
+    """A threshold per predicted category (the prompts of ``predicted`` category c: the classifier's category
+    decides which threshold applies at inference), maximising its recall with false positives <= ``fp_max``
+    among its harmless prompts, the language's ``veto`` kept (a listed prompt blocks at or above it). A category
+    with fewer than ``min_count`` harmless prompts keeps the language's ``threshold``; ``shrink`` k pulls a
+    category's threshold toward it in log-odds, by the weight k / (n + k) for n harmless prompts. Never below
+    ``veto`` (and the highest threshold, 1, where the list hits alone exceed the budget)."""
+    import numpy as np
+
+    p, y, listed, hard = (np.asarray(a) for a in (p, y, listed, hard))
+    predicted = np.asarray(predicted)
+
+    def logit(x: float) -> float:
+        x = min(max(x, 1e-12), 1 - 1e-12)
+        return math.log(x / (1 - x))
+    out: dict[str, float] = {}
+    for cat in sorted(set(predicted.tolist())):
+        m = predicted == cat
+        n = int((m & ~y.astype(bool)).sum())
+        if n < max(1, min_count):
+            continue
+        base = hard[m] | (listed[m] & (p[m] >= veto))  # blocked whatever the threshold
+        budget = int(math.floor(fp_max * n + 1e-9)) - int((base & ~y[m].astype(bool)).sum())
+        free = np.sort(p[m][~base & ~y[m].astype(bool)])[::-1]
+        t = 1.0 if budget < 0 else float(np.nextafter(free[budget], 2.0)) if budget < len(free) else 0.0
+        if shrink > 0 and t < 1.0:
+            w = n / (n + shrink)
+            t = 1 / (1 + math.exp(-(w * logit(t) + (1 - w) * logit(threshold))))
+        out[cat] = float(min(1.0, max(t, veto)))
+    return out
+
+
+def pick_thresholds(p, y, soft, hard, predicted, args) -> tuple[float, float, dict[str, float]]:
+    """(threshold, veto) of one language (:func:`choose`, false positives <= ``args.fp``) and, when
+    ``args.cell_fp``, a threshold per predicted category (:func:`choose_per_category`)."""
+    t, v, _rec, _fp = choose(p, y, soft, args.fp, hard)
+    cells = choose_per_category(p, y, soft, hard, predicted, t, v, args.cell_fp, args.cell_min,
+                                args.cell_shrink) if args.cell_fp else {}
+    return t, v, cells
+
+
+def apply_thresholds(p, soft, hard, predicted, threshold: float, veto: float, cells: dict[str, float]) -> list[bool]:
+    """Which prompts are blocked, as the filter decides: a list hit the classifier may not overrule, a score at or
+    above the threshold of the prompt's predicted category (else the language's), or a list hit scored at or above
+    the veto."""
+    return [h or pi >= cells.get(c, threshold) or (s and pi >= veto)
+            for pi, s, h, c in zip(p, soft, hard, predicted)]
+
+
+def cell_table(categories: list[str], y: list[bool], blocked: list[bool]) -> list[str]:
+    """Lines of recall and false positives per (true) category."""
+    cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for cat, harmful, b in zip(categories, y, blocked):
+        cell = cells[cat]
+        cell[0 if harmful else 2] += b
+        cell[1 if harmful else 3] += 1
+    lines = [f"{cat:<34} recall {c[0]}/{c[1]} {c[0] / max(1, c[1]):.3f}  false positives {c[2]}/{c[3]} "
+             f"{c[2] / max(1, c[3]):.2%}" for cat, c in sorted(cells.items())]
+    tot = [sum(c[k] for c in cells.values()) for k in range(4)]
+    lines.append(f"{'all':<34} recall {tot[0]}/{tot[1]} {tot[0] / max(1, tot[1]):.3f}  false positives "
+                 f"{tot[2]}/{tot[3]} {tot[2] / max(1, tot[3]):.2%}")
+    return lines
+
+
 class Model:
     """The network: a bag of feature rows (the first layer), ReLU, a harmful logit and category logits."""
 
@@ -216,7 +282,10 @@ def _batch(ids: list[list[int]], scale: list[float], rows: list[int]):
     return torch.tensor(flat, dtype=torch.long), torch.tensor(offs, dtype=torch.long), torch.tensor(w)
 
 
-def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: int, seed: int) -> Model:
+def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: int, seed: int,
+          category_weights: list[float] | None = None) -> Model:
+    """One network; ``category_weights``: a harmful prompt's share of the harmful loss by its category index
+    (``--category-weight``; None: all 1)."""
     import torch
     import torch.nn.functional as F
 
@@ -224,7 +293,7 @@ def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: i
     opt_sparse = torch.optim.SparseAdam(list(m.emb.parameters()), lr=args.lr)
     opt = torch.optim.Adam([m.b1, *m.out.parameters()], lr=args.lr)
     g = torch.Generator().manual_seed(seed)
-    weight = torch.tensor(args.category_weights) if getattr(args, "category_weights", None) else None
+    weight = torch.tensor(category_weights) if category_weights else None
     for _epoch in range(args.epochs):
         perm = torch.randperm(len(rows), generator=g).tolist()
         for s in range(0, len(perm), 64):
@@ -249,21 +318,32 @@ def train(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: i
     return m
 
 
-def train_nets(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: int, seed: int) -> list[Model]:
+def train_nets(ids, scale, y, ycat, rows: list[int], args, n_features: int, n_cats: int, seed: int,
+               category_weights: list[float] | None = None) -> list[Model]:
     """``args.nets`` networks trained alike from different seeds (their logits are averaged)."""
-    return [train(ids, scale, y, ycat, rows, args, n_features, n_cats, seed + 1000 * k) for k in range(args.nets)]
+    return [train(ids, scale, y, ycat, rows, args, n_features, n_cats, seed + 1000 * k, category_weights)
+            for k in range(args.nets)]
 
 
 def predict(nets: list[Model], ids, scale, rows: list[int]) -> list[float]:
     """P(harmful): the sigmoid of the networks' mean harmful logit."""
+    return predict_with_category(nets, ids, scale, rows)[0]
+
+
+def predict_with_category(nets: list[Model], ids, scale, rows: list[int]) -> tuple[list[float], list[int]]:
+    """(P(harmful), the index of the likeliest category) per row, from the networks' mean logits (as the
+    classifier reads them: one wider network)."""
     import torch
 
     with torch.no_grad():
-        out = []
+        probs: list[float] = []
+        cats: list[int] = []
         for s in range(0, len(rows), 1024):
             batch = _batch(ids, scale, rows[s:s + 1024])
-            out += torch.sigmoid(sum(m(*batch)[:, 0] for m in nets) / len(nets)).tolist()
-        return out
+            o = sum(m(*batch) for m in nets) / len(nets)
+            probs += torch.sigmoid(o[:, 0]).tolist()
+            cats += o[:, 1:].argmax(dim=1).tolist()
+        return probs, cats
 
 
 def quantised(nets: list[Model]) -> dict:
@@ -288,6 +368,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=LISTS / "classifier.json")
     ap.add_argument("--fp", type=float, default=0.01, help="false-positive budget on validation (0.01)")
+    ap.add_argument("--cell-fp", type=float, default=0.01,
+                    help="false-positive budget of each (language, predicted category) threshold; 0: none, one "
+                    "threshold per language (0.01)")
+    ap.add_argument("--per-category", action=argparse.BooleanOptionalAction, default=False,
+                    help="keep the thresholds per predicted category in the weights file (else they are only "
+                    "compared, out of fold, with the language's; off: see the module's doc)")
+    ap.add_argument("--cell-min", type=int, default=300, help="a predicted category with fewer harmless "
+                    "validation prompts keeps its language's threshold (300)")
+    ap.add_argument("--cell-shrink", type=float, default=0.0, help="a category's threshold is pulled toward its "
+                    "language's, in log-odds, by the weight k / (n + k), n its harmless prompts (0: not pulled)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--hidden", type=int, default=32, help="hidden units per network")
     ap.add_argument("--nets", type=int, default=2, help="networks trained from different seeds, logits averaged (2)")
@@ -337,49 +427,75 @@ def main() -> int:
     given = dict(kv.rsplit("=", 1) for kv in args.category_weight.split(",") if kv)
     if set(given) - set(cats):
         ap.error(f"--category-weight: not a category: {sorted(set(given) - set(cats))} (categories: {cats})")
-    args.category_weights = [float(given.get(c, 1.0)) for c in cats] if given else None
+    category_weights = [float(given.get(c, 1.0)) for c in cats] if given else None
 
     oof = [0.0] * len(data)
+    oof_cat = [""] * len(data)  # the predicted category, which picks a prompt's threshold
     for k in range(args.folds):
         tr = [i for i, f in enumerate(folds) if f != k]
         te = [i for i, f in enumerate(folds) if f == k]
-        nets = train_nets(ids, scale, y, ycat, tr, args, len(names), len(cats), k)
-        for i, p in zip(te, predict(nets, ids, scale, te)):
-            oof[i] = p
+        nets = train_nets(ids, scale, y, ycat, tr, args, len(names), len(cats), k, category_weights)
+        for i, p, c in zip(te, *predict_with_category(nets, ids, scale, te)):
+            oof[i], oof_cat[i] = p, cats[c]
         print(f"  fold {k + 1}/{args.folds} ({time.time() - t0:.0f} s)")
     known = set(names)
     hard = [listed[i] and not known_words(words(data[i]["text"]), known) for i in range(len(data))]
     soft = [listed[i] and not hard[i] for i in range(len(data))]
     thresholds, vetoes, info = {}, {}, {}
+    cell_thresholds: dict[str, dict[str, float]] = {}
     for lang in ("en", "zh"):
         sel = [i for i, r in enumerate(data) if r["source"] in HAND and language(r["text"]) == lang]
-        t, v, rec, fpr = choose([oof[i] for i in sel], [y[i] for i in sel], [soft[i] for i in sel], args.fp,
-                                [hard[i] for i in sel])
+        p_, y_, soft_, hard_, pred_ = ([v[i] for i in sel] for v in (oof, y, soft, hard, oof_cat))
+        t, v, cells = pick_thresholds(p_, y_, soft_, hard_, pred_, args)
         thresholds[lang], vetoes[lang] = t, v
-        info[lang] = {"validation_recall": round(rec, 4), "validation_fp": round(fpr, 4)}
-        print(f"{lang}: hand-written validation ({len(sel)} prompts): recall {rec:.3f} at fp {fpr:.2%} "
-              f"(threshold {t:.6f}, veto {v:.6f})")
-        cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for i in sel:
-            blocked = hard[i] or oof[i] >= t or (soft[i] and oof[i] >= v)
-            cell = cells[data[i]["category"]]
-            cell[0 if y[i] else 2] += blocked
-            cell[1 if y[i] else 3] += 1
-        for cat, c in sorted(cells.items()):
-            print(f"    {cat:<34} recall {c[0]}/{c[1]} {c[0] / max(1, c[1]):.3f}  false positives {c[2]}/{c[3]} "
-                  f"{c[2] / max(1, c[3]):.2%}")
+        if args.per_category:
+            cell_thresholds[lang] = cells
+        true_cats = [data[i]["category"] for i in sel]
+        print(f"{lang}: hand-written validation, {len(sel)} prompts (threshold {t:.6f}, veto {v:.6f}; per "
+              "predicted category" + (" (not kept)" if not args.per_category else "")
+              + "".join(f", {c} {ct:.6f}" for c, ct in sorted(cells.items())) + ")")
+        info[lang] = {}
+        for name, per_cat in (("one threshold for the language", False),
+                              (f"a threshold per predicted category (false positives <= {args.cell_fp:.2%} of "
+                               f"its harmless prompts, {args.cell_min}+ of them, shrunk by {args.cell_shrink:g})",
+                               True)):
+            if per_cat and not args.cell_fp:
+                continue
+            blocked = apply_thresholds(p_, soft_, hard_, pred_, t, v, cells if per_cat else {})
+            nested = [False] * len(sel)  # thresholds chosen on the other folds' prompts, applied to this fold's
+            fold_ = [folds[i] for i in sel]
+            for k in range(args.folds):
+                fit = [j for j, f in enumerate(fold_) if f != k]
+                kt, kv, kcells = pick_thresholds(*([a[j] for j in fit] for a in (p_, y_, soft_, hard_, pred_)), args)
+                for j in (j for j, f in enumerate(fold_) if f == k):
+                    nested[j] = apply_thresholds([p_[j]], [soft_[j]], [hard_[j]], [pred_[j]], kt, kv,
+                                                 kcells if per_cat else {})[0]
+            for title, b in (("out of fold", blocked), ("nested (thresholds from the other folds)", nested)):
+                print(f"  {title}, {name}:")
+                for line in cell_table(true_cats, y_, b):
+                    print("    " + line)
+            key = "per_category" if per_cat else "language"
+            pos, neg = sum(y_), len(y_) - sum(y_)
+            info[lang][key] = {"recall": round(sum(b and h for b, h in zip(blocked, y_)) / pos, 4),
+                               "fp": round(sum(b and not h for b, h in zip(blocked, y_)) / neg, 4),
+                               "nested_recall": round(sum(b and h for b, h in zip(nested, y_)) / pos, 4),
+                               "nested_fp": round(sum(b and not h for b, h in zip(nested, y_)) / neg, 4)}
     if args.oof:
         args.oof.write_text(json.dumps([[oof[i], y[i], listed[i], hard[i], data[i]["source"], data[i]["text"],
-                                         data[i]["category"]] for i in range(len(data))], ensure_ascii=False),
-                            encoding="utf-8")
+                                         data[i]["category"], oof_cat[i], folds[i]] for i in range(len(data))],
+                                        ensure_ascii=False), encoding="utf-8")
 
-    nets = train_nets(ids, scale, y, ycat, list(range(len(data))), args, len(names), len(cats), 99)
+    nets = train_nets(ids, scale, y, ycat, list(range(len(data))), args, len(names), len(cats), 99,
+                      category_weights)
     out = {
         "format": FORMAT, "features": names, **quantised(nets), "categories": cats,
         "threshold": thresholds, "veto": vetoes,
+        **({"category_threshold": cell_thresholds} if cell_thresholds else {}),
         "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows),
                  "hidden": args.hidden * args.nets, "nets": args.nets, "epochs": args.epochs, "min_df": args.min_df,
-                 "min_df_zh": min_zh, "category_weight": args.category_weight, "validation": info,
+                 "min_df_zh": min_zh, "category_weight": args.category_weight, "fp": args.fp,
+                 "per_category": args.per_category, "cell_fp": args.cell_fp, "cell_min": args.cell_min,
+                 "cell_shrink": args.cell_shrink, "validation": info,
                  "test_sets_trained_on": list(extra),
                  "note": "tools/train_content_filter.py; benchmark test sets read: " + (", ".join(extra) or "none")},
     }

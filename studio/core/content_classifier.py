@@ -6,7 +6,8 @@ trained by ``tools/train_content_filter.py`` with torch); the rows are summed, s
 features), and go through one hidden ReLU layer to a harmful logit and, for a flagged prompt, six category
 logits. The trainer averages the logits of several networks trained from different seeds (``--nets``) and writes
 them as this one network, their hidden units side by side (the output weights divided by their number): the file's
-``hidden`` is the total. Thresholds are per language (a prompt with a Chinese character is ``zh``).
+``hidden`` is the total. Thresholds are per language (a prompt with a Chinese character is ``zh``) and, where the
+file has them (``category_threshold``), per language and predicted category; the veto is per language.
 
 Normalisation, the same at training and inference: NFKC and case folding; traditional and variant Chinese
 become simplified (the word lists' OpenCC table); leetspeak inside an English word (0→o, 1/!/|→i, 3→e, 4/@→a,
@@ -136,7 +137,8 @@ def language(text: str) -> str:
 
 
 class PromptClassifier:
-    """A trained network and the thresholds chosen on its cross-validation, per language."""
+    """A trained network and the thresholds chosen on its cross-validation: per language, and per language and
+    predicted category where the weights file has them."""
 
     def __init__(self, data: dict) -> None:
         """``data``: the weights file's object (KeyError/TypeError/ValueError when malformed)."""
@@ -166,12 +168,28 @@ class PromptClassifier:
         if set(self.thresholds) != {"en", "zh"} or set(self.vetoes) != {"en", "zh"} or \
                 any(not 0.0 <= self.vetoes[k] <= self.thresholds[k] <= 1.0 for k in self.thresholds):
             raise ValueError(_("thresholds out of order"))
+        cells = data.get("category_threshold") or {}  # absent in older files: the language's threshold alone
+        self.category_thresholds: dict[str, dict[str, float]] = {
+            str(lang): {str(c): float(t) for c, t in per.items()} for lang, per in cells.items()}
+        """Per language, per predicted category (:meth:`category`): the threshold that replaces the language's
+        for a prompt the classifier puts in that category (a category left out keeps the language's)."""
+        unknown = (set(self.category_thresholds) - {"en", "zh"}) | {
+            c for per in self.category_thresholds.values() for c in per if c not in self.categories}
+        if unknown:  # a language or category this file does not have: malformed, like a missing field
+            raise KeyError(min(unknown))
+        if any(not self.vetoes[lang] <= t <= 1.0 for lang, per in self.category_thresholds.items()
+               for t in per.values()):
+            raise ValueError(_("thresholds out of order"))
+        self._bounds = {lang: (min([self.thresholds[lang], *self.category_thresholds.get(lang, {}).values()]),
+                               max([self.thresholds[lang], *self.category_thresholds.get(lang, {}).values()]))
+                        for lang in self.thresholds}
         self.harm_out, self.cat_out = out[0], out[1:]
         self.info: dict = dict(data.get("info", {}))
         self._cache: dict[str, tuple[list[float] | None, int]] = {}
         self._rows: dict[str, list[float] | None] = {}
         self._zero = [0.0] * self.hidden
         self._last: tuple[str, list[str]] = ("", [])
+        self._last_hidden: tuple[str, list[float] | None] = ("", None)
 
     def words(self, text: str) -> list[str]:
         """:func:`words`, kept for the last text (the filter asks :meth:`knows` and :meth:`probability` of one text)."""
@@ -183,7 +201,21 @@ class PromptClassifier:
         return ws
 
     def threshold(self, text: str) -> float:
-        return self.thresholds[language(text)]
+        """At or above it ``text`` is blocked by the classifier alone: its language's threshold, or that of its
+        language and predicted category where the weights file has one."""
+        lang = language(text)
+        cells = self.category_thresholds.get(lang)
+        if not cells:
+            return self.thresholds[lang]
+        return cells.get(self.category(text), self.thresholds[lang])
+
+    def blocks(self, text: str, p: float) -> bool:
+        """Whether ``p`` (:meth:`probability` of ``text``) is at or above :meth:`threshold`, the category
+        worked out only when ``p`` falls between the language's lowest and highest thresholds."""
+        low, high = self._bounds[language(text)]
+        if p < low:
+            return False
+        return p >= high or p >= self.threshold(text)
 
     def veto(self, text: str) -> float:
         return self.vetoes[language(text)]
@@ -248,9 +280,19 @@ class PromptClassifier:
         acc = map(sum, zip(*rows)) if rows else self._zero
         return [x if x > 0.0 else 0.0 for x in map(operator.add, [a * k for a in acc], self.hidden_bias)]
 
+    def _hidden(self, text: str) -> list[float] | None:
+        """:meth:`hidden_layer` of ``text``, kept for the last text (the filter asks its probability, then its
+        category)."""
+        last = self._last_hidden
+        if last[0] == text and text:
+            return last[1]
+        h = self.hidden_layer(self.words(text))
+        self._last_hidden = (text, h)
+        return h
+
     def probability(self, text: str) -> float:
         """P(harmful) of ``text``."""
-        h = self.hidden_layer(self.words(text))
+        h = self._hidden(text)
         if h is None:
             return 0.0
         z = self.out_bias[0] + sum(map(operator.mul, h, self.harm_out))
@@ -258,7 +300,7 @@ class PromptClassifier:
 
     def category(self, text: str) -> str:
         """The likeliest harmful category of ``text``."""
-        h = self.hidden_layer(self.words(text)) or self._zero
+        h = self._hidden(text) or self._zero
         scores = [b + sum(map(operator.mul, h, row)) for b, row in zip(self.out_bias[1:], self.cat_out)]
         return self.categories[max(range(len(scores)), key=scores.__getitem__)]
 

@@ -30,7 +30,9 @@ The learned half (:mod:`studio.core.content_classifier`, shipped weights) reads 
 prompt the lists pass when it scores at or above its threshold (the category it names is its own), and it
 overrules a hit of the six shipped categories that it scores below its veto (a near-miss such as "porn star
 martini"; never a category of the user's own, a listed term alone or with a word or two, nor a text with a word
-it never saw: :meth:`PromptClassifier.knows`). Both thresholds were chosen on a validation split. Generated text is matched by the lists alone (the classifier learnt prompts).
+it never saw: :meth:`PromptClassifier.knows`). The threshold (per language, and per language and predicted
+category) and the veto (per language) were chosen on cross-validation. Generated text is matched by the lists alone
+(the classifier learnt prompts).
 """
 from __future__ import annotations
 
@@ -253,7 +255,7 @@ class ContentFilter:
         p = clf.probability(text)
         if hit is not None:
             return hit if p >= clf.veto(text) else None
-        return Match(clf.category(text), CLASSIFIER) if p >= clf.threshold(text) else None
+        return Match(clf.category(text), CLASSIFIER) if clf.blocks(text, p) else None
 
     def check_lists(self, text: str) -> Match | None:
         """The first rule of the word lists ``text`` breaks, or None."""
@@ -305,6 +307,16 @@ def _excuses(a: int, b: int, start: int, end: int) -> bool:
     hit ("nude lipstick" excuses "nude", "bomb pop" excuses "make a bomb", "kill time" does not excuse a
     longer term around it)."""
     return a <= end and start <= b and (a < start or b > end or (a, b) == (start, end))
+
+
+def benchmark_files(kind: str, split: str) -> list[Path]:
+    """The files of one split of the filter's benchmark sets (``resources/content_filter/benchmark``, for the
+    benchmark and the classifier's trainer): ``{kind}_{split}.tsv`` when it exists, else one per language,
+    ``{kind}_{split}_en.tsv`` and ``_zh.tsv``. Named, never globbed: reading one split never reads another (a
+    held-out set named like a seen one)."""
+    bench = resources_dir() / "content_filter" / "benchmark"
+    whole = bench / f"{kind}_{split}.tsv"
+    return [whole] if whole.exists() else [bench / f"{kind}_{split}_{lang}.tsv" for lang in ("en", "zh")]
 
 
 _CACHE: dict[tuple[str, str], ContentFilter] = {}

@@ -181,3 +181,66 @@ def test_several_trained_networks_are_shipped_as_one_wider_network():
     assert clf.hidden == 8
     for text, p in zip(texts, trainer.predict(nets, ids, scale, [0, 1, 2])):
         assert clf.probability(text) == pytest.approx(p, abs=2e-3)
+
+
+CATEGORIES = ["hate", "self-harm", "sexual content", "sexual content involving minors", "violence", "weapons"]
+
+
+def _tiny(**extra) -> dict:
+    """A valid one-feature weights file: "a" lights hidden unit 0, which says harmful (p 0.88) and weapons; a
+    text of unknown words keeps the units at 0 (p 0.5, and the category of the largest bias: hate)."""
+    import base64
+    import struct
+
+    data = {"format": cc.FORMAT, "features": ["_a"], "hidden": 2,
+            "table": base64.b64encode(bytes([127, 0])).decode(), "row_scale":
+            base64.b64encode(struct.pack("<f", 1 / 127)).decode(), "hidden_bias": [0.0, 0.0],
+            "output": [[2.83, 0.0]] + [[5.0 if c == "weapons" else 0.0, 0.0] for c in CATEGORIES],
+            "output_bias": [0.0] + [0.5 if c == "hate" else 0.0 for c in CATEGORIES], "categories": CATEGORIES,
+            "threshold": {"en": 0.4, "zh": 0.4}, "veto": {"en": 0.1, "zh": 0.1}}
+    data.update(extra)
+    return data
+
+
+def test_a_threshold_per_predicted_category_replaces_the_languages():
+    clf = cc.PromptClassifier(_tiny(category_threshold={"en": {"weapons": 0.95}}))
+    filt = ContentFilter([], clf)
+    assert clf.category("a") == "weapons" and clf.probability("a") == pytest.approx(0.88, abs=0.01)
+    assert clf.category("zzz") == "hate" and clf.probability("zzz") == pytest.approx(0.5)
+    assert clf.threshold("a") == 0.95 and filt.check("a") is None  # weapons: its own, higher threshold
+    assert clf.threshold("zzz") == 0.4 and filt.check("zzz").category == "hate"  # no threshold of its own
+    assert clf.threshold("一只猫") == 0.4  # Chinese has none: the language's
+    for text in ("a", "zzz", "a zzz", "一只猫", ""):
+        assert clf.blocks(text, clf.probability(text)) == (clf.probability(text) >= clf.threshold(text))
+    low = cc.PromptClassifier(_tiny(category_threshold={"en": {"weapons": 0.2, "hate": 0.6}}))
+    assert ContentFilter([], low).check("a").category == "weapons"  # 0.88 >= 0.2
+    assert ContentFilter([], low).check("zzz") is None  # 0.5 < hate's 0.6
+
+
+def test_an_older_weights_file_without_category_thresholds_still_loads():
+    clf = cc.PromptClassifier(_tiny())  # per-language thresholds only, as the files before them
+    assert clf.category_thresholds == {} and clf.threshold("a") == 0.4
+    assert ContentFilter([], clf).check("a").category == "weapons"
+
+
+def test_the_shipped_classifier_thresholds_per_category_are_in_order(clf):
+    assert set(clf.category_thresholds) <= {"en", "zh"}
+    for lang, cells in clf.category_thresholds.items():
+        assert set(cells) <= set(clf.categories)
+        assert all(clf.vetoes[lang] <= t <= 1.0 for t in cells.values())
+
+
+@pytest.mark.parametrize("cells", [{"fr": {"hate": 0.5}}, {"en": {"gore": 0.5}}, {"en": {"hate": 0.05}},
+                                   {"en": {"hate": 1.5}}, {"en": {"hate": "high"}}, {"en": [0.5]}, [["en", 0.5]]])
+def test_a_bad_category_threshold_is_refused_with_one_line(tmp_path, monkeypatch, caplog, fresh_load, cells):
+    import json
+
+    bad = tmp_path / "classifier.json"
+    bad.write_text(json.dumps(_tiny(category_threshold=cells)), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger=cc.__name__):
+        assert cc.load_classifier(bad) is None
+    lines = [r.getMessage() for r in caplog.records if r.name == cc.__name__]
+    assert len(lines) == 1 and "word lists work alone" in lines[0] and "\n" not in lines[0]
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_tiny(category_threshold={"en": {"hate": 0.5}})), encoding="utf-8")
+    assert cc.load_classifier(good) is not None

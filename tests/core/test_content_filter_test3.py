@@ -37,36 +37,56 @@ def test_test3_has_its_count_in_every_category_and_language_and_no_duplicates() 
 
 def test_training_reads_only_named_splits() -> None:
     """The training tool reads benchmark sets by name only (no glob): the seen splits, and with ``--with`` only the
-    test sets whose misses were read (test … test4); any other name is refused, and the shipped weights
-    record which test sets they were trained on."""
+    test sets whose misses were read (test … test5); any other name (the held-out test6) is refused, and the
+    shipped weights record which test sets they were trained on."""
     source = (ROOT / "tools" / "train_content_filter.py").read_text(encoding="utf-8")
     names = {t.id: ast.literal_eval(node.value) for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Assign)
              for t in node.targets if getattr(t, "id", None) in ("SEEN_SPLITS", "LOOKED_AT")}
     assert names["SEEN_SPLITS"] and not any(s.startswith("test") for s in names["SEEN_SPLITS"])
-    assert set(names["LOOKED_AT"]) == {"test", "test2", "test3", "test4"}
+    assert set(names["LOOKED_AT"]) == {"test", "test2", "test3", "test4", "test5"}
     assert not any("glob" in line and "benchmark" in line for line in source.splitlines())
     spec = importlib.util.spec_from_file_location("_train_content_filter", ROOT / "tools" / "train_content_filter.py")
     trainer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(trainer)
-    with pytest.raises(ValueError):
-        trainer.load(("test5",))
+    for held_out in ("test6", "test7"):
+        with pytest.raises(ValueError):
+            trainer.load((held_out,))
     info = json.loads((BENCH.parent / "classifier.json").read_text(encoding="utf-8"))["info"]
     assert set(info["test_sets_trained_on"]) <= set(names["LOOKED_AT"])
 
 
-def test_test5_covers_every_cell_and_shares_no_prompt_with_earlier_data() -> None:
-    """The held-out set ``test5``: 50 harmful / 100 harmless per category and language as written, less the few
-    that were already, word for word, in earlier data (dropped unread), and none of it in any training file."""
-    rows = {k: [tuple(line.split("\t")) for lang in ("en", "zh")
-                for line in (BENCH / f"{k}_test5_{lang}.tsv").read_text(encoding="utf-8").splitlines() if line.strip()]
-            for k in ("harmful", "harmless")}
-    for kind, lo, hi in (("harmful", 47, 50), ("harmless", 96, 100)):
+def _split(split: str) -> dict[str, list[tuple[str, ...]]]:
+    return {k: [tuple(line.split("\t")) for lang in ("en", "zh")
+                for line in (BENCH / f"{k}_{split}_{lang}.tsv").read_text(encoding="utf-8").splitlines()
+                if line.strip()] for k in ("harmful", "harmless")}
+
+
+def _check_cells(rows: dict[str, list[tuple[str, ...]]], sizes: dict[str, tuple[int, int]]) -> list[str]:
+    """Every (language, category) cell has between the sizes' bounds of rows of each kind, three columns each and
+    no prompt twice; the prompts, case-folded. Failures name counts and cells only, never a prompt."""
+    for kind, (lo, hi) in sizes.items():
+        assert all(len(r) == 3 and r[2] and r[2].strip() == r[2] for r in rows[kind])
         cells = Counter((lang, cat) for lang, cat, _p in rows[kind])
         assert set(cells) == {(lang, cat) for lang in ("en", "zh") for cat in CATEGORIES}
         assert all(lo <= n <= hi for n in cells.values()), cells
     prompts = [p.strip().casefold() for k in rows for _l, _c, p in rows[k]]
     assert len(set(prompts)) == len(prompts)
+    return prompts
+
+
+def test_test5_covers_every_cell() -> None:
+    """``test5`` (a held-out set until session 9, trained on since): 50 harmful / 100 harmless per category and
+    language as written, less the few that were already, word for word, in earlier data (dropped unread)."""
+    _check_cells(_split("test5"), {"harmful": (47, 50), "harmless": (96, 100)})
+
+
+def test_the_held_out_test6_covers_every_cell_and_shares_no_prompt_with_training_data() -> None:
+    """The held-out set ``test6``: 50 harmful / 150 harmless per category and language as written (less those already
+    in earlier data, dropped unread), and none of its prompts in any training file or other benchmark set (a data
+    check only: nothing is run on it, and a failure prints counts, never a prompt)."""
+    prompts = set(_check_cells(_split("test6"), {"harmful": (45, 50), "harmless": (130, 150)}))
     earlier = {line.split("\t")[-2 if path.name == "templated.tsv" else 2].strip().casefold()
-               for path in [*(BENCH.parent / "train").glob("*.tsv"), *BENCH.glob("*.tsv")] if "test5" not in path.name
+               for path in [*(BENCH.parent / "train").glob("*.tsv"), *BENCH.glob("*.tsv")] if "test6" not in path.name
                for line in path.read_text(encoding="utf-8").splitlines() if line.count("\t") >= 2}
-    assert not set(prompts) & earlier
+    shared = len(prompts & earlier)
+    assert shared == 0, f"{shared} prompts of the held-out test6 are in training or other benchmark files"
