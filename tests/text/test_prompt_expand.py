@@ -102,20 +102,18 @@ def test_vocabulary_chips_placeholder_and_warning(qtbot):
 
 
 def test_cli_expand_uses_the_expanded_prompt(tiny_llama_dir, tiny_sd_dir, studio_home, tmp_path):
+    """`main.py generate image --expand` in its own process, forked from the session's warm parent (torch
+    imported once: tests.fixtures.host_zygote), as the other `generate image` CLI tests."""
     import os
-    import subprocess
-    import sys
-    from pathlib import Path
 
     from studio.core.pngmeta import read_png_parameters
+    from tests.fixtures.host_zygote import warm_cli
 
     shutil.copytree(tiny_llama_dir, studio_home / "models" / "tiny-llama")
     (studio_home / "settings.json").write_text('{"default_text_model": "tiny-llama", "scan_hf_cache": false}')
-    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, AIGC_STUDIO_HOME=str(studio_home), OMP_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "main.py", "generate", "image", "--prompt", "a red sneaker", "--expand",
-                           "--model", str(tiny_sd_dir), "--steps", "1", "--width", "64", "--height", "64",
-                           "--seed", "1"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    proc = warm_cli(["generate", "image", "--prompt", "a red sneaker", "--expand", "--model", str(tiny_sd_dir),
+                     "--steps", "1", "--width", "64", "--height", "64", "--seed", "1"], env, 300)
     assert proc.returncode == 0, proc.stderr
     [png] = proc.stdout.split()  # stdout: the PNG path only
     used = read_png_parameters(png).prompt
