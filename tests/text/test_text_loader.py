@@ -93,17 +93,21 @@ def test_fingerprint_changes_with_content(tmp_path):
     assert fingerprint(a) != fingerprint(b)
 
 
-def test_cancelling_a_conversion_ends_it_within_the_grace_period_and_leaves_no_half_copy(qtbot, paths, tmp_path):
+def test_cancelling_a_conversion_ends_it_within_the_grace_period_and_leaves_no_half_copy(qtbot, paths, tmp_path,
+                                                                                          monkeypatch):
     """De-quantizing (a text LoRA on a GGUF base) cannot be interrupted: the job's engine host is ended after
-    the grace period."""
+    the grace period. The host is forked from the session's warm parent (tests.fixtures.host_zygote: its own
+    process, which ends at once when the studio kills its stand-in)."""
     import json
     import time
 
     from studio.core.settings import Settings
     from studio.core.specs.training import TrainSpec
     from studio.jobs.pool import WorkerPool
+    from tests.fixtures.host_zygote import use_warm_hosts
     from tests.text.tiny_lm import smollm2_gguf
 
+    use_warm_hosts(monkeypatch)
     data = tmp_path / "pairs.jsonl"
     data.write_text(json.dumps({"instruction": "Hi", "response": "Hello!"}) + "\n", encoding="utf-8")
     pool = WorkerPool(paths, Settings(device="cpu", scan_hf_cache=False, engine_prewarm=False, cancel_grace_s=1.0))
