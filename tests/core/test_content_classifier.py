@@ -244,3 +244,28 @@ def test_a_bad_category_threshold_is_refused_with_one_line(tmp_path, monkeypatch
     good = tmp_path / "good.json"
     good.write_text(json.dumps(_tiny(category_threshold={"en": {"hate": 0.5}})), encoding="utf-8")
     assert cc.load_classifier(good) is not None
+
+
+def test_the_trainer_picks_a_threshold_per_predicted_category():
+    """choose_per_category: per predicted category, the most recall with false positives <= the budget among the
+    harmless prompts put in it; a small category keeps the language's threshold; never below the veto."""
+    pytest.importorskip("numpy")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "train_content_filter.py"
+    spec = importlib.util.spec_from_file_location("_train_content_filter_cells", path)
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    harmless = [0.9, 0.8] + [0.1] * 98  # 100 near-misses put in "hate": 1 false positive allowed at 1 %
+    p = harmless + [0.95, 0.85, 0.7] + [0.99] * 10 + [0.3] * 2  # hate's harmful; 10 "weapons" near-misses; 2 harmful
+    y = [False] * 100 + [True] * 3 + [False] * 10 + [True] * 2
+    predicted = ["hate"] * 103 + ["weapons"] * 12
+    none = [False] * len(p)
+    cells = trainer.choose_per_category(p, y, none, none, predicted, 0.5, 0.05, 0.01, min_count=50)
+    assert set(cells) == {"hate"} and 0.8 < cells["hate"] <= 0.85  # blocks 0.9 (1 %), 0.95 and 0.85, not 0.8
+    assert trainer.apply_thresholds(p, none, none, predicted, 0.5, 0.05, cells) == \
+        [x >= cells["hate"] if c == "hate" else x >= 0.5 for x, c in zip(p, predicted)]
+    assert trainer.choose_per_category(p, y, none, none, predicted, 0.5, 0.95, 0.01, min_count=50) == {"hate": 0.95}
+    listed = [i < 2 for i in range(len(p))]  # the two top near-misses are list hits the veto keeps blocked: over budget
+    assert trainer.choose_per_category(p, y, listed, none, predicted, 0.5, 0.05, 0.01, min_count=50) == {"hate": 1.0}
