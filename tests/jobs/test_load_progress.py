@@ -31,10 +31,12 @@ def _check_monotonic_to_the_end(events: list[tuple[str, int, int]], what: str, s
     assert mine[-1] == (total, total)  # ... and ends at 100 %
 
 
-def test_loads_through_a_real_engine_host_reach_100_percent(qtbot, make_pool, tiny_sd_dir, tiny_llama):
+def test_loads_through_a_real_engine_host_reach_100_percent(qtbot, make_pool, tiny_sd_dir, tiny_llama, monkeypatch):
     from studio.ui.queue_view import QueueView
     from studio.ui.status_bar import StudioStatusBar
+    from tests.fixtures.host_zygote import use_warm_hosts
 
+    use_warm_hosts(monkeypatch)  # the host is forked from the session's warm parent (torch imported once)
     pool = make_pool()  # the real engines, in an engine host process
     events: dict[int, list[tuple[str, int, int]]] = {}
     pool.job_load.connect(lambda job, what, done, total, eta: events.setdefault(job, []).append((what, done, total)))

@@ -11,7 +11,11 @@ from studio.core.specs.image import ImageSpec
 from tests.jobs.helpers import Recorder, wait_final
 
 
-def test_two_queued_image_jobs_run_in_order_with_previews_pngs_and_history(qtbot, make_pool, tiny_sd_dir):
+def test_two_queued_image_jobs_run_in_order_with_previews_pngs_and_history(qtbot, make_pool, tiny_sd_dir,
+                                                                          monkeypatch):
+    from tests.fixtures.host_zygote import use_warm_hosts
+
+    use_warm_hosts(monkeypatch)  # its engine host is forked from the session's warm parent (torch imported once)
     pool = make_pool()  # the real engines: no test engine routing
     rec = Recorder(pool)
     previews: dict[int, list[QImage]] = {}

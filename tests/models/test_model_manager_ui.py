@@ -89,11 +89,13 @@ def test_imported_model_appears_in_the_prompt_editor_picker(qtbot, paths, tiny_s
     w.scanner.wait()
 
 
-def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir):
+def test_loaded_models_are_shown_and_unloaded(qtbot, paths, tiny_sd_dir, monkeypatch):
     """A real pool generates with the tiny pipeline; the dock lists it as loaded; Unload all frees it."""
     from studio.core.specs.image import ImageSpec
     from studio.jobs.pool import WorkerPool
+    from tests.fixtures.host_zygote import use_warm_hosts
 
+    use_warm_hosts(monkeypatch)  # the pool's host is forked from the session's warm parent (torch imported once)
     shutil.copytree(tiny_sd_dir, paths.models / "tiny")
     pool = WorkerPool(paths, Settings())
     pool.start()
