@@ -15,6 +15,12 @@ the shipped model's own prediction for the same noisy image and caption (self-di
 drew), with ``--replay data`` the data's. A checkpoint (weights, EMA, optimizer, LR schedule) is written every
 ``--checkpoint-every`` steps and when ``--minutes`` runs out; ``--resume`` continues from it. The EMA weights are
 written as float16 safetensors.
+
+``--guided grey=4,black=4`` makes those colours' samples learn for the guidance the model recommends: classifier-free
+guidance extrapolates u + g (c - u) from the prediction without a caption (u) past the captioned one (c), which
+pushes an unsaturated colour off its narrow band (grey drawn near-white, black near-invisible, with tints). Their
+captioned prediction is trained toward u + (v - u) / SCALE (v: the data's target, u: the frozen base's), so that
+guidance SCALE lands on the data.
 """
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ SHIPPED = ROOT / "resources" / "models" / "studio-fashion"
 PARAMS = {"caption_dropout": 0.1, "min_snr_gamma": 5.0, "ema_decay": 0.995, "warmup": 30, "weight_decay": 0.01,
           "sample_steps": 20, "guidance": 4.0, "save_dtype": "float16", "log_every": 10, "embedding_lr_scale": 5.0,
           "embedding_lr": 0.0, "new_colour_share": 0.5, "init_noise": 1.0, "text_encoder": "new-words",
-          "unet": "full", "replay": "teacher"}
+          "unet": "full", "replay": "teacher", "guided": {}}
 
 
 def colour_weights(share: float, new_odds: list[float] | None = None) -> list[float]:
@@ -49,6 +55,31 @@ def colour_weights(share: float, new_odds: list[float] | None = None) -> list[fl
     if len(odds) != new:
         raise ValueError(f"--new-odds needs {new} numbers ({', '.join(fc.COLOUR_NAMES[old:])})")
     return [(1 - share) / old] * old + [share * o / sum(odds) for o in odds]
+
+
+def parse_guided(text: str) -> dict[str, float]:
+    """``--guided grey=4,black=4`` → {"grey": 4.0, "gray": 4.0, "black": 4.0} (a colour's synonyms too); only the
+    colours being learnt (the old ones replay what the base drew)."""
+    from studio.engines.datasets import fashion_captions as fc
+
+    out: dict[str, float] = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        name, _sep, scale = item.partition("=")
+        if name not in fc.COLOUR_NAMES[fc.FIRST_COLOURS:] or not scale.replace(".", "", 1).isdigit() or float(scale) < 1:
+            raise ValueError(f"--guided takes COLOUR=SCALE with a new colour ({', '.join(fc.COLOUR_NAMES[fc.FIRST_COLOURS:])}) and SCALE >= 1, not {item!r}")
+        out.update(dict.fromkeys((name, *fc.COLOUR_SYNONYMS.get(name, ())), float(scale)))
+    return out
+
+
+def guided_rows(captions: list[str], dropped: list[bool], scales: dict[str, float]) -> list[tuple[int, float]]:
+    """The batch rows that learn for guidance, with their scale: captions naming a guided colour, not dropped
+    (a dropped caption trains the unconditional prediction, which guidance starts from)."""
+    rows = []
+    for i, (caption, drop) in enumerate(zip(captions, dropped)):
+        scale = next((scales[w] for w in caption.split() if w in scales), 0.0)
+        if scale and not drop:
+            rows.append((i, scale))
+    return rows
 
 
 def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
@@ -100,6 +131,11 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
                         row = self.tokenizer.convert_tokens_to_ids(f"{syn}</w>")
                         if row >= n_old:  # a row the base lacks (a known one keeps what it learnt)
                             emb[row] = emb[self.tokenizer.convert_tokens_to_ids(f"{name}</w>")]
+            # Colours whose samples learn for the guidance the model recommends (``--guided grey=3``): the caption's
+            # prediction c is trained toward u + (v - u) / w (u: the shipped model's prediction without a caption),
+            # so that guidance's extrapolation u + g (c - u) lands on the data instead of overshooting it.
+            self.guided = {str(w): float(v) for w, v in dict(self.p("guided")).items()}
+            self.empty_ids = self.tokenize([""]).to(self.device)
             self.prompts = [fc.phrase(item, colour) for colour in fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
                             for item in ("t-shirt", "trousers", "dress", "sneaker")]
             self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
@@ -149,11 +185,21 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
                     teach = self.teacher_unet(batch.xt[o], batch.t[o],
                                               encoder_hidden_states=self.teacher_text(batch.ids[o])[0]).sample
                     target = target.index_copy(0, o, teach.float())
+            rows = guided_rows(batch.captions, (batch.ids == self.empty_ids).all(dim=1).tolist(), self.guided)
+            g = [i for i, _w in rows]
+            if rows:
+                with torch.no_grad():  # u: the frozen base's prediction without a caption, for the same noisy image
+                    gi = torch.tensor(g, device=self.device)
+                    u = self.teacher_unet(batch.xt[gi], batch.t[gi], encoder_hidden_states=self.teacher_text(
+                        self.empty_ids.expand(len(g), -1))[0]).sample.float()
+                    w = torch.tensor([w for _i, w in rows], device=self.device).view(-1, 1, 1, 1)
+                    target = target.index_copy(0, gi, u + (target[gi] - u) / w)
             loss, per, gnorm = self.optimise(batch, target)
             new = ~old
             return {"loss": loss.detach(), "mse": per.mean().detach(),
                     "mse_new": per[new].mean().detach() if bool(new.any()) else None,
                     "mse_old": per[old].mean().detach() if bool(old.any()) else None,
+                    "mse_guided": per[g].mean().detach() if g else None,
                     "grad_norm": None if gnorm is None else gnorm.detach()}
 
     return ColourFineTuner(spec, reporter, cancel, ctx, out_dir=out)
@@ -188,8 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--embedding-lr", type=float, default=1e-3, help="learning rate of the new words' embeddings")
     ap.add_argument("--ema-decay", type=float, default=PARAMS["ema_decay"], help="EMA decay of the saved weights")
     ap.add_argument("--warmup", type=int, default=PARAMS["warmup"], help="learning-rate warm-up steps")
+    ap.add_argument("--guided", default="", help="COLOUR=SCALE,...: those colours' samples learn for guidance "
+                    "SCALE (their caption's prediction aims at u + (v - u) / SCALE; e.g. grey=3)")
     ap.add_argument("--cut-at", type=int, default=0, help="stop at this step as the time limit would (tests)")
     args = ap.parse_args(argv)
+    try:
+        guided = parse_guided(args.guided)
+    except ValueError as e:
+        ap.error(str(e))
 
     home = Path(args.home)
     home.mkdir(parents=True, exist_ok=True)
@@ -206,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     params = dict(PARAMS, text_encoder=args.text_encoder, unet=args.unet, replay=args.replay,
                   new_colour_share=args.new_share, embedding_lr=args.embedding_lr,
                   ema_decay=args.ema_decay, warmup=args.warmup,
+                  guided=guided,
                   **({"limit": args.limit} if args.limit else {}),
                   **({"new_odds": [float(v) for v in args.new_odds.split(",")]} if args.new_odds else {}))
     ctx = EngineContext.create(StudioPaths(home), Settings(), device=args.device)
@@ -251,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
             card[key] = base_card[key]
     card["trained_steps"] = base_card.get("trained_steps", 0)
     card["vocabulary"] = fashion_captions.vocabulary()
+    if "fine_tuned" in base_card:  # a fine-tune of a fine-tune: keep the chain of runs that made the weights
+        card["fine_tuned_before"] = base_card.get("fine_tuned_before", []) + [base_card["fine_tuned"]]
     card["fine_tuned"] = {"colours": list(fashion_captions.COLOUR_NAMES[fashion_captions.FIRST_COLOURS:]),
                           "steps": trainer.step, "batch": args.batch, "lr": args.lr, "seed": args.seed,
                           "device": args.device, "minutes_this_run": round(minutes, 1),

@@ -160,7 +160,10 @@ def test_a_second_finetune_goes_on_from_the_first_ones_new_words(tmp_path):
             "--ema-decay", "0", "--warmup", "1", "--lr", "1e-2"]
     assert tool.main(["--base", str(base), "--out", str(tmp_path / "one"), "--home", str(tmp_path / "h1")] + args) == 0
     assert tool.main(["--base", str(tmp_path / "one"), "--out", str(tmp_path / "two"),
-                      "--home", str(tmp_path / "h2")] + args) == 0
+                      "--home", str(tmp_path / "h2"), "--guided", "grey=4"] + args) == 0
+    cards = [json.loads((tmp_path / f / "studio_model.json").read_text()) for f in ("one", "two")]
+    assert "fine_tuned_before" not in cards[0] and cards[1]["fine_tuned_before"] == [cards[0]["fine_tuned"]]
+    assert "--guided grey=4" in cards[1]["fine_tuned"]["command"]  # the chain of runs that made the weights
     one, two = (load_file(tmp_path / f / "text_encoder" / "model.safetensors") for f in ("one", "two"))
     key = next(k for k in one if "token_embedding" in k)
     assert one[key].shape == two[key].shape  # no rows added: the words were known
@@ -169,3 +172,21 @@ def test_a_second_finetune_goes_on_from_the_first_ones_new_words(tmp_path):
     rest = [i for i in range(len(one[key])) if i not in new]
     assert torch.equal(two[key][rest], one[key][rest])
     assert all(not torch.equal(two[key][i], one[key][i]) for i in new)
+
+
+def test_guided_colours_name_new_colours_with_their_synonyms():
+    """``--guided grey=4,black=3`` also guides "gray"; an old colour, a missing scale or one below 1 is refused."""
+    tool = _tool()
+    assert tool.parse_guided("grey=4, black=3") == {"grey": 4.0, "gray": 4.0, "black": 3.0}
+    assert tool.parse_guided("") == {}
+    for bad in ("grey", "red=4", "grey=0.5", "grey=x"):
+        with pytest.raises(ValueError, match="COLOUR=SCALE"):
+            tool.parse_guided(bad)
+
+
+def test_guided_rows_are_the_named_colours_captions_left_in():
+    """The rows that learn for guidance: a guided colour (or its synonym) named and the caption not dropped."""
+    tool = _tool()
+    caps = ["a grey coat", "a gray bag", "a red dress", "a grey shirt", "greyhound print tee"]
+    assert tool.guided_rows(caps, [False, False, False, True, False], tool.parse_guided("grey=3")) == [(0, 3.0),
+                                                                                                   (1, 3.0)]
