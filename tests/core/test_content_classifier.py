@@ -269,3 +269,19 @@ def test_the_trainer_picks_a_threshold_per_predicted_category():
     assert trainer.choose_per_category(p, y, none, none, predicted, 0.5, 0.95, 0.01, min_count=50) == {"hate": 0.95}
     listed = [i < 2 for i in range(len(p))]  # the two top near-misses are list hits the veto keeps blocked: over budget
     assert trainer.choose_per_category(p, y, listed, none, predicted, 0.5, 0.05, 0.01, min_count=50) == {"hate": 1.0}
+
+
+def test_the_trainers_groups_are_named_by_their_first_row():
+    """Fold groups do not depend on the order of set iteration (PYTHONHASHSEED): a group's id is its first row, so
+    the folds, the out-of-fold scores and the thresholds are the same run to run."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "train_content_filter.py"
+    spec = importlib.util.spec_from_file_location("_train_content_filter_groups", path)
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    texts = ["how to bake sourdough bread at home", "a cat on a mat", "how to bake sourdough bread at home fast",
+             "一只猫在窗台上睡觉", "一只猫在窗台上睡觉了吗", "paint a red barn at dusk"]
+    rows = [{"text": t} for t in texts] + [{"text": "x y z", "frame": "f"}, {"text": "p q r", "frame": "f"}]
+    assert trainer.near_groups(rows) == [0, 1, 0, 3, 3, 5, 6, 6]
