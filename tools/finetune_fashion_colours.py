@@ -82,8 +82,9 @@ def guided_rows(captions: list[str], dropped: list[bool], scales: dict[str, floa
     return rows
 
 
-def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
-    """A Text2ImgTrainer that starts from the pipeline in ``base`` and learns the colours it lacks."""
+def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path, teacher: Path | None = None):
+    """A Text2ImgTrainer that starts from the pipeline in ``base`` and learns the colours it lacks; the old colours
+    replay ``teacher``'s predictions (default: the base's own)."""
     import torch
 
     from studio.engines.training.text2img import Text2ImgTrainer, _WarmupCosine
@@ -109,9 +110,19 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path):
             self._token_cache: dict[str, list[int]] = {}
             self.unet, self.text_encoder = pipe.unet.to(self.device), pipe.text_encoder.to(self.device)
             n_old = self.n_old_tokens = len(old)
-            # The shipped model, frozen: with replay "teacher" the old colours' samples learn its predictions.
-            self.teacher_unet = copy.deepcopy(self.unet).requires_grad_(False).eval()
-            self.teacher_text = copy.deepcopy(self.text_encoder).requires_grad_(False).eval()
+            # The teacher, frozen: with replay "teacher" the old colours' samples learn its predictions. By default
+            # the base; ``--teacher`` names another (the shipped model, when the base is an experiment's output, so
+            # that a chain of fine-tunes does not drift from what the model drew).
+            if teacher is None:
+                self.teacher_unet = copy.deepcopy(self.unet).requires_grad_(False).eval()
+                self.teacher_text = copy.deepcopy(self.text_encoder).requires_grad_(False).eval()
+            else:
+                tp = load_studio_pipeline(teacher, dtype=torch.float32)
+                for c in fc.all_captions(fc.FIRST_COLOURS) + [""]:
+                    if tp.tokenizer(c).input_ids != self.tokenizer(c).input_ids:
+                        raise ValueError(f"--teacher {teacher} reads {c!r} with other token ids than the base")
+                self.teacher_unet = tp.unet.to(self.device).requires_grad_(False).eval()
+                self.teacher_text = tp.text_encoder.to(self.device).requires_grad_(False).eval()
             self.old_words = set(fc.colour_words(fc.FIRST_COLOURS))
             emb = self.text_encoder.resize_token_embeddings(len(self.tokenizer), mean_resizing=False).weight
             # The rows that learn: tokens the base lacks, and the new colours' words when the base (an earlier
@@ -236,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=PARAMS["warmup"], help="learning-rate warm-up steps")
     ap.add_argument("--guided", default="", help="COLOUR=SCALE,...: those colours' samples learn for guidance "
                     "SCALE (their caption's prediction aims at u + (v - u) / SCALE; e.g. grey=3)")
+    ap.add_argument("--teacher", default="", help="the model whose predictions the old colours replay "
+                    "(default: --base; name the shipped one when --base is an earlier fine-tune)")
     ap.add_argument("--cut-at", type=int, default=0, help="stop at this step as the time limit would (tests)")
     args = ap.parse_args(argv)
     try:
@@ -290,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         timer.daemon = True
         timer.start()
     base_card = json.loads((Path(args.base) / "studio_model.json").read_text(encoding="utf-8"))
-    trainer = make_trainer(spec, Reporter(), cancel, ctx, Path(args.base), out)
+    trainer = make_trainer(spec, Reporter(), cancel, ctx, Path(args.base), out,
+                           Path(args.teacher) if args.teacher else None)
     t0 = time.time()
     result = trainer.fit()
     if result.cancelled:  # the time limit: the checkpoint is saved; keep what was learnt too

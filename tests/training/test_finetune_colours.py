@@ -190,3 +190,26 @@ def test_guided_rows_are_the_named_colours_captions_left_in():
     caps = ["a grey coat", "a gray bag", "a red dress", "a grey shirt", "greyhound print tee"]
     assert tool.guided_rows(caps, [False, False, False, True, False], tool.parse_guided("grey=3")) == [(0, 3.0),
                                                                                                    (1, 3.0)]
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian package dataset-fashion-mnist not installed")
+def test_a_named_teacher_is_what_the_old_colours_replay(tmp_path):
+    """``--teacher`` naming the base itself trains exactly as the default (the base replays itself); a teacher
+    that is another model changes what the old colours learn."""
+    from safetensors.torch import load_file, save_file
+
+    tool = _tool()
+    base, other = _tiny_base(tmp_path / "base"), tmp_path / "other"
+    args = ["--base", str(base), "--steps", "2", "--batch", "4", "--limit", "64", "--checkpoint-every", "0",
+            "--new-share", "0.25", "--ema-decay", "0", "--warmup", "1", "--lr", "1e-2"]
+    assert tool.main(args + ["--out", str(tmp_path / "own"), "--home", str(tmp_path / "h1")]) == 0
+    assert tool.main(args + ["--out", str(tmp_path / "named"), "--home", str(tmp_path / "h2"),
+                             "--teacher", str(base)]) == 0
+    weights = _tiny_base(other) / "unet" / "diffusion_pytorch_model.safetensors"
+    save_file({k: v * 1.5 for k, v in load_file(weights).items()}, weights)  # same tokenizer, other predictions
+    assert tool.main(args + ["--out", str(tmp_path / "taught"), "--home", str(tmp_path / "h3"),
+                             "--teacher", str(other)]) == 0
+    own, named, taught = (load_file(tmp_path / f / "unet" / "diffusion_pytorch_model.safetensors")
+                          for f in ("own", "named", "taught"))
+    assert all(torch.equal(own[k], named[k]) for k in own)
+    assert any(not torch.equal(own[k], taught[k]) for k in own)
