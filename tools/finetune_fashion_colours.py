@@ -19,8 +19,8 @@ written as float16 safetensors.
 ``--guided grey=4,black=4`` makes those colours' samples learn for the guidance the model recommends: classifier-free
 guidance extrapolates u + g (c - u) from the prediction without a caption (u) past the captioned one (c), which
 pushes an unsaturated colour off its narrow band (grey drawn near-white, black near-invisible, with tints). Their
-captioned prediction is trained toward u + (v - u) / SCALE (v: the data's target, u: the frozen base's), so that
-guidance SCALE lands on the data.
+captioned prediction is trained toward u + (v - u) / SCALE (v: the data's target, u: the frozen teacher's, by
+default the base), so that guidance SCALE lands on the data.
 """
 from __future__ import annotations
 
@@ -63,10 +63,12 @@ def parse_guided(text: str) -> dict[str, float]:
     from studio.engines.datasets import fashion_captions as fc
 
     out: dict[str, float] = {}
+    new = fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
     for item in filter(None, (t.strip() for t in text.split(","))):
         name, _sep, scale = item.partition("=")
-        if name not in fc.COLOUR_NAMES[fc.FIRST_COLOURS:] or not scale.replace(".", "", 1).isdigit() or float(scale) < 1:
-            raise ValueError(f"--guided takes COLOUR=SCALE with a new colour ({', '.join(fc.COLOUR_NAMES[fc.FIRST_COLOURS:])}) and SCALE >= 1, not {item!r}")
+        if name not in new or not scale.replace(".", "", 1).isdigit() or float(scale) < 1:
+            raise ValueError(f"--guided takes COLOUR=SCALE with a new colour ({', '.join(new)}) and SCALE >= 1, "
+                             f"not {item!r}")
         out.update(dict.fromkeys((name, *fc.COLOUR_SYNONYMS.get(name, ())), float(scale)))
     return out
 
@@ -143,10 +145,12 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path, teacher: Pa
                         if row >= n_old:  # a row the base lacks (a known one keeps what it learnt)
                             emb[row] = emb[self.tokenizer.convert_tokens_to_ids(f"{name}</w>")]
             # Colours whose samples learn for the guidance the model recommends (``--guided grey=3``): the caption's
-            # prediction c is trained toward u + (v - u) / w (u: the shipped model's prediction without a caption),
-            # so that guidance's extrapolation u + g (c - u) lands on the data instead of overshooting it.
+            # prediction c is trained toward u + (v - u) / w (u: the teacher's prediction without a caption), so
+            # that guidance's extrapolation u + g (c - u) lands on the data instead of overshooting it.
             self.guided = {str(w): float(v) for w, v in dict(self.p("guided")).items()}
             self.empty_ids = self.tokenize([""]).to(self.device)
+            with torch.no_grad():  # the frozen teacher's encoding of the empty caption: the same at every step
+                self.empty_encoding = self.teacher_text(self.empty_ids)[0]
             self.prompts = [fc.phrase(item, colour) for colour in fc.COLOUR_NAMES[fc.FIRST_COLOURS:]
                             for item in ("t-shirt", "trousers", "dress", "sneaker")]
             self.noise_scheduler = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2",
@@ -199,10 +203,10 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path, teacher: Pa
             rows = guided_rows(batch.captions, (batch.ids == self.empty_ids).all(dim=1).tolist(), self.guided)
             g = [i for i, _w in rows]
             if rows:
-                with torch.no_grad():  # u: the frozen base's prediction without a caption, for the same noisy image
+                with torch.no_grad():  # u: the teacher's prediction without a caption, for the same noisy image
                     gi = torch.tensor(g, device=self.device)
-                    u = self.teacher_unet(batch.xt[gi], batch.t[gi], encoder_hidden_states=self.teacher_text(
-                        self.empty_ids.expand(len(g), -1))[0]).sample.float()
+                    u = self.teacher_unet(batch.xt[gi], batch.t[gi], encoder_hidden_states=self.empty_encoding.expand(
+                        len(g), -1, -1)).sample.float()
                     w = torch.tensor([w for _i, w in rows], device=self.device).view(-1, 1, 1, 1)
                     target = target.index_copy(0, gi, u + (target[gi] - u) / w)
             loss, per, gnorm = self.optimise(batch, target)
