@@ -424,20 +424,21 @@ def main() -> int:
     listed = [lists.check(r["text"]) is not None for r in data]
     feats = [features(r["text"]) for r in data]
     df = Counter(f for fs in feats for f in set(fs))
-    min_zh = args.min_df if args.min_df_zh is None else args.min_df_zh
-    names = sorted(f for f, c in df.items() if c >= (min_zh if _HAN.search(f) else args.min_df))
+    names = sorted(f for f, c in df.items() if c >= (args.min_df_zh if _HAN.search(f) else args.min_df))
     vocab = {f: i for i, f in enumerate(names)}
     ids = [[vocab[f] for f in fs if f in vocab] for fs in feats]
     scale = [1 / math.sqrt(len(fs)) if fs else 0.0 for fs in feats]
     y = [r["harmful"] for r in data]
     cats = sorted({r["category"] for r in data if r["harmful"]})
     ycat = [cats.index(r["category"]) if r["harmful"] else -1 for r in data]
-    given = dict(kv.rsplit("=", 1) for kv in args.category_weight.split(",") if kv)
-    if set(given) - set(cats):
-        ap.error(f"--category-weight: not a category: {sorted(set(given) - set(cats))} (categories: {cats})")
-    near = dict(kv.rsplit("=", 1) for kv in args.near_miss_weight.split(",") if kv)
-    if set(near) - set(cats):
-        ap.error(f"--near-miss-weight: not a category: {sorted(set(near) - set(cats))} (categories: {cats})")
+    def category_weights(flag: str, text: str) -> dict[str, str]:
+        """``self-harm=2,weapons=2`` → {category: weight}; a name that is not a category is refused."""
+        weights = dict(kv.rsplit("=", 1) for kv in text.split(",") if kv)
+        if set(weights) - set(cats):
+            ap.error(f"{flag}: not a category: {sorted(set(weights) - set(cats))} (categories: {cats})")
+        return weights
+    given = category_weights("--category-weight", args.category_weight)
+    near = category_weights("--near-miss-weight", args.near_miss_weight)
     row_weights = [float((given if r["harmful"] else near).get(r["category"], 1.0)) for r in data] \
         if given or near else None
 
@@ -505,7 +506,7 @@ def main() -> int:
         **({"category_threshold": cell_thresholds} if cell_thresholds else {}),
         "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows),
                  "hidden": args.hidden * args.nets, "nets": args.nets, "epochs": args.epochs, "min_df": args.min_df,
-                 "min_df_zh": min_zh, "category_weight": args.category_weight,
+                 "min_df_zh": args.min_df_zh, "category_weight": args.category_weight,
                  "near_miss_weight": args.near_miss_weight, "fp": args.fp,
                  "per_category": args.per_category, "cell_fp": args.cell_fp, "cell_min": args.cell_min,
                  "cell_shrink": args.cell_shrink, "validation": info,
