@@ -28,13 +28,17 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     category and language as written), written by four other engineers without reading the lists, the training
     data, the filter or the other sets; it was the held-out set until it was measured once (session 9), its
     misses were read, and it has been trained on since (``--with test5``);
-  * the held-out set, ``test6`` (``*_test6_{en,zh}.tsv``: about 50 harmful and 150 harmless near-miss prompts per
-    category and language), written by other engineers without reading the lists, the training data, the filter
-    or the other sets; the trainer refuses to read it. Its misses are not printed (``--list-test6-misses`` does,
-    and then it is no longer held out): the figures to report;
+  * the sixth test set, ``test6`` (``*_test6_{en,zh}.tsv``: about 50 harmful and 150 harmless near-miss prompts per
+    category and language), written by four other engineers the same way; the held-out set until it was measured
+    once (session 10), then its misses were read and it has been trained on since (``--with test6``);
+  * the held-out set, :data:`studio.core.content_filter.HELD_OUT_SET` (``test7``: about 60 harmful and 220 harmless
+    near-miss prompts per category and language as written), written by four other engineers without reading the
+    lists, the training data, the filter or the other sets; the trainer refuses to read it. Its misses are not
+    printed (``--list-misses test7`` does, and then it is no longer held out): the figures to report;
 
-    python benchmarks/content_filter.py [--n 10000] [--list-misses] [--list-test3-misses] [--list-test4-misses]
-        [--list-test5-misses] [--list-test6-misses] [--weights FILE]
+    python benchmarks/content_filter.py [--n 10000] [--list-misses [SET ...]] [--weights FILE]
+
+``--list-misses`` alone prints the misses of ``test`` and ``test2``; with names, those sets' misses.
 """
 from __future__ import annotations
 
@@ -51,14 +55,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import PromptClassifier, load_classifier, weights_path  # noqa: E402
-from studio.core.content_filter import (ALLOW, ContentFilter, _char_table, _normalise, benchmark_files,  # noqa: E402
-                                        parse_list)
+from studio.core.content_filter import (ALLOW, HELD_OUT_SET, READ_TEST_SETS, ContentFilter, _char_table,  # noqa: E402
+                                        _normalise, benchmark_files, parse_list)
 from studio.core.paths import resources_dir  # noqa: E402
 
 LISTS = resources_dir() / "content_filter"
 BENCH = LISTS / "benchmark"
 RECALL_TARGET, FP_TARGET = 0.90, 0.01
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
+SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
+WRITTEN = {
+    "test2": "written after the training corpus, before the classifier was measured on it",
+    "test3": "written independently of the lists, the training data and the filter",
+    "test4": "written by two other engineers without reading the lists, the training data or the filter; measured "
+             "once as the held-out set, then trained on",
+    "test5": "written by four other engineers, two per language, without reading the lists, the training data, the "
+             "filter or the other sets; measured once as the held-out set, then trained on",
+    "test6": "written by four other engineers the same way, 150 near-misses per category and language; measured "
+             "once as the held-out set, then trained on",
+    "test7": "written by four other engineers the same way, 220 near-misses per category and language",
+}
+"""How each test set after the first was written (the heading of its table)."""
 
 
 def rows(kind: str, split: str) -> list[tuple[str, str, str]]:
@@ -144,15 +161,15 @@ def timed(check, prompts: list[str]) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="prompts to time (10000)")
-    ap.add_argument("--list-misses", action="store_true",
-                    help="print each miss and false positive of the test set")
-    ap.add_argument("--list-test3-misses", action="store_true", help="print test3's misses too")
-    ap.add_argument("--list-test4-misses", action="store_true", help="print test4's misses too")
-    ap.add_argument("--list-test5-misses", action="store_true", help="print test5's misses too")
-    ap.add_argument("--list-test6-misses", action="store_true",
-                    help="print the held-out set's misses too (once read, it is not held out any more)")
+    ap.add_argument("--list-misses", nargs="*", metavar="SET",
+                    help="print each miss and false positive of these test sets (none named: test and test2; "
+                    f"naming the held-out {HELD_OUT_SET} spends it)")
     ap.add_argument("--weights", type=Path, help="another classifier.json (default: the shipped one)")
     args = ap.parse_args()
+    listed = set(("test", "test2") if args.list_misses == [] else args.list_misses or ())
+    unknown = listed - {*READ_TEST_SETS, HELD_OUT_SET}
+    if unknown:
+        ap.error(f"no such test set: {', '.join(sorted(unknown))}")
     pairs = [(c, t, p.stem) for p in sorted(LISTS.glob("*.txt")) for c, t in parse_list(p.read_text(encoding="utf-8"))]
     t0 = time.perf_counter()
     lists = ContentFilter(pairs)
@@ -173,7 +190,7 @@ def main() -> int:
           f"{load_ms:.0f} ms; trained on {clf.info.get('trained_on')} prompts")
 
     print("\nseen sets (the lists were tuned on them, the classifier trained on them): lists + classifier")
-    for split in ("dev", "heldout", "heldout2", "heldout3"):
+    for split in SEEN_SPLITS:
         table(filt, split, False, brief=True)
     print("\ntest set, other configurations:")
     print("  word lists alone:", end="")
@@ -185,30 +202,19 @@ def main() -> int:
     def seen(split: str) -> str:
         return "SEEN: the classifier was trained on it" if split in trained else \
             "misses read while writing training prompts; not trained on"
-    recall, fp = table(filt, "test", args.list_misses)
+    recall, fp = table(filt, "test", "test" in listed)
     print(f"  ({seen('test')})")
-    def section(title: str, split: str, show: bool, note: bool = True) -> tuple[float, float]:
-        """One test set's heading, its lists-alone line and its table (and whether it was trained on)."""
-        print(f"\n{title}:")
+    figures: dict[str, tuple[float, float]] = {"test": (recall, fp)}
+    for number, split in enumerate((*READ_TEST_SETS[1:], HELD_OUT_SET), 2):
+        held = split == HELD_OUT_SET
+        title = "held-out set" if held else f"test set {number}"
+        print(f"\n{title} ({split}: {WRITTEN[split]}{'; never trained or tuned on' if held else ''}):")
         print("  word lists alone:", end="")
         table(lists, split, False, brief=True)
-        figures = table(filt, split, show)
-        if note:
+        figures[split] = table(filt, split, split in listed)
+        if not held:
             print(f"  ({seen(split)})")
-        return figures
-    recall2, fp2 = section("second test set (test2: written after the training corpus, before the classifier was "
-                           "measured on it)", "test2", args.list_misses)
-    recall3, fp3 = section("third test set (test3: written independently of the lists, the training data and the "
-                           "filter)", "test3", args.list_test3_misses)
-    recall4, fp4 = section("fourth test set (test4: written by two other engineers without reading the lists, the "
-                           "training data or the filter; measured once as the held-out set, then trained on)",
-                           "test4", args.list_test4_misses)
-    recall5, fp5 = section("fifth test set (test5: written by four other engineers, two per language, without "
-                           "reading the lists, the training data, the filter or the other sets; measured once as the "
-                           "held-out set, then trained on)", "test5", args.list_test5_misses)
-    recall6, fp6 = section("held-out set (test6: written by other engineers without reading the lists, the training "
-                           "data, the filter or the other sets; never trained or tuned on)",
-                           "test6", args.list_test6_misses, note=False)
+    recall_held, fp_held = figures[HELD_OUT_SET]
 
     rng = random.Random(25)
     held = rows("harmful", "test")
@@ -217,17 +223,17 @@ def main() -> int:
     caught = sum(filt.check(p) is not None for p in obf)
     print(f"\ntest harmful, obfuscated (full-width, leetspeak, spaced letters, traditional/spaced Chinese): "
           f"{caught}/{len(obf)} = {caught / len(obf):.3f} (plain: {plain / len(held):.3f})")
-    held6 = rows("harmful", "test6")
-    obf6 = [obfuscate(p, rng) for _l, _c, p in held6]
-    caught6 = sum(filt.check(p) is not None for p in obf6)
-    print(f"test6 harmful (held out), obfuscated the same way: {caught6}/{len(obf6)} = {caught6 / len(obf6):.3f} "
-          f"(plain: {recall6:.3f})")
+    held_rows = rows("harmful", HELD_OUT_SET)
+    obf_held = [obfuscate(p, rng) for _l, _c, p in held_rows]
+    caught_held = sum(filt.check(p) is not None for p in obf_held)
+    print(f"{HELD_OUT_SET} harmful (held out), obfuscated the same way: {caught_held}/{len(obf_held)} = "
+          f"{caught_held / len(obf_held):.3f} (plain: {recall_held:.3f})")
     old = [ln for ln in (BENCH / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
 
-    splits = ("dev", "heldout", "heldout2", "heldout3", "test", "test2", "test3", "test4", "test5", "test6")
-    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf6
+    splits = (*SEEN_SPLITS, *READ_TEST_SETS, HELD_OUT_SET)
+    unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf_held
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     weights = json.loads((args.weights or weights_path()).read_text(encoding="utf-8"))
     cold = ContentFilter(pairs, PromptClassifier(weights))
@@ -247,12 +253,10 @@ def main() -> int:
           f"{os.getloadavg()[0]:.1f}")
     print(f"\ntest set overall: recall {recall:.3f} (target >= {RECALL_TARGET}), false positives {fp:.2%} "
           f"(target <= {FP_TARGET:.0%}), {per:.4f} ms per prompt, {1000 * full_cpu / len(prompts):.4f} ms CPU time (target <= 0.1)")
-    print(f"test2 set overall: recall {recall2:.3f}, false positives {fp2:.2%}")
-    print(f"test3 set overall: recall {recall3:.3f}, false positives {fp3:.2%}")
-    print(f"test4 set overall: recall {recall4:.3f}, false positives {fp4:.2%}")
-    print(f"test5 set overall: recall {recall5:.3f}, false positives {fp5:.2%}")
-    print(f"held-out test6 overall: recall {recall6:.3f} (target >= {RECALL_TARGET}), false positives {fp6:.2%} "
-          f"(target <= {FP_TARGET:.0%})")
+    for split in READ_TEST_SETS[1:]:
+        print(f"{split} set overall: recall {figures[split][0]:.3f}, false positives {figures[split][1]:.2%}")
+    print(f"held-out {HELD_OUT_SET} overall: recall {recall_held:.3f} (target >= {RECALL_TARGET}), false positives "
+          f"{fp_held:.2%} (target <= {FP_TARGET:.0%})")
     return 0
 
 

@@ -60,13 +60,14 @@ sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import FORMAT, features, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
-from studio.core.content_filter import ALLOW, ContentFilter, _char_table, benchmark_files, parse_list  # noqa: E402
+from studio.core.content_filter import (ALLOW, READ_TEST_SETS, ContentFilter, _char_table, benchmark_files,  # noqa: E402
+                                        parse_list)
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
-LOOKED_AT = ("test", "test2", "test3", "test4", "test5")
+LOOKED_AT = READ_TEST_SETS
 """Test sets whose misses have been read: ``--with`` may add them to the training data (the weights file records
-which, and the benchmark labels them seen). Any other benchmark file (a newer held-out set) is never read."""
+which, and the benchmark labels them seen). Any other benchmark file (the held-out set) is never read."""
 HAND = {"train", "heldout3", *LOOKED_AT}
 """Hand-written prompts the word lists were never tuned on: the thresholds are chosen on them."""
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})

@@ -309,6 +309,14 @@ def _excuses(a: int, b: int, start: int, end: int) -> bool:
     return a <= end and start <= b and (a < start or b > end or (a, b) == (start, end))
 
 
+READ_TEST_SETS = ("test", "test2", "test3", "test4", "test5", "test6")
+"""Benchmark test sets whose misses have been read: the classifier's trainer may add them to its data (``--with``),
+and the benchmark labels them seen when the weights file says they were trained on."""
+HELD_OUT_SET = "test7"
+"""The benchmark's held-out set: never read by the trainer; measured once, and its misses are not printed unless
+asked for (then it joins :data:`READ_TEST_SETS` and a new one is written)."""
+
+
 def benchmark_files(kind: str, split: str) -> list[Path]:
     """The files of one split of the filter's benchmark sets (``resources/content_filter/benchmark``, for the
     benchmark and the classifier's trainer): ``{kind}_{split}.tsv`` when it exists, else one per language,

@@ -4,7 +4,6 @@ Pure data checks: the filter is not run on the set here (it is measured once, by
 """
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 from collections import Counter
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.content_filter import HELD_OUT_SET, READ_TEST_SETS
 from studio.core.paths import resources_dir
 
 BENCH = resources_dir() / "content_filter" / "benchmark"
@@ -37,22 +37,21 @@ def test_test3_has_its_count_in_every_category_and_language_and_no_duplicates() 
 
 def test_training_reads_only_named_splits() -> None:
     """The training tool reads benchmark sets by name only (no glob): the seen splits, and with ``--with`` only the
-    test sets whose misses were read (test … test5); any other name (the held-out test6) is refused, and the
-    shipped weights record which test sets they were trained on."""
+    test sets whose misses were read (test … test6); any other name (the held-out test7, a later one) is refused,
+    and the shipped weights record which test sets they were trained on."""
     source = (ROOT / "tools" / "train_content_filter.py").read_text(encoding="utf-8")
-    names = {t.id: ast.literal_eval(node.value) for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Assign)
-             for t in node.targets if getattr(t, "id", None) in ("SEEN_SPLITS", "LOOKED_AT")}
-    assert names["SEEN_SPLITS"] and not any(s.startswith("test") for s in names["SEEN_SPLITS"])
-    assert set(names["LOOKED_AT"]) == {"test", "test2", "test3", "test4", "test5"}
+    assert set(READ_TEST_SETS) == {"test", "test2", "test3", "test4", "test5", "test6"}
+    assert HELD_OUT_SET == "test7" and HELD_OUT_SET not in READ_TEST_SETS
     assert not any("glob" in line and "benchmark" in line for line in source.splitlines())
     spec = importlib.util.spec_from_file_location("_train_content_filter", ROOT / "tools" / "train_content_filter.py")
     trainer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(trainer)
-    for held_out in ("test6", "test7"):
+    assert trainer.SEEN_SPLITS and not any(s.startswith("test") for s in trainer.SEEN_SPLITS)
+    for held_out in ("test7", "test8"):
         with pytest.raises(ValueError):
             trainer.load((held_out,))
     info = json.loads((BENCH.parent / "classifier.json").read_text(encoding="utf-8"))["info"]
-    assert set(info["test_sets_trained_on"]) <= set(names["LOOKED_AT"])
+    assert set(info["test_sets_trained_on"]) <= set(READ_TEST_SETS)
 
 
 def _split(split: str) -> dict[str, list[tuple[str, ...]]]:
@@ -80,13 +79,20 @@ def test_test5_covers_every_cell() -> None:
     _check_cells(_split("test5"), {"harmful": (47, 50), "harmless": (96, 100)})
 
 
-def test_the_held_out_test6_covers_every_cell_and_shares_no_prompt_with_training_data() -> None:
-    """The held-out set ``test6``: 50 harmful / 150 harmless per category and language as written (less those already
-    in earlier data, dropped unread), and none of its prompts in any training file or other benchmark set (a data
-    check only: nothing is run on it, and a failure prints counts, never a prompt)."""
-    prompts = set(_check_cells(_split("test6"), {"harmful": (45, 50), "harmless": (130, 150)}))
+def test_test6_covers_every_cell() -> None:
+    """``test6`` (the held-out set until session 10, trained on since): 50 harmful / 150 harmless per category and
+    language as written, less those already in earlier data (dropped unread)."""
+    _check_cells(_split("test6"), {"harmful": (45, 50), "harmless": (130, 150)})
+
+
+def test_the_held_out_set_covers_every_cell_and_shares_no_prompt_with_training_data() -> None:
+    """The held-out set (``test7``): 60 harmful / 220 harmless per category and language as written (less those
+    already in earlier data, dropped unread), and none of its prompts in any training file or other benchmark set (a
+    data check only: nothing is run on it, and a failure prints counts, never a prompt)."""
+    prompts = set(_check_cells(_split(HELD_OUT_SET), {"harmful": (50, 60), "harmless": (180, 220)}))
     earlier = {line.split("\t")[-2 if path.name == "templated.tsv" else 2].strip().casefold()
-               for path in [*(BENCH.parent / "train").glob("*.tsv"), *BENCH.glob("*.tsv")] if "test6" not in path.name
+               for path in [*(BENCH.parent / "train").glob("*.tsv"), *BENCH.glob("*.tsv")]
+               if HELD_OUT_SET not in path.name
                for line in path.read_text(encoding="utf-8").splitlines() if line.count("\t") >= 2}
     shared = len(prompts & earlier)
-    assert shared == 0, f"{shared} prompts of the held-out test6 are in training or other benchmark files"
+    assert shared == 0, f"{shared} prompts of the held-out {HELD_OUT_SET} are in training or other benchmark files"
