@@ -89,7 +89,7 @@ def test_the_held_out_set_covers_every_cell_and_shares_no_prompt_with_training_d
     """The held-out set (``test7``): 60 harmful / 220 harmless per category and language as written (less those
     already in earlier data, dropped unread), and none of its prompts in any training file or other benchmark set (a
     data check only: nothing is run on it, and a failure prints counts, never a prompt)."""
-    prompts = set(_check_cells(_split(HELD_OUT_SET), {"harmful": (50, 60), "harmless": (180, 220)}))
+    prompts = set(_check_cells(_split(HELD_OUT_SET), {"harmful": (50, 62), "harmless": (180, 225)}))
     earlier = {line.split("\t")[-2 if path.name == "templated.tsv" else 2].strip().casefold()
                for path in [*(BENCH.parent / "train").glob("*.tsv"), *BENCH.glob("*.tsv")]
                if HELD_OUT_SET not in path.name
