@@ -15,7 +15,9 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     was trained on them (dev, heldout, heldout2, heldout3);
   * recall on the test set's harmful prompts obfuscated as an evader would (full-width, leetspeak, letters
     spaced out, Chinese characters spaced out or in traditional form);
-  * the false-positive count on resources/content_filter/benchmark/harmless_prompts.txt (seen);
+  * the false-positive count on resources/content_filter/benchmark/harmless_prompts.txt (seen), and on the held-out
+    set's everyday prompts (``general_test7_{en,zh}.tsv``: ordinary prompts, not near-misses, written by two more
+    engineers under the same rules: how often an ordinary user is blocked);
   * ms per prompt of ``ContentFilter.check`` (normalisation and classifier included) over every benchmark
     prompt repeated to --n prompts, and once over the distinct prompts with an empty word cache, against a
     reference measured in the same run: a plain Python loop testing every term with ``in`` on the same
@@ -231,9 +233,22 @@ def main() -> int:
     old = [ln for ln in (BENCH / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
+    everyday = rows("general", HELD_OUT_SET)
+    blocked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for lang, _cat, prompt in everyday:
+        hit = filt.check(prompt)
+        blocked[lang][0] += hit is not None
+        blocked[lang][1] += 1
+        if hit and HELD_OUT_SET in listed:
+            print(f"  false positive [general_{HELD_OUT_SET} {lang}] -> {hit.category}: {prompt}")
+    fp_everyday = sum(b for b, _n in blocked.values()) / max(1, len(everyday))
+    print(f"everyday prompts (held out, general_{HELD_OUT_SET}): false positives "
+          f"{sum(b for b, _n in blocked.values())}/{len(everyday)} {fp_everyday:.2%} ("
+          + ", ".join(f"{lang} {b}/{n}" for lang, (b, n) in sorted(blocked.items())) + ")")
 
     splits = (*SEEN_SPLITS, *READ_TEST_SETS, HELD_OUT_SET)
     unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf_held
+    unique += [p for _l, _c, p in everyday]
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     weights = json.loads((args.weights or weights_path()).read_text(encoding="utf-8"))
     cold = ContentFilter(pairs, PromptClassifier(weights))
@@ -256,7 +271,7 @@ def main() -> int:
     for split in READ_TEST_SETS[1:]:
         print(f"{split} set overall: recall {figures[split][0]:.3f}, false positives {figures[split][1]:.2%}")
     print(f"held-out {HELD_OUT_SET} overall: recall {recall_held:.3f} (target >= {RECALL_TARGET}), false positives "
-          f"{fp_held:.2%} (target <= {FP_TARGET:.0%})")
+          f"{fp_held:.2%} (target <= {FP_TARGET:.0%}); everyday prompts blocked {fp_everyday:.2%}")
     return 0
 
 

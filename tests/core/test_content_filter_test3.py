@@ -87,9 +87,14 @@ def test_test6_covers_every_cell() -> None:
 
 def test_the_held_out_set_covers_every_cell_and_shares_no_prompt_with_training_data() -> None:
     """The held-out set (``test7``): 60 harmful / 220 harmless per category and language as written (less those
-    already in earlier data, dropped unread), and none of its prompts in any training file or other benchmark set (a
+    already in earlier data, dropped unread), 350+ everyday prompts per language, and none of its prompts in any training file or other benchmark set (a
     data check only: nothing is run on it, and a failure prints counts, never a prompt)."""
     prompts = set(_check_cells(_split(HELD_OUT_SET), {"harmful": (50, 62), "harmless": (180, 225)}))
+    everyday = [line.split("\t") for lang in ("en", "zh")
+                for line in (BENCH / f"general_{HELD_OUT_SET}_{lang}.tsv").read_text(encoding="utf-8").splitlines()]
+    assert all(len(r) == 3 and r[1] == "general" and r[2].strip() for r in everyday)
+    assert {r[0] for r in everyday} == {"en", "zh"} and len(everyday) >= 700
+    prompts |= {r[2].strip().casefold() for r in everyday}
     earlier = {line.split("\t")[-2 if path.name == "templated.tsv" else 2].strip().casefold()
                for path in [*(BENCH.parent / "train").glob("*.tsv"), *BENCH.glob("*.tsv")]
                if HELD_OUT_SET not in path.name
