@@ -401,6 +401,8 @@ def main() -> int:
                     help="the same for a feature with a Chinese character (3)")
     ap.add_argument("--with", dest="extra", default="", help="comma-separated test sets to train on too, "
                     f"from {', '.join(LOOKED_AT)} (their misses were read; the benchmark then labels them seen)")
+    ap.add_argument("--min-count", type=int, default=1, help="the features' sum is scaled by 1/sqrt(max(their "
+                    "number, this)): a short prompt's few features are not magnified (1: no floor)")
     ap.add_argument("--oof", type=Path, help="write the out-of-fold scores here (JSON, for analysis)")
     args = ap.parse_args()
     import numpy.ma  # noqa: F401  (numpy loads it lazily, in choose(): imported before the long part)
@@ -428,7 +430,7 @@ def main() -> int:
     names = sorted(f for f, c in df.items() if c >= (args.min_df_zh if _HAN.search(f) else args.min_df))
     vocab = {f: i for i, f in enumerate(names)}
     ids = [[vocab[f] for f in fs if f in vocab] for fs in feats]
-    scale = [1 / math.sqrt(len(fs)) if fs else 0.0 for fs in feats]
+    scale = [1 / math.sqrt(max(len(fs), args.min_count)) if fs else 0.0 for fs in feats]
     y = [r["harmful"] for r in data]
     cats = sorted({r["category"] for r in data if r["harmful"]})
     ycat = [cats.index(r["category"]) if r["harmful"] else -1 for r in data]
@@ -503,7 +505,7 @@ def main() -> int:
                       row_weights)
     out = {
         "format": FORMAT, "features": names, **quantised(nets), "categories": cats,
-        "threshold": thresholds, "veto": vetoes,
+        "threshold": thresholds, "veto": vetoes, "min_count": args.min_count,
         **({"category_threshold": cell_thresholds} if cell_thresholds else {}),
         "info": {"trained_on": len(rows), "harmful": sum(r["harmful"] for r in rows),
                  "hidden": args.hidden * args.nets, "nets": args.nets, "epochs": args.epochs, "min_df": args.min_df,

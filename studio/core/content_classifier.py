@@ -184,6 +184,11 @@ class PromptClassifier:
                                max([self.thresholds[lang], *self.category_thresholds.get(lang, {}).values()]))
                         for lang in self.thresholds}
         self.harm_out, self.cat_out = out[0], out[1:]
+        self.min_count = int(data.get("min_count", 1))  # absent in older files: 1/sqrt(the features' own number)
+        """The features' sum is scaled by 1/sqrt(max(their number, this)): a short prompt's few features are not
+        magnified into certainty ("tell me a joke" is not "tell me a joke about <a group>")."""
+        if self.min_count < 1:
+            raise ValueError(_("the feature count's floor {count} is below 1").format(count=self.min_count))
         self.info: dict = dict(data.get("info", {}))
         self._cache: dict[str, tuple[list[float] | None, int]] = {}
         self._rows: dict[str, list[float] | None] = {}
@@ -249,7 +254,7 @@ class PromptClassifier:
 
     def hidden_layer(self, ws: list[str]) -> list[float] | None:
         """The hidden units for the words ``ws`` (the sum of the rows of :func:`features`, scaled by
-        1/sqrt(their number), plus the bias, ReLU); None for no words."""
+        1/sqrt(their number, at least :attr:`min_count`), plus the bias, ReLU); None for no words."""
         rows: list[list[float]] = []
         count, prev, prev_c = 0, "", ""
         row, word = self.row, self._word
@@ -276,7 +281,7 @@ class PromptClassifier:
                 prev = prev_c = ""
         if not count:
             return None
-        k = 1.0 / math.sqrt(count)
+        k = 1.0 / math.sqrt(max(count, self.min_count))
         acc = map(sum, zip(*rows)) if rows else self._zero
         return [x if x > 0.0 else 0.0 for x in map(operator.add, [a * k for a in acc], self.hidden_bias)]
 
