@@ -15,9 +15,9 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
     was trained on them (dev, heldout, heldout2, heldout3);
   * recall on the test set's harmful prompts obfuscated as an evader would (full-width, leetspeak, letters
     spaced out, Chinese characters spaced out or in traditional form);
-  * the false-positive count on resources/content_filter/benchmark/harmless_prompts.txt (seen), and on the held-out
-    set's everyday prompts (``general_test7_{en,zh}.tsv``: ordinary prompts, not near-misses, written by two more
-    engineers under the same rules: how often an ordinary user is blocked);
+  * the false-positive count on resources/content_filter/benchmark/harmless_prompts.txt (seen), and on the test sets'
+    everyday prompts (``general_<set>_{en,zh}.tsv``, from ``test7`` on: ordinary prompts, not near-misses, written by
+    two more engineers under the same rules: how often an ordinary user is blocked);
   * ms per prompt of ``ContentFilter.check`` (normalisation and classifier included) over every benchmark
     prompt repeated to --n prompts, and once over the distinct prompts with an empty word cache, against a
     reference measured in the same run: a plain Python loop testing every term with ``in`` on the same
@@ -75,7 +75,10 @@ WRITTEN = {
              "filter or the other sets; measured once as the held-out set, then trained on",
     "test6": "written by four other engineers the same way, 150 near-misses per category and language; measured "
              "once as the held-out set, then trained on",
-    "test7": "written by four other engineers the same way, 220 near-misses per category and language",
+    "test7": "written by four other engineers the same way, 220 near-misses per category and language, and 886 "
+             "everyday prompts; measured once as the held-out set, then trained on",
+    "test8": "written by four other engineers the same way, 220 near-misses per category and language, and "
+             "everyday prompts from two more",
 }
 """How each test set after the first was written (the heading of its table)."""
 
@@ -141,6 +144,22 @@ def table(filt: ContentFilter, split: str, show: bool, brief: bool = False) -> t
         mark = "" if recall >= RECALL_TARGET and fp <= FP_TARGET else "  <- below target"
         print(f"  {cat:<34}{lang:<6}{c[0]:>5}/{c[1]:<3} {recall:.3f}{c[2]:>8}/{c[3]:<3} {fp:6.2%}{mark}")
     return t[0] / t[1], t[2] / t[3]
+
+
+def everyday_table(filt: ContentFilter, split: str, show: bool, label: str) -> float:
+    """Print how many of a test set's everyday prompts (``general_<split>``) are blocked, per language; the share."""
+    blocked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for lang, _cat, prompt in rows("general", split):
+        hit = filt.check(prompt)
+        blocked[lang][0] += hit is not None
+        blocked[lang][1] += 1
+        if hit and show:
+            print(f"  false positive [general_{split} {lang}] -> {hit.category}: {prompt}")
+    total = [sum(c[k] for c in blocked.values()) for k in (0, 1)]
+    print(f"everyday prompts of {split} ({label}): false positives {total[0]}/{total[1]} "
+          f"{total[0] / max(1, total[1]):.2%} (" + ", ".join(f"{lang} {b}/{n}" for lang, (b, n) in sorted(blocked.items()))
+          + ")")
+    return total[0] / max(1, total[1])
 
 
 class Strict(ContentFilter):
@@ -233,22 +252,16 @@ def main() -> int:
     old = [ln for ln in (BENCH / "harmless_prompts.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
-    everyday = rows("general", HELD_OUT_SET)
-    blocked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for lang, _cat, prompt in everyday:
-        hit = filt.check(prompt)
-        blocked[lang][0] += hit is not None
-        blocked[lang][1] += 1
-        if hit and HELD_OUT_SET in listed:
-            print(f"  false positive [general_{HELD_OUT_SET} {lang}] -> {hit.category}: {prompt}")
-    fp_everyday = sum(b for b, _n in blocked.values()) / max(1, len(everyday))
-    print(f"everyday prompts (held out, general_{HELD_OUT_SET}): false positives "
-          f"{sum(b for b, _n in blocked.values())}/{len(everyday)} {fp_everyday:.2%} ("
-          + ", ".join(f"{lang} {b}/{n}" for lang, (b, n) in sorted(blocked.items())) + ")")
+    everyday: list[str] = []
+    for split in (*READ_TEST_SETS, HELD_OUT_SET):
+        if all(path.exists() for path in benchmark_files("general", split)):
+            fp_everyday = everyday_table(filt, split, split in listed, "held out" if split == HELD_OUT_SET else
+                                         seen(split))
+            everyday += [p for _l, _c, p in rows("general", split)]
 
     splits = (*SEEN_SPLITS, *READ_TEST_SETS, HELD_OUT_SET)
     unique = [p for k in ("harmful", "harmless") for s in splits for _l, _c, p in rows(k, s)] + obf + obf_held
-    unique += [p for _l, _c, p in everyday]
+    unique += everyday
     prompts = [unique[i % len(unique)] for i in range(args.n)]
     weights = json.loads((args.weights or weights_path()).read_text(encoding="utf-8"))
     cold = ContentFilter(pairs, PromptClassifier(weights))

@@ -4,8 +4,9 @@ Data: the training prompts of ``resources/content_filter/train/`` (hand-written 
 ``templated.tsv`` built by tools/content_filter_corpus.py) and the benchmark sets the word lists were tuned on
 or measured with before (``benchmark/{dev,heldout,heldout2,heldout3}.tsv``, ``harmless_prompts.txt``), and the
 word lists' allowed phrases (``[allow]``, harmless look-alikes such as 紫砂壶 or "nude lipstick"): all seen data.
-``--with test,test2,test3,test4,test5`` adds those test sets (their misses have been read; the weights file records
-which, and the benchmark labels them seen). No other test set (the held-out ``test6``, or a newer one) is ever read
+``--with test,test2,…`` adds those test sets (their misses have been read; the weights file records which, and the
+benchmark labels them seen), with their everyday prompts (``general_<set>``) where they have them. No other test set
+(the held-out :data:`studio.core.content_filter.HELD_OUT_SET`, or a newer one) is ever read
 here: each set's files are named (:func:`studio.core.content_filter.benchmark_files`), no pattern matches them.
 Each prompt also gets one obfuscated copy (leetspeak, spaced letters, full-width, traditional Chinese, spaces
 between Chinese characters), in the same fold as its original.
@@ -84,6 +85,8 @@ def load(extra: tuple[str, ...] = ()) -> list[dict]:
              if p.name != "templated.tsv"]
     files += [(path, k == "harmful", s) for k in ("harmful", "harmless") for s in SEEN_SPLITS + tuple(extra)
               for path in benchmark_files(k, s)]
+    files += [(path, False, s) for s in extra for path in benchmark_files("general", s)
+              if path.exists()]  # the everyday prompts written with a test set (test7 on)
     for path, harmful, source in files:
         assert "_test" not in path.name or source in LOOKED_AT
         for line in path.read_text(encoding="utf-8").splitlines():

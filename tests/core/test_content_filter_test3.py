@@ -37,17 +37,17 @@ def test_test3_has_its_count_in_every_category_and_language_and_no_duplicates() 
 
 def test_training_reads_only_named_splits() -> None:
     """The training tool reads benchmark sets by name only (no glob): the seen splits, and with ``--with`` only the
-    test sets whose misses were read (test … test6); any other name (the held-out test7, a later one) is refused,
+    test sets whose misses were read (test … test7); any other name (the held-out test8, a later one) is refused,
     and the shipped weights record which test sets they were trained on."""
     source = (ROOT / "tools" / "train_content_filter.py").read_text(encoding="utf-8")
-    assert set(READ_TEST_SETS) == {"test", "test2", "test3", "test4", "test5", "test6"}
-    assert HELD_OUT_SET == "test7" and HELD_OUT_SET not in READ_TEST_SETS
+    assert set(READ_TEST_SETS) == {"test", "test2", "test3", "test4", "test5", "test6", "test7"}
+    assert HELD_OUT_SET == "test8" and HELD_OUT_SET not in READ_TEST_SETS
     assert not any("glob" in line and "benchmark" in line for line in source.splitlines())
     spec = importlib.util.spec_from_file_location("_train_content_filter", ROOT / "tools" / "train_content_filter.py")
     trainer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(trainer)
     assert trainer.SEEN_SPLITS and not any(s.startswith("test") for s in trainer.SEEN_SPLITS)
-    for held_out in ("test7", "test8"):
+    for held_out in ("test8", "test9"):
         with pytest.raises(ValueError):
             trainer.load((held_out,))
     info = json.loads((BENCH.parent / "classifier.json").read_text(encoding="utf-8"))["info"]
@@ -85,15 +85,29 @@ def test_test6_covers_every_cell() -> None:
     _check_cells(_split("test6"), {"harmful": (45, 50), "harmless": (130, 150)})
 
 
+def _everyday(split: str) -> list[list[str]]:
+    rows = [line.split("\t") for lang in ("en", "zh")
+            for line in (BENCH / f"general_{split}_{lang}.tsv").read_text(encoding="utf-8").splitlines()]
+    assert all(len(r) == 3 and r[1] == "general" and r[2].strip() for r in rows)
+    assert {r[0] for r in rows} == {"en", "zh"}
+    return rows
+
+
+def test_test7_covers_every_cell() -> None:
+    """``test7`` (the held-out set until session 11, trained on since): 60 harmful / 220 harmless per category and
+    language as written, less those already in earlier data (dropped unread), and 886 everyday prompts."""
+    _check_cells(_split("test7"), {"harmful": (50, 62), "harmless": (180, 225)})
+    assert len(_everyday("test7")) == 886
+
+
 def test_the_held_out_set_covers_every_cell_and_shares_no_prompt_with_training_data() -> None:
-    """The held-out set (``test7``): 60 harmful / 220 harmless per category and language as written (less those
-    already in earlier data, dropped unread), 350+ everyday prompts per language, and none of its prompts in any training file or other benchmark set (a
-    data check only: nothing is run on it, and a failure prints counts, never a prompt)."""
+    """The held-out set (``test8``): 60 harmful / 220 harmless per category and language as written (less those
+    already in earlier data, dropped unread), 350+ everyday prompts per language, and none of its prompts in any
+    training file or other benchmark set (a data check only: nothing is run on it, and a failure prints counts,
+    never a prompt)."""
     prompts = set(_check_cells(_split(HELD_OUT_SET), {"harmful": (50, 62), "harmless": (180, 225)}))
-    everyday = [line.split("\t") for lang in ("en", "zh")
-                for line in (BENCH / f"general_{HELD_OUT_SET}_{lang}.tsv").read_text(encoding="utf-8").splitlines()]
-    assert all(len(r) == 3 and r[1] == "general" and r[2].strip() for r in everyday)
-    assert {r[0] for r in everyday} == {"en", "zh"} and len(everyday) >= 700
+    everyday = _everyday(HELD_OUT_SET)
+    assert len(everyday) >= 700
     prompts |= {r[2].strip().casefold() for r in everyday}
     earlier = {line.split("\t")[-2 if path.name == "templated.tsv" else 2].strip().casefold()
                for path in [*(BENCH.parent / "train").glob("*.tsv"), *BENCH.glob("*.tsv")]
