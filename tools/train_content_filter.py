@@ -59,7 +59,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from studio.core.content_classifier import FORMAT, features, language, words  # noqa: E402
+from studio.core.content_classifier import FORMAT, features, has_context, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
 from studio.core.content_filter import (ALLOW, READ_TEST_SETS, ContentFilter, _char_table, benchmark_files,  # noqa: E402
                                         parse_list)
@@ -459,12 +459,15 @@ def main() -> int:
         print(f"  fold {k + 1}/{args.folds} ({time.time() - t0:.0f} s)")
     known = set(names)
     hard = [listed[i] and not known_words(words(data[i]["text"]), known) for i in range(len(data))]
+    # The filter never lets the classifier block a prompt without context on its own (has_context): such a prompt
+    # counts with score 0 when thresholds are chosen and judged (a listed one is a hard hit, as at inference).
+    judged = [p if has_context(words(data[i]["text"])) else 0.0 for i, p in enumerate(oof)]
     soft = [listed[i] and not hard[i] for i in range(len(data))]
     thresholds, vetoes, info = {}, {}, {}
     cell_thresholds: dict[str, dict[str, float]] = {}
     for lang in ("en", "zh"):
         sel = [i for i, r in enumerate(data) if r["source"] in HAND and language(r["text"]) == lang]
-        p_, y_, soft_, hard_, pred_ = ([v[i] for i in sel] for v in (oof, y, soft, hard, oof_cat))
+        p_, y_, soft_, hard_, pred_ = ([v[i] for i in sel] for v in (judged, y, soft, hard, oof_cat))
         t, v, cells = pick_thresholds(p_, y_, soft_, hard_, pred_, args)
         thresholds[lang], vetoes[lang] = t, v
         if args.per_category:

@@ -317,6 +317,10 @@ class PromptClassifier:
         evidence, not because it is harmless."""
         return knows(self.words(text), self.index)
 
+    def has_context(self, text: str) -> bool:
+        """:func:`has_context` of ``text``'s words: whether the classifier may block it on its own."""
+        return has_context(self.words(text))
+
     def verdict(self, text: str) -> Verdict:
         p = self.probability(text)
         return Verdict(p, self.category(text) if p >= self.veto(text) else "")
@@ -328,9 +332,17 @@ with a space at both ends; of a Chinese run, of its characters) was seen: "rude"
 through their n-grams; a made-up word that only dilutes the score ("behead zqxjvk") is not."""
 
 
+def has_context(ws: list[str]) -> bool:
+    """Whether the words ``ws`` give the classifier enough to judge on: four words or more, or six Chinese characters
+    or more. Without context it neither blocks on its own (a short chat message such as "tell me a joke" or 继续
+    begins like many harmful requests: its few features say nothing of what follows) nor overrules a word-list hit
+    (a listed term alone keeps blocking)."""
+    return len(ws) >= 4 or sum(len(w) for w in ws if w[0] >= "\x80") >= 6
+
+
 def knows(ws: list[str], vocabulary) -> bool:
     """:meth:`PromptClassifier.knows` over the words ``ws`` and the feature names ``vocabulary`` (for the trainer)."""
-    if len(ws) < 4 and sum(len(w) for w in ws if w[0] >= "\x80") < 6:
+    if not has_context(ws):
         return False
     for w in ws:
         if w[0] < "\x80":

@@ -92,6 +92,38 @@ def test_the_veto_spares_only_known_words_in_context(paths, clf, monkeypatch):
     assert filt.check("porn star martini recipe").category == "sexual content"
 
 
+@pytest.mark.parametrize("text", [
+    "make it longer", "try again", "who are you", "rewrite it", "谢谢", "继续", "讲个笑话", "写首诗", "再来一个",
+    "换个说法",
+])
+def test_a_short_chat_message_is_never_blocked_by_the_classifier_alone(paths, text):
+    """Short messages begin like many harmful requests ("make it more graphic", 继续 in a role-play), so their few
+    features once scored 1.0 and the filter blocked "make it longer", 继续 (continue) and 写首诗 (write a poem).
+    Without context (four words, six Chinese characters) the classifier no longer blocks on its own; a listed term
+    still does."""
+    filt = ContentFilter.load(paths)
+    assert not filt.classifier.has_context(text)
+    assert filt.check(text) is None
+    assert filt.check("kill yourself") is not None and filt.check("我想自杀") is not None  # listed: still blocked
+    assert filt.check("tell me a joke about why all jews are greedy") is not None  # in context: still blocked
+
+
+def test_a_short_prompts_features_are_not_magnified_beyond_the_floor(clf, monkeypatch):
+    """``min_count``: the features' sum is scaled by 1/sqrt(max(their number, the floor)), so the same prompt's hidden
+    layer shrinks toward the biases as the floor rises above its feature count (and an older file, without one,
+    scales as before)."""
+    text = "tell me a joke"
+    n = len(cc.features(text))
+    monkeypatch.setattr(clf, "min_count", 1)
+    plain = clf.hidden_layer(clf.words(text))
+    monkeypatch.setattr(clf, "min_count", 4 * n)
+    floored = clf.hidden_layer(clf.words(text))
+    bias = [max(b, 0.0) for b in clf.hidden_bias]
+    assert sum(abs(f - b) for f, b in zip(floored, bias)) < sum(abs(p - b) for p, b in zip(plain, bias))
+    monkeypatch.setattr(clf, "min_count", n)
+    assert clf.hidden_layer(clf.words(text)) == pytest.approx(plain)
+
+
 def test_a_content_word_pair_skips_small_words():
     assert "kill~wife" in cc.features("kill my wife") and "kill~wife" not in cc.features("kill wife")
     assert "kill_wife" in cc.features("kill wife")
@@ -202,25 +234,31 @@ def _tiny(**extra) -> dict:
     return data
 
 
+A_TEXT, Z_TEXT = "a zz a zz", "zzz yyy xxx www"
+"""Four-word prompts (the classifier blocks only with context): "a" twice lights the weapons unit, the others none."""
+
+
 def test_a_threshold_per_predicted_category_replaces_the_languages():
     clf = cc.PromptClassifier(_tiny(category_threshold={"en": {"weapons": 0.95}}))
     filt = ContentFilter([], clf)
     assert clf.category("a") == "weapons" and clf.probability("a") == pytest.approx(0.88, abs=0.01)
-    assert clf.category("zzz") == "hate" and clf.probability("zzz") == pytest.approx(0.5)
-    assert clf.threshold("a") == 0.95 and filt.check("a") is None  # weapons: its own, higher threshold
-    assert clf.threshold("zzz") == 0.4 and filt.check("zzz").category == "hate"  # no threshold of its own
+    assert clf.category(A_TEXT) == "weapons" and 0.4 < clf.probability(A_TEXT) < 0.95
+    assert clf.category(Z_TEXT) == "hate" and clf.probability(Z_TEXT) == pytest.approx(0.5)
+    assert clf.threshold(A_TEXT) == 0.95 and filt.check(A_TEXT) is None  # weapons: its own, higher threshold
+    assert clf.threshold(Z_TEXT) == 0.4 and filt.check(Z_TEXT).category == "hate"  # no threshold of its own
     assert clf.threshold("一只猫") == 0.4  # Chinese has none: the language's
-    for text in ("a", "zzz", "a zzz", "一只猫", ""):
+    for text in ("a", "zzz", "a zzz", A_TEXT, Z_TEXT, "一只猫", ""):
         assert clf.blocks(text, clf.probability(text)) == (clf.probability(text) >= clf.threshold(text))
     low = cc.PromptClassifier(_tiny(category_threshold={"en": {"weapons": 0.2, "hate": 0.6}}))
-    assert ContentFilter([], low).check("a").category == "weapons"  # 0.88 >= 0.2
-    assert ContentFilter([], low).check("zzz") is None  # 0.5 < hate's 0.6
+    assert ContentFilter([], low).check(A_TEXT).category == "weapons"  # 0.8 >= 0.2
+    assert ContentFilter([], low).check(Z_TEXT) is None  # 0.5 < hate's 0.6
+    assert ContentFilter([], low).check("a") is None  # 0.88, but one word: no context to block on
 
 
 def test_an_older_weights_file_without_category_thresholds_still_loads():
     clf = cc.PromptClassifier(_tiny())  # per-language thresholds only, as the files before them
-    assert clf.category_thresholds == {} and clf.threshold("a") == 0.4
-    assert ContentFilter([], clf).check("a").category == "weapons"
+    assert clf.category_thresholds == {} and clf.threshold("a") == 0.4 and clf.min_count == 1
+    assert ContentFilter([], clf).check(A_TEXT).category == "weapons"
 
 
 def test_the_shipped_classifier_thresholds_per_category_are_in_order(clf):
