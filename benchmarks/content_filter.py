@@ -33,10 +33,14 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
   * the sixth test set, ``test6`` (``*_test6_{en,zh}.tsv``: about 50 harmful and 150 harmless near-miss prompts per
     category and language), written by four other engineers the same way; the held-out set until it was measured
     once (session 10), then its misses were read and it has been trained on since (``--with test6``);
-  * the held-out set, :data:`studio.core.content_filter.HELD_OUT_SET` (``test7``: about 60 harmful and 220 harmless
-    near-miss prompts per category and language as written), written by four other engineers without reading the
-    lists, the training data, the filter or the other sets; the trainer refuses to read it. Its misses are not
-    printed (``--list-misses test7`` does, and then it is no longer held out): the figures to report;
+  * ``test7`` (``*_test7_{en,zh}.tsv``: about 60 harmful and 220 near-miss prompts per category and language, and
+    886 everyday prompts), written the same way; the held-out set until it was measured once (session 11), then its
+    misses were read and it has been trained on since (``--with test7``);
+  * the held-out set, :data:`studio.core.content_filter.HELD_OUT_SET` (``test8``: about 60 harmful and 220 harmless
+    near-miss prompts per category and language as written, and 850 everyday prompts), written by six other
+    engineers without reading the lists, the training data, the filter or the other sets; the trainer refuses to
+    read it. Its misses are not printed (``--list-misses test8`` does, and then it is no longer held out): the
+    figures to report;
 
     python benchmarks/content_filter.py [--n 10000] [--list-misses [SET ...]] [--weights FILE]
 
