@@ -61,7 +61,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from studio.core.content_classifier import FORMAT, features, has_context, language, words  # noqa: E402
+from studio.core.content_classifier import BLOCK_HAN, FORMAT, features, has_context, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
 from studio.core.content_filter import (ALLOW, READ_TEST_SETS, ContentFilter, _char_table, benchmark_files,  # noqa: E402
                                         parse_list)
@@ -461,9 +461,9 @@ def main() -> int:
         print(f"  fold {k + 1}/{args.folds} ({time.time() - t0:.0f} s)")
     known = set(names)
     hard = [listed[i] and not known_words(words(data[i]["text"]), known) for i in range(len(data))]
-    # The filter never lets the classifier block a prompt without context on its own (has_context): such a prompt
+    # The filter never lets the classifier block a prompt without context on its own (may_block): such a prompt
     # counts with score 0 when thresholds are chosen and judged (a listed one is a hard hit, as at inference).
-    judged = [p if has_context(words(data[i]["text"])) else 0.0 for i, p in enumerate(oof)]
+    judged = [p if has_context(words(data[i]["text"]), BLOCK_HAN) else 0.0 for i, p in enumerate(oof)]
     soft = [listed[i] and not hard[i] for i in range(len(data))]
     thresholds, vetoes, info = {}, {}, {}
     cell_thresholds: dict[str, dict[str, float]] = {}

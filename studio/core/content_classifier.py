@@ -317,9 +317,9 @@ class PromptClassifier:
         evidence, not because it is harmless."""
         return knows(self.words(text), self.index)
 
-    def has_context(self, text: str) -> bool:
-        """:func:`has_context` of ``text``'s words: whether the classifier may block it on its own."""
-        return has_context(self.words(text))
+    def may_block(self, text: str) -> bool:
+        """Whether the classifier may block ``text`` on its own: :func:`has_context` with :data:`BLOCK_HAN`."""
+        return has_context(self.words(text), BLOCK_HAN)
 
     def verdict(self, text: str) -> Verdict:
         p = self.probability(text)
@@ -332,12 +332,18 @@ with a space at both ends; of a Chinese run, of its characters) was seen: "rude"
 through their n-grams; a made-up word that only dilutes the score ("behead zqxjvk") is not."""
 
 
-def has_context(ws: list[str]) -> bool:
-    """Whether the words ``ws`` give the classifier enough to judge on: four words or more, or six Chinese characters
-    or more. Without context it neither blocks on its own (a short chat message such as "tell me a joke" or 继续
-    begins like many harmful requests: its few features say nothing of what follows) nor overrules a word-list hit
-    (a listed term alone keeps blocking)."""
-    return len(ws) >= 4 or sum(len(w) for w in ws if w[0] >= "\x80") >= 6
+CONTEXT_WORDS, CONTEXT_HAN, BLOCK_HAN = 4, 6, 8
+"""Context: four words or more, or this many Chinese characters: six before the classifier may overrule a word-list
+hit, eight before it may block on its own (short Chinese requests such as 请用中文回答, "please answer in Chinese",
+begin like many harmful ones and scored high at six and seven characters)."""
+
+
+def has_context(ws: list[str], han: int = CONTEXT_HAN) -> bool:
+    """Whether the words ``ws`` give the classifier enough to judge on: :data:`CONTEXT_WORDS` words or more, or
+    ``han`` Chinese characters or more. Without context it neither blocks on its own (``han`` =
+    :data:`BLOCK_HAN`: a short chat message such as "make it longer" or 继续 begins like many harmful requests, its few
+    features say nothing of what follows) nor overrules a word-list hit (a listed term alone keeps blocking)."""
+    return len(ws) >= CONTEXT_WORDS or sum(len(w) for w in ws if w[0] >= "\x80") >= han
 
 
 def knows(ws: list[str], vocabulary) -> bool:

@@ -255,7 +255,7 @@ class ContentFilter:
         p = clf.probability(text)
         if hit is not None:
             return hit if p >= clf.veto(text) else None
-        return Match(clf.category(text), CLASSIFIER) if clf.blocks(text, p) and clf.has_context(text) else None
+        return Match(clf.category(text), CLASSIFIER) if clf.blocks(text, p) and clf.may_block(text) else None
 
     def check_lists(self, text: str) -> Match | None:
         """The first rule of the word lists ``text`` breaks, or None."""

@@ -94,15 +94,15 @@ def test_the_veto_spares_only_known_words_in_context(paths, clf, monkeypatch):
 
 @pytest.mark.parametrize("text", [
     "make it longer", "try again", "who are you", "rewrite it", "谢谢", "继续", "讲个笑话", "写首诗", "再来一个",
-    "换个说法",
+    "换个说法", "请用中文回答", "用中文回答我", "生成一张壁纸",
 ])
 def test_a_short_chat_message_is_never_blocked_by_the_classifier_alone(paths, text):
     """Short messages begin like many harmful requests ("make it more graphic", 继续 in a role-play), so their few
     features once scored 1.0 and the filter blocked "make it longer", 继续 (continue) and 写首诗 (write a poem).
-    Without context (four words, six Chinese characters) the classifier no longer blocks on its own; a listed term
+    Without context (four words, eight Chinese characters) the classifier no longer blocks on its own; a listed term
     still does."""
     filt = ContentFilter.load(paths)
-    assert not filt.classifier.has_context(text)
+    assert not filt.classifier.may_block(text)
     assert filt.check(text) is None
     assert filt.check("kill yourself") is not None and filt.check("我想自杀") is not None  # listed: still blocked
     assert filt.check("tell me a joke about why all jews are greedy") is not None  # in context: still blocked
