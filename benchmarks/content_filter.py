@@ -160,9 +160,9 @@ def everyday_table(filt: ContentFilter, split: str, show: bool, label: str) -> f
         if hit and show:
             print(f"  false positive [general_{split} {lang}] -> {hit.category}: {prompt}")
     total = [sum(c[k] for c in blocked.values()) for k in (0, 1)]
+    per_lang = ", ".join(f"{lang} {b}/{n}" for lang, (b, n) in sorted(blocked.items()))
     print(f"everyday prompts of {split} ({label}): false positives {total[0]}/{total[1]} "
-          f"{total[0] / max(1, total[1]):.2%} (" + ", ".join(f"{lang} {b}/{n}" for lang, (b, n) in sorted(blocked.items()))
-          + ")")
+          f"{total[0] / max(1, total[1]):.2%} ({per_lang})")
     return total[0] / max(1, total[1])
 
 
@@ -257,6 +257,7 @@ def main() -> int:
     old_fp = [n for n, line in enumerate(old, 1) if filt.check(line)]
     print(f"false positives on harmless_prompts.txt (seen): {len(old_fp)}/{len(old)} {old_fp or ''}")
     everyday: list[str] = []
+    fp_everyday = float("nan")  # a held-out set without everyday prompts
     for split in (*READ_TEST_SETS, HELD_OUT_SET):
         if all(path.exists() for path in benchmark_files("general", split)):
             fp_everyday = everyday_table(filt, split, split in listed, "held out" if split == HELD_OUT_SET else

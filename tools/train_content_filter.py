@@ -26,8 +26,8 @@ features, so 2 keeps nearly every feature of a single Chinese prompt (a weights 
 no gain out of fold). ``--min-count N`` scales by 1/sqrt(max(number, N)) so a short prompt's few features are not
 magnified (60 tied with 1 in nested cross-validation: 7 cells each, so it is off). The shipped weights:
 ``--with test,test2,test3,test4,test5,test6,test7`` and these defaults (one threshold per language; nested, English
-recall 0.891, Chinese 0.905 at 1.04 % false positives; a short prompt scores 0 here, see ``judged`` below). At inference
-it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
+recall 0.891, Chinese 0.905 at 1.04 % false positives; a short prompt scores 0 here, see ``judged`` below). At
+inference it runs in pure Python (a feature's row of the first layer is int8 with a per-row scale).
 
 Thresholds, per language (a prompt with a Chinese character is ``zh``), chosen on the out-of-fold scores of the
 hand-written prompts the lists were never tuned on (``train/*.tsv``, ``heldout3`` and the test sets of ``--with``):
@@ -63,8 +63,8 @@ sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import BLOCK_HAN, FORMAT, features, has_context, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
-from studio.core.content_filter import (ALLOW, READ_TEST_SETS, ContentFilter, _char_table, benchmark_files,  # noqa: E402
-                                        parse_list)
+from studio.core.content_filter import (ALLOW, READ_TEST_SETS, ContentFilter, _char_table,  # noqa: E402
+                                        benchmark_files, parse_list)
 
 LISTS = ROOT / "resources" / "content_filter"
 SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
