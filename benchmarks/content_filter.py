@@ -61,15 +61,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import PromptClassifier, load_classifier, weights_path  # noqa: E402
-from studio.core.content_filter import (ALLOW, HELD_OUT_SET, READ_TEST_SETS, ContentFilter, _char_table,  # noqa: E402
-                                        _normalise, benchmark_files, parse_list)
+from studio.core.content_filter import (ALLOW, HELD_OUT_SET, READ_TEST_SETS, SEEN_SPLITS, ContentFilter,  # noqa: E402
+                                        _char_table, _normalise, benchmark_files, parse_list)
 from studio.core.paths import resources_dir  # noqa: E402
 
 LISTS = resources_dir() / "content_filter"
 BENCH = LISTS / "benchmark"
 RECALL_TARGET, FP_TARGET = 0.90, 0.01
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
-SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
 WRITTEN = {
     "test2": "written after the training corpus, before the classifier was measured on it",
     "test3": "written independently of the lists, the training data and the filter",

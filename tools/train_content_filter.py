@@ -63,15 +63,11 @@ sys.path.insert(0, str(ROOT))
 
 from studio.core.content_classifier import BLOCK_HAN, FORMAT, features, has_context, language, words  # noqa: E402
 from studio.core.content_classifier import knows as known_words  # noqa: E402
-from studio.core.content_filter import (ALLOW, READ_TEST_SETS, ContentFilter, _char_table,  # noqa: E402
-                                        benchmark_files, parse_list)
+from studio.core.content_filter import (ALLOW, READ_TEST_SETS, SEEN_SPLITS, ContentFilter,  # noqa: E402
+                                        _char_table, benchmark_files, parse_list)
 
 LISTS = ROOT / "resources" / "content_filter"
-SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
-LOOKED_AT = READ_TEST_SETS
-"""Test sets whose misses have been read: ``--with`` may add them to the training data (the weights file records
-which, and the benchmark labels them seen). Any other benchmark file (the held-out set) is never read."""
-HAND = {"train", "heldout3", *LOOKED_AT}
+HAND = {"train", "heldout3", *READ_TEST_SETS}
 """Hand-written prompts the word lists were never tuned on: the thresholds are chosen on them."""
 LEET = str.maketrans({"o": "0", "e": "3", "a": "@", "s": "$", "i": "1", "t": "7"})
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -79,9 +75,10 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 def load(extra: tuple[str, ...] = ()) -> list[dict]:
     """Every training prompt once: {text, harmful, category, lang, source[, frame]}; ``extra``: names from
-    :data:`LOOKED_AT` to read too."""
-    if not set(extra) <= set(LOOKED_AT):
-        raise ValueError(f"not a test set whose misses were read: {sorted(set(extra) - set(LOOKED_AT))}")
+    :data:`~studio.core.content_filter.READ_TEST_SETS` (test sets whose misses have been read) to read too; any
+    other benchmark file (the held-out set) is never read."""
+    if not set(extra) <= set(READ_TEST_SETS):
+        raise ValueError(f"not a test set whose misses were read: {sorted(set(extra) - set(READ_TEST_SETS))}")
     rows: list[dict] = []
     files = [(p, "harmful" in p.name, "train") for p in sorted((LISTS / "train").glob("*.tsv"))
              if p.name != "templated.tsv"]
@@ -90,7 +87,7 @@ def load(extra: tuple[str, ...] = ()) -> list[dict]:
     files += [(path, False, s) for s in extra for path in benchmark_files("general", s)
               if path.exists()]  # the everyday prompts written with a test set (test7 on)
     for path, harmful, source in files:
-        assert "_test" not in path.name or source in LOOKED_AT
+        assert "_test" not in path.name or source in READ_TEST_SETS
         for line in path.read_text(encoding="utf-8").splitlines():
             cols = line.split("\t")
             if len(cols) >= 3 and cols[2].strip():
@@ -405,7 +402,7 @@ def main() -> int:
     ap.add_argument("--min-df-zh", type=int, default=3,
                     help="the same for a feature with a Chinese character (3)")
     ap.add_argument("--with", dest="extra", default="", help="comma-separated test sets to train on too, "
-                    f"from {', '.join(LOOKED_AT)} (their misses were read; the benchmark then labels them seen)")
+                    f"from {', '.join(READ_TEST_SETS)} (their misses were read; the benchmark then labels them seen)")
     ap.add_argument("--min-count", type=int, default=1, help="the features' sum is scaled by 1/sqrt(max(their "
                     "number, this)): a short prompt's few features are not magnified (1: no floor)")
     ap.add_argument("--oof", type=Path, help="write the out-of-fold scores here (JSON, for analysis)")
@@ -460,10 +457,11 @@ def main() -> int:
             oof[i], oof_cat[i] = p, cats[c]
         print(f"  fold {k + 1}/{args.folds} ({time.time() - t0:.0f} s)")
     known = set(names)
-    hard = [listed[i] and not known_words(words(data[i]["text"]), known) for i in range(len(data))]
+    ws = [words(r["text"]) for r in data]
+    hard = [listed[i] and not known_words(ws[i], known) for i in range(len(data))]
     # The filter never lets the classifier block a prompt without context on its own (may_block): such a prompt
     # counts with score 0 when thresholds are chosen and judged (a listed one is a hard hit, as at inference).
-    judged = [p if has_context(words(data[i]["text"]), BLOCK_HAN) else 0.0 for i, p in enumerate(oof)]
+    judged = [p if has_context(ws[i], BLOCK_HAN) else 0.0 for i, p in enumerate(oof)]
     soft = [listed[i] and not hard[i] for i in range(len(data))]
     thresholds, vetoes, info = {}, {}, {}
     cell_thresholds: dict[str, dict[str, float]] = {}

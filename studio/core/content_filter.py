@@ -309,6 +309,8 @@ def _excuses(a: int, b: int, start: int, end: int) -> bool:
     return a <= end and start <= b and (a < start or b > end or (a, b) == (start, end))
 
 
+SEEN_SPLITS = ("dev", "heldout", "heldout2", "heldout3")
+"""Benchmark sets the word lists were tuned on (and the classifier trained on): seen data, printed as such."""
 READ_TEST_SETS = ("test", "test2", "test3", "test4", "test5", "test6", "test7")
 """Benchmark test sets whose misses have been read: the classifier's trainer may add them to its data (``--with``),
 and the benchmark labels them seen when the weights file says they were trained on."""
