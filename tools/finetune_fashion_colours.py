@@ -42,7 +42,7 @@ SHIPPED = ROOT / "resources" / "models" / "studio-fashion"
 PARAMS = {"caption_dropout": 0.1, "min_snr_gamma": 5.0, "ema_decay": 0.995, "warmup": 30, "weight_decay": 0.01,
           "sample_steps": 20, "guidance": 4.0, "save_dtype": "float16", "log_every": 10, "embedding_lr_scale": 5.0,
           "embedding_lr": 0.0, "new_colour_share": 0.5, "init_noise": 1.0, "text_encoder": "new-words",
-          "unet": "full", "replay": "teacher", "guided": {}}
+          "unet": "full", "replay": "teacher", "guided": {}, "guided_uncond": "teacher"}
 
 
 def colour_weights(share: float, new_odds: list[float] | None = None) -> list[float]:
@@ -203,9 +203,13 @@ def make_trainer(spec, reporter, cancel, ctx, base: Path, out: Path, teacher: Pa
             rows = guided_rows(batch.captions, (batch.ids == self.empty_ids).all(dim=1).tolist(), self.guided)
             g = [i for i, _w in rows]
             if rows:
-                with torch.no_grad():  # u: the teacher's prediction without a caption, for the same noisy image
+                # u: the prediction without a caption for the same noisy image, the teacher's or (``--guided-uncond
+                # self``) the model's own: sampling extrapolates from the model's own u, and a teacher's that has
+                # drifted from it by d moves the guided result by (SCALE - 1) d.
+                uncond = self.teacher_unet if self.p("guided_uncond") == "teacher" else self.net
+                with torch.no_grad():
                     gi = torch.tensor(g, device=self.device)
-                    u = self.teacher_unet(batch.xt[gi], batch.t[gi], encoder_hidden_states=self.empty_encoding.expand(
+                    u = uncond(batch.xt[gi], batch.t[gi], encoder_hidden_states=self.empty_encoding.expand(
                         len(g), -1, -1)).sample.float()
                     w = torch.tensor([w for _i, w in rows], device=self.device).view(-1, 1, 1, 1)
                     target = target.index_copy(0, gi, u + (target[gi] - u) / w)
@@ -251,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=PARAMS["warmup"], help="learning-rate warm-up steps")
     ap.add_argument("--guided", default="", help="COLOUR=SCALE,...: those colours' samples learn for guidance "
                     "SCALE (their caption's prediction aims at u + (v - u) / SCALE; e.g. grey=3)")
+    ap.add_argument("--guided-uncond", choices=("teacher", "self"), default=PARAMS["guided_uncond"],
+                    help="whose prediction without a caption --guided aims from: the frozen teacher's or the model's own")
     ap.add_argument("--teacher", default="", help="the model whose predictions the old colours replay "
                     "(default: --base; name the shipped one when --base is an earlier fine-tune)")
     ap.add_argument("--cut-at", type=int, default=0, help="stop at this step as the time limit would (tests)")
@@ -275,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     params = dict(PARAMS, text_encoder=args.text_encoder, unet=args.unet, replay=args.replay,
                   new_colour_share=args.new_share, embedding_lr=args.embedding_lr,
                   ema_decay=args.ema_decay, warmup=args.warmup,
-                  guided=guided,
+                  guided=guided, guided_uncond=args.guided_uncond,
                   **({"limit": args.limit} if args.limit else {}),
                   **({"new_odds": [float(v) for v in args.new_odds.split(",")]} if args.new_odds else {}))
     ctx = EngineContext.create(StudioPaths(home), Settings(), device=args.device)
