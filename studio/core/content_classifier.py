@@ -43,6 +43,8 @@ FORMAT = 3
 MAX_WEIGHTS_BYTES = 32 << 20
 CACHE_WORDS = 50_000
 """Words whose share of the score is kept (the cache starts again when full)."""
+_PLUS_128 = bytes((b + 128) % 256 for b in range(256))
+"""int8 (two's complement bytes) + 128 → uint8."""
 _TOKEN = re.compile(r"[a-z0-9@$!|]+|[^\W_a-z0-9]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
@@ -72,12 +74,13 @@ def words(text: str) -> list[str]:
     for m in _TOKEN.finditer(_fold(text)):
         tok = m.group()
         if tok[0] < "\x80":
-            tok = tok.strip("!|")
-            if not _LETTER.search(tok):
-                tok = "".join(c for c in tok if c.isdigit())
-            else:
-                lead = _LEADING_DIGITS.match(tok).end()
-                tok = tok[:lead] + tok[lead:].translate(_LEET)
+            if not tok.isalpha():  # letters alone (most words) have nothing to strip or undo
+                tok = tok.strip("!|")
+                if not _LETTER.search(tok):
+                    tok = "".join(c for c in tok if c.isdigit())
+                else:
+                    lead = _LEADING_DIGITS.match(tok).end()
+                    tok = tok[:lead] + tok[lead:].translate(_LEET)
             if len(tok) == 1 and tok.isalpha():
                 run.append(tok)
                 continue
@@ -151,7 +154,7 @@ class PromptClassifier:
         self.row_scale = array("f", base64.b64decode(data["row_scale"], validate=True))
         if sys.byteorder != "little":
             self.row_scale.byteswap()
-        self.index: dict[str, int] = {n: i for i, n in enumerate(names)}
+        self.index: dict[str, int] = dict(zip(names, range(len(names))))
         """Feature name → its row of the first layer."""
         self.hidden_bias = [float(x) for x in data["hidden_bias"]]
         out = [[float(x) for x in row] for row in data["output"]]
@@ -190,8 +193,16 @@ class PromptClassifier:
         if self.min_count < 1:
             raise ValueError(_("the feature count's floor {count} is below 1").format(count=self.min_count))
         self.info: dict = dict(data.get("info", {}))
-        self._cache: dict[str, tuple[list[float] | None, int]] = {}
-        self._rows: dict[str, list[float] | None] = {}
+        biggest = max(self.row_scale, default=0.0)
+        if not (math.isfinite(math.fsum(self.row_scale)) and min(self.row_scale, default=0.0) >= 0.0):
+            raise ValueError(_("the weights hold a value out of range"))  # NaN, infinite or negative
+        # Fixed point for the packed rows (:meth:`_pack`): each row's scale in whole steps of 2**-bits, at most
+        # 2**-32 (far below the int8 weights' own steps), coarser only where a row's scale would reach 2**26 steps
+        # (a lane then holds 2**29 rows before it overflows).
+        self._fixed = 2.0 ** min(32, 26 - math.frexp(biggest)[1])
+        self._table_bytes = self.table.tobytes()
+        self._cache: dict[str, tuple[int, int]] = {}
+        self._rows: dict[str, int] = {}
         self._zero = [0.0] * self.hidden
         self._last: tuple[str, list[str]] = ("", [])
         self._last_hidden: tuple[str, list[float] | None] = ("", None)
@@ -225,28 +236,45 @@ class PromptClassifier:
     def veto(self, text: str) -> float:
         return self.vetoes[language(text)]
 
-    def row(self, feature: str) -> list[float] | None:
-        """The first layer's row of ``feature`` (None for an unknown one), decoded once."""
-        got = self._rows.get(feature, 0)
-        if got == 0:
+    def row(self, feature: str) -> int:
+        """The first layer's row of ``feature`` packed into one integer (:meth:`_pack`; 0 for an unknown one),
+        packed once."""
+        got = self._rows.get(feature)
+        if got is None:
             i = self.index.get(feature)
-            if i is None:
-                got = None
-            else:
-                s, h = self.row_scale[i], self.hidden
-                got = [v * s for v in self.table[i * h:(i + 1) * h]]
+            got = 0 if i is None else self._pack(i)
             if len(self._rows) >= CACHE_WORDS * 4:
                 self._rows.clear()
             self._rows[feature] = got
         return got
 
-    def _word(self, w: str) -> tuple[list[float] | None, int]:
-        """(the summed rows of one word's n-grams or None when none is known, their number), cached."""
+    def _pack(self, i: int) -> int:
+        """Row ``i`` as one integer of 64-bit lanes, one per hidden unit, and a last one: its int8 weights, each
+        plus 128 (so that no lane goes negative), and 1, all times the row's scale in fixed point. A prompt's rows
+        then add up in one integer addition each instead of a loop over the hidden units; the last lane sums
+        the scales, which :meth:`_unpack` takes 128 times off each lane (exact; no lane overflows)."""
+        h = self.hidden
+        lanes = array("Q", array("B", self._table_bytes[i * h:(i + 1) * h].translate(_PLUS_128)))
+        lanes.append(1)
+        if sys.byteorder != "little":
+            lanes.byteswap()
+        return int.from_bytes(lanes.tobytes(), "little") * round(self.row_scale[i] * self._fixed)
+
+    def _unpack(self, packed: int) -> list[int]:
+        """The lanes of a sum of :meth:`_pack` rows without their offset: the sum of the weights times their
+        scales, in fixed point."""
+        lanes = array("q", packed.to_bytes(8 * (self.hidden + 1), "little"))
+        if sys.byteorder != "little":
+            lanes.byteswap()
+        offset = 128 * lanes.pop()
+        return [v - offset for v in lanes]
+
+    def _word(self, w: str) -> tuple[int, int]:
+        """(the packed sum of one word's known n-gram rows, their number), cached."""
         got = self._cache.get(w)
         if got is None:
             grams = word_grams(w)
-            rows = [r for r in map(self.row, grams) if r is not None]
-            got = (list(map(sum, zip(*rows))) if len(rows) > 1 else rows[0] if rows else None, len(grams))
+            got = (sum(map(self.row, grams)), len(grams))
             if len(self._cache) >= CACHE_WORDS:
                 self._cache.clear()
             self._cache[w] = got
@@ -255,35 +283,30 @@ class PromptClassifier:
     def hidden_layer(self, ws: list[str]) -> list[float] | None:
         """The hidden units for the words ``ws`` (the sum of the rows of :func:`features`, scaled by
         1/sqrt(their number, at least :attr:`min_count`), plus the bias, ReLU); None for no words."""
-        rows: list[list[float]] = []
-        count, prev, prev_c = 0, "", ""
+        total = count = 0
+        prev = prev_c = ""
         row, word = self.row, self._word
         for w in ws:
             s, n = word(w)
-            if s is not None:
-                rows.append(s)
+            total += s
             count += n
             if w[0] < "\x80":
                 if prev:
                     count += 1
-                    r = row(prev + "_" + w)
-                    if r is not None:
-                        rows.append(r)
+                    total += row(prev + "_" + w)
                 if w not in STOP:
                     if prev_c and prev_c != prev:
                         count += 1
-                        r = row(prev_c + "~" + w)
-                        if r is not None:
-                            rows.append(r)
+                        total += row(prev_c + "~" + w)
                     prev_c = w
                 prev = w
             else:
                 prev = prev_c = ""
         if not count:
             return None
-        k = 1.0 / math.sqrt(max(count, self.min_count))
-        acc = map(sum, zip(*rows)) if rows else self._zero
-        return [x if x > 0.0 else 0.0 for x in map(operator.add, [a * k for a in acc], self.hidden_bias)]
+        k = 1.0 / (math.sqrt(max(count, self.min_count)) * self._fixed)
+        lanes = self._unpack(total) if total else self._zero
+        return [x if x > 0.0 else 0.0 for x in map(operator.add, [a * k for a in lanes], self.hidden_bias)]
 
     def _hidden(self, text: str) -> list[float] | None:
         """:meth:`hidden_layer` of ``text``, kept for the last text (the filter asks its probability, then its
