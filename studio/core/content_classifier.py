@@ -150,7 +150,8 @@ class PromptClassifier:
                                                                                  expected=FORMAT))
         names = [str(n) for n in data["features"]]
         self.hidden = int(data["hidden"])
-        self.table = array("b", base64.b64decode(data["table"], validate=True))
+        self.table = base64.b64decode(data["table"], validate=True).translate(_PLUS_128)
+        """The first layer's int8 weights, row after row, each plus 128 (unsigned bytes, see :meth:`_pack`)."""
         self.row_scale = array("f", base64.b64decode(data["row_scale"], validate=True))
         if sys.byteorder != "little":
             self.row_scale.byteswap()
@@ -200,7 +201,7 @@ class PromptClassifier:
         # 2**-32 (far below the int8 weights' own steps), coarser only where a row's scale would reach 2**26 steps
         # (a lane then holds 2**29 rows before it overflows).
         self._fixed = 2.0 ** min(32, 26 - math.frexp(biggest)[1])
-        self._table_bytes = self.table.tobytes()
+        self._lanes = bytes(8 * self.hidden) + (1).to_bytes(8, "little")  # a packed row before its weights: the count lane 1
         self._cache: dict[str, tuple[int, int]] = {}
         self._rows: dict[str, int] = {}
         self._zero = [0.0] * self.hidden
@@ -254,11 +255,9 @@ class PromptClassifier:
         then add up in one integer addition each instead of a loop over the hidden units; the last lane sums
         the scales, which :meth:`_unpack` takes 128 times off each lane (exact; no lane overflows)."""
         h = self.hidden
-        lanes = array("Q", array("B", self._table_bytes[i * h:(i + 1) * h].translate(_PLUS_128)))
-        lanes.append(1)
-        if sys.byteorder != "little":
-            lanes.byteswap()
-        return int.from_bytes(lanes.tobytes(), "little") * round(self.row_scale[i] * self._fixed)
+        lanes = bytearray(self._lanes)
+        lanes[0:8 * h:8] = self.table[i * h:(i + 1) * h]  # each weight's byte, the low byte of its lane
+        return int.from_bytes(lanes, "little") * round(self.row_scale[i] * self._fixed)
 
     def _unpack(self, packed: int) -> list[int]:
         """The lanes of a sum of :meth:`_pack` rows without their offset: the sum of the weights times their

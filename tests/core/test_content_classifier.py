@@ -3,8 +3,11 @@ clear harmless ones pass (en + zh), the cached word-by-word score equals the fea
 weights file costs one log line and the word lists still work."""
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import math
+from array import array
 
 import pytest
 
@@ -135,14 +138,22 @@ def test_a_user_category_is_never_overruled(clf):
 
 
 def test_the_cached_score_equals_the_features_score(clf):
-    for text in ("k i l l yourself", "how to make a b0mb at home", "自 杀 的方法", "a cat, 一只猫 on a mat"):
-        feats = cc.features(text)  # the network applied to the features, unit by unit, without the word cache
-        rows = [clf.row(f) for f in feats]
-        hidden = [max(0.0, b + sum(r[j] for r in rows if r) / math.sqrt(len(feats)))
-                  for j, b in enumerate(clf.hidden_bias)]
-        z = clf.out_bias[0] + sum(h * w for h, w in zip(hidden, clf.harm_out))
-        assert clf.probability(text) == pytest.approx(1 / (1 + math.exp(-z)))
-        assert clf.probability(text) == pytest.approx(clf.probability(text))  # from the cache
+    """The classifier's packed rows and word cache give the score of the network applied to the features unit by
+    unit, with the weights file's int8 rows and scales read here, independently."""
+    data = json.loads(cc.weights_path().read_text(encoding="utf-8"))
+    table = array("b", base64.b64decode(data["table"]))
+    scale = array("f", base64.b64decode(data["row_scale"]))
+    index = {name: i for i, name in enumerate(data["features"])}
+    h = int(data["hidden"])
+    for text in ("k i l l yourself", "how to make a b0mb at home", "自 杀 的方法", "a cat, 一只猫 on a mat",
+                 "a cat on a mat " * 300):
+        feats = cc.features(text)
+        rows = [[v * scale[index[f]] for v in table[index[f] * h:(index[f] + 1) * h]] for f in feats if f in index]
+        hidden = [max(0.0, b + sum(r[j] for r in rows) / math.sqrt(len(feats)))
+                  for j, b in enumerate(data["hidden_bias"])]
+        z = data["output_bias"][0] + sum(u * w for u, w in zip(hidden, data["output"][0]))
+        assert clf.probability(text) == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-7)
+        assert clf.probability(text) == clf.probability(text)  # from the cache
 
 
 def test_the_thresholds_are_per_language(clf):
@@ -159,11 +170,24 @@ def test_normalisation():
     assert cc.words("i am a cat") == ["i", "am", "a", "cat"]
 
 
+VALID_TINY = (b'{"format": 3, "features": ["_a"], "hidden": 2, "table": "AAA=", "row_scale": "AACAPw==", '
+              b'"hidden_bias": [0, 0], "output": [[1, 1]], "output_bias": [0], "categories": [], '
+              b'"threshold": {"en": 0.9, "zh": 0.9}, "veto": {"en": 0.5, "zh": 0.5}}')
+"""A well-formed weights file of one feature: row scale 1.0 (float32 AACAPw==); NaN, -1.0 and infinity replace it
+in the corrupt cases."""
+
+
+def test_the_tiny_weights_file_loads():
+    assert cc.PromptClassifier(json.loads(VALID_TINY)).probability("a") == 0.5
+
+
 @pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00garbage", b'{"format": 99}', b"[1, 2]",
                                      b'{"format": 2, "bias": 0}', b'{"format": 3, "features": ["_a"], "hidden": 2, '
                                      b'"table": "AA==", "row_scale": "AACAPw==", "hidden_bias": [0, 0], '
                                      b'"output": [[1, 1]], "output_bias": [0], "categories": [], '
-                                     b'"threshold": {"en": 0.9, "zh": 0.9}, "veto": {"en": 0.5, "zh": 0.5}}'])
+                                     b'"threshold": {"en": 0.9, "zh": 0.9}, "veto": {"en": 0.5, "zh": 0.5}}',
+                                     *[VALID_TINY.replace(b"AACAPw==", scale) for scale in (b"AADAfw==", b"AACAvw==",
+                                                                                           b"AACAfw==")]])
 def test_corrupt_weights_give_one_line_and_the_lists_still_work(paths, tmp_path, monkeypatch, caplog, fresh_load,
                                                                  content):
     bad = tmp_path / "classifier.json"
