@@ -7,12 +7,16 @@ classifier and the streamed text) where every job runs.
 """
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Callable
 
-from studio.core.content_filter import ContentFlagged, flagged_message, screen
+from studio.core.content_filter import ContentFilter, ContentFlagged, flagged_message, screen
 from studio.core.paths import StudioPaths
 from studio.core.settings import Settings
 from studio.core.specs.base import Spec
+
+log = logging.getLogger(__name__)
 
 
 def admit(spec: Spec, settings: Settings, paths: StudioPaths, confirm_flagged: Callable[[str], bool],
@@ -28,3 +32,20 @@ def admit(spec: Spec, settings: Settings, paths: StudioPaths, confirm_flagged: C
         if hit is not None and not confirm_flagged(flagged_message(hit)):
             raise ContentFlagged(refusal(flagged_message(hit)))
     return warnings
+
+
+def warm_up(settings: Settings, paths: StudioPaths) -> threading.Thread | None:
+    """In "warn" mode, load the content filter (word lists and classifier, a few tenths of a second) on a thread of
+    its own, so that the first :func:`admit` (on the window's GUI thread) finds it ready; the thread, or None."""
+    if settings.content_filter != "warn":
+        return None
+
+    def load() -> None:
+        try:
+            ContentFilter.load(paths)
+        except Exception:  # the first admit tries again, and says why
+            log.exception("content filter: loading ahead failed")
+
+    thread = threading.Thread(target=load, name="studio-content-filter", daemon=True)
+    thread.start()
+    return thread

@@ -26,7 +26,7 @@ from studio.core.protocol.status import HostStatus
 from studio.core.results import JobResult
 from studio.core.specs.serial import SPEC_TYPES
 from studio.core.specs.base import Spec
-from studio.jobs.admission import admit
+from studio.jobs.admission import admit, warm_up
 from studio.jobs.api import JobHandle
 from studio.jobs.reporter import QtReporter
 from studio.jobs.worker import CancelRequests, Worker
@@ -84,6 +84,7 @@ class WorkerPool(QObject):
         if self._started:
             return
         self._started = True
+        warm_up(self.settings, self.paths)
         for job_id in self._store.recover():
             log.info("job %d was interrupted by the previous run", job_id)
             self.job_changed.emit(job_id)
@@ -140,6 +141,8 @@ class WorkerPool(QObject):
 
     def apply_settings(self, settings: Settings) -> None:
         """Saved settings take effect from the next job (device, memory budget, folders, upscaler)."""
+        if settings.content_filter != self.settings.content_filter:
+            warm_up(settings, self.paths)
         self.settings = settings
         for w in self._workers:
             w.apply_settings(settings)

@@ -81,3 +81,35 @@ def test_image_concepts_are_set_on_the_page(studio, qtbot, paths):
     dialog = open_dialog(studio, qtbot)
     assert dialog.page(ContentFilterPage).concepts.text() == "graphic violence, nudity"
     dialog.reject()
+
+
+def test_the_page_reads_the_classifier_off_the_gui_thread(studio, qtbot, monkeypatch):
+    """The classifier's weights (20 MB) load on a worker thread; the page says so, then what it does."""
+    import threading
+
+    from studio.core import content_classifier as cc
+
+    monkeypatch.setattr(cc, "_LOADED", {})
+    threads: list[str] = []
+    real = cc.load_classifier
+    monkeypatch.setattr("studio.ui.settings.content_filter.load_classifier",
+                        lambda: threads.append(threading.current_thread().name) or real())
+    dialog = open_dialog(studio, qtbot)
+    page = dialog.page(ContentFilterPage)
+    qtbot.waitUntil(lambda: "English and Chinese" in page.builtin.text(), timeout=30_000)
+    assert threads and threading.main_thread().name not in threads
+    dialog.reject()
+
+
+def test_warn_mode_loads_the_filter_ahead_of_the_first_job(paths, monkeypatch):
+    """In "warn" mode the first job's check runs on the window's thread: the filter is loaded beforehand, on a
+    thread of its own; off, it is not loaded."""
+    from studio.core import content_filter as cf
+    from studio.core.settings import Settings
+    from studio.jobs.admission import warm_up
+
+    monkeypatch.setattr(cf, "_CACHE", {})
+    assert warm_up(Settings(content_filter="off"), paths) is None and not cf._CACHE
+    thread = warm_up(Settings(content_filter="warn"), paths)
+    thread.join(60)
+    assert cf._CACHE and next(iter(cf._CACHE.values())).check("how to make a bomb at home").category == "weapons"

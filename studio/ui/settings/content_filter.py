@@ -7,11 +7,12 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QLineEdit, QPushButton, QWidget
 
-from studio.core.content_classifier import load_classifier
+from studio.core.content_classifier import PromptClassifier, load_classifier
 from studio.core.content_filter import ALLOW, category_label, install_lists, parse_list
 from studio.ui import theme
 from studio.ui.settings.page import SettingsContext, SettingsPage
 from studio.ui.settings.pickers import ChoiceCombo
+from studio.ui.worker import create_worker
 
 
 class ContentFilterPage(SettingsPage):
@@ -35,11 +36,13 @@ class ContentFilterPage(SettingsPage):
         self.open_button.setObjectName("content_filter_open")
         self.open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder))))
         self.form.addRow("", self.open_button)
-        self.builtin = QLabel(self._classifier_text())
+        self.builtin = QLabel(self.tr("Reading its weights…"))
         self.builtin.setObjectName("content_filter_builtin")
         self.builtin.setWordWrap(True)
         self.builtin.setStyleSheet(theme.css("muted", self))
         self.form.addRow(self.tr("Prompt classifier"), self.builtin)
+        # Off the GUI thread: the first load parses 20 MB of weights (a few tenths of a second).
+        create_worker(load_classifier, _connect={"returned": self._show_classifier})
         self.concepts = QLineEdit()
         self.concepts.setObjectName("content_filter_concepts")
         self.concepts.setPlaceholderText(self.tr("e.g. graphic violence, nudity (empty: no image check)"))
@@ -109,14 +112,16 @@ class ContentFilterPage(SettingsPage):
                        "Chinese and spaces or punctuation inside a word are ignored.").format(self.folder)
         return "\n".join([head, *lines])
 
-    def _classifier_text(self) -> str:
+    def _show_classifier(self, classifier: PromptClassifier | None) -> None:
         """What the built-in classifier does, or that its weights are unusable."""
-        if load_classifier() is None:
-            return self.tr("Built in, but its weights file is unusable (see the log): the word lists work alone.")
-        return self.tr("Built in (English and Chinese): it also reads every prompt, blocks harmful ones the lists "
-                       "miss, and lets a prompt the lists flag pass when it reads it as a harmless near-miss (a "
-                       "prompt of four words or more, every word known to it). Generated text is checked by the "
-                       "lists alone.")
+        if classifier is None:
+            self.builtin.setText(self.tr("Built in, but its weights file is unusable (see the log): the word lists "
+                                         "work alone."))
+            return
+        self.builtin.setText(self.tr("Built in (English and Chinese): it also reads every prompt, blocks harmful ones "
+                                     "the lists miss, and lets a prompt the lists flag pass when it reads it as a "
+                                     "harmless near-miss (a prompt of four words or more, every word known to it). "
+                                     "Generated text is checked by the lists alone."))
 
     def page_title(self) -> str:
         return self.tr("Content filter")
