@@ -347,3 +347,16 @@ def test_the_trainers_groups_are_named_by_their_first_row():
              "一只猫在窗台上睡觉", "一只猫在窗台上睡觉了吗", "paint a red barn at dusk"]
     rows = [{"text": t} for t in texts] + [{"text": "x y z", "frame": "f"}, {"text": "p q r", "frame": "f"}]
     assert trainer.near_groups(rows) == [0, 1, 0, 3, 3, 5, 6, 6]
+
+
+def test_the_word_cache_stays_bounded_and_keeps_recent_words(clf, monkeypatch):
+    monkeypatch.setattr(cc, "CACHE_WORDS", 100)
+    monkeypatch.setattr(clf, "_cache", {})
+    monkeypatch.setattr(clf, "_rows", {})
+    before = clf.probability("a cat sleeping on a sunny windowsill")
+    for i in range(1000):
+        clf.probability(f"word{i} sentence{i} here")
+        assert len(clf._cache) <= 100 and len(clf._rows) <= 400
+    clf.probability("zebra crossing at night")
+    assert "zebra" in clf._cache  # the newest words stay
+    assert clf.probability("a cat sleeping on a sunny windowsill") == before
