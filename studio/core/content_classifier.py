@@ -202,13 +202,13 @@ class PromptClassifier:
             raise ValueError(_("the feature count's floor {count} is below 1").format(count=self.min_count))
         self.info: dict = dict(data.get("info", {}))
         biggest = max(self.row_scale, default=0.0)
-        if not (math.isfinite(math.fsum(self.row_scale)) and min(self.row_scale, default=0.0) >= 0.0):
+        if not (math.isfinite(sum(self.row_scale)) and min(self.row_scale, default=0.0) >= 0.0):
             raise ValueError(_("the weights hold a value out of range"))  # NaN, infinite or negative
         # Fixed point for the packed rows (:meth:`_pack`): each row's scale in whole steps of 2**-bits, at most
         # 2**-32 (far below the int8 weights' own steps), coarser only where a row's scale would reach 2**26 steps
         # (a lane then holds 2**29 rows before it overflows).
         self._fixed = 2.0 ** min(32, 26 - math.frexp(biggest)[1])
-        self._lanes = bytes(8 * self.hidden) + (1).to_bytes(8, "little")  # a packed row before its weights: the count lane 1
+        self._lanes = bytes(8 * self.hidden) + (1).to_bytes(8, "little")  # a packed row before its weights
         self._cache: dict[str, tuple[int, int]] = {}
         self._rows: dict[str, int] = {}
         self._zero = [0.0] * self.hidden
