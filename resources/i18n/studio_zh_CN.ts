@@ -247,6 +247,10 @@
         <translation>打开词表文件夹</translation>
     </message>
     <message>
+        <source>Reading its weights…</source>
+        <translation>正在读取权重…</translation>
+    </message>
+    <message>
         <source>Prompt classifier</source>
         <translation>提示词分类器</translation>
     </message>
