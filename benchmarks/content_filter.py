@@ -36,11 +36,11 @@ Prints, for the shipped word lists (resources/content_filter/*.txt) with the shi
   * ``test7`` (``*_test7_{en,zh}.tsv``: about 60 harmful and 220 near-miss prompts per category and language, and
     886 everyday prompts), written the same way; the held-out set until it was measured once (session 11), then its
     misses were read and it has been trained on since (``--with test7``);
-  * ``test8`` (850 everyday prompts), the same; the held-out set until session 12, trained on since;
-  * the held-out set, :data:`studio.core.content_filter.HELD_OUT_SET` (``test9``: about 60 harmful and 220 harmless
-    near-miss prompts per category and language as written, and 822 everyday prompts), written by six other
+  * ``test8`` (850 everyday prompts) and ``test9`` (822), the same; held out until session 12, trained on since;
+  * the held-out set, :data:`studio.core.content_filter.HELD_OUT_SET` (``test10``: about 60 harmful and 220 harmless
+    near-miss prompts per category and language as written, and 782 everyday prompts), written by six other
     engineers without reading the lists, the training data, the filter or the other sets; the trainer refuses to
-    read it. Its misses are not printed (``--list-misses test9`` does, and then it is no longer held out): the
+    read it. Its misses are not printed (``--list-misses test10`` does, and then it is no longer held out): the
     figures to report;
 
     python benchmarks/content_filter.py [--n 10000] [--list-misses [SET ...]] [--weights FILE]
@@ -84,7 +84,9 @@ WRITTEN = {
     "test8": "written by four other engineers the same way, 220 near-misses per category and language, and "
              "everyday prompts from two more; measured once as the held-out set, then trained on",
     "test9": "written by four other engineers the same way, 220 near-misses per category and language, and "
-             "everyday prompts from two more",
+             "everyday prompts from two more; measured once as the held-out set, then trained on",
+    "test10": "written by four other engineers the same way, 220 near-misses per category and language, and "
+              "everyday prompts from two more",
 }
 """How each test set after the first was written (the heading of its table)."""
 

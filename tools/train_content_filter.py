@@ -41,7 +41,7 @@ trainer prints, per true category, recall and false positives out of fold for bo
 prompts judged by thresholds chosen on the other folds' scores), which is the fair comparison; --per-category
 keeps the per-category thresholds in the weights file (``category_threshold``).
 
-    OMP_NUM_THREADS=1 python tools/train_content_filter.py --with test,test2,test3,test4,test5,test6,test7,test8
+    OMP_NUM_THREADS=1 python tools/train_content_filter.py --with test,test2,test3,test4,test5,test6,test7,test8,test9
 
 rebuilds the shipped weights (``--out`` elsewhere to compare; about 17 minutes on one core).
 """

@@ -37,17 +37,17 @@ def test_test3_has_its_count_in_every_category_and_language_and_no_duplicates() 
 
 def test_training_reads_only_named_splits() -> None:
     """The training tool reads benchmark sets by name only (no glob): the seen splits, and with ``--with`` only the
-    test sets whose misses were read (test … test8); any other name (the held-out test9, a later one) is refused,
+    test sets whose misses were read (test … test9); any other name (the held-out test10, a later one) is refused,
     and the shipped weights record which test sets they were trained on."""
     source = (ROOT / "tools" / "train_content_filter.py").read_text(encoding="utf-8")
-    assert set(READ_TEST_SETS) == {"test", "test2", "test3", "test4", "test5", "test6", "test7", "test8"}
-    assert HELD_OUT_SET == "test9" and HELD_OUT_SET not in READ_TEST_SETS
+    assert set(READ_TEST_SETS) == {"test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9"}
+    assert HELD_OUT_SET == "test10" and HELD_OUT_SET not in READ_TEST_SETS
     assert not any("glob" in line and "benchmark" in line for line in source.splitlines())
     spec = importlib.util.spec_from_file_location("_train_content_filter", ROOT / "tools" / "train_content_filter.py")
     trainer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(trainer)
     assert trainer.SEEN_SPLITS and not any(s.startswith("test") for s in trainer.SEEN_SPLITS)
-    for held_out in ("test9", "test10"):
+    for held_out in ("test10", "test11"):
         with pytest.raises(ValueError):
             trainer.load((held_out,))
     info = json.loads((BENCH.parent / "classifier.json").read_text(encoding="utf-8"))["info"]
@@ -107,8 +107,16 @@ def test_test8_covers_every_cell() -> None:
     assert len(_everyday("test8")) == 850
 
 
+def test_test9_covers_every_cell() -> None:
+    """``test9`` (the held-out set until session 12, measured once, then trained on): 60 harmful / 220 harmless per
+    category and language as written, less those already in earlier data (dropped unread), and 822 everyday
+    prompts."""
+    _check_cells(_split("test9"), {"harmful": (50, 62), "harmless": (180, 225)})
+    assert len(_everyday("test9")) == 822
+
+
 def test_the_held_out_set_covers_every_cell_and_shares_no_prompt_with_training_data() -> None:
-    """The held-out set (``test9``): 60 harmful / 220 harmless per category and language as written (less those
+    """The held-out set (``test10``): 60 harmful / 220 harmless per category and language as written (less those
     already in earlier data, dropped unread), 350+ everyday prompts per language, and none of its prompts in any
     training file or other benchmark set (a data check only: nothing is run on it, and a failure prints counts,
     never a prompt)."""
