@@ -266,14 +266,13 @@ class PromptClassifier:
         lanes[0:8 * h:8] = self.table[i * h:(i + 1) * h]  # each weight's byte, the low byte of its lane
         return int.from_bytes(lanes, "little") * round(self.row_scale[i] * self._fixed)
 
-    def _unpack(self, packed: int) -> list[int]:
-        """The lanes of a sum of :meth:`_pack` rows without their offset: the sum of the weights times their
-        scales, in fixed point."""
+    def _unpack(self, packed: int) -> tuple[array, int]:
+        """(the lanes of a sum of :meth:`_pack` rows, their common offset): each lane less the offset is the sum of
+        the weights times their scales, in fixed point."""
         lanes = array("q", packed.to_bytes(8 * (self.hidden + 1), "little"))
         if sys.byteorder != "little":
             lanes.byteswap()
-        offset = 128 * lanes.pop()
-        return [v - offset for v in lanes]
+        return lanes, 128 * lanes.pop()
 
     def _word(self, w: str) -> tuple[int, int]:
         """(the packed sum of one word's known n-gram rows, their number), cached."""
@@ -311,8 +310,8 @@ class PromptClassifier:
         if not count:
             return None
         k = 1.0 / (math.sqrt(max(count, self.min_count)) * self._fixed)
-        lanes = self._unpack(total) if total else self._zero
-        return [x if x > 0.0 else 0.0 for x in map(operator.add, [a * k for a in lanes], self.hidden_bias)]
+        lanes, offset = self._unpack(total) if total else (self._zero, 0)
+        return [x if x > 0.0 else 0.0 for x in ((a - offset) * k + b for a, b in zip(lanes, self.hidden_bias))]
 
     def _hidden(self, text: str) -> list[float] | None:
         """:meth:`hidden_layer` of ``text``, kept for the last text (the filter asks its probability, then its
